@@ -1,0 +1,45 @@
+# mashup: build, test, benchmark and demo. `make test` and `make demo` install what they need first.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build links against, and the pkg-config names that tell whether they are present.
+APT_PACKAGES := pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev libmicrohttpd-dev
+PKG_CONFIG_NAMES := sndfile samplerate fftw3f libmicrohttpd
+# Extra tools used only by `make bench` for side-by-side figures.
+BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+OUT ?= out
+
+.PHONY: deps bench-deps build test bench demo clean
+
+deps:
+	@missing=0; command -v pkg-config >/dev/null || missing=1; \
+	for p in $(PKG_CONFIG_NAMES); do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  echo "Installing: $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+bench-deps: deps
+	@missing=""; for t in rubberband sox ffmpeg; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES); \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+# Tests run in release (DSP is 10-90x slower in debug); @testable imports work with -c release.
+test: deps
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+bench: bench-deps
+	$(SWIFT) build -c release --product Benchmarks
+	$$($(SWIFT) build -c release --show-bin-path)/Benchmarks
+
+demo: build
+	@mkdir -p $(OUT)
+	$$($(SWIFT) build -c release --show-bin-path)/mashup demo --output-directory $(OUT)
+
+clean:
+	rm -rf .build $(OUT)

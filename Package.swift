@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// mashup: a native Swift engine that renders music mashups offline.
+// No package dependencies: Foundation plus C libraries from Debian (see README, "Dependencies").
+import PackageDescription
+
+let package = Package(
+    name: "mashup",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mashup", targets: ["mashup"]),
+        .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "Render", targets: ["Render"]),
+    ],
+    targets: [
+        // System libraries: module map + shim header, pkg-config name, apt provider.
+        .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(
+            name: "CSampleRate", pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"]), .brew(["libsamplerate"])]),
+        .systemLibrary(
+            name: "CFFTW", pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+
+        // Signal processing on buffers: no file or network I/O.
+        .target(name: "DSP", dependencies: ["CFFTW", "CSampleRate"]),
+        // Music analysis on buffers.
+        .target(name: "Analysis", dependencies: ["DSP"]),
+        // Audio files, plans, the renderer.
+        .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
+        // The command-line tool.
+        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render"]),
+        // Benchmarks: one JSON line per case (run by `make bench`).
+        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render"], path: "Benchmarks"),
+
+        // Test helpers: signal generators and measurements.
+        .target(name: "TestSupport", dependencies: ["DSP"], path: "Tests/TestSupport"),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

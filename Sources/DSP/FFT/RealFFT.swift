@@ -1,0 +1,158 @@
+// C library rules relied on here (FFTW 3.3, single precision):
+// - Only `fftwf_execute*` is thread-safe; planning and destroying plans are not. Every plan is made under
+//   `FFTPlanCache`'s lock, kept for the life of the process and never destroyed, and
+//   `fftwf_make_planner_thread_safe` (libfftw3f_threads) is also called once as a second guard.
+// - The new-array execute functions need arrays with the same alignment as the planning arrays; every array
+//   handed to FFTW here comes from `fftwf_alloc_real`, which gives FFTW's SIMD alignment.
+// - Plans use FFTW_ESTIMATE: planning is cheap and the chosen algorithm is the same on every run, so renders
+//   are bit-for-bit reproducible across processes (FFTW_MEASURE may pick differently per run).
+// - The transforms are unnormalised: inverse(forward(x)) = size · x. c2r overwrites its input spectrum.
+import CFFTW
+import Synchronization
+
+/// A real-input FFT of one fixed size over FFTW, with the spectrum in split form (real and imaginary arrays).
+///
+/// Each instance owns aligned work arrays; one instance must not be used from two threads at once, but any
+/// number of instances (of any sizes) may run in parallel. Plans are shared per size across instances.
+///
+/// Spectrum layout: `binCount = size / 2 + 1` bins from 0 Hz to Nyquist, `real[k] + i·imag[k]`.
+public final class RealFFT: @unchecked Sendable {
+    /// Transform length in samples (at least 2, even).
+    public let size: Int
+    /// Number of spectrum bins, `size / 2 + 1`.
+    public let binCount: Int
+    /// Time-domain input of `size` samples, read by `forward()`.
+    public let input: UnsafeMutablePointer<Float>
+    /// Real parts of the spectrum, `binCount` values: written by `forward()`, read (and destroyed) by `inverse()`.
+    public let real: UnsafeMutablePointer<Float>
+    /// Imaginary parts of the spectrum, `binCount` values.
+    public let imag: UnsafeMutablePointer<Float>
+    /// Time-domain output of `size` samples, written by `inverse()` (unnormalised: scaled by `size`).
+    public let output: UnsafeMutablePointer<Float>
+    private let plans: FFTPlanCache.PlanPair
+
+    /// Makes (or reuses) the plans for `size` and allocates aligned work arrays.
+    /// - Parameter size: even, 2 or more; any even size works, products of small primes are fastest.
+    public init(size: Int) {
+        precondition(size >= 2 && size % 2 == 0, "RealFFT size must be even and at least 2")
+        let bins = size / 2 + 1
+        let newInput = fftwf_alloc_real(size)!
+        let newReal = fftwf_alloc_real(bins)!
+        let newImag = fftwf_alloc_real(bins)!
+        let newOutput = fftwf_alloc_real(size)!
+        newInput.initialize(repeating: 0, count: size)
+        newReal.initialize(repeating: 0, count: bins)
+        newImag.initialize(repeating: 0, count: bins)
+        newOutput.initialize(repeating: 0, count: size)
+        self.size = size
+        self.binCount = bins
+        self.input = newInput
+        self.real = newReal
+        self.imag = newImag
+        self.output = newOutput
+        self.plans = FFTPlanCache.shared.plans(size: size)
+    }
+
+    deinit {
+        fftwf_free(input)
+        fftwf_free(real)
+        fftwf_free(imag)
+        fftwf_free(output)
+    }
+
+    /// Transforms `input` into `real`/`imag`.
+    @inline(__always)
+    public func forward() {
+        fftwf_execute_split_dft_r2c(plans.forward, input, real, imag)
+    }
+
+    /// Transforms `real`/`imag` into `output` (scaled by `size`); destroys `real` and `imag`.
+    @inline(__always)
+    public func inverse() {
+        fftwf_execute_split_dft_c2r(plans.inverse, real, imag, output)
+    }
+
+    /// Copies `source` (`size` samples) to `input` and transforms it.
+    public func forward(_ source: UnsafePointer<Float>) {
+        input.update(from: source, count: size)
+        forward()
+    }
+
+    /// Transforms the split spectrum `sourceReal`/`sourceImag` (`binCount` values each, left intact) and
+    /// writes `size` samples scaled by `scale` into `destination`.
+    public func inverse(real sourceReal: UnsafePointer<Float>, imag sourceImag: UnsafePointer<Float>,
+                        into destination: UnsafeMutablePointer<Float>, scale: Float) {
+        real.update(from: sourceReal, count: binCount)
+        imag.update(from: sourceImag, count: binCount)
+        inverse()
+        for i in 0..<size { destination[i] = output[i] * scale }
+    }
+
+    /// Array convenience: the spectrum of `samples` (padded with zeros or truncated to `size`).
+    public func spectrum(of samples: [Float]) -> (real: [Float], imag: [Float]) {
+        input.update(repeating: 0, count: size)
+        samples.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { input.update(from: base, count: min(size, source.count)) }
+        }
+        forward()
+        return (Array(UnsafeBufferPointer(start: real, count: binCount)),
+                Array(UnsafeBufferPointer(start: imag, count: binCount)))
+    }
+
+    /// Array convenience: the normalised inverse (`1/size` applied) of a split spectrum.
+    public func signal(real sourceReal: [Float], imag sourceImag: [Float]) -> [Float] {
+        precondition(sourceReal.count == binCount && sourceImag.count == binCount, "spectrum must have binCount bins")
+        var result = [Float](repeating: 0, count: size)
+        sourceReal.withUnsafeBufferPointer { r in
+            sourceImag.withUnsafeBufferPointer { i in
+                result.withUnsafeMutableBufferPointer { out in
+                    inverse(real: r.baseAddress!, imag: i.baseAddress!, into: out.baseAddress!, scale: 1 / Float(size))
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// Process-wide FFTW plans, one forward/inverse pair per size, made under one lock and never destroyed.
+final class FFTPlanCache: Sendable {
+    struct PlanPair: @unchecked Sendable {
+        let forward: OpaquePointer
+        let inverse: OpaquePointer
+    }
+
+    static let shared = FFTPlanCache()
+    private let plansBySize = Mutex<[Int: PlanPair]>([:])
+
+    private init() {
+        fftwf_make_planner_thread_safe()
+    }
+
+    func plans(size: Int) -> PlanPair {
+        plansBySize.withLock { cache in
+            if let found = cache[size] { return found }
+            let bins = size / 2 + 1
+            let scratchIn = fftwf_alloc_real(size)!
+            let scratchReal = fftwf_alloc_real(bins)!
+            let scratchImag = fftwf_alloc_real(bins)!
+            defer {
+                fftwf_free(scratchIn)
+                fftwf_free(scratchReal)
+                fftwf_free(scratchImag)
+            }
+            let flags = UInt32(FFTW_ESTIMATE)
+            var forwardDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
+            var inverseDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
+            guard let forward = fftwf_plan_guru_split_dft_r2c(1, &forwardDim, 0, nil,
+                                                              scratchIn, scratchReal, scratchImag, flags),
+                  let inverse = fftwf_plan_guru_split_dft_c2r(1, &inverseDim, 0, nil,
+                                                              scratchReal, scratchImag, scratchIn, flags)
+            else {
+                preconditionFailure("FFTW could not plan a real FFT of size \(size)")
+            }
+            let pair = PlanPair(forward: forward, inverse: inverse)
+            cache[size] = pair
+            return pair
+        }
+    }
+}
