@@ -1,1 +1,4 @@
-print("bench")
+// Benchmarks: one JSON line per case. Run with `make bench` (release build).
+// Each module adds a `run...Benchmarks(_:)` function in its own file and one call here.
+let runner = BenchmarkRunner()
+runFoundationBenchmarks(runner)

@@ -1,0 +1,51 @@
+import DSP
+import Foundation
+
+/// Foundation cases: FFT pairs, resampling, mixing (vectorised vs naive).
+func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
+    let sampleRate = 44100.0
+    for size in [1024, 2048, 4096] {
+        let fft = RealFFT(size: size)
+        for i in 0..<size { fft.input[i] = Float(sin(Double(i) * 0.01)) }
+        let pairs = 20000
+        runner.measure("fft.pair.\(size)", extra: ["pairs": pairs]) {
+            for _ in 0..<pairs {
+                fft.forward()
+                fft.inverse()
+            }
+        }
+    }
+
+    let minuteFrames = Int(sampleRate * 60)
+    var stereo = AudioBuffer(channelCount: 2, frameCount: minuteFrames, sampleRate: sampleRate)
+    for c in 0..<2 { stereo.withMutableChannel(c) { ch in for i in 0..<ch.count { ch[i] = Float(sin(Double(i) * 0.0627 + Double(c))) * 0.5 } } }
+    for quality in [ResampleQuality.best, .fastest] {
+        runner.measure("resample.44k1-48k.\(quality.rawValue)", audioSeconds: 60, runs: 3) {
+            _ = try? SampleRateConverter.resample(stereo, to: 48000, quality: quality)
+        }
+    }
+
+    // Mix 8 stereo 3-minute tracks onto a bus with a gain each.
+    let trackFrames = Int(sampleRate * 180) * 2
+    let tracks: [[Float]] = (0..<8).map { t in (0..<trackFrames).map { Float(sin(Double($0 + t) * 0.001)) } }
+    var bus = [Float](repeating: 0, count: trackFrames)
+    runner.measure("mix.8x3min.vectorised", audioSeconds: 180) {
+        bus.withUnsafeMutableBufferPointer { b in
+            b.update(repeating: 0)
+            for (t, track) in tracks.enumerated() {
+                track.withUnsafeBufferPointer { VectorOps.multiplyAdd($0, gain: 0.1 * Float(t + 1), into: b) }
+            }
+        }
+    }
+    runner.measure("mix.8x3min.naive", audioSeconds: 180) {
+        for i in 0..<bus.count { bus[i] = 0 }
+        for t in 0..<tracks.count {
+            let gain = 0.1 * Float(t + 1)
+            for i in 0..<bus.count { bus[i] = bus[i] + naiveIndexGain(tracks, t, i) * gain }
+        }
+    }
+}
+
+/// A deliberately naive access path (nested array subscript, not inlined) as the baseline for the mix.
+@inline(never)
+func naiveIndexGain(_ tracks: [[Float]], _ t: Int, _ i: Int) -> Float { tracks[t][i] }
