@@ -1,0 +1,158 @@
+import DSP
+import Foundation
+
+// Design note: one layer, start to finish, as a pure function of its placement and its stem.
+// 1. Slice the stem around the warp anchors (a beat of slack each side; outside the song is silence).
+// 2. Warp it onto the target grid and shift its key in one stretcher pass (cached by content, slice, anchors
+//    and shift, so a repeated section is stretched once).
+// 3. Cut the layer's span out of the warped audio, run its effects (latency compensated), apply gain and a
+//    constant-power pan normalised to unity at the centre, then the fades.
+// 4. For an echo-out, render the echo tail of the layer's last beats after its stop frame.
+// The result is deterministic: no shared state, no randomness, the same bits whatever the thread.
+
+/// A rendered layer, ready to be added to the bus at `outputStartFrame`.
+struct RenderedLayer: Sendable {
+    var placementIndex: Int
+    var outputStartFrame: Int
+    var audio: AudioBuffer
+    var report: RenderReport.Layer
+    /// A sidechain still to apply (keyed by the section's stem) before mixing.
+    var pendingSidechain: EffectSpec.Sidechain?
+}
+
+struct LayerRenderer {
+    let tempoMap: TempoMap
+    let stretchOptions: StretchOptions
+    let formantThresholdSemitones: Double
+    let cache: StretchCache
+    /// Processing block size, frames.
+    static let blockFrameCount = 4096
+
+    /// Renders `placement` from `source` (the stem at the engine rate) whose fingerprint is `fingerprint`.
+    func render(_ placement: LayerPlacement, index: Int, source: AudioBuffer, fingerprint: UInt64) throws -> RenderedLayer {
+        let rate = tempoMap.sampleRate
+        let layer = placement.layer
+        guard let firstAnchor = placement.anchors.first, let lastAnchor = placement.anchors.last else {
+            throw RenderError.layerFailed(path: placement.path, message: "no beats to warp")
+        }
+        // 1. The source slice and the warp map relative to it.
+        let sliceStart = Int((firstAnchor.sourceSeconds * rate).rounded(.down))
+        let sliceEnd = Int((lastAnchor.sourceSeconds * rate).rounded(.up)) + 1
+        let outputBase = Int(firstAnchor.outputFrame.rounded(.down))
+        let anchors = placement.anchors.map {
+            WarpMap.Anchor(sourceFrame: $0.sourceSeconds * rate - Double(sliceStart),
+                           targetFrame: $0.outputFrame - Double(outputBase))
+        }
+        let preserveFormants = layer.stem == .vocals && abs(placement.semitones) >= formantThresholdSemitones
+        let key = StretchCache.Key(
+            sourceFingerprint: fingerprint, stem: layer.stem, sliceStartFrame: sliceStart,
+            sliceFrameCount: sliceEnd - sliceStart,
+            anchorMillis: anchors.flatMap { [Int64(($0.sourceFrame * 1000).rounded()), Int64(($0.targetFrame * 1000).rounded())] },
+            semitones: placement.semitones, preserveFormants: preserveFormants)
+        let warped: AudioBuffer
+        if let cached = cache.buffer(for: key) {
+            warped = cached
+        } else {
+            let slice = source.slice(frames: sliceStart..<sliceEnd)
+            var options = stretchOptions
+            options.preserveFormants = preserveFormants
+            do {
+                let map = try WarpMap(anchors: anchors)
+                warped = try TimeStretcher(options: options).process(slice, warpMap: map, semitones: placement.semitones)
+            } catch {
+                throw RenderError.layerFailed(path: placement.path, message: "stretch failed: \(error)")
+            }
+            cache.store(warped, for: key)
+        }
+
+        // 2. Effects, run over the span plus the effects' latency, which is then skipped.
+        var chain: EffectChain
+        do {
+            chain = try EffectChain(effects: placement.effects, tempoMap: tempoMap, layerFrameCount: placement.frameCount,
+                                    bodyEndFrame: placement.echoStopFrame, blockFrameCount: Self.blockFrameCount,
+                                    channelCount: source.channelCount)
+        } catch {
+            throw RenderError.layerFailed(path: placement.path, message: "effect refused its settings: \(error)")
+        }
+        let latency = chain.latencyFrameCount
+        let spanOffset = placement.outputStartFrame - outputBase
+        var audio = warped.slice(frames: spanOffset ..< spanOffset + placement.frameCount + latency)
+        chain.process(&audio, blockFrameCount: Self.blockFrameCount)
+        if latency > 0 { audio = audio.slice(frames: latency ..< latency + placement.frameCount) }
+
+        // 3. Gain and pan, then fades.
+        let gainDecibels = layer.gainDecibels + chain.extraGainDecibels
+        let pan = min(max(chain.panOverride ?? layer.pan, -1), 1)
+        Self.applyGainAndPan(&audio, gainDecibels: gainDecibels, pan: pan)
+        let echo = chain.echoOut ?? placement.echoOut
+        let stopFrame = chain.echoOut != nil ? placement.frameCount : placement.echoStopFrame
+        let echoSource = echo.map { _ in audio.slice(frames: max(0, stopFrame - tempoMap.frameCount(seconds: tempoMap.secondsPerBar)) ..< stopFrame) }
+        Self.applyFade(&audio, placement.fadeIn, fadingIn: true)
+        Self.applyFade(&audio, placement.fadeOut, fadingIn: false)
+
+        // 4. Echo tail after the stop.
+        if let echo, let echoSource {
+            let tailFrames = min(tempoMap.frameCount(seconds: echo.tail.seconds(in: tempoMap)), tempoMap.frameCount(seconds: 16))
+            let effect = EchoOut(time: .milliseconds(echo.time.seconds(in: tempoMap) * 1000), feedback: Float(echo.feedback))
+            var tail = try effect.tail(after: echoSource, frameCount: tailFrames)
+            // The last repeats fade away over the final quarter of the tail.
+            Self.applyFade(&tail, LayerPlacement.Fade(startFrame: tailFrames - tailFrames / 4, frameCount: tailFrames / 4,
+                                                      curve: .sCurve), fadingIn: false)
+            let total = max(audio.frameCount, stopFrame + tailFrames)
+            audio.resize(frameCount: total)
+            for c in 0..<audio.channelCount {
+                tail.withChannel(c) { t in
+                    audio.withMutableChannel(c) { a in
+                        VectorOps.add(t, into: UnsafeMutableBufferPointer(rebasing: a[stopFrame ..< stopFrame + tailFrames]))
+                    }
+                }
+            }
+        }
+
+        let report = RenderReport.Layer(
+            songID: layer.songID, stem: layer.stem.rawValue, gainDecibels: gainDecibels, pan: pan,
+            sourceStartSeconds: placement.sourceStartSeconds,
+            sourceEndSeconds: placement.sourceSeconds(atOutputFrame: Double(placement.outputStartFrame + placement.echoStopFrame)),
+            stretchRatio: placement.stretchRatio, semitones: placement.semitones,
+            effectsApplied: chain.applied, effectsIgnored: layer.ignoredEffects, measuredLoudnessLUFS: nil)
+        return RenderedLayer(placementIndex: index, outputStartFrame: placement.outputStartFrame, audio: audio,
+                             report: report, pendingSidechain: chain.sidechain)
+    }
+
+    /// Gain in dB and a constant-power pan (-1...1) normalised so that the centre is unity.
+    static func applyGainAndPan(_ audio: inout AudioBuffer, gainDecibels: Double, pan: Double) {
+        let gain = Float(Decibels.gain(gainDecibels))
+        let angle = (pan + 1) * Double.pi / 4
+        let sides = audio.channelCount == 2
+            ? [Float(cos(angle) * 2.0.squareRoot()), Float(sin(angle) * 2.0.squareRoot())]
+            : [Float](repeating: 1, count: audio.channelCount)
+        for c in 0..<audio.channelCount {
+            let g = gain * sides[c]
+            if g != 1 { audio.withMutableChannel(c) { VectorOps.scale($0, by: g) } }
+        }
+    }
+
+    /// Applies a fade curve over `fade`'s frames; outside it the gain is 1 (before a fade-in: 0, after a fade-out: 0).
+    static func applyFade(_ audio: inout AudioBuffer, _ fade: LayerPlacement.Fade, fadingIn: Bool) {
+        guard fade.frameCount > 0 else { return }
+        let start = max(0, fade.startFrame), end = min(audio.frameCount, fade.startFrame + fade.frameCount)
+        guard end > start else { return }
+        var curve = [Float](repeating: 0, count: end - start)
+        for i in 0..<curve.count {
+            let position = (Double(start + i - fade.startFrame) + 0.5) / Double(fade.frameCount)
+            curve[i] = fadingIn ? fade.curve.fadeInGain(position) : fade.curve.fadeOutGain(position)
+        }
+        for c in 0..<audio.channelCount {
+            audio.withMutableChannel(c) { channel in
+                curve.withUnsafeBufferPointer { g in
+                    for i in 0..<g.count { channel[start + i] *= g[i] }
+                }
+                if fadingIn {
+                    for i in 0..<start { channel[i] = 0 }
+                } else {
+                    for i in end..<channel.count { channel[i] = 0 }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+import DSP
+import Foundation
+import Synchronization
+
+// Design note: the render, stage by stage.
+// 1. Songs: each song's beat grid and key from its analysis, else from the analysis provider (songs in parallel).
+// 2. Stems: the stems the plan uses that were not supplied come from the stem provider, once per song; without
+//    one, the full song stands in, with a warning.
+// 3. Placement: `TimelinePlanner` puts every layer on the output timeline (exact section frames, centred
+//    transitions, beat-by-beat warps, key shifts).
+// 4. Layers: rendered in parallel (at most `maximumConcurrentLayers` at once) by `LayerRenderer`, and added to
+//    the bus strictly in plan order as they become available, so the sum, and so the output, is bit-identical
+//    whatever the thread count. Layers with a sidechain wait for their section's key (the sum of its key-stem
+//    layers) and are added in a second ordered pass.
+// 5. Master: loudness normalisation to the target with the true-peak limiter, then measurement for the report.
+// Memory: the songs and their stems, the bus, and the layers in flight (plus the sidechained ones).
+
+/// Renders a script with its songs into a mastered buffer and a report.
+public struct RenderEngine: Sendable {
+    public var options: RenderOptions
+    /// The engine version written in reports.
+    public static let version = "mashup-engine/0.1"
+
+    public init(options: RenderOptions = RenderOptions()) {
+        self.options = options
+    }
+
+    /// Renders `script` with `songs`.
+    /// - Throws: `RenderError` located in the plan; `CancellationError` when the task is cancelled.
+    public func render(script: RenderScript, songs: [RenderSong]) async throws -> RenderResult {
+        let clock = ContinuousClock()
+        var stageSeconds: [String: Double] = [:]
+        var warnings = script.warnings
+        let rate = script.tempoMap.sampleRate
+        guard !script.sections.isEmpty else {
+            throw RenderError.invalidScript(path: "masterplan.timeline", message: "the timeline has no sections")
+        }
+        report(0, "analysis", "Preparing \(songs.count) songs")
+
+        // 1. Songs at the engine rate, with grids and keys.
+        var started = clock.now
+        let prepared = try await prepareSongs(songs, sampleRate: rate, warnings: &warnings)
+        stageSeconds["analysis"] = seconds(since: started, clock)
+        try Task.checkCancellation()
+
+        // 2. Stems.
+        started = clock.now
+        report(0.1, "stems", "Preparing stems")
+        let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues { Set($0.map(\.stem)) }
+        var material: [String: SongMaterial] = [:]
+        for song in prepared {
+            material[song.song.id] = try await stems(for: song, needed: needed[song.song.id] ?? [], warnings: &warnings)
+        }
+        stageSeconds["stems"] = seconds(since: started, clock)
+        try Task.checkCancellation()
+
+        // 3. Placement.
+        var planner = TimelinePlanner(script: script, songs: material.mapValues(\.timing))
+        let placements = try planner.placements()
+        warnings += planner.warnings
+
+        // 4. Layers.
+        started = clock.now
+        let cache = options.stretchCache ?? StretchCache()
+        let renderer = LayerRenderer(tempoMap: script.tempoMap, stretchOptions: options.stretchOptions,
+                                     formantThresholdSemitones: options.formantPreservationThresholdSemitones, cache: cache)
+        let timelineEnd = script.tempoMap.frame(atSeconds: script.timelineEndSeconds)
+        let mixer = OrderedMixer(frameCount: timelineEnd + script.tempoMap.frameCount(seconds: 16), sampleRate: rate,
+                                 placements: placements)
+        let total = placements.count
+        let progressStep = 0.65 / Double(max(total, 1))
+        try await withThrowingTaskGroup(of: RenderedLayer.self) { group in
+            var next = 0
+            var done = 0
+            func launch() {
+                let index = next
+                let placement = placements[index]
+                let song = material[placement.layer.songID]!
+                let (buffer, fingerprint) = song.buffer(for: placement.layer.stem)
+                group.addTask {
+                    try Task.checkCancellation()
+                    return try renderer.render(placement, index: index, source: buffer, fingerprint: fingerprint)
+                }
+                next += 1
+            }
+            while next < min(total, options.maximumConcurrentLayers) { launch() }
+            while let rendered = try await group.next() {
+                mixer.accept(rendered)
+                done += 1
+                let section = script.sections[placements[rendered.placementIndex].sectionIndex]
+                report(0.25 + progressStep * Double(done), "rendering",
+                       "Rendering section \(placements[rendered.placementIndex].sectionIndex + 1)/\(script.sections.count): "
+                       + section.description.prefix(60))
+                if next < total { launch() }
+            }
+        }
+        try Task.checkCancellation()
+        mixer.applySidechains(tempoMap: script.tempoMap)
+        warnings += mixer.warnings
+        stageSeconds["layers"] = seconds(since: started, clock)
+
+        // 5. Master.
+        started = clock.now
+        report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
+        let bus = mixer.finishedBus(minimumFrameCount: timelineEnd)
+        let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
+        let (mastered, _) = try normalizer.normalize(bus)
+        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS)
+        stageSeconds["master"] = seconds(since: started, clock)
+        if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
+            warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
+                                   loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
+        }
+        let cacheStats = cache.statistics
+        stageSeconds["cache_hits"] = Double(cacheStats.hits)
+
+        let result = RenderResult(audio: mastered, report: makeReport(
+            script: script, placements: placements, layers: mixer.layerReports, material: material,
+            duration: Double(mastered.frameCount) / rate, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
+        report(1, "done", "Rendered \(String(format: "%.1f", result.audio.durationSeconds)) s")
+        return result
+    }
+
+    private func report(_ fraction: Double, _ stage: String, _ message: String) {
+        options.progress?(RenderProgress(fraction: fraction, stage: stage, message: message))
+    }
+
+    private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    // MARK: - Songs
+
+    struct PreparedSong: Sendable {
+        var song: RenderSong
+        var timing: SongTiming
+        var analysisSource: String
+    }
+
+    /// Converts songs to the engine rate and finds missing grids and keys (songs in parallel).
+    private func prepareSongs(_ songs: [RenderSong], sampleRate: Double, warnings: inout [String]) async throws -> [PreparedSong] {
+        let analysis = options.analysis
+        var seen = Set<String>()
+        for song in songs where !seen.insert(song.id).inserted {
+            throw RenderError.songPreparationFailed(songID: song.id, message: "two songs share this id")
+        }
+        let results = try await withThrowingTaskGroup(of: (Int, PreparedSong).self) { group in
+            for (index, original) in songs.enumerated() {
+                group.addTask {
+                    var song = original
+                    do {
+                        if song.audio.sampleRate != sampleRate {
+                            song.audio = try SampleRateConverter.resample(song.audio, to: sampleRate)
+                            song.stems = try song.stems.mapValues { try SampleRateConverter.resample($0, to: sampleRate) }
+                        }
+                        guard song.audio.frameCount > 0 else {
+                            throw RenderError.songPreparationFailed(songID: song.id, message: "the song has no audio")
+                        }
+                        var grid = song.beatGrid
+                        var key = song.key
+                        var source = "plan"
+                        if grid == nil || !song.keyIsKnown {
+                            guard let analysis else {
+                                throw RenderError.songPreparationFailed(
+                                    songID: song.id, message: "no beat grid or key was given and no analyser is configured")
+                            }
+                            let found = try await analysis.beatGridAndKey(of: song.audio, songID: song.id)
+                            if grid == nil { grid = found.grid; source = "embedded" }
+                            if !song.keyIsKnown { key = found.key; source = "embedded" }
+                        }
+                        return (index, PreparedSong(song: song, timing: SongTiming(grid: grid!, key: key,
+                                                                                      durationSeconds: song.audio.durationSeconds),
+                                                    analysisSource: source))
+                    } catch let error as RenderError {
+                        throw error
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        throw RenderError.songPreparationFailed(songID: song.id, message: "\(error)")
+                    }
+                }
+            }
+            var results: [(Int, PreparedSong)] = []
+            for try await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return results
+    }
+
+    /// Gathers the stems a song needs: supplied ones, else the provider's, else the full song with a warning.
+    private func stems(for prepared: PreparedSong, needed: Set<Stem>, warnings: inout [String]) async throws -> SongMaterial {
+        var buffers = prepared.song.stems
+        buffers[.full] = prepared.song.audio
+        var stemSource = prepared.song.stems.isEmpty ? "none" : prepared.song.stemSource
+        let missing = needed.subtracting(buffers.keys)
+        if !missing.isEmpty {
+            if let provider = options.stems {
+                report(0.12, "stems", "Separating stems of \(prepared.song.name ?? prepared.song.id)")
+                do {
+                    let made = try await provider.stems(of: prepared.song.audio, songID: prepared.song.id)
+                    for (stem, buffer) in made where buffers[stem] == nil { buffers[stem] = buffer }
+                    stemSource = prepared.song.stems.isEmpty ? provider.sourceName : stemSource + "+" + provider.sourceName
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    throw RenderError.songPreparationFailed(songID: prepared.song.id, message: "stem separation failed: \(error)")
+                }
+            }
+            for stem in missing where buffers[stem] == nil {
+                warnings.append("song \(prepared.song.id): no \(stem.rawValue) stem is available; the full song plays in its place")
+                buffers[stem] = prepared.song.audio
+            }
+        }
+        // Stems must line up with the song: pad or trim to its length.
+        for (stem, buffer) in buffers where buffer.frameCount != prepared.song.audio.frameCount {
+            var fitted = buffer
+            fitted.resize(frameCount: prepared.song.audio.frameCount)
+            buffers[stem] = fitted
+        }
+        return SongMaterial(song: prepared.song, timing: prepared.timing, analysisSource: prepared.analysisSource,
+                            stemSource: stemSource, buffers: buffers, needed: needed.union([.full]))
+    }
+
+    // MARK: - Report
+
+    static func measure(_ audio: AudioBuffer, targetLUFS: Double) -> RenderReport.Loudness {
+        let hopSeconds = 1.0
+        let meter = LoudnessMeter(sampleRate: audio.sampleRate, channelCount: audio.channelCount)
+        var series: [Double] = []
+        let hop = Int(audio.sampleRate * hopSeconds)
+        var start = 0
+        while start < audio.frameCount {
+            meter.append(audio.slice(frames: start ..< min(audio.frameCount, start + hop)))
+            let value = meter.shortTermLUFS
+            series.append(value.isFinite ? max(value, -70) : -70)
+            start += hop
+        }
+        let peaks = TruePeakMeter.measure(audio)
+        let integrated = meter.integratedLUFS
+        return RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
+                                     loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
+                                     truePeakDecibels: peaks.truePeakDecibels, samplePeakDecibels: peaks.samplePeakDecibels,
+                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds)
+    }
+
+    private func makeReport(script: RenderScript, placements: [LayerPlacement], layers: [RenderReport.Layer?],
+                            material: [String: SongMaterial], duration: Double, loudness: RenderReport.Loudness,
+                            warnings: [String], stageSeconds: [String: Double]) -> RenderReport {
+        let map = script.tempoMap
+        var sections: [RenderReport.Section] = []
+        for (index, section) in script.sections.enumerated() {
+            let sectionLayers = placements.indices.filter { placements[$0].sectionIndex == index }.compactMap { layers[$0] }
+            let transition: Double
+            switch section.transitionIn {
+            case .crossfade(let bars, _): transition = index == 0 ? 0 : map.seconds(bars: bars)
+            case .filterSweep(let bars): transition = index == 0 ? 0 : map.seconds(bars: bars)
+            case .echoOut(let echo): transition = index == 0 ? 0 : echo.tail.seconds(in: map)
+            case .cut: transition = 0
+            }
+            sections.append(RenderReport.Section(
+                index: index, description: section.description, energyLevel: section.energyLevel,
+                startSeconds: section.startSeconds, endSeconds: section.endSeconds,
+                startBar: map.bar(atSeconds: section.startSeconds) + 1, endBar: map.bar(atSeconds: section.endSeconds) + 1,
+                transitionIn: index == 0 ? "start" : section.transitionIn.name, transitionSeconds: transition,
+                layers: sectionLayers))
+        }
+        let songs = material.values.sorted { $0.song.id < $1.song.id }.map { song -> RenderReport.Song in
+            let used = placements.indices.filter { placements[$0].layer.songID == song.song.id }
+            let ratios = used.map { placements[$0].stretchRatio }
+            let shifts = used.map { placements[$0].semitones }
+            let commonShift = Dictionary(grouping: shifts, by: { $0 }).max { $0.value.count < $1.value.count }?.key ?? 0
+            return RenderReport.Song(songID: song.song.id, name: song.song.name, artist: song.song.artist,
+                                     tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
+                                     analysisSource: song.analysisSource, stemSource: song.stemSource,
+                                     stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
+                                     semitones: commonShift)
+        }
+        return RenderReport(engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,
+                            creativeVision: script.creativeVision, audioFile: "", targetBPM: map.tempoBPM,
+                            targetKey: script.targetKey?.description, beatsPerBar: map.beatsPerBar, sampleRate: map.sampleRate,
+                            durationSeconds: duration, songs: songs, sections: sections,
+                            problemsAndSolutions: script.problemsAndSolutions, loudness: loudness, warnings: warnings,
+                            stageSeconds: stageSeconds)
+    }
+}
+
+/// A song's audio and stems as the layers read them, with content fingerprints for the stretch cache.
+struct SongMaterial: Sendable {
+    var song: RenderSong
+    var timing: SongTiming
+    var analysisSource: String
+    var stemSource: String
+    private var buffers: [Stem: (buffer: AudioBuffer, fingerprint: UInt64)] = [:]
+
+    init(song: RenderSong, timing: SongTiming, analysisSource: String, stemSource: String,
+         buffers: [Stem: AudioBuffer], needed: Set<Stem>) {
+        self.song = song
+        self.timing = timing
+        self.analysisSource = analysisSource
+        self.stemSource = stemSource
+        for (stem, buffer) in buffers where needed.contains(stem) {
+            self.buffers[stem] = (buffer, StretchCache.fingerprint(buffer))
+        }
+    }
+
+    func buffer(for stem: Stem) -> (AudioBuffer, UInt64) {
+        let entry = buffers[stem] ?? buffers[.full]!
+        return (entry.buffer, entry.fingerprint)
+    }
+}

@@ -1,0 +1,79 @@
+import DSP
+import Foundation
+
+/// How the engine renders.
+public struct RenderOptions: Sendable {
+    /// Layers rendered at once (default: the active processor count). The output does not depend on it.
+    public var maximumConcurrentLayers: Int
+    /// Stretch settings (FFT size, transient locking); formant preservation is switched on per layer for
+    /// shifted vocals.
+    public var stretchOptions: StretchOptions
+    /// Keep formants of vocal layers shifted by more than this many semitones (default 1).
+    public var formantPreservationThresholdSemitones: Double
+    /// Finds beat grids and keys for songs that come without them.
+    public var analysis: (any SongAnalysisProviding)?
+    /// Produces stems that were not supplied.
+    public var stems: (any StemProviding)?
+    /// Reused stretched layers across renders (e.g. the server's); nil makes a cache for this render only.
+    public var stretchCache: StretchCache?
+    /// Called with the progress of each stage; may be called from any thread.
+    public var progress: (@Sendable (RenderProgress) -> Void)?
+
+    public init(maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                stretchOptions: StretchOptions = StretchOptions(),
+                formantPreservationThresholdSemitones: Double = 1,
+                analysis: (any SongAnalysisProviding)? = nil, stems: (any StemProviding)? = nil,
+                stretchCache: StretchCache? = nil, progress: (@Sendable (RenderProgress) -> Void)? = nil) {
+        self.maximumConcurrentLayers = max(1, maximumConcurrentLayers)
+        self.stretchOptions = stretchOptions
+        self.formantPreservationThresholdSemitones = formantPreservationThresholdSemitones
+        self.analysis = analysis
+        self.stems = stems
+        self.stretchCache = stretchCache
+        self.progress = progress
+    }
+}
+
+/// A progress report: the fraction of the whole render done (0...1) and what is happening.
+public struct RenderProgress: Sendable, Equatable {
+    public var fraction: Double
+    public var stage: String
+    public var message: String
+    public init(fraction: Double, stage: String, message: String) {
+        self.fraction = min(max(fraction, 0), 1)
+        self.stage = stage
+        self.message = message
+    }
+}
+
+/// Why a render failed, located where possible.
+public enum RenderError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// A layer names a song the render was not given.
+    case unknownSong(songID: String, path: String)
+    /// The plan cannot be rendered (empty timeline, bad numbers); `path` is the plan location.
+    case invalidScript(path: String, message: String)
+    /// Analysis or stem separation failed for a song.
+    case songPreparationFailed(songID: String, message: String)
+    /// A layer failed to render (stretch or effect refused its settings).
+    case layerFailed(path: String, message: String)
+    /// Mastering or writing failed.
+    case outputFailed(message: String)
+
+    public var description: String {
+        switch self {
+        case .unknownSong(let id, let path): "\(path): no song with id '\(id)' was given"
+        case .invalidScript(let path, let message): "\(path): \(message)"
+        case .songPreparationFailed(let id, let message): "song '\(id)': \(message)"
+        case .layerFailed(let path, let message): "\(path): \(message)"
+        case .outputFailed(let message): "output: \(message)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// What a render returns: the mastered audio and the report of every decision.
+public struct RenderResult: Sendable {
+    public var audio: AudioBuffer
+    public var report: RenderReport
+}

@@ -1,0 +1,208 @@
+import DSP
+import Foundation
+
+// Design note: turns a render script into layer placements.
+// - Sections start at exactly round(start × rate). A transition into section s is centred on its boundary B:
+//   a crossfade of T frames makes the incoming layers start at B - T/2 and the outgoing ones end at B - T/2 + T,
+//   so no section moves and the timeline never shortens. Cuts get a 3 ms declick; echo-outs stop the outgoing
+//   layers at B and let their echoes ring on; filter sweeps add a high-pass sweep over the last bars before B.
+// - Each layer is warped beat by beat: target beat k of the section (frame S + k·framesPerBeat) takes the source
+//   beat b0 + k·f, where f ∈ {½, 1, 2} source beats per target beat keeps the stretch nearest 1 (a 70 BPM song
+//   plays half-time against 140), and b0 is the source position at the section start: the plan's
+//   `source_start_sec` snapped to the nearest downbeat, or the song continuing with the mashup (song bar = mashup
+//   bar from its first downbeat), looping over its bars when it runs out.
+// - The key shift is the smallest octave-equivalent move from the song's key (its relative when the modes differ)
+//   to the target key, within the stem's limit; drums are never shifted.
+
+/// What the planner knows of a song.
+struct SongTiming: Sendable {
+    var grid: BeatGrid
+    var key: MusicalKey?
+    var durationSeconds: Double
+}
+
+/// Lays out every layer of a script on the output timeline.
+struct TimelinePlanner {
+    let script: RenderScript
+    let songs: [String: SongTiming]
+    /// Declick length for cuts and echo-out entries, frames (3 ms at 44.1 kHz).
+    static let declickFrameCount = 128
+
+    private(set) var warnings: [String] = []
+
+    init(script: RenderScript, songs: [String: SongTiming]) {
+        self.script = script
+        self.songs = songs
+    }
+
+    var tempoMap: TempoMap { script.tempoMap }
+
+    /// The sections' indices in time order.
+    var sectionOrder: [Int] {
+        script.sections.indices.sorted { script.sections[$0].startSeconds < script.sections[$1].startSeconds }
+    }
+
+    /// Transition length in frames into section `index` from `previous` (nil for the first or after a gap).
+    func transitionFrameCount(into index: Int, from previous: Int?) -> Int {
+        guard let previous else { return 0 }
+        let section = script.sections[index], before = script.sections[previous]
+        let limit = tempoMap.frameCount(seconds: min(section.durationSeconds, before.durationSeconds))
+        switch section.transitionIn {
+        case .cut, .echoOut: return min(Self.declickFrameCount, limit)
+        case .crossfade(let bars, _): return min(tempoMap.crossfadeFrameCount(bars: bars), limit)
+        case .filterSweep: return min(tempoMap.crossfadeFrameCount(bars: 1.0 / Double(tempoMap.beatsPerBar)), limit)
+        }
+    }
+
+    /// The curve of the transition into a section.
+    func transitionCurve(_ transition: RenderScript.Transition) -> CrossfadeCurve {
+        switch transition {
+        case .crossfade(_, let curve): curve
+        case .cut, .echoOut: .linear
+        case .filterSweep: .equalPower
+        }
+    }
+
+    /// Places every layer. Appends warnings for looping sources and skipped key shifts.
+    mutating func placements() throws -> [LayerPlacement] {
+        let order = sectionOrder
+        let rate = tempoMap.sampleRate
+        // Previous and next section in time, when they touch (a gap of more than 10 ms means no transition).
+        var previousOf: [Int: Int] = [:], nextOf: [Int: Int] = [:]
+        for (position, index) in order.enumerated() where position > 0 {
+            let previous = order[position - 1]
+            let gap = script.sections[index].startSeconds - script.sections[previous].endSeconds
+            if abs(gap) <= 0.010 || gap < 0 {
+                previousOf[index] = previous
+                nextOf[previous] = index
+            }
+        }
+        var result: [LayerPlacement] = []
+        for (sectionIndex, section) in script.sections.enumerated() {
+            let start = tempoMap.frame(atSeconds: section.startSeconds)
+            let end = tempoMap.frame(atSeconds: section.endSeconds)
+            let inFrames = transitionFrameCount(into: sectionIndex, from: previousOf[sectionIndex])
+            let next = nextOf[sectionIndex]
+            let outFrames = next.map { transitionFrameCount(into: $0, from: sectionIndex) } ?? 0
+            let nextTransition = next.map { script.sections[$0].transitionIn }
+            let isEchoOut: EffectSpec.EchoOut? = {
+                if case .echoOut(let echo)? = nextTransition { return echo }
+                return nil
+            }()
+            let preRoll = min(inFrames / 2, start)
+            // The outgoing half of the next transition; an echo-out stops at the boundary instead.
+            let postRoll = isEchoOut == nil ? outFrames - outFrames / 2 : 0
+            let spanStart = start - preRoll
+            let spanEnd = end + postRoll
+            for (layerIndex, layer) in section.layers.enumerated() {
+                let path = "masterplan.timeline[\(sectionIndex)].layers[\(layerIndex)]"
+                guard let song = songs[layer.songID] else {
+                    throw RenderError.unknownSong(songID: layer.songID, path: path + ".songId")
+                }
+                let frameCount = spanEnd - spanStart
+                // Fades: the transition's (or a declick), extended by the layer's own fade.
+                let ownIn = tempoMap.frameCount(seconds: layer.fadeInSeconds)
+                let ownOut = tempoMap.frameCount(seconds: layer.fadeOutSeconds)
+                let inCurve = transitionCurve(section.transitionIn)
+                var fadeIn = LayerPlacement.Fade(startFrame: 0, frameCount: max(inFrames, preRoll + ownIn),
+                                                 curve: ownIn > inFrames ? .sCurve : inCurve)
+                if previousOf[sectionIndex] == nil && ownIn == 0 { fadeIn = .none }
+                let outLength: Int
+                let outCurve: CrossfadeCurve
+                if isEchoOut != nil {
+                    outLength = max(min(Self.declickFrameCount, frameCount), ownOut)
+                    outCurve = ownOut > 0 ? .sCurve : .linear
+                } else if let nextTransition {
+                    outLength = max(outFrames, postRoll + ownOut)
+                    outCurve = ownOut > outFrames ? .sCurve : transitionCurve(nextTransition)
+                } else {
+                    outLength = ownOut
+                    outCurve = .sCurve
+                }
+                let fadeOut = LayerPlacement.Fade(startFrame: frameCount - min(outLength, frameCount),
+                                                  frameCount: min(outLength, frameCount), curve: outCurve)
+                var effects = layer.effects.filter {
+                    switch $0 { case .fadeIn, .fadeOut: false; default: true }
+                }
+                if case .filterSweep(let bars)? = nextTransition {
+                    effects.append(.filterSweep(EffectSpec.FilterSweep(kind: .highPass, startHz: 40, endHz: 2000,
+                                                                       length: .bars(bars), anchor: .end)))
+                }
+                let (anchors, sourceStart) = warpAnchors(for: layer, song: song, sectionIndex: sectionIndex,
+                                                         sectionStartFrame: start, spanStart: spanStart, spanEnd: spanEnd)
+                result.append(LayerPlacement(
+                    sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
+                    frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
+                    sourceStartSeconds: sourceStart, semitones: semitones(for: layer, song: song, path: path),
+                    effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart, outputSampleRate: rate))
+            }
+        }
+        return result
+    }
+
+    /// Source beats per target beat (½, 1 or 2) that keeps the stretch nearest to 1.
+    func beatFactor(for song: SongTiming) -> Double {
+        let ratios: [Double] = [0.5, 1, 2]
+        let sourceBPM = song.grid.averageTempoBPM
+        return ratios.min { abs(log(sourceBPM / (tempoMap.tempoBPM * $0))) < abs(log(sourceBPM / (tempoMap.tempoBPM * $1))) }!
+    }
+
+    /// Warp anchors (one per target beat, a beat beyond the span on each side) and the source start at the section.
+    mutating func warpAnchors(for layer: RenderScript.Layer, song: SongTiming, sectionIndex: Int,
+                              sectionStartFrame: Int, spanStart: Int, spanEnd: Int)
+        -> (anchors: [(sourceSeconds: Double, outputFrame: Double)], sourceStartSeconds: Double) {
+        let grid = song.grid
+        let factor = beatFactor(for: song)
+        let framesPerBeat = tempoMap.framesPerBeat
+        let sectionBeats = Double(spanEnd - sectionStartFrame) / framesPerBeat
+        let firstDownbeat = Double(grid.downbeatIndices.first ?? 0)
+        let songEndBeat = grid.beatIndex(atSeconds: song.durationSeconds)
+        var startBeat: Double
+        if let explicit = layer.sourceStartSeconds {
+            startBeat = grid.downbeatBeatIndex(nearestTo: grid.beatIndex(atSeconds: explicit))
+            if startBeat + sectionBeats * factor > songEndBeat + 0.5 {
+                warnings.append("section \(sectionIndex + 1): \(layer.songID) \(layer.stem.rawValue) reads past the end of its song "
+                                + "(source start \(String(format: "%.1f", explicit)) s); the rest is silent")
+            }
+        } else {
+            let mashupBeat = tempoMap.beat(atSeconds: Double(sectionStartFrame) / tempoMap.sampleRate)
+            let roundedBeat = abs(mashupBeat - mashupBeat.rounded()) < 1e-6 ? mashupBeat.rounded() : mashupBeat
+            startBeat = firstDownbeat + roundedBeat * factor
+            // Loop over whole bars when the song runs out before the section ends.
+            let barBeats = Double(grid.beatsPerBar)
+            let usableBeats = ((songEndBeat - firstDownbeat) / barBeats).rounded(.down) * barBeats
+            if startBeat + sectionBeats * factor > songEndBeat, usableBeats >= sectionBeats * factor + barBeats {
+                let loopable = usableBeats - sectionBeats * factor
+                let offset = (startBeat - firstDownbeat).truncatingRemainder(dividingBy: max(loopable, barBeats))
+                let barAligned = (offset / barBeats).rounded(.down) * barBeats
+                    + (startBeat - firstDownbeat).truncatingRemainder(dividingBy: barBeats)
+                startBeat = firstDownbeat + barAligned
+                warnings.append("section \(sectionIndex + 1): \(layer.songID) ran out of bars; its \(layer.stem.rawValue) "
+                                + "loops back to bar \(Int(barAligned / barBeats) + 1) of the song")
+            }
+        }
+        let kMin = Int((Double(spanStart - sectionStartFrame) / framesPerBeat).rounded(.down)) - 1
+        let kMax = Int((Double(spanEnd - sectionStartFrame) / framesPerBeat).rounded(.up)) + 1
+        var anchors: [(sourceSeconds: Double, outputFrame: Double)] = []
+        anchors.reserveCapacity(kMax - kMin + 1)
+        for k in kMin...kMax {
+            anchors.append((grid.seconds(atBeatIndex: startBeat + Double(k) * factor),
+                            Double(sectionStartFrame) + Double(k) * framesPerBeat))
+        }
+        return (anchors, grid.seconds(atBeatIndex: startBeat))
+    }
+
+    /// The key shift for a layer: the override, or the smallest move to the target key within the stem's limit.
+    mutating func semitones(for layer: RenderScript.Layer, song: SongTiming, path: String) -> Double {
+        if let override = layer.semitonesOverride { return override }
+        guard layer.stem != .drums, let target = script.targetKey, let key = song.key else { return 0 }
+        let shift = key.semitoneShift(to: target)
+        let limit = layer.stem.maximumKeyShiftSemitones
+        if abs(shift) > limit {
+            warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) would need \(shift > 0 ? "+" : "")\(shift) "
+                            + "semitones to reach \(target) (limit ±\(limit)): left in \(key)")
+            return 0
+        }
+        return Double(shift)
+    }
+}

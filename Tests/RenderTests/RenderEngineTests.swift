@@ -1,0 +1,154 @@
+import DSP
+import Foundation
+@testable import Render
+import Testing
+import TestSupport
+
+/// End-to-end properties of the render, on songs generated here with known grids (so the analyser is not under test).
+@Suite("Render engine")
+struct RenderEngineTests {
+    static let rate = 44100.0
+    /// Onsets of a warped layer must sit on the target grid within this (issue 6).
+    static let onsetToleranceMilliseconds = 2.0
+    /// A layer's level relative to another must follow the plan's gains within this (issue 6).
+    static let relativeLevelToleranceDecibels = 0.5
+    /// The master's integrated loudness must land within this of the target (issue 6).
+    static let loudnessToleranceLU = 0.3
+
+    /// A click every beat at `bpm` (first click at `offsetSeconds`), stereo, as a drums stem.
+    static func clickSong(id: String, bpm: Double, seconds: Double, offsetSeconds: Double = 0) throws -> RenderSong {
+        let frames = Int(seconds * rate)
+        let clicks = Signals.clickTrain(periodSeconds: 60 / bpm, sampleRate: rate, frameCount: frames,
+                                        offsetSeconds: offsetSeconds, amplitude: 0.8)
+        let audio = Signals.stereo(clicks, sampleRate: rate)
+        let grid = try BeatGrid(tempoBPM: bpm, firstBeatSeconds: offsetSeconds, durationSeconds: seconds)
+        return RenderSong(id: id, audio: audio, stems: [.drums: audio], beatGrid: grid, key: nil, keyIsKnown: true)
+    }
+
+    /// Stationary noise as the `other` stem (uncorrelated between songs by seed).
+    static func noiseSong(id: String, bpm: Double, seconds: Double, seed: UInt64) throws -> RenderSong {
+        let frames = Int(seconds * rate)
+        let audio = AudioBuffer(channels: [Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed),
+                                           Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed + 100)], sampleRate: rate)
+        let grid = try BeatGrid(tempoBPM: bpm, durationSeconds: seconds)
+        return RenderSong(id: id, audio: audio, stems: [.other: audio], beatGrid: grid, key: nil, keyIsKnown: true)
+    }
+
+    static func script(bpm: Double, sections: [RenderScript.Section], lufs: Double = -16) -> RenderScript {
+        RenderScript(title: "Test", tempoMap: TempoMap(tempoBPM: bpm, sampleRate: rate), targetLoudnessLUFS: lufs,
+                     sections: sections)
+    }
+
+    /// Frames where the signal rises through `threshold` after at least `gapFrames` below it.
+    static func onsets(_ x: [Float], threshold: Float, gapFrames: Int) -> [Int] {
+        var result: [Int] = []
+        var quietSince = -gapFrames
+        for i in 0..<x.count {
+            if abs(x[i]) >= threshold {
+                if i - quietSince >= gapFrames { result.append(i) }
+                quietSince = i
+            }
+        }
+        return result
+    }
+
+    @Test("a click track at 120 BPM warped to 128 BPM puts every click on the target grid")
+    func onsetsOnTargetGrid() async throws {
+        let song = try Self.clickSong(id: "a", bpm: 120, seconds: 20, offsetSeconds: 0.25)
+        let target = 128.0
+        let sections = [RenderScript.Section(description: "Beat", startSeconds: 0, durationSeconds: 15,
+                                             layers: [.init(songID: "a", stem: .drums)])]
+        let result = try await RenderEngine().render(script: Self.script(bpm: target, sections: sections), songs: [song])
+        let left = result.audio.channel(0)
+        let peak = left.map(abs).max() ?? 0
+        let found = Self.onsets(left, threshold: peak * 0.5, gapFrames: Int(Self.rate * 0.2))
+        #expect(found.count >= 28)
+        let beatFrames = 60 / target * Self.rate
+        var worst = 0.0
+        for onset in found {
+            // Each click's energy peak, searched ±3 ms around its first crossing.
+            let window = max(0, onset - 130) ..< min(left.count, onset + 130)
+            let top = window.max { abs(left[$0]) < abs(left[$1]) }!
+            let grid = (Double(top) / beatFrames).rounded() * beatFrames
+            worst = max(worst, abs(Double(top) - grid) / Self.rate * 1000)
+        }
+        #expect(worst <= Self.onsetToleranceMilliseconds, "worst onset error \(worst) ms")
+    }
+
+    @Test("sections start at their planned frame and layers follow their gains")
+    func boundariesAndLevels() async throws {
+        let a = try Self.noiseSong(id: "a", bpm: 124, seconds: 30, seed: 1)
+        let b = try Self.noiseSong(id: "b", bpm: 124, seconds: 30, seed: 2)
+        let bar = 4 * 60 / 124.0
+        let sections = [
+            RenderScript.Section(description: "A", startSeconds: 0, durationSeconds: 4 * bar,
+                                 layers: [.init(songID: "a", stem: .other, gainDecibels: -6)]),
+            RenderScript.Section(description: "B", startSeconds: 4 * bar, durationSeconds: 4 * bar, transitionIn: .cut,
+                                 layers: [.init(songID: "b", stem: .other, gainDecibels: 0)]),
+        ]
+        let result = try await RenderEngine().render(script: Self.script(bpm: 124, sections: sections), songs: [a, b])
+        let left = result.audio.channel(0)
+        let boundary = Int((4 * bar * Self.rate).rounded())
+        let levelA = Measurements.rmsDecibels(Array(left[Int(Self.rate) ..< boundary - Int(Self.rate)]))
+        let levelB = Measurements.rmsDecibels(Array(left[boundary + Int(Self.rate) ..< 2 * boundary - Int(Self.rate)]))
+        #expect(abs((levelB - levelA) - 6) <= Self.relativeLevelToleranceDecibels, "A \(levelA) dB, B \(levelB) dB")
+        // The cut: A's last frames before the declick and B's first after it are at full level; the section
+        // boundary is where the two meet.
+        #expect(result.report.sections[1].startSeconds == 4 * bar)
+        let before = Measurements.rmsDecibels(Array(left[boundary - 2000 ..< boundary - 100]))
+        let after = Measurements.rmsDecibels(Array(left[boundary + 100 ..< boundary + 2000]))
+        #expect(abs(before - levelA) < 1 && abs(after - levelB) < 1)
+    }
+
+    @Test("the master meets its loudness target and true-peak ceiling, with no NaN")
+    func mastering() async throws {
+        let a = try Self.clickSong(id: "a", bpm: 120, seconds: 20)
+        let b = try Self.noiseSong(id: "b", bpm: 120, seconds: 20, seed: 3)
+        let sections = [RenderScript.Section(description: "All", startSeconds: 0, durationSeconds: 16,
+                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -8)])]
+        var script = Self.script(bpm: 122, sections: sections, lufs: -14)
+        script.truePeakCeilingDecibels = -1
+        let result = try await RenderEngine().render(script: script, songs: [a, b])
+        #expect(result.audio.samples.allSatisfy { $0.isFinite })
+        let measured = LoudnessMeter.measure(result.audio)
+        #expect(abs(measured.integratedLUFS - -14) <= Self.loudnessToleranceLU)
+        #expect(measured.truePeakDecibels <= -1 + 0.05)
+        #expect(abs(result.report.loudness.integratedLUFS - measured.integratedLUFS) < 0.05)
+    }
+
+    @Test("two renders, and renders with one and two threads, are bit-identical")
+    func deterministic() async throws {
+        let a = try Self.clickSong(id: "a", bpm: 118, seconds: 16)
+        let b = try Self.noiseSong(id: "b", bpm: 126, seconds: 16, seed: 4)
+        let bar = 4 * 60 / 122.0
+        let sections = [
+            RenderScript.Section(description: "1", startSeconds: 0, durationSeconds: 2 * bar,
+                                 layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -6,
+                                                                               effects: [.reverb(.standard)])]),
+            RenderScript.Section(description: "2", startSeconds: 2 * bar, durationSeconds: 2 * bar,
+                                 layers: [.init(songID: "b", stem: .other, effects: [.delay(.standard), .sidechain(.standard)]),
+                                          .init(songID: "a", stem: .drums)]),
+        ]
+        let script = Self.script(bpm: 122, sections: sections)
+        let one = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 1)).render(script: script, songs: [a, b])
+        let two = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(script: script, songs: [a, b])
+        let again = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(script: script, songs: [a, b])
+        #expect(one.audio == two.audio)
+        #expect(two.audio == again.audio)
+        // The report says what was rendered.
+        #expect(one.report.sections.count == 2)
+        #expect(one.report.sections.map(\.layers.count) == [2, 2])
+        #expect(one.report.sections[1].layers[0].effectsApplied.contains { $0.contains("sidechain") })
+        #expect(one.report.sections[0].layers[1].effectsApplied.contains { $0.contains("reverb") })
+    }
+
+    @Test("a layer naming a song that was not given fails with its path")
+    func unknownSong() async throws {
+        let a = try Self.clickSong(id: "a", bpm: 120, seconds: 8)
+        let sections = [RenderScript.Section(description: "x", startSeconds: 0, durationSeconds: 4,
+                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "zz", stem: .drums)])]
+        await #expect(throws: RenderError.unknownSong(songID: "zz", path: "masterplan.timeline[0].layers[1].songId")) {
+            try await RenderEngine().render(script: Self.script(bpm: 120, sections: sections), songs: [a])
+        }
+    }
+}
