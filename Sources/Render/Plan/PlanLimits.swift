@@ -1,0 +1,43 @@
+import Foundation
+
+/// Bounds a plan must respect to be rendered; beyond them the validator reports errors (or warnings where stated).
+///
+/// They protect the render from hostile or broken plans (100,000 sections, a 10-hour timeline) and keep every check
+/// fast. The defaults suit a 2-3 song mashup of a few minutes with room to spare.
+public struct PlanLimits: Sendable, Hashable {
+    /// Longest mashup, seconds (default 30 minutes).
+    public var maximumDurationSeconds: Double = 1_800
+    /// Most sections (default 256).
+    public var maximumSections: Int = 256
+    /// Most layers in one section (default 16).
+    public var maximumLayersPerSection: Int = 16
+    /// Most layers over the whole plan (default 1024).
+    public var maximumTotalLayers: Int = 1_024
+    /// Most effects on one layer (default 16).
+    public var maximumEffectsPerLayer: Int = 16
+    /// Longest free text kept (descriptions, titles), characters; longer text is cut with a warning (default 10,000).
+    public var maximumTextLength: Int = 10_000
+    /// Longest song id, bytes (default 256).
+    public var maximumIdentifierLength: Int = 256
+    /// Deepest JSON nesting read (default 64; a masterplan needs 6).
+    public var maximumNestingDepth: Int = JSONReader.defaultMaximumDepth
+    /// Largest document read, bytes (default 32 MiB).
+    public var maximumByteCount: Int = JSONReader.defaultMaximumByteCount
+    /// Accepted target tempi, BPM.
+    public var tempoRangeBPM: ClosedRange<Double> = 40...250
+    /// Accepted output sample rates, Hz.
+    public var sampleRateRangeHz: ClosedRange<Double> = 8_000...192_000
+    /// Layer gain range, dB; outside it the gain is clamped with a warning.
+    public var gainRangeDecibels: ClosedRange<Double> = -60...12
+    /// Largest explicit pitch shift, semitones (an error beyond it).
+    public var maximumPitchShiftSemitones: Double = 12
+    /// Gaps and overlaps between consecutive sections shorter than this are ignored, seconds (rounding in plans).
+    public var sectionJoinToleranceSeconds: Double = 0.01
+    /// Most issues reported; the list then ends with one error saying it stopped (default 500).
+    public var maximumIssueCount: Int = 500
+
+    public init() {}
+
+    /// The defaults.
+    public static let standard = PlanLimits()
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A masterplan checked and normalised, ready to render: every value present, finite and in range, songs resolved
+/// to indices, stems and effects typed, sections sorted by start, transitions resolved to lengths.
+///
+/// Built only by `PlanValidator` when there is no error. Times are seconds in the mashup; frames are at
+/// `tempoMap.sampleRate`. Sections start exactly at `startSeconds` (`startFrame`); a transition is centred on the
+/// boundary it belongs to and never moves a section.
+public struct ValidatedPlan: Sendable, Hashable {
+    /// Title (the plan's, else "Untitled mashup").
+    public var title: String
+    /// `"Artist A vs. Artist B"`, possibly empty.
+    public var artistCredits: String
+    /// The creative vision, possibly empty.
+    public var creativeVision: String
+    /// Target tempo, time signature and output sample rate.
+    public var tempoMap: TempoMap
+    /// Target key; nil when the plan gave none or an unreadable one (then nothing is shifted automatically).
+    public var targetKey: MusicalKey?
+    /// Integrated loudness target of the master, LUFS (default -14).
+    public var targetLoudnessLUFS: Double
+    /// True-peak ceiling of the master, dBTP (default -1).
+    public var truePeakCeilingDecibels: Double
+    /// The sections, sorted by start time.
+    public var sections: [Section]
+    /// End of the last section, seconds.
+    public var durationSeconds: Double
+    /// Length of the mashup in frames: the end of the last section (an echo-out tail may add more in the render).
+    public var frameCount: Int
+    /// The planner's notes, as written.
+    public var problemsAndSolutions: [Masterplan.ProblemAndSolution]
+    /// The song ids layers refer to, in song-index order (the given ones, or those found in the plan).
+    public var songIds: [String]
+
+    /// The target tempo in BPM.
+    public var tempoBPM: Double { tempoMap.tempoBPM }
+    /// The output sample rate, Hz.
+    public var sampleRate: Double { tempoMap.sampleRate }
+
+    /// One section, ready to render.
+    public struct Section: Sendable, Hashable {
+        /// Position of the section in the plan's timeline (before sorting), for reports and issue paths.
+        public var planIndex: Int
+        /// Start, seconds.
+        public var startSeconds: Double
+        /// Length, seconds (> 0).
+        public var durationSeconds: Double
+        /// Start frame (rounded to the nearest frame).
+        public var startFrame: Int
+        /// End frame, exclusive: the next section's start frame when they touch.
+        public var endFrame: Int
+        /// Description, possibly empty.
+        public var description: String
+        /// Energy 0...1 (0.5 when absent).
+        public var energyLevel: Double
+        /// How this section is entered from the previous one; nil for the first section and after a gap.
+        public var transitionIn: Transition?
+        /// The layers.
+        public var layers: [Layer]
+
+        /// End, seconds.
+        public var endSeconds: Double { startSeconds + durationSeconds }
+    }
+
+    /// A transition centred on a section boundary.
+    public struct Transition: Sendable, Hashable {
+        /// Crossfade, cut, echo-out or filter sweep.
+        public var kind: Masterplan.Transition.Kind
+        /// Length in bars at the target tempo (0 for a cut).
+        public var bars: Double
+        /// Length in frames (bars at the target tempo, limited to the shorter neighbour section); 0 for a cut.
+        public var frameCount: Int
+        /// The boundary frame it is centred on (the start frame of the section it enters).
+        public var boundaryFrame: Int
+    }
+
+    /// One layer, ready to render.
+    public struct Layer: Sendable, Hashable {
+        /// Position in the plan's section layers.
+        public var planIndex: Int
+        /// Index into `songIds` (and the render's song list).
+        public var songIndex: Int
+        /// The song id as given in the request (resolved from `song1`... when positional).
+        public var songId: String
+        /// The stem (unknown names mapped to `.full` with a warning).
+        public var stem: Stem
+        /// Gain, dB, in `-60...12`, including any `gain` effects.
+        public var gainDecibels: Double
+        /// Pan -1...+1 (0 when absent), including any `pan` effect.
+        public var pan: Double
+        /// Fade in at the layer's start, seconds (0...duration).
+        public var fadeInSeconds: Double
+        /// Fade out at the layer's end, seconds (0...duration; fade in + fade out <= duration).
+        public var fadeOutSeconds: Double
+        /// Where in the source song the layer starts reading, seconds; nil = the song continues from where it was
+        /// (song time advances with the mashup from its first downbeat), decided by the render.
+        public var sourceStartSeconds: Double?
+        /// The pitch shift, semitones: an explicit override, or the automatic shift to the target key when the song's
+        /// key was given to the validator (0 when over the stem's limit); nil = the render decides with
+        /// `KeyShift.automatic` once it knows the song's key.
+        public var pitchShiftSemitones: Double?
+        /// True when `pitchShiftSemitones` is the plan's explicit override.
+        public var pitchShiftIsOverride: Bool
+        /// The effects to apply, in order (gain, pan and fades already folded into the fields above).
+        public var effects: [EffectSpec]
+        /// Effects the plan named that will not be applied (not understood), for the report.
+        public var ignoredEffects: [String]
+    }
+}
+
+/// The automatic key-matching rule shared by the validator and the render.
+public enum KeyShift {
+    /// The smallest octave-equivalent shift in semitones from `songKey` to `targetKey` for a stem, and whether it is
+    /// within that stem's limit (`Stem.maximumKeyShiftSemitones`: vocals ±3, others ±7). Beyond the limit the render
+    /// does not shift (and reports it).
+    public static func automatic(from songKey: MusicalKey, to targetKey: MusicalKey, stem: Stem) -> (semitones: Int, withinLimit: Bool) {
+        let shift = songKey.semitoneShift(to: targetKey)
+        return (shift, abs(shift) <= stem.maximumKeyShiftSemitones)
+    }
+}
