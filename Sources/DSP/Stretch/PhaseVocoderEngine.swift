@@ -1,0 +1,393 @@
+// Design: an offline-quality phase vocoder that streams.
+// - Synthesis frames sit on a fixed grid (hop Hs = N/4, or N/8 when the map compresses below 0.75); frame k's
+//   centre in the output maps back through the time map (TimeMapBuilder) to its analysis position, so the
+//   analysis hop Ha varies freely (constant ratios, warp maps and transient locks are one mechanism).
+//   Hann analysis and synthesis windows; the overlap-add gain is constant, so no per-sample normalisation.
+// - Phase: identity phase locking (Laroche & Dolson 1999). Peaks of the power summed over channels are
+//   found; each peak's phase advance comes from the cross-spectrum of this and the previous analysis frame
+//   summed over channels (one atan2 per peak), and the bins of its region of influence (down to the
+//   spectral minimum between peaks) are rotated by the same unit phasor. The rotation is shared by all
+//   channels, so inter-channel phase differences, the stereo image and the mono sum are preserved exactly.
+// - Transients: inside a transient lock the map has ratio 1 and Ha = Hs, so a frame is the input spectrum
+//   times a constant rotation. At lock entry the bins where the onset raises the power by 6 dB (measured on
+//   frames just before and across the onset) get rotation 1 (phase reset): the attack is an exact copy of the
+//   input, while steady partials keep their rotation and continue without a glitch.
+// - Memory: input is kept from one window before the current analysis frame; output only until emitted.
+//   Work per frame: 2 FFTs per channel, O(N) loops over unsafe pointers, no allocation.
+// Latency (streaming): the detector's look-ahead plus the map horizon (about 1.2 s); offline it is invisible.
+import Foundation
+
+/// The streaming phase-vocoder core shared by `TimeStretcher` and `StreamingTimeStretcher`.
+final class PhaseVocoderEngine {
+    let channelCount: Int
+    let fftSize: Int
+    let hopSize: Int
+    let binCount: Int
+
+    private let ffts: [RealFFT]
+    private let window: UnsafeMutablePointer<Float>
+    private let synthesisScale: Float
+    // Previous analysis spectra, channel c at + c * binCount.
+    private let previousReal: UnsafeMutablePointer<Float>
+    private let previousImag: UnsafeMutablePointer<Float>
+    // Current per-bin rotation (unit phasor), carried to the next frame.
+    private let rotationReal: UnsafeMutablePointer<Float>
+    private let rotationImag: UnsafeMutablePointer<Float>
+    private let power: UnsafeMutablePointer<Float>
+    private let scratchPower: UnsafeMutablePointer<Float>
+    private let transientMask: UnsafeMutablePointer<Float>
+    private let peakBins: UnsafeMutablePointer<Int>
+    private let regionStarts: UnsafeMutablePointer<Int>
+    private let formants: FormantCorrector?
+
+    private let input: PlanarFIFO
+    private let output: PlanarFIFO
+    private let detector: TransientDetector?
+    private let map: TimeMapBuilder
+    private let openEndedSlope: Double?
+
+    private var receivedFrames = 0
+    private var inputFinished = false
+    /// Exact output length: known from the start for a closed map, at `finish` for a stream.
+    private(set) var totalOutputFrames: Int?
+    private var frameIndex = 0
+    private var previousAnalysisStart: Int?
+    private var knotCursor = 0
+    private var lockCursor = 0
+    private var activeLock = -1
+    /// Peak regions of the last phase-locked frame (`regionStarts[0...regionCount]`); 0 before the first.
+    private var regionCount = 0
+    private(set) var emittedFrames = 0
+
+    /// - Parameters:
+    ///   - base: the requested map from (0, 0), as knots.
+    ///   - openEndedSlope: for a stream of unknown length, the constant ratio (output length set at `finish`).
+    ///   - totalOutputFrames: the exact output length for a closed map.
+    ///   - pitchRatio: the resampling that will follow (for formant preservation); 1 when none.
+    init(channelCount: Int, sampleRate: Double, base: [MapKnot], openEndedSlope: Double?, totalOutputFrames: Int?,
+         pitchRatio: Double, options: StretchOptions) {
+        precondition(channelCount >= 1, "at least one channel")
+        self.channelCount = channelCount
+        let n = options.resolvedFFTSize(sampleRate: sampleRate)
+        fftSize = n
+        var minimumSlope = openEndedSlope ?? .infinity
+        for i in 1..<max(base.count, 1) {
+            minimumSlope = min(minimumSlope, (base[i].output - base[i - 1].output) / (base[i].input - base[i - 1].input))
+        }
+        hopSize = minimumSlope >= 0.75 ? n / 4 : n / 8
+        binCount = n / 2 + 1
+        ffts = (0..<channelCount).map { _ in RealFFT(size: n) }
+        window = .allocate(capacity: n)
+        let hann = Window.hann(n)
+        for i in 0..<n { window[i] = hann[i] }
+        var overlapGain: Float = 0  // sum of squared windows at one point (constant for Hann at these hops)
+        var i = 0
+        while i < n { overlapGain += hann[i] * hann[i]; i += hopSize }
+        synthesisScale = 1 / (Float(n) * overlapGain)
+        func zeros(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            return p
+        }
+        previousReal = zeros(channelCount * binCount)
+        previousImag = zeros(channelCount * binCount)
+        rotationReal = zeros(binCount)
+        rotationReal.update(repeating: 1, count: binCount)
+        rotationImag = zeros(binCount)
+        power = zeros(binCount)
+        scratchPower = zeros(binCount)
+        transientMask = zeros(binCount)
+        peakBins = .allocate(capacity: binCount + 1)
+        regionStarts = .allocate(capacity: binCount + 1)
+        formants = options.preserveFormants && pitchRatio != 1
+            ? FormantCorrector(fftSize: n, sampleRate: sampleRate, pitchRatio: pitchRatio) : nil
+
+        input = PlanarFIFO(channelCount: channelCount, initialCapacity: 1 << 16)
+        output = PlanarFIFO(channelCount: channelCount, initialCapacity: 1 << 15)
+        output.reset(startFrame: -(n - hopSize))
+        detector = options.transientLocking ? TransientDetector(channelCount: channelCount, sampleRate: sampleRate) : nil
+        self.openEndedSlope = openEndedSlope
+        self.totalOutputFrames = totalOutputFrames
+        map = TimeMapBuilder(base: base, openEndedSlope: openEndedSlope,
+                             lockHalfWidth: Double(n / 2 + 16), minimumGap: Double(n),
+                             horizonFrames: sampleRate)
+    }
+
+    deinit {
+        window.deallocate()
+        previousReal.deallocate()
+        previousImag.deallocate()
+        rotationReal.deallocate()
+        rotationImag.deallocate()
+        power.deallocate()
+        scratchPower.deallocate()
+        transientMask.deallocate()
+        peakBins.deallocate()
+        regionStarts.deallocate()
+    }
+
+    /// Emits finished output: `emit(fifo, firstFrame, frameCount)` reads frames from `fifo` (valid during the call).
+    typealias Emit = (PlanarFIFO, Int, Int) -> Void
+
+    /// Feeds frames `range` of `buffer` and emits whatever output is complete.
+    func push(_ buffer: AudioBuffer, frames range: Range<Int>, emit: Emit) {
+        precondition(!inputFinished, "push after finish")
+        guard !range.isEmpty else { return }
+        buffer.samples.withUnsafeBufferPointer { all in
+            let base = all.baseAddress!
+            let pointers = (0..<channelCount).map { UnsafePointer(base + $0 * buffer.frameCount + range.lowerBound) }
+            input.append(frames: range.count) { pointers[$0] }
+            detector?.process(pointers, frameCount: range.count)
+        }
+        receivedFrames += range.count
+        advanceMap()
+        synthesize(emit: emit)
+    }
+
+    /// Ends the input and emits the rest of the output (exactly `totalOutputFrames` frames in all).
+    func finish(emit: Emit) {
+        precondition(!inputFinished, "finish called twice")
+        inputFinished = true
+        detector?.finish()
+        advanceMap()
+        if totalOutputFrames == nil {
+            totalOutputFrames = Int((Double(receivedFrames) * (openEndedSlope ?? 1)).rounded())
+        }
+        if receivedFrames > 0 { map.finish(inputFrameCount: receivedFrames, outputFrameCount: totalOutputFrames!) }
+        input.extendWithSilence(to: input.endFrame + fftSize)
+        synthesize(emit: emit)
+        let total = totalOutputFrames!
+        if emittedFrames < total {  // only for an empty input: silence of the exact length
+            output.drop(before: emittedFrames)
+            output.extendWithSilence(to: total)
+            emit(output, emittedFrames, total - emittedFrames)
+            emittedFrames = total
+        }
+    }
+
+    private func advanceMap() {
+        let onsets = detector?.drainOnsets() ?? []
+        map.advance(onsets: onsets, decidedFrame: detector.map { min($0.decidedFrame, receivedFrames) } ?? receivedFrames)
+    }
+
+    /// Input position of output position `output`, or nil while the map is not final there.
+    private func inputPosition(forOutput position: Double) -> Double? {
+        let knots = map.knots
+        guard knots.count >= 2 else { return nil }
+        guard map.isFinished || position <= knots[knots.count - 1].output else { return nil }
+        while knotCursor + 2 < knots.count && knots[knotCursor + 1].output < position { knotCursor += 1 }
+        let a = knots[knotCursor], b = knots[knotCursor + 1]
+        return a.input + (position - a.output) * (b.input - a.input) / (b.output - a.output)
+    }
+
+    /// The lock whose output range holds `position`, if any.
+    private func lock(at position: Double) -> Int? {
+        let locks = map.locks
+        while lockCursor < locks.count && locks[lockCursor].outputEnd < position { lockCursor += 1 }
+        guard lockCursor < locks.count, locks[lockCursor].outputStart <= position else { return nil }
+        return lockCursor
+    }
+
+    private func synthesize(emit: Emit) {
+        let half = fftSize / 2
+        while true {
+            let start = frameIndex * hopSize - (fftSize - hopSize)
+            if let total = totalOutputFrames, start >= total { break }
+            let center = Double(start + half)
+            guard let position = inputPosition(forOutput: center) else { break }
+            let analysisStart = Int((position - Double(half)).rounded())
+            let lockIndex = lock(at: center)
+            var needed = analysisStart + fftSize
+            if let l = lockIndex, l != activeLock { needed = max(needed, map.locks[l].onsetFrame + fftSize) }
+            if !inputFinished && needed > receivedFrames { break }
+            processFrame(analysisStart: analysisStart, outputStart: start, lockIndex: lockIndex)
+            frameIndex += 1
+            input.drop(before: analysisStart - fftSize)
+            // Output before the next frame's start is final.
+            let complete = start + hopSize
+            let limit = totalOutputFrames ?? Int((Double(receivedFrames) * (openEndedSlope ?? 1)).rounded())
+            let end = min(complete, limit)
+            if end > emittedFrames {
+                emit(output, emittedFrames, end - emittedFrames)
+                emittedFrames = end
+            }
+            output.drop(before: min(complete, emittedFrames))
+        }
+    }
+
+    /// Windows input frames `start ..< start + N` of every channel into the FFT inputs (zeros outside the input).
+    private func loadFrame(at start: Int) {
+        let n = fftSize
+        let available = inputFinished ? receivedFrames : input.endFrame
+        let lo = max(start, input.startFrame, 0), hi = min(start + n, available)
+        for c in 0..<channelCount {
+            let destination = ffts[c].input
+            if lo >= hi {
+                destination.update(repeating: 0, count: n)
+                continue
+            }
+            if lo > start { destination.update(repeating: 0, count: lo - start) }
+            if hi < start + n { (destination + (hi - start)).update(repeating: 0, count: start + n - hi) }
+            let source = input.pointer(channel: c, frame: lo)
+            let offset = lo - start
+            let w = window + offset
+            let d = destination + offset
+            for i in 0..<(hi - lo) { d[i] = source[i] * w[i] }
+        }
+    }
+
+    private func processFrame(analysisStart: Int, outputStart: Int, lockIndex: Int?) {
+        let bins = binCount
+        var entering = false
+        if let l = lockIndex, l != activeLock {
+            activeLock = l
+            entering = true
+            markTransientBins(onset: map.locks[l].onsetFrame)
+        }
+        loadFrame(at: analysisStart)
+        for fft in ffts { fft.forward() }
+        if let previous = previousAnalysisStart {
+            let ha = max(1, analysisStart - previous)
+            // Inside a lock Ha = Hs and every rotation stays as it is (and the reset bins stay reset).
+            if lockIndex == nil || entering || ha != hopSize { lockPhases(analysisHop: ha) }
+        }
+        if entering {
+            for k in 0..<bins where transientMask[k] != 0 {
+                rotationReal[k] = 1
+                rotationImag[k] = 0
+            }
+        }
+        previousAnalysisStart = analysisStart
+        for c in 0..<channelCount {
+            let fft = ffts[c]
+            (previousReal + c * bins).update(from: fft.real, count: bins)
+            (previousImag + c * bins).update(from: fft.imag, count: bins)
+        }
+        if let formants { formants.apply(ffts, power: scratchPower) }
+        for fft in ffts {
+            let re = fft.real, im = fft.imag, rr = rotationReal, ri = rotationImag
+            for k in 0..<bins {
+                let x = re[k], y = im[k]
+                re[k] = x * rr[k] - y * ri[k]
+                im[k] = x * ri[k] + y * rr[k]
+            }
+            fft.inverse()
+        }
+        output.extendWithSilence(to: outputStart + fftSize)
+        let scale = synthesisScale
+        for c in 0..<channelCount {
+            let y = ffts[c].output
+            let destination = output.pointer(channel: c, frame: outputStart)
+            for i in 0..<fftSize { destination[i] += y[i] * window[i] * scale }
+        }
+    }
+
+    /// At a lock's entry: marks (in `transientMask`) the bins the onset dominates, where the power rises by
+    /// 6 dB across it, decided per peak region of the last phase-locked frame so a steady partial stays whole.
+    private func markTransientBins(onset: Int) {
+        let bins = binCount
+        let margin = 64
+        loadFrame(at: onset - fftSize - margin)
+        for fft in ffts { fft.forward() }
+        accumulatePower(into: scratchPower)
+        loadFrame(at: onset - fftSize / 4)
+        for fft in ffts { fft.forward() }
+        accumulatePower(into: power)
+        let riseFactor: Float = 4
+        guard regionCount > 0 else {
+            transientMask.update(repeating: 1, count: bins)
+            return
+        }
+        // Bins decide one by one, except each peak's main lobe (±3 bins), which decides as a whole.
+        for k in 0..<bins { transientMask[k] = power[k] > riseFactor * scratchPower[k] ? 1 : 0 }
+        let lobe = 3
+        for i in 0..<regionCount {
+            let range = max(regionStarts[i], peakBins[i] - lobe)..<min(regionStarts[i + 1], peakBins[i] + lobe + 1)
+            var before: Float = 0, after: Float = 0
+            for k in range {
+                before += scratchPower[k]
+                after += power[k]
+            }
+            let mark: Float = after > riseFactor * before ? 1 : 0
+            for k in range { transientMask[k] = mark }
+        }
+    }
+
+    private func accumulatePower(into destination: UnsafeMutablePointer<Float>) {
+        let bins = binCount
+        destination.update(repeating: 0, count: bins)
+        for fft in ffts {
+            let re = fft.real, im = fft.imag
+            for k in 0..<bins { destination[k] += re[k] * re[k] + im[k] * im[k] }
+        }
+    }
+
+    /// Identity phase locking: per-peak phase advance, one rotation per region of influence.
+    private func lockPhases(analysisHop ha: Int) {
+        let bins = binCount
+        let n = fftSize
+        accumulatePower(into: power)
+        // Peaks: local maxima over ±2 bins, above -100 dB of the frame's largest.
+        var largest: Float = 0
+        for k in 0..<bins { largest = max(largest, power[k]) }
+        guard largest > 0 else { return }
+        let floorPower = largest * 1e-10
+        var peakCount = 0
+        var k = 2
+        while k < bins - 2 {
+            let p = power[k]
+            if p > floorPower && p > power[k - 1] && p >= power[k + 1] && p > power[k - 2] && p >= power[k + 2] {
+                peakBins[peakCount] = k
+                peakCount += 1
+                k += 2
+            } else {
+                k += 1
+            }
+        }
+        if peakCount == 0 {
+            var best = 0
+            for k in 0..<bins where power[k] > power[best] { best = k }
+            peakBins[0] = best
+            peakCount = 1
+        }
+        // Region boundaries at the power minimum between neighbouring peaks.
+        regionStarts[0] = 0
+        for i in 1..<peakCount {
+            var lowest = peakBins[i - 1] + 1
+            for k in (peakBins[i - 1] + 1)..<peakBins[i] where power[k] < power[lowest] { lowest = k }
+            regionStarts[i] = lowest
+        }
+        regionStarts[peakCount] = bins
+        regionCount = peakCount
+        let twoPiOverN = Float(2 * Double.pi / Double(n))
+        let hs = hopSize
+        let stretchFactor = Float(hs) / Float(ha) - 1
+        for i in 0..<peakCount {
+            let p = peakBins[i]
+            var crossReal: Float = 0, crossImag: Float = 0
+            for c in 0..<channelCount {
+                let fft = ffts[c]
+                let x = fft.real[p], y = fft.imag[p]
+                let px = previousReal[c * bins + p], py = previousImag[c * bins + p]
+                crossReal += x * px + y * py
+                crossImag += y * px - x * py
+            }
+            let measured = FastMath.atan2(crossImag, crossReal)
+            let expected = twoPiOverN * Float((p * ha) % n)
+            let deviation = FastMath.wrapPhase(measured - expected)
+            var binAdvance = (p * (hs - ha)) % n
+            if binAdvance < 0 { binAdvance += n }
+            let increment = FastMath.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
+            let (s, c) = FastMath.sinCos(increment)
+            let ar = rotationReal[p], ai = rotationImag[p]
+            var rr = ar * c - ai * s, ri = ar * s + ai * c
+            let norm = 1 / (rr * rr + ri * ri).squareRoot()
+            rr *= norm
+            ri *= norm
+            for k in regionStarts[i]..<regionStarts[i + 1] {
+                rotationReal[k] = rr
+                rotationImag[k] = ri
+            }
+        }
+    }
+}
