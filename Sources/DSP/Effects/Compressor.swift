@@ -87,10 +87,11 @@ public final class Compressor: AudioProcessor {
     public func staticOutputDecibels(forInput inputDecibels: Double) -> Double {
         let t = thresholdDecibels, r = max(ratio, 1), w = max(kneeDecibels, 0)
         let over = inputDecibels - t
-        if 2 * over < -w { return inputDecibels }
-        if 2 * over > w { return t + over / r }
-        let k = over + w / 2
-        return inputDecibels + (1 / r - 1) * k * k / (2 * w)
+        if w > 0 && abs(2 * over) <= w {
+            let k = over + w / 2
+            return inputDecibels + (1 / r - 1) * k * k / (2 * w)
+        }
+        return over <= 0 ? inputDecibels : t + over / r
     }
 
     /// Compresses `block` in place, detecting the level on the block itself.

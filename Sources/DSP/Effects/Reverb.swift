@@ -4,8 +4,10 @@ import Foundation
 // - Input: each channel goes through the shared pre-delay, then four Schroeder allpasses of its own
 //   (g = 0.62, 3.2 ... 9.6 ms, different per side) that smear a click into dense early reflections.
 // - Late field: 8 delay lines of 29 ... 89 ms × `size` (prime lengths), each read through a slowly modulated
-//   (0.4 ... 1.2 Hz, ±0.14 ms), linearly interpolated tap, which breaks up the fixed modes that make an FDN
-//   ring metallically. Each line has a one-pole absorption filter whose DC gain 10^(-3 L / (T60 fs)) gives the
+//   (0.4 ... 1.2 Hz, ±0.14 ms) tap, which breaks up the fixed modes that make an FDN ring metallically. The
+//   fractional read uses first-order allpass interpolation (fraction kept in 0.1 ... 1.1 so the allpass pole
+//   stays away from -1): unlike linear interpolation it has unit gain at every frequency, so the modulation
+//   adds no hidden high-frequency damping and the decay time stays what the absorption filters set. Each line has a one-pole absorption filter whose DC gain 10^(-3 L / (T60 fs)) gives the
 //   set decay time and whose Nyquist gain gives the damped high-frequency decay (`damping` = 1 shortens the
 //   T60 at Nyquist to 10% of the setting). The lines are mixed by an orthonormal 8 × 8 Hadamard matrix
 //   (a fast Walsh-Hadamard transform: 24 adds), so the loop is lossless apart from the absorption.
@@ -47,6 +49,7 @@ public final class Reverb: AudioProcessor {
     private var writeIndex = 0
     private var absorption = SampleStorage(count: 0)   // per line: b (gain × (1 - p)), p, state
     private var lfo = SampleStorage(count: 0)          // per line: cos, sin, cos(step), sin(step)
+    private var interpolatorState = SampleStorage(count: 0) // per line: previous allpass output
     private var modulationDepthFrames: Float = 0
     private var preDelayLine = SampleStorage(count: 0)
     private var preDelayMask = 0
@@ -92,6 +95,7 @@ public final class Reverb: AudioProcessor {
         lines = SampleStorage(count: size * Self.lineCount)
         absorption = SampleStorage(count: Self.lineCount * 3)
         lfo = SampleStorage(count: Self.lineCount * 4)
+        interpolatorState = SampleStorage(count: Self.lineCount)
         var preSize = 1
         while preSize < Int(Self.maximumPreDelaySeconds * sampleRate) + 2 { preSize <<= 1 }
         preDelayMask = preSize - 1
@@ -136,6 +140,7 @@ public final class Reverb: AudioProcessor {
         preDelayLine.clear()
         diffusers.clear()
         for i in 0..<Self.lineCount { absorption[i * 3 + 2] = 0 }
+        interpolatorState.clear()
         for i in diffuserIndices.indices { diffuserIndices[i] = 0 }
         writeIndex = 0
         preDelayIndex = 0
@@ -212,6 +217,7 @@ public final class Reverb: AudioProcessor {
         let preMask = preDelayMask
         let abs3 = absorption.pointer
         let osc = lfo.pointer
+        let allpass = interpolatorState.pointer
         let depth = modulationDepthFrames
         let g = Self.diffuserGain
         let diff = diffusers.pointer
@@ -261,13 +267,15 @@ public final class Reverb: AudioProcessor {
                     let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
                     osc[l * 4] = c * cw - s * sw
                     osc[l * 4 + 1] = s * cw + c * sw
-                    let delay = len[l] - depth * (1 + s)
-                    let position = Float(w + stride) - delay
-                    let whole = Int(position)
-                    let frac = position - Float(whole)
+                    // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
+                    let delay = len[l] - depth * (1 + s) - 0.1
+                    let whole = Int(delay)
+                    let fraction = delay - Float(whole) + 0.1
+                    let eta = (1 - fraction) / (1 + fraction)
                     let line = lineBase + l * stride
-                    let a = line[whole & mask], b = line[(whole + 1) & mask]
-                    let raw = a + frac * (b - a)
+                    let newer = line[(w &- whole) & mask], older = line[(w &- whole &- 1) & mask]
+                    let raw = eta * newer + older - eta * allpass[l]
+                    allpass[l] = raw
                     let state = abs3[l * 3] * raw + abs3[l * 3 + 1] * abs3[l * 3 + 2]
                     abs3[l * 3 + 2] = state
                     y[l] = state
@@ -311,6 +319,7 @@ public final class Reverb: AudioProcessor {
             osc[l * 4 + 1] = s * k
         }
         for l in 0..<8 where abs(abs3[l * 3 + 2]) < 1e-25 { abs3[l * 3 + 2] = 0 }
+        for l in 0..<8 where abs(allpass[l]) < 1e-25 { allpass[l] = 0 }
         writeIndex = w
         preDelayIndex = pw
         return written

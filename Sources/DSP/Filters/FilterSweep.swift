@@ -49,9 +49,10 @@ public final class FilterSweep: AudioProcessor {
     /// Moves the sweep to `frame` frames after its start (for a render that starts mid-sweep).
     public func seek(toFrame frame: Int) { positionFrames = max(0, frame) }
 
-    /// Cutoff in Hz at `frame` frames after the start of the sweep.
-    public func cutoffHz(atFrame frame: Int) -> Double {
-        let t = min(max(Double(frame) / Double(durationFrames), 0), 1)
+    /// Cutoff in Hz `seconds` after the start of the sweep: startHz × (endHz / startHz)^(t / duration), held
+    /// at the ends.
+    public func cutoffHz(atSeconds seconds: Double) -> Double {
+        let t = min(max(seconds / durationSeconds, 0), 1)
         return startHz * pow(endHz / startHz, t)
     }
 

@@ -94,7 +94,8 @@ final class PolyphaseOversampler {
         for k in 0..<t { history[k] = history[n + k] }
     }
 
-    /// Writes `n` output samples of channel `channel` from `4 n` oversampled samples in `input`.
+    /// Writes `n` output samples of channel `channel` from `4 n` oversampled samples in `input`
+    /// (output `i` is the low-passed oversampled signal at index `4i`, so a round trip delays by exactly T frames).
     func downsample(_ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>) {
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         let keep = prototypeLength - 1
@@ -103,7 +104,7 @@ final class PolyphaseOversampler {
         prototype.withUnsafeBufferPointer { h in
             let hp = h.baseAddress!
             for i in 0..<n {
-                let newest = history + keep + 4 * i + 3
+                let newest = history + keep + 4 * i
                 var acc: Float = 0
                 for j in 0..<prototypeLength { acc += hp[j] * newest[-j] }
                 output[i] = acc
