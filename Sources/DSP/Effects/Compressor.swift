@@ -108,6 +108,7 @@ public final class Compressor: AudioProcessor {
         let aA = attackCoefficient, aR = releaseCoefficient, aM = rmsCoefficient
         var y = reductionState, ms = meanSquare
         let rms = detection == .rms
+        var makeup = makeupValue
         let log2To20Log10: Float = 6.020_6 // 20·log10(2)
         for i in 0..<n {
             var level: Float = 0
@@ -129,8 +130,9 @@ public final class Compressor: AudioProcessor {
                 xL = -slope * k * k / (2 * w)
             }
             y = xL > y ? aA * y + (1 - aA) * xL : aR * y + (1 - aR) * xL
-            gains[i] = makeupValue.next() - y
+            gains[i] = makeup.next() - y
         }
+        makeupValue = makeup
         reductionState = y < 1e-9 ? 0 : y
         meanSquare = ms < 1e-30 ? 0 : ms
         gainReductionDecibels = reductionState

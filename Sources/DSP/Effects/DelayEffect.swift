@@ -125,57 +125,92 @@ public final class DelayEffect: AudioProcessor {
             delayFrames = clampedPending
             crossfadeLeft = crossfadeFrames
         }
-        let n = block.frameCount
-        let length = lineLength
-        let base = lines.pointer
-        let damp = dampCoefficient
         let pingPong = style == .pingPong && block.channelCount >= 2
-        for i in 0..<n {
-            let fb = feedbackValue.next(), wet = wetValue.next(), dry = dryValue.next()
-            var fade: Float = 1
-            if crossfadeLeft > 0 {
-                fade = 1 - Float(crossfadeLeft) / Float(crossfadeFrames)
-                crossfadeLeft -= 1
-            }
-            var read = writeIndex - delayFrames
-            if read < 0 { read += length }
-            var readOld = writeIndex - previousDelayFrames
-            if readOld < 0 { readOld += length }
-            if pingPong {
-                let left = block.pointer(0), right = block.pointer(1)
-                let lineL = base, lineR = base + length
-                let yL = fade * lineL[read] + (1 - fade) * lineL[readOld]
-                let yR = fade * lineR[read] + (1 - fade) * lineR[readOld]
-                dampState[0] += damp * (yR - dampState[0])
-                dampState[1] += damp * (yL - dampState[1])
-                let xL = left[i], xR = right[i]
-                lineL[writeIndex] = 0.5 * (xL + xR) + fb * dampState[0]
-                lineR[writeIndex] = fb * dampState[1]
-                left[i] = dry * xL + wet * yL
-                right[i] = dry * xR + wet * yR
-                for c in 2..<max(2, block.channelCount) {
-                    processSelf(block.pointer(c), i, base + c * length, read, readOld, fade, fb, wet, dry, damp, c)
-                }
-            } else {
-                for c in 0..<block.channelCount {
-                    processSelf(block.pointer(c), i, base + c * length, read, readOld, fade, fb, wet, dry, damp, c)
-                }
-            }
-            writeIndex += 1
-            if writeIndex == length { writeIndex = 0 }
+        // Every channel starts from the same ramp states; the last one's end states are kept.
+        let start = (feedbackValue, wetValue, dryValue, crossfadeLeft)
+        var end = start
+        if pingPong {
+            end = processPingPong(block.pointer(0), block.pointer(1), block.frameCount, start)
         }
+        for c in (pingPong ? 2 : 0)..<block.channelCount {
+            end = processChannel(block.pointer(c), block.frameCount, c, start)
+        }
+        (feedbackValue, wetValue, dryValue, crossfadeLeft) = end
+        writeIndex = (writeIndex + block.frameCount) % lineLength
         for c in 0..<channelCount where abs(dampState[c]) < 1e-25 { dampState[c] = 0 }
     }
 
-    @inline(__always)
-    private func processSelf(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ line: UnsafeMutablePointer<Float>,
-                             _ read: Int, _ readOld: Int, _ fade: Float, _ fb: Float, _ wet: Float, _ dry: Float,
-                             _ damp: Float, _ c: Int) {
-        let y = fade * line[read] + (1 - fade) * line[readOld]
-        let d = dampState[c] + damp * (y - dampState[c])
+    private typealias RampState = (SmoothedValue, SmoothedValue, SmoothedValue, Int)
+
+    /// One channel echoing itself.
+    private func processChannel(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ c: Int, _ ramps: RampState) -> RampState {
+        var (fbValue, wetV, dryV, fadeLeft) = ramps
+        let length = lineLength
+        let line = lines.pointer + c * length
+        let damp = dampCoefficient
+        let fadeFrames = Float(crossfadeFrames)
+        var d = dampState[c]
+        var write = writeIndex
+        var read = write - delayFrames
+        if read < 0 { read += length }
+        var readOld = write - previousDelayFrames
+        if readOld < 0 { readOld += length }
+        for i in 0..<n {
+            let fb = fbValue.next(), wet = wetV.next(), dry = dryV.next()
+            var y = line[read]
+            if fadeLeft > 0 {
+                let fade = 1 - Float(fadeLeft) / fadeFrames
+                y = fade * y + (1 - fade) * line[readOld]
+                fadeLeft -= 1
+            }
+            d += damp * (y - d)
+            let x = p[i]
+            line[write] = x + fb * d
+            p[i] = dry * x + wet * y
+            write += 1; if write == length { write = 0 }
+            read += 1; if read == length { read = 0 }
+            readOld += 1; if readOld == length { readOld = 0 }
+        }
         dampState[c] = d
-        let x = p[i]
-        line[writeIndex] = x + fb * d
-        p[i] = dry * x + wet * y
+        return (fbValue, wetV, dryV, fadeLeft)
+    }
+
+    /// Left and right cross-coupled: the mono input enters the left line, each line feeds the other.
+    private func processPingPong(_ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
+                                 _ ramps: RampState) -> RampState {
+        var (fbValue, wetV, dryV, fadeLeft) = ramps
+        let length = lineLength
+        let lineL = lines.pointer, lineR = lines.pointer + length
+        let damp = dampCoefficient
+        let fadeFrames = Float(crossfadeFrames)
+        var dL = dampState[0], dR = dampState[1]
+        var write = writeIndex
+        var read = write - delayFrames
+        if read < 0 { read += length }
+        var readOld = write - previousDelayFrames
+        if readOld < 0 { readOld += length }
+        for i in 0..<n {
+            let fb = fbValue.next(), wet = wetV.next(), dry = dryV.next()
+            var yL = lineL[read], yR = lineR[read]
+            if fadeLeft > 0 {
+                let fade = 1 - Float(fadeLeft) / fadeFrames
+                yL = fade * yL + (1 - fade) * lineL[readOld]
+                yR = fade * yR + (1 - fade) * lineR[readOld]
+                fadeLeft -= 1
+            }
+            dL += damp * (yR - dL)
+            dR += damp * (yL - dR)
+            let xL = left[i], xR = right[i]
+            lineL[write] = 0.5 * (xL + xR) + fb * dL
+            lineR[write] = fb * dR
+            left[i] = dry * xL + wet * yL
+            right[i] = dry * xR + wet * yR
+            write += 1; if write == length { write = 0 }
+            read += 1; if read == length { read = 0 }
+            readOld += 1; if readOld == length { readOld = 0 }
+        }
+        dampState[0] = dL
+        dampState[1] = dR
+        return (fbValue, wetV, dryV, fadeLeft)
     }
 }

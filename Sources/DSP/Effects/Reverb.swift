@@ -122,7 +122,7 @@ public final class Reverb: AudioProcessor {
         }
         modulationDepthFrames = Float(Self.modulationDepthSeconds * sampleRate)
         for i in 0..<Self.lineCount {
-            let w = 2 * Double.pi * Self.modulationHz[i] / sampleRate
+            let w = 2 * Double.pi * Self.modulationHz[i] / sampleRate * 16 // advanced once per 16 frames
             let phase = 2 * Double.pi * Double(i) / Double(Self.lineCount)
             lfo[i * 4] = Float(cos(phase)); lfo[i * 4 + 1] = Float(sin(phase))
             lfo[i * 4 + 2] = Float(cos(w)); lfo[i * 4 + 3] = Float(sin(w))
@@ -208,6 +208,8 @@ public final class Reverb: AudioProcessor {
     }
 
     /// The per-frame loop; returns the largest magnitude written into the network.
+    /// The modulated taps (whole delay and allpass coefficient per line) are updated every 16 frames: the
+    /// LFOs move the delay by under 0.02 frames in that time, far below anything audible.
     private func render(_ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
                         stereo: Bool) -> Float {
         let lineBase = lines.pointer
@@ -215,6 +217,7 @@ public final class Reverb: AudioProcessor {
         let stride = mask + 1
         let pre = preDelayLine.pointer
         let preMask = preDelayMask
+        let preStride = preMask + 1
         let abs3 = absorption.pointer
         let osc = lfo.pointer
         let allpass = interpolatorState.pointer
@@ -222,95 +225,123 @@ public final class Reverb: AudioProcessor {
         let g = Self.diffuserGain
         let diff = diffusers.pointer
         let norm: Float = 1 / Float(8).squareRoot()
-        let outScale: Float = 0.6
+        let outScale: Float = 0.6 * norm
         var written: Float = 0
         var w = writeIndex
         var pw = preDelayIndex
         let preDelay = preDelayFrames
-        var lengths = (Float(lineLengths[0]), Float(lineLengths[1]), Float(lineLengths[2]), Float(lineLengths[3]),
-                       Float(lineLengths[4]), Float(lineLengths[5]), Float(lineLengths[6]), Float(lineLengths[7]))
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { dz in
-        // dz[0..<8]: diffuser offsets, dz[8..<16]: lengths, dz[16..<24]: indices.
-        for k in 0..<8 { dz[k] = diffuserOffsets[k]; dz[8 + k] = diffuserLengths[k]; dz[16 + k] = diffuserIndices[k] }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { y in
-        withUnsafeMutableBytes(of: &lengths) { lengthBytes in
-            let len = lengthBytes.baseAddress!.assumingMemoryBound(to: Float.self)
-            for i in 0..<n {
-                let xL = left[i], xR = right[i]
-                // Pre-delay.
-                pre[pw] = xL
-                pre[(preMask + 1) + pw] = xR
-                let readPre = (pw &- preDelay) & preMask
-                var dL = pre[readPre]
-                var dR = pre[(preMask + 1) + readPre]
-                pw = (pw + 1) & preMask
-                // Input diffusion: four allpasses per side.
-                for k in 0..<4 {
-                    let bufL = diff + dz[k]
-                    let idxL = dz[16 + k]
-                    let delayedL = bufL[idxL]
-                    let vL = dL + g * delayedL
-                    bufL[idxL] = vL
-                    dL = delayedL - g * vL
-                    dz[16 + k] = idxL + 1 == dz[8 + k] ? 0 : idxL + 1
-                    let bufR = diff + dz[4 + k]
-                    let idxR = dz[20 + k]
-                    let delayedR = bufR[idxR]
-                    let vR = dR + g * delayedR
-                    bufR[idxR] = vR
-                    dR = delayedR - g * vR
-                    dz[20 + k] = idxR + 1 == dz[12 + k] ? 0 : idxR + 1
-                }
-                // Late field: modulated reads, absorption.
+        var dry = dryValue, wet = wetValue
+        let update = 16
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 40) { iz in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
+            // iz[0..<8] diffuser offsets, [8..<16] lengths, [16..<24] indices, [24..<32] whole line delays.
+            // fz[0..<8] allpass-interpolator coefficients, [8..<16] line lengths, [16..<24] gains b, [24..<32] poles,
+            // [32..<40] absorption states.
+            for k in 0..<8 {
+                iz[k] = diffuserOffsets[k]; iz[8 + k] = diffuserLengths[k]; iz[16 + k] = diffuserIndices[k]
+                fz[8 + k] = Float(lineLengths[k])
+                fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
+            }
+            var a0 = allpass[0], a1 = allpass[1], a2 = allpass[2], a3 = allpass[3]
+            var a4 = allpass[4], a5 = allpass[5], a6 = allpass[6], a7 = allpass[7]
+            var s0 = fz[32], s1 = fz[33], s2 = fz[34], s3 = fz[35], s4 = fz[36], s5 = fz[37], s6 = fz[38], s7 = fz[39]
+            let b0 = fz[16], b1 = fz[17], b2 = fz[18], b3 = fz[19], b4 = fz[20], b5 = fz[21], b6 = fz[22], b7 = fz[23]
+            let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30], p7 = fz[31]
+            var i = 0
+            while i < n {
+                // Modulation: advance each LFO by `update` frames, set whole delay and allpass coefficient.
                 for l in 0..<8 {
-                    let c = osc[l * 4], s = osc[l * 4 + 1]
+                    let c = osc[l * 4], sn = osc[l * 4 + 1]
                     let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
-                    osc[l * 4] = c * cw - s * sw
-                    osc[l * 4 + 1] = s * cw + c * sw
+                    osc[l * 4] = c * cw - sn * sw
+                    osc[l * 4 + 1] = sn * cw + c * sw
                     // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
-                    let delay = len[l] - depth * (1 + s) - 0.1
+                    let delay = fz[8 + l] - depth * (1 + sn) - 0.1
                     let whole = Int(delay)
                     let fraction = delay - Float(whole) + 0.1
-                    let eta = (1 - fraction) / (1 + fraction)
-                    let line = lineBase + l * stride
-                    let newer = line[(w &- whole) & mask], older = line[(w &- whole &- 1) & mask]
-                    let raw = eta * newer + older - eta * allpass[l]
-                    allpass[l] = raw
-                    let state = abs3[l * 3] * raw + abs3[l * 3 + 1] * abs3[l * 3 + 2]
-                    abs3[l * 3 + 2] = state
-                    y[l] = state
+                    iz[24 + l] = whole
+                    fz[l] = (1 - fraction) / (1 + fraction)
                 }
-                let outL = (y[0] - y[1] + y[2] - y[3] + y[4] - y[5] + y[6] - y[7]) * outScale * norm
-                let outR = (y[0] + y[1] - y[2] - y[3] + y[4] + y[5] - y[6] - y[7]) * outScale * norm
-                // Hadamard mix (fast Walsh-Hadamard, orthonormal).
-                var h0 = y[0] + y[1], h1 = y[0] - y[1], h2 = y[2] + y[3], h3 = y[2] - y[3]
-                var h4 = y[4] + y[5], h5 = y[4] - y[5], h6 = y[6] + y[7], h7 = y[6] - y[7]
-                var t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
-                var t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
-                h0 = (t0 + t4) * norm; h4 = (t0 - t4) * norm
-                h1 = (t1 + t5) * norm; h5 = (t1 - t5) * norm
-                h2 = (t2 + t6) * norm; h6 = (t2 - t6) * norm
-                h3 = (t3 + t7) * norm; h7 = (t3 - t7) * norm
-                t0 = h0 + dL; t1 = h1 + dR; t2 = h2 - dL; t3 = h3 - dR
-                t4 = h4 + dL; t5 = h5 - dR; t6 = h6 - dL; t7 = h7 + dR
-                lineBase[w] = t0
-                lineBase[stride + w] = t1
-                lineBase[2 * stride + w] = t2
-                lineBase[3 * stride + w] = t3
-                lineBase[4 * stride + w] = t4
-                lineBase[5 * stride + w] = t5
-                lineBase[6 * stride + w] = t6
-                lineBase[7 * stride + w] = t7
-                written = max(written, abs(t0), abs(t1), abs(t2), abs(t3), abs(t4), abs(t5), abs(t6), abs(t7))
-                w = (w + 1) & mask
-                let dry = dryValue.next(), wet = wetValue.next()
-                left[i] = dry * xL + wet * outL
-                if stereo { right[i] = dry * xR + wet * outR }
+                let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
+                let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30], m7 = iz[31]
+                let end = min(n, i + update)
+                while i < end {
+                    let xL = left[i], xR = right[i]
+                    // Pre-delay.
+                    pre[pw] = xL
+                    pre[preStride + pw] = xR
+                    let readPre = (pw &- preDelay) & preMask
+                    var dL = pre[readPre]
+                    var dR = pre[preStride + readPre]
+                    pw = (pw + 1) & preMask
+                    // Input diffusion: four allpasses per side.
+                    for k in 0..<4 {
+                        let bufL = diff + iz[k]
+                        let idxL = iz[16 + k]
+                        let delayedL = bufL[idxL]
+                        let vL = dL + g * delayedL
+                        bufL[idxL] = vL
+                        dL = delayedL - g * vL
+                        iz[16 + k] = idxL + 1 == iz[8 + k] ? 0 : idxL + 1
+                        let bufR = diff + iz[4 + k]
+                        let idxR = iz[20 + k]
+                        let delayedR = bufR[idxR]
+                        let vR = dR + g * delayedR
+                        bufR[idxR] = vR
+                        dR = delayedR - g * vR
+                        iz[20 + k] = idxR + 1 == iz[12 + k] ? 0 : idxR + 1
+                    }
+                    // Late field: allpass-interpolated taps, then absorption.
+                    @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
+                        let line = lineBase + l * stride
+                        let r = e * line[(w &- m) & mask] + line[(w &- m &- 1) & mask] - e * a
+                        a = r
+                        return r
+                    }
+                    s0 = b0 * tap(0, m0, e0, &a0) + p0 * s0
+                    s1 = b1 * tap(1, m1, e1, &a1) + p1 * s1
+                    s2 = b2 * tap(2, m2, e2, &a2) + p2 * s2
+                    s3 = b3 * tap(3, m3, e3, &a3) + p3 * s3
+                    s4 = b4 * tap(4, m4, e4, &a4) + p4 * s4
+                    s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
+                    s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
+                    s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
+                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale
+                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale
+                    // Hadamard mix (fast Walsh-Hadamard, orthonormal).
+                    let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
+                    let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
+                    let t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
+                    let t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
+                    let o0 = (t0 + t4) * norm + dL, o4 = (t0 - t4) * norm + dL
+                    let o1 = (t1 + t5) * norm + dR, o5 = (t1 - t5) * norm - dR
+                    let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
+                    let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
+                    lineBase[w] = o0
+                    lineBase[stride + w] = o1
+                    lineBase[2 * stride + w] = o2
+                    lineBase[3 * stride + w] = o3
+                    lineBase[4 * stride + w] = o4
+                    lineBase[5 * stride + w] = o5
+                    lineBase[6 * stride + w] = o6
+                    lineBase[7 * stride + w] = o7
+                    written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
+                    w = (w + 1) & mask
+                    let dg = dry.next(), wg = wet.next()
+                    left[i] = dg * xL + wg * outL
+                    if stereo { right[i] = dg * xR + wg * outR }
+                    i += 1
+                }
             }
+            for k in 0..<8 { diffuserIndices[k] = iz[16 + k] }
+            allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
+            allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
+            abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
+            abs3[14] = s4; abs3[17] = s5; abs3[20] = s6; abs3[23] = s7
         }
         }
-        for k in 0..<8 { diffuserIndices[k] = dz[16 + k] }
-        }
+        dryValue = dry
+        wetValue = wet
         // Renormalise the oscillators (the rotation recurrence drifts slowly in Float).
         for l in 0..<8 {
             let c = osc[l * 4], s = osc[l * 4 + 1]

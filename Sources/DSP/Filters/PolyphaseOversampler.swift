@@ -16,8 +16,12 @@ final class PolyphaseOversampler {
     let halfOrderFrames: Int
     /// Prototype taps, padded with zeros to 4 (T + 1).
     private let prototype: [Float]
-    /// Branch taps: `branches[p * (T + 1) + k] = 4 h[p + 4k]` (gain 4 restores the level after stuffing).
-    private let branches: SampleStorage
+    /// Branch taps interleaved by tap: `branches[k] = 4 (h[4k], h[4k + 1], h[4k + 2], h[4k + 3])`, so one
+    /// SIMD multiply-add per input sample advances all four phases (gain 4 restores the level after stuffing).
+    private let branches: UnsafeMutablePointer<SIMD4<Float>>
+    /// The prototype padded with zeros to a multiple of 8 taps, for the SIMD decimator.
+    private let paddedPrototype: SampleStorage
+    private let paddedLength: Int
     private let branchLength: Int
     private let channelCount: Int
     private let maximumFrames: Int
@@ -57,13 +61,19 @@ final class PolyphaseOversampler {
         let sum = h.reduce(0, +)
         prototype = h.map { Float($0 / sum) }
         branchLength = halfOrderFrames + 1
-        branches = SampleStorage(count: 4 * branchLength)
-        for p in 0..<4 {
-            for k in 0..<branchLength { branches[p * branchLength + k] = 4 * prototype[p + 4 * k] }
+        branches = .allocate(capacity: branchLength)
+        for k in 0..<branchLength {
+            branches[k] = 4 * SIMD4(prototype[4 * k], prototype[4 * k + 1], prototype[4 * k + 2], prototype[4 * k + 3])
         }
+        paddedLength = (length + 7) / 8 * 8
+        paddedPrototype = SampleStorage(count: paddedLength)
+        for j in 0..<length { paddedPrototype[j] = prototype[j] }
         inputHistory = SampleStorage(count: channelCount * (halfOrderFrames + maximumFrameCount))
-        outputHistory = SampleStorage(count: channelCount * (length - 1 + 4 * maximumFrameCount))
+        // Each channel's history has 8 spare samples after it: the padded taps (zero) read a little past the end.
+        outputHistory = SampleStorage(count: channelCount * (length - 1 + 4 * maximumFrameCount + 8))
     }
+
+    deinit { branches.deallocate() }
 
     /// Clears the histories.
     func reset() {
@@ -78,17 +88,15 @@ final class PolyphaseOversampler {
         let t = halfOrderFrames
         let history = inputHistory.pointer + channel * (t + maximumFrames)
         (history + t).update(from: input, count: n)
-        let taps = branches.pointer
+        let taps = branches
         let m = branchLength
+        let out4 = UnsafeMutableRawPointer(output)
         for i in 0..<n {
-            // Newest sample is history[t + i]; branch tap k multiplies x[i - k].
+            // Newest sample is history[t + i]; tap k multiplies x[i - k] for all four phases at once.
             let newest = history + t + i
-            for p in 0..<4 {
-                let b = taps + p * m
-                var acc: Float = 0
-                for k in 0..<m { acc += b[k] * newest[-k] }
-                output[4 * i + p] = acc
-            }
+            var acc = SIMD4<Float>(repeating: 0)
+            for k in 0..<m { acc += taps[k] * newest[-k] }
+            out4.storeBytes(of: acc, toByteOffset: 16 * i, as: SIMD4<Float>.self)
         }
         // Keep the last T inputs as history.
         for k in 0..<t { history[k] = history[n + k] }
@@ -99,16 +107,19 @@ final class PolyphaseOversampler {
     func downsample(_ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>) {
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         let keep = prototypeLength - 1
-        let history = outputHistory.pointer + channel * (keep + 4 * maximumFrames)
+        let history = outputHistory.pointer + channel * (keep + 4 * maximumFrames + 8)
         (history + keep).update(from: input, count: 4 * n)
-        prototype.withUnsafeBufferPointer { h in
-            let hp = h.baseAddress!
-            for i in 0..<n {
-                let newest = history + keep + 4 * i
-                var acc: Float = 0
-                for j in 0..<prototypeLength { acc += hp[j] * newest[-j] }
-                output[i] = acc
+        // The prototype is symmetric, so Σ_j h[j] u[4i - j] = Σ_j h[j] u[4i - (L - 1) + j]: a forward dot product.
+        let h = UnsafeRawPointer(paddedPrototype.pointer)
+        let chunks = paddedLength / 8
+        for i in 0..<n {
+            let start = UnsafeRawPointer(history + 4 * i)
+            var acc = SIMD8<Float>(repeating: 0)
+            for q in 0..<chunks {
+                acc += h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+                    * start.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
             }
+            output[i] = acc.sum()
         }
         for k in 0..<keep { history[k] = history[4 * n + k] }
     }

@@ -122,42 +122,56 @@ public final class TruePeakLimiter: AudioProcessor {
         let ceiling = ceilingLinear
         let releaseK = releaseCoefficient
         var lowest: Float = 1
+        // Hot state in locals (class properties would be re-checked for exclusive access on every frame).
+        var head = dequeHead, count = dequeCount, counter = frameCounter
+        var box = boxIndex, sum = boxSum, held = released, delayAt = delayIndex
+        let capacity = dequeCapacity, values = dequeValues.pointer, indices = dequeIndices
+        let boxValues = boxLine.pointer, length = lookahead, delayFrames = delayLength
+        let lines = audioDelay.pointer
+        let channels = channelCount
         for i in 0..<n {
             // Gain this frame's neighbourhood needs.
             let need = peak[i] > ceiling ? ceiling / peak[i] : 1
             // Sliding minimum over the last `window` needs (monotonic deque of increasing values).
-            while dequeCount > 0 {
-                let last = (dequeHead + dequeCount - 1) % dequeCapacity
-                if dequeValues[last] >= need { dequeCount -= 1 } else { break }
+            while count > 0 {
+                var last = head + count - 1
+                if last >= capacity { last -= capacity }
+                if values[last] >= need { count -= 1 } else { break }
             }
-            dequeValues[(dequeHead + dequeCount) % dequeCapacity] = need
-            dequeIndices[(dequeHead + dequeCount) % dequeCapacity] = frameCounter
-            dequeCount += 1
-            if dequeIndices[dequeHead] <= frameCounter - window {
-                dequeHead = (dequeHead + 1) % dequeCapacity
-                dequeCount -= 1
+            var slot = head + count
+            if slot >= capacity { slot -= capacity }
+            values[slot] = need
+            indices[slot] = counter
+            count += 1
+            if indices[head] <= counter - window {
+                head += 1
+                if head == capacity { head = 0 }
+                count -= 1
             }
-            let held = dequeValues[dequeHead]
-            frameCounter += 1
+            let minimum = values[head]
+            counter += 1
             // Release towards 1, never above the held minimum.
-            let recovering = released + (1 - released) * (1 - releaseK)
-            released = min(held, recovering)
+            held = min(minimum, held + (1 - held) * (1 - releaseK))
             // Moving average over the lookahead.
-            boxSum += Double(released) - Double(boxLine[boxIndex])
-            boxLine[boxIndex] = released
-            boxIndex = boxIndex + 1 == lookahead ? 0 : boxIndex + 1
-            let gain = min(Float(boxSum / Double(lookahead)), 1)
+            sum += Double(held) - Double(boxValues[box])
+            boxValues[box] = held
+            box += 1
+            if box == length { box = 0 }
+            let gain = min(Float(sum / Double(length)), 1)
             lowest = min(lowest, gain)
             // Delay the audio and apply.
-            for c in 0..<channelCount {
-                let line = audioDelay.pointer + c * delayLength
+            for c in 0..<channels {
+                let line = lines + c * delayFrames
                 let p = block.pointer(c)
-                let delayed = line[delayIndex]
-                line[delayIndex] = p[i]
+                let delayed = line[delayAt]
+                line[delayAt] = p[i]
                 p[i] = delayed * gain
             }
-            delayIndex = delayIndex + 1 == delayLength ? 0 : delayIndex + 1
+            delayAt += 1
+            if delayAt == delayFrames { delayAt = 0 }
         }
+        dequeHead = head; dequeCount = count; frameCounter = counter
+        boxIndex = box; boxSum = sum; released = held; delayIndex = delayAt
         // Re-sum the box occasionally against drift (cheap: L values).
         if frameCounter & 0xFFFF < n {
             var s = 0.0
