@@ -17,7 +17,7 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
         let processor = make()
         try? processor.prepare(spec)
         var work = source
-        runner.measure(name, audioSeconds: seconds, runs: 3) {
+        measureWithCPU(runner, name, audioSeconds: seconds) {
             processor.reset()
             processor.process(buffer: &work, blockFrameCount: block)
         }
@@ -42,7 +42,7 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
         try? ducker.prepare(spec)
         var work = source
         let key = source
-        runner.measure("effects.ducker", audioSeconds: seconds, runs: 3) {
+        measureWithCPU(runner, "effects.ducker", audioSeconds: seconds) {
             ducker.reset()
             var keyCopy = key
             var start = 0
@@ -60,19 +60,45 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
                                        Reverb(decaySeconds: 2), Compressor()]
         for p in chain { try? p.prepare(spec) }
         var work = source
-        runner.measure("effects.chain.filter-delay-reverb-compressor", audioSeconds: seconds, runs: 3, extra: ["goal_x_realtime": 200]) {
+        measureWithCPU(runner, "effects.chain.filter-delay-reverb-compressor", audioSeconds: seconds, extra: ["goal_x_realtime": 200]) {
             for p in chain { p.reset() }
             work.forEachBlock(blockFrameCount: block) { b, _ in for p in chain { p.process(b) } }
         }
     }
 
     if runner.wants("effects.loudness") {
-        runner.measure("effects.loudness.meter+true-peak", audioSeconds: seconds, runs: 3) { _ = LoudnessMeter.measure(source) }
-        runner.measure("effects.loudness.normalise", audioSeconds: seconds, runs: 1) { _ = try? LoudnessNormalizer().normalize(source) }
+        measureWithCPU(runner, "effects.loudness.meter+true-peak", audioSeconds: seconds) { _ = LoudnessMeter.measure(source) }
+        measureWithCPU(runner, "effects.loudness.normalise", audioSeconds: seconds, runs: 1) { _ = try? LoudnessNormalizer().normalize(source) }
     }
 
     compareWithSox(runner, source: source, seconds: seconds, block: block, spec: spec)
     compareWithFFmpeg(runner, source: source)
+}
+
+/// Like `runner.measure`, and also the thread's CPU time per run (`cpu_median_ms`, `cpu_x_realtime`): on a
+/// machine shared with other builds, wall time includes waiting for a core, CPU time does not.
+func measureWithCPU(_ runner: BenchmarkRunner, _ name: String, audioSeconds: Double, runs: Int = 3,
+                    extra: [String: Any] = [:], _ body: () -> Void) {
+    guard runner.wants(name) else { return }
+    func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    body()
+    var wall: [Double] = [], cpu: [Double] = []
+    for _ in 0..<runs {
+        let w0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
+        body()
+        cpu.append(cpuSeconds() - c0)
+        wall.append(Double(DispatchTime.now().uptimeNanoseconds - w0) / 1e9)
+    }
+    wall.sort(); cpu.sort()
+    var fields: [String: Any] = ["name": name, "median_ms": wall[runs / 2] * 1000, "min_ms": wall[0] * 1000,
+                                 "max_ms": wall[runs - 1] * 1000, "runs": runs, "x_realtime": audioSeconds / wall[runs / 2],
+                                 "cpu_median_ms": cpu[runs / 2] * 1000, "cpu_x_realtime": audioSeconds / cpu[runs / 2]]
+    fields.merge(extra) { _, new in new }
+    runner.report(fields)
 }
 
 /// A music-like test signal: kicks on the beat at 124 BPM, a bass line, noise hats, a pad chord with slow

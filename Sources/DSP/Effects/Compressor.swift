@@ -7,7 +7,8 @@ import Foundation
 // yL = αA yL + (1 - αA) xL when the reduction grows, αR yL + (1 - αR) xL when it shrinks, α = exp(-1 / (τ fs)).
 // Attack and release are these time constants τ: after a level step the gain reduction covers 1 - 1/e (63.2%)
 // of its change in τ. Channels are linked (the loudest channel drives one gain for all). The detector can be
-// keyed by an external signal (`process(_:key:)`). Latency: 0. Cost: one log and one exp per frame.
+// keyed by an external signal (`process(_:key:)`). Latency: 0. Cost: one polynomial log2 and exp2 per frame
+// (FastMath, error < 0.0001 dB).
 
 /// Level detection of a compressor.
 public enum LevelDetection: String, Sendable, CaseIterable, Codable {
@@ -116,9 +117,9 @@ public final class Compressor: AudioProcessor {
             var xG: Float
             if rms {
                 ms = aM * ms + (1 - aM) * level * level
-                xG = 0.5 * log2To20Log10 * log2(max(ms, 1e-20))
+                xG = 0.5 * log2To20Log10 * FastMath.log2(max(ms, 1e-20))
             } else {
-                xG = log2To20Log10 * log2(max(level, 1e-10))
+                xG = log2To20Log10 * FastMath.log2(max(level, 1e-10))
             }
             // Static gain computer (reduction xL ≥ 0).
             let over = xG - t
@@ -137,7 +138,7 @@ public final class Compressor: AudioProcessor {
         meanSquare = ms < 1e-30 ? 0 : ms
         gainReductionDecibels = reductionState
         let dbToLog2: Float = 1 / 6.020_6
-        for i in 0..<n { gains[i] = exp2(gains[i] * dbToLog2) }
+        for i in 0..<n { gains[i] = FastMath.exp2(gains[i] * dbToLog2) }
         for c in 0..<block.channelCount {
             let p = block.pointer(c)
             for i in 0..<n { p[i] *= gains[i] }

@@ -55,10 +55,10 @@ public final class Reverb: AudioProcessor {
     private var preDelayMask = 0
     private var preDelayIndex = 0
     private var preDelayFrames = 0
-    private var diffusers = SampleStorage(count: 0)
+    private var diffusers = SampleStorage(count: 0)    // 8 buffers of diffuserMask + 1 samples
     private var diffuserLengths = [Int](repeating: 1, count: 8)
-    private var diffuserOffsets = [Int](repeating: 0, count: 8)
-    private var diffuserIndices = [Int](repeating: 0, count: 8)
+    private var diffuserMask = 0
+    private var diffuserIndex = 0
     private var needsGains = true
     private var quietFrames = 0
     private var quietLimit = 0
@@ -100,16 +100,15 @@ public final class Reverb: AudioProcessor {
         while preSize < Int(Self.maximumPreDelaySeconds * sampleRate) + 2 { preSize <<= 1 }
         preDelayMask = preSize - 1
         preDelayLine = SampleStorage(count: preSize * 2)
-        var offset = 0
         for side in 0..<2 {
             for k in 0..<4 {
-                let length = max(1, Int((Self.diffuserMilliseconds[side][k] / 1000 * sampleRate).rounded()))
-                diffuserLengths[side * 4 + k] = length
-                diffuserOffsets[side * 4 + k] = offset
-                offset += length
+                diffuserLengths[side * 4 + k] = max(1, Int((Self.diffuserMilliseconds[side][k] / 1000 * sampleRate).rounded()))
             }
         }
-        diffusers = SampleStorage(count: offset)
+        var diffuserSize = 1
+        while diffuserSize <= diffuserLengths.max()! { diffuserSize <<= 1 }
+        diffuserMask = diffuserSize - 1
+        diffusers = SampleStorage(count: diffuserSize * 8)
         wetValue.prepare(sampleRate: sampleRate, rampSeconds: 0.02)
         dryValue.prepare(sampleRate: sampleRate, rampSeconds: 0.02)
         reset()
@@ -141,7 +140,7 @@ public final class Reverb: AudioProcessor {
         diffusers.clear()
         for i in 0..<Self.lineCount { absorption[i * 3 + 2] = 0 }
         interpolatorState.clear()
-        for i in diffuserIndices.indices { diffuserIndices[i] = 0 }
+        diffuserIndex = 0
         writeIndex = 0
         preDelayIndex = 0
         quietFrames = 0
@@ -224,6 +223,8 @@ public final class Reverb: AudioProcessor {
         let depth = modulationDepthFrames
         let g = Self.diffuserGain
         let diff = diffusers.pointer
+        let dMask = diffuserMask, dStride = diffuserMask + 1
+        var dw = diffuserIndex
         let norm: Float = 1 / Float(8).squareRoot()
         let outScale: Float = 0.6 * norm
         var written: Float = 0
@@ -234,11 +235,11 @@ public final class Reverb: AudioProcessor {
         let update = 16
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 40) { iz in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
-            // iz[0..<8] diffuser offsets, [8..<16] lengths, [16..<24] indices, [24..<32] whole line delays.
+            // iz[8..<16] diffuser lengths, [24..<32] whole line delays.
             // fz[0..<8] allpass-interpolator coefficients, [8..<16] line lengths, [16..<24] gains b, [24..<32] poles,
             // [32..<40] absorption states.
             for k in 0..<8 {
-                iz[k] = diffuserOffsets[k]; iz[8 + k] = diffuserLengths[k]; iz[16 + k] = diffuserIndices[k]
+                iz[8 + k] = diffuserLengths[k]
                 fz[8 + k] = Float(lineLengths[k])
                 fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
             }
@@ -276,21 +277,18 @@ public final class Reverb: AudioProcessor {
                     pw = (pw + 1) & preMask
                     // Input diffusion: four allpasses per side.
                     for k in 0..<4 {
-                        let bufL = diff + iz[k]
-                        let idxL = iz[16 + k]
-                        let delayedL = bufL[idxL]
+                        let bufL = diff + k * dStride
+                        let delayedL = bufL[(dw &- iz[8 + k]) & dMask]
                         let vL = dL + g * delayedL
-                        bufL[idxL] = vL
+                        bufL[dw] = vL
                         dL = delayedL - g * vL
-                        iz[16 + k] = idxL + 1 == iz[8 + k] ? 0 : idxL + 1
-                        let bufR = diff + iz[4 + k]
-                        let idxR = iz[20 + k]
-                        let delayedR = bufR[idxR]
+                        let bufR = diff + (4 + k) * dStride
+                        let delayedR = bufR[(dw &- iz[12 + k]) & dMask]
                         let vR = dR + g * delayedR
-                        bufR[idxR] = vR
+                        bufR[dw] = vR
                         dR = delayedR - g * vR
-                        iz[20 + k] = idxR + 1 == iz[12 + k] ? 0 : idxR + 1
                     }
+                    dw = (dw + 1) & dMask
                     // Late field: allpass-interpolated taps, then absorption.
                     @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
                         let line = lineBase + l * stride
@@ -333,7 +331,7 @@ public final class Reverb: AudioProcessor {
                     i += 1
                 }
             }
-            for k in 0..<8 { diffuserIndices[k] = iz[16 + k] }
+            diffuserIndex = dw
             allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
             allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
             abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3

@@ -81,7 +81,7 @@ public final class SidechainDucker: AudioProcessor {
             } else {
                 g = min(g + releaseStep, 0)
             }
-            gains[i] = exp2(g * dbToLog2)
+            gains[i] = FastMath.exp2(g * dbToLog2)
         }
         gainDecibelsNow = g
         holdLeft = hold
