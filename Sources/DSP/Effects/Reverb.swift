@@ -1,0 +1,356 @@
+import Foundation
+
+// Design note: a stereo feedback-delay-network reverb (J.-M. Jot's FDN with a Hadamard mixing matrix).
+// - Input: each channel goes through the shared pre-delay, then four Schroeder allpasses of its own
+//   (g = 0.62, 3.2 ... 9.6 ms, different per side) that smear a click into dense early reflections.
+// - Late field: 8 delay lines of 29 ... 89 ms × `size` (prime lengths), each read through a slowly modulated
+//   (0.4 ... 1.2 Hz, ±0.14 ms) tap, which breaks up the fixed modes that make an FDN ring metallically. The
+//   fractional read uses first-order allpass interpolation (fraction kept in 0.1 ... 1.1 so the allpass pole
+//   stays away from -1): unlike linear interpolation it has unit gain at every frequency, so the modulation
+//   adds no hidden high-frequency damping and the decay time stays what the absorption filters set. Each line has a one-pole absorption filter whose DC gain 10^(-3 L / (T60 fs)) gives the
+//   set decay time and whose Nyquist gain gives the damped high-frequency decay (`damping` = 1 shortens the
+//   T60 at Nyquist to 10% of the setting). The lines are mixed by an orthonormal 8 × 8 Hadamard matrix
+//   (a fast Walsh-Hadamard transform: 24 adds), so the loop is lossless apart from the absorption.
+// - Output: left and right take orthogonal sign patterns of the line outputs, so the tails are decorrelated.
+// - Silence: once the input is silent and everything written into the network stays below 1e-8 (-160 dBFS)
+//   for longer than the longest path, every state is set to exactly zero and processing is skipped until
+//   the input is non-zero again, so silent tails cost nothing and never run on denormals.
+// Latency: 0 (pre-delay is an effect, not latency). Memory: 8 lines × 2^k floats (k from the longest line)
+// plus the pre-delay (0.5 s per channel). Stereo in/out; a mono block is processed as its own left and right.
+
+/// An algorithmic stereo reverb (8-line modulated FDN) with decay time, pre-delay, damping, size and wet/dry.
+public final class Reverb: AudioProcessor {
+    /// Decay time RT60 in seconds (time for the tail to fall by 60 dB at low frequencies), 0.1...20, default 2.
+    public var decaySeconds: Double { didSet { needsGains = true } }
+    /// Pre-delay before the reverb starts, seconds, 0...0.5, default 0.02. Takes effect at once.
+    public var preDelaySeconds: Double { didSet { updatePreDelay() } }
+    /// High-frequency damping 0...1 (0: flat decay, 1: T60 at Nyquist is 10% of the setting), default 0.4.
+    public var damping: Double { didSet { needsGains = true } }
+    /// Room size scale of the line lengths, 0.3...2, default 1. Applied at `prepare` and `reset`.
+    public var size: Double
+    /// Linear gain of the reverb, 0...1 (default 0.3); ramped.
+    public var wetLevel: Float { didSet { wetValue.setTarget(wetLevel) } }
+    /// Linear gain of the dry signal, 0...1 (default 1); ramped.
+    public var dryLevel: Float { didSet { dryValue.setTarget(dryLevel) } }
+
+    static let lineCount = 8
+    private static let baseLineMilliseconds: [Double] = [29.3, 34.7, 41.1, 46.9, 55.3, 63.7, 74.9, 88.6]
+    private static let diffuserMilliseconds: [[Double]] = [[3.23, 4.71, 7.39, 9.61], [3.61, 5.09, 6.89, 9.17]]
+    private static let diffuserGain: Float = 0.62
+    private static let modulationHz: [Double] = [0.43, 0.61, 0.77, 0.53, 0.97, 0.71, 1.13, 0.89]
+    private static let modulationDepthSeconds = 0.000_14
+    private static let quietThreshold: Float = 1e-8
+    private static let maximumPreDelaySeconds = 0.5
+
+    private var sampleRate = 44100.0
+    private var lineLengths = [Int](repeating: 1, count: 8)
+    private var lineMask = 0
+    private var lines = SampleStorage(count: 0)
+    private var writeIndex = 0
+    private var absorption = SampleStorage(count: 0)   // per line: b (gain × (1 - p)), p, state
+    private var lfo = SampleStorage(count: 0)          // per line: cos, sin, cos(step), sin(step)
+    private var interpolatorState = SampleStorage(count: 0) // per line: previous allpass output
+    private var modulationDepthFrames: Float = 0
+    private var preDelayLine = SampleStorage(count: 0)
+    private var preDelayMask = 0
+    private var preDelayIndex = 0
+    private var preDelayFrames = 0
+    private var diffusers = SampleStorage(count: 0)    // 8 buffers of diffuserMask + 1 samples
+    private var diffuserLengths = [Int](repeating: 1, count: 8)
+    private var diffuserMask = 0
+    private var diffuserIndex = 0
+    private var needsGains = true
+    private var quietFrames = 0
+    private var quietLimit = 0
+    private var asleep = true
+    private var wetValue: SmoothedValue
+    private var dryValue: SmoothedValue
+
+    /// - Parameters: see the properties for units, ranges and defaults.
+    public init(decaySeconds: Double = 2, preDelaySeconds: Double = 0.02, damping: Double = 0.4, size: Double = 1,
+                wetLevel: Float = 0.3, dryLevel: Float = 1) {
+        self.decaySeconds = decaySeconds
+        self.preDelaySeconds = preDelaySeconds
+        self.damping = damping
+        self.size = size
+        self.wetLevel = wetLevel
+        self.dryLevel = dryLevel
+        wetValue = SmoothedValue(wetLevel)
+        dryValue = SmoothedValue(dryLevel)
+    }
+
+    /// The delay-line lengths in frames in use (for tests and documentation).
+    public var lineFrameCounts: [Int] { lineLengths }
+
+    public func prepare(_ spec: ProcessSpec) throws {
+        guard spec.channelCount <= 2 else {
+            throw EffectError.unsupportedChannelCount(effect: "reverb", channelCount: spec.channelCount)
+        }
+        sampleRate = spec.sampleRate
+        let maximumLine = Int((Self.baseLineMilliseconds.last! * 2 / 1000 * sampleRate).rounded(.up))
+            + Int(Self.modulationDepthSeconds * sampleRate) + 4
+        var size = 1
+        while size < maximumLine { size <<= 1 }
+        lineMask = size - 1
+        lines = SampleStorage(count: size * Self.lineCount)
+        absorption = SampleStorage(count: Self.lineCount * 3)
+        lfo = SampleStorage(count: Self.lineCount * 4)
+        interpolatorState = SampleStorage(count: Self.lineCount)
+        var preSize = 1
+        while preSize < Int(Self.maximumPreDelaySeconds * sampleRate) + 2 { preSize <<= 1 }
+        preDelayMask = preSize - 1
+        preDelayLine = SampleStorage(count: preSize * 2)
+        for side in 0..<2 {
+            for k in 0..<4 {
+                diffuserLengths[side * 4 + k] = max(1, Int((Self.diffuserMilliseconds[side][k] / 1000 * sampleRate).rounded()))
+            }
+        }
+        var diffuserSize = 1
+        while diffuserSize <= diffuserLengths.max()! { diffuserSize <<= 1 }
+        diffuserMask = diffuserSize - 1
+        diffusers = SampleStorage(count: diffuserSize * 8)
+        wetValue.prepare(sampleRate: sampleRate, rampSeconds: 0.02)
+        dryValue.prepare(sampleRate: sampleRate, rampSeconds: 0.02)
+        reset()
+    }
+
+    public func reset() {
+        let scale = min(max(size, 0.3), 2)
+        for i in 0..<Self.lineCount {
+            lineLengths[i] = Self.nearestPrime(Int((Self.baseLineMilliseconds[i] / 1000 * sampleRate * scale).rounded()))
+        }
+        modulationDepthFrames = Float(Self.modulationDepthSeconds * sampleRate)
+        for i in 0..<Self.lineCount {
+            let w = 2 * Double.pi * Self.modulationHz[i] / sampleRate * 16 // advanced once per 16 frames
+            let phase = 2 * Double.pi * Double(i) / Double(Self.lineCount)
+            lfo[i * 4] = Float(cos(phase)); lfo[i * 4 + 1] = Float(sin(phase))
+            lfo[i * 4 + 2] = Float(cos(w)); lfo[i * 4 + 3] = Float(sin(w))
+        }
+        quietLimit = lineLengths.max()! + Int(Self.maximumPreDelaySeconds * sampleRate) + diffuserLengths.reduce(0, +) * 8
+        clearState()
+        updatePreDelay()
+        needsGains = true
+        wetValue.reset(to: wetValue.target)
+        dryValue.reset(to: dryValue.target)
+    }
+
+    private func clearState() {
+        lines.clear()
+        preDelayLine.clear()
+        diffusers.clear()
+        for i in 0..<Self.lineCount { absorption[i * 3 + 2] = 0 }
+        interpolatorState.clear()
+        diffuserIndex = 0
+        writeIndex = 0
+        preDelayIndex = 0
+        quietFrames = 0
+        asleep = true
+    }
+
+    private func updatePreDelay() {
+        preDelayFrames = min(max(Int((preDelaySeconds * sampleRate).rounded()), 0), preDelayMask - 1)
+    }
+
+    private func updateGains() {
+        let t60 = min(max(decaySeconds, 0.1), 20)
+        let t60High = t60 * (1 - 0.9 * min(max(damping, 0), 1))
+        for i in 0..<Self.lineCount {
+            let length = Double(lineLengths[i])
+            let g = pow(10, -3 * length / (t60 * sampleRate))
+            let gHigh = pow(10, -3 * length / (t60High * sampleRate))
+            let r = gHigh / g
+            let p = (1 - r) / (1 + r)
+            absorption[i * 3] = Float(g * (1 - p))
+            absorption[i * 3 + 1] = Float(p)
+        }
+        needsGains = false
+    }
+
+    private static func nearestPrime(_ n: Int) -> Int {
+        func isPrime(_ k: Int) -> Bool {
+            if k < 2 { return false }
+            var d = 2
+            while d * d <= k { if k % d == 0 { return false }; d += 1 }
+            return true
+        }
+        var k = max(n, 2)
+        while !isPrime(k) { k += 1 }
+        return k
+    }
+
+    public func process(_ block: AudioBlock) {
+        let n = block.frameCount
+        guard n > 0 else { return }
+        let left = block.pointer(0)
+        let right = block.channelCount > 1 ? block.pointer(1) : block.pointer(0)
+        var inputPeak: Float = 0
+        for i in 0..<n { inputPeak = max(inputPeak, abs(left[i]), abs(right[i])) }
+        if asleep && inputPeak == 0 {
+            // Silent input into a silent network: the wet signal is exactly zero.
+            for i in 0..<n {
+                let dry = dryValue.next()
+                _ = wetValue.next()
+                left[i] *= dry
+                if block.channelCount > 1 { right[i] *= dry }
+            }
+            return
+        }
+        asleep = false
+        if needsGains { updateGains() }
+        let writtenPeak = render(left, right, n, stereo: block.channelCount > 1)
+        if inputPeak == 0 && writtenPeak < Self.quietThreshold {
+            quietFrames += n
+            if quietFrames > quietLimit { clearState() }
+        } else {
+            quietFrames = 0
+        }
+    }
+
+    /// The per-frame loop; returns the largest magnitude written into the network.
+    /// The modulated taps (whole delay and allpass coefficient per line) are updated every 16 frames: the
+    /// LFOs move the delay by under 0.02 frames in that time, far below anything audible.
+    private func render(_ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
+                        stereo: Bool) -> Float {
+        let lineBase = lines.pointer
+        let mask = lineMask
+        let stride = mask + 1
+        let pre = preDelayLine.pointer
+        let preMask = preDelayMask
+        let preStride = preMask + 1
+        let abs3 = absorption.pointer
+        let osc = lfo.pointer
+        let allpass = interpolatorState.pointer
+        let depth = modulationDepthFrames
+        let g = Self.diffuserGain
+        let diff = diffusers.pointer
+        let dMask = diffuserMask, dStride = diffuserMask + 1
+        var dw = diffuserIndex
+        let norm: Float = 1 / Float(8).squareRoot()
+        let outScale: Float = 0.6 * norm
+        var written: Float = 0
+        var w = writeIndex
+        var pw = preDelayIndex
+        let preDelay = preDelayFrames
+        var dry = dryValue, wet = wetValue
+        let update = 16
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 40) { iz in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
+            // iz[8..<16] diffuser lengths, [24..<32] whole line delays.
+            // fz[0..<8] allpass-interpolator coefficients, [8..<16] line lengths, [16..<24] gains b, [24..<32] poles,
+            // [32..<40] absorption states.
+            for k in 0..<8 {
+                iz[8 + k] = diffuserLengths[k]
+                fz[8 + k] = Float(lineLengths[k])
+                fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
+            }
+            var a0 = allpass[0], a1 = allpass[1], a2 = allpass[2], a3 = allpass[3]
+            var a4 = allpass[4], a5 = allpass[5], a6 = allpass[6], a7 = allpass[7]
+            var s0 = fz[32], s1 = fz[33], s2 = fz[34], s3 = fz[35], s4 = fz[36], s5 = fz[37], s6 = fz[38], s7 = fz[39]
+            let b0 = fz[16], b1 = fz[17], b2 = fz[18], b3 = fz[19], b4 = fz[20], b5 = fz[21], b6 = fz[22], b7 = fz[23]
+            let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30], p7 = fz[31]
+            var i = 0
+            while i < n {
+                // Modulation: advance each LFO by `update` frames, set whole delay and allpass coefficient.
+                for l in 0..<8 {
+                    let c = osc[l * 4], sn = osc[l * 4 + 1]
+                    let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
+                    osc[l * 4] = c * cw - sn * sw
+                    osc[l * 4 + 1] = sn * cw + c * sw
+                    // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
+                    let delay = fz[8 + l] - depth * (1 + sn) - 0.1
+                    let whole = Int(delay)
+                    let fraction = delay - Float(whole) + 0.1
+                    iz[24 + l] = whole
+                    fz[l] = (1 - fraction) / (1 + fraction)
+                }
+                let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
+                let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30], m7 = iz[31]
+                let end = min(n, i + update)
+                while i < end {
+                    let xL = left[i], xR = right[i]
+                    // Pre-delay.
+                    pre[pw] = xL
+                    pre[preStride + pw] = xR
+                    let readPre = (pw &- preDelay) & preMask
+                    var dL = pre[readPre]
+                    var dR = pre[preStride + readPre]
+                    pw = (pw + 1) & preMask
+                    // Input diffusion: four allpasses per side.
+                    for k in 0..<4 {
+                        let bufL = diff + k * dStride
+                        let delayedL = bufL[(dw &- iz[8 + k]) & dMask]
+                        let vL = dL + g * delayedL
+                        bufL[dw] = vL
+                        dL = delayedL - g * vL
+                        let bufR = diff + (4 + k) * dStride
+                        let delayedR = bufR[(dw &- iz[12 + k]) & dMask]
+                        let vR = dR + g * delayedR
+                        bufR[dw] = vR
+                        dR = delayedR - g * vR
+                    }
+                    dw = (dw + 1) & dMask
+                    // Late field: allpass-interpolated taps, then absorption.
+                    @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
+                        let line = lineBase + l * stride
+                        let r = e * line[(w &- m) & mask] + line[(w &- m &- 1) & mask] - e * a
+                        a = r
+                        return r
+                    }
+                    s0 = b0 * tap(0, m0, e0, &a0) + p0 * s0
+                    s1 = b1 * tap(1, m1, e1, &a1) + p1 * s1
+                    s2 = b2 * tap(2, m2, e2, &a2) + p2 * s2
+                    s3 = b3 * tap(3, m3, e3, &a3) + p3 * s3
+                    s4 = b4 * tap(4, m4, e4, &a4) + p4 * s4
+                    s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
+                    s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
+                    s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
+                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale
+                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale
+                    // Hadamard mix (fast Walsh-Hadamard, orthonormal).
+                    let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
+                    let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
+                    let t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
+                    let t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
+                    let o0 = (t0 + t4) * norm + dL, o4 = (t0 - t4) * norm + dL
+                    let o1 = (t1 + t5) * norm + dR, o5 = (t1 - t5) * norm - dR
+                    let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
+                    let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
+                    lineBase[w] = o0
+                    lineBase[stride + w] = o1
+                    lineBase[2 * stride + w] = o2
+                    lineBase[3 * stride + w] = o3
+                    lineBase[4 * stride + w] = o4
+                    lineBase[5 * stride + w] = o5
+                    lineBase[6 * stride + w] = o6
+                    lineBase[7 * stride + w] = o7
+                    written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
+                    w = (w + 1) & mask
+                    let dg = dry.next(), wg = wet.next()
+                    left[i] = dg * xL + wg * outL
+                    if stereo { right[i] = dg * xR + wg * outR }
+                    i += 1
+                }
+            }
+            diffuserIndex = dw
+            allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
+            allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
+            abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
+            abs3[14] = s4; abs3[17] = s5; abs3[20] = s6; abs3[23] = s7
+        }
+        }
+        dryValue = dry
+        wetValue = wet
+        // Renormalise the oscillators (the rotation recurrence drifts slowly in Float).
+        for l in 0..<8 {
+            let c = osc[l * 4], s = osc[l * 4 + 1]
+            let k = 1.5 - 0.5 * (c * c + s * s)
+            osc[l * 4] = c * k
+            osc[l * 4 + 1] = s * k
+        }
+        for l in 0..<8 where abs(abs3[l * 3 + 2]) < 1e-25 { abs3[l * 3 + 2] = 0 }
+        for l in 0..<8 where abs(allpass[l]) < 1e-25 { allpass[l] = 0 }
+        writeIndex = w
+        preDelayIndex = pw
+        return written
+    }
+}

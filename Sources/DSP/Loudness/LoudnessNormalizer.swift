@@ -1,0 +1,90 @@
+import Foundation
+
+// Design note: normalises a finished mix to a loudness target under a true-peak ceiling. It measures the
+// integrated loudness (LoudnessMeter), applies the gain that would reach the target, runs the TruePeakLimiter
+// (latency compensated, so the output lines up with the input frame for frame), and measures again. Limiting
+// removes loudness when it works hard, so the gain is corrected by the remaining error and the pass repeated,
+// up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
+// Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
+
+/// What a normalisation did.
+public struct LoudnessNormalizationReport: Sendable, Equatable, Codable {
+    /// Loudness before, LUFS.
+    public var inputIntegratedLUFS: Double
+    /// Loudness after, LUFS.
+    public var outputIntegratedLUFS: Double
+    /// True peak after, dBTP.
+    public var outputTruePeakDecibels: Double
+    /// Gain applied before the limiter in the last pass, dB.
+    public var appliedGainDecibels: Double
+    /// Limiter passes run.
+    public var passes: Int
+}
+
+/// Brings a finished mix to a target integrated loudness with a true-peak ceiling.
+public struct LoudnessNormalizer: Sendable {
+    /// Target integrated loudness in LUFS (default -14, the streaming norm).
+    public var targetLUFS: Double
+    /// True-peak ceiling in dBTP (default -1).
+    public var ceilingDecibels: Double
+    /// Largest gain the normaliser will add, dB (default 30), so near-silence is not blown up into noise.
+    public var maximumGainDecibels: Double
+    /// Passes before giving up on the tolerance.
+    public var maximumPasses: Int
+    /// The error the passes aim under, LU.
+    public static let aimToleranceLU = 0.1
+
+    public init(targetLUFS: Double = -14, ceilingDecibels: Double = -1, maximumGainDecibels: Double = 30,
+                maximumPasses: Int = 5) {
+        self.targetLUFS = targetLUFS
+        self.ceilingDecibels = ceilingDecibels
+        self.maximumGainDecibels = maximumGainDecibels
+        self.maximumPasses = maximumPasses
+    }
+
+    /// Returns the normalised mix (same length, channels and rate) and a report. Silence is returned unchanged.
+    /// - Throws: errors from preparing the limiter (none for valid buffers).
+    public func normalize(_ mix: AudioBuffer) throws -> (AudioBuffer, LoudnessNormalizationReport) {
+        let meter = LoudnessMeter(sampleRate: mix.sampleRate, channelCount: mix.channelCount)
+        meter.append(mix)
+        let input = meter.integratedLUFS
+        guard input.isFinite else {
+            let peak = TruePeakMeter.measure(mix).truePeakDecibels
+            return (mix, LoudnessNormalizationReport(inputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                                                     outputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                                                     outputTruePeakDecibels: peak, appliedGainDecibels: 0, passes: 0))
+        }
+        var gain = min(targetLUFS - input, maximumGainDecibels)
+        var best = mix
+        var output = input
+        var passes = 0
+        while passes < maximumPasses {
+            passes += 1
+            best = try limited(mix, gainDecibels: gain)
+            meter.reset()
+            meter.append(best)
+            output = meter.integratedLUFS
+            let error = targetLUFS - output
+            if abs(error) <= Self.aimToleranceLU || gain >= maximumGainDecibels { break }
+            gain = min(gain + error, maximumGainDecibels)
+        }
+        let peak = TruePeakMeter.measure(best).truePeakDecibels
+        return (best, LoudnessNormalizationReport(inputIntegratedLUFS: input, outputIntegratedLUFS: output,
+                                                  outputTruePeakDecibels: peak, appliedGainDecibels: gain, passes: passes))
+    }
+
+    /// `mix` × gain through a TruePeakLimiter, with the limiter's latency removed.
+    public func limited(_ mix: AudioBuffer, gainDecibels: Double) throws -> AudioBuffer {
+        let blockFrames = 4096
+        let limiter = TruePeakLimiter(ceilingDecibels: ceilingDecibels)
+        try limiter.prepare(ProcessSpec(sampleRate: mix.sampleRate, maximumBlockFrameCount: blockFrames,
+                                        channelCount: mix.channelCount))
+        let latency = limiter.latencyFrameCount
+        var work = mix
+        work.resize(frameCount: mix.frameCount + latency)
+        let g = Float(Decibels.gain(gainDecibels))
+        for c in 0..<work.channelCount { work.withMutableChannel(c) { VectorOps.scale($0, by: g) } }
+        limiter.process(buffer: &work, blockFrameCount: blockFrames)
+        return work.slice(frames: latency..<(latency + mix.frameCount))
+    }
+}
