@@ -210,7 +210,7 @@ public struct SongAnalyzer: Sendable {
             return duration > 0 ? [SongSection(startSeconds: 0, endSeconds: duration, barCount: 0,
                                                rmsDecibels: -120, label: .low)] : []
         }
-        // Bar features: unit chroma + standardised mean MFCC 1-12.
+        // Bar features: chroma (length 2), standardised mean MFCC 1-12 (length about 1), standardised loudness.
         var timbre = [[Double]]()
         for bar in bars {
             let lo = max(0, frames.frame(atTime: bar.startSeconds)), hi = min(frames.frameCount, frames.frame(atTime: bar.endSeconds))
@@ -225,12 +225,13 @@ public struct SongAnalyzer: Sendable {
             let column = DownbeatEstimator.standardised(timbre.map { $0[k] })
             for i in 0..<timbre.count { timbre[i][k] = column[i] }
         }
+        let loudness = DownbeatEstimator.standardised(bars.map(\.rmsDecibels))
         var features = [[Double]]()
         for (i, bar) in bars.enumerated() {
             let c = chroma.sum(frames: chroma.frame(atTime: bar.startSeconds)..<chroma.frame(atTime: bar.endSeconds))
             let norm = c.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
             let unit = c.map { norm > 0 ? Double($0 / norm) * 2 : 0 }
-            features.append(unit + timbre[i].map { $0 / 12.0.squareRoot() } + [bar.rmsDecibels / 6])
+            features.append(unit + timbre[i].map { $0 / 12.0.squareRoot() } + [loudness[i]])
         }
         let cuts = [0] + SectionSegmenter().boundaries(features) + [bars.count]
         var sections = [SongSection]()

@@ -25,9 +25,9 @@ struct SpectralFrames: Sendable {
     let power: [Float]
     /// Spectral centroid per frame in Hz (0 for silent frames).
     let centroidHz: [Float]
-    /// Pitch of the strongest 120-1000 Hz peak in cents above 440 Hz's A (MIDI-like ×100), 0 when none.
+    /// Pitch of the strongest 250-1000 Hz peak in cents above 440 Hz's A (MIDI-like ×100), 0 when none.
     let peakCents: [Float]
-    /// Peak power / power of the 120-1000 Hz band, 0...1.
+    /// Peak power / power of the 250-1000 Hz band, 0...1.
     let peakSalience: [Float]
     /// Power share of 250-4000 Hz in the frame, 0...1.
     let voiceBandShare: [Float]
@@ -64,7 +64,7 @@ struct SpectralFrames: Sendable {
         var salience = [Float](repeating: 0, count: frames)
         var voiceShare = [Float](repeating: 0, count: frames)
         var spectrum = [Float](repeating: 0, count: bins)
-        let pitchLow = Int((120 / binHz).rounded(.up)), pitchHigh = Int(1000 / binHz)
+        let pitchLow = Int((250 / binHz).rounded(.up)), pitchHigh = Int(1000 / binHz)
         let voiceLow = Int(250 / binHz), voiceHigh = Int(4000 / binHz)
         mel.withUnsafeMutableBufferPointer { melOut in
             spectrum.withUnsafeMutableBufferPointer { p in
@@ -79,7 +79,7 @@ struct SpectralFrames: Sendable {
                     power[f] = total
                     centroid[f] = total > 1e-12 ? Float(binHz) * weighted / total : 0
                     filterbank.apply(UnsafePointer(p.baseAddress!), into: melOut.baseAddress! + f * bandCount)
-                    // Strongest peak of the low voice range, parabolically interpolated in log power.
+                    // Strongest peak of the voice range, parabolically interpolated in log power.
                     var best = pitchLow, bandPower: Float = 0
                     for k in pitchLow...pitchHigh {
                         bandPower += p[k]
