@@ -1,0 +1,134 @@
+// Design: chroma from a log-frequency (semitone) mapping of a long-window spectrogram.
+// - STFT: Hann 4096 at 22.05 kHz (186 ms, 5.4 Hz bins), hop 1024 (46 ms); only bins up to 2.1 kHz are kept.
+// - Tuning: every spectral peak between 100 Hz and 2 kHz (a local maximum within 40 dB of the frame's
+//   loudest) is located by parabolic interpolation of log power; its deviation from the nearest equal-tempered
+//   semitone (A = 440 Hz) is averaged on the circle (weight = magnitude), giving the reference offset in cents.
+// - Mapping: each bin's magnitude goes to the nearest tuned semitone; MIDI 36-95 (65 Hz-2 kHz) fold into the
+//   12-bin chroma, MIDI 28-54 (41-185 Hz) into a separate bass chroma (roots of chords).
+// - Percussion: each pitch class is median-filtered over 9 frames (0.42 s), the harmonic half of
+//   Fitzgerald's separation, so drum hits do not leave pitch classes behind.
+
+/// Chroma frames with the estimated tuning.
+struct ChromaFrames: Sendable {
+    static let frameSize = 4096
+    static let hopSize = 1024
+
+    /// 12 values per frame (C, C#, ... B), frame after frame; non-negative magnitudes.
+    let chroma: [Float]
+    /// Bass chroma, same layout.
+    let bass: [Float]
+    let frameCount: Int
+    let sampleRate: Double
+    /// Deviation of the tuning reference from A = 440 Hz, in cents (-50...50).
+    let tuningCents: Double
+
+    var hopSeconds: Double { Double(ChromaFrames.hopSize) / sampleRate }
+    /// Centre time of frame `index` in seconds.
+    func time(ofFrame index: Int) -> Double {
+        Double(index * ChromaFrames.hopSize - (ChromaFrames.frameSize - ChromaFrames.hopSize) + ChromaFrames.frameSize / 2)
+            / sampleRate
+    }
+    /// Frame whose centre is nearest `seconds` (may be outside 0..<frameCount).
+    func frame(atTime seconds: Double) -> Int {
+        Int(((seconds * sampleRate - Double(ChromaFrames.frameSize / 2 - (ChromaFrames.frameSize - ChromaFrames.hopSize)))
+             / Double(ChromaFrames.hopSize)).rounded())
+    }
+
+    /// Sum of chroma over frames `range` (clamped), 12 values.
+    func sum(frames range: Range<Int>, bassWeight: Float = 0) -> [Float] {
+        var out = [Float](repeating: 0, count: 12)
+        let lo = max(0, range.lowerBound), hi = min(frameCount, range.upperBound)
+        guard hi > lo else { return out }
+        for f in lo..<hi {
+            for p in 0..<12 { out[p] += chroma[f * 12 + p] + bassWeight * bass[f * 12 + p] }
+        }
+        return out
+    }
+
+    init(signal: [Float], sampleRate: Double) {
+        self.sampleRate = sampleRate
+        let stft = STFT(frameSize: ChromaFrames.frameSize, hopSize: ChromaFrames.hopSize)
+        let frames = stft.frameCount(sampleCount: signal.count)
+        frameCount = frames
+        let binHz = sampleRate / Double(ChromaFrames.frameSize)
+        let keptBins = min(ChromaFrames.frameSize / 2, Int(2100 / binHz) + 2)
+        var magnitudes = [Float](repeating: 0, count: frames * keptBins)
+        // Pass 1: magnitudes of the kept bins, and tuning from the peaks.
+        var tuningX = 0.0, tuningY = 0.0
+        let peakLow = Int(100 / binHz), peakHigh = min(keptBins - 2, Int(2000 / binHz))
+        magnitudes.withUnsafeMutableBufferPointer { mags in
+            stft.forEachFrame(signal) { f, re, im, _ in
+                let row = mags.baseAddress! + f * keptBins
+                var loudest: Float = 0
+                for k in 0..<keptBins {
+                    let p = re[k] * re[k] + im[k] * im[k]
+                    row[k] = p
+                    loudest = max(loudest, p)
+                }
+                guard loudest > 1e-12 else { return }
+                let threshold = loudest * 1e-4
+                for k in peakLow...peakHigh where row[k] > threshold && row[k] > row[k - 1] && row[k] >= row[k + 1] {
+                    let a = logf(row[k - 1] + 1e-20), b = logf(row[k]), c = logf(row[k + 1] + 1e-20)
+                    let denom = a - 2 * b + c
+                    let delta = denom < 0 ? Double(0.5 * (a - c) / denom) : 0
+                    let hz = (Double(k) + delta) * binHz
+                    let midi = 69 + 12 * log2(hz / 440)
+                    let deviation = midi - midi.rounded()
+                    let w = Double(row[k]).squareRoot()
+                    tuningX += w * cos(2 * .pi * deviation)
+                    tuningY += w * sin(2 * .pi * deviation)
+                }
+                for k in 0..<keptBins { row[k] = row[k].squareRoot() }
+            }
+        }
+        let tuning = (tuningX == 0 && tuningY == 0) ? 0 : atan2(tuningY, tuningX) / (2 * .pi) * 100
+        tuningCents = tuning
+        // Pass 2: bins to tuned semitones.
+        let reference = 440 * pow(2, tuning / 1200)
+        var semitoneOfBin = [Int](repeating: -1, count: keptBins)
+        for k in 1..<keptBins {
+            semitoneOfBin[k] = Int((69 + 12 * log2(Double(k) * binHz / reference)).rounded())
+        }
+        var chroma = [Float](repeating: 0, count: frames * 12)
+        var bass = [Float](repeating: 0, count: frames * 12)
+        for f in 0..<frames {
+            for k in 1..<keptBins {
+                let s = semitoneOfBin[k]
+                let v = magnitudes[f * keptBins + k]
+                if s >= 36 && s <= 95 { chroma[f * 12 + s % 12] += v }
+                if s >= 28 && s <= 54 { bass[f * 12 + s % 12] += v }
+            }
+        }
+        self.chroma = ChromaFrames.harmonicPart(chroma, frames: frames)
+        self.bass = ChromaFrames.harmonicPart(bass, frames: frames)
+    }
+
+    /// Median over `medianFrames` frames of each pitch class: keeps sustained notes, drops drum hits
+    /// (a kick's 50-60 Hz thump would otherwise read as a bass A or Bb).
+    static let medianFrames = 9
+
+    static func harmonicPart(_ x: [Float], frames: Int) -> [Float] {
+        let half = medianFrames / 2
+        var out = [Float](repeating: 0, count: x.count)
+        var window = [Float](repeating: 0, count: medianFrames)
+        for p in 0..<12 {
+            for f in 0..<frames {
+                let lo = max(0, f - half), hi = min(frames - 1, f + half)
+                let count = hi - lo + 1
+                for j in 0..<count { window[j] = x[(lo + j) * 12 + p] }
+                // Insertion sort of at most 9 values.
+                for a in 1..<count {
+                    let v = window[a]
+                    var b = a - 1
+                    while b >= 0 && window[b] > v { window[b + 1] = window[b]; b -= 1 }
+                    window[b + 1] = v
+                }
+                out[f * 12 + p] = window[count / 2]
+            }
+        }
+        return out
+    }
+}
+
+import DSP
+import Foundation

@@ -1,0 +1,116 @@
+// Design: key by correlation of the song's pitch-class distribution with rotated key profiles.
+// - Distribution: each chroma frame is normalised to sum 1 (so loud passages do not dominate), frames quieter
+//   than 50 dB below the loudest are skipped, the bass chroma is added at half weight (bass lines dwell on the
+//   tonic), and the frames are summed.
+// - Profiles: Krumhansl-Kessler (probe-tone ratings), Temperley (Kostka-Payne corpus) and our diatonic
+//   pop/EDM profile (natural minor) for major and minor; the score of each of the 24 keys is the mean of its
+//   Pearson correlations with the three rotated profiles (the first two favour the harmonic minor's leading
+//   tone and read Aeolian pop loops as the relative major; the third balances that).
+// - Tonic evidence (resolves relative major/minor and loops that dwell on IV or VII, whose pitch sets the
+//   profiles weigh almost alike): the share of beats on the key's tonic triad adds up to 0.05, and 0.2 more
+//   when the first chord from the first downbeat on is the tonic triad (songs and loops tend to open on it).
+// - "N/A" when the audio is silent, or the distribution is nearly flat (max/mean < 1.25: noise, drums only),
+//   or no key correlates above 0.3.
+
+/// Key from chroma.
+struct KeyEstimator: Sendable {
+    static let krumhanslMajor: [Double] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
+    static let krumhanslMinor: [Double] = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
+    static let temperleyMajor: [Double] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0]
+    static let temperleyMinor: [Double] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0]
+    /// Ours, for pop and electronic music (in the spirit of Faraldo's EDM profiles, not their values): scale
+    /// degrees of the major and the *natural* minor scale, tonic triad emphasised, leading tone not favoured
+    /// over the flat seventh (Aeolian loops with a major VII are the norm there).
+    static let diatonicMajor: [Double] = [6.0, 2.0, 3.5, 2.0, 5.0, 4.0, 2.0, 5.0, 2.0, 3.8, 2.0, 3.0]
+    static let diatonicMinor: [Double] = [6.0, 2.0, 3.5, 5.0, 2.0, 4.0, 2.0, 5.0, 3.8, 2.0, 3.8, 2.0]
+    /// Weight of the tonic-triad share in a key's score.
+    static let tonicChordWeight = 0.05
+    /// Weight of "the song's first chord is the key's tonic triad".
+    static let openingChordWeight = 0.2
+    /// Below this max/mean ratio of the pitch-class distribution the audio counts as atonal.
+    static let minimumPeakiness = 1.25
+    /// Below this correlation no key is reported.
+    static let minimumCorrelation = 0.3
+
+    struct Result: Sendable {
+        /// nil for "N/A".
+        var key: MusicalKey?
+        var confidence: Double
+    }
+
+    /// The pitch-class distribution of the song (12 values, sum 1; all zero when silent).
+    func distribution(_ chroma: ChromaFrames) -> [Double] {
+        var frameEnergy = [Float](repeating: 0, count: chroma.frameCount)
+        var loudest: Float = 0
+        for f in 0..<chroma.frameCount {
+            var s: Float = 0
+            for p in 0..<12 { s += chroma.chroma[f * 12 + p] }
+            frameEnergy[f] = s
+            loudest = max(loudest, s)
+        }
+        var total = [Double](repeating: 0, count: 12)
+        guard loudest > 1e-6 else { return total }
+        let gate = loudest * 0.00316 // -50 dB in magnitude
+        for f in 0..<chroma.frameCount where frameEnergy[f] > gate {
+            var bassSum: Float = 0
+            for p in 0..<12 { bassSum += chroma.bass[f * 12 + p] }
+            for p in 0..<12 {
+                total[p] += Double(chroma.chroma[f * 12 + p] / frameEnergy[f])
+                if bassSum > 1e-9 { total[p] += 0.5 * Double(chroma.bass[f * 12 + p] / bassSum) }
+            }
+        }
+        let sum = total.reduce(0, +)
+        return sum > 0 ? total.map { $0 / sum } : total
+    }
+
+    /// Scores of the 24 keys (index = tonic + 12 for minor) without the chord evidence.
+    func profileScores(_ distribution: [Double]) -> [Double] {
+        (0..<24).map { index in
+            let tonic = index % 12
+            let minor = index >= 12
+            let kk = minor ? KeyEstimator.krumhanslMinor : KeyEstimator.krumhanslMajor
+            let tp = minor ? KeyEstimator.temperleyMinor : KeyEstimator.temperleyMajor
+            let dt = minor ? KeyEstimator.diatonicMinor : KeyEstimator.diatonicMajor
+            func rotated(_ profile: [Double]) -> [Double] { (0..<12).map { profile[(($0 - tonic) % 12 + 12) % 12] } }
+            return (KeyEstimator.pearson(distribution, rotated(kk)) + KeyEstimator.pearson(distribution, rotated(tp))
+                    + KeyEstimator.pearson(distribution, rotated(dt))) / 3
+        }
+    }
+
+    /// The key, given the distribution, the share of beats on each of the 24 triads
+    /// (index = root + 12 for minor; may be empty) and the first chord from the first downbeat on.
+    func estimate(distribution: [Double], triadShare: [Double], openingChord: Int? = nil) -> Result {
+        let sum = distribution.reduce(0, +)
+        guard sum > 0 else { return Result(key: nil, confidence: 0) }
+        let mean = sum / 12
+        guard (distribution.max() ?? 0) / mean >= KeyEstimator.minimumPeakiness else {
+            return Result(key: nil, confidence: 0)
+        }
+        var scores = profileScores(distribution)
+        let correlation = scores
+        if triadShare.count == 24 {
+            for i in 0..<24 { scores[i] += KeyEstimator.tonicChordWeight * triadShare[i] }
+        }
+        if let opening = openingChord, opening >= 0, opening < 24 { scores[opening] += KeyEstimator.openingChordWeight }
+        var best = 0
+        for i in 1..<24 where scores[i] > scores[best] { best = i }
+        guard correlation[best] >= KeyEstimator.minimumCorrelation else { return Result(key: nil, confidence: 0) }
+        let key = MusicalKey(tonic: best % 12, mode: best >= 12 ? .minor : .major)
+        return Result(key: key, confidence: min(1, max(0, correlation[best])))
+    }
+
+    static func pearson(_ a: [Double], _ b: [Double]) -> Double {
+        let n = Double(a.count)
+        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
+        var num = 0.0, da = 0.0, db = 0.0
+        for i in 0..<a.count {
+            num += (a[i] - ma) * (b[i] - mb)
+            da += (a[i] - ma) * (a[i] - ma)
+            db += (b[i] - mb) * (b[i] - mb)
+        }
+        let den = (da * db).squareRoot()
+        return den > 1e-18 ? num / den : 0
+    }
+}
+
+import Foundation

@@ -1,0 +1,72 @@
+// Design: sections by audio novelty (Foote 2000) at bar resolution.
+// - One feature vector per bar: its chroma (scaled to length 2), its mean MFCCs 1-12 (each standardised over
+//   the song, scaled to length about 1) and its RMS level (standardised), concatenated; the self-similarity
+//   matrix is the cosine of bar vectors.
+// - Novelty at each bar line: correlation of the matrix along the diagonal with a checkerboard kernel of
+//   2 × 4 bars tapered by a Gaussian (σ = 2 bars). Peaks above mean + 0.5 standard deviation become
+//   boundaries, strongest first, at least 4 bars apart.
+// - Labels: each section's RMS level (mean of its bars' power) against the loudest section: within 3 dB is
+//   high, within 9 dB mid, else low.
+
+/// Bar-aligned sections from bar features.
+struct SectionSegmenter: Sendable {
+    static let kernelHalfBars = 4
+    static let minimumSectionBars = 4
+    static let highWithinDecibels = 3.0
+    static let midWithinDecibels = 9.0
+
+    /// Boundary bar indices (ascending, excluding 0) for `features` (one vector per bar).
+    func boundaries(_ features: [[Double]]) -> [Int] {
+        let bars = features.count
+        guard bars >= 2 * SectionSegmenter.minimumSectionBars else { return [] }
+        let norms = features.map { v in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        func similarity(_ i: Int, _ j: Int) -> Double {
+            let den = norms[i] * norms[j]
+            guard den > 1e-12 else { return 0 }
+            var dot = 0.0
+            for k in 0..<features[i].count { dot += features[i][k] * features[j][k] }
+            return dot / den
+        }
+        let half = SectionSegmenter.kernelHalfBars
+        var novelty = [Double](repeating: 0, count: bars)
+        for t in 1..<bars {
+            var s = 0.0
+            for a in -half..<half {
+                for b in -half..<half {
+                    let i = t + a, j = t + b
+                    guard i >= 0, j >= 0, i < bars, j < bars else { continue }
+                    let sign: Double = (a < 0) == (b < 0) ? 1 : -1
+                    let da = Double(a) + 0.5, db = Double(b) + 0.5
+                    let taper = exp(-(da * da + db * db) / (2 * 2.0 * 2.0))
+                    s += sign * taper * similarity(i, j)
+                }
+            }
+            novelty[t] = s
+        }
+        let inner = Array(novelty[1...])
+        let mean = inner.reduce(0, +) / Double(inner.count)
+        let std = (inner.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(inner.count)).squareRoot()
+        let threshold = mean + 0.5 * std
+        var peaks = [Int]()
+        for t in 1..<bars where novelty[t] > threshold
+            && (t == 1 || novelty[t] >= novelty[t - 1]) && (t == bars - 1 || novelty[t] >= novelty[t + 1]) {
+            peaks.append(t)
+        }
+        peaks.sort { novelty[$0] > novelty[$1] }
+        var chosen = [Int]()
+        for p in peaks {
+            guard p >= SectionSegmenter.minimumSectionBars, bars - p >= SectionSegmenter.minimumSectionBars else { continue }
+            if chosen.allSatisfy({ abs($0 - p) >= SectionSegmenter.minimumSectionBars }) { chosen.append(p) }
+        }
+        return chosen.sorted()
+    }
+
+    /// Energy label of a section level against the loudest section level (both in dB).
+    static func label(_ decibels: Double, loudest: Double) -> SongSection.EnergyLabel {
+        if decibels >= loudest - highWithinDecibels { return .high }
+        if decibels >= loudest - midWithinDecibels { return .mid }
+        return .low
+    }
+}
+
+import Foundation

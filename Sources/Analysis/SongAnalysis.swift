@@ -1,0 +1,314 @@
+// The analysis JSON of the contract (CONTRACTS.md, "Analysis service"), field names as on the wire, plus our
+// own fields (beats, downbeats, energy, sections, duration, sample rate). Our fields are optional on decode so
+// that analyses from the remote service, which lack them, decode too. Every number is finite: the encoder
+// replaces a non-finite value by 0 (the contract's rule "NaN never appears").
+
+/// One song's analysis, as the analysis service returns it in `analysis` (and as the embedded analyser emits it).
+public struct SongAnalysis: Codable, Sendable, Equatable {
+    /// Format version; the embedded analyser writes `SongAnalysis.currentVersion`.
+    public var version: String
+    public var harmonic: HarmonicFeatures
+    public var rhythmic: RhythmicFeatures
+    public var spectral: SpectralFeatures
+    public var vocal: VocalFeatures
+    /// Per-bar loudness (ours; absent in remote analyses).
+    public var energy: [BarEnergy]?
+    /// Bar-aligned sections labelled by energy (ours).
+    public var sections: [SongSection]?
+    /// Duration of the analysed audio in seconds (ours).
+    public var durationSeconds: Double?
+    /// Sample rate of the analysed input in Hz (ours).
+    public var sampleRate: Double?
+
+    /// The version string the embedded analyser writes.
+    public static let currentVersion = "1.0-studio"
+
+    enum CodingKeys: String, CodingKey {
+        case version, harmonic, rhythmic, spectral, vocal, energy, sections
+        case durationSeconds = "duration_sec"
+        case sampleRate = "sample_rate"
+    }
+
+    public init(version: String = SongAnalysis.currentVersion, harmonic: HarmonicFeatures, rhythmic: RhythmicFeatures,
+                spectral: SpectralFeatures, vocal: VocalFeatures, energy: [BarEnergy]? = nil,
+                sections: [SongSection]? = nil, durationSeconds: Double? = nil, sampleRate: Double? = nil) {
+        self.version = version
+        self.harmonic = harmonic
+        self.rhythmic = rhythmic
+        self.spectral = spectral
+        self.vocal = vocal
+        self.energy = energy
+        self.sections = sections
+        self.durationSeconds = durationSeconds
+        self.sampleRate = sampleRate
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decodeIfPresent(String.self, forKey: .version) ?? SongAnalysis.currentVersion
+        harmonic = try c.decode(HarmonicFeatures.self, forKey: .harmonic)
+        rhythmic = try c.decode(RhythmicFeatures.self, forKey: .rhythmic)
+        spectral = try c.decodeIfPresent(SpectralFeatures.self, forKey: .spectral) ?? SpectralFeatures()
+        vocal = try c.decodeIfPresent(VocalFeatures.self, forKey: .vocal) ?? VocalFeatures(vocalPresence: 0)
+        energy = try c.decodeIfPresent([BarEnergy].self, forKey: .energy)
+        sections = try c.decodeIfPresent([SongSection].self, forKey: .sections)
+        durationSeconds = try c.decodeIfPresent(Double.self, forKey: .durationSeconds)
+        sampleRate = try c.decodeIfPresent(Double.self, forKey: .sampleRate)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version, forKey: .version)
+        try c.encode(harmonic, forKey: .harmonic)
+        try c.encode(rhythmic, forKey: .rhythmic)
+        try c.encode(spectral, forKey: .spectral)
+        try c.encode(vocal, forKey: .vocal)
+        try c.encodeIfPresent(energy, forKey: .energy)
+        try c.encodeIfPresent(sections, forKey: .sections)
+        try c.encodeIfPresent(durationSeconds.map(finite), forKey: .durationSeconds)
+        try c.encodeIfPresent(sampleRate.map(finite), forKey: .sampleRate)
+    }
+}
+
+/// `value` when finite, else 0 (the contract never carries NaN or infinities).
+@inline(__always)
+func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+
+/// Key, chords and harmonic complexity.
+public struct HarmonicFeatures: Codable, Sendable, Equatable {
+    /// "A minor", "C major", or "N/A" for silent or atonal audio.
+    public var key: String
+    /// 0...1: how clearly the chroma matches the key profile.
+    public var keyConfidence: Double
+    /// The distinct triads heard, in order of first appearance ("Am", "F", "C", "G").
+    public var chordProgression: [String]
+    /// 0...1: share of harmony beyond plain triads and the variety of chords (see docs/README-analysis.md).
+    public var chordComplexity: Double
+
+    enum CodingKeys: String, CodingKey {
+        case key
+        case keyConfidence = "key_confidence"
+        case chordProgression = "chord_progression"
+        case chordComplexity = "chord_complexity"
+    }
+
+    public init(key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double) {
+        self.key = key
+        self.keyConfidence = keyConfidence
+        self.chordProgression = chordProgression
+        self.chordComplexity = chordComplexity
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decodeIfPresent(String.self, forKey: .key) ?? "N/A"
+        keyConfidence = try c.decodeIfPresent(Double.self, forKey: .keyConfidence) ?? 0
+        chordProgression = try c.decodeIfPresent([String].self, forKey: .chordProgression) ?? []
+        chordComplexity = try c.decodeIfPresent(Double.self, forKey: .chordComplexity) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(key, forKey: .key)
+        try c.encode(finite(keyConfidence), forKey: .keyConfidence)
+        try c.encode(chordProgression, forKey: .chordProgression)
+        try c.encode(finite(chordComplexity), forKey: .chordComplexity)
+    }
+}
+
+/// Tempo, beat grid and groove.
+public struct RhythmicFeatures: Codable, Sendable, Equatable {
+    /// Tempo in BPM (60...200 for the embedded analyser; 0 when no pulse was found).
+    public var bpm: Double
+    /// 0...1: how strongly onsets line up with the beat grid.
+    public var beatConfidence: Double
+    /// Coefficient of variation of the inter-beat intervals (0 = perfectly steady; 0.01 = 1% jitter).
+    public var grooveStability: Double
+    /// 0 (straight eighths) ... 1 (triplet swing: the off-beat eighth at 2/3 of the beat).
+    public var swingFactor: Double
+    /// Beat times in seconds (ours).
+    public var beats: [Double]?
+    /// Bar-start times in seconds (ours; 4/4 assumed).
+    public var downbeats: [Double]?
+    /// Beats per bar used for `downbeats` (ours).
+    public var beatsPerBar: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case bpm
+        case beatConfidence = "beat_confidence"
+        case grooveStability = "groove_stability"
+        case swingFactor = "swing_factor"
+        case beats, downbeats
+        case beatsPerBar = "beats_per_bar"
+    }
+
+    public init(bpm: Double, beatConfidence: Double, grooveStability: Double, swingFactor: Double,
+                beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil) {
+        self.bpm = bpm
+        self.beatConfidence = beatConfidence
+        self.grooveStability = grooveStability
+        self.swingFactor = swingFactor
+        self.beats = beats
+        self.downbeats = downbeats
+        self.beatsPerBar = beatsPerBar
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bpm = try c.decodeIfPresent(Double.self, forKey: .bpm) ?? 0
+        beatConfidence = try c.decodeIfPresent(Double.self, forKey: .beatConfidence) ?? 0
+        grooveStability = try c.decodeIfPresent(Double.self, forKey: .grooveStability) ?? 0
+        swingFactor = try c.decodeIfPresent(Double.self, forKey: .swingFactor) ?? 0
+        beats = try c.decodeIfPresent([Double].self, forKey: .beats)
+        downbeats = try c.decodeIfPresent([Double].self, forKey: .downbeats)
+        beatsPerBar = try c.decodeIfPresent(Int.self, forKey: .beatsPerBar)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(bpm), forKey: .bpm)
+        try c.encode(finite(beatConfidence), forKey: .beatConfidence)
+        try c.encode(finite(grooveStability), forKey: .grooveStability)
+        try c.encode(finite(swingFactor), forKey: .swingFactor)
+        try c.encodeIfPresent(beats?.map(finite), forKey: .beats)
+        try c.encodeIfPresent(downbeats?.map(finite), forKey: .downbeats)
+        try c.encodeIfPresent(beatsPerBar, forKey: .beatsPerBar)
+    }
+}
+
+/// Timbre, dynamics and brightness.
+public struct SpectralFeatures: Codable, Sendable, Equatable {
+    /// 13 rows (MFCC 0...12), each the coefficient's values over time (one column per `mfccHopSeconds`).
+    public var mfccs: [[Double]]
+    /// Loud-to-quiet spread of short-term RMS in dB (95th minus 10th percentile of non-silent 0.4 s windows).
+    public var dynamicRange: Double
+    /// Mean spectral centroid in Hz (energy-weighted).
+    public var brightness: Double
+    /// Seconds between MFCC columns (ours).
+    public var mfccHopSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case mfccs
+        case dynamicRange = "dynamic_range"
+        case brightness
+        case mfccHopSeconds = "mfcc_hop_sec"
+    }
+
+    public init(mfccs: [[Double]] = [], dynamicRange: Double = 0, brightness: Double = 0, mfccHopSeconds: Double? = nil) {
+        self.mfccs = mfccs
+        self.dynamicRange = dynamicRange
+        self.brightness = brightness
+        self.mfccHopSeconds = mfccHopSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mfccs = try c.decodeIfPresent([[Double]].self, forKey: .mfccs) ?? []
+        dynamicRange = try c.decodeIfPresent(Double.self, forKey: .dynamicRange) ?? 0
+        brightness = try c.decodeIfPresent(Double.self, forKey: .brightness) ?? 0
+        mfccHopSeconds = try c.decodeIfPresent(Double.self, forKey: .mfccHopSeconds)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mfccs.map { $0.map(finite) }, forKey: .mfccs)
+        try c.encode(finite(dynamicRange), forKey: .dynamicRange)
+        try c.encode(finite(brightness), forKey: .brightness)
+        try c.encodeIfPresent(mfccHopSeconds.map(finite), forKey: .mfccHopSeconds)
+    }
+
+    /// The mean of each MFCC row (13 values, or fewer when rows are missing).
+    public var meanMFCCs: [Double] {
+        mfccs.map { row in row.isEmpty ? 0 : row.reduce(0, +) / Double(row.count) }
+    }
+}
+
+/// Singing voice.
+public struct VocalFeatures: Codable, Sendable, Equatable {
+    /// 0...1: how much of the song carries a centre-panned, pitch-fluctuating harmonic voice (see the estimator).
+    public var vocalPresence: Double
+
+    enum CodingKeys: String, CodingKey { case vocalPresence = "vocal_presence" }
+
+    public init(vocalPresence: Double) { self.vocalPresence = vocalPresence }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocalPresence = try c.decodeIfPresent(Double.self, forKey: .vocalPresence) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(vocalPresence), forKey: .vocalPresence)
+    }
+}
+
+/// Loudness of one bar.
+public struct BarEnergy: Codable, Sendable, Equatable {
+    /// Bar start in seconds.
+    public var startSeconds: Double
+    /// Bar end in seconds.
+    public var endSeconds: Double
+    /// RMS level of the bar in dBFS (mono downmix), at least -120.
+    public var rmsDecibels: Double
+
+    enum CodingKeys: String, CodingKey {
+        case startSeconds = "start_sec"
+        case endSeconds = "end_sec"
+        case rmsDecibels = "rms_db"
+    }
+
+    public init(startSeconds: Double, endSeconds: Double, rmsDecibels: Double) {
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+        self.rmsDecibels = rmsDecibels
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(startSeconds), forKey: .startSeconds)
+        try c.encode(finite(endSeconds), forKey: .endSeconds)
+        try c.encode(finite(rmsDecibels), forKey: .rmsDecibels)
+    }
+}
+
+/// A stretch of the song between two novelty boundaries, aligned to bar lines.
+public struct SongSection: Codable, Sendable, Equatable {
+    /// Energy label of a section relative to the song's loudest section.
+    public enum EnergyLabel: String, Codable, Sendable { case low, mid, high }
+
+    /// Start in seconds (a downbeat, or 0 for the first section).
+    public var startSeconds: Double
+    /// End in seconds (a downbeat, or the song's end).
+    public var endSeconds: Double
+    /// Number of bars in the section.
+    public var barCount: Int
+    /// Mean RMS level in dBFS.
+    public var rmsDecibels: Double
+    public var label: EnergyLabel
+
+    enum CodingKeys: String, CodingKey {
+        case startSeconds = "start_sec"
+        case endSeconds = "end_sec"
+        case barCount = "bar_count"
+        case rmsDecibels = "rms_db"
+        case label
+    }
+
+    public init(startSeconds: Double, endSeconds: Double, barCount: Int, rmsDecibels: Double, label: EnergyLabel) {
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+        self.barCount = barCount
+        self.rmsDecibels = rmsDecibels
+        self.label = label
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(startSeconds), forKey: .startSeconds)
+        try c.encode(finite(endSeconds), forKey: .endSeconds)
+        try c.encode(barCount, forKey: .barCount)
+        try c.encode(finite(rmsDecibels), forKey: .rmsDecibels)
+        try c.encode(label, forKey: .label)
+    }
+}
