@@ -1,6 +1,6 @@
 import DSP
 import Foundation
-@testable import Render
+import Render
 import Testing
 import TestSupport
 

@@ -36,9 +36,12 @@ struct LayerRenderer {
             throw RenderError.layerFailed(path: placement.path, message: "no beats to warp")
         }
         // 1. The source slice and the warp map relative to it.
-        let sliceStart = Int((firstAnchor.sourceSeconds * rate).rounded(.down))
+        // The slice and the output start `lead` frames before the first anchor, so that the map's implicit (0, 0)
+        // start joins the first anchor at a ratio within a thousandth of 1.
+        let lead = 1000
+        let sliceStart = Int((firstAnchor.sourceSeconds * rate).rounded(.down)) - lead
         let sliceEnd = Int((lastAnchor.sourceSeconds * rate).rounded(.up)) + 1
-        let outputBase = Int(firstAnchor.outputFrame.rounded(.down))
+        let outputBase = Int(firstAnchor.outputFrame.rounded(.down)) - lead
         let anchors = placement.anchors.map {
             WarpMap.Anchor(sourceFrame: $0.sourceSeconds * rate - Double(sliceStart),
                            targetFrame: $0.outputFrame - Double(outputBase))
