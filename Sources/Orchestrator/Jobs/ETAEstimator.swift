@@ -97,10 +97,11 @@ public actor ETAEstimator {
         return Self.extrapolate(job, now: now)
     }
 
-    /// elapsed × (100 - progress) / progress; nil before 1 % or when not started.
+    /// elapsed × (100 - progress) / progress; nil before 1 %, or before any time has passed.
     public nonisolated static func extrapolate(_ job: JobRecord, now: Date) -> Double? {
         guard job.state == .processing, job.progress >= 1 else { return nil }
         let elapsed = job.elapsedSeconds(now: now)
+        guard elapsed > 0 else { return nil }
         return elapsed * (100 - job.progress) / job.progress
     }
 

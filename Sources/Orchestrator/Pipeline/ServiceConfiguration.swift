@@ -63,6 +63,12 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     public var value: String
     public var reason: String
     public var description: String { "\(variable)=\"\(value)\": \(reason)" }
+
+    public init(variable: String, value: String, reason: String) {
+        self.variable = variable
+        self.value = value
+        self.reason = reason
+    }
 }
 
 /// Which remote services to call (nil = the embedded default) and how.
