@@ -1,6 +1,9 @@
 // URLSession on Linux (FoundationNetworking), as observed (docs/PLATFORM-NOTES §9):
 // - `URLRequest.timeoutInterval` acts as an idle timeout, not a total one, so the total deadline is enforced
 //   here by racing the exchange against a sleep.
+// - A fractional `timeoutInterval` below 1 s made requests time out at once (observed: 0.3 s gave immediate
+//   -1001 errors), so the idle timeout given to URLSession is whole seconds, at least 1, and never shorter than
+//   the total; the race enforces the exact deadline.
 // - Cancelling the Swift task does not cancel a completion-handler data task by itself: the cancellation
 //   handler cancels the `URLSessionDataTask`.
 import Foundation
@@ -27,7 +30,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         urlRequest.httpBody = request.body
-        urlRequest.timeoutInterval = timeoutSeconds
+        urlRequest.timeoutInterval = max(1, timeoutSeconds.rounded(.up))
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         let session = self.session
         let sendable = SendableURLRequest(request: urlRequest)
