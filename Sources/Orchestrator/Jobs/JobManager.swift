@@ -50,11 +50,13 @@ public struct JobContext: Sendable {
         }
     }
 
-    /// Runs `body` holding a render slot; while waiting, the job reports its place in the queue.
+    /// Runs `body` holding a render slot; while waiting, the job reports its place in the queue (as phase
+    /// `queued`, so the wait is not counted as render time in the ETA history). `body` should report the
+    /// rendering phase when it starts.
     public func withRenderSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let waiting = await limiter.waiting
         if await limiter.isSaturated {
-            try await report(ProgressUpdate(phase: .rendering, progress: JobPhase.rendering.progressRange.lowerBound,
+            try await report(ProgressUpdate(phase: .queued, progress: JobPhase.rendering.progressRange.lowerBound,
                                             message: "Waiting for a render slot (\(waiting + 1) in line)"))
         }
         return try await limiter.withSlot(body)
