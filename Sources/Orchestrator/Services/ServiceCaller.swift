@@ -102,8 +102,8 @@ public struct ServiceCaller: Sendable {
         }
     }
 
-    private enum AttemptOutcome {
-        case value(Any)
+    private enum AttemptOutcome<Value> {
+        case value(Value)
         case retryable(ServiceError.Kind, retryAfterSeconds: Double?)
         case final(ServiceError.Kind, countsAsFailure: Bool)
     }
@@ -115,7 +115,7 @@ public struct ServiceCaller: Sendable {
             attempt += 1
             try Task.checkCancellation()
             let started = clock.now()
-            let outcome: AttemptOutcome
+            let outcome: AttemptOutcome<Value>
             var statusCode: Int?
             do {
                 let response = try await transport.send(request, timeoutSeconds: endpoint.timeoutSeconds)
@@ -139,7 +139,7 @@ public struct ServiceCaller: Sendable {
             switch outcome {
             case .value(let value):
                 await breaker.recordSuccess()
-                return value as! Value
+                return value
             case .final(let kind, let countsAsFailure):
                 if countsAsFailure { await breaker.recordFailure() } else { await breaker.recordSuccess() }
                 throw ServiceError(service: service, kind: kind, attempts: attempt)
@@ -160,7 +160,7 @@ public struct ServiceCaller: Sendable {
     }
 
     private func classify<Value: Sendable>(_ response: HTTPResponse,
-                                           decode: @Sendable (HTTPResponse) throws -> Value) -> AttemptOutcome {
+                                           decode: @Sendable (HTTPResponse) throws -> Value) -> AttemptOutcome<Value> {
         let status = response.statusCode
         if (200..<300).contains(status) {
             do {
