@@ -29,8 +29,10 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["DSP"]),
         // Audio files, plans, the renderer.
         .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
+        // Jobs, remote services with embedded defaults, the mashup pipeline.
+        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render"]),
         // The command-line tool.
-        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render"]),
+        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
         .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render"], path: "Benchmarks"),
 
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
