@@ -11,7 +11,8 @@ import Foundation
 //   set decay time and whose Nyquist gain gives the damped high-frequency decay (`damping` = 1 shortens the
 //   T60 at Nyquist to 10% of the setting). The lines are mixed by an orthonormal 8 × 8 Hadamard matrix
 //   (a fast Walsh-Hadamard transform: 24 adds), so the loop is lossless apart from the absorption.
-// - Output: left and right take orthogonal sign patterns of the line outputs, so the tails are decorrelated.
+// - Output: left and right take orthogonal sign patterns of the line outputs, so the tails are decorrelated, plus
+//   each side's diffused input at a lower level as the early reflections (they start right after the pre-delay).
 // - Silence: once the input is silent and everything written into the network stays below 1e-8 (-160 dBFS)
 //   for longer than the longest path, every state is set to exactly zero and processing is skipped until
 //   the input is non-zero again, so silent tails cost nothing and never run on denormals.
@@ -231,6 +232,7 @@ public final class Reverb: AudioProcessor {
         var dw = diffuserIndex
         let norm: Float = 1 / Float(8).squareRoot()
         let outScale: Float = 0.6 * norm
+        let earlyScale: Float = 0.25
         var written: Float = 0
         var w = writeIndex
         var pw = preDelayIndex
@@ -318,8 +320,10 @@ public final class Reverb: AudioProcessor {
                     s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
                     s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
                     s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
-                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale
-                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale
+                    // Late field plus the diffused input itself (the early reflections, which fill the gap
+                    // before the shortest line returns).
+                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale + earlyScale * dL
+                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale + earlyScale * dR
                     // Hadamard mix (fast Walsh-Hadamard, orthonormal).
                     let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
                     let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
