@@ -160,7 +160,8 @@ public final class Reverb: AudioProcessor {
         let t60 = min(max(decaySeconds, 0.1), 20)
         let t60High = t60 * (1 - 0.9 * min(max(damping, 0), 1))
         for i in 0..<Self.lineCount {
-            let length = Double(lineLengths[i])
+            // The mean loop delay: the modulated tap sits depth × (1 + sin) frames short of the nominal length.
+            let length = Double(lineLengths[i]) - Double(modulationDepthFrames)
             let g = pow(10, -3 * length / (t60 * sampleRate))
             let gHigh = pow(10, -3 * length / (t60High * sampleRate))
             let r = gHigh / g
