@@ -132,11 +132,30 @@ struct LoudnessTests {
         #expect(zip(a, b).allSatisfy { $0 == $1 })
     }
 
-    @Test("normalisation lands within ±0.3 LU of -14 LUFS under -1 dBTP, from quiet and from loud mixes",
-          arguments: [-30.0, 6.0])
-    func normalisation(inputGain: Double) throws {
-        let mix = Self.denseMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
+    /// Material with a high crest factor (quiet pad, loud sharp kicks): reaching -14 LUFS needs the limiter.
+    static func peakyMaterial(seconds: Double, sampleRate: Double, gainDecibels: Double) -> AudioBuffer {
+        let n = Int(seconds * sampleRate)
+        let g = Decibels.gain(gainDecibels)
+        let x = (0..<n).map { i -> Float in
+            let t = Double(i) / sampleRate
+            let beat = t.truncatingRemainder(dividingBy: 0.5)
+            let kick = exp(-beat * 40) * sin(2 * Double.pi * (60 + 200 * exp(-beat * 60)) * beat)
+            let pad = 0.05 * (sin(2 * Double.pi * 220 * t) + sin(2 * Double.pi * 331 * t))
+            return Float(g * (kick + pad))
+        }
+        return AudioBuffer(channels: [x, x.map { $0 * 0.9 }], sampleRate: sampleRate)
+    }
+
+    @Test("normalisation lands within ±0.3 LU of -14 LUFS under -1 dBTP, from quiet, loud and peaky mixes",
+          arguments: [("dense", -30.0), ("dense", 6.0), ("peaky", -10.0)])
+    func normalisation(material: String, inputGain: Double) throws {
+        let mix = material == "dense" ? Self.denseMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
+            : Self.peakyMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain)
         let (out, report) = try LoudnessNormalizer().normalize(mix)
+        if material == "peaky" {
+            // The limiter had real work: at the applied gain the peaks would have been well over the ceiling.
+            #expect(TruePeakMeter.measure(mix).truePeakDecibels + report.appliedGainDecibels > 2)
+        }
         let measured = LoudnessMeter.measure(out)
         #expect(out.frameCount == mix.frameCount)
         #expect(abs(measured.integratedLUFS - (-14)) < Self.normalisationToleranceLU, "\(measured.integratedLUFS) LUFS after \(report.passes) passes")

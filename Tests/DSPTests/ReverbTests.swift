@@ -64,21 +64,29 @@ struct ReverbTests {
         let rate = 44100.0
         let reverb = Reverb(decaySeconds: 1, wetLevel: 1, dryLevel: 0)
         try reverb.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrameCount: 512, channelCount: 2))
-        var live = Signals.stereo(Signals.noise(frameCount: Int(rate * 2), amplitude: 0.5, seed: 4), sampleRate: rate)
-        let liveStart = DispatchTime.now().uptimeNanoseconds
-        reverb.process(buffer: &live, blockFrameCount: 512)
-        let liveNanoseconds = DispatchTime.now().uptimeNanoseconds - liveStart
+        // Timings are the fastest of five (other tests run in parallel and may preempt a single run).
+        let noise = Signals.stereo(Signals.noise(frameCount: Int(rate * 2), amplitude: 0.5, seed: 4), sampleRate: rate)
+        var liveNanoseconds = UInt64.max
+        for _ in 0..<5 {
+            var live = noise
+            let liveStart = DispatchTime.now().uptimeNanoseconds
+            reverb.process(buffer: &live, blockFrameCount: 512)
+            liveNanoseconds = min(liveNanoseconds, DispatchTime.now().uptimeNanoseconds - liveStart)
+        }
         // 1 s RT60: -160 dB after ~2.7 s, plus the settle time; 6 s is plenty.
         var silent = AudioBuffer(channelCount: 2, frameCount: Int(rate * 6), sampleRate: rate)
         reverb.process(buffer: &silent, blockFrameCount: 512)
         let lastSecond = Int(rate * 5)..<Int(rate * 6)
         #expect(silent.channel(0)[lastSecond].allSatisfy { $0 == 0 })
         #expect(silent.channel(1)[lastSecond].allSatisfy { $0 == 0 })
-        var more = AudioBuffer(channelCount: 2, frameCount: Int(rate * 2), sampleRate: rate)
-        let silentStart = DispatchTime.now().uptimeNanoseconds
-        reverb.process(buffer: &more, blockFrameCount: 512)
-        let silentNanoseconds = DispatchTime.now().uptimeNanoseconds - silentStart
+        var silentNanoseconds = UInt64.max
+        for _ in 0..<5 {
+            var more = AudioBuffer(channelCount: 2, frameCount: Int(rate * 2), sampleRate: rate)
+            let silentStart = DispatchTime.now().uptimeNanoseconds
+            reverb.process(buffer: &more, blockFrameCount: 512)
+            silentNanoseconds = min(silentNanoseconds, DispatchTime.now().uptimeNanoseconds - silentStart)
+            #expect(more.peakMagnitude == 0)
+        }
         #expect(silentNanoseconds <= liveNanoseconds, "silent \(silentNanoseconds) ns vs live \(liveNanoseconds) ns")
-        #expect(more.peakMagnitude == 0)
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 // = 10 669 frames). The feedback path runs through a one-pole low-pass (`dampingHz`), so each repeat is darker,
 // like tape. Ping-pong mode feeds the mono sum of the input into the left line and cross-couples the lines,
 // so repeats alternate left, right, left... A change of delay time crossfades from the old read head to the
-// new one over 20 ms (no pitch warble, no click). Feedback, wet and dry levels ramp over 20 ms.
+// new one over 20 ms (no pitch warble, no click). Feedback, wet and dry levels ramp over 20 ms. Values written
+// into the lines below 1e-30 are stored as 0, so a decaying tail ends in exact zeros, never in denormals.
 // Latency: 0 (the dry path is immediate). Memory: channels × (maximum delay + block) floats.
 
 /// Stereo routing of a delay.
@@ -165,7 +166,8 @@ public final class DelayEffect: AudioProcessor {
             }
             d += damp * (y - d)
             let x = p[i]
-            line[write] = x + fb * d
+            let v = x + fb * d
+            line[write] = abs(v) < 1e-30 ? 0 : v   // a dying tail snaps to zero instead of running on denormals
             p[i] = dry * x + wet * y
             write += 1; if write == length { write = 0 }
             read += 1; if read == length { read = 0 }
@@ -201,8 +203,9 @@ public final class DelayEffect: AudioProcessor {
             dL += damp * (yR - dL)
             dR += damp * (yL - dR)
             let xL = left[i], xR = right[i]
-            lineL[write] = 0.5 * (xL + xR) + fb * dL
-            lineR[write] = fb * dR
+            let vL = 0.5 * (xL + xR) + fb * dL, vR = fb * dR
+            lineL[write] = abs(vL) < 1e-30 ? 0 : vL
+            lineR[write] = abs(vR) < 1e-30 ? 0 : vR
             left[i] = dry * xL + wet * yL
             right[i] = dry * xR + wet * yR
             write += 1; if write == length { write = 0 }

@@ -11,7 +11,8 @@ import Foundation
 //   set decay time and whose Nyquist gain gives the damped high-frequency decay (`damping` = 1 shortens the
 //   T60 at Nyquist to 10% of the setting). The lines are mixed by an orthonormal 8 × 8 Hadamard matrix
 //   (a fast Walsh-Hadamard transform: 24 adds), so the loop is lossless apart from the absorption.
-// - Output: left and right take orthogonal sign patterns of the line outputs, so the tails are decorrelated.
+// - Output: left and right take orthogonal sign patterns of the line outputs, so the tails are decorrelated, plus
+//   each side's diffused input at a lower level as the early reflections (they start right after the pre-delay).
 // - Silence: once the input is silent and everything written into the network stays below 1e-8 (-160 dBFS)
 //   for longer than the longest path, every state is set to exactly zero and processing is skipped until
 //   the input is non-zero again, so silent tails cost nothing and never run on denormals.
@@ -59,6 +60,9 @@ public final class Reverb: AudioProcessor {
     private var diffuserLengths = [Int](repeating: 1, count: 8)
     private var diffuserMask = 0
     private var diffuserIndex = 0
+    private var framesUntilModulation = 0
+    private var modulationWhole = [Int](repeating: 1, count: 8)
+    private var modulationCoefficient = [Float](repeating: 0, count: 8)
     private var needsGains = true
     private var quietFrames = 0
     private var quietLimit = 0
@@ -141,6 +145,7 @@ public final class Reverb: AudioProcessor {
         for i in 0..<Self.lineCount { absorption[i * 3 + 2] = 0 }
         interpolatorState.clear()
         diffuserIndex = 0
+        framesUntilModulation = 0
         writeIndex = 0
         preDelayIndex = 0
         quietFrames = 0
@@ -155,7 +160,8 @@ public final class Reverb: AudioProcessor {
         let t60 = min(max(decaySeconds, 0.1), 20)
         let t60High = t60 * (1 - 0.9 * min(max(damping, 0), 1))
         for i in 0..<Self.lineCount {
-            let length = Double(lineLengths[i])
+            // The mean loop delay: the modulated tap sits depth × (1 + sin) frames short of the nominal length.
+            let length = Double(lineLengths[i]) - Double(modulationDepthFrames)
             let g = pow(10, -3 * length / (t60 * sampleRate))
             let gHigh = pow(10, -3 * length / (t60High * sampleRate))
             let r = gHigh / g
@@ -227,12 +233,14 @@ public final class Reverb: AudioProcessor {
         var dw = diffuserIndex
         let norm: Float = 1 / Float(8).squareRoot()
         let outScale: Float = 0.6 * norm
+        let earlyScale: Float = 0.25
         var written: Float = 0
         var w = writeIndex
         var pw = preDelayIndex
         let preDelay = preDelayFrames
         var dry = dryValue, wet = wetValue
         let update = 16
+        var countdown = framesUntilModulation
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 40) { iz in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
             // iz[8..<16] diffuser lengths, [24..<32] whole line delays.
@@ -240,6 +248,7 @@ public final class Reverb: AudioProcessor {
             // [32..<40] absorption states.
             for k in 0..<8 {
                 iz[8 + k] = diffuserLengths[k]
+                iz[24 + k] = modulationWhole[k]; fz[k] = modulationCoefficient[k]
                 fz[8 + k] = Float(lineLengths[k])
                 fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
             }
@@ -250,22 +259,30 @@ public final class Reverb: AudioProcessor {
             let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30], p7 = fz[31]
             var i = 0
             while i < n {
-                // Modulation: advance each LFO by `update` frames, set whole delay and allpass coefficient.
-                for l in 0..<8 {
-                    let c = osc[l * 4], sn = osc[l * 4 + 1]
-                    let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
-                    osc[l * 4] = c * cw - sn * sw
-                    osc[l * 4 + 1] = sn * cw + c * sw
-                    // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
-                    let delay = fz[8 + l] - depth * (1 + sn) - 0.1
-                    let whole = Int(delay)
-                    let fraction = delay - Float(whole) + 0.1
-                    iz[24 + l] = whole
-                    fz[l] = (1 - fraction) / (1 + fraction)
+                // Modulation: every `update` frames (counted across blocks, so the LFO rate does not depend on the
+                // block size) advance each LFO and set the whole delay and allpass coefficient.
+                if countdown == 0 {
+                    countdown = update
+                    for l in 0..<8 {
+                        let c = osc[l * 4], sn = osc[l * 4 + 1]
+                        let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
+                        // Rotate, and renormalise (the Float recurrence would slowly drift in amplitude).
+                        let c1 = c * cw - sn * sw, s1 = sn * cw + c * sw
+                        let k = 1.5 - 0.5 * (c1 * c1 + s1 * s1)
+                        osc[l * 4] = c1 * k
+                        osc[l * 4 + 1] = s1 * k
+                        // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
+                        let delay = fz[8 + l] - depth * (1 + osc[l * 4 + 1]) - 0.1
+                        let whole = Int(delay)
+                        let fraction = delay - Float(whole) + 0.1
+                        iz[24 + l] = whole
+                        fz[l] = (1 - fraction) / (1 + fraction)
+                    }
                 }
                 let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
                 let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30], m7 = iz[31]
-                let end = min(n, i + update)
+                let end = min(n, i + countdown)
+                countdown -= end - i
                 while i < end {
                     let xL = left[i], xR = right[i]
                     // Pre-delay.
@@ -304,8 +321,10 @@ public final class Reverb: AudioProcessor {
                     s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
                     s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
                     s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
-                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale
-                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale
+                    // Late field plus the diffused input itself (the early reflections, which fill the gap
+                    // before the shortest line returns).
+                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale + earlyScale * dL
+                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale + earlyScale * dR
                     // Hadamard mix (fast Walsh-Hadamard, orthonormal).
                     let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
                     let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
@@ -332,6 +351,8 @@ public final class Reverb: AudioProcessor {
                 }
             }
             diffuserIndex = dw
+            framesUntilModulation = countdown
+            for l in 0..<8 { modulationWhole[l] = iz[24 + l]; modulationCoefficient[l] = fz[l] }
             allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
             allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
             abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
@@ -340,13 +361,6 @@ public final class Reverb: AudioProcessor {
         }
         dryValue = dry
         wetValue = wet
-        // Renormalise the oscillators (the rotation recurrence drifts slowly in Float).
-        for l in 0..<8 {
-            let c = osc[l * 4], s = osc[l * 4 + 1]
-            let k = 1.5 - 0.5 * (c * c + s * s)
-            osc[l * 4] = c * k
-            osc[l * 4 + 1] = s * k
-        }
         for l in 0..<8 where abs(abs3[l * 3 + 2]) < 1e-25 { abs3[l * 3 + 2] = 0 }
         for l in 0..<8 where abs(allpass[l]) < 1e-25 { allpass[l] = 0 }
         writeIndex = w
