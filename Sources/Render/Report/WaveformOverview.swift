@@ -4,8 +4,8 @@ import DSP
 ///
 /// Design note: column `i` of `n` covers frames `i·N/n ..< (i+1)·N/n` (integer arithmetic, so the columns tile the
 /// buffer exactly, with no frame counted twice or skipped). When there are fewer frames than columns a column takes
-/// the frame under it. One pass over each channel with a branch-free min/max loop over an unsafe buffer pointer,
-/// which the optimiser vectorises: a 3-minute stereo 44.1 kHz buffer (16 M samples) takes a few milliseconds.
+/// the frame under it. One pass over each channel with a min/max loop over an unsafe buffer pointer,
+/// eight samples at a time in SIMD lanes: a 3-minute stereo 44.1 kHz buffer (16 M samples) takes a few milliseconds.
 /// NaN samples are skipped by the comparisons; values are not clipped (the drawing clips to full scale).
 public struct WaveformOverview: Sendable, Equatable {
     /// Number of columns, at least 1.
@@ -72,30 +72,26 @@ public struct WaveformOverview: Sendable, Equatable {
             }
             var low = Float.infinity
             var high = -Float.infinity
-            var index = start
-            // Four independent accumulators so the loop does not wait on one compare chain.
-            var low1 = low, low2 = low, low3 = low
-            var high1 = high, high2 = high, high3 = high
-            while index + 4 <= end {
-                let a = base[index], b = base[index + 1], c = base[index + 2], d = base[index + 3]
-                low = a < low ? a : low
-                low1 = b < low1 ? b : low1
-                low2 = c < low2 ? c : low2
-                low3 = d < low3 ? d : low3
-                high = a > high ? a : high
-                high1 = b > high1 ? b : high1
-                high2 = c > high2 ? c : high2
-                high3 = d > high3 ? d : high3
-                index += 4
+            // Eight lanes at a time; a NaN lane never wins a comparison, so NaN samples are skipped.
+            var lows = SIMD8<Float>(repeating: .infinity)
+            var highs = SIMD8<Float>(repeating: -.infinity)
+            let raw = UnsafeRawPointer(base + start)
+            let count = end - start
+            var offset = 0
+            while offset + 8 <= count {
+                let lanes = raw.loadUnaligned(fromByteOffset: offset * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+                lows.replace(with: lanes, where: lanes .< lows)
+                highs.replace(with: lanes, where: lanes .> highs)
+                offset += 8
             }
-            while index < end {
-                let a = base[index]
-                low = a < low ? a : low
-                high = a > high ? a : high
-                index += 1
+            while offset < count {
+                let value = base[start + offset]
+                low = value < low ? value : low
+                high = value > high ? value : high
+                offset += 1
             }
-            low = Swift.min(Swift.min(low, low1), Swift.min(low2, low3))
-            high = Swift.max(Swift.max(high, high1), Swift.max(high2, high3))
+            low = Swift.min(low, lows.min())
+            high = Swift.max(high, highs.max())
             // A column of NaN only keeps the initial infinities: draw it as silence.
             minimums[column] = low.isFinite || low == -.infinity ? low : 0
             maximums[column] = high.isFinite || high == .infinity ? high : 0
