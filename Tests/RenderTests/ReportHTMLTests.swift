@@ -93,7 +93,8 @@ struct ReportHTMLTests {
         #expect(html == HTMLReport.render(report: report, audio: audio), "same input, same bytes")
         #expect(html.contains(svg))
         let sectionTable = html.components(separatedBy: "<table class=\"sections\">")[1].components(separatedBy: "</table>")[0]
-        #expect(sectionTable.components(separatedBy: "<tr>").count - 1 == report.sections.count + 1)
+        #expect(sectionTable.components(separatedBy: "<tr class=\"section-row\">").count - 1 == report.sections.count)
+        #expect(sectionTable.components(separatedBy: "<tr class=\"layers-row\">").count - 1 == report.sections.count)
         #expect(sectionTable.components(separatedBy: "<li>").count - 1 == report.sections.reduce(0) { $0 + $1.layers.count })
         for song in report.songs { #expect(html.contains("<b>" + song.name! + "</b>")) }
         #expect(html.contains("118 BPM") && html.contains("124 BPM"))

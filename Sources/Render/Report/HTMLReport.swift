@@ -74,7 +74,11 @@ public enum HTMLReport {
         td.num,th.num{text-align:right;white-space:nowrap}
         .sub{color:var(--muted);font-size:12.5px}
         .layers{list-style:none;margin:0;padding:0;display:grid;gap:4px}
-        .layers li{display:flex;flex-wrap:wrap;gap:2px 8px;align-items:baseline}
+        tr.section-row td{border-bottom:0;padding-bottom:4px}
+        tr.layers-row td{padding-top:0}
+        .layers li{display:grid;grid-template-columns:82px minmax(100px,170px) 64px minmax(0,1fr);gap:2px 12px;align-items:baseline}
+        .layers .gain{text-align:right;white-space:nowrap}
+        .layers .detail{display:flex;flex-wrap:wrap;gap:3px 6px;align-items:baseline}
         .stem{display:inline-flex;align-items:center;gap:6px;font-weight:600;min-width:72px}
         .stem::before{content:"";width:10px;height:10px;border-radius:3px;background:var(--full)}
         .stem-vocals::before{background:var(--vocals)}.stem-drums::before{background:var(--drums)}
@@ -198,7 +202,8 @@ public enum HTMLReport {
         func stretchText(_ ratio: Double) -> String {
             guard ratio.isFinite, ratio > 0 else { return "–" }
             let percent = (ratio - 1) * 100
-            return "×" + ReportFormatting.coordinate(ratio, decimals: 3)
+            guard abs(ratio - 1) >= 0.0005 else { return "×1.000<br><span class=\"sub\">unchanged</span>" }
+            return "×" + ReportFormatting.number(ratio, decimals: 3)
                 + "<br><span class=\"sub\">" + ReportFormatting.signedNumber(percent, decimals: 1) + " % length</span>"
         }
 
@@ -209,10 +214,10 @@ public enum HTMLReport {
 
         mutating func sections() {
             out += "<section class=\"card\">\n<h2>Sections</h2>\n<table class=\"sections\">\n<thead><tr><th class=\"num\">#</th>"
-            out += "<th>Time</th><th>Bars</th><th>Description</th><th>Energy</th><th>Enters by</th><th>Layers</th></tr></thead>\n<tbody>\n"
+            out += "<th>Time</th><th>Bars</th><th>Description</th><th>Energy</th><th>Enters by</th></tr></thead>\n<tbody>\n"
             for (position, section) in report.sections.enumerated() {
                 let energy = section.energyLevel.isFinite ? min(max(section.energyLevel, 0), 1) : 0
-                out += "<tr><td class=\"num\">\(position + 1)</td>"
+                out += "<tr class=\"section-row\"><td class=\"num\">\(position + 1)</td>"
                 out += "<td style=\"white-space:nowrap\">" + ReportFormatting.preciseClock(section.startSeconds) + "–"
                 out += ReportFormatting.preciseClock(section.endSeconds) + "<br><span class=\"sub\">"
                 out += ReportFormatting.coordinate(section.endSeconds - section.startSeconds, decimals: 1) + " s</span></td>"
@@ -226,12 +231,12 @@ public enum HTMLReport {
                 if section.transitionSeconds > 0 {
                     out += "<br><span class=\"sub\">" + ReportFormatting.coordinate(section.transitionSeconds, decimals: 2) + " s</span>"
                 }
-                out += "</td><td><ul class=\"layers\">\n"
+                out += "</td></tr>\n<tr class=\"layers-row\"><td></td><td colspan=\"5\"><ul class=\"layers\">\n"
                 for layer in section.layers { layerItem(layer) }
                 if section.layers.isEmpty { out += "<li class=\"sub\">silence</li>\n" }
                 out += "</ul></td></tr>\n"
             }
-            if report.sections.isEmpty { out += "<tr><td colspan=\"7\" class=\"sub\">No sections.</td></tr>\n" }
+            if report.sections.isEmpty { out += "<tr><td colspan=\"6\" class=\"sub\">No sections.</td></tr>\n" }
             out += "</tbody>\n</table>\n</section>\n"
         }
 
@@ -239,12 +244,12 @@ public enum HTMLReport {
             let stemClass = StemPalette.stems.contains(layer.stem.lowercased()) ? layer.stem.lowercased() : "full"
             out += "<li><span class=\"stem stem-" + stemClass + "\">" + e(layer.stem) + "</span>"
             out += "<span>" + e(songName(layer.songID)) + "</span>"
-            out += "<span>" + ReportFormatting.decibels(layer.gainDecibels) + "</span>"
+            out += "<span class=\"gain\">" + ReportFormatting.decibels(layer.gainDecibels) + "</span><span class=\"detail\">"
+            out += "<span class=\"sub\">"
             if layer.pan.isFinite, abs(layer.pan) >= 0.005 {
-                out += "<span class=\"sub\">pan " + (layer.pan < 0 ? "L" : "R")
-                out += ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0) + "</span>"
+                out += "pan " + (layer.pan < 0 ? "L" : "R") + ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0) + " · "
             }
-            out += "<span class=\"sub\">from " + ReportFormatting.preciseClock(layer.sourceStartSeconds) + "–"
+            out += "from " + ReportFormatting.preciseClock(layer.sourceStartSeconds) + "–"
             out += ReportFormatting.preciseClock(layer.sourceEndSeconds)
             if layer.stretchRatio.isFinite, abs(layer.stretchRatio - 1) > 0.0005 {
                 out += " · ×" + ReportFormatting.coordinate(layer.stretchRatio, decimals: 3)
@@ -260,7 +265,7 @@ public enum HTMLReport {
             for effect in layer.effectsIgnored {
                 out += "<span class=\"tag ignored\" title=\"" + e("not applied: " + effect) + "\">" + e(EffectTag.short(effect)) + "</span>"
             }
-            out += "</li>\n"
+            out += "</span></li>\n"
         }
 
         func songName(_ songID: String) -> String {

@@ -123,6 +123,7 @@ public struct TimelineSVG: Sendable {
         .mashup-timeline .mt-cut{stroke:#e6e8eb}
         .mashup-timeline .loudness{stroke:#a78bfa}
         .mashup-timeline .integrated{stroke:#a78bfa}
+        .mashup-timeline .mt-legend-loudness{stroke:#a78bfa}
         }
         """
 
@@ -356,9 +357,12 @@ public struct TimelineSVG: Sendable {
             let showMeter = width >= 70
             text("\(number)  " + section.description, x: left + 6, y: top + 16, size: 12, className: "mt-text", weight: 600,
                  maxWidth: inner)
-            let when = ReportFormatting.clock(section.startSeconds) + " · bar " + ReportFormatting.coordinate(section.startBar, decimals: 1)
-            text(when, x: left + 6, y: top + 32, size: 10.5, className: "mt-muted",
-                 maxWidth: showMeter ? inner - meterWidth - 6 : inner)
+            let clock = ReportFormatting.clock(section.startSeconds)
+            let when = clock + " · bar " + ReportFormatting.coordinate(section.startBar, decimals: 1)
+            let whenWidth = showMeter ? inner - meterWidth - 6 : inner
+            // In a narrow block the time alone reads better than a truncated "time · bar".
+            text(Drawing.estimatedWidth(when, size: 10.5) <= whenWidth ? when : clock, x: left + 6, y: top + 32, size: 10.5,
+                 className: "mt-muted", maxWidth: whenWidth)
             guard showMeter else { return }
             let energy = section.energyLevel.isFinite ? min(max(section.energyLevel, 0), 1) : 0
             let meterLeft = left + width - 6 - meterWidth
@@ -534,7 +538,7 @@ public struct TimelineSVG: Sendable {
             left += 26 + Drawing.estimatedWidth("transition", size: 11)
             out += "<line x1=\"\(ReportFormatting.coordinate(left))\" y1=\"\(ReportFormatting.coordinate(top + 6))\" "
             out += "x2=\"\(ReportFormatting.coordinate(left + 14))\" y2=\"\(ReportFormatting.coordinate(top + 6))\" "
-            out += "stroke=\"\(Colour.loudness)\" stroke-width=\"1.6\"/>"
+            out += "class=\"mt-legend-loudness\" stroke=\"\(Colour.loudness)\" stroke-width=\"1.6\"/>"
             text("short-term", x: left + 19, y: top + 10, size: 11, className: "mt-muted", newline: false)
             left += 28 + Drawing.estimatedWidth("short-term", size: 11)
             out += "<line x1=\"\(ReportFormatting.coordinate(left))\" y1=\"\(ReportFormatting.coordinate(top + 6))\" "
