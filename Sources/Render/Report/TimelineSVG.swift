@@ -164,8 +164,7 @@ public struct TimelineSVG: Sendable {
             let legendTop = plotTop + Layout.loudnessHeight + 14
             let height = legendTop + Layout.legendHeight
 
-            var body = ""
-            swap(&body, &out)
+            // The drawing goes to `out` first; the clip paths it collects in `definitions` must precede it.
             drawHeader()
             drawBoundaries(from: waveformTop, to: axisTop)
             drawBoundaries(from: plotTop, to: plotTop + Layout.loudnessHeight)
@@ -175,9 +174,11 @@ public struct TimelineSVG: Sendable {
             drawTransitions(top: timelineTop, blockHeight: blockHeight)
             drawLoudness(headingTop: loudnessTop, plotTop: plotTop)
             drawLegend(top: legendTop)
-            swap(&body, &out)
+            let body = out
 
             let w = ReportFormatting.coordinate(width), h = ReportFormatting.coordinate(height)
+            out = ""
+            out.reserveCapacity(body.utf8.count + definitions.utf8.count + 4096)
             out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mashup-timeline\" width=\"\(w)\" height=\"\(h)\" "
             out += "viewBox=\"0 0 \(w) \(h)\" font-family=\"\(Layout.fontStack)\" role=\"img\">\n"
             out += "<title>" + ReportFormatting.escape(report.title) + "</title>\n"
