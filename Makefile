@@ -51,7 +51,7 @@ report-screenshot: build
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@mkdir -p $(REPORT_DEMO_DIR) docs
+	@mkdir -p $(REPORT_DEMO_DIR) docs && rm -f $(REPORT_PNG)
 	$$($(SWIFT) build -c release --show-bin-path)/mashup report-demo --output-directory $(REPORT_DEMO_DIR)
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
 	  --window-size=1280,1600 --screenshot=$(CURDIR)/$(REPORT_PNG) \
