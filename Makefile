@@ -9,7 +9,7 @@ BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
-.PHONY: deps bench-deps build test bench demo clean
+.PHONY: deps bench-deps build test bench demo report-screenshot clean
 
 deps:
 	@missing=0; command -v pkg-config >/dev/null || missing=1; \
@@ -40,6 +40,24 @@ bench: bench-deps
 demo: build
 	@mkdir -p $(OUT)
 	$$($(SWIFT) build -c release --show-bin-path)/mashup demo --output-directory $(OUT)
+
+# The demo report rendered by headless Chromium to docs/report.png (the README's picture), kept small by pngquant.
+REPORT_DEMO_DIR ?= $(OUT)/report-demo
+REPORT_PNG := docs/report.png
+report-screenshot: build
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pngquant >/dev/null || missing="$$missing pngquant"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(REPORT_DEMO_DIR) docs && rm -f $(REPORT_PNG)
+	$$($(SWIFT) build -c release --show-bin-path)/mashup report-demo --output-directory $(REPORT_DEMO_DIR)
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
+	  --window-size=1280,1600 --screenshot=$(CURDIR)/$(REPORT_PNG) \
+	  "file://$(abspath $(REPORT_DEMO_DIR))/demo-mashup.html" 2>/dev/null
+	pngquant --force --skip-if-larger --speed 1 --quality=60-95 --output $(REPORT_PNG) $(REPORT_PNG) || true
+	@test -s $(REPORT_PNG) && echo "wrote $(REPORT_PNG) ($$(stat -c %s $(REPORT_PNG)) bytes)"
 
 clean:
 	rm -rf .build $(OUT)

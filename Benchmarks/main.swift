@@ -3,3 +3,4 @@
 let runner = BenchmarkRunner()
 runFoundationBenchmarks(runner)
 runEffectsBenchmarks(runner)
+runReportBenchmarks(runner)

@@ -6,5 +6,6 @@ let tool = CommandLineTool(commands: [
     ConvertCommand.self,
     DemoCommand.self,
     LoudnessCommand.self,
+    ReportDemoCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

@@ -169,9 +169,14 @@ public struct RenderReport: Codable, Sendable, Equatable {
         /// Short-term loudness (3 s window) every `shortTermHopSeconds`, LUFS (silence as -70).
         public var shortTermLUFS: [Double]
         public var shortTermHopSeconds: Double
+        /// Optional (added for the report's loudness plot): the output time in seconds at which to draw the first
+        /// short-term value, e.g. 1.5 when value k measures the 3 s window starting at k·hop and is drawn at its
+        /// centre. Value k is drawn at `shortTermFirstSeconds + k·shortTermHopSeconds`; nil means 0.
+        public var shortTermFirstSeconds: Double?
 
         public init(targetLUFS: Double, integratedLUFS: Double, loudnessRangeLU: Double, truePeakDecibels: Double,
-                    samplePeakDecibels: Double, shortTermLUFS: [Double], shortTermHopSeconds: Double) {
+                    samplePeakDecibels: Double, shortTermLUFS: [Double], shortTermHopSeconds: Double,
+                    shortTermFirstSeconds: Double? = nil) {
             self.targetLUFS = targetLUFS
             self.integratedLUFS = integratedLUFS
             self.loudnessRangeLU = loudnessRangeLU
@@ -179,6 +184,7 @@ public struct RenderReport: Codable, Sendable, Equatable {
             self.samplePeakDecibels = samplePeakDecibels
             self.shortTermLUFS = shortTermLUFS
             self.shortTermHopSeconds = shortTermHopSeconds
+            self.shortTermFirstSeconds = shortTermFirstSeconds
         }
     }
 

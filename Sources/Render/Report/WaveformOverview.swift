@@ -1,0 +1,100 @@
+import DSP
+
+/// The minimum and maximum sample of each channel per pixel column: what a waveform overview draws.
+///
+/// Design note: column `i` of `n` covers frames `i·N/n ..< (i+1)·N/n` (integer arithmetic, so the columns tile the
+/// buffer exactly, with no frame counted twice or skipped). When there are fewer frames than columns a column takes
+/// the frame under it. One pass over each channel with a min/max loop over an unsafe buffer pointer,
+/// eight samples at a time in SIMD lanes: a 3-minute stereo 44.1 kHz buffer (16 M samples) takes a few milliseconds.
+/// NaN samples are skipped by the comparisons; values are not clipped (the drawing clips to full scale).
+public struct WaveformOverview: Sendable, Equatable {
+    /// Number of columns, at least 1.
+    public let columnCount: Int
+    /// Length of the audio the columns span, in seconds.
+    public let durationSeconds: Double
+    /// `minimums[channel][column]`: the smallest sample in the column (0 for an empty buffer).
+    public let minimums: [[Float]]
+    /// `maximums[channel][column]`: the largest sample in the column (0 for an empty buffer).
+    public let maximums: [[Float]]
+
+    /// Number of channels.
+    public var channelCount: Int { minimums.count }
+
+    /// Measures `buffer` into `columnCount` columns.
+    /// - Parameter columnCount: 1 or more (typically the plot width in pixels).
+    public init(buffer: AudioBuffer, columnCount: Int) {
+        precondition(columnCount >= 1, "a waveform overview needs at least one column")
+        self.columnCount = columnCount
+        self.durationSeconds = buffer.durationSeconds
+        var minimums: [[Float]] = []
+        var maximums: [[Float]] = []
+        minimums.reserveCapacity(buffer.channelCount)
+        maximums.reserveCapacity(buffer.channelCount)
+        for channel in 0..<buffer.channelCount {
+            var low = [Float](repeating: 0, count: columnCount)
+            var high = [Float](repeating: 0, count: columnCount)
+            buffer.withChannel(channel) { samples in
+                low.withUnsafeMutableBufferPointer { low in
+                    high.withUnsafeMutableBufferPointer { high in
+                        Self.measure(samples, columnCount: columnCount, minimums: low, maximums: high)
+                    }
+                }
+            }
+            minimums.append(low)
+            maximums.append(high)
+        }
+        self.minimums = minimums
+        self.maximums = maximums
+    }
+
+    /// An overview from precomputed columns (all arrays of one length, at least 1).
+    public init(minimums: [[Float]], maximums: [[Float]], durationSeconds: Double) {
+        precondition(!minimums.isEmpty && minimums.count == maximums.count, "one minimum and maximum array per channel")
+        let count = minimums[0].count
+        precondition(count >= 1 && (minimums + maximums).allSatisfy { $0.count == count }, "columns must have one length")
+        self.columnCount = count
+        self.durationSeconds = durationSeconds
+        self.minimums = minimums
+        self.maximums = maximums
+    }
+
+    /// Fills one channel's columns.
+    private static func measure(_ samples: UnsafeBufferPointer<Float>, columnCount: Int,
+                                minimums: UnsafeMutableBufferPointer<Float>, maximums: UnsafeMutableBufferPointer<Float>) {
+        let frameCount = samples.count
+        guard frameCount > 0, let base = samples.baseAddress else { return }
+        for column in 0..<columnCount {
+            var start = column * frameCount / columnCount
+            var end = (column + 1) * frameCount / columnCount
+            if end <= start {
+                start = min(start, frameCount - 1)
+                end = start + 1
+            }
+            var low = Float.infinity
+            var high = -Float.infinity
+            // Eight lanes at a time; a NaN lane never wins a comparison, so NaN samples are skipped.
+            var lows = SIMD8<Float>(repeating: .infinity)
+            var highs = SIMD8<Float>(repeating: -.infinity)
+            let raw = UnsafeRawPointer(base + start)
+            let count = end - start
+            var offset = 0
+            while offset + 8 <= count {
+                let lanes = raw.loadUnaligned(fromByteOffset: offset * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+                lows.replace(with: lanes, where: lanes .< lows)
+                highs.replace(with: lanes, where: lanes .> highs)
+                offset += 8
+            }
+            while offset < count {
+                let value = base[start + offset]
+                low = value < low ? value : low
+                high = value > high ? value : high
+                offset += 1
+            }
+            low = Swift.min(low, lows.min())
+            high = Swift.max(high, highs.max())
+            // A column of NaN only keeps the initial infinities: draw it as silence.
+            minimums[column] = low.isFinite || low == -.infinity ? low : 0
+            maximums[column] = high.isFinite || high == .infinity ? high : 0
+        }
+    }
+}
