@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(
             name: "CFFTW", pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"]), .brew(["libmicrohttpd"])]),
+        // Fixed-arity wrappers for libmicrohttpd's C-variadic functions (Swift cannot call those).
+        .target(name: "CMHDShim", dependencies: ["CMicroHTTPD"], linkerSettings: [.linkedLibrary("microhttpd")]),
 
         // Signal processing on buffers: no file or network I/O.
         .target(name: "DSP", dependencies: ["CFFTW", "CSampleRate"]),
@@ -29,6 +34,8 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["DSP"]),
         // Audio files, plans, the renderer.
         .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
+        // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
+        .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "Render"]),
         // The command-line tool.
         .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
@@ -39,6 +46,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
