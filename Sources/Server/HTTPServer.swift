@@ -325,20 +325,39 @@ public final class HTTPServer: Sendable {
         HTTPError(status: 413, "request body exceeds the limit of \(limit) bytes", field: "body")
     }
 
-    /// Runs an async handler to completion on this (connection) thread.
-    static func run(_ handler: @escaping HTTPHandler, _ request: HTTPRequest) -> HTTPResponse {
+    /// Runs a handler to completion on this (connection) thread.
+    static func run(_ handler: RouteHandler, _ request: HTTPRequest) -> HTTPResponse {
+        switch handler {
+        case .sync(let body):
+            do {
+                return try body(request)
+            } catch {
+                return response(for: error)
+            }
+        case .async(let body):
+            return runAsync(body, request)
+        }
+    }
+
+    /// The JSON refusal for an error thrown by a handler.
+    static func response(for error: any Error) -> HTTPResponse {
+        switch error {
+        case let error as HTTPError: return .error(error)
+        case let refusal as StoragePath.Refusal: return .error(refusal.httpError(field: "storage_path"))
+        default: return .error(status: 500, "internal error: \(error)")
+        }
+    }
+
+    /// Runs an async handler as a detached task and blocks this (connection) thread until it answers.
+    static func runAsync(_ handler: @escaping HTTPHandler, _ request: HTTPRequest) -> HTTPResponse {
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             let response: HTTPResponse
             do {
                 response = try await handler(request)
-            } catch let error as HTTPError {
-                response = .error(error)
-            } catch let refusal as StoragePath.Refusal {
-                response = .error(refusal.httpError(field: "storage_path"))
             } catch {
-                response = .error(status: 500, "internal error: \(error)")
+                response = Self.response(for: error)
             }
             box.value.withLock { $0 = response }
             done.signal()

@@ -1,7 +1,18 @@
 import Foundation
 
-/// A request handler. It runs on the connection's own thread (thread-per-connection), so it may await freely.
+/// A request handler. The connection's thread waits for it while it runs as a task on Swift's cooperative pool,
+/// so it may await actors freely (but answers late when the pool is saturated by CPU-bound work).
 public typealias HTTPHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+/// A synchronous handler, run directly on the connection's own thread without the cooperative pool: for routes that
+/// must stay responsive while renders keep the pool busy (`/healthz`, `/metrics`, lock-protected status reads).
+public typealias HTTPSyncHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
+
+/// How a route's handler runs.
+public enum RouteHandler: Sendable {
+    case async(HTTPHandler)
+    case sync(HTTPSyncHandler)
+}
 
 /// How much request body a route accepts, and where it is kept.
 public enum BodyLimit: Sendable, Equatable {
@@ -37,7 +48,7 @@ public struct Route: Sendable {
     public let pattern: String
     public let options: RouteOptions
     let segments: [Segment]
-    let handler: HTTPHandler
+    let handler: RouteHandler
 
     enum Segment: Sendable, Equatable {
         case literal(String)
@@ -64,6 +75,18 @@ public struct Router: Sendable {
     /// Registers `handler` for `method` and `pattern`. A duplicate (method, pattern) is a programming error.
     public mutating func add(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
                              _ handler: @escaping HTTPHandler) {
+        add(method, pattern, options: options, handler: .async(handler))
+    }
+
+    /// Registers a synchronous handler, run on the connection thread (see `HTTPSyncHandler`).
+    public mutating func addSync(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
+                                 _ handler: @escaping HTTPSyncHandler) {
+        add(method, pattern, options: options, handler: .sync(handler))
+    }
+
+    /// Registers `handler` for `method` and `pattern`. A duplicate (method, pattern) is a programming error.
+    public mutating func add(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
+                             handler: RouteHandler) {
         let upper = method.uppercased()
         let segments = Self.parsePattern(pattern)
         precondition(!routes.contains { $0.method == upper && $0.segments == segments },

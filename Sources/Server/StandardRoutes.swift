@@ -13,7 +13,8 @@ public enum StandardRoutes {
                                metricsRequireAuthorization: Bool = true,
                                readiness: @escaping @Sendable () async -> (ready: Bool, details: [String: JSONValue]) = { (true, [:]) }) {
         let open = RouteOptions(requiresAuthorization: false)
-        router.get("/healthz", options: open) { _ in
+        // Synchronous: liveness and scrapes answer even while renders saturate the cooperative pool.
+        router.addSync("GET", "/healthz", options: open) { _ in
             .json(["status": "ok"])
         }
         router.get("/readyz", options: open) { _ in
@@ -22,7 +23,7 @@ public enum StandardRoutes {
             body["ready"] = .bool(ready)
             return .json(.object(body), status: ready ? 200 : 503)
         }
-        router.get("/metrics", options: RouteOptions(requiresAuthorization: metricsRequireAuthorization)) { _ in
+        router.addSync("GET", "/metrics", options: RouteOptions(requiresAuthorization: metricsRequireAuthorization)) { _ in
             .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

@@ -80,6 +80,17 @@ struct LimitTests {
         if let path = seenPath.withLock({ $0 }) { #expect(!FileManager.default.fileExists(atPath: path)) }
         let tooBig = try await TestHTTP.request(port: f.port, "POST", "/upload", body: Data(count: 3 * 1024 * 1024 + 1))
         #expect(tooBig.status == 413)
+        // curl sends `Expect: 100-continue` for large bodies: the 413 comes before the body, the upload after 100.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try payload.write(to: file)
+        let url = "http://127.0.0.1:\(f.port)/upload"
+        let (okOutput, okStatus) = try await TestHTTP.curl(["-X", "POST", "--data-binary", "@\(file.path)", url])
+        #expect(okStatus == 0)
+        #expect(String(decoding: okOutput, as: UTF8.self).contains("\"checksum\":\"\(expected)\""))
+        try Data(count: 3 * 1024 * 1024 + 1).write(to: file)
+        let (refusedOutput, _) = try await TestHTTP.curl(["-X", "POST", "--data-binary", "@\(file.path)", "-w", "\n%{http_code}", url])
+        #expect(String(decoding: refusedOutput, as: UTF8.self).hasSuffix("\n413"))
     }
 
     @Test("after abuse (garbage, oversized heads, floods, aborted uploads) the server still answers /healthz")

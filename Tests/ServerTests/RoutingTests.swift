@@ -21,6 +21,11 @@ struct RoutingTests {
                 return .json(["count": .number(Double(payload.songs.count))])
             }
             router.get("/refuse") { _ in throw HTTPError.tooManyRequests("render queue full", retryAfterSeconds: 7) }
+            router.addSync("GET", "/sync/{name}") { request in
+                let name = try request.parameter("name")
+                guard name != "bad" else { throw HTTPError(status: 422, "bad name", field: "name") }
+                return .json(["name": .string(name)])
+            }
         }
     }
 
@@ -55,6 +60,11 @@ struct RoutingTests {
         let refused = try await TestHTTP.get(port: f.port, "/refuse")
         #expect(refused.status == 429)
         #expect(refused.headers["retry-after"] == "7")
+        let sync = try await TestHTTP.get(port: f.port, "/sync/abc")
+        #expect(sync.text == #"{"name":"abc"}"#)
+        let syncRefused = try await TestHTTP.get(port: f.port, "/sync/bad")
+        #expect(syncRefused.status == 422)
+        #expect(try syncRefused.json()["field"] as? String == "name")
         let dots = try await TestHTTP.get(port: f.port, "/v1/jobs/..")
         #expect(dots.status == 400)
         #expect(try dots.json()["field"] as? String == "path")
