@@ -42,4 +42,23 @@ struct ConfigurationTests {
         #expect(throws: HTTPServer.StartError.self) { try second.start() }
         #expect(throws: HTTPServer.StartError.alreadyRunning) { try first.start() }
     }
+
+    @Test("binds IPv6 loopback; ::1 counts as a loopback client")
+    func ipv6() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "::1"
+        configuration.port = 0
+        var router = Router()
+        router.addSync("GET", "/who") { .text($0.remoteAddress) }
+        let server = HTTPServer(configuration: configuration, router: router)
+        do { try server.start() } catch {
+            // A machine without IPv6 cannot run this test; say so instead of passing silently.
+            Issue.record("cannot bind ::1: \(error)")
+            return
+        }
+        defer { server.stop() }
+        let (output, status) = try await TestHTTP.curl(["-g", "http://[::1]:\(server.port)/who"])
+        #expect(status == 0)
+        #expect(String(decoding: output, as: UTF8.self) == "::1")
+    }
 }

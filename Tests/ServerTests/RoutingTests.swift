@@ -113,6 +113,9 @@ struct RoutingTests {
         #expect(try await TestHTTP.get(port: f.port, "/v1/jobs/a", headers: ["Authorization": "Bearer s3cret-token-longer"]).status == 401)
         #expect(try await TestHTTP.get(port: f.port, "/v1/jobs/a", headers: ["Authorization": "Bearer s3cret-token"]).status == 200)
         #expect(try await TestHTTP.get(port: f.port, "/v1/jobs/a", headers: ["authorization": "bearer s3cret-token"]).status == 200)
+        // A refused request with a body: the body is not read, the answer is still the JSON refusal.
+        let withBody = try await TestHTTP.postJSON(port: f.port, "/echo", String(repeating: "[", count: 50_000))
+        #expect(withBody.status == 401)
         // Unknown paths do not reveal themselves to unauthenticated clients.
         #expect(try await TestHTTP.get(port: f.port, "/nope").status == 401)
         #expect(try await TestHTTP.get(port: f.port, "/healthz").status == 200)
