@@ -9,8 +9,8 @@ struct EventStreamTests {
     /// Gap between produced events.
     static let eventSpacingMilliseconds = 150
     /// Allowed delay between `send` and the client receiving the event (scheduling noise on 2 shared cores with
-    /// the other suites running in parallel; a buffered, non-progressive stream would be late by up to 900 ms).
-    static let deliveryToleranceMilliseconds = 150.0
+    /// the other suites running in parallel; a buffered, non-progressive stream would be late by 750 ms or more for all but the last event).
+    static let deliveryToleranceMilliseconds = 250.0
     /// Time allowed between a client disconnect and the cancel callback (peer check every 100 ms plus scheduling).
     static let cancelDetectionToleranceSeconds = 2.0
 

@@ -53,6 +53,23 @@ struct LimitTests {
         #expect(try await TestHTTP.get(port: f.port, "/healthz").status == 200)
     }
 
+    @Test("connections beyond the per-client maximum are refused")
+    func maxConnectionsPerClient() async throws {
+        let f = try ServerFixture(configure: { $0.maxConnectionsPerClient = 1 }) { _ in }
+        let port = f.port
+        let (heldAnswer, extraAnswer) = try await offPool { () -> (Data, Data) in
+            let held = try TestConnection(port: port)
+            held.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            let heldAnswer = held.receiveChunk() ?? Data()
+            let extra = try TestConnection(port: port, receiveTimeoutSeconds: 3)
+            extra.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return (heldAnswer, extra.receiveAll())
+        }
+        #expect(String(decoding: heldAnswer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        #expect(extraAnswer.isEmpty)
+        #expect(try await TestHTTP.get(port: port, "/healthz").status == 200)
+    }
+
     @Test("uploads are spooled to a temporary file within the upload limit; over it 413; the file is removed after")
     func uploads() async throws {
         let seenPath = Shared<String?>(nil)
@@ -141,7 +158,8 @@ struct LimitTests {
         }
         let port = f.port
         let inFlight = Task.detached { try await TestHTTP.get(port: port, "/slow") }
-        try await Task.sleep(for: .milliseconds(150))
+        let arrival = ContinuousClock.now + .seconds(3)
+        while f.server.inFlightRequests == 0, ContinuousClock.now < arrival { try await Task.sleep(for: .milliseconds(5)) }
         #expect(f.server.inFlightRequests == 1)
         let start = ContinuousClock.now
         let shutdown = Task { await f.server.shutdown(gracePeriod: .seconds(5)) }

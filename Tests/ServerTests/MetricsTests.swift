@@ -63,4 +63,24 @@ struct MetricsTests {
             #expect(Double(value) != nil || value == "+Inf", "\(line)")
         }
     }
+
+    @Test("/readyz answers 503 with the details when not ready, 200 when ready; neither needs the token")
+    func readiness() async throws {
+        let ready = Shared(false)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.apiToken = "t"
+        var router = Router()
+        StandardRoutes.install(on: &router, metrics: MetricsRegistry()) {
+            (ready.withLock { $0 }, ["renders_queued": 3])
+        }
+        let server = HTTPServer(configuration: configuration, router: router)
+        try server.start()
+        defer { server.stop() }
+        let notReady = try await TestHTTP.get(port: server.port, "/readyz")
+        #expect(notReady.status == 503)
+        #expect(notReady.text == #"{"ready":false,"renders_queued":3}"#)
+        ready.withLock { $0 = true }
+        #expect(try await TestHTTP.get(port: server.port, "/readyz").status == 200)
+    }
 }
