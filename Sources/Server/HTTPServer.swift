@@ -42,6 +42,10 @@ public final class HTTPServer: Sendable {
     private let daemon = Mutex<DaemonHandle?>(nil)
     private let boundPort = Atomic<UInt16>(0)
     private let inFlight = Atomic<Int>(0)
+    /// Async handler tasks running now, cancelled by `stop()`.
+    private let handlerTasks = Mutex<[UUID: Task<Void, Never>]>([:])
+    private var handlersCancelled: Bool { stopping.load(ordering: .acquiring) }
+    private let stopping = Atomic<Bool>(false)
     private let requestsTotal: Counter
     private let requestSeconds: Histogram
 
@@ -127,7 +131,11 @@ public final class HTTPServer: Sendable {
             return current
         }
         guard let handle else { return }
+        stopping.store(true, ordering: .releasing)
+        let running = handlerTasks.withLock { Array($0.values) }
+        for task in running { task.cancel() }
         mhdshim_stop(handle.pointer)
+        stopping.store(false, ordering: .releasing)
         boundPort.store(0, ordering: .releasing)
         Unmanaged.passUnretained(self).release()
     }
@@ -246,7 +254,7 @@ public final class HTTPServer: Sendable {
         } catch {
             return queue(.error(status: 500, "cannot read the request body: \(error)"), context: context, connection: connection)
         }
-        let response = Self.run(route.handler, request)
+        let response = run(route.handler, request)
         return queue(response, context: context, connection: connection)
     }
 
@@ -326,13 +334,13 @@ public final class HTTPServer: Sendable {
     }
 
     /// Runs a handler to completion on this (connection) thread.
-    static func run(_ handler: RouteHandler, _ request: HTTPRequest) -> HTTPResponse {
+    func run(_ handler: RouteHandler, _ request: HTTPRequest) -> HTTPResponse {
         switch handler {
         case .sync(let body):
             do {
                 return try body(request)
             } catch {
-                return response(for: error)
+                return Self.response(for: error)
             }
         case .async(let body):
             return runAsync(body, request)
@@ -349,10 +357,13 @@ public final class HTTPServer: Sendable {
     }
 
     /// Runs an async handler as a detached task and blocks this (connection) thread until it answers.
-    static func runAsync(_ handler: @escaping HTTPHandler, _ request: HTTPRequest) -> HTTPResponse {
+    /// The task is registered so `stop()` can cancel it: MHD joins connection threads on stop, and a handler that
+    /// never returned would hang it.
+    func runAsync(_ handler: @escaping HTTPHandler, _ request: HTTPRequest) -> HTTPResponse {
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        let id = UUID()
+        let task = Task.detached {
             let response: HTTPResponse
             do {
                 response = try await handler(request)
@@ -362,7 +373,14 @@ public final class HTTPServer: Sendable {
             box.value.withLock { $0 = response }
             done.signal()
         }
+        let cancelNow = handlerTasks.withLock { tasks -> Bool in
+            guard !handlersCancelled else { return true }
+            tasks[id] = task
+            return false
+        }
+        if cancelNow { task.cancel() }
         done.wait()
+        handlerTasks.withLock { _ = $0.removeValue(forKey: id) }
         return box.value.withLock { $0 } ?? .error(status: 500, "handler produced no response")
     }
 

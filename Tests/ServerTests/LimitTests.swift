@@ -196,6 +196,29 @@ struct LimitTests {
         withExtendedLifetime(connection) {}
     }
 
+    @Test("stop cancels async handlers still running, so it returns promptly")
+    func stopCancelsHandlers() async throws {
+        /// Longest acceptable stop with a handler stuck in a long await.
+        let stopLimitSeconds = 2.0
+        let f = try ServerFixture { router in
+            router.get("/forever") { _ in
+                try await Task.sleep(for: .seconds(3600))
+                return .json(["unreachable": true])
+            }
+        }
+        let port = f.port
+        let pending = Task.detached { try? await TestHTTP.get(port: port, "/forever") }
+        let arrival = ContinuousClock.now + .seconds(3)
+        while f.server.inFlightRequests == 0, ContinuousClock.now < arrival { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(f.server.inFlightRequests == 1)
+        let start = ContinuousClock.now
+        let server = f.server
+        try await offPool { server.stop() }
+        #expect(seconds(ContinuousClock.now - start) < stopLimitSeconds)
+        let answer = await pending.value
+        #expect(answer == nil || answer?.status == 500)
+    }
+
     @Test("SIGTERM-style signals reach the handler through DispatchSource")
     func signals() async throws {
         let received = Atomic<Int32>(0)
