@@ -291,7 +291,12 @@ public final class HTTPServer: Sendable {
         }
         let match = router.match(method: context.method, path: context.path)
         var requiresAuthorization = true
-        if case .found(let route, _) = match { requiresAuthorization = route.options.requiresAuthorization }
+        if case .found(let route, let parameters) = match {
+            requiresAuthorization = route.options.requiresAuthorization
+            context.route = route
+            context.routeLabel = route.pattern
+            context.parameters = parameters
+        }
         if requiresAuthorization, let refusal = access.check(headers: context.headers, remoteAddress: context.remoteAddress) {
             return .error(refusal)
         }
@@ -301,10 +306,8 @@ public final class HTTPServer: Sendable {
         case .methodNotAllowed(let allowed):
             return .error(HTTPError(status: 405, "method \(context.method) not allowed for \(context.path)", field: "method",
                                     headers: ["Allow": allowed.joined(separator: ", ")]))
-        case .found(let route, let parameters):
-            context.route = route
-            context.routeLabel = route.pattern
-            context.parameters = parameters
+        case .found:
+            break
         }
         let limit: Int
         switch context.route!.options.bodyLimit {
