@@ -27,10 +27,6 @@ static void mhdshim_log_trampoline(void *cls, const char *format, va_list ap) {
     server->log(server->log_cls, message);
 }
 
-static socklen_t mhdshim_address_length(const struct sockaddr *address) {
-    return address->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 struct mhdshim_server *mhdshim_start(unsigned int flags,
                                      MHD_AccessHandlerCallback handler, void *handler_cls,
                                      const struct mhdshim_options *o) {
@@ -46,7 +42,6 @@ struct mhdshim_server *mhdshim_start(unsigned int flags,
     } else {
         port = ntohs(((const struct sockaddr_in *)o->address)->sin_port);
     }
-    (void)mhdshim_address_length;
     struct MHD_OptionItem items[8];
     int n = 0;
     if (o->connection_timeout_s > 0)

@@ -158,6 +158,26 @@ public final class HTTPServer: Sendable {
         return clean
     }
 
+    /// For `mashup serve`: starts the server if needed, waits for one of `signals` (SIGTERM, SIGINT), calls
+    /// `onSignal` (e.g. refuse new jobs, cancel or drain renders), then `shutdown(gracePeriod:)`.
+    /// Returns the signal received and whether the shutdown was clean.
+    public func runUntilSignal(_ signals: [Int32] = [SIGTERM, SIGINT], gracePeriod: Duration = .seconds(30),
+                               onSignal: (@Sendable (Int32) async -> Void)? = nil) async throws -> (signal: Int32, clean: Bool) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        let watcher = ShutdownSignals(signals: signals) { continuation.yield($0) }
+        defer { watcher.cancel() }
+        if !isRunning { try start() }
+        var received: Int32 = 0
+        for await sig in stream {
+            received = sig
+            break
+        }
+        logger?("server: signal \(received), shutting down (grace \(gracePeriod))")
+        await onSignal?(received)
+        let clean = await shutdown(gracePeriod: gracePeriod)
+        return (received, clean)
+    }
+
     // MARK: - Binding
 
     static func bindAddress(host: String, port: UInt16) throws -> sockaddr_storage {

@@ -219,6 +219,27 @@ struct LimitTests {
         #expect(answer == nil || answer?.status == 500)
     }
 
+    @Test("runUntilSignal serves until the signal, runs the hook, then shuts down")
+    func runUntilSignal() async throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        var router = Router()
+        StandardRoutes.install(on: &router, metrics: MetricsRegistry())
+        let server = HTTPServer(configuration: configuration, router: router)
+        let hookRan = Shared(false)
+        let run = Task { try await server.runUntilSignal([SIGUSR1], gracePeriod: .seconds(2)) { _ in hookRan.withLock { $0 = true } } }
+        let started = ContinuousClock.now + .seconds(3)
+        while server.port == 0, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await TestHTTP.get(port: server.port, "/healthz").status == 200)
+        try await Task.sleep(for: .milliseconds(100))   // the signal source registers asynchronously
+        kill(getpid(), SIGUSR1)
+        let (signal, clean) = try await run.value
+        #expect(signal == SIGUSR1)
+        #expect(clean)
+        #expect(hookRan.withLock { $0 })
+        #expect(!server.isRunning)
+    }
+
     @Test("SIGTERM-style signals reach the handler through DispatchSource")
     func signals() async throws {
         let received = Atomic<Int32>(0)
