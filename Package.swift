@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(
             name: "CFFTW", pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"]), .brew(["libmicrohttpd"])]),
+        // Fixed-arity wrappers for libmicrohttpd's C-variadic functions (Swift cannot call those).
+        .target(name: "CMHDShim", dependencies: ["CMicroHTTPD"], linkerSettings: [.linkedLibrary("microhttpd")]),
 
         // Signal processing on buffers: no file or network I/O.
         .target(name: "DSP", dependencies: ["CFFTW", "CSampleRate"]),
@@ -31,10 +36,12 @@ let package = Package(
         .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
         .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render"]),
+        // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
+        .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "Render", "Orchestrator"]),
         // The command-line tool.
-        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator"]),
+        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
-        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"], path: "Benchmarks"),
 
         // Test helpers: signal generators and measurements.
         .target(name: "TestSupport", dependencies: ["DSP"], path: "Tests/TestSupport"),
@@ -42,6 +49,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
