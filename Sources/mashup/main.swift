@@ -5,5 +5,8 @@ let tool = CommandLineTool(commands: [
     InfoCommand.self,
     ConvertCommand.self,
     DemoCommand.self,
+    AnalyzeCommand.self,
+    ScoreCommand.self,
+    StemsCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))
