@@ -16,6 +16,7 @@ func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
     runner.measure("analysis.analyze_3min_stereo_44k", audioSeconds: seconds, runs: 3) {
         found = try? SongAnalyzer().analyze(mix)
     }
+    reportCPU(runner, "analysis.analyze_3min_stereo_44k.cpu", audioSeconds: seconds) { _ = try? SongAnalyzer().analyze(mix) }
     if let found {
         runner.report(["name": "analysis.analyze_3min_stereo_44k.result", "true_bpm": song.bpm, "bpm": found.rhythmic.bpm,
                        "true_key": song.keyName, "key": found.harmonic.key,
@@ -24,6 +25,7 @@ func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
     runner.measure("analysis.stems_3min_stereo_44k", audioSeconds: seconds, runs: 3) {
         _ = StemApproximator().separate(mix)
     }
+    reportCPU(runner, "analysis.stems_3min_stereo_44k.cpu", audioSeconds: seconds) { _ = StemApproximator().separate(mix) }
     if let found {
         runner.measure("analysis.score_pair", runs: 20) {
             _ = MashabilityScorer().score(found, found)
@@ -55,4 +57,17 @@ func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
                            "sections": analysis.sections?.count ?? 0])
         }
     }
+}
+
+/// One run timed in this thread's CPU time (the machine may be shared: wall time then overstates the cost).
+private func reportCPU(_ runner: BenchmarkRunner, _ name: String, audioSeconds: Double, _ body: () -> Void) {
+    func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    let start = now()
+    body()
+    let cpu = now() - start
+    runner.report(["name": name, "cpu_ms": cpu * 1000, "x_realtime_cpu": audioSeconds / cpu])
 }
