@@ -254,19 +254,47 @@ public struct StemApproximator: Sendable {
         }
     }
 
+    /// Inserts `value` into the sorted `window` of `count` values (binary search, then one memmove).
     @inline(__always)
     static func insert(_ value: Float, into window: UnsafeMutablePointer<Float>, count: inout Int) {
-        var j = count - 1
-        while j >= 0 && window[j] > value { window[j + 1] = window[j]; j -= 1 }
-        window[j + 1] = value
+        let lo = upperBound(value, in: window, count: count)
+        if lo < count { memmove(window + lo + 1, window + lo, (count - lo) * MemoryLayout<Float>.stride) }
+        window[lo] = value
         count += 1
     }
 
+    /// Removes one occurrence of `value` from the sorted `window` (binary search, then one memmove).
     @inline(__always)
     static func remove(_ value: Float, from window: UnsafeMutablePointer<Float>, count: inout Int) {
-        var j = 0
-        while j < count - 1 && window[j] != value { j += 1 }
-        while j < count - 1 { window[j] = window[j + 1]; j += 1 }
+        let lo = min(count - 1, lowerBound(value, in: window, count: count))
+        if lo < count - 1 { memmove(window + lo, window + lo + 1, (count - 1 - lo) * MemoryLayout<Float>.stride) }
         count -= 1
+    }
+
+    /// First index whose value is greater than `value` (branch-free halving: the loop length depends only on
+    /// `count`, so it does not mispredict on the data).
+    @inline(__always)
+    static func upperBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        var base = 0, n = count
+        while n > 1 {
+            let half = n >> 1
+            base = window[base + half] <= value ? base + half : base
+            n -= half
+        }
+        return base + (window[base] <= value ? 1 : 0)
+    }
+
+    /// First index whose value is not less than `value`.
+    @inline(__always)
+    static func lowerBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        var base = 0, n = count
+        while n > 1 {
+            let half = n >> 1
+            base = window[base + half] < value ? base + half : base
+            n -= half
+        }
+        return base + (window[base] < value ? 1 : 0)
     }
 }
