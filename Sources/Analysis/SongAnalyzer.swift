@@ -2,7 +2,7 @@
 // about 22.05 kHz (halved by AnalysisDownsampler: 44.1 → 22.05, 48 → 24 kHz; low rates resampled up), then:
 //   SpectralFrames (2048/512)  -> onset envelopes -> tempo, beats (DP), swing, stability
 //                              -> MFCCs (40 mel bands, DCT-II, 13 coefficients, pooled to 0.5 s columns),
-//                                 brightness (energy-weighted centroid), vocal presence
+//                                 brightness (mean centroid of audible frames), vocal presence
 //   ChromaFrames (4096/1024)   -> chords per beat -> downbeats (with low-band onsets) -> key
 //   mono samples               -> RMS per bar, dynamic range (0.4 s windows) -> sections (bar novelty)
 // Cost for a 3-minute stereo song: two STFT passes at 22.05 kHz plus O(frames × period) dynamic programming;
@@ -148,14 +148,16 @@ public struct SongAnalyzer: Sendable {
         return rows
     }
 
-    /// Energy-weighted mean spectral centroid in Hz.
+    /// Mean spectral centroid in Hz over frames within 60 dB of the loudest.
     static func brightness(_ frames: SpectralFrames) -> Double {
-        var num = 0.0, den = 0.0
-        for f in 0..<frames.frameCount {
-            num += Double(frames.centroidHz[f]) * Double(frames.power[f])
-            den += Double(frames.power[f])
+        guard let loudest = frames.power.max(), loudest > 0 else { return 0 }
+        let gate = loudest * 1e-6
+        var sum = 0.0, count = 0
+        for f in 0..<frames.frameCount where frames.power[f] > gate {
+            sum += Double(frames.centroidHz[f])
+            count += 1
         }
-        return den > 0 ? num / den : 0
+        return count > 0 ? sum / Double(count) : 0
     }
 
     /// 95th minus 10th percentile of 0.4 s RMS levels in dB, over windows louder than -70 dBFS.
