@@ -12,6 +12,7 @@
 // - "N/A" when the audio is silent or shorter than about 3 s, or the distribution is nearly flat
 //   (max/mean < 1.25: noise, drums only),
 //   or no key correlates above 0.3.
+import Foundation
 
 /// Key from chroma.
 struct KeyEstimator: Sendable {
@@ -116,5 +117,3 @@ struct KeyEstimator: Sendable {
         return den > 1e-18 ? num / den : 0
     }
 }
-
-import Foundation

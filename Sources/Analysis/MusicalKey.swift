@@ -3,6 +3,8 @@
 /// Pitch classes count semitones from C (0 = C ... 11 = B). Spelling uses sharps except for the flats that
 /// are conventional in key names (Bb, Eb, Ab, Db as major tonics are written with flats; minor with sharps
 /// where common). Parsing accepts either spelling, "maj"/"min", and chord-style names ("Am", "C").
+import Foundation
+
 public struct MusicalKey: Sendable, Hashable, CustomStringConvertible {
     /// Major or minor (natural minor for the profiles).
     public enum Mode: String, Sendable, Hashable { case major, minor }
@@ -81,5 +83,3 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible {
     /// This key moved by `semitones` (positive = up).
     public func transposed(by semitones: Int) -> MusicalKey { MusicalKey(tonic: tonic + semitones, mode: mode) }
 }
-
-import Foundation

@@ -7,6 +7,7 @@
 //   boundaries, strongest first, at least 4 bars apart (8 in songs of 48 bars or more).
 // - Labels: each section's RMS level (mean of its bars' power) against the loudest section: within 3 dB is
 //   high, within 9 dB mid, else low.
+import Foundation
 
 /// Bar-aligned sections from bar features.
 struct SectionSegmenter: Sendable {
@@ -73,5 +74,3 @@ struct SectionSegmenter: Sendable {
         return .low
     }
 }
-
-import Foundation

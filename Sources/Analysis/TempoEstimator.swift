@@ -11,6 +11,7 @@
 //    (mid ratio / 0.075) × (high ratio / 0.75) ≥ 1: the product tolerates one band being weak (a thin snare, a
 //    bright mix) as long as the other is clearly strong.
 // The reported tempo is the least-squares slope of the final beat times, so it is not quantised to frames.
+import Foundation
 
 /// Tempo, confidence and beats from onset envelopes.
 struct TempoEstimator: Sendable {
@@ -151,5 +152,3 @@ struct TempoEstimator: Sendable {
         return min(1, max(0, 1 - mean / atBeats))
     }
 }
-
-import Foundation
