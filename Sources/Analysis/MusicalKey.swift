@@ -1,10 +1,10 @@
+import Foundation
+
 /// A key: tonic pitch class and mode, with the names the contract uses ("A minor", "F# major").
 ///
 /// Pitch classes count semitones from C (0 = C ... 11 = B). Spelling uses sharps except for the flats that
 /// are conventional in key names (Bb, Eb, Ab, Db as major tonics are written with flats; minor with sharps
 /// where common). Parsing accepts either spelling, "maj"/"min", and chord-style names ("Am", "C").
-import Foundation
-
 public struct MusicalKey: Sendable, Hashable, CustomStringConvertible {
     /// Major or minor (natural minor for the profiles).
     public enum Mode: String, Sendable, Hashable { case major, minor }
