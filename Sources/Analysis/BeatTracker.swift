@@ -4,6 +4,7 @@
 // α = 100 (the transition penalty's tightness: a 10% off-period interval costs about 1 standard deviation of
 // onset strength). The last beat is the best-scoring frame of the final period; the sequence is read back
 // through the stored predecessors. Cost O(frames × 1.5 P), a few milliseconds for a song.
+import Foundation
 
 /// Places beats on an onset envelope for a given beat period.
 struct BeatTracker: Sendable {
@@ -59,5 +60,3 @@ struct BeatTracker: Sendable {
         return beats.reversed()
     }
 }
-
-import Foundation

@@ -8,6 +8,7 @@
 //   order of first appearance (at most 8).
 // - Complexity (0...1): 0.6 × the mean template misfit (1 − cosine: energy beyond plain triads, sevenths,
 //   tensions, dissonance), normalised by 0.5, plus 0.4 × (distinct chords − 1) / 11.
+import Foundation
 
 /// Chords from beat-synchronous chroma.
 struct ChordEstimator: Sendable {
@@ -112,5 +113,3 @@ struct ChordEstimator: Sendable {
         return den > 1e-12 ? Double(dot / den) : 1
     }
 }
-
-import Foundation

@@ -7,6 +7,8 @@
 //   12-bin chroma, MIDI 28-54 (41-185 Hz) into a separate bass chroma (roots of chords).
 // - Percussion: each pitch class is median-filtered over 9 frames (0.42 s), the harmonic half of
 //   Fitzgerald's separation, so drum hits do not leave pitch classes behind.
+import DSP
+import Foundation
 
 /// Chroma frames with the estimated tuning.
 struct ChromaFrames: Sendable {
@@ -129,6 +131,3 @@ struct ChromaFrames: Sendable {
         return out
     }
 }
-
-import DSP
-import Foundation

@@ -6,6 +6,7 @@
 // Each phase p = 0..<beatsPerBar scores the mean of (low + 1.5 × change) over beats i ≡ p; the best phase
 // wins. Because the phase is chosen over the whole song, a pickup or a drum-less intro does not put the first
 // downbeat on the first beat: the first downbeat is the first beat with the winning phase.
+import Foundation
 
 /// Downbeats (bar starts) among tracked beats.
 struct DownbeatEstimator: Sendable {
@@ -52,5 +53,3 @@ struct DownbeatEstimator: Sendable {
         return std > 1e-12 ? x.map { ($0 - mean) / std } : x.map { _ in 0 }
     }
 }
-
-import Foundation

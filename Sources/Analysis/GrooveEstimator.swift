@@ -6,6 +6,7 @@
 //   between 35% and 80% of the interval is located (parabolic interpolation); intervals whose off-beat peak
 //   is weaker than 25% of the average on-beat strength are ignored. The median position maps 0.5 (straight)
 //   to 0 and 2/3 (triplet swing) to 1, clamped to 0...1.
+import Foundation
 
 /// Groove stability and swing of a beat grid.
 struct GrooveEstimator: Sendable {
@@ -49,5 +50,3 @@ struct GrooveEstimator: Sendable {
         return min(1, max(0, (median - 0.5) / (2.0 / 3.0 - 0.5)))
     }
 }
-
-import Foundation

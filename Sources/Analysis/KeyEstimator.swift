@@ -9,8 +9,10 @@
 // - Tonic evidence (resolves relative major/minor and loops that dwell on IV or VII, whose pitch sets the
 //   profiles weigh almost alike): the share of beats on the key's tonic triad adds up to 0.05, and 0.2 more
 //   when the first chord from the first downbeat on is the tonic triad (songs and loops tend to open on it).
-// - "N/A" when the audio is silent, or the distribution is nearly flat (max/mean < 1.25: noise, drums only),
+// - "N/A" when the audio is silent or shorter than about 3 s, or the distribution is nearly flat
+//   (max/mean < 1.25: noise, drums only),
 //   or no key correlates above 0.3.
+import Foundation
 
 /// Key from chroma.
 struct KeyEstimator: Sendable {
@@ -29,6 +31,8 @@ struct KeyEstimator: Sendable {
     static let openingChordWeight = 0.2
     /// Below this max/mean ratio of the pitch-class distribution the audio counts as atonal.
     static let minimumPeakiness = 1.25
+    /// Fewer non-silent chroma frames than this (about 3 s) give no key: too little to tell.
+    static let minimumFrames = 64
     /// Below this correlation no key is reported.
     static let minimumCorrelation = 0.3
 
@@ -51,6 +55,7 @@ struct KeyEstimator: Sendable {
         var total = [Double](repeating: 0, count: 12)
         guard loudest > 1e-6 else { return total }
         let gate = loudest * 0.00316 // -50 dB in magnitude
+        guard frameEnergy.filter({ $0 > gate }).count >= KeyEstimator.minimumFrames else { return total }
         for f in 0..<chroma.frameCount where frameEnergy[f] > gate {
             var bassSum: Float = 0
             for p in 0..<12 { bassSum += chroma.bass[f * 12 + p] }
@@ -112,5 +117,3 @@ struct KeyEstimator: Sendable {
         return den > 1e-18 ? num / den : 0
     }
 }
-
-import Foundation

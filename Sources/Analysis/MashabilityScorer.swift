@@ -132,6 +132,8 @@ public struct MashabilityScorer: Sendable {
                                    + "\(shiftedKey) (\(MashabilityScorer.relation(shiftedKey, other)) with song "
                                    + "\(best.song == 2 ? 1 : 2)'s \(other)); unshifted, \(key1) and \(key2) are "
                                    + "\(relationText).")
+        } else if key1 == key2 {
+            recommendations.append("Keys already fit: both songs are in \(key1); no pitch shift needed.")
         } else if raw >= 0.7 {
             recommendations.append("Keys already fit: \(key1) and \(key2) are \(relationText); no pitch shift needed.")
         }

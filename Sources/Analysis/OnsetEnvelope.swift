@@ -4,6 +4,7 @@
 // hats, snare noise). Each group's flux is divided by its band count; the full envelope is the mean of the
 // three, so a band group with many bands does not drown the others. A moving average over 0.5 s is removed
 // and the result half-wave rectified: what is left are onsets, not level. Resolution: one frame (23.2 ms).
+import Foundation
 
 /// Onset strength envelopes at the spectral frame rate (one value per frame, ≥ 0).
 struct OnsetEnvelope: Sendable {
@@ -72,5 +73,3 @@ struct OnsetEnvelope: Sendable {
         return out
     }
 }
-
-import Foundation

@@ -3,15 +3,19 @@
 //   the song, scaled to length about 1) and its RMS level (standardised), concatenated; the self-similarity
 //   matrix is the cosine of bar vectors.
 // - Novelty at each bar line: correlation of the matrix along the diagonal with a checkerboard kernel of
-//   2 × 4 bars tapered by a Gaussian (σ = 2 bars). Peaks above mean + 0.5 standard deviation become
-//   boundaries, strongest first, at least 4 bars apart.
+//   2 × 4 bars tapered by a Gaussian (σ = 2 bars). Peaks above mean + 1 standard deviation become
+//   boundaries, strongest first, at least 4 bars apart (8 in songs of 48 bars or more).
 // - Labels: each section's RMS level (mean of its bars' power) against the loudest section: within 3 dB is
 //   high, within 9 dB mid, else low.
+import Foundation
 
 /// Bar-aligned sections from bar features.
 struct SectionSegmenter: Sendable {
     static let kernelHalfBars = 4
     static let minimumSectionBars = 4
+    /// Minimum section length in songs of at least `longSongBars` bars (verses and choruses run 8 bars or more).
+    static let longSongMinimumSectionBars = 8
+    static let longSongBars = 48
     static let highWithinDecibels = 3.0
     static let midWithinDecibels = 9.0
 
@@ -19,6 +23,8 @@ struct SectionSegmenter: Sendable {
     func boundaries(_ features: [[Double]]) -> [Int] {
         let bars = features.count
         guard bars >= 2 * SectionSegmenter.minimumSectionBars else { return [] }
+        let minimum = bars >= SectionSegmenter.longSongBars
+            ? SectionSegmenter.longSongMinimumSectionBars : SectionSegmenter.minimumSectionBars
         let norms = features.map { v in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         func similarity(_ i: Int, _ j: Int) -> Double {
             let den = norms[i] * norms[j]
@@ -46,7 +52,7 @@ struct SectionSegmenter: Sendable {
         let inner = Array(novelty[1...])
         let mean = inner.reduce(0, +) / Double(inner.count)
         let std = (inner.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(inner.count)).squareRoot()
-        let threshold = mean + 0.5 * std
+        let threshold = mean + 1.0 * std
         var peaks = [Int]()
         for t in 1..<bars where novelty[t] > threshold
             && (t == 1 || novelty[t] >= novelty[t - 1]) && (t == bars - 1 || novelty[t] >= novelty[t + 1]) {
@@ -55,8 +61,8 @@ struct SectionSegmenter: Sendable {
         peaks.sort { novelty[$0] > novelty[$1] }
         var chosen = [Int]()
         for p in peaks {
-            guard p >= SectionSegmenter.minimumSectionBars, bars - p >= SectionSegmenter.minimumSectionBars else { continue }
-            if chosen.allSatisfy({ abs($0 - p) >= SectionSegmenter.minimumSectionBars }) { chosen.append(p) }
+            guard p >= minimum, bars - p >= minimum else { continue }
+            if chosen.allSatisfy({ abs($0 - p) >= minimum }) { chosen.append(p) }
         }
         return chosen.sorted()
     }
@@ -68,5 +74,3 @@ struct SectionSegmenter: Sendable {
         return .low
     }
 }
-
-import Foundation

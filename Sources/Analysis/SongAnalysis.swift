@@ -182,7 +182,7 @@ public struct SpectralFeatures: Codable, Sendable, Equatable {
     public var mfccs: [[Double]]
     /// Loud-to-quiet spread of short-term RMS in dB (95th minus 10th percentile of non-silent 0.4 s windows).
     public var dynamicRange: Double
-    /// Mean spectral centroid in Hz (energy-weighted).
+    /// Mean spectral centroid in Hz (magnitude-weighted per frame, averaged over audible frames).
     public var brightness: Double
     /// Seconds between MFCC columns (ours).
     public var mfccHopSeconds: Double?

@@ -1,8 +1,8 @@
-// Design: the embedded analyser. The input (any channel count and rate) is downmixed to mono and resampled
-// to 22.05 kHz (libsamplerate's fastest sinc; skipped when already at that rate), then:
+// Design: the embedded analyser. The input (any channel count and rate) is downmixed to mono and brought to
+// about 22.05 kHz (halved by AnalysisDownsampler: 44.1 → 22.05, 48 → 24 kHz; low rates resampled up), then:
 //   SpectralFrames (2048/512)  -> onset envelopes -> tempo, beats (DP), swing, stability
 //                              -> MFCCs (40 mel bands, DCT-II, 13 coefficients, pooled to 0.5 s columns),
-//                                 brightness (energy-weighted centroid), vocal presence
+//                                 brightness (mean centroid of audible frames), vocal presence
 //   ChromaFrames (4096/1024)   -> chords per beat -> downbeats (with low-band onsets) -> key
 //   mono samples               -> RMS per bar, dynamic range (0.4 s windows) -> sections (bar novelty)
 // Cost for a 3-minute stereo song: two STFT passes at 22.05 kHz plus O(frames × period) dynamic programming;
@@ -16,7 +16,7 @@ import Foundation
 /// let analysis = try SongAnalyzer().analyze(buffer)   // SongAnalysis, the contract's JSON shape plus ours
 /// ```
 public struct SongAnalyzer: Sendable {
-    /// Rate the analysis runs at, in Hz.
+    /// Nominal rate the analysis runs at, in Hz (24 kHz for 48/96 kHz input).
     public static let analysisRate = 22050.0
     /// Beats per bar assumed for downbeats.
     public var beatsPerBar: Int
@@ -37,8 +37,7 @@ public struct SongAnalyzer: Sendable {
     /// Analyses `buffer`.
     /// - Throws: `ResampleError` when the input rate cannot be converted.
     public func analyze(_ buffer: AudioBuffer) throws -> SongAnalysis {
-        let mono = try SongAnalyzer.monoAnalysisSignal(buffer)
-        let rate = SongAnalyzer.analysisRate
+        let (mono, rate) = try SongAnalyzer.monoAnalysisSignal(buffer)
         let duration = buffer.durationSeconds
         let frames = SpectralFrames(signal: mono, sampleRate: rate)
         let onsets = OnsetEnvelope(frames: frames)
@@ -68,7 +67,7 @@ public struct SongAnalyzer: Sendable {
         let vocal = VocalPresenceEstimator().presence(frames, centreShare: VocalPresenceEstimator.centreShare(buffer))
 
         // Energy per bar and sections.
-        let bars = barEnergies(mono, downbeats: downbeats, duration: duration, beatTimes: beatTimes)
+        let bars = barEnergies(mono, sampleRate: rate, downbeats: downbeats, duration: duration)
         let sections = self.sections(bars: bars, chroma: chroma, mfccFrames: mfccFrames, frames: frames, duration: duration)
 
         let harmonic = HarmonicFeatures(key: key.key?.description ?? "N/A", keyConfidence: key.confidence,
@@ -87,8 +86,8 @@ public struct SongAnalyzer: Sendable {
                             durationSeconds: duration, sampleRate: buffer.sampleRate)
     }
 
-    /// Mono downmix (mean of channels) at `analysisRate`.
-    static func monoAnalysisSignal(_ buffer: AudioBuffer) throws -> [Float] {
+    /// Mono downmix (mean of channels) at about `analysisRate`, and its rate.
+    static func monoAnalysisSignal(_ buffer: AudioBuffer) throws -> (samples: [Float], sampleRate: Double) {
         var mono = [Float](repeating: 0, count: buffer.frameCount)
         let gain = 1 / Float(buffer.channelCount)
         mono.withUnsafeMutableBufferPointer { out in
@@ -96,11 +95,7 @@ public struct SongAnalyzer: Sendable {
                 buffer.withChannel(c) { VectorOps.multiplyAdd($0, gain: gain, into: out) }
             }
         }
-        guard buffer.sampleRate != analysisRate, !mono.isEmpty else { return mono }
-        let converted = try SampleRateConverter.resample(
-            AudioBuffer(planarSamples: mono, channelCount: 1, sampleRate: buffer.sampleRate),
-            to: analysisRate, quality: .fastest)
-        return converted.samples
+        return try AnalysisDownsampler.prepare(mono, sampleRate: buffer.sampleRate)
     }
 
     /// Drops beats before the first and after the last frame within 50 dB of the loudest (leading silence, tails).
@@ -153,14 +148,16 @@ public struct SongAnalyzer: Sendable {
         return rows
     }
 
-    /// Energy-weighted mean spectral centroid in Hz.
+    /// Mean spectral centroid in Hz over frames within 60 dB of the loudest.
     static func brightness(_ frames: SpectralFrames) -> Double {
-        var num = 0.0, den = 0.0
-        for f in 0..<frames.frameCount {
-            num += Double(frames.centroidHz[f]) * Double(frames.power[f])
-            den += Double(frames.power[f])
+        guard let loudest = frames.power.max(), loudest > 0 else { return 0 }
+        let gate = loudest * 1e-6
+        var sum = 0.0, count = 0
+        for f in 0..<frames.frameCount where frames.power[f] > gate {
+            sum += Double(frames.centroidHz[f])
+            count += 1
         }
-        return den > 0 ? num / den : 0
+        return count > 0 ? sum / Double(count) : 0
     }
 
     /// 95th minus 10th percentile of 0.4 s RMS levels in dB, over windows louder than -70 dBFS.
@@ -185,7 +182,7 @@ public struct SongAnalyzer: Sendable {
     }
 
     /// RMS in dB of each bar from the downbeats (the last bar lasts one bar length, clamped to the song).
-    func barEnergies(_ mono: [Float], downbeats: [Double], duration: Double, beatTimes: [Double]) -> [BarEnergy] {
+    func barEnergies(_ mono: [Float], sampleRate: Double, downbeats: [Double], duration: Double) -> [BarEnergy] {
         guard !downbeats.isEmpty else { return [] }
         let barLength = downbeats.count >= 2 ? (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
             : Double(beatsPerBar) * 0.5
@@ -193,8 +190,8 @@ public struct SongAnalyzer: Sendable {
         for (i, start) in downbeats.enumerated() {
             let end = min(duration, i + 1 < downbeats.count ? downbeats[i + 1] : start + barLength)
             guard end > start else { continue }
-            let lo = min(mono.count, Int(start * SongAnalyzer.analysisRate))
-            let hi = min(mono.count, Int(end * SongAnalyzer.analysisRate))
+            let lo = min(mono.count, Int(start * sampleRate))
+            let hi = min(mono.count, Int(end * sampleRate))
             let power = hi > lo ? mono.withUnsafeBufferPointer {
                 VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: $0[lo..<hi]))
             } / Double(hi - lo) : 0

@@ -1,7 +1,7 @@
 // Design: one STFT pass over the mono analysis signal (22.05 kHz, Hann 2048 = 93 ms, hop 512 = 23.2 ms,
 // 43 frames per second) computes everything later stages need per frame, so the spectrum is never stored:
 // - 40 triangular mel bands (30 Hz ... Nyquist) of power: onset flux, MFCCs, timbre for sections;
-// - total power and spectral centroid: brightness;
+// - total power and spectral centroid (magnitude-weighted, as is usual): brightness;
 // - the strongest interpolated peak in the low voice range (120-1000 Hz): its pitch in cents, its salience
 //   (peak power / band power) and the voice-band (250-4000 Hz) share of power: vocal presence.
 // Frame f is centred on input sample f·hop − hop (the STFT's leading padding is frameSize − hop).
@@ -23,7 +23,7 @@ struct SpectralFrames: Sendable {
     let melCentreHz: [Double]
     /// Total power per frame (sum of |X|² over bins).
     let power: [Float]
-    /// Spectral centroid per frame in Hz (0 for silent frames).
+    /// Spectral centroid per frame in Hz, magnitude-weighted (0 for silent frames).
     let centroidHz: [Float]
     /// Pitch of the strongest 250-1000 Hz peak in cents above 440 Hz's A (MIDI-like ×100), 0 when none.
     let peakCents: [Float]
@@ -69,15 +69,17 @@ struct SpectralFrames: Sendable {
         mel.withUnsafeMutableBufferPointer { melOut in
             spectrum.withUnsafeMutableBufferPointer { p in
                 stft.forEachFrame(signal) { f, re, im, binCount in
-                    var total: Float = 0, weighted: Float = 0
+                    var total: Float = 0, magnitudeSum: Float = 0, weighted: Float = 0
                     for k in 0..<binCount {
                         let v = re[k] * re[k] + im[k] * im[k]
                         p[k] = v
                         total += v
-                        weighted += v * Float(k)
+                        let m = v.squareRoot()
+                        magnitudeSum += m
+                        weighted += m * Float(k)
                     }
                     power[f] = total
-                    centroid[f] = total > 1e-12 ? Float(binHz) * weighted / total : 0
+                    centroid[f] = magnitudeSum > 1e-9 ? Float(binHz) * weighted / magnitudeSum : 0
                     filterbank.apply(UnsafePointer(p.baseAddress!), into: melOut.baseAddress! + f * bandCount)
                     // Strongest peak of the voice range, parabolically interpolated in log power.
                     var best = pitchLow, bandPower: Float = 0

@@ -101,82 +101,105 @@ public struct StemApproximator: Sendable {
         // Pass 2: per frame, spectra of every channel, three masked stems, overlap-add.
         let padding = frameSize - hop
         let outLength = stft.frameStart(frames - 1) + frameSize + padding
-        var accumulators = [[Float]](repeating: [Float](repeating: 0, count: outLength), count: 3 * channels)
+        // Accumulators: stem-major, then channel (drums, bass, vocals), each `outLength` samples.
+        var accumulator = [Float](repeating: 0, count: 3 * channels * outLength)
         var weight = [Float](repeating: 0, count: outLength)
-        var spectraRe = [[Float]](repeating: [Float](repeating: 0, count: bins), count: channels)
-        var spectraIm = [[Float]](repeating: [Float](repeating: 0, count: bins), count: channels)
+        var spectra = [Float](repeating: 0, count: 2 * channels * bins)   // re, im per channel
+        var gains = [Float](repeating: 0, count: 3 * bins)                 // drums, bass, vocals
         var centre = [Float](repeating: 1, count: bins)
-        let inputs = (0..<channels).map { mix.channel($0) }
+        let input = mix.samples
         let scale = 1 / Float(frameSize)
-        for f in 0..<frames {
-            let start = stft.frameStart(f)
-            for c in 0..<channels {
-                inputs[c].withUnsafeBufferPointer { x in
+        input.withUnsafeBufferPointer { x in
+        window.withUnsafeBufferPointer { w in
+        harmonicMask.withUnsafeBufferPointer { mask in
+        accumulator.withUnsafeMutableBufferPointer { acc in
+        weight.withUnsafeMutableBufferPointer { wsum in
+        spectra.withUnsafeMutableBufferPointer { spec in
+        gains.withUnsafeMutableBufferPointer { g in
+        centre.withUnsafeMutableBufferPointer { ctr in
+            for f in 0..<frames {
+                let start = stft.frameStart(f)
+                for c in 0..<channels {
+                    let source = x.baseAddress! + c * n
                     for i in 0..<frameSize {
                         let s = start + i
-                        fft.input[i] = (s >= 0 && s < n) ? x[s] * window[i] : 0
+                        fft.input[i] = (s >= 0 && s < n) ? source[s] * w[i] : 0
                     }
+                    fft.forward()
+                    (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
+                    (spec.baseAddress! + (2 * c + 1) * bins).update(from: fft.imag, count: bins)
                 }
-                fft.forward()
-                spectraRe[c].withUnsafeMutableBufferPointer { r in r.baseAddress!.update(from: fft.real, count: bins) }
-                spectraIm[c].withUnsafeMutableBufferPointer { i in i.baseAddress!.update(from: fft.imag, count: bins) }
-            }
-            if channels >= 2 {
-                for k in 0..<bins {
-                    let lr = spectraRe[0][k], li = spectraIm[0][k], rr = spectraRe[1][k], ri = spectraIm[1][k]
-                    let dr = lr - rr, di = li - ri
-                    let diff = (dr * dr + di * di).squareRoot()
-                    let sum = (lr * lr + li * li).squareRoot() + (rr * rr + ri * ri).squareRoot()
-                    let c = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
-                    let c2 = c * c
-                    centre[k] = c2 * c2
-                }
-            }
-            let maskRow = f * bins
-            for stem in 0..<3 {
-                for c in 0..<channels {
+                if channels >= 2 {
+                    let lr = spec.baseAddress!, li = lr + bins, rr = lr + 2 * bins, ri = lr + 3 * bins
                     for k in 0..<bins {
-                        let h = harmonicMask[maskRow + k]
-                        let gain: Float
-                        switch stem {
-                        case 0: gain = 1 - h                                   // drums
-                        case 1: gain = h * h * low[k]                          // bass
-                        default: gain = h * (1 - low[k]) * voice[k] * centre[k] // vocals
-                        }
-                        fft.real[k] = spectraRe[c][k] * gain
-                        fft.imag[k] = spectraIm[c][k] * gain
-                    }
-                    fft.inverse()
-                    let base = start + padding
-                    accumulators[stem * channels + c].withUnsafeMutableBufferPointer { acc in
-                        for i in 0..<frameSize { acc[base + i] += fft.output[i] * scale * window[i] }
+                        let dr = lr[k] - rr[k], di = li[k] - ri[k]
+                        let diff = (dr * dr + di * di).squareRoot()
+                        let sum = (lr[k] * lr[k] + li[k] * li[k]).squareRoot() + (rr[k] * rr[k] + ri[k] * ri[k]).squareRoot()
+                        let centreness = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
+                        let c2 = centreness * centreness
+                        ctr[k] = c2 * c2
                     }
                 }
-            }
-            let base = start + padding
-            for i in 0..<frameSize { weight[base + i] += window[i] * window[i] }
-        }
-        // Normalise and build the stems; other = mix − the rest.
-        var stems = [[[Float]]](repeating: [[Float]](repeating: [Float](repeating: 0, count: n), count: channels), count: 4)
-        for c in 0..<channels {
-            for i in 0..<n {
-                let w = weight[i + padding]
-                let inverse: Float = w > 1e-8 ? 1 / w : 0
-                var rest: Float = 0
+                let row = mask.baseAddress! + f * bins
+                for k in 0..<bins {
+                    let h = row[k]
+                    g[k] = 1 - h
+                    g[bins + k] = h * h * low[k]
+                    g[2 * bins + k] = h * (1 - low[k]) * voice[k] * ctr[k]
+                }
+                let base = start + padding
                 for stem in 0..<3 {
-                    let v = accumulators[stem * channels + c][i + padding] * inverse
-                    stems[stem][c][i] = v
-                    rest += v
+                    let gain = g.baseAddress! + stem * bins
+                    for c in 0..<channels {
+                        let re = spec.baseAddress! + 2 * c * bins, im = re + bins
+                        for k in 0..<bins {
+                            fft.real[k] = re[k] * gain[k]
+                            fft.imag[k] = im[k] * gain[k]
+                        }
+                        fft.inverse()
+                        let out = acc.baseAddress! + (stem * channels + c) * outLength + base
+                        for i in 0..<frameSize { out[i] += fft.output[i] * scale * w[i] }
+                    }
                 }
-                stems[3][c][i] = inputs[c][i] - rest
+                for i in 0..<frameSize { wsum[base + i] += w[i] * w[i] }
+            }
+        }}}}}}}}
+        // Normalise and build the stems; other = mix − the rest.
+        var drumSamples = [Float](repeating: 0, count: channels * n)
+        var bassSamples = [Float](repeating: 0, count: channels * n)
+        var vocalSamples = [Float](repeating: 0, count: channels * n)
+        var otherSamples = [Float](repeating: 0, count: channels * n)
+        accumulator.withUnsafeBufferPointer { acc in
+            weight.withUnsafeBufferPointer { wsum in
+                input.withUnsafeBufferPointer { x in
+                    drumSamples.withUnsafeMutableBufferPointer { drums in
+                    bassSamples.withUnsafeMutableBufferPointer { bass in
+                    vocalSamples.withUnsafeMutableBufferPointer { vocals in
+                    otherSamples.withUnsafeMutableBufferPointer { other in
+                        let outputs = [drums.baseAddress!, bass.baseAddress!, vocals.baseAddress!]
+                        for c in 0..<channels {
+                            for i in 0..<n {
+                                let wv = wsum[i + padding]
+                                let inverse: Float = wv > 1e-8 ? 1 / wv : 0
+                                var rest: Float = 0
+                                for stem in 0..<3 {
+                                    let v = acc[(stem * channels + c) * outLength + i + padding] * inverse
+                                    outputs[stem][c * n + i] = v
+                                    rest += v
+                                }
+                                other[c * n + i] = x[c * n + i] - rest
+                            }
+                        }
+                    }}}}
+                }
             }
         }
         let rate = mix.sampleRate
-        return StemSet(vocals: AudioBuffer(channels: stems[2], sampleRate: rate),
-                       drums: AudioBuffer(channels: stems[0], sampleRate: rate),
-                       bass: AudioBuffer(channels: stems[1], sampleRate: rate),
-                       other: AudioBuffer(channels: stems[3], sampleRate: rate),
-                       isApproximation: true)
+        func buffer(_ samples: [Float]) -> AudioBuffer {
+            AudioBuffer(planarSamples: samples, channelCount: channels, sampleRate: rate)
+        }
+        return StemSet(vocals: buffer(vocalSamples), drums: buffer(drumSamples), bass: buffer(bassSamples),
+                       other: buffer(otherSamples), isApproximation: true)
     }
 
     /// 1 below `from` Hz, 0 above `to` Hz, raised cosine between.
@@ -231,19 +254,47 @@ public struct StemApproximator: Sendable {
         }
     }
 
+    /// Inserts `value` into the sorted `window` of `count` values (binary search, then one memmove).
     @inline(__always)
     static func insert(_ value: Float, into window: UnsafeMutablePointer<Float>, count: inout Int) {
-        var j = count - 1
-        while j >= 0 && window[j] > value { window[j + 1] = window[j]; j -= 1 }
-        window[j + 1] = value
+        let lo = upperBound(value, in: window, count: count)
+        if lo < count { memmove(window + lo + 1, window + lo, (count - lo) * MemoryLayout<Float>.stride) }
+        window[lo] = value
         count += 1
     }
 
+    /// Removes one occurrence of `value` from the sorted `window` (binary search, then one memmove).
     @inline(__always)
     static func remove(_ value: Float, from window: UnsafeMutablePointer<Float>, count: inout Int) {
-        var j = 0
-        while j < count - 1 && window[j] != value { j += 1 }
-        while j < count - 1 { window[j] = window[j + 1]; j += 1 }
+        let lo = min(count - 1, lowerBound(value, in: window, count: count))
+        if lo < count - 1 { memmove(window + lo, window + lo + 1, (count - 1 - lo) * MemoryLayout<Float>.stride) }
         count -= 1
+    }
+
+    /// First index whose value is greater than `value` (branch-free halving: the loop length depends only on
+    /// `count`, so it does not mispredict on the data).
+    @inline(__always)
+    static func upperBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        var base = 0, n = count
+        while n > 1 {
+            let half = n >> 1
+            base = window[base + half] <= value ? base + half : base
+            n -= half
+        }
+        return base + (window[base] <= value ? 1 : 0)
+    }
+
+    /// First index whose value is not less than `value`.
+    @inline(__always)
+    static func lowerBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
+        guard count > 0 else { return 0 }
+        var base = 0, n = count
+        while n > 1 {
+            let half = n >> 1
+            base = window[base + half] < value ? base + half : base
+            n -= half
+        }
+        return base + (window[base] < value ? 1 : 0)
     }
 }

@@ -3,20 +3,24 @@
 //    comb of the first four multiples of each candidate period (60-200 BPM in 0.5 BPM steps), names the
 //    metrical family of pulses (P, 2P, P/2 ... all score alike there: that is the octave ambiguity).
 // 2. Metrical level (Böck et al.: decide the octave from metrical evidence): for every member of the family
-//    inside 60-200 BPM, slowest first, track beats by dynamic programming and compare the onset strength of
-//    the mid band (200-2000 Hz: snare body, chord and bass attacks; kick thump and hats excluded) half way
-//    between beats with the strength on the beats. A backbeat snare between two beats makes the half-way points
-//    carry a clear share of the on-beat strength (measured 0.1-0.33 on the generated set), so they are beats
-//    too and the tempo doubles; off-beat eighths of hats leave the mid band nearly empty half way (0.02-0.05),
-//    and the level is the beat. The threshold sits between the two: 0.075.
+//    inside 60-200 BPM, slowest first, track beats by dynamic programming and compare the onset strength half
+//    way between beats with the strength on the beats, in the mid band (200-2000 Hz: snare body, chord and
+//    bass attacks) and in the high band (> 2 kHz: snare noise, hats). A backbeat snare between two beats makes
+//    both ratios high (generated set: mid 0.1-0.5, high 0.8-3); off-beat eighth hats leave the mid band nearly
+//    empty half way and are weaker than the on-beat hats (mid 0.02-0.05, high 0.2-0.7). The level doubles when
+//    (mid ratio / 0.075) × (high ratio / 0.75) ≥ 1: the product tolerates one band being weak (a thin snare, a
+//    bright mix) as long as the other is clearly strong.
 // The reported tempo is the least-squares slope of the final beat times, so it is not quantised to frames.
+import Foundation
 
 /// Tempo, confidence and beats from onset envelopes.
 struct TempoEstimator: Sendable {
     /// Tempo range searched, in BPM.
     static let bpmRange = 60.0...200.0
-    /// Half-way/beat onset ratio above which the half-way points count as beats.
-    static let doublingRatio = 0.075
+    /// Mid-band half-way/beat onset ratio that, with `doublingHighRatio`, makes the half-way points beats.
+    static let doublingMidRatio = 0.075
+    /// High-band half-way/beat onset ratio paired with `doublingMidRatio`.
+    static let doublingHighRatio = 0.75
 
     struct Result: Sendable {
         /// BPM, 0 when no pulse.
@@ -53,7 +57,6 @@ struct TempoEstimator: Sendable {
         while slower >= TempoEstimator.bpmRange.lowerBound { family.insert(slower, at: 0); slower /= 2 }
         var faster = bestBPM * 2
         while faster <= TempoEstimator.bpmRange.upperBound { family.append(faster); faster *= 2 }
-        let metrical = onsets.mid
         let tracker = BeatTracker()
         var chosen = family[0]
         var beats = tracker.track(env, periodFrames: 60 * fps / chosen)
@@ -61,7 +64,9 @@ struct TempoEstimator: Sendable {
             chosen = family[index]
             beats = tracker.track(env, periodFrames: 60 * fps / chosen)
             guard index + 1 < family.count else { break }
-            if halfwayRatio(metrical, beats: beats) < TempoEstimator.doublingRatio { break }
+            let evidence = (halfwayRatio(onsets.mid, beats: beats) / TempoEstimator.doublingMidRatio)
+                * (halfwayRatio(onsets.high, beats: beats) / TempoEstimator.doublingHighRatio)
+            if evidence < 1 { break }
         }
         let period = 60 * fps / chosen
         // Refine: a DP pass at the chosen period's neighbourhood already follows the beats; the tempo is the slope.
@@ -147,5 +152,3 @@ struct TempoEstimator: Sendable {
         return min(1, max(0, 1 - mean / atBeats))
     }
 }
-
-import Foundation

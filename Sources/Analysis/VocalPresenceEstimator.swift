@@ -9,6 +9,8 @@
 // where centreWeight = clamp((centre − 0.5) / 0.4, 0, 1) and centre = mid / (mid + side) energy of the
 // 250-4000 Hz band of the stereo input (1 for mono). It is an indicator, not a detector: a lead synth with
 // vibrato in the centre also reads as voice, and a heavily doubled, wide vocal reads lower.
+import DSP
+import Foundation
 
 /// Vocal presence 0...1 from spectral frames and the stereo centre share.
 struct VocalPresenceEstimator: Sendable {
@@ -76,6 +78,3 @@ struct VocalPresenceEstimator: Sendable {
         return total > 1e-20 ? midEnergy / total : 1
     }
 }
-
-import DSP
-import Foundation

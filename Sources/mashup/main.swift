@@ -7,5 +7,8 @@ let tool = CommandLineTool(commands: [
     DemoCommand.self,
     LoudnessCommand.self,
     ReportDemoCommand.self,
+    AnalyzeCommand.self,
+    ScoreCommand.self,
+    StemsCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

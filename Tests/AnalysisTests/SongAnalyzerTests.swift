@@ -110,3 +110,26 @@ import Analysis
         #expect(s1 > 0.6, "swung swing \(s1)")
     }
 }
+
+@Suite struct SongAnalyzerEdgeCaseTests {
+    @Test(arguments: [0, 100, 22050])
+    func shortInputsGiveAValidAnalysis(frameCount: Int) throws {
+        let buffer = AudioBuffer(channels: [Signals.noise(frameCount: frameCount, amplitude: 0.1, seed: 2)], sampleRate: 44100)
+        let analysis = try SongAnalyzer().analyze(buffer)
+        #expect(analysis.harmonic.key == "N/A")
+        #expect(analysis.rhythmic.bpm == 0)
+        let data = try JSONEncoder().encode(analysis)
+        #expect(!String(decoding: data, as: UTF8.self).lowercased().contains("nan"))
+    }
+
+    @Test(arguments: [8000.0, 16000.0, 22050.0, 44100.0, 48000.0, 96000.0])
+    func otherRatesAndMonoWork(sampleRate: Double) throws {
+        let song = MusicGenerator.generate(.init(seed: 9, bpm: 128, tonic: 5, minor: false, durationSeconds: 10,
+                                                 sampleRate: sampleRate))
+        let mono = AudioBuffer(channels: [song.mix.channel(0)], sampleRate: sampleRate)
+        let analysis = try SongAnalyzer().analyze(mono)
+        #expect(abs(analysis.rhythmic.bpm / 128 - 1) < GeneratedSetTests.tempoTolerance, "bpm \(analysis.rhythmic.bpm)")
+        #expect(analysis.harmonic.key == "F major")
+        #expect(analysis.sampleRate == sampleRate)
+    }
+}
