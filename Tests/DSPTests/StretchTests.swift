@@ -96,17 +96,38 @@ struct StretchTests {
         }
     }
 
-    @Test("pitch shift of a sine: exact interval and unchanged length", arguments: [3.0, -5.0])
-    func pitchShiftSine(semitones: Double) throws {
+    @Test("pitch shift of a sine: exact interval, clean spectrum, unchanged length",
+          arguments: [(3.0, nil), (-5.0, nil), (3.0, ResampleQuality.best), (0.37, nil)])
+    func pitchShiftSine(semitones: Double, quality: ResampleQuality?) throws {
         let count = Self.frames(2) + 5
         let tone = Signals.sine(frequencyHz: 440, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.5)
         let input = AudioBuffer(channels: [tone], sampleRate: Self.sampleRate)
-        let output = try TimeStretcher().pitchShift(input, semitones: semitones)
+        let output = try TimeStretcher(options: StretchOptions(resampleQuality: quality)).pitchShift(input, semitones: semitones)
         #expect(output.frameCount == count)
         #expect(output.sampleRate == Self.sampleRate)
         let target = 440 * pow(2, semitones / 12)
-        let f = Measurements.peakFrequency(Self.body(output.channel(0)), sampleRate: Self.sampleRate)
+        let body = Self.body(output.channel(0))
+        let f = Measurements.peakFrequency(body, sampleRate: Self.sampleRate)
         #expect(abs(Measurements.cents(f, relativeTo: target)) < Self.frequencyToleranceCents, "\(f) Hz vs \(target) Hz")
+        let spectrum = Measurements.powerSpectrum(body, fftSize: 1 << 17)
+        let outside = Measurements.energyOutside(centerHz: f, excludeCents: 100, spectrum: spectrum, sampleRate: Self.sampleRate)
+        #expect(outside < Self.outOfBandFloorDecibels, "out-of-band energy \(outside) dB")
+    }
+
+    @Test("the built-in resampler keeps a high partial and rejects what would alias", arguments: [2.0, -7.0])
+    func resamplerBand(semitones: Double) throws {
+        // 15 kHz stays in the pass band after -7 st (10 kHz) and +2 st (16.8 kHz); 21 kHz shifted up by 2 st would
+        // exceed Nyquist and must be removed rather than folded back.
+        let count = Self.frames(1)
+        let high = Signals.sine(frequencyHz: 15000, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.3)
+        let output = try TimeStretcher().pitchShift(AudioBuffer(channels: [high], sampleRate: Self.sampleRate), semitones: semitones)
+        let body = Self.body(output.channel(0))
+        #expect(abs(Measurements.rmsDecibels(body) - Measurements.rmsDecibels(high)) < 0.5)
+        if semitones > 0 {
+            let top = Signals.sine(frequencyHz: 21000, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.3)
+            let removed = try TimeStretcher().pitchShift(AudioBuffer(channels: [top], sampleRate: Self.sampleRate), semitones: semitones)
+            #expect(Measurements.rmsDecibels(Self.body(removed.channel(0))) < Measurements.rmsDecibels(top) - 60)
+        }
     }
 
     @Test("pitch shift of a harmonic tone keeps the harmonic series")
