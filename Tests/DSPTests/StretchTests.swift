@@ -229,3 +229,61 @@ struct StretchTests {
         #expect(try TimeStretcher().stretch(input, timeRatio: 1.3).frameCount == 0)
     }
 }
+
+@Suite("Formant preservation")
+struct StretchFormantTests {
+    static let sampleRate = 44100.0
+    /// The resonance centre of the test tone, in Hz.
+    static let formantHz = 1000.0
+    /// The power-weighted centroid of the harmonics (the envelope's centre of mass) may move by this factor
+    /// with formants kept; a plain shift moves it by the pitch ratio (+26% for 4 semitones).
+    static let centroidToleranceRatio = 0.06
+
+    /// A 150 Hz harmonic tone whose harmonics follow a resonance at `formantHz` (a crude vowel).
+    static func vowel(frameCount: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: frameCount)
+        for h in 1...60 {
+            let f = 150.0 * Double(h)
+            guard f < 15000 else { break }
+            let amplitude = 0.3 / (1 + pow((f - formantHz) / 200, 2)) + 0.003
+            let w = 2 * Double.pi * f / sampleRate
+            for i in 0..<frameCount { out[i] += Float(amplitude * sin(w * Double(i))) }
+        }
+        return out
+    }
+
+    /// Power-weighted mean frequency of the harmonics of `fundamentalHz` below 5 kHz.
+    static func harmonicCentroidHz(_ x: [Float], fundamentalHz: Double) -> Double {
+        let spectrum = Measurements.powerSpectrum(Array(x[4410 ..< x.count - 4410]), fftSize: 1 << 17)
+        let binHz = sampleRate / Double(1 << 17)
+        var weighted = 0.0, total = 0.0
+        var h = 1.0
+        while fundamentalHz * h < 5000 {
+            let k = Int((fundamentalHz * h / binHz).rounded())
+            let power = spectrum[(k - 3)...(k + 3)].max()!
+            weighted += fundamentalHz * h * power
+            total += power
+            h += 1
+        }
+        return weighted / total
+    }
+
+    @Test("with formants on, the envelope stays put while the harmonics move; off, it moves with them")
+    func formantsStay() throws {
+        let semitones = 4.0
+        let ratio = pow(2, semitones / 12)
+        let input = AudioBuffer(channels: [Self.vowel(frameCount: 2 * Int(Self.sampleRate))], sampleRate: Self.sampleRate)
+        let kept = try TimeStretcher(options: StretchOptions(preserveFormants: true)).pitchShift(input, semitones: semitones)
+        let moved = try TimeStretcher(options: StretchOptions(preserveFormants: false)).pitchShift(input, semitones: semitones)
+        #expect(kept.frameCount == input.frameCount)
+        let original = Self.harmonicCentroidHz(input.channel(0), fundamentalHz: 150)
+        let keptCentroid = Self.harmonicCentroidHz(kept.channel(0), fundamentalHz: 150 * ratio)
+        let movedCentroid = Self.harmonicCentroidHz(moved.channel(0), fundamentalHz: 150 * ratio)
+        #expect(abs(keptCentroid / original - 1) < Self.centroidToleranceRatio, "kept: \(keptCentroid) Hz vs \(original) Hz")
+        #expect(abs(movedCentroid / original - ratio) < Self.centroidToleranceRatio, "moved: \(movedCentroid) Hz vs \(original) Hz")
+        // The partials themselves are still shifted: the fundamental lands on 150 Hz × ratio.
+        let fundamental = Measurements.peakFrequency(Array(kept.channel(0)[4410 ..< kept.frameCount - 4410]),
+                                                     sampleRate: Self.sampleRate, rangeHz: (150 * ratio * 0.97)...(150 * ratio * 1.03))
+        #expect(abs(Measurements.cents(fundamental, relativeTo: 150 * ratio)) < StretchTests.frequencyToleranceCents)
+    }
+}
