@@ -197,6 +197,41 @@ struct StretchTests {
         }
     }
 
+    @Test("warp map on music: drum hits land on the grid and the chord keeps its pitch")
+    func warpMapOnMusic() throws {
+        var rng = SeededGenerator(seed: 7)
+        let beatCount = 10
+        let sourceBeats = (0..<beatCount).map { i in
+            Int(((0.3 + Double(i) * 0.5 + Double(rng.nextBipolar()) * 0.010) * Self.sampleRate).rounded())
+        }
+        let count = Self.frames(0.3 + Double(beatCount) * 0.5)
+        let chord = [220.0, 277.18, 329.63]
+        let tones = Signals.sines(frequenciesHz: chord, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.12)
+        let bursts = StretchMeasurements.noiseBursts(startFrames: sourceBeats, frameCount: count, amplitude: 0.6,
+                                                     decaySeconds: 0.03, sampleRate: Self.sampleRate, seed: 11)
+        let mix = zip(tones, bursts).map { $0 + $1 }
+        let threshold: Float = 0.1
+        let attacks = try sourceBeats.map { start in
+            try #require(StretchMeasurements.firstAttack(mix, in: (start - 50)..<(start + 500), threshold: threshold))
+        }
+        let targets = (0..<beatCount).map { i in (0.3 + Double(i) * 60 / 128) * Self.sampleRate }
+        let map = try WarpMap(sourceFrames: attacks.map(Double.init), targetFrames: targets)
+        let output = try TimeStretcher().stretch(AudioBuffer(channels: [mix, mix], sampleRate: Self.sampleRate), warpMap: map)
+        let left = output.channel(0)
+        let tolerance = Self.burstOnsetToleranceMs * Self.sampleRate / 1000
+        for target in targets {
+            let expected = Int(target.rounded())
+            let found = StretchMeasurements.firstAttack(left, in: (expected - Self.frames(0.02))..<(expected + Self.frames(0.02)),
+                                                        threshold: threshold)
+            #expect(found.map { abs(Double($0) - target) <= tolerance } ?? false, "grid \(target): \(String(describing: found))")
+        }
+        let body = Self.body(left)
+        for f in chord {
+            let found = Measurements.peakFrequency(body, sampleRate: Self.sampleRate, rangeHz: (f * 0.97)...(f * 1.03))
+            #expect(abs(Measurements.cents(found, relativeTo: f)) < Self.frequencyToleranceCents, "\(f) Hz -> \(found) Hz")
+        }
+    }
+
     @Test("ratio 1 and 0 semitones return the input bit for bit")
     func identity() throws {
         let input = Signals.stereo(Signals.noise(frameCount: 5000, seed: 9), sampleRate: Self.sampleRate)
