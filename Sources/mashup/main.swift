@@ -10,5 +10,6 @@ let tool = CommandLineTool(commands: [
     AnalyzeCommand.self,
     ScoreCommand.self,
     StemsCommand.self,
+    StretchCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

@@ -50,3 +50,44 @@ struct StretchStreamingTests {
         }
     }
 }
+
+@Suite("Stretch edge cases")
+struct StretchEdgeCaseTests {
+    static let sampleRate = 44100.0
+
+    @Test("inputs shorter than a window still get the exact length", arguments: [1, 7, 100, 1500, 2049, 5000])
+    func shortInputs(frames: Int) throws {
+        let input = Signals.stereo(Signals.noise(frameCount: frames, amplitude: 0.3, seed: UInt64(frames)), sampleRate: Self.sampleRate)
+        for ratio in [0.5, 0.93, 1.7, 2.0] {
+            let output = try TimeStretcher().stretch(input, timeRatio: ratio)
+            #expect(output.frameCount == Int((Double(frames) * ratio).rounded()))
+            #expect(output.samples.allSatisfy { $0.isFinite })
+        }
+        let shifted = try TimeStretcher().pitchShift(input, semitones: -12)
+        #expect(shifted.frameCount == frames)
+    }
+
+    @Test("a warp map with anchors past the input's end is cut at the end; the length follows the map")
+    func warpMapPastEnd() throws {
+        let frames = 20000
+        let input = Signals.stereo(Signals.sine(frequencyHz: 500, sampleRate: Self.sampleRate, frameCount: frames), sampleRate: Self.sampleRate)
+        let map = try WarpMap(anchors: [.init(sourceFrame: 10000, targetFrame: 12000), .init(sourceFrame: 40000, targetFrame: 42000)])
+        let output = try TimeStretcher().stretch(input, warpMap: map)
+        #expect(output.frameCount == 22000)
+        #expect(output.samples.allSatisfy { $0.isFinite })
+    }
+
+    @Test("many stretchers run in parallel and agree with a serial run")
+    func parallelInstances() async throws {
+        let input = Signals.stereo(Signals.sines(frequenciesHz: [220, 330], sampleRate: Self.sampleRate, frameCount: 30000),
+                                   sampleRate: Self.sampleRate)
+        let serial = try TimeStretcher().process(input, timeRatio: 1.1, semitones: 1)
+        let results = try await withThrowingTaskGroup(of: AudioBuffer.self) { group in
+            for _ in 0..<6 { group.addTask { try TimeStretcher().process(input, timeRatio: 1.1, semitones: 1) } }
+            var all: [AudioBuffer] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.allSatisfy { $0 == serial })
+    }
+}

@@ -96,17 +96,38 @@ struct StretchTests {
         }
     }
 
-    @Test("pitch shift of a sine: exact interval and unchanged length", arguments: [3.0, -5.0])
-    func pitchShiftSine(semitones: Double) throws {
+    @Test("pitch shift of a sine: exact interval, clean spectrum, unchanged length",
+          arguments: [(3.0, nil), (-5.0, nil), (3.0, ResampleQuality.best), (0.37, nil)])
+    func pitchShiftSine(semitones: Double, quality: ResampleQuality?) throws {
         let count = Self.frames(2) + 5
         let tone = Signals.sine(frequencyHz: 440, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.5)
         let input = AudioBuffer(channels: [tone], sampleRate: Self.sampleRate)
-        let output = try TimeStretcher().pitchShift(input, semitones: semitones)
+        let output = try TimeStretcher(options: StretchOptions(resampleQuality: quality)).pitchShift(input, semitones: semitones)
         #expect(output.frameCount == count)
         #expect(output.sampleRate == Self.sampleRate)
         let target = 440 * pow(2, semitones / 12)
-        let f = Measurements.peakFrequency(Self.body(output.channel(0)), sampleRate: Self.sampleRate)
+        let body = Self.body(output.channel(0))
+        let f = Measurements.peakFrequency(body, sampleRate: Self.sampleRate)
         #expect(abs(Measurements.cents(f, relativeTo: target)) < Self.frequencyToleranceCents, "\(f) Hz vs \(target) Hz")
+        let spectrum = Measurements.powerSpectrum(body, fftSize: 1 << 17)
+        let outside = Measurements.energyOutside(centerHz: f, excludeCents: 100, spectrum: spectrum, sampleRate: Self.sampleRate)
+        #expect(outside < Self.outOfBandFloorDecibels, "out-of-band energy \(outside) dB")
+    }
+
+    @Test("the built-in resampler keeps a high partial and rejects what would alias", arguments: [2.0, -7.0])
+    func resamplerBand(semitones: Double) throws {
+        // 15 kHz stays in the pass band after -7 st (10 kHz) and +2 st (16.8 kHz); 21 kHz shifted up by 2 st would
+        // exceed Nyquist and must be removed rather than folded back.
+        let count = Self.frames(1)
+        let high = Signals.sine(frequencyHz: 15000, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.3)
+        let output = try TimeStretcher().pitchShift(AudioBuffer(channels: [high], sampleRate: Self.sampleRate), semitones: semitones)
+        let body = Self.body(output.channel(0))
+        #expect(abs(Measurements.rmsDecibels(body) - Measurements.rmsDecibels(high)) < 0.5)
+        if semitones > 0 {
+            let top = Signals.sine(frequencyHz: 21000, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.3)
+            let removed = try TimeStretcher().pitchShift(AudioBuffer(channels: [top], sampleRate: Self.sampleRate), semitones: semitones)
+            #expect(Measurements.rmsDecibels(Self.body(removed.channel(0))) < Measurements.rmsDecibels(top) - 60)
+        }
     }
 
     @Test("pitch shift of a harmonic tone keeps the harmonic series")
@@ -176,6 +197,41 @@ struct StretchTests {
         }
     }
 
+    @Test("warp map on music: drum hits land on the grid and the chord keeps its pitch")
+    func warpMapOnMusic() throws {
+        var rng = SeededGenerator(seed: 7)
+        let beatCount = 10
+        let sourceBeats = (0..<beatCount).map { i in
+            Int(((0.3 + Double(i) * 0.5 + Double(rng.nextBipolar()) * 0.010) * Self.sampleRate).rounded())
+        }
+        let count = Self.frames(0.3 + Double(beatCount) * 0.5)
+        let chord = [220.0, 277.18, 329.63]
+        let tones = Signals.sines(frequenciesHz: chord, sampleRate: Self.sampleRate, frameCount: count, amplitude: 0.12)
+        let bursts = StretchMeasurements.noiseBursts(startFrames: sourceBeats, frameCount: count, amplitude: 0.6,
+                                                     decaySeconds: 0.03, sampleRate: Self.sampleRate, seed: 11)
+        let mix = zip(tones, bursts).map { $0 + $1 }
+        let threshold: Float = 0.1
+        let attacks = try sourceBeats.map { start in
+            try #require(StretchMeasurements.firstAttack(mix, in: (start - 50)..<(start + 500), threshold: threshold))
+        }
+        let targets = (0..<beatCount).map { i in (0.3 + Double(i) * 60 / 128) * Self.sampleRate }
+        let map = try WarpMap(sourceFrames: attacks.map(Double.init), targetFrames: targets)
+        let output = try TimeStretcher().stretch(AudioBuffer(channels: [mix, mix], sampleRate: Self.sampleRate), warpMap: map)
+        let left = output.channel(0)
+        let tolerance = Self.burstOnsetToleranceMs * Self.sampleRate / 1000
+        for target in targets {
+            let expected = Int(target.rounded())
+            let found = StretchMeasurements.firstAttack(left, in: (expected - Self.frames(0.02))..<(expected + Self.frames(0.02)),
+                                                        threshold: threshold)
+            #expect(found.map { abs(Double($0) - target) <= tolerance } ?? false, "grid \(target): \(String(describing: found))")
+        }
+        let body = Self.body(left)
+        for f in chord {
+            let found = Measurements.peakFrequency(body, sampleRate: Self.sampleRate, rangeHz: (f * 0.97)...(f * 1.03))
+            #expect(abs(Measurements.cents(found, relativeTo: f)) < Self.frequencyToleranceCents, "\(f) Hz -> \(found) Hz")
+        }
+    }
+
     @Test("ratio 1 and 0 semitones return the input bit for bit")
     func identity() throws {
         let input = Signals.stereo(Signals.noise(frameCount: 5000, seed: 9), sampleRate: Self.sampleRate)
@@ -206,5 +262,63 @@ struct StretchTests {
     func emptyInput() throws {
         let input = AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: Self.sampleRate)
         #expect(try TimeStretcher().stretch(input, timeRatio: 1.3).frameCount == 0)
+    }
+}
+
+@Suite("Formant preservation")
+struct StretchFormantTests {
+    static let sampleRate = 44100.0
+    /// The resonance centre of the test tone, in Hz.
+    static let formantHz = 1000.0
+    /// The power-weighted centroid of the harmonics (the envelope's centre of mass) may move by this factor
+    /// with formants kept; a plain shift moves it by the pitch ratio (+26% for 4 semitones).
+    static let centroidToleranceRatio = 0.06
+
+    /// A 150 Hz harmonic tone whose harmonics follow a resonance at `formantHz` (a crude vowel).
+    static func vowel(frameCount: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: frameCount)
+        for h in 1...60 {
+            let f = 150.0 * Double(h)
+            guard f < 15000 else { break }
+            let amplitude = 0.3 / (1 + pow((f - formantHz) / 200, 2)) + 0.003
+            let w = 2 * Double.pi * f / sampleRate
+            for i in 0..<frameCount { out[i] += Float(amplitude * sin(w * Double(i))) }
+        }
+        return out
+    }
+
+    /// Power-weighted mean frequency of the harmonics of `fundamentalHz` below 5 kHz.
+    static func harmonicCentroidHz(_ x: [Float], fundamentalHz: Double) -> Double {
+        let spectrum = Measurements.powerSpectrum(Array(x[4410 ..< x.count - 4410]), fftSize: 1 << 17)
+        let binHz = sampleRate / Double(1 << 17)
+        var weighted = 0.0, total = 0.0
+        var h = 1.0
+        while fundamentalHz * h < 5000 {
+            let k = Int((fundamentalHz * h / binHz).rounded())
+            let power = spectrum[(k - 3)...(k + 3)].max()!
+            weighted += fundamentalHz * h * power
+            total += power
+            h += 1
+        }
+        return weighted / total
+    }
+
+    @Test("with formants on, the envelope stays put while the harmonics move; off, it moves with them")
+    func formantsStay() throws {
+        let semitones = 4.0
+        let ratio = pow(2, semitones / 12)
+        let input = AudioBuffer(channels: [Self.vowel(frameCount: 2 * Int(Self.sampleRate))], sampleRate: Self.sampleRate)
+        let kept = try TimeStretcher(options: StretchOptions(preserveFormants: true)).pitchShift(input, semitones: semitones)
+        let moved = try TimeStretcher(options: StretchOptions(preserveFormants: false)).pitchShift(input, semitones: semitones)
+        #expect(kept.frameCount == input.frameCount)
+        let original = Self.harmonicCentroidHz(input.channel(0), fundamentalHz: 150)
+        let keptCentroid = Self.harmonicCentroidHz(kept.channel(0), fundamentalHz: 150 * ratio)
+        let movedCentroid = Self.harmonicCentroidHz(moved.channel(0), fundamentalHz: 150 * ratio)
+        #expect(abs(keptCentroid / original - 1) < Self.centroidToleranceRatio, "kept: \(keptCentroid) Hz vs \(original) Hz")
+        #expect(abs(movedCentroid / original - ratio) < Self.centroidToleranceRatio, "moved: \(movedCentroid) Hz vs \(original) Hz")
+        // The partials themselves are still shifted: the fundamental lands on 150 Hz × ratio.
+        let fundamental = Measurements.peakFrequency(Array(kept.channel(0)[4410 ..< kept.frameCount - 4410]),
+                                                     sampleRate: Self.sampleRate, rangeHz: (150 * ratio * 0.97)...(150 * ratio * 1.03))
+        #expect(abs(Measurements.cents(fundamental, relativeTo: 150 * ratio)) < StretchTests.frequencyToleranceCents)
     }
 }

@@ -2,7 +2,7 @@
 // The resampling moves every frequency f to p·f, spectral envelope included. Before that, each synthesis
 // frame is multiplied by E(p·f) / E(f), where E is the spectral envelope of the frame (power summed over
 // channels, so all channels get the same real gain): the log magnitude's real cepstrum, liftered to quefrencies
-// below `sampleRate / 700` samples (shorter than the period of a 700 Hz voice), transformed back. After the
+// below `sampleRate / 450` samples (shorter than the period of a 450 Hz voice), transformed back. After the
 // resampling the envelope is then E(f) again while the partials moved. Cost: two extra FFTs and a log and an
 // exp per bin per frame, only when enabled.
 import Foundation
@@ -20,7 +20,7 @@ final class FormantCorrector {
         self.fftSize = fftSize
         binCount = fftSize / 2 + 1
         self.pitchRatio = Float(pitchRatio)
-        lifterLength = max(8, min(fftSize / 8, Int(sampleRate / 700)))
+        lifterLength = max(8, min(fftSize / 8, Int(sampleRate / 450)))
         cepstrum = RealFFT(size: fftSize)
         logEnvelope = .allocate(capacity: binCount)
         logEnvelope.initialize(repeating: 0, count: binCount)

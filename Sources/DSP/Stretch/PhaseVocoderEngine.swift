@@ -327,16 +327,17 @@ final class PhaseVocoderEngine {
         let bins = binCount
         let n = fftSize
         accumulatePower(into: power)
-        // Peaks: local maxima over ±2 bins, above -100 dB of the frame's largest.
+        // Peaks: local maxima over ±1 bin, above -100 dB of the frame's largest. (±1, not ±2: partials 2-3 bins
+        // apart, e.g. the harmonics of a low note, must each keep their own phase advance.)
         var largest: Float = 0
         for k in 0..<bins { largest = max(largest, power[k]) }
         guard largest > 0 else { return }
         let floorPower = largest * 1e-10
         var peakCount = 0
-        var k = 2
-        while k < bins - 2 {
+        var k = 1
+        while k < bins - 1 {
             let p = power[k]
-            if p > floorPower && p > power[k - 1] && p >= power[k + 1] && p > power[k - 2] && p >= power[k + 2] {
+            if p > floorPower && p > power[k - 1] && p >= power[k + 1] {
                 peakBins[peakCount] = k
                 peakCount += 1
                 k += 2

@@ -45,7 +45,7 @@ public final class StreamingTimeStretcher {
         if semitones != 0 {
             do {
                 converter = try SampleRateConverter(inputRate: sampleRate * pitchRatio, outputRate: sampleRate,
-                                                    channelCount: channelCount, quality: options.resampleQuality)
+                                                    channelCount: channelCount, quality: options.resampleQuality ?? .medium)
             } catch let error as ResampleError {
                 throw StretchError.resampling(error.description)
             }

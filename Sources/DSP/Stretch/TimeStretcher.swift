@@ -84,9 +84,12 @@ public struct TimeStretcher: Sendable {
             engine.finish(emit: emit)
         }
         guard semitones != 0 else { return stretched }
+        guard let quality = options.resampleQuality else {
+            return SincResampler(inputFrameCount: stretchedFrames, outputFrameCount: outputFrames).process(stretched)
+        }
         do {
             let converter = try SampleRateConverter(inputRate: Double(stretchedFrames), outputRate: Double(outputFrames),
-                                                    channelCount: buffer.channelCount, quality: options.resampleQuality)
+                                                    channelCount: buffer.channelCount, quality: quality)
             var result = AudioBuffer(channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
             var written = 0
             func append(_ part: AudioBuffer) {
