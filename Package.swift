@@ -22,6 +22,12 @@ let package = Package(
         .systemLibrary(
             name: "CFFTW", pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(
+            name: "CPostgres", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
 
         // Signal processing on buffers: no file or network I/O.
         .target(name: "DSP", dependencies: ["CFFTW", "CSampleRate"]),
@@ -30,7 +36,7 @@ let package = Package(
         // Audio files, plans, the renderer.
         .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
-        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render"]),
+        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render", "CSQLite", "CPostgres"]),
         // The command-line tool.
         .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
@@ -41,7 +47,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport", "CSQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )
