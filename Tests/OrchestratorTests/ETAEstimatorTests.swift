@@ -104,3 +104,23 @@ struct ETAEstimatorTests {
         #expect(DurationText.remaining(7200) == "about 2 hours")
     }
 }
+
+@Suite("ETA in unusual states")
+struct ETAEdgeTests {
+    @Test("waiting for a render slot predicts only the render; a skipped phase is not predicted")
+    func waitingAndSkipped() async throws {
+        let estimator = ETAEstimator()
+        let workload = JobWorkload(songCount: 2, audioSeconds: 400, layerCount: 10, outputSeconds: 100)
+        // History: no stems phase at all (no separation service); render takes 0.05 s per layer-second.
+        await estimator.record(ProcessingSample(workload: workload, phaseDurations: [.analysis: 40, .scoring: 2, .planning: 20, .rendering: 50]))
+        let start = Date(timeIntervalSince1970: 0)
+        var record = JobRecord(id: "x", songs: [], workload: workload, createdAt: start)
+        try record.applyTransition(to: .processing, at: start)
+        try record.applyProgress(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "A"), at: start)
+        try record.applyProgress(PipelineProgress.planning(plannerName: "p"), at: start + 40)
+        try record.applyProgress(ProgressUpdate(phase: .queued, progress: 80, message: "Waiting for a render slot (1 in line)"),
+                                 at: start + 60)
+        // Analysis and planning ran exactly as predicted (scoring was skipped by this job: its prediction stays out).
+        #expect(await estimator.remainingSeconds(for: record, now: start + 75) == 50)
+    }
+}

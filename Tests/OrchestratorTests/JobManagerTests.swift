@@ -138,3 +138,38 @@ struct JobManagerTests {
         #expect(await manager.activeJobIDs.isEmpty)
     }
 }
+
+@Suite("Live job updates")
+struct JobUpdatesTests {
+    @Test("a subscriber sees the job's records in order, ending with the terminal one")
+    func updatesInOrder() async throws {
+        let root = try JobManagerTests.folder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: root)
+        let gate = AsyncStream<Void>.makeStream()
+        let record = try await manager.submit(songs: JobManagerTests.songs) { context in
+            for await _ in gate.stream { break }
+            for index in 0..<2 {
+                try await context.report(PipelineProgress.analysis(songIndex: index, of: 2, songName: "S\(index)"))
+            }
+            try await context.report(PipelineProgress.planning(plannerName: "the embedded planner"))
+            return JobResult(title: "T")
+        }
+        let stream = try #require(try await manager.updates(record.id))
+        gate.continuation.yield()
+        var seen: [JobRecord] = []
+        for await update in stream { seen.append(update) }
+        #expect(seen.last?.state == .complete)
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.progress <= $1.progress && $0.updatedAt <= $1.updatedAt })
+        // The first record is the state at subscription, before the pipeline was let through.
+        #expect(seen.first.map { !$0.state.isTerminal && $0.progress == 0 } == true)
+        #expect(seen.count >= 2)
+        // A finished job's stream gives its record and ends.
+        let again = try #require(try await manager.updates(record.id))
+        var final: [JobRecord] = []
+        for await update in again { final.append(update) }
+        #expect(final.map(\.state) == [.complete])
+        #expect(try await manager.updates("missing") == nil)
+        #expect(await manager.events.subscriberCount(record.id) == 0)
+    }
+}

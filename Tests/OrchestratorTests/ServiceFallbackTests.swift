@@ -80,10 +80,10 @@ struct ServiceFallbackTests {
         }
         #expect(transport.requests.count == 1, "invalid data is not retried")
         #expect(throws: ResponseValidationError(field: "stems.vocals", reason: "is missing")) {
-            _ = try RemoteSeparationClient.validate(HTTPResponse(statusCode: 200, body: Data(#"{"success": true, "stems": {"drums": "a", "bass": "b", "other": "c"}}"#.utf8)))
+            _ = try RemoteSeparationClient.validate(TransportResponse(statusCode: 200, body: Data(#"{"success": true, "stems": {"drums": "a", "bass": "b", "other": "c"}}"#.utf8)))
         }
         #expect(throws: ResponseValidationError(field: "overall_score", reason: "is 120.0, outside 0.0...100.0")) {
-            _ = try RemoteScoringClient.validate(HTTPResponse(statusCode: 200, body: Data(#"{"overall_score": 120}"#.utf8)))
+            _ = try RemoteScoringClient.validate(TransportResponse(statusCode: 200, body: Data(#"{"overall_score": 120}"#.utf8)))
         }
     }
 }

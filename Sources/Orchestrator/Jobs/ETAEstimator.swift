@@ -8,7 +8,8 @@
 // For a running job: remaining = (the current phase's predicted total, blended with the total extrapolated from
 // its own progress as the phase advances, minus its elapsed time) + the predicted later phases, all scaled by how
 // fast this job ran its finished phases relative to prediction (clamped to 0.5...2).
-// Without history for a remaining phase, the fallback is elapsed × (100 - progress) / progress.
+// A phase no job in the history ran is predicted as 0 s (skipped in this setup). When a remaining phase's size is
+// unknown (no audio duration yet) or there is no history, the fallback is elapsed × (100 - progress) / progress.
 import Foundation
 
 /// Phase timings of one finished job with the size of its input.
@@ -108,9 +109,19 @@ public actor ETAEstimator {
     private func historyEstimate(_ job: JobRecord, now: Date) -> Double? {
         guard !history.isEmpty else { return nil }
         let current = job.phase ?? .queued
-        let remainingPhases = Self.predictedPhases.filter { $0 >= current || current == .queued }
+        // The current phase and the phases after the furthest one reached (a job waiting for a render slot is in
+        // `queued` after stems; a phase the pipeline skipped is not predicted once a later one has run).
+        let reached = ([current] + Array(job.phaseDurations.keys)).filter { $0 != .queued }.max()
+        let remainingPhases = Self.predictedPhases.filter { phase in
+            phase == current || reached.map { phase > $0 } ?? true
+        }
         var predictions: [JobPhase: Double] = [:]
         for phase in remainingPhases {
+            if rate(of: phase) == nil {
+                // Never run by any job in the history: skipped in this setup (e.g. no separation service).
+                predictions[phase] = 0
+                continue
+            }
             guard let seconds = predictedSeconds(of: phase, for: job.workload) else { return nil }
             predictions[phase] = seconds
         }

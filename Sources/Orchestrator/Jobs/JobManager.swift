@@ -15,13 +15,14 @@ public struct JobContext: Sendable {
     public let workspace: JobWorkspace
     let store: any JobStore
     let limiter: RenderLimiter
+    let events: JobEventHub
 
     /// Reports progress.
     /// - Throws: `CancellationError` when the task is cancelled or the job is no longer processing.
     public func report(_ update: ProgressUpdate) async throws {
         try Task.checkCancellation()
         do {
-            try await store.updateProgress(jobID, update)
+            await events.publish(try await store.updateProgress(jobID, update))
         } catch JobStoreError.notActive {
             throw CancellationError()
         }
@@ -29,12 +30,12 @@ public struct JobContext: Sendable {
 
     /// Adds a warning to the job (e.g. a service degraded to its embedded default).
     public func warn(_ message: String) async throws {
-        try await store.modify(jobID) { $0.warnings.append(message) }
+        await events.publish(try await store.modify(jobID) { $0.warnings.append(message) })
     }
 
     /// Updates the job's metadata (analyses done, scores, plan).
     public func updateMetadata(_ change: @escaping @Sendable (inout JobMetadata) -> Void) async throws {
-        try await store.modify(jobID) { change(&$0.metadata) }
+        await events.publish(try await store.modify(jobID) { change(&$0.metadata) })
     }
 
     /// Updates the input size the ETA scales by (audio seconds after decoding, layers after planning).
@@ -50,11 +51,13 @@ public struct JobContext: Sendable {
         }
     }
 
-    /// Runs `body` holding a render slot; while waiting, the job reports its place in the queue.
+    /// Runs `body` holding a render slot; while waiting, the job reports its place in the queue (as phase
+    /// `queued`, so the wait is not counted as render time in the ETA history). `body` should report the
+    /// rendering phase when it starts.
     public func withRenderSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         let waiting = await limiter.waiting
         if await limiter.isSaturated {
-            try await report(ProgressUpdate(phase: .rendering, progress: JobPhase.rendering.progressRange.lowerBound,
+            try await report(ProgressUpdate(phase: .queued, progress: JobPhase.rendering.progressRange.lowerBound,
                                             message: "Waiting for a render slot (\(waiting + 1) in line)"))
         }
         return try await limiter.withSlot(body)
@@ -69,6 +72,8 @@ public actor JobManager {
     public nonisolated let store: any JobStore
     public nonisolated let estimator: ETAEstimator
     public nonisolated let limiter: RenderLimiter
+    /// Live updates of every job this manager runs.
+    public nonisolated let events = JobEventHub()
     private let clock: any OrchestratorClock
     private let workspaceRoot: URL
     private let makeID: @Sendable () -> String
@@ -95,10 +100,11 @@ public actor JobManager {
         try await store.create(record)
         let id = record.id
         let workspace = JobWorkspace(root: workspaceRoot, jobID: id)
-        let context = JobContext(jobID: id, workspace: workspace, store: store, limiter: limiter)
-        let store = self.store, estimator = self.estimator
+        let context = JobContext(jobID: id, workspace: workspace, store: store, limiter: limiter, events: events)
+        let store = self.store, estimator = self.estimator, events = self.events
         tasks[id] = Task {
             await Self.run(context, pipeline: pipeline, store: store, estimator: estimator)
+            if let final = try? await store.get(id) { await events.publish(final) }
             self.finished(id)
         }
         return record
@@ -114,6 +120,7 @@ public actor JobManager {
         let cancelled = try await store.transition(id, to: .cancelled, failure: ErrorClassifier.classify(CancellationError()),
                                                    result: nil)
         tasks[id]?.cancel()
+        await events.publish(cancelled)
         return cancelled
     }
 
@@ -122,6 +129,18 @@ public actor JobManager {
         guard let record = try await store.get(id) else { return nil }
         let now = clock.now()
         return JobStatus(record: record, now: now, remainingSeconds: await estimator.remainingSeconds(for: record, now: now))
+    }
+
+    /// The records of job `id` as they change: first its current record, then every update, ending after the
+    /// terminal one (at once when the job is already finished). Nil when there is no such job.
+    public func updates(_ id: String) async throws -> AsyncStream<JobRecord>? {
+        let (token, stream) = await events.subscribe(id)
+        guard let current = try await store.get(id) else {
+            await events.unsubscribe(id, token)
+            return nil
+        }
+        await events.publish(current, to: token)
+        return stream
     }
 
     /// Waits until the job's task has ended. - Returns: the final record.
@@ -143,7 +162,7 @@ public actor JobManager {
     private static func run(_ context: JobContext, pipeline: JobPipeline, store: any JobStore, estimator: ETAEstimator) async {
         let id = context.jobID
         do {
-            try await store.transition(id, to: .processing)
+            await context.events.publish(try await store.transition(id, to: .processing))
             try context.workspace.create()
             try await store.modify(id) { $0.filePaths.append(context.workspace.directory.path) }
             let result = try await pipeline(context)

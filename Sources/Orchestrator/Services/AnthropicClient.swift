@@ -43,7 +43,7 @@ public struct AnthropicJSONResult: Sendable, Equatable {
     /// Whether a corrected object was asked for after validation issues.
     public var wasCorrected: Bool
     /// Issues of the first object, when it was corrected.
-    public var correctedIssues: [PlanIssue]
+    public var correctedIssues: [PlanProblem]
 }
 
 /// A client of the Anthropic Messages API.
@@ -81,7 +81,7 @@ public struct AnthropicClient: Sendable {
     }
 
     /// Checks a Messages API answer.
-    public static func validate(_ response: HTTPResponse) throws -> AnthropicReply {
+    public static func validate(_ response: TransportResponse) throws -> AnthropicReply {
         let json = try ResponseValidator.parse(response)
         let content = try json.requireArray("content", minimumCount: 1)
         let texts = content.compactMap { block -> String? in
@@ -103,11 +103,11 @@ public struct AnthropicClient: Sendable {
     /// - Throws: `ServiceError` (`.truncated`, or `.invalidData` naming the first remaining issue), `CancellationError`.
     public func requestJSONObject(system: String, prompt: String,
                                   normalize: @Sendable (JSONValue) -> JSONValue = { $0 },
-                                  validate: PlanValidator) async throws -> AnthropicJSONResult {
+                                  validate: PlanCheck) async throws -> AnthropicJSONResult {
         var messages = [AnthropicMessage(role: .user, text: prompt)]
         var maximumTokens = settings.maximumTokens
         var requestCount = 0
-        var firstIssues: [PlanIssue]?
+        var firstIssues: [PlanProblem]?
         while true {
             var reply = try await complete(system: system, messages: messages, maximumTokens: maximumTokens)
             requestCount += 1
@@ -122,7 +122,7 @@ public struct AnthropicClient: Sendable {
                     throw ServiceError(service: .anthropic, kind: .truncated(maxTokens: maximumTokens), attempts: requestCount)
                 }
             }
-            let issues: [PlanIssue]
+            let issues: [PlanProblem]
             let object = JSONExtraction.firstObject(in: reply.text).map(normalize)
             if let object {
                 issues = validate(object)
@@ -131,7 +131,7 @@ public struct AnthropicClient: Sendable {
                                                correctedIssues: firstIssues ?? [])
                 }
             } else {
-                issues = [PlanIssue(field: "reply", message: "holds no complete JSON object")]
+                issues = [PlanProblem(field: "reply", message: "holds no complete JSON object")]
             }
             if firstIssues != nil {
                 let first = issues[0]
@@ -146,7 +146,7 @@ public struct AnthropicClient: Sendable {
     }
 
     /// The follow-up message listing the issues of the previous answer.
-    public static func correctionPrompt(_ issues: [PlanIssue]) -> String {
+    public static func correctionPrompt(_ issues: [PlanProblem]) -> String {
         let list = issues.prefix(30).map { "- \($0.field): \($0.message)" }.joined(separator: "\n")
         return """
         Your previous answer could not be used. Problems found:
@@ -161,10 +161,10 @@ public struct AnthropicPlanner: PlannerService {
     public let client: AnthropicClient
     public let systemPrompt: String
     public let promptBuilder: @Sendable (PlanRequest) -> String
-    public let validator: PlanValidator
+    public let validator: PlanCheck
 
     public init(client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
-                validator: @escaping PlanValidator = MasterplanShape.issues) {
+                validator: @escaping PlanCheck = MasterplanShape.issues) {
         self.client = client
         self.systemPrompt = systemPrompt
         self.promptBuilder = promptBuilder

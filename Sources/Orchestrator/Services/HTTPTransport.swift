@@ -1,7 +1,7 @@
 import Foundation
 
 /// One HTTP request as the services send it.
-public struct HTTPRequest: Sendable, Equatable {
+public struct TransportRequest: Sendable, Equatable {
     public var method: String
     public var url: URL
     /// Header fields; names as given (HTTP compares them case-insensitively).
@@ -17,7 +17,7 @@ public struct HTTPRequest: Sendable, Equatable {
 }
 
 /// One HTTP response: status, headers (looked up case-insensitively) and the whole body.
-public struct HTTPResponse: Sendable, Equatable {
+public struct TransportResponse: Sendable, Equatable {
     public var statusCode: Int
     /// Header fields with lower-cased names.
     public private(set) var headers: [String: String]
@@ -59,5 +59,5 @@ public protocol HTTPTransport: Sendable {
     /// Sends `request` and returns the whole response, whatever its status.
     /// - Parameter timeoutSeconds: the total time allowed for the exchange.
     /// - Throws: `HTTPTransportError` for failures below HTTP, `CancellationError` when the task is cancelled.
-    func send(_ request: HTTPRequest, timeoutSeconds: Double) async throws -> HTTPResponse
+    func send(_ request: TransportRequest, timeoutSeconds: Double) async throws -> TransportResponse
 }

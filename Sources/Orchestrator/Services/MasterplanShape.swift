@@ -16,11 +16,11 @@ public enum MasterplanShape {
     }
 
     /// Located structural issues of `plan` (already normalised); empty when usable.
-    public static func issues(in plan: JSONValue) -> [PlanIssue] {
-        var issues: [PlanIssue] = []
-        func issue(_ field: String, _ message: String) { issues.append(PlanIssue(field: field, message: message)) }
+    public static func issues(in plan: JSONValue) -> [PlanProblem] {
+        var issues: [PlanProblem] = []
+        func issue(_ field: String, _ message: String) { issues.append(PlanProblem(field: field, message: message)) }
         guard let inner = plan["masterplan"], case .object = inner else {
-            return [PlanIssue(field: "masterplan", message: "is missing")]
+            return [PlanProblem(field: "masterplan", message: "is missing")]
         }
         if inner["title"]?.stringValue?.isEmpty ?? true { issue("masterplan.title", "is missing") }
         guard let timeline = inner["timeline"]?.arrayValue else {

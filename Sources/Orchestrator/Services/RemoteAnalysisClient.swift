@@ -44,7 +44,7 @@ public struct RemoteAnalysisClient: AnalysisService {
     }
 
     /// Checks an `/analyze` answer and returns its `analysis`.
-    public static func validate(_ response: HTTPResponse) throws -> JSONValue {
+    public static func validate(_ response: TransportResponse) throws -> JSONValue {
         let json = try ResponseValidator.parse(response)
         if json.value(at: "success")?.boolValue == false {
             let message = json.value(at: "error")?.stringValue ?? json.value(at: "message")?.stringValue ?? "success is false"

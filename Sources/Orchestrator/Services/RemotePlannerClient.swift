@@ -4,9 +4,9 @@ import Render
 /// The planner service of the contract: `POST /create-masterplan`, bearer = the Anthropic key (forwarded).
 public struct RemotePlannerClient: PlannerService {
     public let caller: ServiceCaller
-    public let validator: PlanValidator
+    public let validator: PlanCheck
 
-    public init(caller: ServiceCaller, validator: @escaping PlanValidator = MasterplanShape.issues) {
+    public init(caller: ServiceCaller, validator: @escaping PlanCheck = MasterplanShape.issues) {
         self.caller = caller
         self.validator = validator
     }
@@ -24,7 +24,7 @@ public struct RemotePlannerClient: PlannerService {
     }
 
     /// Reads a plan from the answer (JSON, or JSON wrapped in text), normalises and validates it.
-    public static func validate(_ response: HTTPResponse, validator: PlanValidator) throws -> JSONValue {
+    public static func validate(_ response: TransportResponse, validator: PlanCheck) throws -> JSONValue {
         let text = String(decoding: response.body, as: UTF8.self)
         guard var plan = (try? JSONValue.parse(response.body)) ?? JSONExtraction.firstObject(in: text) else {
             throw ResponseValidationError(field: "body", reason: "holds no JSON object (\(response.bodyExcerpt))")

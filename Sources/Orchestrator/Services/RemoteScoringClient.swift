@@ -18,7 +18,7 @@ public struct RemoteScoringClient: ScoringService {
     }
 
     /// Checks a `/calculate-mashability` answer.
-    public static func validate(_ response: HTTPResponse) throws -> JSONValue {
+    public static func validate(_ response: TransportResponse) throws -> JSONValue {
         let json = try ResponseValidator.parse(response)
         try json.requireNumber("overall_score", in: 0...100)
         for dimension in ["harmonic", "rhythmic", "spectral", "vocal"] {

@@ -16,7 +16,7 @@ public struct RemoteSeparationClient: SeparationService {
     }
 
     /// Checks a `/separate` answer.
-    public static func validate(_ response: HTTPResponse) throws -> StemPaths {
+    public static func validate(_ response: TransportResponse) throws -> StemPaths {
         let json = try ResponseValidator.parse(response)
         if json.value(at: "success")?.boolValue == false {
             throw ServiceError(service: .separation,

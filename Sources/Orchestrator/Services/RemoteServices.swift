@@ -20,7 +20,7 @@ public struct RemoteServices: Sendable {
     public init(configuration: ServiceConfiguration, transport: any HTTPTransport = URLSessionTransport(),
                 clock: any OrchestratorClock = SystemClock(),
                 unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                planValidator: @escaping PlanValidator = MasterplanShape.issues,
+                planValidator: @escaping PlanCheck = MasterplanShape.issues,
                 observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil) {
         self.configuration = configuration
         var breakers: [ServiceKind: CircuitBreaker] = [:]

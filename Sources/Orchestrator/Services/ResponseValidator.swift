@@ -10,7 +10,7 @@ public struct ResponseValidator: Sendable {
 
     /// Parses a response body as JSON.
     /// - Throws: `ResponseValidationError` for field `body` when it is not JSON.
-    public static func parse(_ response: HTTPResponse) throws -> ResponseValidator {
+    public static func parse(_ response: TransportResponse) throws -> ResponseValidator {
         do {
             return ResponseValidator(try JSONValue.parse(response.body))
         } catch {

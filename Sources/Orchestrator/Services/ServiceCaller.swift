@@ -80,17 +80,17 @@ public struct ServiceCaller: Sendable {
     /// - Throws: `ServiceError` when the call fails for good, `CancellationError` when cancelled.
     public func postJSON<Value: Sendable>(path: String, body: JSONValue, extraHeaders: [String: String] = [:],
                                           sendsBearer: Bool = true,
-                                          decode: @Sendable (HTTPResponse) throws -> Value) async throws -> Value {
+                                          decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
         let payload = try body.encoded()
         var headers = Self.commonHeaders(bearerToken: sendsBearer ? endpoint.apiKey : nil)
         for (name, value) in extraHeaders { headers[name] = value }
-        let request = HTTPRequest(method: "POST", url: endpoint.url(path: path), headers: headers, body: payload)
+        let request = TransportRequest(method: "POST", url: endpoint.url(path: path), headers: headers, body: payload)
         return try await send(request, decode: decode)
     }
 
     /// Sends a prepared request with the retry, breaker and validation rules of `postJSON`.
-    public func send<Value: Sendable>(_ request: HTTPRequest,
-                                      decode: @Sendable (HTTPResponse) throws -> Value) async throws -> Value {
+    public func send<Value: Sendable>(_ request: TransportRequest,
+                                      decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
         guard await breaker.allowRequest() else {
             throw ServiceError(service: service, kind: .unavailable(until: await breaker.reopensAt), attempts: 0)
         }
@@ -102,20 +102,20 @@ public struct ServiceCaller: Sendable {
         }
     }
 
-    private enum AttemptOutcome {
-        case value(Any)
+    private enum AttemptOutcome<Value> {
+        case value(Value)
         case retryable(ServiceError.Kind, retryAfterSeconds: Double?)
         case final(ServiceError.Kind, countsAsFailure: Bool)
     }
 
-    private func attempts<Value: Sendable>(_ request: HTTPRequest,
-                                           decode: @Sendable (HTTPResponse) throws -> Value) async throws -> Value {
+    private func attempts<Value: Sendable>(_ request: TransportRequest,
+                                           decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
         var attempt = 0
         while true {
             attempt += 1
             try Task.checkCancellation()
             let started = clock.now()
-            let outcome: AttemptOutcome
+            let outcome: AttemptOutcome<Value>
             var statusCode: Int?
             do {
                 let response = try await transport.send(request, timeoutSeconds: endpoint.timeoutSeconds)
@@ -139,7 +139,7 @@ public struct ServiceCaller: Sendable {
             switch outcome {
             case .value(let value):
                 await breaker.recordSuccess()
-                return value as! Value
+                return value
             case .final(let kind, let countsAsFailure):
                 if countsAsFailure { await breaker.recordFailure() } else { await breaker.recordSuccess() }
                 throw ServiceError(service: service, kind: kind, attempts: attempt)
@@ -159,8 +159,8 @@ public struct ServiceCaller: Sendable {
         }
     }
 
-    private func classify<Value: Sendable>(_ response: HTTPResponse,
-                                           decode: @Sendable (HTTPResponse) throws -> Value) -> AttemptOutcome {
+    private func classify<Value: Sendable>(_ response: TransportResponse,
+                                           decode: @Sendable (TransportResponse) throws -> Value) -> AttemptOutcome<Value> {
         let status = response.statusCode
         if (200..<300).contains(status) {
             do {
@@ -181,7 +181,7 @@ public struct ServiceCaller: Sendable {
     }
 
     /// The error text of a failed answer: `error.message`, `error`, `detail` or `message` of a JSON body, else the body.
-    static func errorMessage(_ response: HTTPResponse) -> String {
+    static func errorMessage(_ response: TransportResponse) -> String {
         if let json = try? JSONValue.parse(response.body) {
             if let text = json["error"]?["message"]?.stringValue { return text }
             for key in ["error", "detail", "message"] { if let text = json[key]?.stringValue { return text } }

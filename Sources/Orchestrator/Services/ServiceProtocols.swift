@@ -84,8 +84,9 @@ public protocol SeparationService: Sendable {
     func separate(audioURL: URL, jobID: String) async throws -> StemPaths
 }
 
-/// One problem in a plan: the field (dotted path) and what is wrong.
-public struct PlanIssue: Sendable, Equatable, CustomStringConvertible {
+/// One blocking problem in a plan: the field (dotted path) and what is wrong. (Named apart from the render's
+/// `PlanIssue`, which adds a severity; a `PlanCheck` keeps only its errors.)
+public struct PlanProblem: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
     public init(field: String, message: String) {
@@ -96,5 +97,6 @@ public struct PlanIssue: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Checks a masterplan object (`{"creative_vision", "masterplan": {...}}`); empty means valid.
-/// The render's validator plugs in here; `MasterplanShape.issues` is the structural default.
-public typealias PlanValidator = @Sendable (JSONValue) -> [PlanIssue]
+/// `MasterplanShape.issues` is the structural default; the render's validator plugs in as
+/// `{ plan in PlanValidator(songIds: ids).validate(plan).errors.map { PlanProblem(field: $0.path, message: $0.message) } }`.
+public typealias PlanCheck = @Sendable (JSONValue) -> [PlanProblem]

@@ -25,7 +25,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
 
     deinit { session.finishTasksAndInvalidate() }
 
-    public func send(_ request: HTTPRequest, timeoutSeconds: Double) async throws -> HTTPResponse {
+    public func send(_ request: TransportRequest, timeoutSeconds: Double) async throws -> TransportResponse {
         precondition(timeoutSeconds > 0, "timeout must be positive")
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
@@ -34,7 +34,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         let session = self.session
         let sendable = SendableURLRequest(request: urlRequest)
-        return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
+        return try await withThrowingTaskGroup(of: TransportResponse.self) { group in
             group.addTask { try await Self.exchange(sendable.request, session: session, timeoutSeconds: timeoutSeconds) }
             group.addTask {
                 try await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1e9))
@@ -46,10 +46,10 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    private static func exchange(_ request: URLRequest, session: URLSession, timeoutSeconds: Double) async throws -> HTTPResponse {
+    private static func exchange(_ request: URLRequest, session: URLSession, timeoutSeconds: Double) async throws -> TransportResponse {
         let box = DataTaskBox()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TransportResponse, any Error>) in
                 let task = session.dataTask(with: request) { data, response, error in
                     if let error {
                         continuation.resume(throwing: Self.transportError(error, timeoutSeconds: timeoutSeconds))
@@ -63,7 +63,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
                     for (key, value) in http.allHeaderFields {
                         headers[String(describing: key)] = String(describing: value)
                     }
-                    continuation.resume(returning: HTTPResponse(statusCode: http.statusCode, headers: headers, body: data ?? Data()))
+                    continuation.resume(returning: TransportResponse(statusCode: http.statusCode, headers: headers, body: data ?? Data()))
                 }
                 box.set(task)
                 task.resume()

@@ -10,21 +10,21 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 
     private let lock = NSLock()
     private var steps: [Step]
-    private var received: [(request: HTTPRequest, timeoutSeconds: Double)] = []
+    private var received: [(request: TransportRequest, timeoutSeconds: Double)] = []
 
     init(_ steps: [Step]) { self.steps = steps }
 
-    var requests: [HTTPRequest] { lock.withLock { received.map(\.request) } }
+    var requests: [TransportRequest] { lock.withLock { received.map(\.request) } }
     var timeouts: [Double] { lock.withLock { received.map(\.timeoutSeconds) } }
 
-    func send(_ request: HTTPRequest, timeoutSeconds: Double) async throws -> HTTPResponse {
+    func send(_ request: TransportRequest, timeoutSeconds: Double) async throws -> TransportResponse {
         let step: Step = lock.withLock {
             received.append((request, timeoutSeconds))
             return steps.isEmpty ? .respond(599, body: "script exhausted") : steps.removeFirst()
         }
         switch step {
         case .respond(let status, let headers, let body):
-            return HTTPResponse(statusCode: status, headers: headers, body: Data(body.utf8))
+            return TransportResponse(statusCode: status, headers: headers, body: Data(body.utf8))
         case .fail(let error):
             throw error
         }

@@ -1,0 +1,187 @@
+// The mashup pipeline over the service protocols: analysis -> scoring -> planning -> stems -> render.
+//
+// Each remote step goes through `ServiceFallback`: configured service first, the embedded implementation when it
+// fails for good (with a warning recorded on the job), or a failure in strict mode. Progress follows the
+// contract's milestones with messages naming songs; the render runs inside a render slot and its own 0-100
+// progress is mapped onto 80-100. Songs are analysed one after the other (the progress names each song; the
+// analysis itself parallelises inside). The render engine plugs in through `MashupRenderer`.
+import Foundation
+import Render
+
+/// One song of a pipeline run.
+public struct PipelineSong: Sendable, Equatable {
+    public var song: JobSong
+    /// How the analysis service gets it (URL, or bytes/file sent as base64).
+    public var audio: SongAudioInput
+    /// A URL the separation service can fetch; nil: no remote separation for this song.
+    public var separationURL: URL?
+
+    public init(song: JobSong, audio: SongAudioInput, separationURL: URL? = nil) {
+        self.song = song
+        self.audio = audio
+        self.separationURL = separationURL
+    }
+}
+
+/// The embedded implementations used when a service is not configured or fails.
+public struct EmbeddedServices: Sendable {
+    public var analysis: any AnalysisService
+    public var scoring: any ScoringService
+    public var planner: any PlannerService
+
+    public init(analysis: any AnalysisService, scoring: any ScoringService, planner: any PlannerService) {
+        self.analysis = analysis
+        self.scoring = scoring
+        self.planner = planner
+    }
+}
+
+/// What the render step receives.
+public struct RenderInput: Sendable {
+    /// `{"creative_vision", "masterplan": {...}}`.
+    public var plan: JSONValue
+    public var songs: [PipelineSong]
+    /// Analyses in song order.
+    public var analyses: [JSONValue]
+    /// Stems from the separation service by song id (songs absent here use the embedded approximation).
+    public var stems: [String: StemPaths]
+}
+
+/// The render engine as the pipeline sees it.
+public protocol MashupRenderer: Sendable {
+    /// Renders the plan; reports its own progress 0-100 with a message ("Rendering section 3/8: Drop") through
+    /// `progress` (which throws `CancellationError` when the job is cancelled); registers its outputs with
+    /// `context.registerFile` so that a failure or cancellation removes them.
+    func render(_ input: RenderInput, context: JobContext,
+                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult
+}
+
+/// Runs the whole pipeline for one job.
+public struct MashupPipeline: Sendable {
+    public let remote: RemoteServices
+    public let embedded: EmbeddedServices
+    /// Claude directly (when the configuration routes planning to it); built by the caller with the prompt.
+    public let anthropicPlanner: AnthropicPlanner?
+    public let renderer: any MashupRenderer
+    public let weights: ScoringWeights?
+
+    public init(remote: RemoteServices, embedded: EmbeddedServices, anthropicPlanner: AnthropicPlanner? = nil,
+                renderer: any MashupRenderer, weights: ScoringWeights? = nil) {
+        self.remote = remote
+        self.embedded = embedded
+        self.anthropicPlanner = anthropicPlanner
+        self.renderer = renderer
+        self.weights = weights
+    }
+
+    /// The pipeline as a job body for `JobManager.submit`.
+    public func job(_ songs: [PipelineSong]) -> JobPipeline {
+        { context in try await self.run(songs, context: context) }
+    }
+
+    /// Runs analysis, scoring, planning, stems and render for `songs` (2 or more).
+    /// - Throws: the classified causes (`ServiceError` in strict mode, errors of the embedded steps and the
+    ///   renderer), `CancellationError`.
+    public func run(_ songs: [PipelineSong], context: JobContext) async throws -> JobResult {
+        precondition(songs.count >= 2, "a mashup needs at least two songs")
+        let fallback = remote.fallback
+        let analyses = try await analyse(songs, context: context, fallback: fallback)
+        let (pairScore, order) = try await score(songs, analyses: analyses, context: context, fallback: fallback)
+        let plan = try await makePlan(songs, analyses: analyses, order: order, score: pairScore, context: context,
+                                      fallback: fallback)
+        let stems = try await separate(songs, context: context, fallback: fallback)
+        let input = RenderInput(plan: plan, songs: songs, analyses: analyses, stems: stems)
+        return try await context.withRenderSlot {
+            try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
+            return try await renderer.render(input, context: context) { percent, message in
+                try await context.report(PipelineProgress.rendering(renderPercent: percent, message: message))
+            }
+        }
+    }
+
+    private func analyse(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [JSONValue] {
+        var analyses: [JSONValue] = []
+        for (index, song) in songs.enumerated() {
+            try await context.report(PipelineProgress.analysis(songIndex: index, of: songs.count, songName: song.song.name))
+            let client = remote.analysis, embedded = self.embedded.analysis, audio = song.audio
+            let outcome = try await fallback.run(
+                service: .analysis, embeddedName: "the embedded analyser",
+                remote: client.map { client in { try await client.analyze(audio) } },
+                embedded: { try await embedded.analyze(audio) })
+            if let warning = outcome.warning { try await context.warn("\"\(song.song.name)\": \(warning)") }
+            analyses.append(outcome.value)
+            try await context.updateMetadata { $0.analysesCompleted += 1 }
+        }
+        return analyses
+    }
+
+    /// Scores every pair; returns the best pair's score and the song order for planning (best pair first).
+    private func score(_ songs: [PipelineSong], analyses: [JSONValue], context: JobContext,
+                       fallback: ServiceFallback) async throws -> (JSONValue, [Int]) {
+        var pairs: [(Int, Int)] = []
+        for first in 0..<songs.count { for second in (first + 1)..<songs.count { pairs.append((first, second)) } }
+        var best: (score: JSONValue, value: Double, pair: (Int, Int))?
+        for (index, (first, second)) in pairs.enumerated() {
+            try await context.report(PipelineProgress.scoring(pairIndex: index, of: pairs.count, firstName: songs[first].song.name,
+                                                              secondName: songs[second].song.name))
+            let client = remote.scoring, embedded = self.embedded.scoring, weights = self.weights
+            let a = analyses[first], b = analyses[second]
+            let outcome = try await fallback.run(
+                service: .scoring, embeddedName: "the embedded scorer",
+                remote: client.map { client in { try await client.mashability(a, b, weights: weights) } },
+                embedded: { try await embedded.mashability(a, b, weights: weights) })
+            if let warning = outcome.warning { try await context.warn(warning) }
+            try await context.updateMetadata { $0.mashabilityScoresCount += 1 }
+            let value = outcome.value["overall_score"]?.doubleValue ?? 0
+            if best == nil || value > best!.value { best = (outcome.value, value, (first, second)) }
+        }
+        let pair = best!.pair
+        let order = [pair.0, pair.1] + (0..<songs.count).filter { $0 != pair.0 && $0 != pair.1 }
+        return (best!.score, order)
+    }
+
+    private func makePlan(_ songs: [PipelineSong], analyses: [JSONValue], order: [Int], score: JSONValue,
+                          context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
+        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score)
+        let route = remote.configuration.plannerRoute
+        let remotePlanner: (any PlannerService)?
+        let service: ServiceKind
+        switch route {
+        case .service: remotePlanner = remote.planner; service = .planner
+        case .anthropic: remotePlanner = anthropicPlanner; service = .anthropic
+        case .embedded: remotePlanner = nil; service = .planner
+        }
+        let plannerName = remotePlanner == nil ? "the embedded planner" : (route == .service ? "the planner service" : "Claude")
+        try await context.report(PipelineProgress.planning(plannerName: plannerName))
+        let embedded = self.embedded.planner
+        let outcome = try await fallback.run(
+            service: service, embeddedName: "the embedded planner",
+            remote: remotePlanner.map { planner in { try await planner.masterplan(for: request) } },
+            embedded: { try await embedded.masterplan(for: request) })
+        if let warning = outcome.warning { try await context.warn(warning) }
+        try await context.updateMetadata { $0.hasMasterplan = true }
+        let layers = outcome.value["masterplan"]?["timeline"]?.arrayValue?.reduce(0) { $0 + ($1["layers"]?.arrayValue?.count ?? 0) } ?? 0
+        let seconds = outcome.value["masterplan"]?["timeline"]?.arrayValue?.reduce(0.0) {
+            max($0, ($1["time_start_sec"]?.doubleValue ?? 0) + ($1["duration_sec"]?.doubleValue ?? 0))
+        } ?? 0
+        try await context.updateWorkload { $0.layerCount = layers; $0.outputSeconds = seconds }
+        return outcome.value
+    }
+
+    private func separate(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [String: StemPaths] {
+        guard let client = remote.separation else { return [:] }
+        var stems: [String: StemPaths] = [:]
+        for (index, song) in songs.enumerated() {
+            try await context.report(PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
+            guard let url = song.separationURL else { continue }
+            let jobID = context.jobID
+            let outcome = try await fallback.run(
+                service: .separation, embeddedName: "the embedded stem approximation",
+                remote: { try await client.separate(audioURL: url, jobID: jobID) },
+                embedded: { StemPaths(paths: [:]) })
+            if let warning = outcome.warning { try await context.warn("\"\(song.song.name)\": \(warning)") }
+            if case .remote = outcome.source { stems[song.song.songID] = outcome.value }
+        }
+        return stems
+    }
+}
