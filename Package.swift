@@ -40,7 +40,7 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
-        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator"], path: "Benchmarks"),
 
         // Test helpers: signal generators and measurements.
         .target(name: "TestSupport", dependencies: ["DSP"], path: "Tests/TestSupport"),
