@@ -149,7 +149,19 @@ struct JobQueueBehaviourTests {
         await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "A", owner: "B", state: .processing)) {
             try await nodeA.renewLease("j", nodeID: "A", leaseSeconds: Self.leaseSeconds)
         }
-        try await nodeB.transition("j", to: .complete, failure: nil, result: JobResult(storagePath: "generated/j.wav"))
+        // The node that lost the lease cannot finish the job; its owner can, once.
+        await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "A", owner: "B", state: .processing)) {
+            try await nodeA.finish("j", nodeID: "A", as: .complete, failure: nil, result: JobResult(storagePath: "a.wav"))
+        }
+        await #expect(throws: JobStoreError.invalidTransition(id: "j", from: .processing, to: .queued)) {
+            try await nodeB.finish("j", nodeID: "B", as: .queued, failure: nil, result: nil)
+        }
+        let finished = try await nodeB.finish("j", nodeID: "B", as: .complete, failure: nil,
+                                              result: JobResult(storagePath: "generated/j.wav"))
+        #expect(finished.state == .complete && finished.result?.storagePath == "generated/j.wav")
+        await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "B", owner: nil, state: .complete)) {
+            try await nodeB.finish("j", nodeID: "B", as: .failed, failure: nil, result: nil)
+        }
         #expect(try await nodeA.lease(of: "j") == JobLease(attempts: 2))
         await #expect(throws: JobQueueError.self) {
             try await nodeB.renewLease("j", nodeID: "B", leaseSeconds: Self.leaseSeconds)

@@ -101,6 +101,21 @@ public actor InMemoryJobQueue: JobQueue {
         return expiry
     }
 
+    @discardableResult
+    public func finish(_ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
+                       result: JobResult?) throws -> JobRecord {
+        var record = try existing(id)
+        let owner = leases[id]?.owner
+        guard record.state == .processing, owner == nodeID else {
+            throw JobQueueError.leaseLost(id: id, nodeID: nodeID, owner: owner, state: record.state)
+        }
+        guard state.isTerminal else { throw JobStoreError.invalidTransition(id: id, from: record.state, to: state) }
+        try record.applyTransition(to: state, at: clock.now(), failure: failure, result: result)
+        records[id] = record
+        clearLease(id)
+        return record
+    }
+
     public func requeueExpiredLeases(now: Date, maxAttempts: Int) throws -> LeaseRecovery {
         try JobQueueRules.validate(maxAttempts: maxAttempts)
         var recovery = LeaseRecovery()

@@ -66,6 +66,13 @@ public protocol JobQueue: JobStore {
     @discardableResult
     func renewLease(_ id: String, nodeID: String, leaseSeconds: Double) async throws -> Date
 
+    /// Ends a leased job (complete, failed or cancelled) only while `nodeID` still holds its lease, so a node whose
+    /// lease expired (the job was requeued and may run elsewhere) cannot finish it a second time.
+    /// - Throws: `JobQueueError.leaseLost`; `JobStoreError.notFound`, `.invalidTransition`.
+    @discardableResult
+    func finish(_ id: String, nodeID: String, as state: JobState, failure: JobFailure?, result: JobResult?) async throws
+        -> JobRecord
+
     /// Jobs in processing whose lease expired before `now`: back to queued when they were claimed fewer than
     /// `maxAttempts` times, else failed with a `system` error saying the node stopped `maxAttempts` times.
     func requeueExpiredLeases(now: Date, maxAttempts: Int) async throws -> LeaseRecovery

@@ -184,6 +184,20 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
         }
     }
 
+    @discardableResult
+    public func finish(_ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
+                       result: JobResult?) async throws -> JobRecord {
+        let now = clock.now()
+        return try await change(id) { record, lease in
+            guard record.state == .processing, lease.owner == nodeID else {
+                throw JobQueueError.leaseLost(id: id, nodeID: nodeID, owner: lease.owner, state: record.state)
+            }
+            guard state.isTerminal else { throw JobStoreError.invalidTransition(id: id, from: record.state, to: state) }
+            try record.applyTransition(to: state, at: now, failure: failure, result: result)
+            Self.clear(&lease)
+        }
+    }
+
     public func requeueExpiredLeases(now: Date, maxAttempts: Int) async throws -> LeaseRecovery {
         try JobQueueRules.validate(maxAttempts: maxAttempts)
         let changedAt = clock.now()
