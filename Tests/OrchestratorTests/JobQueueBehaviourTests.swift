@@ -378,6 +378,17 @@ struct JobStoreSchemaTests {
         #expect(try await store.loadTimings(limit: 5).count == 1)
     }
 
+    @Test("the timing history keeps only the newest samples")
+    func timingRetention() async throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-timing-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let retention = 3
+        let store = try SQLiteJobStore(fileURL: url, timingRetention: retention)
+        let samples = (1...5).map { ProcessingSample(workload: JobWorkload(songCount: $0), phaseDurations: [.planning: Double($0)]) }
+        for sample in samples { try await store.recordTiming(sample) }
+        #expect(try await store.loadTimings(limit: 10) == Array(samples.suffix(retention)))
+    }
+
     @Test("a database newer than the program is refused")
     func newerRefused() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-newer-\(UUID().uuidString).sqlite")

@@ -77,6 +77,9 @@ final class PostgresConnection: SQLConnection {
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let message = result.map { String(cString: PQresultErrorMessage($0)) } ?? String(cString: PQerrorMessage(handle))
+            // A dropped connection (server restart, network): reconnect so the next call can succeed; this one
+            // still fails (its transaction is gone).
+            if PQstatus(handle) == CONNECTION_BAD { PQreset(handle) }
             throw SQLError(engine: "postgres", message: message.trimmingCharacters(in: .whitespacesAndNewlines),
                            statement: sql)
         }
