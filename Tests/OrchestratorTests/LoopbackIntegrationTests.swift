@@ -153,3 +153,42 @@ struct LoopbackIntegrationTests {
         }
     }
 }
+
+@Suite("Downloads over loopback HTTP")
+struct DownloadTests {
+    @Test("a song is fetched after a 503, written whole; 404 is final and classified; nothing partial is left")
+    func download() async throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        let payload = String(repeating: "RIFFdata", count: 4096)
+        server.script("/songs/a.wav", [.respond(503, body: "busy"), .respond(200, headers: ["Content-Type": "audio/wav"], body: payload)])
+        server.script("/songs/missing.wav", [.respond(404, body: "not found")])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("orch-dl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let downloader = FileDownloader(transport: URLSessionTransport(), timeoutSeconds: 2, maximumBytes: 1_000_000,
+                                        retryPolicy: LoopbackIntegrationTests.testPolicy)
+        let destination = folder.appendingPathComponent("a.wav")
+        let written = try await downloader.download(server.baseURL.appendingPathComponent("songs/a.wav"), to: destination)
+        #expect(written == payload.utf8.count)
+        #expect(try Data(contentsOf: destination) == Data(payload.utf8))
+        #expect(server.requests(to: "/songs/a.wav").first?.method == "GET")
+        #expect(server.requests(to: "/songs/a.wav").first?.headers["bypass-tunnel-reminder"] == "true")
+        do {
+            try await downloader.download(server.baseURL.appendingPathComponent("songs/missing.wav"), to: folder.appendingPathComponent("m.wav"))
+            Issue.record("expected a failure")
+        } catch let error as ServiceError {
+            #expect(error.attempts == 1)
+            #expect(error.jobFailure.details.type == .invalidAudio)
+        }
+        let small = FileDownloader(transport: URLSessionTransport(), timeoutSeconds: 2, maximumBytes: 100,
+                                   retryPolicy: LoopbackIntegrationTests.testPolicy)
+        await #expect(throws: ServiceError(service: .download, kind: .requestTooLarge(bytes: payload.utf8.count, limitBytes: 100), attempts: 1)) {
+            try await small.download(server.baseURL.appendingPathComponent("songs/a.wav"), to: folder.appendingPathComponent("b.wav"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["a.wav"])
+        await #expect(throws: ServiceError.self) {
+            try await small.download(URL(string: "file:///etc/passwd")!, to: folder.appendingPathComponent("c"))
+        }
+    }
+}

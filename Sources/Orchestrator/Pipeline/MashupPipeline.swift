@@ -142,7 +142,8 @@ public struct MashupPipeline: Sendable {
 
     private func makePlan(_ songs: [PipelineSong], analyses: [JSONValue], order: [Int], score: JSONValue,
                           context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
-        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score)
+        let labels = order.map { PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist) }
+        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score, songs: labels)
         let route = remote.configuration.plannerRoute
         let remotePlanner: (any PlannerService)?
         let service: ServiceKind

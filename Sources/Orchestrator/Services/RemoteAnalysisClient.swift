@@ -22,8 +22,8 @@ public struct RemoteAnalysisClient: AnalysisService {
         case .bytes(let data):
             bytes = data
         case .file(let url):
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-            if let size, size > maximumInlineBytes {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+            if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumInlineBytes {
                 throw ServiceError(service: .analysis, kind: .requestTooLarge(bytes: size, limitBytes: maximumInlineBytes), attempts: 0)
             }
             bytes = try Data(contentsOf: url)

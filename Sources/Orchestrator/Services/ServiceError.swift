@@ -3,6 +3,8 @@ import Foundation
 /// The remote services the orchestrator calls.
 public enum ServiceKind: String, Sendable, Codable, CaseIterable {
     case analysis, scoring, planner, separation, anthropic
+    /// Fetching a song or stem by URL.
+    case download
 
     /// How the service is named in messages ("analysis service", "Claude").
     public var displayName: String {
@@ -12,6 +14,7 @@ public enum ServiceKind: String, Sendable, Codable, CaseIterable {
         case .planner: "planner service"
         case .separation: "separation service"
         case .anthropic: "Claude (Anthropic API)"
+        case .download: "download"
         }
     }
 }
@@ -145,6 +148,9 @@ extension ServiceError: ClassifiableError {
         case .httpStatus(let status, _):
             if RetryPolicy.isRetryable(statusCode: status) { return JobFailure(.serviceUnavailable, message) }
             if service == .analysis, [400, 413, 415, 422].contains(status) { return JobFailure(.invalidAudio, message) }
+            if service == .download, [403, 404, 410].contains(status) {
+                return JobFailure(.invalidAudio, message, suggestedAction: "Check that the song's URL is public and still valid.")
+            }
             if [401, 403].contains(status) {
                 return JobFailure(message: message, details: JobErrorDetails(
                     type: .serviceUnavailable, recoverable: false,

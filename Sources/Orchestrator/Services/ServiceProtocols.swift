@@ -39,6 +39,18 @@ public struct ScoringWeights: Sendable, Equatable {
     }
 }
 
+/// A song as the planner names it: the `songId` its layers use, with title and artist for the story.
+public struct PlanSongLabel: Sendable, Equatable {
+    public var songID: String
+    public var name: String
+    public var artist: String?
+    public init(songID: String, name: String, artist: String? = nil) {
+        self.songID = songID
+        self.name = name
+        self.artist = artist
+    }
+}
+
 /// What the planner needs, as the contract's `/create-masterplan` request carries it.
 public struct PlanRequest: Sendable, Equatable {
     /// Analyses `A` in song order (the contract's service takes the first two).
@@ -46,12 +58,22 @@ public struct PlanRequest: Sendable, Equatable {
     /// The scoring answer for the pair.
     public var mashabilityScore: JSONValue
     public var userPreferences: JSONValue
+    /// Ids and titles of the songs, in the order of `analyses` (empty: `song1`, `song2`...).
+    public var songs: [PlanSongLabel]
 
-    public init(analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:]) {
+    public init(analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
+                songs: [PlanSongLabel] = []) {
         precondition(analyses.count >= 2, "a plan needs at least two analyses")
+        precondition(songs.isEmpty || songs.count == analyses.count, "one label per analysis")
         self.analyses = analyses
         self.mashabilityScore = mashabilityScore
         self.userPreferences = userPreferences
+        self.songs = songs
+    }
+
+    /// The label of song `index` (a `songN` placeholder when none was given).
+    public func label(_ index: Int) -> PlanSongLabel {
+        songs.isEmpty ? PlanSongLabel(songID: "song\(index + 1)", name: "Song \(index + 1)") : songs[index]
     }
 }
 

@@ -1,0 +1,181 @@
+// The prompts that make Claude plan a mashup: it keeps its role of a legendary producer and storyteller who invents
+// the title, the creative vision and the timeline, and it gets what it needs to plan well: per song tempo, key,
+// duration, downbeat grid, energy and sections; the mashability breakdown (suggested key shift and stretch); the
+// wire schema with our optional fields; the effects the renderer understands; the rules of a clean mix.
+// Bulky analysis fields (MFCC frames, beat lists) are summarised, not sent.
+import Foundation
+import Render
+
+/// Builds the system and user prompts of the Claude planner.
+public struct ProducerPrompt: Sendable {
+    /// The effects the renderer understands, one line each (e.g. from the render's effect vocabulary:
+    /// `"high-pass-filter: removes lows below the cutoff (e.g. high-pass-filter-800hz)"`).
+    public var effectLines: [String]
+    /// Allowed length of the mashup, in seconds.
+    public var durationRangeSeconds: ClosedRange<Double>
+
+    /// The contract's example effects, for when no vocabulary is given.
+    public static let contractEffects = [
+        "reverb", "delay", "ping-pong-delay", "echo-out", "high-pass-filter-800hz", "low-pass-filter-2khz",
+        "filter-sweep", "sidechain", "compression", "distortion",
+    ]
+
+    public init(effectLines: [String] = ProducerPrompt.contractEffects, durationRangeSeconds: ClosedRange<Double> = 120...240) {
+        self.effectLines = effectLines
+        self.durationRangeSeconds = durationRangeSeconds
+    }
+
+    /// The system prompt: the producer's role and the output discipline.
+    public static let system = """
+    You are a legendary professional music producer and storyteller, famous for mashups that feel like one song \
+    written on purpose. You hear two or three records and see the story they can tell together: you invent the \
+    title, a creative vision of 2-3 evocative sentences, and a timeline of sections that serves that story with a \
+    clear energy arc. You are also an exacting mix engineer: phrases start on downbeats, vocals never fight, the low \
+    end stays clean. You answer with exactly one JSON object in the requested schema and nothing else: no prose, \
+    no code fence.
+    """
+
+    /// The user prompt for `request`.
+    public func user(for request: PlanRequest) -> String {
+        var lines: [String] = ["Plan a mashup of these songs.", ""]
+        for index in request.analyses.indices {
+            lines += Self.songSummary(request.analyses[index], label: request.label(index))
+            lines.append("")
+        }
+        lines += Self.scoreSummary(request.mashabilityScore, first: request.label(0), second: request.label(1))
+        lines.append("")
+        lines += schemaLines(request)
+        lines.append("")
+        lines.append("Effects the renderer understands (case and separators do not matter; parameters may follow in the string):")
+        lines += effectLines.map { "- \($0)" }
+        lines.append("")
+        lines += ruleLines(request)
+        if let preferences = request.userPreferences.objectValue, !preferences.isEmpty,
+           let text = try? String(decoding: request.userPreferences.encoded(), as: UTF8.self) {
+            lines.append("")
+            lines.append("The listener's preferences: \(text)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "3:05".
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(max(0, seconds).rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+
+    static func number(_ value: JSONValue?, _ format: String) -> String? {
+        value?.doubleValue.map { String(format: format, $0) }
+    }
+
+    /// The lines describing one song's analysis.
+    static func songSummary(_ analysis: JSONValue, label: PlanSongLabel) -> [String] {
+        var lines = ["Song songId \"\(label.songID)\": \"\(label.name)\"" + (label.artist.map { " by \($0)" } ?? "")]
+        let rhythmic = analysis["rhythmic"], harmonic = analysis["harmonic"]
+        var facts: [String] = []
+        if let bpm = number(rhythmic?["bpm"], "%.1f BPM") {
+            facts.append("tempo \(bpm)" + (number(rhythmic?["beat_confidence"], " (beat confidence %.2f)") ?? ""))
+        }
+        if let key = harmonic?["key"]?.stringValue {
+            facts.append("key \(key)" + (number(harmonic?["key_confidence"], " (confidence %.2f)") ?? ""))
+        }
+        if let duration = analysis["duration_sec"]?.doubleValue { facts.append("duration \(clock(duration))") }
+        if let beatsPerBar = rhythmic?["beats_per_bar"]?.doubleValue { facts.append("\(Int(beatsPerBar)) beats per bar") }
+        if !facts.isEmpty { lines.append("- " + facts.joined(separator: ", ")) }
+        if let downbeats = rhythmic?["downbeats"]?.arrayValue?.compactMap(\.doubleValue), downbeats.count >= 2 {
+            let barSeconds = (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
+            lines.append(String(format: "- downbeat grid: %d bars, first downbeat at %.2f s, bar length %.3f s",
+                                downbeats.count, downbeats.first!, barSeconds))
+        }
+        var colour: [String] = []
+        if let vocal = number(analysis["vocal"]?["vocal_presence"], "vocal presence %.2f") { colour.append(vocal) }
+        if let chords = harmonic?["chord_progression"]?.arrayValue?.compactMap(\.stringValue), !chords.isEmpty {
+            colour.append("chords " + chords.prefix(8).joined(separator: " "))
+        }
+        if let range = number(analysis["spectral"]?["dynamic_range"], "dynamic range %.1f dB") { colour.append(range) }
+        if let brightness = number(analysis["spectral"]?["brightness"], "brightness %.0f Hz") { colour.append(brightness) }
+        if !colour.isEmpty { lines.append("- " + colour.joined(separator: ", ")) }
+        if let sections = analysis["sections"]?.arrayValue, !sections.isEmpty {
+            let loudest = sections.max { ($0["rms_db"]?.doubleValue ?? -200) < ($1["rms_db"]?.doubleValue ?? -200) }
+            lines.append("- sections (source seconds, level):")
+            for section in sections.prefix(16) {
+                guard let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue else { continue }
+                let level = number(section["rms_db"], "%.1f dB") ?? "?"
+                let mark = section == loudest ? "  <- loudest" : ""
+                lines.append(String(format: "  - %.2f-%.2f s", start, end) + " (\(clock(start))-\(clock(end))), \(level)\(mark)")
+            }
+        }
+        if let energy = analysis["energy"]?.arrayValue, !energy.isEmpty {
+            let runs = energy.compactMap { item -> String? in
+                guard let label = item["label"]?.stringValue, let start = item["start_sec"]?.doubleValue else { return nil }
+                return "\(clock(start)) \(label)"
+            }
+            lines.append("- energy by stretch of bars: " + runs.prefix(24).joined(separator: ", "))
+        }
+        return lines
+    }
+
+    /// The lines describing the mashability of the planned pair.
+    static func scoreSummary(_ score: JSONValue, first: PlanSongLabel, second: PlanSongLabel) -> [String] {
+        var lines = ["Mashability of \"\(first.name)\" with \"\(second.name)\":"]
+        if let overall = number(score["overall_score"], "%.0f/100") {
+            let dimensions = ["harmonic", "rhythmic", "spectral", "vocal"].compactMap { name in
+                number(score["dimension_scores"]?[name], "%.0f").map { "\(name) \($0)" }
+            }
+            lines.append("- overall \(overall); " + dimensions.joined(separator: ", "))
+        }
+        if let breakdown = score["compatibility_breakdown"], breakdown.objectValue?.isEmpty == false,
+           let text = try? String(decoding: breakdown.encoded(), as: UTF8.self) {
+            lines.append("- breakdown (suggested key shift and tempo stretch included): \(text)")
+        }
+        for (key, title) in [("recommendations", "recommendation"), ("warnings", "warning")] {
+            for item in score[key]?.arrayValue?.compactMap(\.stringValue) ?? [] { lines.append("- \(title): \(item)") }
+        }
+        return lines
+    }
+
+    private func schemaLines(_ request: PlanRequest) -> [String] {
+        let ids = request.analyses.indices.map { request.label($0).songID }
+        return [
+            "Answer with one JSON object of this shape (fields marked optional may be left out):",
+            """
+            {"creative_vision": "2-3 evocative sentences",
+             "masterplan": {
+              "title": "...", "artistCredits": "Artist A vs. Artist B",
+              "global": {"targetBPM": 124, "targetKey": "A minor", "timeSignature": [4, 4],
+                         "target_lufs": -14, "crossfade_bars": 1},
+              "timeline": [
+               {"time_start_sec": 0, "duration_sec": 15.5, "description": "Intro: ...", "energy_level": 0.3,
+                "transition": {"type": "crossfade | cut | echo-out | filter-sweep", "bars": 2},
+                "layers": [
+                 {"songId": "\(ids[0])", "stem": "vocals | drums | bass | other | full", "volume_db": -6,
+                  "effects": ["reverb"], "source_start_sec": 42.0, "pan": 0, "fade_in_sec": 0, "fade_out_sec": 0,
+                  "pitch_shift_semitones": 0}]}],
+              "problems_and_solutions": [{"problem": "...", "solution": "..."}]}}
+            """,
+            "songId values: " + ids.map { "\"\($0)\"" }.joined(separator: ", ") + ".",
+            "Optional: transition (how a section is entered; default a crossfade of crossfade_bars), source_start_sec "
+                + "(where in the source song, in its own seconds, the layer starts reading; choose downbeats and the "
+                + "sections listed above), pan (-1...1), fades, pitch_shift_semitones (overrides the automatic key match).",
+        ]
+    }
+
+    private func ruleLines(_ request: PlanRequest) -> [String] {
+        let range = durationRangeSeconds
+        return [
+            "Rules:",
+            "- Total length \(Self.clock(range.lowerBound))-\(Self.clock(range.upperBound)); sections are contiguous "
+                + "(each starts where the previous ends), from 0.",
+            "- Choose targetBPM and targetKey that keep every song's stretch and key shift small (see the breakdown); "
+                + "stretch beyond 15 % or shift beyond 3 semitones sounds artificial.",
+            "- Section lengths are phrases of 4, 8 or 16 bars at targetBPM (one bar = 60 / targetBPM × beats per bar seconds).",
+            "- At most one lead vocal at a time, and one bass at a time; put one song's vocals over the other's instrumental.",
+            "- Tell a story with an energy arc: intro, verse, build, drop or chorus, breakdown, final chorus, outro; "
+                + "use the loudest sections for the peaks and quiet ones for the intro.",
+            "- Use transitions: a filter sweep into a drop, an echo-out at the end.",
+            "- Use only the stems and effects listed; volume_db between -24 and +6.",
+            "- In problems_and_solutions, say what you found (key clash and the shift chosen, tempo gap and the stretch, "
+                + "vocal overlap and how you avoided it).",
+        ]
+    }
+}
