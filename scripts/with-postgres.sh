@@ -18,6 +18,10 @@ if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  # The package may start its own "main" cluster on 5432: not ours, stop it.
+  if command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do $SUDO pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true; done
+  fi
   PG_BIN="$(find_pg_bin)"
 fi
 
