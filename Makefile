@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build links against, and the pkg-config names that tell whether they are present.
-APT_PACKAGES := pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev libmicrohttpd-dev
-PKG_CONFIG_NAMES := sndfile samplerate fftw3f libmicrohttpd
+APT_PACKAGES := pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
+PKG_CONFIG_NAMES := sndfile samplerate fftw3f libmicrohttpd sqlite3 libpq
 # Extra tools used only by `make bench` for side-by-side figures.
 BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -31,7 +31,7 @@ build: deps
 # Tests run in release (DSP is 10-90x slower in debug); @testable imports work with -c release.
 test: deps
 	$(SWIFT) build -c release --build-tests
-	$(SWIFT) test -c release --skip-build
+	MASHUP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(SWIFT) test -c release --skip-build
 
 bench: bench-deps
 	$(SWIFT) build -c release --product Benchmarks

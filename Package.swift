@@ -23,6 +23,12 @@ let package = Package(
             name: "CFFTW", pkgConfig: "fftw3f",
             providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]),
         .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(
+            name: "CPostgres", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(
             name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"]), .brew(["libmicrohttpd"])]),
         // Fixed-arity wrappers for libmicrohttpd's C-variadic functions (Swift cannot call those).
@@ -35,7 +41,7 @@ let package = Package(
         // Audio files, plans, the renderer.
         .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
-        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render"]),
+        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render", "CSQLite", "CPostgres"]),
         // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
         .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "Render", "Orchestrator"]),
         // The command-line tool.
@@ -48,7 +54,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport", "CSQLite"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
