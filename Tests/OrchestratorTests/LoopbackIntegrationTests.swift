@@ -94,7 +94,8 @@ struct LoopbackIntegrationTests {
         #expect(outcome.warning == "analysis service timed out after 4 attempts (no answer within 0.3 s): used the embedded analyser")
         #expect(server.requests(to: "/analyze").count == 4)
         // 4 timeouts of 0.3 s and backoffs of at most 0.02 + 0.04 + 0.08 s.
-        #expect(elapsed >= 4 * Self.timeoutSeconds - Self.timingSlackSeconds && elapsed < 3)
+        // The lower bound proves the four waits; the upper one only guards against a hang (loaded CI machines are slow).
+        #expect(elapsed >= 4 * Self.timeoutSeconds - Self.timingSlackSeconds && elapsed < 15)
         #expect(outcome.remoteError?.jobFailure.details.type == .timeout)
     }
 
