@@ -64,8 +64,12 @@ public enum PlanDecoder {
         if let (key, t) = reader.member(planObject, ["timeline", "sections"]) {
             let path = FieldReader.join(prefix, key)
             if let items = t.arrayValue {
-                plan.timeline.reserveCapacity(items.count)
-                for (i, item) in items.enumerated() {
+                // Sections beyond the limit are not decoded: one error says how many there were.
+                if items.count > limits.maximumSections {
+                    reader.issues.error(path, "\(items.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)")
+                }
+                plan.timeline.reserveCapacity(min(items.count, limits.maximumSections))
+                for (i, item) in items.prefix(limits.maximumSections).enumerated() {
                     plan.timeline.append(reader.section(item, at: "\(path)[\(i)]"))
                 }
             } else {
@@ -104,8 +108,12 @@ struct FieldReader {
     /// The first member present among `names` (exact, then case- and separator-insensitive).
     func member(_ object: [String: JSONValue], _ names: [String]) -> (key: String, value: JSONValue)? {
         for name in names { if let v = object[name] { return (name, v) } }
-        let wanted = Set(names.map(Self.fold))
-        for (key, v) in object where key.utf8.count <= 64 && wanted.contains(Self.fold(key)) { return (key, v) }
+        // Folding costs a string per key: only objects with keys we did not find exactly pay for it, once per
+        // key and name list (objects are small; a long key cannot match).
+        for (key, v) in object where key.utf8.count <= 64 {
+            let folded = Self.fold(key)
+            for name in names where Self.fold(name) == folded { return (key, v) }
+        }
         return nil
     }
 

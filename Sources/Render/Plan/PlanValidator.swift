@@ -272,13 +272,15 @@ private struct ValidationRun {
             }
             let previous = ordered[k - 1]
             let gap = ordered[k].startSeconds - previous.endSeconds
-            if gap > tolerance {
-                issues.warning(sectionPath + ".time_start_sec", "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence")
-                ordered[k].transitionIn = nil
-                continue
-            }
-            if gap < -tolerance {
-                issues.warning(sectionPath + ".time_start_sec", "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition")
+            if gap > tolerance || gap < -tolerance {
+                if gap > 0 {
+                    issues.warning(sectionPath + ".time_start_sec", "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence")
+                } else {
+                    issues.warning(sectionPath + ".time_start_sec", "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition")
+                }
+                if declared != nil {
+                    issues.warning(sectionPath + ".transition", "the sections do not touch: transition ignored")
+                }
                 ordered[k].transitionIn = nil
                 continue
             }
