@@ -1,5 +1,6 @@
 import DSP
 import Foundation
+import Render
 
 /// Foundation cases: FFT pairs, resampling, mixing (vectorised vs naive).
 func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
@@ -22,6 +23,19 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
     for quality in [ResampleQuality.best, .fastest] {
         runner.measure("resample.44k1-48k.\(quality.rawValue)", audioSeconds: 60, runs: 3) {
             _ = try? SampleRateConverter.resample(stereo, to: 48000, quality: quality)
+        }
+    }
+
+    // Decode a 3-minute stereo file per format (a generated song, written once).
+    let song = DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 3).mix()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-bench-\(getpid())")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for ext in ["wav", "flac", "mp3"] {
+        let url = folder.appendingPathComponent("song.\(ext)")
+        guard (try? AudioFile.write(song, to: url, options: .init(sampleFormat: .pcm16))) != nil else { continue }
+        runner.measure("decode.3min.\(ext)", audioSeconds: song.durationSeconds, runs: 3) {
+            _ = try? AudioFile.read(url)
         }
     }
 

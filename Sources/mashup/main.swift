@@ -1,1 +1,9 @@
-print("mashup")
+import Foundation
+
+// The `mashup` command line. Each command lives in its own file (`<Name>Command.swift`) and is listed here.
+let tool = CommandLineTool(commands: [
+    InfoCommand.self,
+    ConvertCommand.self,
+    DemoCommand.self,
+])
+exit(await tool.run(CommandLine.arguments))

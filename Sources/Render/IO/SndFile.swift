@@ -1,0 +1,100 @@
+// C library rules relied on here (libsndfile 1.2):
+// - The anonymous-enum constants (SF_FORMAT_*, SFM_*, SFC_*, SF_STR_*) import as Int: convert to Int32.
+// - `sf_readf_float`/`sf_writef_float` count frames (one sample per channel), data interleaved; `sf_read_*`
+//   (not used) counts items.
+// - `info.frames` may be wrong for compressed formats and for truncated or lying headers: read in chunks until
+//   0 frames come back, and never allocate from the header's claim.
+// - Float data is normalised to -1...1 (SFC_SET_NORM_FLOAT is on by default); float -> integer conversion wraps
+//   unless SFC_SET_CLIPPING is on, so writers turn it on.
+// - A SNDFILE handle is used by one thread at a time; each reader/writer owns its handle.
+import CSndFile
+import Foundation
+
+/// An open libsndfile handle: the only place the project calls libsndfile.
+final class SndFile {
+    let handle: OpaquePointer
+    var info: SF_INFO
+    let path: String
+
+    /// Opens `path` for reading.
+    init(readingAt path: String) throws(AudioFileError) {
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioFileError.notAudio(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        self.handle = handle
+        self.info = info
+        self.path = path
+    }
+
+    /// Opens `path` for writing with `info` (format, channels, sample rate).
+    init(writingAt path: String, info: SF_INFO) throws(AudioFileError) {
+        var info = info
+        guard sf_format_check(&info) == Int32(SF_TRUE) else {
+            throw AudioFileError.unsupportedFormat(path: path, detail: "libsndfile rejects format 0x"
+                + String(info.format, radix: 16) + " at \(info.samplerate) Hz, \(info.channels) channels")
+        }
+        guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
+            throw AudioFileError.writeFailed(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        self.handle = handle
+        self.info = info
+        self.path = path
+    }
+
+    deinit { sf_close(handle) }
+
+    /// Reads up to `frameCount` interleaved frames into `destination`; returns the frames read (0 at the end).
+    func readFrames(into destination: UnsafeMutablePointer<Float>, frameCount: Int) -> Int {
+        Int(sf_readf_float(handle, destination, Int64(frameCount)))
+    }
+
+    /// Writes `frameCount` interleaved frames; throws when fewer were written.
+    func writeFrames(_ source: UnsafePointer<Float>, frameCount: Int) throws(AudioFileError) {
+        let written = sf_writef_float(handle, source, Int64(frameCount))
+        if written != Int64(frameCount) {
+            throw AudioFileError.writeFailed(path: path, reason: String(cString: sf_strerror(handle)))
+        }
+    }
+
+    /// The handle's last error message.
+    var lastError: String { String(cString: sf_strerror(handle)) }
+
+    /// Sends a command with a Double argument (compression level, VBR quality: 0...1).
+    func command(_ command: Int, double value: Double) {
+        var v = value
+        _ = sf_command(handle, Int32(command), &v, Int32(MemoryLayout<Double>.size))
+    }
+
+    /// Sends a command with an Int32 argument (bitrate mode) .
+    func command(_ command: Int, int32 value: Int32) {
+        var v = value
+        _ = sf_command(handle, Int32(command), &v, Int32(MemoryLayout<Int32>.size))
+    }
+
+    /// Sends a boolean command such as SFC_SET_CLIPPING.
+    func command(_ command: Int, flag: Bool) {
+        _ = sf_command(handle, Int32(command), nil, flag ? Int32(SF_TRUE) : Int32(SF_FALSE))
+    }
+
+    /// Sets a text tag (title, artist, comment, software) where the format holds it.
+    func setString(_ type: Int, _ value: String) {
+        _ = sf_set_string(handle, Int32(type), value)
+    }
+
+    /// A short name of the container and encoding, e.g. "WAV PCM_16".
+    static func formatName(_ format: Int32) -> String {
+        let major = Int(format) & SF_FORMAT_TYPEMASK
+        let minor = Int(format) & SF_FORMAT_SUBMASK
+        let majors: [Int: String] = [SF_FORMAT_WAV: "WAV", SF_FORMAT_AIFF: "AIFF", SF_FORMAT_FLAC: "FLAC",
+                                     SF_FORMAT_OGG: "OGG", SF_FORMAT_MPEG: "MPEG", SF_FORMAT_WAVEX: "WAVEX",
+                                     SF_FORMAT_RF64: "RF64", SF_FORMAT_W64: "W64", SF_FORMAT_CAF: "CAF",
+                                     SF_FORMAT_AU: "AU"]
+        let minors: [Int: String] = [SF_FORMAT_PCM_16: "PCM_16", SF_FORMAT_PCM_24: "PCM_24", SF_FORMAT_PCM_32: "PCM_32",
+                                     SF_FORMAT_PCM_U8: "PCM_U8", SF_FORMAT_PCM_S8: "PCM_S8", SF_FORMAT_FLOAT: "FLOAT",
+                                     SF_FORMAT_DOUBLE: "DOUBLE", SF_FORMAT_VORBIS: "VORBIS", SF_FORMAT_OPUS: "OPUS",
+                                     SF_FORMAT_MPEG_LAYER_III: "MP3", SF_FORMAT_MPEG_LAYER_II: "MP2",
+                                     SF_FORMAT_ULAW: "ULAW", SF_FORMAT_ALAW: "ALAW"]
+        return (majors[major] ?? "format-\(major >> 16)") + " " + (minors[minor] ?? "encoding-\(minor)")
+    }
+}
