@@ -5,5 +5,6 @@ let tool = CommandLineTool(commands: [
     InfoCommand.self,
     ConvertCommand.self,
     DemoCommand.self,
+    ValidateCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))
