@@ -2,3 +2,4 @@
 // Each module adds a `run...Benchmarks(_:)` function in its own file and one call here.
 let runner = BenchmarkRunner()
 runFoundationBenchmarks(runner)
+runPlanBenchmarks(runner)

@@ -21,7 +21,7 @@ public struct PlanLimits: Sendable, Hashable {
     public var maximumIdentifierLength: Int = 256
     /// Deepest JSON nesting read (default 64; a masterplan needs 6).
     public var maximumNestingDepth: Int = JSONReader.defaultMaximumDepth
-    /// Largest document read, bytes (default 32 MiB).
+    /// Largest document read, bytes (default 16 MiB).
     public var maximumByteCount: Int = JSONReader.defaultMaximumByteCount
     /// Accepted target tempi, BPM.
     public var tempoRangeBPM: ClosedRange<Double> = 40...250
