@@ -227,6 +227,19 @@ struct PlanValidatorTests {
         #expect(p.sections[3].transitionIn?.frameCount == 88_200)
     }
 
+    @Test("song facts come from a contract analysis")
+    func songInfoFromAnalysis() {
+        let analysis: JSONValue = ["harmonic": ["key": "F# minor"], "rhythmic": ["bpm": 124.0], "duration_sec": 181.5]
+        let info = PlanValidator.SongInfo(id: "s1", analysis: analysis)
+        #expect(info.key == MusicalKey(tonicPitchClass: 6, mode: .minor) && info.tempoBPM == 124 && info.durationSeconds == 181.5)
+        let atonal = PlanValidator.SongInfo(id: "s2", analysis: ["harmonic": ["key": "N/A"], "rhythmic": ["bpm": 0.0]])
+        #expect(atonal.key == nil && atonal.tempoBPM == nil)
+        // Without a target tempo the first known song tempo is used, with a warning.
+        let validation = PlanValidator(songs: [info, atonal]).validate(PlanFixtures.settingGlobal("targetBPM", nil))
+        #expect(validation.plan?.tempoBPM == 124)
+        #expect(validation.warnings.map(\.path).contains("masterplan.global.targetBPM"))
+    }
+
     @Test("songs are resolved by id, case, and position")
     func songResolution() {
         let ids = ["abc-123", "Def"]
