@@ -167,6 +167,15 @@ struct PlanDecodingTests {
         #expect(back == expected)
     }
 
+    @Test("the first JSON object is found in a model's prose or code fence")
+    func firstObject() throws {
+        let reply = "Here is your plan {not json} :\n```json\n{\"masterplan\": {\"timeline\": []}, \"x\": \"}\"}\n```\nEnjoy! {\"b\": 2}"
+        let value = try #require(JSONReader.firstObject(in: reply))
+        #expect(value == ["masterplan": ["timeline": []], "x": "}"])
+        #expect(JSONReader.firstObject(in: "no object here") == nil)
+        #expect(JSONReader.firstObject(in: String(repeating: "{", count: 100_000)) == nil)
+    }
+
     @Test("type errors are reported at their paths")
     func typeErrors() {
         let bad = PlanFixtures.settingLayer(1, 0, "volume_db", ["value": -6])

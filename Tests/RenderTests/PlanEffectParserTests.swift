@@ -60,6 +60,7 @@ struct PlanEffectParserTests {
         ("fuzz", .saturation(driveDecibels: 30, wetMix: 1)),
         ("gain +3db", .gain(decibels: 3)),
         ("gain -6 dB", .gain(decibels: -6)),
+        ("gain \u{2212}4dB", .gain(decibels: -4)),
         ("pan left", .pan(position: -0.5)),
         ("pan hard right", .pan(position: 1)),
         ("pan -0.3", .pan(position: -0.3)),

@@ -47,7 +47,7 @@ enum EffectTokenizer {
     /// Splits `text`; returns nil for text over `maximumLength` bytes.
     static func tokenize(_ text: String, maximumLength: Int = 200) -> [EffectToken]? {
         guard text.utf8.count <= maximumLength else { return nil }
-        let chars = Array(text.lowercased())
+        let chars = Array(text.lowercased().replacingOccurrences(of: "\u{2212}", with: "-"))
         var raw: [(isNumber: Bool, text: String)] = []
         var i = 0
         var previousWasSpace = true

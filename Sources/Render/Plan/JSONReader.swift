@@ -56,6 +56,29 @@ public enum JSONReader {
         try read(Data(text.utf8), maximumDepth: maximumDepth)
     }
 
+    /// The first complete JSON object in text that may wrap it in prose or a code fence (a language model's reply:
+    /// "Here is the plan: ```json {...} ```"). Tries at most `maximumAttempts` opening braces, so hostile text stays
+    /// cheap; nil when none of them starts a readable object.
+    public static func firstObject(in text: String, maximumDepth: Int = defaultMaximumDepth,
+                                   maximumByteCount: Int = defaultMaximumByteCount, maximumAttempts: Int = 32) -> JSONValue? {
+        let data = Data(text.utf8)
+        guard data.count <= maximumByteCount else { return nil }
+        return data.withUnsafeBytes { raw -> JSONValue? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var attempts = 0
+            var start = 0
+            while start < bytes.count, attempts < maximumAttempts {
+                guard bytes[start] == UInt8(ascii: "{") else { start += 1; continue }
+                attempts += 1
+                var reader = Reader(bytes: bytes, maximumDepth: maximumDepth)
+                reader.position = start
+                if let value = try? reader.value(depth: 1) { return value }
+                start += 1
+            }
+            return nil
+        }
+    }
+
     private struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         let maximumDepth: Int

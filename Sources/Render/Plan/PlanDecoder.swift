@@ -165,7 +165,8 @@ struct FieldReader {
         case .number(let d): return .value(d)
         case .string(let raw):
             guard raw.utf8.count <= 64 else { return .invalid }
-            let s = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            // Typographic minus and plus-minus-free text: "−6 dB" is -6 dB.
+            let s = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{2212}", with: "-")
             switch s {
             case "nan", "+nan", "-nan": return .value(.nan)
             case "inf", "+inf", "infinity", "+infinity": return .value(.infinity)
