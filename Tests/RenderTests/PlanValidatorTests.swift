@@ -70,8 +70,6 @@ struct PlanValidatorTests {
         add("over 30 minutes", fixtures.settingSection(2, "duration_sec", 1_790), ["masterplan.timeline[2].duration_sec"])
         add("too many layers", fixtures.settingSection(0, "layers", .array(Array(repeating: fixtures.layer("s1", "vocals", -6), count: 20))),
             ["masterplan.timeline[0].layers"])
-        add("too many effects", fixtures.settingLayer(0, 0, "effects", .array(Array(repeating: "reverb", count: 40))),
-            ["masterplan.timeline[0].layers[0].effects"])
         add("tempo zero", fixtures.settingGlobal("targetBPM", 0), ["masterplan.global.targetBPM"])
         add("no tempo", fixtures.settingGlobal("targetBPM", nil), ["masterplan.global.targetBPM"])
         add("bad time signature", fixtures.settingGlobal("timeSignature", [4, 3]), ["masterplan.global.timeSignature"])
@@ -238,6 +236,16 @@ struct PlanValidatorTests {
         let validation = PlanValidator(songs: [info, atonal]).validate(PlanFixtures.settingGlobal("targetBPM", nil))
         #expect(validation.plan?.tempoBPM == 124)
         #expect(validation.warnings.map(\.path).contains("masterplan.global.targetBPM"))
+    }
+
+    @Test("more effects than the limit: the first ones are applied, with a warning")
+    func tooManyEffects() throws {
+        let plan = PlanFixtures.settingLayer(0, 0, "effects", .array(Array(repeating: "reverb", count: 40)))
+        let validation = Self.validator.validate(PlanFixtures.data(plan))
+        let layer = try #require(validation.plan?.sections[0].layers[0])
+        #expect(layer.effects.count == PlanLimits.standard.maximumEffectsPerLayer)
+        #expect(layer.ignoredEffects.count == 40 - PlanLimits.standard.maximumEffectsPerLayer)
+        #expect(validation.warnings.map(\.path) == ["masterplan.timeline[0].layers[0].effects"])
     }
 
     @Test("songs are resolved by id, case, and position")

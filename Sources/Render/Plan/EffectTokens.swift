@@ -116,7 +116,7 @@ enum EffectTokenizer {
     static let unitWords: Set<String> = [
         "hz", "khz", "k", "s", "sec", "secs", "second", "seconds", "ms", "msec", "millisecond", "milliseconds",
         "db", "dbs", "decibel", "decibels", "percent", "pct", "bar", "bars", "beat", "beats", "th", "st", "nd", "rd",
-        "d", "t", "dotted", "triplet",
+        "d", "t", "dotted", "triplet", "note", "notes",
     ]
 
     /// Parses one numeric token such as `800hz`, `2.5khz`, `-6db`, `375ms`, `3s`, `50%`, `1/8`, `1/8d`, `4:1`, `8th`.

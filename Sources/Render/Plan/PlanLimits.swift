@@ -13,7 +13,7 @@ public struct PlanLimits: Sendable, Hashable {
     public var maximumLayersPerSection: Int = 16
     /// Most layers over the whole plan (default 1024).
     public var maximumTotalLayers: Int = 1_024
-    /// Most effects on one layer (default 16).
+    /// Most effects applied on one layer; more are ignored with a warning (default 16).
     public var maximumEffectsPerLayer: Int = 16
     /// Longest free text kept (descriptions, titles), characters; longer text is cut with a warning (default 10,000).
     public var maximumTextLength: Int = 10_000
