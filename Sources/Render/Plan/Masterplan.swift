@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// A masterplan as the planner wrote it (the render input of CONTRACTS.md), decoded leniently.

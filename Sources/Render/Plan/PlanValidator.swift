@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// The outcome of validating a plan: the plan as decoded, the render-ready plan when there is no error, and every

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// A masterplan checked and normalised, ready to render: every value present, finite and in range, songs resolved

@@ -63,6 +63,43 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible, Codable {
         return d
     }
 
+    /// Tonic pitch class (same as `tonicPitchClass`), 0...11 (0 = C).
+    public var tonic: Int { tonicPitchClass }
+
+    /// - Parameter tonic: any integer; reduced modulo 12.
+    public init(tonic: Int, mode: Mode) {
+        self.init(tonicPitchClass: tonic, mode: mode)
+    }
+
+    /// Sharp-spelled pitch-class names.
+    public static let sharpNames = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+    /// Flat-spelled pitch-class names.
+    public static let flatNames = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
+
+    /// The conventional spelling of a tonic in a mode (e.g. "Bb" major, "C#" minor), for chord names.
+    public static func tonicName(_ pitchClass: Int, mode: Mode) -> String {
+        let pc = ((pitchClass % 12) + 12) % 12
+        switch mode {
+        case .major: return [1, 3, 8, 10].contains(pc) ? flatNames[pc] : sharpNames[pc]
+        case .minor: return pc == 3 || pc == 10 ? flatNames[pc] : sharpNames[pc]
+        }
+    }
+
+    /// Position on the circle of fifths of this key's relative major, 0...11 (C = 0, G = 1, F = 11).
+    public var circleOfFifthsPosition: Int {
+        let majorTonic = mode == .major ? tonicPitchClass : (tonicPitchClass + 3) % 12
+        return (majorTonic * 7) % 12
+    }
+
+    /// Steps between two keys on the circle of fifths (0...6), relative major/minor sharing a position.
+    public func fifthsDistance(to other: MusicalKey) -> Int {
+        let d = abs(circleOfFifthsPosition - other.circleOfFifthsPosition) % 12
+        return min(d, 12 - d)
+    }
+
+    /// This key moved by `semitones` (positive = up).
+    public func transposed(by semitones: Int) -> MusicalKey { MusicalKey(tonicPitchClass: tonicPitchClass + semitones, mode: mode) }
+
     /// Parses a key name leniently (see the type's documentation); nil when it is not a key.
     public init?(parsing text: String) {
         guard text.utf8.count <= 64 else { return nil }
