@@ -163,6 +163,8 @@ struct PlanDecodingTests {
         #expect(json["masterplan"]?["timeline"]?[1]?["transition"] == ["type": "echo-out", "bars": 1])
         let encoded = try JSONEncoder().encode(p)
         let back = try #require(PlanDecoder.decode(encoded).plan)
+        #expect(try JSONDecoder().decode(Masterplan.self, from: encoded).timeline == p.timeline)
+        #expect(throws: Masterplan.DecodingFailure.self) { try JSONDecoder().decode(Masterplan.self, from: Data("[1]".utf8)) }
         var expected = p
         expected.global.timeSignature = .common
         #expect(back == expected)
