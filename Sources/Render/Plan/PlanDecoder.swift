@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Accepted shapes: `{"creative_vision", "masterplan": {...}}` (the planner's reply), `{"masterplan": {"timeline",
 /// "global_settings"}, "songs", "job_id"}` (the /execute-masterplan request) and a bare masterplan object.
-/// Lenient: numbers sent as strings with units (`"-6dB"`, `"124 BPM"`, `"15.5s"`, `"70%"`), a time signature as
+/// Lenient: numbers sent as strings with units (`"-6dB"`, `"124 BPM"`, `"15.5s"`, `"70%"`), times as `"1:30"`, a time signature as
 /// `[4, 4]`, `"4/4"` or missing (4/4), `global_settings` for `global`, common alternative key names (`song_id`,
 /// `volume`, `start`, `duration`...), an `effects` string instead of an array (split at commas), an end time instead
 /// of a duration. Strict: a field of the wrong type is an error at its path; `"NaN"`/`"Infinity"` strings become
@@ -172,6 +172,12 @@ struct FieldReader {
             case "inf", "+inf", "infinity", "+infinity": return .value(.infinity)
             case "-inf", "-infinity": return .value(-.infinity)
             default: break
+            }
+            // "1:30" or "1:30.5" (minutes:seconds), as models sometimes write times.
+            let clock = s.split(separator: ":", omittingEmptySubsequences: false)
+            if clock.count == 2, let minutes = Int(clock[0]), minutes >= 0, clock[1].count >= 2,
+               let seconds = Double(clock[1]), seconds >= 0, seconds < 60 {
+                return .value(Double(minutes) * 60 + seconds)
             }
             var numberEnd = s.startIndex
             var seenDigit = false
