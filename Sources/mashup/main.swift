@@ -11,5 +11,6 @@ let tool = CommandLineTool(commands: [
     ScoreCommand.self,
     StemsCommand.self,
     StretchCommand.self,
+    ValidateCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

@@ -60,10 +60,16 @@ struct PlanEffectParserTests {
         ("fuzz", .saturation(driveDecibels: 30, wetMix: 1)),
         ("gain +3db", .gain(decibels: 3)),
         ("gain -6 dB", .gain(decibels: -6)),
+        ("gain \u{2212}4dB", .gain(decibels: -4)),
         ("pan left", .pan(position: -0.5)),
         ("pan hard right", .pan(position: 1)),
         ("pan -0.3", .pan(position: -0.3)),
         ("fade-in 4 bars", .fadeIn(.bars(4))),
+        ("fade in over 4 bars", .fadeIn(.bars(4))),
+        ("1/4 note delay", .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
+        ("low-pass filter at 500Hz", .lowPass(cutoffHz: 500, slopeDecibelsPerOctave: 12)),
+        ("reverb (medium)", .reverb(.standard)),
+        ("delay throws", .delay(.standard)),
         ("fade-out", .fadeOut(.bars(2))),
     ]
 
@@ -95,7 +101,8 @@ struct PlanEffectParserTests {
 
     @Test("unknown effects and stray words give notes, never silence")
     func unknown() {
-        for text in ["stutter", "chorus", "bitcrush", "flanger 2hz", "", "   ", "123", String(repeating: "x", count: 5000)] {
+        for text in ["stutter", "chorus", "bitcrush", "flanger 2hz", "", "   ", "123", String(repeating: "x", count: 5000),
+                     "tape stop", "white noise sweep", "reverse reverb", "pitch shift +2", "auto-pan"] {
             let parsed = EffectParser.parse(text)
             #expect(parsed.spec == nil, "\(text.prefix(20)) should not be understood")
             #expect(!parsed.notes.isEmpty)

@@ -15,7 +15,28 @@ enum EffectAliases {
 
     /// Words dropped before looking for the name.
     static let fillerWords: Set<String> = ["the", "a", "an", "with", "on", "effect", "effects", "fx", "add", "apply",
-                                           "some", "and", "to", "of", "into", "plus", "using", "style", "type"]
+                                           "some", "and", "to", "of", "into", "plus", "using", "style", "type", "at",
+                                           "over", "gradual", "gradually", "slowly", "medium", "moderate", "normal",
+                                           "tail", "throws", "throw", "for", "by", "layer", "track"]
+
+    /// Effects planners ask for that the render does not have: named explicitly so that "tape stop" is not read
+    /// as tape saturation or "white noise sweep" as a filter sweep. Each gives a warning.
+    static let unsupported: [String: String] = {
+        var t: [String: String] = [:]
+        for name in ["tapestop", "stutter", "stutteredit", "stutters", "beatrepeat", "glitch", "chorus", "phaser",
+                     "flanger", "bitcrusher", "bitcrush", "bitcrushing", "vocalchop", "vocalchops", "chop", "chops",
+                     "stereowidening", "stereowidener", "widening", "widener", "stereowidth", "autopan", "riser",
+                     "whitenoise", "whitenoisesweep", "noisesweep", "noiseriser", "vinyl", "vinylcrackle", "gate",
+                     "trancegate", "reverse", "reversed", "reversereverb", "vocoder", "autotune", "granular",
+                     "tremolo", "vibrato", "wah", "wahwah", "formant", "harmonizer", "octaver", "lofi", "lofifilter",
+                     "rollcuts", "scratch", "volumeautomation", "automation", "transientshaper", "deesser"] {
+            t[name] = "not available in this renderer"
+        }
+        for name in ["pitchshift", "pitchup", "pitchdown", "transpose", "pitch", "pitchshifting", "keychange"] {
+            t[name] = "not an effect here: set the layer's pitch_shift_semitones"
+        }
+        return t
+    }()
 
     static let table: [String: Entry] = {
         var t: [String: Entry] = [:]
@@ -48,7 +69,7 @@ enum EffectAliases {
         for prefix in ["highpass", "hpf", "hp", "lowcut", "highpassfilter"] {
             add(.filterSweep, [prefix + "sweep", prefix + "filtersweep", prefix + "riser", prefix + "rise"], presets: ["highpass"])
         }
-        add(.delay, ["delay", "delays", "echo", "echoes", "echos", "syncdelay", "tempodelay", "delaythrow", "throw",
+        add(.delay, ["delay", "delays", "echo", "echoes", "echos", "syncdelay", "tempodelay", "delaythrow", "delaythrows",
                      "feedbackdelay", "digitaldelay", "analogdelay", "stereoecho", "delayeffect"])
         add(.delay, ["pingpong", "pingpongdelay", "pingpongecho", "stereodelay", "pingpongdelays"], presets: ["pingpong"])
         add(.delay, ["tapedelay", "tapeecho", "dubdelay", "dubecho"], presets: ["tape"])

@@ -210,6 +210,7 @@ enum EffectBuilder {
         if a.has("plate") { r.decaySeconds = 1.6; r.size = 0.6; r.dampingHz = 9_000 }
         if a.has("cathedral", "church") { r.decaySeconds = 6; r.size = 1; r.preDelaySeconds = 0.04; r.wetMix = 0.35 }
         if a.has("wash", "ambient", "infinite") { r.decaySeconds = 6; r.size = 1; r.wetMix = 0.5 }
+        _ = a.has("medium", "standard", "default", "normal")
         if a.has("dark") { r.dampingHz = 3_500 }
         if a.has("bright") { r.dampingHz = 12_000 }
         r.wetMix *= a.intensity()

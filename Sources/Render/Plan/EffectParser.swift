@@ -58,23 +58,38 @@ public enum EffectParser {
 
     // MARK: Name lookup
 
-    /// Finds the effect name in `words`: the longest contiguous run (leftmost first) whose concatenation is an alias.
-    static func identify(_ words: [String]) -> (kind: EffectKind, presets: [String], rest: [String])? {
-        guard !words.isEmpty else { return nil }
+    /// What `identify` found.
+    enum Identification {
+        case effect(kind: EffectKind, presets: [String], rest: [String])
+        /// A known effect the render does not have, with the reason.
+        case unsupported(name: String, reason: String)
+        case unknown
+    }
+
+    /// Finds the effect name in `words`: the longest contiguous run (leftmost first) whose concatenation is an alias
+    /// or a known unsupported effect.
+    static func identify(_ words: [String]) -> Identification {
+        guard !words.isEmpty else { return .unknown }
         for length in stride(from: min(words.count, 5), through: 1, by: -1) {
             for start in 0...(words.count - length) {
                 let name = words[start ..< start + length].joined()
+                if let reason = EffectAliases.unsupported[name] { return .unsupported(name: name, reason: reason) }
                 if let entry = EffectAliases.table[name] {
                     let rest = Array(words[..<start]) + Array(words[(start + length)...])
-                    return (entry.kind, entry.presets, rest)
+                    return .effect(kind: entry.kind, presets: entry.presets, rest: rest)
                 }
             }
         }
-        return nil
+        return .unknown
     }
 
     static func build(words: [String], arguments: EffectArguments, source: String) -> ParsedEffect {
-        guard let (kind, presets, rest) = identify(words.filter { !EffectAliases.fillerWords.contains($0) }) else {
+        let kind: EffectKind, presets: [String], rest: [String]
+        switch identify(words.filter { !EffectAliases.fillerWords.contains($0) }) {
+        case .effect(let k, let p, let r): (kind, presets, rest) = (k, p, r)
+        case .unsupported(_, let reason):
+            return ParsedEffect(source: source, spec: nil, notes: ["\(PlanIssue.quote(source, limit: 40)): \(reason); ignored"])
+        case .unknown:
             let hint = words.isEmpty ? "no effect name" : "unknown effect"
             return ParsedEffect(source: source, spec: nil,
                                 notes: ["\(hint) \(PlanIssue.quote(source, limit: 40)): ignored (see the effect vocabulary)"])

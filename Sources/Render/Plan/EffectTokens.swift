@@ -47,7 +47,7 @@ enum EffectTokenizer {
     /// Splits `text`; returns nil for text over `maximumLength` bytes.
     static func tokenize(_ text: String, maximumLength: Int = 200) -> [EffectToken]? {
         guard text.utf8.count <= maximumLength else { return nil }
-        let chars = Array(text.lowercased())
+        let chars = Array(text.lowercased().replacingOccurrences(of: "\u{2212}", with: "-"))
         var raw: [(isNumber: Bool, text: String)] = []
         var i = 0
         var previousWasSpace = true
@@ -116,7 +116,7 @@ enum EffectTokenizer {
     static let unitWords: Set<String> = [
         "hz", "khz", "k", "s", "sec", "secs", "second", "seconds", "ms", "msec", "millisecond", "milliseconds",
         "db", "dbs", "decibel", "decibels", "percent", "pct", "bar", "bars", "beat", "beats", "th", "st", "nd", "rd",
-        "d", "t", "dotted", "triplet",
+        "d", "t", "dotted", "triplet", "note", "notes",
     ]
 
     /// Parses one numeric token such as `800hz`, `2.5khz`, `-6db`, `375ms`, `3s`, `50%`, `1/8`, `1/8d`, `4:1`, `8th`.

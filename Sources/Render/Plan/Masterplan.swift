@@ -242,3 +242,22 @@ extension Masterplan: Encodable {
         try wireJSON.encode(to: encoder)
     }
 }
+
+extension Masterplan: Decodable {
+    /// Why a plan could not be decoded through `Decodable`.
+    public struct DecodingFailure: Error, Sendable, CustomStringConvertible {
+        /// The problems, each with its path.
+        public let issues: [PlanIssue]
+        public var description: String { issues.map(\.description).joined(separator: "\n") }
+    }
+
+    /// Decodes leniently like `PlanDecoder` (for plans embedded in other Codable types). Throws `DecodingFailure`
+    /// only when the value is not a masterplan object at all; field problems stay in `decodingIssues` for
+    /// `PlanValidator`. Untrusted bytes should go through `PlanDecoder.decode(_:)`, which bounds size and depth.
+    public init(from decoder: Decoder) throws {
+        let value = try JSONValue(from: decoder)
+        let (plan, issues) = PlanDecoder.decode(value)
+        guard let plan else { throw DecodingFailure(issues: issues) }
+        self = plan
+    }
+}

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Accepted shapes: `{"creative_vision", "masterplan": {...}}` (the planner's reply), `{"masterplan": {"timeline",
 /// "global_settings"}, "songs", "job_id"}` (the /execute-masterplan request) and a bare masterplan object.
-/// Lenient: numbers sent as strings with units (`"-6dB"`, `"124 BPM"`, `"15.5s"`, `"70%"`), a time signature as
+/// Lenient: numbers sent as strings with units (`"-6dB"`, `"124 BPM"`, `"15.5s"`, `"70%"`), times as `"1:30"`, a time signature as
 /// `[4, 4]`, `"4/4"` or missing (4/4), `global_settings` for `global`, common alternative key names (`song_id`,
 /// `volume`, `start`, `duration`...), an `effects` string instead of an array (split at commas), an end time instead
 /// of a duration. Strict: a field of the wrong type is an error at its path; `"NaN"`/`"Infinity"` strings become
@@ -64,8 +64,12 @@ public enum PlanDecoder {
         if let (key, t) = reader.member(planObject, ["timeline", "sections"]) {
             let path = FieldReader.join(prefix, key)
             if let items = t.arrayValue {
-                plan.timeline.reserveCapacity(items.count)
-                for (i, item) in items.enumerated() {
+                // Sections beyond the limit are not decoded: one error says how many there were.
+                if items.count > limits.maximumSections {
+                    reader.issues.error(path, "\(items.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)")
+                }
+                plan.timeline.reserveCapacity(min(items.count, limits.maximumSections))
+                for (i, item) in items.prefix(limits.maximumSections).enumerated() {
                     plan.timeline.append(reader.section(item, at: "\(path)[\(i)]"))
                 }
             } else {
@@ -92,6 +96,27 @@ public enum PlanDecoder {
     }
 }
 
+/// An object with the keys that are not canonical field names set aside, so that the case- and
+/// separator-insensitive fallback of `FieldReader.member` only looks at those (usually none).
+struct Fields {
+    let values: [String: JSONValue]
+    let unusualKeys: [String]
+
+    init(_ values: [String: JSONValue]) {
+        self.values = values
+        self.unusualKeys = values.keys.filter { !Fields.canonicalKeys.contains($0) }
+    }
+
+    /// The wire names of the contract and our optional fields.
+    static let canonicalKeys: Set<String> = [
+        "creative_vision", "masterplan", "title", "artistCredits", "global", "global_settings", "timeline",
+        "problems_and_solutions", "problem", "solution", "songs", "job_id", "targetBPM", "targetKey", "timeSignature",
+        "target_lufs", "true_peak_db", "sample_rate", "crossfade_bars", "time_start_sec", "duration_sec", "description",
+        "energy_level", "layers", "transition", "songId", "stem", "volume_db", "effects", "source_start_sec",
+        "pitch_shift_semitones", "pan", "fade_in_sec", "fade_out_sec", "type", "bars",
+    ]
+}
+
 /// Reads fields leniently and records problems with their paths.
 struct FieldReader {
     let limits: PlanLimits
@@ -101,12 +126,28 @@ struct FieldReader {
 
     static func join(_ base: String, _ key: String) -> String { base.isEmpty ? key : base + "." + key }
 
+    /// Folded forms of keys and names already seen (folding allocates; keys repeat in every layer).
+    var foldCache: [String: String] = [:]
+
+    mutating func folded(_ text: String) -> String {
+        if let f = foldCache[text] { return f }
+        let f = Self.fold(text)
+        foldCache[text] = f
+        return f
+    }
+
     /// The first member present among `names` (exact, then case- and separator-insensitive).
-    func member(_ object: [String: JSONValue], _ names: [String]) -> (key: String, value: JSONValue)? {
-        for name in names { if let v = object[name] { return (name, v) } }
-        let wanted = Set(names.map(Self.fold))
-        for (key, v) in object where key.utf8.count <= 64 && wanted.contains(Self.fold(key)) { return (key, v) }
+    mutating func member(_ object: Fields, _ names: [String]) -> (key: String, value: JSONValue)? {
+        for name in names { if let v = object.values[name] { return (name, v) } }
+        for key in object.unusualKeys where key.utf8.count <= 64 {
+            let foldedKey = folded(key)
+            for name in names where folded(name) == foldedKey { return (key, object.values[key]!) }
+        }
         return nil
+    }
+
+    mutating func member(_ object: [String: JSONValue], _ names: [String]) -> (key: String, value: JSONValue)? {
+        member(Fields(object), names)
     }
 
     static func fold(_ key: String) -> String { key.lowercased().filter { $0.isLetter || $0.isNumber } }
@@ -124,12 +165,19 @@ struct FieldReader {
         case .number(let d): return .value(d)
         case .string(let raw):
             guard raw.utf8.count <= 64 else { return .invalid }
-            let s = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            // Typographic minus and plus-minus-free text: "−6 dB" is -6 dB.
+            let s = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{2212}", with: "-")
             switch s {
             case "nan", "+nan", "-nan": return .value(.nan)
             case "inf", "+inf", "infinity", "+infinity": return .value(.infinity)
             case "-inf", "-infinity": return .value(-.infinity)
             default: break
+            }
+            // "1:30" or "1:30.5" (minutes:seconds), as models sometimes write times.
+            let clock = s.split(separator: ":", omittingEmptySubsequences: false)
+            if clock.count == 2, let minutes = Int(clock[0]), minutes >= 0, clock[1].count >= 2,
+               let seconds = Double(clock[1]), seconds >= 0, seconds < 60 {
+                return .value(Double(minutes) * 60 + seconds)
             }
             var numberEnd = s.startIndex
             var seenDigit = false
@@ -164,7 +212,7 @@ struct FieldReader {
     }
 
     /// A number field, or nil when absent or null; a value of the wrong kind is an error.
-    mutating func number(_ object: [String: JSONValue], _ names: [String], at base: String) -> Double? {
+    mutating func number(_ object: Fields, _ names: [String], at base: String) -> Double? {
         guard let (key, value) = member(object, names), !value.isNull else { return nil }
         switch Self.number(value) {
         case .value(let d): return d
@@ -175,7 +223,7 @@ struct FieldReader {
     }
 
     /// A text field (numbers are accepted as text), cut to the text limit with a warning.
-    mutating func text(_ object: [String: JSONValue], _ names: [String], at base: String) -> String? {
+    mutating func text(_ object: Fields, _ names: [String], at base: String) -> String? {
         guard let (key, value) = member(object, names) else { return nil }
         switch value {
         case .string(let s): return cut(s, at: Self.join(base, key))
@@ -188,6 +236,10 @@ struct FieldReader {
         }
     }
 
+    mutating func text(_ object: [String: JSONValue], _ names: [String], at base: String) -> String? {
+        text(Fields(object), names, at: base)
+    }
+
     /// `text` cut to `limits.maximumTextLength` characters (with a warning when cut).
     mutating func cut(_ text: String, at path: String) -> String {
         guard text.utf8.count > limits.maximumTextLength else { return text }
@@ -195,7 +247,8 @@ struct FieldReader {
         return String(text.prefix(limits.maximumTextLength))
     }
 
-    mutating func global(_ g: [String: JSONValue], at path: String) -> Masterplan.GlobalSettings {
+    mutating func global(_ object: [String: JSONValue], at path: String) -> Masterplan.GlobalSettings {
+        let g = Fields(object)
         var settings = Masterplan.GlobalSettings()
         settings.targetBPM = number(g, ["targetBPM", "target_bpm", "bpm", "tempo", "targetTempo", "target_tempo"], at: path)
         settings.targetKey = text(g, ["targetKey", "target_key", "key"], at: path)
@@ -223,10 +276,11 @@ struct FieldReader {
 
     mutating func section(_ value: JSONValue, at path: String) -> Masterplan.Section {
         var section = Masterplan.Section()
-        guard let s = value.objectValue else {
+        guard let object = value.objectValue else {
             issues.error(path, "a section must be an object, not \(PlanIssue.show(value))")
             return section
         }
+        let s = Fields(object)
         section.timeStartSeconds = number(s, ["time_start_sec", "timeStartSec", "start_sec", "start", "time_start", "start_time", "startTime", "start_seconds"], at: path)
         section.durationSeconds = number(s, ["duration_sec", "durationSec", "duration", "length_sec", "duration_seconds", "length"], at: path)
         if section.durationSeconds == nil, let start = section.timeStartSeconds,
@@ -254,10 +308,11 @@ struct FieldReader {
 
     mutating func layer(_ value: JSONValue, at path: String) -> Masterplan.Layer {
         var layer = Masterplan.Layer()
-        guard let l = value.objectValue else {
+        guard let object = value.objectValue else {
             issues.error(path, "a layer must be an object, not \(PlanIssue.show(value))")
             return layer
         }
+        let l = Fields(object)
         layer.songId = text(l, ["songId", "song_id", "song", "songID", "source", "track"], at: path)
         layer.stem = text(l, ["stem", "part", "element", "stem_type"], at: path)
         layer.volumeDecibels = number(l, ["volume_db", "volumeDb", "volumeDB", "volume", "gain_db", "level_db", "gain", "level"], at: path)
@@ -288,7 +343,8 @@ struct FieldReader {
         var bars: Double?
         switch value {
         case .string(let s): typeText = s
-        case .object(let o):
+        case .object(let members):
+            let o = Fields(members)
             guard let t = text(o, ["type", "kind", "name", "style"], at: path) else {
                 issues.error(path, "a transition object needs a \"type\"")
                 return nil

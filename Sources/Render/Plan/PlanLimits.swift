@@ -13,7 +13,7 @@ public struct PlanLimits: Sendable, Hashable {
     public var maximumLayersPerSection: Int = 16
     /// Most layers over the whole plan (default 1024).
     public var maximumTotalLayers: Int = 1_024
-    /// Most effects on one layer (default 16).
+    /// Most effects applied on one layer; more are ignored with a warning (default 16).
     public var maximumEffectsPerLayer: Int = 16
     /// Longest free text kept (descriptions, titles), characters; longer text is cut with a warning (default 10,000).
     public var maximumTextLength: Int = 10_000
@@ -21,7 +21,7 @@ public struct PlanLimits: Sendable, Hashable {
     public var maximumIdentifierLength: Int = 256
     /// Deepest JSON nesting read (default 64; a masterplan needs 6).
     public var maximumNestingDepth: Int = JSONReader.defaultMaximumDepth
-    /// Largest document read, bytes (default 32 MiB).
+    /// Largest document read, bytes (default 16 MiB).
     public var maximumByteCount: Int = JSONReader.defaultMaximumByteCount
     /// Accepted target tempi, BPM.
     public var tempoRangeBPM: ClosedRange<Double> = 40...250

@@ -23,9 +23,10 @@ public struct PlanValidation: Sendable {
 ///
 /// Returns every problem at once. Errors (cannot render): no or empty timeline, a layer naming a song that was not
 /// given, a missing, non-positive or non-finite duration, any non-finite number, a negative start or source start,
-/// a total length over `limits.maximumDurationSeconds`, too many sections/layers/effects, a tempo or sample rate
+/// a total length over `limits.maximumDurationSeconds`, too many sections or layers, a tempo or sample rate
 /// out of range, an invalid time signature, a pitch override over ±12 semitones. Warnings (rendered with the stated
-/// correction): unknown or partly understood effects, an unknown stem (mapped to `full`), gains, pans, loudness
+/// correction): unknown or partly understood effects, more effects on a layer than the limit (the first ones
+/// are applied), an unknown stem (mapped to `full`), gains, pans, loudness
 /// targets and fades clamped, overlapping, gapped or unsorted sections, an unknown transition (crossfade instead),
 /// a transition longer than its sections (shortened), an unreadable target key, and an automatic key shift over
 /// the stem's limit (vocals ±3, others ±7 semitones: not shifted) when the song keys are known.
@@ -49,6 +50,15 @@ public struct PlanValidator: Sendable {
             self.key = key
             self.tempoBPM = tempoBPM
             self.durationSeconds = durationSeconds
+        }
+
+        /// What an analysis of the contract says of a song: `harmonic.key` (`"N/A"` = no key), `rhythmic.bpm`
+        /// (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
+        public init(id: String, analysis: JSONValue) {
+            let key = analysis["harmonic"]?["key"]?.stringValue.flatMap(MusicalKey.init(parsing:))
+            let bpm = analysis["rhythmic"]?["bpm"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            self.init(id: id, key: key, tempoBPM: bpm, durationSeconds: duration)
         }
     }
 
@@ -273,13 +283,15 @@ private struct ValidationRun {
             }
             let previous = ordered[k - 1]
             let gap = ordered[k].startSeconds - previous.endSeconds
-            if gap > tolerance {
-                issues.warning(sectionPath + ".time_start_sec", "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence")
-                ordered[k].transitionIn = nil
-                continue
-            }
-            if gap < -tolerance {
-                issues.warning(sectionPath + ".time_start_sec", "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition")
+            if gap > tolerance || gap < -tolerance {
+                if gap > 0 {
+                    issues.warning(sectionPath + ".time_start_sec", "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence")
+                } else {
+                    issues.warning(sectionPath + ".time_start_sec", "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition")
+                }
+                if declared != nil {
+                    issues.warning(sectionPath + ".transition", "the sections do not touch: transition ignored")
+                }
                 ordered[k].transitionIn = nil
                 continue
             }
@@ -443,8 +455,8 @@ private struct ValidationRun {
         var ignored: [String] = []
         var fadeInFromEffect: Double? = nil, fadeOutFromEffect: Double? = nil
         if layer.effects.count > limits.maximumEffectsPerLayer {
-            issues.error(effectsPath, "\(layer.effects.count) effects: at most \(limits.maximumEffectsPerLayer) on a layer")
-            ok = false
+            issues.warning(effectsPath, "\(layer.effects.count) effects: only the first \(limits.maximumEffectsPerLayer) are applied")
+            ignored.append(contentsOf: layer.effects.dropFirst(limits.maximumEffectsPerLayer).prefix(64).map { PlanIssue.show($0) })
         }
         for (k, value) in layer.effects.prefix(limits.maximumEffectsPerLayer).enumerated() {
             let parsed = EffectParser.parse(value)

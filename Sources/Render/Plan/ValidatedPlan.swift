@@ -33,6 +33,26 @@ public struct ValidatedPlan: Sendable, Hashable {
     /// The song ids layers refer to, in song-index order (the given ones, or those found in the plan).
     public var songIds: [String]
 
+    /// Builds a plan directly (tests, embedded planners); `PlanValidator` is the usual source.
+    public init(title: String, artistCredits: String = "", creativeVision: String = "", tempoMap: TempoMap,
+                targetKey: MusicalKey? = nil, targetLoudnessLUFS: Double = PlanValidator.defaultTargetLUFS,
+                truePeakCeilingDecibels: Double = PlanValidator.defaultTruePeakDecibels, sections: [Section],
+                durationSeconds: Double, frameCount: Int, problemsAndSolutions: [Masterplan.ProblemAndSolution] = [],
+                songIds: [String]) {
+        self.title = title
+        self.artistCredits = artistCredits
+        self.creativeVision = creativeVision
+        self.tempoMap = tempoMap
+        self.targetKey = targetKey
+        self.targetLoudnessLUFS = targetLoudnessLUFS
+        self.truePeakCeilingDecibels = truePeakCeilingDecibels
+        self.sections = sections
+        self.durationSeconds = durationSeconds
+        self.frameCount = frameCount
+        self.problemsAndSolutions = problemsAndSolutions
+        self.songIds = songIds
+    }
+
     /// The target tempo in BPM.
     public var tempoBPM: Double { tempoMap.tempoBPM }
     /// The output sample rate, Hz.
@@ -61,6 +81,19 @@ public struct ValidatedPlan: Sendable, Hashable {
 
         /// End, seconds.
         public var endSeconds: Double { startSeconds + durationSeconds }
+
+        public init(planIndex: Int, startSeconds: Double, durationSeconds: Double, startFrame: Int, endFrame: Int,
+                    description: String, energyLevel: Double, transitionIn: Transition?, layers: [Layer]) {
+            self.planIndex = planIndex
+            self.startSeconds = startSeconds
+            self.durationSeconds = durationSeconds
+            self.startFrame = startFrame
+            self.endFrame = endFrame
+            self.description = description
+            self.energyLevel = energyLevel
+            self.transitionIn = transitionIn
+            self.layers = layers
+        }
     }
 
     /// A transition centred on a section boundary.
@@ -71,8 +104,16 @@ public struct ValidatedPlan: Sendable, Hashable {
         public var bars: Double
         /// Length in frames (bars at the target tempo, limited to the shorter neighbour section); 0 for a cut.
         public var frameCount: Int
+
         /// The boundary frame it is centred on (the start frame of the section it enters).
         public var boundaryFrame: Int
+
+        public init(kind: Masterplan.Transition.Kind, bars: Double, frameCount: Int, boundaryFrame: Int) {
+            self.kind = kind
+            self.bars = bars
+            self.frameCount = frameCount
+            self.boundaryFrame = boundaryFrame
+        }
     }
 
     /// One layer, ready to render.
@@ -106,6 +147,25 @@ public struct ValidatedPlan: Sendable, Hashable {
         public var effects: [EffectSpec]
         /// Effects the plan named that will not be applied (not understood), for the report.
         public var ignoredEffects: [String]
+
+        public init(planIndex: Int, songIndex: Int, songId: String, stem: Stem, gainDecibels: Double, pan: Double = 0,
+                    fadeInSeconds: Double = 0, fadeOutSeconds: Double = 0, sourceStartSeconds: Double? = nil,
+                    pitchShiftSemitones: Double? = nil, pitchShiftIsOverride: Bool = false, effects: [EffectSpec] = [],
+                    ignoredEffects: [String] = []) {
+            self.planIndex = planIndex
+            self.songIndex = songIndex
+            self.songId = songId
+            self.stem = stem
+            self.gainDecibels = gainDecibels
+            self.pan = pan
+            self.fadeInSeconds = fadeInSeconds
+            self.fadeOutSeconds = fadeOutSeconds
+            self.sourceStartSeconds = sourceStartSeconds
+            self.pitchShiftSemitones = pitchShiftSemitones
+            self.pitchShiftIsOverride = pitchShiftIsOverride
+            self.effects = effects
+            self.ignoredEffects = ignoredEffects
+        }
     }
 }
 
