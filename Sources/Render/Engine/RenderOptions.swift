@@ -22,7 +22,8 @@ public struct RenderOptions: Sendable {
     public init(maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
                 stretchOptions: StretchOptions = StretchOptions(),
                 formantPreservationThresholdSemitones: Double = 1,
-                analysis: (any SongAnalysisProviding)? = EmbeddedSongAnalysis(), stems: (any StemProviding)? = nil,
+                analysis: (any SongAnalysisProviding)? = EmbeddedSongAnalysis(),
+                stems: (any StemProviding)? = ApproximatedStems(),
                 stretchCache: StretchCache? = nil, progress: (@Sendable (RenderProgress) -> Void)? = nil) {
         self.maximumConcurrentLayers = max(1, maximumConcurrentLayers)
         self.stretchOptions = stretchOptions
