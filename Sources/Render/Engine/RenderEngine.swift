@@ -48,8 +48,21 @@ public struct RenderEngine: Sendable {
         report(0.1, "stems", "Preparing stems")
         let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues { Set($0.map(\.stem)) }
         var material: [String: SongMaterial] = [:]
-        for song in prepared {
-            material[song.song.id] = try await stems(for: song, needed: needed[song.song.id] ?? [], warnings: &warnings)
+        let stemResults = try await withThrowingTaskGroup(of: (SongMaterial, [String]).self) { group in
+            for song in prepared {
+                group.addTask {
+                    var songWarnings: [String] = []
+                    let made = try await self.stems(for: song, needed: needed[song.song.id] ?? [], warnings: &songWarnings)
+                    return (made, songWarnings)
+                }
+            }
+            var all: [(SongMaterial, [String])] = []
+            for try await result in group { all.append(result) }
+            return all.sorted { $0.0.song.id < $1.0.song.id }
+        }
+        for (made, songWarnings) in stemResults {
+            material[made.song.id] = made
+            warnings += songWarnings
         }
         stageSeconds["stems"] = seconds(since: started, clock)
         try Task.checkCancellation()
@@ -87,10 +100,11 @@ public struct RenderEngine: Sendable {
             while let rendered = try await group.next() {
                 mixer.accept(rendered)
                 done += 1
-                let section = script.sections[placements[rendered.placementIndex].sectionIndex]
+                // The section named is the earliest one still rendering, so the message moves forward only.
+                let current = placements[min(mixer.nextPlacementIndex, total - 1)].sectionIndex
                 report(0.25 + progressStep * Double(done), "rendering",
-                       "Rendering section \(placements[rendered.placementIndex].sectionIndex + 1)/\(script.sections.count): "
-                       + section.description.prefix(60))
+                       "Rendering section \(current + 1)/\(script.sections.count): "
+                       + script.sections[current].description.prefix(60))
                 if next < total { launch() }
             }
         }
