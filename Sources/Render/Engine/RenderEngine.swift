@@ -118,8 +118,9 @@ public struct RenderEngine: Sendable {
         report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
         let bus = mixer.finishedBus(minimumFrameCount: timelineEnd)
         let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
-        let (mastered, _) = try normalizer.normalize(bus)
-        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS)
+        let (mastered, normalization) = try normalizer.normalize(bus)
+        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
+                                    truePeakDecibels: normalization.outputTruePeakDecibels)
         stageSeconds["master"] = seconds(since: started, clock)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
             warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
@@ -238,7 +239,9 @@ public struct RenderEngine: Sendable {
 
     // MARK: - Report
 
-    static func measure(_ audio: AudioBuffer, targetLUFS: Double) -> RenderReport.Loudness {
+    /// Loudness figures of the master; `truePeakDecibels` when already measured (the normaliser measures it).
+    static func measure(_ audio: AudioBuffer, targetLUFS: Double, truePeakDecibels: Double? = nil) -> RenderReport.Loudness {
+        // Value k is the 3 s window ending at (k + 1) s, centred at k + 1 - 1.5 s.
         let hopSeconds = 1.0
         let meter = LoudnessMeter(sampleRate: audio.sampleRate, channelCount: audio.channelCount)
         var series: [Double] = []
@@ -250,12 +253,14 @@ public struct RenderEngine: Sendable {
             series.append(value.isFinite ? max(value, -70) : -70)
             start += hop
         }
-        let peaks = TruePeakMeter.measure(audio)
+        let samplePeak = Decibels.decibels(Double(audio.peakMagnitude))
+        let truePeak = truePeakDecibels ?? TruePeakMeter.measure(audio).truePeakDecibels
         let integrated = meter.integratedLUFS
         return RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
                                      loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
-                                     truePeakDecibels: peaks.truePeakDecibels, samplePeakDecibels: peaks.samplePeakDecibels,
-                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds)
+                                     truePeakDecibels: truePeak, samplePeakDecibels: samplePeak,
+                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds,
+                                     shortTermFirstSeconds: 1.5 - hopSeconds)
     }
 
     private func makeReport(script: RenderScript, placements: [LayerPlacement], layers: [RenderReport.Layer?],
