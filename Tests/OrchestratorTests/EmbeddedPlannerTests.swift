@@ -263,6 +263,7 @@ struct EmbeddedPlannerTests {
         let plan = try EmbeddedPlanner().plan(for: try Self.request(analyses, preferences: ["duration_sec": 90]))
         let total = plan.timeline.last!.timeStartSeconds! + plan.timeline.last!.durationSeconds!
         #expect((67.5...112.5).contains(total), "\(total) s")
+        #expect(!plan.problemsAndSolutions.contains { $0.problem.contains("Short material") })
         let short = [Self.analysis(bpm: 120, key: "A minor", vocals: 0.8, barCount: 16),
                      Self.analysis(bpm: 124, key: "C major", vocals: 0.1, barCount: 16)]
         let shortPlan = try EmbeddedPlanner().plan(for: try Self.request(short))
