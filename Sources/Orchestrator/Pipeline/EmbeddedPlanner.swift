@@ -3,9 +3,9 @@
 //
 // Design: (1) casting: the song with the clearest vocals leads (its `vocals` stem, or its `other` stem when no song
 // has vocals), the song whose tempo is nearest is the bed (drums, bass, other), a third song gets its vocals in the
-// breakdown (when they fit the ±3 semitone limit) or its instrumental in the second verse. (2) Key: of the 24 keys,
-// the one minimising Σ weight·shift² (lead vocals weigh 3, the bed 1, a third song 0.25; vocals within ±3 semitones, instruments
-// within ±7), ties to the lead's own key. (3) Tempo: the weighted geometric mean of the tempi after half/double
+// breakdown (when they reach the key within ±3 semitones) or its instrumental in the second verse (or its pads
+// under the breakdown). (2) Key: of the 24 keys, the one minimising Σ weight·shift² (lead vocals weigh 3, the bed 1,
+// a third song 0.25; vocals within ±3 semitones, instruments within ±7), ties to the lead's own key. (3) Tempo: the weighted geometric mean of the tempi after half/double
 // matching (lead 1.5, bed 1, third 0.75), pulled into the window that keeps every song within 8% when there is one,
 // folded into 80...180 BPM. (4) Form: the template (intro, verse, build, drop, breakdown, [verse 2], build, final
 // chorus, outro; 4/8/16 bars) nearest the wanted length among those the songs have material for; every start is
