@@ -56,10 +56,10 @@ report-screenshot: build
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@mkdir -p $(REPORT_DEMO_DIR) docs && rm -f $(REPORT_PNG)
-	$$($(SWIFT) build -c release --show-bin-path)/mashup report-demo --output-directory $(REPORT_DEMO_DIR)
+	$$($(SWIFT) build -c release --show-bin-path)/mashup demo --output-directory $(REPORT_DEMO_DIR)
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
 	  --window-size=1280,1600 --screenshot=$(CURDIR)/$(REPORT_PNG) \
-	  "file://$(abspath $(REPORT_DEMO_DIR))/demo-mashup.html" 2>/dev/null
+	  "file://$(abspath $(REPORT_DEMO_DIR))/mashup.html" 2>/dev/null
 	pngquant --force --skip-if-larger --speed 1 --quality=60-95 --output $(REPORT_PNG) $(REPORT_PNG) || true
 	@test -s $(REPORT_PNG) && echo "wrote $(REPORT_PNG) ($$(stat -c %s $(REPORT_PNG)) bytes)"
 

@@ -9,7 +9,6 @@ let tool = CommandLineTool(commands: [
     ConvertCommand.self,
     DemoCommand.self,
     LoudnessCommand.self,
-    ReportDemoCommand.self,
     AnalyzeCommand.self,
     ScoreCommand.self,
     StemsCommand.self,

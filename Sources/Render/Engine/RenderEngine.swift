@@ -156,6 +156,7 @@ public struct RenderEngine: Sendable {
     /// Converts songs to the engine rate and finds missing grids and keys (songs in parallel).
     private func prepareSongs(_ songs: [RenderSong], sampleRate: Double, warnings: inout [String]) async throws -> [PreparedSong] {
         let analysis = options.analysis
+        let reference = options.songReferenceLoudnessLUFS
         var seen = Set<String>()
         for song in songs where !seen.insert(song.id).inserted {
             throw RenderError.songPreparationFailed(songID: song.id, message: "two songs share this id")
@@ -184,8 +185,16 @@ public struct RenderEngine: Sendable {
                             if grid == nil { grid = found.grid; source = "embedded" }
                             if !song.keyIsKnown { key = found.key; source = "embedded" }
                         }
+                        var staging = 0.0
+                        if let reference {
+                            let meter = LoudnessMeter(sampleRate: song.audio.sampleRate, channelCount: song.audio.channelCount)
+                            meter.append(song.audio)
+                            let loudness = meter.integratedLUFS
+                            if loudness.isFinite && loudness > -70 { staging = min(max(reference - loudness, -12), 12) }
+                        }
                         return (index, PreparedSong(song: song, timing: SongTiming(grid: grid!, key: key,
-                                                                                      durationSeconds: song.audio.durationSeconds),
+                                                                                      durationSeconds: song.audio.durationSeconds,
+                                                                                      gainStagingDecibels: staging),
                                                     analysisSource: source))
                     } catch let error as RenderError {
                         throw error
@@ -293,7 +302,7 @@ public struct RenderEngine: Sendable {
                                      tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
                                      analysisSource: song.analysisSource, stemSource: song.stemSource,
                                      stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
-                                     semitones: commonShift)
+                                     semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels)
         }
         return RenderReport(engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,
                             creativeVision: script.creativeVision, audioFile: "", targetBPM: map.tempoBPM,
