@@ -279,6 +279,18 @@ struct EmbeddedPlannerTests {
         #expect(throws: EmbeddedPlannerError.self) { try EmbeddedPlanner().plan(for: request) }
     }
 
+    @Test("A remote analysis with numbers as strings and only the contract's fields still plans")
+    func lenientRemoteAnalysis() async throws {
+        let remote: JSONValue = ["harmonic": ["key": "E minor", "key_confidence": "high"], "rhythmic": ["bpm": "128"],
+                                 "vocal": ["vocal_presence": 0.7]]
+        let request = PlanRequest(analyses: [remote, try Self.json(Self.cases[0][1])], mashabilityScore: [:])
+        let plan = try EmbeddedPlanner().plan(for: request)
+        let validation = PlanValidator(songIds: ["song1", "song2"]).validate(plan)
+        #expect(validation.issues.isEmpty, "\(validation.issues)")
+        #expect(plan.problemsAndSolutions.contains { $0.problem.contains("128.0 BPM") })
+        #expect(plan.timeline.flatMap(\.layers).contains { $0.songId == "song1" && $0.stem == "vocals" })
+    }
+
     @Test("The plan renders with the engine without unknown effects")
     func rendersEndToEnd() async throws {
         let songs = [DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 16, seed: 3, hasVocals: true),

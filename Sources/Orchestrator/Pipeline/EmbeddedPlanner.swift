@@ -20,7 +20,7 @@ import Render
 
 /// Why the embedded planner could not plan.
 public enum EmbeddedPlannerError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The analysis of song `songIndex` (0-based) is not an analysis object.
+    /// The analysis of song `songIndex` (0-based) is not an object, or has neither a key nor a tempo.
     case unreadableAnalysis(songIndex: Int, reason: String)
 
     public var description: String {
@@ -449,7 +449,7 @@ struct PlanBuilder {
     }
 
     func credits() -> String {
-        profiles.map { $0.label.artist.flatMap { $0.isEmpty ? nil : $0 } ?? $0.label.name }.joined(separator: " vs. ")
+        heard.sorted { $0.index < $1.index }.map { $0.label.artist.flatMap { $0.isEmpty ? nil : $0 } ?? $0.label.name }.joined(separator: " vs. ")
     }
 
     static func clock(_ seconds: Double) -> String {
