@@ -339,6 +339,8 @@ struct PlanBuilder {
         switch kind {
         case .build, .build2: ["compression", "delay-1/8"]
         case .breakdown: ["reverb-large", "ping-pong-delay"]
+        // A melodic lead ducks under the other song's drums in the drops, so the kick cuts through.
+        case .drop, .finalChorus: leadStem == .vocals ? ["compression", "reverb-small"] : ["reverb-small", "sidechain"]
         default: leadStem == .vocals ? ["compression", "reverb-small"] : ["reverb-small"]
         }
     }
@@ -381,7 +383,7 @@ struct PlanBuilder {
             let leadNear = kind == .drop ? lead.loudestRegion.startSeconds : finalChorusRegion.startSeconds
             let bedNear = bed.loudestRegion.startSeconds
             var result = [layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
-                          layer(bed, .drums, gain: -3, effects: [], near: bedNear, bars: bars),
+                          layer(bed, .drums, gain: kind == .finalChorus ? -2 : -3, effects: [], near: bedNear, bars: bars),
                           layer(bed, .bass, gain: -4, effects: ["sidechain"], near: bedNear, bars: bars)]
             if bedOtherWithLead {
                 result.append(layer(bed, .other, gain: -6, effects: ["sidechain"], near: bedNear, bars: bars))
