@@ -112,6 +112,9 @@ struct PlanBuilder {
     var template = PlannerTemplate.all[0]
     /// True when the songs' material, not the wanted length, chose a shorter form.
     var shortenedForMaterial = false
+    /// Bars a section's layers play past its end: half the next transition (the render's post-roll; none for an
+    /// echo-out, whose tail is an effect). Set per section by `layOut`.
+    var tailBars = 0.0
     /// Where each song's last read ended, song seconds, by song index.
     var cursors: [Int: Double] = [:]
     var notes: [Masterplan.ProblemAndSolution] = []
@@ -257,7 +260,7 @@ struct PlanBuilder {
         let tolerance = PlannerSongProfile.endToleranceSeconds
         let fitting = PlannerTemplate.all.filter { t in
             Double(t.barCount) * barSeconds <= material + tolerance
-                && heard.allSatisfy { $0.sourceSeconds(bars: t.longestSectionBars, targetBPM: targetBPM) <= $0.usableSeconds + tolerance }
+                && heard.allSatisfy { $0.sourceSeconds(bars: Double(t.longestSectionBars) + 1, targetBPM: targetBPM) <= $0.usableSeconds + tolerance }
         }
         template = bestTemplate(among: fitting)
         shortenedForMaterial = template.barCount < bestTemplate(among: PlannerTemplate.all).barCount
@@ -281,9 +284,9 @@ struct PlanBuilder {
     /// A layer reading `song`'s `stem` from the bar line near `nearSeconds` for `bars` bars.
     mutating func layer(_ song: PlannerSongProfile, _ stem: Stem, gain: Double, effects: [String], near nearSeconds: Double,
                         bars: Int, pan: Double? = nil) -> Masterplan.Layer {
-        let needed = song.sourceSeconds(bars: bars, targetBPM: targetBPM)
+        let needed = song.sourceSeconds(bars: Double(bars) + tailBars, targetBPM: targetBPM)
         let start = song.barStart(near: nearSeconds, neededSeconds: needed)
-        cursors[song.index] = start + needed
+        cursors[song.index] = start + song.sourceSeconds(bars: Double(bars), targetBPM: targetBPM)
         return Masterplan.Layer(songId: song.label.songID, stem: stem.rawValue, volumeDecibels: gain,
                                 effects: effects.map { .string($0) }, sourceStartSeconds: start, pan: pan)
     }
@@ -314,6 +317,12 @@ struct PlanBuilder {
             let (kind, bars) = entry
             let start = Double(bar) * barSeconds
             let duration = Double(bars) * barSeconds
+            tailBars = 0
+            if position + 1 < template.sections.count {
+                let next = template.sections[position + 1]
+                let transition = transition(into: next.kind, bars: next.bars)
+                if transition.kind != .echoOut { tailBars = (transition.bars ?? 1) / 2 }
+            }
             var section = Masterplan.Section(timeStartSeconds: start, durationSeconds: duration,
                                              description: describe(kind), energyLevel: kind.energyLevel,
                                              layers: layers(kind, bars: bars))

@@ -201,8 +201,8 @@ struct PlannerSongProfile: Sendable {
     }
 
     /// Song seconds read by `bars` bars at the target tempo.
-    func sourceSeconds(bars: Int, targetBPM: Double) -> Double {
-        Double(bars) * 240 / targetBPM * speed(targetBPM: targetBPM)
+    func sourceSeconds(bars: Double, targetBPM: Double) -> Double {
+        bars * 240 / targetBPM * speed(targetBPM: targetBPM)
     }
 
     /// Song seconds available from the first bar line to the end.
