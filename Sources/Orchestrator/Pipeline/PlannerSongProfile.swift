@@ -56,13 +56,33 @@ struct PlannerSongProfile: Sendable {
     init(index: Int, label: PlanSongLabel, analysisJSON: JSONValue) throws {
         var value = analysisJSON
         if value["harmonic"] == nil, value["rhythmic"] == nil, let inner = value["analysis"] { value = inner }
+        guard case .object = value else {
+            throw EmbeddedPlannerError.unreadableAnalysis(songIndex: index, reason: "not a JSON object")
+        }
         let analysis: SongAnalysis
-        do {
-            analysis = try JSONDecoder().decode(SongAnalysis.self, from: try value.encoded())
-        } catch {
-            throw EmbeddedPlannerError.unreadableAnalysis(songIndex: index, reason: "\(error)")
+        if let decoded = try? JSONDecoder().decode(SongAnalysis.self, from: try value.encoded()) {
+            analysis = decoded
+        } else if let lenient = Self.lenientAnalysis(value) {
+            analysis = lenient
+        } else {
+            throw EmbeddedPlannerError.unreadableAnalysis(songIndex: index, reason: "no harmonic or rhythmic features")
         }
         self.init(index: index, label: label, analysis: analysis)
+    }
+
+    /// The contract's core fields read one by one, numbers also from strings ("124"), for analyses whose other
+    /// fields have unexpected types; nil when neither a key nor a tempo is there.
+    static func lenientAnalysis(_ value: JSONValue) -> SongAnalysis? {
+        let key = value["harmonic"]?["key"]?.stringValue
+        let bpm = value["rhythmic"]?["bpm"]?.doubleValue
+        guard key != nil || bpm != nil else { return nil }
+        func numbers(_ v: JSONValue?) -> [Double]? { v?.arrayValue?.compactMap(\.doubleValue) }
+        return SongAnalysis(
+            harmonic: HarmonicFeatures(key: key ?? "N/A", keyConfidence: 0, chordProgression: [], chordComplexity: 0),
+            rhythmic: RhythmicFeatures(bpm: bpm ?? 0, beatConfidence: 0, grooveStability: 0, swingFactor: 0,
+                                       beats: numbers(value["rhythmic"]?["beats"]), downbeats: numbers(value["rhythmic"]?["downbeats"])),
+            spectral: SpectralFeatures(), vocal: VocalFeatures(vocalPresence: value["vocal"]?["vocal_presence"]?.doubleValue ?? 0),
+            durationSeconds: value["duration_sec"]?.doubleValue)
     }
 
     init(index: Int, label: PlanSongLabel, analysis: SongAnalysis) {
@@ -181,8 +201,8 @@ struct PlannerSongProfile: Sendable {
     }
 
     /// Song seconds read by `bars` bars at the target tempo.
-    func sourceSeconds(bars: Int, targetBPM: Double) -> Double {
-        Double(bars) * 240 / targetBPM * speed(targetBPM: targetBPM)
+    func sourceSeconds(bars: Double, targetBPM: Double) -> Double {
+        bars * 240 / targetBPM * speed(targetBPM: targetBPM)
     }
 
     /// Song seconds available from the first bar line to the end.
