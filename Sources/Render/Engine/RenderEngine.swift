@@ -122,6 +122,7 @@ public struct RenderEngine: Sendable {
         let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
                                     truePeakDecibels: normalization.outputTruePeakDecibels)
         stageSeconds["master"] = seconds(since: started, clock)
+        stageSeconds["master_passes"] = Double(normalization.passes)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
             warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
                                    loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
