@@ -207,3 +207,27 @@ struct RenderEngineMusicTests {
         #expect(abs(loudest - 200) <= Int(0.001 * Self.rate))
     }
 }
+
+@Suite("Render report JSON")
+struct RenderReportCodingTests {
+    @Test("the report's snake_case JSON reads back to the same report")
+    func roundTrip() throws {
+        let layer = RenderReport.Layer(songID: "a", stem: "vocals", gainDecibels: -3, pan: 0.2, sourceStartSeconds: 1,
+                                       sourceEndSeconds: 9, stretchRatio: 1.02, semitones: -2, effectsApplied: ["x"],
+                                       effectsIgnored: [], measuredLoudnessLUFS: -20)
+        let report = RenderReport(
+            engineVersion: "v", title: "t", artistCredits: "a", creativeVision: "c", audioFile: "f.wav", targetBPM: 124,
+            targetKey: "A minor", beatsPerBar: 4, sampleRate: 44100, durationSeconds: 10,
+            songs: [.init(songID: "a", name: nil, artist: nil, tempoBPM: 120, key: nil, analysisSource: "plan",
+                          stemSource: "supplied", stretchRatio: 1, semitones: 0, gainStagingDecibels: 1.5)],
+            sections: [.init(index: 0, description: "d", energyLevel: 0.5, startSeconds: 0, endSeconds: 10, startBar: 1,
+                             endBar: 6, transitionIn: "start", transitionSeconds: 0, layers: [layer])],
+            problemsAndSolutions: [], loudness: .init(targetLUFS: -14, integratedLUFS: -14.1, loudnessRangeLU: 5,
+                                                     truePeakDecibels: -1.2, samplePeakDecibels: -1.5,
+                                                     shortTermLUFS: [-15, -14], shortTermHopSeconds: 1),
+            warnings: ["w"], stageSeconds: ["layers": 1])
+        let data = try RenderReport.encoder().encode(report)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"target_bpm\""))
+        #expect(try RenderReport.decoder().decode(RenderReport.self, from: data) == report)
+    }
+}

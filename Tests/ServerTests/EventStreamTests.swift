@@ -131,7 +131,10 @@ struct EventStreamTests {
         #expect(events.map(\.0) == ["done"])
         // 1.1 s idle at one heartbeat per 200 ms: about 5, allow scheduling slack.
         #expect(comments.count >= 3)
-        #expect(comments.count <= 6)
+        // No bursts: heartbeats are spaced by the interval (a loaded machine may stretch the idle time, so the
+        // count has no fixed upper bound; the spacing does).
+        let arrivals = comments.map(\.1)
+        #expect(zip(arrivals, arrivals.dropFirst()).allSatisfy { $1 - $0 >= Double(heartbeatMilliseconds) * 0.8 })
         #expect(comments.allSatisfy { $0.0 == ": keep-alive" })
         if let first = comments.first { #expect(first.1 >= Double(heartbeatMilliseconds) - 5) }
     }

@@ -203,8 +203,25 @@ public struct RenderReport: Codable, Sendable, Equatable {
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        // The inverse of `.convertToSnakeCase` for our names, whose acronyms are upper case (target_bpm ->
+        // targetBPM, song_id -> songID, integrated_lufs -> integratedLUFS, loudness_range_lu -> loudnessRangeLU).
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            let words = key.split(separator: "_").map(String.init)
+            guard let first = words.first else { return path.last! }
+            let acronyms: [String: String] = ["bpm": "BPM", "lufs": "LUFS", "id": "ID", "lu": "LU"]
+            let camel = first + words.dropFirst().map { acronyms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            return ReportCodingKey(stringValue: camel)
+        }
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
     }
+}
+
+/// A coding key made from a string (for the report's key decoding strategy).
+struct ReportCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
