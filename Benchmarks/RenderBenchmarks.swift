@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import Orchestrator
 import Render
 
 /// The standard plan of issue 6: 2 songs of 3 minutes with 4 stems each, 8 sections over 3 minutes, stretch and
@@ -55,10 +56,15 @@ func runRenderBenchmarks(_ runner: BenchmarkRunner) {
 
 /// Runs an async render from synchronous benchmark code.
 func blockingRender(script: RenderScript, songs: [RenderSong], cache: StretchCache) throws -> RenderResult {
+    try blockingRender(script: script, songs: songs, options: RenderOptions(stretchCache: cache))
+}
+
+/// Runs an async render with `options` from synchronous benchmark code.
+func blockingRender(script: RenderScript, songs: [RenderSong], options: RenderOptions) throws -> RenderResult {
     let box = ResultBox()
     let semaphore = DispatchSemaphore(value: 0)
     Task {
-        do { box.result = .success(try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: songs)) }
+        do { box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs)) }
         catch { box.result = .failure(error) }
         semaphore.signal()
     }
@@ -102,4 +108,44 @@ func standardScript(sampleRate: Double) -> RenderScript {
     }
     return RenderScript(title: "Standard plan", tempoMap: map, targetKey: MusicalKey(tonicPitchClass: 10, mode: .minor),
                         sections: sections)
+}
+
+/// Issue 10: the standard plan from plain mixes (the engine analyses and approximates stems), cold with empty
+/// caches, then re-rendered with one section's effects changed and the content cache (analyses, stems) and the
+/// stretch cache warm.
+func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
+    guard runner.wants("rerender.") else { return }
+    let rate = 44100.0
+    let songs = [
+        RenderSong(id: "a", audio: DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11).mix()),
+        RenderSong(id: "b", audio: DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12).mix()),
+    ]
+    let script = standardScript(sampleRate: rate)
+    var edited = script
+    edited.sections[3].layers[0].effects = [.reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
+                                                          dampingHz: 6000))]
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-bench-cache-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    func options(_ cache: ContentCache, _ stretch: StretchCache) -> RenderOptions {
+        RenderOptions(analysis: CachedSongAnalysis(cache: cache), stems: CachedStemProvider(cache: cache), stretchCache: stretch)
+    }
+    var cold: Double?
+    var warm: Double?
+    for run in 0..<2 {
+        try? FileManager.default.removeItem(at: folder)
+        guard let cache = try? ContentCache(directory: folder, capacityBytes: 4 << 30) else { return }
+        let stretch = StretchCache()
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try? blockingRender(script: script, songs: songs, options: options(cache, stretch))
+        let coldRun = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let editStart = DispatchTime.now().uptimeNanoseconds
+        _ = try? blockingRender(script: edited, songs: songs, options: options(cache, stretch))
+        let warmRun = Double(DispatchTime.now().uptimeNanoseconds - editStart) / 1e9
+        if run == 1 || cold == nil { cold = min(cold ?? .infinity, coldRun); warm = min(warm ?? .infinity, warmRun) }
+    }
+    if let cold, let warm {
+        runner.report(["name": "rerender.standard.from-mixes", "cold_seconds": cold, "edited_warm_seconds": warm,
+                       "speedup": cold / warm, "audio_seconds": script.timelineEndSeconds,
+                       "peak_rss_mb": runner.peakResidentMegabytes()])
+    }
 }
