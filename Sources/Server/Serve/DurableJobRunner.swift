@@ -277,7 +277,8 @@ public final class DurableJobRunner: Sendable {
 
     private func conclude(id: String, workspace: JobWorkspace, outcome: Result<JobResult, any Error>) async {
         let abandoned = state.withLock { $0.abandoned.contains(id) }
-        defer { try? workspace.remove() }
+        // The work is over: its workspace goes before the job is seen finished (results are in the storage).
+        try? workspace.remove()
         if abandoned { return }   // shutdown: requeued, to run again
         switch outcome {
         case .success(let result):
