@@ -73,7 +73,7 @@ final class EndpointFixture: @unchecked Sendable {
 
     init(renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
          leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
-         cancelOnDisconnect: Bool = true) async throws {
+         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis()) async throws {
         root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
         storage = try LocalDirectoryStorage(root: root)
         if existing == nil { try Self.writeSongs(into: storage.root) }
@@ -96,7 +96,7 @@ final class EndpointFixture: @unchecked Sendable {
                                               embedded: embedded, renderer: storageRenderer)
                 return { pipeline.job($0) }
             },
-            analyzer: FixedAnalysis(), workspaceRoot: storage.root.appendingPathComponent("work"))
+            analyzer: analyzer, workspaceRoot: storage.root.appendingPathComponent("work"))
     }
 
     /// Two short songs as WAV under `uploads/` (noise-free tones; the quick renderer does not read them).
