@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
 PKG_CONFIG_NAMES := sndfile samplerate fftw3f libmicrohttpd sqlite3 libpq
 # Extra tools used only by `make bench` for side-by-side figures.
-BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg
+BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg asc-music
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
@@ -21,6 +21,7 @@ deps:
 
 bench-deps: deps
 	@missing=""; for t in rubberband sox ffmpeg; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -d /usr/share/games/asc/music ] || missing="$$missing asc-music"; \
 	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES); \
 	fi
@@ -29,9 +30,12 @@ build: deps
 	$(SWIFT) build -c release
 
 # Tests run in release (DSP is 10-90x slower in debug); @testable imports work with -c release.
+# Timing-sensitive suites (HTTP, jobs, retries) run first on their own, then the DSP-heavy ones, so that
+# neither starves the other on a 2-core machine.
+TIMED_SUITES := ServerTests|OrchestratorTests
 test: deps
 	$(SWIFT) build -c release --build-tests
-	MASHUP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh $(SWIFT) test -c release --skip-build
+	MASHUP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh bash -c '$(SWIFT) test -c release --skip-build --filter "$(TIMED_SUITES)" && $(SWIFT) test -c release --skip-build --skip "$(TIMED_SUITES)"'
 
 bench: bench-deps
 	$(SWIFT) build -c release --product Benchmarks
@@ -52,10 +56,10 @@ report-screenshot: build
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@mkdir -p $(REPORT_DEMO_DIR) docs && rm -f $(REPORT_PNG)
-	$$($(SWIFT) build -c release --show-bin-path)/mashup report-demo --output-directory $(REPORT_DEMO_DIR)
+	$$($(SWIFT) build -c release --show-bin-path)/mashup demo --output-directory $(REPORT_DEMO_DIR)
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
 	  --window-size=1280,1600 --screenshot=$(CURDIR)/$(REPORT_PNG) \
-	  "file://$(abspath $(REPORT_DEMO_DIR))/demo-mashup.html" 2>/dev/null
+	  "file://$(abspath $(REPORT_DEMO_DIR))/mashup.html" 2>/dev/null
 	pngquant --force --skip-if-larger --speed 1 --quality=60-95 --output $(REPORT_PNG) $(REPORT_PNG) || true
 	@test -s $(REPORT_PNG) && echo "wrote $(REPORT_PNG) ($$(stat -c %s $(REPORT_PNG)) bytes)"
 

@@ -2,35 +2,31 @@ import DSP
 import Foundation
 import Render
 
-/// `mashup demo`: runs what the engine can do on generated songs and says where the results are.
+/// `mashup demo`: the main job on two generated songs: writes them, then runs `mashup create` on them.
 enum DemoCommand: CLICommand {
     static let name = "demo"
-    static let summary = "generate two demo songs and run the engine on them (what `make demo` runs)"
-    static let usage = "mashup demo [--output-directory DIR]"
+    static let summary = "generate two songs and make a mashup of them with the whole pipeline (what `make demo` runs)"
+    static let usage = "mashup demo [-o|--output-directory DIR] [--json-progress]"
 
     static func run(_ arguments: inout Arguments) async throws {
         let folder = try arguments.option("--output-directory", "-o") ?? "out"
+        let json = arguments.flag("--json-progress")
         try arguments.finish()
-        let directory = URL(fileURLWithPath: folder)
+        let directory = URL(fileURLWithPath: folder).standardizedFileURL
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Two songs that need a tempo and a key match: 118 BPM in A minor with a voice, 126 BPM in D major without.
         let songs = [
-            ("demo-song-a", DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 16, firstDownbeatSeconds: 0.5, seed: 1)),
-            ("demo-song-b", DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 16, seed: 2, hasVocals: false)),
+            ("night-drive", DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 40, firstDownbeatSeconds: 0.4, seed: 1)),
+            ("neon-arcade", DemoSong(bpm: 126, tonicPitchClass: 2, isMinor: false, barCount: 44, seed: 2, hasVocals: false)),
         ]
+        var paths: [String] = []
         for (name, song) in songs {
-            let start = Date()
-            let mix = song.mix()
-            let wav = directory.appendingPathComponent(name + ".wav")
-            try AudioFile.write(mix, to: wav, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
-            // Decode, convert to 48 kHz and re-encode, as the engine does with every input and output.
-            let decoded = try AudioFile.read(wav, sampleRate: 48000)
-            for ext in ["flac", "mp3", "opus"] {
-                try AudioFile.write(decoded.buffer, to: directory.appendingPathComponent("\(name)-48k.\(ext)"),
-                                    options: .init(title: name, artist: "mashup demo"))
-            }
-            printError(String(format: "%@: %.0f BPM, %@, %.1f s: wrote %@ and 48 kHz FLAC/MP3/Opus copies in %.2f s",
-                              name, song.bpm, song.keyName, song.durationSeconds, wav.path, Date().timeIntervalSince(start)))
+            let url = directory.appendingPathComponent(name + ".wav")
+            try AudioFile.write(song.mix(), to: url, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
+            printError(String(format: "generated %@: %.0f BPM, %@, %.0f s", url.path, song.bpm, song.keyName, song.durationSeconds))
+            paths.append(url.path)
         }
-        print(directory.path)
+        var create = Arguments(paths + ["-o", directory.appendingPathComponent("mashup.wav").path] + (json ? ["--json-progress"] : []))
+        try await CreateCommand.run(&create)
     }
 }

@@ -77,11 +77,13 @@ enum ServeCommand: CLICommand {
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
             pipeline: { storageRenderer in
                 let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
-                                                planner: ServePlanner.embedded, songs: songs)
-                let pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
+                                                planner: EmbeddedPlanner(), songs: songs)
+                var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
                                               anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
                                               weights: base.weights)
-                return { pipeline.job($0) }
+                pipeline.userPreferences = base.userPreferences
+                let job = pipeline
+                return { job.job($0) }
             },
             analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch), workspaceRoot: workspaces, logger: logger)
         logger("serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
@@ -90,18 +92,5 @@ enum ServeCommand: CLICommand {
         logger("serve: signal \(signal), stopping (grace \(graceSeconds) s)")
         let clean = await app.stop(gracePeriod: .seconds(graceSeconds))
         logger("serve: stopped\(clean ? "" : " (unfinished jobs requeued)")")
-    }
-}
-
-/// The planner `mashup serve` falls back on when no planning service is configured.
-enum ServePlanner {
-    static let embedded: any PlannerService = UnconfiguredPlanner()
-}
-
-/// Used until the embedded planner is available on this branch: fails with an actionable message.
-struct UnconfiguredPlanner: PlannerService {
-    func masterplan(for request: PlanRequest) async throws -> JSONValue {
-        throw JobFailure(.serviceUnavailable, "No planner is available: set ORCHESTRATOR_API_URL or ANTHROPIC_API_KEY, "
-                         + "or send a plan to /execute-masterplan or POST /v1/jobs with \"plan\".")
     }
 }

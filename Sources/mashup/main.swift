@@ -2,11 +2,13 @@ import Foundation
 
 // The `mashup` command line. Each command lives in its own file (`<Name>Command.swift`) and is listed here.
 let tool = CommandLineTool(commands: [
+    CreateCommand.self,
+    PlanCommand.self,
+    RenderCommand.self,
     InfoCommand.self,
     ConvertCommand.self,
     DemoCommand.self,
     LoudnessCommand.self,
-    ReportDemoCommand.self,
     AnalyzeCommand.self,
     ScoreCommand.self,
     StemsCommand.self,

@@ -1,3 +1,4 @@
+import Analysis
 import DSP
 import Foundation
 import Render
@@ -150,5 +151,59 @@ struct RenderEngineTests {
         await #expect(throws: RenderError.unknownSong(songID: "zz", path: "masterplan.timeline[0].layers[1].songId")) {
             try await RenderEngine().render(script: Self.script(bpm: 120, sections: sections), songs: [a])
         }
+    }
+}
+
+@Suite("Render engine: keys and transitions")
+struct RenderEngineMusicTests {
+    static let rate = 44100.0
+
+    @Test("a layer shifted to the target key is detected in the target key")
+    func shiftedLayerKey() async throws {
+        // A D major song (I-V-vi-IV pads and bass), rendered as its instrumental in E major: +2 semitones.
+        let song = DemoSong(bpm: 120, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5, hasVocals: false)
+        let stems = song.stems()
+        let grid = try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
+        let input = RenderSong(id: "a", audio: song.mix(),
+                               stems: [.other: stems["other"]!, .bass: stems["bass"]!, .drums: stems["drums"]!],
+                               beatGrid: grid, key: MusicalKey(tonicPitchClass: 2, mode: .major))
+        let section = RenderScript.Section(description: "All", startSeconds: 0, durationSeconds: 8 * 2,
+                                           layers: [.init(songID: "a", stem: .other), .init(songID: "a", stem: .bass, gainDecibels: -4)])
+        let script = RenderScript(title: "Key", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate),
+                                  targetKey: MusicalKey(tonicPitchClass: 4, mode: .major), sections: [section])
+        let result = try await RenderEngine().render(script: script, songs: [input])
+        #expect(result.report.sections[0].layers.allSatisfy { $0.semitones == 2 })
+        let analysis = try SongAnalyzer().analyze(result.audio)
+        #expect(MusicalKey(parsing: analysis.harmonic.key) == MusicalKey(tonicPitchClass: 4, mode: .major),
+                "detected \(analysis.harmonic.key)")
+    }
+
+    @Test("an echo-out lets the outgoing layer ring past the boundary and the next section starts on time")
+    func echoOutTransition() async throws {
+        let frames = Int(Self.rate * 20)
+        let tone = Signals.sine(frequencyHz: 330, sampleRate: Self.rate, frameCount: frames, amplitude: 0.3)
+        let clicks = Signals.clickTrain(periodSeconds: 0.5, sampleRate: Self.rate, frameCount: frames, amplitude: 0.8)
+        let grid = try BeatGrid(tempoBPM: 120, durationSeconds: 20)
+        let a = RenderSong(id: "a", audio: Signals.stereo(tone, sampleRate: Self.rate),
+                           stems: [.other: Signals.stereo(tone, sampleRate: Self.rate)], beatGrid: grid, keyIsKnown: true)
+        let b = RenderSong(id: "b", audio: Signals.stereo(clicks, sampleRate: Self.rate),
+                           stems: [.drums: Signals.stereo(clicks, sampleRate: Self.rate)], beatGrid: grid, keyIsKnown: true)
+        let sections = [
+            RenderScript.Section(description: "Tone", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .other)]),
+            RenderScript.Section(description: "Clicks", startSeconds: 4, durationSeconds: 4,
+                                 transitionIn: .echoOut(.standard), layers: [.init(songID: "b", stem: .drums, gainDecibels: -20)]),
+        ]
+        let script = RenderScript(title: "Echo", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate), sections: sections)
+        let result = try await RenderEngine().render(script: script, songs: [a, b])
+        let left = result.audio.channel(0)
+        // The tone's echoes are heard after the boundary: 330 Hz dominates 0.5 s to 1 s after it.
+        let after = Array(left[Int(4.55 * Self.rate) ..< Int(4.95 * Self.rate)])
+        let f = Measurements.peakFrequency(after, sampleRate: Self.rate, rangeHz: 100...2000)
+        #expect(abs(Measurements.cents(f, relativeTo: 330)) < 20)
+        // The first click of section 2 is on its start frame (within a millisecond).
+        let boundary = Int(4 * Self.rate)
+        let window = Array(left[boundary - 200 ..< boundary + 200])
+        let loudest = window.indices.max { abs(window[$0]) < abs(window[$1]) }!
+        #expect(abs(loudest - 200) <= Int(0.001 * Self.rate))
     }
 }

@@ -158,7 +158,7 @@ struct LimitTests {
         }
         let port = f.port
         let inFlight = Task.detached { try await TestHTTP.get(port: port, "/slow") }
-        let arrival = ContinuousClock.now + .seconds(3)
+        let arrival = ContinuousClock.now + .seconds(15)
         while f.server.inFlightRequests == 0, ContinuousClock.now < arrival { try await Task.sleep(for: .milliseconds(5)) }
         #expect(f.server.inFlightRequests == 1)
         let start = ContinuousClock.now
@@ -208,7 +208,7 @@ struct LimitTests {
         }
         let port = f.port
         let pending = Task.detached { try? await TestHTTP.get(port: port, "/forever") }
-        let arrival = ContinuousClock.now + .seconds(3)
+        let arrival = ContinuousClock.now + .seconds(15)
         while f.server.inFlightRequests == 0, ContinuousClock.now < arrival { try await Task.sleep(for: .milliseconds(5)) }
         #expect(f.server.inFlightRequests == 1)
         let start = ContinuousClock.now

@@ -23,6 +23,8 @@ public struct EngineRenderer: MashupRenderer {
     public let resultURL: @Sendable (String) -> String?
     /// Engine settings (progress is set per render).
     public var engineOptions: RenderOptions
+    /// The results' file name (without extension) for a job id (default: the job id).
+    public var fileName: @Sendable (String) -> String = { $0 }
 
     public init(songs: DecodedSongCache, outputDirectory: URL, storagePrefix: String = "generated/",
                 fileExtension: String = "wav", engineOptions: RenderOptions = RenderOptions(),
@@ -90,7 +92,7 @@ public struct EngineRenderer: MashupRenderer {
 
         // Outputs.
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let name = context.jobID
+        let name = fileName(context.jobID)
         let audioURL = outputDirectory.appendingPathComponent("\(name).\(fileExtension)")
         var report = result.report
         report.audioFile = audioURL.lastPathComponent

@@ -64,6 +64,8 @@ public struct MashupPipeline: Sendable {
     public let anthropicPlanner: AnthropicPlanner?
     public let renderer: any MashupRenderer
     public let weights: ScoringWeights?
+    /// Passed to the planner with every request (e.g. `{"seed": 3, "duration_sec": 180}`).
+    public var userPreferences: JSONValue = [:]
 
     public init(remote: RemoteServices, embedded: EmbeddedServices, anthropicPlanner: AnthropicPlanner? = nil,
                 renderer: any MashupRenderer, weights: ScoringWeights? = nil) {
@@ -85,10 +87,7 @@ public struct MashupPipeline: Sendable {
     public func run(_ songs: [PipelineSong], context: JobContext) async throws -> JobResult {
         precondition(songs.count >= 2, "a mashup needs at least two songs")
         let fallback = remote.fallback
-        let analyses = try await analyse(songs, context: context, fallback: fallback)
-        let (pairScore, order) = try await score(songs, analyses: analyses, context: context, fallback: fallback)
-        let plan = try await makePlan(songs, analyses: analyses, order: order, score: pairScore, context: context,
-                                      fallback: fallback)
+        let (plan, analyses) = try await plan(songs, context: context)
         let stems = try await separate(songs, context: context, fallback: fallback)
         let input = RenderInput(plan: plan, songs: songs, analyses: analyses, stems: stems)
         return try await context.withRenderSlot {
@@ -97,6 +96,18 @@ public struct MashupPipeline: Sendable {
                 try await context.report(PipelineProgress.rendering(renderPercent: percent, message: message))
             }
         }
+    }
+
+    /// Analysis, scoring and planning only: the masterplan (`{"creative_vision", "masterplan"}`) and the analyses
+    /// in song order.
+    public func plan(_ songs: [PipelineSong], context: JobContext) async throws -> (plan: JSONValue, analyses: [JSONValue]) {
+        precondition(songs.count >= 2, "a mashup needs at least two songs")
+        let fallback = remote.fallback
+        let analyses = try await analyse(songs, context: context, fallback: fallback)
+        let (pairScore, order) = try await score(songs, analyses: analyses, context: context, fallback: fallback)
+        let plan = try await makePlan(songs, analyses: analyses, order: order, score: pairScore, context: context,
+                                      fallback: fallback)
+        return (plan, analyses)
     }
 
     private func analyse(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [JSONValue] {
@@ -143,7 +154,8 @@ public struct MashupPipeline: Sendable {
     private func makePlan(_ songs: [PipelineSong], analyses: [JSONValue], order: [Int], score: JSONValue,
                           context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
         let labels = order.map { PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist) }
-        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score, songs: labels)
+        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score,
+                                  userPreferences: userPreferences, songs: labels)
         let route = remote.configuration.plannerRoute
         let remotePlanner: (any PlannerService)?
         let service: ServiceKind

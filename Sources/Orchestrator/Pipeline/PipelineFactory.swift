@@ -32,6 +32,7 @@ public enum PipelineFactory {
                                 throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
                             },
                             resultURL: @escaping @Sendable (String) -> String? = { _ in nil },
+                            fileName: @escaping @Sendable (String) -> String = { $0 },
                             observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil) -> MashupPipeline {
         let remote = RemoteServices(configuration: configuration, transport: transport, planValidator: planCheck,
                                     observer: observer)
@@ -43,8 +44,9 @@ public enum PipelineFactory {
             AnthropicPlanner(client: $0, systemPrompt: ProducerPrompt.system, promptBuilder: { prompt.user(for: $0) },
                              validator: planCheck)
         }
-        let renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, engineOptions: renderOptions,
+        var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, engineOptions: renderOptions,
                                       stemLoader: stemLoader, download: download, resultURL: resultURL)
+        renderer.fileName = fileName
         return MashupPipeline(remote: remote, embedded: embedded, anthropicPlanner: anthropic, renderer: renderer)
     }
 }

@@ -209,7 +209,7 @@ public struct DemoSong: Sendable {
             let t = Double(i) / sampleRate
             let attack = min(1, t / 0.08), release = min(1, (seconds - t) / 0.1)
             let tone = sin(2 * Double.pi * f * t) + 0.3 * sin(4 * Double.pi * f * t) + 0.1 * sin(6 * Double.pi * f * t)
-            let v = Float(tone * attack * release * 0.06)
+            let v = Float(tone * attack * release * 0.12)
             out[0][start + i] += v
             out[1][start + i] += v * 0.85
         }

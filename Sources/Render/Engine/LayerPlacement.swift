@@ -28,6 +28,8 @@ struct LayerPlacement: Sendable {
     var echoOut: EffectSpec.EchoOut?
     /// Where the layer stops for an echo-out, relative to `outputStartFrame`.
     var echoStopFrame: Int
+    /// The song's gain staging, dB, applied with the layer's own gain.
+    var songGainDecibels: Double
 
     /// A fade: `frameCount` frames starting at `startFrame` (relative to the layer), with a curve.
     struct Fade: Sendable {

@@ -86,7 +86,7 @@ struct LayerRenderer {
         // 3. Gain and pan, then fades.
         let gainDecibels = layer.gainDecibels + chain.extraGainDecibels
         let pan = min(max(chain.panOverride ?? layer.pan, -1), 1)
-        Self.applyGainAndPan(&audio, gainDecibels: gainDecibels, pan: pan)
+        Self.applyGainAndPan(&audio, gainDecibels: gainDecibels + placement.songGainDecibels, pan: pan)
         let echo = chain.echoOut ?? placement.echoOut
         let stopFrame = chain.echoOut != nil ? placement.frameCount : placement.echoStopFrame
         let echoSource = echo.map { _ in audio.slice(frames: max(0, stopFrame - tempoMap.frameCount(seconds: tempoMap.secondsPerBar)) ..< stopFrame) }

@@ -32,6 +32,9 @@ final class OrderedMixer: @unchecked Sendable {
         }
     }
 
+    /// The first placement not yet added (or held for a sidechain).
+    var nextPlacementIndex: Int { nextIndex }
+
     /// Takes a finished layer and adds every layer that is now next in order.
     func accept(_ layer: RenderedLayer) {
         layerReports[layer.placementIndex] = layer.report

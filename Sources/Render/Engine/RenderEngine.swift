@@ -48,8 +48,21 @@ public struct RenderEngine: Sendable {
         report(0.1, "stems", "Preparing stems")
         let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues { Set($0.map(\.stem)) }
         var material: [String: SongMaterial] = [:]
-        for song in prepared {
-            material[song.song.id] = try await stems(for: song, needed: needed[song.song.id] ?? [], warnings: &warnings)
+        let stemResults = try await withThrowingTaskGroup(of: (SongMaterial, [String]).self) { group in
+            for song in prepared {
+                group.addTask {
+                    var songWarnings: [String] = []
+                    let made = try await self.stems(for: song, needed: needed[song.song.id] ?? [], warnings: &songWarnings)
+                    return (made, songWarnings)
+                }
+            }
+            var all: [(SongMaterial, [String])] = []
+            for try await result in group { all.append(result) }
+            return all.sorted { $0.0.song.id < $1.0.song.id }
+        }
+        for (made, songWarnings) in stemResults {
+            material[made.song.id] = made
+            warnings += songWarnings
         }
         stageSeconds["stems"] = seconds(since: started, clock)
         try Task.checkCancellation()
@@ -87,10 +100,11 @@ public struct RenderEngine: Sendable {
             while let rendered = try await group.next() {
                 mixer.accept(rendered)
                 done += 1
-                let section = script.sections[placements[rendered.placementIndex].sectionIndex]
+                // The section named is the earliest one still rendering, so the message moves forward only.
+                let current = placements[min(mixer.nextPlacementIndex, total - 1)].sectionIndex
                 report(0.25 + progressStep * Double(done), "rendering",
-                       "Rendering section \(placements[rendered.placementIndex].sectionIndex + 1)/\(script.sections.count): "
-                       + section.description.prefix(60))
+                       "Rendering section \(current + 1)/\(script.sections.count): "
+                       + script.sections[current].description.prefix(60))
                 if next < total { launch() }
             }
         }
@@ -104,9 +118,11 @@ public struct RenderEngine: Sendable {
         report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
         let bus = mixer.finishedBus(minimumFrameCount: timelineEnd)
         let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
-        let (mastered, _) = try normalizer.normalize(bus)
-        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS)
+        let (mastered, normalization) = try normalizer.normalize(bus)
+        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
+                                    truePeakDecibels: normalization.outputTruePeakDecibels)
         stageSeconds["master"] = seconds(since: started, clock)
+        stageSeconds["master_passes"] = Double(normalization.passes)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
             warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
                                    loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
@@ -141,6 +157,7 @@ public struct RenderEngine: Sendable {
     /// Converts songs to the engine rate and finds missing grids and keys (songs in parallel).
     private func prepareSongs(_ songs: [RenderSong], sampleRate: Double, warnings: inout [String]) async throws -> [PreparedSong] {
         let analysis = options.analysis
+        let reference = options.songReferenceLoudnessLUFS
         var seen = Set<String>()
         for song in songs where !seen.insert(song.id).inserted {
             throw RenderError.songPreparationFailed(songID: song.id, message: "two songs share this id")
@@ -169,8 +186,16 @@ public struct RenderEngine: Sendable {
                             if grid == nil { grid = found.grid; source = "embedded" }
                             if !song.keyIsKnown { key = found.key; source = "embedded" }
                         }
+                        var staging = 0.0
+                        if let reference {
+                            let meter = LoudnessMeter(sampleRate: song.audio.sampleRate, channelCount: song.audio.channelCount)
+                            meter.append(song.audio)
+                            let loudness = meter.integratedLUFS
+                            if loudness.isFinite && loudness > -70 { staging = min(max(reference - loudness, -12), 12) }
+                        }
                         return (index, PreparedSong(song: song, timing: SongTiming(grid: grid!, key: key,
-                                                                                      durationSeconds: song.audio.durationSeconds),
+                                                                                      durationSeconds: song.audio.durationSeconds,
+                                                                                      gainStagingDecibels: staging),
                                                     analysisSource: source))
                     } catch let error as RenderError {
                         throw error
@@ -224,7 +249,9 @@ public struct RenderEngine: Sendable {
 
     // MARK: - Report
 
-    static func measure(_ audio: AudioBuffer, targetLUFS: Double) -> RenderReport.Loudness {
+    /// Loudness figures of the master; `truePeakDecibels` when already measured (the normaliser measures it).
+    static func measure(_ audio: AudioBuffer, targetLUFS: Double, truePeakDecibels: Double? = nil) -> RenderReport.Loudness {
+        // Value k is the 3 s window ending at (k + 1) s, centred at k + 1 - 1.5 s.
         let hopSeconds = 1.0
         let meter = LoudnessMeter(sampleRate: audio.sampleRate, channelCount: audio.channelCount)
         var series: [Double] = []
@@ -236,12 +263,14 @@ public struct RenderEngine: Sendable {
             series.append(value.isFinite ? max(value, -70) : -70)
             start += hop
         }
-        let peaks = TruePeakMeter.measure(audio)
+        let samplePeak = Decibels.decibels(Double(audio.peakMagnitude))
+        let truePeak = truePeakDecibels ?? TruePeakMeter.measure(audio).truePeakDecibels
         let integrated = meter.integratedLUFS
         return RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
                                      loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
-                                     truePeakDecibels: peaks.truePeakDecibels, samplePeakDecibels: peaks.samplePeakDecibels,
-                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds)
+                                     truePeakDecibels: truePeak, samplePeakDecibels: samplePeak,
+                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds,
+                                     shortTermFirstSeconds: 1.5 - hopSeconds)
     }
 
     private func makeReport(script: RenderScript, placements: [LayerPlacement], layers: [RenderReport.Layer?],
@@ -274,7 +303,7 @@ public struct RenderEngine: Sendable {
                                      tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
                                      analysisSource: song.analysisSource, stemSource: song.stemSource,
                                      stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
-                                     semitones: commonShift)
+                                     semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels)
         }
         return RenderReport(engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,
                             creativeVision: script.creativeVision, audioFile: "", targetBPM: map.tempoBPM,

@@ -16,6 +16,10 @@ public struct RenderOptions: Sendable {
     public var stems: (any StemProviding)?
     /// Reused stretched layers across renders (e.g. the server's); nil makes a cache for this render only.
     public var stretchCache: StretchCache?
+    /// Songs are gain-staged to this integrated loudness before the plan's gains apply (LUFS, default -16), so that
+    /// `volume_db` means the same for a quiet master and a loud one; nil leaves songs at their own level. The gain
+    /// is limited to ±12 dB and applies to all of a song's stems alike (their balance is kept).
+    public var songReferenceLoudnessLUFS: Double? = -16
     /// Called with the progress of each stage; may be called from any thread.
     public var progress: (@Sendable (RenderProgress) -> Void)?
 

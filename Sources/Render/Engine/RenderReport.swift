@@ -64,9 +64,13 @@ public struct RenderReport: Codable, Sendable, Equatable {
         public var stretchRatio: Double
         /// Key shift applied in semitones (most common over its layers).
         public var semitones: Double
+        /// Gain applied to the whole song (all its stems) to reach the render's reference loudness, dB; nil when
+        /// not gain-staged.
+        public var gainStagingDecibels: Double?
 
         public init(songID: String, name: String?, artist: String?, tempoBPM: Double, key: String?, analysisSource: String,
-                    stemSource: String, stretchRatio: Double, semitones: Double) {
+                    stemSource: String, stretchRatio: Double, semitones: Double, gainStagingDecibels: Double? = nil) {
+            self.gainStagingDecibels = gainStagingDecibels
             self.songID = songID
             self.name = name
             self.artist = artist

@@ -20,6 +20,8 @@ struct SongTiming: Sendable {
     var grid: BeatGrid
     var key: MusicalKey?
     var durationSeconds: Double
+    /// Gain that brings the song to the reference loudness, dB (0 when disabled).
+    var gainStagingDecibels: Double = 0
 }
 
 /// Lays out every layer of a script on the output timeline.
@@ -135,7 +137,8 @@ struct TimelinePlanner {
                     sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
                     frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
                     sourceStartSeconds: sourceStart, semitones: semitones(for: layer, song: song, path: path),
-                    effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart, outputSampleRate: rate))
+                    effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart,
+                    songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate))
             }
         }
         return result

@@ -1,0 +1,105 @@
+import Analysis
+import DSP
+import Foundation
+import Render
+
+/// The standard plan of issue 6: 2 songs of 3 minutes with 4 stems each, 8 sections over 3 minutes, stretch and
+/// shift on every layer (drums are stretched, never shifted), a filter, delay, reverb or sidechain on most.
+/// Cold: a fresh stretch cache. Warm: the same cache again (a re-render). Also: one section's effects changed
+/// with the cache warm (the re-render of issue 10).
+func runRenderBenchmarks(_ runner: BenchmarkRunner) {
+    guard runner.wants("render.") else { return }
+    let rate = 44100.0
+    let songA = DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11)        // A minor
+    let songB = DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12)       // D major
+    func renderSong(_ id: String, _ song: DemoSong) -> RenderSong {
+        let stems = song.stems()
+        let grid = try! BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
+        return RenderSong(id: id, audio: song.mix(), stems: [.vocals: stems["vocals"]!, .drums: stems["drums"]!,
+                                                             .bass: stems["bass"]!, .other: stems["other"]!],
+                          beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major))
+    }
+    let songs = [renderSong("a", songA), renderSong("b", songB)]
+    let script = standardScript(sampleRate: rate)
+    let seconds = script.timelineEndSeconds
+
+    let cache = StretchCache()
+    var coldSeconds = 0.0
+    runner.measure("render.standard.cold", audioSeconds: seconds, runs: 3, warmup: false,
+                   extra: ["peak_rss_mb": runner.peakResidentMegabytes()]) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        _ = try? blockingRender(script: script, songs: songs, cache: StretchCache())
+        coldSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    }
+    if let primed = try? blockingRender(script: script, songs: songs, cache: cache) {
+        runner.report(["name": "render.standard.stages.cold", "stage_seconds": primed.report.stageSeconds])
+    }
+    if let again = try? blockingRender(script: script, songs: songs, cache: cache) {
+        runner.report(["name": "render.standard.stages.warm", "stage_seconds": again.report.stageSeconds])
+    }
+    let warm = runner.measure("render.standard.warm", audioSeconds: seconds, runs: 3, warmup: false) {
+        _ = try? blockingRender(script: script, songs: songs, cache: cache)
+    }
+    var edited = script
+    edited.sections[3].layers[0].effects = [.reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
+                                                          dampingHz: 6000))]
+    let reRender = runner.measure("render.standard.edited-section.warm", audioSeconds: seconds, runs: 3, warmup: false) {
+        _ = try? blockingRender(script: edited, songs: songs, cache: cache)
+    }
+    if let warm, let reRender, coldSeconds > 0 {
+        runner.report(["name": "render.standard.summary", "cold_seconds": coldSeconds, "warm_seconds": warm,
+                       "edited_warm_seconds": reRender, "warm_speedup": coldSeconds / warm,
+                       "edited_speedup": coldSeconds / reRender, "peak_rss_mb": runner.peakResidentMegabytes()])
+    }
+}
+
+/// Runs an async render from synchronous benchmark code.
+func blockingRender(script: RenderScript, songs: [RenderSong], cache: StretchCache) throws -> RenderResult {
+    let box = ResultBox()
+    let semaphore = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: songs)) }
+        catch { box.result = .failure(error) }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    return try box.result!.get()
+}
+
+final class ResultBox: @unchecked Sendable {
+    var result: Result<RenderResult, Error>?
+}
+
+/// The standard plan: 8 sections of 12 bars at 124 BPM in Bb minor (8 × 23.2 s = 185.8 s).
+func standardScript(sampleRate: Double) -> RenderScript {
+    let map = TempoMap(tempoBPM: 124, sampleRate: sampleRate)
+    let bars = 12.0
+    let length = map.seconds(bars: bars)
+    typealias L = RenderScript.Layer
+    let reverb = EffectSpec.reverb(.standard), delay = EffectSpec.delay(.standard)
+    let sidechain = EffectSpec.sidechain(.standard), hpf = EffectSpec.highPass(cutoffHz: 300, slopeDecibelsPerOctave: 12)
+    let lpf = EffectSpec.lowPass(cutoffHz: 2500, slopeDecibelsPerOctave: 24)
+    let layouts: [[L]] = [
+        [L(songID: "b", stem: .other, gainDecibels: -6, effects: [lpf]), L(songID: "a", stem: .drums, gainDecibels: -6)],
+        [L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "b", stem: .drums, gainDecibels: -4),
+         L(songID: "b", stem: .bass, gainDecibels: -5, effects: [sidechain]), L(songID: "b", stem: .other, gainDecibels: -8, effects: [hpf])],
+        [L(songID: "a", stem: .vocals, effects: [delay]), L(songID: "a", stem: .drums, gainDecibels: -4),
+         L(songID: "b", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -8, effects: [sidechain])],
+        [L(songID: "a", stem: .vocals, effects: [reverb, delay]), L(songID: "b", stem: .drums, gainDecibels: -3),
+         L(songID: "a", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -7, effects: [reverb])],
+        [L(songID: "a", stem: .other, gainDecibels: -6, effects: [reverb]), L(songID: "b", stem: .vocals, gainDecibels: -2, effects: [delay])],
+        [L(songID: "a", stem: .vocals), L(songID: "b", stem: .drums, gainDecibels: -3), L(songID: "b", stem: .bass, gainDecibels: -5,
+         effects: [sidechain]), L(songID: "a", stem: .other, gainDecibels: -8, effects: [hpf])],
+        [L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "a", stem: .drums, gainDecibels: -3),
+         L(songID: "b", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -7, effects: [delay])],
+        [L(songID: "b", stem: .other, gainDecibels: -6, effects: [reverb, lpf]), L(songID: "a", stem: .vocals, gainDecibels: -3, effects: [delay])],
+    ]
+    let sections = layouts.enumerated().map { index, layers in
+        RenderScript.Section(description: "Section \(index + 1)", energyLevel: 0.5, startSeconds: Double(index) * length,
+                             durationSeconds: length,
+                             transitionIn: index == 4 ? .filterSweep(bars: 4) : .crossfade(bars: 1, curve: .equalPower),
+                             layers: layers)
+    }
+    return RenderScript(title: "Standard plan", tempoMap: map, targetKey: MusicalKey(tonicPitchClass: 10, mode: .minor),
+                        sections: sections)
+}

@@ -1,0 +1,118 @@
+import Analysis
+import DSP
+import Foundation
+import Render
+
+/// `mashup render`: renders a masterplan with given songs (and optional stems) into a mastered file, with its
+/// JSON report, HTML report and SVG timeline beside it.
+enum RenderCommand: CLICommand {
+    static let name = "render"
+    static let summary = "render a masterplan with the given songs into a mastered mashup"
+    static let usage = """
+        mashup render --plan PLAN.json --song ID=PATH [--song ID=PATH ...] [--stems ID=DIR ...] -o OUT
+                      [--report REPORT.json] [--threads N] [--json-progress]
+          --song ID=PATH   a song the plan's layers name by ID (song1, song2... also work by position)
+          --stems ID=DIR   a folder with vocals.*, drums.*, bass.*, other.* for that song (else approximated)
+          -o OUT           the mashup; the extension picks the format (.wav 24-bit, .flac, .mp3, .ogg, .opus)
+          Writes OUT, REPORT (default OUT with .json), and OUT's .html and .svg beside it.
+        """
+
+    static func run(_ arguments: inout Arguments) async throws {
+        guard let planPath = try arguments.option("--plan") else { throw CLIError.usage("--plan is required") }
+        let songArguments = try arguments.options("--song")
+        let stemArguments = try arguments.options("--stems")
+        guard let output = try arguments.option("-o", "--output") else { throw CLIError.usage("-o OUT is required") }
+        let reportPath = try arguments.option("--report")
+        let threads = try arguments.doubleOption("--threads").map { Int($0) }
+        let json = arguments.flag("--json-progress")
+        try arguments.finish()
+        guard !songArguments.isEmpty else { throw CLIError.usage("give at least one --song ID=PATH") }
+        let outputURL = URL(fileURLWithPath: output)
+        _ = try AudioFileFormat.forPath(output)
+
+        // Songs and stems.
+        var songs: [RenderSong] = []
+        for argument in songArguments {
+            let (id, path) = try pair(argument, option: "--song")
+            let decoded = try AudioFile.read(URL(fileURLWithPath: path))
+            if decoded.nonFiniteSampleCount > 0 {
+                printError("mashup render: warning: \(path): \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0")
+            }
+            songs.append(RenderSong(id: id, name: (path as NSString).lastPathComponent, audio: decoded.buffer))
+        }
+        for argument in stemArguments {
+            let (id, folder) = try pair(argument, option: "--stems")
+            guard let index = songs.firstIndex(where: { $0.id == id }) else {
+                throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
+            }
+            songs[index].stems = try loadStems(folder: folder, sampleRate: songs[index].audio.sampleRate)
+        }
+
+        // The plan, checked against the songs: every problem printed with its path.
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: planPath)) } catch {
+            throw CLIError.failed("\(planPath): cannot be read")
+        }
+        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.audio.durationSeconds) })
+            .validate(data)
+        for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
+        guard let plan = validation.plan else {
+            for issue in validation.errors { printError("mashup render: error: \(issue.path): \(issue.message)") }
+            throw CLIError.failed("\(planPath): \(validation.errors.count) errors; nothing was rendered")
+        }
+        var script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
+        // Songs named song1/song2 by position resolve to the given ids.
+        for s in script.sections.indices {
+            for l in script.sections[s].layers.indices {
+                let id = script.sections[s].layers[l].songID
+                if let index = PlanValidator.songIndex(of: id, in: songs.map(\.id)) {
+                    script.sections[s].layers[l].songID = songs[index].id
+                }
+            }
+        }
+
+        let printer = ProgressPrinter(json: json)
+        var options = RenderOptions(progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
+        if let threads { options.maximumConcurrentLayers = max(1, threads) }
+        let started = Date()
+        let result = try await RenderEngine(options: options).render(script: script, songs: songs)
+        printer.finish()
+
+        var report = result.report
+        report.audioFile = outputURL.lastPathComponent
+        try AudioFile.write(result.audio, to: outputURL, options: AudioFileWriteOptions(
+            sampleFormat: .pcm24, title: script.title, artist: script.artistCredits))
+        let reportURL = reportPath.map { URL(fileURLWithPath: $0) } ?? outputURL.deletingPathExtension().appendingPathExtension("json")
+        try RenderReport.encoder().encode(report).write(to: reportURL, options: .atomic)
+        let files = try ReportWriter.write(report: report, audio: result.audio, besideAudioAt: outputURL)
+        for warning in report.warnings { printError("mashup render: warning: \(warning)") }
+        printError(String(format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
+                          result.audio.durationSeconds, Date().timeIntervalSince(started),
+                          result.audio.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
+                          report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
+        print(outputURL.path)
+        print(reportURL.path)
+        print(files.htmlURL.path)
+    }
+
+    /// Splits `ID=VALUE`.
+    static func pair(_ text: String, option: String) throws -> (String, String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+            throw CLIError.usage("\(option) expects ID=PATH, got '\(text)'")
+        }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+
+    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
+    static func loadStems(folder: String, sampleRate: Double) throws -> [Stem: AudioBuffer] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
+        var stems: [Stem: AudioBuffer] = [:]
+        for name in names.sorted() {
+            let base = (name as NSString).deletingPathExtension
+            guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
+            stems[stem] = try AudioFile.read(URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate).buffer
+        }
+        return stems
+    }
+}
