@@ -95,6 +95,6 @@ private func makeBenchmarkNode(root: URL, renderLimit: Int, database: String) as
     let renderer = EngineServeRenderer(songs: cache)
     return try await ServeApplication(
         server: server, queue: queue, storage: storage, settings: settings, renderer: renderer,
-        pipeline: { _ in { _ in { _ in throw JobFailure(.system, "pipeline jobs are not part of this benchmark") } } },
+        pipeline: { _, _ in { _ in { _ in throw JobFailure(.system, "pipeline jobs are not part of this benchmark") } } },
         analyzer: EmbeddedAnalysisService(songs: cache, scratch: scratch), workspaceRoot: root.appendingPathComponent("work"))
 }

@@ -75,9 +75,10 @@ enum ServeCommand: CLICommand {
         }
         let app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
-            pipeline: { storageRenderer in
+            pipeline: { storageRenderer, metrics in
                 let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
-                                                planner: EmbeddedPlanner(), songs: songs)
+                                                planner: EmbeddedPlanner(), songs: songs,
+                                                observer: { metrics.serviceAttempt($0) })
                 var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
                                               anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
                                               weights: base.weights)

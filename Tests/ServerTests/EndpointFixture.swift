@@ -91,7 +91,7 @@ final class EndpointFixture: @unchecked Sendable {
         let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: FixedPlanner())
         app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
-            pipeline: { storageRenderer in
+            pipeline: { storageRenderer, _ in
                 let pipeline = MashupPipeline(remote: RemoteServices(configuration: ServiceConfiguration()),
                                               embedded: embedded, renderer: storageRenderer)
                 return { pipeline.job($0) }

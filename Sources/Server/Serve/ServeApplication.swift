@@ -15,18 +15,20 @@ public final class ServeApplication: Sendable {
     /// - Parameters:
     ///   - renderer: the render step for plan jobs and the pipeline (`ServeRenderer`: `EngineRenderer` in
     ///     production, a fast double in tests); wrapped so results land in the storage.
-    ///   - pipeline: builds the whole pipeline for a job's songs given the storage-backed renderer.
+    ///   - pipeline: builds the whole pipeline for a job's songs given the storage-backed renderer and the metrics
+    ///     (whose `serviceAttempt` counts remote service calls).
     public init(server configuration: ServerConfiguration, routes: ServeRouteOptions = ServeRouteOptions(),
                 queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
                 renderer: any ServeRenderer,
-                pipeline: @escaping @Sendable (_ renderer: any MashupRenderer) -> (@Sendable ([PipelineSong]) -> JobPipeline),
+                pipeline: @escaping @Sendable (_ renderer: any MashupRenderer, _ metrics: ServeMetrics)
+                    -> (@Sendable ([PipelineSong]) -> JobPipeline),
                 analyzer: (any AnalysisService)? = nil, workspaceRoot: URL,
                 logger: (@Sendable (String) -> Void)? = nil) async throws {
         let registry = MetricsRegistry()
         let metrics = ServeMetrics(registry: registry)
         let storageRenderer = StorageResultRenderer(renderer, storage: storage)
         let runner = DurableJobRunner(queue: queue, storage: storage, settings: settings,
-                                      pipeline: pipeline(storageRenderer), renderer: storageRenderer, analyzer: analyzer,
+                                      pipeline: pipeline(storageRenderer, metrics), renderer: storageRenderer, analyzer: analyzer,
                                       urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot, observer: metrics)
         var router = Router()
         var routeOptions = routes

@@ -10,6 +10,8 @@ public final class ServeMetrics: DurableRunnerObserver {
     let realTimeFactor: Histogram
     let jobsFinished: Counter
     let serviceWarnings: Counter
+    let serviceCalls: Counter
+    let serviceFailures: Counter
     private let snapshot = Mutex(Snapshot())
 
     struct Snapshot {
@@ -29,6 +31,10 @@ public final class ServeMetrics: DurableRunnerObserver {
         serviceWarnings = registry.counter("mashup_service_fallbacks_total",
                                            help: "Job warnings by service (a remote service degraded to its embedded default).",
                                            labels: ["service"])
+        serviceCalls = registry.counter("mashup_service_calls_total", help: "Attempts of remote service calls by service.",
+                                        labels: ["service"])
+        serviceFailures = registry.counter("mashup_service_failures_total",
+                                           help: "Failed attempts of remote service calls by service.", labels: ["service"])
         registry.sampledGauge("mashup_jobs", help: "Jobs in the store by state.", labels: ["state"]) { [weak self] in
             let counts = self?.snapshot.withLock { $0.jobsByState } ?? [:]
             return JobState.allCases.map { ([$0.rawValue], counts[$0.rawValue] ?? 0) }
@@ -53,6 +59,12 @@ public final class ServeMetrics: DurableRunnerObserver {
             $0.rendersRunning = running
             $0.rendersQueued = (counts[JobState.queued.rawValue] ?? 0) + waiting
         }
+    }
+
+    /// Counts one attempt of a remote service call (hook for `PipelineFactory.make(observer:)`).
+    public func serviceAttempt(_ record: ServiceAttemptRecord) {
+        serviceCalls.increment(labels: [record.service.rawValue])
+        if !record.succeeded { serviceFailures.increment(labels: [record.service.rawValue]) }
     }
 
     public func jobFinished(_ record: JobRecord) {
