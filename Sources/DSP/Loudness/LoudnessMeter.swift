@@ -135,6 +135,25 @@ public final class LoudnessMeter {
     /// Short-term loudness (last 3 s) in LUFS; -∞ before 3 s have been measured.
     public var shortTermLUFS: Double { steps.count >= 30 ? Self.loudness(meanOfLast(30)) : -.infinity }
 
+    /// Short-term loudness (3 s windows) every `hopSteps` steps of 100 ms, LUFS: value k is the window ending at
+    /// step (k + 1)·hopSteps (-∞ while fewer than 3 s have been measured).
+    public func shortTermSeries(hopSteps: Int = 10) -> [Double] {
+        precondition(hopSteps > 0, "hop must be positive")
+        var series: [Double] = []
+        var end = hopSteps
+        while end <= steps.count {
+            if end >= 30 {
+                var sum = 0.0
+                for i in (end - 30)..<end { sum += steps[i] }
+                series.append(Self.loudness(sum / 30))
+            } else {
+                series.append(-.infinity)
+            }
+            end += hopSteps
+        }
+        return series
+    }
+
     /// Mean squares of every window of `length` steps, hopping one step (100 ms).
     private func windows(length: Int) -> [Double] {
         guard steps.count >= length else { return [] }

@@ -20,6 +20,10 @@ public struct LoudnessNormalizationReport: Sendable, Equatable, Codable {
     public var appliedGainDecibels: Double
     /// Limiter passes run.
     public var passes: Int
+    /// Loudness range after, LU.
+    public var outputLoudnessRangeLU: Double = 0
+    /// Short-term loudness after, every second (`LoudnessMeter.shortTermSeries(hopSteps: 10)`), LUFS.
+    public var outputShortTermLUFS: [Double] = []
 }
 
 /// Brings a finished mix to a target integrated loudness with a true-peak ceiling.
@@ -59,12 +63,19 @@ public struct LoudnessNormalizer: Sendable {
         var best = mix
         var output = input
         var passes = 0
+        var peak = -Double.infinity
         var previous: (gain: Double, output: Double)?
         while passes < maximumPasses {
             passes += 1
             best = try limited(mix, gainDecibels: gain)
             meter.reset()
-            meter.append(best)
+            // The loudness and the true peak of the pass are independent reads of the same audio: both cores.
+            let limitedMix = best
+            let box = PassBox(meter: meter)
+            DispatchQueue.concurrentPerform(iterations: 2) { job in
+                if job == 0 { box.meter.append(limitedMix) } else { box.peak = TruePeakMeter.measure(limitedMix).truePeakDecibels }
+            }
+            peak = box.peak
             output = meter.integratedLUFS
             let error = targetLUFS - output
             if abs(error) <= Self.aimToleranceLU || gain >= maximumGainDecibels { break }
@@ -78,9 +89,10 @@ public struct LoudnessNormalizer: Sendable {
             previous = (gain, output)
             gain = min(gain + step, maximumGainDecibels)
         }
-        let peak = TruePeakMeter.measure(best).truePeakDecibels
         return (best, LoudnessNormalizationReport(inputIntegratedLUFS: input, outputIntegratedLUFS: output,
-                                                  outputTruePeakDecibels: peak, appliedGainDecibels: gain, passes: passes))
+                                                  outputTruePeakDecibels: peak, appliedGainDecibels: gain, passes: passes,
+                                                  outputLoudnessRangeLU: meter.loudnessRangeLU,
+                                                  outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10)))
     }
 
     /// `mix` × gain through a TruePeakLimiter, with the limiter's latency removed.
@@ -97,4 +109,12 @@ public struct LoudnessNormalizer: Sendable {
         limiter.process(buffer: &work, blockFrameCount: blockFrames)
         return work.slice(frames: latency..<(latency + mix.frameCount))
     }
+}
+
+/// Hands the meter to one concurrent job and carries the true peak out of the other; each job touches only its
+/// own field, and `concurrentPerform` returns after both.
+private final class PassBox: @unchecked Sendable {
+    let meter: LoudnessMeter
+    var peak = -Double.infinity
+    init(meter: LoudnessMeter) { self.meter = meter }
 }

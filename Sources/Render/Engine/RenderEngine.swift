@@ -119,8 +119,9 @@ public struct RenderEngine: Sendable {
         let bus = mixer.finishedBus(minimumFrameCount: timelineEnd)
         let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
         let (mastered, normalization) = try normalizer.normalize(bus)
-        let loudness = Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
-                                    truePeakDecibels: normalization.outputTruePeakDecibels)
+        let loudness = normalization.passes > 0
+            ? Self.loudness(of: normalization, audio: mastered, targetLUFS: script.targetLoudnessLUFS)
+            : Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS)
         stageSeconds["master"] = seconds(since: started, clock)
         stageSeconds["master_passes"] = Double(normalization.passes)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
@@ -248,6 +249,17 @@ public struct RenderEngine: Sendable {
     }
 
     // MARK: - Report
+
+    /// Loudness figures of the master from the normaliser's own final measurement (no extra pass over the audio).
+    static func loudness(of normalization: LoudnessNormalizationReport, audio: AudioBuffer,
+                         targetLUFS: Double) -> RenderReport.Loudness {
+        RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: max(normalization.outputIntegratedLUFS, -70),
+                              loudnessRangeLU: normalization.outputLoudnessRangeLU.isFinite ? normalization.outputLoudnessRangeLU : 0,
+                              truePeakDecibels: normalization.outputTruePeakDecibels,
+                              samplePeakDecibels: Decibels.decibels(Double(audio.peakMagnitude)),
+                              shortTermLUFS: normalization.outputShortTermLUFS.map { $0.isFinite ? max($0, -70) : -70 },
+                              shortTermHopSeconds: 1, shortTermFirstSeconds: -0.5)
+    }
 
     /// Loudness figures of the master; `truePeakDecibels` when already measured (the normaliser measures it).
     static func measure(_ audio: AudioBuffer, targetLUFS: Double, truePeakDecibels: Double? = nil) -> RenderReport.Loudness {
