@@ -158,11 +158,11 @@ struct ReceivedEvent: @unchecked Sendable {
 enum EventReader {
     /// Sends `body` to `path` and reads `data:` events as they arrive until one holds `storage_path` or `error`,
     /// the stream ends, or `stopAfter` events (then the connection is closed: a client disconnect).
-    static func read(port: UInt16, path: String, body: String, stopAfter: Int? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
+    static func read(port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
         try await offPool {
             let connection = try TestConnection(port: port, receiveTimeoutSeconds: 30)
             let start = Date()
-            connection.send("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            connection.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             var buffer = Data()
             var status = 0
             var events: [ReceivedEvent] = []
@@ -189,6 +189,7 @@ enum EventReader {
                     guard let json = try JSONSerialization.jsonObject(with: payload) as? [String: Any] else { continue }
                     events.append(ReceivedEvent(arrivalSeconds: Date().timeIntervalSince(start), json: json))
                     if json["storage_path"] != nil || json["error"] != nil { return (status, events) }
+                    if let state = json["status"] as? String, state != "processing" { return (status, events) }
                     if let stopAfter, events.count >= stopAfter { return (status, events) }
                 }
             }

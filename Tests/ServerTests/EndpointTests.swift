@@ -208,4 +208,20 @@ struct EndpointTests {
         #expect(metrics.contains("mashup_render_seconds_count 1"))
         #expect(metrics.contains(#"route="/generate-mashup",status="200""#))
     }
+
+    @Test("GET /v1/jobs/{id}/events streams status answers in order until complete")
+    func restEvents() async throws {
+        let fixture = try await EndpointFixture()
+        defer { Task { await fixture.remove() } }
+        let submit = try await TestHTTP.postJSON(port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
+        let id = try #require(try submit.json()["id"] as? String)
+        let (status, events) = try await EventReader.read(port: fixture.port, path: "/v1/jobs/\(id)/events", body: "", method: "GET")
+        #expect(status == 200)
+        let progress = events.compactMap { $0.json["progress"] as? Int }
+        #expect(progress == progress.sorted(), "\(progress)")
+        #expect(events.count >= 3, "expected several status events, got \(events.count)")
+        #expect(events.last?.json["status"] as? String == "complete")
+        let unknown = try await TestHTTP.get(port: fixture.port, "/v1/jobs/nope/events")
+        #expect(unknown.status == 404)
+    }
 }
