@@ -242,10 +242,15 @@ public final class DurableJobRunner: Sendable {
             try? await removeFiles(of: record)
             for ext in ServeResultFiles.extensions {
                 try? await storage.remove(ServeJobSpec.resultPath(jobID: record.id, extension: ext))
+                // The local copies the audio/report endpoints keep of remote results.
+                try? FileRemoval.remove(resultCacheDirectory.appendingPathComponent("\(record.id).\(ext)").path)
             }
             try? await storage.remove(ServeJobSpec.storagePath(jobID: record.id))
         }
     }
+
+    /// Where the audio and report endpoints keep local copies of results from remote storage.
+    var resultCacheDirectory: URL { workspaceRoot.appendingPathComponent("result-cache", isDirectory: true) }
 
     // MARK: - Running one job
 

@@ -208,7 +208,7 @@ public enum ServeRoutes {
             }
             return .file(local)
         }
-        let cached = runner.workspaceRoot.appendingPathComponent("result-cache", isDirectory: true)
+        let cached = runner.resultCacheDirectory
         try FileManager.default.createDirectory(at: cached, withIntermediateDirectories: true)
         let file = cached.appendingPathComponent("\(id).\(ext)")
         if !FileManager.default.fileExists(atPath: file.path) {
