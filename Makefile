@@ -65,3 +65,11 @@ report-screenshot: build
 
 clean:
 	rm -rf .build $(OUT)
+
+# Kill and restart tests of `mashup serve` (issue 10): two nodes on a throwaway PostgreSQL, one killed with SIGKILL
+# mid-render (~30 s); the only SQLite node killed and restarted (~6 s). Both need sox for their test songs.
+.PHONY: serve-durable-test
+serve-durable-test: bench-deps
+	$(SWIFT) build -c release --product mashup
+	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/durable-restart-test.sh
+	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/with-postgres.sh scripts/durable-kill-test.sh

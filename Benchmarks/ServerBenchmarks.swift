@@ -48,7 +48,7 @@ func runServerBenchmarks(_ runner: BenchmarkRunner) {
 }
 
 /// Runs `clients` threads, each sending `requestsPerClient` GETs on one keep-alive connection; returns the 200s.
-private func benchmarkHTTPLoad(port: UInt16, path: String, clients: Int, requestsPerClient: Int) -> Int {
+func benchmarkHTTPLoad(port: UInt16, path: String, clients: Int, requestsPerClient: Int) -> Int {
     final class Tally: Sendable { let ok = Atomic<Int>(0) }
     let tally = Tally()
     let group = DispatchGroup()

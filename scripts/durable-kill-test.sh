@@ -3,7 +3,7 @@
 # rendering; every job must complete exactly once (on the surviving node for the killed node's jobs) and no
 # partial file may remain. Run through the throwaway server:
 #   scripts/with-postgres.sh scripts/durable-kill-test.sh
-# NOT YET RUN: written before `mashup serve` existed. Assumptions to check when wiring it up (override by env):
+# Jobs are render jobs (POST /v1/jobs with a plan, the real engine) so no planner service is needed. Overrides:
 #   MASHUP_BIN          the built tool (default: .build/release/mashup)
 #   SERVE_ARGS          arguments after `serve`; {PORT} and {STORAGE} are substituted
 #                       (default: "--port {PORT} --storage {STORAGE}")
@@ -11,7 +11,8 @@
 set -euo pipefail
 : "${MASHUP_TEST_DATABASE_URL:?run through scripts/with-postgres.sh}"
 MASHUP_BIN="${MASHUP_BIN:-.build/release/mashup}"
-SERVE_ARGS="${SERVE_ARGS:---port {PORT} --storage {STORAGE}}"
+DEFAULT_SERVE_ARGS='--port {PORT} --storage {STORAGE}'
+SERVE_ARGS="${SERVE_ARGS:-$DEFAULT_SERVE_ARGS}"
 JOB_COUNT=10
 LEASE_SECONDS=4          # short lease: the killed node's jobs return to the queue within seconds
 TIMEOUT_SECONDS=600
@@ -36,7 +37,7 @@ start_node() {  # name port
   MASHUP_NODE_ID="$1" MASHUP_DATABASE_URL="$MASHUP_TEST_DATABASE_URL" MASHUP_LEASE_SECONDS=$LEASE_SECONDS \
     "$MASHUP_BIN" serve $args >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$2/" && return 0; sleep 0.1; done
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$2/healthz" && return 0; sleep 0.1; done
   echo "kill-test: node $1 did not start" >&2; cat "$WORK/$1.log" >&2; exit 1
 }
 
@@ -44,11 +45,11 @@ PORT_A=$(free_port); PORT_B=$(free_port)
 start_node A "$PORT_A"; PID_A=${PIDS[-1]}
 start_node B "$PORT_B"
 
-body='{"songs": [{"song_id": "a", "name": "Song A", "storage_path": "uploads/a.wav"}, {"song_id": "b", "name": "Song B", "storage_path": "uploads/b.wav"}]}'
+body='{"plan": {"creative_vision": "kill test", "masterplan": {"title": "T", "global": {"targetBPM": 120}, "timeline": [{"time_start_sec": 0, "duration_sec": 12, "description": "A", "energy_level": 0.5, "layers": [{"songId": "a", "stem": "full", "volume_db": -3, "effects": ["reverb"]}]}, {"time_start_sec": 12, "duration_sec": 12, "description": "B", "energy_level": 0.8, "layers": [{"songId": "a", "stem": "drums", "volume_db": -4, "effects": []}, {"songId": "b", "stem": "other", "volume_db": -6, "effects": ["delay"]}]}]}}, "songs": [{"song_id": "a", "name": "Song A", "storage_path": "uploads/a.wav"}, {"song_id": "b", "name": "Song B", "storage_path": "uploads/b.wav"}]}'
 JOBS=()
 for i in $(seq $JOB_COUNT); do
   port=$([ $((i % 2)) = 0 ] && echo "$PORT_A" || echo "$PORT_B")
-  JOBS+=("$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$port/generate-mashup" | json_field jobId)")
+  JOBS+=("$(curl -s -X POST -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$port/v1/jobs" | json_field id)")
 done
 
 status() { curl -s -X POST -H 'Content-Type: application/json' -d "{\"jobId\": \"$1\"}" "http://127.0.0.1:$PORT_B/get-mashup-status"; }

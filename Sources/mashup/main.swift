@@ -14,5 +14,6 @@ let tool = CommandLineTool(commands: [
     StemsCommand.self,
     StretchCommand.self,
     ValidateCommand.self,
+    ServeCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

@@ -345,10 +345,15 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     /// Runs `body` on the connection's queue (no transaction).
     private func perform<T: Sendable>(_ body: @escaping (any SQLConnection) throws -> T) async throws -> T {
         // The caller awaits until `body` has run once on the queue, so handing it over is safe.
-        let work = UncheckedTransfer(body)
+        // The closure is released on the queue BEFORE the caller resumes: `modify` wraps its non-escaping argument
+        // with `withoutActuallyEscaping`, which traps if the closure is still referenced when the caller returns
+        // (the dispatch block would otherwise hold it a moment longer, a race seen under load).
+        let work = ReleasableWork(body)
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                continuation.resume(with: Result { try work.value(self.connection) })
+                let result = Result { try work.run(self.connection) }
+                work.release()
+                continuation.resume(with: result)
             }
         }
     }
@@ -372,8 +377,12 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     }
 }
 
-/// Carries a non-Sendable closure to the connection queue; sound because the sender waits for it to finish.
-private struct UncheckedTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+
+/// A closure handed to the connection queue and dropped there once it has run (see `perform`). Sound because the
+/// sender waits for it to finish and only the queue touches it.
+private final class ReleasableWork<T>: @unchecked Sendable {
+    private var body: ((any SQLConnection) throws -> T)?
+    init(_ body: @escaping (any SQLConnection) throws -> T) { self.body = body }
+    func run(_ connection: any SQLConnection) throws -> T { try body!(connection) }
+    func release() { body = nil }
 }

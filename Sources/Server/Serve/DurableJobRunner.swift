@@ -1,0 +1,416 @@
+// Runs the jobs of `mashup serve` from a durable `JobQueue` (SQLite by default, PostgreSQL for several nodes).
+//
+// Submitting writes the job's spec to the shared storage (`jobs/<id>.json`) and creates the queued record; a
+// small pool of worker tasks on every node claims queued jobs (`claimNext`, atomic across nodes), runs each under
+// `LeaseKeeper` (lease renewed every third of its length, cancel flag polled), and ends it with `finish`, which
+// only succeeds while this node still holds the lease (no job completes twice). A timer requeues jobs whose node
+// stopped renewing (`requeueExpiredLeases`); on start the jobs this node was running when it died are requeued.
+// Status is always read from the store, so every node answers for every job. This sits beside `JobManager`
+// (which runs jobs in process, from submission) rather than replacing it: the same `JobContext`, pipeline,
+// render slots and file clean-up rules apply.
+import Foundation
+import Orchestrator
+import Render
+import Synchronization
+
+/// Settings of the runner.
+public struct DurableRunnerSettings: Sendable, Equatable {
+    /// This node's name in leases (stable across restarts, unique among nodes).
+    public var nodeID: String
+    public var leaseSeconds: Double
+    public var maxAttempts: Int
+    /// Jobs this node runs at once (analysis and planning overlap; renders also take a slot of the limiter).
+    public var workerCount: Int = 2
+    /// Renders at once on this node.
+    public var renderLimit: Int = 1
+    /// Queued jobs (all nodes) beyond which submissions answer 429.
+    public var maxQueuedJobs: Int = 16
+    /// Idle workers look for queued jobs this often.
+    public var pollSeconds: Double = 0.2
+    /// Age at which finished jobs and their files are removed.
+    public var timeToLiveSeconds: Double = 86_400
+
+    public init(nodeID: String, leaseSeconds: Double = DurableConfiguration.defaultLeaseSeconds,
+                maxAttempts: Int = DurableConfiguration.defaultMaxAttempts) {
+        self.nodeID = nodeID
+        self.leaseSeconds = leaseSeconds
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// What the runner calls when jobs run and end (metrics).
+public protocol DurableRunnerObserver: Sendable {
+    func jobFinished(_ record: JobRecord)
+}
+
+/// Claims, runs, finishes and cancels durable jobs.
+public final class DurableJobRunner: Sendable {
+    public let queue: any JobQueue
+    public let storage: any SongStorage
+    public let settings: DurableRunnerSettings
+    public let limiter: RenderLimiter
+    public let estimator: ETAEstimator
+    /// Live updates of the jobs this node runs.
+    public let events = JobEventHub()
+    let pipeline: @Sendable ([PipelineSong]) -> JobPipeline
+    let renderer: any MashupRenderer
+    let analyzer: (any AnalysisService)?
+    let downloader: FileDownloader
+    let urlPolicy: URLPolicy
+    let workspaceRoot: URL
+    let observer: (any DurableRunnerObserver)?
+    private let state = Mutex(RunnerState())
+
+    private struct RunnerState {
+        var accepting = true
+        var started = false
+        var running: [String: Task<Void, Never>] = [:]
+        /// Jobs stopped by shutdown: left for the requeue, not finished.
+        var abandoned: Set<String> = []
+        var loops: [Task<Void, Never>] = []
+    }
+
+    /// - Parameters:
+    ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
+    ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
+    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - workspaceRoot: where job workspaces are created (local disk of this node).
+    public init(queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
+                pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
+                analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
+                downloader: FileDownloader = FileDownloader(transport: URLSessionTransport()),
+                observer: (any DurableRunnerObserver)? = nil) {
+        self.queue = queue
+        self.storage = storage
+        self.settings = settings
+        self.pipeline = pipeline
+        self.renderer = renderer
+        self.analyzer = analyzer
+        self.urlPolicy = urlPolicy
+        self.workspaceRoot = workspaceRoot
+        self.downloader = downloader
+        self.observer = observer
+        limiter = RenderLimiter(limit: settings.renderLimit)
+        estimator = ETAEstimator()
+    }
+
+    // MARK: - Life cycle
+
+    /// Requeues the jobs this node was running when it stopped, loads the ETA history, starts the workers, the
+    /// lease-expiry timer and the TTL cleanup. - Returns: the requeued jobs.
+    @discardableResult
+    public func start() async throws -> [JobRecord] {
+        let requeued = try await queue.requeueRunningJobs(ofNode: settings.nodeID)
+        for sample in (try? await queue.loadTimings(limit: estimator.historyLimit)) ?? [] { await estimator.record(sample) }
+        state.withLock { $0.started = true }
+        var loops: [Task<Void, Never>] = []
+        for _ in 0..<max(1, settings.workerCount) {
+            loops.append(Task { [self] in await workerLoop() })
+        }
+        loops.append(Task { [self] in await expiryLoop() })
+        loops.append(Task { [self] in await cleanupLoop() })
+        state.withLock { $0.loops = loops }
+        return requeued
+    }
+
+    /// Stops claiming, lets running jobs finish for up to `gracePeriod`, then stops the rest and puts them back in
+    /// the queue (their workspaces removed: no partial file remains; another node or the next start runs them).
+    /// - Returns: true when every running job finished within the grace period.
+    public func shutdown(gracePeriod: Duration) async -> Bool {
+        let loops = state.withLock { state -> [Task<Void, Never>] in
+            state.accepting = false
+            return state.loops
+        }
+        for loop in loops { loop.cancel() }
+        let deadline = ContinuousClock.now + gracePeriod
+        while !runningJobIDs.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let leftover = state.withLock { state -> [String: Task<Void, Never>] in
+            state.abandoned.formUnion(state.running.keys)
+            return state.running
+        }
+        for task in leftover.values { task.cancel() }
+        for task in leftover.values { await task.value }
+        if !leftover.isEmpty { _ = try? await queue.requeueRunningJobs(ofNode: settings.nodeID) }
+        return leftover.isEmpty
+    }
+
+    /// Whether new jobs are accepted (false once shutdown began).
+    public var isAccepting: Bool { state.withLock { $0.accepting } }
+
+    /// Ids of the jobs running on this node.
+    public var runningJobIDs: [String] { state.withLock { $0.running.keys.sorted() } }
+
+    // MARK: - Requests
+
+    /// Queues a job. - Parameter id: the job id to use (the caller's `job_id`), nil for a new UUID.
+    /// - Throws: `HTTPError` 429 (queue full, with `Retry-After`), 503 (shutting down), 409 (id in use by a
+    ///   running job); storage errors.
+    public func submit(_ spec: ServeJobSpec, id: String? = nil) async throws -> JobRecord {
+        guard isAccepting else {
+            throw HTTPError(status: 503, "the server is shutting down", headers: ["Retry-After": "5"])
+        }
+        let queued = try await queue.list(states: [.queued]).count
+        if queued >= settings.maxQueuedJobs {
+            throw HTTPError.tooManyRequests("the render queue is full (\(queued) jobs waiting)",
+                                            retryAfterSeconds: max(5, Int(settings.leaseSeconds)))
+        }
+        let jobID = id ?? UUID().uuidString.lowercased()
+        if let existing = try await queue.get(jobID) {
+            guard existing.state.isTerminal else {
+                throw HTTPError(status: 409, "job \(jobID) is already running", field: "job_id")
+            }
+            try await removeFiles(of: existing)
+            try await queue.delete(jobID)
+        }
+        let specFile = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-spec-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: specFile) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(spec).write(to: specFile)
+        try await storage.upload(specFile, to: ServeJobSpec.storagePath(jobID: jobID), contentType: "application/json")
+        let record = JobRecord(id: jobID, songs: spec.songs.map(\.jobSong), workload: JobWorkload(songCount: spec.songs.count),
+                               createdAt: Date())
+        try await queue.create(record)
+        return record
+    }
+
+    /// Cancels a job from any node: the store marks it cancelled at once; the node running it stops it (at its
+    /// next progress report, or within a third of the lease through the cancel flag).
+    /// - Throws: `JobStoreError.notFound`.
+    @discardableResult
+    public func cancel(_ id: String) async throws -> JobRecord {
+        let record = try await queue.requestCancel(id)
+        state.withLock { $0.running[id] }?.cancel()
+        return record
+    }
+
+    /// The contract's status answer, read from the store.
+    public func status(_ id: String) async throws -> JobStatus? {
+        guard let record = try await queue.get(id) else { return nil }
+        let now = Date()
+        return JobStatus(record: record, now: now, remainingSeconds: await estimator.remainingSeconds(for: record, now: now))
+    }
+
+    // MARK: - Loops
+
+    private func workerLoop() async {
+        while !Task.isCancelled, isAccepting {
+            let claimed: JobRecord?
+            do {
+                claimed = try await queue.claimNext(nodeID: settings.nodeID, leaseSeconds: settings.leaseSeconds)
+            } catch {
+                claimed = nil
+            }
+            guard let record = claimed else {
+                try? await Task.sleep(for: .seconds(settings.pollSeconds))
+                continue
+            }
+            await run(record)
+        }
+    }
+
+    private func expiryLoop() async {
+        let interval = max(0.2, settings.leaseSeconds / 2)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(interval))
+            if Task.isCancelled { break }
+            if let recovery = try? await queue.requeueExpiredLeases(now: Date(), maxAttempts: settings.maxAttempts) {
+                for failed in recovery.failed {
+                    try? await removeFiles(of: failed)
+                    observer?.jobFinished(failed)
+                }
+            }
+        }
+    }
+
+    private func cleanupLoop() async {
+        let interval = min(3_600, max(1, settings.timeToLiveSeconds / 4))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(interval))
+            if Task.isCancelled { break }
+            await cleanupOnce()
+        }
+    }
+
+    /// Removes finished jobs older than the TTL with their files and stored results.
+    public func cleanupOnce() async {
+        let cutoff = Date().addingTimeInterval(-settings.timeToLiveSeconds)
+        guard let removed = try? await queue.removeFinished(createdBefore: cutoff) else { return }
+        for record in removed {
+            try? await removeFiles(of: record)
+            for ext in ServeResultFiles.extensions {
+                try? await storage.remove(ServeJobSpec.resultPath(jobID: record.id, extension: ext))
+                // The local copies the audio/report endpoints keep of remote results.
+                try? FileRemoval.remove(resultCacheDirectory.appendingPathComponent("\(record.id).\(ext)").path)
+            }
+            try? await storage.remove(ServeJobSpec.storagePath(jobID: record.id))
+        }
+    }
+
+    /// Where the audio and report endpoints keep local copies of results from remote storage.
+    var resultCacheDirectory: URL { workspaceRoot.appendingPathComponent("result-cache", isDirectory: true) }
+
+    // MARK: - Running one job
+
+    private func run(_ claimed: JobRecord) async {
+        let id = claimed.id
+        let workspace = JobWorkspace(root: workspaceRoot, jobID: id)
+        let context = JobContext.forRunner(jobID: id, workspace: workspace, store: queue, limiter: limiter, events: events)
+        let queue = self.queue, settings = self.settings
+        let task = Task<Void, Never> { [self] in
+            let outcome: Result<JobResult, any Error>
+            do {
+                let result = try await LeaseKeeper.run(queue: queue, jobID: id, nodeID: settings.nodeID,
+                                                       leaseSeconds: settings.leaseSeconds) { [self] in
+                    try await execute(id: id, context: context)
+                }
+                outcome = .success(result)
+            } catch {
+                outcome = .failure(error)
+            }
+            await conclude(id: id, workspace: workspace, outcome: outcome)
+        }
+        state.withLock { $0.running[id] = task }
+        await task.value
+        state.withLock { state in
+            state.running[id] = nil
+            state.abandoned.remove(id)
+        }
+    }
+
+    private func conclude(id: String, workspace: JobWorkspace, outcome: Result<JobResult, any Error>) async {
+        let abandoned = state.withLock { $0.abandoned.contains(id) }
+        // The work is over: its workspace goes before the job is seen finished (results are in the storage).
+        try? workspace.remove()
+        if abandoned { return }   // shutdown: requeued, to run again
+        switch outcome {
+        case .success(let result):
+            do {
+                let record = try await queue.finish(id, nodeID: settings.nodeID, as: .complete, failure: nil, result: result)
+                await events.publish(record)
+                let sample = ProcessingSample(workload: record.workload, phaseDurations: record.phaseDurations)
+                await estimator.record(sample)
+                try? await queue.recordTiming(sample)
+                try? await storage.remove(ServeJobSpec.storagePath(jobID: id))
+                _ = try? await queue.modify(id) { $0.filePaths.removeAll { $0 == workspace.directory.path } }
+                observer?.jobFinished(record)
+            } catch {
+                // Lease lost meanwhile: the job runs (or ran) elsewhere; its output there is the one that counts.
+            }
+        case .failure(let error):
+            if case LeaseInterruption.leaseLost = error { return }
+            let failure = ErrorClassifier.classify(error)
+            if let current = try? await queue.get(id), !current.state.isTerminal {
+                let final = try? await queue.finish(id, nodeID: settings.nodeID,
+                                                    as: failure.details.type == .cancelled ? .cancelled : .failed,
+                                                    failure: failure, result: nil)
+                if let final { await events.publish(final) }
+            }
+            if let current = try? await queue.get(id) {
+                try? await removeFiles(of: current)
+                try? await storage.remove(ServeJobSpec.storagePath(jobID: id))
+                observer?.jobFinished(current)
+            }
+        }
+    }
+
+    /// Deletes a job's registered files (workspace, outputs) and forgets the ones that went.
+    private func removeFiles(of record: JobRecord) async throws {
+        var kept: [String] = []
+        for path in record.filePaths {
+            do { try FileRemoval.remove(path) } catch { kept.append(path) }
+        }
+        let remaining = kept
+        if remaining != record.filePaths { _ = try? await queue.modify(record.id) { $0.filePaths = remaining } }
+    }
+
+    private func execute(id: String, context: JobContext) async throws -> JobResult {
+        try context.workspace.create()
+        try await context.registerFile(context.workspace.directory.path)
+        let spec = try await loadSpec(id: id, workspace: context.workspace)
+        let songs = try await materialize(spec.songs, workspace: context.workspace)
+        switch spec.kind {
+        case .pipeline:
+            return try await pipeline(songs)(context)
+        case .render:
+            guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
+            var analyses: [JSONValue] = []
+            for (index, song) in spec.songs.enumerated() {
+                if let analysis = song.analysis, analysis.objectValue != nil {
+                    analyses.append(analysis)
+                } else if let analyzer {
+                    try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
+                                                                       songName: song.name))
+                    analyses.append(try await analyzer.analyze(songs[index].audio))
+                } else {
+                    analyses.append([:])
+                }
+            }
+            let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
+            let renderer = self.renderer
+            return try await context.withRenderSlot {
+                try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
+                return try await renderer.render(input, context: context) { percent, message in
+                    try await context.report(PipelineProgress.rendering(renderPercent: percent, message: message))
+                }
+            }
+        }
+    }
+
+    private func loadSpec(id: String, workspace: JobWorkspace) async throws -> ServeJobSpec {
+        let file = workspace.file("spec.json")
+        do {
+            try await storage.download(ServeJobSpec.storagePath(jobID: id), to: file)
+        } catch SongStorageError.notFound {
+            throw ServeJobError.missingSpec(jobID: id)
+        }
+        return try JSONDecoder().decode(ServeJobSpec.self, from: Data(contentsOf: file))
+    }
+
+    /// Local files for the songs: the storage's own file when it is a local directory, else a download into the
+    /// workspace (storage objects through the backend, URLs after the `URLPolicy` check).
+    private func materialize(_ songs: [ServeJobSpec.Song], workspace: JobWorkspace) async throws -> [PipelineSong] {
+        var result: [PipelineSong] = []
+        for (index, song) in songs.enumerated() {
+            let local: URL
+            if let path = song.storagePath {
+                if let file = try storage.localFile(path) {
+                    guard FileManager.default.fileExists(atPath: file.path) else { throw SongStorageError.notFound(path: path) }
+                    local = file
+                } else {
+                    local = workspace.file("song-\(index)-\(Self.safeExtension(path))")
+                    try await storage.download(path, to: local)
+                }
+            } else if let text = song.url {
+                let (url, _) = try urlPolicy.check(text, field: "songs[\(index)].url")
+                local = workspace.file("song-\(index)-\(Self.safeExtension(url.path))")
+                try await downloader.download(url, to: local)
+            } else {
+                throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
+            }
+            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local))))
+        }
+        return result
+    }
+
+    static func safeExtension(_ path: String) -> String {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let clean = ext.filter { $0.isLetter || $0.isNumber }
+        return "audio." + (clean.isEmpty || clean.count > 5 ? "bin" : clean)
+    }
+}
+
+/// Errors of a serve job.
+public enum ServeJobError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingSpec(jobID: String)
+    case missingPlan(jobID: String)
+
+    public var description: String {
+        switch self {
+        case .missingSpec(let id): "job \(id): its request (jobs/\(id).json) is missing from the storage"
+        case .missingPlan(let id): "job \(id): a render job without a plan"
+        }
+    }
+}

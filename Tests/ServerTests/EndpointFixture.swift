@@ -1,0 +1,199 @@
+import DSP
+import Foundation
+import Orchestrator
+import Render
+import Server
+import Synchronization
+
+/// A render double: reports `stepCount` progress steps `stepDelaySeconds` apart, then writes a real 0.5 s stereo
+/// 44.1 kHz sine WAV and a small JSON report (fast, so the endpoint tests stay fast).
+struct QuickRenderer: ServeRenderer {
+    var stepCount = 5
+    var stepDelaySeconds = 0.05
+    static let outputSeconds = 0.5
+    static let toneHz = 440.0
+
+    func render(_ input: RenderInput, outputBase: URL, context: JobContext,
+                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
+        for step in 0..<stepCount {
+            try await progress(100 * Double(step) / Double(stepCount), "Rendering section \(step + 1)/\(stepCount)")
+            try await Task.sleep(for: .seconds(stepDelaySeconds))
+        }
+        let frames = Int(Self.outputSeconds * 44_100)
+        var buffer = AudioBuffer(channelCount: 2, frameCount: frames, sampleRate: 44_100)
+        for channel in 0..<2 {
+            buffer.withMutableChannel(channel) { samples in
+                for frame in 0..<frames { samples[frame] = 0.25 * Float(sin(2 * Double.pi * Self.toneHz * Double(frame) / 44_100)) }
+            }
+        }
+        try AudioFile.write(buffer, to: outputBase.appendingPathExtension("wav"))
+        try Data(#"{"renderer": "quick", "sections": \#(stepCount)}"#.utf8).write(to: outputBase.appendingPathExtension("json"))
+        try await context.warn("quick renderer: test double")
+        return JobResult(title: input.plan["masterplan"]?["title"]?.stringValue,
+                         concept: input.plan["creative_vision"]?.stringValue,
+                         timeline: input.plan["masterplan"]?["timeline"], masterplan: input.plan["masterplan"])
+    }
+}
+
+struct FixedAnalysis: AnalysisService {
+    func analyze(_ song: SongAudioInput) async throws -> JSONValue {
+        ["version": "test", "harmonic": ["key": "A minor"], "rhythmic": ["bpm": 120]]
+    }
+}
+
+struct FixedScore: ScoringService {
+    func mashability(_ first: JSONValue, _ second: JSONValue, weights: ScoringWeights?) async throws -> JSONValue {
+        ["overall_score": 70, "dimension_scores": ["harmonic": 70, "rhythmic": 70, "spectral": 70, "vocal": 70]]
+    }
+}
+
+struct FixedPlanner: PlannerService {
+    func masterplan(for request: PlanRequest) async throws -> JSONValue {
+        MasterplanShape.normalized(try JSONValue.parse(Data(EndpointFixture.planJSON.utf8)))
+    }
+}
+
+/// A serve node on an ephemeral port over a temporary storage folder and SQLite queue.
+final class EndpointFixture: @unchecked Sendable {
+    let root: URL
+    let storage: LocalDirectoryStorage
+    let app: ServeApplication
+    var port: UInt16 { app.port }
+
+    static let planJSON = #"""
+    {"creative_vision": "Two test tones meet.",
+     "masterplan": {"title": "Test Mash", "artistCredits": "A vs. B",
+      "global": {"targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4]},
+      "timeline": [
+        {"time_start_sec": 0, "duration_sec": 4, "description": "Intro", "energy_level": 0.3,
+         "layers": [{"songId": "song1", "stem": "full", "volume_db": -6, "effects": []}]},
+        {"time_start_sec": 4, "duration_sec": 4, "description": "Drop", "energy_level": 0.8,
+         "layers": [{"songId": "song2", "stem": "full", "volume_db": -6, "effects": ["reverb"]}]}]}}
+    """#
+
+    init(renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
+         leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
+         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis()) async throws {
+        root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
+        storage = try LocalDirectoryStorage(root: root)
+        if existing == nil { try Self.writeSongs(into: storage.root) }
+        let queue = try SQLiteJobStore(fileURL: storage.root.appendingPathComponent("jobs.sqlite"))
+        var settings = DurableRunnerSettings(nodeID: nodeID, leaseSeconds: leaseSeconds)
+        settings.workerCount = workers
+        settings.renderLimit = renderLimit
+        settings.maxQueuedJobs = maxQueued
+        settings.pollSeconds = 0.05
+        var server = ServerConfiguration()
+        server.port = 0
+        server.heartbeatInterval = .seconds(1)
+        var routes = ServeRouteOptions()
+        routes.cancelOnDisconnect = cancelOnDisconnect
+        let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: FixedPlanner())
+        app = try await ServeApplication(
+            server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
+            pipeline: { storageRenderer, _ in
+                let pipeline = MashupPipeline(remote: RemoteServices(configuration: ServiceConfiguration()),
+                                              embedded: embedded, renderer: storageRenderer)
+                return { pipeline.job($0) }
+            },
+            analyzer: analyzer, workspaceRoot: storage.root.appendingPathComponent("work"))
+    }
+
+    /// Two short songs as WAV under `uploads/` (noise-free tones; the quick renderer does not read them).
+    static func writeSongs(into root: URL) throws {
+        let uploads = root.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
+        for (name, hz) in [("a", 220.0), ("b", 330.0)] {
+            let frames = 44_100
+            var buffer = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: 44_100)
+            buffer.withMutableChannel(0) { samples in
+                for frame in 0..<frames { samples[frame] = 0.2 * Float(sin(2 * Double.pi * hz * Double(frame) / 44_100)) }
+            }
+            try AudioFile.write(buffer, to: uploads.appendingPathComponent("\(name).wav"))
+        }
+    }
+
+    func stop() async {
+        _ = await app.stop(gracePeriod: .seconds(2))
+    }
+
+    func remove() async {
+        await stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    static let songsJSON = #"[{"song_id": "song1", "name": "Song A", "artist": "A", "storage_path": "uploads/a.wav"}, {"song_id": "song2", "name": "Song B", "artist": "B", "storage_path": "uploads/b.wav"}]"#
+
+    static func executeBody(jobID: String, songs: String = songsJSON) -> String {
+        #"{"masterplan": {"timeline": "# + timelineJSON + #", "global_settings": {"targetBPM": 120}}, "songs": "# + songs
+            + #", "job_id": ""# + jobID + #""}"#
+    }
+
+    static var timelineJSON: String {
+        let plan = try! JSONValue.parse(Data(planJSON.utf8))
+        return String(decoding: try! plan["masterplan"]!["timeline"]!.encoded(), as: UTF8.self)
+    }
+
+    /// Polls `/get-mashup-status` until the job leaves `processing` (or `timeoutSeconds`); returns every answer.
+    func pollStatus(_ id: String, timeoutSeconds: Double = 20) async throws -> [[String: Any]] {
+        var answers: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let response = try await TestHTTP.postJSON(port: port, "/get-mashup-status", #"{"jobId": ""# + id + #""}"#)
+            let json = try response.json()
+            answers.append(json)
+            if json["status"] as? String != "processing" { break }
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        return answers
+    }
+}
+
+/// One event of a stream with the time it arrived (seconds since the request was sent).
+struct ReceivedEvent: @unchecked Sendable {
+    var arrivalSeconds: Double
+    var json: [String: Any]
+}
+
+enum EventReader {
+    /// Sends `body` to `path` and reads `data:` events as they arrive until one holds `storage_path` or `error`,
+    /// the stream ends, or `stopAfter` events (then the connection is closed: a client disconnect).
+    static func read(port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
+        try await offPool {
+            let connection = try TestConnection(port: port, receiveTimeoutSeconds: 30)
+            let start = Date()
+            connection.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            var buffer = Data()
+            var status = 0
+            var events: [ReceivedEvent] = []
+            var headDone = false
+            var text = ""
+            while let chunk = connection.receiveChunk() {
+                buffer.append(chunk)
+                if !headDone, let split = buffer.range(of: Data("\r\n\r\n".utf8)) {
+                    let head = String(decoding: buffer[..<split.lowerBound], as: UTF8.self)
+                    status = Int(head.split(separator: " ")[1]) ?? 0
+                    buffer = Data(buffer[split.upperBound...])
+                    headDone = true
+                    if status != 200 { return (status, []) }
+                }
+                guard headDone else { continue }
+                text += String(decoding: buffer, as: UTF8.self)
+                buffer = Data()
+                // Chunk framing lines are hex sizes; events are the "data: " lines.
+                while let range = text.range(of: "\n") {
+                    let line = String(text[..<range.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines)
+                    text = String(text[range.upperBound...])
+                    guard line.hasPrefix("data: ") else { continue }
+                    let payload = Data(line.dropFirst(6).utf8)
+                    guard let json = try JSONSerialization.jsonObject(with: payload) as? [String: Any] else { continue }
+                    events.append(ReceivedEvent(arrivalSeconds: Date().timeIntervalSince(start), json: json))
+                    if json["storage_path"] != nil || json["error"] != nil { return (status, events) }
+                    if let state = json["status"] as? String, state != "processing" { return (status, events) }
+                    if let stopAfter, events.count >= stopAfter { return (status, events) }
+                }
+            }
+            return (status, events)
+        }
+    }
+}
