@@ -9,7 +9,7 @@ BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg asc-music
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
-.PHONY: deps bench-deps build test bench demo report-screenshot clean
+.PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot clean
 
 deps:
 	@missing=0; command -v pkg-config >/dev/null || missing=1; \
@@ -36,6 +36,7 @@ TIMED_SUITES := ServerTests|OrchestratorTests
 test: deps
 	$(SWIFT) build -c release --build-tests
 	MASHUP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh bash -c '$(SWIFT) test -c release --skip-build --filter "$(TIMED_SUITES)" && $(SWIFT) test -c release --skip-build --skip "$(TIMED_SUITES)"'
+	$(MAKE) serve-durable-test
 
 bench: bench-deps
 	$(SWIFT) build -c release --product Benchmarks
@@ -69,7 +70,15 @@ clean:
 # Kill and restart tests of `mashup serve` (issue 10): two nodes on a throwaway PostgreSQL, one killed with SIGKILL
 # mid-render (~30 s); the only SQLite node killed and restarted (~6 s). Both need sox for their test songs.
 .PHONY: serve-durable-test
-serve-durable-test: bench-deps
+# The kill/restart tests of durable jobs (real `mashup serve` processes) need sox, psql and python3.
+DURABLE_TEST_PACKAGES := sox postgresql-client python3
+durable-test-deps: deps
+	@missing=0; for t in sox psql python3; do command -v $$t >/dev/null || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DURABLE_TEST_PACKAGES); \
+	fi
+
+serve-durable-test: durable-test-deps
 	$(SWIFT) build -c release --product mashup
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/durable-restart-test.sh
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/with-postgres.sh scripts/durable-kill-test.sh

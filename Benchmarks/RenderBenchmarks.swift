@@ -126,8 +126,9 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
                                                           dampingHz: 6000))]
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-bench-cache-\(getpid())")
     defer { try? FileManager.default.removeItem(at: folder) }
-    func options(_ cache: ContentCache, _ stretch: StretchCache) -> RenderOptions {
-        RenderOptions(analysis: CachedSongAnalysis(cache: cache), stems: CachedStemProvider(cache: cache), stretchCache: stretch)
+    func options(_ cache: ContentCache, _ stretch: StretchCache, _ recent: RecentStems) -> RenderOptions {
+        RenderOptions(analysis: CachedSongAnalysis(cache: cache), stems: CachedStemProvider(cache: cache, recent: recent),
+                      stretchCache: stretch)
     }
     var cold: Double?
     var warm: Double?
@@ -135,11 +136,12 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
         try? FileManager.default.removeItem(at: folder)
         guard let cache = try? ContentCache(directory: folder, capacityBytes: 4 << 30) else { return }
         let stretch = StretchCache()
+        let recent = RecentStems()
         let start = DispatchTime.now().uptimeNanoseconds
-        _ = try? blockingRender(script: script, songs: songs, options: options(cache, stretch))
+        _ = try? blockingRender(script: script, songs: songs, options: options(cache, stretch, recent))
         let coldRun = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let editStart = DispatchTime.now().uptimeNanoseconds
-        _ = try? blockingRender(script: edited, songs: songs, options: options(cache, stretch))
+        _ = try? blockingRender(script: edited, songs: songs, options: options(cache, stretch, recent))
         let warmRun = Double(DispatchTime.now().uptimeNanoseconds - editStart) / 1e9
         if run == 1 || cold == nil { cold = min(cold ?? .infinity, coldRun); warm = min(warm ?? .infinity, warmRun) }
     }

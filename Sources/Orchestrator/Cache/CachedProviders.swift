@@ -2,6 +2,7 @@ import Analysis
 import DSP
 import Foundation
 import Render
+import Synchronization
 
 // The content cache in front of the three costly steps a re-render repeats: analysing a song, approximating its
 // stems, and (in memory, `StretchCache`) stretching its layers. Keys hash the audio itself plus the step's
@@ -76,26 +77,56 @@ enum CachedBuffers {
     }
 }
 
-/// Approximated stems, from the cache when this exact audio was separated before.
+/// Approximated stems, from the cache when this exact audio was separated before: first from memory (the last
+/// few songs of this process, so a re-render in a server reads nothing), then from the content cache on disk.
 public struct CachedStemProvider: StemProviding {
     public let cache: ContentCache
     public let provider: ApproximatedStems
+    public let recent: RecentStems
     public var sourceName: String { provider.sourceName }
 
-    public init(cache: ContentCache, provider: ApproximatedStems = ApproximatedStems()) {
+    public init(cache: ContentCache, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
         self.cache = cache
         self.provider = provider
+        self.recent = recent
     }
 
     public func stems(of audio: AudioBuffer, songID: String) async throws -> [Stem: AudioBuffer] {
         let order: [Stem] = [.vocals, .drums, .bass, .other]
         let key = try ContentKey(kind: .stems, audio: [audioFingerprint(audio)], parameters: ["method": "hpss-median-v1"])
+        if let found = recent.stems(for: key) { return found }
         if let data = try await cache.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
-            return Dictionary(uniqueKeysWithValues: zip(order, buffers))
+            let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
+            recent.remember(stems, for: key)
+            return stems
         }
         let stems = try await provider.stems(of: audio, songID: songID)
         _ = try await cache.store(CachedBuffers.encode(order.map { stems[$0]! }), for: key)
+        recent.remember(stems, for: key)
         return stems
+    }
+}
+
+/// The stems of the last few songs, in memory (shared by the providers of one process).
+public final class RecentStems: Sendable {
+    private let entries = Mutex<[(key: ContentKey, stems: [Stem: AudioBuffer])]>([])
+    /// Songs kept.
+    public let capacity: Int
+
+    public init(capacity: Int = 4) {
+        self.capacity = max(1, capacity)
+    }
+
+    func stems(for key: ContentKey) -> [Stem: AudioBuffer]? {
+        entries.withLock { list in list.first { $0.key == key }?.stems }
+    }
+
+    func remember(_ stems: [Stem: AudioBuffer], for key: ContentKey) {
+        entries.withLock { list in
+            list.removeAll { $0.key == key }
+            list.append((key, stems))
+            if list.count > capacity { list.removeFirst(list.count - capacity) }
+        }
     }
 }
 
