@@ -69,15 +69,22 @@ enum ServeCommand: CLICommand {
         let songs = DecodedSongCache()
         let scratch = local.root.appendingPathComponent("work/scratch", isDirectory: true)
         let workspaces = local.root.appendingPathComponent("work/jobs", isDirectory: true)
-        let renderer = EngineServeRenderer(songs: songs)
+        // Analyses and stems are cached by content on disk, stretched layers in memory: a re-render after a plan
+        // edit reuses what did not change.
+        let contentCache = try durable.openCache()
+        let stretchCache = StretchCache()
+        let renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
+            analysis: CachedSongAnalysis(cache: contentCache), stems: CachedStemProvider(cache: contentCache),
+            stretchCache: stretchCache))
         let logger: @Sendable (String) -> Void = { line in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
         }
         let app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
             pipeline: { storageRenderer, metrics in
+                metrics.trackCaches(content: contentCache, stretch: stretchCache)
                 let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
-                                                planner: EmbeddedPlanner(), songs: songs,
+                                                planner: EmbeddedPlanner(), songs: songs, contentCache: contentCache,
                                                 observer: { metrics.serviceAttempt($0) })
                 var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
                                               anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
@@ -86,7 +93,8 @@ enum ServeCommand: CLICommand {
                 let job = pipeline
                 return { job.job($0) }
             },
-            analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch), workspaceRoot: workspaces, logger: logger)
+            analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch, cache: contentCache),
+            workspaceRoot: workspaces, logger: logger)
         logger("serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
                + "jobs in \(durable.databaseURL == nil ? durable.sqliteFileURL.path : "PostgreSQL")")
         let signal = await ShutdownSignals.waitForSignal()

@@ -10,12 +10,14 @@ public struct EmbeddedAnalysisService: AnalysisService {
     public let scratch: URL
     public let download: @Sendable (URL) async throws -> URL
     public var analyzer: SongAnalyzer
+    /// Analyses cached by content (nil: always analyse).
+    public var cache: ContentCache?
 
     /// - Parameters:
     ///   - songs: the decode cache shared with the renderer.
     ///   - scratch: a folder for songs given as bytes.
     ///   - download: fetches a song given by URL to a local file.
-    public init(songs: DecodedSongCache, scratch: URL, analyzer: SongAnalyzer = SongAnalyzer(),
+    public init(songs: DecodedSongCache, scratch: URL, analyzer: SongAnalyzer = SongAnalyzer(), cache: ContentCache? = nil,
                 download: @escaping @Sendable (URL) async throws -> URL = { url in
                     throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
                 }) {
@@ -23,12 +25,18 @@ public struct EmbeddedAnalysisService: AnalysisService {
         self.scratch = scratch
         self.analyzer = analyzer
         self.download = download
+        self.cache = cache
     }
 
     public func analyze(_ song: SongAudioInput) async throws -> JSONValue {
         let decoded = try await songs.audio(of: song, scratch: scratch, download: download)
         try Task.checkCancellation()
-        let analysis = try analyzer.analyze(decoded.buffer)
+        let analysis: SongAnalysis
+        if let cache {
+            analysis = try await CachedSongAnalysis(cache: cache, analyzer: analyzer).cachedAnalysis(of: decoded.buffer)
+        } else {
+            analysis = try analyzer.analyze(decoded.buffer)
+        }
         return try JSONValue.parse(try JSONEncoder().encode(analysis))
     }
 }

@@ -25,6 +25,7 @@ public enum PipelineFactory {
     ///   - stemLoader, download, resultURL: storage hooks (see `EngineRenderer`).
     public static func make(configuration: ServiceConfiguration, outputDirectory: URL, scratch: URL,
                             planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
+                            contentCache: ContentCache? = nil,
                             transport: any HTTPTransport = URLSessionTransport(),
                             renderOptions: RenderOptions = RenderOptions(),
                             stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
@@ -37,7 +38,7 @@ public enum PipelineFactory {
         let remote = RemoteServices(configuration: configuration, transport: transport, planValidator: planCheck,
                                     observer: observer)
         let embedded = EmbeddedServices(
-            analysis: EmbeddedAnalysisService(songs: songs, scratch: scratch, download: download),
+            analysis: EmbeddedAnalysisService(songs: songs, scratch: scratch, cache: contentCache, download: download),
             scoring: EmbeddedScoringService(), planner: planner)
         let prompt = producerPrompt
         let anthropic = remote.anthropic.map {

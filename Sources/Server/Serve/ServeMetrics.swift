@@ -1,5 +1,6 @@
 import Foundation
 import Orchestrator
+import Render
 import Synchronization
 
 /// The job and render metrics of `mashup serve` (the HTTP metrics come from `HTTPServer`). Gauges read a
@@ -18,7 +19,9 @@ public final class ServeMetrics: DurableRunnerObserver {
         var jobsByState: [String: Double] = [:]
         var rendersRunning = 0.0
         var rendersQueued = 0.0
+        var contentCache: CacheStatistics?
     }
+    private let caches = Mutex<(content: ContentCache?, stretch: StretchCache?)>((nil, nil))
 
     public init(registry: MetricsRegistry) {
         self.registry = registry
@@ -47,8 +50,34 @@ public final class ServeMetrics: DurableRunnerObserver {
         }
     }
 
+    /// Exports the caches' hits, misses and sizes: the content cache (analyses, stems) and the stretch cache.
+    public func trackCaches(content: ContentCache?, stretch: StretchCache?) {
+        caches.withLock { $0 = (content, stretch) }
+        registry.sampledGauge("mashup_cache_hits", help: "Cache hits since start by kind (analysis, stems, stretch).",
+                              labels: ["kind"]) { [weak self] in self?.cacheSamples(\.hits) ?? [] }
+        registry.sampledGauge("mashup_cache_misses", help: "Cache misses since start by kind (analysis, stems, stretch).",
+                              labels: ["kind"]) { [weak self] in self?.cacheSamples(\.misses) ?? [] }
+        registry.sampledGauge("mashup_cache_bytes", help: "Bytes held by the content cache on disk.") { [weak self] in
+            [([], Double(self?.snapshot.withLock { $0.contentCache?.storedBytes } ?? 0))]
+        }
+    }
+
+    private func cacheSamples(_ field: KeyPath<CacheStatistics, [CacheKind: Int]>) -> [([String], Double)] {
+        let content = snapshot.withLock { $0.contentCache }
+        var samples = [CacheKind.analysis, .stems].map { ([$0.rawValue], Double(content?[keyPath: field][$0] ?? 0)) }
+        if let stretch = caches.withLock({ $0.stretch }) {
+            let stats = stretch.statistics
+            samples.append((["stretch"], Double(field == \CacheStatistics.hits ? stats.hits : stats.misses)))
+        }
+        return samples
+    }
+
     /// Reads the store and the limiter into the snapshot the gauges show.
     public func refresh(runner: DurableJobRunner) async {
+        if let content = caches.withLock({ $0.content }) {
+            let stats = await content.currentStatistics()
+            snapshot.withLock { $0.contentCache = stats }
+        }
         guard let records = try? await runner.queue.list(states: nil) else { return }
         var counts: [String: Double] = [:]
         for record in records { counts[record.state.rawValue, default: 0] += 1 }
