@@ -50,7 +50,7 @@ public actor InMemoryJobQueue: JobQueue {
         let before = try existing(id)
         var record = before
         change(&record)
-        try InMemoryJobStore.checkFreeFieldsOnly(before: before, after: record)
+        try JobStoreRules.checkFreeFieldsOnly(before: before, after: record)
         record.touch(at: clock.now())
         records[id] = record
         return record

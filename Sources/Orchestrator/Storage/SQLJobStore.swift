@@ -122,7 +122,7 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
             try await self.change(id) { record, _ in
                 let before = record
                 change(&record)
-                try InMemoryJobStore.checkFreeFieldsOnly(before: before, after: record)
+                try JobStoreRules.checkFreeFieldsOnly(before: before, after: record)
                 record.touch(at: now)
             }
         }
