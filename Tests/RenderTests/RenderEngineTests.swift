@@ -231,3 +231,21 @@ struct RenderReportCodingTests {
         #expect(try RenderReport.decoder().decode(RenderReport.self, from: data) == report)
     }
 }
+
+@Suite("Render engine: caching")
+struct RenderEngineCacheTests {
+    @Test("a second render with the same stretch cache reuses every layer and reports the hits")
+    func stretchCacheHits() async throws {
+        let a = try RenderEngineTests.clickSong(id: "a", bpm: 118, seconds: 12)
+        let b = try RenderEngineTests.noiseSong(id: "b", bpm: 126, seconds: 12, seed: 8)
+        let sections = [RenderScript.Section(description: "x", startSeconds: 0, durationSeconds: 8,
+                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other)])]
+        let script = RenderEngineTests.script(bpm: 122, sections: sections)
+        let cache = StretchCache()
+        let first = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: [a, b])
+        let second = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: [a, b])
+        #expect((first.report.cacheHits?["stretch"] ?? 0) == 0)
+        #expect(second.report.cacheHits?["stretch"] == 2)
+        #expect(first.audio == second.audio)
+    }
+}

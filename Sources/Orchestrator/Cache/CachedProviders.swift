@@ -94,8 +94,12 @@ public struct CachedStemProvider: StemProviding {
     public func stems(of audio: AudioBuffer, songID: String) async throws -> [Stem: AudioBuffer] {
         let order: [Stem] = [.vocals, .drums, .bass, .other]
         let key = try ContentKey(kind: .stems, audio: [audioFingerprint(audio)], parameters: ["method": "hpss-median-v1"])
-        if let found = recent.stems(for: key) { return found }
+        if let found = recent.stems(for: key) {
+            RenderCacheCounter.current?.hit("stems")
+            return found
+        }
         if let data = try await cache.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
+            RenderCacheCounter.current?.hit("stems")
             let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
             recent.remember(stems, for: key)
             return stems
@@ -150,6 +154,7 @@ public struct CachedSongAnalysis: SongAnalysisProviding {
         let key = try ContentKey(kind: .analysis, audio: [audioFingerprint(audio)],
                                  parameters: ["beats_per_bar": analyzer.beatsPerBar])
         if let data = try await cache.data(for: key), let found = try? JSONDecoder().decode(SongAnalysis.self, from: data) {
+            RenderCacheCounter.current?.hit("analysis")
             return found
         }
         let analysis = try analyzer.analyze(audio)

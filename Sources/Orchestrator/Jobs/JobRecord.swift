@@ -78,6 +78,8 @@ public struct JobMetadata: Codable, Sendable, Equatable {
     public var hasMasterplan: Bool = false
     /// Phases that finished, in order.
     public var completedPhases: [JobPhase] = []
+    /// Cache hits of the render by kind ("analysis", "stems", "stretch"); nil before the render.
+    public var cacheHits: [String: Int]? = nil
 
     public init(songsCount: Int) { self.songsCount = songsCount }
 }

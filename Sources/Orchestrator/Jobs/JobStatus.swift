@@ -10,11 +10,13 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         public var mashabilityScoresCount: Int
         public var hasMasterplan: Bool
         public var completedPhases: [JobPhase]
+        /// Cache hits of the render by kind, when it ran.
+        public var cacheHits: [String: Int]?
 
         enum CodingKeys: String, CodingKey {
             case songsCount = "songs_count", analysesCompleted = "analyses_completed"
             case mashabilityScoresCount = "mashability_scores_count", hasMasterplan = "has_masterplan"
-            case completedPhases = "completed_phases"
+            case completedPhases = "completed_phases", cacheHits = "cache_hits"
         }
     }
 
@@ -68,7 +70,8 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         }
         metadata = Metadata(songsCount: record.metadata.songsCount, analysesCompleted: record.metadata.analysesCompleted,
                             mashabilityScoresCount: record.metadata.mashabilityScoresCount,
-                            hasMasterplan: record.metadata.hasMasterplan, completedPhases: record.metadata.completedPhases)
+                            hasMasterplan: record.metadata.hasMasterplan, completedPhases: record.metadata.completedPhases,
+                            cacheHits: record.metadata.cacheHits)
         warnings = record.warnings
     }
 

@@ -107,6 +107,7 @@ public struct EngineRenderer: MashupRenderer {
         try await context.registerFile(files.htmlURL.path)
         try await context.registerFile(files.svgURL.path)
 
+        if let hits = report.cacheHits { try await context.updateMetadata { $0.cacheHits = hits } }
         let storagePath = storagePrefix + audioURL.lastPathComponent
         let reportJSON = try JSONValue.parse(try RenderReport.encoder().encode(report))
         return JobResult(resultURL: resultURL(storagePath), storagePath: storagePath, title: script.title,

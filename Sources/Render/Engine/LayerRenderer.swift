@@ -55,6 +55,7 @@ struct LayerRenderer {
         let warped: AudioBuffer
         if let cached = cache.buffer(for: key) {
             warped = cached
+            RenderCacheCounter.current?.hit("stretch")
         } else {
             let slice = source.slice(frames: sliceStart..<sliceEnd)
             var options = stretchOptions

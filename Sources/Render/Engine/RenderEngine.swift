@@ -28,6 +28,15 @@ public struct RenderEngine: Sendable {
     /// Renders `script` with `songs`.
     /// - Throws: `RenderError` located in the plan; `CancellationError` when the task is cancelled.
     public func render(script: RenderScript, songs: [RenderSong]) async throws -> RenderResult {
+        let counter = RenderCacheCounter()
+        var result = try await RenderCacheCounter.$current.withValue(counter) {
+            try await renderCounted(script: script, songs: songs)
+        }
+        result.report.cacheHits = counter.hits
+        return result
+    }
+
+    private func renderCounted(script: RenderScript, songs: [RenderSong]) async throws -> RenderResult {
         let clock = ContinuousClock()
         var stageSeconds: [String: Double] = [:]
         var warnings = script.warnings
@@ -128,8 +137,6 @@ public struct RenderEngine: Sendable {
             warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
                                    loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
         }
-        let cacheStats = cache.statistics
-        stageSeconds["cache_hits"] = Double(cacheStats.hits)
 
         let result = RenderResult(audio: mastered, report: makeReport(
             script: script, placements: placements, layers: mixer.layerReports, material: material,

@@ -22,8 +22,10 @@ public struct RenderReport: Codable, Sendable, Equatable {
     public var problemsAndSolutions: [ProblemAndSolution]
     public var loudness: Loudness
     public var warnings: [String]
-    /// Wall time per stage in seconds ("decode", "analysis", "stems", "layers", "master", "encode").
+    /// Wall time per stage in seconds ("analysis", "stems", "layers", "master"), and "master_passes".
     public var stageSeconds: [String: Double]
+    /// Cache hits of this render by kind ("stretch", "analysis", "stems"); nil in older reports.
+    public var cacheHits: [String: Int]?
 
     public init(engineVersion: String, title: String, artistCredits: String, creativeVision: String, audioFile: String,
                 targetBPM: Double, targetKey: String?, beatsPerBar: Int, sampleRate: Double, durationSeconds: Double,
