@@ -1,4 +1,5 @@
 import Foundation
+import Render
 
 /// One `mashup` subcommand.
 protocol CLICommand {
@@ -174,4 +175,27 @@ struct CommandLineTool {
 /// The version printed by `--version` and sent as the User-Agent.
 enum MashupVersion {
     static let string = "0.1.0"
+}
+
+/// The shared shape of the per-file report commands (`info`, `loudness`): each file is decoded at its own rate and
+/// described by `describe` as a JSON row and a text line; unreadable files are reported and counted, the others
+/// still printed, and the command fails when any file failed.
+func reportAudioFiles(_ files: [String], json: Bool, command: String,
+                      describe: (String, DecodedAudio) -> (row: [String: Any], line: String)) throws {
+    var failures = 0
+    var rows: [[String: Any]] = []
+    for path in files {
+        do {
+            let decoded = try AudioFile.read(URL(fileURLWithPath: path), sampleRate: nil)
+            let (row, line) = describe(path, decoded)
+            if json { rows.append(row) } else { print(line) }
+        } catch {
+            failures += 1
+            printError("mashup \(command): error: \(error)")
+        }
+    }
+    if json, let data = try? JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+    if failures > 0 { throw CLIError.failed("\(failures) of \(files.count) files could not be read") }
 }

@@ -60,16 +60,8 @@ enum RenderCommand: CLICommand {
             for issue in validation.errors { printError("mashup render: error: \(issue.path): \(issue.message)") }
             throw CLIError.failed("\(planPath): \(validation.errors.count) errors; nothing was rendered")
         }
-        var script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
-        // Songs named song1/song2 by position resolve to the given ids.
-        for s in script.sections.indices {
-            for l in script.sections[s].layers.indices {
-                let id = script.sections[s].layers[l].songID
-                if let index = PlanValidator.songIndex(of: id, in: songs.map(\.id)) {
-                    script.sections[s].layers[l].songID = songs[index].id
-                }
-            }
-        }
+        // The validator has already resolved `song1`, `song2`... to the given ids.
+        let script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
 
         let printer = ProgressPrinter(json: json)
         var options = RenderOptions(progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })

@@ -13,26 +13,9 @@ func sampleBytes(_ buffer: AudioBuffer) -> Data {
     buffer.samples.withUnsafeBufferPointer { Data(buffer: $0) }
 }
 
-/// A 128-bit content fingerprint of a buffer (two FNV-1a 64 passes with different bases over every sample, plus
-/// shape and rate): the audio part of a cache key. Hashing 64 MB of samples with SHA-256 would cost about 0.3 s per
-/// song per lookup; this costs a few tens of milliseconds and is unique for practical purposes (a collision needs
-/// two different songs agreeing on both 64-bit hashes).
+/// The audio part of a cache key: the buffer's 128-bit content fingerprint (`StretchCache.wideFingerprint`).
 func audioFingerprint(_ buffer: AudioBuffer) -> Data {
-    var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
-    let prime: UInt64 = 0x100_0000_01b3
-    for value in [UInt64(buffer.channelCount), UInt64(buffer.frameCount), buffer.sampleRate.bitPattern] {
-        a = (a ^ value) &* prime
-        b = (b ^ value) &* prime
-    }
-    buffer.samples.withUnsafeBufferPointer { samples in
-        samples.withMemoryRebound(to: UInt32.self) { words in
-            for i in 0..<words.count {
-                let w = UInt64(words[i])
-                a = (a ^ w) &* prime
-                b = (b ^ (w &* 0x9E37_79B9)) &* prime
-            }
-        }
-    }
+    let (a, b) = StretchCache.wideFingerprint(buffer)
     var data = Data()
     withUnsafeBytes(of: a.littleEndian) { data.append(contentsOf: $0) }
     withUnsafeBytes(of: b.littleEndian) { data.append(contentsOf: $0) }

@@ -19,7 +19,10 @@ extension RenderScript {
             let layers = section.layers.map { layer in
                 Layer(songID: layer.songId, stem: layer.stem, gainDecibels: layer.gainDecibels, pan: layer.pan,
                       sourceStartSeconds: layer.sourceStartSeconds,
-                      semitonesOverride: layer.pitchShiftIsOverride ? layer.pitchShiftSemitones : nil,
+                      // The plan's override, or the validator's automatic shift when it knew the song's key (its
+                      // over-the-limit warning is already in `warnings`); nil leaves the shift to the engine, which
+                      // also keeps unpitched drums where they are unless the plan says otherwise.
+                      semitonesOverride: layer.pitchShiftIsOverride || layer.stem != .drums ? layer.pitchShiftSemitones : nil,
                       fadeInSeconds: layer.fadeInSeconds, fadeOutSeconds: layer.fadeOutSeconds,
                       effects: layer.effects, ignoredEffects: layer.ignoredEffects)
             }

@@ -101,8 +101,9 @@ public struct RenderScript: Sendable, Equatable {
         /// song continues with the mashup (song bar = mashup bar, from the song's first downbeat). Snapped to the
         /// nearest downbeat either way.
         public var sourceStartSeconds: Double?
-        /// Key shift override in semitones (±12); nil means the smallest shift to the target key within the stem's
-        /// limit.
+        /// Key shift in semitones (±12) already decided: the plan's `pitch_shift_semitones`, or the validator's
+        /// automatic shift when it knew the song's key; nil means the engine applies `KeyShift.automatic` with the
+        /// key it finds.
         public var semitonesOverride: Double?
         /// Fade in and out lengths inside the section, seconds (0 for none).
         public var fadeInSeconds: Double

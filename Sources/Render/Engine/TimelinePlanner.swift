@@ -200,9 +200,9 @@ struct TimelinePlanner {
     mutating func semitones(for layer: RenderScript.Layer, song: SongTiming, path: String) -> Double {
         if let override = layer.semitonesOverride { return override }
         guard layer.stem != .drums, let target = script.targetKey, let key = song.key else { return 0 }
-        let shift = key.semitoneShift(to: target)
+        let (shift, withinLimit) = KeyShift.automatic(from: key, to: target, stem: layer.stem)
         let limit = layer.stem.maximumKeyShiftSemitones
-        if abs(shift) > limit {
+        if !withinLimit {
             warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) would need \(shift > 0 ? "+" : "")\(shift) "
                             + "semitones to reach \(target) (limit ±\(limit)): left in \(key)")
             return 0

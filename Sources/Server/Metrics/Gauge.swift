@@ -31,9 +31,6 @@ public final class Gauge: MetricFamily {
 
     func render(into text: inout String) {
         Exposition.header(&text, name: name, help: help, type: "gauge")
-        let snapshot = values.withLock { $0 }
-        for key in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            text += "\(name)\(Exposition.labels(labelNames, key)) \(Exposition.number(snapshot[key]!))\n"
-        }
+        Exposition.series(&text, name: name, labelNames: labelNames, values: values.withLock { $0 })
     }
 }

@@ -68,6 +68,13 @@ protocol MetricFamily: Sendable {
 
 /// Shared text helpers.
 enum Exposition {
+    /// One line per labelled value, in a stable (sorted) order.
+    static func series(_ text: inout String, name: String, labelNames: [String], values: [[String]: Double]) {
+        for key in values.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            text += "\(name)\(labels(labelNames, key)) \(number(values[key]!))\n"
+        }
+    }
+
     static func header(_ text: inout String, name: String, help: String, type: String) {
         let escapedHelp = help.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
         text += "# HELP \(name) \(escapedHelp)\n# TYPE \(name) \(type)\n"
