@@ -82,3 +82,44 @@ serve-durable-test: durable-test-deps
 	$(SWIFT) build -c release --product mashup
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/durable-restart-test.sh
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/with-postgres.sh scripts/durable-kill-test.sh
+
+# Analysis evaluation (issue 13; docs/README-eval.md). Not part of `make test`: generated multitrack songs with
+# exact truth (FluidSynth, three GM soundfonts) and real recordings from Debian's game-music packages annotated by
+# the consensus of librosa and essentia; ours, librosa and essentia scored on the same files in the same run.
+# The set is cached in EVAL_DIR (gitignored); peer results are cached by file hash.
+.PHONY: eval-deps eval-data eval-analysis
+EVAL_DIR ?= $(CURDIR)/.eval
+EVAL_JOBS ?= 2
+EVAL_COUNT ?= 240
+EVAL_SEED ?= 13
+# Prefix for the Swift build (e.g. BUILD_LOCK="flock /tmp/mashup-build.lock" where builds share a machine).
+BUILD_LOCK ?=
+EVAL_APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small sox \
+  python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg
+EVAL_SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
+  /usr/share/sounds/sf3/MuseScore_General_Lite.sf3
+EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/share/games/singularity/music \
+  /usr/share/planetblupi/music
+EVAL_PIP_PACKAGES := numpy soundfile soxr mido pyloudnorm librosa essentia mir_eval
+
+eval-deps: deps
+	@missing=0; for t in fluidsynth sox python3; do command -v $$t >/dev/null || missing=1; done; \
+	for f in $(EVAL_SOUNDFONTS) $(EVAL_MUSIC_DIRS); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  echo "Installing: $(EVAL_APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(EVAL_APT_PACKAGES); \
+	fi
+	@python3 -c "import numpy, soundfile, soxr, mido, pyloudnorm, librosa, essentia, mir_eval" 2>/dev/null || \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q $(EVAL_PIP_PACKAGES)
+
+eval-data: eval-deps
+	nice -n 10 python3 scripts/eval/generate.py --out $(EVAL_DIR)/generated --count $(EVAL_COUNT) \
+	  --seed $(EVAL_SEED) --jobs $(EVAL_JOBS)
+	nice -n 10 python3 scripts/eval/real.py --out $(EVAL_DIR)/real --jobs $(EVAL_JOBS)
+
+# MASHUP_BIN scores another binary (e.g. the baseline); by default the release build of this checkout.
+eval-analysis: eval-data
+	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
+	nice -n 10 python3 scripts/eval/evaluate.py --data $(EVAL_DIR) --jobs $(EVAL_JOBS) \
+	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup} \
+	  --json $(EVAL_DIR)/results.json

@@ -70,10 +70,16 @@ STYLES = {
     "disco":    dict(bpm=(110, 126), ts=4, swing=(0.5, 0.5), level=16, prog=(33, 48, 62), kit=0, w=1.0),
     "ambient":  dict(bpm=(60, 100), ts=4, swing=(0.5, 0.5), level=8, prog=(32, 0, 89), kit=None, w=1.0),
     "waltz":    dict(bpm=(90, 160), ts=3, swing=(0.5, 0.5), level=8, prog=(32, 0, 40), kit=40, w=0.5),
+    # Drums only (one of the other styles' grooves, no pitched stems): truth key "N/A".
+    "drums":    dict(bpm=(85, 150), ts=4, swing=(0.5, 0.5), level=16, prog=(32, 0, 0), kit=0, w=0.5),
 }
+DRUMS_ONLY_GROOVES = ["rock", "funk", "house", "boombap", "pop", "dnb"]
 
 MAJOR_PROGRESSIONS = [[0, 4, 5, 3], [0, 3, 4, 0], [0, 5, 3, 4], [1, 4, 0, 0], [0, 3, 0, 4]]
-MINOR_PROGRESSIONS = [[0, 5, 2, 6], [0, 3, 4, 0], [0, 6, 5, 6], [0, 3, 6, 2], [0, 5, 3, 4]]
+# Minor progressions keep the tonic prominent and (mostly) a major V with the raised seventh, so the notated key is
+# also the heard key (i VI III VII alone is as much the relative major as the minor).
+MINOR_PROGRESSIONS = [[0, 5, 6, 0], [0, 3, 4, 0], [0, 6, 5, 4], [0, 3, 0, 4], [0, 5, 3, 4]]
+HARMONIC_V_PROBABILITY = 0.85
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -136,12 +142,13 @@ def plan_song(index: int, base_seed: int) -> dict:
         "swing": swing > 0.52,
         "pickup": rng.random() < 0.25,
         "drift": rng.random() < 0.2,
-        "modulation": rng.random() < 0.2,
-        "drumless_intro": (not drumless_style) and rng.random() < 0.3,
-        "breakdown": (not drumless_style) and rng.random() < 0.35,
+        "modulation": rng.random() < 0.2 and style != "drums",
+        "drumless_intro": (not drumless_style) and rng.random() < 0.3 and style != "drums",
+        "breakdown": (not drumless_style) and rng.random() < 0.35 and style != "drums",
         "bar_2_4": st["ts"] == 4 and rng.random() < 0.1,
         "humanised": rng.random() < 0.85,
         "drumless": drumless_style,
+        "drums_only": style == "drums",
         "halftime": style == "trap",
         "time_signature_3_4": st["ts"] == 3,
     }
@@ -161,6 +168,7 @@ def plan_song(index: int, base_seed: int) -> dict:
         progression_index=rng.randrange(5), start_s=round(rng.uniform(0.25, 0.9), 3),
         stem_gain_db={k: round(rng.uniform(-3, 3), 1) for k in ("drums", "bass", "chords", "lead")},
         rng_seed=rng.randrange(1 << 30),
+        groove=rng.choice(DRUMS_ONLY_GROOVES) if style == "drums" else style,
     )
 
 
@@ -363,8 +371,8 @@ def chord_bar(style: str, beats: int, chord: list[int], rng: random.Random) -> l
     if style == "techno":
         return [(p, 0.2, chord, 75) for p in [0.5, 1.75, 3.0] if p < beats]
     if style in ("punk", "rock"):
-        power = [chord[0], chord[0] + 7, chord[0] + 12]
-        return [(p / 2, 0.45, power, 95) for p in range(beats * 2)]
+        full = chord + [chord[0] + 12]   # full triads: power chords alone leave the mode to the melody
+        return [(p / 2, 0.45, full, 95) for p in range(beats * 2)]
     if style == "reggae":
         return [(b + 0.5, 0.25, chord, 85) for b in range(beats)]
     if style == "funk":
@@ -420,15 +428,17 @@ def compose(plan: dict) -> tuple[dict, dict]:
     stems = {k: Notes() for k in ("drums", "bass", "chords", "lead")}
     mode, tonic = plan["mode"], plan["tonic"]
     prog = (MAJOR_PROGRESSIONS if mode == "major" else MINOR_PROGRESSIONS)[plan["progression_index"]]
-    harmonic_v = rng.random() < 0.6
+    harmonic_v = rng.random() < HARMONIC_V_PROBABILITY
 
+    pitched = not plan["flags"]["drums_only"]
     beat_positions = []
     downbeat_positions = []
     # Pickup: lead notes and a short snare figure leading into bar 1.
     for k in range(pickup):
         beat_positions.append(k)
-        stems["lead"].add(k, 0.45, 72 + (tonic + scale_of(mode)[(4 + k) % 7]) % 12, 80)
-        stems["lead"].add(k + 0.5, 0.45, 72 + (tonic + scale_of(mode)[(5 + k) % 7]) % 12, 70)
+        if pitched:
+            stems["lead"].add(k, 0.45, 72 + (tonic + scale_of(mode)[(4 + k) % 7]) % 12, 80)
+            stems["lead"].add(k + 0.5, 0.45, 72 + (tonic + scale_of(mode)[(5 + k) % 7]) % 12, 70)
         if not plan["flags"]["drumless"] and not plan["flags"]["drumless_intro"]:
             stems["drums"].add(k, 0.1, SNARE, 70 + 10 * k)
     beat = pickup
@@ -459,12 +469,13 @@ def compose(plan: dict) -> tuple[dict, dict]:
         if bar["drums"]:
             fill = (i + 1) % 8 == 0 or (i + 1 < len(bars) and bars[i + 1]["section"] in ("breakdown",))
             first = i == 0 or bars[i - 1]["section"] != bar["section"]
-            for p, note, vel in drum_bar(style, n, rng, fill and not final, first, final):
+            for p, note, vel in drum_bar(plan["groove"], n, rng, fill and not final, first, final):
                 stems["drums"].add(pos(p), 0.1, note, vel + rng.randint(-8, 8))
-        if final:
-            stems["bass"].add(beat, 2.5, root, 100)
-            for note in chord:
-                stems["chords"].add(beat, 3.0, note, 80)
+        if final or not pitched:
+            if final and pitched:
+                stems["bass"].add(beat, 2.5, root, 100)
+                for note in chord:
+                    stems["chords"].add(beat, 3.0, note, 80)
             beat += n
             continue
         if bar["bass"]:
@@ -656,6 +667,8 @@ def render_song(plan: dict, out_dir: Path, latency: dict) -> dict:
         if s["end"] is None:
             s["end"] = round(duration, 4)
     main = max(segs, key=lambda s: s["end"] - s["start"])["key"]
+    if plan["flags"]["drums_only"]:
+        main, segs = "N/A", []
     ibis = np.diff(beats)
     bpm_truth = plan["bpm"] if plan["drift"] == 0 else round(60.0 / float(np.median(ibis)), 2)
     song_id = plan["id"]
