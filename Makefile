@@ -119,6 +119,7 @@ eval-data: eval-deps
 
 # MASHUP_BIN scores another binary (e.g. the baseline); by default the release build of this checkout.
 eval-analysis: eval-data
+	python3 -m unittest scripts/eval/test_eval.py
 	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
 	nice -n 10 python3 scripts/eval/evaluate.py --data $(EVAL_DIR) --jobs $(EVAL_JOBS) \
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup} \

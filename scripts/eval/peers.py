@@ -44,9 +44,9 @@ def run_librosa(path: str) -> dict:
 
 def run_essentia(path: str) -> dict:
     import essentia
-    import essentia.standard as es
-    essentia.log.infoActive = False
+    essentia.log.infoActive = False      # before essentia.standard, which logs its registry at import
     essentia.log.warningActive = False
+    import essentia.standard as es
     audio = es.MonoLoader(filename=path, sampleRate=44100)()
     bpm, ticks, _conf, _est, _intervals = es.RhythmExtractor2013(method="multifeature")(audio)
     key, scale, strength = es.KeyExtractor()(audio)
