@@ -172,7 +172,7 @@ def print_tables(summary: dict, analysers, columns) -> str:
     for title, key, fmt in TABLES:
         if not any(summary.get(a, {}).get(c, {}).get(key) is not None for a in analysers for c in columns):
             continue
-        lines.append(f"\n{title}")
+        lines.append(f"\n{title}\n")
         head = f"| {'analyser':<9} | " + " | ".join(f"{c:<16}" for c in columns) + " |"
         lines.append(head)
         lines.append("|" + "|".join("-" * (len(p) + 2) for p in [f"{'analyser':<9}"] + [f"{c:<16}" for c in columns]) + "|")
@@ -195,8 +195,9 @@ def breakdown(rows_by_analyser: dict, analysers) -> str:
     lines = []
 
     def table(title, groups):
-        lines.append(f"\n{title}: Acc1 / beat F / downbeat F / key per analyser")
+        lines.append(f"\n{title}: Acc1 / beat F / downbeat F / key per analyser\n")
         lines.append(f"| {'group':<22} | {'n':>3} | " + " | ".join(f"{a:<23}" for a in analysers) + " |")
+        lines.append("|" + "|".join(["-" * 24, "-" * 5] + ["-" * 25 for _ in analysers]) + "|")
         for g, pred in groups:
             cells, n = [], 0
             for a in analysers:
