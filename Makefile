@@ -95,11 +95,14 @@ EVAL_SEED ?= 13
 # Prefix for the Swift build (e.g. BUILD_LOCK="flock /tmp/mashup-build.lock" where builds share a machine).
 BUILD_LOCK ?=
 EVAL_APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small sox \
-  python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg
+  python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg gunroar-data mu-cade-data \
+  titanion-data torus-trooper-data tumiki-fighters-data
 EVAL_SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
   /usr/share/sounds/sf3/MuseScore_General_Lite.sf3
 EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/share/games/singularity/music \
-  /usr/share/planetblupi/music
+  /usr/share/planetblupi/music /usr/share/games/gunroar/sounds/musics /usr/share/games/mu-cade/sounds/musics \
+  /usr/share/games/titanion/sounds/musics /usr/share/games/torus-trooper/sounds/musics \
+  /usr/share/games/tumiki-fighters/sounds
 EVAL_PIP_PACKAGES := numpy soundfile soxr mido pyloudnorm librosa essentia mir_eval
 
 eval-deps: deps

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real recordings for the analysis evaluation: excerpts of the music in Debian's game-music packages, annotated by
+"""Real recordings for the analysis evaluation: excerpts of the music in Debian's game-music packages (and the music of a few game-data packages), annotated by
 the agreement of the peer analysers (librosa and essentia).
 
 Excerpts: 45 s from each track (from a third of the way into the slack, at most 30 s in), resampled to 44.1 kHz
@@ -39,6 +39,12 @@ SOURCES = {
     "hyperrogue-music": "/usr/share/hyperrogue/music",
     "singularity-music": "/usr/share/games/singularity/music",
     "planetblupi-music-ogg": "/usr/share/planetblupi/music",
+    # Kenta Cho's games: electronic tracks with a steady beat.
+    "gunroar-data": "/usr/share/games/gunroar/sounds/musics",
+    "mu-cade-data": "/usr/share/games/mu-cade/sounds/musics",
+    "titanion-data": "/usr/share/games/titanion/sounds/musics",
+    "torus-trooper-data": "/usr/share/games/torus-trooper/sounds/musics",
+    "tumiki-fighters-data": "/usr/share/games/tumiki-fighters/sounds",   # its .ogg files are the music
 }
 EXCERPT_S = 45.0
 MAX_OFFSET_S = 30.0
@@ -59,8 +65,9 @@ def source_tracks() -> list[tuple[str, str, Path]]:
             print(f"real.py: {pkg} not installed ({folder} missing); make eval-deps installs it", file=sys.stderr)
             continue
         for p in sorted(d.rglob("*")):
-            if p.suffix.lower() in (".ogg", ".mp3", ".flac", ".wav"):
-                out.append((f"real-{slug(pkg.replace('-music', '').replace('-ogg', ''))}-{slug(p.stem)}", pkg, p))
+            if p.suffix.lower() in (".ogg", ".mp3", ".flac"):   # .wav in these packages are sound effects
+                name = pkg.replace("-music", "").replace("-ogg", "").replace("-data", "")
+                out.append((f"real-{slug(name)}-{slug(p.stem)}", pkg, p))
     return out
 
 
