@@ -53,7 +53,9 @@ enum ServeCommand: CLICommand {
         } catch {
             throw CLIError.usage("\(error)")
         }
-        let engine = try ServeEngine(storageRoot: storageOption)
+        let isolated = !["0", "false", "no", "off"].contains((environment["MASHUP_WORKER_ISOLATION"] ?? "1").lowercased())
+        // With workers, the workers own the content cache (one process at a time may); the server does not open it.
+        let engine = try ServeEngine(storageRoot: storageOption, cacheUse: isolated ? .none : .open)
         let storage = engine.storage
         let durable = engine.durable
         let queue = try durable.openQueue()
@@ -69,7 +71,7 @@ enum ServeCommand: CLICommand {
         // Each job's work runs in a worker process (`mashup worker`) under memory and time limits, unless
         // MASHUP_WORKER_ISOLATION=0.
         var isolation: WorkerIsolation?
-        if !["0", "false", "no", "off"].contains((environment["MASHUP_WORKER_ISOLATION"] ?? "1").lowercased()) {
+        if isolated {
             do {
                 isolation = try WorkerIsolation.fromEnvironment(
                     environment, executable: WorkerCommand.executablePath,
@@ -84,7 +86,7 @@ enum ServeCommand: CLICommand {
         let app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: engine.renderer,
             pipeline: { storageRenderer, metrics in
-                metrics.trackCaches(content: engine.contentCache, stretch: engine.stretchCache)
+                if !isolated { metrics.trackCaches(content: engine.contentCache, stretch: engine.stretchCache) }
                 return engine.pipeline(storageRenderer: storageRenderer, observer: { metrics.serviceAttempt($0) })
             },
             analyzer: engine.analyzer, workspaceRoot: engine.workspaces, isolation: isolation, logger: logger)

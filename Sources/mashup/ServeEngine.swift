@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Orchestrator
 import Render
 import Server
@@ -6,19 +9,32 @@ import Server
 /// The engine side of `mashup serve`, built the same way in the server and in its worker processes: storage,
 /// content and stretch caches, the render step and the pipeline.
 struct ServeEngine: Sendable {
+    /// How this process uses the content cache (`<storage>/cache`), which one process at a time may own.
+    enum CacheUse {
+        /// Open it (the server running jobs in process).
+        case open
+        /// Not at all (the server when jobs run in workers: the workers use it).
+        case none
+        /// Open it only when no other worker holds it (an exclusive lock on `<storage>/cache.lock`, kept for the
+        /// life of the process); otherwise run this job without it.
+        case exclusive
+    }
+
     let local: LocalDirectoryStorage
     let storage: any SongStorage
     let durable: DurableConfiguration
     let services: ServiceConfiguration
     let songs = DecodedSongCache()
-    let contentCache: ContentCache
+    let contentCache: ContentCache?
     let stretchCache = StretchCache()
     let renderer: EngineServeRenderer
     let scratch: URL
     let workspaces: URL
 
-    /// - Parameter storageRoot: the local storage root (`--storage`, `MASHUP_STORAGE`, default `./data`).
-    init(storageRoot: String?) throws {
+    /// - Parameters:
+    ///   - storageRoot: the local storage root (`--storage`, `MASHUP_STORAGE`, default `./data`).
+    ///   - cacheUse: whether this process opens the content cache.
+    init(storageRoot: String?, cacheUse: CacheUse) throws {
         let root = URL(fileURLWithPath: storageRoot ?? "data").standardizedFileURL
         local = try LocalDirectoryStorage(root: root)
         storage = SupabaseStorage.fromEnvironment() ?? local
@@ -28,9 +44,14 @@ struct ServeEngine: Sendable {
         workspaces = local.root.appendingPathComponent("work/jobs", isDirectory: true)
         // Analyses and stems are cached by content on disk, stretched layers in memory: a re-render after a plan
         // edit reuses what did not change.
-        contentCache = try durable.openCache()
+        switch cacheUse {
+        case .open: contentCache = try durable.openCache()
+        case .none: contentCache = nil
+        case .exclusive:
+            contentCache = Self.lockCache(at: local.root.appendingPathComponent("cache.lock")) ? try durable.openCache() : nil
+        }
         renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
-            analysis: CachedSongAnalysis(cache: contentCache), stems: CachedStemProvider(cache: contentCache),
+            analysis: contentCache.map { CachedSongAnalysis(cache: $0) }, stems: contentCache.map { CachedStemProvider(cache: $0) },
             stretchCache: stretchCache))
     }
 
@@ -46,6 +67,15 @@ struct ServeEngine: Sendable {
         pipeline.userPreferences = base.userPreferences
         let job = pipeline
         return { job.job($0) }
+    }
+
+    /// Takes the cache lock without waiting; the descriptor stays open (the lock held) until the process ends.
+    private static func lockCache(at url: URL) -> Bool {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        close(fd)
+        return false
     }
 
     /// Analyses songs a plan job gives without one.

@@ -38,13 +38,14 @@ enum WorkerCommand: CLICommand {
         guard setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 else {
             throw CLIError.failed("could not limit the worker's memory to \(memoryMB) MiB: \(String(cString: strerror(errno)))")
         }
-        let engine = try ServeEngine(storageRoot: storageRoot)
-        let code = await WorkerJobHost.run { policy, reportAttempt in
+        let engine = try ServeEngine(storageRoot: storageRoot, cacheUse: .exclusive)
+        let code = await WorkerJobHost.run { spec, reportAttempt in
             let storageRenderer = StorageResultRenderer(engine.renderer, storage: engine.storage)
             return ServeJobExecutor(storage: engine.storage,
                                     pipeline: engine.pipeline(storageRenderer: storageRenderer,
                                                               observer: { reportAttempt($0.service, $0.succeeded) }),
-                                    renderer: storageRenderer, analyzer: engine.analyzer, urlPolicy: policy)
+                                    renderer: storageRenderer, analyzer: engine.analyzer, urlPolicy: spec.urlPolicy,
+                                    downloadLimitBytes: spec.downloadLimitBytes)
         }
         if code != 0 { throw CLIError.failed("the job could not be answered (code \(code))") }
     }

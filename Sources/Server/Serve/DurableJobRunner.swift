@@ -79,13 +79,12 @@ public final class DurableJobRunner: Sendable {
     public init(queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
                 pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
                 analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
-                downloader: FileDownloader = FileDownloader(transport: URLSessionTransport()),
-                launcher: WorkerLauncher? = nil, observer: (any DurableRunnerObserver)? = nil) {
+                downloadLimitBytes: Int = 200 * 1_048_576, launcher: WorkerLauncher? = nil, observer: (any DurableRunnerObserver)? = nil) {
         self.queue = queue
         self.storage = storage
         self.settings = settings
         executor = ServeJobExecutor(storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer,
-                                    urlPolicy: urlPolicy, downloader: downloader)
+                                    urlPolicy: urlPolicy, downloadLimitBytes: downloadLimitBytes)
         self.launcher = launcher
         self.urlPolicy = urlPolicy
         self.workspaceRoot = workspaceRoot
@@ -331,7 +330,8 @@ public final class DurableJobRunner: Sendable {
         try await context.registerFile(context.workspace.directory.path)
         guard let launcher else { return try await executor.execute(id: id, context: context) }
         guard let record = try await queue.get(id) else { throw JobStoreError.notFound(id: id) }
-        let spec = WorkerJobSpec(jobID: id, record: record, workspaceRoot: workspaceRoot.path, urlPolicy: urlPolicy)
+        let spec = WorkerJobSpec(jobID: id, record: record, workspaceRoot: workspaceRoot.path, urlPolicy: urlPolicy,
+                                 downloadLimitBytes: executor.downloadLimitBytes)
         return try await launcher.run(spec, context: context)
     }
 

@@ -37,7 +37,8 @@ public final class ServeApplication: Sendable {
         }
         let runner = DurableJobRunner(queue: queue, storage: storage, settings: settings,
                                       pipeline: pipeline(storageRenderer, metrics), renderer: storageRenderer, analyzer: analyzer,
-                                      urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot, launcher: launcher,
+                                      urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot,
+                                      downloadLimitBytes: configuration.maxUploadBytes, launcher: launcher,
                                       observer: metrics)
         var router = Router()
         var routeOptions = routes

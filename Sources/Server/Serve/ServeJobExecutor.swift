@@ -12,22 +12,24 @@ public struct ServeJobExecutor: Sendable {
     let pipeline: @Sendable ([PipelineSong]) -> JobPipeline
     let renderer: any MashupRenderer
     let analyzer: (any AnalysisService)?
-    let downloader: FileDownloader
     let urlPolicy: URLPolicy
+    /// Largest song accepted by URL, in bytes (enforced while downloading).
+    public let downloadLimitBytes: Int
 
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
     ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - urlPolicy, downloadLimitBytes: songs given by URL are fetched by a `GuardedDownloader` under these.
     public init(storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
                 renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(),
-                downloader: FileDownloader = FileDownloader(transport: URLSessionTransport())) {
+                downloadLimitBytes: Int = 200 * 1_048_576) {
         self.storage = storage
         self.pipeline = pipeline
         self.renderer = renderer
         self.analyzer = analyzer
         self.urlPolicy = urlPolicy
-        self.downloader = downloader
+        self.downloadLimitBytes = downloadLimitBytes
     }
 
     /// Runs job `id` in `context` (whose workspace exists). - Returns: the job's result.
@@ -88,9 +90,11 @@ public struct ServeJobExecutor: Sendable {
                     try await storage.download(path, to: local)
                 }
             } else if let text = song.url {
-                let (url, _) = try urlPolicy.check(text, field: "songs[\(index)].url")
+                let field = "songs[\(index)].url"
+                let (url, _) = try urlPolicy.check(text, field: field)
                 local = workspace.file("song-\(index)-\(Self.safeExtension(url.path))")
-                try await downloader.download(url, to: local)
+                let downloader = GuardedDownloader(policy: urlPolicy, maximumBytes: downloadLimitBytes)
+                try await downloader.download(text, field: field, to: local)
             } else {
                 throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
             }

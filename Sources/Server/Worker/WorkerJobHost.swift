@@ -16,10 +16,10 @@ public enum WorkerJobHost {
     /// The descriptor reports go to.
     static let reportFD: Int32 = 3
 
-    /// Reads the spec, runs the job with the executor `makeExecutor` builds for its URL policy (the closure it is
-    /// given reports remote service calls), writes the answer. - Returns: the process exit code (0: answered).
+    /// Reads the spec, runs the job with the executor `makeExecutor` builds for it (URL policy, download limit; the
+    /// closure it is given reports remote service calls), writes the answer. - Returns: the exit code (0: answered).
     public static func run(
-        makeExecutor: (URLPolicy, @escaping @Sendable (ServiceKind, Bool) -> Void) throws -> ServeJobExecutor
+        makeExecutor: (WorkerJobSpec, @escaping @Sendable (ServiceKind, Bool) -> Void) throws -> ServeJobExecutor
     ) async -> Int32 {
         let channel = WorkerChannel(input: 0, output: reportFD)
         guard let first = channel.readSpecLine() else {
@@ -39,7 +39,7 @@ public enum WorkerJobHost {
         let answer: WorkerMessage
         do {
             try await store.seed(spec.record)
-            let executor = try makeExecutor(spec.urlPolicy) { service, succeeded in
+            let executor = try makeExecutor(spec) { service, succeeded in
                 channel.send(WorkerMessage(.serviceAttempt, service: service, succeeded: succeeded))
             }
             let workspace = JobWorkspace(root: URL(fileURLWithPath: spec.workspaceRoot, isDirectory: true), jobID: spec.jobID)

@@ -97,11 +97,11 @@ public struct WorkerLauncher: Sendable {
                                         extraEnvironment: isolation.extraEnvironment)
         onWorker?(spec.jobID, process.pid)
         defer { onWorker?(spec.jobID, nil) }
-        let timedOut = Atomic<Bool>(false)
+        let timedOut = SharedFlag()
         let timeoutSeconds = isolation.timeoutSeconds
         let watchdog = Task.detached {
             try await Task.sleep(for: .seconds(timeoutSeconds))
-            timedOut.store(true, ordering: .sequentiallyConsistent)
+            timedOut.set()
             process.kill()
         }
         defer { watchdog.cancel() }
@@ -159,7 +159,7 @@ public struct WorkerLauncher: Sendable {
             if let result { return result }
             if let failure { throw failure }
         }
-        throw crashFailure(exit: exit, timedOut: timedOut.load(ordering: .sequentiallyConsistent))
+        throw crashFailure(exit: exit, timedOut: timedOut.isSet)
     }
 
     /// The classified failure of a worker that ended without an answer.

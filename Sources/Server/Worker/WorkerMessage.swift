@@ -14,16 +14,20 @@ public struct WorkerJobSpec: Codable, Sendable, Equatable {
     public var workspaceRoot: String
     /// The outgoing-URL rules of the server.
     public var urlPolicy: URLPolicy
+    /// Largest song accepted by URL, in bytes.
+    public var downloadLimitBytes: Int
 
-    public init(jobID: String, record: JobRecord, workspaceRoot: String, urlPolicy: URLPolicy) {
+    public init(jobID: String, record: JobRecord, workspaceRoot: String, urlPolicy: URLPolicy, downloadLimitBytes: Int) {
         self.jobID = jobID
         self.record = record
         self.workspaceRoot = workspaceRoot
         self.urlPolicy = urlPolicy
+        self.downloadLimitBytes = downloadLimitBytes
     }
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", record, workspaceRoot = "workspace_root", urlPolicy = "url_policy"
+        case downloadLimitBytes = "download_limit_bytes"
     }
 }
 
