@@ -136,7 +136,8 @@ while kill -0 "$WORKER" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$WORKER/stat
   [ $SECONDS -lt $deadline ] || fail "cancel: worker $WORKER still running"
   sleep 0.1
 done
-[ "$(status "$JOB" | json_field status)" = cancelled ] || fail "cancel: $(status "$JOB")"
+# The contract's status word for a cancelled job is "failed", with error type "cancelled".
+[ "$(status "$JOB" | json_field error_details.type)" = cancelled ] || fail "cancel: $(status "$JOB")"
 healthy "a job was cancelled"
 echo "isolation-test: cancel: worker $WORKER stopped, job cancelled"; PASSED=$((PASSED + 1))
 
