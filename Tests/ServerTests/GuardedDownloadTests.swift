@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Server
+import Server
 
 /// Song downloads on loopback only: a test origin server on 127.0.0.1, reached either because the policy allows
 /// loopback (as `MASHUP_ALLOW_PRIVATE_URLS` does) or because its name is an allowed host. No traffic leaves the
@@ -11,44 +11,54 @@ struct GuardedDownloadTests {
     /// The body the origin serves, 5,000 bytes.
     static let songBytes = Data((0..<5_000).map { UInt8($0 % 251) })
 
+    /// Requests seen per path, and the origin's port (known once it started).
+    final class Hits: Sendable {
+        private let counts = Mutex<[String: Int]>([:])
+        private let portValue = Mutex<UInt16>(0)
+
+        func count(_ path: String) { counts.withLock { $0[path, default: 0] += 1 } }
+        func value(_ path: String) -> Int { counts.withLock { $0[path] ?? 0 } }
+        var port: UInt16 {
+            get { portValue.withLock { $0 } }
+        }
+        func setPort(_ port: UInt16) { portValue.withLock { $0 = port } }
+    }
+
     final class Origin: @unchecked Sendable {
         let fixture: ServerFixture
-        let hits = Mutex<[String: Int]>([:])
+        let hits = Hits()
         var port: UInt16 { fixture.port }
 
         init() throws {
             let hits = self.hits
-            let portBox = Mutex<UInt16>(0)
             fixture = try ServerFixture { router in
-                func count(_ path: String) { hits.withLock { $0[path, default: 0] += 1 } }
                 router.get("/song.wav") { _ in
-                    count("/song.wav")
+                    hits.count("/song.wav")
                     return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "audio/wav")]),
                                         body: .bytes(GuardedDownloadTests.songBytes))
                 }
                 router.get("/to-loopback") { _ in
-                    count("/to-loopback")
-                    let port = portBox.withLock { $0 }
-                    return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "http://127.0.0.1:\(port)/song.wav")]))
+                    hits.count("/to-loopback")
+                    return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "http://127.0.0.1:\(hits.port)/song.wav")]))
                 }
                 router.get("/to-metadata") { _ in
-                    count("/to-metadata")
+                    hits.count("/to-metadata")
                     return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "http://169.254.169.254/latest/meta-data/")]))
                 }
                 router.get("/relative") { _ in
-                    count("/relative")
+                    hits.count("/relative")
                     return HTTPResponse(status: 301, headers: HTTPHeaders([("Location", "/song.wav")]))
                 }
                 router.get("/loop") { _ in
-                    count("/loop")
+                    hits.count("/loop")
                     return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "/loop")]))
                 }
                 router.get("/missing") { _ in .error(status: 404, "no such song") }
             }
-            portBox.withLock { $0 = fixture.port }
+            hits.setPort(fixture.port)
         }
 
-        func count(_ path: String) -> Int { hits.withLock { $0[path] ?? 0 } }
+        func count(_ path: String) -> Int { hits.value(path) }
     }
 
     static func folder() throws -> URL {

@@ -1,7 +1,7 @@
 import Foundation
 import Orchestrator
 import Testing
-@testable import Server
+import Server
 
 /// The parent's side of worker isolation, with /bin/sh scripts standing in for `mashup worker`: the JSON-lines
 /// protocol reaches the job's store, and a worker that dies (signal, non-zero exit, no answer) fails its job with
@@ -47,7 +47,7 @@ struct WorkerLauncherTests {
             """
         let result = try await Self.launcher(script).run(spec, context: context)
         #expect(result.title == "From the worker")
-        let record = try #require(try await queue.get("job-1"))
+        let record = try #require(await queue.get("job-1"))
         #expect(record.progress == 85)
         #expect(record.currentStep == "Rendering half")
         #expect(record.phase == .rendering)

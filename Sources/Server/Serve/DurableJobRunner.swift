@@ -7,7 +7,9 @@
 // stopped renewing (`requeueExpiredLeases`); on start the jobs this node was running when it died are requeued.
 // Status is always read from the store, so every node answers for every job. This sits beside `JobManager`
 // (which runs jobs in process, from submission) rather than replacing it: the same `JobContext`, pipeline,
-// render slots and file clean-up rules apply.
+// render slots and file clean-up rules apply. The work of a job (`ServeJobExecutor`) runs in this process or, with
+// a `WorkerLauncher` (`mashup serve`), in a worker process whose reports the launcher applies to the same context;
+// a worker that dies fails only its job (`engine_crash`), which is finished at once and never claimed again.
 import Foundation
 import Orchestrator
 import Render

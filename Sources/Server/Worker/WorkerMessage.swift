@@ -82,8 +82,9 @@ public struct WorkerCommand: Codable, Sendable, Equatable {
 }
 
 /// Encoding of the protocol lines (one encoder setting on both sides).
-enum WorkerWire {
-    static func line<T: Encodable>(_ value: T) throws -> Data {
+public enum WorkerWire {
+    /// `value` as one JSON line (sorted keys, newline-terminated).
+    public static func line<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var data = try encoder.encode(value)
@@ -91,7 +92,8 @@ enum WorkerWire {
         return data
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from line: Data) throws -> T {
+    /// Decodes one line (without its newline).
+    public static func decode<T: Decodable>(_ type: T.Type, from line: Data) throws -> T {
         try JSONDecoder().decode(type, from: line)
     }
 }
