@@ -69,6 +69,8 @@ clean:
 
 # Kill and restart tests of `mashup serve` (issue 10): two nodes on a throwaway PostgreSQL, one killed with SIGKILL
 # mid-render (~30 s); the only SQLite node killed and restarted (~6 s). Both need sox for their test songs.
+# Worker isolation (issue 14, ~20 s): a render worker SIGKILLed mid-job, an injected trap, the memory and time
+# limits, cancel kills the worker; the server and the other job unaffected.
 .PHONY: serve-durable-test
 # The kill/restart tests of durable jobs (real `mashup serve` processes) need sox, psql and python3.
 DURABLE_TEST_PACKAGES := sox postgresql-client python3
@@ -82,6 +84,7 @@ serve-durable-test: durable-test-deps
 	$(SWIFT) build -c release --product mashup
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/durable-restart-test.sh
 	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/with-postgres.sh scripts/durable-kill-test.sh
+	MASHUP_BIN=$$($(SWIFT) build -c release --show-bin-path)/mashup scripts/worker-isolation-test.sh
 
 # Analysis evaluation (issue 13; docs/README-eval.md). Not part of `make test`: generated multitrack songs with
 # exact truth (FluidSynth, three GM soundfonts) and real recordings from Debian's game-music packages annotated by

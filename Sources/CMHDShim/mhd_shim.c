@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -127,4 +128,8 @@ int mhdshim_peer_closed(int fd) {
         if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return 1;
     }
     return 0;
+}
+
+int mhdshim_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }

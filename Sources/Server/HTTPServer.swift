@@ -300,6 +300,10 @@ public final class HTTPServer: Sendable {
             return .error(HTTPError(status: 431, "request head of \(headByteCount) bytes exceeds the limit of \(configuration.maxHeaderBytes)",
                                     field: "headers"))
         }
+        if let refusal = RequestFraming.refusal(
+            for: context.headers, limitBytes: max(configuration.maxJSONBodyBytes, configuration.maxUploadBytes)) {
+            return .error(refusal)
+        }
         if context.method == "OPTIONS" {
             var response = HTTPResponse.empty(status: 204)
             response.headers.set("Access-Control-Max-Age", "86400")

@@ -4,7 +4,7 @@ import Foundation
 /// request forgery. Only `http`/`https`; and the host's resolved addresses must not be loopback, unspecified,
 /// link-local (169.254/16 is where cloud metadata lives, fe80::/10), private (10/8, 172.16/12, 192.168/16,
 /// 100.64/10, fc00::/7), multicast or reserved, unless allowed here.
-public struct URLPolicy: Sendable, Equatable {
+public struct URLPolicy: Sendable, Equatable, Codable {
     /// Allow 127/8 and ::1 (local services, tests).
     public var allowLoopback = false
     /// Allow private ranges (services on the same private network).

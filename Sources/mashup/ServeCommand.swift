@@ -17,6 +17,9 @@ enum ServeCommand: CLICommand {
           --max-queued    queued jobs before 429 (default 16; MASHUP_MAX_QUEUED)
           --grace         seconds running renders get on SIGTERM/SIGINT before they are requeued (default 30;
                           MASHUP_SHUTDOWN_GRACE)
+        Each job runs in a worker process (`mashup worker`) limited to MASHUP_WORKER_MEMORY_MB of address space
+        (default 2048) and MASHUP_WORKER_TIMEOUT_SECONDS (default 1800); MASHUP_WORKER_ISOLATION=0 runs jobs in
+        the server process instead.
         Jobs are durable: SQLite in the storage root, or PostgreSQL with MASHUP_DATABASE_URL (docs/README-durable.md).
         """
 
@@ -50,10 +53,11 @@ enum ServeCommand: CLICommand {
         } catch {
             throw CLIError.usage("\(error)")
         }
-        let root = URL(fileURLWithPath: storageOption ?? "data").standardizedFileURL
-        let local = try LocalDirectoryStorage(root: root)
-        let storage: any SongStorage = SupabaseStorage.fromEnvironment() ?? local
-        let durable = try DurableConfiguration.fromEnvironment(storageDirectory: local.root)
+        let isolated = !["0", "false", "no", "off"].contains((environment["MASHUP_WORKER_ISOLATION"] ?? "1").lowercased())
+        // With workers, the workers own the content cache (one process at a time may); the server does not open it.
+        let engine = try ServeEngine(storageRoot: storageOption, cacheUse: isolated ? .none : .open)
+        let storage = engine.storage
+        let durable = engine.durable
         let queue = try durable.openQueue()
         var settings = DurableRunnerSettings(nodeID: durable.nodeID, leaseSeconds: durable.leaseSeconds,
                                              maxAttempts: durable.maxAttempts)
@@ -64,37 +68,28 @@ enum ServeCommand: CLICommand {
         if let text = environment["MASHUP_CANCEL_ON_DISCONNECT"] {
             routes.cancelOnDisconnect = !["0", "false", "no", "off"].contains(text.lowercased())
         }
-
-        let services = try ServiceConfiguration.fromEnvironment()
-        let songs = DecodedSongCache()
-        let scratch = local.root.appendingPathComponent("work/scratch", isDirectory: true)
-        let workspaces = local.root.appendingPathComponent("work/jobs", isDirectory: true)
-        // Analyses and stems are cached by content on disk, stretched layers in memory: a re-render after a plan
-        // edit reuses what did not change.
-        let contentCache = try durable.openCache()
-        let stretchCache = StretchCache()
-        let renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
-            analysis: CachedSongAnalysis(cache: contentCache), stems: CachedStemProvider(cache: contentCache),
-            stretchCache: stretchCache))
+        // Each job's work runs in a worker process (`mashup worker`) under memory and time limits, unless
+        // MASHUP_WORKER_ISOLATION=0.
+        var isolation: WorkerIsolation?
+        if isolated {
+            do {
+                isolation = try WorkerIsolation.fromEnvironment(
+                    environment, executable: WorkerCommand.executablePath,
+                    arguments: ["worker", "--storage", engine.local.root.path])
+            } catch {
+                throw CLIError.usage("\(error)")
+            }
+        }
         let logger: @Sendable (String) -> Void = { line in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
         }
         let app = try await ServeApplication(
-            server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
+            server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: engine.renderer,
             pipeline: { storageRenderer, metrics in
-                metrics.trackCaches(content: contentCache, stretch: stretchCache)
-                let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
-                                                planner: EmbeddedPlanner(), songs: songs, contentCache: contentCache,
-                                                observer: { metrics.serviceAttempt($0) })
-                var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
-                                              anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
-                                              weights: base.weights)
-                pipeline.userPreferences = base.userPreferences
-                let job = pipeline
-                return { job.job($0) }
+                if !isolated { metrics.trackCaches(content: engine.contentCache, stretch: engine.stretchCache) }
+                return engine.pipeline(storageRenderer: storageRenderer, observer: { metrics.serviceAttempt($0) })
             },
-            analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch, cache: contentCache),
-            workspaceRoot: workspaces, logger: logger)
+            analyzer: engine.analyzer, workspaceRoot: engine.workspaces, isolation: isolation, logger: logger)
         logger("serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
                + "jobs in \(durable.databaseURL == nil ? durable.sqliteFileURL.path : "PostgreSQL")")
         let signal = await ShutdownSignals.waitForSignal()

@@ -15,5 +15,6 @@ let tool = CommandLineTool(commands: [
     StretchCommand.self,
     ValidateCommand.self,
     ServeCommand.self,
+    WorkerCommand.self,
 ])
 exit(await tool.run(CommandLine.arguments))

@@ -58,4 +58,8 @@ int mhdshim_set_connection_timeout(struct MHD_Connection *connection, unsigned i
 /// 1 if the peer of `fd` has closed or reset the connection (checked without blocking), else 0.
 int mhdshim_peer_closed(int fd);
 
+/// pipe2(fds, O_CLOEXEC) (declared only under _GNU_SOURCE, which Swift's Glibc view lacks): a pipe whose two
+/// ends are never inherited by a process spawned meanwhile. Returns 0 on success, -1 with errno set.
+int mhdshim_pipe_cloexec(int fds[2]);
+
 #endif

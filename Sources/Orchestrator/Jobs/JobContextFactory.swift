@@ -5,9 +5,11 @@ import Render
 // `JobQueue` and runs them itself instead of through `JobManager`). Named apart from the memberwise initialisers.
 extension JobContext {
     /// A context for job `jobID` that reports to `store`, takes render slots from `limiter` and publishes to `events`.
+    /// - Parameter slotBroker: where render slots come from instead of `limiter` (a worker process asks its parent).
     public static func forRunner(jobID: String, workspace: JobWorkspace, store: any JobStore, limiter: RenderLimiter,
-                                 events: JobEventHub) -> JobContext {
-        JobContext(jobID: jobID, workspace: workspace, store: store, limiter: limiter, events: events)
+                                 events: JobEventHub, slotBroker: (any RenderSlotBroker)? = nil) -> JobContext {
+        JobContext(jobID: jobID, workspace: workspace, store: store, limiter: limiter, events: events,
+                   slotBroker: slotBroker)
     }
 }
 

@@ -16,6 +16,8 @@ public struct JobContext: Sendable {
     let store: any JobStore
     let limiter: RenderLimiter
     let events: JobEventHub
+    /// Where render slots come from when not from `limiter` (a worker process asks its parent for one).
+    var slotBroker: (any RenderSlotBroker)? = nil
 
     /// Reports progress.
     /// - Throws: `CancellationError` when the task is cancelled or the job is no longer processing.
@@ -55,12 +57,55 @@ public struct JobContext: Sendable {
     /// `queued`, so the wait is not counted as render time in the ETA history). `body` should report the
     /// rendering phase when it starts.
     public func withRenderSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if let slotBroker {
+            try await slotBroker.acquire()
+            do {
+                let value = try await body()
+                await slotBroker.release()
+                return value
+            } catch {
+                await slotBroker.release()
+                throw error
+            }
+        }
+        try await acquireRenderSlot()
+        do {
+            let value = try await body()
+            await releaseRenderSlot()
+            return value
+        } catch {
+            await releaseRenderSlot()
+            throw error
+        }
+    }
+
+    /// Takes a render slot from this node's limiter, reporting the place in line while waiting (what
+    /// `withRenderSlot` does before its body; for a parent holding a slot on behalf of a worker process).
+    /// - Throws: `CancellationError` when cancelled while waiting (no slot is then held).
+    public func acquireRenderSlot() async throws {
         let waiting = await limiter.waiting
         if await limiter.isSaturated {
             try await report(ProgressUpdate(phase: .queued, progress: JobPhase.rendering.progressRange.lowerBound,
                                             message: "Waiting for a render slot (\(waiting + 1) in line)"))
         }
-        return try await limiter.withSlot(body)
+        try await limiter.acquire()
+    }
+
+    /// Gives back a slot taken with `acquireRenderSlot`.
+    public func releaseRenderSlot() async {
+        await limiter.release()
+    }
+
+    /// Copies the free fields (warnings, metadata, workload, file paths) of `record`, the job as a worker process
+    /// changed it, into the store, and publishes the result. File paths are merged (none is forgotten).
+    public func adoptFreeFields(of record: JobRecord) async throws {
+        let updated = try await store.modify(jobID) { current in
+            current.warnings = record.warnings
+            current.metadata = record.metadata
+            current.workload = record.workload
+            for path in record.filePaths where !current.filePaths.contains(path) { current.filePaths.append(path) }
+        }
+        await events.publish(updated)
     }
 }
 

@@ -16,12 +16,15 @@ public enum JobErrorType: String, Codable, Sendable, CaseIterable {
     case system
     /// The job was cancelled on request.
     case cancelled
+    /// The render engine's worker process died on this input (a trap, a kill, out of memory, over its time
+    /// limit): `mashup serve` runs each job in a worker process, so only this job failed.
+    case engineCrash = "engine_crash"
 
     /// Whether trying the same job again may succeed.
     public var isRecoverable: Bool {
         switch self {
         case .network, .timeout, .serviceUnavailable, .invalidPlan, .cancelled: true
-        case .invalidAudio, .system: false
+        case .invalidAudio, .system, .engineCrash: false
         }
     }
 
@@ -42,6 +45,8 @@ public enum JobErrorType: String, Codable, Sendable, CaseIterable {
             "Try again; if the problem persists, report it with the job id."
         case .cancelled:
             "Start the mashup again when you are ready."
+        case .engineCrash:
+            "The engine failed on this input: try other songs or a simpler plan; if it persists, report it with the job id."
         }
     }
 }

@@ -1,6 +1,9 @@
 // Downloads of songs and stems by URL: GET with the common headers (tunnel bypass, optional bearer), the
 // contract's 30 s timeout, the retry policy (429/5xx/network/timeouts), a size bound, and an atomic write
 // (a partial file never appears at the destination). Only http and https URLs are fetched.
+// The body is held in memory and its size checked after it arrived, and URLSession resolves and follows redirects
+// itself: this is for trusted, configured hosts only. Song URLs from requests go through the server's
+// `GuardedDownloader` (checked addresses, pinned http connections, checked redirects, streamed size bound).
 import Foundation
 
 /// Fetches files over HTTP into the local file system.

@@ -7,7 +7,9 @@
 // stopped renewing (`requeueExpiredLeases`); on start the jobs this node was running when it died are requeued.
 // Status is always read from the store, so every node answers for every job. This sits beside `JobManager`
 // (which runs jobs in process, from submission) rather than replacing it: the same `JobContext`, pipeline,
-// render slots and file clean-up rules apply.
+// render slots and file clean-up rules apply. The work of a job (`ServeJobExecutor`) runs in this process or, with
+// a `WorkerLauncher` (`mashup serve`), in a worker process whose reports the launcher applies to the same context;
+// a worker that dies fails only its job (`engine_crash`), which is finished at once and never claimed again.
 import Foundation
 import Orchestrator
 import Render
@@ -52,10 +54,10 @@ public final class DurableJobRunner: Sendable {
     public let estimator: ETAEstimator
     /// Live updates of the jobs this node runs.
     public let events = JobEventHub()
-    let pipeline: @Sendable ([PipelineSong]) -> JobPipeline
-    let renderer: any MashupRenderer
-    let analyzer: (any AnalysisService)?
-    let downloader: FileDownloader
+    /// Runs a job's work in this process (tests, `MASHUP_WORKER_ISOLATION=0`).
+    let executor: ServeJobExecutor
+    /// Runs a job's work in a worker process instead (`mashup serve`); nil: in process.
+    let launcher: WorkerLauncher?
     let urlPolicy: URLPolicy
     let workspaceRoot: URL
     let observer: (any DurableRunnerObserver)?
@@ -75,20 +77,19 @@ public final class DurableJobRunner: Sendable {
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
     ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
     ///   - workspaceRoot: where job workspaces are created (local disk of this node).
+    ///   - launcher: runs each job's work in a worker process (nil: in this process).
     public init(queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
                 pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
                 analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
-                downloader: FileDownloader = FileDownloader(transport: URLSessionTransport()),
-                observer: (any DurableRunnerObserver)? = nil) {
+                downloadLimitBytes: Int = 200 * 1_048_576, launcher: WorkerLauncher? = nil, observer: (any DurableRunnerObserver)? = nil) {
         self.queue = queue
         self.storage = storage
         self.settings = settings
-        self.pipeline = pipeline
-        self.renderer = renderer
-        self.analyzer = analyzer
+        executor = ServeJobExecutor(storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer,
+                                    urlPolicy: urlPolicy, downloadLimitBytes: downloadLimitBytes)
+        self.launcher = launcher
         self.urlPolicy = urlPolicy
         self.workspaceRoot = workspaceRoot
-        self.downloader = downloader
         self.observer = observer
         limiter = RenderLimiter(limit: settings.renderLimit)
         estimator = ETAEstimator()
@@ -329,77 +330,15 @@ public final class DurableJobRunner: Sendable {
     private func execute(id: String, context: JobContext) async throws -> JobResult {
         try context.workspace.create()
         try await context.registerFile(context.workspace.directory.path)
-        let spec = try await loadSpec(id: id, workspace: context.workspace)
-        let songs = try await materialize(spec.songs, workspace: context.workspace)
-        switch spec.kind {
-        case .pipeline:
-            return try await pipeline(songs)(context)
-        case .render:
-            guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
-            var analyses: [JSONValue] = []
-            for (index, song) in spec.songs.enumerated() {
-                if let analysis = song.analysis, analysis.objectValue != nil {
-                    analyses.append(analysis)
-                } else if let analyzer {
-                    try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
-                                                                       songName: song.name))
-                    analyses.append(try await analyzer.analyze(songs[index].audio))
-                } else {
-                    analyses.append([:])
-                }
-            }
-            let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
-            let renderer = self.renderer
-            return try await context.withRenderSlot {
-                try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
-                return try await renderer.render(input, context: context) { percent, message in
-                    try await context.report(PipelineProgress.rendering(renderPercent: percent, message: message))
-                }
-            }
-        }
+        guard let launcher else { return try await executor.execute(id: id, context: context) }
+        guard let record = try await queue.get(id) else { throw JobStoreError.notFound(id: id) }
+        let spec = WorkerJobSpec(jobID: id, record: record, workspaceRoot: workspaceRoot.path, urlPolicy: urlPolicy,
+                                 downloadLimitBytes: executor.downloadLimitBytes)
+        return try await launcher.run(spec, context: context)
     }
 
-    private func loadSpec(id: String, workspace: JobWorkspace) async throws -> ServeJobSpec {
-        let file = workspace.file("spec.json")
-        do {
-            try await storage.download(ServeJobSpec.storagePath(jobID: id), to: file)
-        } catch SongStorageError.notFound {
-            throw ServeJobError.missingSpec(jobID: id)
-        }
-        return try JSONDecoder().decode(ServeJobSpec.self, from: Data(contentsOf: file))
-    }
-
-    /// Local files for the songs: the storage's own file when it is a local directory, else a download into the
-    /// workspace (storage objects through the backend, URLs after the `URLPolicy` check).
-    private func materialize(_ songs: [ServeJobSpec.Song], workspace: JobWorkspace) async throws -> [PipelineSong] {
-        var result: [PipelineSong] = []
-        for (index, song) in songs.enumerated() {
-            let local: URL
-            if let path = song.storagePath {
-                if let file = try storage.localFile(path) {
-                    guard FileManager.default.fileExists(atPath: file.path) else { throw SongStorageError.notFound(path: path) }
-                    local = file
-                } else {
-                    local = workspace.file("song-\(index)-\(Self.safeExtension(path))")
-                    try await storage.download(path, to: local)
-                }
-            } else if let text = song.url {
-                let (url, _) = try urlPolicy.check(text, field: "songs[\(index)].url")
-                local = workspace.file("song-\(index)-\(Self.safeExtension(url.path))")
-                try await downloader.download(url, to: local)
-            } else {
-                throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
-            }
-            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local))))
-        }
-        return result
-    }
-
-    static func safeExtension(_ path: String) -> String {
-        let ext = (path as NSString).pathExtension.lowercased()
-        let clean = ext.filter { $0.isLetter || $0.isNumber }
-        return "audio." + (clean.isEmpty || clean.count > 5 ? "bin" : clean)
-    }
+    /// A safe local file name for an upload or download: `audio.<ext>` (letters and digits, up to 5), else `audio.bin`.
+    static func safeExtension(_ path: String) -> String { ServeJobExecutor.safeExtension(path) }
 }
 
 /// Errors of a serve job.

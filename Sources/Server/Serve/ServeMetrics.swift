@@ -92,8 +92,13 @@ public final class ServeMetrics: DurableRunnerObserver {
 
     /// Counts one attempt of a remote service call (hook for `PipelineFactory.make(observer:)`).
     public func serviceAttempt(_ record: ServiceAttemptRecord) {
-        serviceCalls.increment(labels: [record.service.rawValue])
-        if !record.succeeded { serviceFailures.increment(labels: [record.service.rawValue]) }
+        serviceAttempt(service: record.service, succeeded: record.succeeded)
+    }
+
+    /// Counts one remote service call (also those a worker process reports).
+    public func serviceAttempt(service: ServiceKind, succeeded: Bool) {
+        serviceCalls.increment(labels: [service.rawValue])
+        if !succeeded { serviceFailures.increment(labels: [service.rawValue]) }
     }
 
     public func jobFinished(_ record: JobRecord) {

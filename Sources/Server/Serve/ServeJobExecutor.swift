@@ -1,0 +1,111 @@
+// The heavy part of a serve job, the same in the server process and in a worker process: read the job's request
+// from the shared storage, bring its songs to local files (storage objects, or URLs after the `URLPolicy` check),
+// then run the whole pipeline (pipeline jobs) or analyse what is missing and render the given plan (render jobs).
+// The workspace exists and is registered before this runs (the runner owns it: it is removed however the job ends).
+import Foundation
+import Orchestrator
+import Render
+
+/// Runs one job's work given its context.
+public struct ServeJobExecutor: Sendable {
+    public let storage: any SongStorage
+    let pipeline: @Sendable ([PipelineSong]) -> JobPipeline
+    let renderer: any MashupRenderer
+    let analyzer: (any AnalysisService)?
+    let urlPolicy: URLPolicy
+    /// Largest song accepted by URL, in bytes (enforced while downloading).
+    public let downloadLimitBytes: Int
+
+    /// - Parameters:
+    ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
+    ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
+    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - urlPolicy, downloadLimitBytes: songs given by URL are fetched by a `GuardedDownloader` under these.
+    public init(storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
+                renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(),
+                downloadLimitBytes: Int = 200 * 1_048_576) {
+        self.storage = storage
+        self.pipeline = pipeline
+        self.renderer = renderer
+        self.analyzer = analyzer
+        self.urlPolicy = urlPolicy
+        self.downloadLimitBytes = downloadLimitBytes
+    }
+
+    /// Runs job `id` in `context` (whose workspace exists). - Returns: the job's result.
+    /// - Throws: `ServeJobError`, `HTTPError` (a refused URL), storage, pipeline and render errors, `CancellationError`.
+    public func execute(id: String, context: JobContext) async throws -> JobResult {
+        let spec = try await loadSpec(id: id, workspace: context.workspace)
+        let songs = try await materialize(spec.songs, workspace: context.workspace)
+        switch spec.kind {
+        case .pipeline:
+            return try await pipeline(songs)(context)
+        case .render:
+            guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
+            var analyses: [JSONValue] = []
+            for (index, song) in spec.songs.enumerated() {
+                if let analysis = song.analysis, analysis.objectValue != nil {
+                    analyses.append(analysis)
+                } else if let analyzer {
+                    try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
+                                                                       songName: song.name))
+                    analyses.append(try await analyzer.analyze(songs[index].audio))
+                } else {
+                    analyses.append([:])
+                }
+            }
+            let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
+            let renderer = self.renderer
+            return try await context.withRenderSlot {
+                try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
+                return try await renderer.render(input, context: context) { percent, message in
+                    try await context.report(PipelineProgress.rendering(renderPercent: percent, message: message))
+                }
+            }
+        }
+    }
+
+    private func loadSpec(id: String, workspace: JobWorkspace) async throws -> ServeJobSpec {
+        let file = workspace.file("spec.json")
+        do {
+            try await storage.download(ServeJobSpec.storagePath(jobID: id), to: file)
+        } catch SongStorageError.notFound {
+            throw ServeJobError.missingSpec(jobID: id)
+        }
+        return try JSONDecoder().decode(ServeJobSpec.self, from: Data(contentsOf: file))
+    }
+
+    /// Local files for the songs: the storage's own file when it is a local directory, else a download into the
+    /// workspace (storage objects through the backend, URLs after the `URLPolicy` check).
+    private func materialize(_ songs: [ServeJobSpec.Song], workspace: JobWorkspace) async throws -> [PipelineSong] {
+        var result: [PipelineSong] = []
+        for (index, song) in songs.enumerated() {
+            let local: URL
+            if let path = song.storagePath {
+                if let file = try storage.localFile(path) {
+                    guard FileManager.default.fileExists(atPath: file.path) else { throw SongStorageError.notFound(path: path) }
+                    local = file
+                } else {
+                    local = workspace.file("song-\(index)-\(Self.safeExtension(path))")
+                    try await storage.download(path, to: local)
+                }
+            } else if let text = song.url {
+                let field = "songs[\(index)].url"
+                let (url, _) = try urlPolicy.check(text, field: field)
+                local = workspace.file("song-\(index)-\(Self.safeExtension(url.path))")
+                let downloader = GuardedDownloader(policy: urlPolicy, maximumBytes: downloadLimitBytes)
+                try await downloader.download(text, field: field, to: local)
+            } else {
+                throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
+            }
+            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local))))
+        }
+        return result
+    }
+
+    static func safeExtension(_ path: String) -> String {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let clean = ext.filter { $0.isLetter || $0.isNumber }
+        return "audio." + (clean.isEmpty || clean.count > 5 ? "bin" : clean)
+    }
+}

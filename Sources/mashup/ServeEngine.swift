@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Orchestrator
+import Render
+import Server
+
+/// The engine side of `mashup serve`, built the same way in the server and in its worker processes: storage,
+/// content and stretch caches, the render step and the pipeline.
+struct ServeEngine: Sendable {
+    /// How this process uses the content cache (`<storage>/cache`), which one process at a time may own.
+    enum CacheUse {
+        /// Open it (the server running jobs in process).
+        case open
+        /// Not at all (the server when jobs run in workers: the workers use it).
+        case none
+        /// Open it only when no other worker holds it (an exclusive lock on `<storage>/cache.lock`, kept for the
+        /// life of the process); otherwise run this job without it.
+        case exclusive
+    }
+
+    let local: LocalDirectoryStorage
+    let storage: any SongStorage
+    let durable: DurableConfiguration
+    let services: ServiceConfiguration
+    let songs = DecodedSongCache()
+    let contentCache: ContentCache?
+    let stretchCache = StretchCache()
+    let renderer: EngineServeRenderer
+    let scratch: URL
+    let workspaces: URL
+
+    /// - Parameters:
+    ///   - storageRoot: the local storage root (`--storage`, `MASHUP_STORAGE`, default `./data`).
+    ///   - cacheUse: whether this process opens the content cache.
+    init(storageRoot: String?, cacheUse: CacheUse) throws {
+        let root = URL(fileURLWithPath: storageRoot ?? "data").standardizedFileURL
+        local = try LocalDirectoryStorage(root: root)
+        storage = SupabaseStorage.fromEnvironment() ?? local
+        durable = try DurableConfiguration.fromEnvironment(storageDirectory: local.root)
+        services = try ServiceConfiguration.fromEnvironment()
+        scratch = local.root.appendingPathComponent("work/scratch", isDirectory: true)
+        workspaces = local.root.appendingPathComponent("work/jobs", isDirectory: true)
+        // Analyses and stems are cached by content on disk, stretched layers in memory: a re-render after a plan
+        // edit reuses what did not change.
+        switch cacheUse {
+        case .open: contentCache = try durable.openCache()
+        case .none: contentCache = nil
+        case .exclusive:
+            contentCache = Self.lockCache(at: local.root.appendingPathComponent("cache.lock")) ? try durable.openCache() : nil
+        }
+        renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
+            analysis: contentCache.map { CachedSongAnalysis(cache: $0) }, stems: contentCache.map { CachedStemProvider(cache: $0) },
+            stretchCache: stretchCache))
+    }
+
+    /// The whole pipeline for a job's songs, rendering through `storageRenderer`; `observer` sees every remote call.
+    func pipeline(storageRenderer: any MashupRenderer,
+                  observer: @escaping @Sendable (ServiceAttemptRecord) -> Void) -> @Sendable ([PipelineSong]) -> JobPipeline {
+        let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
+                                        planner: EmbeddedPlanner(), songs: songs, contentCache: contentCache,
+                                        observer: observer)
+        var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
+                                      anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
+                                      weights: base.weights)
+        pipeline.userPreferences = base.userPreferences
+        let job = pipeline
+        return { job.job($0) }
+    }
+
+    /// Takes the cache lock without waiting; the descriptor stays open (the lock held) until the process ends.
+    private static func lockCache(at url: URL) -> Bool {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        close(fd)
+        return false
+    }
+
+    /// Analyses songs a plan job gives without one.
+    var analyzer: EmbeddedAnalysisService {
+        EmbeddedAnalysisService(songs: songs, scratch: scratch, cache: contentCache)
+    }
+}
