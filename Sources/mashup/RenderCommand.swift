@@ -23,7 +23,7 @@ enum RenderCommand: CLICommand {
         let stemArguments = try arguments.options("--stems")
         guard let output = try arguments.option("-o", "--output") else { throw CLIError.usage("-o OUT is required") }
         let reportPath = try arguments.option("--report")
-        let threads = try arguments.doubleOption("--threads").map { Int($0) }
+        let threads = try arguments.doubleOption("--threads").map { Int(saturating: $0) }
         let json = arguments.flag("--json-progress")
         try arguments.finish()
         guard !songArguments.isEmpty else { throw CLIError.usage("give at least one --song ID=PATH") }
@@ -35,9 +35,8 @@ enum RenderCommand: CLICommand {
         for argument in songArguments {
             let (id, path) = try pair(argument, option: "--song")
             let decoded = try AudioFile.read(URL(fileURLWithPath: path))
-            if decoded.nonFiniteSampleCount > 0 {
-                printError("mashup render: warning: \(path): \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0")
-            }
+            for warning in decoded.warnings { printError("mashup render: warning: \(warning)") }
+            try AudioInputLimits.standard.checkSongLength(seconds: decoded.buffer.durationSeconds, path: path)
             songs.append(RenderSong(id: id, name: (path as NSString).lastPathComponent, audio: decoded.buffer))
         }
         for argument in stemArguments {

@@ -31,6 +31,9 @@ public struct PlanLimits: Sendable, Hashable {
     public var gainRangeDecibels: ClosedRange<Double> = -60...12
     /// Largest explicit pitch shift, semitones (an error beyond it).
     public var maximumPitchShiftSemitones: Double = 12
+    /// Latest `source_start_sec`, seconds (an error beyond it; default 86,400, a day: far beyond any song
+    /// accepted, see `AudioInputLimits.maximumSongSeconds`).
+    public var maximumSourceStartSeconds: Double = 86_400
     /// Gaps and overlaps between consecutive sections shorter than this are ignored, seconds (rounding in plans).
     public var sectionJoinToleranceSeconds: Double = 0.01
     /// Most issues reported; the list then ends with one error saying it stopped (default 500).
