@@ -30,6 +30,14 @@ enum RenderCommand: CLICommand {
         let outputURL = URL(fileURLWithPath: output)
         _ = try AudioFileFormat.forPath(output)
 
+        // The plan's bytes first: an unreadable plan fails before any song is decoded.
+        let data = try PlanFile.read(planPath)
+        let (readable, readIssues) = PlanDecoder.decode(data)
+        if readable == nil {
+            for issue in readIssues where issue.severity == .error { printError("mashup render: error: \(issue.path): \(issue.message)") }
+            throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
+        }
+
         // Songs and stems.
         var songs: [RenderSong] = []
         for argument in songArguments {
@@ -48,10 +56,6 @@ enum RenderCommand: CLICommand {
         }
 
         // The plan, checked against the songs: every problem printed with its path.
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: planPath)) } catch {
-            throw CLIError.failed("\(planPath): cannot be read")
-        }
         let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.audio.durationSeconds) })
             .validate(data)
         for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
@@ -65,6 +69,8 @@ enum RenderCommand: CLICommand {
         let printer = ProgressPrinter(json: json)
         var options = RenderOptions(progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
+        // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
+        options.stretchCache = StretchCache(capacityBytes: 64 << 20)
         let started = Date()
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)
         printer.finish()

@@ -107,9 +107,34 @@ public final class AudioFileReader {
             throw AudioFileError.tooLong(path: path, detail: Self.overLimit(frames: declared, rate: rate,
                                                                            outputRate: outputSampleRate, limits: limits, declared: true))
         }
+        if declared == 0 {
+            // No length declared (a streamed FLAC, or one whose header was zeroed): count the frames in a first
+            // pass through a second handle, in blocks, without converting or keeping them, and stop at the limit.
+            // Cheap next to the conversion the real pass does, and the refusal comes before any of it.
+            try Self.countFrames(path: path, channels: channels, limit: maximumSourceFrameCount) { counted in
+                AudioFileError.tooLong(path: path, detail: Self.overLimit(frames: counted, rate: rate, outputRate: sampleRate ?? rate,
+                                                                          limits: limits, declared: false)
+                                       + " (the header declared no length)")
+            }
+        }
         self.gains = ChannelMapping.stereoGains(channelCount: channels)
         self.converter = outputSampleRate == rate ? nil
             : try SampleRateConverter(inputRate: rate, outputRate: outputSampleRate, channelCount: 2, quality: quality)
+    }
+
+    /// Decodes `path` block by block through its own handle, keeping nothing, and throws `overLimit(count)` as soon
+    /// as more than `limit` frames came out.
+    static func countFrames(path: String, channels: Int, limit: Int, overLimit: (Int) -> AudioFileError) throws(AudioFileError) {
+        let counter = try SndFile(readingAt: path)
+        let blockFrames = 16_384
+        var scratch = [Float](repeating: 0, count: blockFrames * channels)
+        var counted = 0
+        while true {
+            let got = scratch.withUnsafeMutableBufferPointer { counter.readFrames(into: $0.baseAddress!, frameCount: blockFrames) }
+            if got <= 0 { return }
+            counted += got
+            if counted > limit { throw overLimit(counted) }
+        }
     }
 
     /// Refuses a sample rate or channel count outside the accepted ranges, naming it.

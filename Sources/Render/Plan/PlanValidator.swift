@@ -305,6 +305,13 @@ private struct ValidationRun {
             issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s: at most \(MusicalDuration.trim(limits.maximumDurationSeconds)) s")
         }
 
+        let outputFrames = Double(tempoMap.frameCount(seconds: duration))
+        if duration <= limits.maximumDurationSeconds, outputFrames > Double(limits.maximumOutputFrameCount),
+           let longest = ordered.max(by: { $0.endSeconds < $1.endSeconds }) {
+            let longestSeconds = Double(limits.maximumOutputFrameCount) / sampleRate
+            issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s at \(Int(sampleRate)) Hz: \(JSONReader.grouped(Int(outputFrames))) frames, over the limit of \(JSONReader.grouped(limits.maximumOutputFrameCount)) output frames (\(MusicalDuration.trim(longestSeconds)) s at this rate)")
+        }
+
         guard tempo != nil else { return nil }
         return ValidatedPlan(
             title: masterplan.title.flatMap { $0.isEmpty ? nil : $0 } ?? "Untitled mashup",
