@@ -2,7 +2,7 @@ import DSP
 import Foundation
 import Testing
 import TestSupport
-@testable import Render
+import Render
 
 /// Hostile audio files (issue 14): refused by name from the header before allocation, stopped while decoding when
 /// the header lies, damaged files counted, short songs refused where a render begins.
@@ -199,7 +199,5 @@ struct HostileAudioTests {
         #expect(defaults == AudioInputLimits.defaults)
         #expect(bad.count == 2)
         #expect(bad[0].hasPrefix("MASHUP_MAX_SONG_SECONDS=1e308 is not a number in 1...86400"))
-        // The header sniffer reads a 0 Hz WAV that libsndfile will not open.
-        #expect(AudioHeaderSniffer.header(in: [UInt8](wav(rate: 0, channels: 2))) == .init(sampleRateHz: 0, channelCount: 2))
     }
 }

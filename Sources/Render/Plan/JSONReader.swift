@@ -107,6 +107,7 @@ public enum JSONReader {
                 var reader = Reader(bytes: bytes, maximumDepth: maximumDepth,
                                     maximumStringByteCount: defaultMaximumStringByteCount, buildsValues: true)
                 reader.position = start
+                reader.locatesErrors = false
                 if let value = try? reader.value(depth: 1) { return value }
                 start += 1
             }
@@ -161,7 +162,12 @@ public enum JSONReader {
             return text.isEmpty ? "$" : text
         }
 
+        /// False where errors are only tried and dropped (`firstObject`): the line scan is skipped, so a failed
+        /// attempt costs only the bytes it read.
+        var locatesErrors = true
+
         func error(at offset: Int, _ message: String) -> ReadError {
+            guard locatesErrors else { return ReadError(offset: offset, line: 0, column: 0, message: message) }
             var line = 1, lineStart = 0
             for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
                 line += 1
