@@ -9,7 +9,7 @@ BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg asc-music
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
-.PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot clean
+.PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot clean fuzz fuzz-build hostile-cli-test
 
 deps:
 	@missing=0; command -v pkg-config >/dev/null || missing=1; \
@@ -37,6 +37,7 @@ test: deps
 	$(SWIFT) build -c release --build-tests
 	MASHUP_REQUIRE_POSTGRES=1 scripts/with-postgres.sh bash -c '$(SWIFT) test -c release --skip-build --filter "$(TIMED_SUITES)" && $(SWIFT) test -c release --skip-build --skip "$(TIMED_SUITES)"'
 	$(MAKE) serve-durable-test
+	$(MAKE) hostile-cli-test
 
 bench: bench-deps
 	$(SWIFT) build -c release --product Benchmarks
@@ -65,7 +66,7 @@ report-screenshot: build
 	@test -s $(REPORT_PNG) && echo "wrote $(REPORT_PNG) ($$(stat -c %s $(REPORT_PNG)) bytes)"
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-fuzz $(OUT)
 
 # Kill and restart tests of `mashup serve` (issue 10): two nodes on a throwaway PostgreSQL, one killed with SIGKILL
 # mid-render (~30 s); the only SQLite node killed and restarted (~6 s). Both need sox for their test songs.
@@ -130,3 +131,43 @@ eval-analysis: eval-data
 	nice -n 10 python3 scripts/eval/evaluate.py --data $(EVAL_DIR) --jobs $(EVAL_JOBS) \
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup} \
 	  --json $(EVAL_DIR)/results.json
+
+# Coverage-guided fuzzing with libFuzzer (issue 14). One executable, MashupFuzz, holds every target; the first
+# argument picks one (plan, effect, audio, http, remote). How it fits SwiftPM without breaking normal builds:
+# - a normal `swift build` compiles Fuzz/ as a small executable whose main only says "run make fuzz" (FUZZING unset);
+# - here every Swift module is rebuilt in .build-fuzz with AddressSanitizer and libFuzzer's coverage counters
+#   (-sanitize=address -sanitize-coverage=...) and -D FUZZING, and linked with libFuzzer's *no-main* runtime:
+#   SwiftPM links executables with `--defsym main=MashupFuzz_main`, so Fuzz/FuzzMain.swift defines that symbol and
+#   calls LLVMFuzzerRunDriver. (`-sanitize=fuzzer` would link libFuzzer's own main as well: duplicate `main`.)
+# Each target runs FUZZ_SECONDS (default 60) from its seeds in Fuzz/corpus/TARGET (new inputs go to
+# .build-fuzz/corpus/TARGET); crash, timeout and out-of-memory inputs are written to .build-fuzz/crashes/.
+# Reproduce one with `.build-fuzz/release/MashupFuzz TARGET FILE` (or the plain build: `swift run MashupFuzz TARGET FILE`).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= plan effect audio http remote
+FUZZ_RUNTIME = $(shell find $$(dirname $$(dirname $$(readlink -f $$(command -v swiftc))))/lib -name 'libclang_rt.fuzzer_no_main-x86_64.a' 2>/dev/null | head -1)
+FUZZ_BUILD_FLAGS = -c release --scratch-path .build-fuzz \
+	-Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+	-Xswiftc -DFUZZING -Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++
+fuzz-build: deps
+	@test -n "$(FUZZ_RUNTIME)" || { echo "libclang_rt.fuzzer_no_main not found in the Swift toolchain"; exit 1; }
+	$(SWIFT) build --product MashupFuzz $(FUZZ_BUILD_FLAGS)
+
+fuzz: fuzz-build
+	@bin=.build-fuzz/release/MashupFuzz; failed=0; mkdir -p .build-fuzz/crashes; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t; rm -f .build-fuzz/crashes/$$t-*; \
+	  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 $$bin $$t .build-fuzz/corpus/$$t Fuzz/corpus/$$t \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/crashes/$$t- > .build-fuzz/$$t.log 2>&1; \
+	  runs=$$(grep -o 'stat::number_of_executed_units: *[0-9]*' .build-fuzz/$$t.log | grep -o '[0-9]*$$' | tail -1); \
+	  crashes=$$(ls .build-fuzz/crashes/ 2>/dev/null | grep -c "^$$t-"); \
+	  echo "fuzz $$t: $${runs:-0} runs, $$crashes crashes"; \
+	  if [ "$$crashes" != 0 ] || [ -z "$$runs" ]; then failed=1; grep -m3 -E "ERROR|Fatal|fault|deadly" .build-fuzz/$$t.log; fi; \
+	done; exit $$failed
+
+# Hostile inputs through the CLI (issue 14): ~30 cases on render/validate/analyze/info/stretch, each must exit
+# with a message naming the file or field, never a signal, leave no partial output and stay under 1 GB resident.
+hostile-cli-test: deps
+	@command -v sox >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq sox; }
+	$(SWIFT) build -c release --product mashup
+	scripts/hostile-cli-test.sh $$($(SWIFT) build -c release --show-bin-path)/mashup

@@ -49,6 +49,10 @@ let package = Package(
         // Benchmarks: one JSON line per case (run by `make bench`).
         .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"], path: "Benchmarks"),
 
+        // Fuzz targets (libFuzzer): a normal build only type-checks them; `make fuzz` builds and runs them.
+        .executableTarget(name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
+                          exclude: ["corpus", "README.md"]),
+
         // Test helpers: signal generators and measurements.
         .target(name: "TestSupport", dependencies: ["DSP"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),

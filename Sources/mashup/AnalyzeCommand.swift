@@ -48,9 +48,7 @@ enum AnalyzeCommand: CLICommand {
     /// Decodes `file` at its own rate (the analyser resamples) and analyses it.
     static func analyse(_ file: String) throws -> SongAnalysis {
         let decoded = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: nil)
-        if decoded.nonFiniteSampleCount > 0 {
-            printError("mashup analyze: warning: \(file): \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0")
-        }
+        for warning in decoded.warnings { printError("mashup analyze: warning: \(warning)") }
         return try SongAnalyzer().analyze(decoded.buffer)
     }
 

@@ -187,6 +187,7 @@ func reportAudioFiles(_ files: [String], json: Bool, command: String,
     for path in files {
         do {
             let decoded = try AudioFile.read(URL(fileURLWithPath: path), sampleRate: nil)
+            for warning in decoded.warnings { printError("mashup \(command): warning: \(warning)") }
             let (row, line) = describe(path, decoded)
             if json { rows.append(row) } else { print(line) }
         } catch {

@@ -33,9 +33,7 @@ enum ConvertCommand: CLICommand {
             throw CLIError.usage("--sample-rate must lie in 8000...384000 Hz")
         }
         let decoded = try AudioFile.read(URL(fileURLWithPath: files[0]), sampleRate: rate)
-        if decoded.nonFiniteSampleCount > 0 {
-            printError("mashup convert: warning: \(files[0]): \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0")
-        }
+        for warning in decoded.warnings { printError("mashup convert: warning: \(warning)") }
         try AudioFile.write(decoded.buffer, to: URL(fileURLWithPath: files[1]), options: options)
         printError("wrote \(files[1]) (\(String(format: "%.2f", decoded.buffer.durationSeconds)) s)")
     }

@@ -19,7 +19,7 @@ enum CreateCommand: CLICommand {
         guard let output = try arguments.option("-o", "--output") else { throw CLIError.usage("-o OUT is required") }
         let json = arguments.flag("--json-progress")
         let strict = arguments.flag("--strict")
-        let seed = try arguments.doubleOption("--seed").map { Int($0) }
+        let seed = try arguments.doubleOption("--seed").map { Int(saturating: $0) }
         let paths = try arguments.positionals()
         guard (2...3).contains(paths.count) else { throw CLIError.usage("give 2 or 3 songs") }
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
@@ -66,7 +66,7 @@ enum PlanCommand: CLICommand {
         let output = try arguments.option("-o", "--output")
         let json = arguments.flag("--json-progress")
         let strict = arguments.flag("--strict")
-        let seed = try arguments.doubleOption("--seed").map { Int($0) }
+        let seed = try arguments.doubleOption("--seed").map { Int(saturating: $0) }
         let paths = try arguments.positionals()
         guard (2...3).contains(paths.count) else { throw CLIError.usage("give 2 or 3 songs") }
         for path in paths where !FileManager.default.fileExists(atPath: path) {

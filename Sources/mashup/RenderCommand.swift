@@ -23,21 +23,28 @@ enum RenderCommand: CLICommand {
         let stemArguments = try arguments.options("--stems")
         guard let output = try arguments.option("-o", "--output") else { throw CLIError.usage("-o OUT is required") }
         let reportPath = try arguments.option("--report")
-        let threads = try arguments.doubleOption("--threads").map { Int($0) }
+        let threads = try arguments.doubleOption("--threads").map { Int(saturating: $0) }
         let json = arguments.flag("--json-progress")
         try arguments.finish()
         guard !songArguments.isEmpty else { throw CLIError.usage("give at least one --song ID=PATH") }
         let outputURL = URL(fileURLWithPath: output)
         _ = try AudioFileFormat.forPath(output)
 
+        // The plan's bytes first: an unreadable plan fails before any song is decoded.
+        let data = try PlanFile.read(planPath)
+        let (readable, readIssues) = PlanDecoder.decode(data)
+        if readable == nil {
+            for issue in readIssues where issue.severity == .error { printError("mashup render: error: \(issue.path): \(issue.message)") }
+            throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
+        }
+
         // Songs and stems.
         var songs: [RenderSong] = []
         for argument in songArguments {
             let (id, path) = try pair(argument, option: "--song")
             let decoded = try AudioFile.read(URL(fileURLWithPath: path))
-            if decoded.nonFiniteSampleCount > 0 {
-                printError("mashup render: warning: \(path): \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0")
-            }
+            for warning in decoded.warnings { printError("mashup render: warning: \(warning)") }
+            try AudioInputLimits.standard.checkSongLength(seconds: decoded.buffer.durationSeconds, path: path)
             songs.append(RenderSong(id: id, name: (path as NSString).lastPathComponent, audio: decoded.buffer))
         }
         for argument in stemArguments {
@@ -49,10 +56,6 @@ enum RenderCommand: CLICommand {
         }
 
         // The plan, checked against the songs: every problem printed with its path.
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: planPath)) } catch {
-            throw CLIError.failed("\(planPath): cannot be read")
-        }
         let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.audio.durationSeconds) })
             .validate(data)
         for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
@@ -66,6 +69,8 @@ enum RenderCommand: CLICommand {
         let printer = ProgressPrinter(json: json)
         var options = RenderOptions(progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
+        // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
+        options.stretchCache = StretchCache(capacityBytes: 64 << 20)
         let started = Date()
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)
         printer.finish()

@@ -43,6 +43,7 @@ enum StretchCommand: CLICommand {
         case let other?: throw CLIError.usage("--bits must be 16, 24 or float, not '\(other)'")
         }
         let decoded = try AudioFile.read(URL(fileURLWithPath: files[0]), sampleRate: nil)
+        for warning in decoded.warnings { printError("mashup stretch: warning: \(warning)") }
         let stretcher = TimeStretcher(options: StretchOptions(transientLocking: !noTransientLock, preserveFormants: formants))
         let start = DispatchTime.now().uptimeNanoseconds
         let output = try stretcher.process(decoded.buffer, timeRatio: ratio, semitones: semitones)

@@ -20,13 +20,7 @@ enum ValidateCommand: CLICommand {
         let files = try arguments.positionals()
         try arguments.finish()
         guard files.count == 1 else { throw CLIError.usage("name one plan file") }
-        let data: Data
-        if files[0] == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: files[0])) }
-            catch { throw CLIError.failed("cannot read \(files[0]): \(error.localizedDescription)") }
-        }
+        let data = try PlanFile.read(files[0])
         let songIds = songList.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         let validator = songIds.map { PlanValidator(songIds: $0) } ?? PlanValidator()
         let validation = validator.validate(data)

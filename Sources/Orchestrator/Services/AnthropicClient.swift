@@ -92,8 +92,8 @@ public struct AnthropicClient: Sendable {
         let stopReason = try json.requireString("stop_reason")
         return AnthropicReply(text: texts.joined(), stopReason: stopReason,
                               model: json.value(at: "model")?.stringValue,
-                              inputTokens: json.value(at: "usage.input_tokens")?.doubleValue.map { Int($0) },
-                              outputTokens: json.value(at: "usage.output_tokens")?.doubleValue.map { Int($0) })
+                              inputTokens: json.value(at: "usage.input_tokens")?.doubleValue.map { Int(saturating: $0) },
+                              outputTokens: json.value(at: "usage.output_tokens")?.doubleValue.map { Int(saturating: $0) })
     }
 
     /// Asks for one JSON object, validates it and asks once for a correction (see the file's design note).

@@ -13,6 +13,10 @@ public struct ResponseValidator: Sendable {
     public static func parse(_ response: TransportResponse) throws -> ResponseValidator {
         do {
             return ResponseValidator(try JSONValue.parse(response.body))
+        } catch let error as JSONReader.ReadError {
+            // Strict syntax: comments, trailing commas, duplicate keys are located errors, never half-read answers.
+            throw ResponseValidationError(field: error.path == "$" ? "body" : "body." + error.path,
+                                          reason: "is not valid JSON: \(error.description) (\(response.bodyExcerpt))")
         } catch {
             throw ResponseValidationError(field: "body", reason: "is not valid JSON (\(response.bodyExcerpt))")
         }

@@ -182,6 +182,10 @@ public struct RenderEngine: Sendable {
                         guard song.audio.frameCount > 0 else {
                             throw RenderError.songPreparationFailed(songID: song.id, message: "the song has no audio")
                         }
+                        let minimum = AudioInputLimits.standard.minimumSongSeconds
+                        guard song.audio.durationSeconds >= minimum else {
+                            throw RenderError.songPreparationFailed(songID: song.id, message: "the song lasts \(MusicalDuration.trim(song.audio.durationSeconds)) s, shorter than the minimum of \(MusicalDuration.trim(minimum)) s (one bar must fit)")
+                        }
                         var grid = song.beatGrid
                         var key = song.key
                         var source = "plan"

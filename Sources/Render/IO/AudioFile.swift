@@ -7,6 +7,30 @@ public struct DecodedAudio: Sendable {
     public let info: AudioFileInfo
     /// NaN/Inf samples replaced by silence (reported as a warning when above 0).
     public let nonFiniteSampleCount: Int
+    /// Decode errors the decoder reported and survived (at most `AudioInputLimits.maximumDecodeErrorCount`).
+    public var decodeErrorCount: Int = 0
+    /// Frames the header declared that were not decoded (a truncated or damaged file).
+    public var missingFrameCount: Int = 0
+
+    public init(buffer: AudioBuffer, info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int = 0,
+                missingFrameCount: Int = 0) {
+        self.buffer = buffer
+        self.info = info
+        self.nonFiniteSampleCount = nonFiniteSampleCount
+        self.decodeErrorCount = decodeErrorCount
+        self.missingFrameCount = missingFrameCount
+    }
+
+    /// What was repaired or is missing, each naming the file: for the caller to print or report.
+    public var warnings: [String] {
+        var lines: [String] = []
+        if nonFiniteSampleCount > 0 { lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0") }
+        if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode errors (lost sync, bad CRC): damaged audio was skipped") }
+        if missingFrameCount > 0 {
+            lines.append("\(info.path): truncated: \(JSONReader.grouped(missingFrameCount)) of the \(JSONReader.grouped(info.declaredFrameCount)) frames the header declares are missing")
+        }
+        return lines
+    }
 }
 
 /// One-call reading and writing of audio files.
@@ -16,12 +40,14 @@ public enum AudioFile {
 
     /// Reads a whole file as stereo at `sampleRate` (nil keeps the file's rate).
     /// - Throws: `AudioFileError` naming the file.
+    /// - Throws: `AudioFileError` naming the file (see `AudioFileReader` for the limits checked).
     public static func read(_ url: URL, sampleRate: Double? = defaultSampleRate,
-                            quality: ResampleQuality = .best) throws -> DecodedAudio {
-        let reader = try AudioFileReader(url: url, sampleRate: sampleRate, quality: quality)
+                            quality: ResampleQuality = .best, limits: AudioInputLimits = .standard) throws -> DecodedAudio {
+        let reader = try AudioFileReader(url: url, sampleRate: sampleRate, quality: quality, limits: limits)
         let buffer = try reader.readAll()
         guard buffer.frameCount > 0 else { throw AudioFileError.noFrames(path: url.path) }
-        return DecodedAudio(buffer: buffer, info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount)
+        return DecodedAudio(buffer: buffer, info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount,
+                            decodeErrorCount: reader.decodeErrorCount, missingFrameCount: reader.missingFrameCount)
     }
 
     /// Writes `buffer` to `url` in the format its extension names, atomically (temporary file, then rename).

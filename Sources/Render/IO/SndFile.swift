@@ -57,6 +57,19 @@ final class SndFile {
         }
     }
 
+    /// The handle's error code (0 when the last operation succeeded; decoders set it on lost sync or a bad CRC).
+    var errorCode: Int32 { sf_error(handle) }
+
+    /// The handle's parse and decode log (libsndfile keeps the first few KB): headers read, decoder errors.
+    var logText: String {
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        let count = buffer.withUnsafeMutableBufferPointer {
+            sf_command(handle, Int32(SFC_GET_LOG_INFO), $0.baseAddress, Int32($0.count - 1))
+        }
+        guard count > 0 else { return "" }
+        return String(decoding: buffer.prefix(Int(count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The handle's last error message.
     var lastError: String { String(cString: sf_strerror(handle)) }
 

@@ -38,9 +38,12 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Parses JSON bytes.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    /// Parses JSON bytes with the strict `JSONReader` (comments, trailing commas, duplicate keys, lone surrogates
+    /// and invalid UTF-8 are errors). The size bound is the caller's (HTTP bodies and service answers are bounded
+    /// where they are received); depth and string length use the reader's defaults.
+    /// - Throws: `JSONReader.ReadError` located by line, column and path.
+    public static func parse(_ data: Data, maximumByteCount: Int = 256 << 20) throws -> JSONValue {
+        try JSONReader.read(data, maximumByteCount: maximumByteCount)
     }
 
     /// Compact JSON text with sorted keys.

@@ -9,7 +9,8 @@ import Foundation
 /// `[4, 4]`, `"4/4"` or missing (4/4), `global_settings` for `global`, common alternative key names (`song_id`,
 /// `volume`, `start`, `duration`...), an `effects` string instead of an array (split at commas), an end time instead
 /// of a duration. Strict: a field of the wrong type is an error at its path; `"NaN"`/`"Infinity"` strings become
-/// non-finite numbers that the validator rejects. Bytes go through `JSONReader` (size and depth limits).
+/// non-finite numbers that the validator rejects. Bytes go through `JSONReader`: strict syntax (no comments, trailing
+/// commas or duplicate keys), size, depth and string limits, each error located by line, column and path.
 public enum PlanDecoder {
     /// Decodes bytes. Never throws: an unreadable document gives nil and an error at `$`.
     public static func decode(_ data: Data, limits: PlanLimits = .standard) -> (plan: Masterplan?, issues: [PlanIssue]) {
@@ -17,7 +18,7 @@ public enum PlanDecoder {
         do throws(JSONReader.ReadError) {
             value = try JSONReader.read(data, maximumDepth: limits.maximumNestingDepth, maximumByteCount: limits.maximumByteCount)
         } catch {
-            return (nil, [PlanIssue(.error, "$", "not readable JSON: \(error.description)")])
+            return (nil, [PlanIssue(.error, error.path, "not readable JSON: line \(error.line), column \(error.column): \(error.message)")])
         }
         return decode(value, limits: limits)
     }

@@ -7,6 +7,10 @@ import Foundation
 public struct PlanLimits: Sendable, Hashable {
     /// Longest mashup, seconds (default 30 minutes).
     public var maximumDurationSeconds: Double = 1_800
+    /// Most output frames (duration × sample rate; default 20,000,000: 7 min 33 s at 44.1 kHz, 6 min 56 s at 48 kHz,
+    /// 1 min 44 s at 192 kHz). A render holds the whole mix in memory, about 40 bytes per output frame with its
+    /// copies, so this keeps one render under 1 GB resident.
+    public var maximumOutputFrameCount: Int = 20_000_000
     /// Most sections (default 256).
     public var maximumSections: Int = 256
     /// Most layers in one section (default 16).
@@ -31,6 +35,9 @@ public struct PlanLimits: Sendable, Hashable {
     public var gainRangeDecibels: ClosedRange<Double> = -60...12
     /// Largest explicit pitch shift, semitones (an error beyond it).
     public var maximumPitchShiftSemitones: Double = 12
+    /// Latest `source_start_sec`, seconds (an error beyond it; default 86,400, a day: far beyond any song
+    /// accepted, see `AudioInputLimits.maximumSongSeconds`).
+    public var maximumSourceStartSeconds: Double = 86_400
     /// Gaps and overlaps between consecutive sections shorter than this are ignored, seconds (rounding in plans).
     public var sectionJoinToleranceSeconds: Double = 0.01
     /// Most issues reported; the list then ends with one error saying it stopped (default 500).

@@ -305,6 +305,13 @@ private struct ValidationRun {
             issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s: at most \(MusicalDuration.trim(limits.maximumDurationSeconds)) s")
         }
 
+        let outputFrames = Double(tempoMap.frameCount(seconds: duration))
+        if duration <= limits.maximumDurationSeconds, outputFrames > Double(limits.maximumOutputFrameCount),
+           let longest = ordered.max(by: { $0.endSeconds < $1.endSeconds }) {
+            let longestSeconds = Double(limits.maximumOutputFrameCount) / sampleRate
+            issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s at \(Int(sampleRate)) Hz: \(JSONReader.grouped(Int(outputFrames))) frames, over the limit of \(JSONReader.grouped(limits.maximumOutputFrameCount)) output frames (\(MusicalDuration.trim(longestSeconds)) s at this rate)")
+        }
+
         guard tempo != nil else { return nil }
         return ValidatedPlan(
             title: masterplan.title.flatMap { $0.isEmpty ? nil : $0 } ?? "Untitled mashup",
@@ -354,7 +361,7 @@ private struct ValidationRun {
         } else if let s = finite(section.timeStartSeconds, startPath) {
             if s < 0 { issues.error(startPath, "must not be negative (got \(MusicalDuration.trim(s)))"); ok = false }
             else if s > limits.maximumDurationSeconds {
-                issues.error(startPath, "starts at \(MusicalDuration.trim(s)) s: after the \(MusicalDuration.trim(limits.maximumDurationSeconds)) s limit"); ok = false
+                issues.error(startPath, "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s (the longest mashup)"); ok = false
             } else { start = s }
         } else { ok = false }
 
@@ -482,7 +489,10 @@ private struct ValidationRun {
             var seconds = fromEffect ?? 0
             if let v = finite(value, "\(layerPath).\(field)") {
                 if v < 0 { issues.warning("\(layerPath).\(field)", "negative fade \(MusicalDuration.trim(v)) s: no fade"); seconds = 0 }
-                else { seconds = v }
+                else if v > limits.maximumDurationSeconds {
+                    issues.warning("\(layerPath).\(field)", "a fade of \(MusicalDuration.trim(v)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s: clamped to it")
+                    seconds = limits.maximumDurationSeconds
+                } else { seconds = v }
             } else if value != nil { ok = false }
             if field == "fade_in_sec" { fadeIn = seconds } else { fadeOut = seconds }
         }
@@ -497,7 +507,10 @@ private struct ValidationRun {
         var sourceStart: Double? = nil
         if let s = finite(layer.sourceStartSeconds, layerPath + ".source_start_sec") {
             if s < 0 { issues.error(layerPath + ".source_start_sec", "must not be negative (got \(MusicalDuration.trim(s)))"); ok = false }
-            else {
+            else if s > limits.maximumSourceStartSeconds {
+                issues.error(layerPath + ".source_start_sec", "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumSourceStartSeconds)) s")
+                ok = false
+            } else {
                 sourceStart = s
                 if let songIndex, let songs = validator.songs, songIndex < songs.count, let length = songs[songIndex].durationSeconds, s >= length {
                     issues.warning(layerPath + ".source_start_sec", "starts at \(MusicalDuration.trim(s)) s, after the end of the song (\(MusicalDuration.trim(length)) s): silent")

@@ -20,6 +20,10 @@ public struct BeatGrid: Sendable, Hashable {
 
     /// Intervals used for the median period at each edge.
     static let edgeIntervalCount = 8
+    /// Tempi accepted for a uniform grid, BPM (an analysis service's `bpm` outside it is refused).
+    public static let uniformTempoRangeBPM: ClosedRange<Double> = 1...1_000
+    /// Longest span a uniform grid covers, seconds (a day; songs are limited far below it).
+    public static let maximumUniformSeconds = 86_400.0
     /// Two beats closer than this (seconds) are one beat: analysers sometimes emit near-duplicates.
     static let minimumBeatSpacingSeconds = 0.05
 
@@ -76,10 +80,14 @@ public struct BeatGrid: Sendable, Hashable {
     }
 
     /// A uniform grid: constant tempo, first beat (a downbeat) at `firstBeatSeconds`, covering `durationSeconds`.
+    /// Tempo must be in `uniformTempoRangeBPM` (an analysis answer outside it is refused, not trusted); the grid
+    /// covers at most `maximumUniformSeconds`.
     public init(tempoBPM: Double, firstBeatSeconds: Double = 0, durationSeconds: Double, beatsPerBar: Int = 4) throws {
-        guard tempoBPM.isFinite, tempoBPM > 0 else { throw GridError.invalidTempo(tempoBPM) }
+        guard tempoBPM.isFinite, Self.uniformTempoRangeBPM.contains(tempoBPM) else { throw GridError.invalidTempo(tempoBPM) }
+        guard firstBeatSeconds.isFinite, firstBeatSeconds >= 0 else { throw GridError.tooFewBeats(count: 0) }
         let period = 60 / tempoBPM
-        let count = max(2, Int(((durationSeconds - firstBeatSeconds) / period).rounded(.up)) + 1)
+        let covered = durationSeconds.isFinite ? min(max(durationSeconds - firstBeatSeconds, 0), Self.maximumUniformSeconds) : 0
+        let count = max(2, Int(saturating: covered / period, rounding: .up) + 1)
         try self.init(beatTimes: (0..<count).map { firstBeatSeconds + Double($0) * period }, beatsPerBar: beatsPerBar)
     }
 
@@ -132,7 +140,7 @@ public struct BeatGrid: Sendable, Hashable {
         let last = beatTimes.count - 1
         if index <= 0 { return firstBeatSeconds + index * leadingBeatPeriodSeconds }
         if index >= Double(last) { return lastBeatSeconds + (index - Double(last)) * trailingBeatPeriodSeconds }
-        let i = Int(index.rounded(.down))
+        let i = min(max(Int(saturating: index, rounding: .down), 0), last - 1)
         let fraction = index - Double(i)
         return beatTimes[i] + fraction * (beatTimes[i + 1] - beatTimes[i])
     }

@@ -31,8 +31,11 @@ public enum MusicalDuration: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A number without a needless ".0", at most 3 decimals.
+    /// A number without a needless ".0", at most 3 decimals; any Double, including 1e308, NaN and infinities
+    /// (shown as `1e+308`, `NaN`, `Infinity`), since messages quote values that failed their checks.
     static func trim(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity" }
+        guard abs(value) < 1e15 else { return String(format: "%g", value) }
         let rounded = (value * 1000).rounded() / 1000
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }

@@ -92,7 +92,7 @@ public struct TempoMap: Sendable, Hashable {
     /// origin is positive), in increasing order.
     public func barStartFrames(before endFrame: Int) -> [Int] {
         guard endFrame > 0 else { return [] }
-        let firstBar = Int(bar(atSeconds: 0).rounded(.up))
+        let firstBar = Int(saturating: bar(atSeconds: 0), rounding: .up)
         var frames: [Int] = []
         var index = firstBar
         while true {
@@ -163,9 +163,10 @@ public struct TempoMap: Sendable, Hashable {
         return result
     }
 
-    /// Rounds a frame position to the nearest integer, halves away from zero.
+    /// Rounds a frame position to the nearest integer, halves away from zero; saturates at ±2^53 (NaN gives 0)
+    /// rather than trapping, for positions computed from plan values that escaped their range checks.
     @inlinable
     public static func roundToFrame(_ value: Double) -> Int {
-        Int(value.rounded(.toNearestOrAwayFromZero))
+        Int(saturating: value, rounding: .toNearestOrAwayFromZero)
     }
 }
