@@ -59,15 +59,21 @@ def run_ours(binary: str, audio: str) -> dict:
     with tempfile.TemporaryDirectory() as td:
         out = Path(td) / "a.json"
         t0 = time.time()
-        p = subprocess.run([binary, "analyze", audio, "-o", str(out)], capture_output=True, text=True)
+        with open(Path(td) / "stderr", "w+") as err:
+            p = subprocess.Popen([binary, "analyze", audio, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(p.pid, 0)     # this child's own CPU time, whatever runs beside it
+            p.returncode = os.waitstatus_to_exitcode(status)
+            err.seek(0)
+            stderr = err.read()
         dt = time.time() - t0
+        cpu = usage.ru_utime + usage.ru_stime
         if p.returncode != 0 or not out.exists():
-            return dict(bpm=None, beats=[], downbeats=[], key=None, error=(p.stderr or "")[-400:], seconds=dt)
+            return dict(bpm=None, beats=[], downbeats=[], key=None, error=stderr[-400:], seconds=dt, cpu_s=cpu)
         a = read_json(out)
     r = a.get("rhythmic", {}) or {}
     h = a.get("harmonic", {}) or {}
     res = dict(bpm=r.get("bpm"), beats=r.get("beats") or [], downbeats=r.get("downbeats") or [],
-               key=h.get("key"), seconds=dt)
+               key=h.get("key"), seconds=dt, cpu_s=cpu)
     for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h)):
         if extra in src:
             res[extra] = src[extra]
@@ -124,6 +130,9 @@ def score_song(truth: dict, est: dict) -> dict:
         r["key_segments_score"] = segment_key_score(est["key_segments"], truth["key_segments"])
     if "seconds" in est:
         r["seconds"] = est["seconds"]
+    if "cpu_s" in est and truth.get("duration_s"):
+        r["cpu_s"] = est["cpu_s"]
+        r["audio_min"] = truth["duration_s"] / 60.0
     return r
 
 
@@ -148,6 +157,10 @@ def aggregate(rows: list[dict]) -> dict:
         half = len(c) // 2
         out["key_score_low_conf_half"] = float(np.mean([s for _, s in c[:half]]))
         out["key_score_high_conf_half"] = float(np.mean([s for _, s in c[half:]]))
+    cpu = [(x["cpu_s"], x["audio_min"]) for x in rows if x.get("cpu_s") is not None]
+    if cpu:
+        out["cpu_s_per_audio_min"] = float(sum(c for c, _ in cpu) / sum(m for _, m in cpu))
+        out["cpu_s_per_audio_min_n"] = len(cpu)
     out["songs"] = len(rows)
     return out
 
@@ -164,6 +177,8 @@ TABLES = [
     ("CMLt", "cmlt", "{:.3f}"),
     ("AMLt", "amlt", "{:.3f}"),
     ("Key segments, time-weighted MIREX score (if the analyser reports segments)", "key_segments_score", "{:.3f}"),
+    ("CPU seconds per minute of audio (whole `mashup analyze` process: start, decode, analysis)",
+     "cpu_s_per_audio_min", "{:.3f}"),
 ]
 
 

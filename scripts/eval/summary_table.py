@@ -19,6 +19,7 @@ ROWS = [
     ("Beat error median abs (ms)", "beat_err_median_abs_ms", "{:.1f}"),
     ("Beat error median signed (ms)", "beat_err_median_signed_ms", "{:+.1f}"),
     ("Beat error p90 abs (ms)", "beat_err_p90_abs_ms", "{:.1f}"),
+    ("CPU s per minute of audio", "cpu_s_per_audio_min", "{:.2f}"),
 ]
 
 
