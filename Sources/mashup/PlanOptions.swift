@@ -10,7 +10,7 @@ enum PlanOptions {
             --length SECONDS     wanted length (10-1800)
             --bpm BPM|auto       target tempo (60-200)
             --key KEY|auto       target key ("A minor", "F#", "Bbm")
-            --energy CURVE       rise, arc, wave, steady or calm
+            --energy CURVE       rise, fall, arc, wave, steady, calm or intense
             --style TEXT         a few words of style ("warm disco", "dark club")
             --use-section NAME   a section to use (repeatable: chorus, verse...); --avoid-section NAME likewise
             --seed N             varies the embedded planner's choices
@@ -40,7 +40,7 @@ enum PlanOptions {
             preferences.targetKey = value
         }
         if let energy = try arguments.option("--energy") {
-            guard let curve = PlanPreferences.EnergyCurve(rawValue: energy.lowercased()) else {
+            guard let curve = PlanPreferences.EnergyCurve(word: .string(energy)) else {
                 let names = PlanPreferences.EnergyCurve.allCases.map(\.rawValue).joined(separator: ", ")
                 throw CLIError.usage("--energy '\(energy)' is not one of \(names)")
             }

@@ -6,7 +6,8 @@ import Render
 ///
 /// Wire fields (snake_case; camelCase spellings are accepted too; `"auto"` or absence means: the planner decides):
 /// `lead_song` (a song id, or `song1`...), `duration_sec` (10...1800), `target_bpm` (60...200), `target_key`
-/// (`"A minor"`, `"F#"`), `energy` (`rise`, `arc`, `wave`, `steady`, `calm`), `style` (free text, at most 200
+/// (`"A minor"`, `"F#"`), `energy` (`rise`, `fall`, `arc`, `wave`, `steady`, `calm`, `intense`, common synonyms, or a
+/// level 0...1), `style` (free text, at most 200
 /// characters), `use_sections` and `avoid_sections` (section names such as `chorus`, `breakdown`), `seed`.
 /// Values out of range are dropped, never trusted: a preference steers, it cannot break a plan.
 public struct PlanPreferences: Sendable, Equatable {
@@ -18,10 +19,36 @@ public struct PlanPreferences: Sendable, Equatable {
         case arc
         /// Alternating lifts and drops.
         case wave
-        /// Even energy throughout.
+        /// Even, moderate energy throughout.
         case steady
         /// Low energy throughout.
         case calm
+        /// High energy throughout.
+        case intense
+        /// Start high and wind down.
+        case fall
+
+        /// A curve from its name or a common synonym (`rising`, `build`, `falling`, `low`, `medium`, `high`...),
+        /// or from a number 0...1 (a constant level: calm below 0.4, steady below 0.7, else intense).
+        public init?(word: JSONValue) {
+            if let level = word.doubleValue {
+                guard level.isFinite, (0...1).contains(level) else { return nil }
+                self = level < 0.4 ? .calm : level < 0.7 ? .steady : .intense
+                return
+            }
+            guard let text = word.stringValue?.trimmingCharacters(in: .whitespaces).lowercased() else { return nil }
+            if let curve = EnergyCurve(rawValue: text) { self = curve; return }
+            switch text {
+            case "rising", "build", "building", "up": self = .rise
+            case "falling", "down", "wind-down", "winding down": self = .fall
+            case "low", "chill", "quiet": self = .calm
+            case "medium", "mid", "even": self = .steady
+            case "high", "peak", "hype": self = .intense
+            case "peak-middle", "journey": self = .arc
+            case "waves", "up-and-down": self = .wave
+            default: return nil
+            }
+        }
     }
 
     public var leadSongID: String?
@@ -72,7 +99,7 @@ public struct PlanPreferences: Sendable, Equatable {
         durationSeconds = number(member("duration_sec", "length_sec", "durationSec"), in: Self.durationRangeSeconds)
         targetBPM = number(member("target_bpm", "targetBPM", "bpm"), in: Self.tempoRangeBPM)
         targetKey = member("target_key", "targetKey", "key")?.stringValue.flatMap(MusicalKey.init(parsing:))
-        energyCurve = member("energy", "energy_curve", "energyCurve")?.stringValue.flatMap { EnergyCurve(rawValue: $0.lowercased()) }
+        energyCurve = member("energy", "energy_curve", "energyCurve").flatMap(EnergyCurve.init(word:))
         style = member("style")?.stringValue.map { String($0.prefix(Self.maximumStyleLength)) }.flatMap { $0.isEmpty ? nil : $0 }
         useSections = names(member("use_sections", "useSections"))
         avoidSections = names(member("avoid_sections", "avoidSections"))
@@ -118,6 +145,8 @@ extension PlanPreferences.EnergyCurve {
         case .wave: "alternate lifts and drops"
         case .steady: "keep the energy even"
         case .calm: "keep it low and spacious"
+        case .intense: "keep the energy high throughout"
+        case .fall: "start at full energy and wind down"
         }
     }
 
@@ -130,6 +159,8 @@ extension PlanPreferences.EnergyCurve {
         case .wave: return 0.55 + 0.35 * sin(4 * Double.pi * x)
         case .steady: return 0.7
         case .calm: return 0.3
+        case .intense: return 0.9
+        case .fall: return 0.95 - 0.7 * x
         }
     }
 }
