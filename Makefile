@@ -171,3 +171,25 @@ hostile-cli-test: deps
 	@command -v sox >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq sox; }
 	$(SWIFT) build -c release --product mashup
 	scripts/hostile-cli-test.sh $$($(SWIFT) build -c release --show-bin-path)/mashup
+
+# Installs `mashup serve` as a system service: the release binary, the systemd unit, an environment file (kept when
+# it exists), a `mashup` system user and its state folder. DESTDIR and PREFIX work as usual; without DESTDIR the
+# user is created and systemd reloaded. Then: edit /etc/mashup/mashup.env, `systemctl enable --now mashup`, and
+# check it with `scripts/validate-deployment.sh http://127.0.0.1:8001`. deploy/nginx.conf is an example proxy.
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/mashup" "$(DESTDIR)$(PREFIX)/bin/mashup"
+	install -D -m 0644 deploy/mashup.service "$(DESTDIR)/etc/systemd/system/mashup.service"
+	sed -i 's|/usr/local/bin/mashup|$(PREFIX)/bin/mashup|' "$(DESTDIR)/etc/systemd/system/mashup.service"
+	[ -f "$(DESTDIR)/etc/mashup/mashup.env" ] || install -D -m 0640 deploy/mashup.env "$(DESTDIR)/etc/mashup/mashup.env"
+	install -D -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/mashup/README.md"
+	install -D -m 0644 deploy/nginx.conf "$(DESTDIR)$(PREFIX)/share/doc/mashup/nginx.conf"
+	install -d -m 0750 "$(DESTDIR)/var/lib/mashup"
+	if [ -z "$(DESTDIR)" ]; then \
+	  id -u mashup >/dev/null 2>&1 || $(SUDO) useradd --system --home-dir /var/lib/mashup --shell /usr/sbin/nologin mashup; \
+	  $(SUDO) chown mashup:mashup /var/lib/mashup; \
+	  $(SUDO) chgrp mashup /etc/mashup/mashup.env; \
+	  command -v systemctl >/dev/null && $(SUDO) systemctl daemon-reload || true; \
+	fi
+	@echo "installed $(PREFIX)/bin/mashup and the mashup service; next: edit /etc/mashup/mashup.env, systemctl enable --now mashup"

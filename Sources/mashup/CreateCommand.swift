@@ -7,19 +7,20 @@ enum CreateCommand: CLICommand {
     static let name = "create"
     static let summary = "make a mashup of 2-3 songs: analyse, score, plan, separate, render"
     static let usage = """
-        mashup create SONG1 SONG2 [SONG3] -o OUT [--json-progress] [--strict] [--seed N]
+        mashup create SONG1 SONG2 [SONG3] -o OUT [--json-progress] [--strict] [plan options]
           Writes OUT (format by extension), OUT's .json (title, concept, artists, masterplan, timeline, stems and
           effects per section, solutions, loudness, warnings, phase timings), .html and .svg.
           Services come from the environment (ANALYSIS_API_URL, SCORING_API_URL, ORCHESTRATOR_API_URL,
           SEPARATION_API_URL, ANTHROPIC_API_KEY); unset means the embedded default. --strict (or
           MASHUP_STRICT_SERVICES=1) fails instead of falling back when a configured service fails.
+        \(PlanOptions.usage)
         """
 
     static func run(_ arguments: inout Arguments) async throws {
         guard let output = try arguments.option("-o", "--output") else { throw CLIError.usage("-o OUT is required") }
         let json = arguments.flag("--json-progress")
         let strict = arguments.flag("--strict")
-        let seed = try arguments.doubleOption("--seed").map { Int(saturating: $0) }
+        let preferences = try PlanOptions.read(&arguments)
         let paths = try arguments.positionals()
         guard (2...3).contains(paths.count) else { throw CLIError.usage("give 2 or 3 songs") }
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
@@ -27,7 +28,7 @@ enum CreateCommand: CLICommand {
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             throw CLIError.failed("\(path): no such file")
         }
-        let run = try PipelineRun(paths: paths, outputURL: outputURL, strict: strict, seed: seed)
+        let run = try PipelineRun(paths: paths, outputURL: outputURL, strict: strict, preferences: preferences)
         let printer = ProgressPrinter(json: json)
         let record = try await run.execute(printer: printer) { pipeline, songs, context in
             try await pipeline.run(songs, context: context)
@@ -60,20 +61,23 @@ enum CreateCommand: CLICommand {
 enum PlanCommand: CLICommand {
     static let name = "plan"
     static let summary = "analyse 2-3 songs and write a masterplan (no render)"
-    static let usage = "mashup plan SONG1 SONG2 [SONG3] [-o PLAN.json] [--json-progress] [--strict] [--seed N]"
+    static let usage = """
+        mashup plan SONG1 SONG2 [SONG3] [-o PLAN.json] [--json-progress] [--strict] [plan options]
+        \(PlanOptions.usage)
+        """
 
     static func run(_ arguments: inout Arguments) async throws {
         let output = try arguments.option("-o", "--output")
         let json = arguments.flag("--json-progress")
         let strict = arguments.flag("--strict")
-        let seed = try arguments.doubleOption("--seed").map { Int(saturating: $0) }
+        let preferences = try PlanOptions.read(&arguments)
         let paths = try arguments.positionals()
         guard (2...3).contains(paths.count) else { throw CLIError.usage("give 2 or 3 songs") }
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             throw CLIError.failed("\(path): no such file")
         }
         let scratchOut = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-plan-\(UUID().uuidString).wav")
-        let run = try PipelineRun(paths: paths, outputURL: scratchOut, strict: strict, seed: seed)
+        let run = try PipelineRun(paths: paths, outputURL: scratchOut, strict: strict, preferences: preferences)
         let printer = ProgressPrinter(json: json)
         let record = try await run.execute(printer: printer) { pipeline, songs, context in
             let (plan, _) = try await pipeline.plan(songs, context: context)
@@ -101,8 +105,10 @@ struct PipelineRun {
     let pipeline: MashupPipeline
     let manager: JobManager
     let workspace: URL
+    /// The per-user processing history that makes the next run's ETA.
+    let history: ETAHistoryFile
 
-    init(paths: [String], outputURL: URL, strict: Bool, seed: Int?) throws {
+    init(paths: [String], outputURL: URL, strict: Bool, preferences: PlanPreferences) throws {
         var configuration = try ServiceConfiguration.fromEnvironment()
         if strict { configuration.strict = true }
         workspace = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-\(UUID().uuidString)")
@@ -110,16 +116,29 @@ struct PipelineRun {
         let base = outputURL.deletingPathExtension().lastPathComponent
         var pipeline = PipelineFactory.make(configuration: configuration, outputDirectory: outputURL.deletingLastPathComponent(),
                                             scratch: workspace.appendingPathComponent("scratch"),
-                                            planner: EmbeddedPlanner(), fileName: { _ in base })
-        if let seed { pipeline.userPreferences = ["seed": .number(Double(seed))] }
-        self.pipeline = pipeline
-        songs = paths.enumerated().map { index, path in
+                                            planner: EmbeddedPlanner(), fileName: { _ in base },
+                                            fileExtension: outputURL.pathExtension.lowercased())
+        let songs = paths.enumerated().map { index, path in
             let url = URL(fileURLWithPath: path).standardizedFileURL
             let name = url.deletingPathExtension().lastPathComponent
             return PipelineSong(song: JobSong(songID: "song\(index + 1)", name: name, storagePath: url.path),
                                 audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url)))
         }
-        manager = JobManager(store: InMemoryJobStore(), workspaceRoot: workspace.appendingPathComponent("jobs"))
+        // --lead may name a song by its file (with or without the folder and extension).
+        var preferences = preferences
+        if let lead = preferences.leadSongID {
+            let leadName = URL(fileURLWithPath: lead).deletingPathExtension().lastPathComponent
+            guard let match = songs.first(where: { $0.song.songID == lead || $0.song.name == leadName }) else {
+                throw CLIError.usage("--lead '\(lead)' names none of the songs (song1...song\(songs.count) or a file name)")
+            }
+            preferences.leadSongID = match.song.songID
+        }
+        pipeline.userPreferences = preferences.json
+        self.pipeline = pipeline
+        self.songs = songs
+        history = ETAHistoryFile.standard()
+        manager = JobManager(store: InMemoryJobStore(), workspaceRoot: workspace.appendingPathComponent("jobs"),
+                             estimator: ETAEstimator(history: history.load()))
     }
 
     /// Submits `body` as a job, shows its progress, and returns the finished record.
@@ -149,6 +168,8 @@ struct PipelineRun {
         guard let finished = try await manager.waitUntilFinished(id) else {
             throw CLIError.failed("the job disappeared")
         }
+        // The manager recorded the finished job's timings in its estimator; keep them for the next run.
+        if finished.state == .complete { history.save(await manager.estimator.history) }
         return finished
     }
 }

@@ -31,7 +31,7 @@ struct ProducerPromptTests {
         let prompt = ProducerPrompt(effectLines: ["high-pass-filter: removes lows (e.g. high-pass-filter-800hz)"]).user(for: request)
         for needle in ["Song songId \"s1\": \"Night Drive\" by Artist A", "tempo 124.0 BPM", "key A minor", "duration 3:05",
                        "downbeat grid: 4 bars, first downbeat at 0.50 s, bar length 1.935 s", "30.90-61.80 s (0:31-1:02), -11.5 dB  <- loudest",
-                       "energy by stretch of bars: 0:00 low", "Song songId \"s2\": \"Daylight\"", "key C major",
+                       "energy by stretch of bars: 0:00-0:16 low", "Song songId \"s2\": \"Daylight\"", "key C major",
                        "overall 72/100; harmonic 80, rhythmic 70, spectral 60, vocal 50", "\"best_shift_semitones\":-2",
                        "\"stretch_percent\":3.3", "recommendation: Put A's vocals", "warning: Both songs",
                        "\"songId\": \"s1\"", "source_start_sec", "high-pass-filter-800hz", "At most one lead vocal at a time",

@@ -35,7 +35,11 @@ public struct JobStatus: Encodable, Sendable, Equatable {
     public var estimatedCompletion: String
     public var errorMessage: String?
     public var errorDetails: JobErrorDetails?
+    /// The result's storage path (`generated/<job_id>.wav`): the original front end signs it with
+    /// `supabase.storage.from('mashups').createSignedUrl(result_url, 3600)`.
     public var resultURL: String?
+    /// Where this server serves the audio (`/v1/jobs/<id>/audio`), when it does.
+    public var audioURL: String?
     public var title: String?
     public var concept: String?
     public var timeline: JSONValue?
@@ -62,11 +66,12 @@ public struct JobStatus: Encodable, Sendable, Equatable {
             errorDetails = failure.details
         }
         if record.state == .complete, let result = record.result {
-            resultURL = result.resultURL ?? result.storagePath
+            resultURL = result.storagePath ?? result.resultURL
+            audioURL = result.storagePath == nil ? nil : result.resultURL
             title = result.title
             concept = result.concept
-            timeline = result.timeline
-            masterplan = result.masterplan
+            timeline = result.timeline.map(FrontEndShape.timeline)
+            masterplan = result.masterplan.map { FrontEndShape.masterplan($0, concept: result.concept) }
         }
         metadata = Metadata(songsCount: record.metadata.songsCount, analysesCompleted: record.metadata.analysesCompleted,
                             mashabilityScoresCount: record.metadata.mashabilityScoresCount,
@@ -80,7 +85,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         case createdAt = "created_at", updatedAt = "updated_at"
         case processingTimeElapsed = "processing_time_elapsed", estimatedCompletion = "estimated_completion"
         case errorMessage = "error_message", errorDetails = "error_details"
-        case resultURL = "result_url", title, concept, timeline, masterplan, metadata, warnings
+        case resultURL = "result_url", audioURL = "audio_url", title, concept, timeline, masterplan, metadata, warnings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,6 +101,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         try container.encodeIfPresent(errorMessage, forKey: .errorMessage)
         try container.encodeIfPresent(errorDetails, forKey: .errorDetails)
         try container.encodeIfPresent(resultURL, forKey: .resultURL)
+        try container.encodeIfPresent(audioURL, forKey: .audioURL)
         try container.encodeIfPresent(title, forKey: .title)
         try container.encodeIfPresent(concept, forKey: .concept)
         try container.encodeIfPresent(timeline, forKey: .timeline)

@@ -21,6 +21,8 @@ struct EmbeddedPlanBuilder {
     let seed: Int64?
     let options: EmbeddedPlanner.Options
     let wantedSeconds: Double?
+    /// What the person asked for: lead song, target tempo and key, energy curve (length is `wantedSeconds`).
+    let preferences: PlanPreferences
     /// The scoring answer (for its wording of the key relation and the vocal clash risk).
     let score: JSONValue
 
@@ -42,8 +44,9 @@ struct EmbeddedPlanBuilder {
     var notes: [Masterplan.ProblemAndSolution] = []
 
     init(profiles: [PlannerSongProfile], seed: Int64?, options: EmbeddedPlanner.Options, wantedSeconds: Double?,
-         score: JSONValue = [:]) {
+         score: JSONValue = [:], preferences: PlanPreferences = PlanPreferences()) {
         self.profiles = profiles
+        self.preferences = preferences
         self.score = score
         self.seed = seed
         self.options = options
@@ -87,6 +90,10 @@ struct EmbeddedPlanBuilder {
         let top = byVocals[0].vocalPresence
         let contenders = byVocals.filter { top - $0.vocalPresence <= EmbeddedPlanner.vocalPresenceTie }
         lead = contenders[choice(contenders.count, salt: 1)]
+        if let wanted = preferences.leadSongID,
+           let chosen = profiles.first(where: { $0.label.songID == wanted || "song\($0.index + 1)" == wanted }) {
+            lead = chosen
+        }
         leadStem = lead.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold ? .vocals : .other
         let rest = profiles.filter { $0.index != lead.index }
         func tempoDistance(_ song: PlannerSongProfile) -> Double {
@@ -109,7 +116,7 @@ struct EmbeddedPlanBuilder {
     mutating func chooseKey() {
         let cameo = thirdRole == .breakdownVocals
         if cameo { thirdRole = .verseInstrumental }
-        targetKey = bestKey()
+        targetKey = preferences.targetKey ?? bestKey()
         if cameo, let third {
             let fits = third.key == nil || targetKey == nil || abs(shift(of: third)) <= EmbeddedPlanner.vocalShiftLimit
             if fits { thirdRole = .breakdownVocals }
@@ -152,6 +159,10 @@ struct EmbeddedPlanBuilder {
 
     /// Weighted geometric mean after half/double matching, kept within 8% of every song when possible.
     mutating func chooseTempo() {
+        if let wanted = preferences.targetBPM {
+            targetBPM = (wanted * 10).rounded() / 10
+            return
+        }
         var parts: [(bpm: Double, weight: Double)] = []
         if let t = lead.tempoBPM { parts.append((t, 1.5)) }
         if let t = bed.tempoBPM { parts.append((t, 1)) }
@@ -245,8 +256,11 @@ struct EmbeddedPlanBuilder {
                 let transition = transition(into: next.kind, bars: next.bars)
                 if transition.kind != .echoOut { tailBars = (transition.bars ?? 1) / 2 }
             }
+            let energy = preferences.energyCurve.map {
+                ($0.energy(at: (Double(bar) + Double(bars) / 2) / Double(max(template.barCount, 1))) * 100).rounded() / 100
+            } ?? kind.energyLevel
             var section = Masterplan.Section(timeStartSeconds: start, durationSeconds: duration,
-                                             description: describe(kind), energyLevel: kind.energyLevel,
+                                             description: describe(kind), energyLevel: energy,
                                              layers: layers(kind, bars: bars))
             if position > 0 { section.transition = transition(into: kind, bars: bars) }
             sections.append(section)

@@ -75,10 +75,10 @@ public struct EmbeddedPlanner: PlannerService {
         let profiles = try request.analyses.indices.map {
             try PlannerSongProfile(index: $0, label: request.label($0), analysisJSON: request.analyses[$0])
         }
-        let seed = request.userPreferences["seed"]?.doubleValue.flatMap { $0.isFinite ? Int64(exactly: $0.rounded()) : nil }
-        var builder = EmbeddedPlanBuilder(profiles: profiles, seed: seed, options: options,
-                                  wantedSeconds: request.userPreferences["duration_sec"]?.doubleValue,
-                                  score: request.mashabilityScore)
+        let preferences = PlanPreferences(request.userPreferences)
+        var builder = EmbeddedPlanBuilder(profiles: profiles, seed: preferences.seed, options: options,
+                                          wantedSeconds: preferences.durationSeconds, score: request.mashabilityScore,
+                                          preferences: preferences)
         return builder.build()
     }
 }

@@ -89,6 +89,12 @@ public struct EngineRenderer: MashupRenderer {
 
         // Render, forwarding the engine's progress in order; a cancelled job cancels the render.
         let result = try await renderWithProgress(script: script, songs: renderSongs, progress: progress)
+        // The render's own warnings (reads past a song's end, effects not understood, loudness not reached...)
+        // reach the job, its status and its events, not only the report.
+        var announced = Set(planWarnings)
+        for warning in result.report.warnings where announced.insert(warning).inserted {
+            try await context.warn("render: \(warning)")
+        }
 
         // Outputs.
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
@@ -96,6 +102,15 @@ public struct EngineRenderer: MashupRenderer {
         let audioURL = outputDirectory.appendingPathComponent("\(name).\(fileExtension)")
         var report = result.report
         report.audioFile = audioURL.lastPathComponent
+        // Where each analysis field came from, when a service's analysis was completed by ours.
+        for index in report.songs.indices {
+            guard let position = input.songs.firstIndex(where: { $0.song.songID == report.songs[index].songID }),
+                  position < input.analyses.count,
+                  let sources = input.analyses[position]["field_sources"]?.objectValue else { continue }
+            let embedded = sources.filter { $0.value.stringValue == "embedded" }.keys.sorted()
+            report.songs[index].analysisSource = embedded.isEmpty ? "service"
+                : "service, completed by the embedded analysis (\(embedded.joined(separator: ", ")))"
+        }
         try await context.registerFile(audioURL.path)
         try AudioFile.write(result.audio, to: audioURL, options: AudioFileWriteOptions(
             sampleFormat: .pcm24, title: script.title, artist: script.artistCredits,

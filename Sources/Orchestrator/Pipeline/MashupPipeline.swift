@@ -120,8 +120,29 @@ public struct MashupPipeline: Sendable {
                 remote: client.map { client in { try await client.analyze(audio) } },
                 embedded: { try await embedded.analyze(audio) })
             if let warning = outcome.warning { try await context.warn("\"\(song.song.name)\": \(warning)") }
-            analyses.append(outcome.value)
+            var analysis = outcome.value
+            if case .remote = outcome.source {
+                // The service's answer, completed and checked by our analysis of the same audio.
+                do {
+                    let ours = try await embedded.analyze(audio)
+                    let reconciled = AnalysisReconciler.reconcile(remote: analysis, embedded: ours, songName: song.song.name)
+                    analysis = reconciled.analysis
+                    for warning in reconciled.warnings { try await context.warn(warning) }
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    try await context.warn("\"\(song.song.name)\": the service's analysis could not be checked against "
+                                           + "the embedded analysis (\(error)); it is used as it is")
+                }
+            }
+            analyses.append(analysis)
             try await context.updateMetadata { $0.analysesCompleted += 1 }
+            // The input size the ETA scales by: the songs' seconds (extrapolated until every song is known).
+            let known = analyses.compactMap { $0["duration_sec"]?.doubleValue }.filter { $0.isFinite && $0 > 0 }
+            if !known.isEmpty {
+                let estimate = known.reduce(0, +) / Double(known.count) * Double(songs.count)
+                try await context.updateWorkload { $0.audioSeconds = estimate }
+            }
         }
         return analyses
     }
@@ -167,18 +188,43 @@ public struct MashupPipeline: Sendable {
         let plannerName = remotePlanner == nil ? "the embedded planner" : (route == .service ? "the planner service" : "Claude")
         try await context.report(PipelineProgress.planning(plannerName: plannerName))
         let embedded = self.embedded.planner
+        let review = PlanReview(request: request)
         let outcome = try await fallback.run(
             service: service, embeddedName: "the embedded planner",
             remote: remotePlanner.map { planner in { try await planner.masterplan(for: request) } },
             embedded: { try await embedded.masterplan(for: request) })
         if let warning = outcome.warning { try await context.warn(warning) }
+        var plan = outcome.value
+        if case .object(var members) = plan, let corrections = members.removeValue(forKey: AnthropicPlanner.correctionsMember) {
+            plan = .object(members)
+            let listed = (corrections.arrayValue ?? []).compactMap(\.stringValue)
+            try await context.warn("\(plannerName) was asked to correct its plan (\(listed.count) problems: "
+                                   + listed.prefix(5).joined(separator: "; ") + ")")
+        }
+        // Every plan is reviewed against the job's songs: a planner service's plan with blocking problems is
+        // replaced by the embedded planner's; what remains is recorded.
+        var problems = review.problems(in: plan)
+        if case .remote(.planner) = outcome.source, problems.contains(where: \.isBlocking) {
+            let blocking = problems.filter(\.isBlocking)
+            guard !fallback.strict else {
+                throw JobFailure(.invalidPlan, "The planner service's masterplan cannot be rendered: "
+                                 + blocking.prefix(5).map(\.description).joined(separator: "; "),
+                                 suggestedAction: "Fix the planner service, or unset ORCHESTRATOR_API_URL to use the embedded planner.")
+            }
+            try await context.warn("the planner service's masterplan has \(blocking.count) problems ("
+                                   + blocking.prefix(5).map(\.description).joined(separator: "; ")
+                                   + "); the embedded planner planned instead")
+            plan = try await embedded.masterplan(for: request)
+            problems = review.problems(in: plan)
+        }
+        for problem in problems { try await context.warn("plan: \(problem.description)") }
         try await context.updateMetadata { $0.hasMasterplan = true }
-        let layers = outcome.value["masterplan"]?["timeline"]?.arrayValue?.reduce(0) { $0 + ($1["layers"]?.arrayValue?.count ?? 0) } ?? 0
-        let seconds = outcome.value["masterplan"]?["timeline"]?.arrayValue?.reduce(0.0) {
+        let layers = plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0) { $0 + ($1["layers"]?.arrayValue?.count ?? 0) } ?? 0
+        let seconds = plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0.0) {
             max($0, ($1["time_start_sec"]?.doubleValue ?? 0) + ($1["duration_sec"]?.doubleValue ?? 0))
         } ?? 0
         try await context.updateWorkload { $0.layerCount = layers; $0.outputSeconds = seconds }
-        return outcome.value
+        return plan
     }
 
     private func separate(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [String: StemPaths] {
@@ -186,7 +232,12 @@ public struct MashupPipeline: Sendable {
         var stems: [String: StemPaths] = [:]
         for (index, song) in songs.enumerated() {
             try await context.report(PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
-            guard let url = song.separationURL else { continue }
+            guard let url = song.separationURL else {
+                try await context.warn("\"\(song.song.name)\": the separation service needs a URL it can fetch, and this "
+                                       + "song has none (a local file; set MASHUP_PUBLIC_URL when serving local storage); "
+                                       + "the embedded stem approximation is used")
+                continue
+            }
             let jobID = context.jobID
             let outcome = try await fallback.run(
                 service: .separation, embeddedName: "the embedded stem approximation",

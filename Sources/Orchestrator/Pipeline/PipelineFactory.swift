@@ -13,7 +13,7 @@ public enum PipelineFactory {
 
     /// The planner prompt with the render's effect vocabulary.
     public static var producerPrompt: ProducerPrompt {
-        ProducerPrompt(effectLines: EffectVocabulary.promptText.split(separator: "\n").map(String.init))
+        ProducerPrompt(effectLines: EffectVocabulary.promptText.split(separator: "\n").map { ProducerPrompt.strippingBullet(String($0)) })
     }
 
     /// - Parameters:
@@ -23,6 +23,7 @@ public enum PipelineFactory {
     ///   - planner: the embedded planner.
     ///   - renderOptions: engine settings (cache, concurrency).
     ///   - stemLoader, download, resultURL: storage hooks (see `EngineRenderer`).
+    ///   - fileName, fileExtension: the results' name for a job id, and the audio format by extension.
     public static func make(configuration: ServiceConfiguration, outputDirectory: URL, scratch: URL,
                             planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
                             contentCache: ContentCache? = nil,
@@ -34,6 +35,7 @@ public enum PipelineFactory {
                             },
                             resultURL: @escaping @Sendable (String) -> String? = { _ in nil },
                             fileName: @escaping @Sendable (String) -> String = { $0 },
+                            fileExtension: String = "wav",
                             observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil) -> MashupPipeline {
         let remote = RemoteServices(configuration: configuration, transport: transport, planValidator: planCheck,
                                     observer: observer)
@@ -43,9 +45,10 @@ public enum PipelineFactory {
         let prompt = producerPrompt
         let anthropic = remote.anthropic.map {
             AnthropicPlanner(client: $0, systemPrompt: ProducerPrompt.system, promptBuilder: { prompt.user(for: $0) },
-                             validator: planCheck)
+                             reviewer: { PlanReview(request: $0).check })
         }
-        var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, engineOptions: renderOptions,
+        var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, fileExtension: fileExtension,
+                                      engineOptions: renderOptions,
                                       stemLoader: stemLoader, download: download, resultURL: resultURL)
         renderer.fileName = fileName
         return MashupPipeline(remote: remote, embedded: embedded, anthropicPlanner: anthropic, renderer: renderer)

@@ -47,13 +47,16 @@ public struct ProducerPrompt: Sendable {
         lines += schemaLines(request)
         lines.append("")
         lines.append("Effects the renderer understands (case and separators do not matter; parameters may follow in the string):")
-        lines += effectLines.map { "- \($0)" }
+        lines += effectLines.map { "- " + Self.strippingBullet($0) }
         lines.append("")
         lines += ruleLines(request)
-        if let preferences = request.userPreferences.objectValue, !preferences.isEmpty,
-           let text = try? String(decoding: request.userPreferences.encoded(), as: UTF8.self) {
+        let preferenceLines = PlanPreferences(request.userPreferences).promptLines { id in
+            request.analyses.indices.first { request.label($0).songID == id }.map { request.label($0).name }
+        }
+        if !preferenceLines.isEmpty {
             lines.append("")
-            lines.append("The listener's preferences: \(text)")
+            lines.append("The listener asks for (these override the defaults above):")
+            lines += preferenceLines
         }
         return lines.joined(separator: "\n")
     }
@@ -105,14 +108,44 @@ public struct ProducerPrompt: Sendable {
                 lines.append(String(format: "  - %.2f-%.2f s", start, end) + " (\(clock(start))-\(clock(end))), \(level)\(mark)")
             }
         }
-        if let energy = analysis["energy"]?.arrayValue, !energy.isEmpty {
-            let runs = energy.compactMap { item -> String? in
-                guard let label = item["label"]?.stringValue, let start = item["start_sec"]?.doubleValue else { return nil }
-                return "\(clock(start)) \(label)"
-            }
-            lines.append("- energy by stretch of bars: " + runs.prefix(24).joined(separator: ", "))
+        if let energy = analysis["energy"]?.arrayValue {
+            let runs = energyRuns(energy)
+            if !runs.isEmpty { lines.append("- energy by stretch of bars: " + runs.prefix(24).joined(separator: ", ")) }
         }
         return lines
+    }
+
+    /// Bars within this of the song's loudest bar are `high`, within `midEnergyDecibels` `mid`, else `low` (when
+    /// the analysis gives levels without labels), dB.
+    static let highEnergyDecibels = 4.0
+    static let midEnergyDecibels = 10.0
+
+    /// Consecutive bars of one energy label merged: `"0:00-0:31 low"`. Bars without a label are labelled from
+    /// their `rms_db` relative to the loudest bar.
+    static func energyRuns(_ bars: [JSONValue]) -> [String] {
+        let loudest = bars.compactMap { $0["rms_db"]?.doubleValue }.filter(\.isFinite).max()
+        func label(of bar: JSONValue) -> String? {
+            if let label = bar["label"]?.stringValue, !label.isEmpty { return label }
+            guard let level = bar["rms_db"]?.doubleValue, level.isFinite, let loudest else { return nil }
+            return loudest - level <= highEnergyDecibels ? "high" : loudest - level <= midEnergyDecibels ? "mid" : "low"
+        }
+        var runs: [(label: String, start: Double, end: Double)] = []
+        for bar in bars {
+            guard let label = label(of: bar), let start = bar["start_sec"]?.doubleValue, start.isFinite else { continue }
+            let end = bar["end_sec"]?.doubleValue.flatMap { $0.isFinite ? $0 : nil } ?? start
+            if let last = runs.last, last.label == label { runs[runs.count - 1].end = max(last.end, end) }
+            else { runs.append((label, start, end)) }
+        }
+        return runs.map { "\(clock($0.start))-\(clock($0.end)) \($0.label)" }
+    }
+
+    /// `text` without a leading list marker (`"- reverb"` → `"reverb"`).
+    static func strippingBullet(_ text: String) -> String {
+        var trimmed = Substring(text.trimmingCharacters(in: .whitespaces))
+        while let first = trimmed.first, first == "-" || first == "*" || first == "•" {
+            trimmed = trimmed.dropFirst().drop { $0 == " " }
+        }
+        return String(trimmed)
     }
 
     /// The lines describing the mashability of the planned pair.

@@ -126,7 +126,9 @@ public struct AnthropicClient: Sendable {
             let object = JSONExtraction.firstObject(in: reply.text).map(normalize)
             if let object {
                 issues = validate(object)
-                if issues.isEmpty {
+                // Only blocking problems ask for a correction (advice travels with them); advice alone is accepted
+                // and recorded by the caller's own review.
+                if !issues.contains(where: \.isBlocking) {
                     return AnthropicJSONResult(object: object, requestCount: requestCount, wasCorrected: firstIssues != nil,
                                                correctedIssues: firstIssues ?? [])
                 }
@@ -134,7 +136,7 @@ public struct AnthropicClient: Sendable {
                 issues = [PlanProblem(field: "reply", message: "holds no complete JSON object")]
             }
             if firstIssues != nil {
-                let first = issues[0]
+                let first = issues.first(where: \.isBlocking)!
                 throw ServiceError(service: .anthropic,
                                    kind: .invalidData(field: first.field, reason: "\(first.message) (still invalid after one correction; \(issues.count) issues)"),
                                    attempts: requestCount)
@@ -161,19 +163,33 @@ public struct AnthropicPlanner: PlannerService {
     public let client: AnthropicClient
     public let systemPrompt: String
     public let promptBuilder: @Sendable (PlanRequest) -> String
-    public let validator: PlanCheck
+    /// The check of a reply for one request (it knows the request's songs).
+    public let validator: @Sendable (PlanRequest) -> PlanCheck
+
+    /// Member of the returned plan that lists the problems Claude was asked to correct (`["field: message"]`);
+    /// the pipeline records them as a warning and removes the member.
+    public static let correctionsMember = "planner_corrections"
 
     public init(client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
                 validator: @escaping PlanCheck = MasterplanShape.issues) {
+        self.init(client: client, systemPrompt: systemPrompt, promptBuilder: promptBuilder, reviewer: { _ in validator })
+    }
+
+    public init(client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
+                reviewer: @escaping @Sendable (PlanRequest) -> PlanCheck) {
         self.client = client
         self.systemPrompt = systemPrompt
         self.promptBuilder = promptBuilder
-        self.validator = validator
+        self.validator = reviewer
     }
 
-    /// - Returns: the plan normalised to `{"creative_vision", "masterplan": {...}}`.
+    /// - Returns: the plan normalised to `{"creative_vision", "masterplan": {...}}`, with `planner_corrections`
+    ///   when a correction round was needed.
     public func masterplan(for request: PlanRequest) async throws -> JSONValue {
-        try await client.requestJSONObject(system: systemPrompt, prompt: promptBuilder(request),
-                                           normalize: MasterplanShape.normalized, validate: validator).object
+        let result = try await client.requestJSONObject(system: systemPrompt, prompt: promptBuilder(request),
+                                                        normalize: MasterplanShape.normalized, validate: validator(request))
+        guard result.wasCorrected, case .object(var members) = result.object else { return result.object }
+        members[Self.correctionsMember] = .array(result.correctedIssues.map { .string($0.description) })
+        return .object(members)
     }
 }

@@ -111,9 +111,13 @@ public protocol SeparationService: Sendable {
 public struct PlanProblem: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var message: String
-    public init(field: String, message: String) {
+    /// True when the plan must not be used as it is (a planner is asked to correct it, or replaced); false for
+    /// advice a usable plan can carry as a warning.
+    public var isBlocking: Bool
+    public init(field: String, message: String, isBlocking: Bool = true) {
         self.field = field
         self.message = message
+        self.isBlocking = isBlocking
     }
     public var description: String { "\(field): \(message)" }
 }

@@ -1,0 +1,135 @@
+// Design: a remote analysis (the original system's service) is completed and checked by the embedded analysis of
+// the same audio, so that the planner and the render work from one tempo and one beat grid.
+// - Fields the service did not send (duration, sample rate, beats, downbeats, beats per bar, energy, sections,
+//   tempo curve and candidates, key segments) are filled from the embedded analysis.
+// - The beat grid is the render's: when the service sent no beats, the grid is ours, and so is the tempo the
+//   planner sees (the render stretches from the grid, so a different BPM in the plan would become an unplanned
+//   stretch). A service BPM more than `tempoToleranceFraction` away from the grid's is named in a warning.
+// - A service key below `minimumKeyConfidence` (the original service answers the same key with confidence 0 for
+//   every song) is replaced by ours, with a warning; so is a key on material we find atonal ("N/A").
+// - `field_sources` in the result names where each reconciled field came from: `service` or `embedded`.
+import Analysis
+import Foundation
+import Render
+
+/// The outcome of completing a remote analysis with the embedded one.
+public struct AnalysisReconciliation: Sendable, Equatable {
+    /// The analysis the planner and the render use.
+    public var analysis: JSONValue
+    /// One sentence per replaced or contradicted field, naming the song and the field.
+    public var warnings: [String]
+    /// Field path (`rhythmic.bpm`) → `service` or `embedded`.
+    public var fieldSources: [String: String]
+}
+
+/// Completes and checks a remote analysis against the embedded analysis of the same song.
+public enum AnalysisReconciler {
+    /// Service keys with a lower `key_confidence` are not trusted (0...1).
+    public static let minimumKeyConfidence = 0.3
+    /// A service tempo further than this fraction from the beat grid's tempo contradicts the grid.
+    public static let tempoToleranceFraction = 0.04
+
+    /// Fields taken from the embedded analysis whenever the service leaves them out.
+    static let fillablePaths: [[String]] = [
+        ["duration_sec"], ["sample_rate"], ["energy"], ["sections"],
+        ["rhythmic", "tempo_curve"], ["rhythmic", "tempo_candidates"], ["rhythmic", "bpm_confidence"],
+        ["harmonic", "key_segments"], ["harmonic", "chord_progression"],
+    ]
+    /// The grid fields: all from one source.
+    static let gridPaths: [[String]] = [["rhythmic", "beats"], ["rhythmic", "downbeats"], ["rhythmic", "beats_per_bar"]]
+    /// The key fields: all from one source.
+    static let keyPaths: [[String]] = [["harmonic", "key"], ["harmonic", "key_confidence"]]
+
+    /// - Parameters:
+    ///   - remote: the service's analysis object (`A` of the contract).
+    ///   - embedded: our analysis of the same audio.
+    ///   - songName: the song's display name, for the warnings.
+    public static func reconcile(remote: JSONValue, embedded: JSONValue, songName: String) -> AnalysisReconciliation {
+        var result = remote.objectValue == nil ? JSONValue.object([:]) : remote
+        var warnings: [String] = []
+        var sources: [String: String] = [:]
+        func label(_ path: [String]) -> String { path.joined(separator: ".") }
+        func take(_ path: [String]) {
+            guard let value = embedded.value(atPath: path) else { return }
+            result.set(value, atPath: path)
+            sources[label(path)] = "embedded"
+        }
+
+        for path in fillablePaths {
+            if isMissing(remote.value(atPath: path)) { take(path) } else { sources[label(path)] = "service" }
+        }
+
+        // One grid: the service's when it sent beats, else ours with our tempo.
+        let remoteBeats = remote.value(atPath: ["rhythmic", "beats"])?.arrayValue ?? []
+        let remoteBPM = remote.value(atPath: ["rhythmic", "bpm"])?.doubleValue ?? 0
+        let gridBPM = embedded.value(atPath: ["rhythmic", "bpm"])?.doubleValue ?? 0
+        if remoteBeats.count >= 3 {
+            for path in gridPaths + [["rhythmic", "bpm"]] { sources[label(path)] = "service" }
+        } else {
+            for path in gridPaths { take(path) }
+            if gridBPM > 0 {
+                if remoteBPM > 0, abs(remoteBPM / gridBPM - 1) > tempoToleranceFraction {
+                    warnings.append("\"\(songName)\": the analysis service's rhythmic.bpm \(format(remoteBPM)) contradicts "
+                                    + "the beat grid (\(format(gridBPM)) BPM); planning and rendering use \(format(gridBPM)) BPM")
+                } else if remoteBPM <= 0 {
+                    warnings.append("\"\(songName)\": the analysis service gave no tempo; using the beat grid's \(format(gridBPM)) BPM")
+                }
+                take(["rhythmic", "bpm"])
+            } else {
+                sources["rhythmic.bpm"] = "service"
+            }
+        }
+
+        // The key: replaced when the service is unsure, or when we hear no key at all.
+        let remoteKey = remote.value(atPath: ["harmonic", "key"])?.stringValue
+        let remoteConfidence = remote.value(atPath: ["harmonic", "key_confidence"])?.doubleValue ?? 0
+        let ourKey = embedded.value(atPath: ["harmonic", "key"])?.stringValue
+        let remoteHasKey = remoteKey.map { MusicalKey(parsing: $0) != nil } ?? false
+        let ourKeyKnown = ourKey.map { MusicalKey(parsing: $0) != nil } ?? false
+        if ourKey != nil, !remoteHasKey || remoteConfidence < minimumKeyConfidence || !ourKeyKnown {
+            if remoteHasKey, let remoteKey, let ourKey, remoteKey != ourKey {
+                let reason = !ourKeyKnown ? "the audio has no clear key"
+                    : "its confidence \(format(remoteConfidence)) is below \(format(minimumKeyConfidence))"
+                warnings.append("\"\(songName)\": the analysis service's harmonic.key \"\(remoteKey)\" is not used "
+                                + "(\(reason)); using \"\(ourKey)\"")
+            }
+            for path in keyPaths { take(path) }
+        } else {
+            for path in keyPaths { sources[label(path)] = "service" }
+        }
+
+        result.set(.object(sources.mapValues { .string($0) }), atPath: ["field_sources"])
+        return AnalysisReconciliation(analysis: result, warnings: warnings, fieldSources: sources)
+    }
+
+    static func isMissing(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: true
+        case .array(let items)?: items.isEmpty
+        case .object(let members)?: members.isEmpty
+        case .number(let number)?: !(number.isFinite && number > 0)
+        default: false
+        }
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+}
+
+extension JSONValue {
+    /// The value at a path of object members (nil when any step is missing or not an object).
+    func value(atPath path: [String]) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in path { current = current?[key] }
+        return current
+    }
+
+    /// Sets the value at a path of object members, creating objects on the way (a non-object step is replaced).
+    mutating func set(_ value: JSONValue, atPath path: [String]) {
+        guard let first = path.first else { self = value; return }
+        var members = objectValue ?? [:]
+        var child = members[first] ?? .object([:])
+        child.set(value, atPath: Array(path.dropFirst()))
+        members[first] = child
+        self = .object(members)
+    }
+}
