@@ -68,6 +68,12 @@ enum ServeCommand: CLICommand {
         if let text = environment["MASHUP_CANCEL_ON_DISCONNECT"] {
             routes.cancelOnDisconnect = !["0", "false", "no", "off"].contains(text.lowercased())
         }
+        if let text = environment["MASHUP_MAX_MASTERPLAN_BODY_MB"] {
+            guard let megabytes = Int(text), (1...1024).contains(megabytes) else {
+                throw CLIError.usage("MASHUP_MAX_MASTERPLAN_BODY_MB '\(text)' is not a size in 1...1024 MB")
+            }
+            routes.masterplanBodyLimitBytes = megabytes * 1_048_576
+        }
         // Each job's work runs in a worker process (`mashup worker`) under memory and time limits, unless
         // MASHUP_WORKER_ISOLATION=0.
         var isolation: WorkerIsolation?

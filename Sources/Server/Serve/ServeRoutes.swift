@@ -15,6 +15,9 @@ public struct ServeRouteOptions: Sendable {
     public var heartbeatInterval: Duration = .seconds(15)
     /// Songs per mashup.
     public var songCountRange: ClosedRange<Int> = 2...3
+    /// Largest `/execute-masterplan` body, bytes: the edge function sends the analyses with their MFCC frames,
+    /// several MB (`MASHUP_MAX_MASTERPLAN_BODY_MB`, default 64 MB; other JSON bodies keep the JSON limit).
+    public var masterplanBodyLimitBytes = 64 * 1_048_576
 
     public init() {}
 }
@@ -51,7 +54,8 @@ public enum ServeRoutes {
         }
 
         // MARK: Render backend
-        router.post("/execute-masterplan", options: RouteOptions(isLongLived: true)) { request in
+        router.post("/execute-masterplan",
+                    options: RouteOptions(bodyLimit: .bytes(options.masterplanBodyLimitBytes), isLongLived: true)) { request in
             let body = try request.jsonBody()
             let plan = try parsePlan(body["masterplan"])
             let songs = try parseSongs(body["songs"], runner: runner, options: options, requireAnalysis: false,
@@ -107,6 +111,16 @@ public enum ServeRoutes {
         }
         router.get("/v1/jobs/{id}/report.html") { request in
             try await resultFile(try request.parameter("id"), ext: "html", runner: runner)
+        }
+        // The served HTML report's player reads "./<id>.<ext>" beside the page: the result's audio, with ranges.
+        router.get("/v1/jobs/{id}/{file}") { request in
+            let id = try request.parameter("id"), file = try request.parameter("file")
+            let ext = (file as NSString).pathExtension.lowercased()
+            guard (file as NSString).deletingPathExtension == id, ["wav", "flac", "mp3", "ogg", "opus"].contains(ext) else {
+                throw HTTPError.notFound("no \(file) for job \(id): the job's files are audio, report, report.html and events",
+                                         field: "file")
+            }
+            return try await resultFile(id, ext: ext, runner: runner)
         }
         router.get("/v1/jobs/{id}/report") { request in
             let id = try request.parameter("id")

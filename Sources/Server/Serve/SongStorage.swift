@@ -101,3 +101,16 @@ public struct LocalDirectoryStorage: SongStorage {
     }
 }
 
+
+extension SongStorageError: ClassifiableError {
+    /// A missing upload is the user's input (upload it again); a failing backend is this system's problem.
+    public var jobFailure: JobFailure {
+        switch self {
+        case .notFound(let path):
+            JobFailure(.invalidAudio, "The song '\(path)' is not in the storage (it was never uploaded, or was removed)",
+                       suggestedAction: "Upload the song again and start the mashup with its new storage_path.")
+        case .failed:
+            JobFailure(.system, description, suggestedAction: "Check the storage service and its credentials, then try again.")
+        }
+    }
+}
