@@ -50,9 +50,12 @@ struct ServeEngine: Sendable {
         case .exclusive:
             contentCache = Self.lockCache(at: local.root.appendingPathComponent("cache.lock")) ? try durable.openCache() : nil
         }
+        // Stems from the separation service are named by storage paths: read from the storage (a local file, or a
+        // download into the scratch folder).
+        let storage = self.storage, stemFolder = scratch.appendingPathComponent("stems", isDirectory: true)
         renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
             analysis: contentCache.map { CachedSongAnalysis(cache: $0) }, stems: contentCache.map { CachedStemProvider(cache: $0) },
-            stretchCache: stretchCache))
+            stretchCache: stretchCache), stemLoader: { try await storage.localCopy($0, in: stemFolder) })
     }
 
     /// The whole pipeline for a job's songs, rendering through `storageRenderer`; `observer` sees every remote call.

@@ -15,6 +15,12 @@ public struct ServeJobExecutor: Sendable {
     let urlPolicy: URLPolicy
     /// Largest song accepted by URL, in bytes (enforced while downloading).
     public let downloadLimitBytes: Int
+    /// Whether a separation service is configured: then each song gets a URL the service can fetch (the song's
+    /// own URL, or a signed storage URL) in `PipelineSong.separationURL`.
+    /// Read from `SEPARATION_API_URL`, as the pipeline's service configuration is.
+    public var separationConfigured = !(ProcessInfo.processInfo.environment["SEPARATION_API_URL"] ?? "").isEmpty
+    /// How long a signed song URL for the separation service stays valid, seconds.
+    public static let separationURLLifetimeSeconds = 3600
 
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
@@ -98,7 +104,15 @@ public struct ServeJobExecutor: Sendable {
             } else {
                 throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
             }
-            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local))))
+            var separationURL: URL?
+            if separationConfigured {
+                if let text = song.url { separationURL = URL(string: text) }
+                else if let path = song.storagePath {
+                    separationURL = try await storage.fetchableURL(path, expiresInSeconds: Self.separationURLLifetimeSeconds)
+                }
+            }
+            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local)),
+                                       separationURL: separationURL))
         }
         return result
     }

@@ -36,6 +36,26 @@ public protocol SongStorage: Sendable {
     func localFile(_ path: String) throws -> URL?
     /// Whether the storage accepts writes now (`/readyz`).
     func isWritable() async -> Bool
+    /// A URL another service (the separation service) can fetch the object from for `expiresInSeconds`, or nil
+    /// when this backend has none (a local directory).
+    func fetchableURL(_ path: String, expiresInSeconds: Int) async throws -> URL?
+}
+
+extension SongStorage {
+    public func fetchableURL(_ path: String, expiresInSeconds: Int) async throws -> URL? { nil }
+
+    /// A local file with the object at `path`: the backend's own file, or a copy downloaded into `folder`.
+    public func localCopy(_ path: String, in folder: URL) async throws -> URL {
+        if let file = try localFile(path) {
+            guard FileManager.default.fileExists(atPath: file.path) else { throw SongStorageError.notFound(path: path) }
+            return file
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let name = path.split(separator: "/").joined(separator: "_").filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        let destination = folder.appendingPathComponent(String(name.suffix(120)))
+        try await download(path, to: destination)
+        return destination
+    }
 }
 
 /// A local directory as the storage root (`./data` by default). Every path goes through `StoragePath.resolve`, so

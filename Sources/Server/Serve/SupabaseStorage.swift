@@ -6,6 +6,7 @@
 // every request with `Authorization: Bearer <service key>` and `apikey: <service key>`. Paths are checked with the
 // same rules as local paths (relative, no `..`, no backslash, no NUL) before they are put in a URL.
 import Foundation
+import Render
 import Orchestrator
 
 /// HTTP object storage in the Supabase Storage style (`SUPABASE_URL`, `SUPABASE_SERVICE_KEY`, bucket `mashups`).
@@ -54,6 +55,32 @@ public struct SupabaseStorage: SongStorage {
         } catch {
             throw SongStorageError.failed(path: path, reason: "\(error)")
         }
+    }
+
+    /// A signed URL for `path` (`POST {url}/storage/v1/object/sign/<bucket>/<path>` with `{"expiresIn"}`), which
+    /// the separation service fetches without the service key.
+    public func fetchableURL(_ path: String, expiresInSeconds: Int) async throws -> URL? {
+        try Self.check(path)
+        var url = baseURL.appendingPathComponent("storage/v1/object/sign").appendingPathComponent(bucket)
+        for part in path.split(separator: "/") { url.appendPathComponent(String(part)) }
+        let body = try JSONValue.object(["expiresIn": .number(Double(expiresInSeconds))]).encoded()
+        let request = TransportRequest(method: "POST", url: url,
+                                       headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body)
+        let response: TransportResponse
+        do {
+            response = try await transport.send(request, timeoutSeconds: timeoutSeconds)
+        } catch {
+            throw SongStorageError.failed(path: path, reason: "signing: \(error)")
+        }
+        guard (200..<300).contains(response.statusCode) else {
+            throw SongStorageError.failed(path: path, reason: "signing: HTTP \(response.statusCode): \(response.bodyExcerpt)")
+        }
+        let answer = try? JSONValue.parse(response.body)
+        guard let signed = (answer?["signedURL"] ?? answer?["signedUrl"])?.stringValue,
+              let full = URL(string: baseURL.absoluteString.trimmingSuffix("/") + "/storage/v1" + signed) else {
+            throw SongStorageError.failed(path: path, reason: "signing: no signedURL in the answer")
+        }
+        return full
     }
 
     public func download(_ path: String, to destination: URL) async throws {
@@ -108,4 +135,9 @@ public struct SupabaseStorage: SongStorage {
     static func check(_ path: String) throws {
         _ = try StoragePath.resolve(path, under: URL(fileURLWithPath: "/"))
     }
+}
+
+extension String {
+    /// The string without one trailing `suffix`.
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
