@@ -66,7 +66,7 @@ struct WorkerLauncherTests {
     }
 
     @Test("a worker killed by a signal fails its job as engine_crash, naming the signal", arguments: [
-        ("kill -9 $$", "SIGKILL"), ("kill -SEGV $$", "SIGSEGV"), ("kill -ABRT $$", "SIGABRT"),
+        ("kill -9 $$", "SIGKILL"), ("kill -11 $$", "SIGSEGV"), ("kill -6 $$", "SIGABRT"),
     ])
     func killed(_ item: (script: String, signal: String)) async throws {
         let (_, context, spec) = try await Self.claimedJob()
