@@ -8,6 +8,7 @@
 #           the job fails as engine_crash naming the limit; the server's own peak memory stays small.
 #   timeout a worker that never answers (MASHUP_WORKER_TEST_CRASH=hang) is killed at MASHUP_WORKER_TIMEOUT_SECONDS.
 #   cancel  DELETE of a running job kills its worker.
+#   stream  /execute-masterplan's event stream from a job run in a worker: rising progress, then the result.
 # Needs sox, curl and python3; MASHUP_BIN is the built tool (release: renders must be quick).
 set -euo pipefail
 MASHUP_BIN="${MASHUP_BIN:-.build/release/mashup}"
@@ -27,10 +28,14 @@ sox -n -r 44100 -c 2 -b 16 "$WORK/storage/uploads/a.wav" synth 30 pluck 220 synt
 sox -n -r 44100 -c 2 -b 16 "$WORK/storage/uploads/b.wav" synth 30 pluck 330 synth 30 sine amod 2 2>/dev/null
 
 start() {  # extra environment as NAME=VALUE words
-  [ -n "$PID" ] && { kill -9 "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+  if [ -n "$PID" ]; then   # the previous server: killed, and gone (or a zombie: its sockets closed) before the next
+    kill -9 "$PID" 2>/dev/null || true
+    while [ -e "/proc/$PID" ] && [ "$(awk '{print $3}' "/proc/$PID/stat" 2>/dev/null)" != Z ]; do sleep 0.05; done
+  fi
   env "$@" MASHUP_NODE_ID=solo "$MASHUP_BIN" serve --port "$PORT" --storage "$WORK/storage" --workers 2 --render-limit 2 \
     >>"$WORK/node.log" 2>&1 &
   PID=$!
+  disown "$PID"   # no "Killed" notices from bash
   for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return 0; sleep 0.1; done
   fail "server did not start"
 }
@@ -140,5 +145,23 @@ done
 [ "$(status "$JOB" | json_field error_details.type)" = cancelled ] || fail "cancel: $(status "$JOB")"
 healthy "a job was cancelled"
 echo "isolation-test: cancel: worker $WORKER stopped, job cancelled"; PASSED=$((PASSED + 1))
+
+# --- the render stream of a job run in a worker ---
+start
+PLAN='{"creative_vision": "stream", "masterplan": {"title": "T", "global": {"targetBPM": 120}, "timeline": [{"time_start_sec": 0, "duration_sec": 12, "description": "A", "energy_level": 0.5, "layers": [{"songId": "a", "stem": "full", "volume_db": -3, "effects": ["reverb"]}]}]}}'
+curl -sN --max-time "$TIMEOUT_SECONDS" -X POST -H 'Content-Type: application/json' \
+  -d "{\"masterplan\": $(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["masterplan"]))' "$PLAN"), \"songs\": [{\"song_id\": \"a\", \"name\": \"Song A\", \"storage_path\": \"uploads/a.wav\"}]}" \
+  "http://127.0.0.1:$PORT/execute-masterplan" >"$WORK/stream.txt" || true
+python3 - "$WORK/stream.txt" <<'PY' || fail "stream: $(head -c 2000 "$WORK/stream.txt")"
+import json, sys
+events = [json.loads(line[5:]) for line in open(sys.argv[1]) if line.startswith("data:")]
+progress = [e["progress"] for e in events if "progress" in e]
+assert len(progress) >= 3, progress
+assert progress == sorted(progress), progress
+assert events[-1].get("storage_path", "").startswith("generated/"), events[-1]
+assert any(0 < p < 100 for p in progress), progress
+print(f"isolation-test: stream: {len(events)} events, progress {progress[0]}..{progress[-1]}, result {events[-1]['storage_path']}")
+PY
+PASSED=$((PASSED + 1))
 
 echo "isolation-test: $PASSED passed, 0 failed"

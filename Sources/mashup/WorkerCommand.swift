@@ -19,10 +19,12 @@ enum WorkerCommand: CLICommand {
           --memory-mb   address-space limit in MiB (default 2048)
         """
 
-    /// This process's executable (what the server starts as its workers).
+    /// This process's executable (what the server starts as its workers). On Linux `/proc/self/exe`, which names
+    /// the server's own binary even after the file was replaced or deleted (an upgrade in place), so a worker is
+    /// always the same build as its server and speaks the same protocol.
     static var executablePath: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
+        if FileManager.default.fileExists(atPath: "/proc/self/exe") { return "/proc/self/exe" }
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 
     static func run(_ arguments: inout Arguments) async throws {

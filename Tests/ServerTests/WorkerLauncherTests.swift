@@ -66,7 +66,7 @@ struct WorkerLauncherTests {
     }
 
     @Test("a worker killed by a signal fails its job as engine_crash, naming the signal", arguments: [
-        ("kill -9 $$", "SIGKILL"), ("kill -SEGV $$", "SIGSEGV"), ("kill -ABRT $$", "SIGABRT"),
+        ("kill -9 $$", "SIGKILL"), ("kill -11 $$", "SIGSEGV"), ("kill -6 $$", "SIGABRT"),
     ])
     func killed(_ item: (script: String, signal: String)) async throws {
         let (_, context, spec) = try await Self.claimedJob()
@@ -86,7 +86,7 @@ struct WorkerLauncherTests {
         let (_, context, spec) = try await Self.claimedJob()
         for script in ["read -r spec; exit 0", "read -r spec; exit 3",
                        "read -r spec; echo '{\"type\":\"result\",\"result\":{}}' >&3; exit 1",
-                       "read -r spec; echo 'not json' >&3; sleep 600"] {
+                       "read -r spec; echo 'not json' >&3; exec sleep 600"] {
             do {
                 _ = try await Self.launcher(script).run(spec, context: context)
                 Issue.record("\(script): a result")
@@ -103,7 +103,7 @@ struct WorkerLauncherTests {
         let launcher = Self.launcher("""
             read -r spec
             echo '{"type":"progress","progress":{"phase":"rendering","progress":81,"message":"started"}}' >&3
-            sleep 600
+            exec sleep 600
             """)
         let events = await hub.subscribe("job-1").stream
         let task = Task { try await launcher.run(spec, context: context) }

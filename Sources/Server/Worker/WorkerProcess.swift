@@ -7,6 +7,8 @@
 //   0 (commands in), 1 → the server's standard error, 2 (inherited) and 3 (reports out).
 // - The child is reaped with waitid(WNOWAIT) first, then waitpid: until the reaping call, its pid cannot be reused,
 //   and `kill` checks `reaped` under the same lock, so a SIGKILL never reaches a recycled pid.
+// - posix_spawn keeps ignored signals ignored and the signal mask; both are reset (POSIX_SPAWN_SETSIGDEF with every
+//   signal, POSIX_SPAWN_SETSIGMASK with none), so a worker's trap or abort ends it as it should.
 // - Wait status decoding (the W* macros are not imported): low 7 bits = terminating signal (0: exited),
 //   bits 8-15 = exit code.
 import Foundation
@@ -99,8 +101,20 @@ public final class WorkerProcess: Sendable {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
         }
+        // Every signal back to its default action and none blocked: the server ignores SIGPIPE and blocks the
+        // shutdown signals for its signal sources, and both would otherwise pass to the worker.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        let status = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
