@@ -40,6 +40,11 @@ struct EmbeddedPlanBuilder {
     /// Where each song's last read ended, song seconds, by song index.
     var cursors: [Int: Double] = [:]
     var notes: [Masterplan.ProblemAndSolution] = []
+    /// The listener's lead song (index into `profiles`), tempo (BPM) and key, when they asked for them
+    /// (`lead_song`, `target_bpm`, `target_key` preferences); nil: chosen from the analyses.
+    var preferredLeadIndex: Int?
+    var preferredBPM: Double?
+    var preferredKey: MusicalKey?
 
     init(profiles: [PlannerSongProfile], seed: Int64?, options: EmbeddedPlanner.Options, wantedSeconds: Double?,
          score: JSONValue = [:]) {
@@ -86,7 +91,7 @@ struct EmbeddedPlanBuilder {
         let byVocals = profiles.sorted { $0.vocalPresence != $1.vocalPresence ? $0.vocalPresence > $1.vocalPresence : $0.index < $1.index }
         let top = byVocals[0].vocalPresence
         let contenders = byVocals.filter { top - $0.vocalPresence <= EmbeddedPlanner.vocalPresenceTie }
-        lead = contenders[choice(contenders.count, salt: 1)]
+        lead = preferredLeadIndex.flatMap { i in profiles.first { $0.index == i } } ?? contenders[choice(contenders.count, salt: 1)]
         leadStem = lead.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold ? .vocals : .other
         let rest = profiles.filter { $0.index != lead.index }
         func tempoDistance(_ song: PlannerSongProfile) -> Double {
@@ -109,7 +114,7 @@ struct EmbeddedPlanBuilder {
     mutating func chooseKey() {
         let cameo = thirdRole == .breakdownVocals
         if cameo { thirdRole = .verseInstrumental }
-        targetKey = bestKey()
+        targetKey = preferredKey ?? bestKey()
         if cameo, let third {
             let fits = third.key == nil || targetKey == nil || abs(shift(of: third)) <= EmbeddedPlanner.vocalShiftLimit
             if fits { thirdRole = .breakdownVocals }
@@ -169,6 +174,10 @@ struct EmbeddedPlanBuilder {
         while target < EmbeddedPlanner.tempoWindowBPM.lowerBound { target *= 2 }
         while target > EmbeddedPlanner.tempoWindowBPM.upperBound { target /= 2 }
         targetBPM = (target * 10).rounded() / 10
+        if let preferredBPM, preferredBPM.isFinite {
+            targetBPM = (min(max(preferredBPM, EmbeddedPlanner.preferredTempoRangeBPM.lowerBound),
+                             EmbeddedPlanner.preferredTempoRangeBPM.upperBound) * 10).rounded() / 10
+        }
     }
 
     // MARK: Form

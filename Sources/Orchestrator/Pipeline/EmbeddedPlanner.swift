@@ -34,7 +34,8 @@ public enum EmbeddedPlannerError: Error, Sendable, Equatable, CustomStringConver
 public struct EmbeddedPlanner: PlannerService {
     /// Length and mastering choices.
     public struct Options: Sendable, Equatable {
-        /// Wanted length, seconds (a `"duration_sec"` user preference overrides it).
+        /// Wanted length, seconds (a `"duration_sec"` user preference overrides it; `"lead_song"` (a song id),
+        /// `"target_bpm"` and `"target_key"` ("A minor") override the casting, tempo and key choices).
         public var targetDurationSeconds: Double = 180
         /// Lengths accepted without a preference, seconds.
         public var durationRangeSeconds: ClosedRange<Double> = 120...240
@@ -62,6 +63,8 @@ public struct EmbeddedPlanner: PlannerService {
     static let vocalPresenceThreshold = 0.2
     /// Vocal presences closer than this are a tie the seed may break.
     static let vocalPresenceTie = 0.15
+    /// A listener's `target_bpm` is clamped into this range, BPM.
+    static let preferredTempoRangeBPM: ClosedRange<Double> = 60...200
     /// Target tempi are folded into this range, BPM.
     static let tempoWindowBPM: ClosedRange<Double> = 80...180
 
@@ -79,6 +82,12 @@ public struct EmbeddedPlanner: PlannerService {
         var builder = EmbeddedPlanBuilder(profiles: profiles, seed: seed, options: options,
                                   wantedSeconds: request.userPreferences["duration_sec"]?.doubleValue,
                                   score: request.mashabilityScore)
+        let preferences = request.userPreferences
+        if let lead = preferences["lead_song"]?.stringValue {
+            builder.preferredLeadIndex = request.analyses.indices.first { request.label($0).songID == lead }
+        }
+        builder.preferredBPM = preferences["target_bpm"]?.doubleValue
+        if let key = preferences["target_key"]?.stringValue { builder.preferredKey = MusicalKey(parsing: key) }
         return builder.build()
     }
 }

@@ -333,7 +333,7 @@ public final class DurableJobRunner: Sendable {
         let songs = try await materialize(spec.songs, workspace: context.workspace)
         switch spec.kind {
         case .pipeline:
-            return try await pipeline(songs)(context)
+            return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) { try await pipeline(songs)(context) }
         case .render:
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
             var analyses: [JSONValue] = []
