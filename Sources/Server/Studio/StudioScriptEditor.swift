@@ -107,8 +107,10 @@ export class PlanEditor {
 
   boundary(section, i) {
     const id = 'boundary-' + i;
-    const input = el('input', { id, type: 'number', step: '0.1', min: '0', value: String(section.time_start_sec ?? ''), inputmode: 'decimal' });
-    const error = el('span', { class: 'error-text', role: 'alert' });
+    const shown = (value) => String(Math.round(Number(value) * 100) / 100);
+    const input = el('input', { id, type: 'number', step: '0.01', min: '0', value: shown(section.time_start_sec ?? 0), inputmode: 'decimal',
+      'aria-describedby': id + '-error' });
+    const error = el('span', { id: id + '-error', class: 'error-text', role: 'alert' });
     input.addEventListener('change', () => {
       const timeline = this.timeline();
       const previous = timeline[i - 1];
@@ -119,7 +121,7 @@ export class PlanEditor {
       const high = end - MIN_SECTION_SECONDS;
       if (!Number.isFinite(value) || value < low || value > high) {
         error.textContent = 'Between ' + low.toFixed(1) + ' and ' + high.toFixed(1) + ' s';
-        input.value = String(oldStart);
+        input.value = shown(oldStart);
         return;
       }
       error.textContent = '';
@@ -138,7 +140,7 @@ export class PlanEditor {
     (section.layers || []).forEach((layer, j) => body.append(this.layerRow(section, layer, i, j, reported?.layers?.[j])));
     return el('table', { class: 'layers' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Layer' }), el('th', { scope: 'col', text: 'Gain (dB)' }),
-        el('th', { scope: 'col', text: 'Effects' }), el('th', { scope: 'col', text: 'Mute' }), el('th', { scope: 'col', text: 'Solo' }))),
+        el('th', { scope: 'col', text: 'Effects' }), el('th', { scope: 'col', colspan: '2', text: 'Listen' }))),
       body);
   }
 
@@ -188,7 +190,7 @@ export class PlanEditor {
         row.classList.toggle('muted-layer', flags.mute);
         this.changed(i);
       });
-      return el('label', { class: 'toggle' }, box, el('span', { class: 'visually-short', text: kind === 'mute' ? 'M' : 'S', 'aria-hidden': 'true' }));
+      return el('label', { class: 'toggle' }, box, el('span', { text: kind === 'mute' ? 'Mute' : 'Solo', 'aria-hidden': 'true' }));
     };
     row.append(
       el('td', {}, el('span', { class: 'stem-dot', style: 'background:' + (STEM_COLOURS[stem] || '#868e96'), 'aria-hidden': 'true' }),
