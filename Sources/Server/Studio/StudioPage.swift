@@ -90,7 +90,7 @@ enum StudioPage {
       </div>
       <p class="phase-line" aria-live="polite"><strong id="progress-phase">Queued</strong>
         <span id="progress-step" class="step-message"></span></p>
-      <p class="muted">Time left: <span id="progress-eta">estimating</span> · elapsed <span id="progress-elapsed">0s</span></p>
+      <p id="progress-times" class="muted">Time left: estimating</p>
       <p id="progress-error" class="error-text" role="alert" hidden></p>
       <button type="button" id="cancel-button" class="danger">Cancel</button>
     </div>

@@ -249,8 +249,10 @@ function setProgress(status) {
     : (PHASES[status.phase] || 'Working');
   $('progress-phase').textContent = phase;
   $('progress-step').textContent = status.currentStep || '';
-  $('progress-eta').textContent = status.estimated_completion || '–';
-  $('progress-elapsed').textContent = status.processing_time_elapsed || '–';
+  const elapsed = status.processing_time_elapsed || '–';
+  $('progress-times').textContent = status.status === 'processing'
+    ? 'Time left: ' + (status.estimated_completion || 'estimating') + ' · elapsed ' + elapsed
+    : (status.status === 'complete' ? 'Finished in ' + elapsed : 'Stopped after ' + elapsed);
   if (state.job && state.job.rerender) $('edit-status').textContent = phase + ' ' + percent + '%';
 }
 

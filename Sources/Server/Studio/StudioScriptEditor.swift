@@ -116,7 +116,7 @@ export class PlanEditor {
       const previous = timeline[i - 1];
       const oldStart = Number(section.time_start_sec);
       const end = oldStart + Number(section.duration_sec);
-      const value = Number(input.value);
+      const value = input.value.trim() === '' ? NaN : Number(input.value);
       const low = Number(previous.time_start_sec) + MIN_SECTION_SECONDS;
       const high = end - MIN_SECTION_SECONDS;
       if (!Number.isFinite(value) || value < low || value > high) {
@@ -154,7 +154,7 @@ export class PlanEditor {
     const gain = el('input', { id: gainID, type: 'number', step: '0.5', min: String(GAIN_RANGE_DB[0]), max: String(GAIN_RANGE_DB[1]),
       value: String(layer.volume_db ?? 0), 'aria-label': 'Gain of ' + label + ' in section ' + (i + 1) + ', dB' });
     gain.addEventListener('change', () => {
-      const value = Number(gain.value);
+      const value = gain.value.trim() === '' ? NaN : Number(gain.value);
       if (!Number.isFinite(value)) { gain.value = String(layer.volume_db ?? 0); return; }
       layer.volume_db = Math.min(Math.max(value, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1]);
       gain.value = String(layer.volume_db);

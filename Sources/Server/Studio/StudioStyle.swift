@@ -102,6 +102,7 @@ select, input[type=text], input[type=number], input[type=password], textarea {
 .badge.failed, .badge.cancelled { color: var(--danger); border-color: var(--danger); }
 .badge.processing, .badge.queued { color: var(--accent); border-color: var(--accent); }
 .history .what .name { display: block; }
+.history .what .meta { display: block; white-space: normal; }
 .history li.current { background: var(--accent-soft); border-radius: 6px; padding-left: 6px; }
 .banner { display: flex; gap: 12px; align-items: flex-start; justify-content: space-between; margin: 12px 24px 0;
   padding: 10px 14px; border: 1px solid var(--danger); background: var(--danger-soft); border-radius: var(--radius); }
@@ -131,7 +132,7 @@ audio { width: 100%; margin: 4px 0; }
   margin-bottom: 6px; border-radius: 4px; overflow-wrap: anywhere; }
 .sections { display: flex; flex-direction: column; gap: 10px; }
 .section-card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
-.section-card.playing { border-color: var(--playhead); box-shadow: inset 4px 0 0 var(--playhead); }
+.section-card.playing { border-color: var(--accent); box-shadow: inset 4px 0 0 var(--accent); }
 .section-card.edited { border-style: dashed; border-color: var(--accent); }
 .section-head { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; }
 .section-head h4 { margin: 0; font-size: 15px; flex: 1 1 240px; }
@@ -180,6 +181,7 @@ dialog input { width: 100%; }
   .layers tr { display: grid; grid-template-columns: 1fr auto; gap: 4px 8px; padding: 6px 0; border-bottom: 1px solid var(--line); }
   .layers td { border: 0; padding: 2px 0; }
   .layers td.fx { grid-column: 1 / -1; }
+  .layers td:nth-child(2)::before { content: "dB "; color: var(--muted); font-size: 12px; }
   .form-grid { grid-template-columns: minmax(0, 1fr); gap: 4px; }
   .form-grid select, .form-grid input { width: 100%; }
 }
