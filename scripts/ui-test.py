@@ -252,6 +252,7 @@ def run(arguments, workdir):
         gain.send_keys(Keys.CONTROL, "a")
         gain.send_keys(str(EDITED_GAIN_DB), Keys.TAB)   # typed as a person would; Tab commits (change event)
         Select(driver.find_element(By.ID, "fx-0-0")).select_by_value(ADDED_EFFECT)
+        driver.find_element(By.ID, "fx-add-0-0").click()
         rerender_started = time.monotonic()
         driver.find_element(By.ID, "rerender-button").click()
         second_job = wait_for("the re-rendered result", RERENDER_SECONDS,

@@ -72,6 +72,7 @@ struct StudioEndpointTests {
             }
         }
         #expect(try await TestHTTP.get(port: fixture.port, "/studio/nothing.js").status == 404)
+        #expect(try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == false)
     }
 
     @Test("uploads are checked as audio, described, listed newest first and served with ranges")
@@ -79,9 +80,9 @@ struct StudioEndpointTests {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
         let bytes = try Data(contentsOf: fixture.storage.root.appendingPathComponent("uploads/a.wav"))
-        // Make the fixture's own songs clearly older than the upload.
-        for name in ["a.wav", "b.wav"] {
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3_600)],
+        // The fixture's own songs: a an hour old, b two hours, both older than the upload.
+        for (name, age) in [("a.wav", 3_600.0), ("b.wav", 7_200.0)] {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)],
                                                   ofItemAtPath: fixture.storage.root.appendingPathComponent("uploads/\(name)").path)
         }
         let upload = try await TestHTTP.request(port: fixture.port, "POST", "/v1/uploads?filename=My%20Song.wav", body: bytes)
@@ -256,6 +257,7 @@ struct StudioEndpointTests {
         defer { Task { await fixture.remove() } }
         #expect(try await TestHTTP.get(port: fixture.port, "/").status == 200)
         #expect(try await TestHTTP.get(port: fixture.port, "/studio/app.js").status == 200)
+        #expect(try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == true)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs?token=s3cret-token").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"]).status == 200)

@@ -15,6 +15,8 @@ public struct ServeRouteOptions: Sendable {
     public var heartbeatInterval: Duration = .seconds(15)
     /// Songs per mashup.
     public var songCountRange: ClosedRange<Int> = 2...3
+    /// Whether the server asks for a bearer token (the studio page then asks for it before its first call).
+    public var tokenRequired = false
 
     public init() {}
 }
@@ -122,7 +124,7 @@ public enum ServeRoutes {
         }
 
         // MARK: Studio (the page at `/` and the endpoints it needs)
-        StudioRoutes.install(on: &router, runner: runner)
+        StudioRoutes.install(on: &router, runner: runner, tokenRequired: options.tokenRequired)
     }
 
     // MARK: - Parsing

@@ -19,11 +19,18 @@ public struct StudioRouteOptions: Sendable {
 
 /// Installs the studio page and its endpoints.
 public enum StudioRoutes {
-    public static func install(on router: inout Router, runner: DurableJobRunner,
+    /// - Parameter tokenRequired: whether the server asks for a bearer token (told to the page by
+    ///   `/studio/config.json`, so it asks for the token before its first call instead of after a 401).
+    public static func install(on router: inout Router, runner: DurableJobRunner, tokenRequired: Bool = false,
                                options: StudioRouteOptions = StudioRouteOptions()) {
         // The page asks for the API token itself, so it is served without one (it holds no data).
         let open = RouteOptions(requiresAuthorization: false)
         router.get("/", options: open) { request in StudioAssets.response(for: StudioAssets.page, request: request) }
+        router.get("/studio/config.json", options: open) { _ in
+            var response = HTTPResponse.json(["token_required": .bool(tokenRequired)])
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        }
         router.get("/studio/{asset}", options: open) { request in
             let name = try request.parameter("asset")
             guard let asset = StudioAssets.named(name) else {

@@ -466,6 +466,10 @@ function wire() {
 async function start() {
   wire();
   renderChosen();
+  try {
+    const config = await (await fetch('/studio/config.json', { cache: 'no-store' })).json();
+    if (config.token_required && !token()) await askForToken();
+  } catch (_) { /* an older server: the first 401 asks instead */ }
   $('token-button').hidden = !token();
   await loadHistory();
   loadEarlier();

@@ -171,15 +171,18 @@ export class PlanEditor {
       const selectID = 'fx-' + i + '-' + j;
       const select = el('select', { id: selectID, 'aria-label': 'Effect to add to ' + label + ' in section ' + (i + 1) },
         el('option', { value: '', text: 'Add effect…' }), ...EFFECTS.map((e) => el('option', { value: e, text: e })));
-      select.addEventListener('change', () => {
-        if (!select.value) return;
+      // A separate Add button: arrow keys in a closed select change its value, which must not add effects.
+      const add = el('button', { type: 'button', id: 'fx-add-' + i + '-' + j, class: 'small',
+        'aria-label': 'Add the chosen effect to ' + label + ' in section ' + (i + 1) }, 'Add');
+      add.addEventListener('click', () => {
+        if (!select.value) { select.focus(); return; }
         layer.effects = [...list, select.value];
         drawEffects();
         this.changed(i);
         const again = document.getElementById(selectID);
         if (again) again.focus();
       });
-      effects.append(el('span', { class: 'add-effect' }, select));
+      effects.append(el('span', { class: 'add-effect' }, select, add));
     };
     drawEffects();
     const toggle = (kind) => {
