@@ -12,9 +12,11 @@ public struct AccessControl: Sendable {
     }
 
     /// nil when the request may proceed, else the refusal (401 or 403).
-    public func check(headers: HTTPHeaders, remoteAddress: String) -> HTTPError? {
+    /// - Parameter queryToken: the `?token=` parameter, for routes that accept one (`RouteOptions.acceptsQueryToken`);
+    ///   used only when no `Authorization` header is sent.
+    public func check(headers: HTTPHeaders, remoteAddress: String, queryToken: String? = nil) -> HTTPError? {
         if let token {
-            guard let presented = Self.bearerToken(headers["Authorization"]),
+            guard let presented = Self.bearerToken(headers["Authorization"]) ?? queryToken,
                   Self.constantTimeEqual(Array(presented.utf8), token) else {
                 return HTTPError(status: 401, "missing or invalid bearer token", field: "authorization",
                                  headers: ["WWW-Authenticate": "Bearer"])

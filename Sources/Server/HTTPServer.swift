@@ -321,7 +321,9 @@ public final class HTTPServer: Sendable {
             context.routeLabel = route.pattern
             context.parameters = parameters
         }
-        if requiresAuthorization, let refusal = access.check(headers: context.headers, remoteAddress: context.remoteAddress) {
+        let queryToken = context.route?.options.acceptsQueryToken == true ? context.query["token"] : nil
+        if requiresAuthorization,
+           let refusal = access.check(headers: context.headers, remoteAddress: context.remoteAddress, queryToken: queryToken) {
             return .error(refusal)
         }
         switch match {

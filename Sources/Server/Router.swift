@@ -32,11 +32,16 @@ public struct RouteOptions: Sendable {
     public var requiresAuthorization: Bool
     /// For event streams: the idle timeout of the connection is lifted so a long stream is not cut.
     public var isLongLived: Bool
+    /// Also accept the bearer token as a `?token=` query parameter (compared in constant time): for URLs a browser
+    /// opens itself (`EventSource`, `<audio src>`, download links), which cannot send an `Authorization` header.
+    public var acceptsQueryToken: Bool
 
-    public init(bodyLimit: BodyLimit = .json, requiresAuthorization: Bool = true, isLongLived: Bool = false) {
+    public init(bodyLimit: BodyLimit = .json, requiresAuthorization: Bool = true, isLongLived: Bool = false,
+                acceptsQueryToken: Bool = false) {
         self.bodyLimit = bodyLimit
         self.requiresAuthorization = requiresAuthorization
         self.isLongLived = isLongLived
+        self.acceptsQueryToken = acceptsQueryToken
     }
 }
 

@@ -73,7 +73,8 @@ final class EndpointFixture: @unchecked Sendable {
 
     init(renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
          leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
-         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis()) async throws {
+         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
+         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil) async throws {
         root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
         storage = try LocalDirectoryStorage(root: root)
         if existing == nil { try Self.writeSongs(into: storage.root) }
@@ -86,9 +87,10 @@ final class EndpointFixture: @unchecked Sendable {
         var server = ServerConfiguration()
         server.port = 0
         server.heartbeatInterval = .seconds(1)
+        server.apiToken = apiToken
         var routes = ServeRouteOptions()
         routes.cancelOnDisconnect = cancelOnDisconnect
-        let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: FixedPlanner())
+        let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: planner)
         app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
             pipeline: { storageRenderer, _ in

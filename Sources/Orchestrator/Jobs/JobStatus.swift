@@ -26,6 +26,8 @@ public struct JobStatus: Encodable, Sendable, Equatable {
     /// 0-100, rounded to an integer.
     public var progress: Int
     public var currentStep: String
+    /// The phase running now (`queued`, `analysis`, `scoring`, `planning`, `stems`, `rendering`); nil once finished.
+    public var phase: String?
     /// ISO 8601 with milliseconds, UTC.
     public var createdAt: String
     public var updatedAt: String
@@ -53,6 +55,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         status = record.state.contractStatus
         progress = Int(record.progress.rounded())
         currentStep = record.currentStep
+        phase = record.state.isTerminal ? nil : (record.phase ?? .queued).rawValue
         createdAt = Self.timestamp(record.createdAt)
         updatedAt = Self.timestamp(record.updatedAt)
         processingTimeElapsed = DurationText.elapsed(record.elapsedSeconds(now: now))
@@ -81,7 +84,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "jobId", status, progress, currentStep
+        case jobID = "jobId", status, progress, currentStep, phase
         case createdAt = "created_at", updatedAt = "updated_at"
         case processingTimeElapsed = "processing_time_elapsed", estimatedCompletion = "estimated_completion"
         case errorMessage = "error_message", errorDetails = "error_details"
@@ -94,6 +97,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
         try container.encode(status, forKey: .status)
         try container.encode(progress, forKey: .progress)
         try container.encode(currentStep, forKey: .currentStep)
+        try container.encodeIfPresent(phase, forKey: .phase)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(processingTimeElapsed, forKey: .processingTimeElapsed)

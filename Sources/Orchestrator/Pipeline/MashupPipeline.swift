@@ -64,7 +64,8 @@ public struct MashupPipeline: Sendable {
     public let anthropicPlanner: AnthropicPlanner?
     public let renderer: any MashupRenderer
     public let weights: ScoringWeights?
-    /// Passed to the planner with every request (e.g. `{"seed": 3, "duration_sec": 180}`).
+    /// Passed to the planner with every request (e.g. `{"seed": 3, "duration_sec": 180}`); a job's own
+    /// `JobPreferences.current` are merged over it.
     public var userPreferences: JSONValue = [:]
 
     public init(remote: RemoteServices, embedded: EmbeddedServices, anthropicPlanner: AnthropicPlanner? = nil,
@@ -176,7 +177,8 @@ public struct MashupPipeline: Sendable {
                           context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
         let labels = order.map { PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist) }
         let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score,
-                                  userPreferences: userPreferences, songs: labels)
+                                  userPreferences: JobPreferences.merged(userPreferences, JobPreferences.current),
+                                  songs: labels)
         let route = remote.configuration.plannerRoute
         let remotePlanner: (any PlannerService)?
         let service: ServiceKind

@@ -11,6 +11,8 @@ import Foundation
 /// `mashup-timeline` so the picture can be inlined into the HTML report. Stem colours never change.
 ///
 /// Structure (what the tests and any script can rely on):
+/// - the root `<svg>` carries `data-plot-left`, `data-plot-width` (pixels) and `data-duration-seconds`: a time t is at
+///   x = plotLeft + t / duration · plotWidth (for a playhead drawn over the picture).
 /// - `<path class="waveform" data-channel="c" data-columns="n">`: a closed outline through the maximum of each
 ///   column (left to right) and back through the minimum (right to left): `2·n` points.
 /// - `<g class="tick" data-seconds="t">`: a time-axis tick labelled m:ss; `<g class="bar-tick" data-bar="b">`.
@@ -180,7 +182,9 @@ public struct TimelineSVG: Sendable {
             out = ""
             out.reserveCapacity(body.utf8.count + definitions.utf8.count + 4096)
             out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mashup-timeline\" width=\"\(w)\" height=\"\(h)\" "
-            out += "viewBox=\"0 0 \(w) \(h)\" font-family=\"\(Layout.fontStack)\" role=\"img\">\n"
+            out += "viewBox=\"0 0 \(w) \(h)\" font-family=\"\(Layout.fontStack)\" role=\"img\" "
+            out += "data-plot-left=\"\(ReportFormatting.coordinate(plotLeft))\" data-plot-width=\"\(ReportFormatting.coordinate(plotWidth))\" "
+            out += "data-duration-seconds=\"\(ReportFormatting.coordinate(durationSeconds, decimals: 3))\">\n"
             out += "<title>" + ReportFormatting.escape(report.title) + "</title>\n"
             out += "<style>\n" + TimelineSVG.styleSheet + "\n</style>\n<defs>\n"
             out += "<pattern id=\"mt-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(45)\">"

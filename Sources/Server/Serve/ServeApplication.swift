@@ -43,6 +43,7 @@ public final class ServeApplication: Sendable {
         var router = Router()
         var routeOptions = routes
         routeOptions.heartbeatInterval = configuration.heartbeatInterval
+        routeOptions.tokenRequired = configuration.apiToken != nil
         ServeRoutes.install(on: &router, runner: runner, metrics: metrics, options: routeOptions)
         let server = HTTPServer(configuration: configuration, router: router, metrics: registry, logger: logger)
         let requeued = try await runner.start()

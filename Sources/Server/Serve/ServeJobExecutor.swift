@@ -45,7 +45,8 @@ public struct ServeJobExecutor: Sendable {
         let songs = try await materialize(spec.songs, workspace: context.workspace)
         switch spec.kind {
         case .pipeline:
-            return try await pipeline(songs)(context)
+            // The job's own preferences reach the planner (merged over the pipeline's defaults).
+            return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) { try await pipeline(songs)(context) }
         case .render:
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
             var analyses: [JSONValue] = []

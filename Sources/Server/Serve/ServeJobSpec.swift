@@ -42,11 +42,15 @@ public struct ServeJobSpec: Codable, Sendable, Equatable {
     public var songs: [Song]
     /// For render jobs: `{"creative_vision", "masterplan": {...}}` (normalised by `MasterplanShape`).
     public var plan: JSONValue?
+    /// For pipeline jobs: the listener's preferences passed to the planner as `user_preferences` (an object; see
+    /// `StudioPreferences` for the keys the embedded planner honours). Nil in specs written before it existed.
+    public var preferences: JSONValue?
 
-    public init(kind: Kind, songs: [Song], plan: JSONValue? = nil) {
+    public init(kind: Kind, songs: [Song], plan: JSONValue? = nil, preferences: JSONValue? = nil) {
         self.kind = kind
         self.songs = songs
         self.plan = plan
+        self.preferences = preferences
     }
 
     /// Where the spec of job `id` is kept in the shared storage.

@@ -16,7 +16,8 @@ public protocol ServeRenderer: Sendable {
 
 /// The extensions a render may produce, in upload order (the audio last, so its presence means "all written").
 public enum ServeResultFiles {
-    public static let extensions = ["json", "html", "svg", "wav"]
+    /// (`flac` and `mp3` are the studio's downloads, made on request beside the WAV; listed so the TTL removes them.)
+    public static let extensions = ["json", "html", "svg", "wav", "flac", "mp3"]
 }
 
 /// Errors of the serve render step.

@@ -18,6 +18,8 @@ public struct ServeRouteOptions: Sendable {
     /// Largest `/execute-masterplan` body, bytes: the edge function sends the analyses with their MFCC frames,
     /// several MB (`MASHUP_MAX_MASTERPLAN_BODY_MB`, default 64 MB; other JSON bodies keep the JSON limit).
     public var masterplanBodyLimitBytes = 64 * 1_048_576
+    /// Whether the server asks for a bearer token (the studio page then asks for it before its first call).
+    public var tokenRequired = false
 
     public init() {}
 }
@@ -42,7 +44,8 @@ public enum ServeRoutes {
         router.post("/generate-mashup") { request in
             let body = try request.jsonBody()
             let songs = try parseSongs(body["songs"], runner: runner, options: options, requireAnalysis: false)
-            let record = try await runner.submit(ServeJobSpec(kind: .pipeline, songs: songs))
+            let preferences = try StudioPreferences.parse(body["user_preferences"] ?? body["preferences"])
+            let record = try await runner.submit(ServeJobSpec(kind: .pipeline, songs: songs, preferences: preferences))
             return .json(["success": true, "jobId": .string(record.id)])
         }
         router.post("/get-mashup-status") { request in
@@ -72,8 +75,9 @@ public enum ServeRoutes {
             let songs = try parseSongs(body["songs"], runner: runner, options: options, requireAnalysis: false,
                                        minimum: plan == nil ? options.songCountRange.lowerBound : 1)
             let jobID = try parseJobID(body["job_id"])
-            let record = try await runner.submit(ServeJobSpec(kind: plan == nil ? .pipeline : .render, songs: songs, plan: plan),
-                                                 id: jobID)
+            let preferences = try StudioPreferences.parse(body["preferences"] ?? body["user_preferences"])
+            let record = try await runner.submit(ServeJobSpec(kind: plan == nil ? .pipeline : .render, songs: songs, plan: plan,
+                                                              preferences: preferences), id: jobID)
             return .json(["id": .string(record.id), "jobId": .string(record.id), "status": "processing",
                           "status_url": .string("/v1/jobs/\(record.id)"),
                           "events_url": .string("/v1/jobs/\(record.id)/events")], status: 202)
@@ -83,11 +87,16 @@ public enum ServeRoutes {
                   let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? Int, size > 0 else {
                 throw HTTPError.badRequest("empty upload", field: "body")
             }
-            let ext = DurableJobRunner.safeExtension(request.query["filename"] ?? request.query["name"] ?? "upload.bin")
+            let filename = request.query["filename"] ?? request.query["name"] ?? "upload.bin"
+            let ext = DurableJobRunner.safeExtension(filename)
                 .replacingOccurrences(of: "audio.", with: "")
+            let info = try UploadCatalog.inspect(file, filename: filename)
             let path = "uploads/\(UUID().uuidString.lowercased()).\(ext)"
             try await runner.storage.upload(file, to: path, contentType: MediaType.forExtension(ext))
-            return .json(["storage_path": .string(path), "bytes": .number(Double(size))], status: 201)
+            let description = UploadCatalog.describe(path: path, filename: filename, bytes: size, info: info)
+            await UploadCatalog.record(description, storage: runner.storage)
+            return .json(["storage_path": .string(path), "bytes": .number(Double(size)), "filename": .string(description.filename),
+                          "duration_seconds": description.durationSeconds.map { .number($0) } ?? .null], status: 201)
         }
         router.get("/v1/jobs/{id}") { request in
             try await statusResponse(try request.parameter("id"), runner: runner)
@@ -101,13 +110,13 @@ public enum ServeRoutes {
             }
             return try await statusResponse(id, runner: runner)
         }
-        router.get("/v1/jobs/{id}/events", options: RouteOptions(isLongLived: true)) { request in
+        router.get("/v1/jobs/{id}/events", options: RouteOptions(isLongLived: true, acceptsQueryToken: true)) { request in
             let id = try request.parameter("id")
             guard try await runner.queue.get(id) != nil else { throw HTTPError.notFound("no job \(id)", field: "id") }
             return .eventStream(statusStream(id, runner: runner, options: options))
         }
-        router.get("/v1/jobs/{id}/audio") { request in
-            try await resultFile(try request.parameter("id"), ext: "wav", runner: runner)
+        router.get("/v1/jobs/{id}/audio", options: RouteOptions(acceptsQueryToken: true)) { request in
+            try await StudioRoutes.audio(try request.parameter("id"), format: request.query["format"], runner: runner)
         }
         router.get("/v1/jobs/{id}/report.html") { request in
             try await resultFile(try request.parameter("id"), ext: "html", runner: runner)
@@ -128,6 +137,9 @@ public enum ServeRoutes {
             if let report = record.result?.report { return .json(report) }
             return try await resultFile(id, ext: "json", runner: runner)
         }
+
+        // MARK: Studio (the page at `/` and the endpoints it needs)
+        StudioRoutes.install(on: &router, runner: runner, tokenRequired: options.tokenRequired)
     }
 
     // MARK: - Parsing
