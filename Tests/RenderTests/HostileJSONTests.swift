@@ -17,10 +17,10 @@ struct HostileJSONTests {
     @Test("syntax errors are located by line, column and JSON path", arguments: [
         // (document, line, column, path, words the message must contain)
         ("{\"a\": 1, // note\n\"b\": 2}", 1, 10, "$", "comments are not JSON"),
-        ("{\n  \"a\": [1, 2,]\n}", 2, 16, "a", "trailing comma before ']'"),
+        ("{\n  \"a\": [1, 2,]\n}", 2, 14, "a", "trailing comma before ']'"),
         ("{\"masterplan\": {\"timeline\": [],}}", 1, 32, "masterplan", "trailing comma before '}'"),
         ("{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}", 1, 24, "b.c", "duplicate key \"c\""),
-        ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 13, "a[1]", "lone high surrogate"),
+        ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 14, "a[1]", "lone high surrogate"),
         ("{\"a\": \"\\udc00\"}", 1, 8, "a", "lone low surrogate"),
         ("{\"a\": \"tab\there\"}", 1, 11, "a", "raw control character U+0009"),
         ("{\"a\": 01}", 1, 7, "a", "leading zeros"),
