@@ -170,7 +170,9 @@ fuzz: fuzz-build
 # Hostile inputs through the CLI (issue 14): ~30 cases on render/validate/analyze/info/stretch, each must exit
 # with a message naming the file or field, never a signal, leave no partial output and stay under 1 GB resident.
 hostile-cli-test: deps
-	@command -v sox >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq sox; }
+	@missing=""; command -v sox >/dev/null || missing="$$missing sox"; command -v python3 >/dev/null || missing="$$missing python3"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 	$(SWIFT) build -c release --product mashup
 	scripts/hostile-cli-test.sh $$($(SWIFT) build -c release --show-bin-path)/mashup
 

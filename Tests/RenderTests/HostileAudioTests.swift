@@ -95,7 +95,8 @@ struct HostileAudioTests {
             Issue.record("the reader accepted 6 s over a 2 s limit")
         } catch let error as AudioFileError {
             guard case .tooLong = error else { Issue.record("expected tooLong, got \(error)"); return }
-            #expect(error.description.contains("it decodes to more than 2 s of audio, over the limit of 2 s"), "\(error)")
+            #expect(error.description.contains("it decodes to more than 2.0"), "\(error)")
+            #expect(error.description.contains("s of audio, over the limit of 2 s (MASHUP_MAX_SONG_SECONDS)"), "\(error)")
             #expect(error.description.contains("the header declared no length"))
         }
     }
@@ -129,14 +130,14 @@ struct HostileAudioTests {
     func damagedFLAC() throws {
         let url = try flac("damaged.flac", seconds: 4)
         var bytes = [UInt8](try Data(contentsOf: url))
-        // Flip bytes well inside the frames (after the metadata), every 700 bytes.
-        for offset in stride(from: 2000, to: bytes.count - 200, by: 700) { bytes[offset] ^= 0x5A }
+        // Flip one byte at 40, 60 and 80 % of the file, inside the frames.
+        for fraction in [0.4, 0.6, 0.8] { bytes[Int(Double(bytes.count) * fraction)] ^= 0x5A }
         try Data(bytes).write(to: url)
         var tolerant = AudioInputLimits()
         tolerant.maximumDecodeErrorCount = 10_000
         let decoded = try AudioFile.read(url, sampleRate: nil, limits: tolerant)
         #expect(decoded.decodeErrorCount > 0)
-        #expect(decoded.warnings.contains { $0.hasPrefix(url.path) && $0.contains("\(decoded.decodeErrorCount) decode errors") })
+        #expect(decoded.warnings.contains { $0.hasPrefix(url.path) && $0.contains("\(decoded.decodeErrorCount) decode error") })
         var strict = AudioInputLimits()
         strict.maximumDecodeErrorCount = 0
         let error = try #require(readError(url, sampleRate: nil, limits: strict))

@@ -17,10 +17,10 @@ struct HostileJSONTests {
     @Test("syntax errors are located by line, column and JSON path", arguments: [
         // (document, line, column, path, words the message must contain)
         ("{\"a\": 1, // note\n\"b\": 2}", 1, 10, "$", "comments are not JSON"),
-        ("{\n  \"a\": [1, 2,]\n}", 2, 16, "a", "trailing comma before ']'"),
+        ("{\n  \"a\": [1, 2,]\n}", 2, 14, "a", "trailing comma before ']'"),
         ("{\"masterplan\": {\"timeline\": [],}}", 1, 32, "masterplan", "trailing comma before '}'"),
         ("{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}", 1, 24, "b.c", "duplicate key \"c\""),
-        ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 13, "a[1]", "lone high surrogate"),
+        ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 14, "a[1]", "lone high surrogate"),
         ("{\"a\": \"\\udc00\"}", 1, 8, "a", "lone low surrogate"),
         ("{\"a\": \"tab\there\"}", 1, 11, "a", "raw control character U+0009"),
         ("{\"a\": 01}", 1, 7, "a", "leading zeros"),
@@ -161,6 +161,21 @@ struct HostilePlanNumberTests {
         #expect(bars.warnings.contains { $0.path == "masterplan.global.crossfade_bars" })
         let rate = validate(PlanFixtures.settingGlobal("sample_rate", 4_294_967_295))
         #expect(rate.errors.contains { $0.path == "masterplan.global.sample_rate" && $0.message.contains("sample rate") })
+    }
+
+    @Test("a mashup over the output-frame limit (memory) is an error at its last section, at any rate")
+    func outputFrames() throws {
+        let sections = (0..<13).map { PlanFixtures.section(Double($0) * 30, 30, [PlanFixtures.layer("s1", "full", -6)]) }
+        let long: JSONValue = ["masterplan": ["global": ["targetBPM": 120], "timeline": .array(sections)]]
+        let validation = PlanValidator(songIds: PlanFixtures.songIds).validate(long)
+        let error = try #require(validation.errors.first)
+        #expect(error.path == "masterplan.timeline[12].duration_sec")
+        #expect(error.message == "the mashup would last 390 s at 44100 Hz: 17,199,000 frames, over the limit of 16,000,000 output frames (362.812 s at this rate)")
+        // 12 sections (360 s) fit at 44.1 kHz, not at 192 kHz.
+        let fits: JSONValue = ["masterplan": ["global": ["targetBPM": 120], "timeline": .array(Array(sections.prefix(12)))]]
+        #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(fits).errors.isEmpty)
+        let fast: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(Array(sections.prefix(12)))]]
+        #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(fast).errors.first?.message.contains("over the limit of 16,000,000 output frames") == true)
     }
 
     @Test("number formatting and frame rounding take any Double")

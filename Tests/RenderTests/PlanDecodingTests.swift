@@ -117,6 +117,7 @@ struct PlanDecodingTests {
         #expect(fromBare?.global.targetBPM == 90)
     }
 
+    /// Leniency is about values; the syntax must be JSON (trailing commas and comments: `HostileJSONTests`).
     @Test("sloppy values are read leniently")
     func lenient() throws {
         let sloppy = """
@@ -126,7 +127,7 @@ struct PlanDecodingTests {
              "layers": [{"song_id": "song1", "stem": "Vocal", "volume": "-6dB", "effects": "reverb, delay 1/4",
                          "pan": "-0.5", "fade_in": "2 s"}],
              "transition": "crossfade 2 bars"},
-            {"time_start_sec": "0:15.5", "time_end_sec": "0:30", "layers": [{"songId": 2, "stem": "instrumental", "volume_db": -3,}],},
+            {"time_start_sec": "0:15.5", "time_end_sec": "0:30", "layers": [{"songId": 2, "stem": "instrumental", "volume_db": -3}]}
           ]}}
         """
         let (plan, issues) = PlanDecoder.decode(Data(sloppy.utf8))

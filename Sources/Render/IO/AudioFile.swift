@@ -25,7 +25,7 @@ public struct DecodedAudio: Sendable {
     public var warnings: [String] {
         var lines: [String] = []
         if nonFiniteSampleCount > 0 { lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0") }
-        if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode errors (lost sync, bad CRC): damaged audio was skipped") }
+        if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode error\(decodeErrorCount == 1 ? "" : "s") (lost sync, bad CRC): damaged audio was skipped") }
         if missingFrameCount > 0 {
             lines.append("\(info.path): truncated: \(JSONReader.grouped(missingFrameCount)) of the \(JSONReader.grouped(info.declaredFrameCount)) frames the header declares are missing")
         }

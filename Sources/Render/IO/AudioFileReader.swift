@@ -98,7 +98,8 @@ public final class AudioFileReader {
         }
         self.file = file
         self.limits = limits
-        let declared = Int(clamping: max(0, file.info.frames))
+        // libsndfile reports SF_COUNT_MAX when a header does not declare the length (a FLAC whose total is 0).
+        let declared = file.info.frames >= Int64.max / 2 ? 0 : Int(clamping: max(0, file.info.frames))
         self.info = AudioFileInfo(path: path, sampleRate: rate, channelCount: channels,
                                   declaredFrameCount: declared, formatName: SndFile.formatName(file.info.format))
         self.outputSampleRate = sampleRate ?? rate
@@ -163,7 +164,8 @@ public final class AudioFileReader {
         guard seconds >= 60 else { return "\(MusicalDuration.trim(seconds)) s" }
         let total = Int(saturating: seconds, rounding: .toNearestOrAwayFromZero)
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
-        return h > 0 ? String(format: "%d:%02d:%02d", h, m, s) : String(format: "%d:%02d", m, s)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return h > 0 ? "\(h):\(two(m)):\(two(s))" : "\(m):\(two(s))"
     }
 
     /// Reads the next block of about `maximumFrameCount` source frames, as stereo at the output rate.

@@ -7,10 +7,10 @@ import Foundation
 public struct PlanLimits: Sendable, Hashable {
     /// Longest mashup, seconds (default 30 minutes).
     public var maximumDurationSeconds: Double = 1_800
-    /// Most output frames (duration × sample rate; default 20,000,000: 7 min 33 s at 44.1 kHz, 6 min 56 s at 48 kHz,
-    /// 1 min 44 s at 192 kHz). A render holds the whole mix in memory, about 40 bytes per output frame with its
-    /// copies, so this keeps one render under 1 GB resident.
-    public var maximumOutputFrameCount: Int = 20_000_000
+    /// Most output frames (duration × sample rate; default 16,000,000: 6 min 2 s at 44.1 kHz, 5 min 33 s at 48 kHz,
+    /// 1 min 23 s at 192 kHz). A render holds the whole mix, its layers and copies in memory (measured: 972 MB peak
+    /// for 19.8 million frames of two-layer sections), so this keeps one render under 1 GB resident with margin.
+    public var maximumOutputFrameCount: Int = 16_000_000
     /// Most sections (default 256).
     public var maximumSections: Int = 256
     /// Most layers in one section (default 16).
