@@ -48,7 +48,8 @@ public struct HTTPRequest: Sendable {
         do {
             return try JSONValue.parse(body)
         } catch {
-            throw HTTPError.badRequest("request body is not valid JSON", field: "body")
+            // The reader's error is located (line, column, JSON path) and bounded in length.
+            throw HTTPError.badRequest("request body is not valid JSON: \(String(describing: error).prefix(300))", field: "body")
         }
     }
 
