@@ -6,8 +6,9 @@
 // 2. Attack search at the input rate within ±`searchSeconds` of the coarse time: the first difference of the
 //    mono signal (a gentle high-pass: attacks, clicks and drum transients stand out of sustained notes; its
 //    half-sample delay is added back) is squared and summed over `windowSeconds` after and before every
-//    sample; the attack is the sample where (after − before) peaks. For a step or a decaying attack at t₀ that
-//    difference of two adjacent rectangular windows peaks exactly at t₀: no delay to correct. Candidates are
+//    sample with triangular weights falling away from it; the attack is the sample where (after − before)
+//    peaks. For a step, a decaying attack or a click shorter than the window starting at t₀, that difference
+//    peaks exactly at t₀ (the weights make the nearest samples count most): no delay to correct. Candidates are
 //    weighted by a Gaussian around the coarse time (σ = `priorSigmaSeconds`), so a loud off-beat at the edge of
 //    the search does not win over the beat. A beat is moved only when the energy after the attack is at least
 //    `minimumRiseRatio` times the energy before it (a clear attack); otherwise it keeps its coarse time.
@@ -43,22 +44,30 @@ struct BeatRefiner: Sendable {
         let sigma = BeatRefiner.priorSigmaSeconds * sampleRate
         var attacks = [Double](), weights = [Double]()
         var prefix = [Double](repeating: 0, count: 2 * (search + window) + 2)
+        var moment = prefix
         for coarse in coarseSeconds {
             let centre = Int((coarse * sampleRate).rounded())
             let lo = centre - search - window, hi = centre + search + window
-            // prefix[k] = Σ of squared first differences of samples lo ..< lo + k.
+            // prefix[k] = Σ of squared first differences of samples lo ..< lo + k; moment[k] = Σ of index × value.
             prefix[0] = 0
+            moment[0] = 0
             for k in 0..<(hi - lo) {
                 let i = lo + k
                 var d: Double = 0
                 if i >= 1 && i < signal.count { d = Double(signal[i] - signal[i - 1]) }
                 prefix[k + 1] = prefix[k] + d * d
+                moment[k + 1] = moment[k] + Double(k) * d * d
             }
+            let w = Double(window)
             var bestScore = 0.0, bestSample = -1, bestRise = 0.0
             for n in (centre - search)...(centre + search) {
                 let k = n - lo
-                let after = prefix[k + window] - prefix[k]
-                let before = prefix[k] - prefix[k - window]
+                // Triangular weights falling away from n on both sides (W at the sample next to n, 1 at the far
+                // end): a short click that fits in the window still peaks exactly at its first sample.
+                let afterSum = prefix[k + window] - prefix[k], afterMoment = moment[k + window] - moment[k]
+                let after = w * afterSum - (afterMoment - Double(k) * afterSum)
+                let beforeSum = prefix[k] - prefix[k - window], beforeMoment = moment[k] - moment[k - window]
+                let before = (w - Double(k) + 1) * beforeSum + beforeMoment
                 let x = Double(n - centre) / sigma
                 let score = (after - before) * exp(-0.5 * x * x)
                 if score > bestScore {

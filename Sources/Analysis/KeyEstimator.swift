@@ -37,7 +37,7 @@ struct KeyEstimator: Sendable {
     /// Weight of the tonic-triad share in a key's score.
     static let tonicChordWeight = 0.05
     /// Weight of "the song's first chord is the key's tonic triad".
-    static let openingChordWeight = 0.2
+    static let openingChordWeight = 0.35
     /// Below this max/mean ratio of the pitch-class distribution the audio counts as atonal.
     static let minimumPeakiness = 1.25
     /// Fewer non-silent chroma frames than this (about 3 s) give no key: too little to tell.

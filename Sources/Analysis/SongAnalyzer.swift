@@ -46,7 +46,9 @@ public struct SongAnalyzer: Sendable {
         // them. When the low band and the chord changes are stronger half way between the tracked beats than on
         // them (the product of the two ratios above 1), the tracker locked onto the off-beats: take the midpoints.
         var trackedFrames = tempo.beatFrames
-        if TempoEstimator.offBeatLowRatio(onsets.low, beats: trackedFrames)
+        var lowMid = onsets.low
+        for f in lowMid.indices { lowMid[f] += onsets.mid[f] }
+        if TempoEstimator.offBeatLowRatio(lowMid, beats: trackedFrames)
             * SongAnalyzer.offBeatChordChangeRatio(chroma, frames: frames, beats: trackedFrames) > 1 {
             trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
         }
