@@ -1,5 +1,5 @@
-// Design, in three parts (periodicity, metrical evidence, a preferred-tempo prior), with nothing fitted to one
-// set of songs:
+// Design, in three parts (periodicity, metrical evidence, a preferred-tempo prior); the three constants of parts
+// 2 and 3 were chosen on the evaluation set's tune half only:
 // 1. Periodicity (Percival & Tzanetakis 2014): the autocorrelation of the onset envelope, read through a
 //    comb of the first four multiples of each candidate period (60-200 BPM in 0.5 BPM steps), names the
 //    metrical family of pulses (P, 2P, P/2 ... all score alike there: that is the octave ambiguity).
