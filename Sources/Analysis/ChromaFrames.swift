@@ -7,6 +7,12 @@
 //   12-bin chroma, MIDI 28-54 (41-185 Hz) into a separate bass chroma (roots of chords).
 // - Percussion: each pitch class is median-filtered over 9 frames (0.42 s), the harmonic half of
 //   Fitzgerald's separation, so drum hits do not leave pitch classes behind.
+// - Tonalness (is there a key to find?): the share of the 150-2000 Hz power that sits in sustained partials.
+//   A partial is a bin that is a local maximum at least `prominence` × the mean power of the bins 4-8 away
+//   on both sides (a sinusoid's Hann main lobe is ±2 bins; noise rarely reaches 6×: P ≈ e⁻⁶), and that is
+//   still there (within ±1 bin, at least a quarter of its power) 2 frames (93 ms) before and after; its
+//   power counts with its two neighbours. Notes, chords and voices give 0.3-0.9; drums, noise and cymbals
+//   almost nothing (kick fundamentals are below the band, their pitch glides, snares and hats are noise).
 import DSP
 import Foundation
 
@@ -23,6 +29,12 @@ struct ChromaFrames: Sendable {
     let sampleRate: Double
     /// Deviation of the tuning reference from A = 440 Hz, in cents (-50...50).
     let tuningCents: Double
+    /// Share of the 150-2000 Hz power in sustained partials, 0...1 (see the design note).
+    let tonalness: Double
+    /// Sustained-partial power over a frame's 150-2000 Hz power, per frame.
+    let frameTonalness: [Float]
+    /// Power of a partial over the mean power of the bins 4-8 away from it.
+    static let prominence: Float = 6
 
     var hopSeconds: Double { Double(ChromaFrames.hopSize) / sampleRate }
     /// Centre time of frame `index` in seconds.
@@ -84,6 +96,7 @@ struct ChromaFrames: Sendable {
             }
         }
         let tuning = (tuningX == 0 && tuningY == 0) ? 0 : atan2(tuningY, tuningX) / (2 * .pi) * 100
+        (tonalness, frameTonalness) = ChromaFrames.tonalness(magnitudes, frames: frames, keptBins: keptBins, binHz: binHz)
         tuningCents = tuning
         // Pass 2: bins to tuned semitones.
         let reference = 440 * pow(2, tuning / 1200)
@@ -103,6 +116,46 @@ struct ChromaFrames: Sendable {
         }
         self.chroma = ChromaFrames.harmonicPart(chroma, frames: frames)
         self.bass = ChromaFrames.harmonicPart(bass, frames: frames)
+    }
+
+    /// Whole-song and per-frame share of sustained partials in the 150-2000 Hz power (magnitudes in, squared).
+    static func tonalness(_ magnitudes: [Float], frames: Int, keptBins: Int, binHz: Double) -> (Double, [Float]) {
+        var perFrame = [Float](repeating: 0, count: frames)
+        let lo = max(9, Int(150 / binHz)), hi = min(keptBins - 10, Int(2000 / binHz))
+        guard frames >= 5, hi > lo else { return (0, perFrame) }
+        var stableTotal = 0.0, total = 0.0
+        magnitudes.withUnsafeBufferPointer { m in
+            func power(_ f: Int, _ k: Int) -> Float { let v = m[f * keptBins + k]; return v * v }
+            for f in 2..<(frames - 2) {
+                var frameTotal: Float = 0, frameStable: Float = 0
+                for k in lo...hi { frameTotal += power(f, k) }
+                guard frameTotal > 1e-12 else { continue }
+                var k = lo
+                while k <= hi {
+                    let p = power(f, k)
+                    guard p > power(f, k - 1), p >= power(f, k + 1) else { k += 1; continue }
+                    var floor: Float = 0
+                    for d in 4...8 { floor += power(f, k - d) + power(f, k + d) }
+                    floor /= 10
+                    guard p >= ChromaFrames.prominence * floor else { k += 1; continue }
+                    var sustained = true
+                    for df in [-2, 2] {
+                        let q = max(power(f + df, k - 1), power(f + df, k), power(f + df, k + 1))
+                        if q < 0.25 * p { sustained = false; break }
+                    }
+                    if sustained {
+                        frameStable += p + power(f, k - 1) + power(f, k + 1)
+                        k += 2
+                    } else {
+                        k += 1
+                    }
+                }
+                perFrame[f] = min(1, frameStable / frameTotal)
+                stableTotal += Double(min(frameStable, frameTotal))
+                total += Double(frameTotal)
+            }
+        }
+        return (total > 0 ? stableTotal / total : 0, perFrame)
     }
 
     /// Median over `medianFrames` frames of each pitch class: keeps sustained notes, drops drum hits

@@ -1,38 +1,58 @@
-// Design: bar phase from bar-level patterns (after Böck/Krebs: downbeats carry the low-frequency onsets and
-// the harmonic changes). With the beats known and a fixed number of beats per bar (4 by default), the only
-// unknown is which beat of each group is "one". For every beat two features are standardised over the song:
-// - low-band onset strength (kick drum, bass-note attacks), the maximum within ±1 frame of the beat;
-// - chord change: cosine distance between the chroma of the 2 beats before and the 2 beats after the beat.
-// Each phase p = 0..<beatsPerBar scores the mean of (low + 1.5 × change) over beats i ≡ p; the best phase
-// wins. Because the phase is chosen over the whole song, a pickup or a drum-less intro does not put the first
-// downbeat on the first beat: the first downbeat is the first beat with the winning phase.
+// Design: bar positions of the beats by a hidden Markov model over the position in the bar (after Krebs, Böck
+// & Widmer's bar pointer, on beats instead of frames). Downbeats carry the low-frequency onsets (kick, bass
+// attacks) and the harmonic changes, so every beat gets a downbeat evidence
+//   e = z(low-band onset strength at the beat) + 1.5 × z(chord change: cosine distance of the chroma of the
+//       2 beats before and the 2 beats after),
+// z = standardised over the song. The state of beat i is its position p in the bar (0 = downbeat ...
+// beatsPerBar − 1). Position p is followed by p + 1 (mod beatsPerBar) at no cost, or by a bar restart (p → 0
+// from any other position: a bar of 2/4 inserted, a pickup, a phase change at a section) at `restartCost`.
+// A beat in position 0 gains e, in another position loses e/(beatsPerBar − 1), so the evidence has mean zero
+// over a bar. The first beat may be in any position (pickups, drum-less intros); the Viterbi path gives the
+// phase of every bar, and a restart costs about as much as 3-4 bars of consistent evidence, so a breakdown
+// without kicks keeps the phase it had and a real change of phase is followed.
 import Foundation
 
 /// Downbeats (bar starts) among tracked beats.
 struct DownbeatEstimator: Sendable {
     /// Weight of the chord-change feature against the low-band onset feature.
     static let chordChangeWeight = 1.5
+    /// Cost of restarting the bar early, in units of standardised downbeat evidence.
+    static let restartCost = 6.0
     var beatsPerBar = 4
 
-    /// Index of the first downbeat among the beats (0..<beatsPerBar), from per-beat features.
-    func phase(lowOnsetAtBeats low: [Double], chordChange change: [Double]) -> Int {
+    /// Indices of the downbeats among the beats, from per-beat features.
+    func downbeatIndices(lowOnsetAtBeats low: [Double], chordChange change: [Double]) -> [Int] {
         let n = min(low.count, change.count)
-        guard n >= beatsPerBar else { return 0 }
+        let bar = beatsPerBar
+        guard n >= bar else { return n > 0 ? [0] : [] }
         let lowZ = DownbeatEstimator.standardised(Array(low[0..<n]))
         let changeZ = DownbeatEstimator.standardised(Array(change[0..<n]))
-        var best = 0, bestScore = -Double.infinity
-        for p in 0..<beatsPerBar {
-            var s = 0.0, count = 0
-            var i = p
-            while i < n {
-                s += lowZ[i] + DownbeatEstimator.chordChangeWeight * changeZ[i]
-                count += 1
-                i += beatsPerBar
+        let evidence = (0..<n).map { lowZ[$0] + DownbeatEstimator.chordChangeWeight * changeZ[$0] }
+        func gain(_ i: Int, _ p: Int) -> Double { p == 0 ? evidence[i] : -evidence[i] / Double(bar - 1) }
+        var score = (0..<bar).map { gain(0, $0) }
+        var back = [[Int]](repeating: [Int](repeating: 0, count: bar), count: n)
+        for i in 1..<n {
+            var next = [Double](repeating: -Double.infinity, count: bar)
+            for p in 0..<bar {
+                // Regular step.
+                let q = (p + 1) % bar
+                if score[p] > next[q] { next[q] = score[p]; back[i][q] = p }
+                // Early restart.
+                if p != bar - 1, score[p] - DownbeatEstimator.restartCost > next[0] {
+                    next[0] = score[p] - DownbeatEstimator.restartCost; back[i][0] = p
+                }
             }
-            let mean = count > 0 ? s / Double(count) : -Double.infinity
-            if mean > bestScore { bestScore = mean; best = p }
+            for q in 0..<bar { next[q] += gain(i, q) }
+            score = next
         }
-        return best
+        var state = 0
+        for p in 1..<bar where score[p] > score[state] { state = p }
+        var positions = [Int](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            positions[i] = state
+            if i > 0 { state = back[i][state] }
+        }
+        return positions.indices.filter { positions[$0] == 0 }
     }
 
     /// Low-band onset strength at each beat frame (maximum within ±1 frame).

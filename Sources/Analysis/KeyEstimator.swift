@@ -1,17 +1,26 @@
 // Design: key by correlation of the song's pitch-class distribution with rotated key profiles.
-// - Distribution: each chroma frame is normalised to sum 1 (so loud passages do not dominate), frames quieter
-//   than 50 dB below the loudest are skipped, the bass chroma is added at half weight (bass lines dwell on the
-//   tonic), and the frames are summed.
+// - Tonalness first: audio whose 150-2000 Hz power is not mostly in sustained partials (drums, noise, speech
+//   over beats) has no key: "N/A", confidence 0 (`ChromaFrames.tonalness` < `minimumTonalness`).
+// - Distribution: each chroma frame (tuning-corrected) is normalised to sum 1 (so loud passages do not
+//   dominate), frames quieter than 50 dB below the loudest are skipped, the bass chroma is added at half weight
+//   (bass lines dwell on the tonic), and the frames are summed.
 // - Profiles: Krumhansl-Kessler (probe-tone ratings), Temperley (Kostka-Payne corpus) and our diatonic
 //   pop/EDM profile (natural minor) for major and minor; the score of each of the 24 keys is the mean of its
 //   Pearson correlations with the three rotated profiles (the first two favour the harmonic minor's leading
-//   tone and read Aeolian pop loops as the relative major; the third balances that).
+//   tone and read Aeolian pop loops as the relative major; the third balances that). The mode is decided
+//   explicitly by this score: major and minor profiles compete as 24 separate keys.
 // - Tonic evidence (resolves relative major/minor and loops that dwell on IV or VII, whose pitch sets the
 //   profiles weigh almost alike): the share of beats on the key's tonic triad adds up to 0.05, and 0.2 more
 //   when the first chord from the first downbeat on is the tonic triad (songs and loops tend to open on it).
+// - Confidence, calibrated as a probability: the softmax of the 24 key scores at temperature
+//   `confidenceTemperature` (a margin of one temperature over the runner-up gives e:1 odds), times
+//   min(1, tonalness / (2 × minimumTonalness)) so barely tonal audio never reads as certain.
+// - Key segments (modulations): the same scores on windows of `segmentWindowSeconds` every
+//   `segmentHopSeconds`, a Viterbi path over the 24 keys with a change cost of `keyChangeCost` (in units of
+//   the windows' log-probabilities: a change needs about 4 windows of consistent evidence), runs of equal keys
+//   merged; runs shorter than 2 windows join the previous run.
 // - "N/A" when the audio is silent or shorter than about 3 s, or the distribution is nearly flat
-//   (max/mean < 1.25: noise, drums only),
-//   or no key correlates above 0.3.
+//   (max/mean < 1.25), or no key correlates above 0.3.
 import Foundation
 
 /// Key from chroma.
@@ -28,13 +37,22 @@ struct KeyEstimator: Sendable {
     /// Weight of the tonic-triad share in a key's score.
     static let tonicChordWeight = 0.05
     /// Weight of "the song's first chord is the key's tonic triad".
-    static let openingChordWeight = 0.2
+    static let openingChordWeight = 0.35
     /// Below this max/mean ratio of the pitch-class distribution the audio counts as atonal.
     static let minimumPeakiness = 1.25
     /// Fewer non-silent chroma frames than this (about 3 s) give no key: too little to tell.
     static let minimumFrames = 64
     /// Below this correlation no key is reported.
     static let minimumCorrelation = 0.3
+    /// Below this share of sustained partials the audio has no key.
+    static let minimumTonalness = 0.12
+    /// Softmax temperature of the key scores for the confidence.
+    static let confidenceTemperature = 0.04
+    /// Window and hop of the key segments, seconds.
+    static let segmentWindowSeconds = 16.0
+    static let segmentHopSeconds = 4.0
+    /// Cost of a key change between two windows, in log-probability units.
+    static let keyChangeCost = 8.0
 
     struct Result: Sendable {
         /// nil for "N/A".
@@ -42,11 +60,96 @@ struct KeyEstimator: Sendable {
         var confidence: Double
     }
 
+    /// A stretch of the song in one key.
+    struct Segment: Sendable {
+        var startSeconds: Double
+        var endSeconds: Double
+        var key: MusicalKey
+        var confidence: Double
+    }
+
     /// The pitch-class distribution of the song (12 values, sum 1; all zero when silent).
     func distribution(_ chroma: ChromaFrames) -> [Double] {
+        distribution(chroma, frames: 0..<chroma.frameCount)
+    }
+
+    /// Softmax probabilities of the 24 key scores.
+    static func probabilities(_ scores: [Double]) -> [Double] {
+        let top = scores.max() ?? 0
+        let e = scores.map { exp(($0 - top) / confidenceTemperature) }
+        let sum = e.reduce(0, +)
+        return e.map { $0 / sum }
+    }
+
+    /// Key segments of a song whose whole-song key is known (see the design note); one segment when the key
+    /// never changes, none when the song is shorter than a window.
+    func segments(_ chroma: ChromaFrames, durationSeconds: Double, tonalness: Double) -> [Segment] {
+        let window = max(1, Int((KeyEstimator.segmentWindowSeconds / chroma.hopSeconds).rounded()))
+        let hop = max(1, Int((KeyEstimator.segmentHopSeconds / chroma.hopSeconds).rounded()))
+        guard chroma.frameCount >= window else { return [] }
+        var starts = [Int]()
+        var s = 0
+        while s + window <= chroma.frameCount { starts.append(s); s += hop }
+        if let last = starts.last, last + window < chroma.frameCount { starts.append(chroma.frameCount - window) }
+        let logProbabilities: [[Double]] = starts.map { start in
+            let d = distribution(chroma, frames: start..<(start + window))
+            guard d.reduce(0, +) > 0 else { return [Double](repeating: log(1.0 / 24), count: 24) }
+            return KeyEstimator.probabilities(profileScores(d)).map { log(max($0, 1e-12)) }
+        }
+        // Viterbi over 24 keys.
+        let count = starts.count
+        var score = logProbabilities[0]
+        var back = [[Int]](repeating: [Int](repeating: 0, count: 24), count: count)
+        for w in 1..<max(count, 1) {
+            var bestPrevious = 0
+            for k in 1..<24 where score[k] > score[bestPrevious] { bestPrevious = k }
+            var next = [Double](repeating: 0, count: 24)
+            for k in 0..<24 {
+                let stay = score[k], change = score[bestPrevious] - KeyEstimator.keyChangeCost
+                if stay >= change { next[k] = stay; back[w][k] = k } else { next[k] = change; back[w][k] = bestPrevious }
+                next[k] += logProbabilities[w][k]
+            }
+            score = next
+        }
+        var state = 0
+        for k in 1..<24 where score[k] > score[state] { state = k }
+        var path = [Int](repeating: 0, count: count)
+        for w in stride(from: count - 1, through: 0, by: -1) {
+            path[w] = state
+            if w > 0 { state = back[w][state] }
+        }
+        // Runs of windows; short runs join the previous one.
+        var runs: [(key: Int, first: Int, last: Int)] = []
+        for (w, k) in path.enumerated() {
+            if let r = runs.last, r.key == k { runs[runs.count - 1].last = w } else { runs.append((k, w, w)) }
+        }
+        var merged: [(key: Int, first: Int, last: Int)] = []
+        for r in runs {
+            if let m = merged.last, r.last - r.first + 1 < 2 || m.key == r.key {
+                merged[merged.count - 1].last = r.last
+            } else {
+                merged.append(r)
+            }
+        }
+        let tonalFactor = min(1, tonalness / (2 * KeyEstimator.minimumTonalness))
+        return merged.enumerated().map { index, r in
+            // Boundaries half way between the centres of the last window of one run and the first of the next.
+            func centre(_ w: Int) -> Double { chroma.time(ofFrame: starts[w] + window / 2) }
+            let start = index == 0 ? 0 : (centre(merged[index - 1].last) + centre(r.first)) / 2
+            let end = index == merged.count - 1 ? durationSeconds : (centre(r.last) + centre(merged[index + 1].first)) / 2
+            var p = 0.0
+            for w in r.first...r.last { p += exp(logProbabilities[w][r.key]) }
+            let key = MusicalKey(tonic: r.key % 12, mode: r.key >= 12 ? .minor : .major)
+            return Segment(startSeconds: max(0, start), endSeconds: max(start, end), key: key,
+                           confidence: min(1, max(0, tonalFactor * p / Double(r.last - r.first + 1))))
+        }
+    }
+
+    /// The pitch-class distribution of chroma frames `frames` (12 values, sum 1; all zero when silent).
+    func distribution(_ chroma: ChromaFrames, frames range: Range<Int>) -> [Double] {
         var frameEnergy = [Float](repeating: 0, count: chroma.frameCount)
         var loudest: Float = 0
-        for f in 0..<chroma.frameCount {
+        for f in range {
             var s: Float = 0
             for p in 0..<12 { s += chroma.chroma[f * 12 + p] }
             frameEnergy[f] = s
@@ -56,7 +159,7 @@ struct KeyEstimator: Sendable {
         guard loudest > 1e-6 else { return total }
         let gate = loudest * 0.00316 // -50 dB in magnitude
         guard frameEnergy.filter({ $0 > gate }).count >= KeyEstimator.minimumFrames else { return total }
-        for f in 0..<chroma.frameCount where frameEnergy[f] > gate {
+        for f in range where frameEnergy[f] > gate {
             var bassSum: Float = 0
             for p in 0..<12 { bassSum += chroma.bass[f * 12 + p] }
             for p in 0..<12 {
@@ -84,9 +187,10 @@ struct KeyEstimator: Sendable {
 
     /// The key, given the distribution, the share of beats on each of the 24 triads
     /// (index = root + 12 for minor; may be empty) and the first chord from the first downbeat on.
-    func estimate(distribution: [Double], triadShare: [Double], openingChord: Int? = nil) -> Result {
+    func estimate(distribution: [Double], triadShare: [Double], openingChord: Int? = nil,
+                  tonalness: Double = 1) -> Result {
         let sum = distribution.reduce(0, +)
-        guard sum > 0 else { return Result(key: nil, confidence: 0) }
+        guard sum > 0, tonalness >= KeyEstimator.minimumTonalness else { return Result(key: nil, confidence: 0) }
         let mean = sum / 12
         guard (distribution.max() ?? 0) / mean >= KeyEstimator.minimumPeakiness else {
             return Result(key: nil, confidence: 0)
@@ -101,7 +205,9 @@ struct KeyEstimator: Sendable {
         for i in 1..<24 where scores[i] > scores[best] { best = i }
         guard correlation[best] >= KeyEstimator.minimumCorrelation else { return Result(key: nil, confidence: 0) }
         let key = MusicalKey(tonic: best % 12, mode: best >= 12 ? .minor : .major)
-        return Result(key: key, confidence: min(1, max(0, correlation[best])))
+        let probability = KeyEstimator.probabilities(scores)[best]
+        let tonalFactor = min(1, tonalness / (2 * KeyEstimator.minimumTonalness))
+        return Result(key: key, confidence: min(1, max(0, probability * tonalFactor)))
     }
 
     static func pearson(_ a: [Double], _ b: [Double]) -> Double {

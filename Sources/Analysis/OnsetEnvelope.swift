@@ -53,7 +53,7 @@ struct OnsetEnvelope: Sendable {
         mid = OnsetEnvelope.detrend(flux[1], window: window)
         high = OnsetEnvelope.detrend(flux[2], window: window)
         var sum = [Float](repeating: 0, count: n)
-        for f in 0..<n { sum[f] = (low[f] + mid[f] + high[f]) / 3 }
+        for f in 0..<n { sum[f] = (2 * low[f] + 2 * mid[f] + high[f]) / 5 }
         full = sum
     }
 

@@ -6,7 +6,12 @@
 //   2 × 4 bars tapered by a Gaussian (σ = 2 bars). Peaks above mean + 1 standard deviation become
 //   boundaries, strongest first, at least 4 bars apart (8 in songs of 48 bars or more).
 // - Labels: each section's RMS level (mean of its bars' power) against the loudest section: within 3 dB is
-//   high, within 9 dB mid, else low.
+//   high, within 9 dB mid, else low (bars are labelled the same way against the loudest bar).
+// - Repetition: sections whose mean bar vectors have a cosine of at least `repeatSimilarity` share a repeat
+//   group (greedy, in order: a section joins the first earlier group it matches).
+// - Roles, from energy and repetition: with 3 sections or more, a first section that is not high is the intro
+//   and a last one that is not high the outro; of the rest, high sections are choruses, and so is every section
+//   repeating a chorus's material; a low section between louder ones is a breakdown; the others are verses.
 import Foundation
 
 /// Bar-aligned sections from bar features.
@@ -65,6 +70,45 @@ struct SectionSegmenter: Sendable {
             if chosen.allSatisfy({ abs($0 - p) >= minimum }) { chosen.append(p) }
         }
         return chosen.sorted()
+    }
+
+    /// Cosine of two sections' mean bar vectors above which they repeat the same material.
+    static let repeatSimilarity = 0.9
+
+    /// Repeat group of each section (0, 1, ... in order of first appearance) from the mean bar vectors.
+    static func repeatGroups(_ means: [[Double]]) -> [Int] {
+        var representatives = [[Double]](), groups = [Int]()
+        func cosine(_ a: [Double], _ b: [Double]) -> Double {
+            var dot = 0.0, na = 0.0, nb = 0.0
+            for k in a.indices { dot += a[k] * b[k]; na += a[k] * a[k]; nb += b[k] * b[k] }
+            return na > 0 && nb > 0 ? dot / (na * nb).squareRoot() : 0
+        }
+        for m in means {
+            if let g = representatives.firstIndex(where: { cosine($0, m) >= repeatSimilarity }) {
+                groups.append(g)
+            } else {
+                groups.append(representatives.count)
+                representatives.append(m)
+            }
+        }
+        return groups
+    }
+
+    /// Role of each section from its energy label and repeat group (see the design note).
+    static func roles(labels: [SongSection.EnergyLabel], groups: [Int]) -> [SongSection.Role] {
+        let n = labels.count
+        guard n > 0 else { return [] }
+        var roles = [SongSection.Role](repeating: .verse, count: n)
+        let chorusGroups = Set((0..<n).filter { labels[$0] == .high }.map { groups[$0] })
+        for i in 0..<n {
+            if labels[i] == .high || chorusGroups.contains(groups[i]) && labels[i] != .low { roles[i] = .chorus }
+            else if labels[i] == .low && i > 0 && i < n - 1 { roles[i] = .breakdown }
+        }
+        if n >= 3 {
+            if labels[0] != .high { roles[0] = .intro }
+            if labels[n - 1] != .high { roles[n - 1] = .outro }
+        }
+        return roles
     }
 
     /// Energy label of a section level against the loudest section level (both in dB).

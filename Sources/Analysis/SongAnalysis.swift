@@ -84,19 +84,32 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
     public var chordProgression: [String]
     /// 0...1: share of harmony beyond plain triads and the variety of chords (see docs/README-analysis.md).
     public var chordComplexity: Double
+    /// The keys in order when the song modulates (one segment when it does not; ours, absent when "N/A").
+    public var keySegments: [KeySegment]?
+    /// Deviation of the song's tuning from A = 440 Hz, in cents (ours).
+    public var tuningCents: Double?
+    /// Share of the 150-2000 Hz power in sustained partials, 0...1: below 0.12 there is no key (ours).
+    public var tonalness: Double?
 
     enum CodingKeys: String, CodingKey {
         case key
         case keyConfidence = "key_confidence"
         case chordProgression = "chord_progression"
         case chordComplexity = "chord_complexity"
+        case keySegments = "key_segments"
+        case tuningCents = "tuning_cents"
+        case tonalness
     }
 
-    public init(key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double) {
+    public init(key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double,
+                keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil) {
         self.key = key
         self.keyConfidence = keyConfidence
         self.chordProgression = chordProgression
         self.chordComplexity = chordComplexity
+        self.keySegments = keySegments
+        self.tuningCents = tuningCents
+        self.tonalness = tonalness
     }
 
     public init(from decoder: any Decoder) throws {
@@ -105,6 +118,9 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         keyConfidence = try c.decodeIfPresent(Double.self, forKey: .keyConfidence) ?? 0
         chordProgression = try c.decodeIfPresent([String].self, forKey: .chordProgression) ?? []
         chordComplexity = try c.decodeIfPresent(Double.self, forKey: .chordComplexity) ?? 0
+        keySegments = try c.decodeIfPresent([KeySegment].self, forKey: .keySegments)
+        tuningCents = try c.decodeIfPresent(Double.self, forKey: .tuningCents)
+        tonalness = try c.decodeIfPresent(Double.self, forKey: .tonalness)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,6 +129,82 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         try c.encode(finite(keyConfidence), forKey: .keyConfidence)
         try c.encode(chordProgression, forKey: .chordProgression)
         try c.encode(finite(chordComplexity), forKey: .chordComplexity)
+        try c.encodeIfPresent(keySegments, forKey: .keySegments)
+        try c.encodeIfPresent(tuningCents.map(finite), forKey: .tuningCents)
+        try c.encodeIfPresent(tonalness.map(finite), forKey: .tonalness)
+    }
+}
+
+/// A stretch of a song in one key.
+public struct KeySegment: Codable, Sendable, Equatable {
+    public var startSeconds: Double
+    public var endSeconds: Double
+    /// "A minor", "C major".
+    public var key: String
+    /// 0...1, calibrated like `key_confidence`.
+    public var confidence: Double
+
+    enum CodingKeys: String, CodingKey {
+        case startSeconds = "start_sec"
+        case endSeconds = "end_sec"
+        case key, confidence
+    }
+
+    public init(startSeconds: Double, endSeconds: Double, key: String, confidence: Double) {
+        self.startSeconds = startSeconds
+        self.endSeconds = endSeconds
+        self.key = key
+        self.confidence = confidence
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(startSeconds), forKey: .startSeconds)
+        try c.encode(finite(endSeconds), forKey: .endSeconds)
+        try c.encode(key, forKey: .key)
+        try c.encode(finite(confidence), forKey: .confidence)
+    }
+}
+
+/// A metrical level the tempo could be read at, with its probability.
+public struct TempoCandidate: Codable, Sendable, Equatable {
+    public var bpm: Double
+    /// Probability that listeners tap at this level, 0...1 (the candidates sum to 1).
+    public var score: Double
+
+    public init(bpm: Double, score: Double) {
+        self.bpm = bpm
+        self.score = score
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(bpm), forKey: .bpm)
+        try c.encode(finite(score), forKey: .score)
+    }
+}
+
+/// The local tempo at one beat.
+public struct TempoPoint: Codable, Sendable, Equatable {
+    /// Beat time in seconds.
+    public var timeSeconds: Double
+    /// Local tempo in BPM (from the intervals of the surrounding beats).
+    public var bpm: Double
+
+    enum CodingKeys: String, CodingKey {
+        case timeSeconds = "time_sec"
+        case bpm
+    }
+
+    public init(timeSeconds: Double, bpm: Double) {
+        self.timeSeconds = timeSeconds
+        self.bpm = bpm
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(finite(timeSeconds), forKey: .timeSeconds)
+        try c.encode(finite(bpm), forKey: .bpm)
     }
 }
 
@@ -132,6 +224,12 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
     public var downbeats: [Double]?
     /// Beats per bar used for `downbeats` (ours).
     public var beatsPerBar: Int?
+    /// Probability that `bpm` is the metrical level listeners tap, 0...1 (ours).
+    public var bpmConfidence: Double?
+    /// The metrical levels considered (half, chosen, double ...), slowest first, with probabilities (ours).
+    public var tempoCandidates: [TempoCandidate]?
+    /// Local tempo at every beat (ours): follows drift.
+    public var tempoCurve: [TempoPoint]?
 
     enum CodingKeys: String, CodingKey {
         case bpm
@@ -140,10 +238,14 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         case swingFactor = "swing_factor"
         case beats, downbeats
         case beatsPerBar = "beats_per_bar"
+        case bpmConfidence = "bpm_confidence"
+        case tempoCandidates = "tempo_candidates"
+        case tempoCurve = "tempo_curve"
     }
 
     public init(bpm: Double, beatConfidence: Double, grooveStability: Double, swingFactor: Double,
-                beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil) {
+                beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil,
+                bpmConfidence: Double? = nil, tempoCandidates: [TempoCandidate]? = nil, tempoCurve: [TempoPoint]? = nil) {
         self.bpm = bpm
         self.beatConfidence = beatConfidence
         self.grooveStability = grooveStability
@@ -151,6 +253,9 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         self.beats = beats
         self.downbeats = downbeats
         self.beatsPerBar = beatsPerBar
+        self.bpmConfidence = bpmConfidence
+        self.tempoCandidates = tempoCandidates
+        self.tempoCurve = tempoCurve
     }
 
     public init(from decoder: any Decoder) throws {
@@ -162,6 +267,9 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         beats = try c.decodeIfPresent([Double].self, forKey: .beats)
         downbeats = try c.decodeIfPresent([Double].self, forKey: .downbeats)
         beatsPerBar = try c.decodeIfPresent(Int.self, forKey: .beatsPerBar)
+        bpmConfidence = try c.decodeIfPresent(Double.self, forKey: .bpmConfidence)
+        tempoCandidates = try c.decodeIfPresent([TempoCandidate].self, forKey: .tempoCandidates)
+        tempoCurve = try c.decodeIfPresent([TempoPoint].self, forKey: .tempoCurve)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +281,9 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         try c.encodeIfPresent(beats?.map(finite), forKey: .beats)
         try c.encodeIfPresent(downbeats?.map(finite), forKey: .downbeats)
         try c.encodeIfPresent(beatsPerBar, forKey: .beatsPerBar)
+        try c.encodeIfPresent(bpmConfidence.map(finite), forKey: .bpmConfidence)
+        try c.encodeIfPresent(tempoCandidates, forKey: .tempoCandidates)
+        try c.encodeIfPresent(tempoCurve, forKey: .tempoCurve)
     }
 }
 
@@ -251,17 +362,21 @@ public struct BarEnergy: Codable, Sendable, Equatable {
     public var endSeconds: Double
     /// RMS level of the bar in dBFS (mono downmix), at least -120.
     public var rmsDecibels: Double
+    /// Energy label against the song's loudest bar (ours; absent in older analyses).
+    public var label: SongSection.EnergyLabel?
 
     enum CodingKeys: String, CodingKey {
         case startSeconds = "start_sec"
         case endSeconds = "end_sec"
         case rmsDecibels = "rms_db"
+        case label
     }
 
-    public init(startSeconds: Double, endSeconds: Double, rmsDecibels: Double) {
+    public init(startSeconds: Double, endSeconds: Double, rmsDecibels: Double, label: SongSection.EnergyLabel? = nil) {
         self.startSeconds = startSeconds
         self.endSeconds = endSeconds
         self.rmsDecibels = rmsDecibels
+        self.label = label
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -269,6 +384,7 @@ public struct BarEnergy: Codable, Sendable, Equatable {
         try c.encode(finite(startSeconds), forKey: .startSeconds)
         try c.encode(finite(endSeconds), forKey: .endSeconds)
         try c.encode(finite(rmsDecibels), forKey: .rmsDecibels)
+        try c.encodeIfPresent(label, forKey: .label)
     }
 }
 
@@ -276,6 +392,8 @@ public struct BarEnergy: Codable, Sendable, Equatable {
 public struct SongSection: Codable, Sendable, Equatable {
     /// Energy label of a section relative to the song's loudest section.
     public enum EnergyLabel: String, Codable, Sendable { case low, mid, high }
+    /// Part of the song a section plays, from repetition and energy.
+    public enum Role: String, Codable, Sendable { case intro, verse, chorus, breakdown, outro }
 
     /// Start in seconds (a downbeat, or 0 for the first section).
     public var startSeconds: Double
@@ -286,21 +404,29 @@ public struct SongSection: Codable, Sendable, Equatable {
     /// Mean RMS level in dBFS.
     public var rmsDecibels: Double
     public var label: EnergyLabel
+    /// intro, verse, chorus, breakdown or outro (ours; absent in older analyses).
+    public var role: Role?
+    /// Sections with the same group number repeat the same material (ours).
+    public var repeatGroup: Int?
 
     enum CodingKeys: String, CodingKey {
         case startSeconds = "start_sec"
         case endSeconds = "end_sec"
         case barCount = "bar_count"
         case rmsDecibels = "rms_db"
-        case label
+        case label, role
+        case repeatGroup = "repeat_group"
     }
 
-    public init(startSeconds: Double, endSeconds: Double, barCount: Int, rmsDecibels: Double, label: EnergyLabel) {
+    public init(startSeconds: Double, endSeconds: Double, barCount: Int, rmsDecibels: Double, label: EnergyLabel,
+                role: Role? = nil, repeatGroup: Int? = nil) {
         self.startSeconds = startSeconds
         self.endSeconds = endSeconds
         self.barCount = barCount
         self.rmsDecibels = rmsDecibels
         self.label = label
+        self.role = role
+        self.repeatGroup = repeatGroup
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -310,5 +436,7 @@ public struct SongSection: Codable, Sendable, Equatable {
         try c.encode(barCount, forKey: .barCount)
         try c.encode(finite(rmsDecibels), forKey: .rmsDecibels)
         try c.encode(label, forKey: .label)
+        try c.encodeIfPresent(role, forKey: .role)
+        try c.encodeIfPresent(repeatGroup, forKey: .repeatGroup)
     }
 }

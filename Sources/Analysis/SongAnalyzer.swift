@@ -22,10 +22,6 @@ public struct SongAnalyzer: Sendable {
     public var beatsPerBar: Int
     /// Seconds between MFCC columns in the output.
     public var mfccHopSeconds: Double
-    /// Delay of the onset envelope's peaks relative to the true attack, in seconds: subtracted from beat times.
-    /// Negative: the log-compressed flux peaks as an attack enters the 93 ms window, before its centre
-    /// (measured: beats 22 ms early on average over the generated set).
-    static let onsetLatencySeconds = -0.022
 
     public init(beatsPerBar: Int = 4, mfccHopSeconds: Double = 0.5) {
         precondition(beatsPerBar >= 2, "a bar has at least two beats")
@@ -37,27 +33,51 @@ public struct SongAnalyzer: Sendable {
     /// Analyses `buffer`.
     /// - Throws: `ResampleError` when the input rate cannot be converted.
     public func analyze(_ buffer: AudioBuffer) throws -> SongAnalysis {
-        let (mono, rate) = try SongAnalyzer.monoAnalysisSignal(buffer)
+        let fullRateMono = SongAnalyzer.monoDownmix(buffer)
+        let (mono, rate) = try AnalysisDownsampler.prepare(fullRateMono, sampleRate: buffer.sampleRate)
         let duration = buffer.durationSeconds
         let frames = SpectralFrames(signal: mono, sampleRate: rate)
         let onsets = OnsetEnvelope(frames: frames)
         let chroma = ChromaFrames(signal: mono, sampleRate: rate)
 
-        // Rhythm.
+        // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets)
-        let beatFrames = trimToActive(tempo.beatFrames, frames: frames, periodFrames: tempo.periodFrames)
-        let beatTimes = beatFrames.map { max(0, frames.time(ofFrame: $0) - SongAnalyzer.onsetLatencySeconds) }
+        // Phase: kicks, bass notes and chord changes fall on beats, open hats, off-beat bass and upbeats between
+        // them. When the low band and the chord changes are stronger half way between the tracked beats than on
+        // them (the product of the two ratios above 1), the tracker locked onto the off-beats: take the midpoints.
+        var trackedFrames = tempo.beatFrames
+        var lowMid = onsets.low
+        for f in lowMid.indices { lowMid[f] += onsets.mid[f] }
+        if TempoEstimator.offBeatLowRatio(lowMid, beats: trackedFrames)
+            * SongAnalyzer.offBeatChordChangeRatio(chroma, frames: frames, beats: trackedFrames) > 1 {
+            trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
+        }
+        let beatFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
+        // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
+        let fluxDelaySeconds = 0.5 * frames.hopSeconds
+        let coarseTimes = beatFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
+        let beatTimes = BeatRefiner().refine(coarseTimes, signal: fullRateMono, sampleRate: buffer.sampleRate)
+            .map { max(0, $0) }
         let groove = GrooveEstimator()
         // Harmony per beat, then downbeats and key.
         let chords = ChordEstimator().estimate(chroma, beatTimes: beatTimes)
         let lowAtBeats = DownbeatEstimator.strength(onsets.low, at: beatFrames)
-        let phase = DownbeatEstimator(beatsPerBar: beatsPerBar)
-            .phase(lowOnsetAtBeats: lowAtBeats, chordChange: chords.changeStrength)
-        let downbeats = stride(from: phase, to: beatTimes.count, by: beatsPerBar).map { beatTimes[$0] }
+        let downbeatIndices = DownbeatEstimator(beatsPerBar: beatsPerBar)
+            .downbeatIndices(lowOnsetAtBeats: lowAtBeats, chordChange: chords.changeStrength)
+        let downbeats = downbeatIndices.map { beatTimes[$0] }
         let keyEstimator = KeyEstimator()
-        let opening = chords.beatChords.dropFirst(phase).first { $0 >= 0 }
+        let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
         let key = keyEstimator.estimate(distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
-                                        openingChord: opening)
+                                        openingChord: opening, tonalness: chroma.tonalness)
+        let keySegments: [KeySegment]? = key.key.map { songKey in
+            let found = keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
+            guard found.count > 1 else {
+                return [KeySegment(startSeconds: 0, endSeconds: duration, key: songKey.description,
+                                   confidence: key.confidence)]
+            }
+            return found.map { KeySegment(startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
+                                          key: $0.key.description, confidence: $0.confidence) }
+        }
 
         // Timbre and dynamics.
         let mfccFrames = SongAnalyzer.mfccFrames(frames)
@@ -72,13 +92,19 @@ public struct SongAnalyzer: Sendable {
 
         let harmonic = HarmonicFeatures(key: key.key?.description ?? "N/A", keyConfidence: key.confidence,
                                         chordProgression: key.key == nil ? [] : chords.progression,
-                                        chordComplexity: key.key == nil ? 0 : chords.complexity)
+                                        chordComplexity: key.key == nil ? 0 : chords.complexity,
+                                        keySegments: keySegments, tuningCents: chroma.tuningCents,
+                                        tonalness: chroma.tonalness)
+        let hasBeats = beatTimes.count >= 3
         let rhythmic = RhythmicFeatures(
-            bpm: beatTimes.count >= 3 ? tempo.bpm : 0,
+            bpm: hasBeats ? tempo.bpm : 0,
             beatConfidence: tempo.confidence,
             grooveStability: groove.stability(beatTimes: beatTimes),
             swingFactor: groove.swing(onsets, beatFrames: beatFrames),
-            beats: beatTimes, downbeats: downbeats, beatsPerBar: beatsPerBar)
+            beats: beatTimes, downbeats: downbeats, beatsPerBar: beatsPerBar,
+            bpmConfidence: hasBeats ? tempo.levelConfidence : 0,
+            tempoCandidates: hasBeats ? tempo.candidates.map { TempoCandidate(bpm: $0.bpm, score: $0.score) } : [],
+            tempoCurve: SongAnalyzer.tempoCurve(beatTimes))
         let spectral = SpectralFeatures(mfccs: mfccColumns, dynamicRange: dynamicRange, brightness: brightness,
                                         mfccHopSeconds: mfccHopSeconds)
         return SongAnalysis(harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
@@ -86,8 +112,8 @@ public struct SongAnalyzer: Sendable {
                             durationSeconds: duration, sampleRate: buffer.sampleRate)
     }
 
-    /// Mono downmix (mean of channels) at about `analysisRate`, and its rate.
-    static func monoAnalysisSignal(_ buffer: AudioBuffer) throws -> (samples: [Float], sampleRate: Double) {
+    /// Mono downmix (mean of channels) at the input rate.
+    static func monoDownmix(_ buffer: AudioBuffer) -> [Float] {
         var mono = [Float](repeating: 0, count: buffer.frameCount)
         let gain = 1 / Float(buffer.channelCount)
         mono.withUnsafeMutableBufferPointer { out in
@@ -95,7 +121,44 @@ public struct SongAnalyzer: Sendable {
                 buffer.withChannel(c) { VectorOps.multiplyAdd($0, gain: gain, into: out) }
             }
         }
-        return try AnalysisDownsampler.prepare(mono, sampleRate: buffer.sampleRate)
+        return mono
+    }
+
+    /// Mono downmix (mean of channels) at about `analysisRate`, and its rate.
+    static func monoAnalysisSignal(_ buffer: AudioBuffer) throws -> (samples: [Float], sampleRate: Double) {
+        try AnalysisDownsampler.prepare(monoDownmix(buffer), sampleRate: buffer.sampleRate)
+    }
+
+    /// Chroma change half way between beats over the change on beats: the cosine distance between the chroma of
+    /// the quarter beat before and the quarter beat after each point, summed over the song.
+    static func offBeatChordChangeRatio(_ chroma: ChromaFrames, frames: SpectralFrames, beats: [Int]) -> Double {
+        guard beats.count >= 4 else { return 1 }
+        func change(atSeconds t: Double, spanSeconds: Double) -> Double {
+            let c = chroma.frame(atTime: t)
+            let w = max(1, Int((spanSeconds / chroma.hopSeconds).rounded()))
+            let before = chroma.sum(frames: (c - w)..<c), after = chroma.sum(frames: c..<(c + w))
+            var dot: Float = 0, a: Float = 0, b: Float = 0
+            for p in 0..<12 { dot += before[p] * after[p]; a += before[p] * before[p]; b += after[p] * after[p] }
+            return a > 0 && b > 0 ? Double(1 - dot / (a * b).squareRoot()) : 0
+        }
+        var on = 0.0, off = 0.0
+        for i in 0..<(beats.count - 1) {
+            let t0 = frames.time(ofFrame: beats[i]), t1 = frames.time(ofFrame: beats[i + 1])
+            let quarter = (t1 - t0) / 4
+            on += change(atSeconds: t0, spanSeconds: quarter)
+            off += change(atSeconds: (t0 + t1) / 2, spanSeconds: quarter)
+        }
+        return on > 1e-9 ? off / on : 1
+    }
+
+    /// Local tempo at every beat: 60 / the mean interval of the (up to) 4 intervals around it.
+    static func tempoCurve(_ beats: [Double]) -> [TempoPoint] {
+        guard beats.count >= 3 else { return [] }
+        return beats.indices.map { i in
+            let lo = max(0, i - 2), hi = min(beats.count - 1, i + 2)
+            let interval = (beats[hi] - beats[lo]) / Double(hi - lo)
+            return TempoPoint(timeSeconds: beats[i], bpm: interval > 0 ? 60 / interval : 0)
+        }
     }
 
     /// Drops beats before the first and after the last frame within 50 dB of the loudest (leading silence, tails).
@@ -197,6 +260,8 @@ public struct SongAnalyzer: Sendable {
             } / Double(hi - lo) : 0
             result.append(BarEnergy(startSeconds: start, endSeconds: end, rmsDecibels: max(-120, Decibels.decibels(power: power))))
         }
+        let loudest = result.map(\.rmsDecibels).max() ?? 0
+        for i in result.indices { result[i].label = SectionSegmenter.label(result[i].rmsDecibels, loudest: loudest) }
         return result
     }
 
@@ -242,6 +307,18 @@ public struct SongAnalyzer: Sendable {
         }
         let loudest = sections.map(\.rmsDecibels).max() ?? 0
         for i in sections.indices { sections[i].label = SectionSegmenter.label(sections[i].rmsDecibels, loudest: loudest) }
+        // Repetition: the mean bar feature of each section, grouped by similarity; then roles.
+        let means: [[Double]] = (0..<(cuts.count - 1)).map { s in
+            var m = [Double](repeating: 0, count: features[0].count)
+            for b in cuts[s]..<cuts[s + 1] { for k in m.indices { m[k] += features[b][k] } }
+            return m.map { $0 / Double(cuts[s + 1] - cuts[s]) }
+        }
+        let groups = SectionSegmenter.repeatGroups(means)
+        let roles = SectionSegmenter.roles(labels: sections.map(\.label), groups: groups)
+        for i in sections.indices {
+            sections[i].repeatGroup = groups[i]
+            sections[i].role = roles[i]
+        }
         return sections
     }
 }

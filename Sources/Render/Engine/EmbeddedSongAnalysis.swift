@@ -16,9 +16,10 @@ public struct EmbeddedSongAnalysis: SongAnalysisProviding {
     }
 
     /// The beat grid and key an analysis describes. Without analysed beats the grid is uniform at the analysed
-    /// tempo from 0 s (120 BPM when there is none either); "N/A" gives no key.
+    /// tempo from 0 s (120 BPM when there is none either); "N/A" or a key confidence below
+    /// `KeyShift.minimumKeyConfidence` gives no key (nothing is shifted automatically).
     public static func gridAndKey(from analysis: SongAnalysis, durationSeconds: Double) -> (grid: BeatGrid, key: MusicalKey?) {
-        let key = MusicalKey(parsing: analysis.harmonic.key)
+        let key = KeyShift.trustedKey(analysis.harmonic.key, confidence: analysis.harmonic.keyConfidence)
         if let beats = analysis.rhythmic.beats, beats.count >= 2,
            let grid = try? BeatGrid(beatTimes: beats, downbeatTimes: analysis.rhythmic.downbeats ?? [],
                                     beatsPerBar: analysis.rhythmic.beatsPerBar ?? 4) {
@@ -44,7 +45,7 @@ extension RenderSong {
             if let beats = analysis.rhythmic.beats, beats.count >= 2 {
                 grid = EmbeddedSongAnalysis.gridAndKey(from: analysis, durationSeconds: audio.durationSeconds).grid
             }
-            key = MusicalKey(parsing: analysis.harmonic.key)
+            key = KeyShift.trustedKey(analysis.harmonic.key, confidence: analysis.harmonic.keyConfidence)
             keyKnown = true
         }
         self.init(id: id, name: name, artist: artist, audio: audio, stems: stems, stemSource: stemSource,

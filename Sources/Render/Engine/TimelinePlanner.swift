@@ -199,7 +199,12 @@ struct TimelinePlanner {
     /// The key shift for a layer: the override, or the smallest move to the target key within the stem's limit.
     mutating func semitones(for layer: RenderScript.Layer, song: SongTiming, path: String) -> Double {
         if let override = layer.semitonesOverride { return override }
-        guard layer.stem != .drums, let target = script.targetKey, let key = song.key else { return 0 }
+        guard layer.stem != .drums, let target = script.targetKey else { return 0 }
+        guard let key = song.key else {
+            warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) left in its key: the song's key is unknown "
+                            + "or below confidence \(KeyShift.minimumKeyConfidence) (not shifted to \(target))")
+            return 0
+        }
         let (shift, withinLimit) = KeyShift.automatic(from: key, to: target, stem: layer.stem)
         let limit = layer.stem.maximumKeyShiftSemitones
         if !withinLimit {

@@ -52,10 +52,12 @@ public struct PlanValidator: Sendable {
             self.durationSeconds = durationSeconds
         }
 
-        /// What an analysis of the contract says of a song: `harmonic.key` (`"N/A"` = no key), `rhythmic.bpm`
+        /// What an analysis of the contract says of a song: `harmonic.key` (`"N/A"` or a `key_confidence` below
+        /// `KeyShift.minimumKeyConfidence` = no key), `rhythmic.bpm`
         /// (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
         public init(id: String, analysis: JSONValue) {
-            let key = analysis["harmonic"]?["key"]?.stringValue.flatMap(MusicalKey.init(parsing:))
+            let key = KeyShift.trustedKey(analysis["harmonic"]?["key"]?.stringValue,
+                                          confidence: analysis["harmonic"]?["key_confidence"]?.doubleValue)
             let bpm = analysis["rhythmic"]?["bpm"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
             let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
             self.init(id: id, key: key, tempoBPM: bpm, durationSeconds: duration)

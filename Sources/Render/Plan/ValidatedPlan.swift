@@ -171,6 +171,18 @@ public struct ValidatedPlan: Sendable, Hashable {
 
 /// The automatic key-matching rule shared by the validator and the render.
 public enum KeyShift {
+    /// Below this `key_confidence` (0...1) an analysed key does not drive an automatic shift: the song's layers
+    /// stay in their key and the render warns (a drum loop or an ambiguous song is never shifted on a guess).
+    public static let minimumKeyConfidence = 0.3
+
+    /// The analysed key when it may drive an automatic shift: nil for "N/A", an unreadable key, or a confidence
+    /// below `minimumKeyConfidence` (an absent confidence trusts the key).
+    public static func trustedKey(_ key: String?, confidence: Double?) -> MusicalKey? {
+        guard let key, let parsed = MusicalKey(parsing: key) else { return nil }
+        if let confidence, !(confidence >= minimumKeyConfidence) { return nil }
+        return parsed
+    }
+
     /// The smallest octave-equivalent shift in semitones from `songKey` to `targetKey` for a stem, and whether it is
     /// within that stem's limit (`Stem.maximumKeyShiftSemitones`: vocals ±3, others ±7). Beyond the limit the render
     /// does not shift (and reports it).
