@@ -236,7 +236,7 @@ public struct MashupPipeline: Sendable {
             try await context.report(PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
             guard let url = song.separationURL else {
                 try await context.warn("\"\(song.song.name)\": the separation service needs a URL it can fetch, and this "
-                                       + "song has none (a local file; set MASHUP_PUBLIC_URL when serving local storage); "
+                                       + "song has none (a local file: give it by URL, or keep songs in Supabase storage); "
                                        + "the embedded stem approximation is used")
                 continue
             }
