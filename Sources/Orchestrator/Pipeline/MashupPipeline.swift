@@ -113,6 +113,13 @@ public struct MashupPipeline: Sendable {
 
     private func analyse(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [JSONValue] {
         var analyses: [JSONValue] = []
+        // The input size the ETA scales by, known before any phase runs when the songs' headers tell it.
+        let declared = songs.map { Self.declaredSeconds($0.audio) }
+        let headersKnown = declared.allSatisfy { $0 != nil }
+        if headersKnown {
+            let total = declared.reduce(0) { $0 + ($1 ?? 0) }
+            try await context.updateWorkload { $0.audioSeconds = total }
+        }
         for (index, song) in songs.enumerated() {
             try await context.report(PipelineProgress.analysis(songIndex: index, of: songs.count, songName: song.song.name))
             let client = remote.analysis, embedded = self.embedded.analysis, audio = song.audio
@@ -140,12 +147,22 @@ public struct MashupPipeline: Sendable {
             try await context.updateMetadata { $0.analysesCompleted += 1 }
             // The input size the ETA scales by: the songs' seconds (extrapolated until every song is known).
             let known = analyses.compactMap { $0["duration_sec"]?.doubleValue }.filter { $0.isFinite && $0 > 0 }
-            if !known.isEmpty {
+            if !headersKnown, !known.isEmpty {
                 let estimate = known.reduce(0, +) / Double(known.count) * Double(songs.count)
                 try await context.updateWorkload { $0.audioSeconds = estimate }
             }
         }
         return analyses
+    }
+
+    /// The length a local song's header declares, seconds (nil for other sources, or an unreadable header).
+    static func declaredSeconds(_ audio: SongAudioInput) -> Double? {
+        guard case .file(let url) = audio.source,
+              let reader = try? AudioFileReader(url: url, sampleRate: nil) else { return nil }
+        let info = reader.info
+        guard info.sampleRate > 0, info.declaredFrameCount > 0 else { return nil }
+        let seconds = Double(info.declaredFrameCount) / info.sampleRate
+        return seconds.isFinite && seconds < 86_400 ? seconds : nil
     }
 
     /// Scores every pair; returns the best pair's score and the song order for planning (best pair first).
