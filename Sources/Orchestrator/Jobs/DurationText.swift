@@ -2,6 +2,12 @@ import Foundation
 
 /// Durations in the contract's words: `processing_time_elapsed` "1m 12s", `estimated_completion` "2 minutes".
 public enum DurationText {
+    /// "3:05": minutes and seconds, rounded to the second (negative, non-finite or absurd values are clamped).
+    public static func clock(_ seconds: Double) -> String {
+        let total = Int(min(max(seconds.isFinite ? seconds : 0, 0), 1e7).rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+
     /// "45s", "1m 12s", "1h 3m" (rounded down to the second).
     public static func elapsed(_ seconds: Double) -> String {
         let total = Int(max(0, seconds.isFinite ? seconds : 0))

@@ -67,15 +67,11 @@ public enum FrontEndShape {
             return "\(song) \(stem)\(gain)" + (effects.isEmpty ? "" : " (\(effects.joined(separator: ", ")))")
         }
         let description = section["description"]?.stringValue.map { $0.isEmpty ? "" : " \($0)" } ?? ""
-        return "\(clock(start))-\(clock(end))\(description): " + (layers.isEmpty ? "silence" : layers.joined(separator: "; "))
+        return "\(DurationText.clock(start))-\(DurationText.clock(end))\(description): "
+            + (layers.isEmpty ? "silence" : layers.joined(separator: "; "))
     }
 
     static func number(_ value: JSONValue?) -> Double? {
         value?.doubleValue.flatMap { $0.isFinite ? $0 : nil }
-    }
-
-    static func clock(_ seconds: Double) -> String {
-        let total = Int(max(0, min(seconds, 1e7)).rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
     }
 }

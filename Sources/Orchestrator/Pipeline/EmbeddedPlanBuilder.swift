@@ -399,10 +399,7 @@ struct EmbeddedPlanBuilder {
         heard.sorted { $0.index < $1.index }.map { $0.label.artist.flatMap { $0.isEmpty ? nil : $0 } ?? $0.label.name }.joined(separator: " vs. ")
     }
 
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return "\(s / 60):" + String(format: "%02d", s % 60)
-    }
+    static func clock(_ seconds: Double) -> String { DurationText.clock(seconds) }
 
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value)" : "\(value)" }
 

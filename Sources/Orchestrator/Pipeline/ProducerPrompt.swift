@@ -62,10 +62,7 @@ public struct ProducerPrompt: Sendable {
     }
 
     /// "3:05".
-    static func clock(_ seconds: Double) -> String {
-        let total = Int(max(0, seconds).rounded())
-        return String(format: "%d:%02d", total / 60, total % 60)
-    }
+    static func clock(_ seconds: Double) -> String { DurationText.clock(seconds) }
 
     static func number(_ value: JSONValue?, _ format: String) -> String? {
         value?.doubleValue.map { String(format: format, $0) }
