@@ -36,7 +36,13 @@ struct ServeEngine: Sendable {
     ///   - cacheUse: whether this process opens the content cache.
     init(storageRoot: String?, cacheUse: CacheUse) throws {
         let root = URL(fileURLWithPath: storageRoot ?? "data").standardizedFileURL
-        local = try LocalDirectoryStorage(root: root)
+        var local = try LocalDirectoryStorage(root: root)
+        do {
+            local.linkSigner = try StorageLinkSigner.fromEnvironment(ProcessInfo.processInfo.environment, storageRoot: local.root)
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
+        self.local = local
         storage = SupabaseStorage.fromEnvironment() ?? local
         durable = try DurableConfiguration.fromEnvironment(storageDirectory: local.root)
         services = try ServiceConfiguration.fromEnvironment()

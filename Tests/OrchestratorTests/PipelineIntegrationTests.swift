@@ -102,7 +102,8 @@ struct PipelineIntegrationTests {
         // Song B is a local file: the separation service cannot fetch it, and the job says so (never silently).
         #expect(final.warnings == ["\"Song B\": analysis service unavailable after 4 attempts (HTTP 503: overloaded): used the embedded analyser",
                                    "\"Song B\": the separation service needs a URL it can fetch, and this song has none (a local file: "
-                                   + "give it by URL, or keep songs in Supabase storage); the embedded stem approximation is used"])
+                                   + "give it by URL, or keep songs in Supabase storage, or set MASHUP_PUBLIC_URL on the "
+                                   + "server); the embedded stem approximation is used"])
         #expect(final.metadata.analysesCompleted == 2 && final.metadata.mashabilityScoresCount == 1 && final.metadata.hasMasterplan)
         #expect(final.metadata.completedPhases == [.analysis, .scoring, .planning, .stems, .rendering])
         #expect(final.workload.layerCount == 3 && final.workload.outputSeconds == 46.5)

@@ -74,9 +74,12 @@ final class EndpointFixture: @unchecked Sendable {
     init(renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
          leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
          cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
-         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil) async throws {
+         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil,
+         linkSigner: StorageLinkSigner? = nil) async throws {
         root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
-        storage = try LocalDirectoryStorage(root: root)
+        var storage = try LocalDirectoryStorage(root: root)
+        storage.linkSigner = linkSigner
+        self.storage = storage
         if existing == nil { try Self.writeSongs(into: storage.root) }
         let queue = try SQLiteJobStore(fileURL: storage.root.appendingPathComponent("jobs.sqlite"))
         var settings = DurableRunnerSettings(nodeID: nodeID, leaseSeconds: leaseSeconds)

@@ -253,7 +253,8 @@ public struct MashupPipeline: Sendable {
             try await context.report(PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
             guard let url = song.separationURL else {
                 try await context.warn("\"\(song.song.name)\": the separation service needs a URL it can fetch, and this "
-                                       + "song has none (a local file: give it by URL, or keep songs in Supabase storage); "
+                                       + "song has none (a local file: give it by URL, or keep songs in Supabase storage, or "
+                                       + "set MASHUP_PUBLIC_URL on the server); "
                                        + "the embedded stem approximation is used")
                 continue
             }

@@ -118,6 +118,11 @@ public enum ServeRoutes {
         router.get("/v1/jobs/{id}/audio", options: RouteOptions(acceptsQueryToken: true)) { request in
             try await StudioRoutes.audio(try request.parameter("id"), format: request.query["format"], runner: runner)
         }
+        // Signed links to local storage objects, for a separation service that must fetch a song this server holds
+        // (StorageLinkSigner): the signature is the credential, so no bearer token and any client.
+        router.get("/v1/files", options: RouteOptions(requiresAuthorization: false)) { request in
+            try signedFile(request.query, storage: runner.storage)
+        }
         router.get("/v1/jobs/{id}/report.html") { request in
             try await resultFile(try request.parameter("id"), ext: "html", runner: runner)
         }
@@ -223,6 +228,23 @@ public enum ServeRoutes {
             throw HTTPError(status: 409, "job \(id) is \(record.state.rawValue), not complete", field: "id")
         }
         return record
+    }
+
+    /// The object a signed link names. - Throws: 404 without signed links, 403 for a bad or expired link.
+    static func signedFile(_ query: [String: String], storage: any SongStorage,
+                           now: Int = Int(Date().timeIntervalSince1970)) throws -> HTTPResponse {
+        guard let local = storage as? LocalDirectoryStorage, let signer = local.linkSigner else {
+            throw HTTPError.notFound("this server signs no storage links (MASHUP_PUBLIC_URL is not set)", field: "path")
+        }
+        let path: String
+        do { path = try signer.verify(query: query, now: now) } catch {
+            throw HTTPError(status: 403, "\(error)", field: "signature")
+        }
+        let file = try local.resolve(path)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw HTTPError.notFound("no object at '\(path)'", field: "path")
+        }
+        return .file(file)
     }
 
     static func resultFile(_ id: String, ext: String, runner: DurableJobRunner) async throws -> HTTPResponse {

@@ -62,6 +62,8 @@ extension SongStorage {
 /// nothing outside the root is read or written (no `..`, no absolute path, no symbolic link out).
 public struct LocalDirectoryStorage: SongStorage {
     public let root: URL
+    /// Signs links another service can fetch objects by (`MASHUP_PUBLIC_URL`); nil: objects have no fetchable URL.
+    public var linkSigner: StorageLinkSigner?
 
     /// - Parameter root: the storage folder; created when missing.
     public init(root: URL) throws {
@@ -112,6 +114,14 @@ public struct LocalDirectoryStorage: SongStorage {
     }
 
     public func localFile(_ path: String) throws -> URL? { try resolve(path) }
+
+    /// A signed link to `path` on this server's `GET /v1/files` when a public URL is configured, else nil.
+    public func fetchableURL(_ path: String, expiresInSeconds: Int) async throws -> URL? {
+        guard let linkSigner else { return nil }
+        guard FileManager.default.fileExists(atPath: try resolve(path).path) else { throw SongStorageError.notFound(path: path) }
+        let now = Int(Date().timeIntervalSince1970)
+        return linkSigner.link(to: path, expiresAt: now + max(1, expiresInSeconds))
+    }
 
     public func isWritable() async -> Bool {
         let probe = root.appendingPathComponent(".write-probe-\(UUID().uuidString)")
