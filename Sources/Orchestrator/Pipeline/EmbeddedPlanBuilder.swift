@@ -42,11 +42,34 @@ struct EmbeddedPlanBuilder {
     /// Where each song's last read ended, song seconds, by song index.
     var cursors: [Int: Double] = [:]
     var notes: [Masterplan.ProblemAndSolution] = []
+    /// What the section preferences could not do, for the notes.
+    let sectionNotes: [String]
+    /// Indices of the songs whose regions the section preferences narrowed: their reads start only in those regions.
+    let narrowedSongs: Set<Int>
 
     init(profiles: [PlannerSongProfile], seed: Int64?, options: EmbeddedPlanner.Options, wantedSeconds: Double?,
          score: JSONValue = [:], preferences: PlanPreferences = PlanPreferences()) {
+        // Sources come only from the sections the person allows (`--use-section`, `--avoid-section`).
+        let use = SectionPreference.roles(preferences.useSections), avoid = SectionPreference.roles(preferences.avoidSections)
+        var restricted: [PlannerSongProfile] = []
+        var sectionNotes: [String] = []
+        var narrowedSongs = Set<Int>()
+        for profile in profiles {
+            let (narrowed, note) = SectionPreference.restrict(profile, use: use.roles, avoid: avoid.roles)
+            restricted.append(narrowed)
+            if narrowed.regions != profile.regions { narrowedSongs.insert(profile.index) }
+            if let note { sectionNotes.append(note) }
+        }
+        let unknown = use.unknown + avoid.unknown
+        if !unknown.isEmpty {
+            sectionNotes.insert("unknown section names \(unknown.map { "'\($0)'" }.joined(separator: ", ")) were ignored "
+                                + "(known: intro, verse, chorus, breakdown, outro)", at: 0)
+        }
+        let profiles = restricted
         self.profiles = profiles
         self.preferences = preferences
+        self.sectionNotes = sectionNotes
+        self.narrowedSongs = narrowedSongs
         self.score = score
         self.seed = seed
         self.options = options
@@ -218,10 +241,21 @@ struct EmbeddedPlanBuilder {
     mutating func layer(_ song: PlannerSongProfile, _ stem: Stem, gain: Double, effects: [String], near nearSeconds: Double,
                         bars: Int, pan: Double? = nil) -> Masterplan.Layer {
         let needed = song.sourceSeconds(bars: Double(bars) + tailBars, targetBPM: targetBPM)
-        let start = song.barStart(near: nearSeconds, neededSeconds: needed)
+        let start = song.barStart(near: allowedStart(near: nearSeconds, in: song), neededSeconds: needed)
         cursors[song.index] = start + song.sourceSeconds(bars: Double(bars), targetBPM: targetBPM)
         return Masterplan.Layer(songId: song.label.songID, stem: stem.rawValue, volumeDecibels: gain,
                                 effects: effects.map { .string($0) }, sourceStartSeconds: start, pan: pan)
+    }
+
+    /// `nearSeconds`, or, when the section preferences narrowed `song`'s regions and it lies outside them (a
+    /// continuing read, the song's end), the start of the nearest allowed region.
+    func allowedStart(near nearSeconds: Double, in song: PlannerSongProfile) -> Double {
+        guard narrowedSongs.contains(song.index),
+              !song.regions.contains(where: { $0.startSeconds <= nearSeconds && nearSeconds < $0.endSeconds }) else {
+            return nearSeconds
+        }
+        let nearest = song.regions.min { abs($0.startSeconds - nearSeconds) < abs($1.startSeconds - nearSeconds) }
+        return nearest?.startSeconds ?? nearSeconds
     }
 
     /// Where `song` stopped reading (or `fallback`).
@@ -525,6 +559,14 @@ struct EmbeddedPlanBuilder {
                                    solution: song.regionSource == .energy ? "Chorus and intro picked from its per-bar energy (\(song.regions.count) windows of \(PlannerSongProfile.energyWindowBars) bars)."
                                        : "Assumed a common form (quiet intro and outro, choruses around 40% and 80% of the song); the render's downbeats fix the exact bars."))
             }
+        }
+        // Sections asked for or avoided.
+        let asked = preferences.useSections.map { "use \($0)" } + preferences.avoidSections.map { "avoid \($0)" }
+        if !asked.isEmpty {
+            notes.append(.init(problem: "Sections asked for: \(asked.joined(separator: ", ")).",
+                               solution: sectionNotes.isEmpty
+                                   ? "Every source is read from the allowed sections of its song."
+                                   : "Applied where possible; " + sectionNotes.joined(separator: "; ") + "."))
         }
     }
 }

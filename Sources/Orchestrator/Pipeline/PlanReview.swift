@@ -8,6 +8,7 @@
 // - advisory (sent to Claude in its correction round, recorded as warnings otherwise): two lead vocals at once, a
 //   pitch shift beyond the stem's limit, a section that starts off the bar grid, a length outside the usual range
 //   when none was asked for.
+import Analysis
 import Foundation
 import Render
 
@@ -19,6 +20,8 @@ public struct PlanReview: Sendable {
     public var wantedSeconds: Double?
     /// Lengths accepted when none is asked for, seconds.
     public var acceptedSeconds: ClosedRange<Double>
+    /// Per song id, the sections the person asked to avoid (role and span in song seconds).
+    var avoidedSections: [String: [(role: SongSection.Role, span: Range<Double>)]] = [:]
 
     /// A layer below this gain does not make a section audible, dB.
     public static let audibleGainDecibels = -40.0
@@ -43,8 +46,10 @@ public struct PlanReview: Sendable {
     /// The review of `request`'s songs: ids from the request, keys, tempi and lengths from its analyses.
     public init(request: PlanRequest, acceptedSeconds: ClosedRange<Double> = 120...240) {
         let songs = request.analyses.indices.map { PlanValidator.SongInfo(id: request.label($0).songID, analysis: request.analyses[$0]) }
-        let wanted = PlanPreferences(request.userPreferences).durationSeconds
-        self.init(songs: songs, wantedSeconds: wanted, acceptedSeconds: acceptedSeconds)
+        let preferences = PlanPreferences(request.userPreferences)
+        self.init(songs: songs, wantedSeconds: preferences.durationSeconds, acceptedSeconds: acceptedSeconds)
+        avoidedSections = SectionPreference.avoidedSpans(songIDs: songs.map(\.id), analyses: request.analyses,
+                                                         avoid: SectionPreference.roles(preferences.avoidSections).roles)
     }
 
     /// Every problem of `plan` (`{"creative_vision", "masterplan"}`), blocking ones first.
@@ -105,6 +110,13 @@ public struct PlanReview: Sendable {
                         shift, layer.stem.rawValue, layer.stem.maximumKeyShiftSemitones), isBlocking: false))
                 }
                 if let problem = readPastEnd(layer, section: section, plan: plan, path: layerPath) { problems.append(problem) }
+                if let start = layer.sourceStartSeconds,
+                   let avoided = avoidedSections[layer.songId]?.first(where: { $0.span.contains(start) }) {
+                    problems.append(PlanProblem(field: "\(layerPath).source_start_sec", message: String(
+                        format: "reads the %@ of \"%@\" (%.1f-%.1f s), which the person asked to avoid",
+                        avoided.role.rawValue, layer.songId, avoided.span.lowerBound, avoided.span.upperBound),
+                        isBlocking: false))
+                }
             }
         }
         if let problem = lengthProblem(plan, pathPrefix: pathPrefix) { problems.append(problem) }

@@ -18,6 +18,8 @@ struct PlannerSongProfile: Sendable {
         /// Mean level, dBFS.
         var rmsDecibels: Double
         var label: SongSection.EnergyLabel
+        /// The analysed section's role; nil for energy windows and assumed forms.
+        var role: SongSection.Role? = nil
     }
 
     /// Position of the song in the request.
@@ -37,8 +39,8 @@ struct PlannerSongProfile: Sendable {
     let downbeats: [Double]
     /// True when `downbeats` are the analyser's downbeats (false: derived or estimated).
     let downbeatsAreMeasured: Bool
-    /// Regions in time order, at least one.
-    let regions: [Region]
+    /// Regions in time order, at least one (the section preferences may narrow them: `SectionPreference`).
+    var regions: [Region]
     /// Where `regions` came from.
     enum RegionSource: Sendable { case sections, energy, assumedForm }
     let regionSource: RegionSource
@@ -138,7 +140,8 @@ struct PlannerSongProfile: Sendable {
         // Regions.
         if !sections.isEmpty {
             regions = sections.map { Region(startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
-                                            rmsDecibels: $0.rmsDecibels.isFinite ? $0.rmsDecibels : -120, label: $0.label) }
+                                            rmsDecibels: $0.rmsDecibels.isFinite ? $0.rmsDecibels : -120, label: $0.label,
+                                            role: $0.role) }
             regionSource = .sections
         } else if energy.count >= 2 {
             regions = Self.energyWindows(energy)
