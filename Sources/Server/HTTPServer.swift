@@ -46,6 +46,8 @@ public final class HTTPServer: Sendable {
     private let handlerTasks = Mutex<[UUID: Task<Void, Never>]>([:])
     private var handlersCancelled: Bool { stopping.load(ordering: .acquiring) }
     private let stopping = Atomic<Bool>(false)
+    /// Set once `shutdown` has stopped accepting connections (an event tests wait on instead of sleeping).
+    private let quiesced = Atomic<Bool>(false)
     private let requestsTotal: Counter
     private let requestSeconds: Histogram
 
@@ -93,6 +95,9 @@ public final class HTTPServer: Sendable {
     /// True between `start()` and `stop()`.
     public var isRunning: Bool { daemon.withLock { $0 != nil } }
 
+    /// True while running and not yet draining for `shutdown` (new connections are then no longer served).
+    public var isAccepting: Bool { isRunning && !quiesced.load(ordering: .acquiring) }
+
     /// Binds and starts serving. Throws `StartError`.
     public func start() throws {
         try daemon.withLock { handle in
@@ -121,6 +126,7 @@ public final class HTTPServer: Sendable {
             }
             handle = DaemonHandle(pointer: started)
             boundPort.store(mhdshim_bound_port(started), ordering: .releasing)
+            quiesced.store(false, ordering: .releasing)
         }
     }
 
@@ -149,6 +155,7 @@ public final class HTTPServer: Sendable {
             return mhdshim_quiesce(handle.pointer) == 0
         }
         if !quiesced { logger?("server: could not stop accepting before shutdown") }
+        self.quiesced.store(true, ordering: .releasing)
         let deadline = ContinuousClock.now + gracePeriod
         while inFlightRequests > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))

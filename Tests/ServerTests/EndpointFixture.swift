@@ -136,8 +136,8 @@ final class EndpointFixture: @unchecked Sendable {
         return String(decoding: try! plan["masterplan"]!["timeline"]!.encoded(), as: UTF8.self)
     }
 
-    /// Polls `/get-mashup-status` until the job leaves `processing` (or `timeoutSeconds`); returns every answer.
-    func pollStatus(_ id: String, timeoutSeconds: Double = 20) async throws -> [[String: Any]] {
+    /// Polls `/get-mashup-status` until the job leaves `processing` (or the hang failsafe); returns every answer.
+    func pollStatus(_ id: String, timeoutSeconds: Double = hangFailsafeSeconds) async throws -> [[String: Any]] {
         var answers: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
