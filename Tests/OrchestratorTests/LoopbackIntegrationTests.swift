@@ -1,6 +1,7 @@
 import Foundation
 import Orchestrator
 import Render
+import TestSupport
 import Testing
 
 /// The remote clients over real HTTP (URLSessionTransport) against fake services on 127.0.0.1.

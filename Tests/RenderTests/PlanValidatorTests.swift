@@ -1,7 +1,8 @@
 import Analysis
 import Foundation
-import Testing
 import Render
+import TestSupport
+import Testing
 
 @Suite("Plan: validator")
 struct PlanValidatorTests {
