@@ -238,7 +238,11 @@ public final class HTTPServer: Sendable {
     static let streamReader: MHD_ContentReaderCallback = { cls, _, buffer, capacity in
         guard let cls, let buffer else { return -2 }
         let stream = Unmanaged<EventStream>.fromOpaque(cls).takeUnretainedValue()
-        return stream.read(into: buffer, capacity: capacity)
+        return stream.read(capacity: capacity) { bytes in
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: source.count) }
+            }
+        }
     }
 
     static let streamReleased: MHD_ContentReaderFreeCallback = { cls in
@@ -267,7 +271,8 @@ public final class HTTPServer: Sendable {
         if uploadSize.pointee > 0 {
             let count = uploadSize.pointee
             uploadSize.pointee = 0
-            return context.receive(uploadData, count: count) ? .YES : .NO
+            // The chunk is copied out of MHD's buffer only when it is kept (not once the body is over its limit).
+            return context.receive(uploadData.map { Data(bytes: $0, count: count) }, count: count) ? .YES : .NO
         }
         if context.overflowed {
             return queue(.error(Self.tooLarge(context.bodyLimitBytes)), context: context, connection: connection)
