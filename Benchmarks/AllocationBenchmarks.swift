@@ -8,7 +8,7 @@ import Foundation
 /// `alloc.`; `allocations` must be 0. The harness itself (a buffer walked block by block with a no-op
 /// processor) is reported as `alloc.harness` and must be 0 too, else the other figures include it.
 func runAllocationBenchmarks(_ runner: BenchmarkRunner) {
-    guard runner.wants("alloc.") else { return }
+    if let filter = runner.filter, !filter.hasPrefix("alloc."), !"alloc.".hasPrefix(filter) { return }
     guard mashup_allocation_counter_active() == 1 else {
         runner.report(["name": "alloc.unavailable", "note": "the malloc interposer is not in use"])
         return
@@ -40,6 +40,13 @@ func runAllocationBenchmarks(_ runner: BenchmarkRunner) {
     }
 
     count("alloc.harness") { work in work.forEachBlock(blockFrameCount: blockFrameCount) { _, _ in } }
+    // Control: one new array per block must count 64, so a 0 above means no allocation, not a blind counter.
+    count("alloc.control.array-per-block") { work in
+        work.forEachBlock(blockFrameCount: blockFrameCount) { block, _ in
+            let scratch = [Float](repeating: 0, count: block.frameCount)
+            withExtendedLifetime(scratch) {}
+        }
+    }
     countProcessor("alloc.biquad.highpass-12") { BiquadFilter(type: .highPass, cutoffHz: 800) }
     countProcessor("alloc.biquad.lowpass-24") {
         BiquadFilter(type: .lowPass, cutoffHz: 2000, slope: .twentyFourDecibelsPerOctave)
