@@ -67,6 +67,9 @@ public final class BiquadFilter: AudioProcessor {
         sampleRate = spec.sampleRate
         channelCount = spec.channelCount
         state = SampleStorage(count: channelCount * 2 * 2)
+        // A buffer of this instance's own: the initial literal may be a shared static array, which the first
+        // `design()` in `process` would copy (an allocation there; measured by the `alloc.` benchmarks).
+        sections = [BiquadCoefficients](repeating: .identity, count: 2)
         logCutoff.prepare(sampleRate: sampleRate, rampSeconds: rampSeconds)
         qValue.prepare(sampleRate: sampleRate, rampSeconds: rampSeconds)
         gainValue.prepare(sampleRate: sampleRate, rampSeconds: rampSeconds)
