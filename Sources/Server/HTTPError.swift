@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import MashupModel
 
 /// A refusal that a handler (or the server itself) answers with a 4xx/5xx JSON body
 /// `{"error": "...", "field": "..."}`. Throw it from a handler to answer with it.

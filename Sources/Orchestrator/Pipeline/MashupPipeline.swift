@@ -158,8 +158,7 @@ public struct MashupPipeline: Sendable {
     /// The length a local song's header declares, seconds (nil for other sources, or an unreadable header).
     static func declaredSeconds(_ audio: SongAudioInput) -> Double? {
         guard case .file(let url) = audio.source,
-              let reader = try? AudioFileReader(url: url, sampleRate: nil) else { return nil }
-        let info = reader.info
+              let info = try? AudioFileFacts.read(url) else { return nil }
         guard info.sampleRate > 0, info.declaredFrameCount > 0 else { return nil }
         let seconds = Double(info.declaredFrameCount) / info.sampleRate
         return seconds.isFinite && seconds < 86_400 ? seconds : nil

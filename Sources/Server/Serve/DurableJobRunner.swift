@@ -11,8 +11,8 @@
 // a `WorkerLauncher` (`mashup serve`), in a worker process whose reports the launcher applies to the same context;
 // a worker that dies fails only its job (`engine_crash`), which is finished at once and never claimed again.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 import Synchronization
 
 /// Settings of the runner.

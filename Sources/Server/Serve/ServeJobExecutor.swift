@@ -3,8 +3,8 @@
 // then run the whole pipeline (pipeline jobs) or analyse what is missing and render the given plan (render jobs).
 // The workspace exists and is registered before this runs (the runner owns it: it is removed however the job ends).
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// Runs one job's work given its context.
 public struct ServeJobExecutor: Sendable {
