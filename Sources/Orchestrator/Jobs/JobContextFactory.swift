@@ -15,8 +15,8 @@ extension JobContext {
 
 extension RenderInput {
     /// The render step's input for a plan given directly (no pipeline before it).
-    public static func forPlan(_ plan: JSONValue, songs: [PipelineSong], analyses: [JSONValue],
+    public static func forPlan(_ plan: JSONValue, songs: [PipelineSong], analyses: [AnalysisDocument],
                                stems: [String: StemPaths] = [:]) -> RenderInput {
-        RenderInput(plan: plan, songs: songs, analyses: analyses, stems: stems)
+        RenderInput(plan: plan, songs: songs, documents: analyses, stems: stems)
     }
 }

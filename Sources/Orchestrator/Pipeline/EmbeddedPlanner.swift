@@ -73,7 +73,7 @@ public struct EmbeddedPlanner: PlannerService {
     /// The plan as a `Masterplan` value.
     public func plan(for request: PlanRequest) throws -> Masterplan {
         let profiles = try request.analyses.indices.map {
-            try PlannerSongProfile(index: $0, label: request.label($0), analysisJSON: request.analyses[$0])
+            try PlannerSongProfile(index: $0, label: request.label($0), document: request.documents[$0])
         }
         let preferences = PlanPreferences(request.userPreferences)
         var builder = EmbeddedPlanBuilder(profiles: profiles, seed: preferences.seed, options: options,

@@ -146,22 +146,17 @@ public final class DurableJobRunner: Sendable {
     // MARK: - Requests
 
     /// Queues a job. - Parameter id: the job id to use (the caller's `job_id`), nil for a new UUID.
-    /// - Throws: `HTTPError` 429 (queue full, with `Retry-After`), 503 (shutting down), 409 (id in use by a
-    ///   running job); storage errors.
+    /// - Throws: `JobRunnerError` `.queueFull` (with the seconds to wait), `.shuttingDown`, `.alreadyRunning` (id in
+    ///   use by a running job), which the Server answers with 429, 503 and 409; storage errors.
     public func submit(_ spec: ServeJobSpec, id: String? = nil) async throws -> JobRecord {
-        guard isAccepting else {
-            throw HTTPError(status: 503, "the server is shutting down", headers: ["Retry-After": "5"])
-        }
+        guard isAccepting else { throw JobRunnerError.shuttingDown(retryAfterSeconds: 5) }
         let queued = try await queue.list(states: [.queued]).count
         if queued >= settings.maxQueuedJobs {
-            throw HTTPError.tooManyRequests("the render queue is full (\(queued) jobs waiting)",
-                                            retryAfterSeconds: max(5, Int(settings.leaseSeconds)))
+            throw JobRunnerError.queueFull(queuedJobs: queued, retryAfterSeconds: max(5, Int(settings.leaseSeconds)))
         }
         let jobID = id ?? UUID().uuidString.lowercased()
         if let existing = try await queue.get(jobID) {
-            guard existing.state.isTerminal else {
-                throw HTTPError(status: 409, "job \(jobID) is already running", field: "job_id")
-            }
+            guard existing.state.isTerminal else { throw JobRunnerError.alreadyRunning(jobID: jobID) }
             try await removeFiles(of: existing)
             try await queue.delete(jobID)
         }

@@ -49,16 +49,16 @@ public struct ServeJobExecutor: Sendable {
             return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) { try await pipeline(songs)(context) }
         case .render:
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
-            var analyses: [JSONValue] = []
+            var analyses: [AnalysisDocument] = []
             for (index, song) in spec.songs.enumerated() {
                 if let analysis = song.analysis, analysis.objectValue != nil {
-                    analyses.append(analysis)
+                    analyses.append(AnalysisDocument(json: analysis))
                 } else if let analyzer {
                     try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
                                                                        songName: song.name))
                     analyses.append(try await analyzer.analyze(songs[index].audio))
                 } else {
-                    analyses.append([:])
+                    analyses.append(.empty)
                 }
             }
             let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
