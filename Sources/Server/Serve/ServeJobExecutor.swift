@@ -61,7 +61,7 @@ public struct ServeJobExecutor: Sendable {
                     analyses.append(.empty)
                 }
             }
-            let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
+            let input = RenderInput(plan: MasterplanShape.normalized(plan), songs: songs, documents: analyses)
             let renderer = self.renderer
             return try await context.withRenderSlot {
                 try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
