@@ -52,10 +52,10 @@ public struct EmbeddedPlanner: PlannerService {
         self.options = options
     }
 
-    /// Largest pitch shift for a vocal layer, semitones (the render's limit for vocals).
-    static let vocalShiftLimit = 3
-    /// Largest pitch shift for an instrumental layer, semitones.
-    static let instrumentShiftLimit = 7
+    /// Largest pitch shift for a vocal layer, semitones (the render's limit for vocals, defined by `Stem`).
+    static let vocalShiftLimit = Stem.vocals.maximumKeyShiftSemitones
+    /// Largest pitch shift for an instrumental layer, semitones (the render's limit for the other stems).
+    static let instrumentShiftLimit = Stem.other.maximumKeyShiftSemitones
     /// Tempo change every song should stay within when the tempi allow it (fraction).
     static let comfortableStretch = 0.08
     /// Vocal presence above which a song counts as having lead vocals.
