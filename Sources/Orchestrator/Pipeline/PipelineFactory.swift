@@ -28,7 +28,7 @@ public enum PipelineFactory {
                             planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
                             contentCache: ContentCache? = nil,
                             transport: any HTTPTransport = URLSessionTransport(),
-                            renderOptions: RenderOptions = RenderOptions(),
+                            renderOptions: RenderOptions = RenderOptions(stems: ApproximatedStems()),
                             stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
                             download: @escaping @Sendable (URL) async throws -> URL = { url in
                                 throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
@@ -49,6 +49,7 @@ public enum PipelineFactory {
         }
         var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, fileExtension: fileExtension,
                                       engineOptions: renderOptions,
+                                      songAnalysis: EmbeddedSongAnalysis(cache: contentCache),
                                       stemLoader: stemLoader, download: download, resultURL: resultURL)
         renderer.fileName = fileName
         return MashupPipeline(remote: remote, embedded: embedded, anthropicPlanner: anthropic, renderer: renderer)
