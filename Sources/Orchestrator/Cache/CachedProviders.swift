@@ -53,16 +53,16 @@ enum CachedBuffers {
 
 /// Approximated stems over a range, from the cache when this exact range of this exact audio was separated
 /// before: first from memory (the last few ranges of this process, so layers of one section and a re-render in a
-/// server read nothing), then from the content cache on disk; two layers asking for the same range at once
-/// share one separation.
+/// server read nothing), then from the content cache on disk (when there is one); two layers asking for the same
+/// range at once share one separation.
 public struct CachedStemProvider: StemProviding {
-    public let cache: ContentCache
+    public let cache: ContentCache?
     public let provider: ApproximatedStems
     public let recent: RecentStems
     public var sourceName: String { provider.sourceName }
     private let inFlight = InFlightStems()
 
-    public init(cache: ContentCache, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
+    public init(cache: ContentCache?, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
         self.cache = cache
         self.provider = provider
         self.recent = recent
@@ -84,13 +84,13 @@ public struct CachedStemProvider: StemProviding {
         }
         let (task, isNew) = inFlight.task(for: key) { [cache, provider, recent] in
             Task {
-                if let data = try await cache.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
+                if let data = try await cache?.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
                     let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
                     recent.remember(stems, for: key)
                     return (stems, true)
                 }
                 let stems = try await provider.stems(of: source, songID: songID, frames: frames)
-                _ = try await cache.store(CachedBuffers.encode(order.map { stems[$0]! }), for: key)
+                _ = try await cache?.store(CachedBuffers.encode(order.map { stems[$0]! }), for: key)
                 recent.remember(stems, for: key)
                 return (stems, false)
             }
@@ -129,7 +129,7 @@ public final class RecentStems: Sendable {
     public let capacity: Int
 
     /// - Parameter capacity: ranges kept (a section's layers read one range per song).
-    public init(capacity: Int = 4) {
+    public init(capacity: Int = 2) {
         self.capacity = max(1, capacity)
     }
 

@@ -22,9 +22,12 @@ public struct EmbeddedSongAnalysis: Sendable {
         return try Self.analyze(source, with: analyzer)
     }
 
-    /// Runs `analyzer` over `source`.
+    /// Runs `analyzer` over `source` block by block: the song is never held whole at its full rate (the analyser
+    /// keeps its mono input at about 22 kHz and reads full-rate windows around the beats from the source).
     static func analyze(_ source: any AudioSource, with analyzer: SongAnalyzer) throws -> SongAnalysis {
-        try analyzer.analyze(source.read(frames: 0 ..< source.frameCount))
+        var input = SongAnalysisInput(sampleRate: source.sampleRate)
+        try source.forEachBlock { input.append($0) }
+        return try analyzer.analyze(input) { range in SongAnalyzer.monoDownmix(try source.read(frames: range)) }
     }
 
     /// A render song from `source` and the analysis given for it (a plan request's or a service's): its grid and

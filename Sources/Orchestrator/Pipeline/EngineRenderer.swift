@@ -155,6 +155,9 @@ public struct EngineRenderer: MashupRenderer {
         let (stream, continuation) = AsyncStream<RenderProgress>.makeStream(bufferingPolicy: .bufferingNewest(64))
         var options = engineOptions
         options.progress = { continuation.yield($0) }
+        // One render without a shared cache: stretched layers are reused within it only; a small cache keeps the
+        // peak memory down (as `mashup render` does).
+        if options.stretchCache == nil { options.stretchCache = StretchCache(capacityBytes: 64 << 20) }
         let engine = RenderEngine(options: options)
         return try await withThrowingTaskGroup(of: RenderResult?.self) { group in
             group.addTask {
