@@ -69,16 +69,24 @@ enum RenderCommand: CLICommand {
         let script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
 
         let printer = ProgressPrinter(json: json)
-        // The plan file brings no analysis: every song's grid and key come from the embedded analyser.
+        // The plan file brings no analysis: every song's grid and key come from the embedded analyser (songs in
+        // parallel, each read in blocks from its source).
         let started = Date()
-        var songs: [RenderSong] = []
-        for (index, song) in sources.enumerated() {
-            printer.update(percent: 10 * Double(index) / Double(sources.count), message: "Analysing \(song.id)", phase: "analysis")
-            songs.append(try await EmbeddedSongAnalysis().song(id: song.id, name: (song.path as NSString).lastPathComponent,
-                                                               source: song.source, analysis: nil,
-                                                               stems: stems[song.id] ?? [:]))
+        printer.update(percent: 0, message: "Analysing \(sources.count) songs", phase: "analysis")
+        let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
+            for (index, song) in sources.enumerated() {
+                let songStems = stems[song.id] ?? [:]
+                group.addTask {
+                    (index, try await EmbeddedSongAnalysis().song(id: song.id, name: (song.path as NSString).lastPathComponent,
+                                                                  source: song.source, analysis: nil, stems: songStems))
+                }
+            }
+            var found: [(Int, RenderSong)] = []
+            for try await result in group { found.append(result) }
+            return found.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        var options = RenderOptions(stems: ApproximatedStems(),
+        // Stems approximated over the ranges the layers read, shared by the layers of a section (in memory only).
+        var options = RenderOptions(stems: CachedStemProvider(cache: nil),
                                     progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
         // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
