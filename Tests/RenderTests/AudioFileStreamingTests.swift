@@ -5,13 +5,15 @@ import Testing
 import TestSupport
 
 @Suite("Audio files written and stretched block by block")
-struct AudioFileStreamingTests {
+final class AudioFileStreamingTests {
     let folder: URL
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-stream-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     static func signal(frames: Int, rate: Double = 44100) -> AudioBuffer {
         let tone = Signals.sines(frequenciesHz: [330, 440], sampleRate: rate, frameCount: frames, amplitude: 0.25)
