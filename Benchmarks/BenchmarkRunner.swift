@@ -82,10 +82,50 @@ final class BenchmarkRunner {
         return process.terminationStatus == 0
     }
 
+    /// Resets this process's resident high-water mark (Linux: 5 written to /proc/self/clear_refs), so that the next
+    /// `peakResidentMegabytes()` is the peak from here on.
+    func resetPeakResident() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    /// Current resident set size of this process, in MiB (VmRSS).
+    func residentMegabytes() -> Double { statusField("VmRSS:") }
+
+    /// Runs `Benchmarks --case NAME` in a child process (same binary, same environment) and relays its JSON lines:
+    /// a case's peak resident memory is then its own, not that of the cases before it. Returns false when the child
+    /// could not run or failed.
+    @discardableResult
+    func runChildCase(_ name: String) -> Bool {
+        guard wants(name) else { return true }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = ["--case", name]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch {
+            report(["name": name, "skipped": "could not start the child process: \(error)"])
+            return false
+        }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if let text = String(data: output, encoding: .utf8) {
+            for line in text.split(separator: "\n") { print(line) }
+            fflush(nil)
+        }
+        if process.terminationStatus != 0 {
+            report(["name": name, "failed": "child exited with status \(process.terminationStatus)"])
+            return false
+        }
+        return true
+    }
+
     /// Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
-    func peakResidentMegabytes() -> Double {
+    func peakResidentMegabytes() -> Double { statusField("VmHWM:") }
+
+    /// A kB field of /proc/self/status, in MiB (0 where there is none).
+    private func statusField(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
             let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
             return kb / 1024
         }

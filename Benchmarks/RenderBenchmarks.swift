@@ -76,8 +76,9 @@ final class ResultBox: @unchecked Sendable {
     var result: Result<RenderResult, Error>?
 }
 
-/// The standard plan: 8 sections of 12 bars at 124 BPM in Bb minor (8 × 23.2 s = 185.8 s).
-func standardScript(sampleRate: Double) -> RenderScript {
+/// The standard plan: 8 sections of 12 bars at 124 BPM in Bb minor (8 × 23.2 s = 185.8 s); `sectionCount`
+/// repeats the layouts for longer plans (26 sections: 603.9 s).
+func standardScript(sampleRate: Double, sectionCount: Int = 8) -> RenderScript {
     let map = TempoMap(tempoBPM: 124, sampleRate: sampleRate)
     let bars = 12.0
     let length = map.seconds(bars: bars)
@@ -100,11 +101,11 @@ func standardScript(sampleRate: Double) -> RenderScript {
          L(songID: "b", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -7, effects: [delay])],
         [L(songID: "b", stem: .other, gainDecibels: -6, effects: [reverb, lpf]), L(songID: "a", stem: .vocals, gainDecibels: -3, effects: [delay])],
     ]
-    let sections = layouts.enumerated().map { index, layers in
+    let sections = (0..<sectionCount).map { index in
         RenderScript.Section(description: "Section \(index + 1)", energyLevel: 0.5, startSeconds: Double(index) * length,
                              durationSeconds: length,
-                             transitionIn: index == 4 ? .filterSweep(bars: 4) : .crossfade(bars: 1, curve: .equalPower),
-                             layers: layers)
+                             transitionIn: index % 8 == 4 ? .filterSweep(bars: 4) : .crossfade(bars: 1, curve: .equalPower),
+                             layers: layouts[index % layouts.count])
     }
     return RenderScript(title: "Standard plan", tempoMap: map, targetKey: MusicalKey(tonicPitchClass: 10, mode: .minor),
                         sections: sections)
@@ -166,4 +167,97 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
                        "speedup": cold / warm, "audio_seconds": script.timelineEndSeconds,
                        "peak_rss_mb": runner.peakResidentMegabytes()])
     }
+}
+
+/// Issue 17: peak resident memory beside the time of each render case, every case alone in a child process
+/// (`Benchmarks --case NAME`), so its peak is its own. Songs are generated in code (`DemoSong`) with their four
+/// stems given; the plan is the standard one (4 stem layers in most sections, effects on most layers, sidechains),
+/// repeated for 10 minutes. Reported per case: `input_resident_mb` (the process with the songs and stems built, before
+/// the render), `peak_resident_mb` (the high-water mark from there through the render and the writing of the WAV),
+/// and `render_peak_over_input_mb` (what the render itself adds). The `mashup stretch` case streams a generated
+/// 10-minute stereo WAV file through `AudioFileStretcher` (the command's code path).
+func runStreamingMemoryBenchmarks(_ runner: BenchmarkRunner) {
+    for name in ["memory.render.3min-plan.3min-songs", "memory.render.3min-plan.10min-songs",
+                 "memory.render.10min-plan.10min-songs", "memory.render.3min-plan.3min-mixes", "memory.stretch.file.10min"] {
+        runner.runChildCase(name)
+    }
+}
+
+/// Runs one memory case in this process; false when it is unknown or failed.
+func runMemoryCase(_ runner: BenchmarkRunner, _ name: String) -> Bool {
+    let rate = 44100.0
+    switch name {
+    case "memory.render.3min-plan.3min-songs": return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: true)
+    case "memory.render.3min-plan.10min-songs": return memoryRender(runner, name, songMinutes: 10, sections: 8, stems: true)
+    case "memory.render.10min-plan.10min-songs": return memoryRender(runner, name, songMinutes: 10, sections: 26, stems: true)
+    case "memory.render.3min-plan.3min-mixes": return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: false)
+    case "memory.stretch.file.10min": return memoryStretch(runner, name, sampleRate: rate)
+    default:
+        runner.report(["name": name, "failed": "unknown case"])
+        return false
+    }
+}
+
+private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes: Double, sections: Int, stems: Bool) -> Bool {
+    let rate = 44100.0
+    func song(_ id: String, bpm: Double, tonic: Int, minor: Bool, seed: UInt64) -> RenderSong {
+        let demo = DemoSong(bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
+                            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
+        guard stems else { return RenderSong(id: id, audio: demo.mix()) }
+        let parts = demo.stems()
+        let grid = try! BeatGrid(beatTimes: demo.beatTimes, downbeatTimes: demo.downbeatTimes)
+        return RenderSong(id: id, audio: demo.mix(), stems: [.vocals: parts["vocals"]!, .drums: parts["drums"]!,
+                                                             .bass: parts["bass"]!, .other: parts["other"]!],
+                          beatGrid: grid, key: MusicalKey(tonicPitchClass: tonic, mode: minor ? .minor : .major))
+    }
+    let songs = [song("a", bpm: 120, tonic: 9, minor: true, seed: 11), song("b", bpm: 128, tonic: 2, minor: false, seed: 12)]
+    let script = standardScript(sampleRate: rate, sectionCount: sections)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-memory-bench-\(getpid())")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let input = runner.residentMegabytes()
+    runner.resetPeakResident()
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard let result = try? blockingRender(script: script, songs: songs, options: RenderOptions(stretchCache: StretchCache(capacityBytes: 64 << 20))),
+          (try? result.writeAudio(to: folder.appendingPathComponent("out.wav"))) != nil else {
+        runner.report(["name": name, "failed": "render or write failed"])
+        return false
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let peak = runner.peakResidentMegabytes()
+    runner.report(["name": name, "seconds": seconds, "audio_seconds": result.durationSeconds,
+                   "x_realtime": result.durationSeconds / seconds, "stems_given": stems,
+                   "input_resident_mb": input, "peak_resident_mb": peak, "render_peak_over_input_mb": peak - input,
+                   "stage_seconds": result.report.stageSeconds])
+    return true
+}
+
+private func memoryStretch(_ runner: BenchmarkRunner, _ name: String, sampleRate: Double) -> Bool {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-memory-stretch-\(getpid())")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let source = folder.appendingPathComponent("in.wav"), target = folder.appendingPathComponent("out.wav")
+    // The 10-minute input, generated and written block by block (24-bit, as a typical file).
+    guard let writer = try? AudioFileWriter(url: source, channelCount: 2, sampleRate: sampleRate) else { return false }
+    var generator = StretchBenchmarkSignals.MusicGenerator(sampleRate: sampleRate, seed: 7)
+    let totalFrames = Int(600 * sampleRate)
+    var written = 0
+    while written < totalFrames {
+        let count = min(65536, totalFrames - written)
+        guard (try? writer.write(generator.next(frameCount: count))) != nil else { return false }
+        written += count
+    }
+    guard (try? writer.finish()) != nil else { return false }
+    let input = runner.residentMegabytes()
+    runner.resetPeakResident()
+    let start = DispatchTime.now().uptimeNanoseconds
+    guard let summary = try? AudioFileStretcher.stretch(input: source, output: target, timeRatio: 1.08) else {
+        runner.report(["name": name, "failed": "stretch failed"])
+        return false
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let peak = runner.peakResidentMegabytes()
+    runner.report(["name": name, "seconds": seconds, "x_realtime": 600 / seconds, "time_ratio": 1.08,
+                   "known_length": summary.knownLength, "input_resident_mb": input, "peak_resident_mb": peak])
+    return true
 }

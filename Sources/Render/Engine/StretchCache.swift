@@ -33,9 +33,23 @@ public final class StretchCache: Sendable {
     public let capacityBytes: Int
     private let state = Mutex(State())
 
-    /// - Parameter capacityBytes: default 256 MiB.
-    public init(capacityBytes: Int = 256 << 20) {
-        self.capacityBytes = capacityBytes
+    /// - Parameter capacityBytes: default `defaultCapacityBytes`.
+    public init(capacityBytes: Int = StretchCache.defaultCapacityBytes) {
+        self.capacityBytes = max(0, capacityBytes)
+    }
+
+    /// The default bound: `MASHUP_STRETCH_CACHE_MB` MiB (0...65,536; a small server sets it low, since the cache
+    /// is resident memory), else 256 MiB.
+    public static var defaultCapacityBytes: Int {
+        capacityBytes(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The bound `environment` sets (`MASHUP_STRETCH_CACHE_MB`), else 256 MiB; values outside 0...65,536 are ignored.
+    public static func capacityBytes(environment: [String: String]) -> Int {
+        if let text = environment["MASHUP_STRETCH_CACHE_MB"], let megabytes = Int(text), (0...65_536).contains(megabytes) {
+            return megabytes << 20
+        }
+        return 256 << 20
     }
 
     /// The cached buffer for `key`, if any (counts a hit or a miss).
