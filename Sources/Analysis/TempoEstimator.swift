@@ -181,22 +181,6 @@ struct TempoEstimator: Sendable {
         return even > 1e-12 ? odd / even : 0
     }
 
-    /// Low-band onset strength half way between beats over the strength on the beats (maxima within ±1 frame).
-    static func offBeatLowRatio(_ low: [Float], beats: [Int]) -> Double {
-        guard beats.count >= 4 else { return 0 }
-        func peak(_ centre: Int) -> Double {
-            var m: Float = 0
-            for f in max(0, centre - 1)...min(low.count - 1, max(0, centre + 1)) { m = max(m, low[f]) }
-            return Double(m)
-        }
-        var on = 0.0, off = 0.0
-        for i in 0..<(beats.count - 1) {
-            on += peak(beats[i])
-            off += peak((beats[i] + beats[i + 1]) / 2)
-        }
-        return on > 1e-12 ? off / on : (off > 0 ? 2 : 0)
-    }
-
     /// The points half way between consecutive beats, with one more half a period after the last when it fits.
     static func halfShifted(_ beats: [Int], frameCount: Int) -> [Int] {
         guard beats.count >= 2 else { return beats }
