@@ -53,14 +53,11 @@ public struct SongAnalyzer: Sendable {
 
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets)
-        // Phase: kicks, bass notes and chord changes fall on beats, open hats, off-beat bass and upbeats between
-        // them. When the low band and the chord changes are stronger half way between the tracked beats than on
-        // them (the product of the two ratios above 1), the tracker locked onto the off-beats: take the midpoints.
+        // Phase: chord changes at bar lines and the high band's accents decide between the tracked beats and
+        // their midpoints (BeatPhaseEstimator).
         var trackedFrames = tempo.beatFrames
-        var lowMid = onsets.low
-        for f in lowMid.indices { lowMid[f] += onsets.mid[f] }
-        if TempoEstimator.offBeatLowRatio(lowMid, beats: trackedFrames)
-            * SongAnalyzer.offBeatChordChangeRatio(chroma, frames: frames, beats: trackedFrames) > 1 {
+        if BeatPhaseEstimator(beatsPerBar: beatsPerBar)
+            .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0 {
             trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
         }
         let beatFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
@@ -139,28 +136,6 @@ public struct SongAnalyzer: Sendable {
     /// Mono downmix (mean of channels) at about `analysisRate`, and its rate.
     static func monoAnalysisSignal(_ buffer: AudioBuffer) throws -> (samples: [Float], sampleRate: Double) {
         try AnalysisDownsampler.prepare(monoDownmix(buffer), sampleRate: buffer.sampleRate)
-    }
-
-    /// Chroma change half way between beats over the change on beats: the cosine distance between the chroma of
-    /// the quarter beat before and the quarter beat after each point, summed over the song.
-    static func offBeatChordChangeRatio(_ chroma: ChromaFrames, frames: SpectralFrames, beats: [Int]) -> Double {
-        guard beats.count >= 4 else { return 1 }
-        func change(atSeconds t: Double, spanSeconds: Double) -> Double {
-            let c = chroma.frame(atTime: t)
-            let w = max(1, Int((spanSeconds / chroma.hopSeconds).rounded()))
-            let before = chroma.sum(frames: (c - w)..<c), after = chroma.sum(frames: c..<(c + w))
-            var dot: Float = 0, a: Float = 0, b: Float = 0
-            for p in 0..<12 { dot += before[p] * after[p]; a += before[p] * before[p]; b += after[p] * after[p] }
-            return a > 0 && b > 0 ? Double(1 - dot / (a * b).squareRoot()) : 0
-        }
-        var on = 0.0, off = 0.0
-        for i in 0..<(beats.count - 1) {
-            let t0 = frames.time(ofFrame: beats[i]), t1 = frames.time(ofFrame: beats[i + 1])
-            let quarter = (t1 - t0) / 4
-            on += change(atSeconds: t0, spanSeconds: quarter)
-            off += change(atSeconds: (t0 + t1) / 2, spanSeconds: quarter)
-        }
-        return on > 1e-9 ? off / on : 1
     }
 
     /// Local tempo at every beat: 60 / the mean interval of the (up to) 4 intervals around it.

@@ -147,10 +147,8 @@ import Analysis
         let song = MusicGenerator.generate(p)
         let sections = try #require(try SongAnalyzer().analyze(song.mix).sections)
         let boundary = song.downbeatTimes[8]
-        withKnownIssue("issue 13: bars follow the tempo level chosen (200 BPM here), so the boundary moves", isIntermittent: true) {
-            #expect(sections.contains { abs($0.startSeconds - boundary) < 0.07 }, "sections \(sections)")
-            #expect(sections.first?.label != .high)
-        }
+        #expect(sections.contains { abs($0.startSeconds - boundary) < 0.07 }, "sections \(sections)")
+        #expect(sections.first?.label != .high)
         #expect(sections.last?.label == .high)
     }
 
@@ -161,9 +159,7 @@ import Analysis
         let s0 = try SongAnalyzer().analyze(MusicGenerator.generate(straight).mix).rhythmic.swingFactor
         let s1 = try SongAnalyzer().analyze(MusicGenerator.generate(swung).mix).rhythmic.swingFactor
         #expect(s0 < 0.3, "straight swing \(s0)")
-        withKnownIssue("issue 13: the tempo-level rule reads this kick-on-1-and-3 song at 200 BPM, so the swung eighth is a beat") {
-            #expect(s1 > 0.6, "swung swing \(s1)")
-        }
+        #expect(s1 > 0.6, "swung swing \(s1)")
     }
 }
 
