@@ -1,5 +1,6 @@
 import Analysis
 import DSP
+import CAllocationCounter
 import Foundation
 import Orchestrator
 import Render
@@ -66,6 +67,18 @@ func blockingRender(script: RenderScript, songs: [RenderSong], options: RenderOp
     Task {
         do { box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs)) }
         catch { box.result = .failure(error) }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    return try box.result!.get()
+}
+
+/// Runs an async render step from synchronous benchmark code.
+func blockingAsync(_ work: @escaping @Sendable () async throws -> RenderResult) throws -> RenderResult {
+    let box = ResultBox()
+    let semaphore = DispatchSemaphore(value: 0)
+    Task {
+        do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
         semaphore.signal()
     }
     semaphore.wait()
@@ -200,25 +213,58 @@ func runMemoryCase(_ runner: BenchmarkRunner, _ name: String) -> Bool {
 
 private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes: Double, sections: Int, stems: Bool) -> Bool {
     let rate = 44100.0
-    func song(_ id: String, bpm: Double, tonic: Int, minor: Bool, seed: UInt64) -> RenderSong {
-        let demo = DemoSong(bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
-                            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
-        guard stems else { return RenderSong(id: id, audio: demo.mix()) }
-        let parts = demo.stems()
-        let grid = try! BeatGrid(beatTimes: demo.beatTimes, downbeatTimes: demo.downbeatTimes)
-        return RenderSong(id: id, audio: demo.mix(), stems: [.vocals: parts["vocals"]!, .drums: parts["drums"]!,
-                                                             .bass: parts["bass"]!, .other: parts["other"]!],
-                          beatGrid: grid, key: MusicalKey(tonicPitchClass: tonic, mode: minor ? .minor : .major))
-    }
-    let songs = [song("a", bpm: 120, tonic: 9, minor: true, seed: 11), song("b", bpm: 128, tonic: 2, minor: false, seed: 12)]
-    let script = standardScript(sampleRate: rate, sectionCount: sections)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-memory-bench-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
+    // The songs (and their stems) are generated and written as WAV files first, then the generator's buffers are
+    // given back to the system: the measured render opens the files as sources, as `mashup render` and the pipeline do.
+    struct Made { var id: String; var grid: BeatGrid; var key: MusicalKey; var url: URL; var stems: [Stem: URL] }
+    func make(_ id: String, bpm: Double, tonic: Int, minor: Bool, seed: UInt64) throws -> Made {
+        let demo = DemoSong(bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
+                            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
+        let url = folder.appendingPathComponent("\(id).wav")
+        try AudioFile.write(demo.mix(), to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
+        var stemURLs: [Stem: URL] = [:]
+        if stems {
+            for (stemName, buffer) in demo.stems() {
+                guard let stem = Stem(parsing: stemName), stem != .full else { continue }
+                let stemURL = folder.appendingPathComponent("\(id)-\(stemName).wav")
+                try AudioFile.write(buffer, to: stemURL, options: AudioFileWriteOptions(sampleFormat: .float32))
+                stemURLs[stem] = stemURL
+            }
+        }
+        let grid = try BeatGrid(beatTimes: demo.beatTimes, downbeatTimes: demo.downbeatTimes)
+        return Made(id: id, grid: grid, key: MusicalKey(tonicPitchClass: tonic, mode: minor ? .minor : .major), url: url,
+                    stems: stemURLs)
+    }
+    guard let made = try? [make("a", bpm: 120, tonic: 9, minor: true, seed: 11), make("b", bpm: 128, tonic: 2, minor: false, seed: 12)] else {
+        runner.report(["name": name, "failed": "song generation failed"])
+        return false
+    }
+    _ = mashup_release_free_memory()
+    let script = standardScript(sampleRate: rate, sectionCount: sections)
     let input = runner.residentMegabytes()
     runner.resetPeakResident()
     let start = DispatchTime.now().uptimeNanoseconds
-    guard let result = try? blockingRender(script: script, songs: songs, options: RenderOptions(stretchCache: StretchCache(capacityBytes: 64 << 20))),
+    // With stems given, the grids and keys are the generator's; from plain mixes, the embedded analysis finds them
+    // and the stems are approximated over the ranges the layers read.
+    let render: @Sendable () async throws -> RenderResult = {
+        var songs: [RenderSong] = []
+        for song in made {
+            let source = try FileAudioSource(url: song.url)
+            if stems {
+                var stemSources: [Stem: any AudioSource] = [:]
+                for (stem, url) in song.stems { stemSources[stem] = try FileAudioSource(url: url) }
+                songs.append(RenderSong(id: song.id, source: source, stems: stemSources, beatGrid: song.grid, key: song.key))
+            } else {
+                songs.append(try await EmbeddedSongAnalysis().song(id: song.id, source: source, analysis: nil))
+            }
+        }
+        let options = RenderOptions(stems: stems ? nil : CachedStemProvider(cache: nil),
+                                    stretchCache: StretchCache(capacityBytes: 64 << 20))
+        return try await RenderEngine(options: options).render(script: script, songs: songs)
+    }
+    guard let result = try? blockingAsync(render),
           (try? result.writeAudio(to: folder.appendingPathComponent("out.wav"))) != nil else {
         runner.report(["name": name, "failed": "render or write failed"])
         return false

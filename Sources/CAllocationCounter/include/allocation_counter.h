@@ -16,4 +16,8 @@ long mashup_allocation_count_end(void);
 /// 1 when this counter's malloc is the one the process uses (a self-check), else 0.
 int mashup_allocation_counter_active(void);
 
+/// Gives free heap memory back to the system (glibc's malloc_trim), so a benchmark measures its own peak, not
+/// the memory its setup freed. Returns 1 when memory was released.
+int mashup_release_free_memory(void);
+
 #endif
