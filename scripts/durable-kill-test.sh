@@ -32,17 +32,20 @@ for name in a b; do   # two 30 s test songs (different tempos/keys), generated
     || { echo "kill-test: sox is needed to make test songs (make bench-deps)" >&2; exit 1; }
 done
 
-start_node() {  # name port
+start_node() {  # name port [hold file]
   local args="${SERVE_ARGS//\{PORT\}/$2}"; args="${args//\{STORAGE\}/$WORK/storage}"
   MASHUP_NODE_ID="$1" MASHUP_DATABASE_URL="$MASHUP_TEST_DATABASE_URL" MASHUP_LEASE_SECONDS=$LEASE_SECONDS \
-    "$MASHUP_BIN" serve $args >"$WORK/$1.log" 2>&1 &
+    MASHUP_TEST_HOLD_FILE="${3:-}" "$MASHUP_BIN" serve $args >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$2/healthz" && return 0; sleep 0.1; done
   echo "kill-test: node $1 did not start" >&2; cat "$WORK/$1.log" >&2; exit 1
 }
 
 PORT_A=$(free_port); PORT_B=$(free_port)
-start_node A "$PORT_A"; PID_A=${PIDS[-1]}
+# Node A holds its jobs once they start rendering (MASHUP_TEST_HOLD_FILE), so the test cannot miss the moment to
+# kill it however quick the renders are; node B renders freely.
+touch "$WORK/hold-A"
+start_node A "$PORT_A" "$WORK/hold-A"; PID_A=${PIDS[-1]}
 start_node B "$PORT_B"
 
 body='{"plan": {"creative_vision": "kill test", "masterplan": {"title": "T", "global": {"targetBPM": 120}, "timeline": [{"time_start_sec": 0, "duration_sec": 12, "description": "A", "energy_level": 0.5, "layers": [{"songId": "a", "stem": "full", "volume_db": -3, "effects": ["reverb"]}]}, {"time_start_sec": 12, "duration_sec": 12, "description": "B", "energy_level": 0.8, "layers": [{"songId": "a", "stem": "drums", "volume_db": -4, "effects": []}, {"songId": "b", "stem": "other", "volume_db": -6, "effects": ["delay"]}]}]}}, "songs": [{"song_id": "a", "name": "Song A", "storage_path": "uploads/a.wav"}, {"song_id": "b", "name": "Song B", "storage_path": "uploads/b.wav"}]}'

@@ -74,7 +74,10 @@ expect_engine_crash() {  # job, text the message must contain
 }
 
 # --- kill: one worker SIGKILLed mid-render, the other job goes on ---
-start
+# Both jobs hold at the start of their render while the hold file exists (MASHUP_TEST_HOLD_FILE), so a render of
+# the short test songs cannot finish between two polls; the file is removed once job A's worker is killed.
+touch "$WORK/hold"
+start MASHUP_TEST_HOLD_FILE="$WORK/hold"
 JOB_A=$(submit); JOB_B=$(submit)
 [ -n "$JOB_A" ] && [ -n "$JOB_B" ] || fail "jobs were not accepted"
 deadline=$((SECONDS + TIMEOUT_SECONDS)); WORKER=""
@@ -85,6 +88,7 @@ done
 WORKER=$(worker_pid "$JOB_A")
 [ -n "$WORKER" ] || fail "job A's worker ended before it could be killed"
 kill -9 "$WORKER"
+rm -f "$WORK/hold"
 healthy "a worker was killed"
 [ "$(wait_until_done "$JOB_A")" = failed ] || fail "killed job A did not fail: $(status "$JOB_A")"
 expect_engine_crash "$JOB_A" "SIGKILL"

@@ -164,19 +164,18 @@ struct HostilePlanNumberTests {
         #expect(rate.errors.contains { $0.path == "masterplan.global.sample_rate" && $0.message.contains("sample rate") })
     }
 
-    @Test("a mashup over the output-frame limit (memory) is an error at its last section, at any rate")
+    @Test("a mashup over the output-frame limit (spool disk) is an error at its last section, at any rate")
     func outputFrames() throws {
-        let sections = (0..<13).map { PlanFixtures.section(Double($0) * 30, 30, [PlanFixtures.layer("s1", "full", -6)]) }
+        let sections = (0..<14).map { PlanFixtures.section(Double($0) * 30, 30, [PlanFixtures.layer("s1", "full", -6)]) }
+        // 14 sections (420 s) fit at 44.1 kHz (18,522,000 frames), not at 192 kHz (80,640,000).
         let long: JSONValue = ["masterplan": ["global": ["targetBPM": 120], "timeline": .array(sections)]]
-        let validation = PlanValidator(songIds: PlanFixtures.songIds).validate(long)
-        let error = try #require(validation.errors.first)
-        #expect(error.path == "masterplan.timeline[12].duration_sec")
-        #expect(error.message == "the mashup would last 390 s at 44100 Hz: 17,199,000 frames, over the limit of 16,000,000 output frames (362.812 s at this rate)")
-        // 12 sections (360 s) fit at 44.1 kHz, not at 192 kHz.
-        let fits: JSONValue = ["masterplan": ["global": ["targetBPM": 120], "timeline": .array(Array(sections.prefix(12)))]]
+        #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(long).errors.isEmpty)
+        let fast: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(sections)]]
+        let error = try #require(PlanValidator(songIds: PlanFixtures.songIds).validate(fast).errors.first)
+        #expect(error.path == "masterplan.timeline[13].duration_sec")
+        #expect(error.message.hasPrefix("the mashup would last 420 s at 192000 Hz: 80,640,000 frames, over the limit of 79,380,000 output frames"))
+        let fits: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(Array(sections.prefix(13)))]]
         #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(fits).errors.isEmpty)
-        let fast: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(Array(sections.prefix(12)))]]
-        #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(fast).errors.first?.message.contains("over the limit of 16,000,000 output frames") == true)
     }
 
     @Test("number formatting and frame rounding take any Double")

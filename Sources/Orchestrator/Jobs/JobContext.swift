@@ -26,6 +26,7 @@ public struct JobContext: Sendable {
         } catch JobStoreError.notActive {
             throw CancellationError()
         }
+        try await RenderHold.waitIfHeld(progress: update.progress)
     }
 
     /// Adds a warning to the job (e.g. a service degraded to its embedded default).

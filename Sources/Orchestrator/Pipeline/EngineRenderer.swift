@@ -130,16 +130,11 @@ public struct EngineRenderer: MashupRenderer {
             report.songs[index].analysisSource = embedded.isEmpty ? "service"
                 : "service, completed by the embedded analysis (\(embedded.joined(separator: ", ")))"
         }
-        try await context.registerFile(audioURL.path)
-        try result.writeAudio(to: audioURL, options: AudioFileWriteOptions(
-            sampleFormat: .pcm24, title: script.title, artist: script.artistCredits,
-            comment: String(script.creativeVision.prefix(500))))
-        let reportURL = outputDirectory.appendingPathComponent("\(name).json")
-        try await context.registerFile(reportURL.path)
-        try RenderReport.encoder().encode(report).write(to: reportURL, options: .atomic)
-        let files = try ReportWriter.write(report: report, waveform: result.waveform, besideAudioAt: audioURL)
-        try await context.registerFile(files.htmlURL.path)
-        try await context.registerFile(files.svgURL.path)
+        // The one write-out step shared with `mashup render`: audio by extension, JSON report, HTML, SVG, each
+        // registered with the job (removed on failure) and written by temporary file and rename.
+        report = try await RenderOutputWriter.write(result, report: report, script: script, audioURL: audioURL,
+                                                    reportURL: outputDirectory.appendingPathComponent("\(name).json"),
+                                                    register: { try await context.registerFile($0.path) }).report
 
         if let hits = report.cacheHits { try await context.updateMetadata { $0.cacheHits = hits } }
         let storagePath = storagePrefix + audioURL.lastPathComponent

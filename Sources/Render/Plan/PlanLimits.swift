@@ -7,10 +7,11 @@ import Foundation
 public struct PlanLimits: Sendable, Hashable {
     /// Longest mashup, seconds (default 30 minutes).
     public var maximumDurationSeconds: Double = 1_800
-    /// Most output frames (duration × sample rate; default 16,000,000: 6 min 2 s at 44.1 kHz, 5 min 33 s at 48 kHz,
-    /// 1 min 23 s at 192 kHz). A render holds the whole mix, its layers and copies in memory (measured: 972 MB peak
-    /// for 19.8 million frames of two-layer sections), so this keeps one render under 1 GB resident with margin.
-    public var maximumOutputFrameCount: Int = 16_000_000
+    /// Most output frames (duration × sample rate; default 79,380,000: 30 min at 44.1 kHz, 27 min 34 s at 48 kHz,
+    /// 6 min 53 s at 192 kHz). The render's memory no longer grows with its length (the bus and the master passes
+    /// stream through float spools on disk); this bounds the spools' disk use (about 635 MB for a stereo spool at
+    /// the limit).
+    public var maximumOutputFrameCount: Int = 79_380_000
     /// Most sections (default 256).
     public var maximumSections: Int = 256
     /// Most layers in one section (default 16).
