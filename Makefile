@@ -10,6 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
 .PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot clean fuzz fuzz-build hostile-cli-test
+.PHONY: lint format
 .PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot ui-test clean
 
 deps:
@@ -29,6 +30,15 @@ bench-deps: deps
 
 build: deps
 	$(SWIFT) build -c release
+
+# Formatting: the toolchain's `swift format` with .swift-format (4 spaces, 120 columns). `make lint` fails on any
+# difference or rule violation; `make format` (scripts/format-all.sh) rewrites the files in place.
+LINT_PATHS := Sources Tests Benchmarks Fuzz Package.swift
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(LINT_PATHS)
+
+format:
+	scripts/format-all.sh $(LINT_PATHS)
 
 # Tests run in release (DSP is 10-90x slower in debug); @testable imports work with -c release.
 # Timing-sensitive suites (HTTP, jobs, retries) run first on their own, then the DSP-heavy ones, so that

@@ -47,14 +47,17 @@ let package = Package(
         // The command-line tool.
         .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
-        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"], path: "Benchmarks"),
+        // Allocation counter (malloc interposed; Benchmarks only): counts what `process` allocates after `prepare`.
+        .target(name: "CAllocationCounter"),
+        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server",
+                                                             "CAllocationCounter"], path: "Benchmarks"),
 
         // Fuzz targets (libFuzzer): a normal build only type-checks them; `make fuzz` builds and runs them.
         .executableTarget(name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
                           exclude: ["corpus", "README.md"]),
 
         // Test helpers: signal generators and measurements.
-        .target(name: "TestSupport", dependencies: ["DSP"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DSP", "Render"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),

@@ -66,6 +66,13 @@ func runPlanBenchmarks(_ runner: BenchmarkRunner) {
     runner.measure("plan.reject.nesting_100000", runs: 10) {
         precondition(!validator.validate(deep).isValid)
     }
+    // Hostile: a 1,000,000-character description (cut to the text limit with a warning) and songId (rejected).
+    let hugeText = String(repeating: "x", count: 1_000_000)
+    let hugeDescription = Data(("{\"masterplan\": {\"global\": {\"targetBPM\": 120}, \"timeline\": [{\"time_start_sec\": 0, "
+        + "\"duration_sec\": 1, \"description\": \"\(hugeText)\", \"layers\": [{\"songId\": \"a\", \"stem\": \"vocals\"}]}]}}").utf8)
+    runner.measure("plan.reject.huge_string_1000000", runs: 10, extra: ["bytes": hugeDescription.count]) {
+        precondition(validator.validate(hugeDescription).plan != nil)
+    }
     // Effect strings per second.
     let strings = EffectVocabulary.entries.flatMap(\.examples)
     runner.measure("plan.effect_parser.vocabulary_examples", runs: 20, extra: ["strings": strings.count]) {

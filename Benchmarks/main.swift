@@ -3,6 +3,7 @@
 let runner = BenchmarkRunner()
 runFoundationBenchmarks(runner)
 runEffectsBenchmarks(runner)
+runAllocationBenchmarks(runner)
 runReportBenchmarks(runner)
 runServerBenchmarks(runner)
 runAnalysisBenchmarks(runner)

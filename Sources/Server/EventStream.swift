@@ -133,9 +133,9 @@ public final class EventStream: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The content-reader body: copies up to `capacity` bytes into `buffer`, blocking until there are some.
-    /// - Returns: the byte count, -1 at the normal end, -2 to abort the connection.
-    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+    /// The content-reader body: hands up to `capacity` bytes to `deliver` (which copies them into MHD's buffer),
+    /// blocking until there are some. - Returns: the byte count, -1 at the normal end, -2 to abort the connection.
+    func read(capacity: Int, deliver: (ArraySlice<UInt8>) -> Void) -> Int {
         condition.lock()
         while true {
             if cancelled {
@@ -145,9 +145,7 @@ public final class EventStream: @unchecked Sendable {
             let available = queue.count - queueStart
             if available > 0 {
                 let count = min(available, capacity)
-                queue.withUnsafeBufferPointer { bytes in
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + queueStart, byteCount: count)
-                }
+                deliver(queue[queueStart ..< queueStart + count])
                 queueStart += count
                 if queueStart == queue.count {
                     queue.removeAll(keepingCapacity: true)

@@ -46,6 +46,8 @@ public final class HTTPServer: Sendable {
     private let handlerTasks = Mutex<[UUID: Task<Void, Never>]>([:])
     private var handlersCancelled: Bool { stopping.load(ordering: .acquiring) }
     private let stopping = Atomic<Bool>(false)
+    /// Set once `shutdown` has stopped accepting connections (an event tests wait on instead of sleeping).
+    private let quiesced = Atomic<Bool>(false)
     private let requestsTotal: Counter
     private let requestSeconds: Histogram
 
@@ -93,6 +95,9 @@ public final class HTTPServer: Sendable {
     /// True between `start()` and `stop()`.
     public var isRunning: Bool { daemon.withLock { $0 != nil } }
 
+    /// True while running and not yet draining for `shutdown` (new connections are then no longer served).
+    public var isAccepting: Bool { isRunning && !quiesced.load(ordering: .acquiring) }
+
     /// Binds and starts serving. Throws `StartError`.
     public func start() throws {
         try daemon.withLock { handle in
@@ -121,6 +126,7 @@ public final class HTTPServer: Sendable {
             }
             handle = DaemonHandle(pointer: started)
             boundPort.store(mhdshim_bound_port(started), ordering: .releasing)
+            quiesced.store(false, ordering: .releasing)
         }
     }
 
@@ -149,6 +155,7 @@ public final class HTTPServer: Sendable {
             return mhdshim_quiesce(handle.pointer) == 0
         }
         if !quiesced { logger?("server: could not stop accepting before shutdown") }
+        self.quiesced.store(true, ordering: .releasing)
         let deadline = ContinuousClock.now + gracePeriod
         while inFlightRequests > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
@@ -231,7 +238,11 @@ public final class HTTPServer: Sendable {
     static let streamReader: MHD_ContentReaderCallback = { cls, _, buffer, capacity in
         guard let cls, let buffer else { return -2 }
         let stream = Unmanaged<EventStream>.fromOpaque(cls).takeUnretainedValue()
-        return stream.read(into: buffer, capacity: capacity)
+        return stream.read(capacity: capacity) { bytes in
+            bytes.withUnsafeBytes { source in
+                if let base = source.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: source.count) }
+            }
+        }
     }
 
     static let streamReleased: MHD_ContentReaderFreeCallback = { cls in
@@ -260,7 +271,8 @@ public final class HTTPServer: Sendable {
         if uploadSize.pointee > 0 {
             let count = uploadSize.pointee
             uploadSize.pointee = 0
-            return context.receive(uploadData, count: count) ? .YES : .NO
+            // The chunk is copied out of MHD's buffer only when it is kept (not once the body is over its limit).
+            return context.receive(uploadData.map { Data(bytes: $0, count: count) }, count: count) ? .YES : .NO
         }
         if context.overflowed {
             return queue(.error(Self.tooLarge(context.bodyLimitBytes)), context: context, connection: connection)

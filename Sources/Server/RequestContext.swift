@@ -41,16 +41,16 @@ final class RequestContext {
         spoolURL = url
     }
 
-    /// Takes one chunk of body. Returns false to make MHD close the connection (far over the limit, or a write failed).
-    func receive(_ bytes: UnsafePointer<CChar>?, count: Int) -> Bool {
+    /// Takes one chunk of body, `count` bytes (`chunk` is evaluated only while the body is within its limit).
+    /// Returns false to make MHD close the connection (far over the limit, or a write failed).
+    func receive(_ chunk: @autoclosure () -> Data?, count: Int) -> Bool {
         receivedBytes += count
         if receivedBytes > bodyLimitBytes {
             overflowed = true
             body = Data()
             return receivedBytes <= bodyLimitBytes + Self.discardAllowanceBytes
         }
-        guard let bytes else { return true }
-        let chunk = UnsafeRawBufferPointer(start: bytes, count: count)
+        guard let chunk = chunk() else { return true }
         if let spool {
             do { try spool.write(contentsOf: chunk) } catch { return false }
         } else {

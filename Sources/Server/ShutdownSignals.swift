@@ -13,18 +13,24 @@ public final class ShutdownSignals: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
 
-    /// Calls `handler(signal)` on `queue` each time one of `signals` arrives.
+    /// Calls `handler(signal)` on `queue` each time one of `signals` arrives. Returns once the sources are
+    /// registered, so a signal sent after `init` returns is delivered (not lost to the ignored default action).
+    /// `queue` must not be the caller's own serial queue (the registration runs on it).
     public init(signals: [Int32] = [SIGTERM, SIGINT], queue: DispatchQueue = DispatchQueue(label: "mashup.signals"),
                 handler: @escaping @Sendable (Int32) -> Void) {
         self.signals = signals
         var made: [DispatchSourceSignal] = []
+        let registered = DispatchGroup()
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler { handler(sig) }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             made.append(source)
         }
+        registered.wait()
         sources = made
     }
 

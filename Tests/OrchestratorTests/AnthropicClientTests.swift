@@ -1,6 +1,7 @@
 import Foundation
 import Orchestrator
 import Render
+import TestSupport
 import Testing
 
 @Suite("Claude through the Messages API")

@@ -1,6 +1,7 @@
 import Foundation
 import Orchestrator
 import Render
+import TestSupport
 import Testing
 
 /// Recorded Claude-style replies, from clean to sloppy and wrong, each with the outcome the planner must reach

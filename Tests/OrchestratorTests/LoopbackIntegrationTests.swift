@@ -1,6 +1,7 @@
 import Foundation
 import Orchestrator
 import Render
+import TestSupport
 import Testing
 
 /// The remote clients over real HTTP (URLSessionTransport) against fake services on 127.0.0.1.
@@ -11,10 +12,8 @@ struct LoopbackIntegrationTests {
     /// Backoff in these tests: 20 ms doubling to 100 ms (the contract's shape, scaled down).
     static let testPolicy = RetryPolicy(maximumRetries: 3, initialBackoffSeconds: 0.02, maximumBackoffSeconds: 0.1,
                                         jitterFraction: 0.25, maximumRetryAfterSeconds: 3)
-    /// Scheduling slack allowed when checking a wait of at least `Retry-After`, in seconds.
-    static let timingSlackSeconds = 0.05
-
-    static func services(_ server: LoopbackHTTPServer) -> RemoteServices {
+    /// Waits between attempts go to a `TestClock` (recorded, not slept); only the per-attempt timeouts are real.
+    static func services(_ server: LoopbackHTTPServer, clock: TestClock = TestClock()) -> RemoteServices {
         var configuration = ServiceConfiguration()
         let base = server.baseURL
         configuration.analysis = ServiceEndpoint(baseURL: base, apiKey: "analysis-key", timeoutSeconds: timeoutSeconds)
@@ -24,7 +23,7 @@ struct LoopbackIntegrationTests {
         configuration.anthropic = AnthropicSettings(apiKey: "sk-ant", model: "claude-test", baseURL: base,
                                                     timeoutSeconds: timeoutSeconds)
         configuration.retryPolicy = testPolicy
-        return RemoteServices(configuration: configuration, transport: URLSessionTransport())
+        return RemoteServices(configuration: configuration, transport: URLSessionTransport(), clock: clock)
     }
 
     static let scoreBody = #"{"overall_score": 64.5, "dimension_scores": {"harmonic": 70, "rhythmic": 80, "spectral": 40, "vocal": 55}, "compatibility_breakdown": {}, "recommendations": [], "warnings": []}"#
@@ -66,10 +65,11 @@ struct LoopbackIntegrationTests {
         defer { server.stop() }
         server.script("/create-masterplan", [.json(429, #"{"error": "rate limited"}"#, headers: ["Retry-After": "1"]),
                                              .json(200, PlanFixtures.validPlan)])
-        let started = Date()
-        let plan = try await Self.services(server).planner!.masterplan(
+        let clock = TestClock()
+        let plan = try await Self.services(server, clock: clock).planner!.masterplan(
             for: PlanRequest(analyses: [["a": 1], ["b": 2]], mashabilityScore: ["overall_score": 64.5]))
-        #expect(Date().timeIntervalSince(started) >= 1 - Self.timingSlackSeconds)
+        // The one wait before the retry is the server's Retry-After (1 s), not the 20 ms backoff.
+        #expect(clock.recordedSleeps == [1])
         #expect(plan["masterplan"]?["timeline"]?.arrayValue?.count == 2)
         let requests = server.requests(to: "/create-masterplan")
         #expect(requests.count == 2)
@@ -83,19 +83,22 @@ struct LoopbackIntegrationTests {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
         server.script("/analyze", [.hang(seconds: 5)])
-        let services = Self.services(server)
-        let started = Date()
+        let clock = TestClock()
+        let services = Self.services(server, clock: clock)
         let outcome = try await services.fallback.run(
             service: .analysis, embeddedName: "the embedded analyser",
             remote: { try await services.analysis!.analyze(SongAudioInput(songID: "s1", source: .url(URL(string: "https://cdn.test/a.mp3")!))) },
             embedded: { ["version": "embedded"] as JSONValue })
-        let elapsed = Date().timeIntervalSince(started)
         #expect(outcome.source == .embedded)
         #expect(outcome.warning == "analysis service timed out after 4 attempts (no answer within 0.3 s): used the embedded analyser")
         #expect(server.requests(to: "/analyze").count == 4)
-        // 4 timeouts of 0.3 s and backoffs of at most 0.02 + 0.04 + 0.08 s.
-        // The lower bound proves the four waits; the upper one only guards against a hang (loaded CI machines are slow).
-        #expect(elapsed >= 4 * Self.timeoutSeconds - Self.timingSlackSeconds && elapsed < 15)
+        // 4 attempts that each ended by the 0.3 s timeout (the warning and the failure type say so), with the
+        // policy's backoffs between them: 20 ms doubling, capped at 100 ms, each within ±25 % jitter.
+        let backoffs = clock.recordedSleeps
+        #expect(backoffs.count == 3)
+        for (index, nominal) in [0.02, 0.04, 0.08].enumerated() where index < backoffs.count {
+            #expect(abs(backoffs[index] - nominal) <= nominal * Self.testPolicy.jitterFraction + 1e-9, "backoff \(index): \(backoffs[index])")
+        }
         #expect(outcome.remoteError?.jobFailure.details.type == .timeout)
     }
 
@@ -143,8 +146,7 @@ struct LoopbackIntegrationTests {
     func connectionRefused() async throws {
         let server = try LoopbackHTTPServer()
         let services = Self.services(server)
-        server.stop()
-        try await Task.sleep(nanoseconds: 100_000_000)
+        server.stop()   // shutdown(2) on the listener: refused from here on (Linux), no wait needed
         do {
             _ = try await services.scoring!.mashability([:], [:], weights: nil)
             Issue.record("expected a failure")

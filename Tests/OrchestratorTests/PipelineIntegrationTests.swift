@@ -1,6 +1,7 @@
 import Foundation
 import Orchestrator
 import Render
+import TestSupport
 import Testing
 
 /// Test doubles for the embedded implementations (the real ones live in Analysis and the planner).

@@ -22,7 +22,12 @@ struct RenderLimiterTests {
                 group.addTask {
                     try await limiter.withSlot {
                         await probe.enter(id)
-                        try await Task.sleep(nanoseconds: 5_000_000)
+                        // Hold the slot until the limit is reached or every task has entered: the maximum is
+                        // then reached by construction, not by scheduling luck.
+                        try await eventually {
+                            let (holders, entered) = (await probe.current, await probe.order.count)
+                            return holders >= limit || entered == 8
+                        }
                         await probe.leave()
                     }
                 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Render
+import TestSupport
+import Testing
 
 /// Strict JSON syntax (issue 14): what is not JSON is a located error, never a half-read document.
 @Suite("Hostile JSON")

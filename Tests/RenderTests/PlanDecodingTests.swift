@@ -1,82 +1,8 @@
 import Analysis
 import Foundation
-import Testing
 import Render
-
-/// A valid plan in the contract's shape, for tests to start from.
-enum PlanFixtures {
-    static let songIds = ["s1", "s2"]
-
-    static func layer(_ song: String, _ stem: String, _ db: Double, _ effects: [JSONValue] = []) -> JSONValue {
-        ["songId": .string(song), "stem": .string(stem), "volume_db": .number(db), "effects": .array(effects)]
-    }
-
-    static func section(_ start: Double, _ duration: Double, _ layers: [JSONValue], extra: [String: JSONValue] = [:]) -> JSONValue {
-        var o: [String: JSONValue] = ["time_start_sec": .number(start), "duration_sec": .number(duration),
-                                      "description": "part", "energy_level": 0.5, "layers": .array(layers)]
-        for (k, v) in extra { o[k] = v }
-        return .object(o)
-    }
-
-    /// Three touching sections of 16, 16 and 8 s at 120 BPM (8, 8 and 4 bars).
-    static var plan: JSONValue {
-        [
-            "creative_vision": "Two songs meet.",
-            "masterplan": [
-                "title": "Test", "artistCredits": "A vs. B",
-                "global": ["targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4]],
-                "timeline": [
-                    section(0, 16, [layer("song1", "vocals", -6, ["reverb", "delay"]), layer("song2", "drums", -8)]),
-                    section(16, 16, [layer("s1", "vocals", -4), layer("s2", "other", -10, ["high-pass-filter-800hz"])]),
-                    section(32, 8, [layer("s2", "full", -6, ["echo-out"])]),
-                ],
-                "problems_and_solutions": [["problem": "keys clash", "solution": "shift vocals"]],
-            ],
-        ]
-    }
-
-    static func data(_ value: JSONValue) -> Data { try! value.encoded() }
-
-    /// `plan` with `transform` applied to its masterplan object.
-    static func modified(_ transform: (inout [String: JSONValue]) -> Void) -> JSONValue {
-        guard case .object(var root) = plan, case .object(var mp)? = root["masterplan"] else { fatalError() }
-        transform(&mp)
-        root["masterplan"] = .object(mp)
-        return .object(root)
-    }
-
-    /// Changes field `key` of layer `l` in section `s`.
-    static func settingLayer(_ s: Int, _ l: Int, _ key: String, _ value: JSONValue?) -> JSONValue {
-        modified { mp in
-            guard case .array(var sections)? = mp["timeline"], case .object(var section) = sections[s],
-                  case .array(var layers)? = section["layers"], case .object(var layer) = layers[l] else { fatalError() }
-            layer[key] = value
-            layers[l] = .object(layer)
-            section["layers"] = .array(layers)
-            sections[s] = .object(section)
-            mp["timeline"] = .array(sections)
-        }
-    }
-
-    /// Changes field `key` of section `s`.
-    static func settingSection(_ s: Int, _ key: String, _ value: JSONValue?) -> JSONValue {
-        modified { mp in
-            guard case .array(var sections)? = mp["timeline"], case .object(var section) = sections[s] else { fatalError() }
-            section[key] = value
-            sections[s] = .object(section)
-            mp["timeline"] = .array(sections)
-        }
-    }
-
-    /// Changes field `key` of the global settings.
-    static func settingGlobal(_ key: String, _ value: JSONValue?) -> JSONValue {
-        modified { mp in
-            guard case .object(var g)? = mp["global"] else { fatalError() }
-            g[key] = value
-            mp["global"] = .object(g)
-        }
-    }
-}
+import TestSupport
+import Testing
 
 @Suite("Plan: decoding")
 struct PlanDecodingTests {

@@ -1,24 +1,17 @@
 import Analysis
 import Foundation
-import Testing
 import Render
+import TestSupport
+import Testing
 
 @Suite("Plan: validator")
 struct PlanValidatorTests {
-    /// Longest time allowed to reject a hostile document, seconds: reading a 17 MB plan on this shared 2-core
-    /// machine takes a few hundred milliseconds; the bound leaves room for load from other builds.
-    static let hostileTimeLimitSeconds = 3.0
+    // How fast hostile documents are rejected is measured in Benchmarks (`plan.reject.*`), not bounded here:
+    // a wall-clock bound in a test fails on a loaded machine. The tests check what is rejected, and how.
 
     static let validator = PlanValidator(songIds: PlanFixtures.songIds)
 
     static func errorPaths(_ validation: PlanValidation) -> Set<String> { Set(validation.errors.map(\.path)) }
-
-    static func seconds(_ work: () -> Void) -> Double {
-        let start = ContinuousClock.now
-        work()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    }
 
     @Test("a good plan validates into a render-ready plan")
     func goodPlan() throws {
@@ -101,16 +94,14 @@ struct PlanValidatorTests {
         }
     }
 
-    @Test("hostile: nesting 100,000 levels deep is rejected at once, without a crash")
+    @Test("hostile: nesting 100,000 levels deep is rejected at level 64, without a crash")
     func deepNesting() {
         let depth = 100_000
         var bytes = Data("{\"masterplan\": ".utf8)
         bytes.append(Data(repeating: UInt8(ascii: "["), count: depth))
         bytes.append(Data(repeating: UInt8(ascii: "]"), count: depth))
         bytes.append(Data("}".utf8))
-        var validation: PlanValidation?
-        let elapsed = Self.seconds { validation = Self.validator.validate(bytes) }
-        #expect(elapsed < Self.hostileTimeLimitSeconds)
+        let validation: PlanValidation? = Self.validator.validate(bytes)
         #expect(validation?.plan == nil)
         // One error, located at the level where reading stopped (the path of the 64th level).
         #expect(validation?.errors.count == 1)
@@ -121,7 +112,7 @@ struct PlanValidatorTests {
         #expect(Self.validator.validate(objects).errors.map(\.path) == [Array(repeating: "a", count: 64).joined(separator: ".")])
     }
 
-    @Test("hostile: 100,000 sections are rejected quickly with one error, not 100,000")
+    @Test("hostile: 100,000 sections are rejected with one error, not 100,000")
     func manySections() {
         // Built as text: one section repeated (encoding 100,000 JSONValues would dominate the test's time).
         let section = String(decoding: PlanFixtures.data(PlanFixtures.section(0, 1, [PlanFixtures.layer("s1", "vocals", -6, ["reverb"])])), as: UTF8.self)
@@ -129,9 +120,7 @@ struct PlanValidatorTests {
             + Array(repeating: section, count: 100_000).joined(separator: ",") + "]}}"
         let data = Data(text.utf8)
         #expect(data.count > 10_000_000)
-        var validation: PlanValidation?
-        let elapsed = Self.seconds { validation = Self.validator.validate(data) }
-        #expect(elapsed < Self.hostileTimeLimitSeconds, "took \(elapsed) s")
+        let validation: PlanValidation? = Self.validator.validate(data)
         #expect(validation?.plan == nil)
         #expect(Self.errorPaths(validation!).contains("masterplan.timeline"))
         #expect(validation!.issues.count <= PlanLimits.standard.maximumIssueCount + 1)
@@ -142,9 +131,7 @@ struct PlanValidatorTests {
         // Under the reader's 1 MiB string limit: cut to the text limit with a warning.
         let huge = String(repeating: "x", count: 1_000_000)
         let description = PlanFixtures.settingSection(0, "description", .string(huge))
-        var validation: PlanValidation?
-        let elapsed = Self.seconds { validation = Self.validator.validate(PlanFixtures.data(description)) }
-        #expect(elapsed < Self.hostileTimeLimitSeconds)
+        let validation: PlanValidation? = Self.validator.validate(PlanFixtures.data(description))
         let plan = try #require(validation?.plan)
         #expect(plan.sections[0].description.count == PlanLimits.standard.maximumTextLength)
         #expect(validation!.warnings.map(\.path) == ["masterplan.timeline[0].description"])

@@ -10,14 +10,22 @@ import Synchronization
 struct QuickRenderer: ServeRenderer {
     var stepCount = 5
     var stepDelaySeconds = 0.05
+    /// When set, each step waits until a client has received the previous step's message here (a handshake that
+    /// proves progressive delivery without timing; see `EventReader.read(messages:)`).
+    var deliveredMessages: Shared<[String]>? = nil
     static let outputSeconds = 0.5
     static let toneHz = 440.0
 
     func render(_ input: RenderInput, outputBase: URL, context: JobContext,
                 progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
         for step in 0..<stepCount {
-            try await progress(100 * Double(step) / Double(stepCount), "Rendering section \(step + 1)/\(stepCount)")
-            try await Task.sleep(for: .seconds(stepDelaySeconds))
+            let message = "Rendering section \(step + 1)/\(stepCount)"
+            try await progress(100 * Double(step) / Double(stepCount), message)
+            if let deliveredMessages {
+                try await waitUntil("the client to receive \(message)") { deliveredMessages.withLock { $0.contains(message) } }
+            } else {
+                try await Task.sleep(for: .seconds(stepDelaySeconds))
+            }
         }
         let frames = Int(Self.outputSeconds * 44_100)
         var buffer = AudioBuffer(channelCount: 2, frameCount: frames, sampleRate: 44_100)
@@ -139,8 +147,8 @@ final class EndpointFixture: @unchecked Sendable {
         return String(decoding: try! plan["masterplan"]!["timeline"]!.encoded(), as: UTF8.self)
     }
 
-    /// Polls `/get-mashup-status` until the job leaves `processing` (or `timeoutSeconds`); returns every answer.
-    func pollStatus(_ id: String, timeoutSeconds: Double = 20) async throws -> [[String: Any]] {
+    /// Polls `/get-mashup-status` until the job leaves `processing` (or the hang failsafe); returns every answer.
+    func pollStatus(_ id: String, timeoutSeconds: Double = hangFailsafeSeconds) async throws -> [[String: Any]] {
         var answers: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
@@ -163,7 +171,9 @@ struct ReceivedEvent: @unchecked Sendable {
 enum EventReader {
     /// Sends `body` to `path` and reads `data:` events as they arrive until one holds `storage_path` or `error`,
     /// the stream ends, or `stopAfter` events (then the connection is closed: a client disconnect).
-    static func read(port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
+    /// `messages`, when given, collects each event's `message` as it arrives (for `QuickRenderer.deliveredMessages`).
+    static func read(port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil,
+                     messages: Shared<[String]>? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
         try await offPool {
             let connection = try TestConnection(port: port, receiveTimeoutSeconds: 30)
             let start = Date()
@@ -193,6 +203,7 @@ enum EventReader {
                     let payload = Data(line.dropFirst(6).utf8)
                     guard let json = try JSONSerialization.jsonObject(with: payload) as? [String: Any] else { continue }
                     events.append(ReceivedEvent(arrivalSeconds: Date().timeIntervalSince(start), json: json))
+                    if let message = json["message"] as? String { messages?.withLock { $0.append(message) } }
                     if json["storage_path"] != nil || json["error"] != nil { return (status, events) }
                     if let state = json["status"] as? String, state != "processing" { return (status, events) }
                     if let stopAfter, events.count >= stopAfter { return (status, events) }

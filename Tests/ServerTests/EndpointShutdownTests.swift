@@ -11,11 +11,7 @@ struct EndpointShutdownTests {
         let first = try await EndpointFixture(renderer: QuickRenderer(stepCount: 400, stepDelaySeconds: 0.05))
         let submit = try await TestHTTP.postJSON(port: first.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         let id = try #require(try submit.json()["jobId"] as? String)
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try await first.app.runner.queue.get(id)?.progress ?? 0) > 80 { break }
-            try await Task.sleep(for: .milliseconds(30))
-        }
+        try await waitUntil("the job to render") { (try await first.app.runner.queue.get(id)?.progress ?? 0) > 80 }
         let phasesBefore = try #require(try await first.app.runner.queue.get(id)).metadata.completedPhases
         #expect(phasesBefore.contains(.analysis))
         let clean = await first.app.stop(gracePeriod: .milliseconds(300))

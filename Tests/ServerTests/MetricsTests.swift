@@ -49,7 +49,10 @@ struct MetricsTests {
         }
         for id in ["a", "b", "c"] { _ = try await TestHTTP.get(port: f.port, "/v1/jobs/\(id)") }
         _ = try await TestHTTP.get(port: f.port, "/missing")
-        try await Task.sleep(for: .milliseconds(100))   // completion callbacks run after the response is sent
+        // Completion callbacks run after the response is sent: wait until the last request is counted.
+        try await waitUntil("the 404 to be counted") {
+            try await TestHTTP.get(port: f.port, "/metrics").text.contains(#"route="unmatched",status="404"} 1"#)
+        }
         let r = try await TestHTTP.get(port: f.port, "/metrics")
         #expect(r.status == 200)
         #expect(r.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)

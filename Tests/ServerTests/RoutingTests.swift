@@ -16,6 +16,7 @@ struct RoutingTests {
                 return .json(["received": value])
             }
             router.post("/typed") { request in
+                // swift-format-ignore: AlwaysUseLowerCamelCase
                 struct Payload: Decodable { let songs: [Song]; struct Song: Decodable { let song_id: String } }
                 let payload = try request.decodeJSON(Payload.self)
                 return .json(["count": .number(Double(payload.songs.count))])

@@ -200,3 +200,32 @@ final class Shared<Value: Sendable>: Sendable {
     init(_ initial: Value) { value = Mutex(initial) }
     func withLock<R>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
 }
+
+/// Longest real time a test waits for an event before it fails instead of hanging, in seconds. Only a guard
+/// against a hang: no behaviour is judged by it (a loaded machine may take any time below it).
+let hangFailsafeSeconds = 120.0
+
+/// Thrown when an awaited event did not come within `hangFailsafeSeconds`.
+struct WaitTimeout: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "gave up waiting for \(what) after \(hangFailsafeSeconds) s (a hang)" }
+}
+
+/// Waits until `condition` holds, polling; throws `WaitTimeout` only after the hang failsafe.
+func waitUntil(_ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(hangFailsafeSeconds)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what) }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Blocking form of `waitUntil` for code on its own thread (`offPool`); false after the hang failsafe.
+func waitUntilBlocking(_ condition: () -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + .seconds(hangFailsafeSeconds)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { return false }
+        Thread.sleep(forTimeInterval: 0.005)
+    }
+    return true
+}

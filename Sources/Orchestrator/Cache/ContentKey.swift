@@ -77,6 +77,6 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Eight little-endian bytes of a length.
     private static func frame(_ hasher: inout SHA256, length: Int) {
-        withUnsafeBytes(of: UInt64(length).littleEndian) { hasher.update(bytes: $0) }
+        hasher.update((0..<8).map { UInt8(truncatingIfNeeded: UInt64(length) >> (8 * UInt64($0))) })
     }
 }

@@ -1,7 +1,8 @@
 // SHA-256 (FIPS 180-4), written from the standard: 512-bit blocks, 64 rounds of the compression function over a
 // message schedule of 64 words, big-endian length padding. Used for content keys of the cache (no crypto package
 // is available); checked against the standard's test vectors. Streaming: `update` any number of times, then
-// `finalize`. Throughput is a few hundred MB/s in release, far below the cost of decoding the audio it keys.
+// `finalize`. Pointer-free: bytes are read through bounds-checked `Span`s and the message schedule is an
+// `InlineArray` (no heap, no unsafe code).
 import Foundation
 
 /// A streaming SHA-256 digest.
@@ -36,29 +37,30 @@ public struct SHA256: Sendable {
     /// Adds bytes to the message.
     public mutating func update(_ data: some DataProtocol) {
         for region in data.regions {
-            region.withUnsafeBytes { update(bytes: $0) }
+            let bytes = region as? Data ?? Data(region)
+            update(span: bytes.span)
         }
     }
 
-    /// Adds bytes to the message.
-    public mutating func update(bytes: UnsafeRawBufferPointer) {
+    /// Adds bytes to the message (bounds-checked views, no pointers).
+    private mutating func update(span bytes: Span<UInt8>) {
         byteCount &+= UInt64(bytes.count)
         var offset = 0
         if !pending.isEmpty {
             let take = min(64 - pending.count, bytes.count)
-            pending.append(contentsOf: bytes[0..<take])
+            for index in 0..<take { pending.append(bytes[index]) }
             offset = take
             guard pending.count == 64 else { return }
             let block = pending
-            block.withUnsafeBytes { compress(blocks: $0.baseAddress!, count: 1) }
+            compress(blocks: block.span, from: 0, count: 1)
             pending.removeAll(keepingCapacity: true)
         }
         let wholeBlocks = (bytes.count - offset) / 64
         if wholeBlocks > 0 {
-            compress(blocks: bytes.baseAddress! + offset, count: wholeBlocks)
+            compress(blocks: bytes, from: offset, count: wholeBlocks)
             offset += wholeBlocks * 64
         }
-        if offset < bytes.count { pending.append(contentsOf: bytes[offset...]) }
+        for index in offset..<bytes.count { pending.append(bytes[index]) }
     }
 
     /// Pads the message and returns the 32-byte digest.
@@ -69,7 +71,7 @@ public struct SHA256: Sendable {
         padding += [UInt8](repeating: 0, count: remainder <= 56 ? 56 - remainder : 120 - remainder)
         for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         let savedCount = byteCount
-        padding.withUnsafeBytes { update(bytes: $0) }
+        update(span: padding.span)
         byteCount = savedCount
         precondition(pending.isEmpty)
         var digest: [UInt8] = []
@@ -99,35 +101,34 @@ public struct SHA256: Sendable {
         (value &>> count) | (value &<< (32 &- count))
     }
 
-    /// Runs the compression function over `count` consecutive 64-byte blocks.
-    private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+    /// Runs the compression function over `count` consecutive 64-byte blocks of `bytes` from byte `start`.
+    private mutating func compress(blocks bytes: Span<UInt8>, from start: Int, count: Int) {
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
-        Self.roundConstants.withUnsafeBufferPointer { constants in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
-                for blockIndex in 0..<count {
-                    let block = blocks + blockIndex &* 64
-                    for index in 0..<16 {
-                        schedule[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self))
-                    }
-                    for index in 16..<64 {
-                        let w15 = schedule[index &- 15], w2 = schedule[index &- 2]
-                        let sigma0 = Self.rotateRight(w15, 7) ^ Self.rotateRight(w15, 18) ^ (w15 &>> 3)
-                        let sigma1 = Self.rotateRight(w2, 17) ^ Self.rotateRight(w2, 19) ^ (w2 &>> 10)
-                        schedule[index] = schedule[index &- 16] &+ sigma0 &+ schedule[index &- 7] &+ sigma1
-                    }
-                    var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
-                    for index in 0..<64 {
-                        let sum1 = Self.rotateRight(e, 6) ^ Self.rotateRight(e, 11) ^ Self.rotateRight(e, 25)
-                        let choice = (e & f) ^ (~e & g)
-                        let temp1 = h &+ sum1 &+ choice &+ constants[index] &+ schedule[index]
-                        let sum0 = Self.rotateRight(a, 2) ^ Self.rotateRight(a, 13) ^ Self.rotateRight(a, 22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
-                        h = g; g = f; f = e; e = d &+ temp1
-                        d = c; c = b; b = a; a = temp1 &+ sum0 &+ majority
-                    }
-                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
-                }
+        var schedule = InlineArray<64, UInt32>(repeating: 0)
+        for blockIndex in 0..<count {
+            let block = start &+ blockIndex &* 64
+            for index in 0..<16 {
+                let byte = block &+ index &* 4
+                schedule[index] = UInt32(bytes[byte]) << 24 | UInt32(bytes[byte &+ 1]) << 16
+                    | UInt32(bytes[byte &+ 2]) << 8 | UInt32(bytes[byte &+ 3])
             }
+            for index in 16..<64 {
+                let w15 = schedule[index &- 15], w2 = schedule[index &- 2]
+                let sigma0 = Self.rotateRight(w15, 7) ^ Self.rotateRight(w15, 18) ^ (w15 &>> 3)
+                let sigma1 = Self.rotateRight(w2, 17) ^ Self.rotateRight(w2, 19) ^ (w2 &>> 10)
+                schedule[index] = schedule[index &- 16] &+ sigma0 &+ schedule[index &- 7] &+ sigma1
+            }
+            var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+            for index in 0..<64 {
+                let sum1 = Self.rotateRight(e, 6) ^ Self.rotateRight(e, 11) ^ Self.rotateRight(e, 25)
+                let choice = (e & f) ^ (~e & g)
+                let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[index] &+ schedule[index]
+                let sum0 = Self.rotateRight(a, 2) ^ Self.rotateRight(a, 13) ^ Self.rotateRight(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                h = g; g = f; f = e; e = d &+ temp1
+                d = c; c = b; b = a; a = temp1 &+ sum0 &+ majority
+            }
+            h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
         }
         state = (h0, h1, h2, h3, h4, h5, h6, h7)
     }

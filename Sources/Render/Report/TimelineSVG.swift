@@ -257,22 +257,19 @@ public struct TimelineSVG: Sendable {
             out += "<path class=\"waveform\" data-channel=\"\(channel)\" data-columns=\"\(count)\" fill=\"\(Colour.wave)\" d=\""
             var tops = [Double](repeating: 0, count: count)
             var bottoms = [Double](repeating: 0, count: count)
-            waveform.maximums[channel].withUnsafeBufferPointer { maximums in
-                waveform.minimums[channel].withUnsafeBufferPointer { minimums in
-                    for column in 0..<count {
-                        let high = Double(min(max(maximums[column], -1), 1))
-                        let low = Double(min(max(minimums[column], -1), 1))
-                        var yTop = middle - high * half
-                        var yBottom = middle - low * half
-                        if yBottom - yTop < 1 {
-                            let centre = (yTop + yBottom) / 2
-                            yTop = centre - 0.5
-                            yBottom = centre + 0.5
-                        }
-                        tops[column] = yTop
-                        bottoms[column] = yBottom
-                    }
+            let maximums = waveform.maximums[channel], minimums = waveform.minimums[channel]
+            for column in 0..<count {
+                let high = Double(min(max(maximums[column], -1), 1))
+                let low = Double(min(max(minimums[column], -1), 1))
+                var yTop = middle - high * half
+                var yBottom = middle - low * half
+                if yBottom - yTop < 1 {
+                    let centre = (yTop + yBottom) / 2
+                    yTop = centre - 0.5
+                    yBottom = centre + 0.5
                 }
+                tops[column] = yTop
+                bottoms[column] = yBottom
             }
             for column in 0..<count {
                 let cx = plotLeft + (Double(column) + 0.5) * columnWidth

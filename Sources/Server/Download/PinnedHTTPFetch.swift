@@ -65,7 +65,7 @@ struct PinnedHTTPFetch: Sendable {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         func fill() throws -> Bool {
-            let count = try buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
+            let count = try socket.read(into: &buffer)
             if count == 0 { return false }
             pending.append(contentsOf: buffer[0..<count])
             return true

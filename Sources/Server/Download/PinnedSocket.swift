@@ -108,8 +108,13 @@ final class PinnedSocket {
         }
     }
 
-    /// Reads up to `capacity` bytes into `buffer`. - Returns: the count, 0 at end of stream.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    /// Reads up to `buffer.count` bytes into `buffer` (waiting for at least one byte).
+    /// - Returns: the count, 0 at end of stream.
+    func read(into buffer: inout [UInt8]) throws -> Int {
+        try buffer.withUnsafeMutableBytes { try read(into: $0) }
+    }
+
+    private func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
             if count >= 0 { return count }

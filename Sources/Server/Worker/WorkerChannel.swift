@@ -40,20 +40,7 @@ final class WorkerChannel: Sendable {
     @discardableResult
     func send(_ message: WorkerMessage) -> Bool {
         guard let data = try? WorkerWire.line(message) else { return false }
-        let written = writeLock.withLock { _ -> Bool in
-            data.withUnsafeBytes { raw -> Bool in
-                var offset = 0
-                while offset < raw.count {
-                    let count = write(output, raw.baseAddress! + offset, raw.count - offset)
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        return false
-                    }
-                    offset += count
-                }
-                return true
-            }
-        }
+        let written = writeLock.withLock { _ -> Bool in PipeIO.writeAll(data, to: output) }
         if !written { _exit(4) }
         return written
     }
@@ -105,8 +92,7 @@ final class LineReader: @unchecked Sendable {
                 return line
             }
             if pending.count > WorkerProcess.maximumLineBytes { return nil }
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
+            let count = PipeIO.read(fd, into: &buffer)
             if count <= 0 { return nil }
             pending.append(contentsOf: buffer[0..<count])
         }

@@ -155,18 +155,7 @@ public final class WorkerProcess: Sendable {
     public func send(_ data: Data) -> Bool {
         commands.withLock { fd -> Bool in
             guard let fd else { return false }
-            return data.withUnsafeBytes { raw -> Bool in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return false
-                    }
-                    offset += written
-                }
-                return true
-            }
+            return PipeIO.writeAll(data, to: fd)
         }
     }
 
@@ -195,8 +184,7 @@ public final class WorkerProcess: Sendable {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
+            let count = PipeIO.read(fd, into: &buffer)
             if count <= 0 { break }
             pending.append(contentsOf: buffer[0..<count])
             while let newline = pending.firstIndex(of: 0x0A) {

@@ -12,14 +12,9 @@ enum WorkerTestHooks {
         case "trap":
             fatalError("MASHUP_WORKER_TEST_CRASH=trap: injected trap")
         case "memory":
-            var blocks: [UnsafeMutableRawPointer] = []
-            while true {
-                guard let block = malloc(64 << 20) else {
-                    fatalError("MASHUP_WORKER_TEST_CRASH=memory: out of memory after \(blocks.count * 64) MiB")
-                }
-                memset(block, 1, 64 << 20)
-                blocks.append(block)
-            }
+            // 64 MiB blocks, every byte written (resident); the runtime stops the process when one cannot be had.
+            var blocks: [[UInt8]] = []
+            while true { blocks.append([UInt8](repeating: 1, count: 64 << 20)) }
         case "hang":
             while true { sleep(3_600) }
         default:

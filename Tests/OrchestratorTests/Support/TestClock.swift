@@ -61,8 +61,8 @@ final class TestClock: OrchestratorClock, @unchecked Sendable {
         for continuation in due { continuation.resume() }
     }
 
-    /// Waits (in real time, up to `timeoutSeconds`) until `count` tasks sleep on this clock.
-    func waitForSleepers(_ count: Int, timeoutSeconds: Double = 5) async throws {
+    /// Waits until `count` tasks sleep on this clock (`timeoutSeconds` of real time only guards against a hang).
+    func waitForSleepers(_ count: Int, timeoutSeconds: Double = hangFailsafeSeconds) async throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while sleeperCount < count {
             guard Date() < deadline else { throw TestTimeout(what: "\(count) sleepers") }
@@ -73,8 +73,12 @@ final class TestClock: OrchestratorClock, @unchecked Sendable {
 
 struct TestTimeout: Error { let what: String }
 
-/// Polls `condition` (real time) until true or the timeout.
-func eventually(timeoutSeconds: Double = 5, _ condition: @Sendable () async throws -> Bool) async throws {
+/// Longest real time a test waits for an event before it fails instead of hanging, in seconds. Only a guard
+/// against a hang: no behaviour is judged by it (a loaded machine may take any time below it).
+let hangFailsafeSeconds = 120.0
+
+/// Polls `condition` until true; `timeoutSeconds` of real time only guards against a hang.
+func eventually(timeoutSeconds: Double = hangFailsafeSeconds, _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeoutSeconds)
     while try await !condition() {
         guard Date() < deadline else { throw TestTimeout(what: "condition") }
