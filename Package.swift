@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "mashup", targets: ["mashup"]),
         .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "MashupModel", targets: ["MashupModel"]),
         .library(name: "Render", targets: ["Render"]),
     ],
     targets: [
@@ -34,16 +35,18 @@ let package = Package(
         // Fixed-arity wrappers for libmicrohttpd's C-variadic functions (Swift cannot call those).
         .target(name: "CMHDShim", dependencies: ["CMicroHTTPD"], linkerSettings: [.linkedLibrary("microhttpd")]),
 
+        // The values every layer shares: JSON values (strict reader, writer), musical keys, stems. Foundation only.
+        .target(name: "MashupModel"),
         // Signal processing on buffers: no file or network I/O.
         .target(name: "DSP", dependencies: ["CFFTW", "CSampleRate"]),
         // Music analysis on buffers.
-        .target(name: "Analysis", dependencies: ["DSP"]),
+        .target(name: "Analysis", dependencies: ["DSP", "MashupModel"]),
         // Audio files, plans, the renderer.
-        .target(name: "Render", dependencies: ["DSP", "Analysis", "CSndFile"]),
+        .target(name: "Render", dependencies: ["DSP", "MashupModel", "Analysis", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
-        .target(name: "Orchestrator", dependencies: ["DSP", "Analysis", "Render", "CSQLite", "CPostgres"]),
+        .target(name: "Orchestrator", dependencies: ["DSP", "MashupModel", "Analysis", "Render", "CSQLite", "CPostgres"]),
         // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
-        .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "Render", "Orchestrator"]),
+        .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "MashupModel", "Orchestrator"]),
         // The command-line tool.
         .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"]),
         // Benchmarks: one JSON line per case (run by `make bench`).

@@ -8,11 +8,17 @@ func runReportBenchmarks(_ runner: BenchmarkRunner) {
     let cases = ["report.waveform.3min", "report.svg.12sections", "report.html.12sections", "report.generate.3min-12sections",
                  "report.write.3min-12sections"]
     guard cases.contains(where: runner.wants) else { return }
-    // The demo mashup with 12 sections of 8 bars at 124 BPM: 185.8 s of stereo 44.1 kHz audio.
-    guard let (audio, report) = try? DemoMashup(sectionCount: 12, barsPerSection: 8).render(audioFileName: "bench.wav") else {
+    // The demo mashup with 12 sections of 8 bars at 124 BPM rendered by the engine: 185.8 s of stereo 44.1 kHz audio.
+    let demo = DemoRender(sectionCount: 12, barsPerSection: 8)
+    let songs = demo.songs
+    guard let script = try? demo.script(for: songs),
+          let result = try? blockingRender(script: script, songs: songs, options: RenderOptions()) else {
         runner.report(["name": "report.setup", "error": "demo mashup failed"])
         return
     }
+    let audio = result.audio
+    var report = result.report
+    report.audioFile = "bench.wav"
     let timeline = TimelineSVG()
     let extra: [String: Any] = ["audio_seconds": audio.durationSeconds, "sections": report.sections.count,
                                 "columns": timeline.columnCount]

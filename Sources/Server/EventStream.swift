@@ -8,7 +8,7 @@
 // A disconnect, a server stop or an overfull queue cancels the stream exactly once and runs the cancel handlers.
 import CMHDShim
 import Foundation
-import Render
+import MashupModel
 
 /// A server-sent event stream: a handler creates one, returns `HTTPResponse.eventStream(stream)`, and a producer
 /// calls `send` as things happen, then `finish()`.

@@ -1,5 +1,10 @@
 import Foundation
-import Render
+import MashupModel
+
+/// A domain error (from the Orchestrator) that the server answers with a refusal of its own choosing.
+public protocol HTTPRefusalConvertible: Error {
+    var httpError: HTTPError { get }
+}
 
 /// A refusal that a handler (or the server itself) answers with a 4xx/5xx JSON body
 /// `{"error": "...", "field": "..."}`. Throw it from a handler to answer with it.

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import MashupModel
 
 /// One HTTP request as a handler sees it: everything is already read (headers and body, within limits).
 public struct HTTPRequest: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import MashupModel
 
 /// What a handler answers: a status, headers and one of three kinds of body.
 ///

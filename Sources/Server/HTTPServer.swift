@@ -393,6 +393,7 @@ public final class HTTPServer: Sendable {
         switch error {
         case let error as HTTPError: return .error(error)
         case let refusal as StoragePath.Refusal: return .error(refusal.httpError(field: "storage_path"))
+        case let refusal as any HTTPRefusalConvertible: return .error(refusal.httpError)
         default: return .error(status: 500, "internal error: \(error)")
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Render
+import MashupModel
 
 /// The operational routes every deployment has: `GET /healthz`, `GET /readyz`, `GET /metrics`.
 public enum StandardRoutes {

@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import Orchestrator
 import Render
 
 /// `mashup render`: renders a masterplan with given songs (and optional stems) into a mastered file, with its
@@ -75,20 +76,16 @@ enum RenderCommand: CLICommand {
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)
         printer.finish()
 
-        var report = result.report
-        report.audioFile = outputURL.lastPathComponent
-        try AudioFile.write(result.audio, to: outputURL, options: AudioFileWriteOptions(
-            sampleFormat: .pcm24, title: script.title, artist: script.artistCredits))
-        let reportURL = reportPath.map { URL(fileURLWithPath: $0) } ?? outputURL.deletingPathExtension().appendingPathExtension("json")
-        try RenderReport.encoder().encode(report).write(to: reportURL, options: .atomic)
-        let files = try ReportWriter.write(report: report, audio: result.audio, besideAudioAt: outputURL)
+        // The one render step: audio by extension, JSON report, HTML and SVG, each by temp-and-rename.
+        let (files, report) = try await RenderOutputWriter.write(result, report: result.report, script: script, audioURL: outputURL,
+                                                                 reportURL: reportPath.map { URL(fileURLWithPath: $0) })
         for warning in report.warnings { printError("mashup render: warning: \(warning)") }
         printError(String(format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
                           result.audio.durationSeconds, Date().timeIntervalSince(started),
                           result.audio.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
                           report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
         print(outputURL.path)
-        print(reportURL.path)
+        print(files.reportURL.path)
         print(files.htmlURL.path)
     }
 

@@ -52,7 +52,7 @@ struct CircuitBreakerTests {
         #expect(reopened == clock.now() + 300)
         clock.advance(by: 300)
         let analysis = try await RemoteAnalysisClient(caller: policyNone).analyze(song)
-        #expect(analysis["rhythmic"]?["bpm"]?.doubleValue == 124)
+        #expect(analysis.json["rhythmic"]?["bpm"]?.doubleValue == 124)
         #expect(await caller.breaker.state == .closed(consecutiveFailures: 0))
     }
 

@@ -36,7 +36,7 @@ struct LoopbackIntegrationTests {
         server.script("/analyze", [.json(200, CircuitBreakerTests.okAnalysis)])
         let bytes = Data((0..<3000).map { UInt8($0 % 251) })
         let analysis = try await Self.services(server).analysis!.analyze(SongAudioInput(songID: "s1", source: .bytes(bytes)))
-        #expect(analysis["harmonic"]?["key"]?.stringValue == "A minor")
+        #expect(analysis.json["harmonic"]?["key"]?.stringValue == "A minor")
         let request = try #require(server.requests(to: "/analyze").first)
         #expect(request.method == "POST")
         #expect(request.headers["user-agent"] == MashupVersion.userAgent)
@@ -54,7 +54,7 @@ struct LoopbackIntegrationTests {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
         server.script("/calculate-mashability", [.json(500, #"{"detail": "worker crashed"}"#), .json(200, Self.scoreBody)])
-        let score = try await Self.services(server).scoring!.mashability(["a": 1], ["b": 2], weights: nil)
+        let score = try await Self.services(server).scoring!.mashability(AnalysisDocument(json: ["a": 1]), AnalysisDocument(json: ["b": 2]), weights: nil)
         #expect(score["overall_score"]?.doubleValue == 64.5)
         #expect(server.requests(to: "/calculate-mashability").count == 2)
     }
@@ -88,7 +88,7 @@ struct LoopbackIntegrationTests {
         let outcome = try await services.fallback.run(
             service: .analysis, embeddedName: "the embedded analyser",
             remote: { try await services.analysis!.analyze(SongAudioInput(songID: "s1", source: .url(URL(string: "https://cdn.test/a.mp3")!))) },
-            embedded: { ["version": "embedded"] as JSONValue })
+            embedded: { AnalysisDocument(json: ["version": "embedded"]) })
         #expect(outcome.source == .embedded)
         #expect(outcome.warning == "analysis service timed out after 4 attempts (no answer within 0.3 s): used the embedded analyser")
         #expect(server.requests(to: "/analyze").count == 4)
@@ -148,7 +148,7 @@ struct LoopbackIntegrationTests {
         let services = Self.services(server)
         server.stop()   // shutdown(2) on the listener: refused from here on (Linux), no wait needed
         do {
-            _ = try await services.scoring!.mashability([:], [:], weights: nil)
+            _ = try await services.scoring!.mashability(.empty, .empty, weights: nil)
             Issue.record("expected a failure")
         } catch let error as ServiceError {
             #expect(error.attempts == 4)

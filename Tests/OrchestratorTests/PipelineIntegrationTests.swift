@@ -6,13 +6,13 @@ import Testing
 
 /// Test doubles for the embedded implementations (the real ones live in Analysis and the planner).
 struct RecordingAnalysis: AnalysisService {
-    func analyze(_ song: SongAudioInput) async throws -> JSONValue {
-        ["version": "embedded-test", "harmonic": ["key": "C major"], "rhythmic": ["bpm": 120]]
+    func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
+        AnalysisDocument(json: ["version": "embedded-test", "harmonic": ["key": "C major"], "rhythmic": ["bpm": 120]])
     }
 }
 
 struct FixedScoring: ScoringService {
-    func mashability(_ first: JSONValue, _ second: JSONValue, weights: ScoringWeights?) async throws -> JSONValue {
+    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws -> JSONValue {
         ["overall_score": 50, "dimension_scores": ["harmonic": 50, "rhythmic": 50, "spectral": 50, "vocal": 50]]
     }
 }

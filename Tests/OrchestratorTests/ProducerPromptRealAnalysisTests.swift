@@ -18,7 +18,8 @@ struct ProducerPromptRealAnalysisTests {
     func everyLine() async throws {
         let analyses = [try Self.analysis(seed: 3, bpm: 118, tonic: 9, minor: true),
                         try Self.analysis(seed: 4, bpm: 126, tonic: 2, minor: false)]
-        let score = try await EmbeddedScoringService().mashability(analyses[0], analyses[1], weights: nil)
+        let score = try await EmbeddedScoringService().mashability(AnalysisDocument(json: analyses[0]),
+                                                                         AnalysisDocument(json: analyses[1]), weights: nil)
         let request = PlanRequest(analyses: analyses, mashabilityScore: score, userPreferences: ["energy": "arc"],
                                   songs: [PlanSongLabel(songID: "a", name: "Night"), PlanSongLabel(songID: "b", name: "Day")])
         let prompt = PipelineFactory.producerPrompt.user(for: request)

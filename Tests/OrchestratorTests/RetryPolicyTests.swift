@@ -38,7 +38,7 @@ struct RetryPolicyTests {
         let transport = ScriptedTransport([.respond(500, body: "boom"), .respond(503), .respond(200, body: Self.okScore)])
         let clock = TestClock()
         let client = RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0.4))
-        let score = try await client.mashability(["a": 1], ["b": 2], weights: nil)
+        let score = try await client.mashability(AnalysisDocument(json: ["a": 1]), AnalysisDocument(json: ["b": 2]), weights: nil)
         #expect(score["overall_score"]?.doubleValue == 71)
         #expect(transport.requests.count == 3)
         // unitRandom 0.4, jitter 0.25: factor 0.9.
@@ -58,7 +58,7 @@ struct RetryPolicyTests {
             .respond(429, headers: ["retry-after": "Fri, 15 Jan 2027 08:00:12 GMT"]),
             .respond(200, body: Self.okScore),
         ])
-        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability([:], [:], weights: nil)
+        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
         // The second Retry-After is a date 12 s after the clock's start; 7 s have passed by then.
         #expect(clock.recordedSleeps == [7, 5])
     }
@@ -68,7 +68,7 @@ struct RetryPolicyTests {
         let transport = ScriptedTransport([.respond(429, headers: ["Retry-After": "3600"])])
         let clock = TestClock()
         await #expect(throws: ServiceError(service: .scoring, kind: .retryAfterTooLong(seconds: 3600), attempts: 1)) {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability([:], [:], weights: nil)
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
         }
         #expect(clock.recordedSleeps.isEmpty)
     }
@@ -78,7 +78,7 @@ struct RetryPolicyTests {
         let transport = ScriptedTransport([.respond(status, body: #"{"detail": "bad input"}"#), .respond(200, body: Self.okScore)])
         let clock = TestClock()
         await #expect(throws: ServiceError(service: .scoring, kind: .httpStatus(status, message: "bad input"), attempts: 1)) {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability([:], [:], weights: nil)
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
         }
         #expect(transport.requests.count == 1)
         #expect(clock.recordedSleeps.isEmpty)
@@ -90,7 +90,7 @@ struct RetryPolicyTests {
                                            .fail(.network("reset")), .fail(.timedOut(seconds: 30))])
         let clock = TestClock()
         do {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0)).mashability([:], [:], weights: nil)
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0)).mashability(.empty, .empty, weights: nil)
             Issue.record("expected a failure")
         } catch let error as ServiceError {
             #expect(error.kind == .timedOut(seconds: 30))
@@ -104,7 +104,7 @@ struct RetryPolicyTests {
     @Test("the common headers go with every call; the bearer only when a key is set")
     func headers() async throws {
         let transport = ScriptedTransport([.respond(200, body: Self.okScore)])
-        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: TestClock())).mashability([:], [:], weights: ScoringWeights())
+        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: TestClock())).mashability(.empty, .empty, weights: ScoringWeights())
         let request = try #require(transport.requests.first)
         #expect(request.url.absoluteString == "http://scoring.test/api/calculate-mashability")
         #expect(request.method == "POST")

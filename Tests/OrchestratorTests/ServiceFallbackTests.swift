@@ -7,7 +7,7 @@ import Testing
 struct ServiceFallbackTests {
     static let endpoint = ServiceEndpoint(baseURL: URL(string: "http://analysis.test")!, timeoutSeconds: 45)
     static let song = SongAudioInput(songID: "s1", source: .bytes(Data([0, 1, 2])))
-    static let embeddedAnalysis: JSONValue = ["version": "embedded"]
+    static let embeddedAnalysis = AnalysisDocument(json: ["version": "embedded"])
 
     static func client(_ steps: [ScriptedTransport.Step]) -> (RemoteAnalysisClient, ScriptedTransport) {
         let transport = ScriptedTransport(steps)
@@ -48,7 +48,7 @@ struct ServiceFallbackTests {
             service: .analysis, embeddedName: "the embedded analyser",
             remote: { try await client.analyze(Self.song) }, embedded: { Self.embeddedAnalysis })
         #expect(remote.source == .remote(.analysis) && remote.warning == nil)
-        #expect(remote.value["harmonic"]?["key"]?.stringValue == "A minor")
+        #expect(remote.value.json["harmonic"]?["key"]?.stringValue == "A minor")
     }
 
     @Test("songs go as URL or base64; above the size limit a clear error, before any request")

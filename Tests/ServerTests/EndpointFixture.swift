@@ -44,13 +44,13 @@ struct QuickRenderer: ServeRenderer {
 }
 
 struct FixedAnalysis: AnalysisService {
-    func analyze(_ song: SongAudioInput) async throws -> JSONValue {
-        ["version": "test", "harmonic": ["key": "A minor"], "rhythmic": ["bpm": 120]]
+    func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
+        AnalysisDocument(json: ["version": "test", "harmonic": ["key": "A minor"], "rhythmic": ["bpm": 120]])
     }
 }
 
 struct FixedScore: ScoringService {
-    func mashability(_ first: JSONValue, _ second: JSONValue, weights: ScoringWeights?) async throws -> JSONValue {
+    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws -> JSONValue {
         ["overall_score": 70, "dimension_scores": ["harmonic": 70, "rhythmic": 70, "spectral": 70, "vocal": 70]]
     }
 }

@@ -28,7 +28,7 @@ public struct EmbeddedAnalysisService: AnalysisService {
         self.cache = cache
     }
 
-    public func analyze(_ song: SongAudioInput) async throws -> JSONValue {
+    public func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
         let decoded = try await songs.audio(of: song, scratch: scratch, download: download)
         try Task.checkCancellation()
         let analysis: SongAnalysis
@@ -37,7 +37,7 @@ public struct EmbeddedAnalysisService: AnalysisService {
         } else {
             analysis = try analyzer.analyze(decoded.buffer)
         }
-        return try JSONValue.parse(try JSONEncoder().encode(analysis))
+        return try AnalysisDocument(analysis)
     }
 }
 
@@ -49,10 +49,10 @@ public struct EmbeddedScoringService: ScoringService {
         self.scorer = scorer
     }
 
-    public func mashability(_ first: JSONValue, _ second: JSONValue, weights: ScoringWeights?) async throws -> JSONValue {
-        let decoder = JSONDecoder()
-        let a = try decoder.decode(SongAnalysis.self, from: try first.encoded())
-        let b = try decoder.decode(SongAnalysis.self, from: try second.encoded())
+    public func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument,
+                            weights: ScoringWeights?) async throws -> JSONValue {
+        let a = try first.analysis()
+        let b = try second.analysis()
         var w = MashabilityWeights.default
         if let weights {
             w = MashabilityWeights(harmonic: weights.harmonic, rhythmic: weights.rhythmic, spectral: weights.spectral,

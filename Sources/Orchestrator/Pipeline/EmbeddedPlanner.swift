@@ -52,10 +52,10 @@ public struct EmbeddedPlanner: PlannerService {
         self.options = options
     }
 
-    /// Largest pitch shift for a vocal layer, semitones (the render's limit for vocals).
-    static let vocalShiftLimit = 3
-    /// Largest pitch shift for an instrumental layer, semitones.
-    static let instrumentShiftLimit = 7
+    /// Largest pitch shift for a vocal layer, semitones (the render's limit for vocals, defined by `Stem`).
+    static let vocalShiftLimit = Stem.vocals.maximumKeyShiftSemitones
+    /// Largest pitch shift for an instrumental layer, semitones (the render's limit for the other stems).
+    static let instrumentShiftLimit = Stem.other.maximumKeyShiftSemitones
     /// Tempo change every song should stay within when the tempi allow it (fraction).
     static let comfortableStretch = 0.08
     /// Vocal presence above which a song counts as having lead vocals.
@@ -73,7 +73,7 @@ public struct EmbeddedPlanner: PlannerService {
     /// The plan as a `Masterplan` value.
     public func plan(for request: PlanRequest) throws -> Masterplan {
         let profiles = try request.analyses.indices.map {
-            try PlannerSongProfile(index: $0, label: request.label($0), analysisJSON: request.analyses[$0])
+            try PlannerSongProfile(index: $0, label: request.label($0), document: request.documents[$0])
         }
         let preferences = PlanPreferences(request.userPreferences)
         var builder = EmbeddedPlanBuilder(profiles: profiles, seed: preferences.seed, options: options,

@@ -41,10 +41,19 @@ public struct RenderInput: Sendable {
     /// `{"creative_vision", "masterplan": {...}}`.
     public var plan: JSONValue
     public var songs: [PipelineSong]
-    /// Analyses in song order.
-    public var analyses: [JSONValue]
+    /// Analyses in song order, each read once (`AnalysisDocument.strict` is the typed value).
+    public var documents: [AnalysisDocument]
+    /// The analyses' wire form in song order (the report's field sources; the validator's song facts).
+    public var analyses: [JSONValue] { documents.map(\.json) }
     /// Stems from the separation service by song id (songs absent here use the embedded approximation).
     public var stems: [String: StemPaths]
+
+    public init(plan: JSONValue, songs: [PipelineSong], documents: [AnalysisDocument], stems: [String: StemPaths] = [:]) {
+        self.plan = plan
+        self.songs = songs
+        self.documents = documents
+        self.stems = stems
+    }
 }
 
 /// The render engine as the pipeline sees it.
@@ -90,7 +99,7 @@ public struct MashupPipeline: Sendable {
         let fallback = remote.fallback
         let (plan, analyses) = try await plan(songs, context: context)
         let stems = try await separate(songs, context: context, fallback: fallback)
-        let input = RenderInput(plan: plan, songs: songs, analyses: analyses, stems: stems)
+        let input = RenderInput(plan: plan, songs: songs, documents: analyses, stems: stems)
         return try await context.withRenderSlot {
             try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
             return try await renderer.render(input, context: context) { percent, message in
@@ -101,7 +110,7 @@ public struct MashupPipeline: Sendable {
 
     /// Analysis, scoring and planning only: the masterplan (`{"creative_vision", "masterplan"}`) and the analyses
     /// in song order.
-    public func plan(_ songs: [PipelineSong], context: JobContext) async throws -> (plan: JSONValue, analyses: [JSONValue]) {
+    public func plan(_ songs: [PipelineSong], context: JobContext) async throws -> (plan: JSONValue, analyses: [AnalysisDocument]) {
         precondition(songs.count >= 2, "a mashup needs at least two songs")
         let fallback = remote.fallback
         let analyses = try await analyse(songs, context: context, fallback: fallback)
@@ -111,8 +120,9 @@ public struct MashupPipeline: Sendable {
         return (plan, analyses)
     }
 
-    private func analyse(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [JSONValue] {
-        var analyses: [JSONValue] = []
+    private func analyse(_ songs: [PipelineSong], context: JobContext,
+                         fallback: ServiceFallback) async throws -> [AnalysisDocument] {
+        var analyses: [AnalysisDocument] = []
         // The input size the ETA scales by, known before any phase runs when the songs' headers tell it.
         let declared = songs.map { Self.declaredSeconds($0.audio) }
         let headersKnown = declared.allSatisfy { $0 != nil }
@@ -133,8 +143,10 @@ public struct MashupPipeline: Sendable {
                 // The service's answer, completed and checked by our analysis of the same audio.
                 do {
                     let ours = try await embedded.analyze(audio)
-                    let reconciled = AnalysisReconciler.reconcile(remote: analysis, embedded: ours, songName: song.song.name)
-                    analysis = reconciled.analysis
+                    let reconciled = AnalysisReconciler.reconcile(remote: analysis.json, embedded: ours.json,
+                                                                  songName: song.song.name)
+                    // The merged document is a new analysis: read once, here.
+                    analysis = AnalysisDocument(json: reconciled.analysis)
                     for warning in reconciled.warnings { try await context.warn(warning) }
                 } catch is CancellationError {
                     throw CancellationError()
@@ -146,7 +158,7 @@ public struct MashupPipeline: Sendable {
             analyses.append(analysis)
             try await context.updateMetadata { $0.analysesCompleted += 1 }
             // The input size the ETA scales by: the songs' seconds (extrapolated until every song is known).
-            let known = analyses.compactMap { $0["duration_sec"]?.doubleValue }.filter { $0.isFinite && $0 > 0 }
+            let known = analyses.compactMap { $0.json["duration_sec"]?.doubleValue }.filter { $0.isFinite && $0 > 0 }
             if !headersKnown, !known.isEmpty {
                 let estimate = known.reduce(0, +) / Double(known.count) * Double(songs.count)
                 try await context.updateWorkload { $0.audioSeconds = estimate }
@@ -158,15 +170,14 @@ public struct MashupPipeline: Sendable {
     /// The length a local song's header declares, seconds (nil for other sources, or an unreadable header).
     static func declaredSeconds(_ audio: SongAudioInput) -> Double? {
         guard case .file(let url) = audio.source,
-              let reader = try? AudioFileReader(url: url, sampleRate: nil) else { return nil }
-        let info = reader.info
+              let info = try? AudioFileFacts.read(url) else { return nil }
         guard info.sampleRate > 0, info.declaredFrameCount > 0 else { return nil }
         let seconds = Double(info.declaredFrameCount) / info.sampleRate
         return seconds.isFinite && seconds < 86_400 ? seconds : nil
     }
 
     /// Scores every pair; returns the best pair's score and the song order for planning (best pair first).
-    private func score(_ songs: [PipelineSong], analyses: [JSONValue], context: JobContext,
+    private func score(_ songs: [PipelineSong], analyses: [AnalysisDocument], context: JobContext,
                        fallback: ServiceFallback) async throws -> (JSONValue, [Int]) {
         var pairs: [(Int, Int)] = []
         for first in 0..<songs.count { for second in (first + 1)..<songs.count { pairs.append((first, second)) } }
@@ -190,10 +201,10 @@ public struct MashupPipeline: Sendable {
         return (best!.score, order)
     }
 
-    private func makePlan(_ songs: [PipelineSong], analyses: [JSONValue], order: [Int], score: JSONValue,
+    private func makePlan(_ songs: [PipelineSong], analyses: [AnalysisDocument], order: [Int], score: JSONValue,
                           context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
         let labels = order.map { PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist) }
-        let request = PlanRequest(analyses: order.map { analyses[$0] }, mashabilityScore: score,
+        let request = PlanRequest(documents: order.map { analyses[$0] }, mashabilityScore: score,
                                   userPreferences: JobPreferences.merged(userPreferences, JobPreferences.current),
                                   songs: labels)
         let route = remote.configuration.plannerRoute

@@ -54,37 +54,18 @@ struct PlannerSongProfile: Sendable {
     /// Slack allowed at the end of the song when fitting a read, seconds (analysis rounding).
     static let endToleranceSeconds = 0.05
 
-    /// Reads one analysis (the `A` object, or `{"analysis": A}`).
-    init(index: Int, label: PlanSongLabel, analysisJSON: JSONValue) throws {
-        var value = analysisJSON
+    /// Reads one analysis (the `A` object, or `{"analysis": A}`) as its document read it: strictly, else the
+    /// contract's core fields one by one (`AnalysisDocument.lenient`).
+    init(index: Int, label: PlanSongLabel, document: AnalysisDocument) throws {
+        var value = document.json
         if value["harmonic"] == nil, value["rhythmic"] == nil, let inner = value["analysis"] { value = inner }
         guard case .object = value else {
             throw EmbeddedPlannerError.unreadableAnalysis(songIndex: index, reason: "not a JSON object")
         }
-        let analysis: SongAnalysis
-        if let decoded = try? JSONDecoder().decode(SongAnalysis.self, from: try value.encoded()) {
-            analysis = decoded
-        } else if let lenient = Self.lenientAnalysis(value) {
-            analysis = lenient
-        } else {
+        guard let analysis = document.lenient else {
             throw EmbeddedPlannerError.unreadableAnalysis(songIndex: index, reason: "no harmonic or rhythmic features")
         }
         self.init(index: index, label: label, analysis: analysis)
-    }
-
-    /// The contract's core fields read one by one, numbers also from strings ("124"), for analyses whose other
-    /// fields have unexpected types; nil when neither a key nor a tempo is there.
-    static func lenientAnalysis(_ value: JSONValue) -> SongAnalysis? {
-        let key = value["harmonic"]?["key"]?.stringValue
-        let bpm = value["rhythmic"]?["bpm"]?.doubleValue
-        guard key != nil || bpm != nil else { return nil }
-        func numbers(_ v: JSONValue?) -> [Double]? { v?.arrayValue?.compactMap(\.doubleValue) }
-        return SongAnalysis(
-            harmonic: HarmonicFeatures(key: key ?? "N/A", keyConfidence: 0, chordProgression: [], chordComplexity: 0),
-            rhythmic: RhythmicFeatures(bpm: bpm ?? 0, beatConfidence: 0, grooveStability: 0, swingFactor: 0,
-                                       beats: numbers(value["rhythmic"]?["beats"]), downbeats: numbers(value["rhythmic"]?["downbeats"])),
-            spectral: SpectralFeatures(), vocal: VocalFeatures(vocalPresence: value["vocal"]?["vocal_presence"]?.doubleValue ?? 0),
-            durationSeconds: value["duration_sec"]?.doubleValue)
     }
 
     init(index: Int, label: PlanSongLabel, analysis: SongAnalysis) {

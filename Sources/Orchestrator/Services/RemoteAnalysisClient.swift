@@ -34,13 +34,14 @@ public struct RemoteAnalysisClient: AnalysisService {
         return ["song_id": .string(song.songID), "audio_data": .string(bytes.base64EncodedString())]
     }
 
-    /// Analyses one song. - Returns: the analysis object `A`.
+    /// Analyses one song. - Returns: the analysis object `A`, read once here.
     /// - Throws: `ServiceError` (`invalid_data` naming the field when the answer lacks one), `CancellationError`.
-    public func analyze(_ song: SongAudioInput) async throws -> JSONValue {
+    public func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
         let body = try requestBody(for: song)
-        return try await caller.postJSON(path: "/analyze", body: body) { response in
+        let json = try await caller.postJSON(path: "/analyze", body: body) { response in
             try Self.validate(response)
         }
+        return AnalysisDocument(json: json)
     }
 
     /// Checks an `/analyze` answer and returns its `analysis`.

@@ -53,22 +53,31 @@ public struct PlanSongLabel: Sendable, Equatable {
 
 /// What the planner needs, as the contract's `/create-masterplan` request carries it.
 public struct PlanRequest: Sendable, Equatable {
-    /// Analyses `A` in song order (the contract's service takes the first two).
-    public var analyses: [JSONValue]
+    /// Analyses in song order (the contract's service takes the first two): each read once, see `AnalysisDocument`.
+    public var documents: [AnalysisDocument]
+    /// The analyses' wire form `A`, in song order (what the planner service and Claude's prompt are sent).
+    public var analyses: [JSONValue] { documents.map(\.json) }
     /// The scoring answer for the pair.
     public var mashabilityScore: JSONValue
     public var userPreferences: JSONValue
     /// Ids and titles of the songs, in the order of `analyses` (empty: `song1`, `song2`...).
     public var songs: [PlanSongLabel]
 
-    public init(analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
+    public init(documents: [AnalysisDocument], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
                 songs: [PlanSongLabel] = []) {
-        precondition(analyses.count >= 2, "a plan needs at least two analyses")
-        precondition(songs.isEmpty || songs.count == analyses.count, "one label per analysis")
-        self.analyses = analyses
+        precondition(documents.count >= 2, "a plan needs at least two analyses")
+        precondition(songs.isEmpty || songs.count == documents.count, "one label per analysis")
+        self.documents = documents
         self.mashabilityScore = mashabilityScore
         self.userPreferences = userPreferences
         self.songs = songs
+    }
+
+    /// A request for analyses received as JSON (a file, a request body): each is read once, here.
+    public init(analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
+                songs: [PlanSongLabel] = []) {
+        self.init(documents: analyses.map(AnalysisDocument.init(json:)), mashabilityScore: mashabilityScore,
+                  userPreferences: userPreferences, songs: songs)
     }
 
     /// The label of song `index` (a `songN` placeholder when none was given).
@@ -88,12 +97,12 @@ public struct StemPaths: Sendable, Equatable {
 
 /// Song analysis (`A` of the contract), remote or embedded.
 public protocol AnalysisService: Sendable {
-    func analyze(_ song: SongAudioInput) async throws -> JSONValue
+    func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument
 }
 
 /// Mashability of a pair of analyses (the scoring answer), remote or embedded.
 public protocol ScoringService: Sendable {
-    func mashability(_ first: JSONValue, _ second: JSONValue, weights: ScoringWeights?) async throws -> JSONValue
+    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws -> JSONValue
 }
 
 /// A masterplan (`{"creative_vision", "masterplan": {...}}`), from the planner service, Claude, or embedded.

@@ -1,6 +1,6 @@
-import Analysis
 import DSP
 import Foundation
+import MashupModel
 
 /// A masterplan resolved to what the engine renders: every number checked and in its unit, every effect typed,
 /// every song named by its id. Built from a validated plan (`RenderScript(plan:)`), or directly by tests.

@@ -1,6 +1,6 @@
-import Analysis
 import DSP
 import Foundation
+import MashupModel
 
 // Design note: turns a render script into layer placements.
 // - Sections start at exactly round(start × rate). A transition into section s is centred on its boundary B:

@@ -1,5 +1,5 @@
-import Analysis
 import Foundation
+import MashupModel
 
 /// A masterplan as the planner wrote it (the render input of CONTRACTS.md), decoded leniently.
 ///

@@ -1,5 +1,5 @@
-import Analysis
 import Foundation
+import MashupModel
 
 /// The outcome of validating a plan: the plan as decoded, the render-ready plan when there is no error, and every
 /// issue found, each with its JSON path.

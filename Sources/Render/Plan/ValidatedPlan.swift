@@ -1,5 +1,5 @@
-import Analysis
 import Foundation
+import MashupModel
 
 /// A masterplan checked and normalised, ready to render: every value present, finite and in range, songs resolved
 /// to indices, stems and effects typed, sections sorted by start, transitions resolved to lengths.

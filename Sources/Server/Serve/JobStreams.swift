@@ -3,8 +3,8 @@
 // backend's format (the render's own 0-100, warnings, the final `storage_path` or `error`); `/v1/jobs/{id}/events`
 // sends the status answer on each change.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 extension ServeRoutes {
     /// The render backend's stream for job `id`.

@@ -1,8 +1,8 @@
 // Assembles `mashup serve`: storage, durable queue, runner, endpoints, metrics and the HTTP server, with a
 // graceful stop (refuse new jobs, let renders finish within the grace period, requeue the rest, stop the server).
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// A running serve node.
 public final class ServeApplication: Sendable {

@@ -3,8 +3,8 @@
 // then run the whole pipeline (pipeline jobs) or analyse what is missing and render the given plan (render jobs).
 // The workspace exists and is registered before this runs (the runner owns it: it is removed however the job ends).
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// Runs one job's work given its context.
 public struct ServeJobExecutor: Sendable {
@@ -49,19 +49,19 @@ public struct ServeJobExecutor: Sendable {
             return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) { try await pipeline(songs)(context) }
         case .render:
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
-            var analyses: [JSONValue] = []
+            var analyses: [AnalysisDocument] = []
             for (index, song) in spec.songs.enumerated() {
                 if let analysis = song.analysis, analysis.objectValue != nil {
-                    analyses.append(analysis)
+                    analyses.append(AnalysisDocument(json: analysis))
                 } else if let analyzer {
                     try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
                                                                        songName: song.name))
                     analyses.append(try await analyzer.analyze(songs[index].audio))
                 } else {
-                    analyses.append([:])
+                    analyses.append(.empty)
                 }
             }
-            let input = RenderInput.forPlan(MasterplanShape.normalized(plan), songs: songs, analyses: analyses)
+            let input = RenderInput(plan: MasterplanShape.normalized(plan), songs: songs, documents: analyses)
             let renderer = self.renderer
             return try await context.withRenderSlot {
                 try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))

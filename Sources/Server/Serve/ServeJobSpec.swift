@@ -1,6 +1,6 @@
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// What a queued job of `mashup serve` is asked to do, stored beside the job (`jobs/<id>.json` in the shared
 /// storage) so that any node that claims it can run it.

@@ -1,6 +1,6 @@
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 import Synchronization
 
 /// The job and render metrics of `mashup serve` (the HTTP metrics come from `HTTPServer`). Gauges read a
@@ -21,7 +21,7 @@ public final class ServeMetrics: DurableRunnerObserver {
         var rendersQueued = 0.0
         var contentCache: CacheStatistics?
     }
-    private let caches = Mutex<(content: ContentCache?, stretch: StretchCache?)>((nil, nil))
+    private let caches = Mutex<(content: ContentCache?, stretch: (any HitMissCounting)?)>((nil, nil))
 
     public init(registry: MetricsRegistry) {
         self.registry = registry
@@ -51,7 +51,7 @@ public final class ServeMetrics: DurableRunnerObserver {
     }
 
     /// Exports the caches' hits, misses and sizes: the content cache (analyses, stems) and the stretch cache.
-    public func trackCaches(content: ContentCache?, stretch: StretchCache?) {
+    public func trackCaches(content: ContentCache?, stretch: (any HitMissCounting)?) {
         caches.withLock { $0 = (content, stretch) }
         registry.sampledGauge("mashup_cache_hits", help: "Cache hits since start by kind (analysis, stems, stretch).",
                               labels: ["kind"]) { [weak self] in self?.cacheSamples(\.hits) ?? [] }
@@ -66,7 +66,7 @@ public final class ServeMetrics: DurableRunnerObserver {
         let content = snapshot.withLock { $0.contentCache }
         var samples = [CacheKind.analysis, .stems].map { ([$0.rawValue], Double(content?[keyPath: field][$0] ?? 0)) }
         if let stretch = caches.withLock({ $0.stretch }) {
-            let stats = stretch.statistics
+            let stats = stretch.hitMissCounts
             samples.append((["stretch"], Double(field == \CacheStatistics.hits ? stats.hits : stats.misses)))
         }
         return samples

@@ -2,17 +2,8 @@
 // base name, then `StorageResultRenderer` moves them into the shared storage as `generated/<job>.<ext>` only once
 // the render succeeded (so a failed or cancelled render leaves nothing in the storage).
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
-
-/// A renderer that writes `<outputBase>.wav` (required) and, when it can, `<outputBase>.json` (report),
-/// `.html` and `.svg`.
-public protocol ServeRenderer: Sendable {
-    /// Renders `input`, reporting 0-100 through `progress` (which throws `CancellationError` once the job is
-    /// cancelled). - Returns: the result fields it knows (title, concept, timeline, masterplan, report).
-    func render(_ input: RenderInput, outputBase: URL, context: JobContext,
-                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult
-}
 
 /// The extensions a render may produce, in upload order (the audio last, so its presence means "all written").
 public enum ServeResultFiles {
@@ -67,29 +58,5 @@ public struct StorageResultRenderer: MashupRenderer {
         result.storagePath = ServeJobSpec.resultPath(jobID: context.jobID, extension: "wav")
         result.resultURL = "/v1/jobs/\(context.jobID)/audio"
         return result
-    }
-}
-
-/// The real render engine as a `ServeRenderer`: an `EngineRenderer` writing `<outputBase>.wav/.json/.html/.svg`.
-public struct EngineServeRenderer: ServeRenderer {
-    public let songs: DecodedSongCache
-    public var engineOptions: RenderOptions
-    /// Brings a stem named by its storage path (from the separation service) to a local file.
-    public var stemLoader: @Sendable (String) async throws -> URL
-
-    public init(songs: DecodedSongCache = DecodedSongCache(), engineOptions: RenderOptions = RenderOptions(),
-                stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) }) {
-        self.songs = songs
-        self.engineOptions = engineOptions
-        self.stemLoader = stemLoader
-    }
-
-    public func render(_ input: RenderInput, outputBase: URL, context: JobContext,
-                       progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
-        // EngineRenderer names its files after the job id, which is the base name `StorageResultRenderer` gives.
-        precondition(outputBase.lastPathComponent == context.jobID, "output base must be named after the job")
-        let engine = EngineRenderer(songs: songs, outputDirectory: outputBase.deletingLastPathComponent(),
-                                    engineOptions: engineOptions, stemLoader: stemLoader)
-        return try await engine.render(input, context: context, progress: progress)
     }
 }

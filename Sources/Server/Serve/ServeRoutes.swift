@@ -2,8 +2,8 @@
 // event stream, and a REST face for new clients. Every handler reads job state from the durable store, so any
 // node answers for any job.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// Options of the endpoints.
 public struct ServeRouteOptions: Sendable {

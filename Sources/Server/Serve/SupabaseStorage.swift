@@ -6,7 +6,7 @@
 // every request with `Authorization: Bearer <service key>` and `apikey: <service key>`. Paths are checked with the
 // same rules as local paths (relative, no `..`, no backslash, no NUL) before they are put in a URL.
 import Foundation
-import Render
+import MashupModel
 import Orchestrator
 
 /// HTTP object storage in the Supabase Storage style (`SUPABASE_URL`, `SUPABASE_SERVICE_KEY`, bucket `mashups`).

@@ -1,8 +1,8 @@
 // `GET /v1/jobs?limit=N`: the newest jobs of the durable store (they outlive a restart; the TTL cleanup removes them
 // after a day), each summed up for a history list: state, progress, songs, and the result or the error.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// Recent jobs for the studio's history.
 public enum JobListing {

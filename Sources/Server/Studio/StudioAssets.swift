@@ -3,8 +3,8 @@
 // `Cache-Control: no-cache` (the browser revalidates; an unchanged file costs a 304). They load nothing from
 // outside the server, so the studio works offline.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// One built-in file of the studio.
 public struct StudioAsset: Sendable {

@@ -2,10 +2,9 @@
 // passed to the planner as `user_preferences` (read there by `PlanPreferences`). The embedded planner honours
 // `duration_sec`, `target_bpm`, `target_key`, `lead_song`, `energy` (the sections' energy curve) and `seed`;
 // `style` and the section choices reach the planner service and Claude (in the prompt).
-import Analysis
-import Orchestrator
 import Foundation
-import Render
+import MashupModel
+import Orchestrator
 
 /// Checks job preferences.
 public enum StudioPreferences {

@@ -2,8 +2,8 @@
 // beside the job API: earlier uploads (list, play), recent jobs, plan validation with located issues, the timeline
 // picture of a result, and the result transcoded to FLAC or MP3 on request.
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// Bounds of the studio's listings.
 public struct StudioRouteOptions: Sendable {
@@ -89,7 +89,7 @@ public enum StudioRoutes {
         let output = folder.appendingPathComponent("\(id).\(target.rawValue)")
         do {
             try await AudioTranscoder.transcode(source, to: output, title: record.result?.title)
-        } catch let error as AudioFileError {
+        } catch let error as AudioTranscoder.Failure {
             throw HTTPError(status: 500, "cannot write the \(target.rawValue) file: \(error)", field: "format")
         }
         var response = HTTPResponse.file(output)

@@ -3,8 +3,8 @@
 // (`uploads/<name>.json`: the original file name, size, duration, rate, channels, time). Listing reads the local
 // storage folder, newest first; a remote storage (Supabase) is not listed (`listable: false`).
 import Foundation
+import MashupModel
 import Orchestrator
-import Render
 
 /// What the server knows about one uploaded song.
 public struct UploadDescription: Codable, Sendable, Equatable {
@@ -30,10 +30,9 @@ public enum UploadCatalog {
     public static let folder = "uploads"
 
     /// Opens `file` with the decoder to learn what it is. - Throws: 400 naming `body` when it is not audio.
-    public static func inspect(_ file: URL, filename: String) throws -> AudioFileInfo {
+    public static func inspect(_ file: URL, filename: String) throws -> AudioFileFacts {
         do {
-            let reader = try AudioFileReader(url: file, sampleRate: nil)
-            let info = reader.info
+            let info = try AudioFileFacts.read(file)
             guard info.declaredFrameCount > 0 else {
                 throw HTTPError.badRequest("'\(filename)' holds no audio frames", field: "body")
             }
@@ -49,7 +48,7 @@ public enum UploadCatalog {
     }
 
     /// The description of a new upload at `path`.
-    public static func describe(path: String, filename: String, bytes: Int, info: AudioFileInfo, now: Date = Date())
+    public static func describe(path: String, filename: String, bytes: Int, info: AudioFileFacts, now: Date = Date())
         -> UploadDescription {
         UploadDescription(storagePath: path, filename: String(filename.prefix(200)), bytes: bytes,
                           durationSeconds: info.sampleRate > 0 ? Double(info.declaredFrameCount) / info.sampleRate : nil,

@@ -11,18 +11,27 @@ public enum AudioTranscoder {
         case wav, flac, mp3
     }
 
+    /// Why a transcode failed: the decoder's or the encoder's message.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
     /// Writes `source` to `output` (format from its extension) unless an up-to-date copy is there.
     /// Runs off the cooperative pool's caller through a detached task (the encode takes about a second per
-    /// minute of stereo audio). - Throws: `AudioFileError` (decode or encode).
+    /// minute of stereo audio). - Throws: `Failure` (decode or encode).
     public static func transcode(_ source: URL, to output: URL, title: String?) async throws {
         if isFresh(output, comparedTo: source) { return }
-        try await Task.detached(priority: .utility) {
-            let decoded = try AudioFile.read(source, sampleRate: nil)
-            var options = AudioFileWriteOptions(sampleFormat: .pcm24, encoderQuality: 0.8)
-            options.title = title
-            options.comment = "made with mashup"
-            try AudioFile.write(decoded.buffer, to: output, options: options)
-        }.value
+        do {
+            try await Task.detached(priority: .utility) {
+                let decoded = try AudioFile.read(source, sampleRate: nil)
+                var options = AudioFileWriteOptions(sampleFormat: .pcm24, encoderQuality: 0.8)
+                options.title = title
+                options.comment = "made with mashup"
+                try AudioFile.write(decoded.buffer, to: output, options: options)
+            }.value
+        } catch let error as AudioFileError {
+            throw Failure(description: "\(error)")
+        }
     }
 
     /// Whether `file` exists and was written after `source`.
