@@ -23,11 +23,14 @@ enum AnalysisDownsampler {
         return h.map(Float.init)
     }()
 
+    /// A rate is halved while its half is at least this, Hz.
+    static let halvingFloorHz = 22050 * 0.99
+
     /// `signal` at a rate of at least 20 kHz (22.05 kHz or more when halving from above), and that rate.
     static func prepare(_ signal: [Float], sampleRate: Double) throws -> (samples: [Float], sampleRate: Double) {
         var samples = signal
         var rate = sampleRate
-        while rate / 2 >= 22050 * 0.99 {
+        while rate / 2 >= halvingFloorHz {
             samples = halve(samples)
             rate /= 2
         }
@@ -41,26 +44,33 @@ enum AnalysisDownsampler {
 
     /// Low-pass and keep every other sample; output sample j is centred on input sample 2j.
     static func halve(_ x: [Float]) -> [Float] {
-        let n = x.count
-        let outCount = (n + 1) / 2
-        var out = [Float](repeating: 0, count: outCount)
+        halve(x, base: 0, outputs: 0 ..< (x.count + 1) / 2, total: x.count)
+    }
+
+    /// Outputs `outputs` of the halving of a signal of which `x` holds the samples from index `base` on (at least
+    /// every sample inside the signal that those outputs' taps reach). `total` is the signal's length when known
+    /// (taps past it are left out, as at the end of `halve`); nil when every tap asked for is inside the signal.
+    /// Each output is summed in the same order whatever the split, so a signal halved in pieces equals the whole.
+    static func halve(_ x: [Float], base: Int, outputs: Range<Int>, total: Int?) -> [Float] {
+        var out = [Float](repeating: 0, count: outputs.count)
         let count = taps.count, centre = count / 2
+        let n = total ?? Int.max
         taps.withUnsafeBufferPointer { h in
             x.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
-                    for j in 0..<outCount {
+                    for (k, j) in outputs.enumerated() {
                         let first = 2 * j - centre
                         var s: Float = 0
                         if first >= 0 && first + count <= n {
-                            let p = src.baseAddress! + first
+                            let p = src.baseAddress! + (first - base)
                             for t in 0..<count { s += h[t] * p[t] }
                         } else {
                             for t in 0..<count {
                                 let i = first + t
-                                if i >= 0 && i < n { s += h[t] * src[i] }
+                                if i >= 0 && i < n { s += h[t] * src[i - base] }
                             }
                         }
-                        dst[j] = s
+                        dst[k] = s
                     }
                 }
             }

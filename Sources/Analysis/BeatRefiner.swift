@@ -38,7 +38,16 @@ struct BeatRefiner: Sendable {
 
     /// Sample-precise beat times (seconds) for coarse times `coarseSeconds`, from the mono `signal` at `sampleRate`.
     func refine(_ coarseSeconds: [Double], signal: [Float], sampleRate: Double) -> [Double] {
-        guard !coarseSeconds.isEmpty, signal.count > 4, sampleRate > 0 else { return coarseSeconds }
+        // Reading a slice of an array cannot throw.
+        try! refine(coarseSeconds, signalCount: signal.count, sampleRate: sampleRate) { Array(signal[$0]) }
+    }
+
+    /// Sample-precise beat times (seconds) for coarse times `coarseSeconds`, from a mono signal of `signalCount`
+    /// samples at `sampleRate` of which `read` returns any range inside it (only the few milliseconds around each
+    /// beat are read: the signal need not be in memory).
+    func refine(_ coarseSeconds: [Double], signalCount: Int, sampleRate: Double,
+                read: (Range<Int>) throws -> [Float]) throws -> [Double] {
+        guard !coarseSeconds.isEmpty, signalCount > 4, sampleRate > 0 else { return coarseSeconds }
         let window = max(2, Int((BeatRefiner.windowSeconds * sampleRate).rounded()))
         let search = Int((BeatRefiner.searchSeconds * sampleRate).rounded())
         let sigma = BeatRefiner.priorSigmaSeconds * sampleRate
@@ -48,13 +57,16 @@ struct BeatRefiner: Sendable {
         for coarse in coarseSeconds {
             let centre = Int((coarse * sampleRate).rounded())
             let lo = centre - search - window, hi = centre + search + window
+            // The samples the differences below use: lo − 1 ..< hi, inside the signal.
+            let readFrom = min(max(0, lo - 1), signalCount), readTo = max(min(signalCount, hi), readFrom)
+            let signal = try read(readFrom ..< readTo)
             // prefix[k] = Σ of squared first differences of samples lo ..< lo + k; moment[k] = Σ of index × value.
             prefix[0] = 0
             moment[0] = 0
             for k in 0..<(hi - lo) {
                 let i = lo + k
                 var d: Double = 0
-                if i >= 1 && i < signal.count { d = Double(signal[i] - signal[i - 1]) }
+                if i >= 1 && i < signalCount { d = Double(signal[i - readFrom] - signal[i - 1 - readFrom]) }
                 prefix[k + 1] = prefix[k] + d * d
                 moment[k + 1] = moment[k] + Double(k) * d * d
             }

@@ -33,9 +33,20 @@ public struct SongAnalyzer: Sendable {
     /// Analyses `buffer`.
     /// - Throws: `ResampleError` when the input rate cannot be converted.
     public func analyze(_ buffer: AudioBuffer) throws -> SongAnalysis {
+        var input = SongAnalysisInput(sampleRate: buffer.sampleRate)
+        input.append(buffer)
         let fullRateMono = SongAnalyzer.monoDownmix(buffer)
-        let (mono, rate) = try AnalysisDownsampler.prepare(fullRateMono, sampleRate: buffer.sampleRate)
-        let duration = buffer.durationSeconds
+        return try analyze(input) { range in Array(fullRateMono[range]) }
+    }
+
+    /// Analyses a song gathered block by block (`SongAnalysisInput`), without its full-rate audio: the beat
+    /// refinement reads the full-rate mono downmix only in short windows around the beats, through
+    /// `fullRateMono` (frames `range`, always inside the song; `SongAnalyzer.monoDownmix` of the song's frames).
+    /// The result is the same as `analyze(_:)` of the whole song.
+    /// - Throws: `ResampleError` when the input rate cannot be converted; whatever `fullRateMono` throws.
+    public func analyze(_ input: SongAnalysisInput, fullRateMono: (Range<Int>) throws -> [Float]) throws -> SongAnalysis {
+        let (mono, rate) = try input.analysisSignal()
+        let duration = input.durationSeconds
         let frames = SpectralFrames(signal: mono, sampleRate: rate)
         let onsets = OnsetEnvelope(frames: frames)
         let chroma = ChromaFrames(signal: mono, sampleRate: rate)
@@ -56,7 +67,8 @@ public struct SongAnalyzer: Sendable {
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
         let fluxDelaySeconds = 0.5 * frames.hopSeconds
         let coarseTimes = beatFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
-        let beatTimes = BeatRefiner().refine(coarseTimes, signal: fullRateMono, sampleRate: buffer.sampleRate)
+        let beatTimes = try BeatRefiner().refine(coarseTimes, signalCount: input.frameCount, sampleRate: input.sampleRate,
+                                                 read: fullRateMono)
             .map { max(0, $0) }
         let groove = GrooveEstimator()
         // Harmony per beat, then downbeats and key.
@@ -84,7 +96,7 @@ public struct SongAnalyzer: Sendable {
         let mfccColumns = pooledColumns(mfccFrames, frames: frames)
         let brightness = SongAnalyzer.brightness(frames)
         let dynamicRange = SongAnalyzer.dynamicRange(mono, sampleRate: rate)
-        let vocal = VocalPresenceEstimator().presence(frames, centreShare: VocalPresenceEstimator.centreShare(buffer))
+        let vocal = VocalPresenceEstimator().presence(frames, centreShare: input.centreShare)
 
         // Energy per bar and sections.
         let bars = barEnergies(mono, sampleRate: rate, downbeats: downbeats, duration: duration)
@@ -109,11 +121,11 @@ public struct SongAnalyzer: Sendable {
                                         mfccHopSeconds: mfccHopSeconds)
         return SongAnalysis(harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
                             vocal: VocalFeatures(vocalPresence: vocal), energy: bars, sections: sections,
-                            durationSeconds: duration, sampleRate: buffer.sampleRate)
+                            durationSeconds: duration, sampleRate: input.sampleRate)
     }
 
     /// Mono downmix (mean of channels) at the input rate.
-    static func monoDownmix(_ buffer: AudioBuffer) -> [Float] {
+    public static func monoDownmix(_ buffer: AudioBuffer) -> [Float] {
         var mono = [Float](repeating: 0, count: buffer.frameCount)
         let gain = 1 / Float(buffer.channelCount)
         mono.withUnsafeMutableBufferPointer { out in

@@ -42,11 +42,24 @@ public struct StemApproximator: Sendable {
 
     public init() {}
 
+    /// STFT frame length at `sampleRate`, frames (4096 above 32 kHz, else 2048); the hop is a quarter of it.
+    public static func frameSize(sampleRate: Double) -> Int { sampleRate > 32000 ? 4096 : 2048 }
+
+    /// Frames of context each side of a range for the stems inside it to equal the whole song's: a sample is
+    /// touched by the STFT frames covering it (one frame length), whose masks take the time median over
+    /// `harmonicMedianFrames` frames (half of them each side, a hop apart); the frequency median and the centre
+    /// weight stay inside one frame. Read from a start that is a multiple of the hop (the frame grid is anchored at
+    /// the buffer's first sample), or from the song's start; past the song's end, read to its end.
+    public func contextFrameCount(sampleRate: Double) -> Int {
+        let frameSize = Self.frameSize(sampleRate: sampleRate)
+        return frameSize + (harmonicMedianFrames / 2 + 1) * (frameSize / 4)
+    }
+
     /// The four stems; each has the input's channel count, rate and length, and they sum to the input.
     public func separate(_ mix: AudioBuffer) -> StemSet {
         let n = mix.frameCount
         let channels = mix.channelCount
-        let frameSize = mix.sampleRate > 32000 ? 4096 : 2048
+        let frameSize = Self.frameSize(sampleRate: mix.sampleRate)
         let hop = frameSize / 4
         guard n > 0 else {
             let empty = AudioBuffer(channelCount: channels, frameCount: 0, sampleRate: mix.sampleRate)

@@ -50,31 +50,8 @@ struct VocalPresenceEstimator: Sendable {
 
     /// Mid/(mid + side) energy of the 250-4000 Hz band (first-order high- and low-pass), 1 for mono input.
     static func centreShare(_ buffer: AudioBuffer) -> Double {
-        guard buffer.channelCount >= 2, buffer.frameCount > 0 else { return 1 }
-        let sr = Float(buffer.sampleRate)
-        let hpCoefficient = expf(-2 * .pi * 250 / sr)
-        let lpCoefficient = 1 - expf(-2 * .pi * 4000 / sr)
-        var midEnergy: Double = 0, sideEnergy: Double = 0
-        buffer.withChannel(0) { left in
-            buffer.withChannel(1) { right in
-                var midHP: Float = 0, midPrev: Float = 0, midLP: Float = 0
-                var sideHP: Float = 0, sidePrev: Float = 0, sideLP: Float = 0
-                var mSum: Float = 0, sSum: Float = 0
-                for i in 0..<left.count {
-                    let m = 0.5 * (left[i] + right[i]), s = 0.5 * (left[i] - right[i])
-                    midHP = hpCoefficient * (midHP + m - midPrev); midPrev = m
-                    sideHP = hpCoefficient * (sideHP + s - sidePrev); sidePrev = s
-                    midLP += lpCoefficient * (midHP - midLP)
-                    sideLP += lpCoefficient * (sideHP - sideLP)
-                    mSum += midLP * midLP
-                    sSum += sideLP * sideLP
-                    if i & 4095 == 4095 { midEnergy += Double(mSum); sideEnergy += Double(sSum); mSum = 0; sSum = 0 }
-                }
-                midEnergy += Double(mSum)
-                sideEnergy += Double(sSum)
-            }
-        }
-        let total = midEnergy + sideEnergy
-        return total > 1e-20 ? midEnergy / total : 1
+        var meter = CentreShareMeter()
+        meter.append(buffer)
+        return meter.share
     }
 }

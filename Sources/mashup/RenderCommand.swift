@@ -39,25 +39,26 @@ enum RenderCommand: CLICommand {
             throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
         }
 
-        // Songs and stems.
-        var songs: [RenderSong] = []
+        // Songs and stems, opened as sources read by range (each decoded once, in blocks).
+        var sources: [(id: String, path: String, source: FileAudioSource)] = []
+        var stems: [String: [Stem: any AudioSource]] = [:]
         for argument in songArguments {
             let (id, path) = try pair(argument, option: "--song")
-            let decoded = try AudioFile.read(URL(fileURLWithPath: path))
-            for warning in decoded.warnings { printError("mashup render: warning: \(warning)") }
-            try AudioInputLimits.standard.checkSongLength(seconds: decoded.buffer.durationSeconds, path: path)
-            songs.append(RenderSong(id: id, name: (path as NSString).lastPathComponent, audio: decoded.buffer))
+            let source = try FileAudioSource(url: URL(fileURLWithPath: path))
+            for warning in source.warnings { printError("mashup render: warning: \(warning)") }
+            try AudioInputLimits.standard.checkSongLength(seconds: source.durationSeconds, path: path)
+            sources.append((id, path, source))
         }
         for argument in stemArguments {
             let (id, folder) = try pair(argument, option: "--stems")
-            guard let index = songs.firstIndex(where: { $0.id == id }) else {
+            guard let song = sources.first(where: { $0.id == id }) else {
                 throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
             }
-            songs[index].stems = try loadStems(folder: folder, sampleRate: songs[index].audio.sampleRate)
+            stems[id] = try loadStems(folder: folder, sampleRate: song.source.sampleRate)
         }
 
         // The plan, checked against the songs: every problem printed with its path.
-        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.audio.durationSeconds) })
+        let validation = PlanValidator(songs: sources.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) })
             .validate(data)
         for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
         guard let plan = validation.plan else {
@@ -68,11 +69,28 @@ enum RenderCommand: CLICommand {
         let script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
 
         let printer = ProgressPrinter(json: json)
-        var options = RenderOptions(progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
+        // The plan file brings no analysis: every song's grid and key come from the embedded analyser (songs in
+        // parallel, each read in blocks from its source).
+        let started = Date()
+        printer.update(percent: 0, message: "Analysing \(sources.count) songs", phase: "analysis")
+        let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
+            for (index, song) in sources.enumerated() {
+                let songStems = stems[song.id] ?? [:]
+                group.addTask {
+                    (index, try await EmbeddedSongAnalysis().song(id: song.id, name: (song.path as NSString).lastPathComponent,
+                                                                  source: song.source, analysis: nil, stems: songStems))
+                }
+            }
+            var found: [(Int, RenderSong)] = []
+            for try await result in group { found.append(result) }
+            return found.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        // Stems approximated over the ranges the layers read, shared by the layers of a section (in memory only).
+        var options = RenderOptions(stems: CachedStemProvider(cache: nil),
+                                    progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
         // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
         options.stretchCache = StretchCache(capacityBytes: 64 << 20)
-        let started = Date()
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)
         printer.finish()
 
@@ -98,14 +116,14 @@ enum RenderCommand: CLICommand {
     }
 
     /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
-    static func loadStems(folder: String, sampleRate: Double) throws -> [Stem: AudioBuffer] {
+    static func loadStems(folder: String, sampleRate: Double) throws -> [Stem: any AudioSource] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
-        var stems: [Stem: AudioBuffer] = [:]
+        var stems: [Stem: any AudioSource] = [:]
         for name in names.sorted() {
             let base = (name as NSString).deletingPathExtension
             guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
-            stems[stem] = try AudioFile.read(URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate).buffer
+            stems[stem] = try FileAudioSource(url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate)
         }
         return stems
     }

@@ -59,9 +59,8 @@ struct ServeEngine: Sendable {
         // Stems from the separation service are named by storage paths: read from the storage (a local file, or a
         // download into the scratch folder).
         let storage = self.storage, stemFolder = scratch.appendingPathComponent("stems", isDirectory: true)
-        renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(
-            analysis: contentCache.map { CachedSongAnalysis(cache: $0) }, stems: contentCache.map { CachedStemProvider(cache: $0) },
-            stretchCache: stretchCache), stemLoader: { try await storage.localCopy($0, in: stemFolder) })
+        let stems: any StemProviding = contentCache.map { CachedStemProvider(cache: $0) } ?? ApproximatedStems()
+        renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(stems: stems, stretchCache: stretchCache), stemLoader: { try await storage.localCopy($0, in: stemFolder) })
     }
 
     /// The whole pipeline for a job's songs, rendering through `storageRenderer`; `observer` sees every remote call.

@@ -182,7 +182,7 @@ struct HostileAudioTests {
         let script = RenderScript(title: "t", tempoMap: tempoMap, sections: [
             .init(description: "a", startSeconds: 0, durationSeconds: 2, layers: [.init(songID: "tiny", stem: .full)])])
         let song = RenderSong(id: "tiny", audio: AudioBuffer(channels: [[0.1], [0.1]], sampleRate: 44100),
-                              beatGrid: try BeatGrid(tempoBPM: 120, durationSeconds: 2), key: nil, keyIsKnown: true)
+                              beatGrid: try BeatGrid(tempoBPM: 120, durationSeconds: 2), key: nil)
         await #expect(throws: RenderError.songPreparationFailed(songID: "tiny", message: "the song lasts 0 s, shorter than the minimum of 2 s (one bar must fit)")) {
             _ = try await RenderEngine().render(script: script, songs: [song])
         }

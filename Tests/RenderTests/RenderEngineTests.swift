@@ -23,7 +23,7 @@ struct RenderEngineTests {
                                         offsetSeconds: offsetSeconds, amplitude: 0.8)
         let audio = Signals.stereo(clicks, sampleRate: rate)
         let grid = try BeatGrid(tempoBPM: bpm, firstBeatSeconds: offsetSeconds, durationSeconds: seconds)
-        return RenderSong(id: id, audio: audio, stems: [.drums: audio], beatGrid: grid, key: nil, keyIsKnown: true)
+        return RenderSong(id: id, audio: audio, stems: [.drums: audio], beatGrid: grid, key: nil)
     }
 
     /// Stationary noise as the `other` stem (uncorrelated between songs by seed).
@@ -32,7 +32,7 @@ struct RenderEngineTests {
         let audio = AudioBuffer(channels: [Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed),
                                            Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed + 100)], sampleRate: rate)
         let grid = try BeatGrid(tempoBPM: bpm, durationSeconds: seconds)
-        return RenderSong(id: id, audio: audio, stems: [.other: audio], beatGrid: grid, key: nil, keyIsKnown: true)
+        return RenderSong(id: id, audio: audio, stems: [.other: audio], beatGrid: grid, key: nil)
     }
 
     static func script(bpm: Double, sections: [RenderScript.Section], lufs: Double = -16) -> RenderScript {
@@ -185,9 +185,9 @@ struct RenderEngineMusicTests {
         let clicks = Signals.clickTrain(periodSeconds: 0.5, sampleRate: Self.rate, frameCount: frames, amplitude: 0.8)
         let grid = try BeatGrid(tempoBPM: 120, durationSeconds: 20)
         let a = RenderSong(id: "a", audio: Signals.stereo(tone, sampleRate: Self.rate),
-                           stems: [.other: Signals.stereo(tone, sampleRate: Self.rate)], beatGrid: grid, keyIsKnown: true)
+                           stems: [.other: Signals.stereo(tone, sampleRate: Self.rate)], beatGrid: grid, key: nil)
         let b = RenderSong(id: "b", audio: Signals.stereo(clicks, sampleRate: Self.rate),
-                           stems: [.drums: Signals.stereo(clicks, sampleRate: Self.rate)], beatGrid: grid, keyIsKnown: true)
+                           stems: [.drums: Signals.stereo(clicks, sampleRate: Self.rate)], beatGrid: grid, key: nil)
         let sections = [
             RenderScript.Section(description: "Tone", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .other)]),
             RenderScript.Section(description: "Clicks", startSeconds: 4, durationSeconds: 4,

@@ -13,15 +13,6 @@ func sampleBytes(_ buffer: AudioBuffer) -> Data {
     buffer.samples.withUnsafeBufferPointer { Data(buffer: $0) }
 }
 
-/// The audio part of a cache key: the buffer's 128-bit content fingerprint (`StretchCache.wideFingerprint`).
-func audioFingerprint(_ buffer: AudioBuffer) -> Data {
-    let (a, b) = StretchCache.wideFingerprint(buffer)
-    var data = Data()
-    withUnsafeBytes(of: a.littleEndian) { data.append(contentsOf: $0) }
-    withUnsafeBytes(of: b.littleEndian) { data.append(contentsOf: $0) }
-    return data
-}
-
 /// A buffer stored as a small header (channels, frames, rate) and its planar samples.
 enum CachedBuffers {
     static func encode(_ buffers: [AudioBuffer]) -> Data {
@@ -60,37 +51,74 @@ enum CachedBuffers {
     }
 }
 
-/// Approximated stems, from the cache when this exact audio was separated before: first from memory (the last
-/// few songs of this process, so a re-render in a server reads nothing), then from the content cache on disk.
+/// Approximated stems over a range, from the cache when this exact range of this exact audio was separated
+/// before: first from memory (the last few ranges of this process, so layers of one section and a re-render in a
+/// server read nothing), then from the content cache on disk (when there is one); two layers asking for the same
+/// range at once share one separation.
 public struct CachedStemProvider: StemProviding {
-    public let cache: ContentCache
+    public let cache: ContentCache?
     public let provider: ApproximatedStems
     public let recent: RecentStems
     public var sourceName: String { provider.sourceName }
+    private let inFlight = InFlightStems()
 
-    public init(cache: ContentCache, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
+    public init(cache: ContentCache?, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
         self.cache = cache
         self.provider = provider
         self.recent = recent
     }
 
-    public func stems(of audio: AudioBuffer, songID: String) async throws -> [Stem: AudioBuffer] {
+    /// The cache key of `frames` of `source`: its content, the range and the method.
+    static func key(of source: any AudioSource, frames: Range<Int>) throws -> ContentKey {
+        try ContentKey(kind: .stems, audio: [source.contentFingerprint.data],
+                       parameters: ["method": "hpss-median-v1-range", "start_frame": "\(frames.lowerBound)",
+                                    "frame_count": "\(frames.count)"])
+    }
+
+    public func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer] {
         let order: [Stem] = [.vocals, .drums, .bass, .other]
-        let key = try ContentKey(kind: .stems, audio: [audioFingerprint(audio)], parameters: ["method": "hpss-median-v1"])
+        let key = try Self.key(of: source, frames: frames)
         if let found = recent.stems(for: key) {
             RenderCacheCounter.current?.hit("stems")
             return found
         }
-        if let data = try await cache.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
-            RenderCacheCounter.current?.hit("stems")
-            let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
-            recent.remember(stems, for: key)
-            return stems
+        let (task, isNew) = inFlight.task(for: key) { [cache, provider, recent] in
+            Task {
+                if let data = try await cache?.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
+                    let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
+                    recent.remember(stems, for: key)
+                    return (stems, true)
+                }
+                let stems = try await provider.stems(of: source, songID: songID, frames: frames)
+                _ = try await cache?.store(CachedBuffers.encode(order.map { stems[$0]! }), for: key)
+                recent.remember(stems, for: key)
+                return (stems, false)
+            }
         }
-        let stems = try await provider.stems(of: audio, songID: songID)
-        _ = try await cache.store(CachedBuffers.encode(order.map { stems[$0]! }), for: key)
-        recent.remember(stems, for: key)
+        defer { if isNew { inFlight.finish(key) } }
+        let (stems, fromDisk) = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        if fromDisk || !isNew { RenderCacheCounter.current?.hit("stems") }
         return stems
+    }
+}
+
+/// Separations under way, by key, so that concurrent asks for one range wait for the same work.
+final class InFlightStems: Sendable {
+    typealias Work = Task<([Stem: AudioBuffer], Bool), any Error>
+    private let tasks = Mutex<[ContentKey: Work]>([:])
+
+    /// The task for `key`, started by `start` when none is under way; `isNew` when this call started it.
+    func task(for key: ContentKey, start: () -> Work) -> (task: Work, isNew: Bool) {
+        tasks.withLock { tasks in
+            if let running = tasks[key] { return (running, false) }
+            let work = start()
+            tasks[key] = work
+            return (work, true)
+        }
+    }
+
+    func finish(_ key: ContentKey) {
+        _ = tasks.withLock { $0.removeValue(forKey: key) }
     }
 }
 
@@ -100,7 +128,8 @@ public final class RecentStems: Sendable {
     /// Songs kept.
     public let capacity: Int
 
-    public init(capacity: Int = 4) {
+    /// - Parameter capacity: ranges kept (a section's layers read one range per song).
+    public init(capacity: Int = 2) {
         self.capacity = max(1, capacity)
     }
 
@@ -117,8 +146,8 @@ public final class RecentStems: Sendable {
     }
 }
 
-/// Beat grids and keys from the embedded analyser, from the cache when this exact audio was analysed before.
-public struct CachedSongAnalysis: SongAnalysisProviding {
+/// Analyses from the embedded analyser, from the cache when this exact audio was analysed before.
+public struct CachedSongAnalysis: Sendable {
     public let cache: ContentCache
     public let analyzer: SongAnalyzer
 
@@ -127,20 +156,15 @@ public struct CachedSongAnalysis: SongAnalysisProviding {
         self.analyzer = analyzer
     }
 
-    public func beatGridAndKey(of audio: AudioBuffer, songID: String) async throws -> (grid: BeatGrid, key: MusicalKey?) {
-        let analysis = try await cachedAnalysis(of: audio)
-        return EmbeddedSongAnalysis.gridAndKey(from: analysis, durationSeconds: audio.durationSeconds)
-    }
-
-    /// The analysis of `audio` (cached by its samples).
-    public func cachedAnalysis(of audio: AudioBuffer) async throws -> SongAnalysis {
-        let key = try ContentKey(kind: .analysis, audio: [audioFingerprint(audio)],
+    /// The analysis of `source` (cached by its samples).
+    public func cachedAnalysis(of source: any AudioSource) async throws -> SongAnalysis {
+        let key = try ContentKey(kind: .analysis, audio: [source.contentFingerprint.data],
                                  parameters: ["beats_per_bar": analyzer.beatsPerBar])
         if let data = try await cache.data(for: key), let found = try? JSONDecoder().decode(SongAnalysis.self, from: data) {
             RenderCacheCounter.current?.hit("analysis")
             return found
         }
-        let analysis = try analyzer.analyze(audio)
+        let analysis = try EmbeddedSongAnalysis.analyze(source, with: analyzer)
         _ = try await cache.store(try JSONEncoder().encode(analysis), for: key)
         return analysis
     }

@@ -2,45 +2,49 @@ import DSP
 import Foundation
 import Render
 
-/// Songs decoded once per job and shared by the embedded analyser and the renderer (decoding and rate
-/// conversion are the costliest part of reading a song).
+/// Songs opened once per job as sources read by range, shared by the embedded analyser and the renderer. Opening
+/// decodes a song once in blocks (rate conversion, limits, loudness, fingerprint); what stays in memory is the
+/// handle and a few facts, never the song (see `FileAudioSource`).
 public actor DecodedSongCache {
-    private var entries: [String: DecodedAudio] = [:]
+    private var entries: [String: FileAudioSource] = [:]
     private var order: [String] = []
-    /// Songs kept at most (least recently added dropped first).
+    /// Songs kept open at most (least recently added dropped first).
     public let capacity: Int
+    /// Where converted copies of songs go (songs not at the engine rate, compressed formats).
+    public let scratchDirectory: URL
 
-    public init(capacity: Int = 6) {
+    public init(capacity: Int = 6, scratchDirectory: URL = FileManager.default.temporaryDirectory) {
         self.capacity = max(1, capacity)
+        self.scratchDirectory = scratchDirectory
     }
 
-    /// The decoded audio of a local file at `sampleRate`, decoded on first use.
+    /// The source of a local file at `sampleRate`, opened on first use.
     /// - Throws: `AudioFileError` naming the file.
-    public func audio(at url: URL, sampleRate: Double = AudioFile.defaultSampleRate) async throws -> DecodedAudio {
+    public func source(at url: URL, sampleRate: Double = AudioFile.defaultSampleRate) async throws -> FileAudioSource {
         let key = "\(url.standardizedFileURL.path)@\(sampleRate)"
         if let found = entries[key] { return found }
-        let decoded = try AudioFile.read(url, sampleRate: sampleRate)
-        entries[key] = decoded
+        let opened = try FileAudioSource(url: url, sampleRate: sampleRate, scratchDirectory: scratchDirectory)
+        entries[key] = opened
         order.append(key)
         if order.count > capacity { entries.removeValue(forKey: order.removeFirst()) }
-        return decoded
+        return opened
     }
 
-    /// The audio of a pipeline song source: a local file, bytes (written to `scratch` first) or, for a URL,
-    /// `download` gives a local file.
-    public func audio(of input: SongAudioInput, scratch: URL,
-                      download: (URL) async throws -> URL) async throws -> DecodedAudio {
+    /// The source of a pipeline song: a local file, bytes (written to `scratch` first) or, for a URL, `download`
+    /// gives a local file.
+    public func source(of input: SongAudioInput, scratch: URL,
+                       download: (URL) async throws -> URL) async throws -> FileAudioSource {
         switch input.source {
         case .file(let url):
-            return try await audio(at: url)
+            return try await source(at: url)
         case .bytes(let data):
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             let ext = AudioFileSniffer.fileExtension(of: data) ?? "bin"
             let file = scratch.appendingPathComponent("\(input.songID)-\(data.count).\(ext)")
             if !FileManager.default.fileExists(atPath: file.path) { try data.write(to: file, options: .atomic) }
-            return try await audio(at: file)
+            return try await source(at: file)
         case .url(let url):
-            return try await audio(at: try await download(url))
+            return try await source(at: try await download(url))
         }
     }
 }

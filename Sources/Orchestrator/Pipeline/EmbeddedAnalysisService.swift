@@ -29,14 +29,9 @@ public struct EmbeddedAnalysisService: AnalysisService {
     }
 
     public func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
-        let decoded = try await songs.audio(of: song, scratch: scratch, download: download)
+        let source = try await songs.source(of: song, scratch: scratch, download: download)
         try Task.checkCancellation()
-        let analysis: SongAnalysis
-        if let cache {
-            analysis = try await CachedSongAnalysis(cache: cache, analyzer: analyzer).cachedAnalysis(of: decoded.buffer)
-        } else {
-            analysis = try analyzer.analyze(decoded.buffer)
-        }
+        let analysis = try await EmbeddedSongAnalysis(analyzer: analyzer, cache: cache).analysis(of: source)
         return try AnalysisDocument(analysis)
     }
 }

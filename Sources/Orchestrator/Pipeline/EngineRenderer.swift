@@ -3,8 +3,9 @@ import DSP
 import Foundation
 import Render
 
-/// The render step of the pipeline over `RenderEngine`: decodes the songs (shared with the embedded analyser),
-/// loads supplied stems, validates the plan against the songs, renders, and writes the mashup with its JSON
+/// The render step of the pipeline over `RenderEngine`: opens the songs as sources (shared with the embedded
+/// analyser), loads supplied stems, validates the plan against the songs, supplies every song's grid and key
+/// (analysing a song that came without an analysis), renders, and writes the mashup with its JSON
 /// report, HTML report and SVG timeline, each written atomically.
 public struct EngineRenderer: MashupRenderer {
     /// Decoded songs, shared with the embedded analyser.
@@ -23,11 +24,14 @@ public struct EngineRenderer: MashupRenderer {
     public let resultURL: @Sendable (String) -> String?
     /// Engine settings (progress is set per render).
     public var engineOptions: RenderOptions
+    /// Grids and keys of songs that come without an analysis (the embedded analyser, optionally cached).
+    public var songAnalysis: EmbeddedSongAnalysis
     /// The results' file name (without extension) for a job id (default: the job id).
     public var fileName: @Sendable (String) -> String = { $0 }
 
     public init(songs: DecodedSongCache, outputDirectory: URL, storagePrefix: String = "generated/",
-                fileExtension: String = "wav", engineOptions: RenderOptions = RenderOptions(),
+                fileExtension: String = "wav", engineOptions: RenderOptions = RenderOptions(stems: ApproximatedStems()),
+                songAnalysis: EmbeddedSongAnalysis = EmbeddedSongAnalysis(),
                 stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
                 download: @escaping @Sendable (URL) async throws -> URL = { url in
                     throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
@@ -38,6 +42,7 @@ public struct EngineRenderer: MashupRenderer {
         self.storagePrefix = storagePrefix
         self.fileExtension = fileExtension
         self.engineOptions = engineOptions
+        self.songAnalysis = songAnalysis
         self.stemLoader = stemLoader
         self.download = download
         self.resultURL = resultURL
@@ -46,34 +51,33 @@ public struct EngineRenderer: MashupRenderer {
     public func render(_ input: RenderInput, context: JobContext,
                        progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
         // Songs, with the analyses the pipeline made.
-        var renderSongs: [RenderSong] = []
+        var opened: [(source: FileAudioSource, analysis: SongAnalysis?, stems: [Stem: any AudioSource])] = []
         var songInfos: [PlanValidator.SongInfo] = []
         for (index, song) in input.songs.enumerated() {
-            let decoded: DecodedAudio
+            let source: FileAudioSource
             do {
-                decoded = try await songs.audio(of: song.audio, scratch: context.workspace.directory, download: download)
+                source = try await songs.source(of: song.audio, scratch: context.workspace.directory, download: download)
             } catch let error as AudioFileError {
                 throw JobFailure(.invalidAudio, "\"\(song.song.name)\": \(error.description)",
                                  suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
             }
-            if decoded.nonFiniteSampleCount > 0 {
-                try await context.warn("\"\(song.song.name)\": \(decoded.nonFiniteSampleCount) NaN/Inf samples were replaced by silence")
+            if source.nonFiniteSampleCount > 0 {
+                try await context.warn("\"\(song.song.name)\": \(source.nonFiniteSampleCount) NaN/Inf samples were replaced by silence")
             }
             let analysisJSON: JSONValue? = index < input.analyses.count ? input.analyses[index] : nil
             let analysis = try? analysisJSON.map { try JSONDecoder().decode(SongAnalysis.self, from: try $0.encoded()) }
-            var stems: [Stem: AudioBuffer] = [:]
+            var stems: [Stem: any AudioSource] = [:]
             if let paths = input.stems[song.song.songID] {
                 for (name, path) in paths.paths {
                     guard let stem = Stem(parsing: name), stem != .full else { continue }
                     let url = try await stemLoader(path)
-                    stems[stem] = try AudioFile.read(url, sampleRate: decoded.buffer.sampleRate).buffer
+                    stems[stem] = try FileAudioSource(url: url, sampleRate: source.sampleRate,
+                                                      scratchDirectory: context.workspace.directory)
                 }
             }
-            renderSongs.append(RenderSong(id: song.song.songID, name: song.song.name, artist: song.song.artist,
-                                          audio: decoded.buffer, analysis: analysis ?? nil, stems: stems,
-                                          stemSource: "service"))
+            opened.append((source, analysis ?? nil, stems))
             songInfos.append(analysisJSON.map { PlanValidator.SongInfo(id: song.song.songID, analysis: $0) }
-                             ?? PlanValidator.SongInfo(id: song.song.songID, durationSeconds: decoded.buffer.durationSeconds))
+                             ?? PlanValidator.SongInfo(id: song.song.songID, durationSeconds: source.durationSeconds))
         }
 
         // The plan, checked against the songs.
@@ -86,6 +90,21 @@ public struct EngineRenderer: MashupRenderer {
         let planWarnings = validation.warnings.map { "\($0.path): \($0.message)" }
         for warning in planWarnings { try await context.warn(warning) }
         let script = RenderScript(plan: plan, warnings: planWarnings)
+
+        // Grids and keys from the analyses; a song without one (or without beat times) is analysed here.
+        var renderSongs: [RenderSong] = []
+        for (song, open) in zip(input.songs, opened) {
+            do {
+                renderSongs.append(try await songAnalysis.song(
+                    id: song.song.songID, name: song.song.name, artist: song.song.artist, source: open.source,
+                    analysis: open.analysis, stems: open.stems, stemSource: "service"))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw JobFailure(.invalidAudio, "\"\(song.song.name)\": the analysis failed: \(error)",
+                                 suggestedAction: "Check that the song plays and is not silent, then try again.")
+            }
+        }
 
         // Render, forwarding the engine's progress in order; a cancelled job cancels the render.
         let result = try await renderWithProgress(script: script, songs: renderSongs, progress: progress)
@@ -136,6 +155,9 @@ public struct EngineRenderer: MashupRenderer {
         let (stream, continuation) = AsyncStream<RenderProgress>.makeStream(bufferingPolicy: .bufferingNewest(64))
         var options = engineOptions
         options.progress = { continuation.yield($0) }
+        // One render without a shared cache: stretched layers are reused within it only; a small cache keeps the
+        // peak memory down (as `mashup render` does).
+        if options.stretchCache == nil { options.stretchCache = StretchCache(capacityBytes: 64 << 20) }
         let engine = RenderEngine(options: options)
         return try await withThrowingTaskGroup(of: RenderResult?.self) { group in
             group.addTask {

@@ -9,7 +9,7 @@ public struct EngineServeRenderer: ServeRenderer {
     /// Brings a stem named by its storage path (from the separation service) to a local file.
     public var stemLoader: @Sendable (String) async throws -> URL
 
-    public init(songs: DecodedSongCache = DecodedSongCache(), engineOptions: RenderOptions = RenderOptions(),
+    public init(songs: DecodedSongCache = DecodedSongCache(), engineOptions: RenderOptions = RenderOptions(stems: ApproximatedStems()),
                 stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) }) {
         self.songs = songs
         self.engineOptions = engineOptions

@@ -21,14 +21,15 @@ public enum PipelineFactory {
     ///   - outputDirectory: where results are written (`<storage>/generated`).
     ///   - scratch: a folder for songs given as bytes.
     ///   - planner: the embedded planner.
-    ///   - renderOptions: engine settings (cache, concurrency).
+    ///   - renderOptions: engine settings (cache, concurrency); nil: defaults, with stems approximated over the
+    ///     ranges the layers read and cached by range (on disk in `contentCache` when there is one).
     ///   - stemLoader, download, resultURL: storage hooks (see `EngineRenderer`).
     ///   - fileName, fileExtension: the results' name for a job id, and the audio format by extension.
     public static func make(configuration: ServiceConfiguration, outputDirectory: URL, scratch: URL,
                             planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
                             contentCache: ContentCache? = nil,
                             transport: any HTTPTransport = URLSessionTransport(),
-                            renderOptions: RenderOptions = RenderOptions(),
+                            renderOptions: RenderOptions? = nil,
                             stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
                             download: @escaping @Sendable (URL) async throws -> URL = { url in
                                 throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
@@ -48,7 +49,8 @@ public enum PipelineFactory {
                              reviewer: { PlanReview(request: $0).check })
         }
         var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, fileExtension: fileExtension,
-                                      engineOptions: renderOptions,
+                                      engineOptions: renderOptions ?? RenderOptions(stems: CachedStemProvider(cache: contentCache)),
+                                      songAnalysis: EmbeddedSongAnalysis(cache: contentCache),
                                       stemLoader: stemLoader, download: download, resultURL: resultURL)
         renderer.fileName = fileName
         return MashupPipeline(remote: remote, embedded: embedded, anthropicPlanner: anthropic, renderer: renderer)

@@ -2,7 +2,8 @@ import DSP
 import Foundation
 
 // Design note: one layer, start to finish, as a pure function of its placement and its stem.
-// 1. Slice the stem around the warp anchors (a beat of slack each side; outside the song is silence).
+// 1. Read the stem's slice around the warp anchors from its source (a beat of slack each side; outside the song
+//    is silence): only that range is read, and only when the stretch cache does not already hold the result.
 // 2. Warp it onto the target grid and shift its key in one stretcher pass (cached by content, slice, anchors
 //    and shift, so a repeated section is stretched once).
 // 3. Cut the layer's span out of the warped audio, run its effects (latency compensated), apply gain and a
@@ -28,8 +29,10 @@ struct LayerRenderer {
     /// Processing block size, frames.
     static let blockFrameCount = 4096
 
-    /// Renders `placement` from `source` (the stem at the engine rate) whose fingerprint is `fingerprint`.
-    func render(_ placement: LayerPlacement, index: Int, source: AudioBuffer, fingerprint: UInt64) throws -> RenderedLayer {
+    /// Renders `placement` from its stem, of which `read` returns any frame range at the engine rate (silence
+    /// outside the song); `fingerprint` identifies the stem's content for the stretch cache.
+    func render(_ placement: LayerPlacement, index: Int, fingerprint: UInt64,
+                read: (Range<Int>) async throws -> AudioBuffer) async throws -> RenderedLayer {
         let rate = tempoMap.sampleRate
         let layer = placement.layer
         guard let firstAnchor = placement.anchors.first, let lastAnchor = placement.anchors.last else {
@@ -57,7 +60,7 @@ struct LayerRenderer {
             warped = cached
             RenderCacheCounter.current?.hit("stretch")
         } else {
-            let slice = source.slice(frames: sliceStart..<sliceEnd)
+            let slice = try await read(sliceStart..<sliceEnd)
             var options = stretchOptions
             options.preserveFormants = preserveFormants
             do {
@@ -74,7 +77,7 @@ struct LayerRenderer {
         do {
             chain = try EffectChain(effects: placement.effects, tempoMap: tempoMap, layerFrameCount: placement.frameCount,
                                     bodyEndFrame: placement.echoStopFrame, blockFrameCount: Self.blockFrameCount,
-                                    channelCount: source.channelCount)
+                                    channelCount: warped.channelCount)
         } catch {
             throw RenderError.layerFailed(path: placement.path, message: "effect refused its settings: \(error)")
         }

@@ -3,9 +3,10 @@ import Foundation
 import Synchronization
 
 // Design note: the render, stage by stage.
-// 1. Songs: each song's beat grid and key from its analysis, else from the analysis provider (songs in parallel).
-// 2. Stems: the stems the plan uses that were not supplied come from the stem provider, once per song; without
-//    one, the full song stands in, with a warning.
+// 1. Songs: sources read by range, with the beat grid and key the caller supplied (the engine analyses nothing);
+//    gain staging from each song's integrated loudness (measured over blocks, or by the source when it opened).
+// 2. Stems: for every stem the plan uses, where it is read from: the supplied stem, else the stem provider over
+//    the ranges the layers read, else the full song with a warning.
 // 3. Placement: `TimelinePlanner` puts every layer on the output timeline (exact section frames, centred
 //    transitions, beat-by-beat warps, key shifts).
 // 4. Layers: rendered in parallel (at most `maximumConcurrentLayers` at once) by `LayerRenderer`, and added to
@@ -13,7 +14,8 @@ import Synchronization
 //    whatever the thread count. Layers with a sidechain wait for their section's key (the sum of its key-stem
 //    layers) and are added in a second ordered pass.
 // 5. Master: loudness normalisation to the target with the true-peak limiter, then measurement for the report.
-// Memory: the songs and their stems, the bus, and the layers in flight (plus the sidechained ones).
+// Memory: no whole song or stem: each layer reads its source range (plus the stretcher's slack) when it starts;
+// the bus, and the layers in flight (plus the sidechained ones).
 
 /// Renders a script with its songs into a mastered buffer and a report.
 public struct RenderEngine: Sendable {
@@ -48,30 +50,18 @@ public struct RenderEngine: Sendable {
 
         // 1. Songs at the engine rate, with grids and keys.
         var started = clock.now
-        let prepared = try await prepareSongs(songs, sampleRate: rate, warnings: &warnings)
+        let prepared = try await prepareSongs(songs, sampleRate: rate)
         stageSeconds["analysis"] = seconds(since: started, clock)
         try Task.checkCancellation()
 
-        // 2. Stems.
+        // 2. Stems: where each stem the plan uses is read from.
         started = clock.now
         report(0.1, "stems", "Preparing stems")
         let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues { Set($0.map(\.stem)) }
         var material: [String: SongMaterial] = [:]
-        let stemResults = try await withThrowingTaskGroup(of: (SongMaterial, [String]).self) { group in
-            for song in prepared {
-                group.addTask {
-                    var songWarnings: [String] = []
-                    let made = try await self.stems(for: song, needed: needed[song.song.id] ?? [], warnings: &songWarnings)
-                    return (made, songWarnings)
-                }
-            }
-            var all: [(SongMaterial, [String])] = []
-            for try await result in group { all.append(result) }
-            return all.sorted { $0.0.song.id < $1.0.song.id }
-        }
-        for (made, songWarnings) in stemResults {
+        for song in prepared.sorted(by: { $0.song.id < $1.song.id }) {
+            let made = try stems(for: song, needed: needed[song.song.id] ?? [], sampleRate: rate, warnings: &warnings)
             material[made.song.id] = made
-            warnings += songWarnings
         }
         stageSeconds["stems"] = seconds(since: started, clock)
         try Task.checkCancellation()
@@ -98,10 +88,12 @@ public struct RenderEngine: Sendable {
                 let index = next
                 let placement = placements[index]
                 let song = material[placement.layer.songID]!
-                let (buffer, fingerprint) = song.buffer(for: placement.layer.stem)
+                let stem = placement.layer.stem
                 group.addTask {
                     try Task.checkCancellation()
-                    return try renderer.render(placement, index: index, source: buffer, fingerprint: fingerprint)
+                    return try await renderer.render(placement, index: index, fingerprint: song.fingerprint(for: stem)) { range in
+                        try await song.read(stem, frames: range)
+                    }
                 }
                 next += 1
             }
@@ -159,56 +151,37 @@ public struct RenderEngine: Sendable {
     struct PreparedSong: Sendable {
         var song: RenderSong
         var timing: SongTiming
-        var analysisSource: String
     }
 
-    /// Converts songs to the engine rate and finds missing grids and keys (songs in parallel).
-    private func prepareSongs(_ songs: [RenderSong], sampleRate: Double, warnings: inout [String]) async throws -> [PreparedSong] {
-        let analysis = options.analysis
+    /// Checks the songs' sources (rate, length) and measures their gain staging (songs in parallel).
+    private func prepareSongs(_ songs: [RenderSong], sampleRate: Double) async throws -> [PreparedSong] {
         let reference = options.songReferenceLoudnessLUFS
         var seen = Set<String>()
         for song in songs where !seen.insert(song.id).inserted {
             throw RenderError.songPreparationFailed(songID: song.id, message: "two songs share this id")
         }
-        let results = try await withThrowingTaskGroup(of: (Int, PreparedSong).self) { group in
+        return try await withThrowingTaskGroup(of: (Int, PreparedSong).self) { group in
             for (index, original) in songs.enumerated() {
                 group.addTask {
                     var song = original
                     do {
-                        if song.audio.sampleRate != sampleRate {
-                            song.audio = try SampleRateConverter.resample(song.audio, to: sampleRate)
-                            song.stems = try song.stems.mapValues { try SampleRateConverter.resample($0, to: sampleRate) }
-                        }
-                        guard song.audio.frameCount > 0 else {
+                        song.source = try Self.atRate(song.source, sampleRate, what: "the song", songID: song.id)
+                        song.stems = try song.stems.mapValues { try Self.atRate($0, sampleRate, what: "a stem", songID: song.id) }
+                        guard song.source.frameCount > 0 else {
                             throw RenderError.songPreparationFailed(songID: song.id, message: "the song has no audio")
                         }
                         let minimum = AudioInputLimits.standard.minimumSongSeconds
-                        guard song.audio.durationSeconds >= minimum else {
-                            throw RenderError.songPreparationFailed(songID: song.id, message: "the song lasts \(MusicalDuration.trim(song.audio.durationSeconds)) s, shorter than the minimum of \(MusicalDuration.trim(minimum)) s (one bar must fit)")
-                        }
-                        var grid = song.beatGrid
-                        var key = song.key
-                        var source = "plan"
-                        if grid == nil || !song.keyIsKnown {
-                            guard let analysis else {
-                                throw RenderError.songPreparationFailed(
-                                    songID: song.id, message: "no beat grid or key was given and no analyser is configured")
-                            }
-                            let found = try await analysis.beatGridAndKey(of: song.audio, songID: song.id)
-                            if grid == nil { grid = found.grid; source = "embedded" }
-                            if !song.keyIsKnown { key = found.key; source = "embedded" }
+                        guard song.source.durationSeconds >= minimum else {
+                            throw RenderError.songPreparationFailed(songID: song.id, message: "the song lasts \(MusicalDuration.trim(song.source.durationSeconds)) s, shorter than the minimum of \(MusicalDuration.trim(minimum)) s (one bar must fit)")
                         }
                         var staging = 0.0
                         if let reference {
-                            let meter = LoudnessMeter(sampleRate: song.audio.sampleRate, channelCount: song.audio.channelCount)
-                            meter.append(song.audio)
-                            let loudness = meter.integratedLUFS
+                            let loudness = try song.source.integratedLoudnessLUFS()
                             if loudness.isFinite && loudness > -70 { staging = min(max(reference - loudness, -12), 12) }
                         }
-                        return (index, PreparedSong(song: song, timing: SongTiming(grid: grid!, key: key,
-                                                                                      durationSeconds: song.audio.durationSeconds,
-                                                                                      gainStagingDecibels: staging),
-                                                    analysisSource: source))
+                        return (index, PreparedSong(song: song, timing: SongTiming(grid: song.beatGrid, key: song.key,
+                                                                                      durationSeconds: song.source.durationSeconds,
+                                                                                      gainStagingDecibels: staging)))
                     } catch let error as RenderError {
                         throw error
                     } catch is CancellationError {
@@ -222,41 +195,38 @@ public struct RenderEngine: Sendable {
             for try await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return results
     }
 
-    /// Gathers the stems a song needs: supplied ones, else the provider's, else the full song with a warning.
-    private func stems(for prepared: PreparedSong, needed: Set<Stem>, warnings: inout [String]) async throws -> SongMaterial {
-        var buffers = prepared.song.stems
-        buffers[.full] = prepared.song.audio
-        var stemSource = prepared.song.stems.isEmpty ? "none" : prepared.song.stemSource
-        let missing = needed.subtracting(buffers.keys)
+    /// `source` at `rate`: itself, or converted when it is held in memory.
+    /// - Throws: `RenderError.songPreparationFailed` when a file-backed source is at another rate.
+    static func atRate(_ source: any AudioSource, _ rate: Double, what: String, songID: String) throws -> any AudioSource {
+        if source.sampleRate == rate { return source }
+        if let memory = source as? MemoryAudioSource { return try memory.resampled(to: rate) }
+        throw RenderError.songPreparationFailed(songID: songID, message: "\(what) is read at \(MusicalDuration.trim(source.sampleRate)) Hz, not at the engine's \(MusicalDuration.trim(rate)) Hz")
+    }
+
+    /// Decides where each stem a song needs is read from: the supplied stem, else the provider, else the full
+    /// song with a warning.
+    private func stems(for prepared: PreparedSong, needed: Set<Stem>, sampleRate: Double,
+                       warnings: inout [String]) throws -> SongMaterial {
+        let song = prepared.song
+        var routes: [Stem: SongMaterial.Route] = [.full: .source(song.source)]
+        for (stem, source) in song.stems where stem != .full { routes[stem] = .source(source) }
+        var stemSource = song.stems.isEmpty ? "none" : song.stemSource
+        let missing = needed.subtracting(routes.keys)
         if !missing.isEmpty {
             if let provider = options.stems {
-                report(0.12, "stems", "Separating stems of \(prepared.song.name ?? prepared.song.id)")
-                do {
-                    let made = try await provider.stems(of: prepared.song.audio, songID: prepared.song.id)
-                    for (stem, buffer) in made where buffers[stem] == nil { buffers[stem] = buffer }
-                    stemSource = prepared.song.stems.isEmpty ? provider.sourceName : stemSource + "+" + provider.sourceName
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    throw RenderError.songPreparationFailed(songID: prepared.song.id, message: "stem separation failed: \(error)")
+                for stem in missing { routes[stem] = .provider(provider) }
+                stemSource = song.stems.isEmpty ? provider.sourceName : stemSource + "+" + provider.sourceName
+            } else {
+                for stem in missing.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    warnings.append("song \(song.id): no \(stem.rawValue) stem is available; the full song plays in its place")
+                    routes[stem] = .source(song.source)
                 }
             }
-            for stem in missing where buffers[stem] == nil {
-                warnings.append("song \(prepared.song.id): no \(stem.rawValue) stem is available; the full song plays in its place")
-                buffers[stem] = prepared.song.audio
-            }
         }
-        // Stems must line up with the song: pad or trim to its length.
-        for (stem, buffer) in buffers where buffer.frameCount != prepared.song.audio.frameCount {
-            var fitted = buffer
-            fitted.resize(frameCount: prepared.song.audio.frameCount)
-            buffers[stem] = fitted
-        }
-        return SongMaterial(song: prepared.song, timing: prepared.timing, analysisSource: prepared.analysisSource,
-                            stemSource: stemSource, buffers: buffers, needed: needed.union([.full]))
+        return SongMaterial(song: song, timing: prepared.timing, stemSource: stemSource,
+                            routes: routes.filter { needed.contains($0.key) || $0.key == .full })
     }
 
     // MARK: - Report
@@ -337,27 +307,66 @@ public struct RenderEngine: Sendable {
     }
 }
 
-/// A song's audio and stems as the layers read them, with content fingerprints for the stretch cache.
+/// Where a song's stems are read from, by range, with content fingerprints for the stretch cache.
 struct SongMaterial: Sendable {
+    /// How one stem is read.
+    enum Route: Sendable {
+        /// A source (the song itself, or a supplied stem) read in place.
+        case source(any AudioSource)
+        /// The stem provider over the range (it reads the song with the context it needs).
+        case provider(any StemProviding)
+    }
+
     var song: RenderSong
     var timing: SongTiming
-    var analysisSource: String
+    var analysisSource: String { song.analysisSource }
     var stemSource: String
-    private var buffers: [Stem: (buffer: AudioBuffer, fingerprint: UInt64)] = [:]
+    private var routes: [Stem: Route]
 
-    init(song: RenderSong, timing: SongTiming, analysisSource: String, stemSource: String,
-         buffers: [Stem: AudioBuffer], needed: Set<Stem>) {
+    init(song: RenderSong, timing: SongTiming, stemSource: String, routes: [Stem: Route]) {
         self.song = song
         self.timing = timing
-        self.analysisSource = analysisSource
         self.stemSource = stemSource
-        for (stem, buffer) in buffers where needed.contains(stem) {
-            self.buffers[stem] = (buffer, StretchCache.fingerprint(buffer))
+        self.routes = routes
+    }
+
+    private func route(for stem: Stem) -> Route { routes[stem] ?? routes[.full]! }
+
+    /// A 64-bit fingerprint of what `stem` reads (the stretch cache's key; the stem itself is part of that key).
+    func fingerprint(for stem: Stem) -> UInt64 {
+        switch route(for: stem) {
+        case .source(let source): source.contentFingerprint.a
+        // The provider's output is a function of the song: the song's other lane, so it never equals the song's.
+        case .provider: song.source.contentFingerprint.b
         }
     }
 
-    func buffer(for stem: Stem) -> (AudioBuffer, UInt64) {
-        let entry = buffers[stem] ?? buffers[.full]!
-        return (entry.buffer, entry.fingerprint)
+    /// Frames `range` of `stem`, aligned with the song: silence outside the song (a supplied stem longer than the
+    /// song is cut at the song's end).
+    /// - Throws: `RenderError.songPreparationFailed` when the stem cannot be read or separated.
+    func read(_ stem: Stem, frames range: Range<Int>) async throws -> AudioBuffer {
+        let songFrames = song.source.frameCount
+        let inside = max(range.lowerBound, 0) ..< max(min(range.upperBound, songFrames), max(range.lowerBound, 0))
+        do {
+            let audio: AudioBuffer
+            switch route(for: stem) {
+            case .source(let source):
+                audio = try source.read(frames: inside)
+            case .provider(let provider):
+                audio = try await provider.stems(of: song.source, songID: song.id, frames: inside)[stem]
+                    ?? AudioBuffer(channelCount: song.source.channelCount, frameCount: inside.count, sampleRate: song.source.sampleRate)
+            }
+            let offset = range.lowerBound - inside.lowerBound
+            return offset == 0 && audio.frameCount == range.count ? audio : audio.slice(frames: offset ..< offset + range.count)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as RenderError {
+            throw error
+        } catch {
+            if case .provider = route(for: stem) {
+                throw RenderError.songPreparationFailed(songID: song.id, message: "stem separation failed: \(error)")
+            }
+            throw RenderError.songPreparationFailed(songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
+        }
     }
 }

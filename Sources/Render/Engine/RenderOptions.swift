@@ -10,9 +10,7 @@ public struct RenderOptions: Sendable {
     public var stretchOptions: StretchOptions
     /// Keep formants of vocal layers shifted by more than this many semitones (default 1).
     public var formantPreservationThresholdSemitones: Double
-    /// Finds beat grids and keys for songs that come without them.
-    public var analysis: (any SongAnalysisProviding)?
-    /// Produces stems that were not supplied.
+    /// Produces stems that were not supplied (nil: the full song plays in place of a missing stem, with a warning).
     public var stems: (any StemProviding)?
     /// Reused stretched layers across renders (e.g. the server's); nil makes a cache for this render only.
     public var stretchCache: StretchCache?
@@ -26,13 +24,11 @@ public struct RenderOptions: Sendable {
     public init(maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
                 stretchOptions: StretchOptions = StretchOptions(),
                 formantPreservationThresholdSemitones: Double = 1,
-                analysis: (any SongAnalysisProviding)? = EmbeddedSongAnalysis(),
-                stems: (any StemProviding)? = ApproximatedStems(),
+                stems: (any StemProviding)? = nil,
                 stretchCache: StretchCache? = nil, progress: (@Sendable (RenderProgress) -> Void)? = nil) {
         self.maximumConcurrentLayers = max(1, maximumConcurrentLayers)
         self.stretchOptions = stretchOptions
         self.formantPreservationThresholdSemitones = formantPreservationThresholdSemitones
-        self.analysis = analysis
         self.stems = stems
         self.stretchCache = stretchCache
         self.progress = progress

@@ -2,50 +2,57 @@ import Analysis
 import DSP
 import Foundation
 
-/// A song as the engine receives it: decoded audio at the engine rate, optional stems, optional analysis.
+/// A song as the engine receives it: its audio as a source read by range, its beat grid and key (from an analysis
+/// the caller made or was given), and the stems supplied for it. The engine analyses nothing itself.
 public struct RenderSong: Sendable {
     /// The id the plan's layers use (`songId`).
     public var id: String
     public var name: String?
     public var artist: String?
-    /// The full mix, stereo at the engine's sample rate.
-    public var audio: AudioBuffer
-    /// Stems supplied by the user or a separation service, at the engine's rate; missing stems are approximated.
-    public var stems: [Stem: AudioBuffer]
+    /// The full mix, stereo at the engine's sample rate (a `MemoryAudioSource` at another rate is converted).
+    public var source: any AudioSource
+    /// Stems supplied by the user or a separation service, at the engine's rate; frames past the song's end are
+    /// ignored, missing ones are silent. Stems the plan needs and that are not here come from the stem provider.
+    public var stems: [Stem: any AudioSource]
     /// Where `stems` came from ("supplied" or "service"), for the report.
     public var stemSource: String
-    /// Beat grid from a supplied analysis; nil means the engine analyses the song.
-    public var beatGrid: BeatGrid?
-    /// Key from a supplied analysis; nil with `keyIsKnown == false` means the engine analyses it.
+    /// The song's beat grid (with downbeats).
+    public var beatGrid: BeatGrid
+    /// The song's key; nil for atonal audio or an untrusted key (nothing is shifted automatically).
     public var key: MusicalKey?
-    /// True when `key` comes from an analysis (nil then means atonal: no shifting).
-    public var keyIsKnown: Bool
+    /// Where the grid and key came from ("plan", "embedded", "service"...), for the report.
+    public var analysisSource: String
 
-    public init(id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
-                stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid? = nil,
-                key: MusicalKey? = nil, keyIsKnown: Bool = false) {
+    public init(id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
+                stems: [Stem: any AudioSource] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
+                key: MusicalKey?, analysisSource: String = "plan") {
         self.id = id
         self.name = name
         self.artist = artist
-        self.audio = audio
+        self.source = source
         self.stems = stems
         self.stemSource = stemSource
         self.beatGrid = beatGrid
         self.key = key
-        self.keyIsKnown = keyIsKnown || key != nil
+        self.analysisSource = analysisSource
+    }
+
+    /// A song held in memory, with stems held in memory.
+    public init(id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
+                stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
+                key: MusicalKey?, analysisSource: String = "plan") {
+        self.init(id: id, name: name, artist: artist, source: MemoryAudioSource(audio),
+                  stems: stems.mapValues { MemoryAudioSource($0) }, stemSource: stemSource, beatGrid: beatGrid, key: key,
+                  analysisSource: analysisSource)
     }
 }
 
-/// Finds a song's beat grid and key when the plan did not bring them (the embedded analyser by default).
-public protocol SongAnalysisProviding: Sendable {
-    /// - Returns: the beat grid (with downbeats) and the key (nil for atonal audio).
-    func beatGridAndKey(of audio: AudioBuffer, songID: String) async throws -> (grid: BeatGrid, key: MusicalKey?)
-}
-
-/// Produces the four stems of a song when they were not supplied (the embedded approximation by default).
+/// Produces the four stems of a song over a range of it when they were not supplied (the Orchestrator's embedded
+/// approximation, or a separation service). Called once per range a layer reads, from several tasks at once.
 public protocol StemProviding: Sendable {
     /// A short name for the report, e.g. "approximated".
     var sourceName: String { get }
-    /// - Returns: vocals, drums, bass and other at the input's rate and length.
-    func stems(of audio: AudioBuffer, songID: String) async throws -> [Stem: AudioBuffer]
+    /// Vocals, drums, bass and other of `source` over `frames` (silence outside the song), each `frames.count`
+    /// frames long at the source's rate. A provider reads whatever context its method needs around the range.
+    func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer]
 }

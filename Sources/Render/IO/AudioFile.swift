@@ -23,6 +23,12 @@ public struct DecodedAudio: Sendable {
 
     /// What was repaired or is missing, each naming the file: for the caller to print or report.
     public var warnings: [String] {
+        Self.warnings(info: info, nonFiniteSampleCount: nonFiniteSampleCount, decodeErrorCount: decodeErrorCount,
+                      missingFrameCount: missingFrameCount)
+    }
+
+    /// The warnings of a decode with these counts (shared with `FileAudioSource`).
+    static func warnings(info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int, missingFrameCount: Int) -> [String] {
         var lines: [String] = []
         if nonFiniteSampleCount > 0 { lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0") }
         if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode error\(decodeErrorCount == 1 ? "" : "s") (lost sync, bad CRC): damaged audio was skipped") }

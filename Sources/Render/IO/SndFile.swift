@@ -7,7 +7,11 @@
 // - Float data is normalised to -1...1 (SFC_SET_NORM_FLOAT is on by default); float -> integer conversion wraps
 //   unless SFC_SET_CLIPPING is on, so writers turn it on.
 // - A SNDFILE handle is used by one thread at a time; each reader/writer owns its handle.
+// - `sf_seek(handle, frames, SEEK_SET)` positions the read pointer in frames from the start and returns the new
+//   position, or -1 when the handle cannot seek there; PCM, float and FLAC seek exactly (range reads use only
+//   those: other formats are converted to a float file first).
 import CSndFile
+import DSP
 import Foundation
 
 /// An open libsndfile handle: the only place the project calls libsndfile.
@@ -54,6 +58,48 @@ final class SndFile {
         let written = sf_writef_float(handle, source, Int64(frameCount))
         if written != Int64(frameCount) {
             throw AudioFileError.writeFailed(path: path, reason: String(cString: sf_strerror(handle)))
+        }
+    }
+
+    /// Moves the read position to `frame` frames from the start; false when the handle cannot seek there.
+    func seek(toFrame frame: Int) -> Bool {
+        sf_seek(handle, Int64(frame), SEEK_SET) == Int64(frame)
+    }
+
+    /// Reads up to `frameCount` frames from the current position as planar stereo (channels mapped by `gains`,
+    /// see `ChannelMapping`), NaN/Inf replaced by 0. `scratch` is the interleaved read buffer, grown as needed.
+    /// - Returns: the block (shorter at the end of the file, empty after it) and the non-finite samples replaced.
+    func readStereo(frameCount: Int, gains: [(left: Float, right: Float)], sampleRate: Double,
+                    scratch: inout [Float]) -> (block: AudioBuffer, nonFiniteCount: Int) {
+        let channels = Int(info.channels)
+        if scratch.count < frameCount * channels { scratch = [Float](repeating: 0, count: frameCount * channels) }
+        let got = max(0, scratch.withUnsafeMutableBufferPointer { readFrames(into: $0.baseAddress!, frameCount: frameCount) })
+        var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: sampleRate)
+        guard got > 0 else { return (block, 0) }
+        var replaced = 0
+        scratch.withUnsafeMutableBufferPointer { source in
+            replaced = VectorOps.replaceNonFinite(UnsafeMutableBufferPointer(rebasing: source[0 ..< got * channels]))
+            block.withMutableBlock { out in
+                ChannelMapping.mapToStereo(source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
+                                           into: out.pointer(0), stride: got)
+            }
+        }
+        return (block, replaced)
+    }
+
+    /// Writes a planar block (its channel count must be the file's), interleaving through `scratch`.
+    func writePlanar(_ block: AudioBuffer, scratch: inout [Float]) throws(AudioFileError) {
+        let count = block.frameCount * block.channelCount
+        guard count > 0 else { return }
+        if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
+        scratch.withUnsafeMutableBufferPointer { out in
+            block.samples.withUnsafeBufferPointer { planar in
+                VectorOps.interleave(planar.baseAddress!, channelCount: block.channelCount, frameCount: block.frameCount,
+                                     into: out.baseAddress!)
+            }
+        }
+        try scratch.withUnsafeBufferPointer { (p) throws(AudioFileError) in
+            try writeFrames(p.baseAddress!, frameCount: block.frameCount)
         }
     }
 

@@ -1,11 +1,12 @@
 import Analysis
 import DSP
 import Foundation
+import Orchestrator
 import Render
 import Testing
 import TestSupport
 
-/// The render driven by the embedded analysis (issue 13): a drifting live-style click track lands on a fixed
+/// The render driven by the embedded analysis, which the caller runs and hands to the engine (issue 13): a drifting live-style click track lands on a fixed
 /// target grid, and a drums-only song is never pitch-shifted.
 @Suite("Render on analysed grids")
 struct DriftingGridRenderTests {
@@ -14,6 +15,13 @@ struct DriftingGridRenderTests {
     static let medianGridErrorMilliseconds = 2.0
     /// Largest distance of an output beat from the target grid (issue 13).
     static let maximumGridErrorMilliseconds = 5.0
+
+    /// A render song for `audio` with its grid and key from `analysis`, else from the embedded analyser.
+    static func song(_ id: String, _ audio: AudioBuffer, analysis: SongAnalysis? = nil,
+                     stems: [Stem: AudioBuffer] = [:]) async throws -> RenderSong {
+        try await EmbeddedSongAnalysis().song(id: id, source: MemoryAudioSource(audio), analysis: analysis,
+                                              stems: stems.mapValues { MemoryAudioSource($0) })
+    }
 
     /// A click track whose tempo rises linearly from `startBPM` to `endBPM` over `beatCount` beats: every beat a
     /// 4 ms 3 kHz tick, every fourth (the downbeats, from the first beat on) also a 120 ms 60 Hz thump. Returns
@@ -48,8 +56,9 @@ struct DriftingGridRenderTests {
     @Test("a click track drifting 124 -> 134 BPM rendered at 120 BPM puts every beat on the target grid, a downbeat first")
     func driftingClickTrackOnTargetGrid() async throws {
         let (audio, _) = Self.driftingClicks(startBPM: 124, endBPM: 134, beatCount: 64, leadInSeconds: 0.3)
-        // No grid given: the engine's embedded analysis finds the beats.
-        let song = RenderSong(id: "live", audio: audio, stems: [.drums: audio], beatGrid: nil, key: nil, keyIsKnown: true)
+        // No grid given: the embedded analysis finds the beats.
+        var song = try await Self.song("live", audio, stems: [.drums: audio])
+        song.key = nil
         let target = 120.0
         let beatSeconds = 60 / target
         let sections = [RenderScript.Section(description: "Beat", startSeconds: 0, durationSeconds: 48 * beatSeconds,
@@ -114,7 +123,7 @@ struct DriftingGridRenderTests {
         let drums = try #require(song.stems["drums"])
         let analysis = try SongAnalyzer().analyze(drums)
         #expect(analysis.harmonic.key == "N/A", "drums analysed as \(analysis.harmonic.key)")
-        // Neither the engine's own analysis nor a supplied analysis with a guessed low-confidence key shifts it.
+        // Neither the embedded analysis nor a supplied analysis with a guessed low-confidence key shifts it.
         var guessed = analysis
         guessed.harmonic.key = "C# minor"
         guessed.harmonic.keyConfidence = KeyShift.minimumKeyConfidence / 2
@@ -123,8 +132,7 @@ struct DriftingGridRenderTests {
                                              layers: [.init(songID: "loop", stem: .full)])]
         let script = RenderScript(title: "Loop", tempoMap: TempoMap(tempoBPM: 110, sampleRate: Self.rate), targetKey: target,
                                   targetLoudnessLUFS: -16, sections: sections)
-        for input in [RenderSong(id: "loop", audio: drums),
-                      RenderSong(id: "loop", audio: drums, analysis: guessed)] {
+        for input in [try await Self.song("loop", drums), try await Self.song("loop", drums, analysis: guessed)] {
             let result = try await RenderEngine().render(script: script, songs: [input])
             #expect(result.report.songs.allSatisfy { $0.semitones == 0 }, "shifted: \(result.report.songs.map(\.semitones))")
             #expect(result.report.warnings.contains { $0.contains("left in its key") }, "warnings \(result.report.warnings)")
@@ -133,7 +141,7 @@ struct DriftingGridRenderTests {
         var confident = analysis
         confident.harmonic.key = "E major"
         confident.harmonic.keyConfidence = 0.9
-        let shifted = try await RenderEngine().render(script: script, songs: [RenderSong(id: "loop", audio: drums, analysis: confident)])
+        let shifted = try await RenderEngine().render(script: script, songs: [try await Self.song("loop", drums, analysis: confident)])
         #expect(shifted.report.songs.first?.semitones != 0)
     }
 }

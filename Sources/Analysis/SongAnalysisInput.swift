@@ -1,0 +1,150 @@
+// Design: the analyser's input, gathered block by block so that a song is never held whole at its full rate.
+// Each block (any channel count, the song's rate) is downmixed to mono (the mean of the channels, the same
+// arithmetic as a whole-song downmix) and goes straight into the analysis rate reduction: the halving low-pass of
+// `AnalysisDownsampler`, run as a stream (it keeps the 46 samples its 47 taps straddle; every output sample is
+// summed exactly as the whole-signal filter sums it, so the result is bit-identical). Rates that are not halved
+// (below about 43.7 kHz) keep their mono samples and are prepared at the end, as before. The stereo centre share
+// of the vocal estimator is measured on the way. What stays: the mono signal at about 22.05 kHz (a quarter of the
+// stereo song's size at 44.1 kHz) and a few counters.
+import DSP
+import Foundation
+
+/// The analyser's input, gathered from a song's blocks (see the design note).
+public struct SongAnalysisInput: Sendable {
+    /// Rate of the blocks, Hz.
+    public let sampleRate: Double
+    /// Frames appended so far.
+    public private(set) var frameCount = 0
+    private var halvers: [StreamingHalver] = []
+    /// Mono at the rate after the halvings (full rate when none).
+    private var reduced: [Float] = []
+    private var centre = CentreShareMeter()
+
+    /// - Parameter sampleRate: the rate of the blocks to come, Hz (positive).
+    public init(sampleRate: Double) {
+        precondition(sampleRate > 0, "sample rate must be positive")
+        self.sampleRate = sampleRate
+        var rate = sampleRate
+        while rate / 2 >= AnalysisDownsampler.halvingFloorHz {
+            halvers.append(StreamingHalver())
+            rate /= 2
+        }
+    }
+
+    /// Adds the next block of the song (frames in order, `sampleRate`).
+    public mutating func append(_ block: AudioBuffer) {
+        precondition(block.sampleRate == sampleRate, "blocks must come at the input's rate")
+        frameCount += block.frameCount
+        centre.append(block)
+        var mono = SongAnalyzer.monoDownmix(block)
+        for index in halvers.indices { mono = halvers[index].process(mono) }
+        reduced.append(contentsOf: mono)
+    }
+
+    /// Duration of what was appended, seconds.
+    public var durationSeconds: Double { Double(frameCount) / sampleRate }
+
+    /// The stereo centre share (`VocalPresenceEstimator.centreShare`) of what was appended.
+    var centreShare: Double { centre.share }
+
+    /// The mono analysis signal and its rate (`AnalysisDownsampler.prepare` of the whole downmix).
+    /// - Throws: `ResampleError` when a low rate cannot be converted.
+    func analysisSignal() throws -> (samples: [Float], sampleRate: Double) {
+        var tail: [Float] = []
+        var last = reduced
+        var rate = sampleRate
+        guard !halvers.isEmpty else { return try AnalysisDownsampler.prepare(reduced, sampleRate: sampleRate) }
+        // Flush the cascade: each stage's remaining output goes through the stages after it.
+        for index in halvers.indices {
+            var stage = halvers[index]
+            if !tail.isEmpty { tail = stage.process(tail) }
+            tail += stage.finish()
+            rate /= 2
+        }
+        last.append(contentsOf: tail)
+        return (last, rate)
+    }
+}
+
+/// `AnalysisDownsampler.halve` over a signal that comes in pieces: output j is centred on input 2j.
+struct StreamingHalver: Sendable {
+    /// Input samples not yet fully used, from global index `base`.
+    private var pending: [Float] = []
+    private var base = 0
+    /// Next output index.
+    private var next = 0
+
+    /// Appends input and returns the outputs whose taps are now all known.
+    mutating func process(_ input: [Float]) -> [Float] {
+        pending.append(contentsOf: input)
+        let centre = AnalysisDownsampler.taps.count / 2
+        // Output j needs inputs up to 2j + centre.
+        let known = base + pending.count
+        let end = max(next, (known - centre + 1) / 2)
+        let out = AnalysisDownsampler.halve(pending, base: base, outputs: next ..< end, total: nil)
+        next = end
+        drop()
+        return out
+    }
+
+    /// The remaining outputs at the end of the signal (inputs past the end are left out, as in `halve`).
+    mutating func finish() -> [Float] {
+        let total = base + pending.count
+        let out = AnalysisDownsampler.halve(pending, base: base, outputs: next ..< max(next, (total + 1) / 2), total: total)
+        next = max(next, (total + 1) / 2)
+        pending = []
+        base = total
+        return out
+    }
+
+    /// Forgets inputs no later output needs.
+    private mutating func drop() {
+        let centre = AnalysisDownsampler.taps.count / 2
+        let keepFrom = max(0, 2 * next - centre)
+        let dropCount = keepFrom - base
+        if dropCount > 4096 {
+            pending.removeFirst(dropCount)
+            base = keepFrom
+        }
+    }
+}
+
+/// `VocalPresenceEstimator.centreShare` measured block by block: mid/(mid + side) energy of the 250-4000 Hz band
+/// (first-order high- and low-pass); 1 for mono input.
+struct CentreShareMeter: Sendable {
+    private var midHP: Float = 0, midPrev: Float = 0, midLP: Float = 0
+    private var sideHP: Float = 0, sidePrev: Float = 0, sideLP: Float = 0
+    private var mSum: Float = 0, sSum: Float = 0
+    private var midEnergy: Double = 0, sideEnergy: Double = 0
+    private var index = 0
+    private var isStereo = true
+    private var any = false
+
+    mutating func append(_ block: AudioBuffer) {
+        guard block.channelCount >= 2 else { isStereo = false; return }
+        guard block.frameCount > 0 else { return }
+        any = true
+        let sr = Float(block.sampleRate)
+        let hpCoefficient = expf(-2 * .pi * 250 / sr)
+        let lpCoefficient = 1 - expf(-2 * .pi * 4000 / sr)
+        let left = block.channel(0), right = block.channel(1)
+        for i in 0..<left.count {
+            let m = 0.5 * (left[i] + right[i]), s = 0.5 * (left[i] - right[i])
+            midHP = hpCoefficient * (midHP + m - midPrev); midPrev = m
+            sideHP = hpCoefficient * (sideHP + s - sidePrev); sidePrev = s
+            midLP += lpCoefficient * (midHP - midLP)
+            sideLP += lpCoefficient * (sideHP - sideLP)
+            mSum += midLP * midLP
+            sSum += sideLP * sideLP
+            if index & 4095 == 4095 { midEnergy += Double(mSum); sideEnergy += Double(sSum); mSum = 0; sSum = 0 }
+            index += 1
+        }
+    }
+
+    var share: Double {
+        guard isStereo, any else { return 1 }
+        let mid = midEnergy + Double(mSum), side = sideEnergy + Double(sSum)
+        let total = mid + side
+        return total > 1e-20 ? mid / total : 1
+    }
+}
