@@ -77,15 +77,15 @@ enum RenderCommand: CLICommand {
 
         var report = result.report
         report.audioFile = outputURL.lastPathComponent
-        try AudioFile.write(result.audio, to: outputURL, options: AudioFileWriteOptions(
+        try result.writeAudio(to: outputURL, options: AudioFileWriteOptions(
             sampleFormat: .pcm24, title: script.title, artist: script.artistCredits))
         let reportURL = reportPath.map { URL(fileURLWithPath: $0) } ?? outputURL.deletingPathExtension().appendingPathExtension("json")
         try RenderReport.encoder().encode(report).write(to: reportURL, options: .atomic)
-        let files = try ReportWriter.write(report: report, audio: result.audio, besideAudioAt: outputURL)
+        let files = try ReportWriter.write(report: report, waveform: result.waveform, besideAudioAt: outputURL)
         for warning in report.warnings { printError("mashup render: warning: \(warning)") }
         printError(String(format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
-                          result.audio.durationSeconds, Date().timeIntervalSince(started),
-                          result.audio.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
+                          result.durationSeconds, Date().timeIntervalSince(started),
+                          result.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
                           report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
         print(outputURL.path)
         print(reportURL.path)

@@ -36,11 +36,13 @@ public final class AudioFileWriter {
     /// - Parameters:
     ///   - channelCount: 1...32.
     ///   - sampleRate: of the audio that will be written, Hz.
+    ///   - format: the encoding; nil takes it from `url`'s extension.
     /// - Throws: `AudioFileError.unsupportedFormat` (extension, or a format libsndfile refuses), `.writeFailed`
     ///   (missing folder, channel count, encoder).
-    public init(url: URL, channelCount: Int, sampleRate: Double, options: AudioFileWriteOptions = .init()) throws {
+    public init(url: URL, channelCount: Int, sampleRate: Double, format: AudioFileFormat? = nil,
+                options: AudioFileWriteOptions = .init()) throws {
         let path = url.path
-        let format = try AudioFileFormat.forPath(path)
+        let format = try format ?? AudioFileFormat.forPath(path)
         guard channelCount >= 1, channelCount <= AudioFileReader.maximumChannelCount else {
             throw AudioFileError.writeFailed(path: path, reason: "\(channelCount) channels is more than the formats hold")
         }
