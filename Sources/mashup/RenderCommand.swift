@@ -99,8 +99,8 @@ enum RenderCommand: CLICommand {
                                                                  reportURL: reportPath.map { URL(fileURLWithPath: $0) })
         for warning in report.warnings { printError("mashup render: warning: \(warning)") }
         printError(String(format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
-                          result.audio.durationSeconds, Date().timeIntervalSince(started),
-                          result.audio.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
+                          result.durationSeconds, Date().timeIntervalSince(started),
+                          result.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
                           report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
         print(outputURL.path)
         print(files.reportURL.path)

@@ -42,16 +42,16 @@ enum StretchCommand: CLICommand {
         case "float", "32": writeOptions.sampleFormat = .float32
         case let other?: throw CLIError.usage("--bits must be 16, 24 or float, not '\(other)'")
         }
-        let decoded = try AudioFile.read(URL(fileURLWithPath: files[0]), sampleRate: nil)
-        for warning in decoded.warnings { printError("mashup stretch: warning: \(warning)") }
-        let stretcher = TimeStretcher(options: StretchOptions(transientLocking: !noTransientLock, preserveFormants: formants))
         let start = DispatchTime.now().uptimeNanoseconds
-        let output = try stretcher.process(decoded.buffer, timeRatio: ratio, semitones: semitones)
+        // Streams: read, stretch and write block by block (memory does not grow with the file).
+        let summary = try AudioFileStretcher.stretch(
+            input: URL(fileURLWithPath: files[0]), output: URL(fileURLWithPath: files[1]), timeRatio: ratio, semitones: semitones,
+            options: StretchOptions(transientLocking: !noTransientLock, preserveFormants: formants), writeOptions: writeOptions)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try AudioFile.write(output, to: URL(fileURLWithPath: files[1]), options: writeOptions)
+        for warning in summary.warnings { printError("mashup stretch: warning: \(warning)") }
         printError(String(format: "wrote %@ (%.2f s -> %.2f s, time ratio %.4f, %+.2f st) in %.2f s (%.0fx realtime)",
-                          files[1], decoded.buffer.durationSeconds, output.durationSeconds, ratio, semitones,
-                          seconds, decoded.buffer.durationSeconds / max(seconds, 1e-9)))
+                          files[1], summary.inputSeconds, summary.outputSeconds, ratio, semitones,
+                          seconds, summary.inputSeconds / max(seconds, 1e-9)))
     }
 
     /// The time ratio from exactly one of the three ways to give it (1 when none is given).

@@ -66,7 +66,7 @@ struct DriftingGridRenderTests {
         let script = RenderScript(title: "Drift", tempoMap: TempoMap(tempoBPM: target, sampleRate: Self.rate),
                                   targetLoudnessLUFS: -16, sections: sections)
         let result = try await RenderEngine().render(script: script, songs: [song])
-        let left = result.audio.channel(0)
+        let left = try result.loadAudio().channel(0)
         // Ticks in the output: the first sample of each burst above half the peak, then the tick's attack is the
         // first sample above 10% of that burst's peak (the tick rises within a sample at 44.1 kHz).
         let peak = left.map(abs).max() ?? 0

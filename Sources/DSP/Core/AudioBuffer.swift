@@ -177,6 +177,28 @@ public struct AudioBuffer: Sendable, Equatable {
         frameCount = newCount
     }
 
+    /// Copies frames `sourceFrames` (default: all) of `source` into this buffer from frame `start` on.
+    /// Same channel count; the frames must fit.
+    public mutating func replaceFrames(at start: Int, with source: AudioBuffer, sourceFrames: Range<Int>? = nil) {
+        let range = sourceFrames ?? 0..<source.frameCount
+        precondition(source.channelCount == channelCount, "replaceFrames: channel counts differ")
+        precondition(range.lowerBound >= 0 && range.upperBound <= source.frameCount, "replaceFrames: source range out of bounds")
+        precondition(start >= 0 && start + range.count <= frameCount, "replaceFrames: destination range out of bounds")
+        guard !range.isEmpty else { return }
+        for c in 0..<channelCount {
+            source.withChannel(c) { from in
+                withMutableChannel(c) { ($0.baseAddress! + start).update(from: from.baseAddress! + range.lowerBound, count: range.count) }
+            }
+        }
+    }
+
+    /// Sets frames `range` of every channel to silence.
+    public mutating func clearFrames(_ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= frameCount, "clearFrames: range out of bounds")
+        guard !range.isEmpty else { return }
+        for c in 0..<channelCount { withMutableChannel(c) { ($0.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count) } }
+    }
+
     /// Largest absolute sample value over all channels (linear).
     public var peakMagnitude: Float {
         samples.withUnsafeBufferPointer { VectorOps.peakMagnitude($0) }

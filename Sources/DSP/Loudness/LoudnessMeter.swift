@@ -76,23 +76,35 @@ public final class LoudnessMeter {
         var start = 0
         while start < block.frameCount {
             let count = min(block.frameCount - start, stepFrames - stepFill)
-            for c in 0..<channelCount { stepSums[c] += filterSquares(block.pointer(c) + start, count, channel: c) }
+            for c in 0..<channelCount { stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c) }
             stepFill += count
             start += count
             if stepFill == stepFrames { closeStep() }
         }
     }
 
-    /// Measures a whole buffer.
+    /// Measures a buffer (read in place, no copy). Any split of a programme into buffers or blocks gives the
+    /// same figures, bit for bit.
     public func append(_ buffer: AudioBuffer) {
-        var copy = buffer
-        copy.forEachBlock(blockFrameCount: 8192) { block, _ in append(block) }
+        precondition(buffer.channelCount == channelCount, "LoudnessMeter: channel count mismatch")
+        var start = 0
+        while start < buffer.frameCount {
+            let count = min(buffer.frameCount - start, stepFrames - stepFill)
+            for c in 0..<channelCount {
+                stepSums[c] = buffer.withChannel(c) { filterSquares($0.baseAddress! + start, count, channel: c) }
+            }
+            stepFill += count
+            start += count
+            if stepFill == stepFrames { closeStep() }
+        }
     }
 
-    private func filterSquares(_ p: UnsafeMutablePointer<Float>, _ n: Int, channel c: Int) -> Double {
+    /// Runs `n` samples of channel `c` through its K-weighting and returns the channel's step sum with their
+    /// squares added (in sample order, so the sum does not depend on where blocks split).
+    private func filterSquares(_ p: UnsafePointer<Float>, _ n: Int, channel c: Int) -> Double {
         let s = filter.shelf, h = filter.highPass
         var z1 = state[c * 4], z2 = state[c * 4 + 1], w1 = state[c * 4 + 2], w2 = state[c * 4 + 3]
-        var sum = 0.0
+        var sum = stepSums[c]
         for i in 0..<n {
             let x = Double(p[i])
             let y = s.b0 * x + z1

@@ -7,6 +7,8 @@ import Foundation
 // curve) and the pass repeated,
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
+// Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
+// a pass holds one block of 4096 frames, so memory does not depend on the length.
 
 /// What a normalisation did.
 public struct LoudnessNormalizationReport: Sendable, Equatable, Codable {
@@ -24,6 +26,8 @@ public struct LoudnessNormalizationReport: Sendable, Equatable, Codable {
     public var outputLoudnessRangeLU: Double = 0
     /// Short-term loudness after, every second (`LoudnessMeter.shortTermSeries(hopSteps: 10)`), LUFS.
     public var outputShortTermLUFS: [Double] = []
+    /// Sample peak after, dBFS.
+    public var outputSamplePeakDecibels: Double = Decibels.silenceFloorDecibels
 }
 
 /// Brings a finished mix to a target integrated loudness with a true-peak ceiling.
@@ -50,32 +54,64 @@ public struct LoudnessNormalizer: Sendable {
     /// Returns the normalised mix (same length, channels and rate) and a report. Silence is returned unchanged.
     /// - Throws: errors from preparing the limiter (none for valid buffers).
     public func normalize(_ mix: AudioBuffer) throws -> (AudioBuffer, LoudnessNormalizationReport) {
-        let meter = LoudnessMeter(sampleRate: mix.sampleRate, channelCount: mix.channelCount)
-        meter.append(mix)
-        let input = meter.integratedLUFS
+        var output = mix
+        var written = 0
+        let report = try normalize(BufferProgramme(buffer: mix), beginPass: { _ in written = 0 }, emit: { block in
+            output.replaceFrames(at: written, with: block)
+            written += block.frameCount
+        })
+        return (report.passes > 0 ? output : mix, report)
+    }
+
+    /// Normalises a programme read from the start once per pass, in bounded memory: the streaming form of
+    /// `normalize(_:)`, with the same passes and the same output sample for sample.
+    ///
+    /// Each pass calls `beginPass(pass)` (1, 2, ...), then hands the pass's output to `emit` block by block in order
+    /// (blocks of at most `blockFrameCount` frames, `programme.frameCount` frames in all); the last pass's output is
+    /// the result. Silence runs no pass (`passes == 0`): the programme itself is the result.
+    /// - Parameters:
+    ///   - inputIntegratedLUFS: the programme's loudness when already measured (saves one read), else nil.
+    /// - Throws: what `programme` or `emit` throw; errors from preparing the limiter.
+    public func normalize(_ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil,
+                          beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void) throws -> LoudnessNormalizationReport {
+        let meter = LoudnessMeter(sampleRate: programme.sampleRate, channelCount: programme.channelCount)
+        let input: Double
+        if let inputIntegratedLUFS {
+            input = inputIntegratedLUFS
+        } else {
+            try programme.forEachBlock { meter.append($0) }
+            input = meter.integratedLUFS
+        }
         guard input.isFinite else {
-            let peak = TruePeakMeter.measure(mix).truePeakDecibels
-            return (mix, LoudnessNormalizationReport(inputIntegratedLUFS: Decibels.silenceFloorDecibels,
-                                                     outputIntegratedLUFS: Decibels.silenceFloorDecibels,
-                                                     outputTruePeakDecibels: peak, appliedGainDecibels: 0, passes: 0))
+            let peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+            try programme.forEachBlock { peaks.append($0) }
+            peaks.finish()
+            return LoudnessNormalizationReport(inputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                                               outputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                                               outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: 0, passes: 0,
+                                               outputSamplePeakDecibels: peaks.samplePeakDecibels)
         }
         var gain = min(targetLUFS - input, maximumGainDecibels)
-        var best = mix
         var output = input
         var passes = 0
-        var peak = -Double.infinity
+        var peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
         var previous: (gain: Double, output: Double)?
         while passes < maximumPasses {
             passes += 1
-            best = try limited(mix, gainDecibels: gain)
+            try beginPass(passes)
             meter.reset()
-            // The loudness and the true peak of the pass are independent reads of the same audio: both cores.
-            let limitedMix = best
-            let box = PassBox(meter: meter)
-            DispatchQueue.concurrentPerform(iterations: 2) { job in
-                if job == 0 { box.meter.append(limitedMix) } else { box.peak = TruePeakMeter.measure(limitedMix).truePeakDecibels }
+            peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+            let box = PassBox(meter: meter, peaks: peaks)
+            try limitPass(programme, gainDecibels: gain) { block in
+                // The loudness and the true peak are independent reads of the same block: both cores.
+                box.block = block
+                DispatchQueue.concurrentPerform(iterations: 2) { job in
+                    if job == 0 { box.meter.append(box.block!) } else { box.peaks.append(box.block!) }
+                }
+                box.block = nil  // the pass's work buffer stays uniquely referenced (no copy on its next block)
+                try emit(block)
             }
-            peak = box.peak
+            peaks.finish()
             output = meter.integratedLUFS
             let error = targetLUFS - output
             if abs(error) <= Self.aimToleranceLU || gain >= maximumGainDecibels { break }
@@ -89,32 +125,102 @@ public struct LoudnessNormalizer: Sendable {
             previous = (gain, output)
             gain = min(gain + step, maximumGainDecibels)
         }
-        return (best, LoudnessNormalizationReport(inputIntegratedLUFS: input, outputIntegratedLUFS: output,
-                                                  outputTruePeakDecibels: peak, appliedGainDecibels: gain, passes: passes,
-                                                  outputLoudnessRangeLU: meter.loudnessRangeLU,
-                                                  outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10)))
+        return LoudnessNormalizationReport(inputIntegratedLUFS: input, outputIntegratedLUFS: output,
+                                           outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: gain,
+                                           passes: passes, outputLoudnessRangeLU: meter.loudnessRangeLU,
+                                           outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10),
+                                           outputSamplePeakDecibels: peaks.samplePeakDecibels)
     }
+
+    /// Frames the limiter processes at a time (and the most `emit` receives at once).
+    public static let blockFrameCount = 4096
 
     /// `mix` × gain through a TruePeakLimiter, with the limiter's latency removed.
     public func limited(_ mix: AudioBuffer, gainDecibels: Double) throws -> AudioBuffer {
-        let blockFrames = 4096
+        var output = AudioBuffer(channelCount: mix.channelCount, frameCount: mix.frameCount, sampleRate: mix.sampleRate)
+        var written = 0
+        try limitPass(BufferProgramme(buffer: mix), gainDecibels: gainDecibels) { block in
+            output.replaceFrames(at: written, with: block)
+            written += block.frameCount
+        }
+        return output
+    }
+
+    /// One pass: the programme × gain through a fresh TruePeakLimiter in blocks of `blockFrameCount` frames from the
+    /// start, followed by the limiter's latency in silence; `emit` receives the output with the latency removed
+    /// (exactly `programme.frameCount` frames, lined up with the input).
+    private func limitPass(_ programme: some RereadableProgramme, gainDecibels: Double,
+                           emit: (AudioBuffer) throws -> Void) throws {
+        let blockFrames = Self.blockFrameCount
+        let channels = programme.channelCount
         let limiter = TruePeakLimiter(ceilingDecibels: ceilingDecibels)
-        try limiter.prepare(ProcessSpec(sampleRate: mix.sampleRate, maximumBlockFrameCount: blockFrames,
-                                        channelCount: mix.channelCount))
-        let latency = limiter.latencyFrameCount
-        var work = mix
-        work.resize(frameCount: mix.frameCount + latency)
+        try limiter.prepare(ProcessSpec(sampleRate: programme.sampleRate, maximumBlockFrameCount: blockFrames,
+                                        channelCount: channels))
         let g = Float(Decibels.gain(gainDecibels))
-        for c in 0..<work.channelCount { work.withMutableChannel(c) { VectorOps.scale($0, by: g) } }
-        limiter.process(buffer: &work, blockFrameCount: blockFrames)
-        return work.slice(frames: latency..<(latency + mix.frameCount))
+        var work = AudioBuffer(channelCount: channels, frameCount: blockFrames, sampleRate: programme.sampleRate)
+        var fill = 0
+        var skip = limiter.latencyFrameCount
+        func run() throws {
+            work.withMutableBlock(frames: 0..<fill) { block in
+                for c in 0..<channels { VectorOps.scale(block.channel(c), by: g) }
+                limiter.process(block)
+            }
+            let dropped = min(skip, fill)
+            skip -= dropped
+            if fill > dropped { try emit(dropped == 0 && fill == blockFrames ? work : work.slice(frames: dropped..<fill)) }
+            fill = 0
+        }
+        try programme.forEachBlock { block in
+            precondition(block.channelCount == channels, "LoudnessNormalizer: block channel count differs from the programme's")
+            var start = 0
+            while start < block.frameCount {
+                let n = min(blockFrames - fill, block.frameCount - start)
+                work.replaceFrames(at: fill, with: block, sourceFrames: start..<(start + n))
+                fill += n
+                start += n
+                if fill == blockFrames { try run() }
+            }
+        }
+        var silence = limiter.latencyFrameCount
+        while silence > 0 {
+            let n = min(blockFrames - fill, silence)
+            work.clearFrames(fill..<(fill + n))
+            fill += n
+            silence -= n
+            if fill == blockFrames { try run() }
+        }
+        if fill > 0 { try run() }
     }
 }
 
-/// Hands the meter to one concurrent job and carries the true peak out of the other; each job touches only its
-/// own field, and `concurrentPerform` returns after both.
+/// A programme that can be read from the start any number of times, block by block (a buffer, a spool file).
+public protocol RereadableProgramme {
+    var channelCount: Int { get }
+    var sampleRate: Double { get }
+    /// Frames in the programme.
+    var frameCount: Int { get }
+    /// Calls `body` with the programme's blocks in order, from the start (blocks of any size).
+    func forEachBlock(_ body: (AudioBuffer) throws -> Void) throws
+}
+
+/// A whole buffer as a programme (one block).
+public struct BufferProgramme: RereadableProgramme {
+    public let buffer: AudioBuffer
+    public init(buffer: AudioBuffer) { self.buffer = buffer }
+    public var channelCount: Int { buffer.channelCount }
+    public var sampleRate: Double { buffer.sampleRate }
+    public var frameCount: Int { buffer.frameCount }
+    public func forEachBlock(_ body: (AudioBuffer) throws -> Void) throws { try body(buffer) }
+}
+
+/// Hands the meters to the two concurrent jobs of a block; each job touches only its own meter, and
+/// `concurrentPerform` returns after both.
 private final class PassBox: @unchecked Sendable {
     let meter: LoudnessMeter
-    var peak = -Double.infinity
-    init(meter: LoudnessMeter) { self.meter = meter }
+    let peaks: TruePeakMeter
+    var block: AudioBuffer?
+    init(meter: LoudnessMeter, peaks: TruePeakMeter) {
+        self.meter = meter
+        self.peaks = peaks
+    }
 }

@@ -49,6 +49,23 @@ public final class TruePeakMeter {
         }
     }
 
+    /// Measures a buffer of any length (read in place, no copy; in pieces of the prepared block size).
+    public func append(_ buffer: AudioBuffer) {
+        precondition(buffer.channelCount == channelCount, "TruePeakMeter: channel count mismatch")
+        guard buffer.frameCount > 0 else { return }
+        for c in 0..<channelCount {
+            buffer.withChannel(c) { samples in
+                samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(samples))
+                var start = 0
+                while start < samples.count {
+                    let count = min(maximumFrames, samples.count - start)
+                    measure(samples.baseAddress! + start, frameCount: count, channel: c)
+                    start += count
+                }
+            }
+        }
+    }
+
     private func measure(_ p: UnsafePointer<Float>, frameCount n: Int, channel c: Int) {
         oversampler.upsample(p, frameCount: n, channel: c, into: scratch.pointer)
         let peak = VectorOps.peakMagnitude(UnsafeBufferPointer(start: scratch.pointer, count: 4 * n))
@@ -71,8 +88,7 @@ public final class TruePeakMeter {
     /// True peak (dBTP) and sample peak (dBFS) of a whole buffer.
     public static func measure(_ buffer: AudioBuffer) -> (truePeakDecibels: Double, samplePeakDecibels: Double) {
         let meter = TruePeakMeter(channelCount: buffer.channelCount, maximumBlockFrameCount: 4096)
-        var copy = buffer
-        copy.forEachBlock(blockFrameCount: 4096) { block, _ in meter.append(block) }
+        meter.append(buffer)
         meter.finish()
         return (meter.truePeakDecibels, meter.samplePeakDecibels)
     }

@@ -4,11 +4,12 @@
 // unit step (more when the rate goes down: the kernel widens with the cutoff), cutoff at 0.9 × the lower Nyquist
 // so the band to about 18 kHz at 44.1 kHz is kept and images fall in the stop band. The kernel comes from a
 // table of 512 phases per input sample, linearly interpolated between phases, computed once per output frame
-// and shared by all channels. Input is zero-padded by the kernel's half width at both ends.
+// and shared by all channels. Input is zero-padded by the kernel's half width at both ends. `Stream` computes
+// the same frames from input fed in blocks (same kernel, same arithmetic), holding only the kernel's support.
 // Cost: about 3 × taps flops per output frame for stereo; roughly 3x faster than libsamplerate's SINC_FASTEST.
 import Foundation
 
-/// A fixed-ratio, band-limited resampler for whole buffers (used by the pitch shift).
+/// A fixed-ratio, band-limited resampler for whole buffers or, through `Stream`, blocks (used by the pitch shift).
 struct SincResampler {
     /// Taps either side of the centre at unit step.
     static let halfTaps = 24
@@ -64,41 +65,122 @@ struct SincResampler {
             }
         }
         var result = AudioBuffer(channelCount: channels, frameCount: outputFrameCount, sampleRate: buffer.sampleRate)
-        let step = Double(inputFrameCount) / Double(outputFrameCount)
-        let phases = Double(Self.phaseCount)
         var kernel = [Float](repeating: 0, count: width)
         padded.withUnsafeBufferPointer { input in
-            table.withUnsafeBufferPointer { rows in
-                kernel.withUnsafeMutableBufferPointer { k in
-                    result.withMutableBlock { block in
-                        for j in 0..<outputFrameCount {
-                            let position = Double(j) * step
-                            let base = Int(position)
-                            let phase = (position - Double(base)) * phases
-                            let p = Int(phase)
-                            let t = Float(phase - Double(p))
-                            let r0 = rows.baseAddress! + p * width, r1 = r0 + width
-                            for m in 0..<width { k[m] = r0[m] + t * (r1[m] - r0[m]) }
-                            // Tap m reads input frame base - half + 1 + m (padded by `width` in front).
-                            let offset = base - half + 1 + width
-                            for c in 0..<channels {
-                                let x = input.baseAddress! + c * paddedCount + offset
-                                var sum = SIMD8<Float>()
-                                var m = 0
-                                while m < width {
-                                    let a = UnsafeRawPointer(k.baseAddress! + m).loadUnaligned(as: SIMD8<Float>.self)
-                                    let b = UnsafeRawPointer(x + m).loadUnaligned(as: SIMD8<Float>.self)
-                                    sum += a * b
-                                    m += 8
-                                }
-                                block.pointer(c)[j] = sum.sum()
-                            }
+            kernel.withUnsafeMutableBufferPointer { k in
+                result.withMutableBlock { block in
+                    for j in 0..<outputFrameCount {
+                        // Tap m reads input frame first + m (padded by `width` in front).
+                        let first = loadKernel(outputFrame: j, into: k.baseAddress!)
+                        for c in 0..<channels {
+                            block.pointer(c)[j] = convolve(k.baseAddress!, input.baseAddress! + c * paddedCount + first + width)
                         }
                     }
                 }
             }
         }
         return result
+    }
+
+    /// The input frame tap 0 of output frame `j` reads (taps read `first ..< first + width`).
+    @inline(__always)
+    private func firstInputFrame(outputFrame j: Int) -> Int {
+        Int(Double(j) * (Double(inputFrameCount) / Double(outputFrameCount))) - half + 1
+    }
+
+    /// Writes output frame `j`'s `width` taps (interpolated between table phases) to `k`; returns its first input frame.
+    @inline(__always)
+    private func loadKernel(outputFrame j: Int, into k: UnsafeMutablePointer<Float>) -> Int {
+        let step = Double(inputFrameCount) / Double(outputFrameCount)
+        let position = Double(j) * step
+        let base = Int(position)
+        let phase = (position - Double(base)) * Double(Self.phaseCount)
+        let p = Int(phase)
+        let t = Float(phase - Double(p))
+        table.withUnsafeBufferPointer { rows in
+            let r0 = rows.baseAddress! + p * width, r1 = r0 + width
+            for m in 0..<width { k[m] = r0[m] + t * (r1[m] - r0[m]) }
+        }
+        return base - half + 1
+    }
+
+    /// The dot product of the `width` taps at `k` with the `width` samples at `x`, eight lanes at a time.
+    @inline(__always)
+    private func convolve(_ k: UnsafePointer<Float>, _ x: UnsafePointer<Float>) -> Float {
+        var sum = SIMD8<Float>()
+        var m = 0
+        while m < width {
+            let a = UnsafeRawPointer(k + m).loadUnaligned(as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(x + m).loadUnaligned(as: SIMD8<Float>.self)
+            sum += a * b
+            m += 8
+        }
+        return sum.sum()
+    }
+
+    /// The same resampling fed in blocks: bit for bit the output of `process` on the whole input, with memory
+    /// bounded by the kernel width plus one block. Input beyond `inputFrameCount` frames is ignored.
+    final class Stream {
+        let resampler: SincResampler
+        let channelCount: Int
+        let sampleRate: Double
+        private let input: PlanarFIFO
+        private let kernel: UnsafeMutablePointer<Float>
+        private var receivedFrames = 0
+        private var nextOutputFrame = 0
+
+        init(_ resampler: SincResampler, channelCount: Int, sampleRate: Double) {
+            self.resampler = resampler
+            self.channelCount = channelCount
+            self.sampleRate = sampleRate
+            input = PlanarFIFO(channelCount: channelCount, initialCapacity: 1 << 14)
+            // Zeros before the input, as `process` pads them.
+            input.reset(startFrame: -resampler.width)
+            input.extendWithSilence(to: 0)
+            kernel = .allocate(capacity: resampler.width)
+            kernel.initialize(repeating: 0, count: resampler.width)
+        }
+
+        deinit { kernel.deallocate() }
+
+        /// Feeds `buffer` (`channelCount` channels) and returns the output that is complete.
+        func push(_ buffer: AudioBuffer) -> AudioBuffer {
+            let accepted = max(0, min(buffer.frameCount, resampler.inputFrameCount - receivedFrames))
+            buffer.samples.withUnsafeBufferPointer { all in
+                input.append(frames: accepted) { UnsafePointer(all.baseAddress! + $0 * buffer.frameCount) }
+            }
+            receivedFrames += accepted
+            if receivedFrames == resampler.inputFrameCount { input.extendWithSilence(to: receivedFrames + 2 * resampler.width) }
+            return drain()
+        }
+
+        /// The output after the last input (the zero padding at the end); the total is exactly `outputFrameCount`.
+        func finish() -> AudioBuffer {
+            input.extendWithSilence(to: max(input.endFrame, resampler.inputFrameCount + 2 * resampler.width))
+            receivedFrames = resampler.inputFrameCount
+            return drain()
+        }
+
+        private func drain() -> AudioBuffer {
+            let width = resampler.width
+            var end = nextOutputFrame
+            while end < resampler.outputFrameCount && resampler.firstInputFrame(outputFrame: end) + width <= input.endFrame {
+                end += 1
+            }
+            var out = AudioBuffer(channelCount: channelCount, frameCount: end - nextOutputFrame, sampleRate: sampleRate)
+            guard end > nextOutputFrame else { return out }
+            out.withMutableBlock { block in
+                for j in nextOutputFrame..<end {
+                    let first = resampler.loadKernel(outputFrame: j, into: kernel)
+                    for c in 0..<channelCount {
+                        block.pointer(c)[j - nextOutputFrame] = resampler.convolve(kernel, input.pointer(channel: c, frame: first))
+                    }
+                }
+            }
+            nextOutputFrame = end
+            if end < resampler.outputFrameCount { input.drop(before: resampler.firstInputFrame(outputFrame: end)) }
+            return out
+        }
     }
 
     /// Modified Bessel function of the first kind, order 0 (power series).

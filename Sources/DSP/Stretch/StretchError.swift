@@ -10,6 +10,8 @@ public enum StretchError: Error, Equatable, CustomStringConvertible {
     case channelCountMismatch(expected: Int, got: Int)
     /// The resampler used for pitch shifting failed.
     case resampling(String)
+    /// A known-length stream received more, or in the end fewer, frames than it was announced.
+    case streamLengthMismatch(announced: Int, received: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum StretchError: Error, Equatable, CustomStringConvertible {
             "block has \(got) channels, the stretcher was made for \(expected)"
         case .resampling(let message):
             "pitch shift resampling failed: \(message)"
+        case .streamLengthMismatch(let announced, let received):
+            "the stream was announced as \(announced) frames and \(received) came"
         }
     }
 }

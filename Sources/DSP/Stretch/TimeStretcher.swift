@@ -44,6 +44,16 @@ public struct TimeStretcher: Sendable {
         try process(buffer, warpMap: WarpMap(timeRatio: timeRatio), semitones: semitones)
     }
 
+    /// The engine's closed time map for `warpMap` over an input of `inputFrameCount` frames, stretched to
+    /// `stretchedFrameCount` (targets times `scale`, the pitch ratio folded in). Shared with the known-length stream.
+    static func knots(_ warpMap: WarpMap, inputFrameCount: Int, stretchedFrameCount: Int, scale: Double) -> [MapKnot] {
+        var knots = warpMap.anchors
+            .filter { $0.sourceFrame < Double(inputFrameCount) }
+            .map { MapKnot(input: $0.sourceFrame, output: $0.targetFrame * scale) }
+        knots.append(MapKnot(input: Double(inputFrameCount), output: Double(stretchedFrameCount)))
+        return knots
+    }
+
     /// Stretches along `warpMap` and shifts by `semitones` in one pass.
     /// - Throws: `StretchError.semitonesOutOfRange`, `StretchError.resampling`.
     public func process(_ buffer: AudioBuffer, warpMap: WarpMap, semitones: Double) throws -> AudioBuffer {
@@ -60,10 +70,7 @@ public struct TimeStretcher: Sendable {
             return AudioBuffer(channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
         }
         let scale = Double(stretchedFrames) / Double(outputFrames)
-        var knots = warpMap.anchors
-            .filter { $0.sourceFrame < Double(inputFrames) }
-            .map { MapKnot(input: $0.sourceFrame, output: $0.targetFrame * scale) }
-        knots.append(MapKnot(input: Double(inputFrames), output: Double(stretchedFrames)))
+        let knots = Self.knots(warpMap, inputFrameCount: inputFrames, stretchedFrameCount: stretchedFrames, scale: scale)
         let engine = PhaseVocoderEngine(channelCount: buffer.channelCount, sampleRate: buffer.sampleRate, base: knots,
                                         openEndedSlope: nil, totalOutputFrames: stretchedFrames,
                                         pitchRatio: scale, options: options)

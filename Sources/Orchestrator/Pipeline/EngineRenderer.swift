@@ -131,13 +131,13 @@ public struct EngineRenderer: MashupRenderer {
                 : "service, completed by the embedded analysis (\(embedded.joined(separator: ", ")))"
         }
         try await context.registerFile(audioURL.path)
-        try AudioFile.write(result.audio, to: audioURL, options: AudioFileWriteOptions(
+        try result.writeAudio(to: audioURL, options: AudioFileWriteOptions(
             sampleFormat: .pcm24, title: script.title, artist: script.artistCredits,
             comment: String(script.creativeVision.prefix(500))))
         let reportURL = outputDirectory.appendingPathComponent("\(name).json")
         try await context.registerFile(reportURL.path)
         try RenderReport.encoder().encode(report).write(to: reportURL, options: .atomic)
-        let files = try ReportWriter.write(report: report, audio: result.audio, besideAudioAt: audioURL)
+        let files = try ReportWriter.write(report: report, waveform: result.waveform, besideAudioAt: audioURL)
         try await context.registerFile(files.htmlURL.path)
         try await context.registerFile(files.svgURL.path)
 

@@ -44,12 +44,14 @@ public enum RenderOutputWriter {
         let files = Files(audioURL: audioURL, reportURL: reportURL ?? stem.appendingPathExtension("json"),
                           htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
         try await register(files.audioURL)
-        try result.writeAudio(to: files.audioURL, format: audioOptions(for: script))
+        try result.writeAudio(to: files.audioURL, options: audioOptions(for: script))
         try await register(files.reportURL)
         try RenderReport.encoder().encode(report).write(to: files.reportURL, options: .atomic)
         try await register(files.htmlURL)
         try await register(files.svgURL)
-        try ReportWriter.write(report: report, audio: result.audio, htmlURL: files.htmlURL, svgURL: files.svgURL)
+        let timeline = TimelineSVG()
+        try ReportWriter.write(report: report, waveform: try result.waveform(columnCount: timeline.columnCount),
+                               htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
         return (files, report)
     }
 }

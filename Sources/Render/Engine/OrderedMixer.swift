@@ -3,12 +3,31 @@ import Foundation
 
 /// Sums rendered layers onto the bus in plan order, whatever order they finish in, so that the floating-point
 /// sum (and so the output) is the same on every run and thread count. Layers waiting for a sidechain key are
-/// held and added in a second ordered pass, once every section's key stems are summed.
+/// held and added, in plan order, once their section's key stems are summed and every ordinary layer that
+/// touches their frames is in: each frame is the sum of its ordinary layers in plan order, then its sidechained
+/// ones in plan order.
+///
+/// Streaming: the bus is a sliding window. Frames before the earliest start of any layer not yet added are
+/// final; they go to `sink` in order (at least a second at a time) and leave memory. Frames past
+/// `minimumFrameCount` (the timeline's end: tails of echoes and reverbs) stay until `finish()`, which trims their
+/// trailing silence. Memory: the window (the span of the layers in flight, about a section), the held layers
+/// and the sections' keys, whatever the length of the render.
 ///
 /// Used from one task at a time (the engine's), never concurrently.
 final class OrderedMixer: @unchecked Sendable {
-    private var bus: AudioBuffer
+    private var window: AudioBuffer
+    /// Output frame of the window's first frame; everything before it went to the sink.
+    private var windowStart = 0
+    /// Longest bus, frames (layers are cut there).
+    private let capacity: Int
+    /// Frames always kept (the timeline's length); only silence after them is trimmed.
+    private let minimumFrameCount: Int
+    private let sampleRate: Double
     private let placements: [LayerPlacement]
+    private let sink: (AudioBuffer) throws -> Void
+    /// `suffixMinimumStart[i]`: the earliest output frame placements `i...` touch (`Int.max` past the end).
+    private let suffixMinimumStart: [Int]
+    private var lastIndexOfSection: [Int: Int] = [:]
     private var pending: [Int: RenderedLayer] = [:]
     private var nextIndex = 0
     private var deferred: [RenderedLayer] = []
@@ -21,11 +40,26 @@ final class OrderedMixer: @unchecked Sendable {
     /// Problems met while mixing (a sidechain with nothing to key it).
     private(set) var warnings: [String] = []
 
-    init(frameCount: Int, sampleRate: Double, placements: [LayerPlacement]) {
-        bus = AudioBuffer(channelCount: 2, frameCount: frameCount, sampleRate: sampleRate)
+    /// - Parameters:
+    ///   - frameCount: the longest bus (layers are cut there).
+    ///   - minimumFrameCount: the bus is at least this long; trailing silence after it is trimmed.
+    ///   - sink: receives the finished bus in order, in blocks; what it throws, `accept` and `finish` throw.
+    init(frameCount: Int, minimumFrameCount: Int, sampleRate: Double, placements: [LayerPlacement],
+         sink: @escaping (AudioBuffer) throws -> Void) {
+        capacity = frameCount
+        self.minimumFrameCount = min(minimumFrameCount, frameCount)
+        self.sampleRate = sampleRate
+        self.sink = sink
+        window = AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: sampleRate)
         self.placements = placements
         layerReports = Array(repeating: nil, count: placements.count)
-        for placement in placements {
+        var suffix = [Int](repeating: .max, count: placements.count + 1)
+        for i in stride(from: placements.count - 1, through: 0, by: -1) {
+            suffix[i] = min(suffix[i + 1], max(0, placements[i].outputStartFrame))
+        }
+        suffixMinimumStart = suffix
+        for (index, placement) in placements.enumerated() {
+            lastIndexOfSection[placement.sectionIndex] = index
             for effect in placement.effects {
                 if case .sidechain(let s) = effect { keyStemsBySection[placement.sectionIndex, default: []].insert(s.keyStem) }
             }
@@ -35,8 +69,12 @@ final class OrderedMixer: @unchecked Sendable {
     /// The first placement not yet added (or held for a sidechain).
     var nextPlacementIndex: Int { nextIndex }
 
-    /// Takes a finished layer and adds every layer that is now next in order.
-    func accept(_ layer: RenderedLayer) {
+    /// Frames handed to the sink so far.
+    var flushedFrameCount: Int { windowStart }
+
+    /// Takes a finished layer, adds every layer that is now next in order, and hands on the frames now final.
+    /// - Throws: what the sink throws.
+    func accept(_ layer: RenderedLayer) throws {
         layerReports[layer.placementIndex] = layer.report
         pending[layer.placementIndex] = layer
         while let ready = pending.removeValue(forKey: nextIndex) {
@@ -51,77 +89,117 @@ final class OrderedMixer: @unchecked Sendable {
             }
             add(ready.audio, at: ready.outputStartFrame)
         }
+        addDeferred(all: false)
+        var settled = min(suffixMinimumStart[nextIndex], minimumFrameCount)
+        for layer in deferred { settled = min(settled, max(0, layer.outputStartFrame)) }
+        if settled - windowStart >= Int(sampleRate) { try flush(upTo: settled) }
     }
 
-    /// Ducks each held layer by its section's key and adds it, in plan order.
-    func applySidechains(tempoMap: TempoMap) {
-        precondition(pending.isEmpty, "applySidechains before every layer arrived")
-        for var layer in deferred {
-            guard let sidechain = layer.pendingSidechain else { continue }
-            let placement = placements[layer.placementIndex]
-            if let key = keys[placement.sectionIndex]?[sidechain.keyStem] {
-                let ducker = SidechainDucker(depthDecibels: -abs(sidechain.depthDecibels), attackSeconds: sidechain.attackSeconds,
-                                             releaseSeconds: sidechain.releaseSeconds)
-                let frames = layer.audio.frameCount
-                var keyAudio = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: layer.audio.sampleRate)
-                keyAudio.withMutableChannel(0) { out in
-                    for i in 0..<frames {
-                        let k = layer.outputStartFrame + i - key.start
-                        if k >= 0 && k < key.audio.count { out[i] = key.audio[k] }
-                    }
-                }
-                do {
-                    let block = LayerRenderer.blockFrameCount
-                    try ducker.prepare(ProcessSpec(sampleRate: layer.audio.sampleRate, maximumBlockFrameCount: block,
-                                                   channelCount: layer.audio.channelCount))
-                    var start = 0
-                    while start < frames {
-                        let count = min(block, frames - start)
-                        layer.audio.withMutableBlock(frames: start ..< start + count) { audioBlock in
-                            keyAudio.withMutableBlock(frames: start ..< start + count) { keyBlock in
-                                ducker.process(audioBlock, key: keyBlock)
-                            }
-                        }
-                        start += count
-                    }
-                } catch {
-                    warnings.append("\(placement.path): sidechain not applied: \(error)")
-                }
-            } else {
-                warnings.append("section \(placement.sectionIndex + 1): sidechain on \(placement.layer.songID) "
-                                + "\(placement.layer.stem.rawValue) has no \(sidechain.keyStem.rawValue) in its section to key it; not applied")
-                layerReports[layer.placementIndex]?.effectsIgnored.append("sidechain (no \(sidechain.keyStem.rawValue) in the section)")
-                layerReports[layer.placementIndex]?.effectsApplied.removeAll { $0.contains("\"sidechain\"") }
-            }
-            add(layer.audio, at: layer.outputStartFrame)
+    /// Adds the held layers that are ready (all of them when every layer is in), and drops finished keys.
+    private func addDeferred(all: Bool) {
+        while let layer = deferred.first {
+            let section = placements[layer.placementIndex].sectionIndex
+            let end = min(capacity, layer.outputStartFrame + layer.audio.frameCount)
+            guard all || (nextIndex > lastIndexOfSection[section, default: .max] && suffixMinimumStart[nextIndex] >= end) else { break }
+            deferred.removeFirst()
+            duckAndAdd(layer)
         }
-        deferred = []
+        for section in keys.keys where nextIndex > lastIndexOfSection[section, default: .max]
+            && !deferred.contains(where: { placements[$0.placementIndex].sectionIndex == section }) {
+            keys[section] = nil
+        }
     }
 
-    /// The bus, at least `minimumFrameCount` long, with trailing silence after that trimmed.
-    func finishedBus(minimumFrameCount: Int) -> AudioBuffer {
-        var result = bus
+    /// Ducks a held layer by its section's key and adds it.
+    private func duckAndAdd(_ held: RenderedLayer) {
+        var layer = held
+        guard let sidechain = layer.pendingSidechain else { return }
+        let placement = placements[layer.placementIndex]
+        if let key = keys[placement.sectionIndex]?[sidechain.keyStem] {
+            let ducker = SidechainDucker(depthDecibels: -abs(sidechain.depthDecibels), attackSeconds: sidechain.attackSeconds,
+                                         releaseSeconds: sidechain.releaseSeconds)
+            let frames = layer.audio.frameCount
+            var keyAudio = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: layer.audio.sampleRate)
+            keyAudio.withMutableChannel(0) { out in
+                for i in 0..<frames {
+                    let k = layer.outputStartFrame + i - key.start
+                    if k >= 0 && k < key.audio.count { out[i] = key.audio[k] }
+                }
+            }
+            do {
+                let block = LayerRenderer.blockFrameCount
+                try ducker.prepare(ProcessSpec(sampleRate: layer.audio.sampleRate, maximumBlockFrameCount: block,
+                                               channelCount: layer.audio.channelCount))
+                var start = 0
+                while start < frames {
+                    let count = min(block, frames - start)
+                    layer.audio.withMutableBlock(frames: start ..< start + count) { audioBlock in
+                        keyAudio.withMutableBlock(frames: start ..< start + count) { keyBlock in
+                            ducker.process(audioBlock, key: keyBlock)
+                        }
+                    }
+                    start += count
+                }
+            } catch {
+                warnings.append("\(placement.path): sidechain not applied: \(error)")
+            }
+        } else {
+            warnings.append("section \(placement.sectionIndex + 1): sidechain on \(placement.layer.songID) "
+                            + "\(placement.layer.stem.rawValue) has no \(sidechain.keyStem.rawValue) in its section to key it; not applied")
+            layerReports[layer.placementIndex]?.effectsIgnored.append("sidechain (no \(sidechain.keyStem.rawValue) in the section)")
+            layerReports[layer.placementIndex]?.effectsApplied.removeAll { $0.contains("\"sidechain\"") }
+        }
+        add(layer.audio, at: layer.outputStartFrame)
+    }
+
+    /// Adds the held layers, trims the trailing silence after `minimumFrameCount`, hands the rest of the bus to the
+    /// sink and returns the bus's length in frames.
+    /// - Throws: what the sink throws.
+    func finish() throws -> Int {
+        precondition(pending.isEmpty && nextIndex == placements.count, "finish before every layer arrived")
+        addDeferred(all: true)
+        keys = [:]
         let silence: Float = 1e-5  // -100 dBFS
-        var end = min(lastFrame, result.frameCount)
+        var end = min(lastFrame, capacity)
         while end > minimumFrameCount {
-            let i = end - 1
-            if abs(result[channel: 0, frame: i]) > silence || abs(result[channel: 1, frame: i]) > silence { break }
+            let i = end - 1 - windowStart
+            if i >= 0 && i < window.frameCount
+                && (abs(window[channel: 0, frame: i]) > silence || abs(window[channel: 1, frame: i]) > silence) { break }
             end -= 1
         }
-        result.resize(frameCount: max(minimumFrameCount, end))
-        return result
+        let length = max(minimumFrameCount, end)
+        try flush(upTo: length)
+        window = AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: sampleRate)
+        return length
+    }
+
+    /// Hands frames `windowStart ..< end` to the sink (silence where no layer reached) and drops them.
+    private func flush(upTo end: Int) throws {
+        guard end > windowStart else { return }
+        let count = end - windowStart
+        try sink(window.slice(frames: 0..<count))
+        window = count < window.frameCount ? window.slice(frames: count..<window.frameCount)
+            : AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: sampleRate)
+        windowStart = end
     }
 
     private func add(_ audio: AudioBuffer, at start: Int) {
-        let begin = max(0, start)
+        // Frames before the window were final when they left (by construction no layer reaches back there).
+        let begin = max(0, start, windowStart)
         let skip = begin - start
-        let count = min(audio.frameCount - skip, bus.frameCount - begin)
+        let count = min(audio.frameCount - skip, capacity - begin)
         guard count > 0 else { return }
+        assert(begin == max(0, start), "a layer reached frames already handed on")
+        let needed = begin + count - windowStart
+        if window.frameCount < needed {
+            window.resize(frameCount: max(needed, window.frameCount + window.frameCount / 2))
+        }
+        let offset = begin - windowStart
         for c in 0..<min(2, audio.channelCount) {
             audio.withChannel(c) { source in
-                bus.withMutableChannel(c) { destination in
+                window.withMutableChannel(c) { destination in
                     VectorOps.add(UnsafeBufferPointer(rebasing: source[skip ..< skip + count]),
-                                  into: UnsafeMutableBufferPointer(rebasing: destination[begin ..< begin + count]))
+                                  into: UnsafeMutableBufferPointer(rebasing: destination[offset ..< offset + count]))
                 }
             }
         }

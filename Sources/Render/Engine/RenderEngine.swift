@@ -12,10 +12,14 @@ import Synchronization
 // 4. Layers: rendered in parallel (at most `maximumConcurrentLayers` at once) by `LayerRenderer`, and added to
 //    the bus strictly in plan order as they become available, so the sum, and so the output, is bit-identical
 //    whatever the thread count. Layers with a sidechain wait for their section's key (the sum of its key-stem
-//    layers) and are added in a second ordered pass.
-// 5. Master: loudness normalisation to the target with the true-peak limiter, then measurement for the report.
-// Memory: no whole song or stem: each layer reads its source range (plus the stretcher's slack) when it starts;
-// the bus, and the layers in flight (plus the sidechained ones).
+//    layers) and are added after the ordinary layers of their frames. The bus streams (`OrderedMixer`): frames no
+//    layer still to come can touch are measured (loudness) and spooled to a float file, and leave memory.
+// 5. Master: loudness normalisation to the target with the true-peak limiter, in passes over the spooled bus;
+//    each pass measures its output (loudness, LRA, the per-second series, sample and true peak, the waveform
+//    overview) and spools it; the last pass is the result (`RenderResult.mastered`), written out by extension.
+// Memory: no whole song or stem (each layer reads its source range, plus the stretcher's slack, when it
+// starts), the layers in flight (plus the sidechained ones) and the bus window
+// (about a section); the master passes hold a block. Nothing on the output side grows with the render's length.
 
 /// Renders a script with its songs into a mastered buffer and a report.
 public struct RenderEngine: Sendable {
@@ -77,8 +81,14 @@ public struct RenderEngine: Sendable {
         let renderer = LayerRenderer(tempoMap: script.tempoMap, stretchOptions: options.stretchOptions,
                                      formantThresholdSemitones: options.formantPreservationThresholdSemitones, cache: cache)
         let timelineEnd = script.tempoMap.frame(atSeconds: script.timelineEndSeconds)
-        let mixer = OrderedMixer(frameCount: timelineEnd + script.tempoMap.frameCount(seconds: 16), sampleRate: rate,
-                                 placements: placements)
+        // The bus streams: final frames are measured and spooled to disk as the layers come in.
+        let busSpool = try Self.outputStep { try AudioSpoolWriter(channelCount: 2, sampleRate: rate) }
+        let busMeter = LoudnessMeter(sampleRate: rate, channelCount: 2)
+        let mixer = OrderedMixer(frameCount: timelineEnd + script.tempoMap.frameCount(seconds: 16), minimumFrameCount: timelineEnd,
+                                 sampleRate: rate, placements: placements) { block in
+            busMeter.append(block)
+            try busSpool.write(block)
+        }
         let total = placements.count
         let progressStep = 0.65 / Double(max(total, 1))
         try await withThrowingTaskGroup(of: RenderedLayer.self) { group in
@@ -99,7 +109,7 @@ public struct RenderEngine: Sendable {
             }
             while next < min(total, options.maximumConcurrentLayers) { launch() }
             while let rendered = try await group.next() {
-                mixer.accept(rendered)
+                try Self.outputStep { try mixer.accept(rendered) }
                 done += 1
                 // The section named is the earliest one still rendering, so the message moves forward only.
                 let current = placements[min(mixer.nextPlacementIndex, total - 1)].sectionIndex
@@ -110,19 +120,23 @@ public struct RenderEngine: Sendable {
             }
         }
         try Task.checkCancellation()
-        mixer.applySidechains(tempoMap: script.tempoMap)
+        _ = try Self.outputStep { try mixer.finish() }
+        let bus = try Self.outputStep { try busSpool.finish() }
         warnings += mixer.warnings
         stageSeconds["layers"] = seconds(since: started, clock)
 
-        // 5. Master.
+        // 5. Master: passes over the spooled bus, each writing a spooled master (the last one is the result).
         started = clock.now
         report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
-        let bus = mixer.finishedBus(minimumFrameCount: timelineEnd)
         let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
-        let (mastered, normalization) = try normalizer.normalize(bus)
+        let (mastered, normalization, waveform) = try Self.outputStep {
+            try Self.master(bus, inputIntegratedLUFS: busMeter.integratedLUFS, normalizer: normalizer,
+                            waveformColumnCount: TimelineSVG().columnCount)
+        }
         let loudness = normalization.passes > 0
-            ? Self.loudness(of: normalization, audio: mastered, targetLUFS: script.targetLoudnessLUFS)
-            : Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS)
+            ? Self.loudness(of: normalization, targetLUFS: script.targetLoudnessLUFS)
+            : try Self.outputStep { try Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
+                                                     truePeakDecibels: normalization.outputTruePeakDecibels) }
         stageSeconds["master"] = seconds(since: started, clock)
         stageSeconds["master_passes"] = Double(normalization.passes)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
@@ -130,11 +144,47 @@ public struct RenderEngine: Sendable {
                                    loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
         }
 
-        let result = RenderResult(audio: mastered, report: makeReport(
+        let result = RenderResult(mastered: mastered, waveform: waveform, report: makeReport(
             script: script, placements: placements, layers: mixer.layerReports, material: material,
-            duration: Double(mastered.frameCount) / rate, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
-        report(1, "done", "Rendered \(String(format: "%.1f", result.audio.durationSeconds)) s")
+            duration: mastered.durationSeconds, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
+        report(1, "done", "Rendered \(String(format: "%.1f", mastered.durationSeconds)) s")
         return result
+    }
+
+    /// Runs a step of the output side (spooling, mastering), naming what failed as `RenderError.outputFailed`.
+    private static func outputStep<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as RenderError {
+            throw error
+        } catch {
+            throw RenderError.outputFailed(message: "\(error)")
+        }
+    }
+
+    /// Normalises the spooled bus in passes (each re-reads the spool and writes a spooled master; the last pass
+    /// wins) and draws the waveform overview of the result on the way. Silence is its own master.
+    static func master(_ bus: AudioSpool, inputIntegratedLUFS: Double, normalizer: LoudnessNormalizer,
+                       waveformColumnCount: Int) throws -> (AudioSpool, LoudnessNormalizationReport, WaveformOverview) {
+        func builder() -> WaveformOverview.Builder {
+            WaveformOverview.Builder(frameCount: bus.frameCount, columnCount: waveformColumnCount,
+                                     channelCount: bus.channelCount, sampleRate: bus.sampleRate)
+        }
+        var writer: AudioSpoolWriter?
+        var waveform = builder()
+        let normalization = try normalizer.normalize(bus, inputIntegratedLUFS: inputIntegratedLUFS, beginPass: { _ in
+            writer = nil  // the previous pass's spool is removed
+            writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
+            waveform = builder()
+        }, emit: { block in
+            try writer?.write(block)
+            waveform.append(block)
+        })
+        guard normalization.passes > 0, let writer else {
+            try bus.forEachBlock { waveform.append($0) }
+            return (bus, normalization, waveform.overview())
+        }
+        return (try writer.finish(), normalization, waveform.overview())
     }
 
     private func report(_ fraction: Double, _ stage: String, _ message: String) {
@@ -232,37 +282,46 @@ public struct RenderEngine: Sendable {
     // MARK: - Report
 
     /// Loudness figures of the master from the normaliser's own final measurement (no extra pass over the audio).
-    static func loudness(of normalization: LoudnessNormalizationReport, audio: AudioBuffer,
-                         targetLUFS: Double) -> RenderReport.Loudness {
+    static func loudness(of normalization: LoudnessNormalizationReport, targetLUFS: Double) -> RenderReport.Loudness {
         RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: max(normalization.outputIntegratedLUFS, -70),
                               loudnessRangeLU: normalization.outputLoudnessRangeLU.isFinite ? normalization.outputLoudnessRangeLU : 0,
                               truePeakDecibels: normalization.outputTruePeakDecibels,
-                              samplePeakDecibels: Decibels.decibels(Double(audio.peakMagnitude)),
+                              samplePeakDecibels: normalization.outputSamplePeakDecibels,
                               shortTermLUFS: normalization.outputShortTermLUFS.map { $0.isFinite ? max($0, -70) : -70 },
                               shortTermHopSeconds: 1, shortTermFirstSeconds: -0.5)
     }
 
-    /// Loudness figures of the master; `truePeakDecibels` when already measured (the normaliser measures it).
-    static func measure(_ audio: AudioBuffer, targetLUFS: Double, truePeakDecibels: Double? = nil) -> RenderReport.Loudness {
-        // Value k is the 3 s window ending at (k + 1) s, centred at k + 1 - 1.5 s.
+    /// Loudness figures of a programme read block by block; `truePeakDecibels` when already measured.
+    static func measure(_ programme: some RereadableProgramme, targetLUFS: Double,
+                        truePeakDecibels: Double? = nil) throws -> RenderReport.Loudness {
+        // Value k is the 3 s window ending at (k + 1) s (or at the end, for a last partial second), centred at
+        // k + 1 - 1.5 s.
         let hopSeconds = 1.0
-        let meter = LoudnessMeter(sampleRate: audio.sampleRate, channelCount: audio.channelCount)
+        let meter = LoudnessMeter(sampleRate: programme.sampleRate, channelCount: programme.channelCount)
+        let peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: 4096)
         var series: [Double] = []
-        let hop = Int(audio.sampleRate * hopSeconds)
-        var start = 0
-        while start < audio.frameCount {
-            meter.append(audio.slice(frames: start ..< min(audio.frameCount, start + hop)))
-            let value = meter.shortTermLUFS
-            series.append(value.isFinite ? max(value, -70) : -70)
-            start += hop
+        let hop = Int(programme.sampleRate * hopSeconds)
+        var position = 0
+        try programme.forEachBlock { block in
+            var start = 0
+            while start < block.frameCount {
+                let count = min(block.frameCount - start, hop - position % hop, 4096)
+                let piece = block.slice(frames: start..<(start + count))
+                meter.append(piece)
+                peaks.append(piece)
+                start += count
+                position += count
+                if position % hop == 0 { series.append(meter.shortTermLUFS) }
+            }
         }
-        let samplePeak = Decibels.decibels(Double(audio.peakMagnitude))
-        let truePeak = truePeakDecibels ?? TruePeakMeter.measure(audio).truePeakDecibels
+        if position % hop != 0 { series.append(meter.shortTermLUFS) }
+        peaks.finish()
         let integrated = meter.integratedLUFS
         return RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
                                      loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
-                                     truePeakDecibels: truePeak, samplePeakDecibels: samplePeak,
-                                     shortTermLUFS: series, shortTermHopSeconds: hopSeconds,
+                                     truePeakDecibels: truePeakDecibels ?? peaks.truePeakDecibels,
+                                     samplePeakDecibels: peaks.samplePeakDecibels,
+                                     shortTermLUFS: series.map { $0.isFinite ? max($0, -70) : -70 }, shortTermHopSeconds: hopSeconds,
                                      shortTermFirstSeconds: 1.5 - hopSeconds)
     }
 

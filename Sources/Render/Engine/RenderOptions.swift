@@ -73,8 +73,26 @@ public enum RenderError: Error, Equatable, CustomStringConvertible, LocalizedErr
     public var errorDescription: String? { description }
 }
 
-/// What a render returns: the mastered audio and the report of every decision.
+/// What a render returns: the mastered audio (spooled on disk, not in memory), its waveform overview, and the
+/// report of every decision. Write the audio with `writeAudio(to:format:options:)`; `loadAudio()` reads it whole
+/// (tests, short renders). The spool file is removed when the last copy of the result is released.
 public struct RenderResult: Sendable {
-    public var audio: AudioBuffer
+    /// The mastered audio.
+    public let mastered: AudioSpool
+    /// Min/max columns of the mastered audio at `TimelineSVG`'s default width, measured in the last master pass.
+    public let waveform: WaveformOverview
     public var report: RenderReport
+
+    public init(mastered: AudioSpool, waveform: WaveformOverview, report: RenderReport) {
+        self.mastered = mastered
+        self.waveform = waveform
+        self.report = report
+    }
+
+    /// Length of the mastered audio in seconds.
+    public var durationSeconds: Double { mastered.durationSeconds }
+
+    /// The mastered audio as one buffer (memory grows with the length: for tests and short renders).
+    /// - Throws: `AudioFileError` when the spool cannot be read back.
+    public func loadAudio() throws -> AudioBuffer { try mastered.readAll() }
 }

@@ -1,13 +1,33 @@
+import DSP
 import Foundation
 
 extension RenderResult {
-    /// Writes the rendered audio to `url` in the format its extension names (WAV, AIFF, FLAC, OGG, Opus, MP3),
-    /// atomically: a temporary file in the destination folder, renamed into place once the encoder has finished.
-    ///
-    /// This implementation encodes the result's buffer; a streaming engine writes from its spool under the same name.
-    /// - Parameter format: sample format, encoder quality and tags.
-    /// - Throws: `AudioFileError.unsupportedFormat` (extension), `.writeFailed` (folder, disk, encoder).
-    public func writeAudio(to url: URL, format: AudioFileWriteOptions) throws {
-        try AudioFile.write(audio, to: url, options: format)
+    /// Writes the mastered audio to `url`, streaming from the spool block by block (memory does not grow with
+    /// the length), through a temporary file renamed into place.
+    /// - Parameters:
+    ///   - format: the encoding; nil takes it from `url`'s extension.
+    ///   - options: sample format, tags, encoder quality.
+    /// - Throws: `AudioFileError` naming the file (format, folder, disk, encoder) or the spool (read back).
+    public func writeAudio(to url: URL, format: AudioFileFormat? = nil, options: AudioFileWriteOptions = .init()) throws {
+        let writer = try AudioFileWriter(url: url, channelCount: mastered.channelCount, sampleRate: mastered.sampleRate,
+                                         format: format, options: options)
+        do {
+            try mastered.forEachBlock { try writer.write($0) }
+            try writer.finish()
+        } catch {
+            writer.cancel()
+            throw error
+        }
+    }
+
+    /// The waveform overview at `columnCount` columns: the one measured while mastering when the count matches,
+    /// else measured from the spool block by block.
+    /// - Throws: `AudioFileError` when the spool cannot be read back.
+    public func waveform(columnCount: Int) throws -> WaveformOverview {
+        if columnCount == waveform.columnCount { return waveform }
+        var builder = WaveformOverview.Builder(frameCount: mastered.frameCount, columnCount: columnCount,
+                                               channelCount: mastered.channelCount, sampleRate: mastered.sampleRate)
+        try mastered.forEachBlock { builder.append($0) }
+        return builder.overview()
     }
 }

@@ -27,8 +27,9 @@ public struct DecodedAudio: Sendable {
                       missingFrameCount: missingFrameCount)
     }
 
-    /// The warnings of a decode with these counts (shared with `FileAudioSource`).
-    static func warnings(info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int, missingFrameCount: Int) -> [String] {
+    /// The warnings of a decode with these counts (also for a file read block by block with `AudioFileReader`).
+    public static func warnings(info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int,
+                                missingFrameCount: Int) -> [String] {
         var lines: [String] = []
         if nonFiniteSampleCount > 0 { lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0") }
         if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode error\(decodeErrorCount == 1 ? "" : "s") (lost sync, bad CRC): damaged audio was skipped") }

@@ -2,50 +2,155 @@ import CSndFile
 import DSP
 import Foundation
 
-/// Writes an `AudioBuffer` to a file whose format follows its extension.
+/// Writes audio to a file whose format follows its extension, block by block or in one call.
 ///
 /// The data goes to a temporary file in the destination folder which is renamed into place only after the
-/// encoder has finished, so the requested path never holds a partial file; on failure the temporary file is
-/// removed. Opus is always written at 48 kHz (converted first); MP3 at its nearest allowed rate.
-public enum AudioFileWriter {
-    /// Writes `buffer` to `url`.
-    /// - Throws: `AudioFileError.unsupportedFormat` (extension), `.writeFailed` (folder, disk, encoder).
-    public static func write(_ buffer: AudioBuffer, to url: URL, options: AudioFileWriteOptions = .init()) throws {
+/// encoder has finished (`finish()`), so the requested path never holds a partial file; on failure, `cancel()` or
+/// when the writer is released unfinished, the temporary file is removed. Opus is always written at 48 kHz and MP3
+/// at its nearest allowed rate (converted on the way, with libsamplerate's best converter). Memory is one block:
+/// a file of any length can be written from blocks. Not thread-safe: one owner.
+public final class AudioFileWriter {
+    /// The file the audio ends up in.
+    public let url: URL
+    /// The format the extension names.
+    public let format: AudioFileFormat
+    /// Channels of the blocks written.
+    public let channelCount: Int
+    /// Sample rate of the blocks written, Hz (the file's may differ: see the type's note).
+    public let sampleRate: Double
+    /// Frames handed to `write` so far (at `sampleRate`).
+    public private(set) var framesWritten = 0
+
+    private let options: AudioFileWriteOptions
+    private let temporary: URL
+    private var file: SndFile?
+    private let converter: SampleRateConverter?
+    private let ditherAmplitude: Float?
+    private var random = DitherNoise(seed: 0x6D61_7368)
+    private var interleaved: [Float]
+    private var done = false
+    /// Frames per libsndfile call.
+    static let blockFrameCount = 16384
+
+    /// Opens a temporary file beside `url` for writing.
+    /// - Parameters:
+    ///   - channelCount: 1...32.
+    ///   - sampleRate: of the audio that will be written, Hz.
+    ///   - format: the encoding; nil takes it from `url`'s extension.
+    /// - Throws: `AudioFileError.unsupportedFormat` (extension, or a format libsndfile refuses), `.writeFailed`
+    ///   (missing folder, channel count, encoder).
+    public init(url: URL, channelCount: Int, sampleRate: Double, format: AudioFileFormat? = nil,
+                options: AudioFileWriteOptions = .init()) throws {
         let path = url.path
-        let format = try AudioFileFormat.forPath(path)
-        guard buffer.frameCount > 0 else { throw AudioFileError.writeFailed(path: path, reason: "no frames to write") }
-        guard buffer.channelCount <= AudioFileReader.maximumChannelCount else {
-            throw AudioFileError.writeFailed(path: path, reason: "\(buffer.channelCount) channels is more than the formats hold")
-        }
-        var audio = buffer
-        if let allowed = format.allowedSampleRates, !allowed.contains(audio.sampleRate) {
-            let target = allowed.min { abs($0 - audio.sampleRate) < abs($1 - audio.sampleRate) }!
-            audio = try SampleRateConverter.resample(audio, to: format == .opus ? 48000 : target, quality: .best)
+        let format = try format ?? AudioFileFormat.forPath(path)
+        guard channelCount >= 1, channelCount <= AudioFileReader.maximumChannelCount else {
+            throw AudioFileError.writeFailed(path: path, reason: "\(channelCount) channels is more than the formats hold")
         }
         let folder = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw AudioFileError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
+        var fileRate = sampleRate
+        if let allowed = format.allowedSampleRates, !allowed.contains(sampleRate) {
+            fileRate = format == .opus ? 48000 : allowed.min { abs($0 - sampleRate) < abs($1 - sampleRate) }!
+        }
+        converter = fileRate == sampleRate ? nil
+            : try SampleRateConverter(inputRate: sampleRate, outputRate: fileRate, channelCount: channelCount, quality: .best)
+        self.url = url
+        self.format = format
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
+        self.options = options
+        temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
+        ditherAmplitude = (options.dither && options.sampleFormat == .pcm16 && format.hasBitDepth) ? 1 / 32768 : nil
+        interleaved = [Float](repeating: 0, count: Self.blockFrameCount * channelCount)
         do {
-            try encode(audio, format: format, options: options, temporaryPath: temporary.path, finalPath: path)
+            file = try Self.open(temporaryPath: temporary.path, finalPath: path, format: format, options: options,
+                                 channelCount: channelCount, sampleRate: fileRate)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    deinit {
+        if !done {
+            file = nil
+            try? FileManager.default.removeItem(at: temporary)
+        }
+    }
+
+    /// Appends `buffer` (`channelCount` channels at `sampleRate`; any length, empty allowed).
+    /// - Throws: `AudioFileError.writeFailed` (disk full, encoder); the writer is then cancelled.
+    public func write(_ buffer: AudioBuffer) throws {
+        precondition(!done, "AudioFileWriter: write after finish or cancel")
+        precondition(buffer.channelCount == channelCount, "AudioFileWriter: channel count differs from the writer's")
+        do {
+            framesWritten += buffer.frameCount
+            if let converter {
+                try encode(try converter.process(buffer))
+            } else {
+                try encode(buffer)
+            }
+        } catch {
+            cancel()
+            throw Self.writeError(error, path: url.path)
+        }
+    }
+
+    /// Closes the file and renames it into place.
+    /// - Throws: `AudioFileError.writeFailed` when nothing was written, the encoder failed or the rename failed.
+    public func finish() throws {
+        precondition(!done, "AudioFileWriter: finish called twice")
+        let path = url.path
+        do {
+            guard framesWritten > 0 else { throw AudioFileError.writeFailed(path: path, reason: "no frames to write") }
+            if let converter { try encode(try converter.finish()) }
+            file = nil  // closes the handle: the encoder flushes
+            done = true
             if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
             guard rename(temporary.path, path) == 0 else {
                 throw AudioFileError.writeFailed(path: path, reason: "rename failed: " + String(cString: strerror(errno)))
             }
         } catch {
+            done = true
+            file = nil
             try? FileManager.default.removeItem(at: temporary)
-            if let error = error as? AudioFileError { throw error }
-            throw AudioFileError.writeFailed(path: path, reason: "\(error)")
+            throw Self.writeError(error, path: path)
         }
     }
 
-    private static func encode(_ audio: AudioBuffer, format: AudioFileFormat, options: AudioFileWriteOptions,
-                               temporaryPath: String, finalPath: String) throws {
+    /// Abandons the file: the temporary file is removed and nothing appears at `url`.
+    public func cancel() {
+        guard !done else { return }
+        done = true
+        file = nil
+        try? FileManager.default.removeItem(at: temporary)
+    }
+
+    /// Writes `buffer` to `url` in one call.
+    /// - Throws: `AudioFileError.unsupportedFormat` (extension), `.writeFailed` (folder, disk, encoder).
+    public static func write(_ buffer: AudioBuffer, to url: URL, options: AudioFileWriteOptions = .init()) throws {
+        let path = url.path
+        _ = try AudioFileFormat.forPath(path)
+        guard buffer.frameCount > 0 else { throw AudioFileError.writeFailed(path: path, reason: "no frames to write") }
+        let writer = try AudioFileWriter(url: url, channelCount: buffer.channelCount, sampleRate: buffer.sampleRate,
+                                         options: options)
+        try writer.write(buffer)
+        try writer.finish()
+    }
+
+    private static func writeError(_ error: any Error, path: String) -> AudioFileError {
+        if let error = error as? AudioFileError { return error }
+        return AudioFileError.writeFailed(path: path, reason: "\(error)")
+    }
+
+    private static func open(temporaryPath: String, finalPath: String, format: AudioFileFormat,
+                             options: AudioFileWriteOptions, channelCount: Int, sampleRate: Double) throws -> SndFile {
         var info = SF_INFO()
-        info.samplerate = Int32(audio.sampleRate.rounded())
-        info.channels = Int32(audio.channelCount)
+        info.samplerate = Int32(sampleRate.rounded())
+        info.channels = Int32(channelCount)
         info.format = format.sndFileFormat(options.sampleFormat)
         let file: SndFile
         do { file = try SndFile(writingAt: temporaryPath, info: info) } catch {
@@ -71,16 +176,16 @@ public enum AudioFileWriter {
         if let artist = options.artist { file.setString(SF_STR_ARTIST, artist) }
         if let comment = options.comment { file.setString(SF_STR_COMMENT, comment) }
         file.setString(SF_STR_SOFTWARE, "mashup")
+        return file
+    }
 
-        let ditherAmplitude: Float? = (options.dither && options.sampleFormat == .pcm16 && format.hasBitDepth)
-            ? 1 / 32768 : nil
-        var random = DitherNoise(seed: 0x6D61_7368)
-        let channels = audio.channelCount
-        let blockFrames = 16384
-        var interleaved = [Float](repeating: 0, count: blockFrames * channels)
+    /// Interleaves (with dither when asked) and hands `audio` to the encoder in blocks.
+    private func encode(_ audio: AudioBuffer) throws {
+        guard let file else { return }
+        let channels = channelCount
         var start = 0
         while start < audio.frameCount {
-            let count = min(blockFrames, audio.frameCount - start)
+            let count = min(Self.blockFrameCount, audio.frameCount - start)
             try audio.samples.withUnsafeBufferPointer { planar in
                 try interleaved.withUnsafeMutableBufferPointer { out in
                     for c in 0..<channels {

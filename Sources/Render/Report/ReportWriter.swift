@@ -32,10 +32,28 @@ public enum ReportWriter {
     /// - Throws: `ReportWriterError.writeFailed` naming the file.
     public static func write(report: RenderReport, audio: AudioBuffer, htmlURL: URL, svgURL: URL,
                              timeline: TimelineSVG = TimelineSVG()) throws {
-        let waveform = WaveformOverview(buffer: audio, columnCount: timeline.columnCount)
+        try write(report: report, waveform: WaveformOverview(buffer: audio, columnCount: timeline.columnCount),
+                  htmlURL: htmlURL, svgURL: svgURL, timeline: timeline)
+    }
+
+    /// Draws the timeline of `report` over a precomputed waveform overview (e.g. `RenderResult.waveform`, measured
+    /// while mastering, so the audio need not be in memory) and writes both files.
+    /// - Throws: `ReportWriterError.writeFailed` naming the file.
+    public static func write(report: RenderReport, waveform: WaveformOverview, htmlURL: URL, svgURL: URL,
+                             timeline: TimelineSVG = TimelineSVG()) throws {
         let svg = timeline.render(report: report, waveform: waveform)
         try writeAtomically(Data((TimelineSVG.xmlDeclaration + svg).utf8), to: svgURL)
         try writeAtomically(Data(HTMLReport.render(report: report, svg: svg).utf8), to: htmlURL)
+    }
+
+    /// Writes `NAME.html` and `NAME.svg` beside `audioURL` (`NAME.wav`) over a precomputed waveform overview.
+    @discardableResult
+    public static func write(report: RenderReport, waveform: WaveformOverview, besideAudioAt audioURL: URL,
+                             timeline: TimelineSVG = TimelineSVG()) throws -> Files {
+        let stem = audioURL.deletingPathExtension()
+        let files = Files(htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
+        try write(report: report, waveform: waveform, htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
+        return files
     }
 
     /// Writes `NAME.html` and `NAME.svg` beside `audioURL` (`NAME.wav`) and returns their locations.

@@ -64,37 +64,107 @@ public struct WaveformOverview: Sendable, Equatable {
         let frameCount = samples.count
         guard frameCount > 0, let base = samples.baseAddress else { return }
         for column in 0..<columnCount {
-            var start = column * frameCount / columnCount
-            var end = (column + 1) * frameCount / columnCount
-            if end <= start {
-                start = min(start, frameCount - 1)
-                end = start + 1
+            let range = columnFrames(column, frameCount: frameCount, columnCount: columnCount)
+            let (low, high) = extremes(base + range.lowerBound, count: range.count)
+            minimums[column] = finished(low, initial: .infinity)
+            maximums[column] = finished(high, initial: -.infinity)
+        }
+    }
+
+    /// The frames column `column` covers (never empty for a non-empty programme).
+    static func columnFrames(_ column: Int, frameCount: Int, columnCount: Int) -> Range<Int> {
+        var start = column * frameCount / columnCount
+        var end = (column + 1) * frameCount / columnCount
+        if end <= start {
+            start = min(start, frameCount - 1)
+            end = start + 1
+        }
+        return start..<end
+    }
+
+    /// A column of NaN only keeps the initial infinity: draw it as silence.
+    private static func finished(_ value: Float, initial: Float) -> Float {
+        value.isFinite || value == -initial ? value : 0
+    }
+
+    /// Smallest and largest of `count` samples (±infinity when there are none; NaN samples are skipped).
+    private static func extremes(_ base: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+        var low = Float.infinity
+        var high = -Float.infinity
+        // Eight lanes at a time; a NaN lane never wins a comparison, so NaN samples are skipped.
+        var lows = SIMD8<Float>(repeating: .infinity)
+        var highs = SIMD8<Float>(repeating: -.infinity)
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= count {
+            let lanes = raw.loadUnaligned(fromByteOffset: offset * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+            lows.replace(with: lanes, where: lanes .< lows)
+            highs.replace(with: lanes, where: lanes .> highs)
+            offset += 8
+        }
+        while offset < count {
+            let value = base[offset]
+            low = value < low ? value : low
+            high = value > high ? value : high
+            offset += 1
+        }
+        return (Swift.min(low, lows.min()), Swift.max(high, highs.max()))
+    }
+
+    /// Builds the overview of a programme of known length from its blocks in order, in memory of one column
+    /// array per channel: the same columns, bit for bit, as `init(buffer:columnCount:)` on the whole programme.
+    public struct Builder {
+        public let frameCount: Int
+        public let columnCount: Int
+        public let sampleRate: Double
+        private var lows: [[Float]]
+        private var highs: [[Float]]
+        private var position = 0
+        private var firstOpenColumn = 0
+
+        /// - Parameters:
+        ///   - frameCount: the programme's length in frames (0 gives an overview of silence).
+        ///   - columnCount: 1 or more.
+        public init(frameCount: Int, columnCount: Int, channelCount: Int, sampleRate: Double) {
+            precondition(columnCount >= 1, "a waveform overview needs at least one column")
+            self.frameCount = frameCount
+            self.columnCount = columnCount
+            self.sampleRate = sampleRate
+            lows = Array(repeating: Array(repeating: .infinity, count: columnCount), count: channelCount)
+            highs = Array(repeating: Array(repeating: -.infinity, count: columnCount), count: channelCount)
+        }
+
+        /// Measures the next block (frames past `frameCount` are ignored).
+        public mutating func append(_ block: AudioBuffer) {
+            precondition(block.channelCount == lows.count, "WaveformOverview.Builder: channel count mismatch")
+            let blockEnd = min(position + block.frameCount, frameCount)
+            guard blockEnd > position else { return }
+            while firstOpenColumn < columnCount
+                    && columnFrames(firstOpenColumn, frameCount: frameCount, columnCount: columnCount).upperBound <= position {
+                firstOpenColumn += 1
             }
-            var low = Float.infinity
-            var high = -Float.infinity
-            // Eight lanes at a time; a NaN lane never wins a comparison, so NaN samples are skipped.
-            var lows = SIMD8<Float>(repeating: .infinity)
-            var highs = SIMD8<Float>(repeating: -.infinity)
-            let raw = UnsafeRawPointer(base + start)
-            let count = end - start
-            var offset = 0
-            while offset + 8 <= count {
-                let lanes = raw.loadUnaligned(fromByteOffset: offset * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
-                lows.replace(with: lanes, where: lanes .< lows)
-                highs.replace(with: lanes, where: lanes .> highs)
-                offset += 8
+            var column = firstOpenColumn
+            while column < columnCount {
+                let range = columnFrames(column, frameCount: frameCount, columnCount: columnCount)
+                if range.lowerBound >= blockEnd { break }
+                let lower = max(range.lowerBound, position), upper = min(range.upperBound, blockEnd)
+                if upper > lower {
+                    for c in 0..<lows.count {
+                        let (low, high) = block.withChannel(c) { extremes($0.baseAddress! + (lower - position), count: upper - lower) }
+                        lows[c][column] = Swift.min(lows[c][column], low)
+                        highs[c][column] = Swift.max(highs[c][column], high)
+                    }
+                }
+                column += 1
             }
-            while offset < count {
-                let value = base[start + offset]
-                low = value < low ? value : low
-                high = value > high ? value : high
-                offset += 1
-            }
-            low = Swift.min(low, lows.min())
-            high = Swift.max(high, highs.max())
-            // A column of NaN only keeps the initial infinities: draw it as silence.
-            minimums[column] = low.isFinite || low == -.infinity ? low : 0
-            maximums[column] = high.isFinite || high == .infinity ? high : 0
+            position = blockEnd
+        }
+
+        /// The overview of what was appended (columns not reached are silent).
+        public func overview() -> WaveformOverview {
+            WaveformOverview(minimums: lows.map { $0.map { frameCount > 0 ? finished($0, initial: .infinity) : 0 } },
+                             maximums: highs.map { $0.map { frameCount > 0 ? finished($0, initial: -.infinity) : 0 } },
+                             durationSeconds: Double(frameCount) / sampleRate)
         }
     }
 }

@@ -1,0 +1,86 @@
+import DSP
+import Foundation
+import Testing
+import TestSupport
+
+/// A programme handed out in uneven blocks, as a spool file would be.
+struct SplitProgramme: RereadableProgramme {
+    let buffer: AudioBuffer
+    let firstBlock: Int
+    var channelCount: Int { buffer.channelCount }
+    var sampleRate: Double { buffer.sampleRate }
+    var frameCount: Int { buffer.frameCount }
+    func forEachBlock(_ body: (AudioBuffer) throws -> Void) throws {
+        var start = 0
+        var block = firstBlock
+        while start < buffer.frameCount {
+            let end = min(buffer.frameCount, start + block)
+            try body(buffer.slice(frames: start..<end))
+            start = end
+            block = block * 5 % 30000 + 1
+        }
+    }
+}
+
+@Suite("Loudness, streamed: meters and normalisation over blocks")
+struct LoudnessStreamingTests {
+    @Test("the meters give the same figures, bit for bit, however the programme is split")
+    func metersIndependentOfBlocks() throws {
+        let mix = LoudnessTests.denseMaterial(seconds: 7, sampleRate: 44100, gainDecibels: -6)
+        let whole = LoudnessMeter(sampleRate: 44100, channelCount: 2)
+        whole.append(mix)
+        let split = LoudnessMeter(sampleRate: 44100, channelCount: 2)
+        let peaks = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        try SplitProgramme(buffer: mix, firstBlock: 333).forEachBlock { block in
+            split.append(block)
+            var start = 0
+            while start < block.frameCount {
+                let end = min(block.frameCount, start + 4096)
+                peaks.append(block.slice(frames: start..<end))
+                start = end
+            }
+        }
+        peaks.finish()
+        #expect(split.integratedLUFS == whole.integratedLUFS)
+        #expect(split.loudnessRangeLU == whole.loudnessRangeLU)
+        #expect(split.shortTermSeries(hopSteps: 10) == whole.shortTermSeries(hopSteps: 10))
+        let reference = TruePeakMeter.measure(mix)
+        #expect(peaks.truePeakDecibels == reference.truePeakDecibels)
+        #expect(peaks.samplePeakDecibels == reference.samplePeakDecibels)
+    }
+
+    @Test("streamed normalisation gives the whole-buffer result sample for sample, in every pass",
+          arguments: [("dense", -30.0), ("peaky", -10.0)])
+    func streamedEqualsWhole(material: String, inputGain: Double) throws {
+        let mix = material == "dense" ? LoudnessTests.denseMaterial(seconds: 6, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
+            : LoudnessTests.peakyMaterial(seconds: 6, sampleRate: 44100, gainDecibels: inputGain)
+        let normalizer = LoudnessNormalizer()
+        let (whole, wholeReport) = try normalizer.normalize(mix)
+        var channels: [[Float]] = [[], []]
+        var largestBlock = 0
+        var passesSeen: [Int] = []
+        let report = try normalizer.normalize(SplitProgramme(buffer: mix, firstBlock: 1001), beginPass: { pass in
+            passesSeen.append(pass)
+            channels = [[], []]
+        }, emit: { block in
+            largestBlock = max(largestBlock, block.frameCount)
+            for c in 0..<2 { channels[c] += block.channel(c) }
+        })
+        #expect(passesSeen == Array(1...report.passes))
+        #expect(report == wholeReport)
+        #expect(AudioBuffer(channels: channels, sampleRate: 44100) == whole)
+        #expect(largestBlock <= LoudnessNormalizer.blockFrameCount)
+        #expect(report.outputSamplePeakDecibels == TruePeakMeter.measure(whole).samplePeakDecibels)
+    }
+
+    @Test("silence runs no pass and reports the floor")
+    func silence() throws {
+        let mix = AudioBuffer(channelCount: 2, frameCount: 44100, sampleRate: 44100)
+        var emitted = 0
+        let report = try LoudnessNormalizer().normalize(BufferProgramme(buffer: mix), beginPass: { _ in },
+                                                        emit: { emitted += $0.frameCount })
+        #expect(report.passes == 0)
+        #expect(emitted == 0)
+        #expect(report.outputTruePeakDecibels == Decibels.silenceFloorDecibels)
+    }
+}
