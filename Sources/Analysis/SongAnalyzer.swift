@@ -53,14 +53,11 @@ public struct SongAnalyzer: Sendable {
 
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets)
-        // Phase: kicks, bass notes and chord changes fall on beats, open hats, off-beat bass and upbeats between
-        // them. When the low band and the chord changes are stronger half way between the tracked beats than on
-        // them (the product of the two ratios above 1), the tracker locked onto the off-beats: take the midpoints.
+        // Phase: chord changes at bar lines and the high band's accents decide between the tracked beats and
+        // their midpoints (BeatPhaseEstimator).
         var trackedFrames = tempo.beatFrames
-        var lowMid = onsets.low
-        for f in lowMid.indices { lowMid[f] += onsets.mid[f] }
-        if TempoEstimator.offBeatLowRatio(lowMid, beats: trackedFrames)
-            * SongAnalyzer.offBeatChordChangeRatio(chroma, frames: frames, beats: trackedFrames) > 1 {
+        if BeatPhaseEstimator(beatsPerBar: beatsPerBar)
+            .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0 {
             trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
         }
         let beatFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
