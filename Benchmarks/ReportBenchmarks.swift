@@ -16,7 +16,10 @@ func runReportBenchmarks(_ runner: BenchmarkRunner) {
         runner.report(["name": "report.setup", "error": "demo mashup failed"])
         return
     }
-    let audio = result.audio
+    guard let audio = try? result.loadAudio() else {
+        runner.report(["name": "report.setup", "error": "the demo mashup could not be read back"])
+        return
+    }
     var report = result.report
     report.audioFile = "bench.wav"
     let timeline = TimelineSVG()

@@ -38,14 +38,16 @@ struct RenderOutputWriterTests {
         let plan = MasterplanShape.normalized(try JSONValue.parse(Data(PlanFixtures.validPlan.utf8)))
 
         // `mashup render`'s steps: decode, validate against the songs' lengths, render, write through the step.
-        let songs = try songURLs.enumerated().map { index, url in
-            RenderSong(id: "song\(index + 1)", name: url.lastPathComponent, audio: try AudioFile.read(url).buffer)
+        var songs: [RenderSong] = []
+        for (index, url) in songURLs.enumerated() {
+            songs.append(try await EmbeddedSongAnalysis().song(id: "song\(index + 1)", name: url.lastPathComponent,
+                                                               source: try FileAudioSource(url: url), analysis: nil, stems: [:]))
         }
-        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.audio.durationSeconds) })
+        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) })
             .validate(plan)
         let valid = try #require(validation.plan)
         let script = RenderScript(plan: valid, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
-        let result = try await RenderEngine(options: RenderOptions()).render(script: script, songs: songs)
+        let result = try await RenderEngine(options: RenderOptions(stems: ApproximatedStems())).render(script: script, songs: songs)
         let cli = try await RenderOutputWriter.write(result, report: result.report, script: script,
                                                      audioURL: cliFolder.appendingPathComponent("mashup.wav"))
 

@@ -15,7 +15,7 @@ struct ReportDemoTests {
     @Test("the demo, rendered by the engine, has a report that describes its audio: length, contiguous sections, levels")
     func reportMatchesAudio() async throws {
         let result = try await DemoRender(sectionCount: 3, barsPerSection: 2).render()
-        let (audio, report) = (result.audio, result.report)
+        let (audio, report) = (try result.loadAudio(), result.report)
         #expect(abs(audio.durationSeconds - report.durationSeconds) <= Self.frameSeconds)
         #expect(report.sections.count == 3)
         #expect(report.sections.first?.startSeconds == 0)

@@ -82,17 +82,16 @@ public struct DemoRender: Sendable {
             var stems: [Stem: AudioBuffer] = [:]
             for (name, buffer) in song.stems() { if let stem = Stem(parsing: name), stem != .full { stems[stem] = buffer } }
             // The generated grid is regular and has at least two beats, so it cannot fail.
-            let grid = try? BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes, beatsPerBar: 4)
+            let grid = try! BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes, beatsPerBar: 4)
             return RenderSong(id: id, name: id, artist: "mashup demo", audio: song.mix(), stems: stems, stemSource: "generated",
-                              beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major),
-                              keyIsKnown: true)
+                              beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major))
         }
     }
 
     /// The validated plan as the engine's script for `songs` (which must be `self.songs`).
     /// - Throws: `RenderError.invalidScript` (not for the demo plan).
     public func script(for songs: [RenderSong]) throws -> RenderScript {
-        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, key: $0.key, durationSeconds: $0.audio.durationSeconds) })
+        let validation = PlanValidator(songs: songs.map { .init(id: $0.id, key: $0.key, durationSeconds: $0.source.durationSeconds) })
             .validate(plan)
         guard let valid = validation.plan else {
             let first = validation.errors.first
