@@ -23,7 +23,8 @@ struct PlanValidatorTests {
         #expect(plan.tempoBPM == 120 && plan.sampleRate == 44_100)
         #expect(plan.tempoMap.timeSignature == .common)
         #expect(plan.targetLoudnessLUFS == -14 && plan.truePeakCeilingDecibels == -1)
-        #expect(plan.sections.map { plan.frameRange(of: $0) } == [0..<705_600, 705_600..<1_411_200, 1_411_200..<1_764_000])
+        #expect(plan.sections.map { plan.frameRange(of: $0) }
+                == [0..<705_600, 705_600..<1_411_200, 1_411_200..<1_764_000])
         #expect(plan.frameCount == 1_764_000 && plan.durationSeconds == 40)
         #expect(plan.sections.map(\.planIndex) == [0, 1, 2])
         #expect(plan.sections[0].transitionIn == .cut)   // the first section has none
@@ -36,8 +37,9 @@ struct PlanValidatorTests {
         let drums = plan.sections[0].layers[1]
         // D minor -> A minor is -5, but drums are never shifted automatically: the engine leaves them.
         #expect(drums.songIndex == 1 && drums.stem == .drums && drums.semitonesOverride == nil)
-        #expect(KeyShift.decide(songKey: MusicalKey(parsing: "D minor"), targetKey: plan.targetKey, stem: .bass) == .shift(semitones: -5))
-        #expect(KeyShift.decide(songKey: MusicalKey(parsing: "D minor"), targetKey: plan.targetKey, stem: .drums) == .unshifted)
+        let dMinor = MusicalKey(parsing: "D minor")
+        #expect(KeyShift.decide(songKey: dMinor, targetKey: plan.targetKey, stem: .bass) == .shift(semitones: -5))
+        #expect(KeyShift.decide(songKey: dMinor, targetKey: plan.targetKey, stem: .drums) == .unshifted)
         #expect(plan.sections[2].layers[0].effects == [.echoOut(.standard)])
         #expect(plan.songIDs == ["s1", "s2"])
         #expect(plan.warnings.isEmpty)
@@ -221,8 +223,24 @@ struct PlanValidatorTests {
         // engine limits it to the shorter neighbour (2 s), as the warning says.
         #expect(p.sections[1].transitionIn == .cut && p.sections[2].transitionIn == .cut)
         #expect(p.sections[3].transitionIn == .crossfade(bars: 4, curve: .equalPower))
-        #expect(validation.warnings.contains { $0.path == "masterplan.timeline[3].transition" && $0.message.hasSuffix("shortened to 2 s") })
+        #expect(validation.warnings.contains {
+            $0.path == "masterplan.timeline[3].transition" && $0.message.hasSuffix("shortened to 2 s")
+        })
         #expect(p.warnings == validation.warnings.map { "\($0.path): \($0.message)" })
+    }
+
+    @Test("a script built directly gets plan positions, song ids in order of use and song indices")
+    func directScript() {
+        let script = RenderScript(title: "t", tempoMap: TempoMap(tempoBPM: 120, sampleRate: 44_100), sections: [
+            .init(description: "a", startSeconds: 0, durationSeconds: 8, layers: [.init(songID: "x", stem: .drums)]),
+            .init(description: "b", startSeconds: 8, durationSeconds: 8,
+                  layers: [.init(songID: "y", stem: .bass), .init(songID: "x", stem: .vocals)]),
+        ])
+        #expect(script.songIDs == ["x", "y"])
+        #expect(script.sections.map(\.planIndex) == [0, 1])
+        #expect(script.sections[1].layers.map(\.planIndex) == [0, 1])
+        #expect(script.sections[1].layers.map(\.songIndex) == [1, 0])
+        #expect(script.durationSeconds == 16 && script.frameCount == 705_600)
     }
 
     @Test("song facts come from a contract analysis")

@@ -48,9 +48,9 @@ public struct RenderScript: Sendable, Equatable {
         let sections = sections.enumerated().map { position, section in
             var section = section
             if section.planIndex < 0 { section.planIndex = position }
-            for j in section.layers.indices {
-                if section.layers[j].planIndex < 0 { section.layers[j].planIndex = j }
-                if section.layers[j].songIndex < 0 { section.layers[j].songIndex = ids.firstIndex(of: section.layers[j].songID) ?? -1 }
+            for (j, layer) in section.layers.enumerated() {
+                if layer.planIndex < 0 { section.layers[j].planIndex = j }
+                if layer.songIndex < 0 { section.layers[j].songIndex = ids.firstIndex(of: layer.songID) ?? -1 }
             }
             return section
         }
@@ -144,7 +144,7 @@ public struct RenderScript: Sendable, Equatable {
     public struct Layer: Sendable, Equatable {
         /// Position in the plan's section layers, for located messages.
         public var planIndex: Int
-        /// Index into `RenderScript.songIDs`.
+        /// Index into `RenderScript.songIDs` (-1 when a script built directly lists its songs without this one).
         public var songIndex: Int
         /// The song id (the validator resolves `song1`, `song2`... to the given ids).
         public var songID: String

@@ -342,13 +342,14 @@ private struct ValidationRun {
             }
         }
         if kind == .cut { bars = 0 }
-        let frames = tempoMap.crossfadeFrameCount(bars: bars)
+        let length = tempoMap.crossfadeFrameCount(bars: bars)
         // Centred on the boundary, a transition may use at most half of each neighbour on its side... and the
         // neighbours' other transitions; limiting it to the shorter section keeps both halves inside.
-        let previousFrames = tempoMap.frame(atSeconds: previous.endSeconds) - tempoMap.frame(atSeconds: previous.startSeconds)
-        let nextFrames = tempoMap.frame(atSeconds: next.endSeconds) - tempoMap.frame(atSeconds: next.startSeconds)
-        let limit = min(previousFrames, nextFrames)
-        if frames > limit {
+        let frames = { (section: RenderScript.Section) in
+            tempoMap.frame(atSeconds: section.endSeconds) - tempoMap.frame(atSeconds: section.startSeconds)
+        }
+        let limit = min(frames(previous), frames(next))
+        if length > limit {
             issues.warning(path, "a \(kind.rawValue) of \(MusicalDuration.trim(bars)) bars (\(MusicalDuration.trim(tempoMap.seconds(bars: bars))) s) is longer than a neighbouring section: shortened to \(MusicalDuration.trim(Double(limit) / tempoMap.sampleRate)) s")
         }
         // The engine takes the kind and bars; it limits the length to the neighbours itself.
