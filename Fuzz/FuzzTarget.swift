@@ -39,8 +39,7 @@ enum FuzzTarget: String, CaseIterable {
                      PlanValidator.SongInfo(id: "song2", key: MusicalKey(parsing: "C major"), tempoBPM: 96, durationSeconds: 45)]
         let validation = PlanValidator(songs: songs).validate(data)
         _ = validation.issues.map(\.description)
-        if let plan = validation.plan {
-            let script = RenderScript(plan: plan, warnings: [])
+        if let script = validation.plan {
             _ = script.sections.count
         }
         // The same bytes as a discovered-songs plan (the `validate` command without songs).

@@ -61,12 +61,11 @@ enum RenderCommand: CLICommand {
         let validation = PlanValidator(songs: sources.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) })
             .validate(data)
         for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
-        guard let plan = validation.plan else {
+        guard let script = validation.plan else {
             for issue in validation.errors { printError("mashup render: error: \(issue.path): \(issue.message)") }
             throw CLIError.failed("\(planPath): \(validation.errors.count) errors; nothing was rendered")
         }
-        // The validator has already resolved `song1`, `song2`... to the given ids.
-        let script = RenderScript(plan: plan, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
+        // The validator has already resolved `song1`, `song2`... to the given ids; its warnings are in the script.
 
         let printer = ProgressPrinter(json: json)
         // The plan file brings no analysis: every song's grid and key come from the embedded analyser (songs in

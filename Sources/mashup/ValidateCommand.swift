@@ -52,7 +52,7 @@ enum ValidateCommand: CLICommand {
         value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
     }
 
-    static func summary(_ plan: ValidatedPlan) -> JSONValue {
+    static func summary(_ plan: RenderScript) -> JSONValue {
         [
             "title": .string(plan.title),
             "tempo_bpm": .number(plan.tempoBPM),
@@ -60,7 +60,7 @@ enum ValidateCommand: CLICommand {
             "target_key": plan.targetKey.map { .string($0.description) } ?? .null,
             "duration_sec": .number(plan.durationSeconds),
             "sections": .number(Double(plan.sections.count)),
-            "songs": .array(plan.songIds.map { .string($0) }),
+            "songs": .array(plan.songIDs.map { .string($0) }),
         ]
     }
 }

@@ -323,7 +323,7 @@ struct EmbeddedPlannerTests {
                               beatGrid: try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes),
                               key: MusicalKey(parsing: song.keyName))
         }
-        let result = try await RenderEngine().render(script: RenderScript(plan: validated), songs: renderSongs)
+        let result = try await RenderEngine().render(script: validated, songs: renderSongs)
         // No warning at all: no unknown effect, no read past a song's end, no key shift over a limit.
         #expect(result.report.warnings.isEmpty, "\(result.report.warnings)")
         #expect(result.report.durationSeconds > 30)

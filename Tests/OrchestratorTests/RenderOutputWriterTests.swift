@@ -45,8 +45,7 @@ struct RenderOutputWriterTests {
         }
         let validation = PlanValidator(songs: songs.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) })
             .validate(plan)
-        let valid = try #require(validation.plan)
-        let script = RenderScript(plan: valid, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
+        let script = try #require(validation.plan)
         let result = try await RenderEngine(options: RenderOptions(stems: ApproximatedStems())).render(script: script, songs: songs)
         let cli = try await RenderOutputWriter.write(result, report: result.report, script: script,
                                                      audioURL: cliFolder.appendingPathComponent("mashup.wav"))

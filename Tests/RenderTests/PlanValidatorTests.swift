@@ -23,19 +23,26 @@ struct PlanValidatorTests {
         #expect(plan.tempoBPM == 120 && plan.sampleRate == 44_100)
         #expect(plan.tempoMap.timeSignature == .common)
         #expect(plan.targetLoudnessLUFS == -14 && plan.truePeakCeilingDecibels == -1)
-        #expect(plan.sections.map(\.startFrame) == [0, 705_600, 1_411_200])
-        #expect(plan.sections.map(\.endFrame) == [705_600, 1_411_200, 1_764_000])
+        #expect(plan.sections.map { plan.frameRange(of: $0) }
+                == [0..<705_600, 705_600..<1_411_200, 1_411_200..<1_764_000])
         #expect(plan.frameCount == 1_764_000 && plan.durationSeconds == 40)
-        #expect(plan.sections[0].transitionIn == nil)
-        #expect(plan.sections[1].transitionIn == ValidatedPlan.Transition(kind: .crossfade, bars: 1, frameCount: 88_200, boundaryFrame: 705_600))
+        #expect(plan.sections.map(\.planIndex) == [0, 1, 2])
+        #expect(plan.sections[0].transitionIn == .cut)   // the first section has none
+        #expect(plan.sections[1].transitionIn == .crossfade(bars: 1, curve: .equalPower))
+        #expect(plan.tempoMap.crossfadeFrameCount(bars: 1) == 88_200)
         let first = plan.sections[0].layers[0]
-        #expect(first.songIndex == 0 && first.songId == "s1" && first.stem == .vocals && first.gainDecibels == -6)
+        #expect(first.songIndex == 0 && first.songID == "s1" && first.stem == .vocals && first.gainDecibels == -6)
         #expect(first.effects == [.reverb(.standard), .delay(.standard)])
-        #expect(first.pitchShiftSemitones == 0 && !first.pitchShiftIsOverride)   // C major = A minor's notes
+        #expect(first.semitonesOverride == 0 && !first.pitchShiftIsOverride)   // C major = A minor's notes
         let drums = plan.sections[0].layers[1]
-        #expect(drums.songIndex == 1 && drums.pitchShiftSemitones == -5)         // D minor -> A minor
+        // D minor -> A minor is -5, but drums are never shifted automatically: the engine leaves them.
+        #expect(drums.songIndex == 1 && drums.stem == .drums && drums.semitonesOverride == nil)
+        let dMinor = MusicalKey(parsing: "D minor")
+        #expect(KeyShift.decide(songKey: dMinor, targetKey: plan.targetKey, stem: .bass) == .shift(semitones: -5))
+        #expect(KeyShift.decide(songKey: dMinor, targetKey: plan.targetKey, stem: .drums) == .unshifted)
         #expect(plan.sections[2].layers[0].effects == [.echoOut(.standard)])
-        #expect(plan.songIds == ["s1", "s2"])
+        #expect(plan.songIDs == ["s1", "s2"])
+        #expect(plan.warnings.isEmpty)
     }
 
     /// Each invalid plan and the error paths it must produce (exactly).
@@ -210,10 +217,30 @@ struct PlanValidatorTests {
         #expect(vocals.effects == [.reverb(.standard)])
         #expect(vocals.ignoredEffects == ["stutter"])
         #expect(vocals.fadeInSeconds == 4)
-        #expect(vocals.pitchShiftSemitones == 0)
+        #expect(vocals.semitonesOverride == 0)
         #expect(p.sections[0].layers[1].stem == .full && p.sections[0].layers[1].gainDecibels == -60)
-        #expect(p.sections[1].transitionIn == nil && p.sections[2].transitionIn == nil)
-        #expect(p.sections[3].transitionIn?.frameCount == 88_200)
+        // Across the overlap and the gap there is no transition; the too-long crossfade is kept in bars and the
+        // engine limits it to the shorter neighbour (2 s), as the warning says.
+        #expect(p.sections[1].transitionIn == .cut && p.sections[2].transitionIn == .cut)
+        #expect(p.sections[3].transitionIn == .crossfade(bars: 4, curve: .equalPower))
+        #expect(validation.warnings.contains {
+            $0.path == "masterplan.timeline[3].transition" && $0.message.hasSuffix("shortened to 2 s")
+        })
+        #expect(p.warnings == validation.warnings.map { "\($0.path): \($0.message)" })
+    }
+
+    @Test("a script built directly gets plan positions, song ids in order of use and song indices")
+    func directScript() {
+        let script = RenderScript(title: "t", tempoMap: TempoMap(tempoBPM: 120, sampleRate: 44_100), sections: [
+            .init(description: "a", startSeconds: 0, durationSeconds: 8, layers: [.init(songID: "x", stem: .drums)]),
+            .init(description: "b", startSeconds: 8, durationSeconds: 8,
+                  layers: [.init(songID: "y", stem: .bass), .init(songID: "x", stem: .vocals)]),
+        ])
+        #expect(script.songIDs == ["x", "y"])
+        #expect(script.sections.map(\.planIndex) == [0, 1])
+        #expect(script.sections[1].layers.map(\.planIndex) == [0, 1])
+        #expect(script.sections[1].layers.map(\.songIndex) == [1, 0])
+        #expect(script.durationSeconds == 16 && script.frameCount == 705_600)
     }
 
     @Test("song facts come from a contract analysis")
@@ -251,6 +278,6 @@ struct PlanValidatorTests {
         #expect(PlanValidator.songIndex(of: "ghi", in: ids) == nil)
         // Without a song list, every id is its own song.
         let open = PlanValidator().validate(PlanFixtures.data(PlanFixtures.plan))
-        #expect(open.plan?.songIds == ["song1", "song2", "s1", "s2"])
+        #expect(open.plan?.songIDs == ["song1", "song2", "s1", "s2"])
     }
 }

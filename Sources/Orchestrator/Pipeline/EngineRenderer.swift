@@ -82,14 +82,12 @@ public struct EngineRenderer: MashupRenderer {
 
         // The plan, checked against the songs.
         let validation = PlanValidator(songs: songInfos).validate(input.plan)
-        guard let plan = validation.plan else {
+        guard let script = validation.plan else {
             let listed = validation.errors.prefix(5).map { "\($0.path): \($0.message)" }.joined(separator: "; ")
             throw JobFailure(.invalidPlan, "The masterplan cannot be rendered (\(validation.errors.count) errors): \(listed)",
                              suggestedAction: "Fix the listed fields of the masterplan, or let the embedded planner make one.")
         }
-        let planWarnings = validation.warnings.map { "\($0.path): \($0.message)" }
-        for warning in planWarnings { try await context.warn(warning) }
-        let script = RenderScript(plan: plan, warnings: planWarnings)
+        for warning in script.warnings { try await context.warn(warning) }
 
         // Grids and keys from the analyses; a song without one (or without beat times) is analysed here.
         var renderSongs: [RenderSong] = []
@@ -110,7 +108,7 @@ public struct EngineRenderer: MashupRenderer {
         let result = try await renderWithProgress(script: script, songs: renderSongs, progress: progress)
         // The render's own warnings (reads past a song's end, effects not understood, loudness not reached...)
         // reach the job, its status and its events, not only the report.
-        var announced = Set(planWarnings)
+        var announced = Set(script.warnings)
         for warning in result.report.warnings where announced.insert(warning).inserted {
             try await context.warn("render: \(warning)")
         }

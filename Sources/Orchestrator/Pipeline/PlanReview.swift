@@ -68,7 +68,7 @@ public struct PlanReview: Sendable {
     }
 
     /// The rules a valid plan can still break.
-    func musicalProblems(_ plan: ValidatedPlan, pathPrefix: String) -> [PlanProblem] {
+    func musicalProblems(_ plan: RenderScript, pathPrefix: String) -> [PlanProblem] {
         var problems: [PlanProblem] = []
         let tempo = plan.tempoMap
         var previousEnd = 0.0
@@ -103,7 +103,7 @@ public struct PlanReview: Sendable {
             }
             for layer in section.layers {
                 let layerPath = "\(path).layers[\(layer.planIndex)]"
-                if layer.pitchShiftIsOverride, let shift = layer.pitchShiftSemitones,
+                if layer.pitchShiftIsOverride, let shift = layer.semitonesOverride,
                    abs(shift) > Double(layer.stem.maximumKeyShiftSemitones) {
                     problems.append(PlanProblem(field: "\(layerPath).pitch_shift_semitones", message: String(
                         format: "%+.1f semitones on %@ is beyond its ±%d limit: it will sound artificial",
@@ -111,10 +111,10 @@ public struct PlanReview: Sendable {
                 }
                 if let problem = readPastEnd(layer, section: section, plan: plan, path: layerPath) { problems.append(problem) }
                 if let start = layer.sourceStartSeconds,
-                   let avoided = avoidedSections[layer.songId]?.first(where: { $0.span.contains(start) }) {
+                   let avoided = avoidedSections[layer.songID]?.first(where: { $0.span.contains(start) }) {
                     problems.append(PlanProblem(field: "\(layerPath).source_start_sec", message: String(
                         format: "reads the %@ of \"%@\" (%.1f-%.1f s), which the person asked to avoid",
-                        avoided.role.rawValue, layer.songId, avoided.span.lowerBound, avoided.span.upperBound),
+                        avoided.role.rawValue, layer.songID, avoided.span.lowerBound, avoided.span.upperBound),
                         isBlocking: false))
                 }
             }
@@ -124,7 +124,7 @@ public struct PlanReview: Sendable {
     }
 
     /// A layer whose read ends past its song's end (by more than the tolerance), when the read's start is known.
-    func readPastEnd(_ layer: ValidatedPlan.Layer, section: ValidatedPlan.Section, plan: ValidatedPlan, path: String) -> PlanProblem? {
+    func readPastEnd(_ layer: RenderScript.Layer, section: RenderScript.Section, plan: RenderScript, path: String) -> PlanProblem? {
         guard layer.songIndex < songs.count, let songSeconds = songs[layer.songIndex].durationSeconds,
               let start = layer.sourceStartSeconds else { return nil }
         // The render maps target beats onto source beats: the read lasts the section's beats at the song's tempo.
@@ -135,7 +135,7 @@ public struct PlanReview: Sendable {
         guard end > songSeconds + tolerance else { return nil }
         return PlanProblem(field: "\(path).source_start_sec", message: String(
             format: "reads %.1f-%.1f s of \"%@\", which ends at %.1f s: %.1f s would be silent",
-            start, end, layer.songId, songSeconds, end - songSeconds))
+            start, end, layer.songID, songSeconds, end - songSeconds))
     }
 
     /// The song tempo after the render's half/double-time matching (the octave nearest the target).
@@ -149,7 +149,7 @@ public struct PlanReview: Sendable {
     }
 
     /// The plan's length against the asked length (or the accepted range).
-    func lengthProblem(_ plan: ValidatedPlan, pathPrefix: String) -> PlanProblem? {
+    func lengthProblem(_ plan: RenderScript, pathPrefix: String) -> PlanProblem? {
         let length = plan.durationSeconds
         let field = "\(pathPrefix)timeline"
         if let wanted = wantedSeconds, wanted > 0 {

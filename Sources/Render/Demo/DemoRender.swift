@@ -93,11 +93,11 @@ public struct DemoRender: Sendable {
     public func script(for songs: [RenderSong]) throws -> RenderScript {
         let validation = PlanValidator(songs: songs.map { .init(id: $0.id, key: $0.key, durationSeconds: $0.source.durationSeconds) })
             .validate(plan)
-        guard let valid = validation.plan else {
+        guard let script = validation.plan else {
             let first = validation.errors.first
             throw RenderError.invalidScript(path: first?.path ?? "$", message: first?.message ?? "invalid demo plan")
         }
-        return RenderScript(plan: valid, warnings: validation.warnings.map { "\($0.path): \($0.message)" })
+        return script
     }
 
     /// Renders the demo with the engine. - Returns: the engine's result (audio and report).

@@ -2,11 +2,20 @@ import DSP
 import Foundation
 import MashupModel
 
-/// A masterplan resolved to what the engine renders: every number checked and in its unit, every effect typed,
-/// every song named by its id. Built from a validated plan (`RenderScript(plan:)`), or directly by tests.
+/// A masterplan checked and resolved to what the engine renders: every value present, finite and in its unit and
+/// range, songs resolved to ids and indices, stems and effects typed, sections sorted by start, transitions and key
+/// shifts decided. The one plan model after validation: `PlanValidator` builds it (with its warnings) when there is
+/// no error; tests and embedded planners may build one directly.
+///
+/// Times are seconds in the mashup; frames are at `tempoMap.sampleRate`. Sections start exactly at `startSeconds`
+/// (frame `round(startSeconds × rate)`); a transition is centred on the boundary it belongs to and never moves a
+/// section.
 public struct RenderScript: Sendable, Equatable {
+    /// Title (the plan's, else "Untitled mashup").
     public var title: String
+    /// `"Artist A vs. Artist B"`, possibly empty.
     public var artistCredits: String
+    /// The creative vision, possibly empty.
     public var creativeVision: String
     /// Target tempo, time signature and the engine's sample rate.
     public var tempoMap: TempoMap
@@ -16,15 +25,35 @@ public struct RenderScript: Sendable, Equatable {
     public var targetLoudnessLUFS: Double
     /// True-peak ceiling of the master, dBTP (default -1).
     public var truePeakCeilingDecibels: Double
+    /// The sections (sorted by start time when built by the validator).
     public var sections: [Section]
+    /// The planner's notes, as written.
     public var problemsAndSolutions: [RenderReport.ProblemAndSolution]
-    /// Warnings already found while validating the plan (carried into the report).
+    /// Warnings already found while validating the plan, as `"path: message"` sentences (carried into the report).
     public var warnings: [String]
+    /// The song ids layers refer to, in song-index order (the songs given to the validator, or those found in the
+    /// plan).
+    public var songIDs: [String]
 
+    /// Builds a script. `songIDs` defaults to the layers' song ids in order of first use; a section's or layer's
+    /// `planIndex` left nil becomes its position, and a layer's `songIndex` left nil its song's index in `songIDs`.
     public init(title: String, artistCredits: String = "", creativeVision: String = "", tempoMap: TempoMap,
                 targetKey: MusicalKey? = nil, targetLoudnessLUFS: Double = -14, truePeakCeilingDecibels: Double = -1,
                 sections: [Section], problemsAndSolutions: [RenderReport.ProblemAndSolution] = [],
-                warnings: [String] = []) {
+                warnings: [String] = [], songIDs: [String]? = nil) {
+        var ids = songIDs ?? []
+        if songIDs == nil {
+            for layer in sections.flatMap(\.layers) where !ids.contains(layer.songID) { ids.append(layer.songID) }
+        }
+        let sections = sections.enumerated().map { position, section in
+            var section = section
+            if section.planIndex < 0 { section.planIndex = position }
+            for (j, layer) in section.layers.enumerated() {
+                if layer.planIndex < 0 { section.layers[j].planIndex = j }
+                if layer.songIndex < 0 { section.layers[j].songIndex = ids.firstIndex(of: layer.songID) ?? -1 }
+            }
+            return section
+        }
         self.title = title
         self.artistCredits = artistCredits
         self.creativeVision = creativeVision
@@ -35,10 +64,25 @@ public struct RenderScript: Sendable, Equatable {
         self.sections = sections
         self.problemsAndSolutions = problemsAndSolutions
         self.warnings = warnings
+        self.songIDs = ids
     }
 
     /// End of the last section, seconds.
     public var timelineEndSeconds: Double { sections.map { $0.startSeconds + $0.durationSeconds }.max() ?? 0 }
+    /// End of the last section, seconds (the mashup's planned length).
+    public var durationSeconds: Double { timelineEndSeconds }
+    /// Length of the mashup in frames: the end of the last section (an echo-out tail may add more in the render).
+    public var frameCount: Int { tempoMap.frame(atSeconds: durationSeconds) }
+    /// The target tempo in BPM.
+    public var tempoBPM: Double { tempoMap.tempoBPM }
+    /// The output sample rate, Hz.
+    public var sampleRate: Double { tempoMap.sampleRate }
+
+    /// The frames a section covers: from its start frame to its end frame (exclusive), each rounded to the nearest
+    /// frame, so sections that touch share the boundary frame.
+    public func frameRange(of section: Section) -> Range<Int> {
+        tempoMap.frame(atSeconds: section.startSeconds)..<tempoMap.frame(atSeconds: section.endSeconds)
+    }
 
     /// How a section is entered from the one before it. Lengths are centred on the boundary.
     public enum Transition: Sendable, Equatable {
@@ -65,6 +109,9 @@ public struct RenderScript: Sendable, Equatable {
 
     /// One section of the timeline.
     public struct Section: Sendable, Equatable {
+        /// Position of the section in the plan's timeline (before sorting), for located messages.
+        public var planIndex: Int
+        /// Description, possibly empty.
         public var description: String
         /// Planned energy, 0...1.
         public var energyLevel: Double
@@ -72,12 +119,16 @@ public struct RenderScript: Sendable, Equatable {
         public var startSeconds: Double
         /// Length in seconds, positive.
         public var durationSeconds: Double
-        /// How the section is entered (ignored for the first section).
+        /// How the section is entered (ignored for the first section and after a gap or an overlap, where the
+        /// validator writes `.cut`).
         public var transitionIn: Transition
         public var layers: [Layer]
 
-        public init(description: String, energyLevel: Double = 0.5, startSeconds: Double, durationSeconds: Double,
-                    transitionIn: Transition = .crossfade(bars: 1, curve: .equalPower), layers: [Layer]) {
+        /// `planIndex` nil: the section's position in the script (set by `RenderScript.init`).
+        public init(planIndex: Int? = nil, description: String, energyLevel: Double = 0.5, startSeconds: Double,
+                    durationSeconds: Double, transitionIn: Transition = .crossfade(bars: 1, curve: .equalPower),
+                    layers: [Layer]) {
+            self.planIndex = planIndex ?? -1
             self.description = description
             self.energyLevel = energyLevel
             self.startSeconds = startSeconds
@@ -91,6 +142,11 @@ public struct RenderScript: Sendable, Equatable {
 
     /// One layer: a stem of a song with its gain, pan, fades and effects.
     public struct Layer: Sendable, Equatable {
+        /// Position in the plan's section layers, for located messages.
+        public var planIndex: Int
+        /// Index into `RenderScript.songIDs` (-1 when a script built directly lists its songs without this one).
+        public var songIndex: Int
+        /// The song id (the validator resolves `song1`, `song2`... to the given ids).
         public var songID: String
         public var stem: Stem
         /// Gain in dB, -60...+12.
@@ -102,9 +158,11 @@ public struct RenderScript: Sendable, Equatable {
         /// nearest downbeat either way.
         public var sourceStartSeconds: Double?
         /// Key shift in semitones (±12) already decided: the plan's `pitch_shift_semitones`, or the validator's
-        /// automatic shift when it knew the song's key; nil means the engine applies `KeyShift.automatic` with the
-        /// key it finds.
+        /// `KeyShift.decide` result when it knew the song's key (0 when over the stem's limit); nil means the engine
+        /// applies `KeyShift.decide` with the key it finds.
         public var semitonesOverride: Double?
+        /// True when `semitonesOverride` is the plan's explicit `pitch_shift_semitones`.
+        public var pitchShiftIsOverride: Bool
         /// Fade in and out lengths inside the section, seconds (0 for none).
         public var fadeInSeconds: Double
         public var fadeOutSeconds: Double
@@ -112,9 +170,14 @@ public struct RenderScript: Sendable, Equatable {
         /// Effects named by the plan that the parser did not understand (reported, not applied).
         public var ignoredEffects: [String]
 
-        public init(songID: String, stem: Stem, gainDecibels: Double = 0, pan: Double = 0, sourceStartSeconds: Double? = nil,
-                    semitonesOverride: Double? = nil, fadeInSeconds: Double = 0, fadeOutSeconds: Double = 0,
+        /// `planIndex` and `songIndex` nil: set by `RenderScript.init` (the layer's position, its song's index).
+        public init(planIndex: Int? = nil, songIndex: Int? = nil, songID: String, stem: Stem, gainDecibels: Double = 0,
+                    pan: Double = 0, sourceStartSeconds: Double? = nil, semitonesOverride: Double? = nil,
+                    pitchShiftIsOverride: Bool = false, fadeInSeconds: Double = 0, fadeOutSeconds: Double = 0,
                     effects: [EffectSpec] = [], ignoredEffects: [String] = []) {
+            self.planIndex = planIndex ?? -1
+            self.songIndex = songIndex ?? -1
+            self.pitchShiftIsOverride = pitchShiftIsOverride
             self.songID = songID
             self.stem = stem
             self.gainDecibels = gainDecibels

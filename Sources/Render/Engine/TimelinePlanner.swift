@@ -12,8 +12,9 @@ import MashupModel
 //   plays half-time against 140), and b0 is the source position at the section start: the plan's
 //   `source_start_sec` snapped to the nearest downbeat, or the song continuing with the mashup (song bar = mashup
 //   bar from its first downbeat), looping over its bars when it runs out.
-// - The key shift is the smallest octave-equivalent move from the song's key (its relative when the modes differ)
-//   to the target key, within the stem's limit; drums are never shifted.
+// - The key shift is decided by `KeyShift.decide` (also the validator's rule): the smallest octave-equivalent move
+//   from the song's key (its relative when the modes differ) to the target key, within the stem's limit; drums are
+//   never shifted.
 
 /// What the planner knows of a song.
 struct SongTiming: Sendable {
@@ -196,22 +197,20 @@ struct TimelinePlanner {
         return (anchors, grid.seconds(atBeatIndex: startBeat))
     }
 
-    /// The key shift for a layer: the override, or the smallest move to the target key within the stem's limit.
+    /// The key shift for a layer: the plan's (or the validator's) decision, else `KeyShift.decide` with the song's
+    /// key as found for the render (warning when the layer stays in its key).
     mutating func semitones(for layer: RenderScript.Layer, song: SongTiming, path: String) -> Double {
         if let override = layer.semitonesOverride { return override }
-        guard layer.stem != .drums, let target = script.targetKey else { return 0 }
-        guard let key = song.key else {
+        let decision = KeyShift.decide(songKey: song.key, targetKey: script.targetKey, stem: layer.stem)
+        switch decision {
+        case .unshifted, .shift: break
+        case .songKeyUnknown(let target):
             warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) left in its key: the song's key is unknown "
                             + "or below confidence \(KeyShift.minimumKeyConfidence) (not shifted to \(target))")
-            return 0
-        }
-        let (shift, withinLimit) = KeyShift.automatic(from: key, to: target, stem: layer.stem)
-        let limit = layer.stem.maximumKeyShiftSemitones
-        if !withinLimit {
+        case .overLimit(let shift, let limit, let key, let target):
             warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) would need \(shift > 0 ? "+" : "")\(shift) "
                             + "semitones to reach \(target) (limit ±\(limit)): left in \(key)")
-            return 0
         }
-        return Double(shift)
+        return decision.appliedSemitones
     }
 }

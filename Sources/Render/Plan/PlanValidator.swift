@@ -6,8 +6,8 @@ import MashupModel
 public struct PlanValidation: Sendable {
     /// The plan as decoded (nil when the document could not be read as an object).
     public var masterplan: Masterplan?
-    /// The normalised plan; nil when there is at least one error.
-    public var plan: ValidatedPlan?
+    /// The render-ready plan, with the warnings below in `warnings`; nil when there is at least one error.
+    public var plan: RenderScript?
     /// Every problem, errors and warnings, in document order (decoding issues first).
     public var issues: [PlanIssue]
 
@@ -19,7 +19,7 @@ public struct PlanValidation: Sendable {
     public var isValid: Bool { plan != nil }
 }
 
-/// Checks a masterplan against the songs given and the limits, and builds the render-ready `ValidatedPlan`.
+/// Checks a masterplan against the songs given and the limits, and builds the render-ready `RenderScript`.
 ///
 /// Returns every problem at once. Errors (cannot render): no or empty timeline, a layer naming a song that was not
 /// given, a missing, non-positive or non-finite duration, any non-finite number, a negative start or source start,
@@ -119,7 +119,9 @@ public struct PlanValidator: Sendable {
             issues.append(PlanIssue(.error, "$", "\(total) problems found: only the first \(limits.maximumIssueCount) are listed"))
         }
         let hasErrors = issues.contains { $0.severity == .error }
-        return PlanValidation(masterplan: masterplan, plan: hasErrors ? nil : plan, issues: issues)
+        var script = hasErrors ? nil : plan
+        script?.warnings = issues.filter { $0.severity == .warning }.map { "\($0.path): \($0.message)" }
+        return PlanValidation(masterplan: masterplan, plan: script, issues: issues)
     }
 
     /// The index of the song a layer's `songId` names: an exact id, the same id in another case, or `song1`,
@@ -180,7 +182,7 @@ private struct ValidationRun {
         return clamped
     }
 
-    mutating func run() -> ValidatedPlan? {
+    mutating func run() -> RenderScript? {
         let global = masterplan.global
 
         // Tempo.
@@ -242,7 +244,7 @@ private struct ValidationRun {
         if timeline.count > limits.maximumSections {
             issues.error(timelinePath, "\(timeline.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)")
         }
-        var sections: [ValidatedPlan.Section] = []
+        var sections: [RenderScript.Section] = []
         var totalLayers = 0
         var previousEnd = 0.0
         let examined = Array(timeline.prefix(limits.maximumSections))
@@ -280,7 +282,7 @@ private struct ValidationRun {
                 if ordered[k].startSeconds > tolerance {
                     issues.warning(sectionPath + ".time_start_sec", "the mashup starts with \(MusicalDuration.trim(ordered[k].startSeconds)) s of silence")
                 }
-                ordered[k].transitionIn = nil
+                ordered[k].transitionIn = .cut
                 continue
             }
             let previous = ordered[k - 1]
@@ -294,7 +296,7 @@ private struct ValidationRun {
                 if declared != nil {
                     issues.warning(sectionPath + ".transition", "the sections do not touch: transition ignored")
                 }
-                ordered[k].transitionIn = nil
+                ordered[k].transitionIn = .cut
                 continue
             }
             ordered[k].transitionIn = transition(declared, at: sectionPath + ".transition", defaultBars: crossfadeBars,
@@ -315,18 +317,21 @@ private struct ValidationRun {
         }
 
         guard tempo != nil else { return nil }
-        return ValidatedPlan(
+        return RenderScript(
             title: masterplan.title.flatMap { $0.isEmpty ? nil : $0 } ?? "Untitled mashup",
             artistCredits: masterplan.artistCredits ?? "",
             creativeVision: masterplan.creativeVision ?? "",
             tempoMap: tempoMap, targetKey: targetKey, targetLoudnessLUFS: lufs, truePeakCeilingDecibels: ceiling,
-            sections: ordered, durationSeconds: duration, frameCount: tempoMap.frame(atSeconds: duration),
-            problemsAndSolutions: masterplan.problemsAndSolutions, songIds: songIds)
+            sections: ordered,
+            problemsAndSolutions: masterplan.problemsAndSolutions.map {
+                RenderReport.ProblemAndSolution(problem: $0.problem, solution: $0.solution)
+            },
+            songIDs: songIds)
     }
 
     mutating func transition(_ declared: Masterplan.Transition?, at path: String, defaultBars: Double,
-                             previous: ValidatedPlan.Section, next: ValidatedPlan.Section,
-                             tempoMap: TempoMap) -> ValidatedPlan.Transition? {
+                             previous: RenderScript.Section, next: RenderScript.Section,
+                             tempoMap: TempoMap) -> RenderScript.Transition {
         var kind = Masterplan.Transition.Kind.crossfade
         var bars = defaultBars
         if let declared {
@@ -337,19 +342,30 @@ private struct ValidationRun {
             }
         }
         if kind == .cut { bars = 0 }
-        var frames = tempoMap.crossfadeFrameCount(bars: bars)
+        let length = tempoMap.crossfadeFrameCount(bars: bars)
         // Centred on the boundary, a transition may use at most half of each neighbour on its side... and the
         // neighbours' other transitions; limiting it to the shorter section keeps both halves inside.
-        let limit = min(previous.endFrame - previous.startFrame, next.endFrame - next.startFrame)
-        if frames > limit {
-            issues.warning(path, "a \(kind.rawValue) of \(MusicalDuration.trim(bars)) bars (\(MusicalDuration.trim(tempoMap.seconds(bars: bars))) s) is longer than a neighbouring section: shortened to \(MusicalDuration.trim(Double(limit) / tempoMap.sampleRate)) s")
-            frames = limit
+        let frames = { (section: RenderScript.Section) in
+            tempoMap.frame(atSeconds: section.endSeconds) - tempoMap.frame(atSeconds: section.startSeconds)
         }
-        return ValidatedPlan.Transition(kind: kind, bars: bars, frameCount: frames, boundaryFrame: next.startFrame)
+        let limit = min(frames(previous), frames(next))
+        if length > limit {
+            issues.warning(path, "a \(kind.rawValue) of \(MusicalDuration.trim(bars)) bars (\(MusicalDuration.trim(tempoMap.seconds(bars: bars))) s) is longer than a neighbouring section: shortened to \(MusicalDuration.trim(Double(limit) / tempoMap.sampleRate)) s")
+        }
+        // The engine takes the kind and bars; it limits the length to the neighbours itself.
+        switch kind {
+        case .crossfade: return .crossfade(bars: bars, curve: .equalPower)
+        case .cut: return .cut
+        case .echoOut:
+            var echo = EffectSpec.EchoOut.standard
+            if bars > 0 { echo.tail = .bars(bars) }
+            return .echoOut(echo)
+        case .filterSweep: return .filterSweep(bars: max(bars, 0.25))
+        }
     }
 
     mutating func section(_ section: Masterplan.Section, index: Int, at sectionPath: String, previousEnd: Double,
-                          nextStart: Double?, tempoMap: TempoMap, targetKey: MusicalKey?) -> ValidatedPlan.Section? {
+                          nextStart: Double?, tempoMap: TempoMap, targetKey: MusicalKey?) -> RenderScript.Section? {
         // A section that was not an object has been reported by the decoder.
         if alreadyReported(sectionPath) { return nil }
         var ok = true
@@ -401,7 +417,7 @@ private struct ValidationRun {
             issues.warning(layersPath, "no layers: this section is silent")
         }
         let sectionDuration = duration ?? 0
-        var layers: [ValidatedPlan.Layer] = []
+        var layers: [RenderScript.Layer] = []
         for (j, layer) in section.layers.prefix(limits.maximumLayersPerSection).enumerated() {
             if let l = self.layer(layer, index: j, at: "\(layersPath)[\(j)]", sectionDuration: sectionDuration,
                                   tempoMap: tempoMap, targetKey: targetKey) {
@@ -409,10 +425,10 @@ private struct ValidationRun {
             } else { ok = false }
         }
         guard ok, let start, let duration else { return nil }
-        return ValidatedPlan.Section(
-            planIndex: index, startSeconds: start, durationSeconds: duration,
-            startFrame: tempoMap.frame(atSeconds: start), endFrame: tempoMap.frame(atSeconds: start + duration),
-            description: section.description ?? "", energyLevel: energy, transitionIn: nil, layers: layers)
+        // The transition in is decided once the sections are in time order.
+        return RenderScript.Section(
+            planIndex: index, description: section.description ?? "", energyLevel: energy, startSeconds: start,
+            durationSeconds: duration, transitionIn: .cut, layers: layers)
     }
 
     mutating func resolveSong(_ id: String, at path: String) -> Int? {
@@ -432,7 +448,7 @@ private struct ValidationRun {
     }
 
     mutating func layer(_ layer: Masterplan.Layer, index: Int, at layerPath: String, sectionDuration: Double,
-                        tempoMap: TempoMap, targetKey: MusicalKey?) -> ValidatedPlan.Layer? {
+                        tempoMap: TempoMap, targetKey: MusicalKey?) -> RenderScript.Layer? {
         var ok = true
         var songIndex: Int? = nil
         if let id = layer.songId {
@@ -520,7 +536,8 @@ private struct ValidationRun {
             }
         } else if layer.sourceStartSeconds != nil { ok = false }
 
-        // Pitch: an explicit override, else the automatic key match when both keys are known.
+        // Pitch: an explicit override, else the automatic key match (`KeyShift.decide`) when the song's key is known;
+        // otherwise the render decides with the key it finds.
         var pitch: Double? = nil
         var isOverride = false
         if let p = finite(layer.pitchShiftSemitones, layerPath + ".pitch_shift_semitones") {
@@ -537,18 +554,19 @@ private struct ValidationRun {
         } else if layer.pitchShiftSemitones != nil {
             ok = false
         } else if let targetKey, let songIndex, let songs = validator.songs, songIndex < songs.count, let songKey = songs[songIndex].key {
-            let (shift, within) = KeyShift.automatic(from: songKey, to: targetKey, stem: stem)
-            if within { pitch = Double(shift) }
-            else {
+            switch KeyShift.decide(songKey: songKey, targetKey: targetKey, stem: stem) {
+            case .shift(let semitones): pitch = Double(semitones)
+            case .overLimit(let shift, let limit, let songKey, let targetKey):
                 pitch = 0
-                issues.warning(layerPath, "\(songKey) -> \(targetKey) needs \(shift > 0 ? "+" : "")\(shift) semitones, over the ±\(stem.maximumKeyShiftSemitones) limit for \(stem.rawValue): not shifted")
+                issues.warning(layerPath, "\(songKey) -> \(targetKey) needs \(shift > 0 ? "+" : "")\(shift) semitones, over the ±\(limit) limit for \(stem.rawValue): not shifted")
+            case .unshifted, .songKeyUnknown: pitch = nil
             }
         }
 
         guard ok, let songIndex else { return nil }
-        return ValidatedPlan.Layer(
-            planIndex: index, songIndex: songIndex, songId: songIds[songIndex], stem: stem, gainDecibels: gain, pan: pan,
-            fadeInSeconds: fadeIn, fadeOutSeconds: fadeOut, sourceStartSeconds: sourceStart,
-            pitchShiftSemitones: pitch, pitchShiftIsOverride: isOverride, effects: effects, ignoredEffects: ignored)
+        return RenderScript.Layer(
+            planIndex: index, songIndex: songIndex, songID: songIds[songIndex], stem: stem, gainDecibels: gain, pan: pan,
+            sourceStartSeconds: sourceStart, semitonesOverride: pitch, pitchShiftIsOverride: isOverride,
+            fadeInSeconds: fadeIn, fadeOutSeconds: fadeOut, effects: effects, ignoredEffects: ignored)
     }
 }
