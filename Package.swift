@@ -44,7 +44,8 @@ let package = Package(
         // Audio files, plans, the renderer.
         .target(name: "Render", dependencies: ["DSP", "MashupModel", "Analysis", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
-        .target(name: "Orchestrator", dependencies: ["DSP", "MashupModel", "Analysis", "Render", "CSQLite", "CPostgres"]),
+        .target(
+            name: "Orchestrator", dependencies: ["DSP", "MashupModel", "Analysis", "Render", "CSQLite", "CPostgres"]),
         // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
         .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "MashupModel", "Orchestrator"]),
         // The command-line tool.
@@ -52,12 +53,17 @@ let package = Package(
         // Benchmarks: one JSON line per case (run by `make bench`).
         // Allocation counter (malloc interposed; Benchmarks only): counts what `process` allocates after `prepare`.
         .target(name: "CAllocationCounter"),
-        .executableTarget(name: "Benchmarks", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server",
-                                                             "CAllocationCounter"], path: "Benchmarks"),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: [
+                "DSP", "Analysis", "Render", "Orchestrator", "Server",
+                "CAllocationCounter",
+            ], path: "Benchmarks"),
 
         // Fuzz targets (libFuzzer): a normal build only type-checks them; `make fuzz` builds and runs them.
-        .executableTarget(name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
-                          exclude: ["corpus", "README.md"]),
+        .executableTarget(
+            name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
+            exclude: ["corpus", "README.md"]),
 
         // Test helpers: signal generators and measurements.
         .target(name: "TestSupport", dependencies: ["DSP", "Render"], path: "Tests/TestSupport"),

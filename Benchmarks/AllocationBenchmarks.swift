@@ -22,12 +22,14 @@ func runAllocationBenchmarks(_ runner: BenchmarkRunner) {
     func count(_ name: String, _ body: (inout AudioBuffer) -> Void) {
         guard runner.wants(name) else { return }
         var work = source
-        work.withMutableBlock(frames: 0..<1) { _ in }   // the copy-on-write copy happens here, not counted
+        work.withMutableBlock(frames: 0..<1) { _ in } // the copy-on-write copy happens here, not counted
         mashup_allocation_count_begin()
         body(&work)
         let allocations = mashup_allocation_count_end()
-        runner.report(["name": name, "allocations": allocations, "blocks": blockCount,
-                       "block_frames": blockFrameCount])
+        runner.report([
+            "name": name, "allocations": allocations, "blocks": blockCount,
+            "block_frames": blockFrameCount,
+        ])
     }
 
     func countProcessor(_ name: String, _ make: () -> AudioProcessor) {
@@ -36,7 +38,9 @@ func runAllocationBenchmarks(_ runner: BenchmarkRunner) {
             runner.report(["name": name, "error": "prepare failed: \(error)"])
             return
         }
-        count(name) { work in work.forEachBlock(blockFrameCount: blockFrameCount) { block, _ in processor.process(block) } }
+        count(name) { work in
+            work.forEachBlock(blockFrameCount: blockFrameCount) { block, _ in processor.process(block) }
+        }
     }
 
     count("alloc.harness") { work in work.forEachBlock(blockFrameCount: blockFrameCount) { _, _ in } }

@@ -7,8 +7,9 @@ import Render
 /// key found in real recordings from the Debian package `asc-music` (GPL-2+ game soundtrack, 3 MP3 files;
 /// installed by `make bench`; skipped with a note when absent).
 func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
-    let song = DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 92, firstDownbeatSeconds: 0.6,
-                        sampleRate: 44100, seed: 5, hasVocals: true)
+    let song = DemoSong(
+        bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 92, firstDownbeatSeconds: 0.6,
+        sampleRate: 44100, seed: 5, hasVocals: true)
     let syntheticCases = ["analysis.analyze_3min_stereo_44k", "analysis.stems_3min_stereo_44k", "analysis.score_pair"]
     if syntheticCases.contains(where: runner.wants) {
         let mix = song.mix()
@@ -17,16 +18,22 @@ func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
         runner.measure("analysis.analyze_3min_stereo_44k", audioSeconds: seconds, runs: 3) {
             found = try? SongAnalyzer().analyze(mix)
         }
-        reportCPU(runner, "analysis.analyze_3min_stereo_44k.cpu", audioSeconds: seconds) { _ = try? SongAnalyzer().analyze(mix) }
+        reportCPU(runner, "analysis.analyze_3min_stereo_44k.cpu", audioSeconds: seconds) {
+            _ = try? SongAnalyzer().analyze(mix)
+        }
         if let found {
-            runner.report(["name": "analysis.analyze_3min_stereo_44k.result", "true_bpm": song.bpm, "bpm": found.rhythmic.bpm,
-                           "true_key": song.keyName, "key": found.harmonic.key,
-                           "downbeats": found.rhythmic.downbeats?.count ?? 0, "sections": found.sections?.count ?? 0])
+            runner.report([
+                "name": "analysis.analyze_3min_stereo_44k.result", "true_bpm": song.bpm, "bpm": found.rhythmic.bpm,
+                "true_key": song.keyName, "key": found.harmonic.key,
+                "downbeats": found.rhythmic.downbeats?.count ?? 0, "sections": found.sections?.count ?? 0,
+            ])
         }
         runner.measure("analysis.stems_3min_stereo_44k", audioSeconds: seconds, runs: 3) {
             _ = StemApproximator().separate(mix)
         }
-        reportCPU(runner, "analysis.stems_3min_stereo_44k.cpu", audioSeconds: seconds) { _ = StemApproximator().separate(mix) }
+        reportCPU(runner, "analysis.stems_3min_stereo_44k.cpu", audioSeconds: seconds) {
+            _ = StemApproximator().separate(mix)
+        }
         if let found {
             runner.measure("analysis.score_pair", runs: 20) {
                 _ = MashabilityScorer().score(found, found)
@@ -52,12 +59,14 @@ func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
             analysis = try? SongAnalyzer().analyze(decoded.buffer)
         }
         if let analysis {
-            runner.report(["name": name + ".result", "bpm": analysis.rhythmic.bpm,
-                           "beat_confidence": analysis.rhythmic.beatConfidence, "key": analysis.harmonic.key,
-                           "key_confidence": analysis.harmonic.keyConfidence,
-                           "first_downbeat_sec": analysis.rhythmic.downbeats?.first ?? -1,
-                           "vocal_presence": analysis.vocal.vocalPresence,
-                           "sections": analysis.sections?.count ?? 0])
+            runner.report([
+                "name": name + ".result", "bpm": analysis.rhythmic.bpm,
+                "beat_confidence": analysis.rhythmic.beatConfidence, "key": analysis.harmonic.key,
+                "key_confidence": analysis.harmonic.keyConfidence,
+                "first_downbeat_sec": analysis.rhythmic.downbeats?.first ?? -1,
+                "vocal_presence": analysis.vocal.vocalPresence,
+                "sections": analysis.sections?.count ?? 0,
+            ])
         }
     }
 }

@@ -21,8 +21,10 @@ final class BenchmarkRunner {
     /// Times `body` and prints its line. `audioSeconds` (the audio processed per run) adds `x_realtime`.
     /// Returns the median in seconds (nil when filtered out).
     @discardableResult
-    func measure(_ name: String, audioSeconds: Double? = nil, runs: Int? = nil, warmup: Bool = true,
-                 extra: [String: Any] = [:], _ body: () throws -> Void) rethrows -> Double? {
+    func measure(
+        _ name: String, audioSeconds: Double? = nil, runs: Int? = nil, warmup: Bool = true,
+        extra: [String: Any] = [:], _ body: () throws -> Void
+    ) rethrows -> Double? {
         guard wants(name) else { return nil }
         if warmup { try body() }
         var times: [Double] = []
@@ -50,7 +52,8 @@ final class BenchmarkRunner {
             return value
         }
         if let data = try? JSONSerialization.data(withJSONObject: rounded, options: [.sortedKeys]),
-           let line = String(data: data, encoding: .utf8) {
+            let line = String(data: data, encoding: .utf8)
+        {
             print(line)
             fflush(nil)
         }

@@ -18,23 +18,30 @@ func runETABenchmarks(_ runner: BenchmarkRunner) {
     Task {
         defer { semaphore.signal() }
         let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: folder.appendingPathComponent("jobs"))
-        let pipeline = PipelineFactory.make(configuration: ServiceConfiguration(), outputDirectory: folder.appendingPathComponent("out"),
-                                            scratch: folder.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
+        let pipeline = PipelineFactory.make(
+            configuration: ServiceConfiguration(), outputDirectory: folder.appendingPathComponent("out"),
+            scratch: folder.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
         for job in 0..<jobCount {
             // Songs of 40-75 s at varied tempi and keys: the workload differs from job to job.
             let bars = 20 + (job * 7) % 16
             var songs: [PipelineSong] = []
             for index in 0..<2 {
-                let song = DemoSong(bpm: 96 + Double((job * 5 + index * 17) % 40), tonicPitchClass: (job + index * 5) % 12,
-                                    isMinor: (job + index) % 2 == 0, barCount: bars + index * 4, seed: UInt64(job * 10 + index))
+                let song = DemoSong(
+                    bpm: 96 + Double((job * 5 + index * 17) % 40), tonicPitchClass: (job + index * 5) % 12,
+                    isMinor: (job + index) % 2 == 0, barCount: bars + index * 4, seed: UInt64(job * 10 + index))
                 let url = folder.appendingPathComponent("job\(job)-song\(index).wav")
                 guard (try? AudioFile.write(song.mix(), to: url)) != nil else { return }
-                songs.append(PipelineSong(song: JobSong(songID: "song\(index + 1)", name: "Song \(index + 1)", storagePath: url.path),
-                                          audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url))))
+                songs.append(
+                    PipelineSong(
+                        song: JobSong(songID: "song\(index + 1)", name: "Song \(index + 1)", storagePath: url.path),
+                        audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url))))
             }
-            guard let record = try? await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
-                                                          pipeline: pipeline.job(songs)),
-                  let updates = try? await manager.updates(record.id) else { return }
+            guard
+                let record = try? await manager.submit(
+                    songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
+                    pipeline: pipeline.job(songs)),
+                let updates = try? await manager.updates(record.id)
+            else { return }
 
             var predictions: [Int: (at: Date, remaining: Double)] = [:]
             for await update in updates {
@@ -46,7 +53,7 @@ func runETABenchmarks(_ runner: BenchmarkRunner) {
                 if update.state.isTerminal { break }
             }
             let finished = Date()
-            guard job > 0 else { continue }  // the first job has no history to predict from
+            guard job > 0 else { continue } // the first job has no history to predict from
             for (milestone, prediction) in predictions {
                 let actual = finished.timeIntervalSince(prediction.at)
                 guard actual > 0 else { continue }

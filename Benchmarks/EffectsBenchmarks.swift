@@ -24,11 +24,19 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
     }
 
     timeProcessor("effects.biquad.highpass-12") { BiquadFilter(type: .highPass, cutoffHz: 800) }
-    timeProcessor("effects.biquad.lowpass-24") { BiquadFilter(type: .lowPass, cutoffHz: 2000, slope: .twentyFourDecibelsPerOctave) }
-    timeProcessor("effects.svf.lowpass-24") { StateVariableFilter(mode: .lowPass, cutoffHz: 2000, slope: .twentyFourDecibelsPerOctave) }
-    timeProcessor("effects.filter-sweep.highpass-24") { FilterSweep(mode: .highPass, startHz: 40, endHz: 2000, durationSeconds: seconds) }
+    timeProcessor("effects.biquad.lowpass-24") {
+        BiquadFilter(type: .lowPass, cutoffHz: 2000, slope: .twentyFourDecibelsPerOctave)
+    }
+    timeProcessor("effects.svf.lowpass-24") {
+        StateVariableFilter(mode: .lowPass, cutoffHz: 2000, slope: .twentyFourDecibelsPerOctave)
+    }
+    timeProcessor("effects.filter-sweep.highpass-24") {
+        FilterSweep(mode: .highPass, startHz: 40, endHz: 2000, durationSeconds: seconds)
+    }
     timeProcessor("effects.delay.eighth-124bpm") { DelayEffect(time: .note(.eighth, bpm: 124), feedback: 0.45) }
-    timeProcessor("effects.delay.ping-pong") { DelayEffect(time: .note(.dottedEighth, bpm: 124), style: .pingPong, feedback: 0.45) }
+    timeProcessor("effects.delay.ping-pong") {
+        DelayEffect(time: .note(.dottedEighth, bpm: 124), style: .pingPong, feedback: 0.45)
+    }
     timeProcessor("effects.reverb") { Reverb(decaySeconds: 2.2, wetLevel: 0.3) }
     timeProcessor("effects.compressor.peak") { Compressor(thresholdDecibels: -18, ratio: 4) }
     timeProcessor("effects.compressor.rms") { Compressor(thresholdDecibels: -18, ratio: 4, detection: .rms) }
@@ -48,7 +56,9 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
             var start = 0
             while start < work.frameCount {
                 let end = min(start + block, work.frameCount)
-                work.withMutableBlock(frames: start..<end) { b in keyCopy.withMutableBlock(frames: start..<end) { ducker.process(b, key: $0) } }
+                work.withMutableBlock(frames: start..<end) { b in
+                    keyCopy.withMutableBlock(frames: start..<end) { ducker.process(b, key: $0) }
+                }
                 start = end
             }
         }
@@ -56,19 +66,28 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
 
     // The full per-layer chain: high-pass, delay, reverb, compressor on one core.
     if runner.wants("effects.chain") {
-        let chain: [AudioProcessor] = [BiquadFilter(type: .highPass, cutoffHz: 120), DelayEffect(time: .note(.eighth, bpm: 124)),
-                                       Reverb(decaySeconds: 2), Compressor()]
+        let chain: [AudioProcessor] = [
+            BiquadFilter(type: .highPass, cutoffHz: 120), DelayEffect(time: .note(.eighth, bpm: 124)),
+            Reverb(decaySeconds: 2), Compressor(),
+        ]
         for p in chain { try? p.prepare(spec) }
         var work = source
-        measureWithCPU(runner, "effects.chain.filter-delay-reverb-compressor", audioSeconds: seconds, extra: ["goal_x_realtime": 200]) {
+        measureWithCPU(
+            runner, "effects.chain.filter-delay-reverb-compressor", audioSeconds: seconds,
+            extra: ["goal_x_realtime": 200]
+        ) {
             for p in chain { p.reset() }
             work.forEachBlock(blockFrameCount: block) { b, _ in for p in chain { p.process(b) } }
         }
     }
 
     if runner.wants("effects.loudness") {
-        measureWithCPU(runner, "effects.loudness.meter+true-peak", audioSeconds: seconds) { _ = LoudnessMeter.measure(source) }
-        measureWithCPU(runner, "effects.loudness.normalise", audioSeconds: seconds, runs: 1) { _ = try? LoudnessNormalizer().normalize(source) }
+        measureWithCPU(runner, "effects.loudness.meter+true-peak", audioSeconds: seconds) {
+            _ = LoudnessMeter.measure(source)
+        }
+        measureWithCPU(runner, "effects.loudness.normalise", audioSeconds: seconds, runs: 1) {
+            _ = try? LoudnessNormalizer().normalize(source)
+        }
     }
 
     compareWithSox(runner, source: source, seconds: seconds, block: block, spec: spec)
@@ -77,8 +96,10 @@ func runEffectsBenchmarks(_ runner: BenchmarkRunner) {
 
 /// Like `runner.measure`, and also the thread's CPU time per run (`cpu_median_ms`, `cpu_x_realtime`): on a
 /// machine shared with other builds, wall time includes waiting for a core, CPU time does not.
-func measureWithCPU(_ runner: BenchmarkRunner, _ name: String, audioSeconds: Double, runs: Int = 3,
-                    extra: [String: Any] = [:], _ body: () -> Void) {
+func measureWithCPU(
+    _ runner: BenchmarkRunner, _ name: String, audioSeconds: Double, runs: Int = 3,
+    extra: [String: Any] = [:], _ body: () -> Void
+) {
     guard runner.wants(name) else { return }
     func cpuSeconds() -> Double {
         var t = timespec()
@@ -94,9 +115,11 @@ func measureWithCPU(_ runner: BenchmarkRunner, _ name: String, audioSeconds: Dou
         wall.append(Double(DispatchTime.now().uptimeNanoseconds - w0) / 1e9)
     }
     wall.sort(); cpu.sort()
-    var fields: [String: Any] = ["name": name, "median_ms": wall[runs / 2] * 1000, "min_ms": wall[0] * 1000,
-                                 "max_ms": wall[runs - 1] * 1000, "runs": runs, "x_realtime": audioSeconds / wall[runs / 2],
-                                 "cpu_median_ms": cpu[runs / 2] * 1000, "cpu_x_realtime": audioSeconds / cpu[runs / 2]]
+    var fields: [String: Any] = [
+        "name": name, "median_ms": wall[runs / 2] * 1000, "min_ms": wall[0] * 1000,
+        "max_ms": wall[runs - 1] * 1000, "runs": runs, "x_realtime": audioSeconds / wall[runs / 2],
+        "cpu_median_ms": cpu[runs / 2] * 1000, "cpu_x_realtime": audioSeconds / cpu[runs / 2],
+    ]
     fields.merge(extra) { _, new in new }
     runner.report(fields)
 }
@@ -119,7 +142,10 @@ func effectsBenchmarkSignal(seconds: Double, sampleRate: Double) -> AudioBuffer 
             let hat = Double(noise) * exp(-offBeat * 60) * 0.25
             let bass = 0.3 * sin(2 * Double.pi * 55 * t) * (0.6 + 0.4 * sin(2 * Double.pi * t / (beat * 4)))
             let swell = 0.5 + 0.5 * sin(2 * Double.pi * t / 23 + Double(c))
-            let pad = 0.08 * swell * (sin(2 * Double.pi * 220 * t) + sin(2 * Double.pi * 277.18 * t + 1) + sin(2 * Double.pi * 329.63 * t + 2))
+            let pad =
+                0.08 * swell
+                * (sin(2 * Double.pi * 220 * t) + sin(2 * Double.pi * 277.18 * t + 1)
+                    + sin(2 * Double.pi * 329.63 * t + 2))
             channels[c][i] = Float(0.55 * kick + hat + bass + pad + 0.02 * Double(noise))
         }
     }
@@ -127,7 +153,9 @@ func effectsBenchmarkSignal(seconds: Double, sampleRate: Double) -> AudioBuffer 
 }
 
 /// Times sox and ourselves, file to file, on the operations sox has.
-private func compareWithSox(_ runner: BenchmarkRunner, source: AudioBuffer, seconds: Double, block: Int, spec: ProcessSpec) {
+private func compareWithSox(
+    _ runner: BenchmarkRunner, source: AudioBuffer, seconds: Double, block: Int, spec: ProcessSpec
+) {
     guard runner.wants("effects.sox"), runner.hasTool("sox") else { return }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-effects-bench-\(getpid())")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -138,13 +166,23 @@ private func compareWithSox(_ runner: BenchmarkRunner, source: AudioBuffer, seco
     let cases: [(String, [String], () -> AudioProcessor)] = [
         ("highpass", ["highpass", "800"], { BiquadFilter(type: .highPass, cutoffHz: 800) }),
         ("reverb", ["reverb", "50", "50", "100", "100", "20"], { Reverb(decaySeconds: 2, preDelaySeconds: 0.02) }),
-        ("compand", ["compand", "0.01,0.15", "6:-70,-60,-18,-18,0,-13.5", "0"], { Compressor(thresholdDecibels: -18, ratio: 4) }),
-        ("echo", ["echo", "0.8", "0.9", "241.94", "0.45"], { DelayEffect(time: .note(.eighth, bpm: 124), feedback: 0.45) }),
+        (
+            "compand", ["compand", "0.01,0.15", "6:-70,-60,-18,-18,0,-13.5", "0"],
+            { Compressor(thresholdDecibels: -18, ratio: 4) }
+        ),
+        (
+            "echo", ["echo", "0.8", "0.9", "241.94", "0.45"],
+            { DelayEffect(time: .note(.eighth, bpm: 124), feedback: 0.45) }
+        ),
     ]
     for (name, effect, make) in cases {
         var soxTimes: [Double] = []
         for _ in 0..<3 {
-            if let t = runner.timeCommand("sox", ["-q", input.path, "-b", "32", "-e", "floating-point", output.path] + effect) { soxTimes.append(t) }
+            if let t = runner.timeCommand(
+                "sox", ["-q", input.path, "-b", "32", "-e", "floating-point", output.path] + effect)
+            {
+                soxTimes.append(t)
+            }
         }
         guard !soxTimes.isEmpty else { continue }
         soxTimes.sort()
@@ -158,8 +196,10 @@ private func compareWithSox(_ runner: BenchmarkRunner, source: AudioBuffer, seco
             try? AudioFile.write(audio, to: output, options: float)
         }
         if let ours {
-            runner.report(["name": "effects.sox.\(name).ratio", "sox_ms": sox * 1000, "ours_ms": ours * 1000,
-                           "sox_x_realtime": seconds / sox, "speedup_vs_sox": sox / ours])
+            runner.report([
+                "name": "effects.sox.\(name).ratio", "sox_ms": sox * 1000, "ours_ms": ours * 1000,
+                "sox_x_realtime": seconds / sox, "speedup_vs_sox": sox / ours,
+            ])
         }
     }
 }
@@ -171,19 +211,23 @@ private func compareWithFFmpeg(_ runner: BenchmarkRunner, source: AudioBuffer) {
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     guard let normalised = try? LoudnessNormalizer().normalize(source).0 else { return }
-    let quiet = AudioBuffer(planarSamples: source.samples.map { $0 * 0.1 }, channelCount: 2, sampleRate: source.sampleRate)
+    let quiet = AudioBuffer(
+        planarSamples: source.samples.map { $0 * 0.1 }, channelCount: 2, sampleRate: source.sampleRate)
     for (label, buffer) in [("raw", source), ("quiet", quiet), ("normalised", normalised)] {
         let url = dir.appendingPathComponent("\(label).wav")
         guard (try? AudioFile.write(buffer, to: url, options: AudioFileWriteOptions(sampleFormat: .float32))) != nil,
-              let reread = try? AudioFile.read(url, sampleRate: nil).buffer,
-              let theirs = ffmpegLoudness(url) else { continue }
+            let reread = try? AudioFile.read(url, sampleRate: nil).buffer,
+            let theirs = ffmpegLoudness(url)
+        else { continue }
         let ours = LoudnessMeter.measure(reread)
-        runner.report(["name": "effects.ffmpeg.ebur128.\(label)",
-                       "ours_integrated_lufs": ours.integratedLUFS, "ffmpeg_integrated_lufs": theirs.integrated,
-                       "ours_lra_lu": ours.loudnessRangeLU, "ffmpeg_lra_lu": theirs.range,
-                       "ours_true_peak_dbtp": ours.truePeakDecibels, "ffmpeg_true_peak_dbtp": theirs.truePeak,
-                       "integrated_difference_lu": ours.integratedLUFS - theirs.integrated,
-                       "true_peak_difference_db": ours.truePeakDecibels - theirs.truePeak])
+        runner.report([
+            "name": "effects.ffmpeg.ebur128.\(label)",
+            "ours_integrated_lufs": ours.integratedLUFS, "ffmpeg_integrated_lufs": theirs.integrated,
+            "ours_lra_lu": ours.loudnessRangeLU, "ffmpeg_lra_lu": theirs.range,
+            "ours_true_peak_dbtp": ours.truePeakDecibels, "ffmpeg_true_peak_dbtp": theirs.truePeak,
+            "integrated_difference_lu": ours.integratedLUFS - theirs.integrated,
+            "true_peak_difference_db": ours.truePeakDecibels - theirs.truePeak,
+        ])
     }
 }
 
@@ -191,7 +235,9 @@ private func compareWithFFmpeg(_ runner: BenchmarkRunner, source: AudioBuffer) {
 private func ffmpegLoudness(_ url: URL) -> (integrated: Double, range: Double, truePeak: Double)? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-nostats", "-hide_banner", "-i", url.path, "-af", "ebur128=peak=true", "-f", "null", "-"]
+    process.arguments = [
+        "ffmpeg", "-nostats", "-hide_banner", "-i", url.path, "-af", "ebur128=peak=true", "-f", "null", "-",
+    ]
     let pipe = Pipe()
     process.standardError = pipe
     process.standardOutput = FileHandle.nullDevice

@@ -19,7 +19,11 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
 
     let minuteFrames = Int(sampleRate * 60)
     var stereo = AudioBuffer(channelCount: 2, frameCount: minuteFrames, sampleRate: sampleRate)
-    for c in 0..<2 { stereo.withMutableChannel(c) { ch in for i in 0..<ch.count { ch[i] = Float(sin(Double(i) * 0.0627 + Double(c))) * 0.5 } } }
+    for c in 0..<2 {
+        stereo.withMutableChannel(c) { ch in
+            for i in 0..<ch.count { ch[i] = Float(sin(Double(i) * 0.0627 + Double(c))) * 0.5 }
+        }
+    }
     for quality in [ResampleQuality.best, .fastest] {
         runner.measure("resample.44k1-48k.\(quality.rawValue)", audioSeconds: 60, runs: 3) {
             _ = try? SampleRateConverter.resample(stereo, to: 48000, quality: quality)

@@ -1,6 +1,6 @@
 import Analysis
-import DSP
 import CAllocationCounter
+import DSP
 import Foundation
 import Orchestrator
 import Render
@@ -12,14 +12,19 @@ import Render
 func runRenderBenchmarks(_ runner: BenchmarkRunner) {
     guard runner.wants("render.") else { return }
     let rate = 44100.0
-    let songA = DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11)        // A minor
-    let songB = DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12)       // D major
+    let songA = DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11) // A minor
+    let songB = DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12) // D major
     func renderSong(_ id: String, _ song: DemoSong) -> RenderSong {
         let stems = song.stems()
         let grid = try! BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
-        return RenderSong(id: id, audio: song.mix(), stems: [.vocals: stems["vocals"]!, .drums: stems["drums"]!,
-                                                             .bass: stems["bass"]!, .other: stems["other"]!],
-                          beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major))
+        return RenderSong(
+            id: id, audio: song.mix(),
+            stems: [
+                .vocals: stems["vocals"]!, .drums: stems["drums"]!,
+                .bass: stems["bass"]!, .other: stems["other"]!,
+            ],
+            beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major)
+        )
     }
     let songs = [renderSong("a", songA), renderSong("b", songB)]
     let script = standardScript(sampleRate: rate)
@@ -27,8 +32,10 @@ func runRenderBenchmarks(_ runner: BenchmarkRunner) {
 
     let cache = StretchCache()
     var coldSeconds = 0.0
-    runner.measure("render.standard.cold", audioSeconds: seconds, runs: 3, warmup: false,
-                   extra: ["peak_rss_mb": runner.peakResidentMegabytes()]) {
+    runner.measure(
+        "render.standard.cold", audioSeconds: seconds, runs: 3, warmup: false,
+        extra: ["peak_rss_mb": runner.peakResidentMegabytes()]
+    ) {
         let started = DispatchTime.now().uptimeNanoseconds
         _ = try? blockingRender(script: script, songs: songs, cache: StretchCache())
         coldSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -43,15 +50,22 @@ func runRenderBenchmarks(_ runner: BenchmarkRunner) {
         _ = try? blockingRender(script: script, songs: songs, cache: cache)
     }
     var edited = script
-    edited.sections[3].layers[0].effects = [.reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
-                                                          dampingHz: 6000))]
-    let reRender = runner.measure("render.standard.edited-section.warm", audioSeconds: seconds, runs: 3, warmup: false) {
+    edited.sections[3].layers[0].effects = [
+        .reverb(
+            .init(
+                decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
+                dampingHz: 6000))
+    ]
+    let reRender = runner.measure("render.standard.edited-section.warm", audioSeconds: seconds, runs: 3, warmup: false)
+    {
         _ = try? blockingRender(script: edited, songs: songs, cache: cache)
     }
     if let warm, let reRender, coldSeconds > 0 {
-        runner.report(["name": "render.standard.summary", "cold_seconds": coldSeconds, "warm_seconds": warm,
-                       "edited_warm_seconds": reRender, "warm_speedup": coldSeconds / warm,
-                       "edited_speedup": coldSeconds / reRender, "peak_rss_mb": runner.peakResidentMegabytes()])
+        runner.report([
+            "name": "render.standard.summary", "cold_seconds": coldSeconds, "warm_seconds": warm,
+            "edited_warm_seconds": reRender, "warm_speedup": coldSeconds / warm,
+            "edited_speedup": coldSeconds / reRender, "peak_rss_mb": runner.peakResidentMegabytes(),
+        ])
     }
 }
 
@@ -65,8 +79,9 @@ func blockingRender(script: RenderScript, songs: [RenderSong], options: RenderOp
     let box = ResultBox()
     let semaphore = DispatchSemaphore(value: 0)
     Task {
-        do { box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs)) }
-        catch { box.result = .failure(error) }
+        do {
+            box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs))
+        } catch { box.result = .failure(error) }
         semaphore.signal()
     }
     semaphore.wait()
@@ -97,31 +112,59 @@ func standardScript(sampleRate: Double, sectionCount: Int = 8) -> RenderScript {
     let length = map.seconds(bars: bars)
     typealias L = RenderScript.Layer
     let reverb = EffectSpec.reverb(.standard), delay = EffectSpec.delay(.standard)
-    let sidechain = EffectSpec.sidechain(.standard), hpf = EffectSpec.highPass(cutoffHz: 300, slopeDecibelsPerOctave: 12)
+    let sidechain = EffectSpec.sidechain(.standard),
+        hpf = EffectSpec.highPass(cutoffHz: 300, slopeDecibelsPerOctave: 12)
     let lpf = EffectSpec.lowPass(cutoffHz: 2500, slopeDecibelsPerOctave: 24)
     let layouts: [[L]] = [
-        [L(songID: "b", stem: .other, gainDecibels: -6, effects: [lpf]), L(songID: "a", stem: .drums, gainDecibels: -6)],
-        [L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "b", stem: .drums, gainDecibels: -4),
-         L(songID: "b", stem: .bass, gainDecibels: -5, effects: [sidechain]), L(songID: "b", stem: .other, gainDecibels: -8, effects: [hpf])],
-        [L(songID: "a", stem: .vocals, effects: [delay]), L(songID: "a", stem: .drums, gainDecibels: -4),
-         L(songID: "b", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -8, effects: [sidechain])],
-        [L(songID: "a", stem: .vocals, effects: [reverb, delay]), L(songID: "b", stem: .drums, gainDecibels: -3),
-         L(songID: "a", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -7, effects: [reverb])],
-        [L(songID: "a", stem: .other, gainDecibels: -6, effects: [reverb]), L(songID: "b", stem: .vocals, gainDecibels: -2, effects: [delay])],
-        [L(songID: "a", stem: .vocals), L(songID: "b", stem: .drums, gainDecibels: -3), L(songID: "b", stem: .bass, gainDecibels: -5,
-         effects: [sidechain]), L(songID: "a", stem: .other, gainDecibels: -8, effects: [hpf])],
-        [L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "a", stem: .drums, gainDecibels: -3),
-         L(songID: "b", stem: .bass, gainDecibels: -5), L(songID: "b", stem: .other, gainDecibels: -7, effects: [delay])],
-        [L(songID: "b", stem: .other, gainDecibels: -6, effects: [reverb, lpf]), L(songID: "a", stem: .vocals, gainDecibels: -3, effects: [delay])],
+        [
+            L(songID: "b", stem: .other, gainDecibels: -6, effects: [lpf]),
+            L(songID: "a", stem: .drums, gainDecibels: -6),
+        ],
+        [
+            L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "b", stem: .drums, gainDecibels: -4),
+            L(songID: "b", stem: .bass, gainDecibels: -5, effects: [sidechain]),
+            L(songID: "b", stem: .other, gainDecibels: -8, effects: [hpf]),
+        ],
+        [
+            L(songID: "a", stem: .vocals, effects: [delay]), L(songID: "a", stem: .drums, gainDecibels: -4),
+            L(songID: "b", stem: .bass, gainDecibels: -5),
+            L(songID: "b", stem: .other, gainDecibels: -8, effects: [sidechain]),
+        ],
+        [
+            L(songID: "a", stem: .vocals, effects: [reverb, delay]), L(songID: "b", stem: .drums, gainDecibels: -3),
+            L(songID: "a", stem: .bass, gainDecibels: -5),
+            L(songID: "b", stem: .other, gainDecibels: -7, effects: [reverb]),
+        ],
+        [
+            L(songID: "a", stem: .other, gainDecibels: -6, effects: [reverb]),
+            L(songID: "b", stem: .vocals, gainDecibels: -2, effects: [delay]),
+        ],
+        [
+            L(songID: "a", stem: .vocals), L(songID: "b", stem: .drums, gainDecibels: -3),
+            L(
+                songID: "b", stem: .bass, gainDecibels: -5,
+                effects: [sidechain]), L(songID: "a", stem: .other, gainDecibels: -8, effects: [hpf]),
+        ],
+        [
+            L(songID: "a", stem: .vocals, effects: [reverb]), L(songID: "a", stem: .drums, gainDecibels: -3),
+            L(songID: "b", stem: .bass, gainDecibels: -5),
+            L(songID: "b", stem: .other, gainDecibels: -7, effects: [delay]),
+        ],
+        [
+            L(songID: "b", stem: .other, gainDecibels: -6, effects: [reverb, lpf]),
+            L(songID: "a", stem: .vocals, gainDecibels: -3, effects: [delay]),
+        ],
     ]
     let sections = (0..<sectionCount).map { index in
-        RenderScript.Section(description: "Section \(index + 1)", energyLevel: 0.5, startSeconds: Double(index) * length,
-                             durationSeconds: length,
-                             transitionIn: index % 8 == 4 ? .filterSweep(bars: 4) : .crossfade(bars: 1, curve: .equalPower),
-                             layers: layouts[index % layouts.count])
+        RenderScript.Section(
+            description: "Section \(index + 1)", energyLevel: 0.5, startSeconds: Double(index) * length,
+            durationSeconds: length,
+            transitionIn: index % 8 == 4 ? .filterSweep(bars: 4) : .crossfade(bars: 1, curve: .equalPower),
+            layers: layouts[index % layouts.count])
     }
-    return RenderScript(title: "Standard plan", tempoMap: map, targetKey: MusicalKey(tonicPitchClass: 10, mode: .minor),
-                        sections: sections)
+    return RenderScript(
+        title: "Standard plan", tempoMap: map, targetKey: MusicalKey(tonicPitchClass: 10, mode: .minor),
+        sections: sections)
 }
 
 /// Issue 10: the standard plan from plain mixes (the embedded analysis supplies grids and keys, stems are
@@ -136,22 +179,29 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
     ]
     let script = standardScript(sampleRate: rate)
     var edited = script
-    edited.sections[3].layers[0].effects = [.reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
-                                                          dampingHz: 6000))]
+    edited.sections[3].layers[0].effects = [
+        .reverb(
+            .init(
+                decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.35, size: 0.9,
+                dampingHz: 6000))
+    ]
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-bench-cache-\(getpid())")
     defer { try? FileManager.default.removeItem(at: folder) }
     func options(_ cache: ContentCache, _ stretch: StretchCache, _ recent: RecentStems) -> RenderOptions {
         RenderOptions(stems: CachedStemProvider(cache: cache, recent: recent), stretchCache: stretch)
     }
     /// The analysis (through the content cache) and the render, as the pipeline runs them.
-    func analyseAndRender(_ script: RenderScript, _ cache: ContentCache, _ options: RenderOptions) throws -> RenderResult {
+    func analyseAndRender(_ script: RenderScript, _ cache: ContentCache, _ options: RenderOptions) throws
+        -> RenderResult
+    {
         let box = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
         Task {
             do {
                 var songs: [RenderSong] = []
                 for (id, source) in mixes {
-                    songs.append(try await EmbeddedSongAnalysis(cache: cache).song(id: id, source: source, analysis: nil))
+                    songs.append(
+                        try await EmbeddedSongAnalysis(cache: cache).song(id: id, source: source, analysis: nil))
                 }
                 box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs))
             } catch { box.result = .failure(error) }
@@ -176,9 +226,11 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
         if run == 1 || cold == nil { cold = min(cold ?? .infinity, coldRun); warm = min(warm ?? .infinity, warmRun) }
     }
     if let cold, let warm {
-        runner.report(["name": "rerender.standard.from-mixes", "cold_seconds": cold, "edited_warm_seconds": warm,
-                       "speedup": cold / warm, "audio_seconds": script.timelineEndSeconds,
-                       "peak_rss_mb": runner.peakResidentMegabytes()])
+        runner.report([
+            "name": "rerender.standard.from-mixes", "cold_seconds": cold, "edited_warm_seconds": warm,
+            "speedup": cold / warm, "audio_seconds": script.timelineEndSeconds,
+            "peak_rss_mb": runner.peakResidentMegabytes(),
+        ])
     }
 }
 
@@ -190,8 +242,10 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
 /// and `render_peak_over_input_mb` (what the render itself adds). The `mashup stretch` case streams a generated
 /// 10-minute stereo WAV file through `AudioFileStretcher` (the command's code path).
 func runStreamingMemoryBenchmarks(_ runner: BenchmarkRunner) {
-    for name in ["memory.render.3min-plan.3min-songs", "memory.render.3min-plan.10min-songs",
-                 "memory.render.10min-plan.10min-songs", "memory.render.3min-plan.3min-mixes", "memory.stretch.file.10min"] {
+    for name in [
+        "memory.render.3min-plan.3min-songs", "memory.render.3min-plan.10min-songs",
+        "memory.render.10min-plan.10min-songs", "memory.render.3min-plan.3min-mixes", "memory.stretch.file.10min",
+    ] {
         runner.runChildCase(name)
     }
 }
@@ -200,10 +254,14 @@ func runStreamingMemoryBenchmarks(_ runner: BenchmarkRunner) {
 func runMemoryCase(_ runner: BenchmarkRunner, _ name: String) -> Bool {
     let rate = 44100.0
     switch name {
-    case "memory.render.3min-plan.3min-songs": return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: true)
-    case "memory.render.3min-plan.10min-songs": return memoryRender(runner, name, songMinutes: 10, sections: 8, stems: true)
-    case "memory.render.10min-plan.10min-songs": return memoryRender(runner, name, songMinutes: 10, sections: 26, stems: true)
-    case "memory.render.3min-plan.3min-mixes": return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: false)
+    case "memory.render.3min-plan.3min-songs":
+        return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: true)
+    case "memory.render.3min-plan.10min-songs":
+        return memoryRender(runner, name, songMinutes: 10, sections: 8, stems: true)
+    case "memory.render.10min-plan.10min-songs":
+        return memoryRender(runner, name, songMinutes: 10, sections: 26, stems: true)
+    case "memory.render.3min-plan.3min-mixes":
+        return memoryRender(runner, name, songMinutes: 3, sections: 8, stems: false)
     case "memory.stretch.file.10min": return memoryStretch(runner, name, sampleRate: rate)
     default:
         runner.report(["name": name, "failed": "unknown case"])
@@ -211,7 +269,9 @@ func runMemoryCase(_ runner: BenchmarkRunner, _ name: String) -> Bool {
     }
 }
 
-private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes: Double, sections: Int, stems: Bool) -> Bool {
+private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes: Double, sections: Int, stems: Bool)
+    -> Bool
+{
     let rate = 44100.0
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-memory-bench-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -220,8 +280,9 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
     // given back to the system: the measured render opens the files as sources, as `mashup render` and the pipeline do.
     struct Made { var id: String; var grid: BeatGrid; var key: MusicalKey; var url: URL; var stems: [Stem: URL] }
     func make(_ id: String, bpm: Double, tonic: Int, minor: Bool, seed: UInt64) throws -> Made {
-        let demo = DemoSong(bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
-                            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
+        let demo = DemoSong(
+            bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
+            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
         let url = folder.appendingPathComponent("\(id).wav")
         try AudioFile.write(demo.mix(), to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
         var stemURLs: [Stem: URL] = [:]
@@ -234,10 +295,15 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
             }
         }
         let grid = try BeatGrid(beatTimes: demo.beatTimes, downbeatTimes: demo.downbeatTimes)
-        return Made(id: id, grid: grid, key: MusicalKey(tonicPitchClass: tonic, mode: minor ? .minor : .major), url: url,
-                    stems: stemURLs)
+        return Made(
+            id: id, grid: grid, key: MusicalKey(tonicPitchClass: tonic, mode: minor ? .minor : .major), url: url,
+            stems: stemURLs)
     }
-    guard let made = try? [make("a", bpm: 120, tonic: 9, minor: true, seed: 11), make("b", bpm: 128, tonic: 2, minor: false, seed: 12)] else {
+    guard
+        let made = try? [
+            make("a", bpm: 120, tonic: 9, minor: true, seed: 11), make("b", bpm: 128, tonic: 2, minor: false, seed: 12),
+        ]
+    else {
         runner.report(["name": name, "failed": "song generation failed"])
         return false
     }
@@ -255,26 +321,31 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
             if stems {
                 var stemSources: [Stem: any AudioSource] = [:]
                 for (stem, url) in song.stems { stemSources[stem] = try FileAudioSource(url: url) }
-                songs.append(RenderSong(id: song.id, source: source, stems: stemSources, beatGrid: song.grid, key: song.key))
+                songs.append(
+                    RenderSong(id: song.id, source: source, stems: stemSources, beatGrid: song.grid, key: song.key))
             } else {
                 songs.append(try await EmbeddedSongAnalysis().song(id: song.id, source: source, analysis: nil))
             }
         }
-        let options = RenderOptions(stems: stems ? nil : CachedStemProvider(cache: nil),
-                                    stretchCache: StretchCache(capacityBytes: 64 << 20))
+        let options = RenderOptions(
+            stems: stems ? nil : CachedStemProvider(cache: nil),
+            stretchCache: StretchCache(capacityBytes: 64 << 20))
         return try await RenderEngine(options: options).render(script: script, songs: songs)
     }
     guard let result = try? blockingAsync(render),
-          (try? result.writeAudio(to: folder.appendingPathComponent("out.wav"))) != nil else {
+        (try? result.writeAudio(to: folder.appendingPathComponent("out.wav"))) != nil
+    else {
         runner.report(["name": name, "failed": "render or write failed"])
         return false
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let peak = runner.peakResidentMegabytes()
-    runner.report(["name": name, "seconds": seconds, "audio_seconds": result.durationSeconds,
-                   "x_realtime": result.durationSeconds / seconds, "stems_given": stems,
-                   "input_resident_mb": input, "peak_resident_mb": peak, "render_peak_over_input_mb": peak - input,
-                   "stage_seconds": result.report.stageSeconds])
+    runner.report([
+        "name": name, "seconds": seconds, "audio_seconds": result.durationSeconds,
+        "x_realtime": result.durationSeconds / seconds, "stems_given": stems,
+        "input_resident_mb": input, "peak_resident_mb": peak, "render_peak_over_input_mb": peak - input,
+        "stage_seconds": result.report.stageSeconds,
+    ])
     return true
 }
 
@@ -303,7 +374,9 @@ private func memoryStretch(_ runner: BenchmarkRunner, _ name: String, sampleRate
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let peak = runner.peakResidentMegabytes()
-    runner.report(["name": name, "seconds": seconds, "x_realtime": 600 / seconds, "time_ratio": 1.08,
-                   "known_length": summary.knownLength, "input_resident_mb": input, "peak_resident_mb": peak])
+    runner.report([
+        "name": name, "seconds": seconds, "x_realtime": 600 / seconds, "time_ratio": 1.08,
+        "known_length": summary.knownLength, "input_resident_mb": input, "peak_resident_mb": peak,
+    ])
     return true
 }

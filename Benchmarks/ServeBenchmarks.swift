@@ -24,11 +24,17 @@ private let serveBenchmarkPlan: JSONValue = [
     "masterplan": [
         "title": "Bench", "global": ["targetBPM": 122, "targetKey": "A minor", "timeSignature": [4, 4]],
         "timeline": [
-            ["time_start_sec": 0, "duration_sec": 8, "description": "Intro", "energy_level": 0.4,
-             "layers": [["songId": "song1", "stem": "full", "volume_db": -3, "effects": ["reverb"]]]],
-            ["time_start_sec": 8, "duration_sec": 8, "description": "Blend", "energy_level": 0.8,
-             "layers": [["songId": "song1", "stem": "drums", "volume_db": -4, "effects": []],
-                        ["songId": "song2", "stem": "other", "volume_db": -6, "effects": ["delay"]]]],
+            [
+                "time_start_sec": 0, "duration_sec": 8, "description": "Intro", "energy_level": 0.4,
+                "layers": [["songId": "song1", "stem": "full", "volume_db": -3, "effects": ["reverb"]]],
+            ],
+            [
+                "time_start_sec": 8, "duration_sec": 8, "description": "Blend", "energy_level": 0.8,
+                "layers": [
+                    ["songId": "song1", "stem": "drums", "volume_db": -4, "effects": []],
+                    ["songId": "song2", "stem": "other", "volume_db": -6, "effects": ["delay"]],
+                ],
+            ],
         ],
     ],
 ]
@@ -38,12 +44,16 @@ private func serveBenchmarks(_ runner: sending BenchmarkRunner) async throws {
     defer { try? FileManager.default.removeItem(at: root) }
     let uploads = root.appendingPathComponent("uploads")
     try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
-    try AudioFile.write(DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 9, seed: 3).mix(),
-                        to: uploads.appendingPathComponent("a.wav"))
-    try AudioFile.write(DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 10, seed: 7).mix(),
-                        to: uploads.appendingPathComponent("b.wav"))
-    let songs = [ServeJobSpec.Song(songID: "song1", name: "A", storagePath: "uploads/a.wav"),
-                 ServeJobSpec.Song(songID: "song2", name: "B", storagePath: "uploads/b.wav")]
+    try AudioFile.write(
+        DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 9, seed: 3).mix(),
+        to: uploads.appendingPathComponent("a.wav"))
+    try AudioFile.write(
+        DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 10, seed: 7).mix(),
+        to: uploads.appendingPathComponent("b.wav"))
+    let songs = [
+        ServeJobSpec.Song(songID: "song1", name: "A", storagePath: "uploads/a.wav"),
+        ServeJobSpec.Song(songID: "song2", name: "B", storagePath: "uploads/b.wav"),
+    ]
     let spec = ServeJobSpec(kind: .render, songs: songs, plan: serveBenchmarkPlan)
 
     for limit in [1, 2] {
@@ -58,11 +68,15 @@ private func serveBenchmarks(_ runner: sending BenchmarkRunner) async throws {
             let port = app.port
             let path = "/v1/jobs/\(ids[0])"
             let pollStart = Date()
-            let ok = await Task.detached { benchmarkHTTPLoad(port: port, path: path, clients: 50, requestsPerClient: 100) }.value
+            let ok = await Task.detached {
+                benchmarkHTTPLoad(port: port, path: path, clients: 50, requestsPerClient: 100)
+            }.value
             pollsPerSecond = Double(ok) / Date().timeIntervalSince(pollStart)
             let renderingDuringPolls = await app.runner.limiter.running
-            runner.report(["name": "serve.status_polls_during_render", "clients": 50, "ok_requests": ok,
-                           "requests_per_second": pollsPerSecond!, "renders_running_at_end": renderingDuringPolls])
+            runner.report([
+                "name": "serve.status_polls_during_render", "clients": 50, "ok_requests": ok,
+                "requests_per_second": pollsPerSecond!, "renders_running_at_end": renderingDuringPolls,
+            ])
         }
         for id in ids {
             while true {
@@ -73,9 +87,11 @@ private func serveBenchmarks(_ runner: sending BenchmarkRunner) async throws {
         }
         let seconds = Date().timeIntervalSince(start)
         let completed = try await app.runner.queue.list(states: [.complete]).filter { ids.contains($0.id) }.count
-        runner.report(["name": "serve.renders_per_minute", "render_limit": limit, "renders": renders, "completed": completed,
-                       "seconds": seconds, "renders_per_minute": Double(completed) * 60 / seconds,
-                       "output_seconds_each": 16])
+        runner.report([
+            "name": "serve.renders_per_minute", "render_limit": limit, "renders": renders, "completed": completed,
+            "seconds": seconds, "renders_per_minute": Double(completed) * 60 / seconds,
+            "output_seconds_each": 16,
+        ])
         _ = await app.stop(gracePeriod: .seconds(5))
     }
 }
@@ -95,6 +111,8 @@ private func makeBenchmarkNode(root: URL, renderLimit: Int, database: String) as
     let renderer = EngineServeRenderer(songs: cache)
     return try await ServeApplication(
         server: server, queue: queue, storage: storage, settings: settings, renderer: renderer,
-        pipeline: { _, _ in { _ in { _ in throw JobFailure(.system, "pipeline jobs are not part of this benchmark") } } },
-        analyzer: EmbeddedAnalysisService(songs: cache, scratch: scratch), workspaceRoot: root.appendingPathComponent("work"))
+        pipeline: { _, _ in { _ in { _ in throw JobFailure(.system, "pipeline jobs are not part of this benchmark") } }
+        },
+        analyzer: EmbeddedAnalysisService(songs: cache, scratch: scratch),
+        workspaceRoot: root.appendingPathComponent("work"))
 }

@@ -5,8 +5,9 @@ import Foundation
 import Render
 import Server
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A job-store stand-in: the async route awaits it like a status poll awaits the orchestrator's store.
@@ -38,11 +39,16 @@ func runServerBenchmarks(_ runner: BenchmarkRunner) {
     let requestsPerClient = 200
     for (name, path) in [("server.healthz_sync", "/healthz"), ("server.status_async", "/v1/jobs/j1")] {
         var total = 0
-        let seconds = runner.measure(name, runs: 3, extra: ["clients": clients, "requests": clients * requestsPerClient]) {
-            total = benchmarkHTTPLoad(port: server.port, path: path, clients: clients, requestsPerClient: requestsPerClient)
+        let seconds = runner.measure(
+            name, runs: 3, extra: ["clients": clients, "requests": clients * requestsPerClient]
+        ) {
+            total = benchmarkHTTPLoad(
+                port: server.port, path: path, clients: clients, requestsPerClient: requestsPerClient)
         }
         if let seconds {
-            runner.report(["name": name + ".throughput", "requests_per_second": Double(total) / seconds, "ok_requests": total])
+            runner.report([
+                "name": name + ".throughput", "requests_per_second": Double(total) / seconds, "ok_requests": total,
+            ])
         }
     }
 }
@@ -73,7 +79,9 @@ private func benchmarkClient(port: UInt16, path: String, requests: Int) -> Int {
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard connected == 0 else { return 0 }
     let request = Array("GET \(path) HTTP/1.1\r\nHost: bench\r\n\r\n".utf8)
@@ -90,7 +98,8 @@ private func benchmarkClient(port: UInt16, path: String, requests: Int) -> Int {
             received += buffer[0..<n]
             if needed == nil, let headEnd = findHeadEnd(received) {
                 let head = String(decoding: received[0..<headEnd], as: UTF8.self).lowercased()
-                let length = head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
+                let length =
+                    head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
                     .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
                 needed = headEnd + 4 + length
                 if head.hasPrefix("http/1.1 200") { ok += 1 }
@@ -102,7 +111,8 @@ private func benchmarkClient(port: UInt16, path: String, requests: Int) -> Int {
 
 private func findHeadEnd(_ bytes: [UInt8]) -> Int? {
     guard bytes.count >= 4 else { return nil }
-    for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+    for i in 0...(bytes.count - 4)
+    where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
         return i
     }
     return nil

@@ -33,16 +33,22 @@ func runStretchBenchmarks(_ runner: BenchmarkRunner) {
         cpuSeconds.sort()
         let cpuMedian = cpuSeconds[runs / 2]
         ours[job.name] = cpuMedian
-        runner.measure(job.name, audioSeconds: seconds, runs: runs, warmup: false,
-                       extra: ["time_ratio": job.timeRatio, "semitones": job.semitones, "cpu_ms": cpuMedian * 1000,
-                               "x_realtime_cpu": seconds / cpuMedian]) {
+        runner.measure(
+            job.name, audioSeconds: seconds, runs: runs, warmup: false,
+            extra: [
+                "time_ratio": job.timeRatio, "semitones": job.semitones, "cpu_ms": cpuMedian * 1000,
+                "x_realtime_cpu": seconds / cpuMedian,
+            ]
+        ) {
             _ = try? stretcher.process(music, timeRatio: job.timeRatio, semitones: job.semitones)
         }
     }
 
     guard wantsRubberBand || wantsQuality else { return }
     guard runner.hasTool("rubberband") else {
-        runner.report(["name": "stretch.rubberband", "skipped": "rubberband not on PATH (apt-get install rubberband-cli)"])
+        runner.report([
+            "name": "stretch.rubberband", "skipped": "rubberband not on PATH (apt-get install rubberband-cli)",
+        ])
         return
     }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-stretch-bench-\(getpid())")
@@ -65,9 +71,11 @@ func runStretchBenchmarks(_ runner: BenchmarkRunner) {
                 }
             }
             guard let best = times.min(), let bestCPU = cpuTimes.min() else { continue }
-            var fields: [String: Any] = ["name": "\(job.name).rubberband-\(engine)", "min_ms": best * 1000,
-                                         "x_realtime": seconds / best, "cpu_ms": bestCPU * 1000,
-                                         "x_realtime_cpu": seconds / bestCPU, "runs": times.count]
+            var fields: [String: Any] = [
+                "name": "\(job.name).rubberband-\(engine)", "min_ms": best * 1000,
+                "x_realtime": seconds / best, "cpu_ms": bestCPU * 1000,
+                "x_realtime_cpu": seconds / bestCPU, "runs": times.count,
+            ]
             // Throughput ratio on CPU time: how many times faster ours is than this Rubber Band engine.
             if let mine = ours[job.name] { fields["ours_speedup_cpu"] = bestCPU / mine }
             runner.report(fields)
@@ -101,7 +109,8 @@ private func streamingMemoryCase(_ runner: BenchmarkRunner, sampleRate: Double) 
     var produced = 0
     let cpuStart = threadCPUSeconds()
     runner.measure("stretch.streaming.10min.1.08", audioSeconds: 600, runs: 1, warmup: false) {
-        guard let stretcher = try? StreamingTimeStretcher(channelCount: 2, sampleRate: sampleRate, timeRatio: 1.08) else { return }
+        guard let stretcher = try? StreamingTimeStretcher(channelCount: 2, sampleRate: sampleRate, timeRatio: 1.08)
+        else { return }
         var generator = StretchBenchmarkSignals.MusicGenerator(sampleRate: sampleRate, seed: 7)
         var start = 0
         while start < totalFrames {
@@ -112,11 +121,13 @@ private func streamingMemoryCase(_ runner: BenchmarkRunner, sampleRate: Double) 
         }
         produced += (try? stretcher.finish())?.frameCount ?? 0
     }
-    let cpuSeconds = threadCPUSeconds() - cpuStart  // includes generating the signal block by block
-    runner.report(["name": "stretch.streaming.10min.memory", "peak_resident_mb": runner.peakResidentMegabytes(),
-                   "cpu_ms_including_generation": cpuSeconds * 1000,
-                   "resident_before_mb": before, "output_frames": produced,
-                   "expected_frames": Int((Double(totalFrames) * 1.08).rounded())])
+    let cpuSeconds = threadCPUSeconds() - cpuStart // includes generating the signal block by block
+    runner.report([
+        "name": "stretch.streaming.10min.memory", "peak_resident_mb": runner.peakResidentMegabytes(),
+        "cpu_ms_including_generation": cpuSeconds * 1000,
+        "resident_before_mb": before, "output_frames": produced,
+        "expected_frames": Int((Double(totalFrames) * 1.08).rounded()),
+    ])
 }
 
 /// The acceptance probes of issue 3 run on our output and on Rubber Band's, side by side.
@@ -125,7 +136,7 @@ private func qualityProbes(_ runner: BenchmarkRunner, directory: URL, sampleRate
     let probeOut = directory.appendingPathComponent("probe-out.wav").path
     func rubberband(_ buffer: AudioBuffer, _ arguments: [String]) -> AudioBuffer? {
         guard (try? FloatWAV.write(buffer, to: probeIn)) != nil,
-              runner.timeCommand("rubberband", ["--ignore-clipping"] + arguments + [probeIn, probeOut]) != nil
+            runner.timeCommand("rubberband", ["--ignore-clipping"] + arguments + [probeIn, probeOut]) != nil
         else { return nil }
         return try? FloatWAV.read(probeOut)
     }
@@ -139,7 +150,9 @@ private func qualityProbes(_ runner: BenchmarkRunner, directory: URL, sampleRate
     var clicks = [Float](repeating: 0, count: Int(3.2 * sampleRate))
     var clickFrames: [Int] = []
     var t = 0.25
-    while Int(t * sampleRate) < clicks.count { clickFrames.append(Int(t * sampleRate)); clicks[Int(t * sampleRate)] = 0.9; t += 0.5 }
+    while Int(t * sampleRate) < clicks.count {
+        clickFrames.append(Int(t * sampleRate)); clicks[Int(t * sampleRate)] = 0.9; t += 0.5
+    }
     var stereoLeft = [Float](repeating: 0, count: frames), stereoRight = stereoLeft
     for i in 0..<frames {
         let phase = 2 * Double.pi * 440 * Double(i) / sampleRate
@@ -150,10 +163,11 @@ private func qualityProbes(_ runner: BenchmarkRunner, directory: URL, sampleRate
         var fields: [String: Any] = ["name": "stretch.quality.\(engine)"]
         let edge = Int(0.1 * sampleRate)
         if let out = run(AudioBuffer(channels: [sine, sine], sampleRate: sampleRate), 1.25, 0) {
-            let body = Array(out.channel(0)[edge ..< max(edge + 1, out.frameCount - edge)])
+            let body = Array(out.channel(0)[edge..<max(edge + 1, out.frameCount - edge)])
             let f = StretchProbe.peakFrequency(body, sampleRate: sampleRate)
             fields["sine_1.25_error_cents"] = 1200 * log2(f / 440)
-            fields["sine_1.25_out_of_band_db"] = StretchProbe.outOfBandDecibels(body, centerHz: f, sampleRate: sampleRate)
+            fields["sine_1.25_out_of_band_db"] = StretchProbe.outOfBandDecibels(
+                body, centerHz: f, sampleRate: sampleRate)
             fields["sine_1.25_length_error_frames"] = out.frameCount - Int((Double(frames) * 1.25).rounded())
         }
         if let out = run(AudioBuffer(channels: [clicks, clicks], sampleRate: sampleRate), 1.25, 0) {
@@ -170,14 +184,18 @@ private func qualityProbes(_ runner: BenchmarkRunner, directory: URL, sampleRate
             fields["clicks_1.25_worst_energy_within_2.5ms"] = worstShare
         }
         if let out = run(AudioBuffer(channels: [sine, sine], sampleRate: sampleRate), 1, 3) {
-            let body = Array(out.channel(0)[edge ..< max(edge + 1, out.frameCount - edge)])
+            let body = Array(out.channel(0)[edge..<max(edge + 1, out.frameCount - edge)])
             let target = 440 * pow(2, 3.0 / 12)
-            fields["pitch+3_error_cents"] = 1200 * log2(StretchProbe.peakFrequency(body, sampleRate: sampleRate) / target)
+            fields["pitch+3_error_cents"] =
+                1200 * log2(StretchProbe.peakFrequency(body, sampleRate: sampleRate) / target)
             fields["pitch+3_length_error_frames"] = out.frameCount - frames
         }
         if let out = run(AudioBuffer(channels: [stereoLeft, stereoRight], sampleRate: sampleRate), 1.25, 0) {
-            let l = Array(out.channel(0)[edge ..< out.frameCount - edge]), r = Array(out.channel(1)[edge ..< out.frameCount - edge])
-            var d = (StretchProbe.phase(r, hz: 440, sampleRate: sampleRate) - StretchProbe.phase(l, hz: 440, sampleRate: sampleRate)) * 180 / Double.pi
+            let l = Array(out.channel(0)[edge..<out.frameCount - edge]),
+                r = Array(out.channel(1)[edge..<out.frameCount - edge])
+            var d =
+                (StretchProbe.phase(r, hz: 440, sampleRate: sampleRate)
+                    - StretchProbe.phase(l, hz: 440, sampleRate: sampleRate)) * 180 / Double.pi
             while d > 180 { d -= 360 }
             while d < -180 { d += 360 }
             fields["stereo_30deg_error_deg"] = d - 30
@@ -267,14 +285,16 @@ enum StretchBenchmarkSignals {
         }
 
         mutating func noise() -> Float {
-            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: rng >> 1) >> 31) / Float(1 << 31) - 0.0
         }
 
         mutating func next(frameCount: Int) -> AudioBuffer {
             var left = [Float](repeating: 0, count: frameCount), right = left
-            let beatFrames = 60.0 / 124 * sampleRate  // 124 BPM
-            let chords: [[Double]] = [[220, 261.63, 329.63], [174.61, 220, 261.63], [261.63, 329.63, 392], [196, 246.94, 293.66]]
+            let beatFrames = 60.0 / 124 * sampleRate // 124 BPM
+            let chords: [[Double]] = [
+                [220, 261.63, 329.63], [174.61, 220, 261.63], [261.63, 329.63, 392], [196, 246.94, 293.66],
+            ]
             let bass: [Double] = [55, 43.65, 65.41, 49]
             for i in 0..<frameCount {
                 let n = frame + i
@@ -282,7 +302,7 @@ enum StretchBenchmarkSignals {
                 let beat = Double(n) / beatFrames
                 let bar = Int(beat / 4) % 4
                 let inBeat = beat - beat.rounded(.down)
-                let sinceBeat = inBeat * beatFrames / sampleRate  // seconds since the beat
+                let sinceBeat = inBeat * beatFrames / sampleRate // seconds since the beat
                 var l = 0.0, r = 0.0
                 for (j, f) in chords[bar].enumerated() {
                     // Two harmonics per voice, slight stereo spread.
@@ -294,7 +314,8 @@ enum StretchBenchmarkSignals {
                 l += b
                 r += b
                 // Kick on every beat: a falling sine; snare on 2 and 4: noise; hats on off-beats: short noise.
-                let kick = 0.5 * exp(-sinceBeat * 25) * sin(2 * Double.pi * (50 + 90 * exp(-sinceBeat * 40)) * sinceBeat)
+                let kick =
+                    0.5 * exp(-sinceBeat * 25) * sin(2 * Double.pi * (50 + 90 * exp(-sinceBeat * 40)) * sinceBeat)
                 l += kick
                 r += kick
                 let beatIndex = Int(beat.rounded(.down))
@@ -331,12 +352,14 @@ enum FloatWAV {
         data.append(contentsOf: Array("RIFF".utf8)); u32(36 + dataBytes)
         data.append(contentsOf: Array("WAVE".utf8))
         data.append(contentsOf: Array("fmt ".utf8)); u32(16); u16(3); u16(UInt16(channels))
-        u32(UInt32(buffer.sampleRate)); u32(UInt32(buffer.sampleRate) * UInt32(channels * 4)); u16(UInt16(channels * 4)); u16(32)
+        u32(UInt32(buffer.sampleRate)); u32(UInt32(buffer.sampleRate) * UInt32(channels * 4));
+        u16(UInt16(channels * 4)); u16(32)
         data.append(contentsOf: Array("data".utf8)); u32(dataBytes)
         var interleaved = [Float](repeating: 0, count: frames * channels)
         buffer.samples.withUnsafeBufferPointer { planar in
             interleaved.withUnsafeMutableBufferPointer { out in
-                VectorOps.interleave(planar.baseAddress!, channelCount: channels, frameCount: frames, into: out.baseAddress!)
+                VectorOps.interleave(
+                    planar.baseAddress!, channelCount: channels, frameCount: frames, into: out.baseAddress!)
             }
         }
         interleaved.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -345,7 +368,9 @@ enum FloatWAV {
 
     static func read(_ path: String) throws -> AudioBuffer {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        func u32(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24 }
+        func u32(_ at: Int) -> Int {
+            Int(data[at]) | Int(data[at + 1]) << 8 | Int(data[at + 2]) << 16 | Int(data[at + 3]) << 24
+        }
         func u16(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 }
         var offset = 12
         var channels = 0, rate = 0, format = 0, bits = 0
@@ -360,13 +385,15 @@ enum FloatWAV {
                 let frames = min(size, data.count - offset - 8) / (4 * channels)
                 var interleaved = [Float](repeating: 0, count: frames * channels)
                 interleaved.withUnsafeMutableBytes { dest in
-                    data.copyBytes(to: dest.bindMemory(to: UInt8.self), from: (offset + 8)..<(offset + 8 + frames * channels * 4))
+                    data.copyBytes(
+                        to: dest.bindMemory(to: UInt8.self), from: (offset + 8)..<(offset + 8 + frames * channels * 4))
                 }
                 var planar = [Float](repeating: 0, count: frames * channels)
                 interleaved.withUnsafeBufferPointer { source in
                     planar.withUnsafeMutableBufferPointer { out in
-                        VectorOps.deinterleave(source.baseAddress!, channelCount: channels, frameCount: frames,
-                                               into: out.baseAddress!, destinationStride: frames)
+                        VectorOps.deinterleave(
+                            source.baseAddress!, channelCount: channels, frameCount: frames,
+                            into: out.baseAddress!, destinationStride: frames)
                     }
                 }
                 return AudioBuffer(planarSamples: planar, channelCount: channels, sampleRate: Double(rate))

@@ -9,46 +9,51 @@
 import Foundation
 
 #if FUZZING
-// swift-format-ignore: AlwaysUseLowerCamelCase
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
 
-/// The target of this run (set once in `main`, before libFuzzer starts calling back).
-nonisolated(unsafe) var selectedTarget: FuzzTarget?
+    /// The target of this run (set once in `main`, before libFuzzer starts calling back).
+    nonisolated(unsafe) var selectedTarget: FuzzTarget?
 
-@_cdecl("MashupFuzz_main")
-func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    guard argc >= 2, let argv, let first = argv[1], let target = FuzzTarget(rawValue: String(cString: first)) else {
-        FileHandle.standardError.write(Data(FuzzTarget.usage.utf8))
-        return 2
-    }
-    selectedTarget = target
-    // Drop the target name: libFuzzer sees `MashupFuzz CORPUS -flags...`.
-    argv[1] = argv[0]
-    var count = argc - 1
-    var vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv + 1
-    return LLVMFuzzerRunDriver(&count, &vector) { data, size in
-        let bytes = UnsafeBufferPointer(start: size > 0 ? data : nil, count: size)
-        selectedTarget?.run(bytes)
-        return 0
-    }
-}
-#else
-@main
-struct FuzzMain {
-    static func main() {
-        // Run one input through a target without libFuzzer (reproducing a crash file): `MashupFuzz TARGET FILE`.
-        let arguments = CommandLine.arguments
-        guard arguments.count == 3, let target = FuzzTarget(rawValue: arguments[1]),
-              let data = FileManager.default.contents(atPath: arguments[2]) else {
-            FileHandle.standardError.write(Data(("This build has no fuzzer: run `make fuzz` to build and run it.\n"
-                                                 + "Reproduce one input: MashupFuzz TARGET FILE\n" + FuzzTarget.usage).utf8))
-            exit(2)
+    @_cdecl("MashupFuzz_main")
+    func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        guard argc >= 2, let argv, let first = argv[1], let target = FuzzTarget(rawValue: String(cString: first)) else {
+            FileHandle.standardError.write(Data(FuzzTarget.usage.utf8))
+            return 2
         }
-        [UInt8](data).withUnsafeBufferPointer { target.run($0) }
-        print("ok: \(target.rawValue) ran \(arguments[2]) without a trap")
+        selectedTarget = target
+        // Drop the target name: libFuzzer sees `MashupFuzz CORPUS -flags...`.
+        argv[1] = argv[0]
+        var count = argc - 1
+        var vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv + 1
+        return LLVMFuzzerRunDriver(&count, &vector) { data, size in
+            let bytes = UnsafeBufferPointer(start: size > 0 ? data : nil, count: size)
+            selectedTarget?.run(bytes)
+            return 0
+        }
     }
-}
+#else
+    @main
+    struct FuzzMain {
+        static func main() {
+            // Run one input through a target without libFuzzer (reproducing a crash file): `MashupFuzz TARGET FILE`.
+            let arguments = CommandLine.arguments
+            guard arguments.count == 3, let target = FuzzTarget(rawValue: arguments[1]),
+                let data = FileManager.default.contents(atPath: arguments[2])
+            else {
+                FileHandle.standardError.write(
+                    Data(
+                        ("This build has no fuzzer: run `make fuzz` to build and run it.\n"
+                            + "Reproduce one input: MashupFuzz TARGET FILE\n" + FuzzTarget.usage).utf8))
+                exit(2)
+            }
+            [UInt8](data).withUnsafeBufferPointer { target.run($0) }
+            print("ok: \(target.rawValue) ran \(arguments[2]) without a trap")
+        }
+    }
 #endif

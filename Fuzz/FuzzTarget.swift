@@ -35,8 +35,11 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     static func plan(_ data: Data) {
-        let songs = [PlanValidator.SongInfo(id: "song1", key: MusicalKey(parsing: "A minor"), tempoBPM: 120, durationSeconds: 30),
-                     PlanValidator.SongInfo(id: "song2", key: MusicalKey(parsing: "C major"), tempoBPM: 96, durationSeconds: 45)]
+        let songs = [
+            PlanValidator.SongInfo(
+                id: "song1", key: MusicalKey(parsing: "A minor"), tempoBPM: 120, durationSeconds: 30),
+            PlanValidator.SongInfo(id: "song2", key: MusicalKey(parsing: "C major"), tempoBPM: 96, durationSeconds: 45),
+        ]
         let validation = PlanValidator(songs: songs).validate(data)
         _ = validation.issues.map(\.description)
         if let script = validation.plan {
@@ -54,10 +57,23 @@ enum FuzzTarget: String, CaseIterable {
             _ = EffectParser.parse(value)
         }
         // As a layer's effects in a plan, so the validator resolves musical lengths against a tempo.
-        let plan: JSONValue = ["masterplan": ["global": ["targetBPM": 123],
-                                              "timeline": [["time_start_sec": 0, "duration_sec": 8,
-                                                            "layers": [["songId": "a", "stem": "vocals",
-                                                                        "effects": .array(text.split(separator: "|").prefix(20).map { JSONValue.string(String($0)) })]]]]]]
+        let plan: JSONValue = [
+            "masterplan": [
+                "global": ["targetBPM": 123],
+                "timeline": [
+                    [
+                        "time_start_sec": 0, "duration_sec": 8,
+                        "layers": [
+                            [
+                                "songId": "a", "stem": "vocals",
+                                "effects": .array(
+                                    text.split(separator: "|").prefix(20).map { JSONValue.string(String($0)) }),
+                            ]
+                        ],
+                    ]
+                ],
+            ]
+        ]
         _ = PlanValidator().validate(plan).issues.count
     }
 

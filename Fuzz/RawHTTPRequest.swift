@@ -10,7 +10,8 @@ enum RawHTTPRequest {
         var headEnd = bytes.count
         var bodyStart = bytes.count
         if bytes.count >= 4 {
-            for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
+            for i in 0...(bytes.count - 4)
+            where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
                 headEnd = i
                 bodyStart = i + 4
                 break
@@ -35,9 +36,11 @@ enum RawHTTPRequest {
         var headers: [(String, String)] = []
         for line in lines.dropFirst().prefix(100) {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
-        return HTTPRequest(method: String(requestLine[0]).uppercased(), path: path, query: query,
-                           headers: HTTPHeaders(headers), body: Data(bytes[bodyStart...]))
+        return HTTPRequest(
+            method: String(requestLine[0]).uppercased(), path: path, query: query,
+            headers: HTTPHeaders(headers), body: Data(bytes[bodyStart...]))
     }
 }

@@ -14,7 +14,8 @@ enum AnalysisDownsampler {
         var h = (0..<count).map { n -> Double in
             let x = Double(n - centre)
             let sinc = x == 0 ? 2 * cutoff : sin(2 * Double.pi * cutoff * x) / (Double.pi * x)
-            let w = 0.42 - 0.5 * cos(2 * Double.pi * Double(n) / Double(count - 1))
+            let w =
+                0.42 - 0.5 * cos(2 * Double.pi * Double(n) / Double(count - 1))
                 + 0.08 * cos(4 * Double.pi * Double(n) / Double(count - 1))
             return sinc * w
         }
@@ -44,7 +45,7 @@ enum AnalysisDownsampler {
 
     /// Low-pass and keep every other sample; output sample j is centred on input sample 2j.
     static func halve(_ x: [Float]) -> [Float] {
-        halve(x, base: 0, outputs: 0 ..< (x.count + 1) / 2, total: x.count)
+        halve(x, base: 0, outputs: 0..<(x.count + 1) / 2, total: x.count)
     }
 
     /// Outputs `outputs` of the halving of a signal of which `x` holds the samples from index `base` on (at least

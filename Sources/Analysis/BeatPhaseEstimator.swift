@@ -25,13 +25,16 @@ struct BeatPhaseEstimator: Sendable {
         guard beats.count >= 2 * beatsPerBar + 1 else { return 0 }
         let midpoints = zip(beats, beats.dropFirst()).map { ($0 + $1) / 2 }
         let on = Array(beats.dropLast())
-        let high = log(BeatPhaseEstimator.peakMean(onsets.high, at: on) + 1e-9)
+        let high =
+            log(BeatPhaseEstimator.peakMean(onsets.high, at: on) + 1e-9)
             - log(BeatPhaseEstimator.peakMean(onsets.high, at: midpoints) + 1e-9)
         let onTimes = on.map { frames.time(ofFrame: $0) }
         let offTimes = midpoints.map { frames.time(ofFrame: $0) }
-        let periodSeconds = (frames.time(ofFrame: beats[beats.count - 1]) - frames.time(ofFrame: beats[0]))
+        let periodSeconds =
+            (frames.time(ofFrame: beats[beats.count - 1]) - frames.time(ofFrame: beats[0]))
             / Double(beats.count - 1)
-        let harmony = log(barChange(onTimes, periodSeconds: periodSeconds, chroma: chroma) + 1e-9)
+        let harmony =
+            log(barChange(onTimes, periodSeconds: periodSeconds, chroma: chroma) + 1e-9)
             - log(barChange(offTimes, periodSeconds: periodSeconds, chroma: chroma) + 1e-9)
         return high + harmony
     }

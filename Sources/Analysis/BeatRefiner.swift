@@ -45,8 +45,10 @@ struct BeatRefiner: Sendable {
     /// Sample-precise beat times (seconds) for coarse times `coarseSeconds`, from a mono signal of `signalCount`
     /// samples at `sampleRate` of which `read` returns any range inside it (only the few milliseconds around each
     /// beat are read: the signal need not be in memory).
-    func refine(_ coarseSeconds: [Double], signalCount: Int, sampleRate: Double,
-                read: (Range<Int>) throws -> [Float]) throws -> [Double] {
+    func refine(
+        _ coarseSeconds: [Double], signalCount: Int, sampleRate: Double,
+        read: (Range<Int>) throws -> [Float]
+    ) throws -> [Double] {
         guard !coarseSeconds.isEmpty, signalCount > 4, sampleRate > 0 else { return coarseSeconds }
         let window = max(2, Int((BeatRefiner.windowSeconds * sampleRate).rounded()))
         let search = Int((BeatRefiner.searchSeconds * sampleRate).rounded())
@@ -59,7 +61,7 @@ struct BeatRefiner: Sendable {
             let lo = centre - search - window, hi = centre + search + window
             // The samples the differences below use: lo − 1 ..< hi, inside the signal.
             let readFrom = min(max(0, lo - 1), signalCount), readTo = max(min(signalCount, hi), readFrom)
-            let signal = try read(readFrom ..< readTo)
+            let signal = try read(readFrom..<readTo)
             // prefix[k] = Σ of squared first differences of samples lo ..< lo + k; moment[k] = Σ of index × value.
             prefix[0] = 0
             moment[0] = 0

@@ -102,8 +102,9 @@ struct ChordEstimator: Sendable {
             for j in i..<min(beats, i + 2) { for p in 0..<12 { after[p] += vectors[j][p] } }
             change[i] = 1 - ChordEstimator.cosine(before, after)
         }
-        return Result(beatChords: smoothed, progression: progression, complexity: complexity,
-                      triadShare: share, changeStrength: change)
+        return Result(
+            beatChords: smoothed, progression: progression, complexity: complexity,
+            triadShare: share, changeStrength: change)
     }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double {

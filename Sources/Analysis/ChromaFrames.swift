@@ -46,13 +46,16 @@ struct ChromaFrames: Sendable {
     var hopSeconds: Double { Double(ChromaFrames.hopSize) / sampleRate }
     /// Centre time of frame `index` in seconds.
     func time(ofFrame index: Int) -> Double {
-        Double(index * ChromaFrames.hopSize - (ChromaFrames.frameSize - ChromaFrames.hopSize) + ChromaFrames.frameSize / 2)
+        Double(
+            index * ChromaFrames.hopSize - (ChromaFrames.frameSize - ChromaFrames.hopSize) + ChromaFrames.frameSize / 2)
             / sampleRate
     }
     /// Frame whose centre is nearest `seconds` (may be outside 0..<frameCount).
     func frame(atTime seconds: Double) -> Int {
-        Int(((seconds * sampleRate - Double(ChromaFrames.frameSize / 2 - (ChromaFrames.frameSize - ChromaFrames.hopSize)))
-             / Double(ChromaFrames.hopSize)).rounded())
+        Int(
+            ((seconds * sampleRate
+                - Double(ChromaFrames.frameSize / 2 - (ChromaFrames.frameSize - ChromaFrames.hopSize)))
+                / Double(ChromaFrames.hopSize)).rounded())
     }
 
     /// Sum of chroma over frames `range` (clamped), 12 values.
@@ -103,7 +106,8 @@ struct ChromaFrames: Sendable {
             }
         }
         let tuning = (tuningX == 0 && tuningY == 0) ? 0 : atan2(tuningY, tuningX) / (2 * .pi) * 100
-        (tonalness, frameTonalness) = ChromaFrames.tonalness(magnitudes, frames: frames, keptBins: keptBins, binHz: binHz)
+        (tonalness, frameTonalness) = ChromaFrames.tonalness(
+            magnitudes, frames: frames, keptBins: keptBins, binHz: binHz)
         tuningCents = tuning
         // Pass 2: bins to tuned semitones.
         let reference = 440 * pow(2, tuning / 1200)
@@ -125,7 +129,8 @@ struct ChromaFrames: Sendable {
             // Overtones out: the 3rd and 5th partials of each semitone's note (a twelfth and two octaves and a
             // major third up) would otherwise count as a fifth and a major third of the key.
             for s in 36...95 {
-                let own = semitones[s] - ChromaFrames.thirdPartialShare * semitones[s - 19]
+                let own =
+                    semitones[s] - ChromaFrames.thirdPartialShare * semitones[s - 19]
                     - ChromaFrames.fifthPartialShare * semitones[s - 28]
                 chroma[f * 12 + s % 12] += max(0, own)
             }

@@ -109,7 +109,11 @@ struct KeyEstimator: Sendable {
             var next = [Double](repeating: 0, count: 24)
             for k in 0..<24 {
                 let stay = score[k], change = score[bestPrevious] - KeyEstimator.keyChangeCost
-                if stay >= change { next[k] = stay; back[w][k] = k } else { next[k] = change; back[w][k] = bestPrevious }
+                if stay >= change {
+                    next[k] = stay; back[w][k] = k
+                } else {
+                    next[k] = change; back[w][k] = bestPrevious
+                }
                 next[k] += logProbabilities[w][k]
             }
             score = next
@@ -139,12 +143,14 @@ struct KeyEstimator: Sendable {
             // Boundaries half way between the centres of the last window of one run and the first of the next.
             func centre(_ w: Int) -> Double { chroma.time(ofFrame: starts[w] + window / 2) }
             let start = index == 0 ? 0 : (centre(merged[index - 1].last) + centre(r.first)) / 2
-            let end = index == merged.count - 1 ? durationSeconds : (centre(r.last) + centre(merged[index + 1].first)) / 2
+            let end =
+                index == merged.count - 1 ? durationSeconds : (centre(r.last) + centre(merged[index + 1].first)) / 2
             var p = 0.0
             for w in r.first...r.last { p += exp(logProbabilities[w][r.key]) }
             let key = MusicalKey(tonic: r.key % 12, mode: r.key >= 12 ? .minor : .major)
-            return Segment(startSeconds: max(0, start), endSeconds: max(start, end), key: key,
-                           confidence: min(1, max(0, tonalFactor * p / Double(r.last - r.first + 1))))
+            return Segment(
+                startSeconds: max(0, start), endSeconds: max(start, end), key: key,
+                confidence: min(1, max(0, tonalFactor * p / Double(r.last - r.first + 1))))
         }
     }
 
@@ -178,15 +184,18 @@ struct KeyEstimator: Sendable {
             let tp = minor ? KeyEstimator.temperleyMinor : KeyEstimator.temperleyMajor
             let dt = minor ? KeyEstimator.diatonicMinor : KeyEstimator.diatonicMajor
             func rotated(_ profile: [Double]) -> [Double] { (0..<12).map { profile[(($0 - tonic) % 12 + 12) % 12] } }
-            return (KeyEstimator.pearson(distribution, rotated(kk)) + KeyEstimator.pearson(distribution, rotated(tp))
-                    + KeyEstimator.pearson(distribution, rotated(dt))) / 3
+            return
+                (KeyEstimator.pearson(distribution, rotated(kk)) + KeyEstimator.pearson(distribution, rotated(tp))
+                + KeyEstimator.pearson(distribution, rotated(dt))) / 3
         }
     }
 
     /// The key, given the distribution, the share of beats on each of the 24 triads
     /// (index = root + 12 for minor; may be empty) and the first chord from the first downbeat on.
-    func estimate(distribution: [Double], triadShare: [Double], openingChord: Int? = nil,
-                  tonalness: Double = 1) -> Result {
+    func estimate(
+        distribution: [Double], triadShare: [Double], openingChord: Int? = nil,
+        tonalness: Double = 1
+    ) -> Result {
         let sum = distribution.reduce(0, +)
         guard sum > 0, tonalness >= KeyEstimator.minimumTonalness else { return Result(key: nil, confidence: 0) }
         let mean = sum / 12

@@ -34,8 +34,9 @@ public struct MashabilityWeights: Codable, Sendable, Equatable {
         let clean = [harmonic, rhythmic, spectral, vocal].map { $0.isFinite ? max(0, $0) : 0 }
         let sum = clean.reduce(0, +)
         guard sum > 0 else { return MashabilityWeights.default.normalised }
-        return MashabilityWeights(harmonic: clean[0] / sum, rhythmic: clean[1] / sum, spectral: clean[2] / sum,
-                                  vocal: clean[3] / sum)
+        return MashabilityWeights(
+            harmonic: clean[0] / sum, rhythmic: clean[1] / sum, spectral: clean[2] / sum,
+            vocal: clean[3] / sum)
     }
 }
 
@@ -184,8 +185,10 @@ public struct MashabilityScore: Codable, Sendable, Equatable {
         case recommendations, warnings
     }
 
-    public init(overallScore: Double, dimensionScores: DimensionScores, compatibilityBreakdown: CompatibilityBreakdown?,
-                recommendations: [String], warnings: [String]) {
+    public init(
+        overallScore: Double, dimensionScores: DimensionScores, compatibilityBreakdown: CompatibilityBreakdown?,
+        recommendations: [String], warnings: [String]
+    ) {
         self.overallScore = overallScore
         self.dimensionScores = dimensionScores
         self.compatibilityBreakdown = compatibilityBreakdown

@@ -33,25 +33,31 @@ public struct MashabilityScorer: Sendable {
     }
 
     /// Scores songs 1 and 2.
-    public func score(_ song1: SongAnalysis, _ song2: SongAnalysis,
-                      weights: MashabilityWeights = .default) -> MashabilityScore {
+    public func score(
+        _ song1: SongAnalysis, _ song2: SongAnalysis,
+        weights: MashabilityWeights = .default
+    ) -> MashabilityScore {
         var recommendations = [String]()
         var warnings = [String]()
         let (harmonicScore, harmonic) = harmonicDimension(song1, song2, &recommendations, &warnings)
         let (rhythmicScore, rhythmic) = rhythmicDimension(song1.rhythmic, song2.rhythmic, &recommendations, &warnings)
         let (spectralScore, spectral) = spectralDimension(song1.spectral, song2.spectral, &recommendations, &warnings)
-        let (vocalScore, vocal) = vocalDimension(song1.vocal.vocalPresence, song2.vocal.vocalPresence,
-                                                 &recommendations, &warnings)
+        let (vocalScore, vocal) = vocalDimension(
+            song1.vocal.vocalPresence, song2.vocal.vocalPresence,
+            &recommendations, &warnings)
         let w = weights.normalised
-        let overall = w.harmonic * harmonicScore + w.rhythmic * rhythmicScore + w.spectral * spectralScore
+        let overall =
+            w.harmonic * harmonicScore + w.rhythmic * rhythmicScore + w.spectral * spectralScore
             + w.vocal * vocalScore
         func percent(_ x: Double) -> Double { (finite(x) * 1000).rounded() / 10 }
         return MashabilityScore(
             overallScore: percent(overall),
-            dimensionScores: DimensionScores(harmonic: percent(harmonicScore), rhythmic: percent(rhythmicScore),
-                                             spectral: percent(spectralScore), vocal: percent(vocalScore)),
-            compatibilityBreakdown: CompatibilityBreakdown(harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
-                                                           vocal: vocal),
+            dimensionScores: DimensionScores(
+                harmonic: percent(harmonicScore), rhythmic: percent(rhythmicScore),
+                spectral: percent(spectralScore), vocal: percent(vocalScore)),
+            compatibilityBreakdown: CompatibilityBreakdown(
+                harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
+                vocal: vocal),
             recommendations: recommendations, warnings: warnings)
     }
 
@@ -91,21 +97,30 @@ public struct MashabilityScorer: Sendable {
         }
     }
 
-    func harmonicDimension(_ song1: SongAnalysis, _ song2: SongAnalysis, _ recommendations: inout [String],
-                           _ warnings: inout [String]) -> (Double, HarmonicCompatibility) {
+    func harmonicDimension(
+        _ song1: SongAnalysis, _ song2: SongAnalysis, _ recommendations: inout [String],
+        _ warnings: inout [String]
+    ) -> (Double, HarmonicCompatibility) {
         let name1 = song1.harmonic.key, name2 = song2.harmonic.key
-        let limit1 = song1.vocal.vocalPresence >= MashabilityScorer.vocalPresenceThreshold
+        let limit1 =
+            song1.vocal.vocalPresence >= MashabilityScorer.vocalPresenceThreshold
             ? MashabilityScorer.vocalShiftLimit : MashabilityScorer.instrumentalShiftLimit
-        let limit2 = song2.vocal.vocalPresence >= MashabilityScorer.vocalPresenceThreshold
+        let limit2 =
+            song2.vocal.vocalPresence >= MashabilityScorer.vocalPresenceThreshold
             ? MashabilityScorer.vocalShiftLimit : MashabilityScorer.instrumentalShiftLimit
         guard let key1 = MusicalKey(parsing: name1), let key2 = MusicalKey(parsing: name2) else {
             let unknown = MusicalKey(parsing: name1) == nil ? 1 : 2
-            warnings.append("The key of song \(unknown) could not be determined (\(unknown == 1 ? name1 : name2)): "
-                            + "check by ear before layering melodic parts.")
-            return (0.5, HarmonicCompatibility(key1: name1, key2: name2, relation: "unknown", fifthsDistance: nil,
-                                               rawCompatibility: 0.5, bestShiftSemitones: 0, shiftedSong: 0,
-                                               shiftedKey: nil, shiftedCompatibility: 0.5,
-                                               shiftLimitSemitones: max(limit1, limit2)))
+            warnings.append(
+                "The key of song \(unknown) could not be determined (\(unknown == 1 ? name1 : name2)): "
+                    + "check by ear before layering melodic parts.")
+            return (
+                0.5,
+                HarmonicCompatibility(
+                    key1: name1, key2: name2, relation: "unknown", fifthsDistance: nil,
+                    rawCompatibility: 0.5, bestShiftSemitones: 0, shiftedSong: 0,
+                    shiftedKey: nil, shiftedCompatibility: 0.5,
+                    shiftLimitSemitones: max(limit1, limit2))
+            )
         }
         let raw = MashabilityScorer.keyCompatibility(key1, key2)
         // Best shift: song 2 first (the usual practice: fit the second song to the first), then song 1.
@@ -113,7 +128,8 @@ public struct MashabilityScorer: Sendable {
         for (song, limit) in [(2, limit2), (1, limit1)] {
             for magnitude in 1...limit {
                 for shift in [-magnitude, magnitude] {
-                    let value = song == 2
+                    let value =
+                        song == 2
                         ? MashabilityScorer.keyCompatibility(key1, key2.transposed(by: shift))
                         : MashabilityScorer.keyCompatibility(key1.transposed(by: shift), key2)
                     let net = value - MashabilityScorer.shiftCost(shift)
@@ -121,17 +137,20 @@ public struct MashabilityScorer: Sendable {
                 }
             }
         }
-        let shiftedKey: MusicalKey? = best.song == 0 ? nil
+        let shiftedKey: MusicalKey? =
+            best.song == 0
+            ? nil
             : (best.song == 2 ? key2.transposed(by: best.shift) : key1.transposed(by: best.shift))
         let relationText = MashabilityScorer.relation(key1, key2)
         if let shiftedKey {
             let other = best.song == 2 ? key1 : key2
             let direction = best.shift > 0 ? "up" : "down"
             let count = abs(best.shift)
-            recommendations.append("Shift song \(best.song) \(direction) \(count) semitone\(count == 1 ? "" : "s") to "
-                                   + "\(shiftedKey) (\(MashabilityScorer.relation(shiftedKey, other)) with song "
-                                   + "\(best.song == 2 ? 1 : 2)'s \(other)); unshifted, \(key1) and \(key2) are "
-                                   + "\(relationText).")
+            recommendations.append(
+                "Shift song \(best.song) \(direction) \(count) semitone\(count == 1 ? "" : "s") to "
+                    + "\(shiftedKey) (\(MashabilityScorer.relation(shiftedKey, other)) with song "
+                    + "\(best.song == 2 ? 1 : 2)'s \(other)); unshifted, \(key1) and \(key2) are "
+                    + "\(relationText).")
         } else if key1 == key2 {
             recommendations.append("Keys already fit: both songs are in \(key1); no pitch shift needed.")
         } else if raw >= 0.7 {
@@ -139,9 +158,10 @@ public struct MashabilityScorer: Sendable {
         }
         let score = max(raw, best.value)
         if score < 0.4 {
-            warnings.append("Keys clash: \(key1) and \(key2) are \(relationText), and no shift within the limits "
-                            + "(±\(limit1) for song 1, ±\(limit2) for song 2) fixes it; layer drums or spoken parts "
-                            + "rather than melodies.")
+            warnings.append(
+                "Keys clash: \(key1) and \(key2) are \(relationText), and no shift within the limits "
+                    + "(±\(limit1) for song 1, ±\(limit2) for song 2) fixes it; layer drums or spoken parts "
+                    + "rather than melodies.")
         }
         let detail = HarmonicCompatibility(
             key1: key1.description, key2: key2.description, relation: relationText,
@@ -153,13 +173,19 @@ public struct MashabilityScorer: Sendable {
 
     // MARK: Rhythmic
 
-    func rhythmicDimension(_ a: RhythmicFeatures, _ b: RhythmicFeatures, _ recommendations: inout [String],
-                           _ warnings: inout [String]) -> (Double, RhythmicCompatibility) {
+    func rhythmicDimension(
+        _ a: RhythmicFeatures, _ b: RhythmicFeatures, _ recommendations: inout [String],
+        _ warnings: inout [String]
+    ) -> (Double, RhythmicCompatibility) {
         let swingDifference = abs(a.swingFactor - b.swingFactor)
         guard a.bpm > 0, b.bpm > 0 else {
             warnings.append("The tempo of song \(a.bpm > 0 ? 2 : 1) is unknown: align the songs by ear.")
-            return (0.5, RhythmicCompatibility(bpm1: a.bpm, bpm2: b.bpm, tempoRelation: "unknown", stretchPercent: 0,
-                                               targetBPM: a.bpm, swingDifference: swingDifference))
+            return (
+                0.5,
+                RhythmicCompatibility(
+                    bpm1: a.bpm, bpm2: b.bpm, tempoRelation: "unknown", stretchPercent: 0,
+                    targetBPM: a.bpm, swingDifference: swingDifference)
+            )
         }
         // Song 2 counted at ratio r; the stretch makes bpm2 · r meet bpm1.
         var best = (ratio: 1.0, stretch: (a.bpm / b.bpm - 1) * 100)
@@ -176,32 +202,42 @@ public struct MashabilityScorer: Sendable {
         let bpmText = String(format: "%.1f", b.bpm), targetText = String(format: "%.1f", target)
         let stretchText = String(format: "%+.1f%%", best.stretch)
         if best.ratio != 1 {
-            recommendations.append("Song 2 (\(bpmText) BPM) pairs with song 1 (\(String(format: "%.1f", a.bpm)) BPM) "
-                                   + "in \(relation): count it \(best.ratio == 2 ? "twice as fast" : "half as fast").")
+            recommendations.append(
+                "Song 2 (\(bpmText) BPM) pairs with song 1 (\(String(format: "%.1f", a.bpm)) BPM) "
+                    + "in \(relation): count it \(best.ratio == 2 ? "twice as fast" : "half as fast").")
         }
         if magnitude < 1 {
-            recommendations.append("Tempos already match within 1% (\(String(format: "%.1f", a.bpm)) and \(bpmText) BPM).")
+            recommendations.append(
+                "Tempos already match within 1% (\(String(format: "%.1f", a.bpm)) and \(bpmText) BPM).")
         } else if magnitude <= 10 {
             recommendations.append("Time-stretch song 2 from \(bpmText) to \(targetText) BPM (\(stretchText)).")
         } else {
             let middle = (a.bpm * b.bpm * best.ratio).squareRoot()
-            warnings.append("Tempos are far apart: song 2 needs \(stretchText) to reach \(targetText) BPM, which "
-                            + "will be audible; meet in the middle at \(String(format: "%.1f", middle)) BPM or use "
-                            + "one song's rhythm only.")
+            warnings.append(
+                "Tempos are far apart: song 2 needs \(stretchText) to reach \(targetText) BPM, which "
+                    + "will be audible; meet in the middle at \(String(format: "%.1f", middle)) BPM or use "
+                    + "one song's rhythm only.")
         }
         if swingDifference >= 0.4 {
-            warnings.append("The grooves differ (swing \(String(format: "%.2f", a.swingFactor)) vs "
-                            + "\(String(format: "%.2f", b.swingFactor))): straight and swung parts will rub.")
+            warnings.append(
+                "The grooves differ (swing \(String(format: "%.2f", a.swingFactor)) vs "
+                    + "\(String(format: "%.2f", b.swingFactor))): straight and swung parts will rub.")
         }
-        return (value, RhythmicCompatibility(bpm1: a.bpm, bpm2: b.bpm, tempoRelation: relation,
-                                             stretchPercent: best.stretch, targetBPM: target,
-                                             swingDifference: swingDifference))
+        return (
+            value,
+            RhythmicCompatibility(
+                bpm1: a.bpm, bpm2: b.bpm, tempoRelation: relation,
+                stretchPercent: best.stretch, targetBPM: target,
+                swingDifference: swingDifference)
+        )
     }
 
     // MARK: Spectral
 
-    func spectralDimension(_ a: SpectralFeatures, _ b: SpectralFeatures, _ recommendations: inout [String],
-                           _ warnings: inout [String]) -> (Double, SpectralCompatibility) {
+    func spectralDimension(
+        _ a: SpectralFeatures, _ b: SpectralFeatures, _ recommendations: inout [String],
+        _ warnings: inout [String]
+    ) -> (Double, SpectralCompatibility) {
         let octaves = a.brightness > 0 && b.brightness > 0 ? abs(log2(a.brightness / b.brightness)) : 0
         let known = a.brightness > 0 && b.brightness > 0
         var value: Double
@@ -227,42 +263,54 @@ public struct MashabilityScorer: Sendable {
         let dynamicDifference = abs(a.dynamicRange - b.dynamicRange)
         value *= 0.75 + 0.25 / (1 + (dynamicDifference / 10) * (dynamicDifference / 10))
         if known && octaves < 0.25 {
-            warnings.append("Both songs are equally bright (\(Int(a.brightness.rounded())) and "
-                            + "\(Int(b.brightness.rounded())) Hz spectral centroid): they compete in the same bands; "
-                            + "high-pass or dip one of them where the other is strong.")
+            warnings.append(
+                "Both songs are equally bright (\(Int(a.brightness.rounded())) and "
+                    + "\(Int(b.brightness.rounded())) Hz spectral centroid): they compete in the same bands; "
+                    + "high-pass or dip one of them where the other is strong.")
         } else if known && octaves >= 0.5 && octaves <= 1.5 {
             let darker = a.brightness < b.brightness ? 1 : 2
-            recommendations.append("Song \(darker) is darker (\(Int(min(a.brightness, b.brightness).rounded())) Hz vs "
-                                   + "\(Int(max(a.brightness, b.brightness).rounded())) Hz): let it carry the low end "
-                                   + "and song \(3 - darker) the top.")
+            recommendations.append(
+                "Song \(darker) is darker (\(Int(min(a.brightness, b.brightness).rounded())) Hz vs "
+                    + "\(Int(max(a.brightness, b.brightness).rounded())) Hz): let it carry the low end "
+                    + "and song \(3 - darker) the top.")
         }
         if dynamicDifference >= 8 {
-            warnings.append("Dynamic ranges differ by \(Int(dynamicDifference.rounded())) dB: compress the more "
-                            + "dynamic song (\(a.dynamicRange > b.dynamicRange ? 1 : 2)) so it does not vanish under the other.")
+            warnings.append(
+                "Dynamic ranges differ by \(Int(dynamicDifference.rounded())) dB: compress the more "
+                    + "dynamic song (\(a.dynamicRange > b.dynamicRange ? 1 : 2)) so it does not vanish under the other."
+            )
         }
-        return (value, SpectralCompatibility(brightness1: a.brightness, brightness2: b.brightness,
-                                             brightnessDifferenceOctaves: octaves, timbreSimilarity: similarity,
-                                             dynamicRangeDifference: dynamicDifference))
+        return (
+            value,
+            SpectralCompatibility(
+                brightness1: a.brightness, brightness2: b.brightness,
+                brightnessDifferenceOctaves: octaves, timbreSimilarity: similarity,
+                dynamicRangeDifference: dynamicDifference)
+        )
     }
 
     // MARK: Vocal
 
-    func vocalDimension(_ v1: Double, _ v2: Double, _ recommendations: inout [String],
-                        _ warnings: inout [String]) -> (Double, VocalCompatibility) {
+    func vocalDimension(
+        _ v1: Double, _ v2: Double, _ recommendations: inout [String],
+        _ warnings: inout [String]
+    ) -> (Double, VocalCompatibility) {
         let p1 = min(1, max(0, v1)), p2 = min(1, max(0, v2))
         let clash = p1 * p2
         let t = MashabilityScorer.vocalPresenceThreshold
         let text1 = String(format: "%.2f", p1), text2 = String(format: "%.2f", p2)
         if p1 >= 0.5 && p2 >= 0.5 {
-            warnings.append("Both songs have strong vocals (presence \(text1) and \(text2)): alternate them "
-                            + "rather than layering them.")
+            warnings.append(
+                "Both songs have strong vocals (presence \(text1) and \(text2)): alternate them "
+                    + "rather than layering them.")
         } else if p1 >= t && p2 < t {
             recommendations.append("Put song 1's vocals (presence \(text1)) over song 2's instrumental (\(text2)).")
         } else if p2 >= t && p1 < t {
             recommendations.append("Put song 2's vocals (presence \(text2)) over song 1's instrumental (\(text1)).")
         } else if p1 < t && p2 < t {
-            recommendations.append("Neither song has a strong vocal (presence \(text1) and \(text2)): build the "
-                                   + "mashup on hooks and riffs.")
+            recommendations.append(
+                "Neither song has a strong vocal (presence \(text1) and \(text2)): build the "
+                    + "mashup on hooks and riffs.")
         }
         return (1 - clash, VocalCompatibility(vocalPresence1: p1, vocalPresence2: p2, clashRisk: clash))
     }

@@ -28,7 +28,8 @@ struct SectionSegmenter: Sendable {
     func boundaries(_ features: [[Double]]) -> [Int] {
         let bars = features.count
         guard bars >= 2 * SectionSegmenter.minimumSectionBars else { return [] }
-        let minimum = bars >= SectionSegmenter.longSongBars
+        let minimum =
+            bars >= SectionSegmenter.longSongBars
             ? SectionSegmenter.longSongMinimumSectionBars : SectionSegmenter.minimumSectionBars
         let norms = features.map { v in v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         func similarity(_ i: Int, _ j: Int) -> Double {
@@ -59,8 +60,10 @@ struct SectionSegmenter: Sendable {
         let std = (inner.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(inner.count)).squareRoot()
         let threshold = mean + 1.0 * std
         var peaks = [Int]()
-        for t in 1..<bars where novelty[t] > threshold
-            && (t == 1 || novelty[t] >= novelty[t - 1]) && (t == bars - 1 || novelty[t] >= novelty[t + 1]) {
+        for t in 1..<bars
+        where novelty[t] > threshold
+            && (t == 1 || novelty[t] >= novelty[t - 1]) && (t == bars - 1 || novelty[t] >= novelty[t + 1])
+        {
             peaks.append(t)
         }
         peaks.sort { novelty[$0] > novelty[$1] }
@@ -101,8 +104,11 @@ struct SectionSegmenter: Sendable {
         var roles = [SongSection.Role](repeating: .verse, count: n)
         let chorusGroups = Set((0..<n).filter { labels[$0] == .high }.map { groups[$0] })
         for i in 0..<n {
-            if labels[i] == .high || chorusGroups.contains(groups[i]) && labels[i] != .low { roles[i] = .chorus }
-            else if labels[i] == .low && i > 0 && i < n - 1 { roles[i] = .breakdown }
+            if labels[i] == .high || chorusGroups.contains(groups[i]) && labels[i] != .low {
+                roles[i] = .chorus
+            } else if labels[i] == .low && i > 0 && i < n - 1 {
+                roles[i] = .breakdown
+            }
         }
         if n >= 3 {
             if labels[0] != .high { roles[0] = .intro }

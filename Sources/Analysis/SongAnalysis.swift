@@ -29,9 +29,11 @@ public struct SongAnalysis: Codable, Sendable, Equatable {
         case sampleRate = "sample_rate"
     }
 
-    public init(version: String = SongAnalysis.currentVersion, harmonic: HarmonicFeatures, rhythmic: RhythmicFeatures,
-                spectral: SpectralFeatures, vocal: VocalFeatures, energy: [BarEnergy]? = nil,
-                sections: [SongSection]? = nil, durationSeconds: Double? = nil, sampleRate: Double? = nil) {
+    public init(
+        version: String = SongAnalysis.currentVersion, harmonic: HarmonicFeatures, rhythmic: RhythmicFeatures,
+        spectral: SpectralFeatures, vocal: VocalFeatures, energy: [BarEnergy]? = nil,
+        sections: [SongSection]? = nil, durationSeconds: Double? = nil, sampleRate: Double? = nil
+    ) {
         self.version = version
         self.harmonic = harmonic
         self.rhythmic = rhythmic
@@ -101,8 +103,10 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         case tonalness
     }
 
-    public init(key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double,
-                keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil) {
+    public init(
+        key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double,
+        keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil
+    ) {
         self.key = key
         self.keyConfidence = keyConfidence
         self.chordProgression = chordProgression
@@ -243,9 +247,11 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         case tempoCurve = "tempo_curve"
     }
 
-    public init(bpm: Double, beatConfidence: Double, grooveStability: Double, swingFactor: Double,
-                beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil,
-                bpmConfidence: Double? = nil, tempoCandidates: [TempoCandidate]? = nil, tempoCurve: [TempoPoint]? = nil) {
+    public init(
+        bpm: Double, beatConfidence: Double, grooveStability: Double, swingFactor: Double,
+        beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil,
+        bpmConfidence: Double? = nil, tempoCandidates: [TempoCandidate]? = nil, tempoCurve: [TempoPoint]? = nil
+    ) {
         self.bpm = bpm
         self.beatConfidence = beatConfidence
         self.grooveStability = grooveStability
@@ -305,7 +311,8 @@ public struct SpectralFeatures: Codable, Sendable, Equatable {
         case mfccHopSeconds = "mfcc_hop_sec"
     }
 
-    public init(mfccs: [[Double]] = [], dynamicRange: Double = 0, brightness: Double = 0, mfccHopSeconds: Double? = nil) {
+    public init(mfccs: [[Double]] = [], dynamicRange: Double = 0, brightness: Double = 0, mfccHopSeconds: Double? = nil)
+    {
         self.mfccs = mfccs
         self.dynamicRange = dynamicRange
         self.brightness = brightness
@@ -418,8 +425,10 @@ public struct SongSection: Codable, Sendable, Equatable {
         case repeatGroup = "repeat_group"
     }
 
-    public init(startSeconds: Double, endSeconds: Double, barCount: Int, rmsDecibels: Double, label: EnergyLabel,
-                role: Role? = nil, repeatGroup: Int? = nil) {
+    public init(
+        startSeconds: Double, endSeconds: Double, barCount: Int, rmsDecibels: Double, label: EnergyLabel,
+        role: Role? = nil, repeatGroup: Int? = nil
+    ) {
         self.startSeconds = startSeconds
         self.endSeconds = endSeconds
         self.barCount = barCount

@@ -81,7 +81,7 @@ struct StreamingHalver: Sendable {
         // Output j needs inputs up to 2j + centre.
         let known = base + pending.count
         let end = max(next, (known - centre + 1) / 2)
-        let out = AnalysisDownsampler.halve(pending, base: base, outputs: next ..< end, total: nil)
+        let out = AnalysisDownsampler.halve(pending, base: base, outputs: next..<end, total: nil)
         next = end
         drop()
         return out
@@ -90,7 +90,8 @@ struct StreamingHalver: Sendable {
     /// The remaining outputs at the end of the signal (inputs past the end are left out, as in `halve`).
     mutating func finish() -> [Float] {
         let total = base + pending.count
-        let out = AnalysisDownsampler.halve(pending, base: base, outputs: next ..< max(next, (total + 1) / 2), total: total)
+        let out = AnalysisDownsampler.halve(
+            pending, base: base, outputs: next..<max(next, (total + 1) / 2), total: total)
         next = max(next, (total + 1) / 2)
         pending = []
         base = total

@@ -44,7 +44,8 @@ public struct SongAnalyzer: Sendable {
     /// `fullRateMono` (frames `range`, always inside the song; `SongAnalyzer.monoDownmix` of the song's frames).
     /// The result is the same as `analyze(_:)` of the whole song.
     /// - Throws: `ResampleError` when the input rate cannot be converted; whatever `fullRateMono` throws.
-    public func analyze(_ input: SongAnalysisInput, fullRateMono: (Range<Int>) throws -> [Float]) throws -> SongAnalysis {
+    public func analyze(_ input: SongAnalysisInput, fullRateMono: (Range<Int>) throws -> [Float]) throws -> SongAnalysis
+    {
         let (mono, rate) = try input.analysisSignal()
         let duration = input.durationSeconds
         let frames = SpectralFrames(signal: mono, sampleRate: rate)
@@ -57,16 +58,19 @@ public struct SongAnalyzer: Sendable {
         // their midpoints (BeatPhaseEstimator).
         var trackedFrames = tempo.beatFrames
         if BeatPhaseEstimator(beatsPerBar: beatsPerBar)
-            .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0 {
+            .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0
+        {
             trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
         }
         let beatFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
         let fluxDelaySeconds = 0.5 * frames.hopSeconds
         let coarseTimes = beatFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
-        let beatTimes = try BeatRefiner().refine(coarseTimes, signalCount: input.frameCount, sampleRate: input.sampleRate,
-                                                 read: fullRateMono)
-            .map { max(0, $0) }
+        let beatTimes = try BeatRefiner().refine(
+            coarseTimes, signalCount: input.frameCount, sampleRate: input.sampleRate,
+            read: fullRateMono
+        )
+        .map { max(0, $0) }
         let groove = GrooveEstimator()
         // Harmony per beat, then downbeats and key.
         let chords = ChordEstimator().estimate(chroma, beatTimes: beatTimes)
@@ -76,16 +80,23 @@ public struct SongAnalyzer: Sendable {
         let downbeats = downbeatIndices.map { beatTimes[$0] }
         let keyEstimator = KeyEstimator()
         let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
-        let key = keyEstimator.estimate(distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
-                                        openingChord: opening, tonalness: chroma.tonalness)
+        let key = keyEstimator.estimate(
+            distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
+            openingChord: opening, tonalness: chroma.tonalness)
         let keySegments: [KeySegment]? = key.key.map { songKey in
             let found = keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
             guard found.count > 1 else {
-                return [KeySegment(startSeconds: 0, endSeconds: duration, key: songKey.description,
-                                   confidence: key.confidence)]
+                return [
+                    KeySegment(
+                        startSeconds: 0, endSeconds: duration, key: songKey.description,
+                        confidence: key.confidence)
+                ]
             }
-            return found.map { KeySegment(startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
-                                          key: $0.key.description, confidence: $0.confidence) }
+            return found.map {
+                KeySegment(
+                    startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
+                    key: $0.key.description, confidence: $0.confidence)
+            }
         }
 
         // Timbre and dynamics.
@@ -97,13 +108,15 @@ public struct SongAnalyzer: Sendable {
 
         // Energy per bar and sections.
         let bars = barEnergies(mono, sampleRate: rate, downbeats: downbeats, duration: duration)
-        let sections = self.sections(bars: bars, chroma: chroma, mfccFrames: mfccFrames, frames: frames, duration: duration)
+        let sections = self.sections(
+            bars: bars, chroma: chroma, mfccFrames: mfccFrames, frames: frames, duration: duration)
 
-        let harmonic = HarmonicFeatures(key: key.key?.description ?? "N/A", keyConfidence: key.confidence,
-                                        chordProgression: key.key == nil ? [] : chords.progression,
-                                        chordComplexity: key.key == nil ? 0 : chords.complexity,
-                                        keySegments: keySegments, tuningCents: chroma.tuningCents,
-                                        tonalness: chroma.tonalness)
+        let harmonic = HarmonicFeatures(
+            key: key.key?.description ?? "N/A", keyConfidence: key.confidence,
+            chordProgression: key.key == nil ? [] : chords.progression,
+            chordComplexity: key.key == nil ? 0 : chords.complexity,
+            keySegments: keySegments, tuningCents: chroma.tuningCents,
+            tonalness: chroma.tonalness)
         let hasBeats = beatTimes.count >= 3
         let rhythmic = RhythmicFeatures(
             bpm: hasBeats ? tempo.bpm : 0,
@@ -114,11 +127,13 @@ public struct SongAnalyzer: Sendable {
             bpmConfidence: hasBeats ? tempo.levelConfidence : 0,
             tempoCandidates: hasBeats ? tempo.candidates.map { TempoCandidate(bpm: $0.bpm, score: $0.score) } : [],
             tempoCurve: SongAnalyzer.tempoCurve(beatTimes))
-        let spectral = SpectralFeatures(mfccs: mfccColumns, dynamicRange: dynamicRange, brightness: brightness,
-                                        mfccHopSeconds: mfccHopSeconds)
-        return SongAnalysis(harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
-                            vocal: VocalFeatures(vocalPresence: vocal), energy: bars, sections: sections,
-                            durationSeconds: duration, sampleRate: input.sampleRate)
+        let spectral = SpectralFeatures(
+            mfccs: mfccColumns, dynamicRange: dynamicRange, brightness: brightness,
+            mfccHopSeconds: mfccHopSeconds)
+        return SongAnalysis(
+            harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
+            vocal: VocalFeatures(vocalPresence: vocal), energy: bars, sections: sections,
+            durationSeconds: duration, sampleRate: input.sampleRate)
     }
 
     /// Mono downmix (mean of channels) at the input rate.
@@ -153,7 +168,8 @@ public struct SongAnalyzer: Sendable {
         guard let loudest = frames.power.max(), loudest > 0 else { return [] }
         let gate = loudest * 1e-5
         guard let first = frames.power.firstIndex(where: { $0 > gate }),
-              let last = frames.power.lastIndex(where: { $0 > gate }) else { return [] }
+            let last = frames.power.lastIndex(where: { $0 > gate })
+        else { return [] }
         let slack = Int((periodFrames * 0.25).rounded())
         return beats.filter { $0 >= first - slack && $0 <= last + slack }
     }
@@ -218,7 +234,8 @@ public struct SongAnalyzer: Sendable {
         mono.withUnsafeBufferPointer { p in
             var start = 0
             while start + window <= mono.count {
-                let power = VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: p[start..<(start + window)])) / Double(window)
+                let power =
+                    VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: p[start..<(start + window)])) / Double(window)
                 let db = Decibels.decibels(power: power)
                 if db > -70 { levels.append(db) }
                 start += window
@@ -234,7 +251,9 @@ public struct SongAnalyzer: Sendable {
     /// RMS in dB of each bar from the downbeats (the last bar lasts one bar length, clamped to the song).
     func barEnergies(_ mono: [Float], sampleRate: Double, downbeats: [Double], duration: Double) -> [BarEnergy] {
         guard !downbeats.isEmpty else { return [] }
-        let barLength = downbeats.count >= 2 ? (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
+        let barLength =
+            downbeats.count >= 2
+            ? (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
             : Double(beatsPerBar) * 0.5
         var result = [BarEnergy]()
         for (i, start) in downbeats.enumerated() {
@@ -242,10 +261,14 @@ public struct SongAnalyzer: Sendable {
             guard end > start else { continue }
             let lo = min(mono.count, Int(start * sampleRate))
             let hi = min(mono.count, Int(end * sampleRate))
-            let power = hi > lo ? mono.withUnsafeBufferPointer {
-                VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: $0[lo..<hi]))
-            } / Double(hi - lo) : 0
-            result.append(BarEnergy(startSeconds: start, endSeconds: end, rmsDecibels: max(-120, Decibels.decibels(power: power))))
+            let power =
+                hi > lo
+                ? mono.withUnsafeBufferPointer {
+                    VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: $0[lo..<hi]))
+                } / Double(hi - lo) : 0
+            result.append(
+                BarEnergy(startSeconds: start, endSeconds: end, rmsDecibels: max(-120, Decibels.decibels(power: power)))
+            )
         }
         let loudest = result.map(\.rmsDecibels).max() ?? 0
         for i in result.indices { result[i].label = SectionSegmenter.label(result[i].rmsDecibels, loudest: loudest) }
@@ -253,16 +276,23 @@ public struct SongAnalyzer: Sendable {
     }
 
     /// Sections from bar features; the first section starts at 0 and the last ends at the song's end.
-    func sections(bars: [BarEnergy], chroma: ChromaFrames, mfccFrames: [Float], frames: SpectralFrames,
-                  duration: Double) -> [SongSection] {
+    func sections(
+        bars: [BarEnergy], chroma: ChromaFrames, mfccFrames: [Float], frames: SpectralFrames,
+        duration: Double
+    ) -> [SongSection] {
         guard !bars.isEmpty else {
-            return duration > 0 ? [SongSection(startSeconds: 0, endSeconds: duration, barCount: 0,
-                                               rmsDecibels: -120, label: .low)] : []
+            return duration > 0
+                ? [
+                    SongSection(
+                        startSeconds: 0, endSeconds: duration, barCount: 0,
+                        rmsDecibels: -120, label: .low)
+                ] : []
         }
         // Bar features: chroma (length 2), standardised mean MFCC 1-12 (length about 1), standardised loudness.
         var timbre = [[Double]]()
         for bar in bars {
-            let lo = max(0, frames.frame(atTime: bar.startSeconds)), hi = min(frames.frameCount, frames.frame(atTime: bar.endSeconds))
+            let lo = max(0, frames.frame(atTime: bar.startSeconds)),
+                hi = min(frames.frameCount, frames.frame(atTime: bar.endSeconds))
             var v = [Double](repeating: 0, count: 12)
             if hi > lo {
                 for f in lo..<hi { for k in 1...12 { v[k - 1] += Double(mfccFrames[f * 13 + k]) } }
@@ -286,14 +316,20 @@ public struct SongAnalyzer: Sendable {
         var sections = [SongSection]()
         for s in 0..<(cuts.count - 1) {
             let part = bars[cuts[s]..<cuts[s + 1]]
-            let meanPower = part.reduce(0.0) { $0 + Decibels.gain($1.rmsDecibels) * Decibels.gain($1.rmsDecibels) } / Double(part.count)
+            let meanPower =
+                part.reduce(0.0) { $0 + Decibels.gain($1.rmsDecibels) * Decibels.gain($1.rmsDecibels) }
+                / Double(part.count)
             let start = s == 0 ? 0 : part.first!.startSeconds
             let end = s == cuts.count - 2 ? duration : part.last!.endSeconds
-            sections.append(SongSection(startSeconds: start, endSeconds: end, barCount: part.count,
-                                        rmsDecibels: max(-120, Decibels.decibels(power: meanPower)), label: .low))
+            sections.append(
+                SongSection(
+                    startSeconds: start, endSeconds: end, barCount: part.count,
+                    rmsDecibels: max(-120, Decibels.decibels(power: meanPower)), label: .low))
         }
         let loudest = sections.map(\.rmsDecibels).max() ?? 0
-        for i in sections.indices { sections[i].label = SectionSegmenter.label(sections[i].rmsDecibels, loudest: loudest) }
+        for i in sections.indices {
+            sections[i].label = SectionSegmenter.label(sections[i].rmsDecibels, loudest: loudest)
+        }
         // Repetition: the mean bar feature of each section, grouped by similarity; then roles.
         let means: [[Double]] = (0..<(cuts.count - 1)).map { s in
             var m = [Double](repeating: 0, count: features[0].count)

@@ -36,12 +36,15 @@ struct SpectralFrames: Sendable {
     var hopSeconds: Double { Double(SpectralFrames.hopSize) / sampleRate }
     /// Time of frame `index`'s centre in seconds.
     func time(ofFrame index: Int) -> Double {
-        Double(index * SpectralFrames.hopSize - (SpectralFrames.frameSize - SpectralFrames.hopSize)
-               + SpectralFrames.frameSize / 2) / sampleRate
+        Double(
+            index * SpectralFrames.hopSize - (SpectralFrames.frameSize - SpectralFrames.hopSize)
+                + SpectralFrames.frameSize / 2) / sampleRate
     }
     /// Nearest frame to time `seconds`.
     func frame(atTime seconds: Double) -> Int {
-        let f = (seconds * sampleRate - Double(SpectralFrames.frameSize / 2 - (SpectralFrames.frameSize - SpectralFrames.hopSize)))
+        let f =
+            (seconds * sampleRate
+                - Double(SpectralFrames.frameSize / 2 - (SpectralFrames.frameSize - SpectralFrames.hopSize)))
             / Double(SpectralFrames.hopSize)
         return Int(f.rounded())
     }
@@ -53,8 +56,9 @@ struct SpectralFrames: Sendable {
         frameCount = frames
         let bins = SpectralFrames.frameSize / 2 + 1
         let binHz = sampleRate / Double(SpectralFrames.frameSize)
-        let filterbank = MelFilterbank(bandCount: SpectralFrames.melBandCount, lowHz: SpectralFrames.melLowHz,
-                                       highHz: sampleRate / 2, binCount: bins, binHz: binHz)
+        let filterbank = MelFilterbank(
+            bandCount: SpectralFrames.melBandCount, lowHz: SpectralFrames.melLowHz,
+            highHz: sampleRate / 2, binCount: bins, binHz: binHz)
         melCentreHz = filterbank.centreHz
         let bandCount = SpectralFrames.melBandCount
         var mel = [Float](repeating: 0, count: frames * bandCount)

@@ -74,7 +74,9 @@ public struct StemApproximator: Sendable {
         // Pass 1: magnitudes of the mid (mean of channels).
         var mid = [Float](repeating: 0, count: n)
         mid.withUnsafeMutableBufferPointer { out in
-            for c in 0..<channels { mix.withChannel(c) { VectorOps.multiplyAdd($0, gain: 1 / Float(channels), into: out) } }
+            for c in 0..<channels {
+                mix.withChannel(c) { VectorOps.multiplyAdd($0, gain: 1 / Float(channels), into: out) }
+            }
         }
         var magnitude = [Float](repeating: 0, count: frames * bins)
         magnitude.withUnsafeMutableBufferPointer { mags in
@@ -84,14 +86,16 @@ public struct StemApproximator: Sendable {
             }
         }
         // Harmonic mask from the two medians (stored in place of the time median).
-        var harmonicMask = StemApproximator.timeMedian(magnitude, frames: frames, bins: bins, length: harmonicMedianFrames)
+        var harmonicMask = StemApproximator.timeMedian(
+            magnitude, frames: frames, bins: bins, length: harmonicMedianFrames)
         var percussive = [Float](repeating: 0, count: bins)
         magnitude.withUnsafeBufferPointer { mags in
             harmonicMask.withUnsafeMutableBufferPointer { mask in
                 percussive.withUnsafeMutableBufferPointer { p in
                     for f in 0..<frames {
-                        StemApproximator.slidingMedian(UnsafeBufferPointer(rebasing: mags[(f * bins)..<((f + 1) * bins)]),
-                                                       length: percussiveMedianBins, into: p.baseAddress!)
+                        StemApproximator.slidingMedian(
+                            UnsafeBufferPointer(rebasing: mags[(f * bins)..<((f + 1) * bins)]),
+                            length: percussiveMedianBins, into: p.baseAddress!)
                         let row = mask.baseAddress! + f * bins
                         for k in 0..<bins {
                             let h = row[k] * row[k], q = p[k] * p[k]
@@ -108,7 +112,8 @@ public struct StemApproximator: Sendable {
         }
         let voice = (0..<bins).map { k -> Float in
             let f = Double(k) * binHz
-            return (1 - StemApproximator.fallingEdge(f, from: 150, to: 250)) * StemApproximator.fallingEdge(f, from: 4000, to: 8000)
+            return (1 - StemApproximator.fallingEdge(f, from: 150, to: 250))
+                * StemApproximator.fallingEdge(f, from: 4000, to: 8000)
         }
 
         // Pass 2: per frame, spectra of every channel, three masked stems, overlap-add.
@@ -117,66 +122,78 @@ public struct StemApproximator: Sendable {
         // Accumulators: stem-major, then channel (drums, bass, vocals), each `outLength` samples.
         var accumulator = [Float](repeating: 0, count: 3 * channels * outLength)
         var weight = [Float](repeating: 0, count: outLength)
-        var spectra = [Float](repeating: 0, count: 2 * channels * bins)   // re, im per channel
-        var gains = [Float](repeating: 0, count: 3 * bins)                 // drums, bass, vocals
+        var spectra = [Float](repeating: 0, count: 2 * channels * bins) // re, im per channel
+        var gains = [Float](repeating: 0, count: 3 * bins) // drums, bass, vocals
         var centre = [Float](repeating: 1, count: bins)
         let input = mix.samples
         let scale = 1 / Float(frameSize)
         input.withUnsafeBufferPointer { x in
-        window.withUnsafeBufferPointer { w in
-        harmonicMask.withUnsafeBufferPointer { mask in
-        accumulator.withUnsafeMutableBufferPointer { acc in
-        weight.withUnsafeMutableBufferPointer { wsum in
-        spectra.withUnsafeMutableBufferPointer { spec in
-        gains.withUnsafeMutableBufferPointer { g in
-        centre.withUnsafeMutableBufferPointer { ctr in
-            for f in 0..<frames {
-                let start = stft.frameStart(f)
-                for c in 0..<channels {
-                    let source = x.baseAddress! + c * n
-                    for i in 0..<frameSize {
-                        let s = start + i
-                        fft.input[i] = (s >= 0 && s < n) ? source[s] * w[i] : 0
-                    }
-                    fft.forward()
-                    (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
-                    (spec.baseAddress! + (2 * c + 1) * bins).update(from: fft.imag, count: bins)
-                }
-                if channels >= 2 {
-                    let lr = spec.baseAddress!, li = lr + bins, rr = lr + 2 * bins, ri = lr + 3 * bins
-                    for k in 0..<bins {
-                        let dr = lr[k] - rr[k], di = li[k] - ri[k]
-                        let diff = (dr * dr + di * di).squareRoot()
-                        let sum = (lr[k] * lr[k] + li[k] * li[k]).squareRoot() + (rr[k] * rr[k] + ri[k] * ri[k]).squareRoot()
-                        let centreness = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
-                        let c2 = centreness * centreness
-                        ctr[k] = c2 * c2
-                    }
-                }
-                let row = mask.baseAddress! + f * bins
-                for k in 0..<bins {
-                    let h = row[k]
-                    g[k] = 1 - h
-                    g[bins + k] = h * h * low[k]
-                    g[2 * bins + k] = h * (1 - low[k]) * voice[k] * ctr[k]
-                }
-                let base = start + padding
-                for stem in 0..<3 {
-                    let gain = g.baseAddress! + stem * bins
-                    for c in 0..<channels {
-                        let re = spec.baseAddress! + 2 * c * bins, im = re + bins
-                        for k in 0..<bins {
-                            fft.real[k] = re[k] * gain[k]
-                            fft.imag[k] = im[k] * gain[k]
+            window.withUnsafeBufferPointer { w in
+                harmonicMask.withUnsafeBufferPointer { mask in
+                    accumulator.withUnsafeMutableBufferPointer { acc in
+                        weight.withUnsafeMutableBufferPointer { wsum in
+                            spectra.withUnsafeMutableBufferPointer { spec in
+                                gains.withUnsafeMutableBufferPointer { g in
+                                    centre.withUnsafeMutableBufferPointer { ctr in
+                                        for f in 0..<frames {
+                                            let start = stft.frameStart(f)
+                                            for c in 0..<channels {
+                                                let source = x.baseAddress! + c * n
+                                                for i in 0..<frameSize {
+                                                    let s = start + i
+                                                    fft.input[i] = (s >= 0 && s < n) ? source[s] * w[i] : 0
+                                                }
+                                                fft.forward()
+                                                (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
+                                                (spec.baseAddress! + (2 * c + 1) * bins).update(
+                                                    from: fft.imag, count: bins)
+                                            }
+                                            if channels >= 2 {
+                                                let lr = spec.baseAddress!, li = lr + bins, rr = lr + 2 * bins,
+                                                    ri = lr + 3 * bins
+                                                for k in 0..<bins {
+                                                    let dr = lr[k] - rr[k], di = li[k] - ri[k]
+                                                    let diff = (dr * dr + di * di).squareRoot()
+                                                    let sum =
+                                                        (lr[k] * lr[k] + li[k] * li[k]).squareRoot()
+                                                        + (rr[k] * rr[k] + ri[k] * ri[k]).squareRoot()
+                                                    let centreness = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
+                                                    let c2 = centreness * centreness
+                                                    ctr[k] = c2 * c2
+                                                }
+                                            }
+                                            let row = mask.baseAddress! + f * bins
+                                            for k in 0..<bins {
+                                                let h = row[k]
+                                                g[k] = 1 - h
+                                                g[bins + k] = h * h * low[k]
+                                                g[2 * bins + k] = h * (1 - low[k]) * voice[k] * ctr[k]
+                                            }
+                                            let base = start + padding
+                                            for stem in 0..<3 {
+                                                let gain = g.baseAddress! + stem * bins
+                                                for c in 0..<channels {
+                                                    let re = spec.baseAddress! + 2 * c * bins, im = re + bins
+                                                    for k in 0..<bins {
+                                                        fft.real[k] = re[k] * gain[k]
+                                                        fft.imag[k] = im[k] * gain[k]
+                                                    }
+                                                    fft.inverse()
+                                                    let out =
+                                                        acc.baseAddress! + (stem * channels + c) * outLength + base
+                                                    for i in 0..<frameSize { out[i] += fft.output[i] * scale * w[i] }
+                                                }
+                                            }
+                                            for i in 0..<frameSize { wsum[base + i] += w[i] * w[i] }
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        fft.inverse()
-                        let out = acc.baseAddress! + (stem * channels + c) * outLength + base
-                        for i in 0..<frameSize { out[i] += fft.output[i] * scale * w[i] }
                     }
                 }
-                for i in 0..<frameSize { wsum[base + i] += w[i] * w[i] }
             }
-        }}}}}}}}
+        }
         // Normalise and build the stems; other = mix − the rest.
         var drumSamples = [Float](repeating: 0, count: channels * n)
         var bassSamples = [Float](repeating: 0, count: channels * n)
@@ -186,24 +203,27 @@ public struct StemApproximator: Sendable {
             weight.withUnsafeBufferPointer { wsum in
                 input.withUnsafeBufferPointer { x in
                     drumSamples.withUnsafeMutableBufferPointer { drums in
-                    bassSamples.withUnsafeMutableBufferPointer { bass in
-                    vocalSamples.withUnsafeMutableBufferPointer { vocals in
-                    otherSamples.withUnsafeMutableBufferPointer { other in
-                        let outputs = [drums.baseAddress!, bass.baseAddress!, vocals.baseAddress!]
-                        for c in 0..<channels {
-                            for i in 0..<n {
-                                let wv = wsum[i + padding]
-                                let inverse: Float = wv > 1e-8 ? 1 / wv : 0
-                                var rest: Float = 0
-                                for stem in 0..<3 {
-                                    let v = acc[(stem * channels + c) * outLength + i + padding] * inverse
-                                    outputs[stem][c * n + i] = v
-                                    rest += v
+                        bassSamples.withUnsafeMutableBufferPointer { bass in
+                            vocalSamples.withUnsafeMutableBufferPointer { vocals in
+                                otherSamples.withUnsafeMutableBufferPointer { other in
+                                    let outputs = [drums.baseAddress!, bass.baseAddress!, vocals.baseAddress!]
+                                    for c in 0..<channels {
+                                        for i in 0..<n {
+                                            let wv = wsum[i + padding]
+                                            let inverse: Float = wv > 1e-8 ? 1 / wv : 0
+                                            var rest: Float = 0
+                                            for stem in 0..<3 {
+                                                let v = acc[(stem * channels + c) * outLength + i + padding] * inverse
+                                                outputs[stem][c * n + i] = v
+                                                rest += v
+                                            }
+                                            other[c * n + i] = x[c * n + i] - rest
+                                        }
+                                    }
                                 }
-                                other[c * n + i] = x[c * n + i] - rest
                             }
                         }
-                    }}}}
+                    }
                 }
             }
         }
@@ -211,8 +231,9 @@ public struct StemApproximator: Sendable {
         func buffer(_ samples: [Float]) -> AudioBuffer {
             AudioBuffer(planarSamples: samples, channelCount: channels, sampleRate: rate)
         }
-        return StemSet(vocals: buffer(vocalSamples), drums: buffer(drumSamples), bass: buffer(bassSamples),
-                       other: buffer(otherSamples), isApproximation: true)
+        return StemSet(
+            vocals: buffer(vocalSamples), drums: buffer(drumSamples), bass: buffer(bassSamples),
+            other: buffer(otherSamples), isApproximation: true)
     }
 
     /// 1 below `from` Hz, 0 above `to` Hz, raised cosine between.
@@ -234,7 +255,9 @@ public struct StemApproximator: Sendable {
                 windows.withUnsafeMutableBufferPointer { win in
                     // Prime with frames 0..<half.
                     for f in 0..<min(half, frames) {
-                        for k in 0..<bins { insert(src[f * bins + k], into: win.baseAddress! + k * length, count: &counts[k]) }
+                        for k in 0..<bins {
+                            insert(src[f * bins + k], into: win.baseAddress! + k * length, count: &counts[k])
+                        }
                     }
                     for f in 0..<frames {
                         let entering = f + half, leaving = f - half - 1

@@ -97,8 +97,9 @@ struct TempoEstimator: Sendable {
             let doubling = TempoEstimator.doublingProbability(repetition[i])
             let stay = i + 1 < family.count ? 1 - doubling : 1
             let salience = max(1e-3, interpolate(acf, 60 * fps / level) / acf[0])
-            scores.append(TempoEstimator.prior(level) * pow(salience, TempoEstimator.salienceExponent)
-                          * reachProbability * stay)
+            scores.append(
+                TempoEstimator.prior(level) * pow(salience, TempoEstimator.salienceExponent)
+                    * reachProbability * stay)
             reachProbability *= doubling
         }
         let total = scores.reduce(0, +)
@@ -109,15 +110,17 @@ struct TempoEstimator: Sendable {
         let period = 60 * fps / chosen
         let beats = tracker.trackFollowingDrift(env, periodFrames: period)
         let slope = TempoEstimator.slope(beats) ?? period
-        let finalBPM = min(max(60 * fps / slope, TempoEstimator.bpmRange.lowerBound * 0.97),
-                           TempoEstimator.bpmRange.upperBound * 1.03)
+        let finalBPM = min(
+            max(60 * fps / slope, TempoEstimator.bpmRange.lowerBound * 0.97),
+            TempoEstimator.bpmRange.upperBound * 1.03)
         // Candidates at the measured tempo's scale; half and double outside the range score 0.
         let scale = finalBPM / chosen
         var candidates = family.indices.map { Candidate(bpm: family[$0] * scale, score: probabilities[$0]) }
         if chosenIndex == 0 { candidates.insert(Candidate(bpm: finalBPM / 2, score: 0), at: 0) }
         if chosenIndex == family.count - 1 { candidates.append(Candidate(bpm: finalBPM * 2, score: 0)) }
-        return Result(bpm: finalBPM, beatFrames: beats, confidence: confidence(env, beats: beats), periodFrames: slope,
-                      levelConfidence: probabilities[chosenIndex], candidates: candidates)
+        return Result(
+            bpm: finalBPM, beatFrames: beats, confidence: confidence(env, beats: beats), periodFrames: slope,
+            levelConfidence: probabilities[chosenIndex], candidates: candidates)
     }
 
     /// Probability that the half-way points are beats too, from their strength ratio to the beats.

@@ -31,7 +31,8 @@ struct VocalPresenceEstimator: Sendable {
         var bandShare = 0.0
         func moving(_ f: Int) -> Bool {
             guard frames.peakSalience[f] >= VocalPresenceEstimator.minimumSalience,
-                  frames.peakSalience[f - 1] >= VocalPresenceEstimator.minimumSalience else { return false }
+                frames.peakSalience[f - 1] >= VocalPresenceEstimator.minimumSalience
+            else { return false }
             return VocalPresenceEstimator.pitchMotionCents.contains(abs(frames.peakCents[f] - frames.peakCents[f - 1]))
         }
         for f in 1..<(n - 1) where frames.power[f] > gate {

@@ -38,7 +38,8 @@ public enum JSONReader {
         }
 
         public var description: String {
-            path == "$" ? "line \(line), column \(column): \(message)"
+            path == "$"
+                ? "line \(line), column \(column): \(message)"
                 : "line \(line), column \(column), at \(path): \(message)"
         }
     }
@@ -57,25 +58,33 @@ public enum JSONReader {
     /// A document over `maximumByteCount` is still scanned (without building values) so that the error can name
     /// the string that makes it too large: `creative_vision is 52,428,800 bytes, over the limit of 1,048,576`.
     /// - Throws: `ReadError` located by offset, line, column and path.
-    public static func read(_ data: Data, maximumDepth: Int = defaultMaximumDepth,
-                            maximumByteCount: Int = defaultMaximumByteCount,
-                            maximumStringByteCount: Int = defaultMaximumStringByteCount) throws(ReadError) -> JSONValue {
+    public static func read(
+        _ data: Data, maximumDepth: Int = defaultMaximumDepth,
+        maximumByteCount: Int = defaultMaximumByteCount,
+        maximumStringByteCount: Int = defaultMaximumStringByteCount
+    ) throws(ReadError) -> JSONValue {
         let result: Result<JSONValue, ReadError> = data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             let oversized = bytes.count > maximumByteCount
-            var reader = Reader(bytes: bytes, maximumDepth: maximumDepth, maximumStringByteCount: maximumStringByteCount,
-                                buildsValues: !oversized)
+            var reader = Reader(
+                bytes: bytes, maximumDepth: maximumDepth, maximumStringByteCount: maximumStringByteCount,
+                buildsValues: !oversized)
             do throws(ReadError) {
                 reader.skipByteOrderMark()
                 reader.skipSpace()
                 let value = try reader.value(depth: 1)
                 reader.skipSpace()
                 if reader.position < bytes.count {
-                    throw reader.error(at: reader.position, "unexpected text after the JSON value"
-                                       + (bytes[reader.position] == UInt8(ascii: "/") ? " (comments are not JSON)" : ""))
+                    throw reader.error(
+                        at: reader.position,
+                        "unexpected text after the JSON value"
+                            + (bytes[reader.position] == UInt8(ascii: "/") ? " (comments are not JSON)" : ""))
                 }
                 if oversized {
-                    throw reader.error(at: 0, "the document is \(JSONReader.grouped(bytes.count)) bytes, over the limit of \(JSONReader.grouped(maximumByteCount))")
+                    throw reader.error(
+                        at: 0,
+                        "the document is \(JSONReader.grouped(bytes.count)) bytes, over the limit of \(JSONReader.grouped(maximumByteCount))"
+                    )
                 }
                 return .success(value)
             } catch {
@@ -93,8 +102,10 @@ public enum JSONReader {
     /// The first complete JSON object in text that may wrap it in prose or a code fence (a language model's reply:
     /// "Here is the plan: ```json {...} ```"). Tries at most `maximumAttempts` opening braces, so hostile text stays
     /// cheap; nil when none of them starts a readable object. The object itself must be strict JSON.
-    public static func firstObject(in text: String, maximumDepth: Int = defaultMaximumDepth,
-                                   maximumByteCount: Int = defaultMaximumByteCount, maximumAttempts: Int = 32) -> JSONValue? {
+    public static func firstObject(
+        in text: String, maximumDepth: Int = defaultMaximumDepth,
+        maximumByteCount: Int = defaultMaximumByteCount, maximumAttempts: Int = 32
+    ) -> JSONValue? {
         let data = Data(text.utf8)
         guard data.count <= maximumByteCount else { return nil }
         return data.withUnsafeBytes { raw -> JSONValue? in
@@ -104,8 +115,9 @@ public enum JSONReader {
             while start < bytes.count, attempts < maximumAttempts {
                 guard bytes[start] == UInt8(ascii: "{") else { start += 1; continue }
                 attempts += 1
-                var reader = Reader(bytes: bytes, maximumDepth: maximumDepth,
-                                    maximumStringByteCount: defaultMaximumStringByteCount, buildsValues: true)
+                var reader = Reader(
+                    bytes: bytes, maximumDepth: maximumDepth,
+                    maximumStringByteCount: defaultMaximumStringByteCount, buildsValues: true)
                 reader.position = start
                 reader.locatesErrors = false
                 if let value = try? reader.value(depth: 1) { return value }
@@ -173,7 +185,8 @@ public enum JSONReader {
                 line += 1
                 lineStart = i + 1
             }
-            return ReadError(offset: offset, line: line, column: offset - lineStart + 1, path: pathText, message: message)
+            return ReadError(
+                offset: offset, line: line, column: offset - lineStart + 1, path: pathText, message: message)
         }
 
         mutating func skipByteOrderMark() {
@@ -314,13 +327,18 @@ public enum JSONReader {
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
                 position += 1
-                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+                {
                     position += 1
                 }
-                guard isDigit(position) else { throw error(at: start, "invalid number: a digit must follow the exponent") }
+                guard isDigit(position) else {
+                    throw error(at: start, "invalid number: a digit must follow the exponent")
+                }
                 while isDigit(position) { position += 1 }
             }
-            guard position - start <= 64 else { throw error(at: start, "number of \(position - start) characters: at most 64") }
+            guard position - start <= 64 else {
+                throw error(at: start, "number of \(position - start) characters: at most 64")
+            }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
             guard let value = Double(text) else { throw error(at: start, "invalid number") }
             return value
@@ -338,7 +356,10 @@ public enum JSONReader {
                 if c == UInt8(ascii: "\"") { break }
                 if c == UInt8(ascii: "\\") { hasEscape = true; end += 2; continue }
                 if c < 0x20 {
-                    throw error(at: end, "raw control character U+\(String(format: "%04X", c)) in a string (write it as an escape such as \\n)")
+                    throw error(
+                        at: end,
+                        "raw control character U+\(String(format: "%04X", c)) in a string (write it as an escape such as \\n)"
+                    )
                 }
                 if c >= 0x80 { hasNonASCII = true }
                 end += 1
@@ -347,7 +368,10 @@ public enum JSONReader {
             let length = end - start
             if length > maximumStringByteCount {
                 let what = isKey ? "a key" : pathText
-                throw error(at: quote, "\(what) is \(JSONReader.grouped(length)) bytes, over the limit of \(JSONReader.grouped(maximumStringByteCount))")
+                throw error(
+                    at: quote,
+                    "\(what) is \(JSONReader.grouped(length)) bytes, over the limit of \(JSONReader.grouped(maximumStringByteCount))"
+                )
             }
             if hasNonASCII, let bad = Self.firstInvalidUTF8(bytes, from: start, to: end) {
                 throw error(at: bad, "invalid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
@@ -373,15 +397,21 @@ public enum JSONReader {
                     var scalar = try hex4(at: i + 2, end: end)
                     var consumed = 6
                     if (0xDC00..<0xE000).contains(scalar) {
-                        throw error(at: i, "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
+                        throw error(
+                            at: i, "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
                     }
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard i + 7 < end, bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u") else {
-                            throw error(at: i, "lone high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
+                            throw error(
+                                at: i,
+                                "lone high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
                         }
                         let low = try hex4(at: i + 8, end: end)
                         guard (0xDC00..<0xE000).contains(low) else {
-                            throw error(at: i, "high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) not followed by a low surrogate")
+                            throw error(
+                                at: i,
+                                "high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) not followed by a low surrogate"
+                            )
                         }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         consumed = 12
@@ -390,7 +420,9 @@ public enum JSONReader {
                     i += consumed
                     continue
                 default:
-                    throw error(at: i, "invalid escape \\\(Character(Unicode.Scalar(e < 0x80 ? e : UInt8(ascii: "?")))) in a string")
+                    throw error(
+                        at: i,
+                        "invalid escape \\\(Character(Unicode.Scalar(e < 0x80 ? e : UInt8(ascii: "?")))) in a string")
                 }
                 i += 2
             }

@@ -98,7 +98,9 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible, Codable {
     }
 
     /// This key moved by `semitones` (positive = up).
-    public func transposed(by semitones: Int) -> MusicalKey { MusicalKey(tonicPitchClass: tonicPitchClass + semitones, mode: mode) }
+    public func transposed(by semitones: Int) -> MusicalKey {
+        MusicalKey(tonicPitchClass: tonicPitchClass + semitones, mode: mode)
+    }
 
     /// Parses a key name leniently (see the type's documentation); nil when it is not a key.
     public init?(parsing text: String) {
@@ -126,8 +128,11 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible, Codable {
             .split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "_" || $0 == "." || $0 == ":" })
             .joined()
         var modeText = words.hasSuffix("key") ? String(words.dropLast(3)) : words
-        if modeText.hasPrefix("sharp") { pitchClass += 1; modeText.removeFirst(5) }
-        else if modeText.hasPrefix("flat") { pitchClass -= 1; modeText.removeFirst(4) }
+        if modeText.hasPrefix("sharp") {
+            pitchClass += 1; modeText.removeFirst(5)
+        } else if modeText.hasPrefix("flat") {
+            pitchClass -= 1; modeText.removeFirst(4)
+        }
         let mode: Mode
         switch modeText {
         case "", "maj", "major", "ma", "dur", "ionian": mode = .major
@@ -141,7 +146,8 @@ public struct MusicalKey: Sendable, Hashable, CustomStringConvertible, Codable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let key = MusicalKey(parsing: text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a musical key: \(text.prefix(40))")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not a musical key: \(text.prefix(40))")
         }
         self = key
     }

@@ -26,14 +26,29 @@ public enum Stem: String, Sendable, Hashable, Codable, CaseIterable {
     static let aliases: [String: Stem] = {
         var table: [String: Stem] = [:]
         let groups: [(Stem, [String])] = [
-            (.vocals, ["vocals", "vocal", "vox", "voice", "voices", "acapella", "acappella", "leadvocal", "leadvocals",
-                       "vocalstem", "singing", "vocalist", "lyrics"]),
+            (
+                .vocals,
+                [
+                    "vocals", "vocal", "vox", "voice", "voices", "acapella", "acappella", "leadvocal", "leadvocals",
+                    "vocalstem", "singing", "vocalist", "lyrics",
+                ]
+            ),
             (.drums, ["drums", "drum", "percussion", "perc", "beat", "beats", "kick", "drumstem", "rhythm"]),
             (.bass, ["bass", "bassline", "basses", "sub", "subbass", "bassstem", "lowend"]),
-            (.other, ["other", "others", "instruments", "instrument", "music", "melody", "melodic", "harmony",
-                      "keys", "synth", "synths", "guitar", "guitars", "piano", "chords", "accompaniment", "otherstem"]),
-            (.full, ["full", "fullsong", "fullmix", "mix", "song", "original", "all", "whole", "wholesong", "master",
-                     "instrumental", "track", "stereo", "complete"]),
+            (
+                .other,
+                [
+                    "other", "others", "instruments", "instrument", "music", "melody", "melodic", "harmony",
+                    "keys", "synth", "synths", "guitar", "guitars", "piano", "chords", "accompaniment", "otherstem",
+                ]
+            ),
+            (
+                .full,
+                [
+                    "full", "fullsong", "fullmix", "mix", "song", "original", "all", "whole", "wholesong", "master",
+                    "instrumental", "track", "stereo", "complete",
+                ]
+            ),
         ]
         for (stem, names) in groups { for name in names { table[name] = stem } }
         return table

@@ -17,16 +17,19 @@ public struct AccessControl: Sendable {
     public func check(headers: HTTPHeaders, remoteAddress: String, queryToken: String? = nil) -> HTTPError? {
         if let token {
             guard let presented = Self.bearerToken(headers["Authorization"]) ?? queryToken,
-                  Self.constantTimeEqual(Array(presented.utf8), token) else {
-                return HTTPError(status: 401, "missing or invalid bearer token", field: "authorization",
-                                 headers: ["WWW-Authenticate": "Bearer"])
+                Self.constantTimeEqual(Array(presented.utf8), token)
+            else {
+                return HTTPError(
+                    status: 401, "missing or invalid bearer token", field: "authorization",
+                    headers: ["WWW-Authenticate": "Bearer"])
             }
             return nil
         }
         if allowRemoteWithoutToken { return nil }
         guard IPAddress(remoteAddress)?.isLoopback == true else {
-            return HTTPError(status: 403, "only loopback clients are served without an API token (set MASHUP_API_TOKEN)",
-                             field: "remote_address")
+            return HTTPError(
+                status: 403, "only loopback clients are served without an API token (set MASHUP_API_TOKEN)",
+                field: "remote_address")
         }
         return nil
     }

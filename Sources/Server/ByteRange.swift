@@ -50,7 +50,7 @@ public struct ByteRange: Sendable, Equatable {
             end = size == 0 ? 0 : size - 1
         } else {
             guard let value = UInt64(last) else { return .whole }
-            guard value >= start else { return .whole }  // invalid range: ignored per RFC 9110
+            guard value >= start else { return .whole } // invalid range: ignored per RFC 9110
             end = min(value, size == 0 ? 0 : size - 1)
         }
         guard start < size else { return .unsatisfiable }

@@ -145,7 +145,7 @@ public final class EventStream: @unchecked Sendable {
             let available = queue.count - queueStart
             if available > 0 {
                 let count = min(available, capacity)
-                deliver(queue[queueStart ..< queueStart + count])
+                deliver(queue[queueStart..<queueStart + count])
                 queueStart += count
                 if queueStart == queue.count {
                     queue.removeAll(keepingCapacity: true)

@@ -34,8 +34,10 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         var members: [String: JSONValue] = ["error": .string(message), "message": .string(message)]
         if let field { members["field"] = .string(field) }
         let (type, recoverable, action) = details
-        members["error_details"] = ["type": .string(type), "recoverable": .bool(recoverable),
-                                    "suggested_action": .string(action)]
+        members["error_details"] = [
+            "type": .string(type), "recoverable": .bool(recoverable),
+            "suggested_action": .string(action),
+        ]
         return .object(members)
     }
 

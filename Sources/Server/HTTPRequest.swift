@@ -21,9 +21,11 @@ public struct HTTPRequest: Sendable {
     /// Values of the `{name}` segments of the matched route pattern.
     public var pathParameters: [String: String]
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(),
-                body: Data = Data(), bodyFile: URL? = nil, remoteAddress: String = "127.0.0.1",
-                pathParameters: [String: String] = [:]) {
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: HTTPHeaders = HTTPHeaders(),
+        body: Data = Data(), bodyFile: URL? = nil, remoteAddress: String = "127.0.0.1",
+        pathParameters: [String: String] = [:]
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -49,7 +51,8 @@ public struct HTTPRequest: Sendable {
             return try JSONValue.parse(body)
         } catch {
             // The reader's error is located (line, column, JSON path) and bounded in length.
-            throw HTTPError.badRequest("request body is not valid JSON: \(String(describing: error).prefix(300))", field: "body")
+            throw HTTPError.badRequest(
+                "request body is not valid JSON: \(String(describing: error).prefix(300))", field: "body")
         }
     }
 
@@ -59,11 +62,14 @@ public struct HTTPRequest: Sendable {
         do {
             return try decoder.decode(T.self, from: body)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw HTTPError.badRequest("missing field '\(key.stringValue)'", field: Self.fieldPath(context.codingPath + [key]))
+            throw HTTPError.badRequest(
+                "missing field '\(key.stringValue)'", field: Self.fieldPath(context.codingPath + [key]))
         } catch let DecodingError.typeMismatch(_, context) {
-            throw HTTPError.badRequest("wrong type: \(context.debugDescription)", field: Self.fieldPath(context.codingPath))
+            throw HTTPError.badRequest(
+                "wrong type: \(context.debugDescription)", field: Self.fieldPath(context.codingPath))
         } catch let DecodingError.valueNotFound(_, context) {
-            throw HTTPError.badRequest("missing value: \(context.debugDescription)", field: Self.fieldPath(context.codingPath))
+            throw HTTPError.badRequest(
+                "missing value: \(context.debugDescription)", field: Self.fieldPath(context.codingPath))
         } catch let DecodingError.dataCorrupted(context) {
             let field = context.codingPath.isEmpty ? "body" : Self.fieldPath(context.codingPath)
             throw HTTPError.badRequest("invalid JSON: \(context.debugDescription)", field: field)
@@ -76,7 +82,11 @@ public struct HTTPRequest: Sendable {
     static func fieldPath(_ path: [any CodingKey]) -> String {
         var text = ""
         for key in path {
-            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : "." + key.stringValue }
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : "." + key.stringValue
+            }
         }
         return text.isEmpty ? "body" : text
     }

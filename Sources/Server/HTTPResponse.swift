@@ -31,23 +31,32 @@ public struct HTTPResponse: Sendable {
     /// A JSON body (compact, sorted keys) with `Content-Type: application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
         let data = (try? value.encoded()) ?? Data("null".utf8)
-        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: .bytes(data))
+        return HTTPResponse(
+            status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: .bytes(data))
     }
 
     /// An `Encodable` value as JSON (sorted keys) with `Content-Type: application/json`.
-    public static func json<T: Encodable>(encoding value: T, status: Int = 200, encoder: JSONEncoder? = nil) throws -> HTTPResponse {
-        let coder = encoder ?? {
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return e
-        }()
-        return HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                            body: .bytes(try coder.encode(value)))
+    public static func json<T: Encodable>(encoding value: T, status: Int = 200, encoder: JSONEncoder? = nil) throws
+        -> HTTPResponse
+    {
+        let coder =
+            encoder
+            ?? {
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                return e
+            }()
+        return HTTPResponse(
+            status: status, headers: HTTPHeaders([("Content-Type", "application/json")]),
+            body: .bytes(try coder.encode(value)))
     }
 
     /// A plain-text body.
-    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
-        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: .bytes(Data(text.utf8)))
+    public static func text(_ text: String, status: Int = 200, contentType: String = "text/plain; charset=utf-8")
+        -> HTTPResponse
+    {
+        HTTPResponse(
+            status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: .bytes(Data(text.utf8)))
     }
 
     /// A file from disk; `contentType` defaults from the extension (audio types, JSON, PNG, SVG, text).
@@ -58,11 +67,13 @@ public struct HTTPResponse: Sendable {
 
     /// A `text/event-stream` response fed by `stream`.
     public static func eventStream(_ stream: EventStream) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: HTTPHeaders([
-            ("Content-Type", "text/event-stream"),
-            ("Cache-Control", "no-cache"),
-            ("X-Accel-Buffering", "no"),
-        ]), body: .eventStream(stream))
+        HTTPResponse(
+            status: 200,
+            headers: HTTPHeaders([
+                ("Content-Type", "text/event-stream"),
+                ("Cache-Control", "no-cache"),
+                ("X-Accel-Buffering", "no"),
+            ]), body: .eventStream(stream))
     }
 
     /// An empty response (e.g. 204).

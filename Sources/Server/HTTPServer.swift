@@ -16,8 +16,9 @@ import CMHDShim
 import CMicroHTTPD
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An HTTP/1.1 server: routing, limits, access control, CORS, byte ranges, event streams and request metrics.
@@ -72,18 +73,22 @@ public final class HTTPServer: Sendable {
     ///   - router: the routes (fixed once the server exists).
     ///   - metrics: where HTTP request metrics go; share it with the rest of the application.
     ///   - logger: receives libmicrohttpd's and the server's diagnostics (nil drops them).
-    public init(configuration: ServerConfiguration, router: Router, metrics: MetricsRegistry = MetricsRegistry(),
-                logger: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        configuration: ServerConfiguration, router: Router, metrics: MetricsRegistry = MetricsRegistry(),
+        logger: (@Sendable (String) -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.router = router
         self.metrics = metrics
         self.logger = logger
         self.access = AccessControl(configuration: configuration)
-        requestsTotal = metrics.counter("mashup_http_requests_total", help: "HTTP requests by method, route and status.",
-                                        labels: ["method", "route", "status"])
-        requestSeconds = metrics.histogram("mashup_http_request_duration_seconds",
-                                           help: "HTTP request duration from head received to response sent, by route.",
-                                           labels: ["route"])
+        requestsTotal = metrics.counter(
+            "mashup_http_requests_total", help: "HTTP requests by method, route and status.",
+            labels: ["method", "route", "status"])
+        requestSeconds = metrics.histogram(
+            "mashup_http_request_duration_seconds",
+            help: "HTTP request duration from head received to response sent, by route.",
+            labels: ["route"])
     }
 
     /// The bound port (the ephemeral one when configured with port 0); 0 when not running.
@@ -104,7 +109,8 @@ public final class HTTPServer: Sendable {
             guard handle == nil else { throw StartError.alreadyRunning }
             var storage = try Self.bindAddress(host: configuration.host, port: configuration.port)
             let me = Unmanaged.passRetained(self)
-            let flags = MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue
+            let flags =
+                MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue
                 | MHD_USE_POLL.rawValue | MHD_USE_ITC.rawValue | MHD_USE_ERROR_LOG.rawValue
             let started: OpaquePointer? = withUnsafePointer(to: &storage) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
@@ -168,8 +174,10 @@ public final class HTTPServer: Sendable {
     /// For `mashup serve`: starts the server if needed, waits for one of `signals` (SIGTERM, SIGINT), calls
     /// `onSignal` (e.g. refuse new jobs, cancel or drain renders), then `shutdown(gracePeriod:)`.
     /// Returns the signal received and whether the shutdown was clean.
-    public func runUntilSignal(_ signals: [Int32] = [SIGTERM, SIGINT], gracePeriod: Duration = .seconds(30),
-                               onSignal: (@Sendable (Int32) async -> Void)? = nil) async throws -> (signal: Int32, clean: Bool) {
+    public func runUntilSignal(
+        _ signals: [Int32] = [SIGTERM, SIGINT], gracePeriod: Duration = .seconds(30),
+        onSignal: (@Sendable (Int32) async -> Void)? = nil
+    ) async throws -> (signal: Int32, clean: Bool) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         let watcher = ShutdownSignals(signals: signals) { continuation.yield($0) }
         defer { watcher.cancel() }
@@ -193,7 +201,9 @@ public final class HTTPServer: Sendable {
         hints.ai_socktype = streamSocketType
         var result: UnsafeMutablePointer<addrinfo>?
         let lookup = host == "*" ? "0.0.0.0" : host
-        guard getaddrinfo(lookup, String(port), &hints, &result) == 0, let first = result, let address = first.pointee.ai_addr else {
+        guard getaddrinfo(lookup, String(port), &hints, &result) == 0, let first = result,
+            let address = first.pointee.ai_addr
+        else {
             throw StartError.unresolvableHost(host)
         }
         defer { freeaddrinfo(first) }
@@ -206,12 +216,14 @@ public final class HTTPServer: Sendable {
 
     // MARK: - C callbacks
 
-    static let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in
+    static let accessHandler: MHD_AccessHandlerCallback = {
+        cls, connection, url, method, _, uploadData, uploadSize, conCls in
         guard let cls, let connection, let conCls, let uploadSize else { return .NO }
         let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
-        return server.access(connection: connection, url: url.map { String(cString: $0) } ?? "/",
-                             method: method.map { String(cString: $0) } ?? "GET",
-                             uploadData: uploadData, uploadSize: uploadSize, contextSlot: conCls)
+        return server.access(
+            connection: connection, url: url.map { String(cString: $0) } ?? "/",
+            method: method.map { String(cString: $0) } ?? "GET",
+            uploadData: uploadData, uploadSize: uploadSize, contextSlot: conCls)
     }
 
     static let completedHandler: MHD_RequestCompletedCallback = { cls, _, conCls, termination in
@@ -240,7 +252,9 @@ public final class HTTPServer: Sendable {
         let stream = Unmanaged<EventStream>.fromOpaque(cls).takeUnretainedValue()
         return stream.read(capacity: capacity) { bytes in
             bytes.withUnsafeBytes { source in
-                if let base = source.baseAddress { UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: source.count) }
+                if let base = source.baseAddress {
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: base, byteCount: source.count)
+                }
             }
         }
     }
@@ -252,8 +266,10 @@ public final class HTTPServer: Sendable {
 
     // MARK: - Request flow
 
-    private func access(connection: OpaquePointer, url: String, method: String, uploadData: UnsafePointer<CChar>?,
-                        uploadSize: UnsafeMutablePointer<Int>, contextSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+    private func access(
+        connection: OpaquePointer, url: String, method: String, uploadData: UnsafePointer<CChar>?,
+        uploadSize: UnsafeMutablePointer<Int>, contextSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
         guard let raw = contextSlot.pointee else {
             inFlight.add(1, ordering: .acquiringAndReleasing)
             let context = RequestContext(method: method.uppercased(), path: url)
@@ -284,7 +300,8 @@ public final class HTTPServer: Sendable {
         do {
             request = try context.makeRequest()
         } catch {
-            return queue(.error(status: 500, "cannot read the request body: \(error)"), context: context, connection: connection)
+            return queue(
+                .error(status: 500, "cannot read the request body: \(error)"), context: context, connection: connection)
         }
         let response = run(route.handler, request)
         return queue(response, context: context, connection: connection)
@@ -294,26 +311,33 @@ public final class HTTPServer: Sendable {
     private func admit(_ context: RequestContext, connection: OpaquePointer) -> HTTPResponse? {
         var address = [CChar](repeating: 0, count: 64)
         if mhdshim_client_address(connection, &address, address.count) == 0 {
-            context.remoteAddress = String(decoding: address.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            context.remoteAddress = String(
+                decoding: address.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
         let headerSink = PairSink()
         withExtendedLifetime(headerSink) {
-            _ = MHD_get_connection_values(connection, .HEADER_KIND, Self.headerCollector, Unmanaged.passUnretained(headerSink).toOpaque())
+            _ = MHD_get_connection_values(
+                connection, .HEADER_KIND, Self.headerCollector, Unmanaged.passUnretained(headerSink).toOpaque())
         }
         context.headers = HTTPHeaders(headerSink.pairs)
         let querySink = PairSink()
         withExtendedLifetime(querySink) {
-            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, Self.headerCollector, Unmanaged.passUnretained(querySink).toOpaque())
+            _ = MHD_get_connection_values(
+                connection, .GET_ARGUMENT_KIND, Self.headerCollector, Unmanaged.passUnretained(querySink).toOpaque())
         }
         for (name, value) in querySink.pairs { context.query[name] = value }
 
         let headByteCount = context.method.utf8.count + context.path.utf8.count + 12 + context.headers.wireByteCount
         if headByteCount > configuration.maxHeaderBytes {
-            return .error(HTTPError(status: 431, "request head of \(headByteCount) bytes exceeds the limit of \(configuration.maxHeaderBytes)",
-                                    field: "headers"))
+            return .error(
+                HTTPError(
+                    status: 431,
+                    "request head of \(headByteCount) bytes exceeds the limit of \(configuration.maxHeaderBytes)",
+                    field: "headers"))
         }
         if let refusal = RequestFraming.refusal(
-            for: context.headers, limitBytes: max(configuration.maxJSONBodyBytes, configuration.maxUploadBytes)) {
+            for: context.headers, limitBytes: max(configuration.maxJSONBodyBytes, configuration.maxUploadBytes))
+        {
             return .error(refusal)
         }
         if context.method == "OPTIONS" {
@@ -322,7 +346,9 @@ public final class HTTPServer: Sendable {
             return response
         }
         let segments = context.path.split(separator: "/", omittingEmptySubsequences: false)
-        if segments.contains(where: { $0 == ".." || $0 == "." }) || context.path.contains("\\") || !context.path.hasPrefix("/") {
+        if segments.contains(where: { $0 == ".." || $0 == "." }) || context.path.contains("\\")
+            || !context.path.hasPrefix("/")
+        {
             return .error(status: 400, "path must not contain '.' or '..' segments or backslashes", field: "path")
         }
         let match = router.match(method: context.method, path: context.path)
@@ -335,15 +361,19 @@ public final class HTTPServer: Sendable {
         }
         let queryToken = context.route?.options.acceptsQueryToken == true ? context.query["token"] : nil
         if requiresAuthorization,
-           let refusal = access.check(headers: context.headers, remoteAddress: context.remoteAddress, queryToken: queryToken) {
+            let refusal = access.check(
+                headers: context.headers, remoteAddress: context.remoteAddress, queryToken: queryToken)
+        {
             return .error(refusal)
         }
         switch match {
         case .notFound:
             return .error(status: 404, "no route for \(context.method) \(context.path)", field: "path")
         case .methodNotAllowed(let allowed):
-            return .error(HTTPError(status: 405, "method \(context.method) not allowed for \(context.path)", field: "method",
-                                    headers: ["Allow": allowed.joined(separator: ", ")]))
+            return .error(
+                HTTPError(
+                    status: 405, "method \(context.method) not allowed for \(context.path)", field: "method",
+                    headers: ["Allow": allowed.joined(separator: ", ")]))
         case .found:
             break
         }
@@ -434,10 +464,12 @@ public final class HTTPServer: Sendable {
         switch response.body {
         case .bytes(let data):
             mhdResponse = data.withUnsafeBytes { bytes in
-                MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+                MHD_create_response_from_buffer(
+                    bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
             }
         case .file(let url):
-            let prepared = prepareFile(url, response: &response, rangeHeader: context.headers["Range"], method: context.method)
+            let prepared = prepareFile(
+                url, response: &response, rangeHeader: context.headers["Range"], method: context.method)
             mhdResponse = prepared
         case .eventStream(let stream):
             let socket = mhdshim_connection_fd(connection)
@@ -447,7 +479,8 @@ public final class HTTPServer: Sendable {
             let idleSeconds = max(configuration.connectionTimeoutSeconds, Int(EventStream.seconds(heartbeat) * 2) + 1)
             _ = mhdshim_set_connection_timeout(connection, UInt32(idleSeconds))
             let retained = Unmanaged.passRetained(stream).toOpaque()
-            mhdResponse = MHD_create_response_from_callback(UInt64.max, 16 * 1024, Self.streamReader, retained, Self.streamReleased)
+            mhdResponse = MHD_create_response_from_callback(
+                UInt64.max, 16 * 1024, Self.streamReader, retained, Self.streamReleased)
             if mhdResponse == nil { Self.streamReleased(retained) }
         }
         guard let mhdResponse else {
@@ -467,15 +500,20 @@ public final class HTTPServer: Sendable {
     }
 
     /// Opens `url` for sending and applies the `Range` header; on failure rewrites `response` as an error.
-    private func prepareFile(_ url: URL, response: inout HTTPResponse, rangeHeader: String?, method: String) -> OpaquePointer? {
+    private func prepareFile(_ url: URL, response: inout HTTPResponse, rangeHeader: String?, method: String)
+        -> OpaquePointer?
+    {
         func fail(_ error: HTTPError) -> OpaquePointer? {
             let headers = response.headers
             response = .error(error)
-            for (name, value) in headers where name.lowercased().hasPrefix("access-control-") { response.headers.set(name, value) }
+            for (name, value) in headers where name.lowercased().hasPrefix("access-control-") {
+                response.headers.set(name, value)
+            }
             if let range = headers["Content-Range"] { response.headers.set("Content-Range", range) }
             let data = (try? error.body.encoded()) ?? Data()
             return data.withUnsafeBytes {
-                MHD_create_response_from_buffer($0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress), .RESPMEM_MUST_COPY)
+                MHD_create_response_from_buffer(
+                    $0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress), .RESPMEM_MUST_COPY)
             }
         }
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An IPv4 or IPv6 address with the classification the server's access and URL checks need.
@@ -10,12 +11,12 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Address ranges, as the URL policy names them.
     public enum Scope: String, Sendable {
-        case loopback            // 127/8, ::1
-        case unspecified         // 0/8, ::
-        case linkLocal           // 169.254/16 (cloud metadata), fe80::/10
-        case privateNetwork      // 10/8, 172.16/12, 192.168/16, 100.64/10 (carrier NAT), fc00::/7
-        case multicast           // 224/4, ff00::/8
-        case reserved            // 240/4, broadcast
+        case loopback // 127/8, ::1
+        case unspecified // 0/8, ::
+        case linkLocal // 169.254/16 (cloud metadata), fe80::/10
+        case privateNetwork // 10/8, 172.16/12, 192.168/16, 100.64/10 (carrier NAT), fc00::/7
+        case multicast // 224/4, ff00::/8
+        case reserved // 240/4, broadcast
         case global
     }
 
@@ -23,7 +24,7 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         var s = text
         if s.hasPrefix("["), s.hasSuffix("]") { s = String(s.dropFirst().dropLast()) }
-        if let percent = s.firstIndex(of: "%") { s = String(s[..<percent]) }  // zone id
+        if let percent = s.firstIndex(of: "%") { s = String(s[..<percent]) } // zone id
         var v4 = in_addr()
         if inet_pton(AF_INET, s, &v4) == 1 {
             self = .v4(UInt32(bigEndian: v4.s_addr))

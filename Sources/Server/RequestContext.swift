@@ -34,7 +34,8 @@ final class RequestContext {
     /// Creates the temporary file an upload route's body goes to.
     func openSpool() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-upload-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         spool = try FileHandle(forWritingTo: url)
@@ -63,8 +64,9 @@ final class RequestContext {
         try spool?.synchronize()
         try spool?.close()
         spool = nil
-        return HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, bodyFile: spoolURL,
-                           remoteAddress: remoteAddress, pathParameters: parameters)
+        return HTTPRequest(
+            method: method, path: path, query: query, headers: headers, body: body, bodyFile: spoolURL,
+            remoteAddress: remoteAddress, pathParameters: parameters)
     }
 
     /// Deletes the upload's temporary file if the handler left it there.

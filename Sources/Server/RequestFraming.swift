@@ -17,12 +17,15 @@ public enum RequestFraming {
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard codings == ["chunked"] else {
                 let shown = encodings.joined(separator: ", ")
-                return HTTPError(status: 501, "Transfer-Encoding '\(String(shown.prefix(100)))' is not supported "
-                                 + "(only 'chunked')", field: "transfer-encoding")
+                return HTTPError(
+                    status: 501,
+                    "Transfer-Encoding '\(String(shown.prefix(100)))' is not supported "
+                        + "(only 'chunked')", field: "transfer-encoding")
             }
             if !lengths.isEmpty {
-                return HTTPError(status: 400, "a request must not carry both Transfer-Encoding and Content-Length",
-                                 field: "content-length")
+                return HTTPError(
+                    status: 400, "a request must not carry both Transfer-Encoding and Content-Length",
+                    field: "content-length")
             }
             return nil
         }
@@ -32,13 +35,15 @@ public enum RequestFraming {
         }
         let text = first.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            return HTTPError(status: 400, "Content-Length '\(String(text.prefix(40)))' is not a non-negative whole number",
-                             field: "content-length")
+            return HTTPError(
+                status: 400, "Content-Length '\(String(text.prefix(40)))' is not a non-negative whole number",
+                field: "content-length")
         }
         if Int(text) == nil || text.utf8.count > 18 {
             let limit = limitBytes.map { " of \($0) bytes" } ?? ""
-            return HTTPError(status: 413, "Content-Length \(String(text.prefix(40))) exceeds the limit\(limit)",
-                             field: "content-length")
+            return HTTPError(
+                status: 413, "Content-Length \(String(text.prefix(40))) exceeds the limit\(limit)",
+                field: "content-length")
         }
         return nil
     }

@@ -36,8 +36,10 @@ public struct RouteOptions: Sendable {
     /// opens itself (`EventSource`, `<audio src>`, download links), which cannot send an `Authorization` header.
     public var acceptsQueryToken: Bool
 
-    public init(bodyLimit: BodyLimit = .json, requiresAuthorization: Bool = true, isLongLived: Bool = false,
-                acceptsQueryToken: Bool = false) {
+    public init(
+        bodyLimit: BodyLimit = .json, requiresAuthorization: Bool = true, isLongLived: Bool = false,
+        acceptsQueryToken: Bool = false
+    ) {
         self.bodyLimit = bodyLimit
         self.requiresAuthorization = requiresAuthorization
         self.isLongLived = isLongLived
@@ -78,36 +80,49 @@ public struct Router: Sendable {
     }
 
     /// Registers `handler` for `method` and `pattern`. A duplicate (method, pattern) is a programming error.
-    public mutating func add(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
-                             _ handler: @escaping HTTPHandler) {
+    public mutating func add(
+        _ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
+        _ handler: @escaping HTTPHandler
+    ) {
         add(method, pattern, options: options, handler: .async(handler))
     }
 
     /// Registers a synchronous handler, run on the connection thread (see `HTTPSyncHandler`).
-    public mutating func addSync(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
-                                 _ handler: @escaping HTTPSyncHandler) {
+    public mutating func addSync(
+        _ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
+        _ handler: @escaping HTTPSyncHandler
+    ) {
         add(method, pattern, options: options, handler: .sync(handler))
     }
 
     /// Registers `handler` for `method` and `pattern`. A duplicate (method, pattern) is a programming error.
-    public mutating func add(_ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
-                             handler: RouteHandler) {
+    public mutating func add(
+        _ method: String, _ pattern: String, options: RouteOptions = RouteOptions(),
+        handler: RouteHandler
+    ) {
         let upper = method.uppercased()
         let segments = Self.parsePattern(pattern)
-        precondition(!routes.contains { $0.method == upper && $0.segments == segments },
-                     "route \(upper) \(pattern) registered twice")
+        precondition(
+            !routes.contains { $0.method == upper && $0.segments == segments },
+            "route \(upper) \(pattern) registered twice")
         routes.append(Route(method: upper, pattern: pattern, options: options, segments: segments, handler: handler))
     }
 
-    public mutating func get(_ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler) {
+    public mutating func get(
+        _ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler
+    ) {
         add("GET", pattern, options: options, handler)
     }
 
-    public mutating func post(_ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler) {
+    public mutating func post(
+        _ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler
+    ) {
         add("POST", pattern, options: options, handler)
     }
 
-    public mutating func delete(_ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler) {
+    public mutating func delete(
+        _ pattern: String, options: RouteOptions = RouteOptions(), _ handler: @escaping HTTPHandler
+    ) {
         add("DELETE", pattern, options: options, handler)
     }
 

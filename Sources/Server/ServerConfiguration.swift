@@ -57,7 +57,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
 
     /// The defaults overridden by `environment` (see each field for its variable).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> ServerConfiguration
+    {
         var c = ServerConfiguration()
         let map: [(String, String)] = [
             ("MASHUP_HOST", "--host"), ("MASHUP_PORT", "--port"), ("MASHUP_MAX_JSON_BYTES", "--max-json-bytes"),
@@ -70,7 +72,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             if let value = environment[variable], !value.isEmpty { try c.set(flag, value, name: variable) }
         }
         if let token = environment["MASHUP_API_TOKEN"], !token.isEmpty { c.apiToken = token }
-        if let value = environment["MASHUP_ALLOW_REMOTE"] { c.allowRemoteWithoutToken = try parseBool(value, name: "MASHUP_ALLOW_REMOTE") }
+        if let value = environment["MASHUP_ALLOW_REMOTE"] {
+            c.allowRemoteWithoutToken = try parseBool(value, name: "MASHUP_ALLOW_REMOTE")
+        }
         if let value = environment["MASHUP_ALLOW_PRIVATE_URLS"] {
             let allow = try parseBool(value, name: "MASHUP_ALLOW_PRIVATE_URLS")
             c.urlPolicy.allowPrivate = allow
@@ -101,7 +105,9 @@ public struct ServerConfiguration: Sendable, Equatable {
                 c.urlPolicy.allowLoopback = true
             case _ where Self.valueFlags.contains(name):
                 let value: String
-                if let inlineValue { value = inlineValue } else {
+                if let inlineValue {
+                    value = inlineValue
+                } else {
                     guard index + 1 < arguments.count else { throw InvalidValue(name: name, value: "") }
                     index += 1
                     value = arguments[index]
@@ -139,7 +145,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         case "--max-connections": maxConnections = try int(1...65_536)
         case "--max-connections-per-client": maxConnectionsPerClient = try int(0...65_536)
         case "--sse-heartbeat":
-            guard let seconds = Double(value), seconds > 0, seconds <= 3600 else { throw InvalidValue(name: name, value: value) }
+            guard let seconds = Double(value), seconds > 0, seconds <= 3600 else {
+                throw InvalidValue(name: name, value: value)
+            }
             heartbeatInterval = .milliseconds(Int((seconds * 1000).rounded()))
         case "--cors-origin": corsAllowOrigin = value
         default: throw InvalidValue(name: name, value: value)

@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns SIGTERM/SIGINT into a callback (DispatchSource), for `mashup serve`'s graceful shutdown.
@@ -16,8 +17,10 @@ public final class ShutdownSignals: @unchecked Sendable {
     /// Calls `handler(signal)` on `queue` each time one of `signals` arrives. Returns once the sources are
     /// registered, so a signal sent after `init` returns is delivered (not lost to the ignored default action).
     /// `queue` must not be the caller's own serial queue (the registration runs on it).
-    public init(signals: [Int32] = [SIGTERM, SIGINT], queue: DispatchQueue = DispatchQueue(label: "mashup.signals"),
-                handler: @escaping @Sendable (Int32) -> Void) {
+    public init(
+        signals: [Int32] = [SIGTERM, SIGINT], queue: DispatchQueue = DispatchQueue(label: "mashup.signals"),
+        handler: @escaping @Sendable (Int32) -> Void
+    ) {
         self.signals = signals
         var made: [DispatchSourceSignal] = []
         let registered = DispatchGroup()

@@ -9,9 +9,11 @@ public enum StandardRoutes {
     ///   - readiness: returns (ready, details); `/readyz` answers 200 or 503 with `{"ready": ..., ...details}`.
     ///   - metricsRequireAuthorization: whether `/metrics` needs the bearer token (default true; `/healthz` and
     ///     `/readyz` never do).
-    public static func install(on router: inout Router, metrics: MetricsRegistry,
-                               metricsRequireAuthorization: Bool = true,
-                               readiness: @escaping @Sendable () async -> (ready: Bool, details: [String: JSONValue]) = { (true, [:]) }) {
+    public static func install(
+        on router: inout Router, metrics: MetricsRegistry,
+        metricsRequireAuthorization: Bool = true,
+        readiness: @escaping @Sendable () async -> (ready: Bool, details: [String: JSONValue]) = { (true, [:]) }
+    ) {
         let open = RouteOptions(requiresAuthorization: false)
         // Synchronous: liveness and scrapes answer even while renders saturate the cooperative pool.
         router.addSync("GET", "/healthz", options: open) { _ in
@@ -23,7 +25,8 @@ public enum StandardRoutes {
             body["ready"] = .bool(ready)
             return .json(.object(body), status: ready ? 200 : 503)
         }
-        router.addSync("GET", "/metrics", options: RouteOptions(requiresAuthorization: metricsRequireAuthorization)) { _ in
+        router.addSync("GET", "/metrics", options: RouteOptions(requiresAuthorization: metricsRequireAuthorization)) {
+            _ in
             .text(metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Maps a client-supplied `storage_path` onto a file under a storage root, refusing anything that could leave it.
@@ -44,7 +45,9 @@ public enum StoragePath {
         guard !relative.utf8.contains(0) else { throw Refusal.nulByte }
         guard !relative.contains("\\") else { throw Refusal.backslash(relative) }
         if relative.hasPrefix("/") || relative.hasPrefix("~") { throw Refusal.absolute(relative) }
-        if relative.count >= 2, relative.dropFirst().first == ":", relative.first!.isLetter { throw Refusal.absolute(relative) }
+        if relative.count >= 2, relative.dropFirst().first == ":", relative.first!.isLetter {
+            throw Refusal.absolute(relative)
+        }
         let components = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard !components.contains("..") else { throw Refusal.parentComponent(relative) }
         let parts = components.filter { $0 != "." }
@@ -73,7 +76,9 @@ public enum StoragePath {
     }
 
     /// `resolve`, with the refusal turned into a 400 `HTTPError` naming `field`.
-    public static func resolveForRequest(_ relative: String, under root: URL, field: String = "storage_path") throws -> URL {
+    public static func resolveForRequest(_ relative: String, under root: URL, field: String = "storage_path") throws
+        -> URL
+    {
         do {
             return try resolve(relative, under: root)
         } catch let refusal as Refusal {

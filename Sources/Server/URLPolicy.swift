@@ -14,8 +14,10 @@ public struct URLPolicy: Sendable, Equatable, Codable {
     /// Hosts always allowed whatever they resolve to (exact, case-insensitive), e.g. a configured service host.
     public var allowedHosts: Set<String> = []
 
-    public init(allowLoopback: Bool = false, allowPrivate: Bool = false, allowLinkLocal: Bool = false,
-                allowedHosts: Set<String> = []) {
+    public init(
+        allowLoopback: Bool = false, allowPrivate: Bool = false, allowLinkLocal: Bool = false,
+        allowedHosts: Set<String> = []
+    ) {
         self.allowLoopback = allowLoopback
         self.allowPrivate = allowPrivate
         self.allowLinkLocal = allowLinkLocal

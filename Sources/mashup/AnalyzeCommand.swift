@@ -25,8 +25,9 @@ enum AnalyzeCommand: CLICommand {
             data = try encoder.encode(analyses[0])
         } else {
             let entries = zip(files, analyses).map { file, analysis in
-                AnalysisEntry(songID: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
-                              file: file, analysis: analysis)
+                AnalysisEntry(
+                    songID: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
+                    file: file, analysis: analysis)
             }
             data = try encoder.encode(entries)
         }

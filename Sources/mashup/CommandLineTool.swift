@@ -162,10 +162,12 @@ struct CommandLineTool {
     }
 
     var overview: String {
-        var text = "mashup \(MashupVersion.string): renders music mashups offline.\n\nusage: mashup COMMAND [options]\n\ncommands:\n"
+        var text =
+            "mashup \(MashupVersion.string): renders music mashups offline.\n\nusage: mashup COMMAND [options]\n\ncommands:\n"
         let width = commands.map { $0.name.count }.max() ?? 8
         for command in commands {
-            text += "  " + command.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary + "\n"
+            text +=
+                "  " + command.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + command.summary + "\n"
         }
         text += "\n`mashup help COMMAND` shows a command's options."
         return text
@@ -180,8 +182,10 @@ enum MashupVersion {
 /// The shared shape of the per-file report commands (`info`, `loudness`): each file is decoded at its own rate and
 /// described by `describe` as a JSON row and a text line; unreadable files are reported and counted, the others
 /// still printed, and the command fails when any file failed.
-func reportAudioFiles(_ files: [String], json: Bool, command: String,
-                      describe: (String, DecodedAudio) -> (row: [String: Any], line: String)) throws {
+func reportAudioFiles(
+    _ files: [String], json: Bool, command: String,
+    describe: (String, DecodedAudio) -> (row: [String: Any], line: String)
+) throws {
     var failures = 0
     var rows: [[String: Any]] = []
     for path in files {

@@ -35,8 +35,9 @@ enum CreateCommand: CLICommand {
         }
         printer.finish()
         guard record.state == .complete, let result = record.result else {
-            throw CLIError.failed(record.failure.map { "\($0.message) (\($0.details.type.rawValue)); \($0.details.suggestedAction)" }
-                                  ?? "the job ended as \(record.state.rawValue)")
+            throw CLIError.failed(
+                record.failure.map { "\($0.message) (\($0.details.type.rawValue)); \($0.details.suggestedAction)" }
+                    ?? "the job ended as \(record.state.rawValue)")
         }
         // The result metadata: the job's answer (title, concept, masterplan, timeline, warnings, phases) and the
         // render report (sections with stems and effects, loudness, stage timings).
@@ -44,9 +45,11 @@ enum CreateCommand: CLICommand {
         var metadata = status.objectValue ?? [:]
         metadata["artists"] = result.report?["artist_credits"] ?? .null
         metadata["report"] = result.report ?? .null
-        metadata["files"] = ["audio": .string(outputURL.path),
-                             "html": .string(outputURL.deletingPathExtension().appendingPathExtension("html").path),
-                             "svg": .string(outputURL.deletingPathExtension().appendingPathExtension("svg").path)]
+        metadata["files"] = [
+            "audio": .string(outputURL.path),
+            "html": .string(outputURL.deletingPathExtension().appendingPathExtension("html").path),
+            "svg": .string(outputURL.deletingPathExtension().appendingPathExtension("svg").path),
+        ]
         let jsonURL = outputURL.deletingPathExtension().appendingPathExtension("json")
         try JSONValue.object(metadata).encoded(pretty: true).write(to: jsonURL, options: .atomic)
         for warning in record.warnings { printError("mashup create: warning: \(warning)") }
@@ -76,13 +79,15 @@ enum PlanCommand: CLICommand {
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             throw CLIError.failed("\(path): no such file")
         }
-        let scratchOut = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-plan-\(UUID().uuidString).wav")
+        let scratchOut = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-plan-\(UUID().uuidString).wav")
         let run = try PipelineRun(paths: paths, outputURL: scratchOut, strict: strict, preferences: preferences)
         let printer = ProgressPrinter(json: json)
         let record = try await run.execute(printer: printer) { pipeline, songs, context in
             let (plan, _) = try await pipeline.plan(songs, context: context)
-            return JobResult(title: plan["masterplan"]?["title"]?.stringValue, concept: plan["creative_vision"]?.stringValue,
-                             masterplan: plan)
+            return JobResult(
+                title: plan["masterplan"]?["title"]?.stringValue, concept: plan["creative_vision"]?.stringValue,
+                masterplan: plan)
         }
         printer.finish()
         guard record.state == .complete, let plan = record.result?.masterplan else {
@@ -114,22 +119,25 @@ struct PipelineRun {
         workspace = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         let base = outputURL.deletingPathExtension().lastPathComponent
-        var pipeline = PipelineFactory.make(configuration: configuration, outputDirectory: outputURL.deletingLastPathComponent(),
-                                            scratch: workspace.appendingPathComponent("scratch"),
-                                            planner: EmbeddedPlanner(), fileName: { _ in base },
-                                            fileExtension: outputURL.pathExtension.lowercased())
+        var pipeline = PipelineFactory.make(
+            configuration: configuration, outputDirectory: outputURL.deletingLastPathComponent(),
+            scratch: workspace.appendingPathComponent("scratch"),
+            planner: EmbeddedPlanner(), fileName: { _ in base },
+            fileExtension: outputURL.pathExtension.lowercased())
         let songs = paths.enumerated().map { index, path in
             let url = URL(fileURLWithPath: path).standardizedFileURL
             let name = url.deletingPathExtension().lastPathComponent
-            return PipelineSong(song: JobSong(songID: "song\(index + 1)", name: name, storagePath: url.path),
-                                audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url)))
+            return PipelineSong(
+                song: JobSong(songID: "song\(index + 1)", name: name, storagePath: url.path),
+                audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url)))
         }
         // --lead may name a song by its file (with or without the folder and extension).
         var preferences = preferences
         if let lead = preferences.leadSongID {
             let leadName = URL(fileURLWithPath: lead).deletingPathExtension().lastPathComponent
             guard let match = songs.first(where: { $0.song.songID == lead || $0.song.name == leadName }) else {
-                throw CLIError.usage("--lead '\(lead)' names none of the songs (song1...song\(songs.count) or a file name)")
+                throw CLIError.usage(
+                    "--lead '\(lead)' names none of the songs (song1...song\(songs.count) or a file name)")
             }
             preferences.leadSongID = match.song.songID
         }
@@ -137,16 +145,20 @@ struct PipelineRun {
         self.pipeline = pipeline
         self.songs = songs
         history = ETAHistoryFile.standard()
-        manager = JobManager(store: InMemoryJobStore(), workspaceRoot: workspace.appendingPathComponent("jobs"),
-                             estimator: ETAEstimator(history: history.load()))
+        manager = JobManager(
+            store: InMemoryJobStore(), workspaceRoot: workspace.appendingPathComponent("jobs"),
+            estimator: ETAEstimator(history: history.load()))
     }
 
     /// Submits `body` as a job, shows its progress, and returns the finished record.
-    func execute(printer: ProgressPrinter,
-                 _ body: @escaping @Sendable (MashupPipeline, [PipelineSong], JobContext) async throws -> JobResult) async throws -> JobRecord {
+    func execute(
+        printer: ProgressPrinter,
+        _ body: @escaping @Sendable (MashupPipeline, [PipelineSong], JobContext) async throws -> JobResult
+    ) async throws -> JobRecord {
         defer { try? FileManager.default.removeItem(at: workspace) }
         let pipeline = self.pipeline, songs = self.songs
-        let record = try await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: songs.count)) { context in
+        let record = try await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: songs.count)) {
+            context in
             try await body(pipeline, songs, context)
         }
         let manager = self.manager
@@ -160,8 +172,9 @@ struct PipelineRun {
         if let updates = try await manager.updates(id) {
             for await update in updates {
                 let status = try? await manager.status(id)
-                printer.update(percent: update.progress, message: update.currentStep,
-                               eta: status?.estimatedCompletion, phase: update.phase?.rawValue)
+                printer.update(
+                    percent: update.progress, message: update.currentStep,
+                    eta: status?.estimatedCompletion, phase: update.phase?.rawValue)
                 if update.state.isTerminal { break }
             }
         }

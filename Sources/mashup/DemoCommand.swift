@@ -16,17 +16,28 @@ enum DemoCommand: CLICommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Two songs that need a tempo and a key match: 118 BPM in A minor with a voice, 126 BPM in D major without.
         let songs = [
-            ("night-drive", DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 40, firstDownbeatSeconds: 0.4, seed: 1)),
-            ("neon-arcade", DemoSong(bpm: 126, tonicPitchClass: 2, isMinor: false, barCount: 44, seed: 2, hasVocals: false)),
+            (
+                "night-drive",
+                DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 40, firstDownbeatSeconds: 0.4, seed: 1)
+            ),
+            (
+                "neon-arcade",
+                DemoSong(bpm: 126, tonicPitchClass: 2, isMinor: false, barCount: 44, seed: 2, hasVocals: false)
+            ),
         ]
         var paths: [String] = []
         for (name, song) in songs {
             let url = directory.appendingPathComponent(name + ".wav")
-            try AudioFile.write(song.mix(), to: url, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
-            printError(String(format: "generated %@: %.0f BPM, %@, %.0f s", url.path, song.bpm, song.keyName, song.durationSeconds))
+            try AudioFile.write(
+                song.mix(), to: url, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
+            printError(
+                String(
+                    format: "generated %@: %.0f BPM, %@, %.0f s", url.path, song.bpm, song.keyName, song.durationSeconds
+                ))
             paths.append(url.path)
         }
-        var create = Arguments(paths + ["-o", directory.appendingPathComponent("mashup.wav").path] + (json ? ["--json-progress"] : []))
+        var create = Arguments(
+            paths + ["-o", directory.appendingPathComponent("mashup.wav").path] + (json ? ["--json-progress"] : []))
         try await CreateCommand.run(&create)
     }
 }

@@ -15,14 +15,18 @@ enum InfoCommand: CLICommand {
         try reportAudioFiles(files, json: json, command: name) { path, decoded in
             let info = decoded.info
             let peak = Decibels.decibels(Double(decoded.buffer.peakMagnitude))
-            let row: [String: Any] = ["file": path, "format": info.formatName, "sample_rate": info.sampleRate,
-                                      "channels": info.channelCount, "frames": decoded.buffer.frameCount,
-                                      "duration_sec": decoded.buffer.durationSeconds, "sample_peak_db": peak,
-                                      "non_finite_samples": decoded.nonFiniteSampleCount]
-            let line = String(format: "%@: %@, %d Hz, %d ch, %d frames (%.3f s), sample peak %.2f dBFS%@",
-                              path, info.formatName, Int(info.sampleRate), info.channelCount,
-                              decoded.buffer.frameCount, decoded.buffer.durationSeconds, peak,
-                              decoded.nonFiniteSampleCount > 0 ? ", \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0" : "")
+            let row: [String: Any] = [
+                "file": path, "format": info.formatName, "sample_rate": info.sampleRate,
+                "channels": info.channelCount, "frames": decoded.buffer.frameCount,
+                "duration_sec": decoded.buffer.durationSeconds, "sample_peak_db": peak,
+                "non_finite_samples": decoded.nonFiniteSampleCount,
+            ]
+            let line = String(
+                format: "%@: %@, %d Hz, %d ch, %d frames (%.3f s), sample peak %.2f dBFS%@",
+                path, info.formatName, Int(info.sampleRate), info.channelCount,
+                decoded.buffer.frameCount, decoded.buffer.durationSeconds, peak,
+                decoded.nonFiniteSampleCount > 0
+                    ? ", \(decoded.nonFiniteSampleCount) NaN/Inf samples replaced by 0" : "")
             return (row, line)
         }
     }

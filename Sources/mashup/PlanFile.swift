@@ -13,24 +13,32 @@ enum PlanFile {
         if path == "-" {
             let data = FileHandle.standardInput.readData(ofLength: maximumByteCount + 1)
             guard data.count <= maximumByteCount else {
-                throw CLIError.failed("standard input: the plan is over the limit of \(JSONReader.grouped(maximumByteCount)) bytes")
+                throw CLIError.failed(
+                    "standard input: the plan is over the limit of \(JSONReader.grouped(maximumByteCount)) bytes")
             }
             return data
         }
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-            throw CLIError.failed("\(path): cannot be read (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))")
+            throw CLIError.failed(
+                "\(path): cannot be read (\(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))"
+            )
         }
-        if (attributes[.type] as? FileAttributeType) == .typeDirectory { throw CLIError.failed("\(path): is a directory, not a plan") }
+        if (attributes[.type] as? FileAttributeType) == .typeDirectory {
+            throw CLIError.failed("\(path): is a directory, not a plan")
+        }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         guard size <= maximumByteCount else {
-            throw CLIError.failed("\(path): the plan file is \(JSONReader.grouped(size)) bytes, over the limit of \(JSONReader.grouped(maximumByteCount))")
+            throw CLIError.failed(
+                "\(path): the plan file is \(JSONReader.grouped(size)) bytes, over the limit of \(JSONReader.grouped(maximumByteCount))"
+            )
         }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError.failed("\(path): cannot be read") }
         defer { try? handle.close() }
         let data = handle.readData(ofLength: maximumByteCount + 1)
         guard data.count <= maximumByteCount else {
-            throw CLIError.failed("\(path): the plan file is over the limit of \(JSONReader.grouped(maximumByteCount)) bytes")
+            throw CLIError.failed(
+                "\(path): the plan file is over the limit of \(JSONReader.grouped(maximumByteCount)) bytes")
         }
         return data
     }

@@ -48,7 +48,8 @@ enum PlanOptions {
         }
         if let style = try arguments.option("--style") {
             guard style.count <= PlanPreferences.maximumStyleLength else {
-                throw CLIError.usage("--style is \(style.count) characters, over the limit of \(PlanPreferences.maximumStyleLength)")
+                throw CLIError.usage(
+                    "--style is \(style.count) characters, over the limit of \(PlanPreferences.maximumStyleLength)")
             }
             preferences.style = style
         }

@@ -35,7 +35,9 @@ enum RenderCommand: CLICommand {
         let data = try PlanFile.read(planPath)
         let (readable, readIssues) = PlanDecoder.decode(data)
         if readable == nil {
-            for issue in readIssues where issue.severity == .error { printError("mashup render: error: \(issue.path): \(issue.message)") }
+            for issue in readIssues where issue.severity == .error {
+                printError("mashup render: error: \(issue.path): \(issue.message)")
+            }
             throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
         }
 
@@ -58,8 +60,10 @@ enum RenderCommand: CLICommand {
         }
 
         // The plan, checked against the songs: every problem printed with its path.
-        let validation = PlanValidator(songs: sources.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) })
-            .validate(data)
+        let validation = PlanValidator(
+            songs: sources.map { .init(id: $0.id, durationSeconds: $0.source.durationSeconds) }
+        )
+        .validate(data)
         for issue in validation.warnings { printError("mashup render: warning: \(issue.path): \(issue.message)") }
         guard let script = validation.plan else {
             for issue in validation.errors { printError("mashup render: error: \(issue.path): \(issue.message)") }
@@ -76,8 +80,12 @@ enum RenderCommand: CLICommand {
             for (index, song) in sources.enumerated() {
                 let songStems = stems[song.id] ?? [:]
                 group.addTask {
-                    (index, try await EmbeddedSongAnalysis().song(id: song.id, name: (song.path as NSString).lastPathComponent,
-                                                                  source: song.source, analysis: nil, stems: songStems))
+                    (
+                        index,
+                        try await EmbeddedSongAnalysis().song(
+                            id: song.id, name: (song.path as NSString).lastPathComponent,
+                            source: song.source, analysis: nil, stems: songStems)
+                    )
                 }
             }
             var found: [(Int, RenderSong)] = []
@@ -85,8 +93,9 @@ enum RenderCommand: CLICommand {
             return found.sorted { $0.0 < $1.0 }.map(\.1)
         }
         // Stems approximated over the ranges the layers read, shared by the layers of a section (in memory only).
-        var options = RenderOptions(stems: CachedStemProvider(cache: nil),
-                                    progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
+        var options = RenderOptions(
+            stems: CachedStemProvider(cache: nil),
+            progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
         // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
         options.stretchCache = StretchCache(capacityBytes: 64 << 20)
@@ -94,13 +103,16 @@ enum RenderCommand: CLICommand {
         printer.finish()
 
         // The one render step: audio by extension, JSON report, HTML and SVG, each by temp-and-rename.
-        let (files, report) = try await RenderOutputWriter.write(result, report: result.report, script: script, audioURL: outputURL,
-                                                                 reportURL: reportPath.map { URL(fileURLWithPath: $0) })
+        let (files, report) = try await RenderOutputWriter.write(
+            result, report: result.report, script: script, audioURL: outputURL,
+            reportURL: reportPath.map { URL(fileURLWithPath: $0) })
         for warning in report.warnings { printError("mashup render: warning: \(warning)") }
-        printError(String(format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
-                          result.durationSeconds, Date().timeIntervalSince(started),
-                          result.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
-                          report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
+        printError(
+            String(
+                format: "rendered %.1f s in %.1f s (%.0fx realtime), %.1f LUFS, %.1f dBTP",
+                result.durationSeconds, Date().timeIntervalSince(started),
+                result.durationSeconds / max(Date().timeIntervalSince(started), 1e-6),
+                report.loudness.integratedLUFS, report.loudness.truePeakDecibels))
         print(outputURL.path)
         print(files.reportURL.path)
         print(files.htmlURL.path)
@@ -122,7 +134,8 @@ enum RenderCommand: CLICommand {
         for name in names.sorted() {
             let base = (name as NSString).deletingPathExtension
             guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
-            stems[stem] = try FileAudioSource(url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate)
+            stems[stem] = try FileAudioSource(
+                url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate)
         }
         return stems
     }

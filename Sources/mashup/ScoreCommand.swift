@@ -18,11 +18,14 @@ enum ScoreCommand: CLICommand {
         guard files.count == 2 else { throw CLIError.usage("expected two songs A and B") }
         var weights = MashabilityWeights.default
         if let weightsText {
-            let values = weightsText.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let values = weightsText.split(separator: ",").compactMap {
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }
             guard values.count == 4, values.allSatisfy({ $0 >= 0 && $0.isFinite }), values.reduce(0, +) > 0 else {
                 throw CLIError.usage("--weights expects four non-negative numbers H,R,S,V, not '\(weightsText)'")
             }
-            weights = MashabilityWeights(harmonic: values[0], rhythmic: values[1], spectral: values[2], vocal: values[3])
+            weights = MashabilityWeights(
+                harmonic: values[0], rhythmic: values[1], spectral: values[2], vocal: values[3])
         }
         async let first = load(files[0])
         async let second = load(files[1])

@@ -23,15 +23,19 @@ enum ServeCommand: CLICommand {
         Jobs are durable: SQLite in the storage root, or PostgreSQL with MASHUP_DATABASE_URL (docs/README-durable.md).
         """
 
-    static let serverValueOptions = ["--host", "--port", "--max-json-bytes", "--max-upload-bytes", "--max-header-bytes",
-                                     "--connection-timeout", "--max-connections", "--max-connections-per-client",
-                                     "--sse-heartbeat", "--cors-origin"]
+    static let serverValueOptions = [
+        "--host", "--port", "--max-json-bytes", "--max-upload-bytes", "--max-header-bytes",
+        "--connection-timeout", "--max-connections", "--max-connections-per-client",
+        "--sse-heartbeat", "--cors-origin",
+    ]
     static let serverFlags = ["--allow-remote", "--allow-private-urls"]
 
     static func run(_ arguments: inout Arguments) async throws {
         let environment = ProcessInfo.processInfo.environment
         var serverArguments: [String] = []
-        for name in serverValueOptions { if let value = try arguments.option(name) { serverArguments += [name, value] } }
+        for name in serverValueOptions {
+            if let value = try arguments.option(name) { serverArguments += [name, value] }
+        }
         for name in serverFlags where arguments.flag(name) { serverArguments.append(name) }
         let storageOption = try arguments.option("--storage") ?? environment["MASHUP_STORAGE"]
         func integer(_ flag: String, _ variable: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
@@ -53,14 +57,16 @@ enum ServeCommand: CLICommand {
         } catch {
             throw CLIError.usage("\(error)")
         }
-        let isolated = !["0", "false", "no", "off"].contains((environment["MASHUP_WORKER_ISOLATION"] ?? "1").lowercased())
+        let isolated = !["0", "false", "no", "off"].contains(
+            (environment["MASHUP_WORKER_ISOLATION"] ?? "1").lowercased())
         // With workers, the workers own the content cache (one process at a time may); the server does not open it.
         let engine = try ServeEngine(storageRoot: storageOption, cacheUse: isolated ? .none : .open)
         let storage = engine.storage
         let durable = engine.durable
         let queue = try durable.openQueue()
-        var settings = DurableRunnerSettings(nodeID: durable.nodeID, leaseSeconds: durable.leaseSeconds,
-                                             maxAttempts: durable.maxAttempts)
+        var settings = DurableRunnerSettings(
+            nodeID: durable.nodeID, leaseSeconds: durable.leaseSeconds,
+            maxAttempts: durable.maxAttempts)
         settings.workerCount = workers
         settings.renderLimit = renderLimit
         settings.maxQueuedJobs = maxQueued
@@ -90,14 +96,16 @@ enum ServeCommand: CLICommand {
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
         }
         let app = try await ServeApplication(
-            server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: engine.renderer,
+            server: server, routes: routes, queue: queue, storage: storage, settings: settings,
+            renderer: engine.renderer,
             pipeline: { storageRenderer, metrics in
                 if !isolated { metrics.trackCaches(content: engine.contentCache, stretch: engine.stretchCache) }
                 return engine.pipeline(storageRenderer: storageRenderer, observer: { metrics.serviceAttempt($0) })
             },
             analyzer: engine.analyzer, workspaceRoot: engine.workspaces, isolation: isolation, logger: logger)
-        logger("serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
-               + "jobs in \(durable.databaseURL == nil ? durable.sqliteFileURL.path : "PostgreSQL")")
+        logger(
+            "serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
+                + "jobs in \(durable.databaseURL == nil ? durable.sqliteFileURL.path : "PostgreSQL")")
         let signal = await ShutdownSignals.waitForSignal()
         logger("serve: signal \(signal), stopping (grace \(graceSeconds) s)")
         let clean = await app.stop(gracePeriod: .seconds(graceSeconds))

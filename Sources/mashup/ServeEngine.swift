@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Orchestrator
 import Render
 import Server
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The engine side of `mashup serve`, built the same way in the server and in its worker processes: storage,
 /// content and stretch caches, the render step and the pipeline.
@@ -38,7 +39,8 @@ struct ServeEngine: Sendable {
         let root = URL(fileURLWithPath: storageRoot ?? "data").standardizedFileURL
         var local = try LocalDirectoryStorage(root: root)
         do {
-            local.linkSigner = try StorageLinkSigner.fromEnvironment(ProcessInfo.processInfo.environment, storageRoot: local.root)
+            local.linkSigner = try StorageLinkSigner.fromEnvironment(
+                ProcessInfo.processInfo.environment, storageRoot: local.root)
         } catch {
             throw CLIError.usage("\(error)")
         }
@@ -54,24 +56,31 @@ struct ServeEngine: Sendable {
         case .open: contentCache = try durable.openCache()
         case .none: contentCache = nil
         case .exclusive:
-            contentCache = Self.lockCache(at: local.root.appendingPathComponent("cache.lock")) ? try durable.openCache() : nil
+            contentCache =
+                Self.lockCache(at: local.root.appendingPathComponent("cache.lock")) ? try durable.openCache() : nil
         }
         // Stems from the separation service are named by storage paths: read from the storage (a local file, or a
         // download into the scratch folder).
         let storage = self.storage, stemFolder = scratch.appendingPathComponent("stems", isDirectory: true)
         let stems: any StemProviding = contentCache.map { CachedStemProvider(cache: $0) } ?? ApproximatedStems()
-        renderer = EngineServeRenderer(songs: songs, engineOptions: RenderOptions(stems: stems, stretchCache: stretchCache), stemLoader: { try await storage.localCopy($0, in: stemFolder) })
+        renderer = EngineServeRenderer(
+            songs: songs, engineOptions: RenderOptions(stems: stems, stretchCache: stretchCache),
+            stemLoader: { try await storage.localCopy($0, in: stemFolder) })
     }
 
     /// The whole pipeline for a job's songs, rendering through `storageRenderer`; `observer` sees every remote call.
-    func pipeline(storageRenderer: any MashupRenderer,
-                  observer: @escaping @Sendable (ServiceAttemptRecord) -> Void) -> @Sendable ([PipelineSong]) -> JobPipeline {
-        let base = PipelineFactory.make(configuration: services, outputDirectory: workspaces, scratch: scratch,
-                                        planner: EmbeddedPlanner(), songs: songs, contentCache: contentCache,
-                                        observer: observer)
-        var pipeline = MashupPipeline(remote: base.remote, embedded: base.embedded,
-                                      anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
-                                      weights: base.weights)
+    func pipeline(
+        storageRenderer: any MashupRenderer,
+        observer: @escaping @Sendable (ServiceAttemptRecord) -> Void
+    ) -> @Sendable ([PipelineSong]) -> JobPipeline {
+        let base = PipelineFactory.make(
+            configuration: services, outputDirectory: workspaces, scratch: scratch,
+            planner: EmbeddedPlanner(), songs: songs, contentCache: contentCache,
+            observer: observer)
+        var pipeline = MashupPipeline(
+            remote: base.remote, embedded: base.embedded,
+            anthropicPlanner: base.anthropicPlanner, renderer: storageRenderer,
+            weights: base.weights)
         pipeline.userPreferences = base.userPreferences
         let job = pipeline
         return { job.job($0) }

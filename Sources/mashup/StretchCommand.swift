@@ -45,13 +45,17 @@ enum StretchCommand: CLICommand {
         let start = DispatchTime.now().uptimeNanoseconds
         // Streams: read, stretch and write block by block (memory does not grow with the file).
         let summary = try AudioFileStretcher.stretch(
-            input: URL(fileURLWithPath: files[0]), output: URL(fileURLWithPath: files[1]), timeRatio: ratio, semitones: semitones,
-            options: StretchOptions(transientLocking: !noTransientLock, preserveFormants: formants), writeOptions: writeOptions)
+            input: URL(fileURLWithPath: files[0]), output: URL(fileURLWithPath: files[1]), timeRatio: ratio,
+            semitones: semitones,
+            options: StretchOptions(transientLocking: !noTransientLock, preserveFormants: formants),
+            writeOptions: writeOptions)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         for warning in summary.warnings { printError("mashup stretch: warning: \(warning)") }
-        printError(String(format: "wrote %@ (%.2f s -> %.2f s, time ratio %.4f, %+.2f st) in %.2f s (%.0fx realtime)",
-                          files[1], summary.inputSeconds, summary.outputSeconds, ratio, semitones,
-                          seconds, summary.inputSeconds / max(seconds, 1e-9)))
+        printError(
+            String(
+                format: "wrote %@ (%.2f s -> %.2f s, time ratio %.4f, %+.2f st) in %.2f s (%.0fx realtime)",
+                files[1], summary.inputSeconds, summary.outputSeconds, ratio, semitones,
+                seconds, summary.inputSeconds / max(seconds, 1e-9)))
     }
 
     /// The time ratio from exactly one of the three ways to give it (1 when none is given).

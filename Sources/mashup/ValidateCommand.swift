@@ -21,7 +21,9 @@ enum ValidateCommand: CLICommand {
         try arguments.finish()
         guard files.count == 1 else { throw CLIError.usage("name one plan file") }
         let data = try PlanFile.read(files[0])
-        let songIds = songList.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        let songIds = songList.map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         let validator = songIds.map { PlanValidator(songIds: $0) } ?? PlanValidator()
         let validation = validator.validate(data)
 
@@ -29,7 +31,8 @@ enum ValidateCommand: CLICommand {
             var output: [String: JSONValue] = [
                 "valid": .bool(validation.isValid),
                 "errors": .array(validation.errors.map { ["path": .string($0.path), "message": .string($0.message)] }),
-                "warnings": .array(validation.warnings.map { ["path": .string($0.path), "message": .string($0.message)] }),
+                "warnings": .array(
+                    validation.warnings.map { ["path": .string($0.path), "message": .string($0.message)] }),
             ]
             if let plan = validation.plan { output["summary"] = summary(plan) }
             print(String(decoding: try JSONValue.object(output).encoded(pretty: true), as: UTF8.self))
@@ -38,13 +41,16 @@ enum ValidateCommand: CLICommand {
             if let plan = validation.plan {
                 let key = plan.targetKey.map { ", \($0)" } ?? ""
                 let layers = plan.sections.reduce(0) { $0 + $1.layers.count }
-                print("valid: \"\(plan.title)\", \(format(plan.tempoBPM)) BPM \(plan.tempoMap.timeSignature)\(key), "
-                      + "\(plan.sections.count) sections, \(layers) layers, \(format(plan.durationSeconds)) s "
-                      + "(\(validation.warnings.count) warning\(validation.warnings.count == 1 ? "" : "s"))")
+                print(
+                    "valid: \"\(plan.title)\", \(format(plan.tempoBPM)) BPM \(plan.tempoMap.timeSignature)\(key), "
+                        + "\(plan.sections.count) sections, \(layers) layers, \(format(plan.durationSeconds)) s "
+                        + "(\(validation.warnings.count) warning\(validation.warnings.count == 1 ? "" : "s"))")
             }
         }
         if !validation.isValid {
-            throw CLIError.failed("\(validation.errors.count) error\(validation.errors.count == 1 ? "" : "s"): the plan cannot be rendered")
+            throw CLIError.failed(
+                "\(validation.errors.count) error\(validation.errors.count == 1 ? "" : "s"): the plan cannot be rendered"
+            )
         }
     }
 

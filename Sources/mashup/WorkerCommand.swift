@@ -2,8 +2,9 @@ import Foundation
 import Orchestrator
 import Render
 import Server
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `mashup worker`: runs one job of `mashup serve` in its own process (the server starts it; see
@@ -33,21 +34,26 @@ enum WorkerCommand: CLICommand {
         let memoryText = try arguments.option("--memory-mb") ?? String(WorkerIsolation.defaultMemoryLimitMB)
         try arguments.finish()
         guard let memoryMB = Int(memoryText), WorkerIsolation.memoryLimitRange.contains(memoryMB) else {
-            throw CLIError.usage("--memory-mb: expected a whole number of MiB in \(WorkerIsolation.memoryLimitRange), got '\(memoryText)'")
+            throw CLIError.usage(
+                "--memory-mb: expected a whole number of MiB in \(WorkerIsolation.memoryLimitRange), got '\(memoryText)'"
+            )
         }
         guard jobID != nil else { throw CLIError.usage("--job-id is required") }
         var limit = rlimit(rlim_cur: rlim_t(memoryMB) << 20, rlim_max: rlim_t(memoryMB) << 20)
         guard setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 else {
-            throw CLIError.failed("could not limit the worker's memory to \(memoryMB) MiB: \(String(cString: strerror(errno)))")
+            throw CLIError.failed(
+                "could not limit the worker's memory to \(memoryMB) MiB: \(String(cString: strerror(errno)))")
         }
         let engine = try ServeEngine(storageRoot: storageRoot, cacheUse: .exclusive)
         let code = await WorkerJobHost.run { spec, reportAttempt in
             let storageRenderer = StorageResultRenderer(engine.renderer, storage: engine.storage)
-            return ServeJobExecutor(storage: engine.storage,
-                                    pipeline: engine.pipeline(storageRenderer: storageRenderer,
-                                                              observer: { reportAttempt($0.service, $0.succeeded) }),
-                                    renderer: storageRenderer, analyzer: engine.analyzer, urlPolicy: spec.urlPolicy,
-                                    downloadLimitBytes: spec.downloadLimitBytes)
+            return ServeJobExecutor(
+                storage: engine.storage,
+                pipeline: engine.pipeline(
+                    storageRenderer: storageRenderer,
+                    observer: { reportAttempt($0.service, $0.succeeded) }),
+                renderer: storageRenderer, analyzer: engine.analyzer, urlPolicy: spec.urlPolicy,
+                downloadLimitBytes: spec.downloadLimitBytes)
         }
         if code != 0 { throw CLIError.failed("the job could not be answered (code \(code))") }
     }

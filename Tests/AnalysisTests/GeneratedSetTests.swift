@@ -1,8 +1,8 @@
+import Analysis
 import DSP
 import Foundation
-import Testing
 import TestSupport
-import Analysis
+import Testing
 
 /// A regression subset on 48 songs generated in code (all 24 keys twice, 70-180 BPM, pickups, drum-less intros,
 /// swing, voices), analysed in parallel. The acceptance figures of issue 13 are measured from outside on the
@@ -63,12 +63,15 @@ import Analysis
             song.beatTimes.min { abs($0 - b) < abs($1 - b) }.map { b - $0 }
         }.filter { abs($0) <= beatMatchSeconds }
         let meanOffset = beatOffsets.isEmpty ? 0 : beatOffsets.reduce(0, +) / Double(beatOffsets.count)
-        let detail = String(format: "#%02d bpm %.1f->%.1f key %@->%@ bars %d/%d first-db err %.3f beat offset %.3f pickup %d intro %d swing %.2f",
-                            index, parameters.bpm, bpm, trueKey.description, analysis.harmonic.key, hits, trueBars.count,
-                            firstError, meanOffset, parameters.pickupBeats, parameters.introBars, parameters.swing)
-        return Outcome(index: index, trueBPM: parameters.bpm, bpm: bpm, tempoOK: tempoOK, tempoOctaveOK: tempoOctaveOK,
-                       barHits: hits, barCount: trueBars.count, trueKey: trueKey, key: key,
-                       firstDownbeatError: firstError, beatErrors: beatOffsets, detail: detail)
+        let detail = String(
+            format:
+                "#%02d bpm %.1f->%.1f key %@->%@ bars %d/%d first-db err %.3f beat offset %.3f pickup %d intro %d swing %.2f",
+            index, parameters.bpm, bpm, trueKey.description, analysis.harmonic.key, hits, trueBars.count,
+            firstError, meanOffset, parameters.pickupBeats, parameters.introBars, parameters.swing)
+        return Outcome(
+            index: index, trueBPM: parameters.bpm, bpm: bpm, tempoOK: tempoOK, tempoOctaveOK: tempoOctaveOK,
+            barHits: hits, barCount: trueBars.count, trueKey: trueKey, key: key,
+            firstDownbeatError: firstError, beatErrors: beatOffsets, detail: detail)
     }
 
     @Test func acceptanceFiguresOnGeneratedSet() async throws {
@@ -97,18 +100,23 @@ import Analysis
         let medianSigned = errors.isEmpty ? 1 : errors[errors.count / 2]
         let absolute = errors.map(abs).sorted()
         let medianAbsolute = absolute.isEmpty ? 1 : absolute[absolute.count / 2]
-        let summary = String(format: "generated set: %d songs; tempo within 4%%: %.1f%%; within 4%% allowing octave errors: %.1f%%; downbeats within 70 ms: %.1f%% of bars; key exact: %.1f%% (%d/%d), fifth/relative errors: %d, parallel: %d, other errors: %d; beat error median %.2f ms, signed %.2f ms",
-                             outcomes.count, tempoShare * 100, octaveShare * 100, barShare * 100, keyShare * 100, exactKeys,
-                             outcomes.count, relatedKeys, parallelKeys, outcomes.count - exactKeys - relatedKeys - parallelKeys,
-                             medianAbsolute * 1000, medianSigned * 1000)
+        let summary = String(
+            format:
+                "generated set: %d songs; tempo within 4%%: %.1f%%; within 4%% allowing octave errors: %.1f%%; downbeats within 70 ms: %.1f%% of bars; key exact: %.1f%% (%d/%d), fifth/relative errors: %d, parallel: %d, other errors: %d; beat error median %.2f ms, signed %.2f ms",
+            outcomes.count, tempoShare * 100, octaveShare * 100, barShare * 100, keyShare * 100, exactKeys,
+            outcomes.count, relatedKeys, parallelKeys, outcomes.count - exactKeys - relatedKeys - parallelKeys,
+            medianAbsolute * 1000, medianSigned * 1000)
         let report = ([summary] + outcomes.map(\.detail)).joined(separator: "\n")
         let directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build")
-        try? report.write(to: directory.appendingPathComponent("analysis-figures.txt"), atomically: true, encoding: .utf8)
+        try? report.write(
+            to: directory.appendingPathComponent("analysis-figures.txt"), atomically: true, encoding: .utf8)
         #expect(tempoShare >= GeneratedSetTests.exactTempoShare, Comment(rawValue: report))
         #expect(octaveShare >= GeneratedSetTests.octaveTempoShare, Comment(rawValue: summary))
         #expect(barShare >= GeneratedSetTests.downbeatShare, Comment(rawValue: summary))
         #expect(keyShare >= GeneratedSetTests.exactKeyShare, Comment(rawValue: summary))
-        #expect(Double(exactKeys + relatedKeys + parallelKeys) >= GeneratedSetTests.relatedKeyShare * n, Comment(rawValue: summary))
+        #expect(
+            Double(exactKeys + relatedKeys + parallelKeys) >= GeneratedSetTests.relatedKeyShare * n,
+            Comment(rawValue: summary))
         #expect(medianAbsolute <= GeneratedSetTests.beatMedianErrorSeconds, Comment(rawValue: summary))
         #expect(abs(medianSigned) <= GeneratedSetTests.beatMedianSignedErrorSeconds, Comment(rawValue: summary))
     }

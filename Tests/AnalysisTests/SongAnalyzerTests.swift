@@ -1,8 +1,8 @@
+import Analysis
 import DSP
 import Foundation
-import Testing
 import TestSupport
-import Analysis
+import Testing
 
 @Suite struct SongAnalyzerTests {
     /// Vocal presence must be at least this much higher with a voice than without it (0...1 scale).
@@ -11,23 +11,33 @@ import Analysis
     static let beatToleranceSeconds = 0.005
 
     @Test func jsonHasTheContractShapeAndOurFields() throws {
-        let song = MusicGenerator.generate(.init(seed: 3, bpm: 100, tonic: 2, minor: false, durationSeconds: 12,
-                                                 sampleRate: 44100, introBars: 1, withVoice: true))
+        let song = MusicGenerator.generate(
+            .init(
+                seed: 3, bpm: 100, tonic: 2, minor: false, durationSeconds: 12,
+                sampleRate: 44100, introBars: 1, withVoice: true))
         let analysis = try SongAnalyzer().analyze(song.mix)
         let data = try JSONEncoder().encode(analysis)
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(json.keys) == ["version", "harmonic", "rhythmic", "spectral", "vocal", "energy", "sections",
-                                   "duration_sec", "sample_rate"])
+        #expect(
+            Set(json.keys) == [
+                "version", "harmonic", "rhythmic", "spectral", "vocal", "energy", "sections",
+                "duration_sec", "sample_rate",
+            ])
         let harmonic = try #require(json["harmonic"] as? [String: Any])
         #expect(Set(["key", "key_confidence", "chord_progression", "chord_complexity"]).isSubset(of: harmonic.keys))
         let segments = try #require(harmonic["key_segments"] as? [[String: Any]])
         #expect(segments.first?["key"] as? String == "D major")
         let rhythmic = try #require(json["rhythmic"] as? [String: Any])
-        #expect(Set(["bpm", "beat_confidence", "groove_stability", "swing_factor", "beats", "downbeats",
-                     "bpm_confidence", "tempo_candidates", "tempo_curve"]).isSubset(of: rhythmic.keys))
+        #expect(
+            Set([
+                "bpm", "beat_confidence", "groove_stability", "swing_factor", "beats", "downbeats",
+                "bpm_confidence", "tempo_candidates", "tempo_curve",
+            ]).isSubset(of: rhythmic.keys))
         let candidates = try #require(rhythmic["tempo_candidates"] as? [[String: Any]])
-        #expect(candidates.contains { abs(($0["bpm"] as? Double ?? 0) - 100) < 4 } && candidates.contains { abs(($0["bpm"] as? Double ?? 0) - 200) < 8 },
-                "both levels reported: \(candidates)")
+        #expect(
+            candidates.contains { abs(($0["bpm"] as? Double ?? 0) - 100) < 4 }
+                && candidates.contains { abs(($0["bpm"] as? Double ?? 0) - 200) < 8 },
+            "both levels reported: \(candidates)")
         let spectral = try #require(json["spectral"] as? [String: Any])
         let mfccs = try #require(spectral["mfccs"] as? [[Double]])
         #expect(mfccs.count == 13)
@@ -61,12 +71,12 @@ import Analysis
 
     @Test func remoteAnalysisWithoutOurFieldsDecodes() throws {
         let remote = """
-        {"version": "1.0-studio",
-         "harmonic": {"key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am", "F", "C", "G"], "chord_complexity": 0.17},
-         "rhythmic": {"bpm": 124.0, "beat_confidence": 0.92, "groove_stability": 0.01, "swing_factor": 0.0},
-         "spectral": {"mfccs": [[1.0, 2.0]], "dynamic_range": 14.2, "brightness": 2450.0},
-         "vocal": {"vocal_presence": 0.63}}
-        """
+            {"version": "1.0-studio",
+             "harmonic": {"key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am", "F", "C", "G"], "chord_complexity": 0.17},
+             "rhythmic": {"bpm": 124.0, "beat_confidence": 0.92, "groove_stability": 0.01, "swing_factor": 0.0},
+             "spectral": {"mfccs": [[1.0, 2.0]], "dynamic_range": 14.2, "brightness": 2450.0},
+             "vocal": {"vocal_presence": 0.63}}
+            """
         let a = try JSONDecoder().decode(SongAnalysis.self, from: Data(remote.utf8))
         #expect(a.harmonic.chordProgression == ["Am", "F", "C", "G"])
         #expect(a.rhythmic.beats == nil && a.energy == nil && a.sections == nil && a.durationSeconds == nil)
@@ -113,7 +123,9 @@ import Analysis
         var x = [Float](repeating: 0, count: Int((t + 0.5) * rate))
         for b in beats {
             let start = Int((b * rate).rounded())
-            for i in 0..<Int(0.004 * rate) { x[start + i] += Float(0.5 * sin(2 * Double.pi * 3000 * Double(i) / rate) * exp(-Double(i) / 44)) }
+            for i in 0..<Int(0.004 * rate) {
+                x[start + i] += Float(0.5 * sin(2 * Double.pi * 3000 * Double(i) / rate) * exp(-Double(i) / 44))
+            }
         }
         let analysis = try SongAnalyzer().analyze(Signals.stereo(x, sampleRate: rate))
         let found = try #require(analysis.rhythmic.beats)
@@ -166,7 +178,8 @@ import Analysis
 @Suite struct SongAnalyzerEdgeCaseTests {
     @Test(arguments: [0, 100, 22050])
     func shortInputsGiveAValidAnalysis(frameCount: Int) throws {
-        let buffer = AudioBuffer(channels: [Signals.noise(frameCount: frameCount, amplitude: 0.1, seed: 2)], sampleRate: 44100)
+        let buffer = AudioBuffer(
+            channels: [Signals.noise(frameCount: frameCount, amplitude: 0.1, seed: 2)], sampleRate: 44100)
         let analysis = try SongAnalyzer().analyze(buffer)
         #expect(analysis.harmonic.key == "N/A")
         #expect(analysis.rhythmic.bpm == 0)
@@ -176,8 +189,10 @@ import Analysis
 
     @Test(arguments: [8000.0, 16000.0, 22050.0, 44100.0, 48000.0, 96000.0])
     func otherRatesAndMonoWork(sampleRate: Double) throws {
-        let song = MusicGenerator.generate(.init(seed: 9, bpm: 128, tonic: 5, minor: false, durationSeconds: 10,
-                                                 sampleRate: sampleRate))
+        let song = MusicGenerator.generate(
+            .init(
+                seed: 9, bpm: 128, tonic: 5, minor: false, durationSeconds: 10,
+                sampleRate: sampleRate))
         let mono = AudioBuffer(channels: [song.mix.channel(0)], sampleRate: sampleRate)
         let analysis = try SongAnalyzer().analyze(mono)
         #expect(abs(analysis.rhythmic.bpm / 128 - 1) < GeneratedSetTests.tempoTolerance, "bpm \(analysis.rhythmic.bpm)")

@@ -1,8 +1,8 @@
+import Analysis
 import DSP
 import Foundation
-import Testing
 import TestSupport
-import Analysis
+import Testing
 
 @Suite struct StemApproximatorTests {
     /// The four stems must sum back to the mix at least this far down (the issue's acceptance).
@@ -19,8 +19,10 @@ import Analysis
 
     @Test(arguments: [22050.0, 44100.0])
     func stemsSumToTheMixAndMatchTheirTrueStems(sampleRate: Double) throws {
-        let song = MusicGenerator.generate(.init(seed: 7, bpm: 112, tonic: 9, minor: true, durationSeconds: 8,
-                                                 sampleRate: sampleRate, withVoice: true))
+        let song = MusicGenerator.generate(
+            .init(
+                seed: 7, bpm: 112, tonic: 9, minor: true, durationSeconds: 8,
+                sampleRate: sampleRate, withVoice: true))
         let stems = StemApproximator().separate(song.mix)
         #expect(stems.isApproximation)
         var sum = [Float](repeating: 0, count: song.mix.samples.count)
@@ -35,7 +37,8 @@ import Analysis
         for name in names {
             let estimate = stems.byName[name]!
             let scores = names.map { StemApproximatorTests.correlation(estimate, song.stems[$0]!) }
-            table.append("\(name): " + zip(names, scores).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
+            table.append(
+                "\(name): " + zip(names, scores).map { "\($0) \(String(format: "%.2f", $1))" }.joined(separator: ", "))
             let own = scores[names.firstIndex(of: name)!]
             for (other, score) in zip(names, scores) where other != name {
                 #expect(own > score, "\(name) correlates \(own) with its true stem but \(score) with \(other)")

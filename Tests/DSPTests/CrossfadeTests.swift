@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Gain, pan, crossfades and fades")
 struct CrossfadeTests {
@@ -20,12 +20,15 @@ struct CrossfadeTests {
         let window = Int(rate * 0.2)
         for start in stride(from: 0, to: frames - window, by: window / 2) {
             let level = EffectsMeasurements.rmsDecibels(mixed, start..<(start + window))
-            #expect(abs(level - reference) < Self.levelToleranceDecibels, "at \(Double(start) / rate) s: \(level - reference) dB")
+            #expect(
+                abs(level - reference) < Self.levelToleranceDecibels,
+                "at \(Double(start) / rate) s: \(level - reference) dB")
         }
         // The linear curve dips by 3 dB in the middle for the same noises: the reason to choose per material.
         let linear = Fades.crossfade(from: a, to: b, curve: .linear).channel(0)
         let middle = (frames / 2 - window / 2)..<(frames / 2 + window / 2)
-        #expect(abs(EffectsMeasurements.rmsDecibels(linear, middle) - reference - (-3.01)) < Self.levelToleranceDecibels)
+        #expect(
+            abs(EffectsMeasurements.rmsDecibels(linear, middle) - reference - (-3.01)) < Self.levelToleranceDecibels)
     }
 
     @Test("linear and S-curve crossfades of the same (correlated) signal keep its amplitude exactly")
@@ -66,7 +69,8 @@ struct CrossfadeTests {
         #expect(abs(hardLeft.right) < 1e-6)
         let pan = Pan(position: 0)
         try pan.prepare(ProcessSpec(sampleRate: 44100, maximumBlockFrameCount: 512, channelCount: 2))
-        var buffer = AudioBuffer(channels: [[Float](repeating: 0.5, count: 4096), [Float](repeating: 0.5, count: 4096)], sampleRate: 44100)
+        var buffer = AudioBuffer(
+            channels: [[Float](repeating: 0.5, count: 4096), [Float](repeating: 0.5, count: 4096)], sampleRate: 44100)
         buffer.forEachBlock(blockFrameCount: 512) { block, start in
             if start == 512 { pan.position = 1 }
             pan.process(block)

@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Delays: tempo-synced, ping-pong, echo-out")
 struct DelayTests {
@@ -20,7 +20,9 @@ struct DelayTests {
         }
     }
 
-    @Test("1/8 at 124 BPM: echoes every 241.94 ms to the sample, each down by the feedback", arguments: [44100.0, 48000.0])
+    @Test(
+        "1/8 at 124 BPM: echoes every 241.94 ms to the sample, each down by the feedback",
+        arguments: [44100.0, 48000.0])
     func tempoSyncedEchoes(sampleRate: Double) throws {
         let time = DelayTime.note(.eighth, bpm: 124)
         #expect(abs(time.seconds * 1000 - 241.935) < 0.001)
@@ -29,8 +31,9 @@ struct DelayTests {
         let delay = DelayEffect(time: time, feedback: feedback, dampingHz: nil, wetLevel: 1, dryLevel: 0)
         var click = [Float](repeating: 0, count: period * 6)
         click[0] = 1
-        let out = try EffectsMeasurements.run(delay, on: AudioBuffer(channels: [click, click], sampleRate: sampleRate),
-                                              blockFrameCount: 333)
+        let out = try EffectsMeasurements.run(
+            delay, on: AudioBuffer(channels: [click, click], sampleRate: sampleRate),
+            blockFrameCount: 333)
         let left = out.channel(0)
         let found = Self.echoes(left, every: period, count: 5)
         for (k, echo) in found.enumerated() {
@@ -53,7 +56,8 @@ struct DelayTests {
     @Test("ping-pong echoes alternate left and right")
     func pingPong() throws {
         let rate = 44100.0
-        let delay = DelayEffect(time: .milliseconds(100), style: .pingPong, feedback: 0.5, dampingHz: nil, wetLevel: 1, dryLevel: 0)
+        let delay = DelayEffect(
+            time: .milliseconds(100), style: .pingPong, feedback: 0.5, dampingHz: nil, wetLevel: 1, dryLevel: 0)
         var click = [Float](repeating: 0, count: 4410 * 6)
         click[0] = 1
         let out = try EffectsMeasurements.run(delay, on: AudioBuffer(channels: [click, click], sampleRate: rate))
@@ -64,7 +68,9 @@ struct DelayTests {
             #expect(abs(loud[index]) > 0.01)
             #expect(quiet[index] == 0)
             // The mono sum of the click (1 + 1) / 2 = 1, then 0.5 per repeat.
-            #expect(abs(20 * log10(Double(abs(loud[index]))) - 20 * log10(0.5) * Double(k - 1)) < Self.repeatToleranceDecibels)
+            #expect(
+                abs(20 * log10(Double(abs(loud[index]))) - 20 * log10(0.5) * Double(k - 1))
+                    < Self.repeatToleranceDecibels)
         }
     }
 
@@ -102,7 +108,7 @@ struct DelayTests {
         let rate = 44100.0
         let beat = Int(0.5 * rate) // 120 BPM quarter
         var source = [Float](repeating: 0, count: 4 * beat)
-        source[3 * beat] = 0.8     // last beat of the bar
+        source[3 * beat] = 0.8 // last beat of the bar
         let echo = EchoOut(time: .note(.quarter, bpm: 120), feedback: 0.5, dampingHz: nil, style: .stereo)
         let length = echo.suggestedTailFrameCount(sampleRate: rate)
         let tail = try echo.tail(after: AudioBuffer(channels: [source, source], sampleRate: rate), frameCount: length)

@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Filters: RBJ biquads, state-variable filter, filter sweep")
 struct FilterTests {
@@ -17,7 +17,9 @@ struct FilterTests {
     static let clickStepFactor: Float = 3
 
     /// Gain in dB of `process` for a steady sine at `frequencyHz` (0.3 s settle, 0.5 s measured).
-    static func measuredGainDecibels(frequencyHz: Double, sampleRate: Double, _ processor: AudioProcessor) throws -> Double {
+    static func measuredGainDecibels(frequencyHz: Double, sampleRate: Double, _ processor: AudioProcessor) throws
+        -> Double
+    {
         let frames = Int(sampleRate * 0.8)
         let tone = Signals.sine(frequencyHz: frequencyHz, sampleRate: sampleRate, frameCount: frames, amplitude: 0.5)
         let out = try EffectsMeasurements.run(processor, on: AudioBuffer(channels: [tone], sampleRate: sampleRate))
@@ -26,46 +28,60 @@ struct FilterTests {
     }
 
     /// The digital Butterworth magnitude (bilinear transform): |H|² = 1 / (1 + (tan(πf/fs) / tan(πfc/fs))^(±2N)).
-    static func butterworthDecibels(order: Int, cutoffHz: Double, frequencyHz: Double, sampleRate: Double, highPass: Bool) -> Double {
+    static func butterworthDecibels(
+        order: Int, cutoffHz: Double, frequencyHz: Double, sampleRate: Double, highPass: Bool
+    ) -> Double {
         var r = tan(Double.pi * frequencyHz / sampleRate) / tan(Double.pi * cutoffHz / sampleRate)
         if highPass { r = 1 / r }
         return -10 * log10(1 + pow(r, Double(2 * order)))
     }
 
-    @Test("Butterworth low/high-pass reads -3.01 dB at the cutoff and the analytic slope two octaves out",
-          arguments: [44100.0, 48000.0], [FilterSlope.twelveDecibelsPerOctave, .twentyFourDecibelsPerOctave])
+    @Test(
+        "Butterworth low/high-pass reads -3.01 dB at the cutoff and the analytic slope two octaves out",
+        arguments: [44100.0, 48000.0], [FilterSlope.twelveDecibelsPerOctave, .twentyFourDecibelsPerOctave])
     func butterworthResponse(sampleRate: Double, slope: FilterSlope) throws {
         let order = slope == .twelveDecibelsPerOctave ? 2 : 4
         for cutoff in [200.0, 1000.0, 4000.0] {
             for type in [BiquadFilterType.lowPass, .highPass] {
-                let atCutoff = try Self.measuredGainDecibels(frequencyHz: cutoff, sampleRate: sampleRate,
-                                                             BiquadFilter(type: type, cutoffHz: cutoff, slope: slope))
-                #expect(abs(atCutoff - (-3.0103)) < Self.cutoffToleranceDecibels, "\(type) \(cutoff) Hz: \(atCutoff) dB")
+                let atCutoff = try Self.measuredGainDecibels(
+                    frequencyHz: cutoff, sampleRate: sampleRate,
+                    BiquadFilter(type: type, cutoffHz: cutoff, slope: slope))
+                #expect(
+                    abs(atCutoff - (-3.0103)) < Self.cutoffToleranceDecibels, "\(type) \(cutoff) Hz: \(atCutoff) dB")
                 let probe = type == .lowPass ? cutoff * 4 : cutoff / 4
-                let measured = try Self.measuredGainDecibels(frequencyHz: probe, sampleRate: sampleRate,
-                                                             BiquadFilter(type: type, cutoffHz: cutoff, slope: slope))
-                let expected = Self.butterworthDecibels(order: order, cutoffHz: cutoff, frequencyHz: probe,
-                                                        sampleRate: sampleRate, highPass: type == .highPass)
-                #expect(abs(measured - expected) < Self.slopeToleranceDecibels, "\(type) \(cutoff) Hz at \(probe): \(measured) vs \(expected)")
+                let measured = try Self.measuredGainDecibels(
+                    frequencyHz: probe, sampleRate: sampleRate,
+                    BiquadFilter(type: type, cutoffHz: cutoff, slope: slope))
+                let expected = Self.butterworthDecibels(
+                    order: order, cutoffHz: cutoff, frequencyHz: probe,
+                    sampleRate: sampleRate, highPass: type == .highPass)
+                #expect(
+                    abs(measured - expected) < Self.slopeToleranceDecibels,
+                    "\(type) \(cutoff) Hz at \(probe): \(measured) vs \(expected)")
                 // The nominal slope itself: about 12 or 24 dB per octave, so ~24 or ~48 dB two octaves out.
                 #expect(measured < -Double(order) * 6 * 2 + 3)
             }
         }
     }
 
-    @Test("the state-variable filter matches the Butterworth response too", arguments: [FilterSlope.twelveDecibelsPerOctave, .twentyFourDecibelsPerOctave])
+    @Test(
+        "the state-variable filter matches the Butterworth response too",
+        arguments: [FilterSlope.twelveDecibelsPerOctave, .twentyFourDecibelsPerOctave])
     func stateVariableResponse(slope: FilterSlope) throws {
         let rate = 48000.0
         let order = slope == .twelveDecibelsPerOctave ? 2 : 4
         for (mode, highPass) in [(StateVariableFilterMode.lowPass, false), (.highPass, true)] {
             let cutoff = 1500.0
-            let atCutoff = try Self.measuredGainDecibels(frequencyHz: cutoff, sampleRate: rate,
-                                                         StateVariableFilter(mode: mode, cutoffHz: cutoff, slope: slope))
+            let atCutoff = try Self.measuredGainDecibels(
+                frequencyHz: cutoff, sampleRate: rate,
+                StateVariableFilter(mode: mode, cutoffHz: cutoff, slope: slope))
             #expect(abs(atCutoff - (-3.0103)) < Self.cutoffToleranceDecibels)
             let probe = highPass ? cutoff / 4 : cutoff * 4
-            let measured = try Self.measuredGainDecibels(frequencyHz: probe, sampleRate: rate,
-                                                         StateVariableFilter(mode: mode, cutoffHz: cutoff, slope: slope))
-            let expected = Self.butterworthDecibels(order: order, cutoffHz: cutoff, frequencyHz: probe, sampleRate: rate, highPass: highPass)
+            let measured = try Self.measuredGainDecibels(
+                frequencyHz: probe, sampleRate: rate,
+                StateVariableFilter(mode: mode, cutoffHz: cutoff, slope: slope))
+            let expected = Self.butterworthDecibels(
+                order: order, cutoffHz: cutoff, frequencyHz: probe, sampleRate: rate, highPass: highPass)
             #expect(abs(measured - expected) < Self.slopeToleranceDecibels)
         }
     }
@@ -73,17 +89,21 @@ struct FilterTests {
     @Test("peaking and shelves reach their gain; band-pass peaks at 0 dB")
     func peakingAndShelves() throws {
         let rate = 44100.0
-        let peak = try Self.measuredGainDecibels(frequencyHz: 1000, sampleRate: rate,
-                                                 BiquadFilter(type: .peaking, cutoffHz: 1000, q: 1, gainDecibels: 6))
+        let peak = try Self.measuredGainDecibels(
+            frequencyHz: 1000, sampleRate: rate,
+            BiquadFilter(type: .peaking, cutoffHz: 1000, q: 1, gainDecibels: 6))
         #expect(abs(peak - 6) < Self.cutoffToleranceDecibels)
-        let low = try Self.measuredGainDecibels(frequencyHz: 30, sampleRate: rate,
-                                                BiquadFilter(type: .lowShelf, cutoffHz: 500, gainDecibels: -9))
+        let low = try Self.measuredGainDecibels(
+            frequencyHz: 30, sampleRate: rate,
+            BiquadFilter(type: .lowShelf, cutoffHz: 500, gainDecibels: -9))
         #expect(abs(low - (-9)) < 0.2)
-        let high = try Self.measuredGainDecibels(frequencyHz: 18000, sampleRate: rate,
-                                                 BiquadFilter(type: .highShelf, cutoffHz: 2000, gainDecibels: 4))
+        let high = try Self.measuredGainDecibels(
+            frequencyHz: 18000, sampleRate: rate,
+            BiquadFilter(type: .highShelf, cutoffHz: 2000, gainDecibels: 4))
         #expect(abs(high - 4) < 0.2)
-        let band = try Self.measuredGainDecibels(frequencyHz: 2500, sampleRate: rate,
-                                                 BiquadFilter(type: .bandPass, cutoffHz: 2500, q: 2))
+        let band = try Self.measuredGainDecibels(
+            frequencyHz: 2500, sampleRate: rate,
+            BiquadFilter(type: .bandPass, cutoffHz: 2500, q: 2))
         #expect(abs(band) < Self.cutoffToleranceDecibels)
     }
 
@@ -104,11 +124,15 @@ struct FilterTests {
                 }
             }
             for mode in StateVariableFilterMode.allCases {
-                for slope in FilterSlope.allCases { processors.append(StateVariableFilter(mode: mode, cutoffHz: cutoff, q: 2, slope: slope)) }
+                for slope in FilterSlope.allCases {
+                    processors.append(StateVariableFilter(mode: mode, cutoffHz: cutoff, q: 2, slope: slope))
+                }
             }
             for p in processors {
                 let out = try EffectsMeasurements.run(p, on: input).channel(0)
-                #expect(out.allSatisfy { $0.isFinite && abs($0) < Self.stableOutputBound }, "unstable at \(cutoff) Hz: \(p)")
+                #expect(
+                    out.allSatisfy { $0.isFinite && abs($0) < Self.stableOutputBound }, "unstable at \(cutoff) Hz: \(p)"
+                )
             }
         }
     }
@@ -122,7 +146,8 @@ struct FilterTests {
         let bound = inputStep * Self.clickStepFactor
         // The SVF with its cutoff jumping between 100 Hz and 10 kHz every 64-frame block (5 ms ramps), at the
         // Butterworth Q so that the filter's gain never exceeds 1 and the bound is about clicks alone.
-        let svf = StateVariableFilter(mode: .lowPass, cutoffHz: 100, slope: .twentyFourDecibelsPerOctave, rampSeconds: 0.005)
+        let svf = StateVariableFilter(
+            mode: .lowPass, cutoffHz: 100, slope: .twentyFourDecibelsPerOctave, rampSeconds: 0.005)
         try svf.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrameCount: 64, channelCount: 1))
         var buffer = AudioBuffer(channels: [tone], sampleRate: rate)
         var toggle = false
@@ -146,7 +171,8 @@ struct FilterTests {
         // A high-pass sweep from 40 Hz to 18 kHz in 1 s and a low-pass sweep down.
         for (mode, from, to) in [(StateVariableFilterMode.highPass, 40.0, 18000.0), (.lowPass, 18000.0, 40.0)] {
             let sweep = FilterSweep(mode: mode, startHz: from, endHz: to, durationSeconds: 1)
-            let out = try EffectsMeasurements.run(sweep, on: AudioBuffer(channels: [tone], sampleRate: rate), blockFrameCount: 300)
+            let out = try EffectsMeasurements.run(
+                sweep, on: AudioBuffer(channels: [tone], sampleRate: rate), blockFrameCount: 300)
             let samples = out.channel(0)
             #expect(samples.allSatisfy { $0.isFinite })
             #expect(EffectsMeasurements.largestStep(samples) < bound)
@@ -164,11 +190,18 @@ struct FilterTests {
         let tone = Signals.sine(frequencyHz: 1000, sampleRate: rate, frameCount: frames, amplitude: 0.5)
         let out = try EffectsMeasurements.run(sweep, on: AudioBuffer(channels: [tone], sampleRate: rate)).channel(0)
         let mid = frames / 2, half = Int(rate * 0.02)
-        let level = EffectsMeasurements.rmsDecibels(out, (mid - half)..<(mid + half)) - EffectsMeasurements.rmsDecibels(tone, (mid - half)..<(mid + half))
+        let level =
+            EffectsMeasurements.rmsDecibels(out, (mid - half)..<(mid + half))
+            - EffectsMeasurements.rmsDecibels(tone, (mid - half)..<(mid + half))
         // The cutoff moves ±0.03 octave in the 40 ms window (about ±0.2 dB at a 24 dB/oct edge).
         #expect(abs(level - (-3.01)) < 0.5, "level at mid-sweep \(level) dB")
         // Early on (cutoff ≈ 120 Hz) the 1 kHz tone passes; at the end (10 kHz) it is ~40+ dB down.
-        #expect(abs(EffectsMeasurements.rmsDecibels(out, Int(rate * 0.2)..<Int(rate * 0.3)) - EffectsMeasurements.rmsDecibels(tone, Int(rate * 0.2)..<Int(rate * 0.3))) < 0.2)
-        #expect(EffectsMeasurements.rmsDecibels(out, (frames - Int(rate * 0.1))..<frames) - EffectsMeasurements.rmsDecibels(tone, 0..<frames) < -40)
+        #expect(
+            abs(
+                EffectsMeasurements.rmsDecibels(out, Int(rate * 0.2)..<Int(rate * 0.3))
+                    - EffectsMeasurements.rmsDecibels(tone, Int(rate * 0.2)..<Int(rate * 0.3))) < 0.2)
+        #expect(
+            EffectsMeasurements.rmsDecibels(out, (frames - Int(rate * 0.1))..<frames)
+                - EffectsMeasurements.rmsDecibels(tone, 0..<frames) < -40)
     }
 }

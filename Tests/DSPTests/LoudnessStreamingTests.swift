@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// A programme handed out in uneven blocks, as a spool file would be.
 struct SplitProgramme: RereadableProgramme {
@@ -49,23 +49,29 @@ struct LoudnessStreamingTests {
         #expect(peaks.samplePeakDecibels == reference.samplePeakDecibels)
     }
 
-    @Test("streamed normalisation gives the whole-buffer result sample for sample, in every pass",
-          arguments: [("dense", -30.0), ("peaky", -10.0)])
+    @Test(
+        "streamed normalisation gives the whole-buffer result sample for sample, in every pass",
+        arguments: [("dense", -30.0), ("peaky", -10.0)])
     func streamedEqualsWhole(material: String, inputGain: Double) throws {
-        let mix = material == "dense" ? LoudnessTests.denseMaterial(seconds: 6, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
+        let mix =
+            material == "dense"
+            ? LoudnessTests.denseMaterial(seconds: 6, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
             : LoudnessTests.peakyMaterial(seconds: 6, sampleRate: 44100, gainDecibels: inputGain)
         let normalizer = LoudnessNormalizer()
         let (whole, wholeReport) = try normalizer.normalize(mix)
         var channels: [[Float]] = [[], []]
         var largestBlock = 0
         var passesSeen: [Int] = []
-        let report = try normalizer.normalize(SplitProgramme(buffer: mix, firstBlock: 1001), beginPass: { pass in
-            passesSeen.append(pass)
-            channels = [[], []]
-        }, emit: { block in
-            largestBlock = max(largestBlock, block.frameCount)
-            for c in 0..<2 { channels[c] += block.channel(c) }
-        })
+        let report = try normalizer.normalize(
+            SplitProgramme(buffer: mix, firstBlock: 1001),
+            beginPass: { pass in
+                passesSeen.append(pass)
+                channels = [[], []]
+            },
+            emit: { block in
+                largestBlock = max(largestBlock, block.frameCount)
+                for c in 0..<2 { channels[c] += block.channel(c) }
+            })
         #expect(passesSeen == Array(1...report.passes))
         #expect(report == wholeReport)
         #expect(AudioBuffer(channels: channels, sampleRate: 44100) == whole)
@@ -77,8 +83,9 @@ struct LoudnessStreamingTests {
     func silence() throws {
         let mix = AudioBuffer(channelCount: 2, frameCount: 44100, sampleRate: 44100)
         var emitted = 0
-        let report = try LoudnessNormalizer().normalize(BufferProgramme(buffer: mix), beginPass: { _ in },
-                                                        emit: { emitted += $0.frameCount })
+        let report = try LoudnessNormalizer().normalize(
+            BufferProgramme(buffer: mix), beginPass: { _ in },
+            emit: { emitted += $0.frameCount })
         #expect(report.passes == 0)
         #expect(emitted == 0)
         #expect(report.outputTruePeakDecibels == Decibels.silenceFloorDecibels)

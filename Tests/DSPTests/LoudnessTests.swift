@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Loudness: BS.1770 meter, true peak, limiter, normalisation")
 struct LoudnessTests {
@@ -29,7 +29,9 @@ struct LoudnessTests {
     }
 
     /// Loud, dense material: noise, a 55 Hz bass, kicks and a high tone, peaking far over full scale.
-    static func denseMaterial(seconds: Double, sampleRate: Double, gainDecibels: Double, seed: UInt64 = 21) -> AudioBuffer {
+    static func denseMaterial(seconds: Double, sampleRate: Double, gainDecibels: Double, seed: UInt64 = 21)
+        -> AudioBuffer
+    {
         let n = Int(seconds * sampleRate)
         var rng = SeededGenerator(seed: seed)
         let g = Float(Decibels.gain(gainDecibels))
@@ -52,21 +54,26 @@ struct LoudnessTests {
     @Test("K-weighting at 48 kHz reproduces the BS.1770-4 table")
     func kWeightingCoefficients() {
         let k = KWeighting(sampleRate: 48000)
-        let published = [1.535_124_859_586_97, -2.691_696_189_406_38, 1.198_392_810_852_85, -1.690_659_293_182_41, 0.732_480_774_215_85]
+        let published = [
+            1.535_124_859_586_97, -2.691_696_189_406_38, 1.198_392_810_852_85, -1.690_659_293_182_41,
+            0.732_480_774_215_85,
+        ]
         let got = [k.shelf.b0, k.shelf.b1, k.shelf.b2, k.shelf.a1, k.shelf.a2]
         for (a, b) in zip(got, published) { #expect(abs(a - b) < 1e-7) }
         #expect(abs(k.highPass.a1 - (-1.990_047_454_833_98)) < 1e-7)
         #expect(abs(k.highPass.a2 - 0.990_072_250_366_21) < 1e-7)
     }
 
-    @Test("EBU Tech 3341 cases 1-2: stereo 1 kHz at -23 and -33 dBFS read -23.0 and -33.0 LUFS",
-          arguments: [44100.0, 48000.0, 96000.0])
+    @Test(
+        "EBU Tech 3341 cases 1-2: stereo 1 kHz at -23 and -33 dBFS read -23.0 and -33.0 LUFS",
+        arguments: [44100.0, 48000.0, 96000.0])
     func steadySines(sampleRate: Double) {
         for level in [-23.0, -33.0] {
             let buffer = Self.sineSequence([(level, 20)], sampleRate: sampleRate)
             let meter = LoudnessMeter(sampleRate: sampleRate, channelCount: 2)
             meter.append(buffer)
-            #expect(abs(meter.integratedLUFS - level) < Self.meterToleranceLU, "\(sampleRate) Hz: \(meter.integratedLUFS)")
+            #expect(
+                abs(meter.integratedLUFS - level) < Self.meterToleranceLU, "\(sampleRate) Hz: \(meter.integratedLUFS)")
             #expect(abs(meter.momentaryLUFS - level) < Self.meterToleranceLU)
             #expect(abs(meter.shortTermLUFS - level) < Self.meterToleranceLU)
         }
@@ -107,7 +114,9 @@ struct LoudnessTests {
         let result = TruePeakMeter.measure(AudioBuffer(channels: [x, x], sampleRate: rate))
         let analytic = 20 * log10(amplitude)
         #expect(abs(result.samplePeakDecibels - (analytic - 3.0103)) < 0.01)
-        #expect(abs(result.truePeakDecibels - analytic) < Self.truePeakToleranceDecibels, "true peak \(result.truePeakDecibels)")
+        #expect(
+            abs(result.truePeakDecibels - analytic) < Self.truePeakToleranceDecibels,
+            "true peak \(result.truePeakDecibels)")
     }
 
     @Test("the limiter holds loud dense material at or below -1.0 dBTP", arguments: [44100.0, 48000.0])
@@ -146,10 +155,13 @@ struct LoudnessTests {
         return AudioBuffer(channels: [x, x.map { $0 * 0.9 }], sampleRate: sampleRate)
     }
 
-    @Test("normalisation lands within ±0.3 LU of -14 LUFS under -1 dBTP, from quiet, loud and peaky mixes",
-          arguments: [("dense", -30.0), ("dense", 6.0), ("peaky", -10.0)])
+    @Test(
+        "normalisation lands within ±0.3 LU of -14 LUFS under -1 dBTP, from quiet, loud and peaky mixes",
+        arguments: [("dense", -30.0), ("dense", 6.0), ("peaky", -10.0)])
     func normalisation(material: String, inputGain: Double) throws {
-        let mix = material == "dense" ? Self.denseMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
+        let mix =
+            material == "dense"
+            ? Self.denseMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain, seed: 5)
             : Self.peakyMaterial(seconds: 8, sampleRate: 44100, gainDecibels: inputGain)
         let (out, report) = try LoudnessNormalizer().normalize(mix)
         if material == "peaky" {
@@ -158,7 +170,9 @@ struct LoudnessTests {
         }
         let measured = LoudnessMeter.measure(out)
         #expect(out.frameCount == mix.frameCount)
-        #expect(abs(measured.integratedLUFS - (-14)) < Self.normalisationToleranceLU, "\(measured.integratedLUFS) LUFS after \(report.passes) passes")
+        #expect(
+            abs(measured.integratedLUFS - (-14)) < Self.normalisationToleranceLU,
+            "\(measured.integratedLUFS) LUFS after \(report.passes) passes")
         #expect(measured.truePeakDecibels <= -1.0, "true peak \(measured.truePeakDecibels)")
         #expect(abs(report.outputIntegratedLUFS - measured.integratedLUFS) < 1e-9)
     }

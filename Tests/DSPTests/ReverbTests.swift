@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Reverb: decay, decorrelation, density, silence")
 struct ReverbTests {
@@ -22,10 +22,12 @@ struct ReverbTests {
     @Test("measured RT60 (T30, Schroeder) is within 10% of the setting", arguments: [0.8, 2.0, 4.0])
     func rt60(decay: Double) throws {
         for size in [0.6, 1.0, 1.6] {
-            let reverb = Reverb(decaySeconds: decay, preDelaySeconds: 0, damping: 0, size: size, wetLevel: 1, dryLevel: 0)
+            let reverb = Reverb(
+                decaySeconds: decay, preDelaySeconds: 0, damping: 0, size: size, wetLevel: 1, dryLevel: 0)
             let ir = try Self.impulseResponse(reverb, seconds: decay * 1.5)
             let measured = EffectsMeasurements.rt60Seconds(ir.channels, sampleRate: 44100)
-            #expect(abs(measured / decay - 1) < Self.rt60Tolerance, "set \(decay) s, size \(size): measured \(measured) s")
+            #expect(
+                abs(measured / decay - 1) < Self.rt60Tolerance, "set \(decay) s, size \(size): measured \(measured) s")
         }
     }
 
@@ -34,7 +36,8 @@ struct ReverbTests {
         let reverb = Reverb(decaySeconds: 2, preDelaySeconds: 0, damping: 0.8, wetLevel: 1, dryLevel: 0)
         let ir = try Self.impulseResponse(reverb, seconds: 3)
         func band(_ type: BiquadFilterType, _ hz: Double) throws -> Double {
-            let filtered = try EffectsMeasurements.run(BiquadFilter(type: type, cutoffHz: hz, slope: .twentyFourDecibelsPerOctave), on: ir)
+            let filtered = try EffectsMeasurements.run(
+                BiquadFilter(type: type, cutoffHz: hz, slope: .twentyFourDecibelsPerOctave), on: ir)
             return EffectsMeasurements.rt60Seconds(filtered.channels, sampleRate: 44100)
         }
         let low = try band(.lowPass, 300), high = try band(.highPass, 8000)

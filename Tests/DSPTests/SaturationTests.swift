@@ -1,7 +1,7 @@
 import DSP
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Saturation: oversampled soft clipping")
 struct SaturationTests {
@@ -38,15 +38,20 @@ struct SaturationTests {
         }
         let aliasOversampled = Self.inharmonicDecibels(oversampled, f0: f0, sampleRate: rate)
         let aliasNaive = Self.inharmonicDecibels(Array(naive), f0: f0, sampleRate: rate)
-        #expect(aliasNaive - aliasOversampled > Self.minimumAliasReductionDecibels, "naive \(aliasNaive) dB, oversampled \(aliasOversampled) dB")
+        #expect(
+            aliasNaive - aliasOversampled > Self.minimumAliasReductionDecibels,
+            "naive \(aliasNaive) dB, oversampled \(aliasOversampled) dB")
     }
 
     @Test("reported latency is exact: a quiet signal comes out delayed by it, otherwise unchanged")
     func latency() throws {
         let rate = 48000.0
         let saturation = Saturation(driveDecibels: 0, outputDecibels: 0)
-        let tone = Signals.sines(frequenciesHz: [220, 1375, 5000], sampleRate: rate, frameCount: 9600, amplitude: 0.002)
-        let out = try EffectsMeasurements.run(saturation, on: AudioBuffer(channels: [tone], sampleRate: rate), blockFrameCount: 300).channel(0)
+        let tone = Signals.sines(
+            frequenciesHz: [220, 1375, 5000], sampleRate: rate, frameCount: 9600, amplitude: 0.002)
+        let out = try EffectsMeasurements.run(
+            saturation, on: AudioBuffer(channels: [tone], sampleRate: rate), blockFrameCount: 300
+        ).channel(0)
         let d = saturation.latencyFrameCount
         let residual = Measurements.residualDecibels(Array(out[(1000 + d)..<(9000 + d)]), Array(tone[1000..<9000]))
         #expect(residual < -40, "residual \(residual) dB")
@@ -56,12 +61,15 @@ struct SaturationTests {
     func driveAndMix() throws {
         let rate = 44100.0
         let tone = Signals.sine(frequencyHz: 100, sampleRate: rate, frameCount: 44100, amplitude: 1)
-        let hard = try EffectsMeasurements.run(Saturation(driveDecibels: 30, outputDecibels: 0), on: AudioBuffer(channels: [tone], sampleRate: rate))
+        let hard = try EffectsMeasurements.run(
+            Saturation(driveDecibels: 30, outputDecibels: 0), on: AudioBuffer(channels: [tone], sampleRate: rate))
         let body = Array(hard.channel(0)[4410...])
         #expect(Measurements.peakDecibels(body) < 0.5)
         // A sine driven 30 dB into the clipper is nearly square: RMS close to its peak.
         #expect(Measurements.peakDecibels(body) - Measurements.rmsDecibels(body) < 1.0)
-        let dry = try EffectsMeasurements.run(Saturation(driveDecibels: 30, outputDecibels: 0, mix: 0), on: AudioBuffer(channels: [tone], sampleRate: rate))
+        let dry = try EffectsMeasurements.run(
+            Saturation(driveDecibels: 30, outputDecibels: 0, mix: 0),
+            on: AudioBuffer(channels: [tone], sampleRate: rate))
         #expect(Measurements.residualDecibels(Array(dry.channel(0)[1016..<40016]), Array(tone[1000..<40000])) < -100)
     }
 }

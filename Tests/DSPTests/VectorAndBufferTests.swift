@@ -1,6 +1,6 @@
 import DSP
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Buffers and vector loops")
 struct VectorAndBufferTests {
@@ -26,8 +26,9 @@ struct VectorAndBufferTests {
         #expect(interleaved[0] == a[0] && interleaved[1] == b[0] && interleaved[2 * 1026 + 1] == b[1026])
         interleaved.withUnsafeBufferPointer { i in
             back.withUnsafeMutableBufferPointer {
-                VectorOps.deinterleave(i.baseAddress!, channelCount: 2, frameCount: a.count,
-                                       into: $0.baseAddress!, destinationStride: a.count)
+                VectorOps.deinterleave(
+                    i.baseAddress!, channelCount: 2, frameCount: a.count,
+                    into: $0.baseAddress!, destinationStride: a.count)
             }
         }
         #expect(back == planar)
@@ -46,8 +47,9 @@ struct VectorAndBufferTests {
         #expect(interleaved[3 * 5 + 2] == planar[200 + 5])
         interleaved.withUnsafeBufferPointer { i in
             back.withUnsafeMutableBufferPointer {
-                VectorOps.deinterleave(i.baseAddress!, channelCount: 3, frameCount: 100,
-                                       into: $0.baseAddress!, destinationStride: 100)
+                VectorOps.deinterleave(
+                    i.baseAddress!, channelCount: 3, frameCount: 100,
+                    into: $0.baseAddress!, destinationStride: 100)
             }
         }
         #expect(back == planar)
@@ -55,8 +57,11 @@ struct VectorAndBufferTests {
 
     @Test("blocks walk every frame once and slices pad with silence")
     func blocksAndSlices() {
-        var buffer = AudioBuffer(channels: [Signals.noise(frameCount: 1000, seed: 1),
-                                            Signals.noise(frameCount: 1000, seed: 2)], sampleRate: 44100)
+        var buffer = AudioBuffer(
+            channels: [
+                Signals.noise(frameCount: 1000, seed: 1),
+                Signals.noise(frameCount: 1000, seed: 2),
+            ], sampleRate: 44100)
         let original = buffer
         var visited = 0
         buffer.forEachBlock(blockFrameCount: 300) { block, start in

@@ -10,8 +10,9 @@ struct TypedOrWireAnalysis: AnalysisService {
     let wire: Bool
 
     func analyze(_ song: SongAudioInput) async throws -> AnalysisDocument {
-        let analysis = EmbeddedPlannerTests.analysis(bpm: song.songID == "s1" ? 124 : 120,
-                                                     key: song.songID == "s1" ? "A minor" : "C major", vocals: 0.5)
+        let analysis = EmbeddedPlannerTests.analysis(
+            bpm: song.songID == "s1" ? 124 : 120,
+            key: song.songID == "s1" ? "A minor" : "C major", vocals: 0.5)
         return wire ? AnalysisDocument(json: try EmbeddedPlannerTests.json(analysis)) : try AnalysisDocument(analysis)
     }
 }
@@ -23,12 +24,15 @@ struct AnalysisDecodeCountTests {
     static func decodes(wire: Bool) async throws -> (count: Int, record: JobRecord) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("orch-decodes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let embedded = EmbeddedServices(analysis: TypedOrWireAnalysis(wire: wire), scoring: EmbeddedScoringService(),
-                                        planner: EmbeddedPlanner())
-        let pipeline = MashupPipeline(remote: RemoteServices(configuration: ServiceConfiguration()), embedded: embedded,
-                                      renderer: FileWritingRenderer(outputFolder: root))
+        let embedded = EmbeddedServices(
+            analysis: TypedOrWireAnalysis(wire: wire), scoring: EmbeddedScoringService(),
+            planner: EmbeddedPlanner())
+        let pipeline = MashupPipeline(
+            remote: RemoteServices(configuration: ServiceConfiguration()), embedded: embedded,
+            renderer: FileWritingRenderer(outputFolder: root))
         let songs = ["s1", "s2"].map {
-            PipelineSong(song: JobSong(songID: $0, name: $0), audio: SongAudioInput(songID: $0, source: .bytes(Data([1]))))
+            PipelineSong(
+                song: JobSong(songID: $0, name: $0), audio: SongAudioInput(songID: $0, source: .bytes(Data([1]))))
         }
         let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: root)
         let counter = DecodeCounter()

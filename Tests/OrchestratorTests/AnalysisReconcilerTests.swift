@@ -9,7 +9,9 @@ struct AnalysisReconcilerTests {
     /// with confidence 0; a tempo of its own.
     static let originalService: JSONValue = [
         "version": "1.0-studio",
-        "harmonic": ["key": "C major", "key_confidence": 0.0, "chord_progression": ["C", "G"], "chord_complexity": 0.1],
+        "harmonic": [
+            "key": "C major", "key_confidence": 0.0, "chord_progression": ["C", "G"], "chord_complexity": 0.1,
+        ],
         "rhythmic": ["bpm": 99.4, "beat_confidence": 0.8, "groove_stability": 3.0, "swing_factor": 0.0],
         "spectral": ["mfccs": [[1.0, 2.0]], "dynamic_range": 12.0, "brightness": 2000.0],
         "vocal": ["vocal_presence": 0.97],
@@ -19,9 +21,14 @@ struct AnalysisReconcilerTests {
     static let embedded: JSONValue = [
         "version": "embedded",
         "duration_sec": 180.0, "sample_rate": 44100.0,
-        "harmonic": ["key": "D major", "key_confidence": 0.82, "chord_progression": ["D", "A", "Bm", "G"], "chord_complexity": 0.2],
-        "rhythmic": ["bpm": 131.0, "beat_confidence": 0.9, "groove_stability": 0.01, "swing_factor": 0.0,
-                     "beats": [0.5, 0.958, 1.416, 1.874], "downbeats": [0.5], "beats_per_bar": 4],
+        "harmonic": [
+            "key": "D major", "key_confidence": 0.82, "chord_progression": ["D", "A", "Bm", "G"],
+            "chord_complexity": 0.2,
+        ],
+        "rhythmic": [
+            "bpm": 131.0, "beat_confidence": 0.9, "groove_stability": 0.01, "swing_factor": 0.0,
+            "beats": [0.5, 0.958, 1.416, 1.874], "downbeats": [0.5], "beats_per_bar": 4,
+        ],
         "spectral": ["mfccs": [[3.0]], "dynamic_range": 9.0, "brightness": 2500.0],
         "vocal": ["vocal_presence": 0.4],
         "energy": [["start_sec": 0.5, "end_sec": 2.33, "bar_count": 1, "rms_db": -20.0, "label": "low"]],
@@ -30,7 +37,8 @@ struct AnalysisReconcilerTests {
 
     @Test("missing fields are filled, the untrusted key and the contradicting tempo replaced, each named")
     func originalServiceAnswer() {
-        let result = AnalysisReconciler.reconcile(remote: Self.originalService, embedded: Self.embedded, songName: "Song B")
+        let result = AnalysisReconciler.reconcile(
+            remote: Self.originalService, embedded: Self.embedded, songName: "Song B")
         let analysis = result.analysis
         #expect(analysis["duration_sec"]?.doubleValue == 180)
         #expect(analysis["rhythmic"]?["beats"]?.arrayValue?.count == 4)
@@ -49,16 +57,26 @@ struct AnalysisReconcilerTests {
         #expect(result.fieldSources["duration_sec"] == "embedded")
         #expect(analysis["field_sources"]?["rhythmic.beats"]?.stringValue == "embedded")
         #expect(result.warnings.count == 2)
-        #expect(result.warnings.contains { $0.contains("\"Song B\"") && $0.contains("rhythmic.bpm 99.4") && $0.contains("131.0") })
-        #expect(result.warnings.contains { $0.contains("\"Song B\"") && $0.contains("harmonic.key \"C major\"") && $0.contains("D major") })
+        #expect(
+            result.warnings.contains {
+                $0.contains("\"Song B\"") && $0.contains("rhythmic.bpm 99.4") && $0.contains("131.0")
+            })
+        #expect(
+            result.warnings.contains {
+                $0.contains("\"Song B\"") && $0.contains("harmonic.key \"C major\"") && $0.contains("D major")
+            })
     }
 
     @Test("a confident service key and a tempo that agrees with the grid are kept; a service grid is used whole")
     func trustedServiceAnswer() {
         var remote = Self.originalService
-        remote.setForTest(["key": "A minor", "key_confidence": 0.9, "chord_progression": ["Am"], "chord_complexity": 0.1], "harmonic")
-        remote.setForTest(["bpm": 130.0, "beat_confidence": 0.9, "groove_stability": 0.0, "swing_factor": 0.0,
-                           "beats": [0.1, 0.56, 1.02], "downbeats": [0.1]], "rhythmic")
+        remote.setForTest(
+            ["key": "A minor", "key_confidence": 0.9, "chord_progression": ["Am"], "chord_complexity": 0.1], "harmonic")
+        remote.setForTest(
+            [
+                "bpm": 130.0, "beat_confidence": 0.9, "groove_stability": 0.0, "swing_factor": 0.0,
+                "beats": [0.1, 0.56, 1.02], "downbeats": [0.1],
+            ], "rhythmic")
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: Self.embedded, songName: "Song A")
         #expect(result.warnings.isEmpty)
         #expect(result.analysis["harmonic"]?["key"]?.stringValue == "A minor")
@@ -71,7 +89,8 @@ struct AnalysisReconcilerTests {
     @Test("a tempo within the tolerance of the grid is aligned to the grid without a warning")
     func nearTempo() {
         var remote = Self.originalService
-        remote.setForTest(["bpm": 130.0, "beat_confidence": 0.8, "groove_stability": 0.0, "swing_factor": 0.0], "rhythmic")
+        remote.setForTest(
+            ["bpm": 130.0, "beat_confidence": 0.8, "groove_stability": 0.0, "swing_factor": 0.0], "rhythmic")
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: Self.embedded, songName: "Song A")
         #expect(result.analysis["rhythmic"]?["bpm"]?.doubleValue == 131)
         #expect(!result.warnings.contains { $0.contains("rhythmic.bpm") })
@@ -80,9 +99,11 @@ struct AnalysisReconcilerTests {
     @Test("a key on material we hear as atonal is dropped")
     func drumsOnly() {
         var ours = Self.embedded
-        ours.setForTest(["key": "N/A", "key_confidence": 0.0, "chord_progression": [], "chord_complexity": 0.0], "harmonic")
+        ours.setForTest(
+            ["key": "N/A", "key_confidence": 0.0, "chord_progression": [], "chord_complexity": 0.0], "harmonic")
         var remote = Self.originalService
-        remote.setForTest(["key": "C# minor", "key_confidence": 0.6, "chord_progression": [], "chord_complexity": 0.0], "harmonic")
+        remote.setForTest(
+            ["key": "C# minor", "key_confidence": 0.6, "chord_progression": [], "chord_complexity": 0.0], "harmonic")
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: ours, songName: "Loop")
         #expect(result.analysis["harmonic"]?["key"]?.stringValue == "N/A")
         #expect(result.warnings.contains { $0.contains("no clear key") })

@@ -6,22 +6,31 @@ import Testing
 
 @Suite("Claude through the Messages API")
 struct AnthropicClientTests {
-    static func planner(_ transport: ScriptedTransport, maximumTokens: Int = 4096) -> (AnthropicPlanner, AnthropicSettings) {
-        var settings = AnthropicSettings(apiKey: "sk-test", model: "claude-test", baseURL: URL(string: "http://claude.test")!)
+    static func planner(_ transport: ScriptedTransport, maximumTokens: Int = 4096) -> (
+        AnthropicPlanner, AnthropicSettings
+    ) {
+        var settings = AnthropicSettings(
+            apiKey: "sk-test", model: "claude-test", baseURL: URL(string: "http://claude.test")!)
         settings.maximumTokens = maximumTokens
         settings.maximumTokensCeiling = 8192
-        let caller = ServiceCaller(service: .anthropic, endpoint: settings.endpoint, transport: transport,
-                                   clock: TestClock(), unitRandom: fixedRandom(0))
+        let caller = ServiceCaller(
+            service: .anthropic, endpoint: settings.endpoint, transport: transport,
+            clock: TestClock(), unitRandom: fixedRandom(0))
         let client = AnthropicClient(settings: settings, caller: caller)
-        return (AnthropicPlanner(client: client, systemPrompt: "You are a legendary producer.",
-                                 promptBuilder: { "Plan \($0.analyses.count) songs." }), settings)
+        return (
+            AnthropicPlanner(
+                client: client, systemPrompt: "You are a legendary producer.",
+                promptBuilder: { "Plan \($0.analyses.count) songs." }), settings
+        )
     }
 
     static let request = PlanRequest(analyses: [["a": 1], ["b": 2]], mashabilityScore: ["overall_score": 70])
 
     @Test("the plan is extracted from prose; the headers are the Messages API's")
     func proseWrapped() async throws {
-        let transport = ScriptedTransport([.respond(200, body: PlanFixtures.messagesReply(PlanFixtures.prose(PlanFixtures.validPlan)))])
+        let transport = ScriptedTransport([
+            .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.prose(PlanFixtures.validPlan)))
+        ])
         let plan = try await Self.planner(transport).0.masterplan(for: Self.request)
         #expect(plan["masterplan"]?["title"]?.stringValue == "Red Light")
         let request = try #require(transport.requests.first)
@@ -45,8 +54,9 @@ struct AnthropicClientTests {
             .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.validPlan)),
         ])
         let (planner, _) = Self.planner(transport)
-        let result = try await planner.client.requestJSONObject(system: "s", prompt: "p", normalize: MasterplanShape.normalized,
-                                                                validate: MasterplanShape.issues)
+        let result = try await planner.client.requestJSONObject(
+            system: "s", prompt: "p", normalize: MasterplanShape.normalized,
+            validate: MasterplanShape.issues)
         #expect(result.wasCorrected)
         #expect(result.requestCount == 2)
         #expect(result.correctedIssues.map(\.field) == ["masterplan.timeline[1].layers[0].stem"])
@@ -77,7 +87,9 @@ struct AnthropicClientTests {
     @Test("stop_reason max_tokens: asked again with twice the budget, then truncated is an error")
     func maxTokens() async throws {
         let truncated = PlanFixtures.messagesReply(String(PlanFixtures.validPlan.prefix(200)), stopReason: "max_tokens")
-        let transport = ScriptedTransport([.respond(200, body: truncated), .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.validPlan))])
+        let transport = ScriptedTransport([
+            .respond(200, body: truncated), .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.validPlan)),
+        ])
         _ = try await Self.planner(transport).0.masterplan(for: Self.request)
         let budgets = try transport.requests.map { try JSONValue.parse($0.body!)["max_tokens"]?.doubleValue }
         #expect(budgets == [4096, 8192])
@@ -91,13 +103,18 @@ struct AnthropicClientTests {
     @Test("529 overloaded is retried, 401 is final with the API's message")
     func errors() async throws {
         let overloaded = #"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#
-        let transport = ScriptedTransport([.respond(529, body: overloaded),
-                                           .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.validPlan))])
+        let transport = ScriptedTransport([
+            .respond(529, body: overloaded),
+            .respond(200, body: PlanFixtures.messagesReply(PlanFixtures.validPlan)),
+        ])
         _ = try await Self.planner(transport).0.masterplan(for: Self.request)
         #expect(transport.requests.count == 2)
-        let unauthorized = #"{"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}"#
+        let unauthorized =
+            #"{"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}"#
         let denied = ScriptedTransport([.respond(401, body: unauthorized)])
-        await #expect(throws: ServiceError(service: .anthropic, kind: .httpStatus(401, message: "invalid x-api-key"), attempts: 1)) {
+        await #expect(
+            throws: ServiceError(service: .anthropic, kind: .httpStatus(401, message: "invalid x-api-key"), attempts: 1)
+        ) {
             _ = try await Self.planner(denied).0.masterplan(for: Self.request)
         }
     }

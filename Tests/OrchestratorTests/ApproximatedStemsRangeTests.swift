@@ -3,8 +3,8 @@ import DSP
 import Foundation
 import Orchestrator
 import Render
-import Testing
 import TestSupport
+import Testing
 
 /// Stems approximated only over the ranges a plan reads (issue 17): a null test against the whole-song
 /// approximation, and the sum of the stems against the song.
@@ -18,29 +18,36 @@ struct ApproximatedStemsRangeTests {
     /// bound, `StemApproximatorTests.sumResidualDecibels`).
     static let sumResidualDecibels = -60.0
 
-    static let song = MusicGenerator.generate(.init(seed: 21, bpm: 118, tonic: 4, minor: false, durationSeconds: 20,
-                                                    sampleRate: 44100, withVoice: true)).mix
+    static let song = MusicGenerator.generate(
+        .init(
+            seed: 21, bpm: 118, tonic: 4, minor: false, durationSeconds: 20,
+            sampleRate: 44100, withVoice: true)
+    ).mix
 
     /// Ranges well inside, at the song's start, at its end, one frame, and across the song's end.
-    static let ranges: [Range<Int>] = [200_003 ..< 420_017, 0 ..< 61_111, 790_000 ..< 882_000, 500_000 ..< 500_001]
+    static let ranges: [Range<Int>] = [200_003..<420_017, 0..<61_111, 790_000..<882_000, 500_000..<500_001]
 
-    @Test("a range's stems equal the whole-song approximation over that range, pieces joined without a seam",
-          arguments: [1 << 19, 40_000])
+    @Test(
+        "a range's stems equal the whole-song approximation over that range, pieces joined without a seam",
+        arguments: [1 << 19, 40_000])
     func rangeEqualsWhole(chunkFrameCount: Int) async throws {
         let whole = StemApproximator().separate(Self.song)
         let provider = ApproximatedStems(chunkFrameCount: chunkFrameCount)
         let source = MemoryAudioSource(Self.song)
         for range in Self.ranges {
-            let clipped = range.clamped(to: 0 ..< Self.song.frameCount)
+            let clipped = range.clamped(to: 0..<Self.song.frameCount)
             let stems = try await provider.stems(of: source, songID: "s", frames: clipped)
             var sum = [Float](repeating: 0, count: 2 * clipped.count)
-            for (stem, reference) in [(Stem.vocals, whole.vocals), (.drums, whole.drums), (.bass, whole.bass), (.other, whole.other)] {
+            for (stem, reference) in [
+                (Stem.vocals, whole.vocals), (.drums, whole.drums), (.bass, whole.bass), (.other, whole.other),
+            ] {
                 let got = try #require(stems[stem])
                 #expect(got.frameCount == clipped.count)
                 let expected = reference.slice(frames: clipped)
                 let residual = Measurements.residualDecibels(got.samples, expected.samples)
-                #expect(residual <= Self.rangeResidualDecibels || got == expected,
-                        "\(stem) over \(clipped): residual \(residual) dB against the whole-song approximation")
+                #expect(
+                    residual <= Self.rangeResidualDecibels || got == expected,
+                    "\(stem) over \(clipped): residual \(residual) dB against the whole-song approximation")
                 for (i, v) in got.samples.enumerated() { sum[i] += v }
             }
             let mix = Self.song.slice(frames: clipped).samples
@@ -55,7 +62,7 @@ struct ApproximatedStemsRangeTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let cache = try ContentCache(directory: folder, capacityBytes: 1 << 30)
         let source = MemoryAudioSource(Self.song)
-        let range = 100_000 ..< 300_000
+        let range = 100_000..<300_000
         let direct = try await ApproximatedStems().stems(of: source, songID: "s", frames: range)
         let provider = CachedStemProvider(cache: cache)
         async let first = provider.stems(of: source, songID: "s", frames: range)

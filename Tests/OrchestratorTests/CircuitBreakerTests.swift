@@ -7,19 +7,21 @@ import Testing
 struct CircuitBreakerTests {
     static let endpoint = ServiceEndpoint(baseURL: URL(string: "http://analysis.test")!, timeoutSeconds: 45)
     static let okAnalysis = #"""
-    {"success": true, "songId": "s1", "analysis": {"version": "1.0-studio",
-     "harmonic": {"key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am"], "chord_complexity": 0.17},
-     "rhythmic": {"bpm": 124.0, "beat_confidence": 0.92, "groove_stability": 0.01, "swing_factor": 0.0},
-     "spectral": {"mfccs": [], "dynamic_range": 14.2, "brightness": 2450.0}, "vocal": {"vocal_presence": 0.63}}}
-    """#
+        {"success": true, "songId": "s1", "analysis": {"version": "1.0-studio",
+         "harmonic": {"key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am"], "chord_complexity": 0.17},
+         "rhythmic": {"bpm": 124.0, "beat_confidence": 0.92, "groove_stability": 0.01, "swing_factor": 0.0},
+         "spectral": {"mfccs": [], "dynamic_range": 14.2, "brightness": 2450.0}, "vocal": {"vocal_presence": 0.63}}}
+        """#
 
     @Test("3 failed calls open the circuit for 5 minutes; then one trial; failure reopens, success closes")
     func openHalfOpenClose() async throws {
         let clock = TestClock()
-        let steps: [ScriptedTransport.Step] = Array(repeating: .respond(503), count: 12) + [.respond(503), .respond(200, body: Self.okAnalysis)]
+        let steps: [ScriptedTransport.Step] =
+            Array(repeating: .respond(503), count: 12) + [.respond(503), .respond(200, body: Self.okAnalysis)]
         let transport = ScriptedTransport(steps)
-        let caller = ServiceCaller(service: .analysis, endpoint: Self.endpoint, transport: transport,
-                                   retryPolicy: .standard, clock: clock, unitRandom: fixedRandom(0))
+        let caller = ServiceCaller(
+            service: .analysis, endpoint: Self.endpoint, transport: transport,
+            retryPolicy: .standard, clock: clock, unitRandom: fixedRandom(0))
         let client = RemoteAnalysisClient(caller: caller)
         let song = SongAudioInput(songID: "s1", source: .url(URL(string: "https://x.test/a.mp3")!))
         for _ in 0..<3 {
@@ -44,9 +46,12 @@ struct CircuitBreakerTests {
         #expect(transport.requests.count == 12)
         // After 5 minutes: one trial call (with no retries counted against the breaker until it ends).
         clock.advance(by: 1)
-        let policyNone = ServiceCaller(service: .analysis, endpoint: Self.endpoint, transport: transport, retryPolicy: .none,
-                                       breaker: caller.breaker, clock: clock, unitRandom: fixedRandom(0))
-        await #expect(throws: ServiceError.self) { _ = try await RemoteAnalysisClient(caller: policyNone).analyze(song) }
+        let policyNone = ServiceCaller(
+            service: .analysis, endpoint: Self.endpoint, transport: transport, retryPolicy: .none,
+            breaker: caller.breaker, clock: clock, unitRandom: fixedRandom(0))
+        await #expect(throws: ServiceError.self) {
+            _ = try await RemoteAnalysisClient(caller: policyNone).analyze(song)
+        }
         #expect(transport.requests.count == 13)
         guard case .open(let reopened) = await caller.breaker.state else { Issue.record("not reopened"); return }
         #expect(reopened == clock.now() + 300)

@@ -10,10 +10,14 @@ struct ContentKeyTests {
         let cases: [(String, String)] = [
             ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
             ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-            ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+            (
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+            ),
         ]
         for (message, expected) in cases {
             #expect(SHA256.hex(SHA256.hash(Data(message.utf8))) == expected)
@@ -28,7 +32,8 @@ struct ContentKeyTests {
             #expect(SHA256.hex(streamed.finalize()) == expected)
         }
         // One million "a": crosses many blocks.
-        #expect(SHA256.hex(SHA256.hash(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)))
+        #expect(
+            SHA256.hex(SHA256.hash(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -37,24 +42,39 @@ struct ContentKeyTests {
     @Test("keys change with audio, parameters, kind and engine version; files hash like bytes")
     func keys() throws {
         let audio = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        let base = try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0))
+        let base = try ContentKey(
+            kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0))
         #expect(base.digest.count == 64)
-        #expect(try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0)) == base)
+        #expect(
+            try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0))
+                == base)
         var changed = audio
         changed[5_000] ^= 1
-        #expect(try ContentKey(kind: .stretch, audio: [changed], parameters: StretchParameters(ratio: 1.25, semitones: 0)) != base)
-        #expect(try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 1)) != base)
-        #expect(try ContentKey(kind: .stems, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0)).digest != base.digest)
-        #expect(try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0),
-                               engineVersion: "9.9.9") != base)
+        #expect(
+            try ContentKey(kind: .stretch, audio: [changed], parameters: StretchParameters(ratio: 1.25, semitones: 0))
+                != base)
+        #expect(
+            try ContentKey(kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 1))
+                != base)
+        #expect(
+            try ContentKey(kind: .stems, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0))
+                .digest != base.digest)
+        #expect(
+            try ContentKey(
+                kind: .stretch, audio: [audio], parameters: StretchParameters(ratio: 1.25, semitones: 0),
+                engineVersion: "9.9.9") != base)
         // Framing: splitting the same bytes differently is a different input.
         let halves = [audio.prefix(5_000), audio.suffix(5_000)].map { Data($0) }
-        #expect(try ContentKey(kind: .stretch, audio: halves, parameters: StretchParameters(ratio: 1.25, semitones: 0)) != base)
+        #expect(
+            try ContentKey(kind: .stretch, audio: halves, parameters: StretchParameters(ratio: 1.25, semitones: 0))
+                != base)
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-key-\(UUID().uuidString).bin")
         defer { try? FileManager.default.removeItem(at: file) }
         try audio.write(to: file)
-        #expect(try ContentKey(kind: .stretch, audioFiles: [file], parameters: StretchParameters(ratio: 1.25, semitones: 0)) == base)
+        #expect(
+            try ContentKey(kind: .stretch, audioFiles: [file], parameters: StretchParameters(ratio: 1.25, semitones: 0))
+                == base)
     }
 }
 
@@ -94,12 +114,12 @@ struct ContentCacheTests {
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let entryBytes = 400
-        let capacityBytes: Int64 = 1_000  // room for two entries of 400 bytes, not three
+        let capacityBytes: Int64 = 1_000 // room for two entries of 400 bytes, not three
         let cache = try ContentCache(directory: directory, capacityBytes: capacityBytes)
         let (a, b, c) = (try Self.key("a"), try Self.key("b"), try Self.key("c"))
         try await cache.store(Data(repeating: 1, count: entryBytes), for: a)
         try await cache.store(Data(repeating: 2, count: entryBytes), for: b)
-        #expect(await cache.fileURL(for: a) != nil)  // a is now more recent than b
+        #expect(await cache.fileURL(for: a) != nil) // a is now more recent than b
         let reopened = try ContentCache(directory: directory, capacityBytes: capacityBytes)
         try await reopened.store(Data(repeating: 3, count: entryBytes), for: c)
         #expect(await reopened.contains(a))

@@ -15,22 +15,31 @@ struct CreateEndToEndTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-create-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        let songs = [("a", DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 24, firstDownbeatSeconds: 0.3, seed: 3)),
-                     ("b", DemoSong(bpm: 125, tonicPitchClass: 7, isMinor: false, barCount: 26, seed: 4, hasVocals: false))]
+        let songs = [
+            (
+                "a",
+                DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 24, firstDownbeatSeconds: 0.3, seed: 3)
+            ),
+            ("b", DemoSong(bpm: 125, tonicPitchClass: 7, isMinor: false, barCount: 26, seed: 4, hasVocals: false)),
+        ]
         var pipelineSongs: [PipelineSong] = []
         for (index, (name, song)) in songs.enumerated() {
             let url = root.appendingPathComponent("\(name).wav")
             try AudioFile.write(song.mix(), to: url)
             let id = "song\(index + 1)"
-            pipelineSongs.append(PipelineSong(song: JobSong(songID: id, name: name, storagePath: url.path),
-                                              audio: SongAudioInput(songID: id, source: .file(url))))
+            pipelineSongs.append(
+                PipelineSong(
+                    song: JobSong(songID: id, name: name, storagePath: url.path),
+                    audio: SongAudioInput(songID: id, source: .file(url))))
         }
         let output = root.appendingPathComponent("out")
-        let pipeline = PipelineFactory.make(configuration: ServiceConfiguration(), outputDirectory: output,
-                                            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
+        let pipeline = PipelineFactory.make(
+            configuration: ServiceConfiguration(), outputDirectory: output,
+            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
         let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: root.appendingPathComponent("jobs"))
-        let record = try await manager.submit(songs: pipelineSongs.map(\.song), workload: JobWorkload(songCount: 2),
-                                              pipeline: pipeline.job(pipelineSongs))
+        let record = try await manager.submit(
+            songs: pipelineSongs.map(\.song), workload: JobWorkload(songCount: 2),
+            pipeline: pipeline.job(pipelineSongs))
         let finished = try #require(try await manager.waitUntilFinished(record.id))
         #expect(finished.state == .complete, "\(finished.failure?.message ?? "")")
         let result = try #require(finished.result)

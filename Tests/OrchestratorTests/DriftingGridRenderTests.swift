@@ -3,8 +3,8 @@ import DSP
 import Foundation
 import Orchestrator
 import Render
-import Testing
 import TestSupport
+import Testing
 
 /// The render driven by the embedded analysis, which the caller runs and hands to the engine (issue 13): a drifting live-style click track lands on a fixed
 /// target grid, and a drums-only song is never pitch-shifted.
@@ -17,17 +17,21 @@ struct DriftingGridRenderTests {
     static let maximumGridErrorMilliseconds = 5.0
 
     /// A render song for `audio` with its grid and key from `analysis`, else from the embedded analyser.
-    static func song(_ id: String, _ audio: AudioBuffer, analysis: SongAnalysis? = nil,
-                     stems: [Stem: AudioBuffer] = [:]) async throws -> RenderSong {
-        try await EmbeddedSongAnalysis().song(id: id, source: MemoryAudioSource(audio), analysis: analysis,
-                                              stems: stems.mapValues { MemoryAudioSource($0) })
+    static func song(
+        _ id: String, _ audio: AudioBuffer, analysis: SongAnalysis? = nil,
+        stems: [Stem: AudioBuffer] = [:]
+    ) async throws -> RenderSong {
+        try await EmbeddedSongAnalysis().song(
+            id: id, source: MemoryAudioSource(audio), analysis: analysis,
+            stems: stems.mapValues { MemoryAudioSource($0) })
     }
 
     /// A click track whose tempo rises linearly from `startBPM` to `endBPM` over `beatCount` beats: every beat a
     /// 4 ms 3 kHz tick, every fourth (the downbeats, from the first beat on) also a 120 ms 60 Hz thump. Returns
     /// the stereo audio and the beat times.
     static func driftingClicks(startBPM: Double, endBPM: Double, beatCount: Int, leadInSeconds: Double)
-        -> (audio: AudioBuffer, beats: [Double]) {
+        -> (audio: AudioBuffer, beats: [Double])
+    {
         var beats = [Double]()
         var t = leadInSeconds
         for k in 0..<beatCount {
@@ -41,19 +45,23 @@ struct DriftingGridRenderTests {
             let start = Int((beat * rate).rounded())
             let tick = Int(0.004 * rate)
             for i in 0..<tick where start + i < frames {
-                x[start + i] += Float(0.5 * sin(2 * Double.pi * 3000 * Double(i) / rate) * exp(-Double(i) / (0.001 * rate)))
+                x[start + i] += Float(
+                    0.5 * sin(2 * Double.pi * 3000 * Double(i) / rate) * exp(-Double(i) / (0.001 * rate)))
             }
             if k % 4 == 0 {
                 let thump = Int(0.12 * rate)
                 for i in 0..<thump where start + i < frames {
-                    x[start + i] += Float(0.6 * sin(2 * Double.pi * 60 * Double(i) / rate) * exp(-Double(i) / (0.04 * rate)))
+                    x[start + i] += Float(
+                        0.6 * sin(2 * Double.pi * 60 * Double(i) / rate) * exp(-Double(i) / (0.04 * rate)))
                 }
             }
         }
         return (Signals.stereo(x, sampleRate: rate), beats)
     }
 
-    @Test("a click track drifting 124 -> 134 BPM rendered at 120 BPM puts every beat on the target grid, a downbeat first")
+    @Test(
+        "a click track drifting 124 -> 134 BPM rendered at 120 BPM puts every beat on the target grid, a downbeat first"
+    )
     func driftingClickTrackOnTargetGrid() async throws {
         let (audio, _) = Self.driftingClicks(startBPM: 124, endBPM: 134, beatCount: 64, leadInSeconds: 0.3)
         // No grid given: the embedded analysis finds the beats.
@@ -61,10 +69,14 @@ struct DriftingGridRenderTests {
         song.key = nil
         let target = 120.0
         let beatSeconds = 60 / target
-        let sections = [RenderScript.Section(description: "Beat", startSeconds: 0, durationSeconds: 48 * beatSeconds,
-                                             transitionIn: .cut, layers: [.init(songID: "live", stem: .drums)])]
-        let script = RenderScript(title: "Drift", tempoMap: TempoMap(tempoBPM: target, sampleRate: Self.rate),
-                                  targetLoudnessLUFS: -16, sections: sections)
+        let sections = [
+            RenderScript.Section(
+                description: "Beat", startSeconds: 0, durationSeconds: 48 * beatSeconds,
+                transitionIn: .cut, layers: [.init(songID: "live", stem: .drums)])
+        ]
+        let script = RenderScript(
+            title: "Drift", tempoMap: TempoMap(tempoBPM: target, sampleRate: Self.rate),
+            targetLoudnessLUFS: -16, sections: sections)
         let result = try await RenderEngine().render(script: script, songs: [song])
         let left = try result.loadAudio().channel(0)
         // Ticks in the output: the first sample of each burst above half the peak, then the tick's attack is the
@@ -98,7 +110,9 @@ struct DriftingGridRenderTests {
             #expect(worst <= Self.maximumGridErrorMilliseconds, "largest grid error \(worst) ms, errors \(errors)")
         }
         let settled = sorted.dropLast(3)
-        #expect((settled.last ?? .infinity) <= Self.maximumGridErrorMilliseconds, "errors after the first three beats \(errors)")
+        #expect(
+            (settled.last ?? .infinity) <= Self.maximumGridErrorMilliseconds,
+            "errors after the first three beats \(errors)")
         // The first output beat is a downbeat: the 60 Hz thump follows it, not the next beat.
         func lowEnergy(after frame: Int) -> Double {
             var s = 0.0
@@ -112,14 +126,18 @@ struct DriftingGridRenderTests {
         if onsets.count >= 4 {
             let first = lowEnergy(after: onsets[0])
             let others = onsets[1..<4].map(lowEnergy(after:))
-            #expect(others.allSatisfy { first > 4 * $0 }, "low energy after the first beat \(first), after the next three \(others)")
+            #expect(
+                others.allSatisfy { first > 4 * $0 },
+                "low energy after the first beat \(first), after the next three \(others)")
         }
     }
 
     @Test("a drums-only song is never pitch-shifted, with a warning")
     func drumsOnlyIsNotShifted() async throws {
-        let song = MusicGenerator.generate(.init(seed: 31, bpm: 110, tonic: 1, minor: true, durationSeconds: 12,
-                                                 sampleRate: Self.rate))
+        let song = MusicGenerator.generate(
+            .init(
+                seed: 31, bpm: 110, tonic: 1, minor: true, durationSeconds: 12,
+                sampleRate: Self.rate))
         let drums = try #require(song.stems["drums"])
         let analysis = try SongAnalyzer().analyze(drums)
         #expect(analysis.harmonic.key == "N/A", "drums analysed as \(analysis.harmonic.key)")
@@ -128,20 +146,29 @@ struct DriftingGridRenderTests {
         guessed.harmonic.key = "C# minor"
         guessed.harmonic.keyConfidence = KeyShift.minimumKeyConfidence / 2
         let target = try #require(MusicalKey(parsing: "F major"))
-        let sections = [RenderScript.Section(description: "Loop", startSeconds: 0, durationSeconds: 8,
-                                             layers: [.init(songID: "loop", stem: .full)])]
-        let script = RenderScript(title: "Loop", tempoMap: TempoMap(tempoBPM: 110, sampleRate: Self.rate), targetKey: target,
-                                  targetLoudnessLUFS: -16, sections: sections)
+        let sections = [
+            RenderScript.Section(
+                description: "Loop", startSeconds: 0, durationSeconds: 8,
+                layers: [.init(songID: "loop", stem: .full)])
+        ]
+        let script = RenderScript(
+            title: "Loop", tempoMap: TempoMap(tempoBPM: 110, sampleRate: Self.rate), targetKey: target,
+            targetLoudnessLUFS: -16, sections: sections)
         for input in [try await Self.song("loop", drums), try await Self.song("loop", drums, analysis: guessed)] {
             let result = try await RenderEngine().render(script: script, songs: [input])
-            #expect(result.report.songs.allSatisfy { $0.semitones == 0 }, "shifted: \(result.report.songs.map(\.semitones))")
-            #expect(result.report.warnings.contains { $0.contains("left in its key") }, "warnings \(result.report.warnings)")
+            #expect(
+                result.report.songs.allSatisfy { $0.semitones == 0 }, "shifted: \(result.report.songs.map(\.semitones))"
+            )
+            #expect(
+                result.report.warnings.contains { $0.contains("left in its key") }, "warnings \(result.report.warnings)"
+            )
         }
         // A confident key is still shifted (the threshold does not switch key matching off).
         var confident = analysis
         confident.harmonic.key = "E major"
         confident.harmonic.keyConfidence = 0.9
-        let shifted = try await RenderEngine().render(script: script, songs: [try await Self.song("loop", drums, analysis: confident)])
+        let shifted = try await RenderEngine().render(
+            script: script, songs: [try await Self.song("loop", drums, analysis: confident)])
         #expect(shifted.report.songs.first?.semitones != 0)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Orchestrator
-import Testing
 import TestSupport
+import Testing
 
 @Suite("ETA from processing history")
 struct ETAEstimatorTests {
@@ -23,25 +23,40 @@ struct ETAEstimatorTests {
 
     /// Runs one simulated job through a real `JobRecord`, asking the estimator at 10 % (analysis starts).
     /// - Returns: (estimate at 10 %, true remaining at 10 %, the finished record).
-    static func simulate(_ estimator: ETAEstimator, machine: Machine, rng: inout SeededGenerator, start: Date) async throws
-        -> (estimate: Double?, truth: Double, record: JobRecord) {
-        func uniform(_ range: ClosedRange<Double>) -> Double { range.lowerBound + (range.upperBound - range.lowerBound) * Double(rng.next() >> 11) / Double(1 << 53) }
+    static func simulate(_ estimator: ETAEstimator, machine: Machine, rng: inout SeededGenerator, start: Date)
+        async throws
+        -> (estimate: Double?, truth: Double, record: JobRecord)
+    {
+        func uniform(_ range: ClosedRange<Double>) -> Double {
+            range.lowerBound + (range.upperBound - range.lowerBound) * Double(rng.next() >> 11) / Double(1 << 53)
+        }
         let songCount = uniform(0...1) < 0.7 ? 2 : 3
         let audioSeconds = (0..<songCount).reduce(0.0) { sum, _ in sum + uniform(150...260) }
         let layers = Int(uniform(3...5) * Double(songCount))
         let outputSeconds = uniform(120...200)
         func noisy(_ seconds: Double) -> Double { seconds * uniform((1 - phaseNoise)...(1 + phaseNoise)) }
         let durations: [(ProgressUpdate, Double)] = [
-            (PipelineProgress.analysis(songIndex: 0, of: songCount, songName: "A"), noisy(machine.analysisPerAudioSecond * audioSeconds)),
-            (PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "A", secondName: "B"),
-             noisy(machine.scoringPerPair * Double(songCount * (songCount - 1) / 2))),
+            (
+                PipelineProgress.analysis(songIndex: 0, of: songCount, songName: "A"),
+                noisy(machine.analysisPerAudioSecond * audioSeconds)
+            ),
+            (
+                PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "A", secondName: "B"),
+                noisy(machine.scoringPerPair * Double(songCount * (songCount - 1) / 2))
+            ),
             (PipelineProgress.planning(plannerName: "Claude"), noisy(machine.planningSeconds)),
-            (PipelineProgress.stems(songIndex: 0, of: songCount, songName: "A"), noisy(machine.stemsPerAudioSecond * audioSeconds)),
-            (PipelineProgress.rendering(renderPercent: 0, message: "render"),
-             noisy(machine.renderingPerLayerSecond * Double(layers) * outputSeconds)),
+            (
+                PipelineProgress.stems(songIndex: 0, of: songCount, songName: "A"),
+                noisy(machine.stemsPerAudioSecond * audioSeconds)
+            ),
+            (
+                PipelineProgress.rendering(renderPercent: 0, message: "render"),
+                noisy(machine.renderingPerLayerSecond * Double(layers) * outputSeconds)
+            ),
         ]
-        var record = JobRecord(id: UUID().uuidString, songs: [],
-                               workload: JobWorkload(songCount: songCount, audioSeconds: audioSeconds), createdAt: start)
+        var record = JobRecord(
+            id: UUID().uuidString, songs: [],
+            workload: JobWorkload(songCount: songCount, audioSeconds: audioSeconds), createdAt: start)
         try record.applyTransition(to: .processing, at: start)
         var now = start
         var estimate: Double?
@@ -112,14 +127,17 @@ struct ETAEdgeTests {
         let estimator = ETAEstimator()
         let workload = JobWorkload(songCount: 2, audioSeconds: 400, layerCount: 10, outputSeconds: 100)
         // History: no stems phase at all (no separation service); render takes 0.05 s per layer-second.
-        await estimator.record(ProcessingSample(workload: workload, phaseDurations: [.analysis: 40, .scoring: 2, .planning: 20, .rendering: 50]))
+        await estimator.record(
+            ProcessingSample(
+                workload: workload, phaseDurations: [.analysis: 40, .scoring: 2, .planning: 20, .rendering: 50]))
         let start = Date(timeIntervalSince1970: 0)
         var record = JobRecord(id: "x", songs: [], workload: workload, createdAt: start)
         try record.applyTransition(to: .processing, at: start)
         try record.applyProgress(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "A"), at: start)
         try record.applyProgress(PipelineProgress.planning(plannerName: "p"), at: start + 40)
-        try record.applyProgress(ProgressUpdate(phase: .queued, progress: 80, message: "Waiting for a render slot (1 in line)"),
-                                 at: start + 60)
+        try record.applyProgress(
+            ProgressUpdate(phase: .queued, progress: 80, message: "Waiting for a render slot (1 in line)"),
+            at: start + 60)
         // Analysis and planning ran exactly as predicted (scoring was skipped by this job: its prediction stays out).
         #expect(await estimator.remainingSeconds(for: record, now: start + 75) == 50)
     }

@@ -25,9 +25,11 @@ struct EmbeddedPlannerTests {
     static let sectionLevels: [Double] = [-22, -15, -9, -15, -8, -18, -8.5, -20]
 
     /// An analysis of a song at `bpm` in `key`, `barCount` bars after `firstDownbeatSeconds`, with the chosen fields.
-    static func analysis(bpm: Double, key: String, vocals: Double, barCount: Int = 96, firstDownbeatSeconds: Double = 0.37,
-                         beats: Bool = true, downbeats: Bool = true, sections: Bool = true, energy: Bool = true,
-                         duration: Bool = true) -> SongAnalysis {
+    static func analysis(
+        bpm: Double, key: String, vocals: Double, barCount: Int = 96, firstDownbeatSeconds: Double = 0.37,
+        beats: Bool = true, downbeats: Bool = true, sections: Bool = true, energy: Bool = true,
+        duration: Bool = true
+    ) -> SongAnalysis {
         let beatSeconds = 60 / bpm
         let beatTimes = (0..<(barCount * 4)).map { firstDownbeatSeconds + Double($0) * beatSeconds }
         let downbeatTimes = stride(from: 0, to: beatTimes.count, by: 4).map { beatTimes[$0] }
@@ -38,19 +40,23 @@ struct EmbeddedPlannerTests {
         for (k, level) in sectionLevels.enumerated() where bar < barCount {
             let end = k == sectionLevels.count - 1 ? barCount : min(barCount, bar + barsPerSection)
             let label: SongSection.EnergyLabel = level > -10 ? .high : level > -17 ? .mid : .low
-            songSections.append(SongSection(startSeconds: downbeatTimes[bar], endSeconds: end < barCount ? downbeatTimes[end] : length,
-                                            barCount: end - bar, rmsDecibels: level, label: label))
+            songSections.append(
+                SongSection(
+                    startSeconds: downbeatTimes[bar], endSeconds: end < barCount ? downbeatTimes[end] : length,
+                    barCount: end - bar, rmsDecibels: level, label: label))
             bar = end
         }
         let barEnergy = downbeatTimes.enumerated().map { k, start in
-            BarEnergy(startSeconds: start, endSeconds: start + 4 * beatSeconds,
-                      rmsDecibels: sectionLevels[min(sectionLevels.count - 1, k / barsPerSection)])
+            BarEnergy(
+                startSeconds: start, endSeconds: start + 4 * beatSeconds,
+                rmsDecibels: sectionLevels[min(sectionLevels.count - 1, k / barsPerSection)])
         }
         return SongAnalysis(
             harmonic: HarmonicFeatures(key: key, keyConfidence: 0.8, chordProgression: [], chordComplexity: 0.2),
-            rhythmic: RhythmicFeatures(bpm: bpm, beatConfidence: 0.9, grooveStability: 0.01, swingFactor: 0,
-                                       beats: beats ? beatTimes : nil, downbeats: downbeats ? downbeatTimes : nil,
-                                       beatsPerBar: beats ? 4 : nil),
+            rhythmic: RhythmicFeatures(
+                bpm: bpm, beatConfidence: 0.9, grooveStability: 0.01, swingFactor: 0,
+                beats: beats ? beatTimes : nil, downbeats: downbeats ? downbeatTimes : nil,
+                beatsPerBar: beats ? 4 : nil),
             spectral: SpectralFeatures(), vocal: VocalFeatures(vocalPresence: vocals),
             energy: energy ? barEnergy : nil, sections: sections ? songSections : nil,
             durationSeconds: duration ? length : nil)
@@ -62,17 +68,22 @@ struct EmbeddedPlannerTests {
 
     static func request(_ analyses: [SongAnalysis], preferences: JSONValue = [:]) throws -> PlanRequest {
         let labels = analyses.indices.map {
-            PlanSongLabel(songID: "s\($0 + 1)", name: ["Night Drive", "Glass Harbor", "Paper Suns"][$0], artist: ["Ava", "Bo", "Cy"][$0])
+            PlanSongLabel(
+                songID: "s\($0 + 1)", name: ["Night Drive", "Glass Harbor", "Paper Suns"][$0],
+                artist: ["Ava", "Bo", "Cy"][$0])
         }
-        return PlanRequest(analyses: try analyses.map(json), mashabilityScore: [:], userPreferences: preferences, songs: labels)
+        return PlanRequest(
+            analyses: try analyses.map(json), mashabilityScore: [:], userPreferences: preferences, songs: labels)
     }
 
     /// A validator that knows the songs' keys, tempi and lengths (so key-limit and end-of-song warnings show).
     static func validator(_ analyses: [SongAnalysis]) -> PlanValidator {
-        PlanValidator(songs: analyses.enumerated().map { k, a in
-            PlanValidator.SongInfo(id: "s\(k + 1)", key: MusicalKey(parsing: a.harmonic.key), tempoBPM: a.rhythmic.bpm,
-                                   durationSeconds: a.durationSeconds)
-        })
+        PlanValidator(
+            songs: analyses.enumerated().map { k, a in
+                PlanValidator.SongInfo(
+                    id: "s\(k + 1)", key: MusicalKey(parsing: a.harmonic.key), tempoBPM: a.rhythmic.bpm,
+                    durationSeconds: a.durationSeconds)
+            })
     }
 
     /// The cases: tempi 70-180, keys, fields present or not, vocals high or low, 2 and 3 songs.
@@ -81,19 +92,36 @@ struct EmbeddedPlannerTests {
         [analysis(bpm: 128, key: "A minor", vocals: 0.7), analysis(bpm: 118, key: "C# minor", vocals: 0.6)],
         [analysis(bpm: 70, key: "F major", vocals: 0.9), analysis(bpm: 140, key: "G minor", vocals: 0.05)],
         [analysis(bpm: 174, key: "E minor", vocals: 0.1), analysis(bpm: 87, key: "B minor", vocals: 0.75)],
-        [analysis(bpm: 92, key: "D major", vocals: 0.5, sections: false), analysis(bpm: 100, key: "F# major", vocals: 0.3, energy: false)],
+        [
+            analysis(bpm: 92, key: "D major", vocals: 0.5, sections: false),
+            analysis(bpm: 100, key: "F# major", vocals: 0.3, energy: false),
+        ],
         [analysis(bpm: 180, key: "G# minor", vocals: 0.05), analysis(bpm: 110, key: "Bb major", vocals: 0.02)],
-        [analysis(bpm: 150, key: "N/A", vocals: 0.6, downbeats: false), analysis(bpm: 76, key: "E major", vocals: 0.1, beats: false, downbeats: false)],
-        [analysis(bpm: 124, key: "A minor", vocals: 0.8, sections: false, energy: false, duration: false),
-         analysis(bpm: 126, key: "D minor", vocals: 0.1, beats: false, downbeats: false, sections: false, energy: false)],
-        [analysis(bpm: 122, key: "C minor", vocals: 0.8), analysis(bpm: 124, key: "Eb major", vocals: 0.1),
-         analysis(bpm: 120, key: "Bb minor", vocals: 0.7)],
-        [analysis(bpm: 100, key: "A major", vocals: 0.8), analysis(bpm: 104, key: "F# minor", vocals: 0.1),
-         analysis(bpm: 98, key: "D# minor", vocals: 0.1)],
-        [analysis(bpm: 122, key: "C minor", vocals: 0.8), analysis(bpm: 124, key: "Eb major", vocals: 0.1),
-         analysis(bpm: 120, key: "G minor", vocals: 0.7)],
-        [analysis(bpm: 85, key: "B major", vocals: 0.8), analysis(bpm: 170, key: "F major", vocals: 0.6),
-         analysis(bpm: 128, key: "C major", vocals: 0.9, sections: false)],
+        [
+            analysis(bpm: 150, key: "N/A", vocals: 0.6, downbeats: false),
+            analysis(bpm: 76, key: "E major", vocals: 0.1, beats: false, downbeats: false),
+        ],
+        [
+            analysis(bpm: 124, key: "A minor", vocals: 0.8, sections: false, energy: false, duration: false),
+            analysis(
+                bpm: 126, key: "D minor", vocals: 0.1, beats: false, downbeats: false, sections: false, energy: false),
+        ],
+        [
+            analysis(bpm: 122, key: "C minor", vocals: 0.8), analysis(bpm: 124, key: "Eb major", vocals: 0.1),
+            analysis(bpm: 120, key: "Bb minor", vocals: 0.7),
+        ],
+        [
+            analysis(bpm: 100, key: "A major", vocals: 0.8), analysis(bpm: 104, key: "F# minor", vocals: 0.1),
+            analysis(bpm: 98, key: "D# minor", vocals: 0.1),
+        ],
+        [
+            analysis(bpm: 122, key: "C minor", vocals: 0.8), analysis(bpm: 124, key: "Eb major", vocals: 0.1),
+            analysis(bpm: 120, key: "G minor", vocals: 0.7),
+        ],
+        [
+            analysis(bpm: 85, key: "B major", vocals: 0.8), analysis(bpm: 170, key: "F major", vocals: 0.6),
+            analysis(bpm: 128, key: "C major", vocals: 0.9, sections: false),
+        ],
     ]
 
     // MARK: Property checks
@@ -114,8 +142,11 @@ struct EmbeddedPlannerTests {
         for section in plan.timeline {
             let start = try #require(section.timeStartSeconds), duration = try #require(section.durationSeconds)
             let startBars = start / barSeconds
-            #expect(abs(startBars.rounded() * barSeconds - start) < barLineToleranceSeconds, "start \(start) off the bar grid")
-            #expect([4, 8, 16].contains(Int((duration / barSeconds).rounded())), "section of \(duration / barSeconds) bars")
+            #expect(
+                abs(startBars.rounded() * barSeconds - start) < barLineToleranceSeconds,
+                "start \(start) off the bar grid")
+            #expect(
+                [4, 8, 16].contains(Int((duration / barSeconds).rounded())), "section of \(duration / barSeconds) bars")
             #expect(abs(start - previousEnd) < barLineToleranceSeconds, "gap or overlap at \(start)")
             previousEnd = start + duration
         }
@@ -131,13 +162,16 @@ struct EmbeddedPlannerTests {
         // Tempo within 8% of each song (half/double counting) when the tempi allow it.
         let factors: [Double] = [0.5, 1, 2]
         let matched = analyses.map { a in
-            factors.map { a.rhythmic.bpm * $0 }.min { abs(log($0 / analyses[0].rhythmic.bpm)) < abs(log($1 / analyses[0].rhythmic.bpm)) }!
+            factors.map { a.rhythmic.bpm * $0 }.min {
+                abs(log($0 / analyses[0].rhythmic.bpm)) < abs(log($1 / analyses[0].rhythmic.bpm))
+            }!
         }
         let used = Set(plan.timeline.flatMap(\.layers).compactMap(\.songId))
         if matched.max()! / matched.min()! <= 1.16 {
             for (k, a) in analyses.enumerated() where used.contains("s\(k + 1)") {
                 let stretch = factors.map { abs(log(bpm * $0 / a.rhythmic.bpm)) }.min()!
-                #expect(stretch <= log(1 + comfortableStretch), "song \(k + 1) at \(a.rhythmic.bpm) BPM vs target \(bpm)")
+                #expect(
+                    stretch <= log(1 + comfortableStretch), "song \(k + 1) at \(a.rhythmic.bpm) BPM vs target \(bpm)")
             }
         }
 
@@ -147,7 +181,9 @@ struct EmbeddedPlannerTests {
                 let index = Int(layer.songId!.dropFirst())! - 1
                 guard let key = MusicalKey(parsing: analyses[index].harmonic.key) else { continue }
                 let limit = layer.stem == "vocals" ? 3 : 7
-                #expect(abs(key.semitoneShift(to: target)) <= limit, "\(layer.stem!) of song \(index + 1): \(key) -> \(target)")
+                #expect(
+                    abs(key.semitoneShift(to: target)) <= limit,
+                    "\(layer.stem!) of song \(index + 1): \(key) -> \(target)")
             }
         }
 
@@ -160,10 +196,14 @@ struct EmbeddedPlannerTests {
                 let a = analyses[Int(layer.songId!.dropFirst())! - 1]
                 let start = try #require(layer.sourceStartSeconds)
                 if let downbeats = a.rhythmic.downbeats {
-                    #expect(downbeats.contains { abs($0 - start) < downbeatToleranceSeconds }, "source start \(start) is not a downbeat")
+                    #expect(
+                        downbeats.contains { abs($0 - start) < downbeatToleranceSeconds },
+                        "source start \(start) is not a downbeat")
                 }
                 if let length = a.durationSeconds {
-                    let factor = factors.min { abs(log(a.rhythmic.bpm / (bpm * $0))) < abs(log(a.rhythmic.bpm / (bpm * $1))) }!
+                    let factor = factors.min {
+                        abs(log(a.rhythmic.bpm / (bpm * $0))) < abs(log(a.rhythmic.bpm / (bpm * $1)))
+                    }!
                     let needed = (section.durationSeconds! + tailSeconds) * bpm * factor / a.rhythmic.bpm
                     #expect(start + needed <= length + readEndToleranceSeconds, "read past the end of song")
                 }
@@ -197,16 +237,20 @@ struct EmbeddedPlannerTests {
 
     @Test("A 70 and a 140 BPM song meet without stretching")
     func halfDoubleTime() async throws {
-        let plan = try await Self.checkProperties([Self.analysis(bpm: 70, key: "A minor", vocals: 0.8),
-                                                   Self.analysis(bpm: 140, key: "A minor", vocals: 0.1)])
+        let plan = try await Self.checkProperties([
+            Self.analysis(bpm: 70, key: "A minor", vocals: 0.8),
+            Self.analysis(bpm: 140, key: "A minor", vocals: 0.1),
+        ])
         #expect(plan.global.targetBPM == 140)
     }
 
     @Test("Vocals stay in their key when an instrumental shift fixes the clash")
     func keyChoice() async throws {
         // D minor vocals over an F# minor bed (4 semitones apart): moving vocals by one costs 3, the bed by 3 costs 9.
-        let plan = try await Self.checkProperties([Self.analysis(bpm: 124, key: "D minor", vocals: 0.8),
-                                                   Self.analysis(bpm: 124, key: "F# minor", vocals: 0.1)])
+        let plan = try await Self.checkProperties([
+            Self.analysis(bpm: 124, key: "D minor", vocals: 0.8),
+            Self.analysis(bpm: 124, key: "F# minor", vocals: 0.1),
+        ])
         let target = try #require(plan.global.targetMusicalKey)
         let vocalShift = MusicalKey(parsing: "D minor")!.semitoneShift(to: target)
         let bedShift = MusicalKey(parsing: "F# minor")!.semitoneShift(to: target)
@@ -219,7 +263,9 @@ struct EmbeddedPlannerTests {
 
     @Test("Problems and solutions give the actual stretch and tempo")
     func notesCarryNumbers() async throws {
-        let analyses = [Self.analysis(bpm: 124, key: "A minor", vocals: 0.8), Self.analysis(bpm: 116, key: "A minor", vocals: 0.7)]
+        let analyses = [
+            Self.analysis(bpm: 124, key: "A minor", vocals: 0.8), Self.analysis(bpm: 116, key: "A minor", vocals: 0.7),
+        ]
         let plan = try await Self.checkProperties(analyses)
         let bpm = try #require(plan.global.targetBPM)
         let tempoNote = try #require(plan.problemsAndSolutions.first { $0.problem.contains("Tempo gap") })
@@ -239,7 +285,10 @@ struct EmbeddedPlannerTests {
         #expect(try first.encoded() == second.encoded())
         var variants = Set<Data>()
         for seed in 1...6 {
-            variants.insert(try await planner.masterplan(for: try Self.request(analyses, preferences: ["seed": .number(Double(seed))])).encoded())
+            variants.insert(
+                try await planner.masterplan(
+                    for: try Self.request(analyses, preferences: ["seed": .number(Double(seed))])
+                ).encoded())
         }
         #expect(variants.count > 1)
     }
@@ -267,8 +316,10 @@ struct EmbeddedPlannerTests {
         let total = plan.timeline.last!.timeStartSeconds! + plan.timeline.last!.durationSeconds!
         #expect((67.5...112.5).contains(total), "\(total) s")
         #expect(!plan.problemsAndSolutions.contains { $0.problem.contains("Short material") })
-        let short = [Self.analysis(bpm: 120, key: "A minor", vocals: 0.8, barCount: 16),
-                     Self.analysis(bpm: 124, key: "C major", vocals: 0.1, barCount: 16)]
+        let short = [
+            Self.analysis(bpm: 120, key: "A minor", vocals: 0.8, barCount: 16),
+            Self.analysis(bpm: 124, key: "C major", vocals: 0.1, barCount: 16),
+        ]
         let shortPlan = try EmbeddedPlanner().plan(for: try Self.request(short))
         let shortTotal = shortPlan.timeline.last!.timeStartSeconds! + shortPlan.timeline.last!.durationSeconds!
         #expect(shortTotal <= short.reduce(0) { $0 + $1.durationSeconds! })
@@ -278,7 +329,8 @@ struct EmbeddedPlannerTests {
 
     @Test("An unreadable analysis is a typed error")
     func unreadable() async throws {
-        let request = PlanRequest(analyses: ["not an analysis", try Self.json(Self.cases[0][1])], mashabilityScore: [:])
+        let request = PlanRequest(
+            analyses: ["not an analysis", try Self.json(Self.cases[0][1])], mashabilityScore: [:])
         #expect(throws: EmbeddedPlannerError.self) { try EmbeddedPlanner().plan(for: request) }
     }
 
@@ -294,8 +346,10 @@ struct EmbeddedPlannerTests {
 
     @Test("A remote analysis with numbers as strings and only the contract's fields still plans")
     func lenientRemoteAnalysis() async throws {
-        let remote: JSONValue = ["harmonic": ["key": "E minor", "key_confidence": "high"], "rhythmic": ["bpm": "128"],
-                                 "vocal": ["vocal_presence": 0.7]]
+        let remote: JSONValue = [
+            "harmonic": ["key": "E minor", "key_confidence": "high"], "rhythmic": ["bpm": "128"],
+            "vocal": ["vocal_presence": 0.7],
+        ]
         let request = PlanRequest(analyses: [remote, try Self.json(Self.cases[0][1])], mashabilityScore: [:])
         let plan = try EmbeddedPlanner().plan(for: request)
         let validation = PlanValidator(songIds: ["song1", "song2"]).validate(plan)
@@ -307,8 +361,9 @@ struct EmbeddedPlannerTests {
     /// Plans for `songs` (analyses made from their known grids), renders with the engine and checks the result.
     static func renderWithoutWarnings(_ songs: [DemoSong]) async throws {
         let analyses = songs.map { song in
-            var a = analysis(bpm: song.bpm, key: song.keyName, vocals: song.hasVocals ? 0.8 : 0.05, barCount: song.barCount,
-                             firstDownbeatSeconds: song.firstDownbeatSeconds)
+            var a = analysis(
+                bpm: song.bpm, key: song.keyName, vocals: song.hasVocals ? 0.8 : 0.05, barCount: song.barCount,
+                firstDownbeatSeconds: song.firstDownbeatSeconds)
             a.durationSeconds = song.durationSeconds
             return a
         }
@@ -319,9 +374,10 @@ struct EmbeddedPlannerTests {
         let renderSongs = try songs.enumerated().map { k, song in
             var byStem: [Stem: AudioBuffer] = [:]
             for (name, buffer) in song.stems() { if let stem = Stem(rawValue: name) { byStem[stem] = buffer } }
-            return RenderSong(id: "s\(k + 1)", audio: song.mix(), stems: byStem,
-                              beatGrid: try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes),
-                              key: MusicalKey(parsing: song.keyName))
+            return RenderSong(
+                id: "s\(k + 1)", audio: song.mix(), stems: byStem,
+                beatGrid: try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes),
+                key: MusicalKey(parsing: song.keyName))
         }
         let result = try await RenderEngine().render(script: validated, songs: renderSongs)
         // No warning at all: no unknown effect, no read past a song's end, no key shift over a limit.
@@ -334,17 +390,22 @@ struct EmbeddedPlannerTests {
     func rendersEndToEnd() async throws {
         try await Self.renderWithoutWarnings([
             DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 16, seed: 3, hasVocals: true),
-            DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 16, seed: 4, hasVocals: false)])
+            DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 16, seed: 4, hasVocals: false),
+        ])
     }
 
     @Test("Half-time and three-song plans render without any warning")
     func rendersHalfTimeAndThreeSongs() async throws {
         try await Self.renderWithoutWarnings([
-            DemoSong(bpm: 70, tonicPitchClass: 5, isMinor: false, barCount: 12, firstDownbeatSeconds: 0.5, seed: 3, hasVocals: true),
-            DemoSong(bpm: 140, tonicPitchClass: 7, isMinor: true, barCount: 24, seed: 4, hasVocals: false)])
+            DemoSong(
+                bpm: 70, tonicPitchClass: 5, isMinor: false, barCount: 12, firstDownbeatSeconds: 0.5, seed: 3,
+                hasVocals: true),
+            DemoSong(bpm: 140, tonicPitchClass: 7, isMinor: true, barCount: 24, seed: 4, hasVocals: false),
+        ])
         try await Self.renderWithoutWarnings([
             DemoSong(bpm: 118, tonicPitchClass: 2, isMinor: true, barCount: 20, seed: 3, hasVocals: true),
             DemoSong(bpm: 124, tonicPitchClass: 6, isMinor: true, barCount: 20, seed: 4, hasVocals: false),
-            DemoSong(bpm: 121, tonicPitchClass: 4, isMinor: true, barCount: 20, seed: 5, hasVocals: true)])
+            DemoSong(bpm: 121, tonicPitchClass: 4, isMinor: true, barCount: 20, seed: 5, hasVocals: true),
+        ])
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Orchestrator
 import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 @Suite("Error classification")
@@ -13,15 +14,36 @@ struct ErrorClassifierTests {
     func serviceErrors() {
         #expect(Self.type(ServiceError(service: .analysis, kind: .network("refused"), attempts: 4)) == .network)
         #expect(Self.type(ServiceError(service: .analysis, kind: .timedOut(seconds: 45), attempts: 4)) == .timeout)
-        #expect(Self.type(ServiceError(service: .scoring, kind: .httpStatus(503, message: ""), attempts: 4)) == .serviceUnavailable)
-        #expect(Self.type(ServiceError(service: .anthropic, kind: .httpStatus(529, message: "overloaded"), attempts: 4)) == .serviceUnavailable)
-        #expect(Self.type(ServiceError(service: .scoring, kind: .unavailable(until: nil), attempts: 0)) == .serviceUnavailable)
-        #expect(Self.type(ServiceError(service: .analysis, kind: .httpStatus(415, message: ""), attempts: 1)) == .invalidAudio)
-        #expect(Self.type(ServiceError(service: .analysis, kind: .requestTooLarge(bytes: 9, limitBytes: 1), attempts: 0)) == .invalidAudio)
-        #expect(Self.type(ServiceError(service: .planner, kind: .invalidData(field: "masterplan.timeline", reason: "is missing"), attempts: 1)) == .invalidPlan)
-        #expect(Self.type(ServiceError(service: .anthropic, kind: .truncated(maxTokens: 16384), attempts: 2)) == .invalidPlan)
-        #expect(Self.type(ServiceError(service: .scoring, kind: .invalidData(field: "overall_score", reason: "is missing"), attempts: 1)) == .serviceUnavailable)
-        let auth = ErrorClassifier.classify(ServiceError(service: .anthropic, kind: .httpStatus(401, message: "invalid x-api-key"), attempts: 1))
+        #expect(
+            Self.type(ServiceError(service: .scoring, kind: .httpStatus(503, message: ""), attempts: 4))
+                == .serviceUnavailable)
+        #expect(
+            Self.type(ServiceError(service: .anthropic, kind: .httpStatus(529, message: "overloaded"), attempts: 4))
+                == .serviceUnavailable)
+        #expect(
+            Self.type(ServiceError(service: .scoring, kind: .unavailable(until: nil), attempts: 0))
+                == .serviceUnavailable)
+        #expect(
+            Self.type(ServiceError(service: .analysis, kind: .httpStatus(415, message: ""), attempts: 1))
+                == .invalidAudio)
+        #expect(
+            Self.type(ServiceError(service: .analysis, kind: .requestTooLarge(bytes: 9, limitBytes: 1), attempts: 0))
+                == .invalidAudio)
+        #expect(
+            Self.type(
+                ServiceError(
+                    service: .planner, kind: .invalidData(field: "masterplan.timeline", reason: "is missing"),
+                    attempts: 1)) == .invalidPlan)
+        #expect(
+            Self.type(ServiceError(service: .anthropic, kind: .truncated(maxTokens: 16384), attempts: 2))
+                == .invalidPlan)
+        #expect(
+            Self.type(
+                ServiceError(
+                    service: .scoring, kind: .invalidData(field: "overall_score", reason: "is missing"), attempts: 1))
+                == .serviceUnavailable)
+        let auth = ErrorClassifier.classify(
+            ServiceError(service: .anthropic, kind: .httpStatus(401, message: "invalid x-api-key"), attempts: 1))
         #expect(auth.details.type == .serviceUnavailable)
         #expect(auth.details.recoverable == false)
         #expect(auth.details.suggestedAction.contains("API key"))

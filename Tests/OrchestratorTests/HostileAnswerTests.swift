@@ -12,15 +12,19 @@ struct HostileAnswerTests {
 
     @Test("token counts of 1e300 or NaN in a Claude answer saturate instead of trapping")
     func absurdTokenCounts() throws {
-        let reply = try AnthropicClient.validate(response(
-            #"{"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn", "usage": {"input_tokens": 1e300, "output_tokens": NaN}}"#))
+        let reply = try AnthropicClient.validate(
+            response(
+                #"{"content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn", "usage": {"input_tokens": 1e300, "output_tokens": NaN}}"#
+            ))
         #expect(reply.inputTokens == Int.saturationLimit)
         #expect(reply.outputTokens == 0)
     }
 
     @Test("an answer with a trailing comma or a duplicate key is refused with its place")
     func strictAnswers() {
-        for text in [#"{"analysis": {"harmonic": {"key": "A minor",}}}"#, #"{"stems": {"vocals": "a.wav", "vocals": "b.wav"}}"#] {
+        for text in [
+            #"{"analysis": {"harmonic": {"key": "A minor",}}}"#, #"{"stems": {"vocals": "a.wav", "vocals": "b.wav"}}"#,
+        ] {
             do {
                 _ = try ResponseValidator.parse(response(text))
                 Issue.record("\(text) was read")

@@ -8,12 +8,12 @@ struct JSONExtractionTests {
     @Test("an object in prose with a code fence, braces inside strings, and a false start")
     func prose() {
         let text = """
-        Here is my plan {not json}. Note: I use "{" in text.
-        ```json
-        {"creative_vision": "A night {drive}", "masterplan": {"title": "T \\"quoted\\" }", "timeline": [{"a": 1}]}}
-        ```
-        Let me know if you want changes! {"second": true}
-        """
+            Here is my plan {not json}. Note: I use "{" in text.
+            ```json
+            {"creative_vision": "A night {drive}", "masterplan": {"title": "T \\"quoted\\" }", "timeline": [{"a": 1}]}}
+            ```
+            Let me know if you want changes! {"second": true}
+            """
         let object = JSONExtraction.firstObject(in: text)
         #expect(object?["creative_vision"]?.stringValue == "A night {drive}")
         #expect(object?["masterplan"]?["title"]?.stringValue == "T \"quoted\" }")
@@ -27,6 +27,7 @@ struct JSONExtractionTests {
 
     @Test("a bare object is returned as is")
     func bare() {
-        #expect(JSONExtraction.firstObject(in: #"  {"a": {"b": [1, {"c": null}]}}  "#) == ["a": ["b": [1, ["c": nil]]]])
+        #expect(
+            JSONExtraction.firstObject(in: #"  {"a": {"b": [1, {"c": null}]}}  "#) == ["a": ["b": [1, ["c": nil]]]])
     }
 }

@@ -38,12 +38,13 @@ struct JobCleanerTests {
         try await store.transition("new", to: .complete)
 
         let passes = PassRecorder()
-        let cleaner = JobCleaner(store: store, clock: clock, timeToLiveSeconds: Self.day, intervalSeconds: 3600) { report in
+        let cleaner = JobCleaner(store: store, clock: clock, timeToLiveSeconds: Self.day, intervalSeconds: 3600) {
+            report in
             passes.add(report)
         }
         await cleaner.start()
         try await clock.waitForSleepers(1)
-        clock.advance(by: 3600)   // 24.5 h after "old" was created
+        clock.advance(by: 3600) // 24.5 h after "old" was created
         try await eventually { passes.count == 1 }
         let report = try #require(passes.reports.first)
         #expect(report.removedJobIDs == ["old"])

@@ -64,7 +64,8 @@ struct JobManagerTests {
         let record = try await manager.submit(songs: Self.songs) { context in
             try await context.report(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "Song A"))
             try await context.updateMetadata { $0.analysesCompleted = 2 }
-            try await context.report(PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "Song A", secondName: "Song B"))
+            try await context.report(
+                PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "Song A", secondName: "Song B"))
             try Data([9]).write(to: partial)
             try await context.registerFile(partial.path)
             throw ServiceError(service: .scoring, kind: .timedOut(seconds: 30), attempts: 4)
@@ -93,11 +94,14 @@ struct JobManagerTests {
             var step = 0
             while step < Self.runawayStepCount {
                 // A long render writing its output progressively.
-                try await context.report(PipelineProgress.rendering(renderPercent: Double(step % 100), message: "Rendering"))
-                let handle = FileHandle(forWritingAtPath: partial.path) ?? {
-                    _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
-                    return FileHandle(forWritingAtPath: partial.path)!
-                }()
+                try await context.report(
+                    PipelineProgress.rendering(renderPercent: Double(step % 100), message: "Rendering"))
+                let handle =
+                    FileHandle(forWritingAtPath: partial.path)
+                    ?? {
+                        _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
+                        return FileHandle(forWritingAtPath: partial.path)!
+                    }()
                 handle.seekToEndOfFile()
                 handle.write(Data(count: 1024))
                 try handle.close()

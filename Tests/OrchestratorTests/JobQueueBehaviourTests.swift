@@ -65,22 +65,26 @@ struct JobQueueBehaviourTests {
         try expected.applyProgress(scoring, at: clock.now())
         // Progress never goes backwards.
         try await store.updateProgress("j", ProgressUpdate(phase: .scoring, progress: 20, message: "late report"))
-        try expected.applyProgress(ProgressUpdate(phase: .scoring, progress: 20, message: "late report"), at: clock.now())
+        try expected.applyProgress(
+            ProgressUpdate(phase: .scoring, progress: 20, message: "late report"), at: clock.now())
 
         let modified = try await store.modify("j") { $0.warnings.append("used the embedded planner") }
         expected.warnings.append("used the embedded planner")
         expected.touch(at: clock.now())
         #expect(modified == expected)
         await #expect(throws: JobStoreError.forbiddenChange(id: "j", field: "state")) {
-            try await store.modify("j") { _ = $0; $0 = JobRecord(id: "j", songs: [], createdAt: .distantPast) }
+            try await store.modify("j") {
+                _ = $0; $0 = JobRecord(id: "j", songs: [], createdAt: .distantPast)
+            }
         }
         await #expect(throws: JobStoreError.invalidTransition(id: "j", from: .processing, to: .processing)) {
             try await store.transition("j", to: .processing)
         }
 
         clock.advance(by: 4)
-        let result = JobResult(resultURL: "/download/j", storagePath: "generated/j.wav", title: "T",
-                               timeline: .array([.object(["section": .string("Drop"), "bars": .number(8)])]))
+        let result = JobResult(
+            resultURL: "/download/j", storagePath: "generated/j.wav", title: "T",
+            timeline: .array([.object(["section": .string("Drop"), "bars": .number(8)])]))
         try await store.transition("j", to: .complete, failure: nil, result: result)
         try expected.applyTransition(to: .complete, at: clock.now(), result: result)
         let stored = try #require(try await store.get("j"))
@@ -132,10 +136,10 @@ struct JobQueueBehaviourTests {
         await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "B", owner: "A", state: .processing)) {
             try await nodeB.renewLease("j", nodeID: "B", leaseSeconds: Self.leaseSeconds)
         }
-        clock.advance(by: 20)  // 40 s after the claim, 20 s after the renewal: still leased.
+        clock.advance(by: 20) // 40 s after the claim, 20 s after the renewal: still leased.
         #expect(try await nodeB.requeueExpiredLeases(now: clock.now(), maxAttempts: 3) == LeaseRecovery())
 
-        clock.advance(by: 11)  // A stopped renewing: 31 s since the renewal.
+        clock.advance(by: 11) // A stopped renewing: 31 s since the renewal.
         let recovery = try await nodeB.requeueExpiredLeases(now: clock.now(), maxAttempts: 3)
         #expect(recovery.requeued.map(\.id) == ["j"] && recovery.failed.isEmpty)
         let requeued = try #require(try await nodeB.get("j"))
@@ -151,13 +155,15 @@ struct JobQueueBehaviourTests {
         }
         // The node that lost the lease cannot finish the job; its owner can, once.
         await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "A", owner: "B", state: .processing)) {
-            try await nodeA.finish("j", nodeID: "A", as: .complete, failure: nil, result: JobResult(storagePath: "a.wav"))
+            try await nodeA.finish(
+                "j", nodeID: "A", as: .complete, failure: nil, result: JobResult(storagePath: "a.wav"))
         }
         await #expect(throws: JobStoreError.invalidTransition(id: "j", from: .processing, to: .queued)) {
             try await nodeB.finish("j", nodeID: "B", as: .queued, failure: nil, result: nil)
         }
-        let finished = try await nodeB.finish("j", nodeID: "B", as: .complete, failure: nil,
-                                              result: JobResult(storagePath: "generated/j.wav"))
+        let finished = try await nodeB.finish(
+            "j", nodeID: "B", as: .complete, failure: nil,
+            result: JobResult(storagePath: "generated/j.wav"))
         #expect(finished.state == .complete && finished.result?.storagePath == "generated/j.wav")
         await #expect(throws: JobQueueError.leaseLost(id: "j", nodeID: "B", owner: nil, state: .complete)) {
             try await nodeB.finish("j", nodeID: "B", as: .failed, failure: nil, result: nil)
@@ -190,10 +196,14 @@ struct JobQueueBehaviourTests {
         #expect(failed.failure?.details.type == .system)
         #expect(failed.failure?.message.contains("interrupted \(maxAttempts) times") == true)
         #expect(try await store.claimNext(nodeID: "node-3", leaseSeconds: Self.leaseSeconds) == nil)
-        await #expect(throws: JobQueueError.self) { try await store.requeueExpiredLeases(now: clock.now(), maxAttempts: 0) }
+        await #expect(throws: JobQueueError.self) {
+            try await store.requeueExpiredLeases(now: clock.now(), maxAttempts: 0)
+        }
     }
 
-    @Test("cancel from another node: flag, state, and the runner's next report refused", arguments: QueueBackend.available)
+    @Test(
+        "cancel from another node: flag, state, and the runner's next report refused", arguments: QueueBackend.available
+    )
     func cancelFromAnotherNode(_ backend: QueueBackend) async throws {
         let harness = try QueueHarness(backend)
         let runner = try harness.node()
@@ -251,8 +261,10 @@ struct JobQueueBehaviourTests {
         let setup = try harness.node()
         let start = harness.clock.now()
         for index in 0..<Self.concurrentJobCount {
-            try await setup.create(JobRecord(id: String(format: "job-%03d", index), songs: Self.songs(1),
-                                             createdAt: start + Double(index)))
+            try await setup.create(
+                JobRecord(
+                    id: String(format: "job-%03d", index), songs: Self.songs(1),
+                    createdAt: start + Double(index)))
         }
         let nodes = try (0..<Self.concurrentClaimerCount).map { _ in try harness.node() }
         let claims = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -292,7 +304,8 @@ struct JobQueueBehaviourTests {
         do {
             let before = try harness.node()
             for index in 0..<3 {
-                try await before.create(JobRecord(id: "j\(index)", songs: Self.songs(1), createdAt: clock.now() + Double(index)))
+                try await before.create(
+                    JobRecord(id: "j\(index)", songs: Self.songs(1), createdAt: clock.now() + Double(index)))
             }
             _ = try await before.claimNext(nodeID: "restarting", leaseSeconds: Self.leaseSeconds)
             _ = try await before.claimNext(nodeID: "survivor", leaseSeconds: Self.leaseSeconds)
@@ -319,10 +332,14 @@ struct JobQueueBehaviourTests {
     func timingHistoryPersists(_ backend: QueueBackend) async throws {
         let harness = try QueueHarness(backend)
         let samples = (1...4).map { index in
-            ProcessingSample(workload: JobWorkload(songCount: 2, audioSeconds: 60 * Double(index), layerCount: 4,
-                                                   outputSeconds: 90),
-                             phaseDurations: [.analysis: 3.5 * Double(index), .scoring: 0.25, .planning: 2,
-                                              .stems: 1.125 * Double(index), .rendering: 7.75])
+            ProcessingSample(
+                workload: JobWorkload(
+                    songCount: 2, audioSeconds: 60 * Double(index), layerCount: 4,
+                    outputSeconds: 90),
+                phaseDurations: [
+                    .analysis: 3.5 * Double(index), .scoring: 0.25, .planning: 2,
+                    .stems: 1.125 * Double(index), .rendering: 7.75,
+                ])
         }
         do {
             let writer = try harness.node()
@@ -359,9 +376,11 @@ struct JobStoreSchemaTests {
 
     @Test("a version-1 SQLite database is upgraded in order and keeps its jobs")
     func sqliteUpgrades() async throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-upgrade-\(UUID().uuidString).sqlite")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-upgrade-\(UUID().uuidString).sqlite")
         defer { try? FileManager.default.removeItem(at: url) }
-        let record = JobRecord(id: "old", songs: [JobSong(songID: "s", name: "S")], createdAt: Date(timeIntervalSince1970: 1_000))
+        let record = JobRecord(
+            id: "old", songs: [JobSong(songID: "s", name: "S")], createdAt: Date(timeIntervalSince1970: 1_000))
         do {
             let old = try SQLiteJobStore(fileURL: url, schemaVersion: 1)
             #expect(try await old.schemaVersion() == 1)
@@ -374,28 +393,34 @@ struct JobStoreSchemaTests {
         let store = try SQLiteJobStore(fileURL: url)
         #expect(try await store.schemaVersion() == SQLJobStore.currentSchemaVersion)
         #expect(try await store.get("old") == record)
-        try await store.recordTiming(ProcessingSample(workload: JobWorkload(songCount: 1), phaseDurations: [.planning: 1]))
+        try await store.recordTiming(
+            ProcessingSample(workload: JobWorkload(songCount: 1), phaseDurations: [.planning: 1]))
         #expect(try await store.loadTimings(limit: 5).count == 1)
     }
 
     @Test("the timing history keeps only the newest samples")
     func timingRetention() async throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-timing-\(UUID().uuidString).sqlite")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-timing-\(UUID().uuidString).sqlite")
         defer { try? FileManager.default.removeItem(at: url) }
         let retention = 3
         let store = try SQLiteJobStore(fileURL: url, timingRetention: retention)
-        let samples = (1...5).map { ProcessingSample(workload: JobWorkload(songCount: $0), phaseDurations: [.planning: Double($0)]) }
+        let samples = (1...5).map {
+            ProcessingSample(workload: JobWorkload(songCount: $0), phaseDurations: [.planning: Double($0)])
+        }
         for sample in samples { try await store.recordTiming(sample) }
         #expect(try await store.loadTimings(limit: 10) == Array(samples.suffix(retention)))
     }
 
     @Test("a database newer than the program is refused")
     func newerRefused() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-newer-\(UUID().uuidString).sqlite")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-newer-\(UUID().uuidString).sqlite")
         defer { try? FileManager.default.removeItem(at: url) }
         _ = try SQLiteJobStore(fileURL: url)
-        try SQLiteTestDatabase.execute("INSERT INTO schema_version (version) VALUES (\(SQLJobStore.currentSchemaVersion + 1))",
-                                       path: url.path)
+        try SQLiteTestDatabase.execute(
+            "INSERT INTO schema_version (version) VALUES (\(SQLJobStore.currentSchemaVersion + 1))",
+            path: url.path)
         #expect(throws: SQLError.self) { _ = try SQLiteJobStore(fileURL: url) }
     }
 

@@ -14,8 +14,9 @@ struct JobStateTests {
     func transitionTable() {
         for from in JobState.allCases {
             for to in JobState.allCases {
-                #expect(from.canTransition(to: to) == Self.expected.contains("\(from.rawValue)>\(to.rawValue)"),
-                        "\(from) -> \(to)")
+                #expect(
+                    from.canTransition(to: to) == Self.expected.contains("\(from.rawValue)>\(to.rawValue)"),
+                    "\(from) -> \(to)")
             }
         }
         #expect(JobState.allCases.filter(\.isTerminal) == [.complete, .failed, .cancelled])
@@ -33,7 +34,8 @@ struct JobStateTests {
     @Test("a record refuses forbidden transitions and progress outside processing")
     func recordRules() throws {
         let start = Date(timeIntervalSince1970: 1000)
-        var record = JobRecord(id: "j1", songs: [JobSong(songID: "a", name: "A"), JobSong(songID: "b", name: "B")], createdAt: start)
+        var record = JobRecord(
+            id: "j1", songs: [JobSong(songID: "a", name: "A"), JobSong(songID: "b", name: "B")], createdAt: start)
         #expect(throws: JobStoreError.notActive(id: "j1", state: .queued)) {
             try record.applyProgress(PipelineProgress.planning(plannerName: "x"), at: start)
         }
@@ -43,7 +45,8 @@ struct JobStateTests {
         try record.applyTransition(to: .processing, at: start)
         try record.applyProgress(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "A"), at: start + 1)
         try record.applyProgress(PipelineProgress.analysis(songIndex: 1, of: 2, songName: "B"), at: start + 3)
-        try record.applyProgress(PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "A", secondName: "B"), at: start + 5)
+        try record.applyProgress(
+            PipelineProgress.scoring(pairIndex: 0, of: 1, firstName: "A", secondName: "B"), at: start + 5)
         // Progress never goes backwards.
         try record.applyProgress(ProgressUpdate(phase: .scoring, progress: 20, message: "late"), at: start + 6)
         #expect(record.progress == 50)
@@ -62,7 +65,8 @@ struct JobStateTests {
     @Test("pipeline progress follows the contract's milestones")
     func progressMilestones() {
         #expect(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "Song A").progress == 10)
-        #expect(PipelineProgress.analysis(songIndex: 0, of: 2, songName: "Song A").message == "Analyzing \"Song A\" (1/2)")
+        #expect(
+            PipelineProgress.analysis(songIndex: 0, of: 2, songName: "Song A").message == "Analyzing \"Song A\" (1/2)")
         #expect(PipelineProgress.analysis(songIndex: 1, of: 2, songName: "B").progress == 30)
         #expect(PipelineProgress.analysis(songIndex: 2, of: 3, songName: "C", fraction: 1).progress == 50)
         #expect(PipelineProgress.scoring(pairIndex: 0, of: 3, firstName: "A", secondName: "B").progress == 50)
@@ -70,6 +74,7 @@ struct JobStateTests {
         #expect(PipelineProgress.rendering(renderPercent: 0, message: "r").progress == 80)
         #expect(PipelineProgress.rendering(renderPercent: 50, message: "r").progress == 90)
         #expect(PipelineProgress.rendering(renderPercent: 100, message: "r").progress == 100)
-        #expect(PipelineProgress.renderingSection(index: 2, of: 8, name: "Drop").message == "Rendering section 3/8: Drop")
+        #expect(
+            PipelineProgress.renderingSection(index: 2, of: 8, name: "Drop").message == "Rendering section 3/8: Drop")
     }
 }

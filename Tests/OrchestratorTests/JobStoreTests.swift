@@ -29,11 +29,14 @@ struct JobStoreTests {
         try await store.create(JobRecord(id: "j", songs: Self.songs(2), createdAt: clock.now()))
         try await store.transition("j", to: .processing)
         clock.advance(by: 5)
-        let updated = try await store.updateProgress("j", PipelineProgress.analysis(songIndex: 1, of: 2, songName: "Song 1"))
+        let updated = try await store.updateProgress(
+            "j", PipelineProgress.analysis(songIndex: 1, of: 2, songName: "Song 1"))
         #expect(updated.progress == 30)
         #expect(updated.updatedAt == clock.now())
         #expect(updated.currentStep == "Analyzing \"Song 1\" (2/2)")
-        try await store.modify("j") { $0.warnings.append("w"); $0.metadata.analysesCompleted = 1 }
+        try await store.modify("j") {
+            $0.warnings.append("w"); $0.metadata.analysesCompleted = 1
+        }
         try await store.transition("j", to: .cancelled)
         await #expect(throws: JobStoreError.notActive(id: "j", state: .cancelled)) {
             try await store.updateProgress("j", PipelineProgress.planning(plannerName: "x"))
@@ -49,7 +52,9 @@ struct JobStoreTests {
         let clock = TestClock()
         let store: any JobStore = InMemoryJobStore(clock: clock)
         let old = clock.now()
-        for id in ["done-old", "running-old"] { try await store.create(JobRecord(id: id, songs: Self.songs(2), createdAt: old)) }
+        for id in ["done-old", "running-old"] {
+            try await store.create(JobRecord(id: id, songs: Self.songs(2), createdAt: old))
+        }
         try await store.create(JobRecord(id: "done-new", songs: Self.songs(2), createdAt: old + 100))
         for id in ["done-old", "running-old", "done-new"] { try await store.transition(id, to: .processing) }
         try await store.transition("done-old", to: .failed)

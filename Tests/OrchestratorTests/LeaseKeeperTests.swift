@@ -20,7 +20,9 @@ struct LeaseKeeperTests {
         _ = try await queue.claimNext(nodeID: "n", leaseSeconds: Self.leaseSeconds)
         let gate = AsyncGate()
         let run = Task {
-            try await LeaseKeeper.run(queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock) {
+            try await LeaseKeeper.run(
+                queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock
+            ) {
                 await gate.wait()
                 return 42
             }
@@ -39,8 +41,9 @@ struct LeaseKeeperTests {
         try await queue.create(JobRecord(id: "j", songs: [], createdAt: clock.now()))
         _ = try await queue.claimNext(nodeID: "n", leaseSeconds: Self.leaseSeconds)
         let run = Task {
-            try await LeaseKeeper.run(queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock,
-                                      Self.longWork)
+            try await LeaseKeeper.run(
+                queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock,
+                Self.longWork)
         }
         try await clock.waitForSleepers(1)
         try await queue.requestCancel("j")
@@ -55,8 +58,9 @@ struct LeaseKeeperTests {
         try await queue.create(JobRecord(id: "j", songs: [], createdAt: clock.now()))
         _ = try await queue.claimNext(nodeID: "n", leaseSeconds: Self.leaseSeconds)
         let run = Task {
-            try await LeaseKeeper.run(queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock,
-                                      Self.longWork)
+            try await LeaseKeeper.run(
+                queue: queue, jobID: "j", nodeID: "n", leaseSeconds: Self.leaseSeconds, clock: clock,
+                Self.longWork)
         }
         try await clock.waitForSleepers(1)
         _ = try await queue.requeueRunningJobs(ofNode: "n")
@@ -73,8 +77,10 @@ struct LeaseKeeperTests {
         #expect(defaults.sqliteFileURL.path == "/srv/mashup/jobs.sqlite")
         #expect(defaults.leaseSeconds == DurableConfiguration.defaultLeaseSeconds)
         let set = try DurableConfiguration.fromEnvironment(
-            ["MASHUP_DATABASE_URL": "postgres://u@db:5432/mashup", "MASHUP_NODE_ID": "render-2",
-             "MASHUP_LEASE_SECONDS": "12", "MASHUP_MAX_ATTEMPTS": "5", "MASHUP_CACHE_MAX_MB": "64"], storageDirectory: storage)
+            [
+                "MASHUP_DATABASE_URL": "postgres://u@db:5432/mashup", "MASHUP_NODE_ID": "render-2",
+                "MASHUP_LEASE_SECONDS": "12", "MASHUP_MAX_ATTEMPTS": "5", "MASHUP_CACHE_MAX_MB": "64",
+            ], storageDirectory: storage)
         #expect(set.databaseURL == "postgres://u@db:5432/mashup" && set.nodeID == "render-2")
         #expect(set.leaseSeconds == 12 && set.maxAttempts == 5 && set.cacheCapacityBytes == 64 * 1_048_576)
         #expect(throws: ConfigurationError.self) {

@@ -16,41 +16,52 @@ struct OriginalServicesEndToEndTests {
     /// What the original analysis service answers for any song: no duration, beats or sections; "C major" with
     /// confidence 0; its own tempo.
     static let originalAnalysis = #"""
-    {"success": true, "songId": "x", "analysis": {"version": "1.0-studio",
-     "harmonic": {"key": "C major", "key_confidence": 0.0, "chord_progression": ["C", "G", "Am", "F"], "chord_complexity": 0.2},
-     "rhythmic": {"bpm": 99.4, "beat_confidence": 0.7, "groove_stability": 2.0, "swing_factor": 0.0},
-     "spectral": {"mfccs": [[1, 2, 3], [4, 5, 6]], "dynamic_range": 11.0, "brightness": 2100.0},
-     "vocal": {"vocal_presence": 0.98}}}
-    """#
+        {"success": true, "songId": "x", "analysis": {"version": "1.0-studio",
+         "harmonic": {"key": "C major", "key_confidence": 0.0, "chord_progression": ["C", "G", "Am", "F"], "chord_complexity": 0.2},
+         "rhythmic": {"bpm": 99.4, "beat_confidence": 0.7, "groove_stability": 2.0, "swing_factor": 0.0},
+         "spectral": {"mfccs": [[1, 2, 3], [4, 5, 6]], "dynamic_range": 11.0, "brightness": 2100.0},
+         "vocal": {"vocal_presence": 0.98}}}
+        """#
 
     static func songs(_ root: URL) throws -> [PipelineSong] {
-        let made = [("a", DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 30, firstDownbeatSeconds: 0.2, seed: 5)),
-                    ("b", DemoSong(bpm: 122, tonicPitchClass: 4, isMinor: true, barCount: 28, seed: 6, hasVocals: false))]
+        let made = [
+            (
+                "a",
+                DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 30, firstDownbeatSeconds: 0.2, seed: 5)
+            ),
+            ("b", DemoSong(bpm: 122, tonicPitchClass: 4, isMinor: true, barCount: 28, seed: 6, hasVocals: false)),
+        ]
         return try made.enumerated().map { index, item in
             let url = root.appendingPathComponent("\(item.0).wav")
             try AudioFile.write(item.1.mix(), to: url)
             let id = "song\(index + 1)"
-            return PipelineSong(song: JobSong(songID: id, name: item.0, storagePath: url.path),
-                                audio: SongAudioInput(songID: id, source: .file(url)))
+            return PipelineSong(
+                song: JobSong(songID: id, name: item.0, storagePath: url.path),
+                audio: SongAudioInput(songID: id, source: .file(url)))
         }
     }
 
     static func run(configure: (inout ServiceConfiguration, URL) -> Void, server: LoopbackHTTPServer) async throws
-        -> (JobRecord, AudioBuffer, URL) {
+        -> (JobRecord, AudioBuffer, URL)
+    {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-original-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         var configuration = ServiceConfiguration()
         configuration.retryPolicy = LoopbackIntegrationTests.testPolicy
         configure(&configuration, server.baseURL)
         let output = root.appendingPathComponent("out")
-        let pipeline = PipelineFactory.make(configuration: configuration, outputDirectory: output,
-                                            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
+        let pipeline = PipelineFactory.make(
+            configuration: configuration, outputDirectory: output,
+            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
         let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: root.appendingPathComponent("jobs"))
         let songs = try Self.songs(root)
-        let record = try await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
-                                              pipeline: pipeline.job(songs))
+        let record = try await manager.submit(
+            songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
+            pipeline: pipeline.job(songs))
         let finished = try #require(try await manager.waitUntilFinished(record.id))
-        let audio = finished.state == .complete ? try AudioFile.read(output.appendingPathComponent("\(record.id).wav")).buffer
+        let audio =
+            finished.state == .complete
+            ? try AudioFile.read(output.appendingPathComponent("\(record.id).wav")).buffer
             : AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: 44100)
         return (finished, audio, root)
     }
@@ -65,7 +76,9 @@ struct OriginalServicesEndToEndTests {
             var energy = 0.0
             for channel in 0..<audio.channelCount {
                 audio.withChannel(channel) { samples in
-                    for frame in (index * window)..<((index + 1) * window) { energy += Double(samples[frame] * samples[frame]) }
+                    for frame in (index * window)..<((index + 1) * window) {
+                        energy += Double(samples[frame] * samples[frame])
+                    }
                 }
             }
             let rms = (energy / Double(window * audio.channelCount)).squareRoot()
@@ -79,15 +92,18 @@ struct OriginalServicesEndToEndTests {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
         server.script("/analyze", [.json(200, Self.originalAnalysis)])
-        let (record, audio, root) = try await Self.run(configure: { configuration, base in
-            configuration.analysis = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
-        }, server: server)
+        let (record, audio, root) = try await Self.run(
+            configure: { configuration, base in
+                configuration.analysis = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
+            }, server: server)
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(record.state == .complete, "\(record.failure?.message ?? "")")
         #expect(server.requests(to: "/analyze").count == 2)
         let warnings = record.warnings
         for name in ["a", "b"] {
-            #expect(warnings.contains { $0.contains("\"\(name)\"") && $0.contains("harmonic.key \"C major\"") }, "\(warnings)")
+            #expect(
+                warnings.contains { $0.contains("\"\(name)\"") && $0.contains("harmonic.key \"C major\"") },
+                "\(warnings)")
         }
         #expect(warnings.contains { $0.contains("\"a\"") && $0.contains("rhythmic.bpm 99.4") })
         #expect(!warnings.contains { $0.contains("past the end") || $0.contains("would be silent") }, "\(warnings)")
@@ -95,7 +111,9 @@ struct OriginalServicesEndToEndTests {
         #expect(Self.silentFraction(audio) <= Self.silentFractionLimit, "silent fraction \(Self.silentFraction(audio))")
         let report = try #require(record.result?.report)
         let sources = report["songs"]?.arrayValue?.compactMap { $0["analysis_source"]?.stringValue } ?? []
-        #expect(sources.count == 2 && sources.allSatisfy { $0.contains("completed by the embedded analysis") }, "\(sources)")
+        #expect(
+            sources.count == 2 && sources.allSatisfy { $0.contains("completed by the embedded analysis") }, "\(sources)"
+        )
         // The key the render used is ours (D major for song a), not the service's C major.
         #expect(report["songs"]?[0]?["key"]?.stringValue == "D major")
     }
@@ -105,21 +123,26 @@ struct OriginalServicesEndToEndTests {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
         let plan = #"""
-        {"creative_vision": "x", "masterplan": {"title": "Seven", "global": {"targetBPM": 124, "targetKey": "D major"},
-         "timeline": [{"time_start_sec": 0, "duration_sec": 30.97, "description": "all", "layers": [
-           {"songId": "song7", "stem": "vocals", "volume_db": -6, "effects": []},
-           {"songId": "song2", "stem": "drums", "volume_db": -6, "effects": []}]}],
-         "problems_and_solutions": []}}
-        """#
+            {"creative_vision": "x", "masterplan": {"title": "Seven", "global": {"targetBPM": 124, "targetKey": "D major"},
+             "timeline": [{"time_start_sec": 0, "duration_sec": 30.97, "description": "all", "layers": [
+               {"songId": "song7", "stem": "vocals", "volume_db": -6, "effects": []},
+               {"songId": "song2", "stem": "drums", "volume_db": -6, "effects": []}]}],
+             "problems_and_solutions": []}}
+            """#
         server.script("/create-masterplan", [.json(200, plan)])
-        let (record, audio, root) = try await Self.run(configure: { configuration, base in
-            configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
-        }, server: server)
+        let (record, audio, root) = try await Self.run(
+            configure: { configuration, base in
+                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
+            }, server: server)
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(record.state == .complete, "\(record.failure?.message ?? "")")
         #expect(server.requests(to: "/create-masterplan").count == 1)
-        #expect(record.warnings.contains { $0.contains("planner service") && $0.contains("song7") && $0.contains("embedded planner planned instead") },
-                "\(record.warnings)")
+        #expect(
+            record.warnings.contains {
+                $0.contains("planner service") && $0.contains("song7")
+                    && $0.contains("embedded planner planned instead")
+            },
+            "\(record.warnings)")
         #expect(record.result?.title != "Seven")
         #expect(audio.durationSeconds > 20)
     }

@@ -8,8 +8,10 @@ import Testing
 struct PlanPreferencesTests {
     @Test("the wire object is read leniently; out-of-range values are dropped, never trusted")
     func parsing() {
-        let preferences = PlanPreferences(["lead_song": "b", "duration_sec": 150, "target_bpm": "128", "target_key": "F# minor",
-                                           "energy": "Rise", "style": "warm disco", "avoid_sections": ["Intro", ""], "seed": 3])
+        let preferences = PlanPreferences([
+            "lead_song": "b", "duration_sec": 150, "target_bpm": "128", "target_key": "F# minor",
+            "energy": "Rise", "style": "warm disco", "avoid_sections": ["Intro", ""], "seed": 3,
+        ])
         #expect(preferences.leadSongID == "b")
         #expect(preferences.durationSeconds == 150)
         #expect(preferences.targetBPM == 128)
@@ -18,8 +20,10 @@ struct PlanPreferencesTests {
         #expect(preferences.style == "warm disco")
         #expect(preferences.avoidSections == ["intro"])
         #expect(preferences.seed == 3)
-        let wild = PlanPreferences(["duration_sec": 1e300, "target_bpm": 5000, "target_key": "auto", "energy": "explosive",
-                                    "seed": 1e300])
+        let wild = PlanPreferences([
+            "duration_sec": 1e300, "target_bpm": 5000, "target_key": "auto", "energy": "explosive",
+            "seed": 1e300,
+        ])
         #expect(wild == PlanPreferences())
         #expect(PlanPreferences(preferences.json) == preferences)
     }
@@ -28,8 +32,10 @@ struct PlanPreferencesTests {
     func embeddedPlanner() throws {
         let a = EmbeddedPlannerTests.analysis(bpm: 124, key: "A minor", vocals: 0.8)
         let b = EmbeddedPlannerTests.analysis(bpm: 120, key: "C major", vocals: 0.5)
-        let preferences: JSONValue = ["lead_song": "song2", "target_bpm": 110, "target_key": "D minor", "duration_sec": 150,
-                                      "energy": "rise"]
+        let preferences: JSONValue = [
+            "lead_song": "song2", "target_bpm": 110, "target_key": "D minor", "duration_sec": 150,
+            "energy": "rise",
+        ]
         let request = try EmbeddedPlannerTests.request([a, b], preferences: preferences)
         let plan = try EmbeddedPlanner().plan(for: request)
         #expect(plan.global.targetBPM == 110)
@@ -46,10 +52,11 @@ struct PlanPreferencesTests {
 
     @Test("the prompt states each preference once, in words, with the lead song's name")
     func prompt() {
-        let request = PlanRequest(analyses: [ProducerPromptTests.analysisA, ProducerPromptTests.analysisB],
-                                  mashabilityScore: ProducerPromptTests.score,
-                                  userPreferences: ["lead_song": "s2", "target_bpm": 122, "energy": "wave", "style": "dark club"],
-                                  songs: [PlanSongLabel(songID: "s1", name: "Night Drive"), PlanSongLabel(songID: "s2", name: "Daylight")])
+        let request = PlanRequest(
+            analyses: [ProducerPromptTests.analysisA, ProducerPromptTests.analysisB],
+            mashabilityScore: ProducerPromptTests.score,
+            userPreferences: ["lead_song": "s2", "target_bpm": 122, "energy": "wave", "style": "dark club"],
+            songs: [PlanSongLabel(songID: "s1", name: "Night Drive"), PlanSongLabel(songID: "s2", name: "Daylight")])
         let prompt = ProducerPrompt().user(for: request)
         #expect(prompt.contains("- Lead: \"Daylight\" (songId \"s2\") carries the lead part."))
         #expect(prompt.contains("- Target tempo: 122.0 BPM"))

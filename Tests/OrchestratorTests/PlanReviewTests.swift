@@ -30,14 +30,20 @@ struct PlanReviewTests {
     @Test("silence the plan did not ask for is blocking: a gap, an empty section, a muted one, a read past the end")
     func silence() {
         let gap = Self.review.problems(in: Self.plan([(0, 16, [Layer()]), (24, 40, [Layer()])]))
-        #expect(gap.contains { $0.isBlocking && $0.field == "masterplan.timeline[1].time_start_sec" && $0.message.contains("silence") })
+        #expect(
+            gap.contains {
+                $0.isBlocking && $0.field == "masterplan.timeline[1].time_start_sec" && $0.message.contains("silence")
+            })
         let empty = Self.review.problems(in: Self.plan([(0, 32, [Layer()]), (32, 32, [])]))
         #expect(empty.contains { $0.isBlocking && $0.field == "masterplan.timeline[1].layers" })
         let muted = Self.review.problems(in: Self.plan([(0, 32, [Layer()]), (32, 32, [Layer(volume: "-50")])]))
         #expect(muted.contains { $0.isBlocking && $0.message.contains("silent") })
         // Song b lasts 180 s at 120 BPM; 32 bars at 124 BPM read 32 × 4 × 60 / 120 = 64 s of it from 170 s.
-        let past = Self.review.problems(in: Self.plan([(0, 32, [Layer(song: "b", stem: "other", extra: #", "source_start_sec": 170"#)]),
-                                                        (32, 32, [Layer()])]))
+        let past = Self.review.problems(
+            in: Self.plan([
+                (0, 32, [Layer(song: "b", stem: "other", extra: #", "source_start_sec": 170"#)]),
+                (32, 32, [Layer()]),
+            ]))
         let read = past.first { $0.field == "masterplan.timeline[0].layers[0].source_start_sec" }
         #expect(read?.isBlocking == true, "\(past)")
         #expect(read?.message.contains("ends at 180.0 s") == true)
@@ -46,19 +52,29 @@ struct PlanReviewTests {
     @Test("a read that ends within a bar of the song's end is fine")
     func readToTheEnd() {
         // 32 bars of song b at 120 BPM = 64 s: from 116 s it ends at 180 s exactly.
-        let problems = Self.review.problems(in: Self.plan([(0, 32, [Layer(song: "b", stem: "other", extra: #", "source_start_sec": 116"#)]),
-                                                            (32, 32, [Layer()])]))
+        let problems = Self.review.problems(
+            in: Self.plan([
+                (0, 32, [Layer(song: "b", stem: "other", extra: #", "source_start_sec": 116"#)]),
+                (32, 32, [Layer()]),
+            ]))
         #expect(!problems.contains { $0.field.hasSuffix("source_start_sec") })
     }
 
     @Test("advice: two lead vocals, off-grid starts, a vocal shifted beyond ±3 semitones")
     func advice() {
-        let vocals = Self.review.problems(in: Self.plan([(0, 32, [Layer(), Layer(song: "b", stem: "vocals")]), (32, 32, [Layer()])]))
+        let vocals = Self.review.problems(
+            in: Self.plan([(0, 32, [Layer(), Layer(song: "b", stem: "vocals")]), (32, 32, [Layer()])]))
         #expect(vocals.contains { !$0.isBlocking && $0.message.contains("lead vocal") })
         let offGrid = Self.review.problems(in: Self.plan([(0, 15.5, [Layer()]), (15.5, 48.5, [Layer()])]))
-        #expect(offGrid.contains { !$0.isBlocking && $0.field == "masterplan.timeline[1].time_start_sec" && $0.message.contains("bar grid") })
+        #expect(
+            offGrid.contains {
+                !$0.isBlocking && $0.field == "masterplan.timeline[1].time_start_sec" && $0.message.contains("bar grid")
+            })
         let shifted = Self.review.problems(in: Self.plan([(0, 64, [Layer(extra: #", "pitch_shift_semitones": -5"#)])]))
-        #expect(shifted.contains { !$0.isBlocking && $0.field.hasSuffix("pitch_shift_semitones") && $0.message.contains("±3") })
+        #expect(
+            shifted.contains {
+                !$0.isBlocking && $0.field.hasSuffix("pitch_shift_semitones") && $0.message.contains("±3")
+            })
     }
 
     @Test("length: far from the asked length is blocking; outside the usual range with none asked is advice")
@@ -66,7 +82,10 @@ struct PlanReviewTests {
         var request = ClaudeReplyCorpusTests.request
         request.userPreferences = ["duration_sec": 240]
         let asked = PlanReview(request: request).problems(in: Self.plan([(0, 64, [Layer()])]))
-        #expect(asked.contains { $0.isBlocking && $0.field == "masterplan.timeline" && $0.message.contains("240 s was asked") })
+        #expect(
+            asked.contains {
+                $0.isBlocking && $0.field == "masterplan.timeline" && $0.message.contains("240 s was asked")
+            })
         let short = Self.review.problems(in: Self.plan([(0, 16, [Layer()])]))
         #expect(short.contains { !$0.isBlocking && $0.field == "masterplan.timeline" })
     }

@@ -14,8 +14,9 @@ struct PlannerPreferenceTests {
         // A has the clearer vocals, so it leads unless the listener says otherwise.
         let a = try EmbeddedPlannerTests.json(EmbeddedPlannerTests.analysis(bpm: 120, key: "A minor", vocals: 0.7))
         let b = try EmbeddedPlannerTests.json(EmbeddedPlannerTests.analysis(bpm: 100, key: "D major", vocals: 0.3))
-        return PlanRequest(analyses: [a, b], mashabilityScore: ["overall_score": 60], userPreferences: preferences,
-                           songs: [PlanSongLabel(songID: "song1", name: "A"), PlanSongLabel(songID: "song2", name: "B")])
+        return PlanRequest(
+            analyses: [a, b], mashabilityScore: ["overall_score": 60], userPreferences: preferences,
+            songs: [PlanSongLabel(songID: "song1", name: "A"), PlanSongLabel(songID: "song2", name: "B")])
     }
 
     @Test("without preferences the vocal song leads and tempo and key come from the analyses")
@@ -29,7 +30,8 @@ struct PlannerPreferenceTests {
 
     @Test("lead_song, target_bpm and target_key override the casting, tempo and key")
     func honoured() throws {
-        let plan = try EmbeddedPlanner().plan(for: Self.request(["lead_song": "song2", "target_bpm": 140, "target_key": "E minor"]))
+        let plan = try EmbeddedPlanner().plan(
+            for: Self.request(["lead_song": "song2", "target_bpm": 140, "target_key": "E minor"]))
         #expect(plan.title == "B over A")
         let bpm = try #require(plan.global.targetBPM)
         #expect(abs(bpm - 140) <= Self.tempoToleranceBPM)
@@ -46,7 +48,8 @@ struct PlannerPreferenceTests {
     @Test("an unknown lead song or key, or a tempo outside 60...200 BPM, is ignored (a preference never breaks a plan)")
     func outOfRange() throws {
         let plain = try EmbeddedPlanner().plan(for: Self.request([:]))
-        let plan = try EmbeddedPlanner().plan(for: Self.request(["lead_song": "nobody", "target_key": "H major", "target_bpm": 400]))
+        let plan = try EmbeddedPlanner().plan(
+            for: Self.request(["lead_song": "nobody", "target_key": "H major", "target_bpm": 400]))
         #expect(plan.title == plain.title)
         #expect(plan.global.targetKey == plain.global.targetKey)
         #expect(plan.global.targetBPM == plain.global.targetBPM)
@@ -54,7 +57,8 @@ struct PlannerPreferenceTests {
 
     @Test("a job's preferences are merged over the pipeline's own for the planner")
     func merged() {
-        let merged = JobPreferences.merged(["seed": 3, "duration_sec": 180], ["duration_sec": 60, "style": "house", "energy": .null])
+        let merged = JobPreferences.merged(
+            ["seed": 3, "duration_sec": 180], ["duration_sec": 60, "style": "house", "energy": .null])
         #expect(merged == ["seed": 3, "duration_sec": 60, "style": "house"])
         #expect(JobPreferences.merged(["seed": 3], "not an object") == ["seed": 3])
     }

@@ -7,35 +7,51 @@ import Testing
 struct ProducerPromptTests {
     static let analysisA: JSONValue = [
         "harmonic": ["key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am", "F", "C", "G"]],
-        "rhythmic": ["bpm": 124, "beat_confidence": 0.92, "beats_per_bar": 4,
-                     "downbeats": [0.5, 2.435, 4.37, 6.305], "beats": [0.5, 0.98, 1.47]],
+        "rhythmic": [
+            "bpm": 124, "beat_confidence": 0.92, "beats_per_bar": 4,
+            "downbeats": [0.5, 2.435, 4.37, 6.305], "beats": [0.5, 0.98, 1.47],
+        ],
         "spectral": ["mfccs": [[1, 2, 3]], "dynamic_range": 14.2, "brightness": 2450],
         "vocal": ["vocal_presence": 0.63],
         "duration_sec": 185,
-        "sections": [["start_sec": 0, "end_sec": 30.9, "rms_db": -22], ["start_sec": 30.9, "end_sec": 61.8, "rms_db": -11.5]],
+        "sections": [
+            ["start_sec": 0, "end_sec": 30.9, "rms_db": -22], ["start_sec": 30.9, "end_sec": 61.8, "rms_db": -11.5],
+        ],
         "energy": [["start_sec": 0, "end_sec": 15.5, "bar_count": 8, "rms_db": -22, "label": "low"]],
     ]
-    static let analysisB: JSONValue = ["harmonic": ["key": "C major"], "rhythmic": ["bpm": 120], "vocal": ["vocal_presence": 0.1]]
+    static let analysisB: JSONValue = [
+        "harmonic": ["key": "C major"], "rhythmic": ["bpm": 120], "vocal": ["vocal_presence": 0.1],
+    ]
     static let score: JSONValue = [
         "overall_score": 72, "dimension_scores": ["harmonic": 80, "rhythmic": 70, "spectral": 60, "vocal": 50],
-        "compatibility_breakdown": ["harmonic": ["best_shift_semitones": -2, "shifted_song": "song2"],
-                                    "rhythmic": ["stretch_percent": 3.3, "target_bpm": 122]],
-        "recommendations": ["Put A's vocals over B's instrumental"], "warnings": ["Both songs are vocal-heavy in the chorus"],
+        "compatibility_breakdown": [
+            "harmonic": ["best_shift_semitones": -2, "shifted_song": "song2"],
+            "rhythmic": ["stretch_percent": 3.3, "target_bpm": 122],
+        ],
+        "recommendations": ["Put A's vocals over B's instrumental"],
+        "warnings": ["Both songs are vocal-heavy in the chorus"],
     ]
 
     @Test("the prompt carries tempo, key, duration, grid, sections, the breakdown, schema, effects and rules")
     func content() {
-        let request = PlanRequest(analyses: [Self.analysisA, Self.analysisB], mashabilityScore: Self.score,
-                                  songs: [PlanSongLabel(songID: "s1", name: "Night Drive", artist: "Artist A"),
-                                          PlanSongLabel(songID: "s2", name: "Daylight")])
-        let prompt = ProducerPrompt(effectLines: ["high-pass-filter: removes lows (e.g. high-pass-filter-800hz)"]).user(for: request)
-        for needle in ["Song songId \"s1\": \"Night Drive\" by Artist A", "tempo 124.0 BPM", "key A minor", "duration 3:05",
-                       "downbeat grid: 4 bars, first downbeat at 0.50 s, bar length 1.935 s", "30.90-61.80 s (0:31-1:02), -11.5 dB  <- loudest",
-                       "energy by stretch of bars: 0:00-0:16 low", "Song songId \"s2\": \"Daylight\"", "key C major",
-                       "overall 72/100; harmonic 80, rhythmic 70, spectral 60, vocal 50", "\"best_shift_semitones\":-2",
-                       "\"stretch_percent\":3.3", "recommendation: Put A's vocals", "warning: Both songs",
-                       "\"songId\": \"s1\"", "source_start_sec", "high-pass-filter-800hz", "At most one lead vocal at a time",
-                       "phrases of 4, 8 or 16 bars", "Total length 2:00-4:00"] {
+        let request = PlanRequest(
+            analyses: [Self.analysisA, Self.analysisB], mashabilityScore: Self.score,
+            songs: [
+                PlanSongLabel(songID: "s1", name: "Night Drive", artist: "Artist A"),
+                PlanSongLabel(songID: "s2", name: "Daylight"),
+            ])
+        let prompt = ProducerPrompt(effectLines: ["high-pass-filter: removes lows (e.g. high-pass-filter-800hz)"]).user(
+            for: request)
+        for needle in [
+            "Song songId \"s1\": \"Night Drive\" by Artist A", "tempo 124.0 BPM", "key A minor", "duration 3:05",
+            "downbeat grid: 4 bars, first downbeat at 0.50 s, bar length 1.935 s",
+            "30.90-61.80 s (0:31-1:02), -11.5 dB  <- loudest",
+            "energy by stretch of bars: 0:00-0:16 low", "Song songId \"s2\": \"Daylight\"", "key C major",
+            "overall 72/100; harmonic 80, rhythmic 70, spectral 60, vocal 50", "\"best_shift_semitones\":-2",
+            "\"stretch_percent\":3.3", "recommendation: Put A's vocals", "warning: Both songs",
+            "\"songId\": \"s1\"", "source_start_sec", "high-pass-filter-800hz", "At most one lead vocal at a time",
+            "phrases of 4, 8 or 16 bars", "Total length 2:00-4:00",
+        ] {
             #expect(prompt.contains(needle), "missing: \(needle)")
         }
         // Bulky fields are summarised, not sent.

@@ -46,7 +46,12 @@ struct RenderLimiterTests {
         let probe = ConcurrencyProbe()
         var tasks: [Task<Void, any Error>] = []
         for id in 0..<5 {
-            tasks.append(Task { try await limiter.withSlot { await probe.enter(id); await probe.leave() } })
+            tasks.append(
+                Task {
+                    try await limiter.withSlot {
+                        await probe.enter(id); await probe.leave()
+                    }
+                })
             try await eventually { await limiter.waiting == id + 1 }
         }
         await limiter.release()
@@ -59,9 +64,17 @@ struct RenderLimiterTests {
         let limiter = RenderLimiter(limit: 1)
         try await limiter.acquire()
         let probe = ConcurrencyProbe()
-        let first = Task { try await limiter.withSlot { await probe.enter(1); await probe.leave() } }
+        let first = Task {
+            try await limiter.withSlot {
+                await probe.enter(1); await probe.leave()
+            }
+        }
         try await eventually { await limiter.waiting == 1 }
-        let second = Task { try await limiter.withSlot { await probe.enter(2); await probe.leave() } }
+        let second = Task {
+            try await limiter.withSlot {
+                await probe.enter(2); await probe.leave()
+            }
+        }
         try await eventually { await limiter.waiting == 2 }
         first.cancel()
         await #expect(throws: CancellationError.self) { try await first.value }

@@ -5,15 +5,20 @@ import Testing
 
 @Suite("Retries, backoff and Retry-After")
 struct RetryPolicyTests {
-    static let endpoint = ServiceEndpoint(baseURL: URL(string: "http://scoring.test/api")!, apiKey: "k1", timeoutSeconds: 30)
-    static let okScore = #"{"overall_score": 71, "dimension_scores": {"harmonic": 80, "rhythmic": 70, "spectral": 60, "vocal": 50}}"#
+    static let endpoint = ServiceEndpoint(
+        baseURL: URL(string: "http://scoring.test/api")!, apiKey: "k1", timeoutSeconds: 30)
+    static let okScore =
+        #"{"overall_score": 71, "dimension_scores": {"harmonic": 80, "rhythmic": 70, "spectral": 60, "vocal": 50}}"#
     /// Tolerance on computed delays, in seconds (floating point only).
     static let delayToleranceSeconds = 1e-9
 
-    static func caller(_ transport: ScriptedTransport, clock: TestClock, random: Double = 0.5,
-                       policy: RetryPolicy = .standard) -> ServiceCaller {
-        ServiceCaller(service: .scoring, endpoint: endpoint, transport: transport, retryPolicy: policy,
-                      clock: clock, unitRandom: fixedRandom(random))
+    static func caller(
+        _ transport: ScriptedTransport, clock: TestClock, random: Double = 0.5,
+        policy: RetryPolicy = .standard
+    ) -> ServiceCaller {
+        ServiceCaller(
+            service: .scoring, endpoint: endpoint, transport: transport, retryPolicy: policy,
+            clock: clock, unitRandom: fixedRandom(random))
     }
 
     @Test("the contract's backoff: 1 s doubling, capped at 10 s, jitter only shortens within the bound")
@@ -35,10 +40,13 @@ struct RetryPolicyTests {
 
     @Test("500, 503 then 200: two retries after jittered 1 s and 2 s waits")
     func retriesServerErrors() async throws {
-        let transport = ScriptedTransport([.respond(500, body: "boom"), .respond(503), .respond(200, body: Self.okScore)])
+        let transport = ScriptedTransport([
+            .respond(500, body: "boom"), .respond(503), .respond(200, body: Self.okScore),
+        ])
         let clock = TestClock()
         let client = RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0.4))
-        let score = try await client.mashability(AnalysisDocument(json: ["a": 1]), AnalysisDocument(json: ["b": 2]), weights: nil)
+        let score = try await client.mashability(
+            AnalysisDocument(json: ["a": 1]), AnalysisDocument(json: ["b": 2]), weights: nil)
         #expect(score["overall_score"]?.doubleValue == 71)
         #expect(transport.requests.count == 3)
         // unitRandom 0.4, jitter 0.25: factor 0.9.
@@ -58,7 +66,8 @@ struct RetryPolicyTests {
             .respond(429, headers: ["retry-after": "Fri, 15 Jan 2027 08:00:12 GMT"]),
             .respond(200, body: Self.okScore),
         ])
-        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
+        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(
+            .empty, .empty, weights: nil)
         // The second Retry-After is a date 12 s after the clock's start; 7 s have passed by then.
         #expect(clock.recordedSleeps == [7, 5])
     }
@@ -68,17 +77,23 @@ struct RetryPolicyTests {
         let transport = ScriptedTransport([.respond(429, headers: ["Retry-After": "3600"])])
         let clock = TestClock()
         await #expect(throws: ServiceError(service: .scoring, kind: .retryAfterTooLong(seconds: 3600), attempts: 1)) {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(
+                .empty, .empty, weights: nil)
         }
         #expect(clock.recordedSleeps.isEmpty)
     }
 
     @Test("400 is never retried", arguments: [400, 401, 403, 404, 422])
     func noRetryOnClientErrors(status: Int) async throws {
-        let transport = ScriptedTransport([.respond(status, body: #"{"detail": "bad input"}"#), .respond(200, body: Self.okScore)])
+        let transport = ScriptedTransport([
+            .respond(status, body: #"{"detail": "bad input"}"#), .respond(200, body: Self.okScore),
+        ])
         let clock = TestClock()
-        await #expect(throws: ServiceError(service: .scoring, kind: .httpStatus(status, message: "bad input"), attempts: 1)) {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(.empty, .empty, weights: nil)
+        await #expect(
+            throws: ServiceError(service: .scoring, kind: .httpStatus(status, message: "bad input"), attempts: 1)
+        ) {
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock)).mashability(
+                .empty, .empty, weights: nil)
         }
         #expect(transport.requests.count == 1)
         #expect(clock.recordedSleeps.isEmpty)
@@ -86,11 +101,14 @@ struct RetryPolicyTests {
 
     @Test("network errors and timeouts are retried 3 times, then fail naming the attempts")
     func exhaustion() async throws {
-        let transport = ScriptedTransport([.fail(.network("connection refused")), .fail(.timedOut(seconds: 30)),
-                                           .fail(.network("reset")), .fail(.timedOut(seconds: 30))])
+        let transport = ScriptedTransport([
+            .fail(.network("connection refused")), .fail(.timedOut(seconds: 30)),
+            .fail(.network("reset")), .fail(.timedOut(seconds: 30)),
+        ])
         let clock = TestClock()
         do {
-            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0)).mashability(.empty, .empty, weights: nil)
+            _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: clock, random: 0)).mashability(
+                .empty, .empty, weights: nil)
             Issue.record("expected a failure")
         } catch let error as ServiceError {
             #expect(error.kind == .timedOut(seconds: 30))
@@ -104,7 +122,8 @@ struct RetryPolicyTests {
     @Test("the common headers go with every call; the bearer only when a key is set")
     func headers() async throws {
         let transport = ScriptedTransport([.respond(200, body: Self.okScore)])
-        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: TestClock())).mashability(.empty, .empty, weights: ScoringWeights())
+        _ = try await RemoteScoringClient(caller: Self.caller(transport, clock: TestClock())).mashability(
+            .empty, .empty, weights: ScoringWeights())
         let request = try #require(transport.requests.first)
         #expect(request.url.absoluteString == "http://scoring.test/api/calculate-mashability")
         #expect(request.method == "POST")

@@ -21,7 +21,9 @@ struct SectionPreferenceTests {
         return analysis
     }
 
-    static let songs = [analysis(bpm: 124, key: "A minor", vocals: 0.8), analysis(bpm: 120, key: "C major", vocals: 0.3)]
+    static let songs = [
+        analysis(bpm: 124, key: "A minor", vocals: 0.8), analysis(bpm: 120, key: "C major", vocals: 0.3),
+    ]
 
     /// Every layer's (song id, source start) in `plan`.
     static func reads(_ plan: Masterplan) -> [(songID: String, start: Double)] {
@@ -38,14 +40,17 @@ struct SectionPreferenceTests {
 
     @Test("avoiding the chorus and the intro: no layer of either song starts in one")
     func avoid() throws {
-        let request = try EmbeddedPlannerTests.request(Self.songs, preferences: ["avoid_sections": ["chorus", "intro"]])
+        let request = try EmbeddedPlannerTests.request(
+            Self.songs, preferences: ["avoid_sections": ["chorus", "intro"]])
         let plan = try EmbeddedPlanner().plan(for: request)
         let reads = Self.reads(plan)
         #expect(reads.count >= 4)
         for read in reads {
             let index = read.songID == "s1" ? 0 : 1
             let role = Self.role(song: index, at: read.start)
-            #expect(role != .chorus && role != .intro, "\(read.songID) reads from \(read.start) s, its \(String(describing: role))")
+            #expect(
+                role != .chorus && role != .intro,
+                "\(read.songID) reads from \(read.start) s, its \(String(describing: role))")
         }
         #expect(plan.problemsAndSolutions.contains { $0.problem.contains("avoid chorus") })
     }
@@ -63,8 +68,9 @@ struct SectionPreferenceTests {
     @Test("unknown names and songs without labelled sections are said, not silently ignored")
     func notes() throws {
         let plain = EmbeddedPlannerTests.analysis(bpm: 120, key: "C major", vocals: 0.3)
-        let request = try EmbeddedPlannerTests.request([Self.songs[0], plain],
-                                                       preferences: ["avoid_sections": ["chorus", "solo"]])
+        let request = try EmbeddedPlannerTests.request(
+            [Self.songs[0], plain],
+            preferences: ["avoid_sections": ["chorus", "solo"]])
         let plan = try EmbeddedPlanner().plan(for: request)
         let note = try #require(plan.problemsAndSolutions.first { $0.problem.hasPrefix("Sections asked for") })
         #expect(note.solution.contains("unknown section names 'solo'"))
@@ -77,17 +83,33 @@ struct SectionPreferenceTests {
         let verse = try #require(Self.songs[0].sections?.first { $0.role == .verse })
         let request = try EmbeddedPlannerTests.request(Self.songs, preferences: ["avoid_sections": ["chorus"]])
         func plan(readingFrom start: Double) -> JSONValue {
-            ["creative_vision": "test", "masterplan": [
-                "global_settings": ["target_bpm": 124, "target_key": "A minor"],
-                "timeline": [["time_start_sec": 0, "duration_sec": 15.48, "description": "A", "energy_level": 0.5,
-                              "layers": [["songId": "s1", "stem": "vocals", "volume_db": -3, "source_start_sec": .number(start)],
-                                         ["songId": "s2", "stem": "drums", "volume_db": -6, "source_start_sec": 0]]]]]]
+            [
+                "creative_vision": "test",
+                "masterplan": [
+                    "global_settings": ["target_bpm": 124, "target_key": "A minor"],
+                    "timeline": [
+                        [
+                            "time_start_sec": 0, "duration_sec": 15.48, "description": "A", "energy_level": 0.5,
+                            "layers": [
+                                [
+                                    "songId": "s1", "stem": "vocals", "volume_db": -3,
+                                    "source_start_sec": .number(start),
+                                ],
+                                ["songId": "s2", "stem": "drums", "volume_db": -6, "source_start_sec": 0],
+                            ],
+                        ]
+                    ],
+                ],
+            ]
         }
         let review = PlanReview(request: request, acceptedSeconds: 1...600)
         let flagged = review.problems(in: plan(readingFrom: chorus.startSeconds + 1))
         let problem = try #require(flagged.first { $0.field.hasSuffix("layers[0].source_start_sec") })
         #expect(!problem.isBlocking)
         #expect(problem.message.contains("reads the chorus of \"s1\""))
-        #expect(!review.problems(in: plan(readingFrom: verse.startSeconds + 1)).contains { $0.message.contains("asked to avoid") })
+        #expect(
+            !review.problems(in: plan(readingFrom: verse.startSeconds + 1)).contains {
+                $0.message.contains("asked to avoid")
+            })
     }
 }

@@ -21,8 +21,10 @@ struct SeparationEndToEndTests {
     /// Two generated songs and, for each, the service's four stems on disk (paths absolute, as the default stem
     /// loader reads them).
     static func setUp(_ root: URL) throws -> (songs: [PipelineSong], stemsBody: String) {
-        let made = [DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 24, seed: 11),
-                    DemoSong(bpm: 120, tonicPitchClass: 0, isMinor: false, barCount: 24, seed: 12, hasVocals: false)]
+        let made = [
+            DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 24, seed: 11),
+            DemoSong(bpm: 120, tonicPitchClass: 0, isMinor: false, barCount: 24, seed: 12, hasVocals: false),
+        ]
         var songs: [PipelineSong] = []
         var frameCount = 0
         for (index, song) in made.enumerated() {
@@ -31,15 +33,19 @@ struct SeparationEndToEndTests {
             let url = root.appendingPathComponent("song\(index + 1).wav")
             try AudioFile.write(mix, to: url)
             let id = "song\(index + 1)"
-            songs.append(PipelineSong(song: JobSong(songID: id, name: "Song \(index + 1)"),
-                                      audio: SongAudioInput(songID: id, source: .file(url)),
-                                      separationURL: URL(string: "https://cdn.test/\(id).wav")))
+            songs.append(
+                PipelineSong(
+                    song: JobSong(songID: id, name: "Song \(index + 1)"),
+                    audio: SongAudioInput(songID: id, source: .file(url)),
+                    separationURL: URL(string: "https://cdn.test/\(id).wav")))
         }
         let rate = 44_100.0
         var tone = AudioBuffer(channelCount: 2, frameCount: frameCount, sampleRate: rate)
         for channel in 0..<2 {
             tone.withMutableChannel(channel) { samples in
-                for frame in 0..<frameCount { samples[frame] = 0.25 * Float(sin(2 * Double.pi * toneHz * Double(frame) / rate)) }
+                for frame in 0..<frameCount {
+                    samples[frame] = 0.25 * Float(sin(2 * Double.pi * toneHz * Double(frame) / rate))
+                }
             }
         }
         let silence = AudioBuffer(channelCount: 2, frameCount: frameCount, sampleRate: rate)
@@ -61,7 +67,8 @@ struct SeparationEndToEndTests {
         let middle = audio.frameCount / 2
         var inBand = 0.0, total = 0.0
         audio.withChannel(0) { samples in
-            for start in [middle - 3 * length / 2, middle - length / 2, middle + length / 2] where start >= 0 && start + length <= audio.frameCount {
+            for start in [middle - 3 * length / 2, middle - length / 2, middle + length / 2]
+            where start >= 0 && start + length <= audio.frameCount {
                 var energy = 0.0
                 for frame in start..<(start + length) { energy += Double(samples[frame]) * Double(samples[frame]) }
                 total += energy
@@ -83,7 +90,8 @@ struct SeparationEndToEndTests {
     }
 
     static func run(withService: Bool) async throws -> (JobRecord, AudioBuffer, [String: Any]) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-separation-\(UUID().uuidString)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-separation-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let server = try LoopbackHTTPServer()
@@ -94,11 +102,13 @@ struct SeparationEndToEndTests {
         configuration.retryPolicy = LoopbackIntegrationTests.testPolicy
         if withService { configuration.separation = ServiceEndpoint(baseURL: server.baseURL, timeoutSeconds: 30) }
         let output = root.appendingPathComponent("out")
-        let pipeline = PipelineFactory.make(configuration: configuration, outputDirectory: output,
-                                            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
+        let pipeline = PipelineFactory.make(
+            configuration: configuration, outputDirectory: output,
+            scratch: root.appendingPathComponent("scratch"), planner: EmbeddedPlanner())
         let manager = JobManager(store: InMemoryJobStore(), workspaceRoot: root.appendingPathComponent("jobs"))
-        let record = try await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
-                                              pipeline: pipeline.job(songs))
+        let record = try await manager.submit(
+            songs: songs.map(\.song), workload: JobWorkload(songCount: 2),
+            pipeline: pipeline.job(songs))
         let finished = try #require(try await manager.waitUntilFinished(record.id))
         #expect(finished.state == .complete, "\(String(describing: finished.failure))")
         #expect(server.requests(to: "/separate").count == (withService ? 2 : 0))
@@ -117,13 +127,15 @@ struct SeparationEndToEndTests {
         let (_, serviceAudio, serviceReport) = try await Self.run(withService: true)
         #expect(Self.stemSources(serviceReport) == ["service", "service"])
         let serviceFraction = Self.bandFraction(serviceAudio)
-        #expect(serviceFraction >= Self.serviceBandFraction,
-                "\(serviceFraction) of the energy is in \(Self.band) Hz with the service's tone stems")
+        #expect(
+            serviceFraction >= Self.serviceBandFraction,
+            "\(serviceFraction) of the energy is in \(Self.band) Hz with the service's tone stems")
 
         let (_, approximatedAudio, approximatedReport) = try await Self.run(withService: false)
         #expect(!Self.stemSources(approximatedReport).contains("service"))
         let approximatedFraction = Self.bandFraction(approximatedAudio)
-        #expect(approximatedFraction <= Self.approximatedBandFraction,
-                "\(approximatedFraction) of the energy is in \(Self.band) Hz with the approximated stems")
+        #expect(
+            approximatedFraction <= Self.approximatedBandFraction,
+            "\(approximatedFraction) of the energy is in \(Self.band) Hz with the approximated stems")
     }
 }

@@ -25,8 +25,12 @@ struct ServiceConfigurationTests {
         #expect(configuration.analysis?.apiKey == "ak")
         #expect(configuration.analysis?.timeoutSeconds == 45)
         #expect(configuration.scoring?.timeoutSeconds == 30)
-        #expect(configuration.scoring?.url(path: "/calculate-mashability").absoluteString == "http://127.0.0.1:8002/calculate-mashability")
-        #expect(configuration.planner?.url(path: "/create-masterplan").absoluteString == "https://x.ngrok.io/api/create-masterplan")
+        #expect(
+            configuration.scoring?.url(path: "/calculate-mashability").absoluteString
+                == "http://127.0.0.1:8002/calculate-mashability")
+        #expect(
+            configuration.planner?.url(path: "/create-masterplan").absoluteString
+                == "https://x.ngrok.io/api/create-masterplan")
         #expect(configuration.planner?.apiKey == "sk-1", "the planner service forwards the Anthropic key")
         #expect(configuration.planner?.timeoutSeconds == 60)
         #expect(configuration.separation?.timeoutSeconds == 300)
@@ -43,10 +47,15 @@ struct ServiceConfigurationTests {
 
     @Test("a bad value is refused naming the variable")
     func invalid() {
-        #expect(throws: ConfigurationError(variable: "SCORING_API_URL", value: "ftp://x", reason: "not an http(s) URL")) {
+        #expect(throws: ConfigurationError(variable: "SCORING_API_URL", value: "ftp://x", reason: "not an http(s) URL"))
+        {
             try ServiceConfiguration.fromEnvironment(["SCORING_API_URL": "ftp://x"])
         }
-        #expect(throws: ConfigurationError.self) { try ServiceConfiguration.fromEnvironment(["MASHUP_STRICT_SERVICES": "maybe"]) }
-        #expect(throws: ConfigurationError.self) { try ServiceConfiguration.fromEnvironment(["MASHUP_MAX_INLINE_AUDIO_MB": "-1"]) }
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.fromEnvironment(["MASHUP_STRICT_SERVICES": "maybe"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.fromEnvironment(["MASHUP_MAX_INLINE_AUDIO_MB": "-1"])
+        }
     }
 }

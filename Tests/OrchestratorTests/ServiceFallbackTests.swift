@@ -11,8 +11,9 @@ struct ServiceFallbackTests {
 
     static func client(_ steps: [ScriptedTransport.Step]) -> (RemoteAnalysisClient, ScriptedTransport) {
         let transport = ScriptedTransport(steps)
-        let caller = ServiceCaller(service: .analysis, endpoint: endpoint, transport: transport, clock: TestClock(),
-                                   unitRandom: fixedRandom(0))
+        let caller = ServiceCaller(
+            service: .analysis, endpoint: endpoint, transport: transport, clock: TestClock(),
+            unitRandom: fixedRandom(0))
         return (RemoteAnalysisClient(caller: caller), transport)
     }
 
@@ -24,7 +25,9 @@ struct ServiceFallbackTests {
             remote: { try await client.analyze(Self.song) }, embedded: { Self.embeddedAnalysis })
         #expect(outcome.value == Self.embeddedAnalysis)
         #expect(outcome.source == .embedded)
-        #expect(outcome.warning == "analysis service unavailable after 4 attempts (HTTP 503: overloaded): used the embedded analyser")
+        #expect(
+            outcome.warning
+                == "analysis service unavailable after 4 attempts (HTTP 503: overloaded): used the embedded analyser")
         #expect(transport.requests.count == 4)
     }
 
@@ -54,9 +57,11 @@ struct ServiceFallbackTests {
     @Test("songs go as URL or base64; above the size limit a clear error, before any request")
     func analysisRequests() async throws {
         let (client, transport) = Self.client([.respond(200, body: CircuitBreakerTests.okAnalysis)])
-        let byURL = try client.requestBody(for: SongAudioInput(songID: "s1", source: .url(URL(string: "https://cdn.test/a.mp3")!)))
+        let byURL = try client.requestBody(
+            for: SongAudioInput(songID: "s1", source: .url(URL(string: "https://cdn.test/a.mp3")!)))
         #expect(byURL == ["song_id": "s1", "file_url": "https://cdn.test/a.mp3"])
-        let inline = try client.requestBody(for: SongAudioInput(songID: "s2", source: .bytes(Data([0xff, 0x00, 0x10]))))
+        let inline = try client.requestBody(
+            for: SongAudioInput(songID: "s2", source: .bytes(Data([0xff, 0x00, 0x10]))))
         #expect(inline == ["song_id": "s2", "audio_data": "/wAQ"])
         let small = RemoteAnalysisClient(caller: client.caller, maximumInlineBytes: 2)
         do {
@@ -74,16 +79,23 @@ struct ServiceFallbackTests {
     func missingField() async throws {
         let withoutBPM = CircuitBreakerTests.okAnalysis.replacingOccurrences(of: #""bpm": 124.0,"#, with: "")
         let (client, transport) = Self.client([.respond(200, body: withoutBPM)])
-        await #expect(throws: ServiceError(service: .analysis, kind: .invalidData(field: "analysis.rhythmic.bpm", reason: "is missing"),
-                                           attempts: 1)) {
+        await #expect(
+            throws: ServiceError(
+                service: .analysis, kind: .invalidData(field: "analysis.rhythmic.bpm", reason: "is missing"),
+                attempts: 1)
+        ) {
             _ = try await client.analyze(Self.song)
         }
         #expect(transport.requests.count == 1, "invalid data is not retried")
         #expect(throws: ResponseValidationError(field: "stems.vocals", reason: "is missing")) {
-            _ = try RemoteSeparationClient.validate(TransportResponse(statusCode: 200, body: Data(#"{"success": true, "stems": {"drums": "a", "bass": "b", "other": "c"}}"#.utf8)))
+            _ = try RemoteSeparationClient.validate(
+                TransportResponse(
+                    statusCode: 200,
+                    body: Data(#"{"success": true, "stems": {"drums": "a", "bass": "b", "other": "c"}}"#.utf8)))
         }
         #expect(throws: ResponseValidationError(field: "overall_score", reason: "is 120.0, outside 0.0...100.0")) {
-            _ = try RemoteScoringClient.validate(TransportResponse(statusCode: 200, body: Data(#"{"overall_score": 120}"#.utf8)))
+            _ = try RemoteScoringClient.validate(
+                TransportResponse(statusCode: 200, body: Data(#"{"overall_score": 120}"#.utf8)))
         }
     }
 }

@@ -1,8 +1,8 @@
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Audio files written and stretched block by block")
 final class AudioFileStreamingTests {
@@ -19,13 +19,15 @@ final class AudioFileStreamingTests {
         let tone = Signals.sines(frequenciesHz: [330, 440], sampleRate: rate, frameCount: frames, amplitude: 0.25)
         let clicks = Signals.clickTrain(periodSeconds: 0.25, sampleRate: rate, frameCount: frames, offsetSeconds: 0.05)
         let noise = Signals.noise(frameCount: frames, amplitude: 0.05, seed: 8)
-        return AudioBuffer(channels: [(0..<frames).map { tone[$0] + clicks[$0] }, (0..<frames).map { tone[$0] + noise[$0] }],
-                           sampleRate: rate)
+        return AudioBuffer(
+            channels: [(0..<frames).map { tone[$0] + clicks[$0] }, (0..<frames).map { tone[$0] + noise[$0] }],
+            sampleRate: rate)
     }
 
     /// Writes `buffer` through a streaming writer in uneven blocks.
     func writeInBlocks(_ buffer: AudioBuffer, to url: URL, options: AudioFileWriteOptions) throws {
-        let writer = try AudioFileWriter(url: url, channelCount: buffer.channelCount, sampleRate: buffer.sampleRate, options: options)
+        let writer = try AudioFileWriter(
+            url: url, channelCount: buffer.channelCount, sampleRate: buffer.sampleRate, options: options)
         var start = 0
         var block = 1000
         while start < buffer.frameCount {
@@ -37,12 +39,17 @@ final class AudioFileStreamingTests {
         try writer.finish()
     }
 
-    @Test("a file written in blocks has the bytes of one written in one call",
-          arguments: [("a.wav", AudioFileWriteOptions(sampleFormat: .pcm16, dither: true)), ("b.flac", .init(sampleFormat: .pcm24)),
-                      ("c.aiff", .init(sampleFormat: .float32))])
+    @Test(
+        "a file written in blocks has the bytes of one written in one call",
+        arguments: [
+            ("a.wav", AudioFileWriteOptions(sampleFormat: .pcm16, dither: true)),
+            ("b.flac", .init(sampleFormat: .pcm24)),
+            ("c.aiff", .init(sampleFormat: .float32)),
+        ])
     func blocksEqualOneCall(name: String, options: AudioFileWriteOptions) throws {
         let input = Self.signal(frames: 100_000)
-        let whole = folder.appendingPathComponent("whole-" + name), blocks = folder.appendingPathComponent("blocks-" + name)
+        let whole = folder.appendingPathComponent("whole-" + name),
+            blocks = folder.appendingPathComponent("blocks-" + name)
         try AudioFile.write(input, to: whole, options: options)
         try writeInBlocks(input, to: blocks, options: options)
         #expect(try Data(contentsOf: whole) == Data(contentsOf: blocks))
@@ -64,7 +71,8 @@ final class AudioFileStreamingTests {
         try writer.write(Self.signal(frames: 5000))
         writer.cancel()
         do {
-            let abandoned = try AudioFileWriter(url: folder.appendingPathComponent("dropped.wav"), channelCount: 2, sampleRate: 44100)
+            let abandoned = try AudioFileWriter(
+                url: folder.appendingPathComponent("dropped.wav"), channelCount: 2, sampleRate: 44100)
             try abandoned.write(Self.signal(frames: 5000))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
@@ -73,17 +81,20 @@ final class AudioFileStreamingTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
-    @Test("a file stretched block by block is bit for bit the offline stretch of the decoded file",
-          arguments: [(1.08, 0.0), (0.92, -3.0)])
+    @Test(
+        "a file stretched block by block is bit for bit the offline stretch of the decoded file",
+        arguments: [(1.08, 0.0), (0.92, -3.0)])
     func fileStretchMatchesOffline(ratio: Double, semitones: Double) throws {
         let input = Self.signal(frames: 3 * 44100 + 5)
         let source = folder.appendingPathComponent("in.wav"), target = folder.appendingPathComponent("out.wav")
         try AudioFile.write(input, to: source, options: .init(sampleFormat: .float32))
-        let summary = try AudioFileStretcher.stretch(input: source, output: target, timeRatio: ratio, semitones: semitones,
-                                                     writeOptions: .init(sampleFormat: .float32))
+        let summary = try AudioFileStretcher.stretch(
+            input: source, output: target, timeRatio: ratio, semitones: semitones,
+            writeOptions: .init(sampleFormat: .float32))
         #expect(summary.knownLength)
-        let offline = try TimeStretcher().process(try AudioFile.read(source, sampleRate: nil).buffer, timeRatio: ratio,
-                                                  semitones: semitones)
+        let offline = try TimeStretcher().process(
+            try AudioFile.read(source, sampleRate: nil).buffer, timeRatio: ratio,
+            semitones: semitones)
         #expect(try AudioFile.read(target, sampleRate: nil).buffer == offline)
         #expect(abs(summary.outputSeconds - Double(offline.frameCount) / 44100) < 1e-9)
     }

@@ -1,8 +1,8 @@
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Audio file reading and writing")
 struct AudioFileTests {
@@ -21,8 +21,11 @@ struct AudioFileTests {
     }
 
     func testSignal(frames: Int = 44100, rate: Double = 44100) -> AudioBuffer {
-        AudioBuffer(channels: [Signals.sine(frequencyHz: 1000, sampleRate: rate, frameCount: frames, amplitude: 0.5),
-                               Signals.noise(frameCount: frames, amplitude: 0.3, seed: 4)], sampleRate: rate)
+        AudioBuffer(
+            channels: [
+                Signals.sine(frequencyHz: 1000, sampleRate: rate, frameCount: frames, amplitude: 0.5),
+                Signals.noise(frameCount: frames, amplitude: 0.3, seed: 4),
+            ], sampleRate: rate)
     }
 
     func maxError(_ a: AudioBuffer, _ b: AudioBuffer) -> Float {
@@ -42,10 +45,13 @@ struct AudioFileTests {
         #expect(back.info.formatName == "WAV FLOAT")
     }
 
-    @Test("PCM round trips are within one LSB", arguments: [
-        ("a.wav", AudioFileWriteOptions.SampleFormat.pcm16), ("b.wav", .pcm24), ("c.flac", .pcm16), ("d.flac", .pcm24),
-        ("e.aiff", .pcm16), ("f.aiff", .pcm24),
-    ])
+    @Test(
+        "PCM round trips are within one LSB",
+        arguments: [
+            ("a.wav", AudioFileWriteOptions.SampleFormat.pcm16), ("b.wav", .pcm24), ("c.flac", .pcm16),
+            ("d.flac", .pcm24),
+            ("e.aiff", .pcm16), ("f.aiff", .pcm24),
+        ])
     func pcmWithinOneLSB(name: String, format: AudioFileWriteOptions.SampleFormat) throws {
         let url = folder.appendingPathComponent(name)
         let input = testSignal()
@@ -67,7 +73,8 @@ struct AudioFileTests {
         let middle = Array(back.buffer.channel(0)[24000..<72000])
         let f = Measurements.peakFrequency(middle, sampleRate: rate)
         #expect(abs(Measurements.cents(f, relativeTo: 1000)) < Self.lossyFrequencyToleranceCents)
-        #expect(abs(Measurements.rmsDecibels(middle) - Measurements.rmsDecibels(Array(tone[24000..<72000])))
+        #expect(
+            abs(Measurements.rmsDecibels(middle) - Measurements.rmsDecibels(Array(tone[24000..<72000])))
                 < Self.lossyLevelToleranceDecibels)
     }
 
@@ -84,7 +91,8 @@ struct AudioFileTests {
     func readResamplesAndMapsMono() throws {
         let url = folder.appendingPathComponent("mono48.wav")
         let mono = Signals.sine(frequencyHz: 440, sampleRate: 48000, frameCount: 48000 + 7)
-        try AudioFile.write(AudioBuffer(channels: [mono], sampleRate: 48000), to: url, options: .init(sampleFormat: .float32))
+        try AudioFile.write(
+            AudioBuffer(channels: [mono], sampleRate: 48000), to: url, options: .init(sampleFormat: .float32))
         let back = try AudioFile.read(url, sampleRate: 44100)
         #expect(back.buffer.channelCount == 2)
         #expect(back.buffer.frameCount == Int((Double(48007) * 44100 / 48000).rounded()))
@@ -98,7 +106,8 @@ struct AudioFileTests {
         // Only the centre channel (index 2) carries signal: it must appear at -3 dB in both sides.
         var channels = [[Float]](repeating: [Float](repeating: 0, count: frames), count: 6)
         channels[2] = [Float](repeating: 0.5, count: frames)
-        try AudioFile.write(AudioBuffer(channels: channels, sampleRate: 44100), to: url, options: .init(sampleFormat: .float32))
+        try AudioFile.write(
+            AudioBuffer(channels: channels, sampleRate: 44100), to: url, options: .init(sampleFormat: .float32))
         let back = try AudioFile.read(url)
         #expect(abs(back.buffer[channel: 0, frame: 10] - 0.5 * 0.70710677) < 1e-6)
         #expect(abs(back.buffer[channel: 1, frame: 10] - 0.5 * 0.70710677) < 1e-6)
@@ -142,7 +151,9 @@ struct AudioFileTests {
     }
 
     @Test("a missing file is named")
-    func missing() { expectError(folder.appendingPathComponent("nope.wav")) { if case .notFound = $0 { true } else { false } } }
+    func missing() {
+        expectError(folder.appendingPathComponent("nope.wav")) { if case .notFound = $0 { true } else { false } }
+    }
 
     @Test("text renamed .wav is not audio")
     func textAsWav() throws {
@@ -156,7 +167,10 @@ struct AudioFileTests {
         let url = folder.appendingPathComponent("empty.wav")
         try wavHeader(rate: 44100, channels: 2, dataBytes: 0).write(to: url)
         expectError(url) {
-            switch $0 { case .noFrames, .notAudio: true; default: false }
+            switch $0 {
+            case .noFrames, .notAudio: true;
+            default: false
+            }
         }
     }
 
@@ -182,14 +196,19 @@ struct AudioFileTests {
         #expect(decoded.buffer.frameCount >= 1000 && decoded.buffer.frameCount <= 1001)
     }
 
-    @Test("absurd sample rates and channel counts are refused", arguments: [(UInt32(1000), UInt16(2)), (UInt32(2_000_000), UInt16(2)), (UInt32(44100), UInt16(64))])
+    @Test(
+        "absurd sample rates and channel counts are refused",
+        arguments: [(UInt32(1000), UInt16(2)), (UInt32(2_000_000), UInt16(2)), (UInt32(44100), UInt16(64))])
     func absurdHeaders(rate: UInt32, channels: UInt16) throws {
         let url = folder.appendingPathComponent("absurd-\(rate)-\(channels).wav")
         var data = wavHeader(rate: rate, channels: channels, dataBytes: 4096)
         data.append(Data(repeating: 0, count: 4096))
         try data.write(to: url)
         expectError(url) {
-            switch $0 { case .absurdHeader, .notAudio: true; default: false }
+            switch $0 {
+            case .absurdHeader, .notAudio: true;
+            default: false
+            }
         }
     }
 
@@ -199,7 +218,8 @@ struct AudioFileTests {
         var samples = Signals.sine(frequencyHz: 440, sampleRate: 44100, frameCount: 1000)
         samples[10] = .nan
         samples[20] = .infinity
-        try AudioFile.write(AudioBuffer(channels: [samples], sampleRate: 44100), to: url, options: .init(sampleFormat: .float32))
+        try AudioFile.write(
+            AudioBuffer(channels: [samples], sampleRate: 44100), to: url, options: .init(sampleFormat: .float32))
         let decoded = try AudioFile.read(url)
         #expect(decoded.nonFiniteSampleCount == 2)
         #expect(decoded.buffer.samples.allSatisfy { $0.isFinite })

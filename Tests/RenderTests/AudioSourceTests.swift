@@ -1,8 +1,8 @@
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 /// Songs read by range (issue 17): a file source returns exactly the frames a whole-file decode holds, in place
 /// or through its converted copy, with silence outside the song.
@@ -19,14 +19,19 @@ struct AudioSourceTests {
     }
 
     func signal(frames: Int, rate: Double) -> AudioBuffer {
-        AudioBuffer(channels: [Signals.sine(frequencyHz: 440, sampleRate: rate, frameCount: frames, amplitude: 0.5),
-                               Signals.noise(frameCount: frames, amplitude: 0.3, seed: 9)], sampleRate: rate)
+        AudioBuffer(
+            channels: [
+                Signals.sine(frequencyHz: 440, sampleRate: rate, frameCount: frames, amplitude: 0.5),
+                Signals.noise(frameCount: frames, amplitude: 0.3, seed: 9),
+            ], sampleRate: rate)
     }
 
     /// Ranges inside, across both ends and wholly outside a song of `frameCount` frames.
     static func ranges(frameCount n: Int) -> [Range<Int>] {
-        [0 ..< 1000, 12_345 ..< 54_321, n - 777 ..< n, -500 ..< 700, n - 300 ..< n + 900, n + 10 ..< n + 20,
-         -2000 ..< -1000, 0 ..< n]
+        [
+            0..<1000, 12_345..<54_321, n - 777..<n, -500..<700, n - 300..<n + 900, n + 10..<n + 20,
+            -2000 ..< -1000, 0..<n,
+        ]
     }
 
     func expectRangesMatch(_ source: any AudioSource, _ whole: AudioBuffer) throws {
@@ -53,7 +58,9 @@ struct AudioSourceTests {
     func convertedCopy() throws {
         let url = folder.appendingPathComponent("song.flac")
         let stereo = signal(frames: 96_000, rate: 48000)
-        try AudioFile.write(AudioBuffer(channels: [stereo.channel(0)], sampleRate: 48000), to: url, options: .init(sampleFormat: .pcm24))
+        try AudioFile.write(
+            AudioBuffer(channels: [stereo.channel(0)], sampleRate: 48000), to: url, options: .init(sampleFormat: .pcm24)
+        )
         let whole = try AudioFile.read(url).buffer
         var blocks = 0
         let source = try FileAudioSource(url: url, scratchDirectory: folder, eachBlock: { _ in blocks += 1 })
@@ -86,7 +93,7 @@ struct AudioSourceTests {
         let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
             for k in 0..<16 {
                 group.addTask {
-                    let range = (k * 9_973) ..< (k * 9_973 + 30_000)
+                    let range = (k * 9_973)..<(k * 9_973 + 30_000)
                     return try source.read(frames: range) == whole.slice(frames: range) ? 0 : 1
                 }
             }
@@ -100,11 +107,13 @@ struct AudioSourceTests {
         let audio = signal(frames: 50_000, rate: 44100)
         var byBlocks = SourceFingerprint()
         for start in stride(from: 0, to: audio.frameCount, by: 7_777) {
-            byBlocks.append(audio.slice(frames: start ..< min(audio.frameCount, start + 7_777)))
+            byBlocks.append(audio.slice(frames: start..<min(audio.frameCount, start + 7_777)))
         }
         #expect(byBlocks.value(channelCount: 2, sampleRate: 44100) == SourceFingerprint.of(audio))
         let meter = LoudnessMeter(sampleRate: 44100, channelCount: 2)
         meter.append(audio)
-        #expect(abs(try MemoryAudioSource(audio).integratedLoudnessLUFS() - meter.integratedLUFS) <= Self.loudnessToleranceLU)
+        #expect(
+            abs(try MemoryAudioSource(audio).integratedLoudnessLUFS() - meter.integratedLUFS)
+                <= Self.loudnessToleranceLU)
     }
 }

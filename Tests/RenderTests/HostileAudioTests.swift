@@ -1,8 +1,8 @@
 import DSP
 import Foundation
-import Testing
-import TestSupport
 import Render
+import TestSupport
+import Testing
 
 /// Hostile audio files (issue 14): refused by name from the header before allocation, stopped while decoding when
 /// the header lies, damaged files counted, short songs refused where a render begins.
@@ -33,7 +33,8 @@ struct HostileAudioTests {
         let url = folder.appendingPathComponent(name)
         let frames = Int(seconds * rate)
         let tone = Signals.sine(frequencyHz: 330, sampleRate: rate, frameCount: frames, amplitude: 0.25)
-        try AudioFile.write(AudioBuffer(channels: [tone, tone], sampleRate: rate), to: url, options: .init(sampleFormat: .pcm16))
+        try AudioFile.write(
+            AudioBuffer(channels: [tone, tone], sampleRate: rate), to: url, options: .init(sampleFormat: .pcm16))
         return url
     }
 
@@ -58,12 +59,16 @@ struct HostileAudioTests {
         }
     }
 
-    @Test("a sample rate of 0 or 4294967295 Hz is refused saying \"sample rate\"", arguments: [UInt32(0), UInt32.max, UInt32(1)])
+    @Test(
+        "a sample rate of 0 or 4294967295 Hz is refused saying \"sample rate\"",
+        arguments: [UInt32(0), UInt32.max, UInt32(1)])
     func sampleRate(rate: UInt32) throws {
         let url = folder.appendingPathComponent("rate-\(rate).wav")
         try wav(rate: rate, channels: 2).write(to: url)
         let error = try #require(readError(url))
-        #expect(error.description.contains("sample rate \(rate) Hz is not a valid sample rate (8,000-384,000 Hz)"), "\(error)")
+        #expect(
+            error.description.contains("sample rate \(rate) Hz is not a valid sample rate (8,000-384,000 Hz)"),
+            "\(error)")
         #expect(error.description.hasPrefix(url.path))
     }
 
@@ -81,7 +86,10 @@ struct HostileAudioTests {
         try patchTotalSamples(url, 24 * 3600 * 8000)
         let error = try #require(readError(url))
         guard case .tooLong = error else { Issue.record("expected tooLong, got \(error)"); return }
-        #expect(error.description == "\(url.path): too long: the header declares 24:00:00 of audio, over the limit of 20:00 (MASHUP_MAX_SONG_SECONDS)")
+        #expect(
+            error.description
+                == "\(url.path): too long: the header declares 24:00:00 of audio, over the limit of 20:00 (MASHUP_MAX_SONG_SECONDS)"
+        )
     }
 
     @Test("a FLAC that declares no length is counted in blocks and refused at the limit before it is kept")
@@ -96,7 +104,8 @@ struct HostileAudioTests {
         } catch let error as AudioFileError {
             guard case .tooLong = error else { Issue.record("expected tooLong, got \(error)"); return }
             #expect(error.description.contains("it decodes to more than 2.0"), "\(error)")
-            #expect(error.description.contains("s of audio, over the limit of 2 s (MASHUP_MAX_SONG_SECONDS)"), "\(error)")
+            #expect(
+                error.description.contains("s of audio, over the limit of 2 s (MASHUP_MAX_SONG_SECONDS)"), "\(error)")
             #expect(error.description.contains("the header declared no length"))
         }
     }
@@ -137,7 +146,10 @@ struct HostileAudioTests {
         tolerant.maximumDecodeErrorCount = 10_000
         let decoded = try AudioFile.read(url, sampleRate: nil, limits: tolerant)
         #expect(decoded.decodeErrorCount > 0)
-        #expect(decoded.warnings.contains { $0.hasPrefix(url.path) && $0.contains("\(decoded.decodeErrorCount) decode error") })
+        #expect(
+            decoded.warnings.contains {
+                $0.hasPrefix(url.path) && $0.contains("\(decoded.decodeErrorCount) decode error")
+            })
         var strict = AudioInputLimits()
         strict.maximumDecodeErrorCount = 0
         let error = try #require(readError(url, sampleRate: nil, limits: strict))
@@ -161,8 +173,10 @@ struct HostileAudioTests {
 
     @Test("an empty file and text named .wav are refused by name")
     func notAudio() throws {
-        for (name, data) in [("empty.wav", Data()), ("text.wav", Data("not audio at all\n".utf8)),
-                             ("header-only.flac", Data("fLaC".utf8))] {
+        for (name, data) in [
+            ("empty.wav", Data()), ("text.wav", Data("not audio at all\n".utf8)),
+            ("header-only.flac", Data("fLaC".utf8)),
+        ] {
             let url = folder.appendingPathComponent(name)
             try data.write(to: url)
             let error = try #require(readError(url))
@@ -175,28 +189,41 @@ struct HostileAudioTests {
         #expect(throws: AudioFileError.tooShort(path: "a.wav", seconds: 0.01, minimumSeconds: 2)) {
             try AudioInputLimits.defaults.checkSongLength(seconds: 0.01, path: "a.wav")
         }
-        #expect(AudioFileError.tooShort(path: "a.wav", seconds: 0.01, minimumSeconds: 2).description
+        #expect(
+            AudioFileError.tooShort(path: "a.wav", seconds: 0.01, minimumSeconds: 2).description
                 == "a.wav: the song lasts 0.01 s, shorter than the minimum of 2 s (one bar must fit)")
         // The engine refuses a one-frame song by its id.
         let tempoMap = TempoMap(tempoBPM: 120, sampleRate: 44100)
-        let script = RenderScript(title: "t", tempoMap: tempoMap, sections: [
-            .init(description: "a", startSeconds: 0, durationSeconds: 2, layers: [.init(songID: "tiny", stem: .full)])])
-        let song = RenderSong(id: "tiny", audio: AudioBuffer(channels: [[0.1], [0.1]], sampleRate: 44100),
-                              beatGrid: try BeatGrid(tempoBPM: 120, durationSeconds: 2), key: nil)
-        await #expect(throws: RenderError.songPreparationFailed(songID: "tiny", message: "the song lasts 0 s, shorter than the minimum of 2 s (one bar must fit)")) {
+        let script = RenderScript(
+            title: "t", tempoMap: tempoMap,
+            sections: [
+                .init(
+                    description: "a", startSeconds: 0, durationSeconds: 2, layers: [.init(songID: "tiny", stem: .full)])
+            ])
+        let song = RenderSong(
+            id: "tiny", audio: AudioBuffer(channels: [[0.1], [0.1]], sampleRate: 44100),
+            beatGrid: try BeatGrid(tempoBPM: 120, durationSeconds: 2), key: nil)
+        await #expect(
+            throws: RenderError.songPreparationFailed(
+                songID: "tiny", message: "the song lasts 0 s, shorter than the minimum of 2 s (one bar must fit)")
+        ) {
             _ = try await RenderEngine().render(script: script, songs: [song])
         }
     }
 
     @Test("the limits come from the environment, and bad values are named and ignored")
     func environment() {
-        let (limits, problems) = AudioInputLimits.fromEnvironment(["MASHUP_MAX_SONG_SECONDS": "90", "MASHUP_MAX_DECODED_MB": "64",
-                                                                   "MASHUP_MAX_DECODE_ERRORS": "0"])
+        let (limits, problems) = AudioInputLimits.fromEnvironment([
+            "MASHUP_MAX_SONG_SECONDS": "90", "MASHUP_MAX_DECODED_MB": "64",
+            "MASHUP_MAX_DECODE_ERRORS": "0",
+        ])
         #expect(limits.maximumSongSeconds == 90)
         #expect(limits.maximumDecodedByteCount == 64 << 20)
         #expect(limits.maximumDecodeErrorCount == 0)
         #expect(problems.isEmpty)
-        let (defaults, bad) = AudioInputLimits.fromEnvironment(["MASHUP_MAX_SONG_SECONDS": "1e308", "MASHUP_MAX_DECODED_MB": "lots"])
+        let (defaults, bad) = AudioInputLimits.fromEnvironment([
+            "MASHUP_MAX_SONG_SECONDS": "1e308", "MASHUP_MAX_DECODED_MB": "lots",
+        ])
         #expect(defaults == AudioInputLimits.defaults)
         #expect(bad.count == 2)
         #expect(bad[0].hasPrefix("MASHUP_MAX_SONG_SECONDS=1e308 is not a number in 1...86400"))

@@ -15,19 +15,21 @@ struct HostileJSONTests {
         }
     }
 
-    @Test("syntax errors are located by line, column and JSON path", arguments: [
-        // (document, line, column, path, words the message must contain)
-        ("{\"a\": 1, // note\n\"b\": 2}", 1, 10, "$", "comments are not JSON"),
-        ("{\n  \"a\": [1, 2,]\n}", 2, 14, "a", "trailing comma before ']'"),
-        ("{\"masterplan\": {\"timeline\": [],}}", 1, 32, "masterplan", "trailing comma before '}'"),
-        ("{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}", 1, 24, "b.c", "duplicate key \"c\""),
-        ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 14, "a[1]", "lone high surrogate"),
-        ("{\"a\": \"\\udc00\"}", 1, 8, "a", "lone low surrogate"),
-        ("{\"a\": \"tab\there\"}", 1, 11, "a", "raw control character U+0009"),
-        ("{\"a\": 01}", 1, 7, "a", "leading zeros"),
-        ("{\"a\": 1}\n/* trailing */", 2, 1, "$", "comments are not JSON"),
-        ("[1, 2] 3", 1, 8, "$", "unexpected text after the JSON value"),
-    ])
+    @Test(
+        "syntax errors are located by line, column and JSON path",
+        arguments: [
+            // (document, line, column, path, words the message must contain)
+            ("{\"a\": 1, // note\n\"b\": 2}", 1, 10, "$", "comments are not JSON"),
+            ("{\n  \"a\": [1, 2,]\n}", 2, 14, "a", "trailing comma before ']'"),
+            ("{\"masterplan\": {\"timeline\": [],}}", 1, 32, "masterplan", "trailing comma before '}'"),
+            ("{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}", 1, 24, "b.c", "duplicate key \"c\""),
+            ("{\"a\": [\"x\", \"\\ud83d\"]}", 1, 14, "a[1]", "lone high surrogate"),
+            ("{\"a\": \"\\udc00\"}", 1, 8, "a", "lone low surrogate"),
+            ("{\"a\": \"tab\there\"}", 1, 11, "a", "raw control character U+0009"),
+            ("{\"a\": 01}", 1, 7, "a", "leading zeros"),
+            ("{\"a\": 1}\n/* trailing */", 2, 1, "$", "comments are not JSON"),
+            ("[1, 2] 3", 1, 8, "$", "unexpected text after the JSON value"),
+        ])
     func located(document: String, line: Int, column: Int, path: String, words: String) throws {
         let error = try #require(readError(document), "\(document) should not be read")
         #expect(error.line == line, "\(error)")
@@ -73,7 +75,9 @@ struct HostileJSONTests {
         let hugeError = try #require(readError("{\"masterplan\": {\"title\": \"\(huge)\"}}"))
         #expect(hugeError.message == "masterplan.title is 52,428,800 bytes, over the limit of 1,048,576")
         // Many small strings over the document limit: the document limit is named.
-        let many = "[" + Array(repeating: "\"\(String(repeating: "z", count: 1000))\"", count: 17_000).joined(separator: ",") + "]"
+        let many =
+            "[" + Array(repeating: "\"\(String(repeating: "z", count: 1000))\"", count: 17_000).joined(separator: ",")
+            + "]"
         let manyError = try #require(readError(many))
         #expect(manyError.message.contains("over the limit of 16,777,216"))
     }
@@ -140,7 +144,8 @@ struct HostilePlanNumberTests {
     @Test("volume_db of 1e308 is clamped with a warning (it trapped the render)")
     func hugeVolume() throws {
         let validation = validate(PlanFixtures.settingLayer(0, 0, "volume_db", 1e308))
-        let warning = try #require(validation.warnings.first { $0.path == "masterplan.timeline[0].layers[0].volume_db" })
+        let warning = try #require(
+            validation.warnings.first { $0.path == "masterplan.timeline[0].layers[0].volume_db" })
         #expect(warning.message == "1e+308 dB is outside -60...12 dB: clamped to 12 dB")
         #expect(validation.plan?.sections[0].layers[0].gainDecibels == 12)
     }
@@ -148,33 +153,55 @@ struct HostilePlanNumberTests {
     @Test("source_start_sec, fades and pitch beyond their ranges are errors or clamps, never traps")
     func otherFields() throws {
         let source = validate(PlanFixtures.settingLayer(0, 0, "source_start_sec", 1e300))
-        #expect(source.errors.contains { $0.path == "masterplan.timeline[0].layers[0].source_start_sec" && $0.message.contains("over the limit of 86400 s") })
+        #expect(
+            source.errors.contains {
+                $0.path == "masterplan.timeline[0].layers[0].source_start_sec"
+                    && $0.message.contains("over the limit of 86400 s")
+            })
         let fade = validate(PlanFixtures.settingLayer(0, 0, "fade_in_sec", 1e308))
-        #expect(fade.warnings.contains { $0.path == "masterplan.timeline[0].layers[0].fade_in_sec" && $0.message.contains("clamped") })
+        #expect(
+            fade.warnings.contains {
+                $0.path == "masterplan.timeline[0].layers[0].fade_in_sec" && $0.message.contains("clamped")
+            })
         #expect(fade.plan != nil)
         let pitch = validate(PlanFixtures.settingLayer(0, 0, "pitch_shift_semitones", -1e308))
         #expect(pitch.errors.contains { $0.path == "masterplan.timeline[0].layers[0].pitch_shift_semitones" })
         let duration = validate(PlanFixtures.settingSection(2, "duration_sec", 1e308))
-        #expect(duration.errors.contains { $0.path == "masterplan.timeline[2].duration_sec" && $0.message.contains("1800 s") })
+        #expect(
+            duration.errors.contains {
+                $0.path == "masterplan.timeline[2].duration_sec" && $0.message.contains("1800 s")
+            })
         let energy = validate(PlanFixtures.settingSection(0, "energy_level", -1e308))
         #expect(energy.warnings.contains { $0.path == "masterplan.timeline[0].energy_level" })
         let bars = validate(PlanFixtures.settingGlobal("crossfade_bars", 1e308))
         #expect(bars.warnings.contains { $0.path == "masterplan.global.crossfade_bars" })
         let rate = validate(PlanFixtures.settingGlobal("sample_rate", 4_294_967_295))
-        #expect(rate.errors.contains { $0.path == "masterplan.global.sample_rate" && $0.message.contains("sample rate") })
+        #expect(
+            rate.errors.contains { $0.path == "masterplan.global.sample_rate" && $0.message.contains("sample rate") })
     }
 
     @Test("a mashup over the output-frame limit (spool disk) is an error at its last section, at any rate")
     func outputFrames() throws {
-        let sections = (0..<14).map { PlanFixtures.section(Double($0) * 30, 30, [PlanFixtures.layer("s1", "full", -6)]) }
+        let sections = (0..<14).map {
+            PlanFixtures.section(Double($0) * 30, 30, [PlanFixtures.layer("s1", "full", -6)])
+        }
         // 14 sections (420 s) fit at 44.1 kHz (18,522,000 frames), not at 192 kHz (80,640,000).
         let long: JSONValue = ["masterplan": ["global": ["targetBPM": 120], "timeline": .array(sections)]]
         #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(long).errors.isEmpty)
-        let fast: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(sections)]]
+        let fast: JSONValue = [
+            "masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(sections)]
+        ]
         let error = try #require(PlanValidator(songIds: PlanFixtures.songIds).validate(fast).errors.first)
         #expect(error.path == "masterplan.timeline[13].duration_sec")
-        #expect(error.message.hasPrefix("the mashup would last 420 s at 192000 Hz: 80,640,000 frames, over the limit of 79,380,000 output frames"))
-        let fits: JSONValue = ["masterplan": ["global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(Array(sections.prefix(13)))]]
+        #expect(
+            error.message.hasPrefix(
+                "the mashup would last 420 s at 192000 Hz: 80,640,000 frames, over the limit of 79,380,000 output frames"
+            ))
+        let fits: JSONValue = [
+            "masterplan": [
+                "global": ["targetBPM": 120, "sample_rate": 192_000], "timeline": .array(Array(sections.prefix(13))),
+            ]
+        ]
         #expect(PlanValidator(songIds: PlanFixtures.songIds).validate(fits).errors.isEmpty)
     }
 

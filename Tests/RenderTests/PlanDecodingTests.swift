@@ -26,8 +26,10 @@ struct PlanDecodingTests {
     @Test("the /execute-masterplan request shape and a bare masterplan decode too")
     func otherShapes() throws {
         let request: JSONValue = [
-            "masterplan": ["timeline": [PlanFixtures.section(0, 10, [PlanFixtures.layer("s1", "bass", -3)])],
-                           "global_settings": ["targetBPM": 100, "targetKey": "C major"]],
+            "masterplan": [
+                "timeline": [PlanFixtures.section(0, 10, [PlanFixtures.layer("s1", "bass", -3)])],
+                "global_settings": ["targetBPM": 100, "targetKey": "C major"],
+            ],
             "songs": [["song_id": "s1", "storage_path": "uploads/a.mp3"]], "job_id": "j1",
         ]
         let (fromRequest, issues1) = PlanDecoder.decode(PlanFixtures.data(request))
@@ -36,7 +38,10 @@ struct PlanDecodingTests {
         #expect(fromRequest?.globalPath == "masterplan.global_settings")
         #expect(fromRequest?.timeline.first?.layers.first?.stem == "bass")
 
-        let bare: JSONValue = ["global": ["targetBPM": 90], "timeline": [PlanFixtures.section(0, 10, [PlanFixtures.layer("s1", "vocals", 0)])]]
+        let bare: JSONValue = [
+            "global": ["targetBPM": 90],
+            "timeline": [PlanFixtures.section(0, 10, [PlanFixtures.layer("s1", "vocals", 0)])],
+        ]
         let (fromBare, issues2) = PlanDecoder.decode(PlanFixtures.data(bare))
         #expect(issues2.isEmpty)
         #expect(fromBare?.pathPrefix == "")
@@ -47,21 +52,21 @@ struct PlanDecodingTests {
     @Test("sloppy values are read leniently")
     func lenient() throws {
         let sloppy = """
-        {"masterplan": {"global": {"targetBPM": "124 BPM", "targetKey": "Am", "target_lufs": "-12 LUFS"},
-          "timeline": [
-            {"start": "0", "duration": "15.5s", "energy": "70%",
-             "layers": [{"song_id": "song1", "stem": "Vocal", "volume": "-6dB", "effects": "reverb, delay 1/4",
-                         "pan": "-0.5", "fade_in": "2 s"}],
-             "transition": "crossfade 2 bars"},
-            {"time_start_sec": "0:15.5", "time_end_sec": "0:30", "layers": [{"songId": 2, "stem": "instrumental", "volume_db": -3}]}
-          ]}}
-        """
+            {"masterplan": {"global": {"targetBPM": "124 BPM", "targetKey": "Am", "target_lufs": "-12 LUFS"},
+              "timeline": [
+                {"start": "0", "duration": "15.5s", "energy": "70%",
+                 "layers": [{"song_id": "song1", "stem": "Vocal", "volume": "-6dB", "effects": "reverb, delay 1/4",
+                             "pan": "-0.5", "fade_in": "2 s"}],
+                 "transition": "crossfade 2 bars"},
+                {"time_start_sec": "0:15.5", "time_end_sec": "0:30", "layers": [{"songId": 2, "stem": "instrumental", "volume_db": -3}]}
+              ]}}
+            """
         let (plan, issues) = PlanDecoder.decode(Data(sloppy.utf8))
         #expect(issues.isEmpty, "\(issues)")
         let p = try #require(plan)
         #expect(p.global.targetBPM == 124)
         #expect(p.global.targetMusicalKey?.description == "A minor")
-        #expect(p.global.timeSignature == nil)   // missing: 4/4 in the validated plan
+        #expect(p.global.timeSignature == nil) // missing: 4/4 in the validated plan
         #expect(p.global.targetLUFS == -12)
         let s0 = p.timeline[0]
         #expect(s0.timeStartSeconds == 0 && s0.durationSeconds == 15.5 && s0.energyLevel == 0.7)
@@ -71,7 +76,10 @@ struct PlanDecodingTests {
         #expect(s0.transition == Masterplan.Transition(kind: .crossfade, bars: 2, rawType: "crossfade 2 bars"))
         #expect(p.timeline[1].durationSeconds == 14.5)
         #expect(p.timeline[1].layers[0].songId == "2")
-        for (text, signature) in [("\"6/8\"", TimeSignature(beatsPerBar: 6, beatUnit: 8)), ("[\"3\", \"4\"]", TimeSignature(beatsPerBar: 3, beatUnit: 4))] {
+        for (text, signature) in [
+            ("\"6/8\"", TimeSignature(beatsPerBar: 6, beatUnit: 8)),
+            ("[\"3\", \"4\"]", TimeSignature(beatsPerBar: 3, beatUnit: 4)),
+        ] {
             let doc = "{\"global\": {\"targetBPM\": 120, \"timeSignature\": \(text)}, \"timeline\": []}"
             #expect(PlanDecoder.decode(Data(doc.utf8)).plan?.global.timeSignature == signature)
         }
@@ -91,7 +99,9 @@ struct PlanDecodingTests {
         let encoded = try JSONEncoder().encode(p)
         let back = try #require(PlanDecoder.decode(encoded).plan)
         #expect(try JSONDecoder().decode(Masterplan.self, from: encoded).timeline == p.timeline)
-        #expect(throws: Masterplan.DecodingFailure.self) { try JSONDecoder().decode(Masterplan.self, from: Data("[1]".utf8)) }
+        #expect(throws: Masterplan.DecodingFailure.self) {
+            try JSONDecoder().decode(Masterplan.self, from: Data("[1]".utf8))
+        }
         var expected = p
         expected.global.timeSignature = .common
         #expect(back == expected)
@@ -99,7 +109,8 @@ struct PlanDecodingTests {
 
     @Test("the first JSON object is found in a model's prose or code fence")
     func firstObject() throws {
-        let reply = "Here is your plan {not json} :\n```json\n{\"masterplan\": {\"timeline\": []}, \"x\": \"}\"}\n```\nEnjoy! {\"b\": 2}"
+        let reply =
+            "Here is your plan {not json} :\n```json\n{\"masterplan\": {\"timeline\": []}, \"x\": \"}\"}\n```\nEnjoy! {\"b\": 2}"
         let value = try #require(JSONReader.firstObject(in: reply))
         #expect(value == ["masterplan": ["timeline": []], "x": "}"])
         #expect(JSONReader.firstObject(in: "no object here") == nil)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Render
+import Testing
 
 @Suite("Plan: effect parser")
 struct PlanEffectParserTests {
@@ -29,32 +29,80 @@ struct PlanEffectParserTests {
         ("eq 3khz -4db", .peaking(frequencyHz: 3000, gainDecibels: -4, q: 1)),
         ("reverb", .reverb(.standard)),
         ("Reverb", .reverb(.standard)),
-        ("reverb-large", .reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.25, size: 0.9, dampingHz: 7000))),
+        (
+            "reverb-large",
+            .reverb(.init(decaySeconds: 3.5, preDelaySeconds: 0.03, wetMix: 0.25, size: 0.9, dampingHz: 7000))
+        ),
         ("reverb 3s", .reverb(.init(decaySeconds: 3, preDelaySeconds: 0.02, wetMix: 0.25, size: 0.7, dampingHz: 7000))),
-        ("reverb-small", .reverb(.init(decaySeconds: 0.9, preDelaySeconds: 0.01, wetMix: 0.25, size: 0.4, dampingHz: 7000))),
-        ("plate-reverb", .reverb(.init(decaySeconds: 1.6, preDelaySeconds: 0.02, wetMix: 0.25, size: 0.6, dampingHz: 9000))),
+        (
+            "reverb-small",
+            .reverb(.init(decaySeconds: 0.9, preDelaySeconds: 0.01, wetMix: 0.25, size: 0.4, dampingHz: 7000))
+        ),
+        (
+            "plate-reverb",
+            .reverb(.init(decaySeconds: 1.6, preDelaySeconds: 0.02, wetMix: 0.25, size: 0.6, dampingHz: 9000))
+        ),
         ("delay", .delay(.standard)),
         ("delay-1/8", .delay(.standard)),
-        ("delay 1/4", .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
-        ("delay 375ms", .delay(.init(time: .seconds(0.375), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
-        ("dotted-eighth-delay", .delay(.init(time: .note(.dottedEighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
-        ("delay 1/8d", .delay(.init(time: .note(.dottedEighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
-        ("delay 1/8 40%", .delay(.init(time: .note(.eighth), feedback: 0.4, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
-        ("ping-pong-delay", .delay(.init(time: .note(.eighth), feedback: 0.35, wetMix: 0.25, pingPong: true, dampingHz: 6000))),
-        ("PingPong Delay 1/4", .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: true, dampingHz: 6000))),
+        (
+            "delay 1/4",
+            .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
+        (
+            "delay 375ms",
+            .delay(.init(time: .seconds(0.375), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
+        (
+            "dotted-eighth-delay",
+            .delay(.init(time: .note(.dottedEighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
+        (
+            "delay 1/8d",
+            .delay(.init(time: .note(.dottedEighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
+        (
+            "delay 1/8 40%",
+            .delay(.init(time: .note(.eighth), feedback: 0.4, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
+        (
+            "ping-pong-delay",
+            .delay(.init(time: .note(.eighth), feedback: 0.35, wetMix: 0.25, pingPong: true, dampingHz: 6000))
+        ),
+        (
+            "PingPong Delay 1/4",
+            .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: true, dampingHz: 6000))
+        ),
         ("echo-out", .echoOut(.standard)),
         ("echo out 4 bars", .echoOut(.init(time: .note(.quarter), feedback: 0.55, tail: .bars(4)))),
         ("filter-sweep", .filterSweep(.defaultLowPass)),
-        ("filter-sweep-200hz-8khz", .filterSweep(.init(kind: .lowPass, startHz: 200, endHz: 8000, length: nil, anchor: .start))),
+        (
+            "filter-sweep-200hz-8khz",
+            .filterSweep(.init(kind: .lowPass, startHz: 200, endHz: 8000, length: nil, anchor: .start))
+        ),
         ("high-pass-sweep", .filterSweep(.defaultHighPass)),
-        ("hpf sweep 8 bars", .filterSweep(.init(kind: .highPass, startHz: 40, endHz: 2000, length: .bars(8), anchor: .end))),
+        (
+            "hpf sweep 8 bars",
+            .filterSweep(.init(kind: .highPass, startHz: 40, endHz: 2000, length: .bars(8), anchor: .end))
+        ),
         ("sidechain", .sidechain(.standard)),
         ("sidechain-drums", .sidechain(.standard)),
-        ("sidechain-bass", .sidechain(.init(keyStem: .bass, depthDecibels: 6, attackSeconds: 0.005, releaseSeconds: 0.15))),
-        ("sidechain 9db", .sidechain(.init(keyStem: .drums, depthDecibels: 9, attackSeconds: 0.005, releaseSeconds: 0.15))),
+        (
+            "sidechain-bass",
+            .sidechain(.init(keyStem: .bass, depthDecibels: 6, attackSeconds: 0.005, releaseSeconds: 0.15))
+        ),
+        (
+            "sidechain 9db",
+            .sidechain(.init(keyStem: .drums, depthDecibels: 9, attackSeconds: 0.005, releaseSeconds: 0.15))
+        ),
         ("compression", .compressor(.standard)),
         ("compressor-4:1", .compressor(.standard)),
-        ("compressor 8:1 -24db", .compressor(.init(thresholdDecibels: -24, ratio: 8, attackSeconds: 0.01, releaseSeconds: 0.12, kneeDecibels: 6, makeupDecibels: nil))),
+        (
+            "compressor 8:1 -24db",
+            .compressor(
+                .init(
+                    thresholdDecibels: -24, ratio: 8, attackSeconds: 0.01, releaseSeconds: 0.12, kneeDecibels: 6,
+                    makeupDecibels: nil))
+        ),
         ("distortion", .saturation(driveDecibels: 18, wetMix: 1)),
         ("saturation", .saturation(driveDecibels: 6, wetMix: 1)),
         ("fuzz", .saturation(driveDecibels: 30, wetMix: 1)),
@@ -66,7 +114,10 @@ struct PlanEffectParserTests {
         ("pan -0.3", .pan(position: -0.3)),
         ("fade-in 4 bars", .fadeIn(.bars(4))),
         ("fade in over 4 bars", .fadeIn(.bars(4))),
-        ("1/4 note delay", .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))),
+        (
+            "1/4 note delay",
+            .delay(.init(time: .note(.quarter), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6000))
+        ),
         ("low-pass filter at 500Hz", .lowPass(cutoffHz: 500, slopeDecibelsPerOctave: 12)),
         ("reverb (medium)", .reverb(.standard)),
         ("delay throws", .delay(.standard)),
@@ -101,8 +152,10 @@ struct PlanEffectParserTests {
 
     @Test("unknown effects and stray words give notes, never silence")
     func unknown() {
-        for text in ["stutter", "chorus", "bitcrush", "flanger 2hz", "", "   ", "123", String(repeating: "x", count: 5000),
-                     "tape stop", "white noise sweep", "reverse reverb", "pitch shift +2", "auto-pan"] {
+        for text in [
+            "stutter", "chorus", "bitcrush", "flanger 2hz", "", "   ", "123", String(repeating: "x", count: 5000),
+            "tape stop", "white noise sweep", "reverse reverb", "pitch shift +2", "auto-pan",
+        ] {
             let parsed = EffectParser.parse(text)
             #expect(parsed.spec == nil, "\(text.prefix(20)) should not be understood")
             #expect(!parsed.notes.isEmpty)
@@ -134,13 +187,19 @@ struct PlanEffectParserTests {
         #expect(EffectParser.parse(object).spec == .highPass(cutoffHz: 800, slopeDecibelsPerOctave: 12))
         #expect(EffectParser.parse(object).notes.isEmpty)
         let delay: JSONValue = ["type": "delay", "time": "1/4", "feedback": 50, "mix": 0.3]
-        #expect(EffectParser.parse(delay).spec == .delay(.init(time: .note(.quarter), feedback: 0.5, wetMix: 0.3, pingPong: false, dampingHz: 6000)))
+        #expect(
+            EffectParser.parse(delay).spec
+                == .delay(.init(time: .note(.quarter), feedback: 0.5, wetMix: 0.3, pingPong: false, dampingHz: 6000)))
         let delayMs: JSONValue = ["type": "delay", "time_ms": 300]
         if case .delay(let d) = EffectParser.parse(delayMs).spec, case .seconds(let s) = d.time {
             #expect(abs(s - 0.3) < Self.timeToleranceSeconds)
-        } else { Issue.record("delay_ms not read") }
+        } else {
+            Issue.record("delay_ms not read")
+        }
         let sidechain: JSONValue = ["type": "sidechain", "key": "bass", "depth_db": 8]
-        #expect(EffectParser.parse(sidechain).spec == .sidechain(.init(keyStem: .bass, depthDecibels: 8, attackSeconds: 0.005, releaseSeconds: 0.15)))
+        #expect(
+            EffectParser.parse(sidechain).spec
+                == .sidechain(.init(keyStem: .bass, depthDecibels: 8, attackSeconds: 0.005, releaseSeconds: 0.15)))
         let unknownKey: JSONValue = ["type": "reverb", "shimmer": 1]
         #expect(EffectParser.parse(unknownKey).spec == .reverb(.standard))
         #expect(EffectParser.parse(unknownKey).notes.count == 1)

@@ -1,16 +1,18 @@
 import Analysis
 import Foundation
-import Testing
 import Render
+import Testing
 
 @Suite("Plan: musical keys and stems")
 struct PlanMusicalKeyTests {
-    @Test("key names parse leniently", arguments: [
-        ("A minor", 9, MusicalKey.Mode.minor), ("A min", 9, .minor), ("Am", 9, .minor), ("a minor", 9, .minor),
-        ("F# major", 6, .major), ("F♯", 6, .major), ("F sharp minor", 6, .minor), ("Bb minor", 10, .minor),
-        ("B♭m", 10, .minor), ("Ebm", 3, .minor), ("C maj", 0, .major), ("CM", 0, .major), ("c#-minor", 1, .minor),
-        ("A Minor key", 9, .minor), ("G", 7, .major), ("Cb major", 11, .major), ("E", 4, .major), ("Db", 1, .major),
-    ])
+    @Test(
+        "key names parse leniently",
+        arguments: [
+            ("A minor", 9, MusicalKey.Mode.minor), ("A min", 9, .minor), ("Am", 9, .minor), ("a minor", 9, .minor),
+            ("F# major", 6, .major), ("F♯", 6, .major), ("F sharp minor", 6, .minor), ("Bb minor", 10, .minor),
+            ("B♭m", 10, .minor), ("Ebm", 3, .minor), ("C maj", 0, .major), ("CM", 0, .major), ("c#-minor", 1, .minor),
+            ("A Minor key", 9, .minor), ("G", 7, .major), ("Cb major", 11, .major), ("E", 4, .major), ("Db", 1, .major),
+        ])
     func parses(text: String, tonic: Int, mode: MusicalKey.Mode) {
         let key = MusicalKey(parsing: text)
         #expect(key == MusicalKey(tonicPitchClass: tonic, mode: mode), "\(text)")
@@ -57,7 +59,7 @@ struct PlanMusicalKeyTests {
     @Test("automatic key shift respects the stem limits")
     func limits() {
         let song = MusicalKey(parsing: "C major")!
-        let target = MusicalKey(parsing: "F major")!   // +5
+        let target = MusicalKey(parsing: "F major")! // +5
         #expect(KeyShift.automatic(from: song, to: target, stem: .vocals) == (5, false))
         #expect(KeyShift.automatic(from: song, to: target, stem: .drums) == (5, true))
         #expect(KeyShift.automatic(from: song, to: MusicalKey(parsing: "D major")!, stem: .vocals) == (2, true))
@@ -65,10 +67,12 @@ struct PlanMusicalKeyTests {
 
     @Test("stem names parse leniently")
     func stems() {
-        let cases: [(String, Stem?)] = [("vocals", .vocals), ("Vocal", .vocals), ("vox", .vocals), ("Lead Vocals", .vocals),
-                                        ("drums", .drums), ("percussion", .drums), ("bass", .bass), ("Bassline", .bass),
-                                        ("other", .other), ("melody", .other), ("instrumental", .full), ("full", .full),
-                                        ("full_mix", .full), ("kazoo", nil)]
+        let cases: [(String, Stem?)] = [
+            ("vocals", .vocals), ("Vocal", .vocals), ("vox", .vocals), ("Lead Vocals", .vocals),
+            ("drums", .drums), ("percussion", .drums), ("bass", .bass), ("Bassline", .bass),
+            ("other", .other), ("melody", .other), ("instrumental", .full), ("full", .full),
+            ("full_mix", .full), ("kazoo", nil),
+        ]
         for (text, stem) in cases { #expect(Stem(parsing: text) == stem, "\(text)") }
     }
 }

@@ -15,25 +15,28 @@ struct PlanValidatorTests {
 
     @Test("a good plan validates into a render-ready plan")
     func goodPlan() throws {
-        let songs = [PlanValidator.SongInfo(id: "s1", key: MusicalKey(parsing: "C major"), tempoBPM: 118),
-                     PlanValidator.SongInfo(id: "s2", key: MusicalKey(parsing: "D minor"), tempoBPM: 125)]
+        let songs = [
+            PlanValidator.SongInfo(id: "s1", key: MusicalKey(parsing: "C major"), tempoBPM: 118),
+            PlanValidator.SongInfo(id: "s2", key: MusicalKey(parsing: "D minor"), tempoBPM: 125),
+        ]
         let validation = PlanValidator(songs: songs).validate(PlanFixtures.data(PlanFixtures.plan))
         #expect(validation.issues.isEmpty, "\(validation.issues)")
         let plan = try #require(validation.plan)
         #expect(plan.tempoBPM == 120 && plan.sampleRate == 44_100)
         #expect(plan.tempoMap.timeSignature == .common)
         #expect(plan.targetLoudnessLUFS == -14 && plan.truePeakCeilingDecibels == -1)
-        #expect(plan.sections.map { plan.frameRange(of: $0) }
+        #expect(
+            plan.sections.map { plan.frameRange(of: $0) }
                 == [0..<705_600, 705_600..<1_411_200, 1_411_200..<1_764_000])
         #expect(plan.frameCount == 1_764_000 && plan.durationSeconds == 40)
         #expect(plan.sections.map(\.planIndex) == [0, 1, 2])
-        #expect(plan.sections[0].transitionIn == .cut)   // the first section has none
+        #expect(plan.sections[0].transitionIn == .cut) // the first section has none
         #expect(plan.sections[1].transitionIn == .crossfade(bars: 1, curve: .equalPower))
         #expect(plan.tempoMap.crossfadeFrameCount(bars: 1) == 88_200)
         let first = plan.sections[0].layers[0]
         #expect(first.songIndex == 0 && first.songID == "s1" && first.stem == .vocals && first.gainDecibels == -6)
         #expect(first.effects == [.reverb(.standard), .delay(.standard)])
-        #expect(first.semitonesOverride == 0 && !first.pitchShiftIsOverride)   // C major = A minor's notes
+        #expect(first.semitonesOverride == 0 && !first.pitchShiftIsOverride) // C major = A minor's notes
         let drums = plan.sections[0].layers[1]
         // D minor -> A minor is -5, but drums are never shifted automatically: the engine leaves them.
         #expect(drums.songIndex == 1 && drums.stem == .drums && drums.semitonesOverride == nil)
@@ -49,39 +52,68 @@ struct PlanValidatorTests {
     static var invalidCases: [(String, Data, Set<String>)] {
         let fixtures = PlanFixtures.self
         var cases: [(String, Data, Set<String>)] = []
-        func add(_ name: String, _ value: JSONValue, _ paths: Set<String>) { cases.append((name, fixtures.data(value), paths)) }
+        func add(_ name: String, _ value: JSONValue, _ paths: Set<String>) {
+            cases.append((name, fixtures.data(value), paths))
+        }
         cases.append(("not JSON", Data("{\"masterplan\": {\"timeline\": [".utf8), ["masterplan.timeline"]))
         add("root is an array", [1, 2], ["$"])
         add("masterplan is a string", ["masterplan": "make it good"], ["masterplan"])
         add("no timeline", fixtures.modified { $0["timeline"] = nil }, ["masterplan.timeline"])
         add("timeline is an object", fixtures.modified { $0["timeline"] = ["a": 1] }, ["masterplan.timeline"])
         add("empty timeline", fixtures.modified { $0["timeline"] = [] }, ["masterplan.timeline"])
-        add("section is a string", fixtures.modified { mp in
-            if case .array(var s)? = mp["timeline"] { s[1] = "verse"; mp["timeline"] = .array(s) }
-        }, ["masterplan.timeline[1]"])
+        add(
+            "section is a string",
+            fixtures.modified { mp in
+                if case .array(var s)? = mp["timeline"] { s[1] = "verse"; mp["timeline"] = .array(s) }
+            }, ["masterplan.timeline[1]"])
         add("unknown song", fixtures.settingLayer(1, 1, "songId", "s9"), ["masterplan.timeline[1].layers[1].songId"])
-        add("song3 of two songs", fixtures.settingLayer(0, 0, "songId", "song3"), ["masterplan.timeline[0].layers[0].songId"])
+        add(
+            "song3 of two songs", fixtures.settingLayer(0, 0, "songId", "song3"),
+            ["masterplan.timeline[0].layers[0].songId"])
         add("missing songId", fixtures.settingLayer(2, 0, "songId", nil), ["masterplan.timeline[2].layers[0].songId"])
         add("zero duration", fixtures.settingSection(2, "duration_sec", 0), ["masterplan.timeline[2].duration_sec"])
-        add("negative duration", fixtures.settingSection(1, "duration_sec", -4), ["masterplan.timeline[1].duration_sec"])
-        add("missing last duration", fixtures.settingSection(2, "duration_sec", nil), ["masterplan.timeline[2].duration_sec"])
-        add("NaN as a string", fixtures.settingLayer(0, 1, "volume_db", "NaN"), ["masterplan.timeline[0].layers[1].volume_db"])
+        add(
+            "negative duration", fixtures.settingSection(1, "duration_sec", -4), ["masterplan.timeline[1].duration_sec"]
+        )
+        add(
+            "missing last duration", fixtures.settingSection(2, "duration_sec", nil),
+            ["masterplan.timeline[2].duration_sec"])
+        add(
+            "NaN as a string", fixtures.settingLayer(0, 1, "volume_db", "NaN"),
+            ["masterplan.timeline[0].layers[1].volume_db"])
         add("Infinity pan", fixtures.settingLayer(0, 0, "pan", "-Infinity"), ["masterplan.timeline[0].layers[0].pan"])
-        add("negative start", fixtures.settingSection(0, "time_start_sec", -2), ["masterplan.timeline[0].time_start_sec"])
-        add("over 30 minutes", fixtures.settingSection(2, "duration_sec", 1_790), ["masterplan.timeline[2].duration_sec"])
-        add("too many layers", fixtures.settingSection(0, "layers", .array(Array(repeating: fixtures.layer("s1", "vocals", -6), count: 20))),
+        add(
+            "negative start", fixtures.settingSection(0, "time_start_sec", -2),
+            ["masterplan.timeline[0].time_start_sec"])
+        add(
+            "over 30 minutes", fixtures.settingSection(2, "duration_sec", 1_790),
+            ["masterplan.timeline[2].duration_sec"])
+        add(
+            "too many layers",
+            fixtures.settingSection(
+                0, "layers", .array(Array(repeating: fixtures.layer("s1", "vocals", -6), count: 20))),
             ["masterplan.timeline[0].layers"])
         add("tempo zero", fixtures.settingGlobal("targetBPM", 0), ["masterplan.global.targetBPM"])
         add("no tempo", fixtures.settingGlobal("targetBPM", nil), ["masterplan.global.targetBPM"])
         add("bad time signature", fixtures.settingGlobal("timeSignature", [4, 3]), ["masterplan.global.timeSignature"])
         add("sample rate out of range", fixtures.settingGlobal("sample_rate", 1_000), ["masterplan.global.sample_rate"])
-        add("pitch override too large", fixtures.settingLayer(1, 1, "pitch_shift_semitones", 30), ["masterplan.timeline[1].layers[1].pitch_shift_semitones"])
-        add("negative source start", fixtures.settingLayer(1, 0, "source_start_sec", -1), ["masterplan.timeline[1].layers[0].source_start_sec"])
-        add("volume is an object", fixtures.settingLayer(1, 0, "volume_db", ["db": -3]), ["masterplan.timeline[1].layers[0].volume_db"])
-        add("volume is nonsense text", fixtures.settingLayer(1, 0, "volume_db", "loud"), ["masterplan.timeline[1].layers[0].volume_db"])
+        add(
+            "pitch override too large", fixtures.settingLayer(1, 1, "pitch_shift_semitones", 30),
+            ["masterplan.timeline[1].layers[1].pitch_shift_semitones"])
+        add(
+            "negative source start", fixtures.settingLayer(1, 0, "source_start_sec", -1),
+            ["masterplan.timeline[1].layers[0].source_start_sec"])
+        add(
+            "volume is an object", fixtures.settingLayer(1, 0, "volume_db", ["db": -3]),
+            ["masterplan.timeline[1].layers[0].volume_db"])
+        add(
+            "volume is nonsense text", fixtures.settingLayer(1, 0, "volume_db", "loud"),
+            ["masterplan.timeline[1].layers[0].volume_db"])
         add("layers is a number", fixtures.settingSection(1, "layers", 3), ["masterplan.timeline[1].layers"])
         add("NaN crossfade bars", fixtures.settingGlobal("crossfade_bars", "nan"), ["masterplan.global.crossfade_bars"])
-        add("energy infinite", fixtures.settingSection(1, "energy_level", "inf"), ["masterplan.timeline[1].energy_level"])
+        add(
+            "energy infinite", fixtures.settingSection(1, "energy_level", "inf"),
+            ["masterplan.timeline[1].energy_level"])
         // A bare NaN token, as Python's json.dumps writes it, in the raw bytes.
         let text = String(decoding: fixtures.data(fixtures.settingLayer(2, 0, "volume_db", 999)), as: UTF8.self)
             .replacingOccurrences(of: "999", with: "NaN")
@@ -116,14 +148,20 @@ struct PlanValidatorTests {
         #expect(validation?.errors.first?.message.contains("nesting deeper than 64 levels") == true)
         // Unbalanced openers only, and objects: same.
         let objects = Data((String(repeating: "{\"a\":", count: depth)).utf8)
-        #expect(Self.validator.validate(objects).errors.map(\.path) == [Array(repeating: "a", count: 64).joined(separator: ".")])
+        #expect(
+            Self.validator.validate(objects).errors.map(\.path) == [
+                Array(repeating: "a", count: 64).joined(separator: ".")
+            ])
     }
 
     @Test("hostile: 100,000 sections are rejected with one error, not 100,000")
     func manySections() {
         // Built as text: one section repeated (encoding 100,000 JSONValues would dominate the test's time).
-        let section = String(decoding: PlanFixtures.data(PlanFixtures.section(0, 1, [PlanFixtures.layer("s1", "vocals", -6, ["reverb"])])), as: UTF8.self)
-        let text = "{\"masterplan\": {\"global\": {\"targetBPM\": 120}, \"timeline\": ["
+        let section = String(
+            decoding: PlanFixtures.data(
+                PlanFixtures.section(0, 1, [PlanFixtures.layer("s1", "vocals", -6, ["reverb"])])), as: UTF8.self)
+        let text =
+            "{\"masterplan\": {\"global\": {\"targetBPM\": 120}, \"timeline\": ["
             + Array(repeating: section, count: 100_000).joined(separator: ",") + "]}}"
         let data = Data(text.utf8)
         #expect(data.count > 10_000_000)
@@ -156,7 +194,8 @@ struct PlanValidatorTests {
 
         var limits = PlanLimits()
         limits.maximumByteCount = 1_000
-        let tooBig = PlanValidator(songIds: PlanFixtures.songIds, limits: limits).validate(PlanFixtures.data(description))
+        let tooBig = PlanValidator(songIds: PlanFixtures.songIds, limits: limits).validate(
+            PlanFixtures.data(description))
         #expect(tooBig.errors.map(\.path) == ["$"])
     }
 
@@ -165,16 +204,24 @@ struct PlanValidatorTests {
         let plan = PlanFixtures.modified { mp in
             mp["global"] = ["targetBPM": -5]
             mp["timeline"] = [
-                .object(["time_start_sec": 0, "duration_sec": -1,
-                         "layers": [["songId": "nope", "stem": "vocals", "volume_db": "NaN"]]]),
+                .object([
+                    "time_start_sec": 0, "duration_sec": -1,
+                    "layers": [["songId": "nope", "stem": "vocals", "volume_db": "NaN"]],
+                ]),
                 PlanFixtures.section(10, 5, [PlanFixtures.layer("s1", "kazoo", -6, ["stutter"])]),
             ]
         }
         let validation = Self.validator.validate(PlanFixtures.data(plan))
-        #expect(Self.errorPaths(validation) == ["masterplan.global.targetBPM", "masterplan.timeline[0].duration_sec",
-                                               "masterplan.timeline[0].layers[0].songId", "masterplan.timeline[0].layers[0].volume_db"])
-        #expect(Set(validation.warnings.map(\.path)).isSuperset(of: ["masterplan.timeline[1].layers[0].stem",
-                                                                    "masterplan.timeline[1].layers[0].effects[0]"]))
+        #expect(
+            Self.errorPaths(validation) == [
+                "masterplan.global.targetBPM", "masterplan.timeline[0].duration_sec",
+                "masterplan.timeline[0].layers[0].songId", "masterplan.timeline[0].layers[0].volume_db",
+            ])
+        #expect(
+            Set(validation.warnings.map(\.path)).isSuperset(of: [
+                "masterplan.timeline[1].layers[0].stem",
+                "masterplan.timeline[1].layers[0].effects[0]",
+            ]))
     }
 
     @Test("warnings: rendered anyway with the stated correction")
@@ -182,31 +229,39 @@ struct PlanValidatorTests {
         let plan = PlanFixtures.modified { mp in
             mp["global"] = ["targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4], "crossfade_bars": 4]
             mp["timeline"] = [
-                PlanFixtures.section(0, 16, [PlanFixtures.layer("song1", "vox", 20, ["reverb", "stutter", "gain -3db", "fade-in 2 bars"]),
-                                             PlanFixtures.layer("song2", "synth lead", -80)]),
+                PlanFixtures.section(
+                    0, 16,
+                    [
+                        PlanFixtures.layer("song1", "vox", 20, ["reverb", "stutter", "gain -3db", "fade-in 2 bars"]),
+                        PlanFixtures.layer("song2", "synth lead", -80),
+                    ]),
                 // Overlaps the first by 1 s.
-                PlanFixtures.section(15, 4, [PlanFixtures.layer("s2", "drums", -6)], extra: ["transition": "crossfade"]),
+                PlanFixtures.section(
+                    15, 4, [PlanFixtures.layer("s2", "drums", -6)], extra: ["transition": "crossfade"]),
                 // Gap of 1 s.
-                PlanFixtures.section(20, 8, [PlanFixtures.layer("s1", "vocals", -6)], extra: ["transition": ["type": "swoosh"]]),
+                PlanFixtures.section(
+                    20, 8, [PlanFixtures.layer("s1", "vocals", -6)], extra: ["transition": ["type": "swoosh"]]),
                 // Touching: a 4-bar crossfade (8 s) is longer than this 2 s section.
                 PlanFixtures.section(28, 2, [PlanFixtures.layer("s1", "vocals", -6)]),
             ]
         }
-        let songs = [PlanValidator.SongInfo(id: "s1", key: MusicalKey(parsing: "F# major")), PlanValidator.SongInfo(id: "s2")]
+        let songs = [
+            PlanValidator.SongInfo(id: "s1", key: MusicalKey(parsing: "F# major")), PlanValidator.SongInfo(id: "s2"),
+        ]
         let validation = PlanValidator(songs: songs).validate(PlanFixtures.data(plan))
         #expect(validation.errors.isEmpty, "\(validation.errors)")
         let warned = Set(validation.warnings.map(\.path))
         let expected: Set<String> = [
-            "masterplan.timeline[0].layers[0].volume_db",     // +20 - 3 clamped to +12
-            "masterplan.timeline[0].layers[0].effects[1]",    // stutter
-            "masterplan.timeline[0].layers[1].stem",          // unknown stem -> full
-            "masterplan.timeline[0].layers[1].volume_db",     // -80 clamped to -60
-            "masterplan.timeline[1].time_start_sec",          // overlap
-            "masterplan.timeline[1].transition",              // a transition across an overlap is ignored
-            "masterplan.timeline[2].time_start_sec",          // gap
-            "masterplan.timeline[2].transition",              // a transition across a gap is ignored
-            "masterplan.timeline[3].transition",              // shortened
-            "masterplan.timeline[2].layers[0]",               // F# major -> A minor is +3? no: -> C major = +6 for vocals
+            "masterplan.timeline[0].layers[0].volume_db", // +20 - 3 clamped to +12
+            "masterplan.timeline[0].layers[0].effects[1]", // stutter
+            "masterplan.timeline[0].layers[1].stem", // unknown stem -> full
+            "masterplan.timeline[0].layers[1].volume_db", // -80 clamped to -60
+            "masterplan.timeline[1].time_start_sec", // overlap
+            "masterplan.timeline[1].transition", // a transition across an overlap is ignored
+            "masterplan.timeline[2].time_start_sec", // gap
+            "masterplan.timeline[2].transition", // a transition across a gap is ignored
+            "masterplan.timeline[3].transition", // shortened
+            "masterplan.timeline[2].layers[0]", // F# major -> A minor is +3? no: -> C major = +6 for vocals
             "masterplan.timeline[3].layers[0]",
             "masterplan.timeline[0].layers[0]",
         ]
@@ -223,19 +278,24 @@ struct PlanValidatorTests {
         // engine limits it to the shorter neighbour (2 s), as the warning says.
         #expect(p.sections[1].transitionIn == .cut && p.sections[2].transitionIn == .cut)
         #expect(p.sections[3].transitionIn == .crossfade(bars: 4, curve: .equalPower))
-        #expect(validation.warnings.contains {
-            $0.path == "masterplan.timeline[3].transition" && $0.message.hasSuffix("shortened to 2 s")
-        })
+        #expect(
+            validation.warnings.contains {
+                $0.path == "masterplan.timeline[3].transition" && $0.message.hasSuffix("shortened to 2 s")
+            })
         #expect(p.warnings == validation.warnings.map { "\($0.path): \($0.message)" })
     }
 
     @Test("a script built directly gets plan positions, song ids in order of use and song indices")
     func directScript() {
-        let script = RenderScript(title: "t", tempoMap: TempoMap(tempoBPM: 120, sampleRate: 44_100), sections: [
-            .init(description: "a", startSeconds: 0, durationSeconds: 8, layers: [.init(songID: "x", stem: .drums)]),
-            .init(description: "b", startSeconds: 8, durationSeconds: 8,
-                  layers: [.init(songID: "y", stem: .bass), .init(songID: "x", stem: .vocals)]),
-        ])
+        let script = RenderScript(
+            title: "t", tempoMap: TempoMap(tempoBPM: 120, sampleRate: 44_100),
+            sections: [
+                .init(
+                    description: "a", startSeconds: 0, durationSeconds: 8, layers: [.init(songID: "x", stem: .drums)]),
+                .init(
+                    description: "b", startSeconds: 8, durationSeconds: 8,
+                    layers: [.init(songID: "y", stem: .bass), .init(songID: "x", stem: .vocals)]),
+            ])
         #expect(script.songIDs == ["x", "y"])
         #expect(script.sections.map(\.planIndex) == [0, 1])
         #expect(script.sections[1].layers.map(\.planIndex) == [0, 1])
@@ -247,7 +307,9 @@ struct PlanValidatorTests {
     func songInfoFromAnalysis() {
         let analysis: JSONValue = ["harmonic": ["key": "F# minor"], "rhythmic": ["bpm": 124.0], "duration_sec": 181.5]
         let info = PlanValidator.SongInfo(id: "s1", analysis: analysis)
-        #expect(info.key == MusicalKey(tonicPitchClass: 6, mode: .minor) && info.tempoBPM == 124 && info.durationSeconds == 181.5)
+        #expect(
+            info.key == MusicalKey(tonicPitchClass: 6, mode: .minor) && info.tempoBPM == 124
+                && info.durationSeconds == 181.5)
         let atonal = PlanValidator.SongInfo(id: "s2", analysis: ["harmonic": ["key": "N/A"], "rhythmic": ["bpm": 0.0]])
         #expect(atonal.key == nil && atonal.tempoBPM == nil)
         // Without a target tempo the first known song tempo is used, with a warning.

@@ -2,8 +2,8 @@ import Analysis
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 /// End-to-end properties of the render, on songs generated here with known grids (so the analyser is not under test).
 @Suite("Render engine")
@@ -19,8 +19,9 @@ struct RenderEngineTests {
     /// A click every beat at `bpm` (first click at `offsetSeconds`), stereo, as a drums stem.
     static func clickSong(id: String, bpm: Double, seconds: Double, offsetSeconds: Double = 0) throws -> RenderSong {
         let frames = Int(seconds * rate)
-        let clicks = Signals.clickTrain(periodSeconds: 60 / bpm, sampleRate: rate, frameCount: frames,
-                                        offsetSeconds: offsetSeconds, amplitude: 0.8)
+        let clicks = Signals.clickTrain(
+            periodSeconds: 60 / bpm, sampleRate: rate, frameCount: frames,
+            offsetSeconds: offsetSeconds, amplitude: 0.8)
         let audio = Signals.stereo(clicks, sampleRate: rate)
         let grid = try BeatGrid(tempoBPM: bpm, firstBeatSeconds: offsetSeconds, durationSeconds: seconds)
         return RenderSong(id: id, audio: audio, stems: [.drums: audio], beatGrid: grid, key: nil)
@@ -29,15 +30,19 @@ struct RenderEngineTests {
     /// Stationary noise as the `other` stem (uncorrelated between songs by seed).
     static func noiseSong(id: String, bpm: Double, seconds: Double, seed: UInt64) throws -> RenderSong {
         let frames = Int(seconds * rate)
-        let audio = AudioBuffer(channels: [Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed),
-                                           Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed + 100)], sampleRate: rate)
+        let audio = AudioBuffer(
+            channels: [
+                Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed),
+                Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed + 100),
+            ], sampleRate: rate)
         let grid = try BeatGrid(tempoBPM: bpm, durationSeconds: seconds)
         return RenderSong(id: id, audio: audio, stems: [.other: audio], beatGrid: grid, key: nil)
     }
 
     static func script(bpm: Double, sections: [RenderScript.Section], lufs: Double = -16) -> RenderScript {
-        RenderScript(title: "Test", tempoMap: TempoMap(tempoBPM: bpm, sampleRate: rate), targetLoudnessLUFS: lufs,
-                     sections: sections)
+        RenderScript(
+            title: "Test", tempoMap: TempoMap(tempoBPM: bpm, sampleRate: rate), targetLoudnessLUFS: lufs,
+            sections: sections)
     }
 
     /// Frames where the signal rises through `threshold` after at least `gapFrames` below it.
@@ -57,9 +62,13 @@ struct RenderEngineTests {
     func onsetsOnTargetGrid() async throws {
         let song = try Self.clickSong(id: "a", bpm: 120, seconds: 20, offsetSeconds: 0.25)
         let target = 128.0
-        let sections = [RenderScript.Section(description: "Beat", startSeconds: 0, durationSeconds: 15,
-                                             layers: [.init(songID: "a", stem: .drums)])]
-        let result = try await RenderEngine().render(script: Self.script(bpm: target, sections: sections), songs: [song])
+        let sections = [
+            RenderScript.Section(
+                description: "Beat", startSeconds: 0, durationSeconds: 15,
+                layers: [.init(songID: "a", stem: .drums)])
+        ]
+        let result = try await RenderEngine().render(
+            script: Self.script(bpm: target, sections: sections), songs: [song])
         let left = try result.loadAudio().channel(0)
         let peak = left.map(abs).max() ?? 0
         let found = Self.onsets(left, threshold: peak * 0.5, gapFrames: Int(Self.rate * 0.2))
@@ -68,7 +77,7 @@ struct RenderEngineTests {
         var worst = 0.0
         for onset in found {
             // Each click's energy peak, searched ±3 ms around its first crossing.
-            let window = max(0, onset - 130) ..< min(left.count, onset + 130)
+            let window = max(0, onset - 130)..<min(left.count, onset + 130)
             let top = window.max { abs(left[$0]) < abs(left[$1]) }!
             let grid = (Double(top) / beatFrames).rounded() * beatFrames
             worst = max(worst, abs(Double(top) - grid) / Self.rate * 1000)
@@ -82,22 +91,24 @@ struct RenderEngineTests {
         let b = try Self.noiseSong(id: "b", bpm: 124, seconds: 30, seed: 2)
         let bar = 4 * 60 / 124.0
         let sections = [
-            RenderScript.Section(description: "A", startSeconds: 0, durationSeconds: 4 * bar,
-                                 layers: [.init(songID: "a", stem: .other, gainDecibels: -6)]),
-            RenderScript.Section(description: "B", startSeconds: 4 * bar, durationSeconds: 4 * bar, transitionIn: .cut,
-                                 layers: [.init(songID: "b", stem: .other, gainDecibels: 0)]),
+            RenderScript.Section(
+                description: "A", startSeconds: 0, durationSeconds: 4 * bar,
+                layers: [.init(songID: "a", stem: .other, gainDecibels: -6)]),
+            RenderScript.Section(
+                description: "B", startSeconds: 4 * bar, durationSeconds: 4 * bar, transitionIn: .cut,
+                layers: [.init(songID: "b", stem: .other, gainDecibels: 0)]),
         ]
         let result = try await RenderEngine().render(script: Self.script(bpm: 124, sections: sections), songs: [a, b])
         let left = try result.loadAudio().channel(0)
         let boundary = Int((4 * bar * Self.rate).rounded())
-        let levelA = Measurements.rmsDecibels(Array(left[Int(Self.rate) ..< boundary - Int(Self.rate)]))
-        let levelB = Measurements.rmsDecibels(Array(left[boundary + Int(Self.rate) ..< 2 * boundary - Int(Self.rate)]))
+        let levelA = Measurements.rmsDecibels(Array(left[Int(Self.rate)..<boundary - Int(Self.rate)]))
+        let levelB = Measurements.rmsDecibels(Array(left[boundary + Int(Self.rate)..<2 * boundary - Int(Self.rate)]))
         #expect(abs((levelB - levelA) - 6) <= Self.relativeLevelToleranceDecibels, "A \(levelA) dB, B \(levelB) dB")
         // The cut: A's last frames before the declick and B's first after it are at full level; the section
         // boundary is where the two meet.
         #expect(result.report.sections[1].startSeconds == 4 * bar)
-        let before = Measurements.rmsDecibels(Array(left[boundary - 2000 ..< boundary - 100]))
-        let after = Measurements.rmsDecibels(Array(left[boundary + 100 ..< boundary + 2000]))
+        let before = Measurements.rmsDecibels(Array(left[boundary - 2000..<boundary - 100]))
+        let after = Measurements.rmsDecibels(Array(left[boundary + 100..<boundary + 2000]))
         #expect(abs(before - levelA) < 1 && abs(after - levelB) < 1)
     }
 
@@ -105,8 +116,11 @@ struct RenderEngineTests {
     func mastering() async throws {
         let a = try Self.clickSong(id: "a", bpm: 120, seconds: 20)
         let b = try Self.noiseSong(id: "b", bpm: 120, seconds: 20, seed: 3)
-        let sections = [RenderScript.Section(description: "All", startSeconds: 0, durationSeconds: 16,
-                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -8)])]
+        let sections = [
+            RenderScript.Section(
+                description: "All", startSeconds: 0, durationSeconds: 16,
+                layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -8)])
+        ]
         var script = Self.script(bpm: 122, sections: sections, lufs: -14)
         script.truePeakCeilingDecibels = -1
         let result = try await RenderEngine().render(script: script, songs: [a, b])
@@ -123,17 +137,28 @@ struct RenderEngineTests {
         let b = try Self.noiseSong(id: "b", bpm: 126, seconds: 16, seed: 4)
         let bar = 4 * 60 / 122.0
         let sections = [
-            RenderScript.Section(description: "1", startSeconds: 0, durationSeconds: 2 * bar,
-                                 layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -6,
-                                                                               effects: [.reverb(.standard)])]),
-            RenderScript.Section(description: "2", startSeconds: 2 * bar, durationSeconds: 2 * bar,
-                                 layers: [.init(songID: "b", stem: .other, effects: [.delay(.standard), .sidechain(.standard)]),
-                                          .init(songID: "a", stem: .drums)]),
+            RenderScript.Section(
+                description: "1", startSeconds: 0, durationSeconds: 2 * bar,
+                layers: [
+                    .init(songID: "a", stem: .drums),
+                    .init(
+                        songID: "b", stem: .other, gainDecibels: -6,
+                        effects: [.reverb(.standard)]),
+                ]),
+            RenderScript.Section(
+                description: "2", startSeconds: 2 * bar, durationSeconds: 2 * bar,
+                layers: [
+                    .init(songID: "b", stem: .other, effects: [.delay(.standard), .sidechain(.standard)]),
+                    .init(songID: "a", stem: .drums),
+                ]),
         ]
         let script = Self.script(bpm: 122, sections: sections)
-        let one = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 1)).render(script: script, songs: [a, b])
-        let two = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(script: script, songs: [a, b])
-        let again = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(script: script, songs: [a, b])
+        let one = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 1)).render(
+            script: script, songs: [a, b])
+        let two = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(
+            script: script, songs: [a, b])
+        let again = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 2)).render(
+            script: script, songs: [a, b])
         #expect(try one.loadAudio() == two.loadAudio())
         #expect(try two.loadAudio() == again.loadAudio())
         // The report says what was rendered.
@@ -146,8 +171,11 @@ struct RenderEngineTests {
     @Test("a layer naming a song that was not given fails with its path")
     func unknownSong() async throws {
         let a = try Self.clickSong(id: "a", bpm: 120, seconds: 8)
-        let sections = [RenderScript.Section(description: "x", startSeconds: 0, durationSeconds: 4,
-                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "zz", stem: .drums)])]
+        let sections = [
+            RenderScript.Section(
+                description: "x", startSeconds: 0, durationSeconds: 4,
+                layers: [.init(songID: "a", stem: .drums), .init(songID: "zz", stem: .drums)])
+        ]
         await #expect(throws: RenderError.unknownSong(songID: "zz", path: "masterplan.timeline[0].layers[1].songId")) {
             try await RenderEngine().render(script: Self.script(bpm: 120, sections: sections), songs: [a])
         }
@@ -164,18 +192,22 @@ struct RenderEngineMusicTests {
         let song = DemoSong(bpm: 120, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5, hasVocals: false)
         let stems = song.stems()
         let grid = try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
-        let input = RenderSong(id: "a", audio: song.mix(),
-                               stems: [.other: stems["other"]!, .bass: stems["bass"]!, .drums: stems["drums"]!],
-                               beatGrid: grid, key: MusicalKey(tonicPitchClass: 2, mode: .major))
-        let section = RenderScript.Section(description: "All", startSeconds: 0, durationSeconds: 8 * 2,
-                                           layers: [.init(songID: "a", stem: .other), .init(songID: "a", stem: .bass, gainDecibels: -4)])
-        let script = RenderScript(title: "Key", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate),
-                                  targetKey: MusicalKey(tonicPitchClass: 4, mode: .major), sections: [section])
+        let input = RenderSong(
+            id: "a", audio: song.mix(),
+            stems: [.other: stems["other"]!, .bass: stems["bass"]!, .drums: stems["drums"]!],
+            beatGrid: grid, key: MusicalKey(tonicPitchClass: 2, mode: .major))
+        let section = RenderScript.Section(
+            description: "All", startSeconds: 0, durationSeconds: 8 * 2,
+            layers: [.init(songID: "a", stem: .other), .init(songID: "a", stem: .bass, gainDecibels: -4)])
+        let script = RenderScript(
+            title: "Key", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate),
+            targetKey: MusicalKey(tonicPitchClass: 4, mode: .major), sections: [section])
         let result = try await RenderEngine().render(script: script, songs: [input])
         #expect(result.report.sections[0].layers.allSatisfy { $0.semitones == 2 })
         let analysis = try SongAnalyzer().analyze(try result.loadAudio())
-        #expect(MusicalKey(parsing: analysis.harmonic.key) == MusicalKey(tonicPitchClass: 4, mode: .major),
-                "detected \(analysis.harmonic.key)")
+        #expect(
+            MusicalKey(parsing: analysis.harmonic.key) == MusicalKey(tonicPitchClass: 4, mode: .major),
+            "detected \(analysis.harmonic.key)")
     }
 
     @Test("an echo-out lets the outgoing layer ring past the boundary and the next section starts on time")
@@ -184,25 +216,30 @@ struct RenderEngineMusicTests {
         let tone = Signals.sine(frequencyHz: 330, sampleRate: Self.rate, frameCount: frames, amplitude: 0.3)
         let clicks = Signals.clickTrain(periodSeconds: 0.5, sampleRate: Self.rate, frameCount: frames, amplitude: 0.8)
         let grid = try BeatGrid(tempoBPM: 120, durationSeconds: 20)
-        let a = RenderSong(id: "a", audio: Signals.stereo(tone, sampleRate: Self.rate),
-                           stems: [.other: Signals.stereo(tone, sampleRate: Self.rate)], beatGrid: grid, key: nil)
-        let b = RenderSong(id: "b", audio: Signals.stereo(clicks, sampleRate: Self.rate),
-                           stems: [.drums: Signals.stereo(clicks, sampleRate: Self.rate)], beatGrid: grid, key: nil)
+        let a = RenderSong(
+            id: "a", audio: Signals.stereo(tone, sampleRate: Self.rate),
+            stems: [.other: Signals.stereo(tone, sampleRate: Self.rate)], beatGrid: grid, key: nil)
+        let b = RenderSong(
+            id: "b", audio: Signals.stereo(clicks, sampleRate: Self.rate),
+            stems: [.drums: Signals.stereo(clicks, sampleRate: Self.rate)], beatGrid: grid, key: nil)
         let sections = [
-            RenderScript.Section(description: "Tone", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .other)]),
-            RenderScript.Section(description: "Clicks", startSeconds: 4, durationSeconds: 4,
-                                 transitionIn: .echoOut(.standard), layers: [.init(songID: "b", stem: .drums, gainDecibels: -20)]),
+            RenderScript.Section(
+                description: "Tone", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .other)]),
+            RenderScript.Section(
+                description: "Clicks", startSeconds: 4, durationSeconds: 4,
+                transitionIn: .echoOut(.standard), layers: [.init(songID: "b", stem: .drums, gainDecibels: -20)]),
         ]
-        let script = RenderScript(title: "Echo", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate), sections: sections)
+        let script = RenderScript(
+            title: "Echo", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate), sections: sections)
         let result = try await RenderEngine().render(script: script, songs: [a, b])
         let left = try result.loadAudio().channel(0)
         // The tone's echoes are heard after the boundary: 330 Hz dominates 0.5 s to 1 s after it.
-        let after = Array(left[Int(4.55 * Self.rate) ..< Int(4.95 * Self.rate)])
+        let after = Array(left[Int(4.55 * Self.rate)..<Int(4.95 * Self.rate)])
         let f = Measurements.peakFrequency(after, sampleRate: Self.rate, rangeHz: 100...2000)
         #expect(abs(Measurements.cents(f, relativeTo: 330)) < 20)
         // The first click of section 2 is on its start frame (within a millisecond).
         let boundary = Int(4 * Self.rate)
-        let window = Array(left[boundary - 200 ..< boundary + 200])
+        let window = Array(left[boundary - 200..<boundary + 200])
         let loudest = window.indices.max { abs(window[$0]) < abs(window[$1]) }!
         #expect(abs(loudest - 200) <= Int(0.001 * Self.rate))
     }
@@ -212,19 +249,28 @@ struct RenderEngineMusicTests {
 struct RenderReportCodingTests {
     @Test("the report's snake_case JSON reads back to the same report")
     func roundTrip() throws {
-        let layer = RenderReport.Layer(songID: "a", stem: "vocals", gainDecibels: -3, pan: 0.2, sourceStartSeconds: 1,
-                                       sourceEndSeconds: 9, stretchRatio: 1.02, semitones: -2, effectsApplied: ["x"],
-                                       effectsIgnored: [], measuredLoudnessLUFS: -20)
+        let layer = RenderReport.Layer(
+            songID: "a", stem: "vocals", gainDecibels: -3, pan: 0.2, sourceStartSeconds: 1,
+            sourceEndSeconds: 9, stretchRatio: 1.02, semitones: -2, effectsApplied: ["x"],
+            effectsIgnored: [], measuredLoudnessLUFS: -20)
         let report = RenderReport(
             engineVersion: "v", title: "t", artistCredits: "a", creativeVision: "c", audioFile: "f.wav", targetBPM: 124,
             targetKey: "A minor", beatsPerBar: 4, sampleRate: 44100, durationSeconds: 10,
-            songs: [.init(songID: "a", name: nil, artist: nil, tempoBPM: 120, key: nil, analysisSource: "plan",
-                          stemSource: "supplied", stretchRatio: 1, semitones: 0, gainStagingDecibels: 1.5)],
-            sections: [.init(index: 0, description: "d", energyLevel: 0.5, startSeconds: 0, endSeconds: 10, startBar: 1,
-                             endBar: 6, transitionIn: "start", transitionSeconds: 0, layers: [layer])],
-            problemsAndSolutions: [], loudness: .init(targetLUFS: -14, integratedLUFS: -14.1, loudnessRangeLU: 5,
-                                                     truePeakDecibels: -1.2, samplePeakDecibels: -1.5,
-                                                     shortTermLUFS: [-15, -14], shortTermHopSeconds: 1),
+            songs: [
+                .init(
+                    songID: "a", name: nil, artist: nil, tempoBPM: 120, key: nil, analysisSource: "plan",
+                    stemSource: "supplied", stretchRatio: 1, semitones: 0, gainStagingDecibels: 1.5)
+            ],
+            sections: [
+                .init(
+                    index: 0, description: "d", energyLevel: 0.5, startSeconds: 0, endSeconds: 10, startBar: 1,
+                    endBar: 6, transitionIn: "start", transitionSeconds: 0, layers: [layer])
+            ],
+            problemsAndSolutions: [],
+            loudness: .init(
+                targetLUFS: -14, integratedLUFS: -14.1, loudnessRangeLU: 5,
+                truePeakDecibels: -1.2, samplePeakDecibels: -1.5,
+                shortTermLUFS: [-15, -14], shortTermHopSeconds: 1),
             warnings: ["w"], stageSeconds: ["layers": 1])
         let data = try RenderReport.encoder().encode(report)
         #expect(String(decoding: data, as: UTF8.self).contains("\"target_bpm\""))
@@ -238,12 +284,17 @@ struct RenderEngineCacheTests {
     func stretchCacheHits() async throws {
         let a = try RenderEngineTests.clickSong(id: "a", bpm: 118, seconds: 12)
         let b = try RenderEngineTests.noiseSong(id: "b", bpm: 126, seconds: 12, seed: 8)
-        let sections = [RenderScript.Section(description: "x", startSeconds: 0, durationSeconds: 8,
-                                             layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other)])]
+        let sections = [
+            RenderScript.Section(
+                description: "x", startSeconds: 0, durationSeconds: 8,
+                layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other)])
+        ]
         let script = RenderEngineTests.script(bpm: 122, sections: sections)
         let cache = StretchCache()
-        let first = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: [a, b])
-        let second = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(script: script, songs: [a, b])
+        let first = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(
+            script: script, songs: [a, b])
+        let second = try await RenderEngine(options: RenderOptions(stretchCache: cache)).render(
+            script: script, songs: [a, b])
         #expect((first.report.cacheHits?["stretch"] ?? 0) == 0)
         #expect(second.report.cacheHits?["stretch"] == 2)
         #expect(try first.loadAudio() == second.loadAudio())

@@ -1,18 +1,21 @@
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Render: the output side streams (spooled bus and master, waveform, writing)")
 struct RenderStreamingTests {
-    @Test("the waveform builder gives the whole-buffer columns from any split", arguments: [(100_000, 700), (300, 1000), (1, 5)])
+    @Test(
+        "the waveform builder gives the whole-buffer columns from any split",
+        arguments: [(100_000, 700), (300, 1000), (1, 5)])
     func waveformBuilder(frames: Int, columns: Int) {
         let noise = Signals.noise(frameCount: frames, amplitude: 0.8, seed: 12)
         var left = noise
         if frames > 10 { left[frames / 2] = .nan }
         let buffer = AudioBuffer(channels: [left, noise.map { -$0 * 0.5 }], sampleRate: 44100)
-        var builder = WaveformOverview.Builder(frameCount: frames, columnCount: columns, channelCount: 2, sampleRate: 44100)
+        var builder = WaveformOverview.Builder(
+            frameCount: frames, columnCount: columns, channelCount: 2, sampleRate: 44100)
         var start = 0
         var block = 37
         while start < frames {
@@ -26,8 +29,9 @@ struct RenderStreamingTests {
 
     @Test("a spool gives back what was written, bit for bit, and its file goes with it")
     func spoolRoundTrip() throws {
-        let input = AudioBuffer(channels: [Signals.noise(frameCount: 50_000, seed: 1), Signals.noise(frameCount: 50_000, seed: 2)],
-                                sampleRate: 48000)
+        let input = AudioBuffer(
+            channels: [Signals.noise(frameCount: 50_000, seed: 1), Signals.noise(frameCount: 50_000, seed: 2)],
+            sampleRate: 48000)
         let writer = try AudioSpoolWriter(channelCount: 2, sampleRate: 48000)
         try writer.write(input.slice(frames: 0..<12345))
         try writer.write(input.slice(frames: 12345..<50_000))
@@ -36,7 +40,9 @@ struct RenderStreamingTests {
         #expect(spool!.frameCount == 50_000)
         #expect(try spool!.readAll() == input)
         var blocks = 0
-        try spool!.forEachBlock { #expect($0.frameCount <= AudioSpool.readBlockFrameCount); blocks += 1 }
+        try spool!.forEachBlock {
+            #expect($0.frameCount <= AudioSpool.readBlockFrameCount); blocks += 1
+        }
         #expect(blocks == 4)
         #expect(FileManager.default.fileExists(atPath: url.path))
         spool = nil
@@ -49,13 +55,20 @@ struct RenderStreamingTests {
         let b = try RenderEngineTests.noiseSong(id: "b", bpm: 120, seconds: 20, seed: 3)
         let bar = 2.0
         let sections = [
-            RenderScript.Section(description: "1", startSeconds: 0, durationSeconds: 3 * bar,
-                                 layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -8,
-                                                                               effects: [.sidechain(.standard)])]),
-            RenderScript.Section(description: "2", startSeconds: 3 * bar, durationSeconds: 3 * bar,
-                                 layers: [.init(songID: "b", stem: .other, effects: [.reverb(.standard)])]),
+            RenderScript.Section(
+                description: "1", startSeconds: 0, durationSeconds: 3 * bar,
+                layers: [
+                    .init(songID: "a", stem: .drums),
+                    .init(
+                        songID: "b", stem: .other, gainDecibels: -8,
+                        effects: [.sidechain(.standard)]),
+                ]),
+            RenderScript.Section(
+                description: "2", startSeconds: 3 * bar, durationSeconds: 3 * bar,
+                layers: [.init(songID: "b", stem: .other, effects: [.reverb(.standard)])]),
         ]
-        let result = try await RenderEngine().render(script: RenderEngineTests.script(bpm: 120, sections: sections), songs: [a, b])
+        let result = try await RenderEngine().render(
+            script: RenderEngineTests.script(bpm: 120, sections: sections), songs: [a, b])
         let audio = try result.loadAudio()
         #expect(audio.frameCount == result.mastered.frameCount)
         #expect(abs(result.durationSeconds - result.report.durationSeconds) < 1e-9)

@@ -12,7 +12,8 @@ struct ReportDemoTests {
     /// Section bounds are the plan's bar lines at the target tempo; allow the frame rounding of the tempo map.
     static let boundToleranceSeconds = 1.0 / 44100
 
-    @Test("the demo, rendered by the engine, has a report that describes its audio: length, contiguous sections, levels")
+    @Test(
+        "the demo, rendered by the engine, has a report that describes its audio: length, contiguous sections, levels")
     func reportMatchesAudio() async throws {
         let result = try await DemoRender(sectionCount: 3, barsPerSection: 2).render()
         let (audio, report) = (try result.loadAudio(), result.report)

@@ -24,14 +24,22 @@ struct ReportHTMLTests {
             index += 1
             while index < characters.count {
                 let c = characters[index]
-                if let q = quote { if c == q { quote = nil } } else if c == "\"" || c == "'" { quote = c } else if c == ">" { break }
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "\"" || c == "'" {
+                    quote = c
+                } else if c == ">" {
+                    break
+                }
                 tag.append(c)
                 index += 1
             }
             // Scan the tag's attributes.
             var position = 0
             while position < tag.count {
-                guard tag[position] == " " || tag[position] == "\n" || tag[position] == "\t" else { position += 1; continue }
+                guard tag[position] == " " || tag[position] == "\n" || tag[position] == "\t" else {
+                    position += 1; continue
+                }
                 position += 1
                 var name = ""
                 while position < tag.count, tag[position] != "=", tag[position] != " ", tag[position] != ">" {
@@ -92,10 +100,13 @@ struct ReportHTMLTests {
         let html = HTMLReport.render(report: report, svg: svg)
         #expect(html == HTMLReport.render(report: report, audio: audio), "same input, same bytes")
         #expect(html.contains(svg))
-        let sectionTable = html.components(separatedBy: "<table class=\"sections\">")[1].components(separatedBy: "</table>")[0]
+        let sectionTable = html.components(separatedBy: "<table class=\"sections\">")[1].components(
+            separatedBy: "</table>")[0]
         #expect(sectionTable.components(separatedBy: "<tr class=\"section-row\">").count - 1 == report.sections.count)
         #expect(sectionTable.components(separatedBy: "<tr class=\"layers-row\">").count - 1 == report.sections.count)
-        #expect(sectionTable.components(separatedBy: "<li>").count - 1 == report.sections.reduce(0) { $0 + $1.layers.count })
+        #expect(
+            sectionTable.components(separatedBy: "<li>").count - 1 == report.sections.reduce(0) { $0 + $1.layers.count }
+        )
         for song in report.songs { #expect(html.contains("<b>" + song.name! + "</b>")) }
         #expect(html.contains("118 BPM") && html.contains("124 BPM"))
         #expect(html.contains("×1.033") && html.contains("\u{2212}2 st"))

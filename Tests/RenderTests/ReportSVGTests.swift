@@ -1,10 +1,11 @@
 import DSP
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Render
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 @Suite("Report: timeline SVG")
 struct ReportSVGTests {
@@ -13,8 +14,10 @@ struct ReportSVGTests {
     /// Waveform heights compared as amplitude ratios: 0.1 px rounding over a 50 px half-height, plus margin.
     static let amplitudeRatioTolerance = 0.01
     /// The colours the issue names, written out here independently of `StemPalette`.
-    static let expectedStemColours = ["vocals": "#3b82f6", "drums": "#ef4444", "bass": "#eab308", "other": "#22c55e",
-                                      "full": "#9ca3af"]
+    static let expectedStemColours = [
+        "vocals": "#3b82f6", "drums": "#ef4444", "bass": "#eab308", "other": "#22c55e",
+        "full": "#9ca3af",
+    ]
 
     func parse(_ svg: String) throws -> XMLNode {
         try #require(XMLTreeBuilder.parse(svg), "the SVG must be well-formed XML")
@@ -91,11 +94,13 @@ struct ReportSVGTests {
         #expect(root.find("g", className: "bar-tick").count >= 4)
     }
 
-    @Test("the waveform path has the requested columns and its heights follow the amplitude", arguments: [37, 300, 1112])
+    @Test(
+        "the waveform path has the requested columns and its heights follow the amplitude", arguments: [37, 300, 1112])
     func waveformColumns(columns: Int) throws {
         let amplitudes: [Float] = [0.8, 0.2, 0.5, 0.05, 1.0]
         let audio = ReportFixtures.audio(amplitudes: amplitudes)
-        let root = try parse(TimelineSVG(waveformColumnCount: columns).render(report: ReportFixtures.report(), audio: audio))
+        let root = try parse(
+            TimelineSVG(waveformColumnCount: columns).render(report: ReportFixtures.report(), audio: audio))
         let paths = root.find("path", className: "waveform")
         #expect(paths.count == 2)
         for (channel, path) in paths.enumerated() {
@@ -113,8 +118,9 @@ struct ReportSVGTests {
             let full = height(amplitudes.count - 1)
             #expect(full > 40 / Double(channel + 1), "the loudest part fills most of its channel")
             for part in 0..<amplitudes.count - 1 {
-                #expect(abs(height(part) / full - Double(amplitudes[part])) <= Self.amplitudeRatioTolerance,
-                        "channel \(channel) part \(part)")
+                #expect(
+                    abs(height(part) / full - Double(amplitudes[part])) <= Self.amplitudeRatioTolerance,
+                    "channel \(channel) part \(part)")
             }
         }
     }
@@ -137,7 +143,9 @@ struct ReportSVGTests {
                 #expect(region.attributes["fill"] == "url(#mt-hatch)")
             } else {
                 let line = try #require(group.find("line").first)
-                #expect(abs(try #require(line.number("x1")) + 1 - x(section.startSeconds)) <= Self.coordinateTolerancePixels)
+                #expect(
+                    abs(try #require(line.number("x1")) + 1 - x(section.startSeconds)) <= Self.coordinateTolerancePixels
+                )
             }
         }
     }
@@ -154,7 +162,9 @@ struct ReportSVGTests {
         let integrated = try #require(root.find("line", className: "integrated").first?.number("y1"))
         let y = { (lufs: Double) in target + (lufs + 6) / (-30 + 6) * (integrated - target) }
         let polyline = try #require(root.find("polyline", className: "loudness").first)
-        let pairs = (polyline.attributes["points"] ?? "").split(separator: " ").map { $0.split(separator: ",").compactMap { Double($0) } }
+        let pairs = (polyline.attributes["points"] ?? "").split(separator: " ").map {
+            $0.split(separator: ",").compactMap { Double($0) }
+        }
         let values = report.loudness.shortTermLUFS
         #expect(pairs.count == values.count)
         for (k, pair) in pairs.enumerated() {
@@ -175,7 +185,9 @@ struct ReportSVGTests {
         let svg = TimelineSVG(widthPixels: 1200)
         let root = try parse(svg.render(report: report, waveform: nil))
         let polyline = try #require(root.find("polyline", className: "loudness").first)
-        let ys = (polyline.attributes["points"] ?? "").split(separator: " ").compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+        let ys = (polyline.attributes["points"] ?? "").split(separator: " ").compactMap {
+            $0.split(separator: ",").last.flatMap { Double($0) }
+        }
         #expect(ys.count == Int(svg.plotWidth * 2))
         // Exactly one point carries the spike: the loudest value of its bucket survives.
         let lowest = try #require(ys.min())
@@ -196,8 +208,10 @@ struct ReportSVGTests {
         // The parser gives the original text back (minus the control characters XML cannot carry).
         let cleaned = "<script>alert(1)</script>&\"'"
         #expect(root.find("title").first?.allText == cleaned + "Test Mashup")
-        #expect(root.find("rect", className: "layer").allSatisfy { ($0.attributes["data-stem"] ?? "").hasPrefix(cleaned) })
-        #expect(root.find("g", className: "transition").contains { $0.attributes["data-kind"] == cleaned + "crossfade" })
+        #expect(
+            root.find("rect", className: "layer").allSatisfy { ($0.attributes["data-stem"] ?? "").hasPrefix(cleaned) })
+        #expect(
+            root.find("g", className: "transition").contains { $0.attributes["data-kind"] == cleaned + "crossfade" })
     }
 
     @Test("a report without audio, sections or loudness still draws a valid picture")

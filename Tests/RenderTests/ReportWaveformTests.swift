@@ -1,8 +1,8 @@
 import DSP
 import Foundation
 import Render
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Report: waveform overview, formatting, effect tags, writer")
 struct ReportWaveformTests {
@@ -41,7 +41,8 @@ struct ReportWaveformTests {
 
     @Test("empty buffers draw silence and NaN samples are skipped")
     func edgeCases() {
-        let empty = WaveformOverview(buffer: AudioBuffer(channelCount: 1, frameCount: 0, sampleRate: 8000), columnCount: 5)
+        let empty = WaveformOverview(
+            buffer: AudioBuffer(channelCount: 1, frameCount: 0, sampleRate: 8000), columnCount: 5)
         #expect(empty.minimums == [[0, 0, 0, 0, 0]] && empty.maximums == [[0, 0, 0, 0, 0]])
         var samples: [Float] = [0.5, .nan, -0.25, .nan, .nan, .nan, 0.1, 0.2]
         samples[1] = .nan
@@ -113,6 +114,8 @@ struct ReportWaveformTests {
         #expect(names == ["mashup.html", "mashup.svg"], "no temporary files left behind")
 
         let missing = folder.appendingPathComponent("no-such-folder/mashup.wav")
-        #expect(throws: ReportWriterError.self) { try ReportWriter.write(report: report, audio: audio, besideAudioAt: missing) }
+        #expect(throws: ReportWriterError.self) {
+            try ReportWriter.write(report: report, audio: audio, besideAudioAt: missing)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Render
+import Testing
 
 @Suite("Time: tempo map")
 struct TempoMapTests {
@@ -28,7 +28,7 @@ struct TempoMapTests {
         for beat in [0, 1, 3, 7, 100, 1_000, 12_345] {
             // Reference in exact integer arithmetic: round(beat * 60 * 44100 / 124).
             let numerator = beat * 60 * 44_100
-            let expected = (2 * numerator + 124) / (2 * 124)   // round half up for positive values
+            let expected = (2 * numerator + 124) / (2 * 124) // round half up for positive values
             #expect(map.frame(atBeat: Double(beat)) == expected, "beat \(beat)")
         }
         // 1/8 at 124 BPM = 241.935... ms = 10669.35 frames.
@@ -44,7 +44,9 @@ struct TempoMapTests {
 
     @Test("round trips between beats, seconds and frames")
     func roundTrips() {
-        let map = TempoMap(tempoBPM: 97.3, timeSignature: TimeSignature(beatsPerBar: 3, beatUnit: 4)!, sampleRate: 48_000, originSeconds: 0.25)
+        let map = TempoMap(
+            tempoBPM: 97.3, timeSignature: TimeSignature(beatsPerBar: 3, beatUnit: 4)!, sampleRate: 48_000,
+            originSeconds: 0.25)
         for beat in stride(from: -4.0, through: 400, by: 3.7) {
             let seconds = map.seconds(atBeat: beat)
             #expect(abs(map.beat(atSeconds: seconds) - beat) < 1e-9)
@@ -62,7 +64,8 @@ struct TempoMapTests {
         #expect(common.seconds(of: .quarter) == 0.5)
         #expect(common.seconds(of: .dottedEighth) == 0.375)
         #expect(abs(common.seconds(of: NoteValue(1, 8, triplet: true)) - 0.5 / 3) < Self.roundingToleranceSeconds)
-        let sixEight = TempoMap(tempoBPM: 120, timeSignature: TimeSignature(beatsPerBar: 6, beatUnit: 8)!, sampleRate: 44_100)
+        let sixEight = TempoMap(
+            tempoBPM: 120, timeSignature: TimeSignature(beatsPerBar: 6, beatUnit: 8)!, sampleRate: 44_100)
         #expect(sixEight.seconds(of: .eighth) == 0.5)
         #expect(sixEight.secondsPerBar == 3)
     }
@@ -141,7 +144,9 @@ struct TempoMapBeatGridTests {
         #expect(abs(grid.nearestDownbeatSeconds(to: beats[0]) - (beats[3] - 4 * period)) < Self.toleranceSeconds)
         let inRange = grid.downbeatTimes(in: 0...6)
         #expect(inRange.count == 3)
-        for (k, t) in inRange.enumerated() { #expect(abs(t - (beats[3] + Double(k) * 4 * period)) < Self.toleranceSeconds) }
+        for (k, t) in inRange.enumerated() {
+            #expect(abs(t - (beats[3] + Double(k) * 4 * period)) < Self.toleranceSeconds)
+        }
     }
 
     @Test("grids from analyses, uniform tempo, and rejected input")
@@ -149,7 +154,9 @@ struct TempoMapBeatGridTests {
         let uniform = try BeatGrid(tempoBPM: 120, firstBeatSeconds: 0.1, durationSeconds: 10)
         #expect(abs(uniform.averageTempoBPM - 120) < 1e-9)
         #expect(abs(uniform.localTempoBPM(atSeconds: 5) - 120) < 1e-9)
-        let analysis: JSONValue = ["rhythmic": ["bpm": 124, "beats": [0.5, 0.98, 1.47, 1.95, 2.44], "downbeats": [0.5]]]
+        let analysis: JSONValue = [
+            "rhythmic": ["bpm": 124, "beats": [0.5, 0.98, 1.47, 1.95, 2.44], "downbeats": [0.5]]
+        ]
         let fromAnalysis = try #require(BeatGrid(analysis: analysis, durationSeconds: 30))
         #expect(fromAnalysis.beatTimes.count == 5)
         let bpmOnly: JSONValue = ["rhythmic": ["bpm": 124]]

@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import Server
+import Testing
 
 @Suite("Server configuration")
 struct ConfigurationTests {
     @Test("environment variables then flags override the defaults; bad values name the variable")
     func environmentAndFlags() throws {
-        let env = ["MASHUP_PORT": "9000", "MASHUP_API_TOKEN": "tok", "MASHUP_MAX_JSON_BYTES": "1000",
-                   "MASHUP_SSE_HEARTBEAT": "2.5", "MASHUP_ALLOW_REMOTE": "true", "MASHUP_ALLOW_PRIVATE_URLS": "1"]
+        let env = [
+            "MASHUP_PORT": "9000", "MASHUP_API_TOKEN": "tok", "MASHUP_MAX_JSON_BYTES": "1000",
+            "MASHUP_SSE_HEARTBEAT": "2.5", "MASHUP_ALLOW_REMOTE": "true", "MASHUP_ALLOW_PRIVATE_URLS": "1",
+        ]
         let c = try ServerConfiguration.fromEnvironment(env)
         #expect(c.port == 9000)
         #expect(c.apiToken == "tok")
@@ -15,15 +17,19 @@ struct ConfigurationTests {
         #expect(c.heartbeatInterval == .milliseconds(2500))
         #expect(c.allowRemoteWithoutToken)
         #expect(c.urlPolicy.allowPrivate && c.urlPolicy.allowLoopback && !c.urlPolicy.allowLinkLocal)
-        let (flagged, unused) = try c.applying(arguments: ["--host", "0.0.0.0", "--port=8123", "--storage", "data",
-                                                           "--max-upload-bytes", "5000", "--connection-timeout", "9"])
+        let (flagged, unused) = try c.applying(arguments: [
+            "--host", "0.0.0.0", "--port=8123", "--storage", "data",
+            "--max-upload-bytes", "5000", "--connection-timeout", "9",
+        ])
         #expect(flagged.host == "0.0.0.0" && flagged.port == 8123 && flagged.maxUploadBytes == 5000)
         #expect(flagged.connectionTimeoutSeconds == 9)
         #expect(unused == ["--storage", "data"])
         #expect(throws: ServerConfiguration.InvalidValue(name: "MASHUP_PORT", value: "70000")) {
             try ServerConfiguration.fromEnvironment(["MASHUP_PORT": "70000"])
         }
-        #expect(throws: ServerConfiguration.InvalidValue.self) { try ServerConfiguration().applying(arguments: ["--port"]) }
+        #expect(throws: ServerConfiguration.InvalidValue.self) {
+            try ServerConfiguration().applying(arguments: ["--port"])
+        }
         let defaults = ServerConfiguration()
         #expect(defaults.host == "127.0.0.1" && defaults.maxJSONBodyBytes == 2 * 1024 * 1024)
         #expect(defaults.maxUploadBytes == 200 * 1024 * 1024 && defaults.heartbeatInterval == .seconds(15))

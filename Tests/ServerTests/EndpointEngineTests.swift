@@ -26,32 +26,43 @@ struct EndpointEngineTests {
         try AudioFile.write(first.mix(), to: uploads.appendingPathComponent("a.wav"))
         try AudioFile.write(second.mix(), to: uploads.appendingPathComponent("b.wav"))
         let scratch = root.appendingPathComponent("scratch")
-        let fixture = try await EndpointFixture(renderer: EngineServeRenderer(songs: songs), root: root,
-                                                analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch))
+        let fixture = try await EndpointFixture(
+            renderer: EngineServeRenderer(songs: songs), root: root,
+            analyzer: EmbeddedAnalysisService(songs: songs, scratch: scratch))
         defer { Task { await fixture.remove() } }
 
-        let timeline = #"[{"time_start_sec": 0, "duration_sec": 8, "description": "Intro", "energy_level": 0.4, "layers": [{"songId": "song1", "stem": "full", "volume_db": -3, "effects": []}]}, {"time_start_sec": 8, "duration_sec": 8, "description": "Blend", "energy_level": 0.8, "layers": [{"songId": "song1", "stem": "drums", "volume_db": -4, "effects": []}, {"songId": "song2", "stem": "other", "volume_db": -6, "effects": ["high-pass-filter-800hz"]}]}]"#
-        let body = #"{"masterplan": {"timeline": "# + timeline + #", "global_settings": {"targetBPM": 122, "targetKey": "A minor", "timeSignature": [4, 4]}}, "songs": "# + EndpointFixture.songsJSON + #", "job_id": "engine-1"}"#
+        let timeline =
+            #"[{"time_start_sec": 0, "duration_sec": 8, "description": "Intro", "energy_level": 0.4, "layers": [{"songId": "song1", "stem": "full", "volume_db": -3, "effects": []}]}, {"time_start_sec": 8, "duration_sec": 8, "description": "Blend", "energy_level": 0.8, "layers": [{"songId": "song1", "stem": "drums", "volume_db": -4, "effects": []}, {"songId": "song2", "stem": "other", "volume_db": -6, "effects": ["high-pass-filter-800hz"]}]}]"#
+        let body =
+            #"{"masterplan": {"timeline": "# + timeline
+            + #", "global_settings": {"targetBPM": 122, "targetKey": "A minor", "timeSignature": [4, 4]}}, "songs": "#
+            + EndpointFixture.songsJSON + #", "job_id": "engine-1"}"#
         let (status, events) = try await EventReader.read(port: fixture.port, path: "/execute-masterplan", body: body)
         #expect(status == 200)
         let final = try #require(events.last)
         #expect(final.json["storage_path"] as? String == "generated/engine-1.wav", "final event: \(final.json)")
         let progress = events.compactMap { $0.json["progress"] as? Double }
         #expect(progress == progress.sorted(), "progress: \(progress)")
-        let rendering = events.filter { ($0.json["progress"] as? Double ?? 0) > 0 && ($0.json["progress"] as? Double ?? 0) < 100 }
+        let rendering = events.filter {
+            ($0.json["progress"] as? Double ?? 0) > 0 && ($0.json["progress"] as? Double ?? 0) < 100
+        }
         #expect(rendering.count >= 2, "expected intermediate render progress, got \(progress)")
         if let firstRender = rendering.first {
             #expect(final.arrivalSeconds > firstRender.arrivalSeconds, "events must arrive as the render runs")
         }
         let output = try AudioFile.read(root.appendingPathComponent("generated/engine-1.wav"), sampleRate: nil).buffer
-        #expect(abs(output.durationSeconds - Self.planSeconds) <= Self.lengthToleranceSeconds, "length \(output.durationSeconds) s")
+        #expect(
+            abs(output.durationSeconds - Self.planSeconds) <= Self.lengthToleranceSeconds,
+            "length \(output.durationSeconds) s")
         var peak: Float = 0
         for channel in 0..<output.channelCount {
             output.withChannel(channel) { samples in for sample in samples { peak = max(peak, abs(sample)) } }
         }
         #expect(20 * log10(Double(peak)) > Self.minimumPeakDecibels)
         for ext in ["json", "html", "svg"] {
-            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("generated/engine-1.\(ext)").path), "\(ext)")
+            #expect(
+                FileManager.default.fileExists(atPath: root.appendingPathComponent("generated/engine-1.\(ext)").path),
+                "\(ext)")
         }
         let report = try await TestHTTP.get(port: fixture.port, "/v1/jobs/engine-1/report")
         #expect(report.status == 200)

@@ -16,13 +16,17 @@ struct QuickRenderer: ServeRenderer {
     static let outputSeconds = 0.5
     static let toneHz = 440.0
 
-    func render(_ input: RenderInput, outputBase: URL, context: JobContext,
-                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
+    func render(
+        _ input: RenderInput, outputBase: URL, context: JobContext,
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> JobResult {
         for step in 0..<stepCount {
             let message = "Rendering section \(step + 1)/\(stepCount)"
             try await progress(100 * Double(step) / Double(stepCount), message)
             if let deliveredMessages {
-                try await waitUntil("the client to receive \(message)") { deliveredMessages.withLock { $0.contains(message) } }
+                try await waitUntil("the client to receive \(message)") {
+                    deliveredMessages.withLock { $0.contains(message) }
+                }
             } else {
                 try await Task.sleep(for: .seconds(stepDelaySeconds))
             }
@@ -31,15 +35,19 @@ struct QuickRenderer: ServeRenderer {
         var buffer = AudioBuffer(channelCount: 2, frameCount: frames, sampleRate: 44_100)
         for channel in 0..<2 {
             buffer.withMutableChannel(channel) { samples in
-                for frame in 0..<frames { samples[frame] = 0.25 * Float(sin(2 * Double.pi * Self.toneHz * Double(frame) / 44_100)) }
+                for frame in 0..<frames {
+                    samples[frame] = 0.25 * Float(sin(2 * Double.pi * Self.toneHz * Double(frame) / 44_100))
+                }
             }
         }
         try AudioFile.write(buffer, to: outputBase.appendingPathExtension("wav"))
-        try Data(#"{"renderer": "quick", "sections": \#(stepCount)}"#.utf8).write(to: outputBase.appendingPathExtension("json"))
+        try Data(#"{"renderer": "quick", "sections": \#(stepCount)}"#.utf8).write(
+            to: outputBase.appendingPathExtension("json"))
         try await context.warn("quick renderer: test double")
-        return JobResult(title: input.plan["masterplan"]?["title"]?.stringValue,
-                         concept: input.plan["creative_vision"]?.stringValue,
-                         timeline: input.plan["masterplan"]?["timeline"], masterplan: input.plan["masterplan"])
+        return JobResult(
+            title: input.plan["masterplan"]?["title"]?.stringValue,
+            concept: input.plan["creative_vision"]?.stringValue,
+            timeline: input.plan["masterplan"]?["timeline"], masterplan: input.plan["masterplan"])
     }
 }
 
@@ -50,7 +58,9 @@ struct FixedAnalysis: AnalysisService {
 }
 
 struct FixedScore: ScoringService {
-    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws -> JSONValue {
+    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws
+        -> JSONValue
+    {
         ["overall_score": 70, "dimension_scores": ["harmonic": 70, "rhythmic": 70, "spectral": 70, "vocal": 70]]
     }
 }
@@ -69,22 +79,25 @@ final class EndpointFixture: @unchecked Sendable {
     var port: UInt16 { app.port }
 
     static let planJSON = #"""
-    {"creative_vision": "Two test tones meet.",
-     "masterplan": {"title": "Test Mash", "artistCredits": "A vs. B",
-      "global": {"targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4]},
-      "timeline": [
-        {"time_start_sec": 0, "duration_sec": 4, "description": "Intro", "energy_level": 0.3,
-         "layers": [{"songId": "song1", "stem": "full", "volume_db": -6, "effects": []}]},
-        {"time_start_sec": 4, "duration_sec": 4, "description": "Drop", "energy_level": 0.8,
-         "layers": [{"songId": "song2", "stem": "full", "volume_db": -6, "effects": ["reverb"]}]}]}}
-    """#
+        {"creative_vision": "Two test tones meet.",
+         "masterplan": {"title": "Test Mash", "artistCredits": "A vs. B",
+          "global": {"targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4]},
+          "timeline": [
+            {"time_start_sec": 0, "duration_sec": 4, "description": "Intro", "energy_level": 0.3,
+             "layers": [{"songId": "song1", "stem": "full", "volume_db": -6, "effects": []}]},
+            {"time_start_sec": 4, "duration_sec": 4, "description": "Drop", "energy_level": 0.8,
+             "layers": [{"songId": "song2", "stem": "full", "volume_db": -6, "effects": ["reverb"]}]}]}}
+        """#
 
-    init(renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
-         leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
-         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
-         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil,
-         linkSigner: StorageLinkSigner? = nil) async throws {
-        root = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
+    init(
+        renderer: any ServeRenderer = QuickRenderer(), maxQueued: Int = 16, workers: Int = 2, renderLimit: Int = 1,
+        leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
+        cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
+        planner: any PlannerService = FixedPlanner(), apiToken: String? = nil,
+        linkSigner: StorageLinkSigner? = nil
+    ) async throws {
+        root =
+            existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
         var storage = try LocalDirectoryStorage(root: root)
         storage.linkSigner = linkSigner
         self.storage = storage
@@ -105,8 +118,9 @@ final class EndpointFixture: @unchecked Sendable {
         app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
             pipeline: { storageRenderer, _ in
-                let pipeline = MashupPipeline(remote: RemoteServices(configuration: ServiceConfiguration()),
-                                              embedded: embedded, renderer: storageRenderer)
+                let pipeline = MashupPipeline(
+                    remote: RemoteServices(configuration: ServiceConfiguration()),
+                    embedded: embedded, renderer: storageRenderer)
                 return { pipeline.job($0) }
             },
             analyzer: analyzer, workspaceRoot: storage.root.appendingPathComponent("work"))
@@ -120,7 +134,9 @@ final class EndpointFixture: @unchecked Sendable {
             let frames = 44_100
             var buffer = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: 44_100)
             buffer.withMutableChannel(0) { samples in
-                for frame in 0..<frames { samples[frame] = 0.2 * Float(sin(2 * Double.pi * hz * Double(frame) / 44_100)) }
+                for frame in 0..<frames {
+                    samples[frame] = 0.2 * Float(sin(2 * Double.pi * hz * Double(frame) / 44_100))
+                }
             }
             try AudioFile.write(buffer, to: uploads.appendingPathComponent("\(name).wav"))
         }
@@ -135,10 +151,12 @@ final class EndpointFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(at: root)
     }
 
-    static let songsJSON = #"[{"song_id": "song1", "name": "Song A", "artist": "A", "storage_path": "uploads/a.wav"}, {"song_id": "song2", "name": "Song B", "artist": "B", "storage_path": "uploads/b.wav"}]"#
+    static let songsJSON =
+        #"[{"song_id": "song1", "name": "Song A", "artist": "A", "storage_path": "uploads/a.wav"}, {"song_id": "song2", "name": "Song B", "artist": "B", "storage_path": "uploads/b.wav"}]"#
 
     static func executeBody(jobID: String, songs: String = songsJSON) -> String {
-        #"{"masterplan": {"timeline": "# + timelineJSON + #", "global_settings": {"targetBPM": 120}}, "songs": "# + songs
+        #"{"masterplan": {"timeline": "# + timelineJSON + #", "global_settings": {"targetBPM": 120}}, "songs": "#
+            + songs
             + #", "job_id": ""# + jobID + #""}"#
     }
 
@@ -172,12 +190,16 @@ enum EventReader {
     /// Sends `body` to `path` and reads `data:` events as they arrive until one holds `storage_path` or `error`,
     /// the stream ends, or `stopAfter` events (then the connection is closed: a client disconnect).
     /// `messages`, when given, collects each event's `message` as it arrives (for `QuickRenderer.deliveredMessages`).
-    static func read(port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil,
-                     messages: Shared<[String]>? = nil) async throws -> (status: Int, events: [ReceivedEvent]) {
+    static func read(
+        port: UInt16, path: String, body: String, method: String = "POST", stopAfter: Int? = nil,
+        messages: Shared<[String]>? = nil
+    ) async throws -> (status: Int, events: [ReceivedEvent]) {
         try await offPool {
             let connection = try TestConnection(port: port, receiveTimeoutSeconds: 30)
             let start = Date()
-            connection.send("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            connection.send(
+                "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
             var buffer = Data()
             var status = 0
             var events: [ReceivedEvent] = []

@@ -9,7 +9,8 @@ struct EndpointShutdownTests {
     @Test("stop with a render running past the grace period: requeued, no partial files; a restarted node completes it")
     func stopRequeuesThenRestartCompletes() async throws {
         let first = try await EndpointFixture(renderer: QuickRenderer(stepCount: 400, stepDelaySeconds: 0.05))
-        let submit = try await TestHTTP.postJSON(port: first.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
+        let submit = try await TestHTTP.postJSON(
+            port: first.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         let id = try #require(try submit.json()["jobId"] as? String)
         try await waitUntil("the job to render") { (try await first.app.runner.queue.get(id)?.progress ?? 0) > 80 }
         let phasesBefore = try #require(try await first.app.runner.queue.get(id)).metadata.completedPhases

@@ -15,7 +15,9 @@ final class FakeObjectStore: Sendable {
         var router = Router()
         let objects = self.objects, authorizations = self.authorizations
         let record: @Sendable (HTTPRequest) -> Void = { request in
-            authorizations.withLock { $0.append("\(request.headers["Authorization"] ?? "-")|\(request.headers["apikey"] ?? "-")") }
+            authorizations.withLock {
+                $0.append("\(request.headers["Authorization"] ?? "-")|\(request.headers["apikey"] ?? "-")")
+            }
         }
         let pattern = "/storage/v1/object/{bucket}/{folder}/{name}"
         let key: @Sendable (HTTPRequest) throws -> String = { request in
@@ -54,7 +56,8 @@ struct EndpointStorageTests {
     func supabaseRoundTrip() async throws {
         let fake = try FakeObjectStore()
         defer { fake.server.stop() }
-        let storage = SupabaseStorage(baseURL: URL(string: "http://127.0.0.1:\(fake.server.port)")!, serviceKey: "service-key")
+        let storage = SupabaseStorage(
+            baseURL: URL(string: "http://127.0.0.1:\(fake.server.port)")!, serviceKey: "service-key")
         let source = FileManager.default.temporaryDirectory.appendingPathComponent("supa-\(UUID().uuidString).bin")
         let payload = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try payload.write(to: source)
@@ -85,8 +88,12 @@ struct EndpointStorageTests {
         try Data([1, 2, 3]).write(to: source)
         try await storage.upload(source, to: "generated/x.wav", contentType: "audio/wav")
         #expect(try Data(contentsOf: root.appendingPathComponent("generated/x.wav")) == Data([1, 2, 3]))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("generated").path) == ["x.wav"])
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("out").path, withDestinationPath: "/etc")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("generated").path) == [
+                "x.wav"
+            ])
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("out").path, withDestinationPath: "/etc")
         for bad in ["../x", "/etc/passwd", "out/passwd", "a\\b"] {
             await #expect(throws: StoragePath.Refusal.self, "\(bad)") {
                 try await storage.download(bad, to: root.appendingPathComponent("copy"))

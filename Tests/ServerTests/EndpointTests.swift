@@ -18,9 +18,10 @@ struct EndpointTests {
         let delivered = Shared<[String]>([])
         let fixture = try await EndpointFixture(renderer: QuickRenderer(deliveredMessages: delivered))
         defer { Task { await fixture.remove() } }
-        let (status, events) = try await EventReader.read(port: fixture.port, path: "/execute-masterplan",
-                                                          body: EndpointFixture.executeBody(jobID: "job-stream-1"),
-                                                          messages: delivered)
+        let (status, events) = try await EventReader.read(
+            port: fixture.port, path: "/execute-masterplan",
+            body: EndpointFixture.executeBody(jobID: "job-stream-1"),
+            messages: delivered)
         #expect(status == 200)
         let final = try #require(events.last)
         #expect(final.json["progress"] as? Double == 100)
@@ -31,13 +32,21 @@ struct EndpointTests {
         #expect(progress.count >= 4, "expected several progress events, got \(progress)")
         #expect(events.contains { ($0.json["warning"] as? String)?.contains("test double") == true })
         // Every step's message reached the client while the render still ran (the handshake completed).
-        #expect((1...5).allSatisfy { step in events.contains { $0.json["message"] as? String == "Rendering section \(step)/5" } })
+        #expect(
+            (1...5).allSatisfy { step in
+                events.contains { $0.json["message"] as? String == "Rendering section \(step)/5" }
+            })
         let file = fixture.storage.root.appendingPathComponent("generated/job-stream-1.wav")
         let decoded = try AudioFile.read(file, sampleRate: nil)
-        #expect(abs(decoded.buffer.frameCount - Int(QuickRenderer.outputSeconds * 44_100)) <= EndpointTolerance.outputFrameTolerance)
-        #expect(FileManager.default.fileExists(atPath: fixture.storage.root.appendingPathComponent("generated/job-stream-1.json").path))
+        #expect(
+            abs(decoded.buffer.frameCount - Int(QuickRenderer.outputSeconds * 44_100))
+                <= EndpointTolerance.outputFrameTolerance)
+        #expect(
+            FileManager.default.fileExists(
+                atPath: fixture.storage.root.appendingPathComponent("generated/job-stream-1.json").path))
         // The REST face serves the same result, with ranges.
-        let audio = try await TestHTTP.request(port: fixture.port, "GET", "/v1/jobs/job-stream-1/audio", headers: ["Range": "bytes=0-11"])
+        let audio = try await TestHTTP.request(
+            port: fixture.port, "GET", "/v1/jobs/job-stream-1/audio", headers: ["Range": "bytes=0-11"])
         #expect(audio.status == 206)
         #expect(audio.body.count == 12)
         #expect(String(decoding: audio.body.prefix(4), as: UTF8.self) == "RIFF")
@@ -54,7 +63,8 @@ struct EndpointTests {
     func generateAndPoll() async throws {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
-        let submit = try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
+        let submit = try await TestHTTP.postJSON(
+            port: fixture.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         #expect(submit.status == 200)
         let body = try submit.json()
         #expect(body["success"] as? Bool == true)
@@ -71,14 +81,18 @@ struct EndpointTests {
         let timeline = try #require(final["timeline"] as? [[String: Any]])
         #expect(!timeline.isEmpty && timeline.allSatisfy { $0["start"] is Double || $0["start"] is Int })
         let layers = timeline.flatMap { ($0["layers"] as? [[String: Any]]) ?? [] }
-        #expect(!layers.isEmpty && layers.allSatisfy { (($0["volume"] as? Double) ?? -1) >= 0 && (($0["volume"] as? Double) ?? 2) <= 1 })
+        #expect(
+            !layers.isEmpty
+                && layers.allSatisfy { (($0["volume"] as? Double) ?? -1) >= 0 && (($0["volume"] as? Double) ?? 2) <= 1 }
+        )
         let masterplan = try #require(final["masterplan"] as? [String: Any])
         #expect((masterplan["plan"] as? [String])?.count == timeline.count)
         #expect(masterplan["thoughts"] is String)
         // The served report's player finds the audio beside the page.
         let besideReport = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/\(id).wav")
         #expect(besideReport.status == 200)
-        let unknown = try await TestHTTP.postJSON(port: fixture.port, "/get-mashup-status", #"{"jobId": "no-such-job"}"#)
+        let unknown = try await TestHTTP.postJSON(
+            port: fixture.port, "/get-mashup-status", #"{"jobId": "no-such-job"}"#)
         #expect(unknown.status == 404)
         let refusal = try unknown.json()
         #expect(refusal["error"] is String && refusal["message"] is String)
@@ -90,11 +104,15 @@ struct EndpointTests {
         let progress = answers.compactMap { $0["progress"] as? Int }
         #expect(progress == progress.sorted(), "status progress must not go back: \(progress)")
         for answer in answers {
-            for key in ["jobId", "status", "progress", "currentStep", "created_at", "updated_at", "processing_time_elapsed"] {
+            for key in [
+                "jobId", "status", "progress", "currentStep", "created_at", "updated_at", "processing_time_elapsed",
+            ] {
                 #expect(answer[key] != nil, "missing \(key) in \(answer)")
             }
         }
-        #expect(FileManager.default.fileExists(atPath: fixture.storage.root.appendingPathComponent("generated/\(id).wav").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: fixture.storage.root.appendingPathComponent("generated/\(id).wav").path))
         let rest = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)")
         #expect(try rest.json()["status"] as? String == "complete")
     }
@@ -103,7 +121,8 @@ struct EndpointTests {
     func cancelJob() async throws {
         let fixture = try await EndpointFixture(renderer: QuickRenderer(stepCount: 200, stepDelaySeconds: 0.05))
         defer { Task { await fixture.remove() } }
-        let submit = try await TestHTTP.postJSON(port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
+        let submit = try await TestHTTP.postJSON(
+            port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         #expect(submit.status == 202)
         let id = try #require(try submit.json()["id"] as? String)
         // Wait until it renders.
@@ -118,7 +137,9 @@ struct EndpointTests {
         // The worker stops and cleans up.
         try? await waitUntil("the worker to stop") { fixture.app.runner.runningJobIDs.isEmpty }
         #expect(fixture.app.runner.runningJobIDs.isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: fixture.storage.root.appendingPathComponent("generated/\(id).wav").path))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: fixture.storage.root.appendingPathComponent("generated/\(id).wav").path))
         #expect(!FileManager.default.fileExists(atPath: fixture.storage.root.appendingPathComponent("work/\(id)").path))
         let audio = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/audio")
         #expect(audio.status == 409)
@@ -128,8 +149,9 @@ struct EndpointTests {
     func disconnectCancels() async throws {
         let fixture = try await EndpointFixture(renderer: QuickRenderer(stepCount: 200, stepDelaySeconds: 0.05))
         defer { Task { await fixture.remove() } }
-        let (_, events) = try await EventReader.read(port: fixture.port, path: "/execute-masterplan",
-                                                     body: EndpointFixture.executeBody(jobID: "job-gone"), stopAfter: 3)
+        let (_, events) = try await EventReader.read(
+            port: fixture.port, path: "/execute-masterplan",
+            body: EndpointFixture.executeBody(jobID: "job-gone"), stopAfter: 3)
         #expect(events.count == 3)
         try? await waitUntil("the job to be cancelled") {
             try await fixture.app.runner.queue.get("job-gone")?.state == .cancelled
@@ -140,8 +162,9 @@ struct EndpointTests {
     @Test("a full queue answers 429 with Retry-After; /readyz says not ready")
     func queueFull() async throws {
         // The first job renders until the fixture is removed (100,000 steps), so it holds the only worker throughout.
-        let fixture = try await EndpointFixture(renderer: QuickRenderer(stepCount: 100_000, stepDelaySeconds: 0.05),
-                                                maxQueued: 1, workers: 1)
+        let fixture = try await EndpointFixture(
+            renderer: QuickRenderer(stepCount: 100_000, stepDelaySeconds: 0.05),
+            maxQueued: 1, workers: 1)
         defer { Task { await fixture.remove() } }
         let body = #"{"songs": "# + EndpointFixture.songsJSON + "}"
         var statuses: [Int] = []
@@ -150,7 +173,7 @@ struct EndpointTests {
             let response = try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", body)
             statuses.append(response.status)
             if response.status == 429 { retryAfter = response.headers["retry-after"] }
-            if index == 0 {   // the single worker claims the first one before the next arrives
+            if index == 0 { // the single worker claims the first one before the next arrives
                 try await waitUntil("the worker to claim the first job") { !fixture.app.runner.runningJobIDs.isEmpty }
             }
         }
@@ -167,7 +190,8 @@ struct EndpointTests {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
         func songs(_ first: String) -> String {
-            #"{"songs": [{"song_id": "a", "name": "A", "#  + first + #"}, {"song_id": "b", "name": "B", "storage_path": "uploads/b.wav"}]}"#
+            #"{"songs": [{"song_id": "a", "name": "A", "# + first
+                + #"}, {"song_id": "b", "name": "B", "storage_path": "uploads/b.wav"}]}"#
         }
         let cases: [(String, String, String)] = [
             ("/generate-mashup", songs(#""storage_path": "../../etc/passwd""#), "songs[0].storage_path"),
@@ -177,7 +201,11 @@ struct EndpointTests {
             ("/generate-mashup", songs(#""url": "http://127.0.0.1:22/x.wav""#), "songs[0].url"),
             ("/generate-mashup", #"{"songs": []}"#, "songs"),
             ("/generate-mashup", "not json", "body"),
-            ("/execute-masterplan", #"{"masterplan": {"timeline": []}, "songs": [{"song_id": "a", "storage_path": "uploads/a.wav"}], "job_id": "../x"}"#, "job_id"),
+            (
+                "/execute-masterplan",
+                #"{"masterplan": {"timeline": []}, "songs": [{"song_id": "a", "storage_path": "uploads/a.wav"}], "job_id": "../x"}"#,
+                "job_id"
+            ),
             ("/execute-masterplan", #"{"songs": [{"song_id": "a", "storage_path": "uploads/a.wav"}]}"#, "masterplan"),
             ("/get-mashup-status", #"{}"#, "jobId"),
         ]
@@ -202,15 +230,19 @@ struct EndpointTests {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
         let bytes = try Data(contentsOf: fixture.storage.root.appendingPathComponent("uploads/a.wav"))
-        let upload = try await TestHTTP.request(port: fixture.port, "POST", "/v1/uploads?filename=song.wav",
-                                                headers: ["Content-Type": "audio/wav"], body: bytes)
+        let upload = try await TestHTTP.request(
+            port: fixture.port, "POST", "/v1/uploads?filename=song.wav",
+            headers: ["Content-Type": "audio/wav"], body: bytes)
         #expect(upload.status == 201)
         let path = try #require(try upload.json()["storage_path"] as? String)
         #expect(path.hasPrefix("uploads/") && path.hasSuffix(".wav"))
         let stored = try Data(contentsOf: fixture.storage.root.appendingPathComponent(path))
         #expect(stored == bytes)
-        let body = #"{"songs": [{"song_id": "s1", "storage_path": ""# + path + #""}, {"song_id": "s2", "storage_path": "uploads/b.wav"}]}"#
-        let id = try #require(try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", body).json()["jobId"] as? String)
+        let body =
+            #"{"songs": [{"song_id": "s1", "storage_path": ""# + path
+            + #""}, {"song_id": "s2", "storage_path": "uploads/b.wav"}]}"#
+        let id = try #require(
+            try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", body).json()["jobId"] as? String)
         let final = try #require(try await fixture.pollStatus(id).last)
         #expect(final["status"] as? String == "complete")
         // The gauges' snapshot refreshes every second: wait for the one that sees the completed job.
@@ -228,9 +260,11 @@ struct EndpointTests {
     func restEvents() async throws {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
-        let submit = try await TestHTTP.postJSON(port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
+        let submit = try await TestHTTP.postJSON(
+            port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         let id = try #require(try submit.json()["id"] as? String)
-        let (status, events) = try await EventReader.read(port: fixture.port, path: "/v1/jobs/\(id)/events", body: "", method: "GET")
+        let (status, events) = try await EventReader.read(
+            port: fixture.port, path: "/v1/jobs/\(id)/events", body: "", method: "GET")
         #expect(status == 200)
         let progress = events.compactMap { $0.json["progress"] as? Int }
         #expect(progress == progress.sorted(), "\(progress)")

@@ -1,8 +1,8 @@
 import Foundation
 import Render
+import Server
 import Synchronization
 import Testing
-import Server
 
 @Suite("Server-sent events over real HTTP")
 struct EventStreamTests {
@@ -30,9 +30,11 @@ struct EventStreamTests {
     /// Sends `request` on a new connection and reads the stream, recording when each `data:` event and comment
     /// arrived (ms since the request was sent), until `stop` accepts an event or `readToEnd` reaches EOF. Blocking.
     /// `seen`, when given, holds the counts of events and comments received so far (for producers that wait on them).
-    static func readEvents(port: UInt16, request: String, readToEnd: Bool = false,
-                           seen: Shared<(events: Int, comments: Int)>? = nil,
-                           until stop: @escaping @Sendable (String) -> Bool) async throws -> Received {
+    static func readEvents(
+        port: UInt16, request: String, readToEnd: Bool = false,
+        seen: Shared<(events: Int, comments: Int)>? = nil,
+        until stop: @escaping @Sendable (String) -> Bool
+    ) async throws -> Received {
         try await offPool {
             let connection = try TestConnection(port: port, receiveTimeoutSeconds: hangFailsafeSeconds)
             let start = ContinuousClock.now
@@ -57,8 +59,11 @@ struct EventStreamTests {
                 for lineBytes in buffer[..<lastNewline].split(separator: newline, omittingEmptySubsequences: true) {
                     var line = String(decoding: lineBytes, as: UTF8.self)
                     if line.hasSuffix("\r") { line.removeLast() }
-                    if line.hasPrefix("data: ") { received.events.append((String(line.dropFirst(6)), ms)) }
-                    else if line.hasPrefix(": ") { received.comments.append((line, ms)) }
+                    if line.hasPrefix("data: ") {
+                        received.events.append((String(line.dropFirst(6)), ms))
+                    } else if line.hasPrefix(": ") {
+                        received.comments.append((line, ms))
+                    }
                 }
                 buffer = Array(buffer[(lastNewline + 1)...])
                 seen?.withLock { $0 = (received.events.count, received.comments.count) }
@@ -79,9 +84,13 @@ struct EventStreamTests {
                 let stream = EventStream()
                 Task.detached {
                     for i in 1...count {
-                        stream.send(json: ["progress": .number(Double(i * 100 / count)), "message": .string("step \(i)")])
+                        stream.send(json: [
+                            "progress": .number(Double(i * 100 / count)), "message": .string("step \(i)"),
+                        ])
                         // Handshake: the next event waits until the client has this one.
-                        if (try? await waitUntil("the client to receive event \(i)") { seen.withLock { $0.events } >= i }) == nil {
+                        if (try? await waitUntil("the client to receive event \(i)") {
+                            seen.withLock { $0.events } >= i
+                        }) == nil {
                             sentEarly.withLock { $0 += 1 }
                         }
                     }
@@ -91,8 +100,11 @@ struct EventStreamTests {
             }
         }
         let received = try await Self.readEvents(
-            port: f.port, request: "POST /execute-masterplan HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-            readToEnd: true, seen: seen) { _ in false }
+            port: f.port,
+            request:
+                "POST /execute-masterplan HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+            readToEnd: true, seen: seen
+        ) { _ in false }
         let events = received.events
         #expect(received.head.contains("200"))
         #expect(received.head.lowercased().contains("content-type: text/event-stream"))
@@ -116,12 +128,15 @@ struct EventStreamTests {
         let seen = Shared<(events: Int, comments: Int)>((0, 0))
         /// The producer's idle time, from before the stream existed to just before "done", in ms.
         let idleMilliseconds = Shared(0.0)
-        let f = try ServerFixture(configure: { $0.heartbeatInterval = .milliseconds(heartbeatMilliseconds) }) { router in
+        let f = try ServerFixture(configure: { $0.heartbeatInterval = .milliseconds(heartbeatMilliseconds) }) {
+            router in
             router.get("/v1/jobs/{id}/events") { _ in
                 let created = ContinuousClock.now
                 let stream = EventStream()
                 Task.detached {
-                    try? await waitUntil("\(heartbeatsAwaited) heartbeats") { seen.withLock { $0.comments } >= heartbeatsAwaited }
+                    try? await waitUntil("\(heartbeatsAwaited) heartbeats") {
+                        seen.withLock { $0.comments } >= heartbeatsAwaited
+                    }
                     idleMilliseconds.withLock { $0 = seconds(ContinuousClock.now - created) * 1000 }
                     stream.send(data: "done")
                     stream.finish()
@@ -129,8 +144,10 @@ struct EventStreamTests {
                 return .eventStream(stream)
             }
         }
-        let received = try await Self.readEvents(port: f.port, request: "GET /v1/jobs/j/events HTTP/1.1\r\nHost: x\r\n\r\n",
-                                                 seen: seen) { $0 == "done" }
+        let received = try await Self.readEvents(
+            port: f.port, request: "GET /v1/jobs/j/events HTTP/1.1\r\nHost: x\r\n\r\n",
+            seen: seen
+        ) { $0 == "done" }
         let (events, comments) = (received.events, received.comments)
         #expect(events.map(\.0) == ["done"])
         // Heartbeats arrive while the producer is idle (it waits for them).
@@ -138,7 +155,9 @@ struct EventStreamTests {
         // No bursts: a timer never fires early, so at most one heartbeat per whole interval of the producer's idle
         // time (measured on the server side, from before the stream existed), plus one that may follow "done".
         let idle = idleMilliseconds.withLock { $0 }
-        #expect(comments.count <= Int(idle / Double(heartbeatMilliseconds)) + 1, "\(comments.count) heartbeats in \(idle) ms")
+        #expect(
+            comments.count <= Int(idle / Double(heartbeatMilliseconds)) + 1,
+            "\(comments.count) heartbeats in \(idle) ms")
         #expect(comments.allSatisfy { $0.0 == ": keep-alive" })
         if let first = comments.first { #expect(first.1 >= Double(heartbeatMilliseconds) - 5) }
     }
@@ -172,7 +191,7 @@ struct EventStreamTests {
                 text += String(decoding: chunk, as: UTF8.self)
             }
             return text
-        }   // the connection is closed when the closure returns
+        } // the connection is closed when the closure returns
         #expect(first.contains("data: "))
         try? await waitUntil("the cancel callback") { cancelled.value.load(ordering: .relaxed) != 0 }
         #expect(cancelled.value.load(ordering: .relaxed) == 1)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Server
+import Testing
 
 @Suite("Files with byte ranges over real HTTP")
 struct FileRangeTests {
@@ -51,7 +51,9 @@ struct FileRangeTests {
         #expect(try beyond.json()["field"] as? String == "range")
 
         // curl, as a browser-like client, seeking into the file.
-        let (output, status) = try await TestHTTP.curl(["-r", "5000-5099", "http://127.0.0.1:\(f.port)/v1/jobs/j/audio"])
+        let (output, status) = try await TestHTTP.curl([
+            "-r", "5000-5099", "http://127.0.0.1:\(f.port)/v1/jobs/j/audio",
+        ])
         #expect(status == 0)
         #expect(output == bytes[5000...5099])
         // HEAD: headers only.

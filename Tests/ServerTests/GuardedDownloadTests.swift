@@ -1,7 +1,7 @@
 import Foundation
+import Server
 import Synchronization
 import Testing
-import Server
 
 /// Song downloads on loopback only: a test origin server on 127.0.0.1, reached either because the policy allows
 /// loopback (as `MASHUP_ALLOW_PRIVATE_URLS` does) or because its name is an allowed host. No traffic leaves the
@@ -19,7 +19,7 @@ struct GuardedDownloadTests {
         func count(_ path: String) { counts.withLock { $0[path, default: 0] += 1 } }
         func value(_ path: String) -> Int { counts.withLock { $0[path] ?? 0 } }
         var port: UInt16 {
-            get { portValue.withLock { $0 } }
+            portValue.withLock { $0 }
         }
         func setPort(_ port: UInt16) { portValue.withLock { $0 = port } }
     }
@@ -34,16 +34,19 @@ struct GuardedDownloadTests {
             fixture = try ServerFixture { router in
                 router.get("/song.wav") { _ in
                     hits.count("/song.wav")
-                    return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "audio/wav")]),
-                                        body: .bytes(GuardedDownloadTests.songBytes))
+                    return HTTPResponse(
+                        status: 200, headers: HTTPHeaders([("Content-Type", "audio/wav")]),
+                        body: .bytes(GuardedDownloadTests.songBytes))
                 }
                 router.get("/to-loopback") { _ in
                     hits.count("/to-loopback")
-                    return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "http://127.0.0.1:\(hits.port)/song.wav")]))
+                    return HTTPResponse(
+                        status: 302, headers: HTTPHeaders([("Location", "http://127.0.0.1:\(hits.port)/song.wav")]))
                 }
                 router.get("/to-metadata") { _ in
                     hits.count("/to-metadata")
-                    return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", "http://169.254.169.254/latest/meta-data/")]))
+                    return HTTPResponse(
+                        status: 302, headers: HTTPHeaders([("Location", "http://169.254.169.254/latest/meta-data/")]))
                 }
                 router.get("/relative") { _ in
                     hits.count("/relative")
@@ -79,8 +82,9 @@ struct GuardedDownloadTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let destination = folder.appendingPathComponent("song.wav")
         let downloader = GuardedDownloader(policy: URLPolicy(allowLoopback: true, allowPrivate: true))
-        let bytes = try await downloader.download("http://127.0.0.1:\(origin.port)/song.wav", field: "songs[0].url",
-                                                  to: destination)
+        let bytes = try await downloader.download(
+            "http://127.0.0.1:\(origin.port)/song.wav", field: "songs[0].url",
+            to: destination)
         #expect(bytes == Self.songBytes.count)
         #expect(try Data(contentsOf: destination) == Self.songBytes)
         #expect(try Self.leftovers(folder) == ["song.wav"])
@@ -105,8 +109,9 @@ struct GuardedDownloadTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let downloader = GuardedDownloader(policy: URLPolicy())
         await #expect(throws: HTTPError.self) {
-            try await downloader.download("http://127.0.0.1:\(origin.port)/song.wav", field: "songs[0].url",
-                                          to: folder.appendingPathComponent("song.wav"))
+            try await downloader.download(
+                "http://127.0.0.1:\(origin.port)/song.wav", field: "songs[0].url",
+                to: folder.appendingPathComponent("song.wav"))
         }
         #expect(origin.count("/song.wav") == 0)
         #expect(try Self.leftovers(folder).isEmpty)
@@ -120,8 +125,9 @@ struct GuardedDownloadTests {
         // "localhost" is allowed by name (the first hop reaches the origin); 127.0.0.1 itself is not.
         let downloader = GuardedDownloader(policy: URLPolicy(allowedHosts: ["localhost"]))
         do {
-            try await downloader.download("http://localhost:\(origin.port)/to-loopback", field: "songs[1].url",
-                                          to: folder.appendingPathComponent("song.wav"))
+            try await downloader.download(
+                "http://localhost:\(origin.port)/to-loopback", field: "songs[1].url",
+                to: folder.appendingPathComponent("song.wav"))
             Issue.record("the redirect to 127.0.0.1 was followed")
         } catch let error as DownloadError {
             guard case .refused(let url, let reason, let field) = error else { Issue.record("\(error)"); return }
@@ -141,8 +147,9 @@ struct GuardedDownloadTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let downloader = GuardedDownloader(policy: URLPolicy(allowLoopback: true, allowPrivate: true))
         do {
-            try await downloader.download("http://127.0.0.1:\(origin.port)/to-metadata", field: "url",
-                                          to: folder.appendingPathComponent("song.wav"))
+            try await downloader.download(
+                "http://127.0.0.1:\(origin.port)/to-metadata", field: "url",
+                to: folder.appendingPathComponent("song.wav"))
             Issue.record("the redirect to 169.254.169.254 was followed")
         } catch let error as DownloadError {
             guard case .refused(let url, let reason, _) = error else { Issue.record("\(error)"); return }
@@ -160,8 +167,9 @@ struct GuardedDownloadTests {
         var downloader = GuardedDownloader(policy: URLPolicy(allowLoopback: true))
         downloader.maximumRedirects = 3
         await #expect(throws: DownloadError.tooManyRedirects(url: "http://127.0.0.1:\(origin.port)/loop", limit: 3)) {
-            try await downloader.download("http://127.0.0.1:\(origin.port)/loop", field: "url",
-                                          to: folder.appendingPathComponent("song.wav"))
+            try await downloader.download(
+                "http://127.0.0.1:\(origin.port)/loop", field: "url",
+                to: folder.appendingPathComponent("song.wav"))
         }
         #expect(origin.count("/loop") == 4)
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Render
+import Server
 import Synchronization
 import Testing
-import Server
 
 @Suite("Connection limits, uploads, abuse and shutdown over real HTTP")
 struct LimitTests {
@@ -39,7 +39,7 @@ struct LimitTests {
             var held: [TestConnection] = []
             for _ in 0..<limit {
                 let c = try TestConnection(port: port)
-                c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")   // keep-alive: the connection stays open
+                c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") // keep-alive: the connection stays open
                 _ = c.receiveChunk()
                 held.append(c)
             }
@@ -49,7 +49,7 @@ struct LimitTests {
             held.removeAll()
             return answer
         }
-        #expect(answer.isEmpty)   // closed without a response
+        #expect(answer.isEmpty) // closed without a response
         // Capacity returns once the held connections are closed (the server notices the closes asynchronously).
         try await waitUntil("a request to succeed after the held connections closed") {
             (try? await TestHTTP.get(port: port, "/healthz"))?.status == 200
@@ -92,7 +92,8 @@ struct LimitTests {
         let payload = Data((0..<(2 * 1024 * 1024 + 17)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         var expected: UInt64 = 0
         for byte in payload { expected = expected &* 31 &+ UInt64(byte) }
-        let ok = try await TestHTTP.request(port: f.port, "POST", "/upload", headers: ["Content-Type": "audio/wav"], body: payload)
+        let ok = try await TestHTTP.request(
+            port: f.port, "POST", "/upload", headers: ["Content-Type": "audio/wav"], body: payload)
         #expect(ok.status == 200)
         #expect(try ok.json()["bytes"] as? Double == Double(payload.count))
         #expect(try ok.json()["checksum"] as? String == String(expected))
@@ -110,7 +111,9 @@ struct LimitTests {
         #expect(okStatus == 0)
         #expect(String(decoding: okOutput, as: UTF8.self).contains("\"checksum\":\"\(expected)\""))
         try Data(count: 3 * 1024 * 1024 + 1).write(to: file)
-        let (refusedOutput, _) = try await TestHTTP.curl(["-X", "POST", "--data-binary", "@\(file.path)", "-w", "\n%{http_code}", url])
+        let (refusedOutput, _) = try await TestHTTP.curl([
+            "-X", "POST", "--data-binary", "@\(file.path)", "-w", "\n%{http_code}", url,
+        ])
         #expect(String(decoding: refusedOutput, as: UTF8.self).hasSuffix("\n413"))
     }
 
@@ -125,9 +128,11 @@ struct LimitTests {
         }
         let port = f.port
         let failures = try await offPool { () -> Int in
-            for garbage in ["\u{0}\u{1}\u{2}GARBAGE\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/9.9\r\n\r\n",
-                            "POST /echo HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
-                            "GET /" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\n\r\n"] {
+            for garbage in [
+                "\u{0}\u{1}\u{2}GARBAGE\r\n\r\n", "GET\r\n\r\n", "GET / HTTP/9.9\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+                "GET /" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\n\r\n",
+            ] {
                 let c = try TestConnection(port: port, receiveTimeoutSeconds: 3)
                 c.send(garbage)
                 _ = c.receiveAll()
@@ -140,8 +145,9 @@ struct LimitTests {
             // A burst of concurrent requests.
             let failures = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: 64) { i in
-                let r = try? TestHTTP.requestBlocking(port: port, "POST", "/echo", headers: ["Content-Type": "application/json"],
-                                                      body: Data("{\"i\":\(i)}".utf8))
+                let r = try? TestHTTP.requestBlocking(
+                    port: port, "POST", "/echo", headers: ["Content-Type": "application/json"],
+                    body: Data("{\"i\":\(i)}".utf8))
                 if r?.status != 200 { failures.add(1, ordering: .relaxed) }
             }
             return failures.load(ordering: .relaxed)
@@ -240,7 +246,9 @@ struct LimitTests {
         StandardRoutes.install(on: &router, metrics: MetricsRegistry())
         let server = HTTPServer(configuration: configuration, router: router)
         let hookRan = Shared(false)
-        let run = Task { try await server.runUntilSignal([SIGUSR1], gracePeriod: .seconds(2)) { _ in hookRan.withLock { $0 = true } } }
+        let run = Task {
+            try await server.runUntilSignal([SIGUSR1], gracePeriod: .seconds(2)) { _ in hookRan.withLock { $0 = true } }
+        }
         // The watcher is registered before the server starts, so once a port is bound the signal is delivered.
         try await waitUntil("the server to start") { server.port != 0 }
         #expect(try await TestHTTP.get(port: server.port, "/healthz").status == 200)
@@ -256,7 +264,7 @@ struct LimitTests {
     func signals() async throws {
         let received = Atomic<Int32>(0)
         let watcher = ShutdownSignals(signals: [SIGUSR2]) { received.store($0, ordering: .relaxed) }
-        kill(getpid(), SIGUSR2)   // the sources are registered when init returns
+        kill(getpid(), SIGUSR2) // the sources are registered when init returns
         try? await waitUntil("the signal handler to run") { received.load(ordering: .relaxed) != 0 }
         watcher.cancel()
         #expect(received.load(ordering: .relaxed) == SIGUSR2)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Server
+import Testing
 
 @Suite("Prometheus metrics")
 struct MetricsTests {
@@ -14,31 +14,34 @@ struct MetricsTests {
         let running = registry.gauge("mashup_renders_running", help: "Renders running now.")
         running.set(3)
         running.add(-1)
-        let seconds = registry.histogram("mashup_render_seconds", help: "Render wall time.", labels: ["kind"], buckets: [1, 5])
+        let seconds = registry.histogram(
+            "mashup_render_seconds", help: "Render wall time.", labels: ["kind"], buckets: [1, 5])
         for value in [0.5, 1.0, 3.0, 9.0] { seconds.observe(value, labels: ["a\"b\\c\nd"]) }
-        registry.sampledGauge("mashup_jobs", help: "Jobs by state.", labels: ["state"]) { [(["processing"], 4), (["complete"], 1)] }
+        registry.sampledGauge("mashup_jobs", help: "Jobs by state.", labels: ["state"]) {
+            [(["processing"], 4), (["complete"], 1)]
+        }
         let text = registry.render()
         let expected = """
-        # HELP mashup_jobs Jobs by state.
-        # TYPE mashup_jobs gauge
-        mashup_jobs{state="complete"} 1
-        mashup_jobs{state="processing"} 4
-        # HELP mashup_jobs_total Jobs by final state.
-        # TYPE mashup_jobs_total counter
-        mashup_jobs_total{state="complete"} 1
-        mashup_jobs_total{state="failed"} 2
-        # HELP mashup_render_seconds Render wall time.
-        # TYPE mashup_render_seconds histogram
-        mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="1"} 2
-        mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="5"} 3
-        mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="+Inf"} 4
-        mashup_render_seconds_sum{kind="a\\"b\\\\c\\nd"} 13.5
-        mashup_render_seconds_count{kind="a\\"b\\\\c\\nd"} 4
-        # HELP mashup_renders_running Renders running now.
-        # TYPE mashup_renders_running gauge
-        mashup_renders_running 2
+            # HELP mashup_jobs Jobs by state.
+            # TYPE mashup_jobs gauge
+            mashup_jobs{state="complete"} 1
+            mashup_jobs{state="processing"} 4
+            # HELP mashup_jobs_total Jobs by final state.
+            # TYPE mashup_jobs_total counter
+            mashup_jobs_total{state="complete"} 1
+            mashup_jobs_total{state="failed"} 2
+            # HELP mashup_render_seconds Render wall time.
+            # TYPE mashup_render_seconds histogram
+            mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="1"} 2
+            mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="5"} 3
+            mashup_render_seconds_bucket{kind="a\\"b\\\\c\\nd",le="+Inf"} 4
+            mashup_render_seconds_sum{kind="a\\"b\\\\c\\nd"} 13.5
+            mashup_render_seconds_count{kind="a\\"b\\\\c\\nd"} 4
+            # HELP mashup_renders_running Renders running now.
+            # TYPE mashup_renders_running gauge
+            mashup_renders_running 2
 
-        """
+            """
         #expect(text == expected)
     }
 

@@ -1,12 +1,13 @@
 import Foundation
-import Testing
 import Server
+import Testing
 
 @Suite("Storage paths and outgoing URLs")
 struct SafetyTests {
     static func makeRoot() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("uploads"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("uploads"), withIntermediateDirectories: true)
         try Data("a".utf8).write(to: root.appendingPathComponent("uploads/a.mp3"))
         return root
     }
@@ -16,12 +17,21 @@ struct SafetyTests {
         let root = try Self.makeRoot()
         defer { try? FileManager.default.removeItem(at: root) }
         let real = root.resolvingSymlinksInPath()
-        #expect(try StoragePath.resolve("uploads/a.mp3", under: root).path == real.appendingPathComponent("uploads/a.mp3").path)
-        #expect(try StoragePath.resolve("./uploads//a.mp3", under: root).path == real.appendingPathComponent("uploads/a.mp3").path)
-        #expect(try StoragePath.resolve("generated/job1.wav", under: root).path == real.appendingPathComponent("generated/job1.wav").path)
+        #expect(
+            try StoragePath.resolve("uploads/a.mp3", under: root).path
+                == real.appendingPathComponent("uploads/a.mp3").path)
+        #expect(
+            try StoragePath.resolve("./uploads//a.mp3", under: root).path
+                == real.appendingPathComponent("uploads/a.mp3").path)
+        #expect(
+            try StoragePath.resolve("generated/job1.wav", under: root).path
+                == real.appendingPathComponent("generated/job1.wav").path)
         // A link that stays inside the root is fine.
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("latest").path, withDestinationPath: "uploads")
-        #expect(try StoragePath.resolve("latest/a.mp3", under: root).path == real.appendingPathComponent("uploads/a.mp3").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("latest").path, withDestinationPath: "uploads")
+        #expect(
+            try StoragePath.resolve("latest/a.mp3", under: root).path
+                == real.appendingPathComponent("uploads/a.mp3").path)
     }
 
     @Test("refused: .., absolute, NUL, backslash, empty, symlinks out of the root, dangling links")
@@ -32,10 +42,13 @@ struct SafetyTests {
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: outside) }
         try Data("secret".utf8).write(to: outside.appendingPathComponent("secret.txt"))
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("uploads/escape").path, withDestinationPath: outside.path)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("dangling").path,
-                                                   withDestinationPath: outside.appendingPathComponent("nothing-yet").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("uploads/escape").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("passwd").path, withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("dangling").path,
+            withDestinationPath: outside.appendingPathComponent("nothing-yet").path)
         let cases: [(String, StoragePath.Refusal)] = [
             ("../etc/passwd", .parentComponent("../etc/passwd")),
             ("uploads/../../x", .parentComponent("uploads/../../x")),
@@ -53,7 +66,9 @@ struct SafetyTests {
         for (path, refusal) in cases {
             #expect(throws: refusal) { try StoragePath.resolve(path, under: root) }
         }
-        let error = try #require(throws: HTTPError.self) { try StoragePath.resolveForRequest("../x", under: root, field: "songs[0].storage_path") }
+        let error = try #require(throws: HTTPError.self) {
+            try StoragePath.resolveForRequest("../x", under: root, field: "songs[0].storage_path")
+        }
         #expect(error.status == 400)
         #expect(error.field == "songs[0].storage_path")
     }
@@ -69,7 +84,8 @@ struct SafetyTests {
             "http://[::1]/x", "http://[fe80::1]/x", "http://[fd00:ec2::254]/x", "http://[::ffff:127.0.0.1]/x",
             "http://[::ffff:169.254.169.254]/x", "http://0.0.0.0/x", "http://2130706433/x", "http://0x7f.1/x",
             "http://100.100.100.200/x", "http://224.0.0.1/x",
-            "file:///etc/passwd", "ftp://203.0.113.10/x", "gopher://x/", "javascript:alert(1)", "http:///nohost", "not a url",
+            "file:///etc/passwd", "ftp://203.0.113.10/x", "gopher://x/", "javascript:alert(1)", "http:///nohost",
+            "not a url",
         ]
         for text in refused {
             let error = try #require(throws: HTTPError.self, "\(text)") { try policy.check(text, field: "file_url") }

@@ -29,11 +29,12 @@ final class ServerFixture: @unchecked Sendable {
         for (k, v) in request.pathParameters { params[k] = .string(v) }
         var query: [String: JSONValue] = [:]
         for (k, v) in request.query { query[k] = .string(v) }
-        return .json(.object([
-            "method": .string(request.method), "path": .string(request.path), "params": .object(params),
-            "query": .object(query), "bodyBytes": .number(Double(request.body.count)),
-            "remote": .string(request.remoteAddress),
-            "clientInfo": .string(request.headers["X-CLIENT-INFO"] ?? ""),
-        ]))
+        return .json(
+            .object([
+                "method": .string(request.method), "path": .string(request.path), "params": .object(params),
+                "query": .object(query), "bodyBytes": .number(Double(request.body.count)),
+                "remote": .string(request.remoteAddress),
+                "clientInfo": .string(request.headers["X-CLIENT-INFO"] ?? ""),
+            ]))
     }
 }

@@ -6,8 +6,9 @@ import Testing
 /// Signed links let a remote separation service fetch a song that only this server's local storage holds.
 @Suite("Signed storage links")
 struct StorageLinkTests {
-    static let signer = StorageLinkSigner(publicBaseURL: URL(string: "https://mashup.test/base")!,
-                                          secret: Array("a secret of more than sixteen bytes".utf8))
+    static let signer = StorageLinkSigner(
+        publicBaseURL: URL(string: "https://mashup.test/base")!,
+        secret: Array("a secret of more than sixteen bytes".utf8))
 
     static func query(of url: URL) -> [String: String] {
         let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []
@@ -18,8 +19,9 @@ struct StorageLinkTests {
     func hmacVectors() {
         let two = StorageLinkSigner.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
         #expect(SHA256.hex(two) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-        let six = StorageLinkSigner.hmac(key: [UInt8](repeating: 0xaa, count: 131),
-                                         message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+        let six = StorageLinkSigner.hmac(
+            key: [UInt8](repeating: 0xaa, count: 131),
+            message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
         #expect(SHA256.hex(six) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
@@ -44,15 +46,20 @@ struct StorageLinkTests {
         var later = query
         later["expires"] = "9000"
         #expect(throws: StorageLinkSigner.Refusal.badSignature) { try Self.signer.verify(query: later, now: 0) }
-        let stranger = StorageLinkSigner(publicBaseURL: URL(string: "https://mashup.test")!,
-                                         secret: Array("another secret, also long enough".utf8))
+        let stranger = StorageLinkSigner(
+            publicBaseURL: URL(string: "https://mashup.test")!,
+            secret: Array("another secret, also long enough".utf8))
         #expect(throws: StorageLinkSigner.Refusal.badSignature) { try stranger.verify(query: query, now: 0) }
         var unsigned = query
         unsigned["signature"] = nil
-        #expect(throws: StorageLinkSigner.Refusal.missingField("signature")) { try Self.signer.verify(query: unsigned, now: 0) }
+        #expect(throws: StorageLinkSigner.Refusal.missingField("signature")) {
+            try Self.signer.verify(query: unsigned, now: 0)
+        }
     }
 
-    @Test("the environment: no public URL means no links; a bad URL or a short secret is named; a stored secret is shared")
+    @Test(
+        "the environment: no public URL means no links; a bad URL or a short secret is named; a stored secret is shared"
+    )
     func environment() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("links-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -62,30 +69,39 @@ struct StorageLinkTests {
             try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "ftp://x"], storageRoot: root)
         }
         do {
-            _ = try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "https://x.test", "MASHUP_LINK_SECRET": "short"],
-                                                      storageRoot: root)
+            _ = try StorageLinkSigner.fromEnvironment(
+                ["MASHUP_PUBLIC_URL": "https://x.test", "MASHUP_LINK_SECRET": "short"],
+                storageRoot: root)
             Issue.record("a 5-character secret was accepted")
         } catch {
             #expect("\(error)".contains("MASHUP_LINK_SECRET has 5 characters"))
         }
         // Two processes (server and worker) reading the same root sign alike.
-        let first = try #require(try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "https://x.test"], storageRoot: root))
-        let second = try #require(try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "https://x.test"], storageRoot: root))
+        let first = try #require(
+            try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "https://x.test"], storageRoot: root))
+        let second = try #require(
+            try StorageLinkSigner.fromEnvironment(["MASHUP_PUBLIC_URL": "https://x.test"], storageRoot: root))
         let query = Self.query(of: first.link(to: "uploads/a.wav", expiresAt: 10))
         #expect(try second.verify(query: query, now: 0) == "uploads/a.wav")
-        let mode = try FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(".link-secret").path)[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: root.appendingPathComponent(".link-secret").path)[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 
-    @Test("GET /v1/files serves a linked upload without the API token, byte for byte, and refuses a tampered link with 403")
+    @Test(
+        "GET /v1/files serves a linked upload without the API token, byte for byte, and refuses a tampered link with 403"
+    )
     func served() async throws {
         let fixture = try await EndpointFixture(apiToken: "the-api-token", linkSigner: Self.signer)
         let link = try #require(try await fixture.storage.fetchableURL("uploads/a.wav", expiresInSeconds: 600))
-        let pathAndQuery = "/v1/files?" + (URLComponents(url: link, resolvingAgainstBaseURL: false)?.percentEncodedQuery ?? "")
+        let pathAndQuery =
+            "/v1/files?" + (URLComponents(url: link, resolvingAgainstBaseURL: false)?.percentEncodedQuery ?? "")
         let response = try await TestHTTP.get(port: fixture.port, pathAndQuery)
         #expect(response.status == 200)
         #expect(response.body == (try Data(contentsOf: fixture.root.appendingPathComponent("uploads/a.wav"))))
-        let tampered = try await TestHTTP.get(port: fixture.port, pathAndQuery.replacingOccurrences(of: "a.wav", with: "b.wav"))
+        let tampered = try await TestHTTP.get(
+            port: fixture.port, pathAndQuery.replacingOccurrences(of: "a.wav", with: "b.wav"))
         #expect(tampered.status == 403)
         // Other routes still want the token.
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs").status == 401)

@@ -28,7 +28,8 @@ enum StudioTolerance {
 struct StudioEndpointTests {
     /// Runs a pipeline job through `/v1/jobs` and waits for it to finish; returns its id.
     static func completedJob(_ fixture: EndpointFixture, preferences: String? = nil) async throws -> String {
-        let body = #"{"songs": "# + EndpointFixture.songsJSON + (preferences.map { #", "preferences": "# + $0 } ?? "") + "}"
+        let body =
+            #"{"songs": "# + EndpointFixture.songsJSON + (preferences.map { #", "preferences": "# + $0 } ?? "") + "}"
         let submit = try await TestHTTP.postJSON(port: fixture.port, "/v1/jobs", body)
         #expect(submit.status == 202, "\(submit.text)")
         let id = try #require(try submit.json()["id"] as? String)
@@ -37,7 +38,9 @@ struct StudioEndpointTests {
         return id
     }
 
-    @Test("GET / answers the studio page; its assets are built in, typed, validated by ETag and load nothing from outside")
+    @Test(
+        "GET / answers the studio page; its assets are built in, typed, validated by ETag and load nothing from outside"
+    )
     func pageAndAssets() async throws {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
@@ -62,7 +65,9 @@ struct StudioEndpointTests {
             #expect(again.body.isEmpty)
             // No external resource: no absolute URL in src/href/url()/import/fetch.
             #expect(answer.text.firstMatch(of: /(src|href)="(https?:)?\/\//) == nil, "\(path) loads from outside")
-            #expect(answer.text.firstMatch(of: /(url\(|import .* from |fetch\()['"]?(https?:)?\/\//) == nil, "\(path) loads from outside")
+            #expect(
+                answer.text.firstMatch(of: /(url\(|import .* from |fetch\()['"]?(https?:)?\/\//) == nil,
+                "\(path) loads from outside")
             if asset.name.hasSuffix(".js") { scripts.append(answer.text) }
         }
         // Every module another one imports is served.
@@ -72,7 +77,9 @@ struct StudioEndpointTests {
             }
         }
         #expect(try await TestHTTP.get(port: fixture.port, "/studio/nothing.js").status == 404)
-        #expect(try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == false)
+        #expect(
+            try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == false
+        )
     }
 
     @Test("uploads are checked as audio, described, listed newest first and served with ranges")
@@ -82,18 +89,21 @@ struct StudioEndpointTests {
         let bytes = try Data(contentsOf: fixture.storage.root.appendingPathComponent("uploads/a.wav"))
         // The fixture's own songs: a an hour old, b two hours, both older than the upload.
         for (name, age) in [("a.wav", 3_600.0), ("b.wav", 7_200.0)] {
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)],
-                                                  ofItemAtPath: fixture.storage.root.appendingPathComponent("uploads/\(name)").path)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSinceNow: -age)],
+                ofItemAtPath: fixture.storage.root.appendingPathComponent("uploads/\(name)").path)
         }
-        let upload = try await TestHTTP.request(port: fixture.port, "POST", "/v1/uploads?filename=My%20Song.wav", body: bytes)
+        let upload = try await TestHTTP.request(
+            port: fixture.port, "POST", "/v1/uploads?filename=My%20Song.wav", body: bytes)
         #expect(upload.status == 201)
         let answer = try upload.json()
         let path = try #require(answer["storage_path"] as? String)
         #expect(answer["filename"] as? String == "My Song.wav")
         #expect(abs((answer["duration_seconds"] as? Double ?? 0) - 1) <= StudioTolerance.uploadDurationSeconds)
 
-        let refused = try await TestHTTP.request(port: fixture.port, "POST", "/v1/uploads?filename=notes.wav",
-                                                 body: Data("this is text, not audio\n".utf8))
+        let refused = try await TestHTTP.request(
+            port: fixture.port, "POST", "/v1/uploads?filename=notes.wav",
+            body: Data("this is text, not audio\n".utf8))
         #expect(refused.status == 400)
         let refusal = try refused.json()
         #expect(refusal["field"] as? String == "body")
@@ -109,14 +119,16 @@ struct StudioEndpointTests {
         #expect(items[0]["bytes"] as? Int == bytes.count)
         #expect(items[0]["channels"] as? Int == 1)
         #expect(items[1]["filename"] as? String == "a.wav")
-        let one = try #require(try await TestHTTP.get(port: fixture.port, "/v1/uploads?limit=1").json()["uploads"] as? [Any])
+        let one = try #require(
+            try await TestHTTP.get(port: fixture.port, "/v1/uploads?limit=1").json()["uploads"] as? [Any])
         #expect(one.count == 1)
         let badLimit = try await TestHTTP.get(port: fixture.port, "/v1/uploads?limit=0")
         #expect(badLimit.status == 400)
         #expect(try badLimit.json()["field"] as? String == "limit")
 
         let name = String(path.dropFirst("uploads/".count))
-        let ranged = try await TestHTTP.get(port: fixture.port, "/v1/uploads/\(name)", headers: ["Range": "bytes=100-199"])
+        let ranged = try await TestHTTP.get(
+            port: fixture.port, "/v1/uploads/\(name)", headers: ["Range": "bytes=100-199"])
         #expect(ranged.status == 206)
         #expect(ranged.headers["content-type"] == "audio/wav")
         #expect(ranged.body == bytes[100..<200])
@@ -153,7 +165,8 @@ struct StudioEndpointTests {
         await fixture!.stop()
         fixture = nil
         let restarted = try await EndpointFixture(root: root)
-        let again = try #require(try await TestHTTP.get(port: restarted.port, "/v1/jobs").json()["jobs"] as? [[String: Any]])
+        let again = try #require(
+            try await TestHTTP.get(port: restarted.port, "/v1/jobs").json()["jobs"] as? [[String: Any]])
         #expect(again.map { $0["id"] as? String } == ids.reversed())
         await restarted.stop()
     }
@@ -163,8 +176,9 @@ struct StudioEndpointTests {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
         let plan = EndpointFixture.planJSON
-        let valid = try await TestHTTP.postJSON(port: fixture.port, "/v1/plans/validate",
-                                                #"{"plan": "# + plan + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#)
+        let valid = try await TestHTTP.postJSON(
+            port: fixture.port, "/v1/plans/validate",
+            #"{"plan": "# + plan + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#)
         #expect(valid.status == 200)
         let answer = try valid.json()
         #expect(answer["valid"] as? Bool == true)
@@ -173,19 +187,29 @@ struct StudioEndpointTests {
         #expect(summary["sections"] as? Int == 2)
         #expect(summary["duration_sec"] as? Double == 8)
 
-        let broken = plan.replacingOccurrences(of: #""time_start_sec": 4, "duration_sec": 4"#, with: #""time_start_sec": 4, "duration_sec": -4"#)
+        let broken = plan.replacingOccurrences(
+            of: #""time_start_sec": 4, "duration_sec": 4"#, with: #""time_start_sec": 4, "duration_sec": -4"#)
         #expect(broken != plan)
-        let invalid = try await TestHTTP.postJSON(port: fixture.port, "/v1/plans/validate",
-                                                  #"{"plan": "# + broken + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#)
+        let invalid = try await TestHTTP.postJSON(
+            port: fixture.port, "/v1/plans/validate",
+            #"{"plan": "# + broken + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#)
         let issues = try #require(try invalid.json()["issues"] as? [[String: Any]])
         #expect(try invalid.json()["valid"] as? Bool == false)
-        #expect(issues.contains { $0["severity"] as? String == "error" && $0["path"] as? String == "masterplan.timeline[1].duration_sec" },
-                "\(issues)")
+        #expect(
+            issues.contains {
+                $0["severity"] as? String == "error" && $0["path"] as? String == "masterplan.timeline[1].duration_sec"
+            },
+            "\(issues)")
         // A layer naming a song the job does not have.
         let stranger = plan.replacingOccurrences(of: #""songId": "song2""#, with: #""songId": "song9""#)
-        let unknown = try #require(try await TestHTTP.postJSON(port: fixture.port, "/v1/plans/validate",
-            #"{"plan": "# + stranger + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#).json()["issues"] as? [[String: Any]])
-        #expect(unknown.contains { ($0["path"] as? String)?.hasPrefix("masterplan.timeline[1].layers[0]") == true }, "\(unknown)")
+        let unknown = try #require(
+            try await TestHTTP.postJSON(
+                port: fixture.port, "/v1/plans/validate",
+                #"{"plan": "# + stranger + #", "songs": [{"song_id": "song1"}, {"song_id": "song2"}]}"#
+            ).json()["issues"] as? [[String: Any]])
+        #expect(
+            unknown.contains { ($0["path"] as? String)?.hasPrefix("masterplan.timeline[1].layers[0]") == true },
+            "\(unknown)")
         let notObject = try await TestHTTP.postJSON(port: fixture.port, "/v1/plans/validate", #"{"plan": [1, 2]}"#)
         #expect(notObject.status == 400)
         #expect(try notObject.json()["field"] as? String == "plan")
@@ -196,7 +220,9 @@ struct StudioEndpointTests {
         let fixture = try await EndpointFixture()
         defer { Task { await fixture.remove() } }
         let id = try await Self.completedJob(fixture)
-        let wavFrames = try AudioFile.read(fixture.storage.root.appendingPathComponent("generated/\(id).wav"), sampleRate: nil).buffer.frameCount
+        let wavFrames = try AudioFile.read(
+            fixture.storage.root.appendingPathComponent("generated/\(id).wav"), sampleRate: nil
+        ).buffer.frameCount
         for (format, type) in [("flac", "audio/flac"), ("mp3", "audio/mpeg")] {
             let answer = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/audio?format=\(format)")
             #expect(answer.status == 200, "\(format): \(answer.text.prefix(200))")
@@ -214,11 +240,14 @@ struct StudioEndpointTests {
             }
             // Kept: a second request serves the same file without writing it again.
             let written = try FileManager.default.attributesOfItem(atPath: stored.path)[.modificationDate] as? Date
-            let ranged = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/audio?format=\(format)", headers: ["Range": "bytes=0-3"])
+            let ranged = try await TestHTTP.get(
+                port: fixture.port, "/v1/jobs/\(id)/audio?format=\(format)", headers: ["Range": "bytes=0-3"])
             #expect(ranged.status == 206)
-            #expect(try FileManager.default.attributesOfItem(atPath: stored.path)[.modificationDate] as? Date == written)
+            #expect(
+                try FileManager.default.attributesOfItem(atPath: stored.path)[.modificationDate] as? Date == written)
         }
-        let wav = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/audio?format=wav", headers: ["Range": "bytes=0-3"])
+        let wav = try await TestHTTP.get(
+            port: fixture.port, "/v1/jobs/\(id)/audio?format=wav", headers: ["Range": "bytes=0-3"])
         #expect(wav.status == 206)
         #expect(wav.text == "RIFF")
         let ogg = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/audio?format=ogg")
@@ -234,18 +263,31 @@ struct StudioEndpointTests {
         let planner = RecordingPlanner()
         let fixture = try await EndpointFixture(planner: planner)
         defer { Task { await fixture.remove() } }
-        _ = try await Self.completedJob(fixture, preferences:
-            #"{"duration_sec": 90, "target_bpm": "104", "target_key": "e minor", "lead_song": "song2", "style": "house", "energy": "rising", "seed": null}"#)
+        _ = try await Self.completedJob(
+            fixture,
+            preferences:
+                #"{"duration_sec": 90, "target_bpm": "104", "target_key": "e minor", "lead_song": "song2", "style": "house", "energy": "rising", "seed": null}"#
+        )
         let seen = planner.seen.withLock { $0 }
-        #expect(seen == [["duration_sec": 90, "target_bpm": 104, "target_key": "E minor", "lead_song": "song2", "style": "house",
-                          "energy": "rising"]])
+        #expect(
+            seen == [
+                [
+                    "duration_sec": 90, "target_bpm": 104, "target_key": "E minor", "lead_song": "song2",
+                    "style": "house",
+                    "energy": "rising",
+                ]
+            ])
         _ = try await Self.completedJob(fixture, preferences: #"{"target_key": "auto", "style": ""}"#)
         #expect(planner.seen.withLock { $0.last } == [:])
-        for (body, field) in [(#"{"target_bpm": 300}"#, "preferences.target_bpm"), (#"{"target_key": "H major"}"#, "preferences.target_key"),
-                              (#"{"energy": 2}"#, "preferences.energy"), (#"{"duration_sec": "long"}"#, "preferences.duration_sec"),
-                              (#"[1]"#, "preferences")] {
-            let answer = try await TestHTTP.postJSON(port: fixture.port, "/v1/jobs",
-                                                     #"{"songs": "# + EndpointFixture.songsJSON + #", "preferences": "# + body + "}")
+        for (body, field) in [
+            (#"{"target_bpm": 300}"#, "preferences.target_bpm"),
+            (#"{"target_key": "H major"}"#, "preferences.target_key"),
+            (#"{"energy": 2}"#, "preferences.energy"), (#"{"duration_sec": "long"}"#, "preferences.duration_sec"),
+            (#"[1]"#, "preferences"),
+        ] {
+            let answer = try await TestHTTP.postJSON(
+                port: fixture.port, "/v1/jobs",
+                #"{"songs": "# + EndpointFixture.songsJSON + #", "preferences": "# + body + "}")
             #expect(answer.status == 400, "\(body)")
             #expect(try answer.json()["field"] as? String == field, "\(body): \(answer.text)")
         }
@@ -257,10 +299,13 @@ struct StudioEndpointTests {
         defer { Task { await fixture.remove() } }
         #expect(try await TestHTTP.get(port: fixture.port, "/").status == 200)
         #expect(try await TestHTTP.get(port: fixture.port, "/studio/app.js").status == 200)
-        #expect(try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == true)
+        #expect(
+            try await TestHTTP.get(port: fixture.port, "/studio/config.json").json()["token_required"] as? Bool == true)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs?token=s3cret-token").status == 401)
-        #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"]).status == 200)
+        #expect(
+            try await TestHTTP.get(port: fixture.port, "/v1/jobs", headers: ["Authorization": "Bearer s3cret-token"])
+                .status == 200)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/uploads/a.wav").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/uploads/a.wav?token=wrong").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/uploads/a.wav?token=s3cret-token").status == 200)

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal blocking HTTP/1.1 client over a raw TCP socket, for tests that need control a high-level client
@@ -22,13 +23,17 @@ final class TestConnection {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else {
             close(fd)
             throw Failure(description: "connect failed: errno \(errno)")
         }
-        var timeout = timeval(tv_sec: Int(receiveTimeoutSeconds), tv_usec: Int((receiveTimeoutSeconds - floor(receiveTimeoutSeconds)) * 1e6))
+        var timeout = timeval(
+            tv_sec: Int(receiveTimeoutSeconds),
+            tv_usec: Int((receiveTimeoutSeconds - floor(receiveTimeoutSeconds)) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
@@ -72,7 +77,7 @@ final class TestConnection {
 /// A parsed HTTP response.
 struct TestResponse {
     var status: Int
-    var headers: [String: String]   // lower-cased names
+    var headers: [String: String] // lower-cased names
     var body: Data
 
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -97,11 +102,15 @@ struct TestResponse {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Data(raw[split.upperBound...])
-        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
-        else if let length = headers["content-length"].flatMap(Int.init), body.count > length { body = body.prefix(length) }
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            body = dechunk(body)
+        } else if let length = headers["content-length"].flatMap(Int.init), body.count > length {
+            body = body.prefix(length)
+        }
         return TestResponse(status: status, headers: headers, body: body)
     }
 
@@ -134,8 +143,10 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
 extension TestResponse: @unchecked Sendable {}
 
 enum TestHTTP {
-    static func request(port: UInt16, _ method: String, _ path: String, headers: [String: String] = [:],
-                        body: Data = Data()) async throws -> TestResponse {
+    static func request(
+        port: UInt16, _ method: String, _ path: String, headers: [String: String] = [:],
+        body: Data = Data()
+    ) async throws -> TestResponse {
         try await offPool { try requestBlocking(port: port, method, path, headers: headers, body: body) }
     }
 
@@ -143,15 +154,19 @@ enum TestHTTP {
         try await request(port: port, "GET", path, headers: headers)
     }
 
-    static func postJSON(port: UInt16, _ path: String, _ json: String, headers: [String: String] = [:]) async throws -> TestResponse {
+    static func postJSON(port: UInt16, _ path: String, _ json: String, headers: [String: String] = [:]) async throws
+        -> TestResponse
+    {
         var all = headers
         all["Content-Type"] = "application/json"
         return try await request(port: port, "POST", path, headers: all, body: Data(json.utf8))
     }
 
     /// One request with `Connection: close`; returns the parsed response. Blocking.
-    static func requestBlocking(port: UInt16, _ method: String, _ path: String, headers: [String: String] = [:],
-                        body: Data = Data()) throws -> TestResponse {
+    static func requestBlocking(
+        port: UInt16, _ method: String, _ path: String, headers: [String: String] = [:],
+        body: Data = Data()
+    ) throws -> TestResponse {
         let connection = try TestConnection(port: port)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
@@ -161,7 +176,6 @@ enum TestHTTP {
         if !body.isEmpty { connection.send(body) }
         return try TestResponse.parse(connection.receiveAll())
     }
-
 
     /// Runs curl with `arguments`; returns stdout and the exit status.
     static func curl(_ arguments: [String]) async throws -> (output: Data, status: Int32) {

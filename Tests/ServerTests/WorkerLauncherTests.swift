@@ -1,7 +1,7 @@
 import Foundation
 import Orchestrator
-import Testing
 import Server
+import Testing
 
 /// The parent's side of worker isolation, with /bin/sh scripts standing in for `mashup worker`: the JSON-lines
 /// protocol reaches the job's store, and a worker that dies (signal, non-zero exit, no answer) fails its job with
@@ -9,22 +9,28 @@ import Server
 @Suite("Worker processes: protocol and crash classification")
 struct WorkerLauncherTests {
     /// A claimed job in an in-memory queue and a context reporting to it.
-    static func claimedJob(events: JobEventHub = JobEventHub()) async throws -> (InMemoryJobQueue, JobContext, WorkerJobSpec) {
+    static func claimedJob(events: JobEventHub = JobEventHub()) async throws -> (
+        InMemoryJobQueue, JobContext, WorkerJobSpec
+    ) {
         let queue = InMemoryJobQueue()
         try await queue.create(JobRecord(id: "job-1", songs: [JobSong(songID: "a", name: "A")], createdAt: Date()))
         let record = try #require(try await queue.claimNext(nodeID: "n", leaseSeconds: 60))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID().uuidString)")
-        let context = JobContext.forRunner(jobID: record.id, workspace: JobWorkspace(root: root, jobID: record.id),
-                                           store: queue, limiter: RenderLimiter(limit: 1), events: events)
-        let spec = WorkerJobSpec(jobID: record.id, record: record, workspaceRoot: root.path, urlPolicy: URLPolicy(),
-                                 downloadLimitBytes: 1_000)
+        let context = JobContext.forRunner(
+            jobID: record.id, workspace: JobWorkspace(root: root, jobID: record.id),
+            store: queue, limiter: RenderLimiter(limit: 1), events: events)
+        let spec = WorkerJobSpec(
+            jobID: record.id, record: record, workspaceRoot: root.path, urlPolicy: URLPolicy(),
+            downloadLimitBytes: 1_000)
         return (queue, context, spec)
     }
 
     /// A launcher running `script` under /bin/sh (its standard input is the spec, descriptor 3 the reports).
     static func launcher(_ script: String) -> WorkerLauncher {
-        WorkerLauncher(isolation: WorkerIsolation(executable: "/bin/sh", arguments: ["-c", script, "worker"],
-                                                  memoryLimitMB: 512, timeoutSeconds: 600))
+        WorkerLauncher(
+            isolation: WorkerIsolation(
+                executable: "/bin/sh", arguments: ["-c", script, "worker"],
+                memoryLimitMB: 512, timeoutSeconds: 600))
     }
 
     @Test("progress, warnings, a render slot and the result travel as JSON lines")
@@ -65,9 +71,11 @@ struct WorkerLauncherTests {
         }
     }
 
-    @Test("a worker killed by a signal fails its job as engine_crash, naming the signal", arguments: [
-        ("kill -9 $$", "SIGKILL"), ("kill -11 $$", "SIGSEGV"), ("kill -6 $$", "SIGABRT"),
-    ])
+    @Test(
+        "a worker killed by a signal fails its job as engine_crash, naming the signal",
+        arguments: [
+            ("kill -9 $$", "SIGKILL"), ("kill -11 $$", "SIGSEGV"), ("kill -6 $$", "SIGABRT"),
+        ])
     func killed(_ item: (script: String, signal: String)) async throws {
         let (_, context, spec) = try await Self.claimedJob()
         do {
@@ -84,9 +92,11 @@ struct WorkerLauncherTests {
     @Test("a worker that exits without an answer, or non-zero after one, fails as engine_crash")
     func noAnswer() async throws {
         let (_, context, spec) = try await Self.claimedJob()
-        for script in ["read -r spec; exit 0", "read -r spec; exit 3",
-                       "read -r spec; echo '{\"type\":\"result\",\"result\":{}}' >&3; exit 1",
-                       "read -r spec; echo 'not json' >&3; exec sleep 600"] {
+        for script in [
+            "read -r spec; exit 0", "read -r spec; exit 3",
+            "read -r spec; echo '{\"type\":\"result\",\"result\":{}}' >&3; exit 1",
+            "read -r spec; echo 'not json' >&3; exec sleep 600",
+        ] {
             do {
                 _ = try await Self.launcher(script).run(spec, context: context)
                 Issue.record("\(script): a result")
@@ -100,7 +110,8 @@ struct WorkerLauncherTests {
     func cancelKills() async throws {
         let hub = JobEventHub()
         let (_, context, spec) = try await Self.claimedJob(events: hub)
-        let launcher = Self.launcher("""
+        let launcher = Self.launcher(
+            """
             read -r spec
             echo '{"type":"progress","progress":{"phase":"rendering","progress":81,"message":"started"}}' >&3
             exec sleep 600
@@ -120,7 +131,7 @@ struct WorkerLauncherTests {
         let sleeper = try WorkerProcess(executable: "/bin/sh", arguments: ["-c", "exec sleep 600"])
         sleeper.kill()
         #expect(await sleeper.exit() == .signaled(signal: SIGKILL))
-        sleeper.kill()   // after reaping: no effect, no stray signal
+        sleeper.kill() // after reaping: no effect, no stray signal
         await #expect(throws: WorkerProcessError.self) {
             _ = try WorkerProcess(executable: "/nonexistent/mashup", arguments: [])
         }
@@ -133,8 +144,10 @@ struct WorkerLauncherTests {
         #expect(isolation.memoryLimitMB == 1024)
         #expect(isolation.timeoutSeconds == 90)
         #expect(try WorkerIsolation.fromEnvironment([:], executable: "/x", arguments: []).memoryLimitMB == 2048)
-        for (name, value) in [("MASHUP_WORKER_MEMORY_MB", "12"), ("MASHUP_WORKER_MEMORY_MB", "lots"),
-                              ("MASHUP_WORKER_TIMEOUT_SECONDS", "0"), ("MASHUP_WORKER_TIMEOUT_SECONDS", "nan")] {
+        for (name, value) in [
+            ("MASHUP_WORKER_MEMORY_MB", "12"), ("MASHUP_WORKER_MEMORY_MB", "lots"),
+            ("MASHUP_WORKER_TIMEOUT_SECONDS", "0"), ("MASHUP_WORKER_TIMEOUT_SECONDS", "nan"),
+        ] {
             do {
                 _ = try WorkerIsolation.fromEnvironment([name: value], executable: "/x", arguments: [])
                 Issue.record("\(name)=\(value) accepted")

@@ -5,9 +5,13 @@ import Foundation
 public enum EffectsMeasurements {
     /// Runs `processor` (prepared here for the buffer's rate and channels) over `buffer` in blocks of
     /// `blockFrameCount` frames and returns the result.
-    public static func run(_ processor: AudioProcessor, on buffer: AudioBuffer, blockFrameCount: Int = 512) throws -> AudioBuffer {
-        try processor.prepare(ProcessSpec(sampleRate: buffer.sampleRate, maximumBlockFrameCount: blockFrameCount,
-                                          channelCount: buffer.channelCount))
+    public static func run(_ processor: AudioProcessor, on buffer: AudioBuffer, blockFrameCount: Int = 512) throws
+        -> AudioBuffer
+    {
+        try processor.prepare(
+            ProcessSpec(
+                sampleRate: buffer.sampleRate, maximumBlockFrameCount: blockFrameCount,
+                channelCount: buffer.channelCount))
         var out = buffer
         processor.process(buffer: &out, blockFrameCount: blockFrameCount)
         return out
@@ -21,8 +25,10 @@ public enum EffectsMeasurements {
     /// RT60 in seconds from an impulse response (energy summed over `channels`), by Schroeder backward
     /// integration and a least-squares line through the decay curve between `fromDecibels` and `toDecibels`
     /// (T30 uses -5 ... -35), extrapolated to 60 dB.
-    public static func rt60Seconds(_ channels: [[Float]], sampleRate: Double,
-                                   fromDecibels: Double = -5, toDecibels: Double = -35) -> Double {
+    public static func rt60Seconds(
+        _ channels: [[Float]], sampleRate: Double,
+        fromDecibels: Double = -5, toDecibels: Double = -35
+    ) -> Double {
         let n = channels[0].count
         var energy = [Double](repeating: 0, count: n)
         for ch in channels { for i in 0..<n { energy[i] += Double(ch[i]) * Double(ch[i]) } }

@@ -51,8 +51,10 @@ public enum Measurements {
 
     /// Frequency of the strongest spectral peak (quadratic interpolation on log power), in Hz,
     /// searched within `rangeHz` if given. Resolution: well under 0.1 cent for a second of a steady sine.
-    public static func peakFrequency(_ x: [Float], sampleRate: Double, rangeHz: ClosedRange<Double>? = nil,
-                                     fftSize: Int = 1 << 18) -> Double {
+    public static func peakFrequency(
+        _ x: [Float], sampleRate: Double, rangeHz: ClosedRange<Double>? = nil,
+        fftSize: Int = 1 << 18
+    ) -> Double {
         let p = powerSpectrum(x, fftSize: fftSize)
         let size = (p.count - 1) * 2
         let binHz = sampleRate / Double(size)
@@ -67,8 +69,10 @@ public enum Measurements {
     }
 
     /// Ratio in dB of the energy outside `±excludeCents` of `centerHz` to the energy inside it.
-    public static func energyOutside(centerHz: Double, excludeCents: Double, spectrum p: [Double],
-                                     sampleRate: Double) -> Double {
+    public static func energyOutside(
+        centerHz: Double, excludeCents: Double, spectrum p: [Double],
+        sampleRate: Double
+    ) -> Double {
         let size = (p.count - 1) * 2
         let binHz = sampleRate / Double(size)
         let lo = centerHz * pow(2, -excludeCents / 1200), hi = centerHz * pow(2, excludeCents / 1200)

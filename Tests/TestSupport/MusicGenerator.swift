@@ -46,9 +46,11 @@ public enum MusicGenerator {
         /// Detuning of the whole song from A = 440 Hz, in cents.
         public var tuningCents: Double
 
-        public init(seed: UInt64, bpm: Double, tonic: Int, minor: Bool, durationSeconds: Double, sampleRate: Double = 22050,
-                    pickupBeats: Int = 0, introBars: Int = 0, swing: Double = 0, withVoice: Bool = false,
-                    leadInSeconds: Double = 0, tuningCents: Double = 0) {
+        public init(
+            seed: UInt64, bpm: Double, tonic: Int, minor: Bool, durationSeconds: Double, sampleRate: Double = 22050,
+            pickupBeats: Int = 0, introBars: Int = 0, swing: Double = 0, withVoice: Bool = false,
+            leadInSeconds: Double = 0, tuningCents: Double = 0
+        ) {
             self.seed = seed
             self.bpm = bpm
             self.tonic = tonic
@@ -74,11 +76,12 @@ public enum MusicGenerator {
             let barSeconds = 4 * 60 / bpm
             let duration = min(20, max(12, Double(intro + 6) * barSeconds + Double(pickup) * 60 / bpm))
             var rng = SeededGenerator(seed: UInt64(1000 + i))
-            return Parameters(seed: UInt64(1000 + i), bpm: bpm, tonic: (i * 7) % 12, minor: (i / 12) % 2 == 1,
-                              durationSeconds: duration, sampleRate: sampleRate, pickupBeats: pickup, introBars: intro,
-                              swing: i % 5 == 2 ? 0.6 + 0.4 * Double(rng.nextBipolar() * 0.5 + 0.5) : 0,
-                              withVoice: i % 2 == 1, leadInSeconds: Double(i % 5) * 0.07,
-                              tuningCents: Double(rng.nextBipolar()) * 15)
+            return Parameters(
+                seed: UInt64(1000 + i), bpm: bpm, tonic: (i * 7) % 12, minor: (i / 12) % 2 == 1,
+                durationSeconds: duration, sampleRate: sampleRate, pickupBeats: pickup, introBars: intro,
+                swing: i % 5 == 2 ? 0.6 + 0.4 * Double(rng.nextBipolar() * 0.5 + 0.5) : 0,
+                withVoice: i % 2 == 1, leadInSeconds: Double(i % 5) * 0.07,
+                tuningCents: Double(rng.nextBipolar()) * 15)
         }
     }
 
@@ -129,8 +132,9 @@ public enum MusicGenerator {
         for k in 0..<p.pickupBeats {
             let degree = scale[(7 - p.pickupBeats + k) % 7]
             let midi = Double(36 + (p.tonic + degree) % 12)
-            bassTable.render(into: &bass, start: sample(firstBeat + Double(k) * beat), length: sample(0.8 * beat),
-                             hz: hz(midi), sampleRate: sr, amplitude: 0.22, attack: 0.01, release: 0.05)
+            bassTable.render(
+                into: &bass, start: sample(firstBeat + Double(k) * beat), length: sample(0.8 * beat),
+                hz: hz(midi), sampleRate: sr, amplitude: 0.22, attack: 0.01, release: 0.05)
         }
         var barChords = [String]()
         for (bar, barStart) in downbeats.enumerated() {
@@ -142,30 +146,38 @@ public enum MusicGenerator {
             let root = Double(55 + (rootPC + 12 - 7) % 12)
             let notes = [root, root + (chordMinor ? 3 : 4), root + 7]
             for (j, note) in notes.enumerated() {
-                let pan = [0.15, 0.85, 0.35][j]   // share to the right channel
+                let pan = [0.15, 0.85, 0.35][j] // share to the right channel
                 let start = sample(barStart), length = sample(barLength * 0.98)
-                padTable.renderPanned(left: &padLeft, right: &padRight, start: start, length: length, hz: hz(note),
-                                      sampleRate: sr, amplitude: 0.07, pan: Float(pan), attack: 0.02, release: 0.08)
+                padTable.renderPanned(
+                    left: &padLeft, right: &padRight, start: start, length: length, hz: hz(note),
+                    sampleRate: sr, amplitude: 0.07, pan: Float(pan), attack: 0.02, release: 0.08)
             }
             // Bass: root on 1, root or fifth on 3.
             let bassRoot = Double(36 + rootPC)
-            bassTable.render(into: &bass, start: sample(barStart), length: sample(1.75 * beat), hz: hz(bassRoot),
-                             sampleRate: sr, amplitude: 0.25, attack: 0.008, release: 0.05)
+            bassTable.render(
+                into: &bass, start: sample(barStart), length: sample(1.75 * beat), hz: hz(bassRoot),
+                sampleRate: sr, amplitude: 0.25, attack: 0.008, release: 0.05)
             let third = bar % 2 == 0 ? bassRoot : bassRoot + 7
-            bassTable.render(into: &bass, start: sample(barStart + 2 * beat), length: sample(1.75 * beat),
-                             hz: hz(third), sampleRate: sr, amplitude: 0.2, attack: 0.008, release: 0.05)
+            bassTable.render(
+                into: &bass, start: sample(barStart + 2 * beat), length: sample(1.75 * beat),
+                hz: hz(third), sampleRate: sr, amplitude: 0.2, attack: 0.008, release: 0.05)
             // Drums after the intro.
             if bar >= p.introBars {
                 for b in 0..<4 {
                     let bt = barStart + Double(b) * beat
                     if b == 0 || b == 2 { Drums.kick(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.55) }
-                    if b == 1 || b == 3 { Drums.snare(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.3, rng: &rng) }
+                    if b == 1 || b == 3 {
+                        Drums.snare(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.3, rng: &rng)
+                    }
                     if extraKick && b == 2 {
-                        Drums.kick(into: &drums, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr, amplitude: 0.3)
+                        Drums.kick(
+                            into: &drums, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr, amplitude: 0.3
+                        )
                     }
                     Drums.hat(into: &hatsRight, start: sample(bt), sampleRate: sr, amplitude: 0.09, rng: &rng)
-                    Drums.hat(into: &hatsRight, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr,
-                              amplitude: 0.06, rng: &rng)
+                    Drums.hat(
+                        into: &hatsRight, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr,
+                        amplitude: 0.06, rng: &rng)
                 }
             }
             // Voice after the intro: one scale note per beat (some rests), gliding with vibrato.
@@ -182,15 +194,17 @@ public enum MusicGenerator {
                         pitchClass = (p.tonic + scale[Int(rng.next() % 7)]) % 12
                     }
                     let midi = Double(60 + pitchClass)
-                    VoiceSynth.sing(into: &voice, table: voiceTable, start: sample(barStart + Double(b) * beat),
-                                    length: sample(0.9 * beat), hz: hz(midi), sampleRate: sr, amplitude: 0.16,
-                                    vibratoPhase: Double(b))
+                    VoiceSynth.sing(
+                        into: &voice, table: voiceTable, start: sample(barStart + Double(b) * beat),
+                        length: sample(0.9 * beat), hz: hz(midi), sampleRate: sr, amplitude: 0.16,
+                        vibratoPhase: Double(b))
                 }
             }
         }
         // Stereo stems.
-        let drumsStereo = AudioBuffer(channels: [zip(drums, hatsRight).map { $0 + 0.4 * $1 }, zip(drums, hatsRight).map { $0 + 0.6 * $1 }],
-                                      sampleRate: sr)
+        let drumsStereo = AudioBuffer(
+            channels: [zip(drums, hatsRight).map { $0 + 0.4 * $1 }, zip(drums, hatsRight).map { $0 + 0.6 * $1 }],
+            sampleRate: sr)
         let bassStereo = AudioBuffer(channels: [bass, bass], sampleRate: sr)
         let otherStereo = AudioBuffer(channels: [padLeft, padRight], sampleRate: sr)
         let vocalStereo = AudioBuffer(channels: [voice, voice], sampleRate: sr)
@@ -201,9 +215,10 @@ public enum MusicGenerator {
                 for i in 0..<n { mix[c][i] += ch[i] }
             }
         }
-        return GeneratedSong(parameters: p, mix: AudioBuffer(channels: mix, sampleRate: sr),
-                             stems: ["drums": drumsStereo, "bass": bassStereo, "other": otherStereo, "vocals": vocalStereo],
-                             beatTimes: beatTimes, downbeatTimes: downbeats, barChords: barChords)
+        return GeneratedSong(
+            parameters: p, mix: AudioBuffer(channels: mix, sampleRate: sr),
+            stems: ["drums": drumsStereo, "bass": bassStereo, "other": otherStereo, "vocals": vocalStereo],
+            beatTimes: beatTimes, downbeatTimes: downbeats, barChords: barChords)
     }
 }
 
@@ -217,7 +232,9 @@ struct Wavetable: Sendable {
         var peak: Float = 0
         for i in 0..<Wavetable.size {
             var v = 0.0
-            for (h, a) in harmonics.enumerated() { v += a * sin(2 * .pi * Double(h + 1) * Double(i) / Double(Wavetable.size)) }
+            for (h, a) in harmonics.enumerated() {
+                v += a * sin(2 * .pi * Double(h + 1) * Double(i) / Double(Wavetable.size))
+            }
             t[i] = Float(v)
             peak = max(peak, abs(t[i]))
         }
@@ -240,8 +257,10 @@ struct Wavetable: Sendable {
         return max(0, a * r * decay)
     }
 
-    func render(into out: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double, amplitude: Float,
-                attack: Double, release: Double) {
+    func render(
+        into out: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double, amplitude: Float,
+        attack: Double, release: Double
+    ) {
         let inc = hz / sampleRate
         var phase = 0.0
         let a = Int(attack * sampleRate), r = Int(release * sampleRate)
@@ -255,8 +274,10 @@ struct Wavetable: Sendable {
         }
     }
 
-    func renderPanned(left: inout [Float], right: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double,
-                      amplitude: Float, pan: Float, attack: Double, release: Double) {
+    func renderPanned(
+        left: inout [Float], right: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double,
+        amplitude: Float, pan: Float, attack: Double, release: Double
+    ) {
         let inc = hz / sampleRate
         var phase = 0.0
         let a = Int(attack * sampleRate), r = Int(release * sampleRate)
@@ -288,7 +309,9 @@ enum Drums {
         }
     }
 
-    static func snare(into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator) {
+    static func snare(
+        into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator
+    ) {
         let length = Int(0.2 * sampleRate)
         var previous: Float = 0
         for i in 0..<length {
@@ -303,7 +326,9 @@ enum Drums {
         }
     }
 
-    static func hat(into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator) {
+    static func hat(
+        into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator
+    ) {
         let length = Int(0.06 * sampleRate)
         var p1: Float = 0, p2: Float = 0
         for i in 0..<length {
@@ -322,8 +347,10 @@ enum Drums {
 /// A crude singing voice: harmonic tone with vibrato (5.5 Hz, ±35 cents), a 60 ms glide into each note from
 /// 80 cents below, and a syllable envelope.
 enum VoiceSynth {
-    static func sing(into out: inout [Float], table: Wavetable, start: Int, length: Int, hz: Double, sampleRate: Double,
-                     amplitude: Float, vibratoPhase: Double) {
+    static func sing(
+        into out: inout [Float], table: Wavetable, start: Int, length: Int, hz: Double, sampleRate: Double,
+        amplitude: Float, vibratoPhase: Double
+    ) {
         var phase = 0.0
         let attack = Int(0.04 * sampleRate), release = Int(0.06 * sampleRate)
         for i in 0..<length {
@@ -335,7 +362,8 @@ enum VoiceSynth {
             let f = hz * pow(2, (glide + vibrato) / 1200)
             phase += f / sampleRate
             if phase >= 1 { phase -= 1 }
-            out[s] += amplitude * Wavetable.envelope(i, length: length, attack: attack, release: release) * table.value(phase)
+            out[s] +=
+                amplitude * Wavetable.envelope(i, length: length, attack: attack, release: release) * table.value(phase)
         }
     }
 }

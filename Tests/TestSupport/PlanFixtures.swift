@@ -10,9 +10,13 @@ public enum PlanFixtures {
         ["songId": .string(song), "stem": .string(stem), "volume_db": .number(db), "effects": .array(effects)]
     }
 
-    public static func section(_ start: Double, _ duration: Double, _ layers: [JSONValue], extra: [String: JSONValue] = [:]) -> JSONValue {
-        var o: [String: JSONValue] = ["time_start_sec": .number(start), "duration_sec": .number(duration),
-                                      "description": "part", "energy_level": 0.5, "layers": .array(layers)]
+    public static func section(
+        _ start: Double, _ duration: Double, _ layers: [JSONValue], extra: [String: JSONValue] = [:]
+    ) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "time_start_sec": .number(start), "duration_sec": .number(duration),
+            "description": "part", "energy_level": 0.5, "layers": .array(layers),
+        ]
         for (k, v) in extra { o[k] = v }
         return .object(o)
     }
@@ -26,7 +30,8 @@ public enum PlanFixtures {
                 "global": ["targetBPM": 120, "targetKey": "A minor", "timeSignature": [4, 4]],
                 "timeline": [
                     section(0, 16, [layer("song1", "vocals", -6, ["reverb", "delay"]), layer("song2", "drums", -8)]),
-                    section(16, 16, [layer("s1", "vocals", -4), layer("s2", "other", -10, ["high-pass-filter-800hz"])]),
+                    section(
+                        16, 16, [layer("s1", "vocals", -4), layer("s2", "other", -10, ["high-pass-filter-800hz"])]),
                     section(32, 8, [layer("s2", "full", -6, ["echo-out"])]),
                 ],
                 "problems_and_solutions": [["problem": "keys clash", "solution": "shift vocals"]],
@@ -48,7 +53,8 @@ public enum PlanFixtures {
     public static func settingLayer(_ s: Int, _ l: Int, _ key: String, _ value: JSONValue?) -> JSONValue {
         modified { mp in
             guard case .array(var sections)? = mp["timeline"], case .object(var section) = sections[s],
-                  case .array(var layers)? = section["layers"], case .object(var layer) = layers[l] else { fatalError() }
+                case .array(var layers)? = section["layers"], case .object(var layer) = layers[l]
+            else { fatalError() }
             layer[key] = value
             layers[l] = .object(layer)
             section["layers"] = .array(layers)
@@ -60,7 +66,9 @@ public enum PlanFixtures {
     /// Changes field `key` of section `s`.
     public static func settingSection(_ s: Int, _ key: String, _ value: JSONValue?) -> JSONValue {
         modified { mp in
-            guard case .array(var sections)? = mp["timeline"], case .object(var section) = sections[s] else { fatalError() }
+            guard case .array(var sections)? = mp["timeline"], case .object(var section) = sections[s] else {
+                fatalError()
+            }
             section[key] = value
             sections[s] = .object(section)
             mp["timeline"] = .array(sections)
@@ -79,17 +87,17 @@ public enum PlanFixtures {
     // MARK: - Plans as text, and Messages API replies (planner tests)
 
     public static let validPlan = #"""
-    {"creative_vision": "Two night drives meet at a red light.",
-     "masterplan": {"title": "Red Light", "artistCredits": "A vs. B",
-      "global": {"targetBPM": 124, "targetKey": "A minor", "timeSignature": [4, 4]},
-      "timeline": [
-        {"time_start_sec": 0, "duration_sec": 15.5, "description": "Intro", "energy_level": 0.3,
-         "layers": [{"songId": "song1", "stem": "vocals", "volume_db": -6, "effects": ["reverb"]},
-                    {"songId": "song2", "stem": "other", "volume_db": -10, "effects": ["high-pass-filter-800hz"]}]},
-        {"time_start_sec": 15.5, "duration_sec": 31, "description": "Drop", "energy_level": 0.9,
-         "layers": [{"songId": "song2", "stem": "drums", "volume_db": -3, "effects": []}]}],
-      "problems_and_solutions": [{"problem": "key clash", "solution": "shift song 2 by -2 semitones"}]}}
-    """#
+        {"creative_vision": "Two night drives meet at a red light.",
+         "masterplan": {"title": "Red Light", "artistCredits": "A vs. B",
+          "global": {"targetBPM": 124, "targetKey": "A minor", "timeSignature": [4, 4]},
+          "timeline": [
+            {"time_start_sec": 0, "duration_sec": 15.5, "description": "Intro", "energy_level": 0.3,
+             "layers": [{"songId": "song1", "stem": "vocals", "volume_db": -6, "effects": ["reverb"]},
+                        {"songId": "song2", "stem": "other", "volume_db": -10, "effects": ["high-pass-filter-800hz"]}]},
+            {"time_start_sec": 15.5, "duration_sec": 31, "description": "Drop", "energy_level": 0.9,
+             "layers": [{"songId": "song2", "stem": "drums", "volume_db": -3, "effects": []}]}],
+          "problems_and_solutions": [{"problem": "key clash", "solution": "shift song 2 by -2 semitones"}]}}
+        """#
 
     /// The plan with the second section's stem misspelt.
     public static let invalidPlan = validPlan.replacingOccurrences(of: #""stem": "drums""#, with: #""stem": "drumz""#)

@@ -19,8 +19,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// Test signal generators. Amplitudes are linear peak values; times in seconds; frequencies in Hz.
 public enum Signals {
     /// A sine of `frequencyHz`, `amplitude` peak, starting at `phaseRadians`.
-    public static func sine(frequencyHz: Double, sampleRate: Double, frameCount: Int,
-                            amplitude: Float = 0.5, phaseRadians: Double = 0) -> [Float] {
+    public static func sine(
+        frequencyHz: Double, sampleRate: Double, frameCount: Int,
+        amplitude: Float = 0.5, phaseRadians: Double = 0
+    ) -> [Float] {
         let w = 2 * Double.pi * frequencyHz / sampleRate
         return (0..<frameCount).map { amplitude * Float(sin(w * Double($0) + phaseRadians)) }
     }
@@ -32,8 +34,10 @@ public enum Signals {
     }
 
     /// Single-sample clicks of `amplitude` at every multiple of `periodSeconds`, starting at `offsetSeconds`.
-    public static func clickTrain(periodSeconds: Double, sampleRate: Double, frameCount: Int,
-                                  offsetSeconds: Double = 0, amplitude: Float = 0.9) -> [Float] {
+    public static func clickTrain(
+        periodSeconds: Double, sampleRate: Double, frameCount: Int,
+        offsetSeconds: Double = 0, amplitude: Float = 0.9
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: frameCount)
         var t = offsetSeconds
         while true {
@@ -46,8 +50,10 @@ public enum Signals {
     }
 
     /// A sum of sines (a chord or a harmonic tone), each `amplitude` peak.
-    public static func sines(frequenciesHz: [Double], sampleRate: Double, frameCount: Int,
-                             amplitude: Float = 0.2) -> [Float] {
+    public static func sines(
+        frequenciesHz: [Double], sampleRate: Double, frameCount: Int,
+        amplitude: Float = 0.2
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: frameCount)
         for f in frequenciesHz {
             let s = sine(frequencyHz: f, sampleRate: sampleRate, frameCount: frameCount, amplitude: amplitude)

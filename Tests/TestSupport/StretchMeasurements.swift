@@ -52,8 +52,10 @@ public enum StretchMeasurements {
     }
 
     /// Exponentially decaying white-noise bursts (drum-like) starting at each of `startFrames`.
-    public static func noiseBursts(startFrames: [Int], frameCount: Int, amplitude: Float, decaySeconds: Double,
-                                   sampleRate: Double, seed: UInt64) -> [Float] {
+    public static func noiseBursts(
+        startFrames: [Int], frameCount: Int, amplitude: Float, decaySeconds: Double,
+        sampleRate: Double, seed: UInt64
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: frameCount)
         var rng = SeededGenerator(seed: seed)
         let length = Int(decaySeconds * sampleRate * 5)

@@ -48,8 +48,9 @@ public struct AudioBuffer: Sendable, Equatable {
 
     /// A buffer over planar samples laid out channel after channel.
     public init(planarSamples: [Float], channelCount: Int, sampleRate: Double) {
-        precondition(channelCount >= 1 && planarSamples.count % channelCount == 0,
-                     "planar sample count must be a multiple of the channel count")
+        precondition(
+            channelCount >= 1 && planarSamples.count % channelCount == 0,
+            "planar sample count must be a multiple of the channel count")
         precondition(sampleRate > 0, "AudioBuffer sample rate must be positive")
         self.channelCount = channelCount
         self.frameCount = planarSamples.count / channelCount
@@ -63,7 +64,7 @@ public struct AudioBuffer: Sendable, Equatable {
     /// A copy of one channel's samples.
     public func channel(_ index: Int) -> [Float] {
         precondition(index >= 0 && index < channelCount, "channel index out of range")
-        return Array(samples[index * frameCount ..< (index + 1) * frameCount])
+        return Array(samples[index * frameCount..<(index + 1) * frameCount])
     }
 
     /// All channels as separate arrays.
@@ -93,24 +94,28 @@ public struct AudioBuffer: Sendable, Equatable {
     public func withChannel<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         precondition(index >= 0 && index < channelCount, "channel index out of range")
         return try samples.withUnsafeBufferPointer { all in
-            try body(UnsafeBufferPointer(rebasing: all[index * frameCount ..< (index + 1) * frameCount]))
+            try body(UnsafeBufferPointer(rebasing: all[index * frameCount..<(index + 1) * frameCount]))
         }
     }
 
     /// Calls `body` with a mutable pointer to one channel (`frameCount` samples).
     @inlinable
-    public mutating func withMutableChannel<R>(_ index: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withMutableChannel<R>(_ index: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+        rethrows -> R
+    {
         precondition(index >= 0 && index < channelCount, "channel index out of range")
         let frames = frameCount
         return try storage.withUnsafeMutableBufferPointer { all in
-            try body(UnsafeMutableBufferPointer(rebasing: all[index * frames ..< (index + 1) * frames]))
+            try body(UnsafeMutableBufferPointer(rebasing: all[index * frames..<(index + 1) * frames]))
         }
     }
 
     /// Calls `body` with a mutable block view over frames `range` of every channel.
     /// The view is valid only inside `body`.
     @inlinable
-    public mutating func withMutableBlock<R>(frames range: Range<Int>? = nil, _ body: (AudioBlock) throws -> R) rethrows -> R {
+    public mutating func withMutableBlock<R>(frames range: Range<Int>? = nil, _ body: (AudioBlock) throws -> R) rethrows
+        -> R
+    {
         let frames = frameCount
         let channels = channelCount
         let range = range ?? 0..<frames
@@ -118,7 +123,8 @@ public struct AudioBuffer: Sendable, Equatable {
         return try storage.withUnsafeMutableBufferPointer { all in
             try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: channels) { table in
                 for c in 0..<channels { table[c] = all.baseAddress! + c * frames + range.lowerBound }
-                return try body(AudioBlock(pointers: table.baseAddress!, channelCount: channels, frameCount: range.count))
+                return try body(
+                    AudioBlock(pointers: table.baseAddress!, channelCount: channels, frameCount: range.count))
             }
         }
     }
@@ -126,7 +132,9 @@ public struct AudioBuffer: Sendable, Equatable {
     /// Calls `body` once per block of at most `blockFrameCount` frames, in order, with a mutable view.
     /// The pointer table is set up once; no allocation happens per block.
     @inlinable
-    public mutating func forEachBlock(blockFrameCount: Int, _ body: (AudioBlock, _ startFrame: Int) throws -> Void) rethrows {
+    public mutating func forEachBlock(blockFrameCount: Int, _ body: (AudioBlock, _ startFrame: Int) throws -> Void)
+        rethrows
+    {
         precondition(blockFrameCount > 0, "block size must be positive")
         let frames = frameCount
         let channels = channelCount
@@ -152,7 +160,8 @@ public struct AudioBuffer: Sendable, Equatable {
         for c in 0..<channelCount {
             withChannel(c) { source in
                 out.withMutableChannel(c) { dest in
-                    (dest.baseAddress! + (lower - range.lowerBound)).update(from: source.baseAddress! + lower, count: upper - lower)
+                    (dest.baseAddress! + (lower - range.lowerBound)).update(
+                        from: source.baseAddress! + lower, count: upper - lower)
                 }
             }
         }
@@ -182,12 +191,15 @@ public struct AudioBuffer: Sendable, Equatable {
     public mutating func replaceFrames(at start: Int, with source: AudioBuffer, sourceFrames: Range<Int>? = nil) {
         let range = sourceFrames ?? 0..<source.frameCount
         precondition(source.channelCount == channelCount, "replaceFrames: channel counts differ")
-        precondition(range.lowerBound >= 0 && range.upperBound <= source.frameCount, "replaceFrames: source range out of bounds")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= source.frameCount, "replaceFrames: source range out of bounds")
         precondition(start >= 0 && start + range.count <= frameCount, "replaceFrames: destination range out of bounds")
         guard !range.isEmpty else { return }
         for c in 0..<channelCount {
             source.withChannel(c) { from in
-                withMutableChannel(c) { ($0.baseAddress! + start).update(from: from.baseAddress! + range.lowerBound, count: range.count) }
+                withMutableChannel(c) {
+                    ($0.baseAddress! + start).update(from: from.baseAddress! + range.lowerBound, count: range.count)
+                }
             }
         }
     }
@@ -196,7 +208,9 @@ public struct AudioBuffer: Sendable, Equatable {
     public mutating func clearFrames(_ range: Range<Int>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= frameCount, "clearFrames: range out of bounds")
         guard !range.isEmpty else { return }
-        for c in 0..<channelCount { withMutableChannel(c) { ($0.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count) } }
+        for c in 0..<channelCount {
+            withMutableChannel(c) { ($0.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count) }
+        }
     }
 
     /// Largest absolute sample value over all channels (linear).

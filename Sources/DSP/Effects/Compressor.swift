@@ -48,9 +48,11 @@ public final class Compressor: AudioProcessor {
     /// Gain reduction now, in dB (positive means the signal is turned down).
     public private(set) var gainReductionDecibels: Float = 0
 
-    public init(thresholdDecibels: Double = -18, ratio: Double = 4, kneeDecibels: Double = 6,
-                attackSeconds: Double = 0.01, releaseSeconds: Double = 0.15, makeupDecibels: Double = 0,
-                detection: LevelDetection = .peak, rmsWindowSeconds: Double = 0.01) {
+    public init(
+        thresholdDecibels: Double = -18, ratio: Double = 4, kneeDecibels: Double = 6,
+        attackSeconds: Double = 0.01, releaseSeconds: Double = 0.15, makeupDecibels: Double = 0,
+        detection: LevelDetection = .peak, rmsWindowSeconds: Double = 0.01
+    ) {
         self.thresholdDecibels = thresholdDecibels
         self.ratio = ratio
         self.kneeDecibels = kneeDecibels

@@ -57,8 +57,10 @@ public final class DelayEffect: AudioProcessor {
     ///   - dampingHz: feedback low-pass cutoff, nil for none.
     ///   - wetLevel, dryLevel: linear gains.
     ///   - maximumDelaySeconds: line capacity (default 4 s).
-    public init(time: DelayTime, style: DelayStyle = .stereo, feedback: Float = 0.45, dampingHz: Double? = 6000,
-                wetLevel: Float = 0.35, dryLevel: Float = 1, maximumDelaySeconds: Double = 4) {
+    public init(
+        time: DelayTime, style: DelayStyle = .stereo, feedback: Float = 0.45, dampingHz: Double? = 6000,
+        wetLevel: Float = 0.35, dryLevel: Float = 1, maximumDelaySeconds: Double = 4
+    ) {
         self.time = time
         self.style = style
         self.feedback = feedback
@@ -88,8 +90,9 @@ public final class DelayEffect: AudioProcessor {
         channelCount = spec.channelCount
         let maximumFrames = Int((maximumDelaySeconds * sampleRate).rounded(.up))
         guard time.seconds <= maximumDelaySeconds, time.seconds > 0 else {
-            throw EffectError.parameterOutOfRange(effect: "delay", parameter: "time",
-                                                  value: time.seconds, range: 1e-3...maximumDelaySeconds)
+            throw EffectError.parameterOutOfRange(
+                effect: "delay", parameter: "time",
+                value: time.seconds, range: 1e-3...maximumDelaySeconds)
         }
         lineLength = maximumFrames + spec.maximumBlockFrameCount + 1
         lines = SampleStorage(count: lineLength * channelCount)
@@ -167,7 +170,7 @@ public final class DelayEffect: AudioProcessor {
             d += damp * (y - d)
             let x = p[i]
             let v = x + fb * d
-            line[write] = abs(v) < 1e-30 ? 0 : v   // a dying tail snaps to zero instead of running on denormals
+            line[write] = abs(v) < 1e-30 ? 0 : v // a dying tail snaps to zero instead of running on denormals
             p[i] = dry * x + wet * y
             write += 1; if write == length { write = 0 }
             read += 1; if read == length { read = 0 }
@@ -178,8 +181,10 @@ public final class DelayEffect: AudioProcessor {
     }
 
     /// Left and right cross-coupled: the mono input enters the left line, each line feeds the other.
-    private func processPingPong(_ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
-                                 _ ramps: RampState) -> RampState {
+    private func processPingPong(
+        _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
+        _ ramps: RampState
+    ) -> RampState {
         var (fbValue, wetV, dryV, fadeLeft) = ramps
         let length = lineLength
         let lineL = lines.pointer, lineR = lines.pointer + length

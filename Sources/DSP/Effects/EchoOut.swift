@@ -40,11 +40,14 @@ public struct EchoOut: Sendable {
     /// - Throws: `EffectError` when the delay time is not usable.
     public func tail(after source: AudioBuffer, frameCount: Int) throws -> AudioBuffer {
         precondition(frameCount >= 0, "EchoOut: negative tail length")
-        let delay = DelayEffect(time: time, style: style, feedback: feedback, dampingHz: dampingHz,
-                                wetLevel: 1, dryLevel: 0, maximumDelaySeconds: max(time.seconds, 0.001))
+        let delay = DelayEffect(
+            time: time, style: style, feedback: feedback, dampingHz: dampingHz,
+            wetLevel: 1, dryLevel: 0, maximumDelaySeconds: max(time.seconds, 0.001))
         let block = 4096
-        try delay.prepare(ProcessSpec(sampleRate: source.sampleRate, maximumBlockFrameCount: block,
-                                      channelCount: source.channelCount))
+        try delay.prepare(
+            ProcessSpec(
+                sampleRate: source.sampleRate, maximumBlockFrameCount: block,
+                channelCount: source.channelCount))
         var feed = source
         delay.process(buffer: &feed, blockFrameCount: block)
         var out = AudioBuffer(channelCount: source.channelCount, frameCount: frameCount, sampleRate: source.sampleRate)

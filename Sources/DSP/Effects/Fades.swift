@@ -20,10 +20,13 @@ public enum Fades {
 
     /// Crossfades from `outgoing` to `incoming` (same channels, rate and length): the result starts as
     /// `outgoing` and ends as `incoming`.
-    public static func crossfade(from outgoing: AudioBuffer, to incoming: AudioBuffer,
-                                 curve: CrossfadeCurve = .equalPower) -> AudioBuffer {
-        precondition(outgoing.frameCount == incoming.frameCount && outgoing.channelCount == incoming.channelCount,
-                     "Fades.crossfade: buffers must match")
+    public static func crossfade(
+        from outgoing: AudioBuffer, to incoming: AudioBuffer,
+        curve: CrossfadeCurve = .equalPower
+    ) -> AudioBuffer {
+        precondition(
+            outgoing.frameCount == incoming.frameCount && outgoing.channelCount == incoming.channelCount,
+            "Fades.crossfade: buffers must match")
         var a = outgoing
         var b = incoming
         let all = 0..<outgoing.frameCount

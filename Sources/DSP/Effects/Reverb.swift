@@ -48,15 +48,15 @@ public final class Reverb: AudioProcessor {
     private var lineMask = 0
     private var lines = SampleStorage(count: 0)
     private var writeIndex = 0
-    private var absorption = SampleStorage(count: 0)   // per line: b (gain × (1 - p)), p, state
-    private var lfo = SampleStorage(count: 0)          // per line: cos, sin, cos(step), sin(step)
+    private var absorption = SampleStorage(count: 0) // per line: b (gain × (1 - p)), p, state
+    private var lfo = SampleStorage(count: 0) // per line: cos, sin, cos(step), sin(step)
     private var interpolatorState = SampleStorage(count: 0) // per line: previous allpass output
     private var modulationDepthFrames: Float = 0
     private var preDelayLine = SampleStorage(count: 0)
     private var preDelayMask = 0
     private var preDelayIndex = 0
     private var preDelayFrames = 0
-    private var diffusers = SampleStorage(count: 0)    // 8 buffers of diffuserMask + 1 samples
+    private var diffusers = SampleStorage(count: 0) // 8 buffers of diffuserMask + 1 samples
     private var diffuserLengths = [Int](repeating: 1, count: 8)
     private var diffuserMask = 0
     private var diffuserIndex = 0
@@ -71,8 +71,10 @@ public final class Reverb: AudioProcessor {
     private var dryValue: SmoothedValue
 
     /// - Parameters: see the properties for units, ranges and defaults.
-    public init(decaySeconds: Double = 2, preDelaySeconds: Double = 0.02, damping: Double = 0.4, size: Double = 1,
-                wetLevel: Float = 0.3, dryLevel: Float = 1) {
+    public init(
+        decaySeconds: Double = 2, preDelaySeconds: Double = 0.02, damping: Double = 0.4, size: Double = 1,
+        wetLevel: Float = 0.3, dryLevel: Float = 1
+    ) {
         self.decaySeconds = decaySeconds
         self.preDelaySeconds = preDelaySeconds
         self.damping = damping
@@ -91,7 +93,8 @@ public final class Reverb: AudioProcessor {
             throw EffectError.unsupportedChannelCount(effect: "reverb", channelCount: spec.channelCount)
         }
         sampleRate = spec.sampleRate
-        let maximumLine = Int((Self.baseLineMilliseconds.last! * 2 / 1000 * sampleRate).rounded(.up))
+        let maximumLine =
+            Int((Self.baseLineMilliseconds.last! * 2 / 1000 * sampleRate).rounded(.up))
             + Int(Self.modulationDepthSeconds * sampleRate) + 4
         var size = 1
         while size < maximumLine { size <<= 1 }
@@ -106,7 +109,8 @@ public final class Reverb: AudioProcessor {
         preDelayLine = SampleStorage(count: preSize * 2)
         for side in 0..<2 {
             for k in 0..<4 {
-                diffuserLengths[side * 4 + k] = max(1, Int((Self.diffuserMilliseconds[side][k] / 1000 * sampleRate).rounded()))
+                diffuserLengths[side * 4 + k] = max(
+                    1, Int((Self.diffuserMilliseconds[side][k] / 1000 * sampleRate).rounded()))
             }
         }
         var diffuserSize = 1
@@ -121,7 +125,8 @@ public final class Reverb: AudioProcessor {
     public func reset() {
         let scale = min(max(size, 0.3), 2)
         for i in 0..<Self.lineCount {
-            lineLengths[i] = Self.nearestPrime(Int((Self.baseLineMilliseconds[i] / 1000 * sampleRate * scale).rounded()))
+            lineLengths[i] = Self.nearestPrime(
+                Int((Self.baseLineMilliseconds[i] / 1000 * sampleRate * scale).rounded()))
         }
         modulationDepthFrames = Float(Self.modulationDepthSeconds * sampleRate)
         for i in 0..<Self.lineCount {
@@ -130,7 +135,8 @@ public final class Reverb: AudioProcessor {
             lfo[i * 4] = Float(cos(phase)); lfo[i * 4 + 1] = Float(sin(phase))
             lfo[i * 4 + 2] = Float(cos(w)); lfo[i * 4 + 3] = Float(sin(w))
         }
-        quietLimit = lineLengths.max()! + Int(Self.maximumPreDelaySeconds * sampleRate) + diffuserLengths.reduce(0, +) * 8
+        quietLimit =
+            lineLengths.max()! + Int(Self.maximumPreDelaySeconds * sampleRate) + diffuserLengths.reduce(0, +) * 8
         clearState()
         updatePreDelay()
         needsGains = true
@@ -215,8 +221,10 @@ public final class Reverb: AudioProcessor {
     /// The per-frame loop; returns the largest magnitude written into the network.
     /// The modulated taps (whole delay and allpass coefficient per line) are updated every 16 frames: the
     /// LFOs move the delay by under 0.02 frames in that time, far below anything audible.
-    private func render(_ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
-                        stereo: Bool) -> Float {
+    private func render(
+        _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
+        stereo: Bool
+    ) -> Float {
         let lineBase = lines.pointer
         let mask = lineMask
         let stride = mask + 1
@@ -242,122 +250,126 @@ public final class Reverb: AudioProcessor {
         let update = 16
         var countdown = framesUntilModulation
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 40) { iz in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
-            // iz[8..<16] diffuser lengths, [24..<32] whole line delays.
-            // fz[0..<8] allpass-interpolator coefficients, [8..<16] line lengths, [16..<24] gains b, [24..<32] poles,
-            // [32..<40] absorption states.
-            for k in 0..<8 {
-                iz[8 + k] = diffuserLengths[k]
-                iz[24 + k] = modulationWhole[k]; fz[k] = modulationCoefficient[k]
-                fz[8 + k] = Float(lineLengths[k])
-                fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
-            }
-            var a0 = allpass[0], a1 = allpass[1], a2 = allpass[2], a3 = allpass[3]
-            var a4 = allpass[4], a5 = allpass[5], a6 = allpass[6], a7 = allpass[7]
-            var s0 = fz[32], s1 = fz[33], s2 = fz[34], s3 = fz[35], s4 = fz[36], s5 = fz[37], s6 = fz[38], s7 = fz[39]
-            let b0 = fz[16], b1 = fz[17], b2 = fz[18], b3 = fz[19], b4 = fz[20], b5 = fz[21], b6 = fz[22], b7 = fz[23]
-            let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30], p7 = fz[31]
-            var i = 0
-            while i < n {
-                // Modulation: every `update` frames (counted across blocks, so the LFO rate does not depend on the
-                // block size) advance each LFO and set the whole delay and allpass coefficient.
-                if countdown == 0 {
-                    countdown = update
-                    for l in 0..<8 {
-                        let c = osc[l * 4], sn = osc[l * 4 + 1]
-                        let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
-                        // Rotate, and renormalise (the Float recurrence would slowly drift in amplitude).
-                        let c1 = c * cw - sn * sw, s1 = sn * cw + c * sw
-                        let k = 1.5 - 0.5 * (c1 * c1 + s1 * s1)
-                        osc[l * 4] = c1 * k
-                        osc[l * 4 + 1] = s1 * k
-                        // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
-                        let delay = fz[8 + l] - depth * (1 + osc[l * 4 + 1]) - 0.1
-                        let whole = Int(delay)
-                        let fraction = delay - Float(whole) + 0.1
-                        iz[24 + l] = whole
-                        fz[l] = (1 - fraction) / (1 + fraction)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 40) { fz in
+                // iz[8..<16] diffuser lengths, [24..<32] whole line delays.
+                // fz[0..<8] allpass-interpolator coefficients, [8..<16] line lengths, [16..<24] gains b, [24..<32] poles,
+                // [32..<40] absorption states.
+                for k in 0..<8 {
+                    iz[8 + k] = diffuserLengths[k]
+                    iz[24 + k] = modulationWhole[k]; fz[k] = modulationCoefficient[k]
+                    fz[8 + k] = Float(lineLengths[k])
+                    fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
+                }
+                var a0 = allpass[0], a1 = allpass[1], a2 = allpass[2], a3 = allpass[3]
+                var a4 = allpass[4], a5 = allpass[5], a6 = allpass[6], a7 = allpass[7]
+                var s0 = fz[32], s1 = fz[33], s2 = fz[34], s3 = fz[35], s4 = fz[36], s5 = fz[37], s6 = fz[38],
+                    s7 = fz[39]
+                let b0 = fz[16], b1 = fz[17], b2 = fz[18], b3 = fz[19], b4 = fz[20], b5 = fz[21], b6 = fz[22],
+                    b7 = fz[23]
+                let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30],
+                    p7 = fz[31]
+                var i = 0
+                while i < n {
+                    // Modulation: every `update` frames (counted across blocks, so the LFO rate does not depend on the
+                    // block size) advance each LFO and set the whole delay and allpass coefficient.
+                    if countdown == 0 {
+                        countdown = update
+                        for l in 0..<8 {
+                            let c = osc[l * 4], sn = osc[l * 4 + 1]
+                            let cw = osc[l * 4 + 2], sw = osc[l * 4 + 3]
+                            // Rotate, and renormalise (the Float recurrence would slowly drift in amplitude).
+                            let c1 = c * cw - sn * sw, s1 = sn * cw + c * sw
+                            let k = 1.5 - 0.5 * (c1 * c1 + s1 * s1)
+                            osc[l * 4] = c1 * k
+                            osc[l * 4 + 1] = s1 * k
+                            // Delay d = whole + fraction with fraction in 0.1 ..< 1.1.
+                            let delay = fz[8 + l] - depth * (1 + osc[l * 4 + 1]) - 0.1
+                            let whole = Int(delay)
+                            let fraction = delay - Float(whole) + 0.1
+                            iz[24 + l] = whole
+                            fz[l] = (1 - fraction) / (1 + fraction)
+                        }
+                    }
+                    let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
+                    let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30],
+                        m7 = iz[31]
+                    let end = min(n, i + countdown)
+                    countdown -= end - i
+                    while i < end {
+                        let xL = left[i], xR = right[i]
+                        // Pre-delay.
+                        pre[pw] = xL
+                        pre[preStride + pw] = xR
+                        let readPre = (pw &- preDelay) & preMask
+                        var dL = pre[readPre]
+                        var dR = pre[preStride + readPre]
+                        pw = (pw + 1) & preMask
+                        // Input diffusion: four allpasses per side.
+                        for k in 0..<4 {
+                            let bufL = diff + k * dStride
+                            let delayedL = bufL[(dw &- iz[8 + k]) & dMask]
+                            let vL = dL + g * delayedL
+                            bufL[dw] = vL
+                            dL = delayedL - g * vL
+                            let bufR = diff + (4 + k) * dStride
+                            let delayedR = bufR[(dw &- iz[12 + k]) & dMask]
+                            let vR = dR + g * delayedR
+                            bufR[dw] = vR
+                            dR = delayedR - g * vR
+                        }
+                        dw = (dw + 1) & dMask
+                        // Late field: allpass-interpolated taps, then absorption.
+                        @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
+                            let line = lineBase + l * stride
+                            let r = e * line[(w &- m) & mask] + line[(w &- m &- 1) & mask] - e * a
+                            a = r
+                            return r
+                        }
+                        s0 = b0 * tap(0, m0, e0, &a0) + p0 * s0
+                        s1 = b1 * tap(1, m1, e1, &a1) + p1 * s1
+                        s2 = b2 * tap(2, m2, e2, &a2) + p2 * s2
+                        s3 = b3 * tap(3, m3, e3, &a3) + p3 * s3
+                        s4 = b4 * tap(4, m4, e4, &a4) + p4 * s4
+                        s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
+                        s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
+                        s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
+                        // Late field plus the diffused input itself (the early reflections, which fill the gap
+                        // before the shortest line returns).
+                        let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale + earlyScale * dL
+                        let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale + earlyScale * dR
+                        // Hadamard mix (fast Walsh-Hadamard, orthonormal).
+                        let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
+                        let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
+                        let t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
+                        let t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
+                        let o0 = (t0 + t4) * norm + dL, o4 = (t0 - t4) * norm + dL
+                        let o1 = (t1 + t5) * norm + dR, o5 = (t1 - t5) * norm - dR
+                        let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
+                        let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
+                        lineBase[w] = o0
+                        lineBase[stride + w] = o1
+                        lineBase[2 * stride + w] = o2
+                        lineBase[3 * stride + w] = o3
+                        lineBase[4 * stride + w] = o4
+                        lineBase[5 * stride + w] = o5
+                        lineBase[6 * stride + w] = o6
+                        lineBase[7 * stride + w] = o7
+                        written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
+                        w = (w + 1) & mask
+                        let dg = dry.next(), wg = wet.next()
+                        left[i] = dg * xL + wg * outL
+                        if stereo { right[i] = dg * xR + wg * outR }
+                        i += 1
                     }
                 }
-                let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
-                let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30], m7 = iz[31]
-                let end = min(n, i + countdown)
-                countdown -= end - i
-                while i < end {
-                    let xL = left[i], xR = right[i]
-                    // Pre-delay.
-                    pre[pw] = xL
-                    pre[preStride + pw] = xR
-                    let readPre = (pw &- preDelay) & preMask
-                    var dL = pre[readPre]
-                    var dR = pre[preStride + readPre]
-                    pw = (pw + 1) & preMask
-                    // Input diffusion: four allpasses per side.
-                    for k in 0..<4 {
-                        let bufL = diff + k * dStride
-                        let delayedL = bufL[(dw &- iz[8 + k]) & dMask]
-                        let vL = dL + g * delayedL
-                        bufL[dw] = vL
-                        dL = delayedL - g * vL
-                        let bufR = diff + (4 + k) * dStride
-                        let delayedR = bufR[(dw &- iz[12 + k]) & dMask]
-                        let vR = dR + g * delayedR
-                        bufR[dw] = vR
-                        dR = delayedR - g * vR
-                    }
-                    dw = (dw + 1) & dMask
-                    // Late field: allpass-interpolated taps, then absorption.
-                    @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
-                        let line = lineBase + l * stride
-                        let r = e * line[(w &- m) & mask] + line[(w &- m &- 1) & mask] - e * a
-                        a = r
-                        return r
-                    }
-                    s0 = b0 * tap(0, m0, e0, &a0) + p0 * s0
-                    s1 = b1 * tap(1, m1, e1, &a1) + p1 * s1
-                    s2 = b2 * tap(2, m2, e2, &a2) + p2 * s2
-                    s3 = b3 * tap(3, m3, e3, &a3) + p3 * s3
-                    s4 = b4 * tap(4, m4, e4, &a4) + p4 * s4
-                    s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
-                    s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
-                    s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
-                    // Late field plus the diffused input itself (the early reflections, which fill the gap
-                    // before the shortest line returns).
-                    let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale + earlyScale * dL
-                    let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale + earlyScale * dR
-                    // Hadamard mix (fast Walsh-Hadamard, orthonormal).
-                    let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
-                    let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
-                    let t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
-                    let t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
-                    let o0 = (t0 + t4) * norm + dL, o4 = (t0 - t4) * norm + dL
-                    let o1 = (t1 + t5) * norm + dR, o5 = (t1 - t5) * norm - dR
-                    let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
-                    let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
-                    lineBase[w] = o0
-                    lineBase[stride + w] = o1
-                    lineBase[2 * stride + w] = o2
-                    lineBase[3 * stride + w] = o3
-                    lineBase[4 * stride + w] = o4
-                    lineBase[5 * stride + w] = o5
-                    lineBase[6 * stride + w] = o6
-                    lineBase[7 * stride + w] = o7
-                    written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
-                    w = (w + 1) & mask
-                    let dg = dry.next(), wg = wet.next()
-                    left[i] = dg * xL + wg * outL
-                    if stereo { right[i] = dg * xR + wg * outR }
-                    i += 1
-                }
+                diffuserIndex = dw
+                framesUntilModulation = countdown
+                for l in 0..<8 { modulationWhole[l] = iz[24 + l]; modulationCoefficient[l] = fz[l] }
+                allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
+                allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
+                abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
+                abs3[14] = s4; abs3[17] = s5; abs3[20] = s6; abs3[23] = s7
             }
-            diffuserIndex = dw
-            framesUntilModulation = countdown
-            for l in 0..<8 { modulationWhole[l] = iz[24 + l]; modulationCoefficient[l] = fz[l] }
-            allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
-            allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
-            abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
-            abs3[14] = s4; abs3[17] = s5; abs3[20] = s6; abs3[23] = s7
-        }
         }
         dryValue = dry
         wetValue = wet

@@ -11,9 +11,13 @@ import Foundation
 /// Saturation/distortion: drive into an oversampled soft clipper, with output gain and wet/dry mix.
 public final class Saturation: AudioProcessor {
     /// Gain into the curve in dB, 0...48 (default 12): 0 is barely coloured, 24+ is distortion; ramped.
-    public var driveDecibels: Double { didSet { driveValue.setTarget(Float(Decibels.gain(min(max(driveDecibels, 0), 48)))) } }
+    public var driveDecibels: Double {
+        didSet { driveValue.setTarget(Float(Decibels.gain(min(max(driveDecibels, 0), 48)))) }
+    }
     /// Gain after the curve in dB, -48...12 (default -6); ramped.
-    public var outputDecibels: Double { didSet { outputValue.setTarget(Float(Decibels.gain(min(max(outputDecibels, -48), 12)))) } }
+    public var outputDecibels: Double {
+        didSet { outputValue.setTarget(Float(Decibels.gain(min(max(outputDecibels, -48), 12)))) }
+    }
     /// Wet proportion 0...1 (default 1: fully saturated); ramped.
     public var mix: Float { didSet { mixValue.setTarget(min(max(mix, 0), 1)) } }
 
@@ -42,9 +46,10 @@ public final class Saturation: AudioProcessor {
 
     public func prepare(_ spec: ProcessSpec) throws {
         channelCount = spec.channelCount
-        oversampler = PolyphaseOversampler(halfOrderFrames: Self.oversamplerHalfOrder, cutoff: 0.105,
-                                           channelCount: spec.channelCount,
-                                           maximumFrameCount: spec.maximumBlockFrameCount)
+        oversampler = PolyphaseOversampler(
+            halfOrderFrames: Self.oversamplerHalfOrder, cutoff: 0.105,
+            channelCount: spec.channelCount,
+            maximumFrameCount: spec.maximumBlockFrameCount)
         scratch = SampleStorage(count: 4 * spec.maximumBlockFrameCount)
         gains = SampleStorage(count: 3 * spec.maximumBlockFrameCount)
         dryDelay = SampleStorage(count: spec.channelCount * Self.oversamplerHalfOrder)

@@ -26,8 +26,10 @@ public final class SidechainDucker: AudioProcessor {
     private var holdLeft = 0
     private var gainScratch = SampleStorage(count: 0)
 
-    public init(depthDecibels: Double = -12, thresholdDecibels: Double = -30, attackSeconds: Double = 0.005,
-                releaseSeconds: Double = 0.15, holdSeconds: Double = 0.02) {
+    public init(
+        depthDecibels: Double = -12, thresholdDecibels: Double = -30, attackSeconds: Double = 0.005,
+        releaseSeconds: Double = 0.15, holdSeconds: Double = 0.02
+    ) {
         self.depthDecibels = depthDecibels
         self.thresholdDecibels = thresholdDecibels
         self.attackSeconds = attackSeconds

@@ -80,8 +80,10 @@ public final class RealFFT: @unchecked Sendable {
 
     /// Transforms the split spectrum `sourceReal`/`sourceImag` (`binCount` values each, left intact) and
     /// writes `size` samples scaled by `scale` into `destination`.
-    public func inverse(real sourceReal: UnsafePointer<Float>, imag sourceImag: UnsafePointer<Float>,
-                        into destination: UnsafeMutablePointer<Float>, scale: Float) {
+    public func inverse(
+        real sourceReal: UnsafePointer<Float>, imag sourceImag: UnsafePointer<Float>,
+        into destination: UnsafeMutablePointer<Float>, scale: Float
+    ) {
         real.update(from: sourceReal, count: binCount)
         imag.update(from: sourceImag, count: binCount)
         inverse()
@@ -95,8 +97,10 @@ public final class RealFFT: @unchecked Sendable {
             if let base = source.baseAddress { input.update(from: base, count: min(size, source.count)) }
         }
         forward()
-        return (Array(UnsafeBufferPointer(start: real, count: binCount)),
-                Array(UnsafeBufferPointer(start: imag, count: binCount)))
+        return (
+            Array(UnsafeBufferPointer(start: real, count: binCount)),
+            Array(UnsafeBufferPointer(start: imag, count: binCount))
+        )
     }
 
     /// Array convenience: the normalised inverse (`1/size` applied) of a split spectrum.
@@ -143,10 +147,13 @@ final class FFTPlanCache: Sendable {
             let flags = UInt32(FFTW_ESTIMATE)
             var forwardDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
             var inverseDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
-            guard let forward = fftwf_plan_guru_split_dft_r2c(1, &forwardDim, 0, nil,
-                                                              scratchIn, scratchReal, scratchImag, flags),
-                  let inverse = fftwf_plan_guru_split_dft_c2r(1, &inverseDim, 0, nil,
-                                                              scratchReal, scratchImag, scratchIn, flags)
+            guard
+                let forward = fftwf_plan_guru_split_dft_r2c(
+                    1, &forwardDim, 0, nil,
+                    scratchIn, scratchReal, scratchImag, flags),
+                let inverse = fftwf_plan_guru_split_dft_c2r(
+                    1, &inverseDim, 0, nil,
+                    scratchReal, scratchImag, scratchIn, flags)
             else {
                 preconditionFailure("FFTW could not plan a real FFT of size \(size)")
             }

@@ -44,9 +44,13 @@ public struct STFT: Sendable {
     /// `transform(frameIndex, real, imag, binCount)` receives the unnormalised spectrum of the windowed frame.
     /// With an identity transform the output equals the input to within float rounding.
     /// - Returns: exactly `signal.count` samples.
-    public func process(_ signal: [Float],
-                        transform: (_ frameIndex: Int, _ real: UnsafeMutablePointer<Float>,
-                                    _ imag: UnsafeMutablePointer<Float>, _ binCount: Int) -> Void) -> [Float] {
+    public func process(
+        _ signal: [Float],
+        transform: (
+            _ frameIndex: Int, _ real: UnsafeMutablePointer<Float>,
+            _ imag: UnsafeMutablePointer<Float>, _ binCount: Int
+        ) -> Void
+    ) -> [Float] {
         let n = signal.count
         guard n > 0 else { return [] }
         let fft = RealFFT(size: frameSize)
@@ -88,9 +92,13 @@ public struct STFT: Sendable {
     }
 
     /// Analysis only: calls `body(frameIndex, real, imag, binCount)` with each windowed frame's spectrum.
-    public func forEachFrame(_ signal: [Float],
-                             _ body: (_ frameIndex: Int, _ real: UnsafePointer<Float>,
-                                      _ imag: UnsafePointer<Float>, _ binCount: Int) -> Void) {
+    public func forEachFrame(
+        _ signal: [Float],
+        _ body: (
+            _ frameIndex: Int, _ real: UnsafePointer<Float>,
+            _ imag: UnsafePointer<Float>, _ binCount: Int
+        ) -> Void
+    ) {
         let n = signal.count
         guard n > 0 else { return }
         let fft = RealFFT(size: frameSize)

@@ -32,8 +32,10 @@ public struct BiquadCoefficients: Sendable, Equatable {
     ///   - q: quality factor, 0.1...40 (for shelves it is the shelf slope S's Q equivalent).
     ///   - gainDecibels: boost/cut of shelves and peaking, -48...48 dB; ignored by the other shapes.
     ///   - sampleRate: in Hz.
-    public static func design(_ type: BiquadFilterType, frequencyHz: Double, q: Double = butterworthQ,
-                              gainDecibels: Double = 0, sampleRate: Double) -> BiquadCoefficients {
+    public static func design(
+        _ type: BiquadFilterType, frequencyHz: Double, q: Double = butterworthQ,
+        gainDecibels: Double = 0, sampleRate: Double
+    ) -> BiquadCoefficients {
         let f = min(max(frequencyHz, 1), 0.49 * sampleRate)
         let q = min(max(q, 0.1), 40)
         let w0 = 2 * Double.pi * f / sampleRate

@@ -48,8 +48,10 @@ public final class BiquadFilter: AudioProcessor {
     ///   - gainDecibels: for shelves and peaking, -48...48.
     ///   - slope: 12 or 24 dB/octave.
     ///   - rampSeconds: smoothing of parameter changes, 0 or more.
-    public init(type: BiquadFilterType = .lowPass, cutoffHz: Double = 1000, q: Double = BiquadCoefficients.butterworthQ,
-                gainDecibels: Double = 0, slope: FilterSlope = .twelveDecibelsPerOctave, rampSeconds: Double = 0.02) {
+    public init(
+        type: BiquadFilterType = .lowPass, cutoffHz: Double = 1000, q: Double = BiquadCoefficients.butterworthQ,
+        gainDecibels: Double = 0, slope: FilterSlope = .twelveDecibelsPerOctave, rampSeconds: Double = 0.02
+    ) {
         self.type = type
         self.slope = slope
         self.cutoffHz = cutoffHz
@@ -142,7 +144,9 @@ public final class BiquadFilter: AudioProcessor {
 
     /// One TDF-II section over `count` samples in place; `z` holds the two state values.
     @inline(__always)
-    static func run(_ k: BiquadCoefficients, _ p: UnsafeMutablePointer<Float>, _ count: Int, _ z: UnsafeMutablePointer<Float>) {
+    static func run(
+        _ k: BiquadCoefficients, _ p: UnsafeMutablePointer<Float>, _ count: Int, _ z: UnsafeMutablePointer<Float>
+    ) {
         let b0 = Float(k.b0), b1 = Float(k.b1), b2 = Float(k.b2), a1 = Float(k.a1), a2 = Float(k.a2)
         var z1 = z[0], z2 = z[1]
         for i in 0..<count {

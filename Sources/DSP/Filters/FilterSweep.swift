@@ -24,9 +24,11 @@ public final class FilterSweep: AudioProcessor {
     ///   - durationSeconds: time from start to end (> 0).
     ///   - q: resonance, 0.5...20 (default Butterworth).
     ///   - slope: 12 or 24 dB/octave (default 24).
-    public init(mode: StateVariableFilterMode = .highPass, startHz: Double = 40, endHz: Double = 2000,
-                durationSeconds: Double, q: Double = BiquadCoefficients.butterworthQ,
-                slope: FilterSlope = .twentyFourDecibelsPerOctave) {
+    public init(
+        mode: StateVariableFilterMode = .highPass, startHz: Double = 40, endHz: Double = 2000,
+        durationSeconds: Double, q: Double = BiquadCoefficients.butterworthQ,
+        slope: FilterSlope = .twentyFourDecibelsPerOctave
+    ) {
         precondition(durationSeconds > 0 && startHz > 0 && endHz > 0, "FilterSweep: invalid sweep")
         self.startHz = startHz
         self.endHz = endHz

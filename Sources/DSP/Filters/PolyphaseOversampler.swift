@@ -25,8 +25,8 @@ final class PolyphaseOversampler {
     private let branchLength: Int
     private let channelCount: Int
     private let maximumFrames: Int
-    private let inputHistory: SampleStorage    // per channel: T + maximumFrames (history, then the block)
-    private let outputHistory: SampleStorage   // per channel: L - 1 + 4 maximumFrames
+    private let inputHistory: SampleStorage // per channel: T + maximumFrames (history, then the block)
+    private let outputHistory: SampleStorage // per channel: L - 1 + 4 maximumFrames
     private let prototypeLength: Int
 
     /// - Parameters:
@@ -83,7 +83,9 @@ final class PolyphaseOversampler {
 
     /// Writes `4 n` oversampled samples of channel `channel` into `output`, from `n` input samples.
     /// Oversampled sample `4i + p` lies at input time `i - T/2 + p/4`.
-    func upsample(_ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>) {
+    func upsample(
+        _ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         let t = halfOrderFrames
         let history = inputHistory.pointer + channel * (t + maximumFrames)
@@ -104,7 +106,9 @@ final class PolyphaseOversampler {
 
     /// Writes `n` output samples of channel `channel` from `4 n` oversampled samples in `input`
     /// (output `i` is the low-passed oversampled signal at index `4i`, so a round trip delays by exactly T frames).
-    func downsample(_ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>) {
+    func downsample(
+        _ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         let keep = prototypeLength - 1
         let history = outputHistory.pointer + channel * (keep + 4 * maximumFrames + 8)
@@ -116,7 +120,8 @@ final class PolyphaseOversampler {
             let start = UnsafeRawPointer(history + 4 * i)
             var acc = SIMD8<Float>(repeating: 0)
             for q in 0..<chunks {
-                acc += h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+                acc +=
+                    h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
                     * start.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
             }
             output[i] = acc.sum()

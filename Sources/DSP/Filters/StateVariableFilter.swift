@@ -43,9 +43,11 @@ public final class StateVariableFilter: AudioProcessor {
     ///   - q: 0.5...20.
     ///   - slope: 12 or 24 dB/octave.
     ///   - rampSeconds: smoothing of cutoff changes.
-    public init(mode: StateVariableFilterMode = .lowPass, cutoffHz: Double = 1000,
-                q: Double = BiquadCoefficients.butterworthQ, slope: FilterSlope = .twelveDecibelsPerOctave,
-                rampSeconds: Double = 0.02) {
+    public init(
+        mode: StateVariableFilterMode = .lowPass, cutoffHz: Double = 1000,
+        q: Double = BiquadCoefficients.butterworthQ, slope: FilterSlope = .twelveDecibelsPerOctave,
+        rampSeconds: Double = 0.02
+    ) {
         self.mode = mode
         self.cutoffHz = cutoffHz
         self.q = q
@@ -97,8 +99,9 @@ public final class StateVariableFilter: AudioProcessor {
     /// `exp2(logCutoffFrom + i × logCutoffStep)` Hz (clamped to 20 Hz ... 0.45 × sample rate).
     /// This is how FilterSweep drives it.
     func process(_ block: AudioBlock, logCutoffFrom: Float, logCutoffStep: Float) {
-        precondition(block.channelCount <= channelCount && block.frameCount <= maximumFrames,
-                     "StateVariableFilter: block larger than prepared")
+        precondition(
+            block.channelCount <= channelCount && block.frameCount <= maximumFrames,
+            "StateVariableFilter: block larger than prepared")
         let n = block.frameCount
         guard n > 0 else { return }
         let k = coefficients.pointer
@@ -130,8 +133,9 @@ public final class StateVariableFilter: AudioProcessor {
             let p = block.pointer(c)
             for s in 0..<sectionCount {
                 let base = k + s * 3 * maximumFrames
-                Self.run(p, n, base, base + maximumFrames, base + 2 * maximumFrames,
-                         s == 0 ? damping.0 : damping.1, mode, state.pointer + c * 4 + s * 2)
+                Self.run(
+                    p, n, base, base + maximumFrames, base + 2 * maximumFrames,
+                    s == 0 ? damping.0 : damping.1, mode, state.pointer + c * 4 + s * 2)
             }
         }
     }
@@ -144,9 +148,11 @@ public final class StateVariableFilter: AudioProcessor {
     }
 
     @inline(__always)
-    static func run(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ a1: UnsafeMutablePointer<Float>,
-                    _ a2: UnsafeMutablePointer<Float>, _ a3: UnsafeMutablePointer<Float>, _ damping: Float,
-                    _ mode: StateVariableFilterMode, _ z: UnsafeMutablePointer<Float>) {
+    static func run(
+        _ p: UnsafeMutablePointer<Float>, _ n: Int, _ a1: UnsafeMutablePointer<Float>,
+        _ a2: UnsafeMutablePointer<Float>, _ a3: UnsafeMutablePointer<Float>, _ damping: Float,
+        _ mode: StateVariableFilterMode, _ z: UnsafeMutablePointer<Float>
+    ) {
         var ic1 = z[0], ic2 = z[1]
         switch mode {
         case .lowPass:

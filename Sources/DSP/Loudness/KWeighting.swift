@@ -23,19 +23,22 @@ public struct KWeighting: Sendable, Equatable {
         let vh = pow(10, shelfGainDecibels / 20)
         let vb = pow(vh, 0.499_666_774_154_541_6)
         var a0 = 1 + k / shelfQ + k * k
-        shelf = BiquadCoefficients(b0: (vh + vb * k / shelfQ + k * k) / a0, b1: 2 * (k * k - vh) / a0,
-                                   b2: (vh - vb * k / shelfQ + k * k) / a0,
-                                   a1: 2 * (k * k - 1) / a0, a2: (1 - k / shelfQ + k * k) / a0)
+        shelf = BiquadCoefficients(
+            b0: (vh + vb * k / shelfQ + k * k) / a0, b1: 2 * (k * k - vh) / a0,
+            b2: (vh - vb * k / shelfQ + k * k) / a0,
+            a1: 2 * (k * k - 1) / a0, a2: (1 - k / shelfQ + k * k) / a0)
         let highPassHz = 38.135_470_876_024_44
         let highPassQ = 0.500_327_037_323_877_3
         k = tan(Double.pi * highPassHz / sampleRate)
         a0 = 1 + k / highPassQ + k * k
-        highPass = BiquadCoefficients(b0: 1, b1: -2, b2: 1,
-                                      a1: 2 * (k * k - 1) / a0, a2: (1 - k / highPassQ + k * k) / a0)
+        highPass = BiquadCoefficients(
+            b0: 1, b1: -2, b2: 1,
+            a1: 2 * (k * k - 1) / a0, a2: (1 - k / highPassQ + k * k) / a0)
     }
 
     /// Combined magnitude (linear) at `frequencyHz`.
     public func magnitude(atHz frequencyHz: Double, sampleRate: Double) -> Double {
-        shelf.magnitude(atHz: frequencyHz, sampleRate: sampleRate) * highPass.magnitude(atHz: frequencyHz, sampleRate: sampleRate)
+        shelf.magnitude(atHz: frequencyHz, sampleRate: sampleRate)
+            * highPass.magnitude(atHz: frequencyHz, sampleRate: sampleRate)
     }
 }

@@ -35,11 +35,11 @@ public final class LoudnessMeter {
     public let channelCount: Int
     private let weights: [Double]
     private let filter: KWeighting
-    private var state: [Double]            // per channel: shelf z1 z2, high-pass z1 z2
+    private var state: [Double] // per channel: shelf z1 z2, high-pass z1 z2
     private let stepFrames: Int
     private var stepFill = 0
-    private var stepSums: [Double]          // per channel, current 100 ms step
-    private(set) var steps: [Double] = []   // weighted channel-sum mean square per completed step
+    private var stepSums: [Double] // per channel, current 100 ms step
+    private(set) var steps: [Double] = [] // weighted channel-sum mean square per completed step
     private var maximumMomentary = -Double.infinity
     private var maximumShortTerm = -Double.infinity
 
@@ -76,7 +76,9 @@ public final class LoudnessMeter {
         var start = 0
         while start < block.frameCount {
             let count = min(block.frameCount - start, stepFrames - stepFill)
-            for c in 0..<channelCount { stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c) }
+            for c in 0..<channelCount {
+                stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c)
+            }
             stepFill += count
             start += count
             if stepFill == stepFrames { closeStep() }
@@ -214,10 +216,11 @@ public final class LoudnessMeter {
         meter.append(buffer)
         let peaks = TruePeakMeter.measure(buffer)
         let floor = Decibels.silenceFloorDecibels
-        return LoudnessMeasurement(integratedLUFS: max(meter.integratedLUFS, floor),
-                                   loudnessRangeLU: meter.loudnessRangeLU,
-                                   maximumMomentaryLUFS: max(meter.maximumMomentaryLUFS, floor),
-                                   maximumShortTermLUFS: max(meter.maximumShortTermLUFS, floor),
-                                   samplePeakDecibels: peaks.samplePeakDecibels, truePeakDecibels: peaks.truePeakDecibels)
+        return LoudnessMeasurement(
+            integratedLUFS: max(meter.integratedLUFS, floor),
+            loudnessRangeLU: meter.loudnessRangeLU,
+            maximumMomentaryLUFS: max(meter.maximumMomentaryLUFS, floor),
+            maximumShortTermLUFS: max(meter.maximumShortTermLUFS, floor),
+            samplePeakDecibels: peaks.samplePeakDecibels, truePeakDecibels: peaks.truePeakDecibels)
     }
 }

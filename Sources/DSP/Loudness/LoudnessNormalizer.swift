@@ -43,8 +43,10 @@ public struct LoudnessNormalizer: Sendable {
     /// The error the passes aim under, LU.
     public static let aimToleranceLU = 0.1
 
-    public init(targetLUFS: Double = -14, ceilingDecibels: Double = -1, maximumGainDecibels: Double = 30,
-                maximumPasses: Int = 5) {
+    public init(
+        targetLUFS: Double = -14, ceilingDecibels: Double = -1, maximumGainDecibels: Double = 30,
+        maximumPasses: Int = 5
+    ) {
         self.targetLUFS = targetLUFS
         self.ceilingDecibels = ceilingDecibels
         self.maximumGainDecibels = maximumGainDecibels
@@ -56,10 +58,12 @@ public struct LoudnessNormalizer: Sendable {
     public func normalize(_ mix: AudioBuffer) throws -> (AudioBuffer, LoudnessNormalizationReport) {
         var output = mix
         var written = 0
-        let report = try normalize(BufferProgramme(buffer: mix), beginPass: { _ in written = 0 }, emit: { block in
-            output.replaceFrames(at: written, with: block)
-            written += block.frameCount
-        })
+        let report = try normalize(
+            BufferProgramme(buffer: mix), beginPass: { _ in written = 0 },
+            emit: { block in
+                output.replaceFrames(at: written, with: block)
+                written += block.frameCount
+            })
         return (report.passes > 0 ? output : mix, report)
     }
 
@@ -72,8 +76,10 @@ public struct LoudnessNormalizer: Sendable {
     /// - Parameters:
     ///   - inputIntegratedLUFS: the programme's loudness when already measured (saves one read), else nil.
     /// - Throws: what `programme` or `emit` throw; errors from preparing the limiter.
-    public func normalize(_ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil,
-                          beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void) throws -> LoudnessNormalizationReport {
+    public func normalize(
+        _ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil,
+        beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void
+    ) throws -> LoudnessNormalizationReport {
         let meter = LoudnessMeter(sampleRate: programme.sampleRate, channelCount: programme.channelCount)
         let input: Double
         if let inputIntegratedLUFS {
@@ -83,13 +89,15 @@ public struct LoudnessNormalizer: Sendable {
             input = meter.integratedLUFS
         }
         guard input.isFinite else {
-            let peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+            let peaks = TruePeakMeter(
+                channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
             try programme.forEachBlock { peaks.append($0) }
             peaks.finish()
-            return LoudnessNormalizationReport(inputIntegratedLUFS: Decibels.silenceFloorDecibels,
-                                               outputIntegratedLUFS: Decibels.silenceFloorDecibels,
-                                               outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: 0, passes: 0,
-                                               outputSamplePeakDecibels: peaks.samplePeakDecibels)
+            return LoudnessNormalizationReport(
+                inputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                outputIntegratedLUFS: Decibels.silenceFloorDecibels,
+                outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: 0, passes: 0,
+                outputSamplePeakDecibels: peaks.samplePeakDecibels)
         }
         var gain = min(targetLUFS - input, maximumGainDecibels)
         var output = input
@@ -108,7 +116,7 @@ public struct LoudnessNormalizer: Sendable {
                 DispatchQueue.concurrentPerform(iterations: 2) { job in
                     if job == 0 { box.meter.append(box.block!) } else { box.peaks.append(box.block!) }
                 }
-                box.block = nil  // the pass's work buffer stays uniquely referenced (no copy on its next block)
+                box.block = nil // the pass's work buffer stays uniquely referenced (no copy on its next block)
                 try emit(block)
             }
             peaks.finish()
@@ -125,11 +133,12 @@ public struct LoudnessNormalizer: Sendable {
             previous = (gain, output)
             gain = min(gain + step, maximumGainDecibels)
         }
-        return LoudnessNormalizationReport(inputIntegratedLUFS: input, outputIntegratedLUFS: output,
-                                           outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: gain,
-                                           passes: passes, outputLoudnessRangeLU: meter.loudnessRangeLU,
-                                           outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10),
-                                           outputSamplePeakDecibels: peaks.samplePeakDecibels)
+        return LoudnessNormalizationReport(
+            inputIntegratedLUFS: input, outputIntegratedLUFS: output,
+            outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: gain,
+            passes: passes, outputLoudnessRangeLU: meter.loudnessRangeLU,
+            outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10),
+            outputSamplePeakDecibels: peaks.samplePeakDecibels)
     }
 
     /// Frames the limiter processes at a time (and the most `emit` receives at once).
@@ -149,13 +158,17 @@ public struct LoudnessNormalizer: Sendable {
     /// One pass: the programme × gain through a fresh TruePeakLimiter in blocks of `blockFrameCount` frames from the
     /// start, followed by the limiter's latency in silence; `emit` receives the output with the latency removed
     /// (exactly `programme.frameCount` frames, lined up with the input).
-    private func limitPass(_ programme: some RereadableProgramme, gainDecibels: Double,
-                           emit: (AudioBuffer) throws -> Void) throws {
+    private func limitPass(
+        _ programme: some RereadableProgramme, gainDecibels: Double,
+        emit: (AudioBuffer) throws -> Void
+    ) throws {
         let blockFrames = Self.blockFrameCount
         let channels = programme.channelCount
         let limiter = TruePeakLimiter(ceilingDecibels: ceilingDecibels)
-        try limiter.prepare(ProcessSpec(sampleRate: programme.sampleRate, maximumBlockFrameCount: blockFrames,
-                                        channelCount: channels))
+        try limiter.prepare(
+            ProcessSpec(
+                sampleRate: programme.sampleRate, maximumBlockFrameCount: blockFrames,
+                channelCount: channels))
         let g = Float(Decibels.gain(gainDecibels))
         var work = AudioBuffer(channelCount: channels, frameCount: blockFrames, sampleRate: programme.sampleRate)
         var fill = 0
@@ -167,11 +180,14 @@ public struct LoudnessNormalizer: Sendable {
             }
             let dropped = min(skip, fill)
             skip -= dropped
-            if fill > dropped { try emit(dropped == 0 && fill == blockFrames ? work : work.slice(frames: dropped..<fill)) }
+            if fill > dropped {
+                try emit(dropped == 0 && fill == blockFrames ? work : work.slice(frames: dropped..<fill))
+            }
             fill = 0
         }
         try programme.forEachBlock { block in
-            precondition(block.channelCount == channels, "LoudnessNormalizer: block channel count differs from the programme's")
+            precondition(
+                block.channelCount == channels, "LoudnessNormalizer: block channel count differs from the programme's")
             var start = 0
             while start < block.frameCount {
                 let n = min(blockFrames - fill, block.frameCount - start)

@@ -72,8 +72,9 @@ public final class TruePeakLimiter: AudioProcessor {
         channelCount = spec.channelCount
         maximumFrames = spec.maximumBlockFrameCount
         lookahead = max(2, Int((min(max(lookaheadSeconds, 0.0005), 0.02) * sampleRate).rounded()))
-        oversampler = PolyphaseOversampler(halfOrderFrames: TruePeakMeter.halfOrder, cutoff: 0.125,
-                                           channelCount: channelCount, maximumFrameCount: maximumFrames)
+        oversampler = PolyphaseOversampler(
+            halfOrderFrames: TruePeakMeter.halfOrder, cutoff: 0.125,
+            channelCount: channelCount, maximumFrameCount: maximumFrames)
         upsampled = SampleStorage(count: 4 * maximumFrames)
         peaks = SampleStorage(count: maximumFrames)
         delayLength = latencyFrameCount
@@ -105,7 +106,8 @@ public final class TruePeakLimiter: AudioProcessor {
 
     public func process(_ block: AudioBlock) {
         guard let oversampler else { preconditionFailure("TruePeakLimiter: process before prepare") }
-        precondition(block.channelCount == channelCount && block.frameCount <= maximumFrames, "TruePeakLimiter: block mismatch")
+        precondition(
+            block.channelCount == channelCount && block.frameCount <= maximumFrames, "TruePeakLimiter: block mismatch")
         let n = block.frameCount
         let peak = peaks.pointer
         peak.update(repeating: 0, count: n)

@@ -27,8 +27,9 @@ public final class TruePeakMeter {
     public init(channelCount: Int, maximumBlockFrameCount: Int = 4096) {
         self.channelCount = channelCount
         maximumFrames = maximumBlockFrameCount
-        oversampler = PolyphaseOversampler(halfOrderFrames: Self.halfOrder, cutoff: 0.125, channelCount: channelCount,
-                                           maximumFrameCount: maximumBlockFrameCount)
+        oversampler = PolyphaseOversampler(
+            halfOrderFrames: Self.halfOrder, cutoff: 0.125, channelCount: channelCount,
+            maximumFrameCount: maximumBlockFrameCount)
         scratch = SampleStorage(count: 4 * maximumBlockFrameCount)
         truePeaks = [Float](repeating: 0, count: channelCount)
         samplePeaks = [Float](repeating: 0, count: channelCount)
@@ -42,7 +43,8 @@ public final class TruePeakMeter {
 
     /// Measures one block (at most the prepared size).
     public func append(_ block: AudioBlock) {
-        precondition(block.channelCount == channelCount && block.frameCount <= maximumFrames, "TruePeakMeter: block mismatch")
+        precondition(
+            block.channelCount == channelCount && block.frameCount <= maximumFrames, "TruePeakMeter: block mismatch")
         for c in 0..<channelCount {
             samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(UnsafeBufferPointer(block.channel(c))))
             measure(block.pointer(c), frameCount: block.frameCount, channel: c)

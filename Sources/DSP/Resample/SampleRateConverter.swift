@@ -93,8 +93,9 @@ public final class SampleRateConverter {
     public func finish() throws -> AudioBuffer {
         precondition(!finished, "finish called twice")
         finished = true
-        let converted = try run(AudioBuffer(channelCount: channelCount, frameCount: 0, sampleRate: inputRate),
-                                endOfInput: true)
+        let converted = try run(
+            AudioBuffer(channelCount: channelCount, frameCount: 0, sampleRate: inputRate),
+            endOfInput: true)
         let expected = Int((Double(totalInputFrames) * ratio).rounded())
         // Trims the sinc converters' extra frame, or pads a short tail with silence.
         return emit(converted, limit: expected - emittedFrames, padToLimit: true)
@@ -111,8 +112,9 @@ public final class SampleRateConverter {
         if copied > 0 {
             carry.withUnsafeBufferPointer { source in
                 result.withMutableBlock { block in
-                    VectorOps.deinterleave(source.baseAddress!, channelCount: channelCount, frameCount: copied,
-                                           into: block.pointer(0), destinationStride: count)
+                    VectorOps.deinterleave(
+                        source.baseAddress!, channelCount: channelCount, frameCount: copied,
+                        into: block.pointer(0), destinationStride: count)
                 }
             }
         }
@@ -124,12 +126,15 @@ public final class SampleRateConverter {
     /// Runs libsamplerate over `block` and returns the interleaved frames it produced.
     private func run(_ block: AudioBuffer, endOfInput: Bool) throws -> [Float] {
         let frames = block.frameCount
-        if interleavedIn.count < frames * channelCount { interleavedIn = [Float](repeating: 0, count: frames * channelCount) }
+        if interleavedIn.count < frames * channelCount {
+            interleavedIn = [Float](repeating: 0, count: frames * channelCount)
+        }
         if frames > 0 {
             block.samples.withUnsafeBufferPointer { planar in
                 interleavedIn.withUnsafeMutableBufferPointer { out in
-                    VectorOps.interleave(planar.baseAddress!, channelCount: channelCount, frameCount: frames,
-                                         into: out.baseAddress!)
+                    VectorOps.interleave(
+                        planar.baseAddress!, channelCount: channelCount, frameCount: frames,
+                        into: out.baseAddress!)
                 }
             }
         }
@@ -155,7 +160,7 @@ public final class SampleRateConverter {
                 }
             }
             consumed += used
-            if generated > 0 { produced.append(contentsOf: interleavedOut[0 ..< generated * channelCount]) }
+            if generated > 0 { produced.append(contentsOf: interleavedOut[0..<generated * channelCount]) }
             let inputLeft = frames - consumed
             if endOfInput ? generated == 0 : (inputLeft == 0 || (used == 0 && generated == 0)) { break }
         }
@@ -164,11 +169,14 @@ public final class SampleRateConverter {
 
     /// Converts a whole buffer to `outputRate`; the result has exactly `round(frames × ratio)` frames.
     /// Returns the input unchanged when the rates are equal.
-    public static func resample(_ buffer: AudioBuffer, to outputRate: Double,
-                                quality: ResampleQuality = .best) throws -> AudioBuffer {
+    public static func resample(
+        _ buffer: AudioBuffer, to outputRate: Double,
+        quality: ResampleQuality = .best
+    ) throws -> AudioBuffer {
         if outputRate == buffer.sampleRate { return buffer }
-        let converter = try SampleRateConverter(inputRate: buffer.sampleRate, outputRate: outputRate,
-                                                channelCount: buffer.channelCount, quality: quality)
+        let converter = try SampleRateConverter(
+            inputRate: buffer.sampleRate, outputRate: outputRate,
+            channelCount: buffer.channelCount, quality: quality)
         let expected = Int((Double(buffer.frameCount) * converter.ratio).rounded())
         var result = AudioBuffer(channelCount: buffer.channelCount, frameCount: expected, sampleRate: outputRate)
         var written = 0

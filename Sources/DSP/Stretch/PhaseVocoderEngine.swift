@@ -64,15 +64,18 @@ final class PhaseVocoderEngine {
     ///   - openEndedSlope: for a stream of unknown length, the constant ratio (output length set at `finish`).
     ///   - totalOutputFrames: the exact output length for a closed map.
     ///   - pitchRatio: the resampling that will follow (for formant preservation); 1 when none.
-    init(channelCount: Int, sampleRate: Double, base: [MapKnot], openEndedSlope: Double?, totalOutputFrames: Int?,
-         pitchRatio: Double, options: StretchOptions) {
+    init(
+        channelCount: Int, sampleRate: Double, base: [MapKnot], openEndedSlope: Double?, totalOutputFrames: Int?,
+        pitchRatio: Double, options: StretchOptions
+    ) {
         precondition(channelCount >= 1, "at least one channel")
         self.channelCount = channelCount
         let n = options.resolvedFFTSize(sampleRate: sampleRate)
         fftSize = n
         var minimumSlope = openEndedSlope ?? .infinity
         for i in 1..<max(base.count, 1) {
-            minimumSlope = min(minimumSlope, (base[i].output - base[i - 1].output) / (base[i].input - base[i - 1].input))
+            minimumSlope = min(
+                minimumSlope, (base[i].output - base[i - 1].output) / (base[i].input - base[i - 1].input))
         }
         hopSize = minimumSlope >= 0.75 ? n / 4 : n / 8
         binCount = n / 2 + 1
@@ -80,7 +83,7 @@ final class PhaseVocoderEngine {
         window = .allocate(capacity: n)
         let hann = Window.hann(n)
         for i in 0..<n { window[i] = hann[i] }
-        var overlapGain: Float = 0  // sum of squared windows at one point (constant for Hann at these hops)
+        var overlapGain: Float = 0 // sum of squared windows at one point (constant for Hann at these hops)
         var i = 0
         while i < n { overlapGain += hann[i] * hann[i]; i += hopSize }
         synthesisScale = 1 / (Float(n) * overlapGain)
@@ -99,18 +102,21 @@ final class PhaseVocoderEngine {
         transientMask = zeros(binCount)
         peakBins = .allocate(capacity: binCount + 1)
         regionStarts = .allocate(capacity: binCount + 1)
-        formants = options.preserveFormants && pitchRatio != 1
+        formants =
+            options.preserveFormants && pitchRatio != 1
             ? FormantCorrector(fftSize: n, sampleRate: sampleRate, pitchRatio: pitchRatio) : nil
 
         input = PlanarFIFO(channelCount: channelCount, initialCapacity: 1 << 16)
         output = PlanarFIFO(channelCount: channelCount, initialCapacity: 1 << 15)
         output.reset(startFrame: -(n - hopSize))
-        detector = options.transientLocking ? TransientDetector(channelCount: channelCount, sampleRate: sampleRate) : nil
+        detector =
+            options.transientLocking ? TransientDetector(channelCount: channelCount, sampleRate: sampleRate) : nil
         self.openEndedSlope = openEndedSlope
         self.totalOutputFrames = totalOutputFrames
-        map = TimeMapBuilder(base: base, openEndedSlope: openEndedSlope,
-                             lockHalfWidth: Double(n / 2 + 16), minimumGap: Double(n),
-                             horizonFrames: sampleRate)
+        map = TimeMapBuilder(
+            base: base, openEndedSlope: openEndedSlope,
+            lockHalfWidth: Double(n / 2 + 16), minimumGap: Double(n),
+            horizonFrames: sampleRate)
     }
 
     deinit {
@@ -157,7 +163,7 @@ final class PhaseVocoderEngine {
         input.extendWithSilence(to: input.endFrame + fftSize)
         synthesize(emit: emit)
         let total = totalOutputFrames!
-        if emittedFrames < total {  // only for an empty input: silence of the exact length
+        if emittedFrames < total { // only for an empty input: silence of the exact length
             output.drop(before: emittedFrames)
             output.extendWithSilence(to: total)
             emit(output, emittedFrames, total - emittedFrames)
@@ -167,7 +173,8 @@ final class PhaseVocoderEngine {
 
     private func advanceMap() {
         let onsets = detector?.drainOnsets() ?? []
-        map.advance(onsets: onsets, decidedFrame: detector.map { min($0.decidedFrame, receivedFrames) } ?? receivedFrames)
+        map.advance(
+            onsets: onsets, decidedFrame: detector.map { min($0.decidedFrame, receivedFrames) } ?? receivedFrames)
     }
 
     /// Input position of output position `output`, or nil while the map is not final there.

@@ -11,9 +11,9 @@ final class PlanarFIFO {
     /// Absolute position one past the last held frame.
     var endFrame: Int { startFrame + count }
     private var count = 0
-    private var offset = 0  // index of startFrame within each channel's storage
+    private var offset = 0 // index of startFrame within each channel's storage
     private var capacity: Int
-    private var storage: UnsafeMutablePointer<Float>  // channel c at storage + c * capacity
+    private var storage: UnsafeMutablePointer<Float> // channel c at storage + c * capacity
 
     init(channelCount: Int, initialCapacity: Int) {
         self.channelCount = channelCount
@@ -82,7 +82,7 @@ final class PlanarFIFO {
         offset += n
         count -= n
         startFrame += n
-        if frame > startFrame { startFrame = frame }  // dropping past the end moves the (empty) window on
+        if frame > startFrame { startFrame = frame } // dropping past the end moves the (empty) window on
         if count == 0 { offset = 0 }
     }
 

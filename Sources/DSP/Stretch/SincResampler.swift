@@ -22,24 +22,24 @@ struct SincResampler {
 
     let inputFrameCount: Int
     let outputFrameCount: Int
-    private let half: Int  // taps either side, in input samples
-    private let width: Int  // taps per row
-    private let table: [Float]  // (phaseCount + 1) rows of `width` taps
+    private let half: Int // taps either side, in input samples
+    private let width: Int // taps per row
+    private let table: [Float] // (phaseCount + 1) rows of `width` taps
 
     init(inputFrameCount: Int, outputFrameCount: Int) {
         precondition(inputFrameCount > 0 && outputFrameCount > 0, "resampler needs frames")
         self.inputFrameCount = inputFrameCount
         self.outputFrameCount = outputFrameCount
-        let rate = min(1, Double(outputFrameCount) / Double(inputFrameCount))  // cutoff relative to input Nyquist
+        let rate = min(1, Double(outputFrameCount) / Double(inputFrameCount)) // cutoff relative to input Nyquist
         let cutoff = Self.cutoffFraction * rate
         half = Int((Double(Self.halfTaps) / rate).rounded(.up))
-        width = (2 * half + 7) / 8 * 8  // whole SIMD8 groups; taps past the window are zero
+        width = (2 * half + 7) / 8 * 8 // whole SIMD8 groups; taps past the window are zero
         var values = [Float](repeating: 0, count: (Self.phaseCount + 1) * width)
         let denominator = Self.besselI0(Self.kaiserBeta)
         for p in 0...Self.phaseCount {
             let fraction = Double(p) / Double(Self.phaseCount)
             for m in 0..<width {
-                let d = Double(m - half + 1) - fraction  // tap position relative to the output instant
+                let d = Double(m - half + 1) - fraction // tap position relative to the output instant
                 let x = d / Double(half)
                 guard abs(x) < 1 else { continue }
                 let sinc = d == 0 ? 1 : sin(Double.pi * cutoff * d) / (Double.pi * cutoff * d)
@@ -60,7 +60,8 @@ struct SincResampler {
         for c in 0..<channels {
             buffer.withChannel(c) { source in
                 padded.withUnsafeMutableBufferPointer {
-                    ($0.baseAddress! + c * paddedCount + width).update(from: source.baseAddress!, count: inputFrameCount)
+                    ($0.baseAddress! + c * paddedCount + width).update(
+                        from: source.baseAddress!, count: inputFrameCount)
                 }
             }
         }
@@ -73,7 +74,8 @@ struct SincResampler {
                         // Tap m reads input frame first + m (padded by `width` in front).
                         let first = loadKernel(outputFrame: j, into: k.baseAddress!)
                         for c in 0..<channels {
-                            block.pointer(c)[j] = convolve(k.baseAddress!, input.baseAddress! + c * paddedCount + first + width)
+                            block.pointer(c)[j] = convolve(
+                                k.baseAddress!, input.baseAddress! + c * paddedCount + first + width)
                         }
                     }
                 }
@@ -150,7 +152,9 @@ struct SincResampler {
                 input.append(frames: accepted) { UnsafePointer(all.baseAddress! + $0 * buffer.frameCount) }
             }
             receivedFrames += accepted
-            if receivedFrames == resampler.inputFrameCount { input.extendWithSilence(to: receivedFrames + 2 * resampler.width) }
+            if receivedFrames == resampler.inputFrameCount {
+                input.extendWithSilence(to: receivedFrames + 2 * resampler.width)
+            }
             return drain()
         }
 
@@ -164,7 +168,9 @@ struct SincResampler {
         private func drain() -> AudioBuffer {
             let width = resampler.width
             var end = nextOutputFrame
-            while end < resampler.outputFrameCount && resampler.firstInputFrame(outputFrame: end) + width <= input.endFrame {
+            while end < resampler.outputFrameCount
+                && resampler.firstInputFrame(outputFrame: end) + width <= input.endFrame
+            {
                 end += 1
             }
             var out = AudioBuffer(channelCount: channelCount, frameCount: end - nextOutputFrame, sampleRate: sampleRate)
@@ -173,7 +179,8 @@ struct SincResampler {
                 for j in nextOutputFrame..<end {
                     let first = resampler.loadKernel(outputFrame: j, into: kernel)
                     for c in 0..<channelCount {
-                        block.pointer(c)[j - nextOutputFrame] = resampler.convolve(kernel, input.pointer(channel: c, frame: first))
+                        block.pointer(c)[j - nextOutputFrame] = resampler.convolve(
+                            kernel, input.pointer(channel: c, frame: first))
                     }
                 }
             }

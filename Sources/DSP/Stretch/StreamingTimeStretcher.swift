@@ -43,8 +43,10 @@ public final class StreamingTimeStretcher {
     /// - Parameters:
     ///   - inputFrameCount: the exact number of frames that will be fed, when known (see the type's modes).
     /// - Throws: `StretchError.timeRatioOutOfRange`, `.semitonesOutOfRange`, `.resampling`.
-    public init(channelCount: Int, sampleRate: Double, timeRatio: Double, semitones: Double = 0,
-                inputFrameCount: Int? = nil, options: StretchOptions = StretchOptions()) throws {
+    public init(
+        channelCount: Int, sampleRate: Double, timeRatio: Double, semitones: Double = 0,
+        inputFrameCount: Int? = nil, options: StretchOptions = StretchOptions()
+    ) throws {
         precondition(channelCount >= 1 && sampleRate > 0, "invalid stream format")
         precondition((inputFrameCount ?? 0) >= 0, "negative input length")
         guard timeRatio.isFinite, TimeStretcher.timeRatioRange.contains(timeRatio) else {
@@ -73,28 +75,40 @@ public final class StreamingTimeStretcher {
                     let scale = Double(stretchedFrames) / Double(outputFrames)
                     engine = PhaseVocoderEngine(
                         channelCount: channelCount, sampleRate: sampleRate,
-                        base: TimeStretcher.knots(try WarpMap(timeRatio: timeRatio), inputFrameCount: inputFrameCount,
-                                                  stretchedFrameCount: stretchedFrames, scale: scale),
+                        base: TimeStretcher.knots(
+                            try WarpMap(timeRatio: timeRatio), inputFrameCount: inputFrameCount,
+                            stretchedFrameCount: stretchedFrames, scale: scale),
                         openEndedSlope: nil, totalOutputFrames: stretchedFrames, pitchRatio: scale, options: options)
                     if semitones == 0 {
                         resampling = .none
                     } else if let quality = options.resampleQuality {
-                        resampling = .converter(try SampleRateConverter(inputRate: Double(stretchedFrames), outputRate: Double(outputFrames),
-                                                                        channelCount: channelCount, quality: quality))
+                        resampling = .converter(
+                            try SampleRateConverter(
+                                inputRate: Double(stretchedFrames), outputRate: Double(outputFrames),
+                                channelCount: channelCount, quality: quality))
                     } else {
-                        resampling = .sinc(SincResampler.Stream(SincResampler(inputFrameCount: stretchedFrames, outputFrameCount: outputFrames),
-                                                                channelCount: channelCount, sampleRate: sampleRate))
+                        resampling = .sinc(
+                            SincResampler.Stream(
+                                SincResampler(inputFrameCount: stretchedFrames, outputFrameCount: outputFrames),
+                                channelCount: channelCount, sampleRate: sampleRate))
                     }
                 }
             } else {
                 knownOutputFrames = nil
-                engine = identity ? nil
-                    : PhaseVocoderEngine(channelCount: channelCount, sampleRate: sampleRate,
-                                         base: [MapKnot(input: 0, output: 0)], openEndedSlope: timeRatio * pitchRatio,
-                                         totalOutputFrames: nil, pitchRatio: pitchRatio, options: options)
-                resampling = semitones == 0 ? .none
-                    : .converter(try SampleRateConverter(inputRate: sampleRate * pitchRatio, outputRate: sampleRate,
-                                                         channelCount: channelCount, quality: options.resampleQuality ?? .medium))
+                engine =
+                    identity
+                    ? nil
+                    : PhaseVocoderEngine(
+                        channelCount: channelCount, sampleRate: sampleRate,
+                        base: [MapKnot(input: 0, output: 0)], openEndedSlope: timeRatio * pitchRatio,
+                        totalOutputFrames: nil, pitchRatio: pitchRatio, options: options)
+                resampling =
+                    semitones == 0
+                    ? .none
+                    : .converter(
+                        try SampleRateConverter(
+                            inputRate: sampleRate * pitchRatio, outputRate: sampleRate,
+                            channelCount: channelCount, quality: options.resampleQuality ?? .medium))
             }
         } catch let error as ResampleError {
             throw StretchError.resampling(error.description)
@@ -110,12 +124,15 @@ public final class StreamingTimeStretcher {
             throw StretchError.channelCountMismatch(expected: channelCount, got: block.channelCount)
         }
         if let inputFrameCount, inputFrames + block.frameCount > inputFrameCount {
-            throw StretchError.streamLengthMismatch(announced: inputFrameCount, received: inputFrames + block.frameCount)
+            throw StretchError.streamLengthMismatch(
+                announced: inputFrameCount, received: inputFrames + block.frameCount)
         }
         inputFrames += block.frameCount
         guard let engine else {
             // Known length with nothing to stretch (an empty input or output): silence of the exact length at the end.
-            guard timeRatio == 1 && semitones == 0 else { return AudioBuffer(channelCount: channelCount, frameCount: 0, sampleRate: sampleRate) }
+            guard timeRatio == 1 && semitones == 0 else {
+                return AudioBuffer(channelCount: channelCount, frameCount: 0, sampleRate: sampleRate)
+            }
             emittedFrames += block.frameCount
             return block
         }
@@ -170,7 +187,8 @@ public final class StreamingTimeStretcher {
     private static func concatenate(_ a: AudioBuffer, _ b: AudioBuffer) -> AudioBuffer {
         guard b.frameCount > 0 else { return a }
         guard a.frameCount > 0 else { return b }
-        return AudioBuffer(channels: (0..<a.channelCount).map { a.channel($0) + b.channel($0) }, sampleRate: a.sampleRate)
+        return AudioBuffer(
+            channels: (0..<a.channelCount).map { a.channel($0) + b.channel($0) }, sampleRate: a.sampleRate)
     }
 
     /// Gathers emitted engine frames into channel arrays.
@@ -179,7 +197,8 @@ public final class StreamingTimeStretcher {
         init(channelCount: Int) { channels = [[Float]](repeating: [], count: channelCount) }
         mutating func append(_ fifo: PlanarFIFO, _ first: Int, _ count: Int) {
             for c in 0..<channels.count {
-                channels[c].append(contentsOf: UnsafeBufferPointer(start: fifo.pointer(channel: c, frame: first), count: count))
+                channels[c].append(
+                    contentsOf: UnsafeBufferPointer(start: fifo.pointer(channel: c, frame: first), count: count))
             }
         }
         func buffer(sampleRate: Double) -> AudioBuffer { AudioBuffer(channels: channels, sampleRate: sampleRate) }

@@ -13,8 +13,10 @@ public struct StretchOptions: Sendable, Equatable {
     /// a quality picks that libsamplerate converter for both.
     public var resampleQuality: ResampleQuality?
 
-    public init(fftSize: Int? = nil, transientLocking: Bool = true, preserveFormants: Bool = false,
-                resampleQuality: ResampleQuality? = nil) {
+    public init(
+        fftSize: Int? = nil, transientLocking: Bool = true, preserveFormants: Bool = false,
+        resampleQuality: ResampleQuality? = nil
+    ) {
         self.fftSize = fftSize
         self.transientLocking = transientLocking
         self.preserveFormants = preserveFormants
@@ -24,7 +26,8 @@ public struct StretchOptions: Sendable, Equatable {
     /// The FFT size used at `sampleRate`.
     func resolvedFFTSize(sampleRate: Double) -> Int {
         if let size = fftSize {
-            precondition(size >= 512 && size <= 16384 && size & (size - 1) == 0, "fftSize must be a power of two in 512...16384")
+            precondition(
+                size >= 512 && size <= 16384 && size & (size - 1) == 0, "fftSize must be a power of two in 512...16384")
             return size
         }
         var size = 512

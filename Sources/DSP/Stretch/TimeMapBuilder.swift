@@ -39,7 +39,7 @@ final class TimeMapBuilder {
     private var base: [MapKnot]
     /// While the input's end is unknown: the ratio beyond the last base anchor.
     private var openEndedSlope: Double?
-    private var nextBase = 0  // first base anchor not yet emitted or consumed
+    private var nextBase = 0 // first base anchor not yet emitted or consumed
     private(set) var knots: [MapKnot] = []
     private(set) var locks: [TransientLock] = []
     private(set) var isFinished = false
@@ -112,7 +112,10 @@ final class TimeMapBuilder {
         for i in nextBase..<base.count {
             if base[i].input > t + lockHalfWidth { break }
             if base[i].input >= t - lockHalfWidth,
-               inside.map({ abs(base[i].input - t) < abs(base[$0].input - t) }) ?? true { inside = i }
+                inside.map({ abs(base[i].input - t) < abs(base[$0].input - t) }) ?? true
+            {
+                inside = i
+            }
         }
         if let i = inside { center = base[i] }
         let start = MapKnot(input: center.input - lockHalfWidth, output: center.output - lockHalfWidth)
@@ -121,7 +124,7 @@ final class TimeMapBuilder {
         for i in nextBase..<base.count where i != inside {
             if base[i].input > end.input + minimumGap { break }
             if base[i].input > start.input - minimumGap {
-                if i == 0 && start.input < 0 { continue }  // a lock over the origin replaces it
+                if i == 0 && start.input < 0 { continue } // a lock over the origin replaces it
                 return
             }
         }
@@ -135,8 +138,10 @@ final class TimeMapBuilder {
         knots.append(start)
         knots.append(end)
         nextBase = max(nextBase, afterIndex)
-        locks.append(TransientLock(outputStart: start.output, outputEnd: end.output,
-                                   outputMinusInput: center.output - center.input, onsetFrame: onset))
+        locks.append(
+            TransientLock(
+                outputStart: start.output, outputEnd: end.output,
+                outputMinusInput: center.output - center.input, onsetFrame: onset))
     }
 
     private func slopeIsAcceptable(from a: MapKnot, to b: MapKnot) -> Bool {

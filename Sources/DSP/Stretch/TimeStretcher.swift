@@ -67,15 +67,19 @@ public struct TimeStretcher: Sendable {
         // Stretch to round(M × p) frames, then resample by exactly M / that: the pitch ratio is exact to 1/M.
         let stretchedFrames = semitones == 0 ? outputFrames : Int((Double(outputFrames) * pitchRatio).rounded())
         guard inputFrames > 0, outputFrames > 0 else {
-            return AudioBuffer(channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
+            return AudioBuffer(
+                channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
         }
         let scale = Double(stretchedFrames) / Double(outputFrames)
-        let knots = Self.knots(warpMap, inputFrameCount: inputFrames, stretchedFrameCount: stretchedFrames, scale: scale)
-        let engine = PhaseVocoderEngine(channelCount: buffer.channelCount, sampleRate: buffer.sampleRate, base: knots,
-                                        openEndedSlope: nil, totalOutputFrames: stretchedFrames,
-                                        pitchRatio: scale, options: options)
-        var stretched = AudioBuffer(channelCount: buffer.channelCount, frameCount: stretchedFrames,
-                                    sampleRate: buffer.sampleRate)
+        let knots = Self.knots(
+            warpMap, inputFrameCount: inputFrames, stretchedFrameCount: stretchedFrames, scale: scale)
+        let engine = PhaseVocoderEngine(
+            channelCount: buffer.channelCount, sampleRate: buffer.sampleRate, base: knots,
+            openEndedSlope: nil, totalOutputFrames: stretchedFrames,
+            pitchRatio: scale, options: options)
+        var stretched = AudioBuffer(
+            channelCount: buffer.channelCount, frameCount: stretchedFrames,
+            sampleRate: buffer.sampleRate)
         stretched.withMutableBlock { block in
             let emit: PhaseVocoderEngine.Emit = { fifo, first, count in
                 for c in 0..<block.channelCount {
@@ -95,16 +99,20 @@ public struct TimeStretcher: Sendable {
             return SincResampler(inputFrameCount: stretchedFrames, outputFrameCount: outputFrames).process(stretched)
         }
         do {
-            let converter = try SampleRateConverter(inputRate: Double(stretchedFrames), outputRate: Double(outputFrames),
-                                                    channelCount: buffer.channelCount, quality: quality)
-            var result = AudioBuffer(channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
+            let converter = try SampleRateConverter(
+                inputRate: Double(stretchedFrames), outputRate: Double(outputFrames),
+                channelCount: buffer.channelCount, quality: quality)
+            var result = AudioBuffer(
+                channelCount: buffer.channelCount, frameCount: outputFrames, sampleRate: buffer.sampleRate)
             var written = 0
             func append(_ part: AudioBuffer) {
                 let count = min(part.frameCount, outputFrames - written)
                 guard count > 0 else { return }
                 for c in 0..<buffer.channelCount {
                     part.withChannel(c) { source in
-                        result.withMutableChannel(c) { (($0.baseAddress! + written)).update(from: source.baseAddress!, count: count) }
+                        result.withMutableChannel(c) {
+                            (($0.baseAddress! + written)).update(from: source.baseAddress!, count: count)
+                        }
                     }
                 }
                 written += count

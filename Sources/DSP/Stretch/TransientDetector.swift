@@ -111,7 +111,7 @@ final class TransientDetector {
     /// Confirms the pending candidate unless the next block rises even more.
     private func decide(nextRatio: Float) {
         guard let c = candidate else { return }
-        if nextRatio > c.ratio { return }  // the next block replaces it (set by the caller)
+        if nextRatio > c.ratio { return } // the next block replaces it (set by the caller)
         candidate = nil
         if c.frame - lastOnsetFrame >= minimumSpacingFrames {
             onsets.append(c.frame)

@@ -47,7 +47,9 @@ public struct WarpMap: Sendable, Equatable {
             let ratio = dt / ds
             guard TimeStretcher.timeRatioRange.contains(ratio) else {
                 throw StretchError.invalidWarpMap(
-                    reason: "segment ending at anchor \(i) has time ratio \(ratio), outside \(TimeStretcher.timeRatioRange)")
+                    reason:
+                        "segment ending at anchor \(i) has time ratio \(ratio), outside \(TimeStretcher.timeRatioRange)"
+                )
             }
         }
         self.anchors = all
@@ -64,7 +66,8 @@ public struct WarpMap: Sendable, Equatable {
     /// A map that moves each `sourceFrames[i]` onto `targetFrames[i]` (e.g. detected beats onto a grid).
     public init(sourceFrames: [Double], targetFrames: [Double]) throws {
         guard sourceFrames.count == targetFrames.count else {
-            throw StretchError.invalidWarpMap(reason: "\(sourceFrames.count) source frames but \(targetFrames.count) targets")
+            throw StretchError.invalidWarpMap(
+                reason: "\(sourceFrames.count) source frames but \(targetFrames.count) targets")
         }
         try self.init(anchors: zip(sourceFrames, targetFrames).map { Anchor(sourceFrame: $0, targetFrame: $1) })
     }
@@ -74,7 +77,8 @@ public struct WarpMap: Sendable, Equatable {
         var i = 1
         while i < anchors.count - 1 && anchors[i].sourceFrame < source { i += 1 }
         let a = anchors[i - 1], b = anchors[i]
-        return a.targetFrame + (source - a.sourceFrame) * (b.targetFrame - a.targetFrame) / (b.sourceFrame - a.sourceFrame)
+        return a.targetFrame + (source - a.sourceFrame) * (b.targetFrame - a.targetFrame)
+            / (b.sourceFrame - a.sourceFrame)
     }
 
     /// Output length in frames for an input of `inputFrameCount` frames: `round(outputFrame(L))`.

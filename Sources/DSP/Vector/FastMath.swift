@@ -38,8 +38,13 @@ enum FastMath {
         var cosSign: Float = 1
         if x > halfPi { x = pi - x; cosSign = -1 } else if x < -halfPi { x = -pi - x; cosSign = -1 }
         let s = x * x
-        let sine = x * (1 + s * (-1.0 / 6 + s * (1.0 / 120 + s * (-1.0 / 5040 + s * (1.0 / 362880 + s * (-1.0 / 39916800))))))
-        let cosine = 1 + s * (-0.5 + s * (1.0 / 24 + s * (-1.0 / 720 + s * (1.0 / 40320 + s * (-1.0 / 3628800 + s * (1.0 / 479001600))))))
+        let sine =
+            x
+            * (1 + s * (-1.0 / 6 + s * (1.0 / 120 + s * (-1.0 / 5040 + s * (1.0 / 362880 + s * (-1.0 / 39_916_800))))))
+        let cosine =
+            1 + s
+            * (-0.5 + s
+                * (1.0 / 24 + s * (-1.0 / 720 + s * (1.0 / 40320 + s * (-1.0 / 3_628_800 + s * (1.0 / 479_001_600))))))
         return (sine, cosSign * cosine)
     }
 }

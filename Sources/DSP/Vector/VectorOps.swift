@@ -21,8 +21,10 @@ public enum VectorOps {
 
     /// `destination[i] += source[i] * gain` for `min(count)` samples.
     @inlinable
-    public static func multiplyAdd(_ source: UnsafeBufferPointer<Float>, gain: Float,
-                                   into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func multiplyAdd(
+        _ source: UnsafeBufferPointer<Float>, gain: Float,
+        into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = min(source.count, destination.count)
         guard n > 0, let s = source.baseAddress, let d = destination.baseAddress else { return }
         for i in 0..<n { d[i] += s[i] * gain }
@@ -30,8 +32,10 @@ public enum VectorOps {
 
     /// `destination[i] = a[i] * b[i]` for `min(count)` samples.
     @inlinable
-    public static func multiply(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
-                                into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func multiply(
+        _ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+        into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = min(a.count, b.count, destination.count)
         guard n > 0, let pa = a.baseAddress, let pb = b.baseAddress, let d = destination.baseAddress else { return }
         for i in 0..<n { d[i] = pa[i] * pb[i] }
@@ -39,10 +43,14 @@ public enum VectorOps {
 
     /// `destination[i] += source[i] * gains[i]` (a per-sample gain curve, e.g. a fade).
     @inlinable
-    public static func multiplyAdd(_ source: UnsafeBufferPointer<Float>, gains: UnsafeBufferPointer<Float>,
-                                   into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func multiplyAdd(
+        _ source: UnsafeBufferPointer<Float>, gains: UnsafeBufferPointer<Float>,
+        into destination: UnsafeMutableBufferPointer<Float>
+    ) {
         let n = min(source.count, gains.count, destination.count)
-        guard n > 0, let s = source.baseAddress, let g = gains.baseAddress, let d = destination.baseAddress else { return }
+        guard n > 0, let s = source.baseAddress, let g = gains.baseAddress, let d = destination.baseAddress else {
+            return
+        }
         for i in 0..<n { d[i] += s[i] * g[i] }
     }
 
@@ -82,8 +90,10 @@ public enum VectorOps {
     /// Interleaves `channels.count` planar channels of `frameCount` samples into `destination`
     /// (which holds `frameCount * channels.count` samples).
     @inlinable
-    public static func interleave(_ planar: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
-                                  into destination: UnsafeMutablePointer<Float>) {
+    public static func interleave(
+        _ planar: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
         if channelCount == 2 {
             let left = planar, right = planar + frameCount
             for i in 0..<frameCount {
@@ -101,8 +111,10 @@ public enum VectorOps {
     /// Splits `frameCount` interleaved frames of `channelCount` channels into planar layout
     /// (channel `c` at `destination + c * destinationStride`).
     @inlinable
-    public static func deinterleave(_ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
-                                    into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
+    public static func deinterleave(
+        _ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
+        into destination: UnsafeMutablePointer<Float>, destinationStride: Int
+    ) {
         if channelCount == 2 {
             let left = destination, right = destination + destinationStride
             for i in 0..<frameCount {

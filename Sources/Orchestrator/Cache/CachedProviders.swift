@@ -18,7 +18,9 @@ enum CachedBuffers {
     static func encode(_ buffers: [AudioBuffer]) -> Data {
         var data = Data()
         for buffer in buffers {
-            var header: [Int64] = [Int64(buffer.channelCount), Int64(buffer.frameCount), Int64(buffer.sampleRate.bitPattern)]
+            var header: [Int64] = [
+                Int64(buffer.channelCount), Int64(buffer.frameCount), Int64(buffer.sampleRate.bitPattern),
+            ]
             header.withUnsafeBytes { data.append(contentsOf: $0) }
             data.append(sampleBytes(buffer))
         }
@@ -41,7 +43,7 @@ enum CachedBuffers {
             var samples = [Float](repeating: 0, count: channels * frames)
             samples.withUnsafeMutableBytes { destination in
                 data.withUnsafeBytes { source in
-                    destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset ..< offset + byteCount]))
+                    destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + byteCount]))
                 }
             }
             buffers.append(AudioBuffer(planarSamples: samples, channelCount: channels, sampleRate: rate))
@@ -62,7 +64,9 @@ public struct CachedStemProvider: StemProviding {
     public var sourceName: String { provider.sourceName }
     private let inFlight = InFlightStems()
 
-    public init(cache: ContentCache?, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()) {
+    public init(
+        cache: ContentCache?, provider: ApproximatedStems = ApproximatedStems(), recent: RecentStems = RecentStems()
+    ) {
         self.cache = cache
         self.provider = provider
         self.recent = recent
@@ -70,12 +74,17 @@ public struct CachedStemProvider: StemProviding {
 
     /// The cache key of `frames` of `source`: its content, the range and the method.
     static func key(of source: any AudioSource, frames: Range<Int>) throws -> ContentKey {
-        try ContentKey(kind: .stems, audio: [source.contentFingerprint.data],
-                       parameters: ["method": "hpss-median-v1-range", "start_frame": "\(frames.lowerBound)",
-                                    "frame_count": "\(frames.count)"])
+        try ContentKey(
+            kind: .stems, audio: [source.contentFingerprint.data],
+            parameters: [
+                "method": "hpss-median-v1-range", "start_frame": "\(frames.lowerBound)",
+                "frame_count": "\(frames.count)",
+            ])
     }
 
-    public func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer] {
+    public func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem:
+        AudioBuffer]
+    {
         let order: [Stem] = [.vocals, .drums, .bass, .other]
         let key = try Self.key(of: source, frames: frames)
         if let found = recent.stems(for: key) {
@@ -84,7 +93,9 @@ public struct CachedStemProvider: StemProviding {
         }
         let (task, isNew) = inFlight.task(for: key) { [cache, provider, recent] in
             Task {
-                if let data = try await cache?.data(for: key), let buffers = CachedBuffers.decode(data, count: order.count) {
+                if let data = try await cache?.data(for: key),
+                    let buffers = CachedBuffers.decode(data, count: order.count)
+                {
                     let stems = Dictionary(uniqueKeysWithValues: zip(order, buffers))
                     recent.remember(stems, for: key)
                     return (stems, true)
@@ -96,7 +107,11 @@ public struct CachedStemProvider: StemProviding {
             }
         }
         defer { if isNew { inFlight.finish(key) } }
-        let (stems, fromDisk) = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        let (stems, fromDisk) = try await withTaskCancellationHandler {
+            try await task.value
+        } onCancel: {
+            task.cancel()
+        }
         if fromDisk || !isNew { RenderCacheCounter.current?.hit("stems") }
         return stems
     }
@@ -158,9 +173,12 @@ public struct CachedSongAnalysis: Sendable {
 
     /// The analysis of `source` (cached by its samples).
     public func cachedAnalysis(of source: any AudioSource) async throws -> SongAnalysis {
-        let key = try ContentKey(kind: .analysis, audio: [source.contentFingerprint.data],
-                                 parameters: ["beats_per_bar": analyzer.beatsPerBar])
-        if let data = try await cache.data(for: key), let found = try? JSONDecoder().decode(SongAnalysis.self, from: data) {
+        let key = try ContentKey(
+            kind: .analysis, audio: [source.contentFingerprint.data],
+            parameters: ["beats_per_bar": analyzer.beatsPerBar])
+        if let data = try await cache.data(for: key),
+            let found = try? JSONDecoder().decode(SongAnalysis.self, from: data)
+        {
             RenderCacheCounter.current?.hit("analysis")
             return found
         }

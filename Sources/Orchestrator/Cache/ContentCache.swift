@@ -27,16 +27,24 @@ public struct CacheStatistics: Sendable, Equatable, Codable {
             "# HELP \(prefix)_hits_total Content cache lookups that found an entry.",
             "# TYPE \(prefix)_hits_total counter",
         ]
-        for kind in CacheKind.allCases { lines.append("\(prefix)_hits_total{kind=\"\(kind.rawValue)\"} \(hits[kind] ?? 0)") }
-        lines += ["# HELP \(prefix)_misses_total Content cache lookups that found nothing.",
-                  "# TYPE \(prefix)_misses_total counter"]
-        for kind in CacheKind.allCases { lines.append("\(prefix)_misses_total{kind=\"\(kind.rawValue)\"} \(misses[kind] ?? 0)") }
-        lines += ["# HELP \(prefix)_evictions_total Entries removed to stay under the size bound.",
-                  "# TYPE \(prefix)_evictions_total counter", "\(prefix)_evictions_total \(evictions)",
-                  "# HELP \(prefix)_bytes Bytes stored in the content cache.", "# TYPE \(prefix)_bytes gauge",
-                  "\(prefix)_bytes \(storedBytes)",
-                  "# HELP \(prefix)_entries Entries in the content cache.", "# TYPE \(prefix)_entries gauge",
-                  "\(prefix)_entries \(entryCount)"]
+        for kind in CacheKind.allCases {
+            lines.append("\(prefix)_hits_total{kind=\"\(kind.rawValue)\"} \(hits[kind] ?? 0)")
+        }
+        lines += [
+            "# HELP \(prefix)_misses_total Content cache lookups that found nothing.",
+            "# TYPE \(prefix)_misses_total counter",
+        ]
+        for kind in CacheKind.allCases {
+            lines.append("\(prefix)_misses_total{kind=\"\(kind.rawValue)\"} \(misses[kind] ?? 0)")
+        }
+        lines += [
+            "# HELP \(prefix)_evictions_total Entries removed to stay under the size bound.",
+            "# TYPE \(prefix)_evictions_total counter", "\(prefix)_evictions_total \(evictions)",
+            "# HELP \(prefix)_bytes Bytes stored in the content cache.", "# TYPE \(prefix)_bytes gauge",
+            "\(prefix)_bytes \(storedBytes)",
+            "# HELP \(prefix)_entries Entries in the content cache.", "# TYPE \(prefix)_entries gauge",
+            "\(prefix)_entries \(entryCount)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -89,7 +97,8 @@ public actor ContentCache {
         self.clock = clock
         let files = FileManager.default
         for kind in CacheKind.allCases {
-            try files.createDirectory(at: directory.appendingPathComponent(kind.rawValue), withIntermediateDirectories: true)
+            try files.createDirectory(
+                at: directory.appendingPathComponent(kind.rawValue), withIntermediateDirectories: true)
         }
         let indexURL = directory.appendingPathComponent("index.json")
         var loaded = Index()
@@ -101,7 +110,9 @@ public actor ContentCache {
                 loaded = Index()
             }
         }
-        loaded.entries = loaded.entries.filter { files.fileExists(atPath: directory.appendingPathComponent($0.key).path) }
+        loaded.entries = loaded.entries.filter {
+            files.fileExists(atPath: directory.appendingPathComponent($0.key).path)
+        }
         for kind in CacheKind.allCases {
             let folder = directory.appendingPathComponent(kind.rawValue)
             for name in (try? files.contentsOfDirectory(atPath: folder.path)) ?? []
@@ -140,7 +151,8 @@ public actor ContentCache {
     /// - Returns: false when it is larger than the bound (the file is left where it was).
     @discardableResult
     public func storeFile(movingFrom source: URL, for key: ContentKey) throws -> Bool {
-        let size = Int64((try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? NSNumber)?.int64Value ?? 0)
+        let size = Int64(
+            (try FileManager.default.attributesOfItem(atPath: source.path)[.size] as? NSNumber)?.int64Value ?? 0)
         guard size <= capacityBytes else { return false }
         let temporary = temporaryURL()
         try FileManager.default.moveItem(at: source, to: temporary)
@@ -174,7 +186,8 @@ public actor ContentCache {
 
     private func lookUp(_ key: ContentKey) -> URL? {
         guard var entry = index.entries[key.description],
-              FileManager.default.fileExists(atPath: url(for: key).path) else {
+            FileManager.default.fileExists(atPath: url(for: key).path)
+        else {
             if index.entries.removeValue(forKey: key.description) != nil { try? saveIndex() }
             statistics.misses[key.kind, default: 0] += 1
             return nil
@@ -192,7 +205,8 @@ public actor ContentCache {
         let files = FileManager.default
         if files.fileExists(atPath: destination.path) { try files.removeItem(at: destination) }
         try files.moveItem(at: temporary, to: destination)
-        index.entries[key.description] = Entry(sizeBytes: sizeBytes, accessSequence: nextSequence(), lastAccess: clock.now())
+        index.entries[key.description] = Entry(
+            sizeBytes: sizeBytes, accessSequence: nextSequence(), lastAccess: clock.now())
         evict(keeping: key.description)
         try saveIndex()
         return true
@@ -202,7 +216,9 @@ public actor ContentCache {
     private func evict(keeping kept: String) {
         var total = storedBytes
         guard total > capacityBytes else { return }
-        let oldestFirst = index.entries.filter { $0.key != kept }.sorted { $0.value.accessSequence < $1.value.accessSequence }
+        let oldestFirst = index.entries.filter { $0.key != kept }.sorted {
+            $0.value.accessSequence < $1.value.accessSequence
+        }
         for (name, entry) in oldestFirst where total > capacityBytes {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
             index.entries[name] = nil

@@ -25,10 +25,13 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
     ///   - audio: the input audio bytes (encoded files or raw samples), in a fixed order.
     ///   - parameters: everything else that changes the output; encoded as JSON with sorted keys (canonical).
     ///   - engineVersion: the version of the code that produces the entry (default: this program's).
-    public init(kind: CacheKind, audio: [Data], parameters: some Encodable,
-                engineVersion: String = MashupVersion.version) throws {
-        var hasher = Self.start(kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,
-                                audioCount: audio.count)
+    public init(
+        kind: CacheKind, audio: [Data], parameters: some Encodable,
+        engineVersion: String = MashupVersion.version
+    ) throws {
+        var hasher = Self.start(
+            kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,
+            audioCount: audio.count)
         for bytes in audio {
             Self.frame(&hasher, length: bytes.count)
             hasher.update(bytes)
@@ -38,10 +41,13 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// A key over audio files, read in chunks (large files are not loaded whole).
-    public init(kind: CacheKind, audioFiles: [URL], parameters: some Encodable,
-                engineVersion: String = MashupVersion.version) throws {
-        var hasher = Self.start(kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,
-                                audioCount: audioFiles.count)
+    public init(
+        kind: CacheKind, audioFiles: [URL], parameters: some Encodable,
+        engineVersion: String = MashupVersion.version
+    ) throws {
+        var hasher = Self.start(
+            kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,
+            audioCount: audioFiles.count)
         for url in audioFiles {
             let handle = try FileHandle(forReadingFrom: url)
             defer { try? handle.close() }
@@ -67,7 +73,9 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
 
     private static func start(kind: CacheKind, parameters: Data, engineVersion: String, audioCount: Int) -> SHA256 {
         var hasher = SHA256()
-        for field in [Data("mashup-content-key-v1".utf8), Data(kind.rawValue.utf8), Data(engineVersion.utf8), parameters] {
+        for field in [
+            Data("mashup-content-key-v1".utf8), Data(kind.rawValue.utf8), Data(engineVersion.utf8), parameters,
+        ] {
             frame(&hasher, length: field.count)
             hasher.update(field)
         }

@@ -30,7 +30,8 @@ public struct AudioFileFacts: Sendable, Equatable {
     /// - Throws: `AudioFileError` (not audio, over a limit, unreadable), described by its message.
     public static func read(_ file: URL) throws -> AudioFileFacts {
         let info = try AudioFileReader(url: file, sampleRate: nil).info
-        return AudioFileFacts(sampleRate: info.sampleRate, channelCount: info.channelCount,
-                              declaredFrameCount: info.declaredFrameCount, formatName: info.formatName)
+        return AudioFileFacts(
+            sampleRate: info.sampleRate, channelCount: info.channelCount,
+            declaredFrameCount: info.declaredFrameCount, formatName: info.formatName)
     }
 }

@@ -38,7 +38,8 @@ public enum AudioTranscoder {
     static func isFresh(_ file: URL, comparedTo source: URL) -> Bool {
         let manager = FileManager.default
         guard let made = (try? manager.attributesOfItem(atPath: file.path))?[.modificationDate] as? Date,
-              let rendered = (try? manager.attributesOfItem(atPath: source.path))?[.modificationDate] as? Date else {
+            let rendered = (try? manager.attributesOfItem(atPath: source.path))?[.modificationDate] as? Date
+        else {
             return false
         }
         return made >= rendered

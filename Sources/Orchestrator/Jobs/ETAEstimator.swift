@@ -51,7 +51,9 @@ public actor ETAEstimator {
     }
 
     /// The size unit of `phase` for `workload` (see the design note); nil when it cannot be known.
-    nonisolated static func size(of phase: JobPhase, _ workload: JobWorkload, layerSecondsPerAudioSecond: Double?) -> Double? {
+    nonisolated static func size(of phase: JobPhase, _ workload: JobWorkload, layerSecondsPerAudioSecond: Double?)
+        -> Double?
+    {
         switch phase {
         case .queued: return nil
         case .analysis, .stems: return workload.audioSeconds > 0 ? workload.audioSeconds : nil
@@ -68,26 +70,30 @@ public actor ETAEstimator {
 
     /// Median layer-seconds of output per second of input audio in the history.
     private func layerSecondsPerAudioSecond() -> Double? {
-        median(history.compactMap { sample in
-            let w = sample.workload
-            guard w.layerCount > 0, w.outputSeconds > 0, w.audioSeconds > 0 else { return nil }
-            return Double(w.layerCount) * w.outputSeconds / w.audioSeconds
-        })
+        median(
+            history.compactMap { sample in
+                let w = sample.workload
+                guard w.layerCount > 0, w.outputSeconds > 0, w.audioSeconds > 0 else { return nil }
+                return Double(w.layerCount) * w.outputSeconds / w.audioSeconds
+            })
     }
 
     /// The median seconds-per-unit of `phase` in the history, or nil without samples.
     public func rate(of phase: JobPhase) -> Double? {
-        median(history.compactMap { sample -> Double? in
-            guard let duration = sample.phaseDurations[phase],
-                  let size = Self.size(of: phase, sample.workload, layerSecondsPerAudioSecond: nil), size > 0 else { return nil }
-            return duration / size
-        })
+        median(
+            history.compactMap { sample -> Double? in
+                guard let duration = sample.phaseDurations[phase],
+                    let size = Self.size(of: phase, sample.workload, layerSecondsPerAudioSecond: nil), size > 0
+                else { return nil }
+                return duration / size
+            })
     }
 
     /// The predicted duration of `phase` for `workload`, in seconds, or nil.
     public func predictedSeconds(of phase: JobPhase, for workload: JobWorkload) -> Double? {
         guard let rate = rate(of: phase),
-              let size = Self.size(of: phase, workload, layerSecondsPerAudioSecond: layerSecondsPerAudioSecond()) else { return nil }
+            let size = Self.size(of: phase, workload, layerSecondsPerAudioSecond: layerSecondsPerAudioSecond())
+        else { return nil }
         return rate * size
     }
 

@@ -37,7 +37,8 @@ public struct ETAHistoryFile: Sendable {
     @discardableResult
     public func save(_ samples: [ProcessingSample], limit: Int = 50) -> Bool {
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try JSONEncoder().encode(Array(samples.suffix(limit))).write(to: url, options: .atomic)
             return true
         } catch {

@@ -11,21 +11,23 @@ public enum FrontEndShape {
     /// The timeline with the `MashupSection` fields added (a non-array is returned as it is).
     public static func timeline(_ timeline: JSONValue) -> JSONValue {
         guard let sections = timeline.arrayValue else { return timeline }
-        return .array(sections.map { section in
-            guard case .object(var members) = section else { return section }
-            members["start"] = .number(number(section["time_start_sec"]) ?? 0)
-            members["duration"] = .number(number(section["duration_sec"]) ?? 0)
-            if let layers = section["layers"]?.arrayValue {
-                members["layers"] = .array(layers.map { layer in
-                    guard case .object(var fields) = layer else { return layer }
-                    let decibels = number(layer["volume_db"]) ?? 0
-                    fields["volume"] = .number((min(1, max(0, pow(10, decibels / 20))) * 1000).rounded() / 1000)
-                    if fields["effects"] == nil { fields["effects"] = [] }
-                    return .object(fields)
-                })
-            }
-            return .object(members)
-        })
+        return .array(
+            sections.map { section in
+                guard case .object(var members) = section else { return section }
+                members["start"] = .number(number(section["time_start_sec"]) ?? 0)
+                members["duration"] = .number(number(section["duration_sec"]) ?? 0)
+                if let layers = section["layers"]?.arrayValue {
+                    members["layers"] = .array(
+                        layers.map { layer in
+                            guard case .object(var fields) = layer else { return layer }
+                            let decibels = number(layer["volume_db"]) ?? 0
+                            fields["volume"] = .number((min(1, max(0, pow(10, decibels / 20))) * 1000).rounded() / 1000)
+                            if fields["effects"] == nil { fields["effects"] = [] }
+                            return .object(fields)
+                        })
+                }
+                return .object(members)
+            })
     }
 
     /// The masterplan object with `plan` and `thoughts` added; its `timeline` (in `masterplan` or at the top) in
@@ -39,7 +41,9 @@ public enum FrontEndShape {
         }
         if members["thoughts"] == nil {
             var thoughts: [String] = []
-            if let vision = value["creative_vision"]?.stringValue ?? concept, !vision.isEmpty { thoughts.append(vision) }
+            if let vision = value["creative_vision"]?.stringValue ?? concept, !vision.isEmpty {
+                thoughts.append(vision)
+            }
             for item in inner["problems_and_solutions"]?.arrayValue ?? [] {
                 guard let problem = item["problem"]?.stringValue else { continue }
                 thoughts.append("\(problem) → \(item["solution"]?.stringValue ?? "")")

@@ -21,8 +21,10 @@ public actor JobCleaner {
     /// - Parameters:
     ///   - timeToLiveSeconds: age at which a finished job is removed (default 24 h).
     ///   - intervalSeconds: time between passes (default 1 h).
-    public init(store: any JobStore, clock: any OrchestratorClock = SystemClock(), timeToLiveSeconds: Double = 86_400,
-                intervalSeconds: Double = 3_600, onPass: (@Sendable (CleanupReport) -> Void)? = nil) {
+    public init(
+        store: any JobStore, clock: any OrchestratorClock = SystemClock(), timeToLiveSeconds: Double = 86_400,
+        intervalSeconds: Double = 3_600, onPass: (@Sendable (CleanupReport) -> Void)? = nil
+    ) {
         precondition(timeToLiveSeconds >= 0 && intervalSeconds > 0)
         self.store = store
         self.clock = clock

@@ -84,8 +84,10 @@ public struct JobContext: Sendable {
     public func acquireRenderSlot() async throws {
         let waiting = await limiter.waiting
         if await limiter.isSaturated {
-            try await report(ProgressUpdate(phase: .queued, progress: JobPhase.rendering.progressRange.lowerBound,
-                                            message: "Waiting for a render slot (\(waiting + 1) in line)"))
+            try await report(
+                ProgressUpdate(
+                    phase: .queued, progress: JobPhase.rendering.progressRange.lowerBound,
+                    message: "Waiting for a render slot (\(waiting + 1) in line)"))
         }
         try await limiter.acquire()
     }
@@ -112,10 +114,13 @@ extension JobContext {
     /// A context for job `jobID` that reports to `store`, takes render slots from `limiter` and publishes to `events`
     /// (a worker process running a job for its parent).
     /// - Parameter slotBroker: where render slots come from instead of `limiter` (a worker process asks its parent).
-    public static func forRunner(jobID: String, workspace: JobWorkspace, store: any JobStore, limiter: RenderLimiter,
-                                 events: JobEventHub, slotBroker: (any RenderSlotBroker)? = nil) -> JobContext {
-        JobContext(jobID: jobID, workspace: workspace, store: store, limiter: limiter, events: events,
-                   slotBroker: slotBroker)
+    public static func forRunner(
+        jobID: String, workspace: JobWorkspace, store: any JobStore, limiter: RenderLimiter,
+        events: JobEventHub, slotBroker: (any RenderSlotBroker)? = nil
+    ) -> JobContext {
+        JobContext(
+            jobID: jobID, workspace: workspace, store: store, limiter: limiter, events: events,
+            slotBroker: slotBroker)
     }
 }
 

@@ -63,47 +63,59 @@ public enum PipelineProgress {
     }
 
     /// Analysis of song `index` (0-based) of `count`, `fraction` (0...1) through it: 10 + 40·(index + fraction)/count.
-    public static func analysis(songIndex index: Int, of count: Int, songName: String, fraction: Double = 0) -> ProgressUpdate {
+    public static func analysis(songIndex index: Int, of count: Int, songName: String, fraction: Double = 0)
+        -> ProgressUpdate
+    {
         precondition(count > 0 && index >= 0 && index < count)
         let phaseFraction = (Double(index) + min(max(fraction, 0), 1)) / Double(count)
-        return ProgressUpdate(phase: .analysis, progress: JobPhase.analysis.progress(at: phaseFraction),
-                              message: "Analyzing \"\(songName)\" (\(index + 1)/\(count))")
+        return ProgressUpdate(
+            phase: .analysis, progress: JobPhase.analysis.progress(at: phaseFraction),
+            message: "Analyzing \"\(songName)\" (\(index + 1)/\(count))")
     }
 
     /// Scoring of pair `index` (0-based) of `count`: 50 + 15·index/count.
-    public static func scoring(pairIndex index: Int, of count: Int, firstName: String, secondName: String) -> ProgressUpdate {
+    public static func scoring(pairIndex index: Int, of count: Int, firstName: String, secondName: String)
+        -> ProgressUpdate
+    {
         precondition(count > 0 && index >= 0 && index < count)
-        return ProgressUpdate(phase: .scoring, progress: JobPhase.scoring.progress(at: Double(index) / Double(count)),
-                              message: "Scoring \"\(firstName)\" with \"\(secondName)\" (\(index + 1)/\(count))")
+        return ProgressUpdate(
+            phase: .scoring, progress: JobPhase.scoring.progress(at: Double(index) / Double(count)),
+            message: "Scoring \"\(firstName)\" with \"\(secondName)\" (\(index + 1)/\(count))")
     }
 
     /// Planning (65), naming the planner ("Claude", "the embedded planner").
     public static func planning(plannerName: String) -> ProgressUpdate {
-        ProgressUpdate(phase: .planning, progress: JobPhase.planning.progressRange.lowerBound,
-                       message: "Planning the mashup with \(plannerName)")
+        ProgressUpdate(
+            phase: .planning, progress: JobPhase.planning.progressRange.lowerBound,
+            message: "Planning the mashup with \(plannerName)")
     }
 
     /// A plan correction round (still planning).
     public static func planCorrection(plannerName: String) -> ProgressUpdate {
-        ProgressUpdate(phase: .planning, progress: JobPhase.planning.progress(at: 0.5),
-                       message: "Asking \(plannerName) to correct the plan")
+        ProgressUpdate(
+            phase: .planning, progress: JobPhase.planning.progress(at: 0.5),
+            message: "Asking \(plannerName) to correct the plan")
     }
 
     /// Stems of song `index` (0-based) of `count`: 75 + 5·index/count.
     public static func stems(songIndex index: Int, of count: Int, songName: String) -> ProgressUpdate {
         precondition(count > 0 && index >= 0 && index < count)
-        return ProgressUpdate(phase: .stems, progress: JobPhase.stems.progress(at: Double(index) / Double(count)),
-                              message: "Separating the stems of \"\(songName)\" (\(index + 1)/\(count))")
+        return ProgressUpdate(
+            phase: .stems, progress: JobPhase.stems.progress(at: Double(index) / Double(count)),
+            message: "Separating the stems of \"\(songName)\" (\(index + 1)/\(count))")
     }
 
     /// The render's own progress (0-100) mapped onto 80-100, with its message
     /// (e.g. "Rendering section 3/8: Drop").
     public static func rendering(renderPercent: Double, message: String) -> ProgressUpdate {
-        ProgressUpdate(phase: .rendering, progress: JobPhase.rendering.progress(at: renderPercent / 100), message: message)
+        ProgressUpdate(
+            phase: .rendering, progress: JobPhase.rendering.progress(at: renderPercent / 100), message: message)
     }
 
     /// "Rendering section 3/8: Drop".
-    public static func renderingSection(index: Int, of count: Int, name: String, sectionFraction: Double = 0) -> ProgressUpdate {
+    public static func renderingSection(index: Int, of count: Int, name: String, sectionFraction: Double = 0)
+        -> ProgressUpdate
+    {
         precondition(count > 0 && index >= 0 && index < count)
         let percent = 100 * (Double(index) + min(max(sectionFraction, 0), 1)) / Double(count)
         return rendering(renderPercent: percent, message: "Rendering section \(index + 1)/\(count): \(name)")

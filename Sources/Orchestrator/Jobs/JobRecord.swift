@@ -58,8 +58,10 @@ public struct JobResult: Codable, Sendable, Equatable {
     /// The render report and anything else the pipeline wants to keep.
     public var report: JSONValue?
 
-    public init(resultURL: String? = nil, storagePath: String? = nil, title: String? = nil, concept: String? = nil,
-                timeline: JSONValue? = nil, masterplan: JSONValue? = nil, report: JSONValue? = nil) {
+    public init(
+        resultURL: String? = nil, storagePath: String? = nil, title: String? = nil, concept: String? = nil,
+        timeline: JSONValue? = nil, masterplan: JSONValue? = nil, report: JSONValue? = nil
+    ) {
         self.resultURL = resultURL
         self.storagePath = storagePath
         self.title = title
@@ -145,8 +147,10 @@ public struct JobRecord: Codable, Sendable, Equatable {
     ///   - failure: kept when the new state is failed or cancelled.
     ///   - result: kept when the new state is complete.
     /// - Throws: `JobStoreError.invalidTransition` when the table forbids it.
-    public mutating func applyTransition(to next: JobState, at now: Date, failure: JobFailure? = nil,
-                                         result: JobResult? = nil) throws {
+    public mutating func applyTransition(
+        to next: JobState, at now: Date, failure: JobFailure? = nil,
+        result: JobResult? = nil
+    ) throws {
         guard state.canTransition(to: next) else {
             throw JobStoreError.invalidTransition(id: id, from: state, to: next)
         }
@@ -166,9 +170,11 @@ public struct JobRecord: Codable, Sendable, Equatable {
             finishedAt = now
         case .failed, .cancelled:
             closePhase(at: now, completed: false)
-            self.failure = failure ?? (next == .cancelled
-                ? JobFailure(.cancelled, "The job was cancelled.")
-                : JobFailure(.system, "The job failed."))
+            self.failure =
+                failure
+                ?? (next == .cancelled
+                    ? JobFailure(.cancelled, "The job was cancelled.")
+                    : JobFailure(.system, "The job failed."))
             currentStep = next == .cancelled ? "Cancelled" : "Failed: \(self.failure!.message)"
             finishedAt = now
         }

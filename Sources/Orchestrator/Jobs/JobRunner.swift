@@ -33,8 +33,10 @@ public struct DurableRunnerSettings: Sendable, Equatable {
     /// Age at which finished jobs and their files are removed.
     public var timeToLiveSeconds: Double = 86_400
 
-    public init(nodeID: String, leaseSeconds: Double = DurableConfiguration.defaultLeaseSeconds,
-                maxAttempts: Int = DurableConfiguration.defaultMaxAttempts) {
+    public init(
+        nodeID: String, leaseSeconds: Double = DurableConfiguration.defaultLeaseSeconds,
+        maxAttempts: Int = DurableConfiguration.defaultMaxAttempts
+    ) {
         self.nodeID = nodeID
         self.leaseSeconds = leaseSeconds
         self.maxAttempts = maxAttempts
@@ -90,9 +92,11 @@ public final class JobRunner: Sendable {
     /// - Parameters:
     ///   - workspaceRoot: where job workspaces are created (`<root>/<jobID>/`).
     ///   - makeID: job ids (default: lower-case UUIDs).
-    public init(store: any JobStore, workspaceRoot: URL, clock: any OrchestratorClock = SystemClock(),
-                estimator: ETAEstimator = ETAEstimator(), limiter: RenderLimiter = RenderLimiter(limit: 1),
-                makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+    public init(
+        store: any JobStore, workspaceRoot: URL, clock: any OrchestratorClock = SystemClock(),
+        estimator: ETAEstimator = ETAEstimator(), limiter: RenderLimiter = RenderLimiter(limit: 1),
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
         self.store = store
         self.workspaceRoot = workspaceRoot
         self.clock = clock
@@ -108,8 +112,10 @@ public final class JobRunner: Sendable {
     /// - Parameters:
     ///   - workspaceRoot: where job workspaces are created (local disk of this node).
     ///   - observer: told when jobs end (metrics).
-    public init(queue: any JobQueue, settings: DurableRunnerSettings, workspaceRoot: URL, work: any DurableJobWork,
-                observer: (any DurableRunnerObserver)? = nil) {
+    public init(
+        queue: any JobQueue, settings: DurableRunnerSettings, workspaceRoot: URL, work: any DurableJobWork,
+        observer: (any DurableRunnerObserver)? = nil
+    ) {
         store = queue
         durable = (queue, settings)
         self.workspaceRoot = workspaceRoot
@@ -137,8 +143,9 @@ public final class JobRunner: Sendable {
         }
         guard let record = try await store.get(id) else { throw JobStoreError.notFound(id: id) }
         guard !record.state.isTerminal else { return record }
-        let cancelled = try await store.transition(id, to: .cancelled, failure: ErrorClassifier.classify(CancellationError()),
-                                                   result: nil)
+        let cancelled = try await store.transition(
+            id, to: .cancelled, failure: ErrorClassifier.classify(CancellationError()),
+            result: nil)
         state.withLock { $0.running[id] }?.cancel()
         await events.publish(cancelled)
         return cancelled
@@ -149,7 +156,8 @@ public final class JobRunner: Sendable {
     public func status(_ id: String) async throws -> JobStatus? {
         guard let record = try await store.get(id) else { return nil }
         let now = clock.now()
-        return JobStatus(record: record, now: now, remainingSeconds: await estimator.remainingSeconds(for: record, now: now))
+        return JobStatus(
+            record: record, now: now, remainingSeconds: await estimator.remainingSeconds(for: record, now: now))
     }
 
     /// The records of job `id` as they change: first its current record, then every update, ending after the
@@ -188,7 +196,9 @@ public final class JobRunner: Sendable {
 
     /// Creates a job and runs `pipeline` for it in the background (in-memory mode).
     /// - Returns: the queued record (its `id` is the `jobId` to answer).
-    public func submit(songs: [JobSong], workload: JobWorkload? = nil, pipeline: @escaping JobPipeline) async throws -> JobRecord {
+    public func submit(songs: [JobSong], workload: JobWorkload? = nil, pipeline: @escaping JobPipeline) async throws
+        -> JobRecord
+    {
         precondition(durable == nil, "a durable runner takes jobs through enqueue")
         let record = JobRecord(id: makeID(), songs: songs, workload: workload, createdAt: clock.now())
         try await store.create(record)
@@ -207,8 +217,10 @@ public final class JobRunner: Sendable {
         return record
     }
 
-    private static func runInMemory(_ context: JobContext, pipeline: JobPipeline, store: any JobStore,
-                                    estimator: ETAEstimator) async {
+    private static func runInMemory(
+        _ context: JobContext, pipeline: JobPipeline, store: any JobStore,
+        estimator: ETAEstimator
+    ) async {
         let id = context.jobID
         do {
             await context.events.publish(try await store.transition(id, to: .processing))
@@ -225,8 +237,9 @@ public final class JobRunner: Sendable {
         } catch {
             let failure = ErrorClassifier.classify(error)
             if let current = try? await store.get(id), !current.state.isTerminal {
-                _ = try? await store.transition(id, to: failure.details.type == .cancelled ? .cancelled : .failed,
-                                                failure: failure, result: nil)
+                _ = try? await store.transition(
+                    id, to: failure.details.type == .cancelled ? .cancelled : .failed,
+                    failure: failure, result: nil)
             }
             // No partial output: the workspace and every registered output go.
             if let current = try? await store.get(id) { await removeFiles(of: current, store: store) }
@@ -252,7 +265,9 @@ public final class JobRunner: Sendable {
         guard let durable else { preconditionFailure("start() is for the durable mode") }
         let queue = durable.queue, settings = durable.settings
         let requeued = try await queue.requeueRunningJobs(ofNode: settings.nodeID)
-        for sample in (try? await queue.loadTimings(limit: estimator.historyLimit)) ?? [] { await estimator.record(sample) }
+        for sample in (try? await queue.loadTimings(limit: estimator.historyLimit)) ?? [] {
+            await estimator.record(sample)
+        }
         var loops: [Task<Void, Never>] = []
         for _ in 0..<max(1, settings.workerCount) {
             loops.append(Task { [self] in await workerLoop(queue: queue, settings: settings) })
@@ -282,7 +297,9 @@ public final class JobRunner: Sendable {
         }
         for task in leftover.values { task.cancel() }
         for task in leftover.values { await task.value }
-        if let durable, !leftover.isEmpty { _ = try? await durable.queue.requeueRunningJobs(ofNode: durable.settings.nodeID) }
+        if let durable, !leftover.isEmpty {
+            _ = try? await durable.queue.requeueRunningJobs(ofNode: durable.settings.nodeID)
+        }
         return leftover.isEmpty
     }
 
@@ -293,8 +310,10 @@ public final class JobRunner: Sendable {
     ///   - persist: stores what the job's work will need, given the job id (before the record exists).
     /// - Throws: `JobRunnerError` `.shuttingDown`, `.queueFull` (with the seconds to wait), `.alreadyRunning` (id in
     ///   use by an unfinished job); store and `persist` errors.
-    public func enqueue(songs: [JobSong], workload: JobWorkload? = nil, id: String? = nil,
-                        persist: @Sendable (String) async throws -> Void) async throws -> JobRecord {
+    public func enqueue(
+        songs: [JobSong], workload: JobWorkload? = nil, id: String? = nil,
+        persist: @Sendable (String) async throws -> Void
+    ) async throws -> JobRecord {
         guard let durable else { preconditionFailure("enqueue is for the durable mode") }
         let queue = durable.queue, settings = durable.settings
         guard isAccepting else { throw JobRunnerError.shuttingDown(retryAfterSeconds: 5) }
@@ -372,8 +391,10 @@ public final class JobRunner: Sendable {
         let task = Task<Void, Never> { [self] in
             let outcome: Result<JobResult, any Error>
             do {
-                let result = try await LeaseKeeper.run(queue: queue, jobID: id, nodeID: settings.nodeID,
-                                                       leaseSeconds: settings.leaseSeconds) { [self] in
+                let result = try await LeaseKeeper.run(
+                    queue: queue, jobID: id, nodeID: settings.nodeID,
+                    leaseSeconds: settings.leaseSeconds
+                ) { [self] in
                     try context.workspace.create()
                     try await context.registerFile(context.workspace.directory.path)
                     guard let work else { throw JobStoreError.notFound(id: id) }
@@ -393,16 +414,19 @@ public final class JobRunner: Sendable {
         }
     }
 
-    private func conclude(id: String, workspace: JobWorkspace, outcome: Result<JobResult, any Error>,
-                          queue: any JobQueue, settings: DurableRunnerSettings) async {
+    private func conclude(
+        id: String, workspace: JobWorkspace, outcome: Result<JobResult, any Error>,
+        queue: any JobQueue, settings: DurableRunnerSettings
+    ) async {
         let abandoned = state.withLock { $0.abandoned.contains(id) }
         // The work is over: its workspace goes before the job is seen finished (results are in the storage).
         try? workspace.remove()
-        if abandoned { return }   // shutdown: requeued, to run again
+        if abandoned { return } // shutdown: requeued, to run again
         switch outcome {
         case .success(let result):
             do {
-                let record = try await queue.finish(id, nodeID: settings.nodeID, as: .complete, failure: nil, result: result)
+                let record = try await queue.finish(
+                    id, nodeID: settings.nodeID, as: .complete, failure: nil, result: result)
                 await events.publish(record)
                 let sample = ProcessingSample(workload: record.workload, phaseDurations: record.phaseDurations)
                 await estimator.record(sample)
@@ -417,9 +441,10 @@ public final class JobRunner: Sendable {
             if case LeaseInterruption.leaseLost = error { return }
             let failure = ErrorClassifier.classify(error)
             if let current = try? await queue.get(id), !current.state.isTerminal {
-                let final = try? await queue.finish(id, nodeID: settings.nodeID,
-                                                    as: failure.details.type == .cancelled ? .cancelled : .failed,
-                                                    failure: failure, result: nil)
+                let final = try? await queue.finish(
+                    id, nodeID: settings.nodeID,
+                    as: failure.details.type == .cancelled ? .cancelled : .failed,
+                    failure: failure, result: nil)
                 if let final { await events.publish(final) }
             }
             if let current = try? await queue.get(id) {

@@ -76,10 +76,11 @@ public struct JobStatus: Encodable, Sendable, Equatable {
             timeline = result.timeline.map(FrontEndShape.timeline)
             masterplan = result.masterplan.map { FrontEndShape.masterplan($0, concept: result.concept) }
         }
-        metadata = Metadata(songsCount: record.metadata.songsCount, analysesCompleted: record.metadata.analysesCompleted,
-                            mashabilityScoresCount: record.metadata.mashabilityScoresCount,
-                            hasMasterplan: record.metadata.hasMasterplan, completedPhases: record.metadata.completedPhases,
-                            cacheHits: record.metadata.cacheHits)
+        metadata = Metadata(
+            songsCount: record.metadata.songsCount, analysesCompleted: record.metadata.analysesCompleted,
+            mashabilityScoresCount: record.metadata.mashabilityScoresCount,
+            hasMasterplan: record.metadata.hasMasterplan, completedPhases: record.metadata.completedPhases,
+            cacheHits: record.metadata.cacheHits)
         warnings = record.warnings
     }
 

@@ -23,7 +23,8 @@ public protocol JobStore: Sendable {
     /// Changes the state (`JobRecord.applyTransition`).
     /// - Throws: `JobStoreError.notFound`, `.invalidTransition`.
     @discardableResult
-    func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws -> JobRecord
+    func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws
+        -> JobRecord
 
     /// Changes the free fields (songs, workload, metadata, warnings, file paths) in one atomic read-modify-write.
     /// - Throws: `JobStoreError.notFound`; `.forbiddenChange` when `change` touched anything else.

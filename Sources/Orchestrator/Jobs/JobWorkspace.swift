@@ -8,7 +8,8 @@ public struct JobWorkspace: Sendable, Equatable {
 
     /// - Parameter root: the folder holding all job workspaces.
     public init(root: URL, jobID: String) {
-        precondition(!jobID.isEmpty && !jobID.contains("/") && jobID != "." && jobID != "..", "job id unusable as a folder name")
+        precondition(
+            !jobID.isEmpty && !jobID.contains("/") && jobID != "." && jobID != "..", "job id unusable as a folder name")
         self.jobID = jobID
         self.directory = root.appendingPathComponent(jobID, isDirectory: true)
     }

@@ -8,7 +8,9 @@ import Foundation
 enum RenderHold {
     /// The hold file's path, read once per process; nil: no hold.
     static let path: String? = {
-        guard let value = ProcessInfo.processInfo.environment["MASHUP_TEST_HOLD_FILE"], !value.isEmpty else { return nil }
+        guard let value = ProcessInfo.processInfo.environment["MASHUP_TEST_HOLD_FILE"], !value.isEmpty else {
+            return nil
+        }
         return value
     }()
 

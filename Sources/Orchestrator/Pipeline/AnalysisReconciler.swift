@@ -36,7 +36,9 @@ public enum AnalysisReconciler {
         ["harmonic", "key_segments"], ["harmonic", "chord_progression"],
     ]
     /// The grid fields: all from one source.
-    static let gridPaths: [[String]] = [["rhythmic", "beats"], ["rhythmic", "downbeats"], ["rhythmic", "beats_per_bar"]]
+    static let gridPaths: [[String]] = [
+        ["rhythmic", "beats"], ["rhythmic", "downbeats"], ["rhythmic", "beats_per_bar"],
+    ]
     /// The key fields: all from one source.
     static let keyPaths: [[String]] = [["harmonic", "key"], ["harmonic", "key_confidence"]]
 
@@ -69,10 +71,14 @@ public enum AnalysisReconciler {
             for path in gridPaths { take(path) }
             if gridBPM > 0 {
                 if remoteBPM > 0, abs(remoteBPM / gridBPM - 1) > tempoToleranceFraction {
-                    warnings.append("\"\(songName)\": the analysis service's rhythmic.bpm \(format(remoteBPM)) contradicts "
-                                    + "the beat grid (\(format(gridBPM)) BPM); planning and rendering use \(format(gridBPM)) BPM")
+                    warnings.append(
+                        "\"\(songName)\": the analysis service's rhythmic.bpm \(format(remoteBPM)) contradicts "
+                            + "the beat grid (\(format(gridBPM)) BPM); planning and rendering use \(format(gridBPM)) BPM"
+                    )
                 } else if remoteBPM <= 0 {
-                    warnings.append("\"\(songName)\": the analysis service gave no tempo; using the beat grid's \(format(gridBPM)) BPM")
+                    warnings.append(
+                        "\"\(songName)\": the analysis service gave no tempo; using the beat grid's \(format(gridBPM)) BPM"
+                    )
                 }
                 take(["rhythmic", "bpm"])
             } else {
@@ -88,10 +94,13 @@ public enum AnalysisReconciler {
         let ourKeyKnown = ourKey.map { MusicalKey(parsing: $0) != nil } ?? false
         if ourKey != nil, !remoteHasKey || remoteConfidence < minimumKeyConfidence || !ourKeyKnown {
             if remoteHasKey, let remoteKey, let ourKey, remoteKey != ourKey {
-                let reason = !ourKeyKnown ? "the audio has no clear key"
+                let reason =
+                    !ourKeyKnown
+                    ? "the audio has no clear key"
                     : "its confidence \(format(remoteConfidence)) is below \(format(minimumKeyConfidence))"
-                warnings.append("\"\(songName)\": the analysis service's harmonic.key \"\(remoteKey)\" is not used "
-                                + "(\(reason)); using \"\(ourKey)\"")
+                warnings.append(
+                    "\"\(songName)\": the analysis service's harmonic.key \"\(remoteKey)\" is not used "
+                        + "(\(reason)); using \"\(ourKey)\"")
             }
             for path in keyPaths { take(path) }
         } else {

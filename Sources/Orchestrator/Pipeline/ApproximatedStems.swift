@@ -21,13 +21,15 @@ public struct ApproximatedStems: StemProviding {
         self.chunkFrameCount = max(4096, chunkFrameCount)
     }
 
-    public func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer] {
+    public func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem:
+        AudioBuffer]
+    {
         try Task.checkCancellation()
         var parts: [[Stem: AudioBuffer]] = []
         var start = frames.lowerBound
         repeat {
             let end = min(frames.upperBound, start + chunkFrameCount)
-            parts.append(try piece(of: source, frames: start ..< end))
+            parts.append(try piece(of: source, frames: start..<end))
             start = end
             try Task.checkCancellation()
         } while start < frames.upperBound
@@ -52,9 +54,9 @@ public struct ApproximatedStems: StemProviding {
         var start = max(0, frames.lowerBound - context)
         start -= start % hop
         let end = max(min(source.frameCount, frames.upperBound + context), start)
-        let set = approximator.separate(try source.read(frames: start ..< end))
+        let set = approximator.separate(try source.read(frames: start..<end))
         let offset = frames.lowerBound - start
-        func cut(_ buffer: AudioBuffer) -> AudioBuffer { buffer.slice(frames: offset ..< offset + frames.count) }
+        func cut(_ buffer: AudioBuffer) -> AudioBuffer { buffer.slice(frames: offset..<offset + frames.count) }
         return [.vocals: cut(set.vocals), .drums: cut(set.drums), .bass: cut(set.bass), .other: cut(set.other)]
     }
 

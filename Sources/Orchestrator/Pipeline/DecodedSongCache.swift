@@ -32,8 +32,10 @@ public actor DecodedSongCache {
 
     /// The source of a pipeline song: a local file, bytes (written to `scratch` first) or, for a URL, `download`
     /// gives a local file.
-    public func source(of input: SongAudioInput, scratch: URL,
-                       download: (URL) async throws -> URL) async throws -> FileAudioSource {
+    public func source(
+        of input: SongAudioInput, scratch: URL,
+        download: (URL) async throws -> URL
+    ) async throws -> FileAudioSource {
         switch input.source {
         case .file(let url):
             return try await source(at: url)

@@ -17,10 +17,12 @@ public struct EmbeddedAnalysisService: AnalysisService {
     ///   - songs: the decode cache shared with the renderer.
     ///   - scratch: a folder for songs given as bytes.
     ///   - download: fetches a song given by URL to a local file.
-    public init(songs: DecodedSongCache, scratch: URL, analyzer: SongAnalyzer = SongAnalyzer(), cache: ContentCache? = nil,
-                download: @escaping @Sendable (URL) async throws -> URL = { url in
-                    throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
-                }) {
+    public init(
+        songs: DecodedSongCache, scratch: URL, analyzer: SongAnalyzer = SongAnalyzer(), cache: ContentCache? = nil,
+        download: @escaping @Sendable (URL) async throws -> URL = { url in
+            throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
+        }
+    ) {
         self.songs = songs
         self.scratch = scratch
         self.analyzer = analyzer
@@ -44,14 +46,17 @@ public struct EmbeddedScoringService: ScoringService {
         self.scorer = scorer
     }
 
-    public func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument,
-                            weights: ScoringWeights?) async throws -> JSONValue {
+    public func mashability(
+        _ first: AnalysisDocument, _ second: AnalysisDocument,
+        weights: ScoringWeights?
+    ) async throws -> JSONValue {
         let a = try first.analysis()
         let b = try second.analysis()
         var w = MashabilityWeights.default
         if let weights {
-            w = MashabilityWeights(harmonic: weights.harmonic, rhythmic: weights.rhythmic, spectral: weights.spectral,
-                                   vocal: weights.vocal)
+            w = MashabilityWeights(
+                harmonic: weights.harmonic, rhythmic: weights.rhythmic, spectral: weights.spectral,
+                vocal: weights.vocal)
         }
         return try JSONValue.parse(try JSONEncoder().encode(scorer.score(a, b, weights: w)))
     }

@@ -47,10 +47,13 @@ struct EmbeddedPlanBuilder {
     /// Indices of the songs whose regions the section preferences narrowed: their reads start only in those regions.
     let narrowedSongs: Set<Int>
 
-    init(profiles: [PlannerSongProfile], seed: Int64?, options: EmbeddedPlanner.Options, wantedSeconds: Double?,
-         score: JSONValue = [:], preferences: PlanPreferences = PlanPreferences()) {
+    init(
+        profiles: [PlannerSongProfile], seed: Int64?, options: EmbeddedPlanner.Options, wantedSeconds: Double?,
+        score: JSONValue = [:], preferences: PlanPreferences = PlanPreferences()
+    ) {
         // Sources come only from the sections the person allows (`--use-section`, `--avoid-section`).
-        let use = SectionPreference.roles(preferences.useSections), avoid = SectionPreference.roles(preferences.avoidSections)
+        let use = SectionPreference.roles(preferences.useSections),
+            avoid = SectionPreference.roles(preferences.avoidSections)
         var restricted: [PlannerSongProfile] = []
         var sectionNotes: [String] = []
         var narrowedSongs = Set<Int>()
@@ -62,8 +65,9 @@ struct EmbeddedPlanBuilder {
         }
         let unknown = use.unknown + avoid.unknown
         if !unknown.isEmpty {
-            sectionNotes.insert("unknown section names \(unknown.map { "'\($0)'" }.joined(separator: ", ")) were ignored "
-                                + "(known: intro, verse, chorus, breakdown, outro)", at: 0)
+            sectionNotes.insert(
+                "unknown section names \(unknown.map { "'\($0)'" }.joined(separator: ", ")) were ignored "
+                    + "(known: intro, verse, chorus, breakdown, outro)", at: 0)
         }
         let profiles = restricted
         self.profiles = profiles
@@ -98,23 +102,28 @@ struct EmbeddedPlanBuilder {
         if thirdRole == .verseInstrumental, !template.hasSecondVerse { thirdRole = .breakdownPad }
         let timeline = layOut()
         writeNotes()
-        let global = Masterplan.GlobalSettings(targetBPM: targetBPM, targetKey: targetKey?.description,
-                                               timeSignature: .common, targetLUFS: options.targetLUFS,
-                                               truePeakDecibels: options.truePeakDecibels, crossfadeBars: 1)
-        return Masterplan(creativeVision: vision(timeline), title: title(), artistCredits: credits(), global: global,
-                          timeline: timeline, problemsAndSolutions: notes)
+        let global = Masterplan.GlobalSettings(
+            targetBPM: targetBPM, targetKey: targetKey?.description,
+            timeSignature: .common, targetLUFS: options.targetLUFS,
+            truePeakDecibels: options.truePeakDecibels, crossfadeBars: 1)
+        return Masterplan(
+            creativeVision: vision(timeline), title: title(), artistCredits: credits(), global: global,
+            timeline: timeline, problemsAndSolutions: notes)
     }
 
     // MARK: Casting
 
     /// Lead: the clearest vocals (the seed may swap near ties); bed: the nearest tempo among the rest.
     mutating func cast() {
-        let byVocals = profiles.sorted { $0.vocalPresence != $1.vocalPresence ? $0.vocalPresence > $1.vocalPresence : $0.index < $1.index }
+        let byVocals = profiles.sorted {
+            $0.vocalPresence != $1.vocalPresence ? $0.vocalPresence > $1.vocalPresence : $0.index < $1.index
+        }
         let top = byVocals[0].vocalPresence
         let contenders = byVocals.filter { top - $0.vocalPresence <= EmbeddedPlanner.vocalPresenceTie }
         lead = contenders[choice(contenders.count, salt: 1)]
         if let wanted = preferences.leadSongID,
-           let chosen = profiles.first(where: { $0.label.songID == wanted || "song\($0.index + 1)" == wanted }) {
+            let chosen = profiles.first(where: { $0.label.songID == wanted || "song\($0.index + 1)" == wanted })
+        {
             lead = chosen
         }
         leadStem = lead.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold ? .vocals : .other
@@ -123,10 +132,13 @@ struct EmbeddedPlanBuilder {
             guard let a = lead.tempoBPM, let b = song.tempoBPM else { return 1 }
             return [0.5, 1.0, 2.0].map { abs(log(a / (b * $0))) }.min()!
         }
-        bed = rest.min { (tempoDistance($0), $0.vocalPresence, $0.index) < (tempoDistance($1), $1.vocalPresence, $1.index) }!
+        bed = rest.min {
+            (tempoDistance($0), $0.vocalPresence, $0.index) < (tempoDistance($1), $1.vocalPresence, $1.index)
+        }!
         third = rest.first { $0.index != bed.index }
         if let third {
-            thirdRole = third.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold && leadStem == .vocals
+            thirdRole =
+                third.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold && leadStem == .vocals
                 ? .breakdownVocals : .verseInstrumental
         }
     }
@@ -149,15 +161,23 @@ struct EmbeddedPlanBuilder {
     func bestKey() -> MusicalKey? {
         var parts: [(key: MusicalKey, weight: Double, limit: Int)] = []
         if let k = lead.key {
-            parts.append(leadStem == .vocals ? (k, 3, EmbeddedPlanner.vocalShiftLimit) : (k, 1, EmbeddedPlanner.instrumentShiftLimit))
+            parts.append(
+                leadStem == .vocals
+                    ? (k, 3, EmbeddedPlanner.vocalShiftLimit) : (k, 1, EmbeddedPlanner.instrumentShiftLimit))
         }
         if let k = bed.key { parts.append((k, 1, EmbeddedPlanner.instrumentShiftLimit)) }
         if let k = third?.key {
-            parts.append(thirdRole == .breakdownVocals ? (k, 3, EmbeddedPlanner.vocalShiftLimit) : (k, 0.25, EmbeddedPlanner.instrumentShiftLimit))
+            parts.append(
+                thirdRole == .breakdownVocals
+                    ? (k, 3, EmbeddedPlanner.vocalShiftLimit) : (k, 0.25, EmbeddedPlanner.instrumentShiftLimit))
         }
         guard !parts.isEmpty else { return nil }
         var candidates = [lead.key, bed.key, third?.key].compactMap { $0 }
-        for tonic in 0..<12 { for mode in [MusicalKey.Mode.minor, .major] { candidates.append(MusicalKey(tonicPitchClass: tonic, mode: mode)) } }
+        for tonic in 0..<12 {
+            for mode in [MusicalKey.Mode.minor, .major] {
+                candidates.append(MusicalKey(tonicPitchClass: tonic, mode: mode))
+            }
+        }
         var best: (key: MusicalKey, cost: Double)?
         for candidate in candidates {
             var cost = 0.0
@@ -192,7 +212,9 @@ struct EmbeddedPlanBuilder {
         if let t = third?.tempoBPM { parts.append((t, 0.75)) }
         guard let reference = parts.first?.bpm else { targetBPM = PlannerSongProfile.fallbackTempoBPM; return }
         let matched = parts.map { part -> (bpm: Double, weight: Double) in
-            let factor = [0.5, 1.0, 2.0].min { abs(log(part.bpm * $0 / reference)) < abs(log(part.bpm * $1 / reference)) }!
+            let factor = [0.5, 1.0, 2.0].min {
+                abs(log(part.bpm * $0 / reference)) < abs(log(part.bpm * $1 / reference))
+            }!
             return (part.bpm * factor, part.weight)
         }
         let weightSum = matched.reduce(0) { $0 + $1.weight }
@@ -216,7 +238,10 @@ struct EmbeddedPlanBuilder {
         let tolerance = PlannerSongProfile.endToleranceSeconds
         let fitting = PlannerTemplate.all.filter { t in
             Double(t.barCount) * barSeconds <= material + tolerance
-                && heard.allSatisfy { $0.sourceSeconds(bars: Double(t.longestSectionBars) + 1, targetBPM: targetBPM) <= $0.usableSeconds + tolerance }
+                && heard.allSatisfy {
+                    $0.sourceSeconds(bars: Double(t.longestSectionBars) + 1, targetBPM: targetBPM) <= $0.usableSeconds
+                        + tolerance
+                }
         }
         template = bestTemplate(among: fitting)
         shortenedForMaterial = template.barCount < bestTemplate(among: PlannerTemplate.all).barCount
@@ -238,20 +263,24 @@ struct EmbeddedPlanBuilder {
     // MARK: Timeline
 
     /// A layer reading `song`'s `stem` from the bar line near `nearSeconds` for `bars` bars.
-    mutating func layer(_ song: PlannerSongProfile, _ stem: Stem, gain: Double, effects: [String], near nearSeconds: Double,
-                        bars: Int, pan: Double? = nil) -> Masterplan.Layer {
+    mutating func layer(
+        _ song: PlannerSongProfile, _ stem: Stem, gain: Double, effects: [String], near nearSeconds: Double,
+        bars: Int, pan: Double? = nil
+    ) -> Masterplan.Layer {
         let needed = song.sourceSeconds(bars: Double(bars) + tailBars, targetBPM: targetBPM)
         let start = song.barStart(near: allowedStart(near: nearSeconds, in: song), neededSeconds: needed)
         cursors[song.index] = start + song.sourceSeconds(bars: Double(bars), targetBPM: targetBPM)
-        return Masterplan.Layer(songId: song.label.songID, stem: stem.rawValue, volumeDecibels: gain,
-                                effects: effects.map { .string($0) }, sourceStartSeconds: start, pan: pan)
+        return Masterplan.Layer(
+            songId: song.label.songID, stem: stem.rawValue, volumeDecibels: gain,
+            effects: effects.map { .string($0) }, sourceStartSeconds: start, pan: pan)
     }
 
     /// `nearSeconds`, or, when the section preferences narrowed `song`'s regions and it lies outside them (a
     /// continuing read, the song's end), the start of the nearest allowed region.
     func allowedStart(near nearSeconds: Double, in song: PlannerSongProfile) -> Double {
         guard narrowedSongs.contains(song.index),
-              !song.regions.contains(where: { $0.startSeconds <= nearSeconds && nearSeconds < $0.endSeconds }) else {
+            !song.regions.contains(where: { $0.startSeconds <= nearSeconds && nearSeconds < $0.endSeconds })
+        else {
             return nearSeconds
         }
         let nearest = song.regions.min { abs($0.startSeconds - nearSeconds) < abs($1.startSeconds - nearSeconds) }
@@ -290,12 +319,15 @@ struct EmbeddedPlanBuilder {
                 let transition = transition(into: next.kind, bars: next.bars)
                 if transition.kind != .echoOut { tailBars = (transition.bars ?? 1) / 2 }
             }
-            let energy = preferences.energyCurve.map {
-                ($0.energy(at: (Double(bar) + Double(bars) / 2) / Double(max(template.barCount, 1))) * 100).rounded() / 100
-            } ?? kind.energyLevel
-            var section = Masterplan.Section(timeStartSeconds: start, durationSeconds: duration,
-                                             description: describe(kind), energyLevel: energy,
-                                             layers: layers(kind, bars: bars))
+            let energy =
+                preferences.energyCurve.map {
+                    ($0.energy(at: (Double(bar) + Double(bars) / 2) / Double(max(template.barCount, 1))) * 100)
+                        .rounded() / 100
+                } ?? kind.energyLevel
+            var section = Masterplan.Section(
+                timeStartSeconds: start, durationSeconds: duration,
+                description: describe(kind), energyLevel: energy,
+                layers: layers(kind, bars: bars))
             if position > 0 { section.transition = transition(into: kind, bars: bars) }
             sections.append(section)
             bar += bars
@@ -319,7 +351,8 @@ struct EmbeddedPlanBuilder {
         case .build, .build2: ["compression", "delay-1/8"]
         case .breakdown: ["reverb-large", "ping-pong-delay"]
         // A melodic lead ducks under the other song's drums in the drops, so the kick cuts through.
-        case .drop, .finalChorus: leadStem == .vocals ? ["compression", "reverb-small"] : ["reverb-small", "sidechain"]
+        case .drop, .finalChorus:
+            leadStem == .vocals ? ["compression", "reverb-small"] : ["reverb-small", "sidechain"]
         default: leadStem == .vocals ? ["compression", "reverb-small"] : ["reverb-small"]
         }
     }
@@ -330,18 +363,24 @@ struct EmbeddedPlanBuilder {
         switch kind {
         case .intro:
             var other = layer(bed, .other, gain: -5, effects: ["reverb"], near: bedIntroRegion.startSeconds, bars: bars)
-            var drums = layer(bed, .drums, gain: -9, effects: ["high-pass-filter-800hz"], near: bedIntroRegion.startSeconds, bars: bars)
+            var drums = layer(
+                bed, .drums, gain: -9, effects: ["high-pass-filter-800hz"], near: bedIntroRegion.startSeconds,
+                bars: bars)
             other.fadeInSeconds = fadeIn
             drums.fadeInSeconds = fadeIn
             return [other, drums]
         case .verse, .verse2:
             let instrumental = kind == .verse2 && thirdRole == .verseInstrumental ? third! : bed
-            let leadNear = kind == .verse ? verseRegion.startSeconds : cursor(lead, else: lead.middleRegion.startSeconds)
-            let bedNear = kind == .verse || instrumental.index != bed.index
+            let leadNear =
+                kind == .verse ? verseRegion.startSeconds : cursor(lead, else: lead.middleRegion.startSeconds)
+            let bedNear =
+                kind == .verse || instrumental.index != bed.index
                 ? instrumental.middleRegion.startSeconds : cursor(bed, else: bed.middleRegion.startSeconds)
-            var result = [layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
-                          layer(instrumental, .drums, gain: -4, effects: [], near: bedNear, bars: bars),
-                          layer(instrumental, .bass, gain: -5, effects: [], near: bedNear, bars: bars)]
+            var result = [
+                layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
+                layer(instrumental, .drums, gain: -4, effects: [], near: bedNear, bars: bars),
+                layer(instrumental, .bass, gain: -5, effects: [], near: bedNear, bars: bars),
+            ]
             if bedOtherWithLead || instrumental.index != bed.index {
                 result.append(layer(instrumental, .other, gain: -8, effects: ["sidechain"], near: bedNear, bars: bars))
             }
@@ -349,8 +388,10 @@ struct EmbeddedPlanBuilder {
         case .build, .build2:
             let leadNear = cursor(lead, else: lead.middleRegion.startSeconds)
             let bedNear = cursor(bed, else: bed.middleRegion.startSeconds)
-            var result = [layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
-                          layer(bed, .drums, gain: -5, effects: [], near: bedNear, bars: bars)]
+            var result = [
+                layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
+                layer(bed, .drums, gain: -5, effects: [], near: bedNear, bars: bars),
+            ]
             // The rising filter into the drop rides on the melodic bed (the lead's own when it is the melody).
             if bedOtherWithLead {
                 result.append(layer(bed, .other, gain: -6, effects: ["filter-sweep"], near: bedNear, bars: bars))
@@ -361,9 +402,11 @@ struct EmbeddedPlanBuilder {
         case .drop, .finalChorus:
             let leadNear = kind == .drop ? lead.loudestRegion.startSeconds : finalChorusRegion.startSeconds
             let bedNear = bed.loudestRegion.startSeconds
-            var result = [layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
-                          layer(bed, .drums, gain: kind == .finalChorus ? -2 : -3, effects: [], near: bedNear, bars: bars),
-                          layer(bed, .bass, gain: -4, effects: ["sidechain"], near: bedNear, bars: bars)]
+            var result = [
+                layer(lead, leadStem, gain: 0, effects: leadEffects(kind), near: leadNear, bars: bars),
+                layer(bed, .drums, gain: kind == .finalChorus ? -2 : -3, effects: [], near: bedNear, bars: bars),
+                layer(bed, .bass, gain: -4, effects: ["sidechain"], near: bedNear, bars: bars),
+            ]
             if bedOtherWithLead {
                 result.append(layer(bed, .other, gain: -6, effects: ["sidechain"], near: bedNear, bars: bars))
             }
@@ -371,15 +414,26 @@ struct EmbeddedPlanBuilder {
         case .breakdown:
             var result: [Masterplan.Layer] = []
             if thirdRole == .breakdownVocals, let third {
-                result.append(layer(third, .vocals, gain: -1, effects: leadEffects(kind), near: third.loudestRegion.startSeconds, bars: bars))
+                result.append(
+                    layer(
+                        third, .vocals, gain: -1, effects: leadEffects(kind), near: third.loudestRegion.startSeconds,
+                        bars: bars))
             } else {
-                result.append(layer(lead, leadStem, gain: -1, effects: leadEffects(kind), near: leadBreakdownRegion.startSeconds, bars: bars))
+                result.append(
+                    layer(
+                        lead, leadStem, gain: -1, effects: leadEffects(kind), near: leadBreakdownRegion.startSeconds,
+                        bars: bars))
             }
             if thirdRole == .breakdownPad, let third {
-                result.append(layer(third, .other, gain: -7, effects: ["low-pass-filter-2khz", "reverb"],
-                                    near: third.quietestRegion.startSeconds, bars: bars, pan: -0.2))
+                result.append(
+                    layer(
+                        third, .other, gain: -7, effects: ["low-pass-filter-2khz", "reverb"],
+                        near: third.quietestRegion.startSeconds, bars: bars, pan: -0.2))
             } else if bedOtherWithLead || thirdRole == .breakdownVocals {
-                result.append(layer(bed, .other, gain: -7, effects: ["low-pass-filter-2khz"], near: bed.quietestRegion.startSeconds, bars: bars))
+                result.append(
+                    layer(
+                        bed, .other, gain: -7, effects: ["low-pass-filter-2khz"], near: bed.quietestRegion.startSeconds,
+                        bars: bars))
             }
             return result
         case .outro:
@@ -409,14 +463,21 @@ struct EmbeddedPlanBuilder {
         switch kind {
         case .intro: return "Intro: \(b)'s music with a high-passed beat, fading in"
         case .verse: return "Verse: \(l)'s \(leadPart) over \(b)'s groove"
-        case .build, .build2: return "\(kind.title): \(l)'s \(leadPart) with delays while a filter opens on \(b) toward the drop"
+        case .build, .build2:
+            return "\(kind.title): \(l)'s \(leadPart) with delays while a filter opens on \(b) toward the drop"
         case .drop: return "Drop: \(l)'s chorus over \(b)'s full beat and bass, filter sweep in"
         case .breakdown:
-            if thirdRole == .breakdownVocals, let third { return "Breakdown: \(third.name)'s voice in reverb and echoes over \(b)'s filtered music" }
-            if thirdRole == .breakdownPad, let third { return "Breakdown: \(l)'s \(leadPart) in reverb and echoes over \(third.name)'s filtered pads" }
+            if thirdRole == .breakdownVocals, let third {
+                return "Breakdown: \(third.name)'s voice in reverb and echoes over \(b)'s filtered music"
+            }
+            if thirdRole == .breakdownPad, let third {
+                return "Breakdown: \(l)'s \(leadPart) in reverb and echoes over \(third.name)'s filtered pads"
+            }
             return "Breakdown: drums and bass drop out; \(l)'s \(leadPart) in reverb and echoes"
         case .verse2:
-            if thirdRole == .verseInstrumental, let third { return "Verse 2: \(l)'s \(leadPart) over \(third.name)'s groove" }
+            if thirdRole == .verseInstrumental, let third {
+                return "Verse 2: \(l)'s \(leadPart) over \(third.name)'s groove"
+            }
             return "Verse 2: \(l)'s \(leadPart) back over \(b)'s groove"
         case .finalChorus: return "Final chorus: everything at full energy, \(l)'s hook over \(b)"
         case .outro: return "Outro: the chorus echoes out; \(b)'s music fades"
@@ -430,7 +491,8 @@ struct EmbeddedPlanBuilder {
     }
 
     func credits() -> String {
-        heard.sorted { $0.index < $1.index }.map { $0.label.artist.flatMap { $0.isEmpty ? nil : $0 } ?? $0.label.name }.joined(separator: " vs. ")
+        heard.sorted { $0.index < $1.index }.map { $0.label.artist.flatMap { $0.isEmpty ? nil : $0 } ?? $0.label.name }
+            .joined(separator: " vs. ")
     }
 
     static func clock(_ seconds: Double) -> String { DurationText.clock(seconds) }
@@ -443,10 +505,12 @@ struct EmbeddedPlanBuilder {
 
     func vision(_ timeline: [Masterplan.Section]) -> String {
         let keyText = targetKey.map { " in \($0)" } ?? ""
-        var first = "\(lead.name)'s \(leadPart) ride\(leadStem == .vocals ? "" : "s") \(bed.name)'s drums and bass at \(Self.bpm(targetBPM)) BPM\(keyText)"
+        var first =
+            "\(lead.name)'s \(leadPart) ride\(leadStem == .vocals ? "" : "s") \(bed.name)'s drums and bass at \(Self.bpm(targetBPM)) BPM\(keyText)"
         let leadShift = shift(of: lead), bedShift = shift(of: bed)
         if leadShift != 0 || bedShift != 0 {
-            first += ", \(lead.name) moved \(Self.signed(leadShift)) and \(bed.name) \(Self.signed(bedShift)) semitones so they share one key"
+            first +=
+                ", \(lead.name) moved \(Self.signed(leadShift)) and \(bed.name) \(Self.signed(bedShift)) semitones so they share one key"
         }
         first += "."
         let dropStart = zip(template.sections, timeline).first { $0.0.kind == .drop }?.1.timeStartSeconds
@@ -459,44 +523,68 @@ struct EmbeddedPlanBuilder {
         if template.sections.contains(where: { $0.kind == .finalChorus }) { second += " and peaks in a final chorus" }
         second += " before echoing out."
         var thirdSentence = ""
-        if thirdRole == .verseInstrumental, let song = third { thirdSentence = " \(song.name) carries the second verse." }
-        if thirdRole == .breakdownPad, let song = third { thirdSentence = " \(song.name) lays its pads under the breakdown." }
+        if thirdRole == .verseInstrumental, let song = third {
+            thirdSentence = " \(song.name) carries the second verse."
+        }
+        if thirdRole == .breakdownPad, let song = third {
+            thirdSentence = " \(song.name) lays its pads under the breakdown."
+        }
         return first + " " + second + thirdSentence
     }
 
     mutating func writeNotes() {
         // Key.
         if let leadKey = lead.key, let bedKey = bed.key, let targetKey {
-            let apart = abs(MusicalKey.smallestShift(from: leadKey.mode == bedKey.mode ? leadKey.tonic : leadKey.relative.tonic, to: bedKey.tonic))
+            let apart = abs(
+                MusicalKey.smallestShift(
+                    from: leadKey.mode == bedKey.mode ? leadKey.tonic : leadKey.relative.tonic, to: bedKey.tonic))
             let ls = shift(of: lead), bs = shift(of: bed)
             // The scorer compares songs 1 and 2: its words apply when they are the lead and the bed.
             let scored = Set([lead.index, bed.index]) == [0, 1]
             let relation = scored ? score["compatibility_breakdown"]?["harmonic"]?["relation"]?.stringValue : nil
             let relationText = relation.map { " (the scorer: \($0))" } ?? ""
             if ls == 0 && bs == 0 {
-                notes.append(.init(problem: "Keys: \(lead.name) is in \(leadKey), \(bed.name) in \(bedKey)\(relationText).",
-                                   solution: "They share their notes (same or relative key): target \(targetKey), no pitch shift."))
+                notes.append(
+                    .init(
+                        problem: "Keys: \(lead.name) is in \(leadKey), \(bed.name) in \(bedKey)\(relationText).",
+                        solution: "They share their notes (same or relative key): target \(targetKey), no pitch shift.")
+                )
             } else {
-                let problem = apart == 0
+                let problem =
+                    apart == 0
                     ? "Keys: \(lead.name) is in \(leadKey), \(bed.name) in \(bedKey)\(relationText), but the other songs pull them apart."
                     : "Key clash: \(lead.name) is in \(leadKey), \(bed.name) in \(bedKey), \(apart) semitones apart\(relationText)."
-                let leadLimit = leadStem == .vocals ? EmbeddedPlanner.vocalShiftLimit : EmbeddedPlanner.instrumentShiftLimit
-                let reason = abs(ls) < abs(bs) ? "; the larger move goes to the instruments, which hide it better"
+                let leadLimit =
+                    leadStem == .vocals ? EmbeddedPlanner.vocalShiftLimit : EmbeddedPlanner.instrumentShiftLimit
+                let reason =
+                    abs(ls) < abs(bs)
+                    ? "; the larger move goes to the instruments, which hide it better"
                     : "; the smallest moves every part can make within its limit"
-                notes.append(.init(
-                    problem: problem,
-                    solution: "Target key \(targetKey): \(lead.name)'s \(leadPart) shifted \(Self.signed(ls)) semitones (limit ±\(leadLimit)), \(bed.name)'s instrumental \(Self.signed(bs)) (limit ±\(EmbeddedPlanner.instrumentShiftLimit))\(reason)."))
+                notes.append(
+                    .init(
+                        problem: problem,
+                        solution:
+                            "Target key \(targetKey): \(lead.name)'s \(leadPart) shifted \(Self.signed(ls)) semitones (limit ±\(leadLimit)), \(bed.name)'s instrumental \(Self.signed(bs)) (limit ±\(EmbeddedPlanner.instrumentShiftLimit))\(reason)."
+                    ))
             }
         } else {
             let unknown = [lead, bed].filter { $0.key == nil }.map(\.name).joined(separator: " and ")
-            notes.append(.init(problem: "No usable key for \(unknown).",
-                               solution: targetKey.map { "Target key \($0) from the song whose key is known; \(unknown) is left unshifted." }
-                                   ?? "No target key: nothing is pitch-shifted."))
+            notes.append(
+                .init(
+                    problem: "No usable key for \(unknown).",
+                    solution: targetKey.map {
+                        "Target key \($0) from the song whose key is known; \(unknown) is left unshifted."
+                    }
+                        ?? "No target key: nothing is pitch-shifted."))
         }
         if let third, let thirdKey = third.key, targetKey != nil {
             let part = thirdRole == .breakdownVocals ? "vocals" : "instrumental"
-            notes.append(.init(problem: "\(third.name) is in \(thirdKey).",
-                               solution: "Its \(part) shifted \(Self.signed(shift(of: third))) semitones to \(targetKey!) for its part in the \(thirdRole == .verseInstrumental ? "second verse" : "breakdown")."))
+            notes.append(
+                .init(
+                    problem: "\(third.name) is in \(thirdKey).",
+                    solution:
+                        "Its \(part) shifted \(Self.signed(shift(of: third))) semitones to \(targetKey!) for its part in the \(thirdRole == .verseInstrumental ? "second verse" : "breakdown")."
+                ))
         }
         // Tempo.
         let tempoSongs = heard.filter { $0.tempoBPM != nil }
@@ -513,60 +601,101 @@ struct EmbeddedPlanBuilder {
             let matchedB = tempoB * factor
             let gap = matchedB / tempoA - 1
             let relation = factor != 1 ? " after half/double-time matching" : ""
-            notes.append(.init(
-                problem: "Tempo gap: \(a.name) at \(Self.bpm(tempoA)) BPM, \(b.name) at \(Self.bpm(tempoB)) BPM (\(Self.percent(gap)) apart\(relation)).",
-                solution: "Target \(Self.bpm(targetBPM)) BPM between them, weighted toward the lead vocal: \(described.joined(separator: ", "))."))
+            notes.append(
+                .init(
+                    problem:
+                        "Tempo gap: \(a.name) at \(Self.bpm(tempoA)) BPM, \(b.name) at \(Self.bpm(tempoB)) BPM (\(Self.percent(gap)) apart\(relation)).",
+                    solution:
+                        "Target \(Self.bpm(targetBPM)) BPM between them, weighted toward the lead vocal: \(described.joined(separator: ", "))."
+                ))
         } else {
             let missing = heard.filter { $0.tempoBPM == nil }.map(\.name).joined(separator: " and ")
-            notes.append(.init(problem: "No tempo found for \(missing).",
-                               solution: "Target \(Self.bpm(targetBPM)) BPM; the render measures the song's beats itself and warps them to it."))
+            notes.append(
+                .init(
+                    problem: "No tempo found for \(missing).",
+                    solution:
+                        "Target \(Self.bpm(targetBPM)) BPM; the render measures the song's beats itself and warps them to it."
+                ))
         }
         // Vocals.
         let voiced = heard.filter { $0.vocalPresence >= EmbeddedPlanner.vocalPresenceThreshold }
         if voiced.count >= 2 {
-            let list = voiced.map { "\($0.name) (\(String(format: "%.2f", $0.vocalPresence)))" }.joined(separator: " and ")
-            var solution = "One lead vocal at a time: \(lead.name)'s vocals over \(bed.name)'s drums, bass and other stems"
-            if thirdRole == .breakdownVocals, let third { solution += "; \(third.name)'s vocals only in the breakdown, where \(lead.name) rests" }
+            let list = voiced.map { "\($0.name) (\(String(format: "%.2f", $0.vocalPresence)))" }.joined(
+                separator: " and ")
+            var solution =
+                "One lead vocal at a time: \(lead.name)'s vocals over \(bed.name)'s drums, bass and other stems"
+            if thirdRole == .breakdownVocals, let third {
+                solution += "; \(third.name)'s vocals only in the breakdown, where \(lead.name) rests"
+            }
             let risk = score["compatibility_breakdown"]?["vocal"]?["clash_risk"]?.doubleValue
             let riskText = risk.map { String(format: "; the scorer's clash risk is %.2f", $0) } ?? ""
-            notes.append(.init(problem: "Vocal overlap: \(list) \(voiced.count == 2 ? "both" : "all") carry lead vocals (presence)\(riskText).",
-                               solution: solution + "; never two vocal or two bass layers in a section."))
+            notes.append(
+                .init(
+                    problem:
+                        "Vocal overlap: \(list) \(voiced.count == 2 ? "both" : "all") carry lead vocals (presence)\(riskText).",
+                    solution: solution + "; never two vocal or two bass layers in a section."))
         } else if leadStem == .vocals {
-            notes.append(.init(problem: "Only \(lead.name) has clear vocals (presence \(String(format: "%.2f", lead.vocalPresence)); \(bed.name) \(String(format: "%.2f", bed.vocalPresence))).",
-                               solution: "\(lead.name)'s vocals lead over \(bed.name)'s instrumental; one bass line at a time."))
+            notes.append(
+                .init(
+                    problem:
+                        "Only \(lead.name) has clear vocals (presence \(String(format: "%.2f", lead.vocalPresence)); \(bed.name) \(String(format: "%.2f", bed.vocalPresence))).",
+                    solution: "\(lead.name)'s vocals lead over \(bed.name)'s instrumental; one bass line at a time."))
         } else {
-            notes.append(.init(problem: "No song has clear vocals (presence at most \(String(format: "%.2f", lead.vocalPresence))).",
-                               solution: "\(lead.name)'s melodic stem leads over \(bed.name)'s drums and bass; one bass line at a time."))
+            notes.append(
+                .init(
+                    problem:
+                        "No song has clear vocals (presence at most \(String(format: "%.2f", lead.vocalPresence))).",
+                    solution:
+                        "\(lead.name)'s melodic stem leads over \(bed.name)'s drums and bass; one bass line at a time.")
+            )
         }
         // Material.
         let totalSeconds = Double(template.barCount) * barSeconds
         if shortenedForMaterial {
             let shortest = heard.min { $0.durationSeconds < $1.durationSeconds }!
-            notes.append(.init(problem: "Short material: \(shortest.name) lasts \(Self.clock(shortest.durationSeconds)).",
-                               solution: "A shorter form of \(template.barCount) bars (\(Self.clock(totalSeconds))) that every section's source can fill."))
+            notes.append(
+                .init(
+                    problem: "Short material: \(shortest.name) lasts \(Self.clock(shortest.durationSeconds)).",
+                    solution:
+                        "A shorter form of \(template.barCount) bars (\(Self.clock(totalSeconds))) that every section's source can fill."
+                ))
         }
         for song in heard {
             if !song.durationIsKnown {
-                notes.append(.init(problem: "\(song.name)'s length is unknown.",
-                                   solution: "Assumed \(Self.clock(song.durationSeconds)); a read past its end is silent and reported by the render."))
+                notes.append(
+                    .init(
+                        problem: "\(song.name)'s length is unknown.",
+                        solution:
+                            "Assumed \(Self.clock(song.durationSeconds)); a read past its end is silent and reported by the render."
+                    ))
             }
             if !song.downbeatsAreMeasured {
-                notes.append(.init(problem: "No downbeats for \(song.name).",
-                                   solution: "Bar starts estimated from its beats, sections or tempo; the render snaps each source start to its own bar grid."))
+                notes.append(
+                    .init(
+                        problem: "No downbeats for \(song.name).",
+                        solution:
+                            "Bar starts estimated from its beats, sections or tempo; the render snaps each source start to its own bar grid."
+                    ))
             }
             if song.regionSource != .sections {
-                notes.append(.init(problem: "No sections for \(song.name).",
-                                   solution: song.regionSource == .energy ? "Chorus and intro picked from its per-bar energy (\(song.regions.count) windows of \(PlannerSongProfile.energyWindowBars) bars)."
-                                       : "Assumed a common form (quiet intro and outro, choruses around 40% and 80% of the song); the render's downbeats fix the exact bars."))
+                notes.append(
+                    .init(
+                        problem: "No sections for \(song.name).",
+                        solution: song.regionSource == .energy
+                            ? "Chorus and intro picked from its per-bar energy (\(song.regions.count) windows of \(PlannerSongProfile.energyWindowBars) bars)."
+                            : "Assumed a common form (quiet intro and outro, choruses around 40% and 80% of the song); the render's downbeats fix the exact bars."
+                    ))
             }
         }
         // Sections asked for or avoided.
         let asked = preferences.useSections.map { "use \($0)" } + preferences.avoidSections.map { "avoid \($0)" }
         if !asked.isEmpty {
-            notes.append(.init(problem: "Sections asked for: \(asked.joined(separator: ", ")).",
-                               solution: sectionNotes.isEmpty
-                                   ? "Every source is read from the allowed sections of its song."
-                                   : "Applied where possible; " + sectionNotes.joined(separator: "; ") + "."))
+            notes.append(
+                .init(
+                    problem: "Sections asked for: \(asked.joined(separator: ", ")).",
+                    solution: sectionNotes.isEmpty
+                        ? "Every source is read from the allowed sections of its song."
+                        : "Applied where possible; " + sectionNotes.joined(separator: "; ") + "."))
         }
     }
 }

@@ -76,9 +76,10 @@ public struct EmbeddedPlanner: PlannerService {
             try PlannerSongProfile(index: $0, label: request.label($0), document: request.documents[$0])
         }
         let preferences = PlanPreferences(request.userPreferences)
-        var builder = EmbeddedPlanBuilder(profiles: profiles, seed: preferences.seed, options: options,
-                                          wantedSeconds: preferences.durationSeconds, score: request.mashabilityScore,
-                                          preferences: preferences)
+        var builder = EmbeddedPlanBuilder(
+            profiles: profiles, seed: preferences.seed, options: options,
+            wantedSeconds: preferences.durationSeconds, score: request.mashabilityScore,
+            preferences: preferences)
         return builder.build()
     }
 }

@@ -18,7 +18,9 @@ public struct EmbeddedSongAnalysis: Sendable {
     /// The embedded analysis of `source` (from the content cache when this exact audio was analysed before).
     /// - Throws: `AudioFileError` when the source cannot be read; `ResampleError` from the analyser.
     public func analysis(of source: any AudioSource) async throws -> SongAnalysis {
-        if let cache { return try await CachedSongAnalysis(cache: cache, analyzer: analyzer).cachedAnalysis(of: source) }
+        if let cache {
+            return try await CachedSongAnalysis(cache: cache, analyzer: analyzer).cachedAnalysis(of: source)
+        }
         return try Self.analyze(source, with: analyzer)
     }
 
@@ -33,9 +35,11 @@ public struct EmbeddedSongAnalysis: Sendable {
     /// A render song from `source` and the analysis given for it (a plan request's or a service's): its grid and
     /// key, completed by the embedded analysis when it has no beat times (a tempo alone does not say where the
     /// beats fall) or when no analysis was given at all.
-    public func song(id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
-                     analysis given: SongAnalysis?, stems: [Stem: any AudioSource] = [:],
-                     stemSource: String = "supplied") async throws -> RenderSong {
+    public func song(
+        id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
+        analysis given: SongAnalysis?, stems: [Stem: any AudioSource] = [:],
+        stemSource: String = "supplied"
+    ) async throws -> RenderSong {
         var grid: BeatGrid?
         var key: MusicalKey?
         var provenance = "plan"
@@ -51,18 +55,23 @@ public struct EmbeddedSongAnalysis: Sendable {
             if given == nil { key = found.key }
             provenance = "embedded"
         }
-        return RenderSong(id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
-                          beatGrid: grid!, key: key, analysisSource: provenance)
+        return RenderSong(
+            id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
+            beatGrid: grid!, key: key, analysisSource: provenance)
     }
 
     /// The beat grid and key an analysis describes. Without analysed beats the grid is uniform at the analysed
     /// tempo from 0 s (120 BPM when there is none either); "N/A" or a key confidence below
     /// `KeyShift.minimumKeyConfidence` gives no key (nothing is shifted automatically).
-    public static func gridAndKey(from analysis: SongAnalysis, durationSeconds: Double) -> (grid: BeatGrid, key: MusicalKey?) {
+    public static func gridAndKey(from analysis: SongAnalysis, durationSeconds: Double) -> (
+        grid: BeatGrid, key: MusicalKey?
+    ) {
         let key = KeyShift.trustedKey(analysis.harmonic.key, confidence: analysis.harmonic.keyConfidence)
         if let beats = analysis.rhythmic.beats, beats.count >= 2,
-           let grid = try? BeatGrid(beatTimes: beats, downbeatTimes: analysis.rhythmic.downbeats ?? [],
-                                    beatsPerBar: analysis.rhythmic.beatsPerBar ?? 4) {
+            let grid = try? BeatGrid(
+                beatTimes: beats, downbeatTimes: analysis.rhythmic.downbeats ?? [],
+                beatsPerBar: analysis.rhythmic.beatsPerBar ?? 4)
+        {
             return (grid, key)
         }
         let bpm = analysis.rhythmic.bpm > 0 ? analysis.rhythmic.bpm : 120

@@ -29,14 +29,16 @@ public struct EngineRenderer: MashupRenderer {
     /// The results' file name (without extension) for a job id (default: the job id).
     public var fileName: @Sendable (String) -> String = { $0 }
 
-    public init(songs: DecodedSongCache, outputDirectory: URL, storagePrefix: String = "generated/",
-                fileExtension: String = "wav", engineOptions: RenderOptions = RenderOptions(stems: ApproximatedStems()),
-                songAnalysis: EmbeddedSongAnalysis = EmbeddedSongAnalysis(),
-                stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
-                download: @escaping @Sendable (URL) async throws -> URL = { url in
-                    throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
-                },
-                resultURL: @escaping @Sendable (String) -> String? = { _ in nil }) {
+    public init(
+        songs: DecodedSongCache, outputDirectory: URL, storagePrefix: String = "generated/",
+        fileExtension: String = "wav", engineOptions: RenderOptions = RenderOptions(stems: ApproximatedStems()),
+        songAnalysis: EmbeddedSongAnalysis = EmbeddedSongAnalysis(),
+        stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
+        download: @escaping @Sendable (URL) async throws -> URL = { url in
+            throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
+        },
+        resultURL: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) {
         self.songs = songs
         self.outputDirectory = outputDirectory
         self.storagePrefix = storagePrefix
@@ -48,21 +50,26 @@ public struct EngineRenderer: MashupRenderer {
         self.resultURL = resultURL
     }
 
-    public func render(_ input: RenderInput, context: JobContext,
-                       progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
+    public func render(
+        _ input: RenderInput, context: JobContext,
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> JobResult {
         // Songs, with the analyses the pipeline made.
         var opened: [(source: FileAudioSource, analysis: SongAnalysis?, stems: [Stem: any AudioSource])] = []
         var songInfos: [PlanValidator.SongInfo] = []
         for (index, song) in input.songs.enumerated() {
             let source: FileAudioSource
             do {
-                source = try await songs.source(of: song.audio, scratch: context.workspace.directory, download: download)
+                source = try await songs.source(
+                    of: song.audio, scratch: context.workspace.directory, download: download)
             } catch let error as AudioFileError {
-                throw JobFailure(.invalidAudio, "\"\(song.song.name)\": \(error.description)",
-                                 suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
+                throw JobFailure(
+                    .invalidAudio, "\"\(song.song.name)\": \(error.description)",
+                    suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
             }
             if source.nonFiniteSampleCount > 0 {
-                try await context.warn("\"\(song.song.name)\": \(source.nonFiniteSampleCount) NaN/Inf samples were replaced by silence")
+                try await context.warn(
+                    "\"\(song.song.name)\": \(source.nonFiniteSampleCount) NaN/Inf samples were replaced by silence")
             }
             let analysisJSON: JSONValue? = index < input.analyses.count ? input.analyses[index] : nil
             let analysis = try? analysisJSON.map { try JSONDecoder().decode(SongAnalysis.self, from: try $0.encoded()) }
@@ -71,21 +78,24 @@ public struct EngineRenderer: MashupRenderer {
                 for (name, path) in paths.paths {
                     guard let stem = Stem(parsing: name), stem != .full else { continue }
                     let url = try await stemLoader(path)
-                    stems[stem] = try FileAudioSource(url: url, sampleRate: source.sampleRate,
-                                                      scratchDirectory: context.workspace.directory)
+                    stems[stem] = try FileAudioSource(
+                        url: url, sampleRate: source.sampleRate,
+                        scratchDirectory: context.workspace.directory)
                 }
             }
             opened.append((source, analysis ?? nil, stems))
-            songInfos.append(analysisJSON.map { PlanValidator.SongInfo(id: song.song.songID, analysis: $0) }
-                             ?? PlanValidator.SongInfo(id: song.song.songID, durationSeconds: source.durationSeconds))
+            songInfos.append(
+                analysisJSON.map { PlanValidator.SongInfo(id: song.song.songID, analysis: $0) }
+                    ?? PlanValidator.SongInfo(id: song.song.songID, durationSeconds: source.durationSeconds))
         }
 
         // The plan, checked against the songs.
         let validation = PlanValidator(songs: songInfos).validate(input.plan)
         guard let script = validation.plan else {
             let listed = validation.errors.prefix(5).map { "\($0.path): \($0.message)" }.joined(separator: "; ")
-            throw JobFailure(.invalidPlan, "The masterplan cannot be rendered (\(validation.errors.count) errors): \(listed)",
-                             suggestedAction: "Fix the listed fields of the masterplan, or let the embedded planner make one.")
+            throw JobFailure(
+                .invalidPlan, "The masterplan cannot be rendered (\(validation.errors.count) errors): \(listed)",
+                suggestedAction: "Fix the listed fields of the masterplan, or let the embedded planner make one.")
         }
         for warning in script.warnings { try await context.warn(warning) }
 
@@ -93,14 +103,16 @@ public struct EngineRenderer: MashupRenderer {
         var renderSongs: [RenderSong] = []
         for (song, open) in zip(input.songs, opened) {
             do {
-                renderSongs.append(try await songAnalysis.song(
-                    id: song.song.songID, name: song.song.name, artist: song.song.artist, source: open.source,
-                    analysis: open.analysis, stems: open.stems, stemSource: "service"))
+                renderSongs.append(
+                    try await songAnalysis.song(
+                        id: song.song.songID, name: song.song.name, artist: song.song.artist, source: open.source,
+                        analysis: open.analysis, stems: open.stems, stemSource: "service"))
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                throw JobFailure(.invalidAudio, "\"\(song.song.name)\": the analysis failed: \(error)",
-                                 suggestedAction: "Check that the song plays and is not silent, then try again.")
+                throw JobFailure(
+                    .invalidAudio, "\"\(song.song.name)\": the analysis failed: \(error)",
+                    suggestedAction: "Check that the song plays and is not silent, then try again.")
             }
         }
 
@@ -122,29 +134,37 @@ public struct EngineRenderer: MashupRenderer {
         // Where each analysis field came from, when a service's analysis was completed by ours.
         for index in report.songs.indices {
             guard let position = input.songs.firstIndex(where: { $0.song.songID == report.songs[index].songID }),
-                  position < input.analyses.count,
-                  let sources = input.analyses[position]["field_sources"]?.objectValue else { continue }
+                position < input.analyses.count,
+                let sources = input.analyses[position]["field_sources"]?.objectValue
+            else { continue }
             let embedded = sources.filter { $0.value.stringValue == "embedded" }.keys.sorted()
-            report.songs[index].analysisSource = embedded.isEmpty ? "service"
+            report.songs[index].analysisSource =
+                embedded.isEmpty
+                ? "service"
                 : "service, completed by the embedded analysis (\(embedded.joined(separator: ", ")))"
         }
         // The one write-out step shared with `mashup render`: audio by extension, JSON report, HTML, SVG, each
         // registered with the job (removed on failure) and written by temporary file and rename.
-        report = try await RenderOutputWriter.write(result, report: report, script: script, audioURL: audioURL,
-                                                    reportURL: outputDirectory.appendingPathComponent("\(name).json"),
-                                                    register: { try await context.registerFile($0.path) }).report
+        report = try await RenderOutputWriter.write(
+            result, report: report, script: script, audioURL: audioURL,
+            reportURL: outputDirectory.appendingPathComponent("\(name).json"),
+            register: { try await context.registerFile($0.path) }
+        ).report
 
         if let hits = report.cacheHits { try await context.updateMetadata { $0.cacheHits = hits } }
         let storagePath = storagePrefix + audioURL.lastPathComponent
         let reportJSON = try JSONValue.parse(try RenderReport.encoder().encode(report))
-        return JobResult(resultURL: resultURL(storagePath), storagePath: storagePath, title: script.title,
-                         concept: script.creativeVision, timeline: input.plan["masterplan"]?["timeline"] ?? input.plan["timeline"],
-                         masterplan: input.plan, report: reportJSON)
+        return JobResult(
+            resultURL: resultURL(storagePath), storagePath: storagePath, title: script.title,
+            concept: script.creativeVision, timeline: input.plan["masterplan"]?["timeline"] ?? input.plan["timeline"],
+            masterplan: input.plan, report: reportJSON)
     }
 
     /// Runs the engine in a child task and forwards its progress (0...100) through `progress` in order.
-    private func renderWithProgress(script: RenderScript, songs: [RenderSong],
-                                    progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> RenderResult {
+    private func renderWithProgress(
+        script: RenderScript, songs: [RenderSong],
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> RenderResult {
         let (stream, continuation) = AsyncStream<RenderProgress>.makeStream(bufferingPolicy: .bufferingNewest(64))
         var options = engineOptions
         options.progress = { continuation.yield($0) }
@@ -180,7 +200,9 @@ extension RenderError: ClassifiableError {
         case .unknownSong, .invalidScript:
             JobFailure(.invalidPlan, description, suggestedAction: "Fix the masterplan field named in the message.")
         case .songPreparationFailed:
-            JobFailure(.invalidAudio, description, suggestedAction: "Check that the song plays and is not silent, then try again.")
+            JobFailure(
+                .invalidAudio, description,
+                suggestedAction: "Check that the song plays and is not silent, then try again.")
         case .layerFailed, .outputFailed:
             JobFailure(.system, description)
         }
@@ -191,9 +213,11 @@ extension AudioFileError: ClassifiableError {
     public var jobFailure: JobFailure {
         switch self {
         case .writeFailed:
-            JobFailure(.system, description, suggestedAction: "Check free disk space and the storage folder's permissions.")
+            JobFailure(
+                .system, description, suggestedAction: "Check free disk space and the storage folder's permissions.")
         default:
-            JobFailure(.invalidAudio, description, suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
+            JobFailure(
+                .invalidAudio, description, suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Maps any error a job can end with onto the user-facing classes of `JobErrorType`.
@@ -27,8 +28,11 @@ public enum ErrorClassifier {
         }
         let nsError = error as NSError
         if nsError.domain == NSCocoaErrorDomain,
-           [NSFileReadNoSuchFileError, NSFileReadCorruptFileError, NSFileReadUnknownError,
-            NSFileReadNoPermissionError].contains(nsError.code) {
+            [
+                NSFileReadNoSuchFileError, NSFileReadCorruptFileError, NSFileReadUnknownError,
+                NSFileReadNoPermissionError,
+            ].contains(nsError.code)
+        {
             return JobFailure(.invalidAudio, "A song file could not be read: \(nsError.localizedDescription)")
         }
         if error is DecodingError {

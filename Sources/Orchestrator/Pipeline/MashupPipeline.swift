@@ -48,7 +48,8 @@ public struct RenderInput: Sendable {
     /// Stems from the separation service by song id (songs absent here use the embedded approximation).
     public var stems: [String: StemPaths]
 
-    public init(plan: JSONValue, songs: [PipelineSong], documents: [AnalysisDocument], stems: [String: StemPaths] = [:]) {
+    public init(plan: JSONValue, songs: [PipelineSong], documents: [AnalysisDocument], stems: [String: StemPaths] = [:])
+    {
         self.plan = plan
         self.songs = songs
         self.documents = documents
@@ -61,8 +62,10 @@ public protocol MashupRenderer: Sendable {
     /// Renders the plan; reports its own progress 0-100 with a message ("Rendering section 3/8: Drop") through
     /// `progress` (which throws `CancellationError` when the job is cancelled); registers its outputs with
     /// `context.registerFile` so that a failure or cancellation removes them.
-    func render(_ input: RenderInput, context: JobContext,
-                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult
+    func render(
+        _ input: RenderInput, context: JobContext,
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> JobResult
 }
 
 /// Runs the whole pipeline for one job.
@@ -77,8 +80,10 @@ public struct MashupPipeline: Sendable {
     /// `JobPreferences.current` are merged over it.
     public var userPreferences: JSONValue = [:]
 
-    public init(remote: RemoteServices, embedded: EmbeddedServices, anthropicPlanner: AnthropicPlanner? = nil,
-                renderer: any MashupRenderer, weights: ScoringWeights? = nil) {
+    public init(
+        remote: RemoteServices, embedded: EmbeddedServices, anthropicPlanner: AnthropicPlanner? = nil,
+        renderer: any MashupRenderer, weights: ScoringWeights? = nil
+    ) {
         self.remote = remote
         self.embedded = embedded
         self.anthropicPlanner = anthropicPlanner
@@ -110,18 +115,23 @@ public struct MashupPipeline: Sendable {
 
     /// Analysis, scoring and planning only: the masterplan (`{"creative_vision", "masterplan"}`) and the analyses
     /// in song order.
-    public func plan(_ songs: [PipelineSong], context: JobContext) async throws -> (plan: JSONValue, analyses: [AnalysisDocument]) {
+    public func plan(_ songs: [PipelineSong], context: JobContext) async throws -> (
+        plan: JSONValue, analyses: [AnalysisDocument]
+    ) {
         precondition(songs.count >= 2, "a mashup needs at least two songs")
         let fallback = remote.fallback
         let analyses = try await analyse(songs, context: context, fallback: fallback)
         let (pairScore, order) = try await score(songs, analyses: analyses, context: context, fallback: fallback)
-        let plan = try await makePlan(songs, analyses: analyses, order: order, score: pairScore, context: context,
-                                      fallback: fallback)
+        let plan = try await makePlan(
+            songs, analyses: analyses, order: order, score: pairScore, context: context,
+            fallback: fallback)
         return (plan, analyses)
     }
 
-    private func analyse(_ songs: [PipelineSong], context: JobContext,
-                         fallback: ServiceFallback) async throws -> [AnalysisDocument] {
+    private func analyse(
+        _ songs: [PipelineSong], context: JobContext,
+        fallback: ServiceFallback
+    ) async throws -> [AnalysisDocument] {
         var analyses: [AnalysisDocument] = []
         // The input size the ETA scales by, known before any phase runs when the songs' headers tell it.
         let declared = songs.map { Self.declaredSeconds($0.audio) }
@@ -131,7 +141,8 @@ public struct MashupPipeline: Sendable {
             try await context.updateWorkload { $0.audioSeconds = total }
         }
         for (index, song) in songs.enumerated() {
-            try await context.report(PipelineProgress.analysis(songIndex: index, of: songs.count, songName: song.song.name))
+            try await context.report(
+                PipelineProgress.analysis(songIndex: index, of: songs.count, songName: song.song.name))
             let client = remote.analysis, embedded = self.embedded.analysis, audio = song.audio
             let outcome = try await fallback.run(
                 service: .analysis, embeddedName: "the embedded analyser",
@@ -143,16 +154,18 @@ public struct MashupPipeline: Sendable {
                 // The service's answer, completed and checked by our analysis of the same audio.
                 do {
                     let ours = try await embedded.analyze(audio)
-                    let reconciled = AnalysisReconciler.reconcile(remote: analysis.json, embedded: ours.json,
-                                                                  songName: song.song.name)
+                    let reconciled = AnalysisReconciler.reconcile(
+                        remote: analysis.json, embedded: ours.json,
+                        songName: song.song.name)
                     // The merged document is a new analysis: read once, here.
                     analysis = AnalysisDocument(json: reconciled.analysis)
                     for warning in reconciled.warnings { try await context.warn(warning) }
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
-                    try await context.warn("\"\(song.song.name)\": the service's analysis could not be checked against "
-                                           + "the embedded analysis (\(error)); it is used as it is")
+                    try await context.warn(
+                        "\"\(song.song.name)\": the service's analysis could not be checked against "
+                            + "the embedded analysis (\(error)); it is used as it is")
                 }
             }
             analyses.append(analysis)
@@ -170,21 +183,26 @@ public struct MashupPipeline: Sendable {
     /// The length a local song's header declares, seconds (nil for other sources, or an unreadable header).
     static func declaredSeconds(_ audio: SongAudioInput) -> Double? {
         guard case .file(let url) = audio.source,
-              let info = try? AudioFileFacts.read(url) else { return nil }
+            let info = try? AudioFileFacts.read(url)
+        else { return nil }
         guard info.sampleRate > 0, info.declaredFrameCount > 0 else { return nil }
         let seconds = Double(info.declaredFrameCount) / info.sampleRate
         return seconds.isFinite && seconds < 86_400 ? seconds : nil
     }
 
     /// Scores every pair; returns the best pair's score and the song order for planning (best pair first).
-    private func score(_ songs: [PipelineSong], analyses: [AnalysisDocument], context: JobContext,
-                       fallback: ServiceFallback) async throws -> (JSONValue, [Int]) {
+    private func score(
+        _ songs: [PipelineSong], analyses: [AnalysisDocument], context: JobContext,
+        fallback: ServiceFallback
+    ) async throws -> (JSONValue, [Int]) {
         var pairs: [(Int, Int)] = []
         for first in 0..<songs.count { for second in (first + 1)..<songs.count { pairs.append((first, second)) } }
         var best: (score: JSONValue, value: Double, pair: (Int, Int))?
         for (index, (first, second)) in pairs.enumerated() {
-            try await context.report(PipelineProgress.scoring(pairIndex: index, of: pairs.count, firstName: songs[first].song.name,
-                                                              secondName: songs[second].song.name))
+            try await context.report(
+                PipelineProgress.scoring(
+                    pairIndex: index, of: pairs.count, firstName: songs[first].song.name,
+                    secondName: songs[second].song.name))
             let client = remote.scoring, embedded = self.embedded.scoring, weights = self.weights
             let a = analyses[first], b = analyses[second]
             let outcome = try await fallback.run(
@@ -201,12 +219,17 @@ public struct MashupPipeline: Sendable {
         return (best!.score, order)
     }
 
-    private func makePlan(_ songs: [PipelineSong], analyses: [AnalysisDocument], order: [Int], score: JSONValue,
-                          context: JobContext, fallback: ServiceFallback) async throws -> JSONValue {
-        let labels = order.map { PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist) }
-        let request = PlanRequest(documents: order.map { analyses[$0] }, mashabilityScore: score,
-                                  userPreferences: JobPreferences.merged(userPreferences, JobPreferences.current),
-                                  songs: labels)
+    private func makePlan(
+        _ songs: [PipelineSong], analyses: [AnalysisDocument], order: [Int], score: JSONValue,
+        context: JobContext, fallback: ServiceFallback
+    ) async throws -> JSONValue {
+        let labels = order.map {
+            PlanSongLabel(songID: songs[$0].song.songID, name: songs[$0].song.name, artist: songs[$0].song.artist)
+        }
+        let request = PlanRequest(
+            documents: order.map { analyses[$0] }, mashabilityScore: score,
+            userPreferences: JobPreferences.merged(userPreferences, JobPreferences.current),
+            songs: labels)
         let route = remote.configuration.plannerRoute
         let remotePlanner: (any PlannerService)?
         let service: ServiceKind
@@ -215,7 +238,8 @@ public struct MashupPipeline: Sendable {
         case .anthropic: remotePlanner = anthropicPlanner; service = .anthropic
         case .embedded: remotePlanner = nil; service = .planner
         }
-        let plannerName = remotePlanner == nil ? "the embedded planner" : (route == .service ? "the planner service" : "Claude")
+        let plannerName =
+            remotePlanner == nil ? "the embedded planner" : (route == .service ? "the planner service" : "Claude")
         try await context.report(PipelineProgress.planning(plannerName: plannerName))
         let embedded = self.embedded.planner
         let review = PlanReview(request: request)
@@ -225,11 +249,14 @@ public struct MashupPipeline: Sendable {
             embedded: { try await embedded.masterplan(for: request) })
         if let warning = outcome.warning { try await context.warn(warning) }
         var plan = outcome.value
-        if case .object(var members) = plan, let corrections = members.removeValue(forKey: AnthropicPlanner.correctionsMember) {
+        if case .object(var members) = plan,
+            let corrections = members.removeValue(forKey: AnthropicPlanner.correctionsMember)
+        {
             plan = .object(members)
             let listed = (corrections.arrayValue ?? []).compactMap(\.stringValue)
-            try await context.warn("\(plannerName) was asked to correct its plan (\(listed.count) problems: "
-                                   + listed.prefix(5).joined(separator: "; ") + ")")
+            try await context.warn(
+                "\(plannerName) was asked to correct its plan (\(listed.count) problems: "
+                    + listed.prefix(5).joined(separator: "; ") + ")")
         }
         // Every plan is reviewed against the job's songs: a planner service's plan with blocking problems is
         // replaced by the embedded planner's; what remains is recorded.
@@ -237,36 +264,48 @@ public struct MashupPipeline: Sendable {
         if case .remote(.planner) = outcome.source, problems.contains(where: \.isBlocking) {
             let blocking = problems.filter(\.isBlocking)
             guard !fallback.strict else {
-                throw JobFailure(.invalidPlan, "The planner service's masterplan cannot be rendered: "
-                                 + blocking.prefix(5).map(\.description).joined(separator: "; "),
-                                 suggestedAction: "Fix the planner service, or unset ORCHESTRATOR_API_URL to use the embedded planner.")
+                throw JobFailure(
+                    .invalidPlan,
+                    "The planner service's masterplan cannot be rendered: "
+                        + blocking.prefix(5).map(\.description).joined(separator: "; "),
+                    suggestedAction:
+                        "Fix the planner service, or unset ORCHESTRATOR_API_URL to use the embedded planner.")
             }
-            try await context.warn("the planner service's masterplan has \(blocking.count) problems ("
-                                   + blocking.prefix(5).map(\.description).joined(separator: "; ")
-                                   + "); the embedded planner planned instead")
+            try await context.warn(
+                "the planner service's masterplan has \(blocking.count) problems ("
+                    + blocking.prefix(5).map(\.description).joined(separator: "; ")
+                    + "); the embedded planner planned instead")
             plan = try await embedded.masterplan(for: request)
             problems = review.problems(in: plan)
         }
         for problem in problems { try await context.warn("plan: \(problem.description)") }
         try await context.updateMetadata { $0.hasMasterplan = true }
-        let layers = plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0) { $0 + ($1["layers"]?.arrayValue?.count ?? 0) } ?? 0
-        let seconds = plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0.0) {
-            max($0, ($1["time_start_sec"]?.doubleValue ?? 0) + ($1["duration_sec"]?.doubleValue ?? 0))
-        } ?? 0
-        try await context.updateWorkload { $0.layerCount = layers; $0.outputSeconds = seconds }
+        let layers =
+            plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0) { $0 + ($1["layers"]?.arrayValue?.count ?? 0) } ?? 0
+        let seconds =
+            plan["masterplan"]?["timeline"]?.arrayValue?.reduce(0.0) {
+                max($0, ($1["time_start_sec"]?.doubleValue ?? 0) + ($1["duration_sec"]?.doubleValue ?? 0))
+            } ?? 0
+        try await context.updateWorkload {
+            $0.layerCount = layers; $0.outputSeconds = seconds
+        }
         return plan
     }
 
-    private func separate(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws -> [String: StemPaths] {
+    private func separate(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws
+        -> [String: StemPaths]
+    {
         guard let client = remote.separation else { return [:] }
         var stems: [String: StemPaths] = [:]
         for (index, song) in songs.enumerated() {
-            try await context.report(PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
+            try await context.report(
+                PipelineProgress.stems(songIndex: index, of: songs.count, songName: song.song.name))
             guard let url = song.separationURL else {
-                try await context.warn("\"\(song.song.name)\": the separation service needs a URL it can fetch, and this "
-                                       + "song has none (a local file: give it by URL, or keep songs in Supabase storage, or "
-                                       + "set MASHUP_PUBLIC_URL on the server); "
-                                       + "the embedded stem approximation is used")
+                try await context.warn(
+                    "\"\(song.song.name)\": the separation service needs a URL it can fetch, and this "
+                        + "song has none (a local file: give it by URL, or keep songs in Supabase storage, or "
+                        + "set MASHUP_PUBLIC_URL on the server); "
+                        + "the embedded stem approximation is used")
                 continue
             }
             let jobID = context.jobID

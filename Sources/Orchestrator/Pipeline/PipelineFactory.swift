@@ -13,7 +13,10 @@ public enum PipelineFactory {
 
     /// The planner prompt with the render's effect vocabulary.
     public static var producerPrompt: ProducerPrompt {
-        ProducerPrompt(effectLines: EffectVocabulary.promptText.split(separator: "\n").map { ProducerPrompt.strippingBullet(String($0)) })
+        ProducerPrompt(
+            effectLines: EffectVocabulary.promptText.split(separator: "\n").map {
+                ProducerPrompt.strippingBullet(String($0))
+            })
     }
 
     /// - Parameters:
@@ -25,33 +28,38 @@ public enum PipelineFactory {
     ///     ranges the layers read and cached by range (on disk in `contentCache` when there is one).
     ///   - stemLoader, download, resultURL: storage hooks (see `EngineRenderer`).
     ///   - fileName, fileExtension: the results' name for a job id, and the audio format by extension.
-    public static func make(configuration: ServiceConfiguration, outputDirectory: URL, scratch: URL,
-                            planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
-                            contentCache: ContentCache? = nil,
-                            transport: any HTTPTransport = URLSessionTransport(),
-                            renderOptions: RenderOptions? = nil,
-                            stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
-                            download: @escaping @Sendable (URL) async throws -> URL = { url in
-                                throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
-                            },
-                            resultURL: @escaping @Sendable (String) -> String? = { _ in nil },
-                            fileName: @escaping @Sendable (String) -> String = { $0 },
-                            fileExtension: String = "wav",
-                            observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil) -> MashupPipeline {
-        let remote = RemoteServices(configuration: configuration, transport: transport, planValidator: planCheck,
-                                    observer: observer)
+    public static func make(
+        configuration: ServiceConfiguration, outputDirectory: URL, scratch: URL,
+        planner: any PlannerService, songs: DecodedSongCache = DecodedSongCache(),
+        contentCache: ContentCache? = nil,
+        transport: any HTTPTransport = URLSessionTransport(),
+        renderOptions: RenderOptions? = nil,
+        stemLoader: @escaping @Sendable (String) async throws -> URL = { URL(fileURLWithPath: $0) },
+        download: @escaping @Sendable (URL) async throws -> URL = { url in
+            throw JobFailure(.invalidAudio, "\(url.absoluteString): songs given by URL need a downloader")
+        },
+        resultURL: @escaping @Sendable (String) -> String? = { _ in nil },
+        fileName: @escaping @Sendable (String) -> String = { $0 },
+        fileExtension: String = "wav",
+        observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil
+    ) -> MashupPipeline {
+        let remote = RemoteServices(
+            configuration: configuration, transport: transport, planValidator: planCheck,
+            observer: observer)
         let embedded = EmbeddedServices(
             analysis: EmbeddedAnalysisService(songs: songs, scratch: scratch, cache: contentCache, download: download),
             scoring: EmbeddedScoringService(), planner: planner)
         let prompt = producerPrompt
         let anthropic = remote.anthropic.map {
-            AnthropicPlanner(client: $0, systemPrompt: ProducerPrompt.system, promptBuilder: { prompt.user(for: $0) },
-                             reviewer: { PlanReview(request: $0).check })
+            AnthropicPlanner(
+                client: $0, systemPrompt: ProducerPrompt.system, promptBuilder: { prompt.user(for: $0) },
+                reviewer: { PlanReview(request: $0).check })
         }
-        var renderer = EngineRenderer(songs: songs, outputDirectory: outputDirectory, fileExtension: fileExtension,
-                                      engineOptions: renderOptions ?? RenderOptions(stems: CachedStemProvider(cache: contentCache)),
-                                      songAnalysis: EmbeddedSongAnalysis(cache: contentCache),
-                                      stemLoader: stemLoader, download: download, resultURL: resultURL)
+        var renderer = EngineRenderer(
+            songs: songs, outputDirectory: outputDirectory, fileExtension: fileExtension,
+            engineOptions: renderOptions ?? RenderOptions(stems: CachedStemProvider(cache: contentCache)),
+            songAnalysis: EmbeddedSongAnalysis(cache: contentCache),
+            stemLoader: stemLoader, download: download, resultURL: resultURL)
         renderer.fileName = fileName
         return MashupPipeline(remote: remote, embedded: embedded, anthropicPlanner: anthropic, renderer: renderer)
     }

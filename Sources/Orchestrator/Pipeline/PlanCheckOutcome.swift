@@ -47,9 +47,11 @@ public struct PlanCheckOutcome: Sendable, Equatable {
     public static func check(_ plan: JSONValue, songs: [Song]?) -> PlanCheckOutcome {
         var validator = PlanValidator()
         if let songs {
-            validator = PlanValidator(songs: songs.map { song in
-                song.analysis.map { PlanValidator.SongInfo(id: song.id, analysis: $0) } ?? PlanValidator.SongInfo(id: song.id)
-            })
+            validator = PlanValidator(
+                songs: songs.map { song in
+                    song.analysis.map { PlanValidator.SongInfo(id: song.id, analysis: $0) }
+                        ?? PlanValidator.SongInfo(id: song.id)
+                })
         }
         let validation = validator.validate(MasterplanShape.normalized(plan))
         return PlanCheckOutcome(
@@ -57,8 +59,9 @@ public struct PlanCheckOutcome: Sendable, Equatable {
             issues: validation.issues.map { Issue(severity: $0.severity.rawValue, path: $0.path, message: $0.message) },
             errorCount: validation.errors.count, warningCount: validation.warnings.count,
             summary: validation.plan.map {
-                Summary(title: $0.title, sectionCount: $0.sections.count, durationSeconds: $0.durationSeconds,
-                        tempoBPM: $0.tempoBPM)
+                Summary(
+                    title: $0.title, sectionCount: $0.sections.count, durationSeconds: $0.durationSeconds,
+                    tempoBPM: $0.tempoBPM)
             })
     }
 }

@@ -68,9 +68,11 @@ public struct PlanPreferences: Sendable, Equatable {
     /// Longest style text kept, characters.
     public static let maximumStyleLength = 200
 
-    public init(leadSongID: String? = nil, durationSeconds: Double? = nil, targetBPM: Double? = nil,
-                targetKey: MusicalKey? = nil, energyCurve: EnergyCurve? = nil, style: String? = nil,
-                useSections: [String] = [], avoidSections: [String] = [], seed: Int64? = nil) {
+    public init(
+        leadSongID: String? = nil, durationSeconds: Double? = nil, targetBPM: Double? = nil,
+        targetKey: MusicalKey? = nil, energyCurve: EnergyCurve? = nil, style: String? = nil,
+        useSections: [String] = [], avoidSections: [String] = [], seed: Int64? = nil
+    ) {
         self.leadSongID = leadSongID
         self.durationSeconds = durationSeconds
         self.targetBPM = targetBPM
@@ -85,7 +87,9 @@ public struct PlanPreferences: Sendable, Equatable {
     /// Reads the preferences object leniently (see the type's documentation).
     public init(_ json: JSONValue) {
         func member(_ names: String...) -> JSONValue? {
-            for name in names { if let value = json[name], !value.isNull, value.stringValue?.lowercased() != "auto" { return value } }
+            for name in names {
+                if let value = json[name], !value.isNull, value.stringValue?.lowercased() != "auto" { return value }
+            }
             return nil
         }
         func number(_ value: JSONValue?, in range: ClosedRange<Double>) -> Double? {
@@ -95,12 +99,16 @@ public struct PlanPreferences: Sendable, Equatable {
             (value?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces).lowercased() }
                 .filter { !$0.isEmpty && $0.count <= 40 }.prefix(16).map { $0 }
         }
-        leadSongID = member("lead_song", "leadSong", "lead_song_id")?.stringValue.flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
+        leadSongID = member("lead_song", "leadSong", "lead_song_id")?.stringValue.flatMap {
+            $0.isEmpty || $0.count > 128 ? nil : $0
+        }
         durationSeconds = number(member("duration_sec", "length_sec", "durationSec"), in: Self.durationRangeSeconds)
         targetBPM = number(member("target_bpm", "targetBPM", "bpm"), in: Self.tempoRangeBPM)
         targetKey = member("target_key", "targetKey", "key")?.stringValue.flatMap(MusicalKey.init(parsing:))
         energyCurve = member("energy", "energy_curve", "energyCurve").flatMap(EnergyCurve.init(word:))
-        style = member("style")?.stringValue.map { String($0.prefix(Self.maximumStyleLength)) }.flatMap { $0.isEmpty ? nil : $0 }
+        style = member("style")?.stringValue.map { String($0.prefix(Self.maximumStyleLength)) }.flatMap {
+            $0.isEmpty ? nil : $0
+        }
         useSections = names(member("use_sections", "useSections"))
         avoidSections = names(member("avoid_sections", "avoidSections"))
         seed = member("seed")?.doubleValue.flatMap { $0.isFinite && abs($0) < 9e15 ? Int64($0.rounded()) : nil }
@@ -124,13 +132,21 @@ public struct PlanPreferences: Sendable, Equatable {
     /// One line per preference for the planner's prompt (empty when none is set).
     public func promptLines(songName: (String) -> String?) -> [String] {
         var lines: [String] = []
-        if let leadSongID { lines.append("- Lead: \(songName(leadSongID).map { "\"\($0)\" (songId \"\(leadSongID)\")" } ?? "songId \"\(leadSongID)\"") carries the lead part.") }
-        if let durationSeconds { lines.append(String(format: "- Length: about %.0f s (within 10 %%).", durationSeconds)) }
+        if let leadSongID {
+            lines.append(
+                "- Lead: \(songName(leadSongID).map { "\"\($0)\" (songId \"\(leadSongID)\")" } ?? "songId \"\(leadSongID)\"") carries the lead part."
+            )
+        }
+        if let durationSeconds {
+            lines.append(String(format: "- Length: about %.0f s (within 10 %%).", durationSeconds))
+        }
         if let targetBPM { lines.append(String(format: "- Target tempo: %.1f BPM (use it as targetBPM).", targetBPM)) }
         if let targetKey { lines.append("- Target key: \(targetKey) (use it as targetKey).") }
         if let energyCurve { lines.append("- Energy curve: \(energyCurve.rawValue) (\(energyCurve.explanation)).") }
         if let style { lines.append("- Style: \(style).") }
-        if !useSections.isEmpty { lines.append("- Use these sections of the songs: \(useSections.joined(separator: ", ")).") }
+        if !useSections.isEmpty {
+            lines.append("- Use these sections of the songs: \(useSections.joined(separator: ", ")).")
+        }
         if !avoidSections.isEmpty { lines.append("- Avoid these sections: \(avoidSections.joined(separator: ", ")).") }
         return lines
     }

@@ -36,8 +36,10 @@ public struct PlanReview: Sendable {
     /// A gap between sections shorter than this is not silence the listener hears, seconds.
     public static let gapToleranceSeconds = 0.05
 
-    public init(songs: [PlanValidator.SongInfo], wantedSeconds: Double? = nil,
-                acceptedSeconds: ClosedRange<Double> = 120...240) {
+    public init(
+        songs: [PlanValidator.SongInfo], wantedSeconds: Double? = nil,
+        acceptedSeconds: ClosedRange<Double> = 120...240
+    ) {
         self.songs = songs
         self.wantedSeconds = wantedSeconds
         self.acceptedSeconds = acceptedSeconds
@@ -45,11 +47,14 @@ public struct PlanReview: Sendable {
 
     /// The review of `request`'s songs: ids from the request, keys, tempi and lengths from its analyses.
     public init(request: PlanRequest, acceptedSeconds: ClosedRange<Double> = 120...240) {
-        let songs = request.analyses.indices.map { PlanValidator.SongInfo(id: request.label($0).songID, analysis: request.analyses[$0]) }
+        let songs = request.analyses.indices.map {
+            PlanValidator.SongInfo(id: request.label($0).songID, analysis: request.analyses[$0])
+        }
         let preferences = PlanPreferences(request.userPreferences)
         self.init(songs: songs, wantedSeconds: preferences.durationSeconds, acceptedSeconds: acceptedSeconds)
-        avoidedSections = SectionPreference.avoidedSpans(songIDs: songs.map(\.id), analyses: request.analyses,
-                                                         avoid: SectionPreference.roles(preferences.avoidSections).roles)
+        avoidedSections = SectionPreference.avoidedSpans(
+            songIDs: songs.map(\.id), analyses: request.analyses,
+            avoid: SectionPreference.roles(preferences.avoidSections).roles)
     }
 
     /// Every problem of `plan` (`{"creative_vision", "masterplan"}`), blocking ones first.
@@ -75,47 +80,71 @@ public struct PlanReview: Sendable {
         for section in plan.sections {
             let path = "\(pathPrefix)timeline[\(section.planIndex)]"
             if section.startSeconds - previousEnd > Self.gapToleranceSeconds {
-                problems.append(PlanProblem(field: "\(path).time_start_sec", message: String(
-                    format: "starts at %.2f s, leaving %.2f s of silence after the previous section (which ends at %.2f s)",
-                    section.startSeconds, section.startSeconds - previousEnd, previousEnd)))
+                problems.append(
+                    PlanProblem(
+                        field: "\(path).time_start_sec",
+                        message: String(
+                            format:
+                                "starts at %.2f s, leaving %.2f s of silence after the previous section (which ends at %.2f s)",
+                            section.startSeconds, section.startSeconds - previousEnd, previousEnd)))
             }
             previousEnd = max(previousEnd, section.endSeconds)
             let audible = section.layers.filter { $0.gainDecibels > Self.audibleGainDecibels }
             if audible.isEmpty {
-                problems.append(PlanProblem(field: "\(path).layers", message: section.layers.isEmpty
-                    ? "the section has no layers: it would be silent"
-                    : "every layer is below \(Int(Self.audibleGainDecibels)) dB: the section would be silent"))
+                problems.append(
+                    PlanProblem(
+                        field: "\(path).layers",
+                        message: section.layers.isEmpty
+                            ? "the section has no layers: it would be silent"
+                            : "every layer is below \(Int(Self.audibleGainDecibels)) dB: the section would be silent"))
             }
             let beatOffset = tempo.beat(atSeconds: section.startSeconds)
             let barPosition = beatOffset / Double(tempo.beatsPerBar)
             let offBeats = abs(barPosition - barPosition.rounded()) * Double(tempo.beatsPerBar)
             if offBeats > Self.gridToleranceBeats {
-                problems.append(PlanProblem(field: "\(path).time_start_sec", message: String(
-                    format: "%.2f s is %.2f beats off the bar grid at %.1f BPM (bars every %.3f s)",
-                    section.startSeconds, offBeats, tempo.tempoBPM, tempo.secondsPerBar), isBlocking: false))
+                problems.append(
+                    PlanProblem(
+                        field: "\(path).time_start_sec",
+                        message: String(
+                            format: "%.2f s is %.2f beats off the bar grid at %.1f BPM (bars every %.3f s)",
+                            section.startSeconds, offBeats, tempo.tempoBPM, tempo.secondsPerBar), isBlocking: false))
             }
-            let vocalSongs = Set(section.layers.filter { $0.stem == .vocals && $0.gainDecibels >= Self.leadVocalGainDecibels }
-                .map(\.songIndex))
+            let vocalSongs = Set(
+                section.layers.filter { $0.stem == .vocals && $0.gainDecibels >= Self.leadVocalGainDecibels }
+                    .map(\.songIndex))
             if vocalSongs.count > 1 {
-                problems.append(PlanProblem(field: "\(path).layers", message:
-                    "\(vocalSongs.count) songs' vocals at \(Int(Self.leadVocalGainDecibels)) dB or louder at once: keep one lead vocal",
-                    isBlocking: false))
+                problems.append(
+                    PlanProblem(
+                        field: "\(path).layers",
+                        message:
+                            "\(vocalSongs.count) songs' vocals at \(Int(Self.leadVocalGainDecibels)) dB or louder at once: keep one lead vocal",
+                        isBlocking: false))
             }
             for layer in section.layers {
                 let layerPath = "\(path).layers[\(layer.planIndex)]"
                 if layer.pitchShiftIsOverride, let shift = layer.semitonesOverride,
-                   abs(shift) > Double(layer.stem.maximumKeyShiftSemitones) {
-                    problems.append(PlanProblem(field: "\(layerPath).pitch_shift_semitones", message: String(
-                        format: "%+.1f semitones on %@ is beyond its ±%d limit: it will sound artificial",
-                        shift, layer.stem.rawValue, layer.stem.maximumKeyShiftSemitones), isBlocking: false))
+                    abs(shift) > Double(layer.stem.maximumKeyShiftSemitones)
+                {
+                    problems.append(
+                        PlanProblem(
+                            field: "\(layerPath).pitch_shift_semitones",
+                            message: String(
+                                format: "%+.1f semitones on %@ is beyond its ±%d limit: it will sound artificial",
+                                shift, layer.stem.rawValue, layer.stem.maximumKeyShiftSemitones), isBlocking: false))
                 }
-                if let problem = readPastEnd(layer, section: section, plan: plan, path: layerPath) { problems.append(problem) }
+                if let problem = readPastEnd(layer, section: section, plan: plan, path: layerPath) {
+                    problems.append(problem)
+                }
                 if let start = layer.sourceStartSeconds,
-                   let avoided = avoidedSections[layer.songID]?.first(where: { $0.span.contains(start) }) {
-                    problems.append(PlanProblem(field: "\(layerPath).source_start_sec", message: String(
-                        format: "reads the %@ of \"%@\" (%.1f-%.1f s), which the person asked to avoid",
-                        avoided.role.rawValue, layer.songID, avoided.span.lowerBound, avoided.span.upperBound),
-                        isBlocking: false))
+                    let avoided = avoidedSections[layer.songID]?.first(where: { $0.span.contains(start) })
+                {
+                    problems.append(
+                        PlanProblem(
+                            field: "\(layerPath).source_start_sec",
+                            message: String(
+                                format: "reads the %@ of \"%@\" (%.1f-%.1f s), which the person asked to avoid",
+                                avoided.role.rawValue, layer.songID, avoided.span.lowerBound, avoided.span.upperBound),
+                            isBlocking: false))
                 }
             }
         }
@@ -124,18 +153,23 @@ public struct PlanReview: Sendable {
     }
 
     /// A layer whose read ends past its song's end (by more than the tolerance), when the read's start is known.
-    func readPastEnd(_ layer: RenderScript.Layer, section: RenderScript.Section, plan: RenderScript, path: String) -> PlanProblem? {
+    func readPastEnd(_ layer: RenderScript.Layer, section: RenderScript.Section, plan: RenderScript, path: String)
+        -> PlanProblem?
+    {
         guard layer.songIndex < songs.count, let songSeconds = songs[layer.songIndex].durationSeconds,
-              let start = layer.sourceStartSeconds else { return nil }
+            let start = layer.sourceStartSeconds
+        else { return nil }
         // The render maps target beats onto source beats: the read lasts the section's beats at the song's tempo.
         let songBPM = songs[layer.songIndex].tempoBPM.map { Self.matchedTempo($0, to: plan.tempoBPM) } ?? plan.tempoBPM
         let readSeconds = section.durationSeconds * plan.tempoBPM / songBPM
         let tolerance = Self.readPastEndToleranceBars * Double(plan.tempoMap.beatsPerBar) * 60 / songBPM
         let end = start + readSeconds
         guard end > songSeconds + tolerance else { return nil }
-        return PlanProblem(field: "\(path).source_start_sec", message: String(
-            format: "reads %.1f-%.1f s of \"%@\", which ends at %.1f s: %.1f s would be silent",
-            start, end, layer.songID, songSeconds, end - songSeconds))
+        return PlanProblem(
+            field: "\(path).source_start_sec",
+            message: String(
+                format: "reads %.1f-%.1f s of \"%@\", which ends at %.1f s: %.1f s would be silent",
+                start, end, layer.songID, songSeconds, end - songSeconds))
     }
 
     /// The song tempo after the render's half/double-time matching (the octave nearest the target).
@@ -154,7 +188,8 @@ public struct PlanReview: Sendable {
         let field = "\(pathPrefix)timeline"
         if let wanted = wantedSeconds, wanted > 0 {
             guard abs(length / wanted - 1) > Self.lengthToleranceFraction else { return nil }
-            return PlanProblem(field: field, message: String(format: "the mashup lasts %.0f s where %.0f s was asked", length, wanted))
+            return PlanProblem(
+                field: field, message: String(format: "the mashup lasts %.0f s where %.0f s was asked", length, wanted))
         }
         // With no length asked, a short plan is only remarked on when the songs had the material for a longer one.
         let longestSong = songs.compactMap(\.durationSeconds).max() ?? 0
@@ -162,8 +197,11 @@ public struct PlanReview: Sendable {
         let lower = acceptedSeconds.lowerBound * (1 - Self.lengthToleranceFraction)
         let upper = acceptedSeconds.upperBound * (1 + Self.lengthToleranceFraction)
         guard length < lower || length > upper else { return nil }
-        return PlanProblem(field: field, message: String(format: "the mashup lasts %.0f s; %.0f-%.0f s is expected",
-                                                         length, acceptedSeconds.lowerBound, acceptedSeconds.upperBound),
-                           isBlocking: false)
+        return PlanProblem(
+            field: field,
+            message: String(
+                format: "the mashup lasts %.0f s; %.0f-%.0f s is expected",
+                length, acceptedSeconds.lowerBound, acceptedSeconds.upperBound),
+            isBlocking: false)
     }
 }

@@ -58,21 +58,37 @@ struct PlannerTemplate: Sendable {
 
     /// From longest (104 bars: 3:21 at 124 BPM) to shortest (12 bars).
     static let all: [PlannerTemplate] = [
-        PlannerTemplate(sections: [(.intro, 8), (.verse, 16), (.build, 8), (.drop, 16), (.breakdown, 8), (.verse2, 16),
-                                   (.build2, 8), (.finalChorus, 16), (.outro, 8)]),
-        PlannerTemplate(sections: [(.intro, 8), (.verse, 16), (.build, 8), (.drop, 16), (.breakdown, 8), (.build2, 8),
-                                   (.finalChorus, 16), (.outro, 8)]),
-        PlannerTemplate(sections: [(.intro, 8), (.verse, 16), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
-                                   (.finalChorus, 16), (.outro, 8)]),
-        PlannerTemplate(sections: [(.intro, 8), (.verse, 8), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
-                                   (.finalChorus, 16), (.outro, 8)]),
-        PlannerTemplate(sections: [(.intro, 4), (.verse, 8), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
-                                   (.finalChorus, 16), (.outro, 4)]),
-        PlannerTemplate(sections: [(.intro, 4), (.verse, 8), (.build, 4), (.drop, 8), (.breakdown, 8), (.build2, 4),
-                                   (.finalChorus, 8), (.outro, 4)]),
-        PlannerTemplate(sections: [(.intro, 4), (.verse, 8), (.build, 4), (.drop, 8), (.breakdown, 4), (.finalChorus, 8),
-                                   (.outro, 4)]),
-        PlannerTemplate(sections: [(.intro, 4), (.verse, 8), (.drop, 8), (.breakdown, 4), (.finalChorus, 8), (.outro, 4)]),
+        PlannerTemplate(sections: [
+            (.intro, 8), (.verse, 16), (.build, 8), (.drop, 16), (.breakdown, 8), (.verse2, 16),
+            (.build2, 8), (.finalChorus, 16), (.outro, 8),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 8), (.verse, 16), (.build, 8), (.drop, 16), (.breakdown, 8), (.build2, 8),
+            (.finalChorus, 16), (.outro, 8),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 8), (.verse, 16), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
+            (.finalChorus, 16), (.outro, 8),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 8), (.verse, 8), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
+            (.finalChorus, 16), (.outro, 8),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 4), (.verse, 8), (.build, 4), (.drop, 16), (.breakdown, 8), (.build2, 4),
+            (.finalChorus, 16), (.outro, 4),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 4), (.verse, 8), (.build, 4), (.drop, 8), (.breakdown, 8), (.build2, 4),
+            (.finalChorus, 8), (.outro, 4),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 4), (.verse, 8), (.build, 4), (.drop, 8), (.breakdown, 4), (.finalChorus, 8),
+            (.outro, 4),
+        ]),
+        PlannerTemplate(sections: [
+            (.intro, 4), (.verse, 8), (.drop, 8), (.breakdown, 4), (.finalChorus, 8), (.outro, 4),
+        ]),
         PlannerTemplate(sections: [(.intro, 4), (.verse, 4), (.drop, 8), (.outro, 4)]),
         PlannerTemplate(sections: [(.intro, 4), (.drop, 4), (.outro, 4)]),
     ]

@@ -92,8 +92,10 @@ struct PlannerSongProfile: Sendable {
         let energy = (analysis.energy ?? []).filter { $0.startSeconds.isFinite && $0.endSeconds > $0.startSeconds }
         var length: Double? = analysis.durationSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
         if length == nil {
-            let candidates = [beats.last.map { $0 + 60 / (tempo ?? Self.fallbackTempoBPM) }, sections.last?.endSeconds,
-                              energy.last?.endSeconds].compactMap { $0 }
+            let candidates = [
+                beats.last.map { $0 + 60 / (tempo ?? Self.fallbackTempoBPM) }, sections.last?.endSeconds,
+                energy.last?.endSeconds,
+            ].compactMap { $0 }
             length = candidates.max()
         }
         durationIsKnown = length != nil
@@ -120,9 +122,12 @@ struct PlannerSongProfile: Sendable {
 
         // Regions.
         if !sections.isEmpty {
-            regions = sections.map { Region(startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
-                                            rmsDecibels: $0.rmsDecibels.isFinite ? $0.rmsDecibels : -120, label: $0.label,
-                                            role: $0.role) }
+            regions = sections.map {
+                Region(
+                    startSeconds: $0.startSeconds, endSeconds: $0.endSeconds,
+                    rmsDecibels: $0.rmsDecibels.isFinite ? $0.rmsDecibels : -120, label: $0.label,
+                    role: $0.role)
+            }
             regionSource = .sections
         } else if energy.count >= 2 {
             regions = Self.energyWindows(energy)
@@ -140,9 +145,12 @@ struct PlannerSongProfile: Sendable {
         var start = 0
         while start < bars.count {
             let end = min(start + energyWindowBars, bars.count)
-            let power = bars[start..<end].map { pow(10, max(-120, $0.rmsDecibels) / 10) }.reduce(0, +) / Double(end - start)
-            windows.append(Region(startSeconds: bars[start].startSeconds, endSeconds: bars[end - 1].endSeconds,
-                                  rmsDecibels: 10 * log10(max(power, 1e-12)), label: .mid))
+            let power =
+                bars[start..<end].map { pow(10, max(-120, $0.rmsDecibels) / 10) }.reduce(0, +) / Double(end - start)
+            windows.append(
+                Region(
+                    startSeconds: bars[start].startSeconds, endSeconds: bars[end - 1].endSeconds,
+                    rmsDecibels: 10 * log10(max(power, 1e-12)), label: .mid))
             start = end
         }
         let loudest = windows.map(\.rmsDecibels).max() ?? 0
@@ -157,13 +165,15 @@ struct PlannerSongProfile: Sendable {
     /// choruses alternating, a quiet last tenth (outro). Levels are nominal (only their order is used).
     static func assumedForm(durationSeconds: Double) -> [Region] {
         let shape: [(fraction: Double, rmsDecibels: Double, label: SongSection.EnergyLabel)] = [
-            (0.10, -20, .low), (0.20, -14, .mid), (0.20, -9, .high), (0.20, -14, .mid), (0.20, -8, .high), (0.10, -20, .low),
+            (0.10, -20, .low), (0.20, -14, .mid), (0.20, -9, .high), (0.20, -14, .mid), (0.20, -8, .high),
+            (0.10, -20, .low),
         ]
         var regions: [Region] = []
         var start = 0.0
         for part in shape {
             let end = start + part.fraction * durationSeconds
-            regions.append(Region(startSeconds: start, endSeconds: end, rmsDecibels: part.rmsDecibels, label: part.label))
+            regions.append(
+                Region(startSeconds: start, endSeconds: end, rmsDecibels: part.rmsDecibels, label: part.label))
             start = end
         }
         return regions
@@ -204,7 +214,8 @@ struct PlannerSongProfile: Sendable {
     /// Regions ordered loudest first (ties: earlier first).
     var regionsByLoudness: [Region] {
         regions.enumerated().sorted { a, b in
-            a.element.rmsDecibels != b.element.rmsDecibels ? a.element.rmsDecibels > b.element.rmsDecibels : a.offset < b.offset
+            a.element.rmsDecibels != b.element.rmsDecibels
+                ? a.element.rmsDecibels > b.element.rmsDecibels : a.offset < b.offset
         }.map(\.element)
     }
 

@@ -20,20 +20,22 @@ public struct ProducerPrompt: Sendable {
         "filter-sweep", "sidechain", "compression", "distortion",
     ]
 
-    public init(effectLines: [String] = ProducerPrompt.contractEffects, durationRangeSeconds: ClosedRange<Double> = 120...240) {
+    public init(
+        effectLines: [String] = ProducerPrompt.contractEffects, durationRangeSeconds: ClosedRange<Double> = 120...240
+    ) {
         self.effectLines = effectLines
         self.durationRangeSeconds = durationRangeSeconds
     }
 
     /// The system prompt: the producer's role and the output discipline.
     public static let system = """
-    You are a legendary professional music producer and storyteller, famous for mashups that feel like one song \
-    written on purpose. You hear two or three records and see the story they can tell together: you invent the \
-    title, a creative vision of 2-3 evocative sentences, and a timeline of sections that serves that story with a \
-    clear energy arc. You are also an exacting mix engineer: phrases start on downbeats, vocals never fight, the low \
-    end stays clean. You answer with exactly one JSON object in the requested schema and nothing else: no prose, \
-    no code fence.
-    """
+        You are a legendary professional music producer and storyteller, famous for mashups that feel like one song \
+        written on purpose. You hear two or three records and see the story they can tell together: you invent the \
+        title, a creative vision of 2-3 evocative sentences, and a timeline of sections that serves that story with a \
+        clear energy arc. You are also an exacting mix engineer: phrases start on downbeats, vocals never fight, the low \
+        end stays clean. You answer with exactly one JSON object in the requested schema and nothing else: no prose, \
+        no code fence.
+        """
 
     /// The user prompt for `request`.
     public func user(for request: PlanRequest) -> String {
@@ -46,7 +48,9 @@ public struct ProducerPrompt: Sendable {
         lines.append("")
         lines += schemaLines(request)
         lines.append("")
-        lines.append("Effects the renderer understands (case and separators do not matter; parameters may follow in the string):")
+        lines.append(
+            "Effects the renderer understands (case and separators do not matter; parameters may follow in the string):"
+        )
         lines += effectLines.map { "- " + Self.strippingBullet($0) }
         lines.append("")
         lines += ruleLines(request)
@@ -80,12 +84,16 @@ public struct ProducerPrompt: Sendable {
             facts.append("key \(key)" + (number(harmonic?["key_confidence"], " (confidence %.2f)") ?? ""))
         }
         if let duration = analysis["duration_sec"]?.doubleValue { facts.append("duration \(clock(duration))") }
-        if let beatsPerBar = rhythmic?["beats_per_bar"]?.doubleValue { facts.append("\(Int(beatsPerBar)) beats per bar") }
+        if let beatsPerBar = rhythmic?["beats_per_bar"]?.doubleValue {
+            facts.append("\(Int(beatsPerBar)) beats per bar")
+        }
         if !facts.isEmpty { lines.append("- " + facts.joined(separator: ", ")) }
         if let downbeats = rhythmic?["downbeats"]?.arrayValue?.compactMap(\.doubleValue), downbeats.count >= 2 {
             let barSeconds = (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
-            lines.append(String(format: "- downbeat grid: %d bars, first downbeat at %.2f s, bar length %.3f s",
-                                downbeats.count, downbeats.first!, barSeconds))
+            lines.append(
+                String(
+                    format: "- downbeat grid: %d bars, first downbeat at %.2f s, bar length %.3f s",
+                    downbeats.count, downbeats.first!, barSeconds))
         }
         var colour: [String] = []
         if let vocal = number(analysis["vocal"]?["vocal_presence"], "vocal presence %.2f") { colour.append(vocal) }
@@ -93,16 +101,21 @@ public struct ProducerPrompt: Sendable {
             colour.append("chords " + chords.prefix(8).joined(separator: " "))
         }
         if let range = number(analysis["spectral"]?["dynamic_range"], "dynamic range %.1f dB") { colour.append(range) }
-        if let brightness = number(analysis["spectral"]?["brightness"], "brightness %.0f Hz") { colour.append(brightness) }
+        if let brightness = number(analysis["spectral"]?["brightness"], "brightness %.0f Hz") {
+            colour.append(brightness)
+        }
         if !colour.isEmpty { lines.append("- " + colour.joined(separator: ", ")) }
         if let sections = analysis["sections"]?.arrayValue, !sections.isEmpty {
             let loudest = sections.max { ($0["rms_db"]?.doubleValue ?? -200) < ($1["rms_db"]?.doubleValue ?? -200) }
             lines.append("- sections (source seconds, level):")
             for section in sections.prefix(16) {
-                guard let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue else { continue }
+                guard let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue else {
+                    continue
+                }
                 let level = number(section["rms_db"], "%.1f dB") ?? "?"
                 let mark = section == loudest ? "  <- loudest" : ""
-                lines.append(String(format: "  - %.2f-%.2f s", start, end) + " (\(clock(start))-\(clock(end))), \(level)\(mark)")
+                lines.append(
+                    String(format: "  - %.2f-%.2f s", start, end) + " (\(clock(start))-\(clock(end))), \(level)\(mark)")
             }
         }
         if let energy = analysis["energy"]?.arrayValue {
@@ -128,10 +141,15 @@ public struct ProducerPrompt: Sendable {
         }
         var runs: [(label: String, start: Double, end: Double)] = []
         for bar in bars {
-            guard let label = label(of: bar), let start = bar["start_sec"]?.doubleValue, start.isFinite else { continue }
+            guard let label = label(of: bar), let start = bar["start_sec"]?.doubleValue, start.isFinite else {
+                continue
+            }
             let end = bar["end_sec"]?.doubleValue.flatMap { $0.isFinite ? $0 : nil } ?? start
-            if let last = runs.last, last.label == label { runs[runs.count - 1].end = max(last.end, end) }
-            else { runs.append((label, start, end)) }
+            if let last = runs.last, last.label == label {
+                runs[runs.count - 1].end = max(last.end, end)
+            } else {
+                runs.append((label, start, end))
+            }
         }
         return runs.map { "\(clock($0.start))-\(clock($0.end)) \($0.label)" }
     }
@@ -155,7 +173,8 @@ public struct ProducerPrompt: Sendable {
             lines.append("- overall \(overall); " + dimensions.joined(separator: ", "))
         }
         if let breakdown = score["compatibility_breakdown"], breakdown.objectValue?.isEmpty == false,
-           let text = try? String(decoding: breakdown.encoded(), as: UTF8.self) {
+            let text = try? String(decoding: breakdown.encoded(), as: UTF8.self)
+        {
             lines.append("- breakdown (suggested key shift and tempo stretch included): \(text)")
         }
         for (key, title) in [("recommendations", "recommendation"), ("warnings", "warning")] {

@@ -21,8 +21,9 @@ public enum RenderOutputWriter {
     /// The audio file's encoding and tags for a script: 24-bit PCM (where the format has a bit depth), the title,
     /// the artist credits and the creative vision (first `maximumCommentCharacters` characters).
     public static func audioOptions(for script: RenderScript) -> AudioFileWriteOptions {
-        AudioFileWriteOptions(sampleFormat: .pcm24, title: script.title, artist: script.artistCredits,
-                              comment: String(script.creativeVision.prefix(maximumCommentCharacters)))
+        AudioFileWriteOptions(
+            sampleFormat: .pcm24, title: script.title, artist: script.artistCredits,
+            comment: String(script.creativeVision.prefix(maximumCommentCharacters)))
     }
 
     /// Writes `result`'s audio to `audioURL`, `report` to `reportURL` (default: beside the audio, `.json`), and the
@@ -35,14 +36,17 @@ public enum RenderOutputWriter {
     /// - Returns: the files and the report as written.
     /// - Throws: `AudioFileError` (extension, encoder, disk), `ReportWriterError`, file-system errors, and what
     ///   `register` throws.
-    public static func write(_ result: RenderResult, report: RenderReport, script: RenderScript, audioURL: URL,
-                             reportURL: URL? = nil,
-                             register: @Sendable (URL) async throws -> Void = { _ in }) async throws -> (files: Files, report: RenderReport) {
+    public static func write(
+        _ result: RenderResult, report: RenderReport, script: RenderScript, audioURL: URL,
+        reportURL: URL? = nil,
+        register: @Sendable (URL) async throws -> Void = { _ in }
+    ) async throws -> (files: Files, report: RenderReport) {
         var report = report
         report.audioFile = audioURL.lastPathComponent
         let stem = audioURL.deletingPathExtension()
-        let files = Files(audioURL: audioURL, reportURL: reportURL ?? stem.appendingPathExtension("json"),
-                          htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
+        let files = Files(
+            audioURL: audioURL, reportURL: reportURL ?? stem.appendingPathExtension("json"),
+            htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
         try await register(files.audioURL)
         try result.writeAudio(to: files.audioURL, options: audioOptions(for: script))
         try await register(files.reportURL)
@@ -50,8 +54,9 @@ public enum RenderOutputWriter {
         try await register(files.htmlURL)
         try await register(files.svgURL)
         let timeline = TimelineSVG()
-        try ReportWriter.write(report: report, waveform: try result.waveform(columnCount: timeline.columnCount),
-                               htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
+        try ReportWriter.write(
+            report: report, waveform: try result.waveform(columnCount: timeline.columnCount),
+            htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
         return (files, report)
     }
 }

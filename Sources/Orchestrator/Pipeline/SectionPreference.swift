@@ -34,11 +34,15 @@ enum SectionPreference {
     /// roles when some of its regions have them. A song whose regions carry no roles, or that would keep none,
     /// keeps all of them, and the returned note says so.
     static func restrict(_ profile: PlannerSongProfile, use: Set<SongSection.Role>, avoid: Set<SongSection.Role>)
-        -> (profile: PlannerSongProfile, note: String?) {
+        -> (profile: PlannerSongProfile, note: String?)
+    {
         guard !use.isEmpty || !avoid.isEmpty else { return (profile, nil) }
         guard profile.regions.contains(where: { $0.role != nil }) else {
-            return (profile, "\(profile.label.name) has no labelled sections (intro, verse, chorus, breakdown, outro), "
-                + "so the section preferences could not be applied to it")
+            return (
+                profile,
+                "\(profile.label.name) has no labelled sections (intro, verse, chorus, breakdown, outro), "
+                    + "so the section preferences could not be applied to it"
+            )
         }
         var allowed = profile.regions.filter { region in region.role.map { !avoid.contains($0) } ?? avoid.isEmpty }
         let used = allowed.filter { region in region.role.map { use.contains($0) } ?? false }
@@ -54,15 +58,18 @@ enum SectionPreference {
     /// Per song id, the spans (song seconds) of the sections whose role is avoided, from analyses in JSON
     /// (`sections[].role`, `start_sec`, `end_sec`).
     static func avoidedSpans(songIDs: [String], analyses: [JSONValue], avoid: Set<SongSection.Role>)
-        -> [String: [(role: SongSection.Role, span: Range<Double>)]] {
+        -> [String: [(role: SongSection.Role, span: Range<Double>)]]
+    {
         guard !avoid.isEmpty else { return [:] }
         var spans: [String: [(role: SongSection.Role, span: Range<Double>)]] = [:]
         for (id, analysis) in zip(songIDs, analyses) {
             let root = analysis["sections"] == nil ? (analysis["analysis"] ?? analysis) : analysis
             for section in root["sections"]?.arrayValue ?? [] {
-                guard let name = section["role"]?.stringValue, let role = SongSection.Role(rawValue: name), avoid.contains(role),
-                      let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue,
-                      start.isFinite, end.isFinite, end > start else { continue }
+                guard let name = section["role"]?.stringValue, let role = SongSection.Role(rawValue: name),
+                    avoid.contains(role),
+                    let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue,
+                    start.isFinite, end.isFinite, end > start
+                else { continue }
                 spans[id, default: []].append((role, start..<end))
             }
         }

@@ -7,6 +7,8 @@ import Foundation
 public protocol ServeRenderer: Sendable {
     /// Renders `input`, reporting 0-100 through `progress` (which throws `CancellationError` once the job is
     /// cancelled). - Returns: the result fields it knows (title, concept, timeline, masterplan, report).
-    func render(_ input: RenderInput, outputBase: URL, context: JobContext,
-                progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult
+    func render(
+        _ input: RenderInput, outputBase: URL, context: JobContext,
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> JobResult
 }

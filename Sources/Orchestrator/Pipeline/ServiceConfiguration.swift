@@ -50,8 +50,10 @@ public struct AnthropicSettings: Sendable, Equatable {
     /// Sampling temperature 0...1.
     public var temperature: Double = 0.7
 
-    public init(apiKey: String, model: String = AnthropicSettings.defaultModel,
-                baseURL: URL = AnthropicSettings.defaultBaseURL, timeoutSeconds: Double = 120) {
+    public init(
+        apiKey: String, model: String = AnthropicSettings.defaultModel,
+        baseURL: URL = AnthropicSettings.defaultBaseURL, timeoutSeconds: Double = 120
+    ) {
         endpoint = ServiceEndpoint(baseURL: baseURL, apiKey: apiKey, timeoutSeconds: timeoutSeconds)
         self.model = model
     }
@@ -120,15 +122,20 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Reads the configuration from environment variables (see the type's documentation).
     /// - Throws: `ConfigurationError` naming a variable whose value is not a usable http(s) URL or number.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> ServiceConfiguration {
+        throws -> ServiceConfiguration
+    {
         func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                return nil
+            }
             return text
         }
         func url(_ name: String) throws -> URL? {
             guard let text = value(name) else { return nil }
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host != nil else {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme),
+                url.host != nil
+            else {
                 throw ConfigurationError(variable: name, value: text, reason: "not an http(s) URL")
             }
             return url
@@ -137,18 +144,22 @@ public struct ServiceConfiguration: Sendable, Equatable {
         let timeouts = configuration.timeouts
         let anthropicKey = value("ANTHROPIC_API_KEY")
         if let base = try url("ANALYSIS_API_URL") {
-            configuration.analysis = ServiceEndpoint(baseURL: base, apiKey: value("ANALYSIS_API_KEY"), timeoutSeconds: timeouts.analysisSeconds)
+            configuration.analysis = ServiceEndpoint(
+                baseURL: base, apiKey: value("ANALYSIS_API_KEY"), timeoutSeconds: timeouts.analysisSeconds)
         }
         if let base = try url("SCORING_API_URL") {
-            configuration.scoring = ServiceEndpoint(baseURL: base, apiKey: value("SCORING_API_KEY"), timeoutSeconds: timeouts.scoringSeconds)
+            configuration.scoring = ServiceEndpoint(
+                baseURL: base, apiKey: value("SCORING_API_KEY"), timeoutSeconds: timeouts.scoringSeconds)
         }
         if let base = try url("ORCHESTRATOR_API_URL") {
-            configuration.planner = ServiceEndpoint(baseURL: base, apiKey: value("ORCHESTRATOR_API_KEY") ?? anthropicKey,
-                                                    timeoutSeconds: timeouts.plannerSeconds)
+            configuration.planner = ServiceEndpoint(
+                baseURL: base, apiKey: value("ORCHESTRATOR_API_KEY") ?? anthropicKey,
+                timeoutSeconds: timeouts.plannerSeconds)
         }
         if let base = try url("SEPARATION_API_URL") {
-            configuration.separation = ServiceEndpoint(baseURL: base, apiKey: value("SEPARATION_API_KEY"),
-                                                       timeoutSeconds: timeouts.separationSeconds)
+            configuration.separation = ServiceEndpoint(
+                baseURL: base, apiKey: value("SEPARATION_API_KEY"),
+                timeoutSeconds: timeouts.separationSeconds)
         }
         if let anthropicKey {
             configuration.anthropic = AnthropicSettings(
@@ -160,13 +171,15 @@ public struct ServiceConfiguration: Sendable, Equatable {
             switch strict.lowercased() {
             case "1", "true", "yes", "on": configuration.strict = true
             case "0", "false", "no", "off": configuration.strict = false
-            default: throw ConfigurationError(variable: "MASHUP_STRICT_SERVICES", value: strict, reason: "expected 1 or 0")
+            default:
+                throw ConfigurationError(variable: "MASHUP_STRICT_SERVICES", value: strict, reason: "expected 1 or 0")
             }
         }
         if let megabytes = value("MASHUP_MAX_INLINE_AUDIO_MB") {
             guard let number = Double(megabytes), number > 0, number < 4096 else {
-                throw ConfigurationError(variable: "MASHUP_MAX_INLINE_AUDIO_MB", value: megabytes,
-                                         reason: "expected a size in MB between 0 and 4096")
+                throw ConfigurationError(
+                    variable: "MASHUP_MAX_INLINE_AUDIO_MB", value: megabytes,
+                    reason: "expected a size in MB between 0 and 4096")
             }
             configuration.maximumInlineAudioBytes = Int(number * 1_048_576)
         }

@@ -71,9 +71,11 @@ public struct AnalysisDocument: Sendable, Equatable {
         func numbers(_ v: JSONValue?) -> [Double]? { v?.arrayValue?.compactMap(\.doubleValue) }
         return SongAnalysis(
             harmonic: HarmonicFeatures(key: key ?? "N/A", keyConfidence: 0, chordProgression: [], chordComplexity: 0),
-            rhythmic: RhythmicFeatures(bpm: bpm ?? 0, beatConfidence: 0, grooveStability: 0, swingFactor: 0,
-                                       beats: numbers(value["rhythmic"]?["beats"]), downbeats: numbers(value["rhythmic"]?["downbeats"])),
-            spectral: SpectralFeatures(), vocal: VocalFeatures(vocalPresence: value["vocal"]?["vocal_presence"]?.doubleValue ?? 0),
+            rhythmic: RhythmicFeatures(
+                bpm: bpm ?? 0, beatConfidence: 0, grooveStability: 0, swingFactor: 0,
+                beats: numbers(value["rhythmic"]?["beats"]), downbeats: numbers(value["rhythmic"]?["downbeats"])),
+            spectral: SpectralFeatures(),
+            vocal: VocalFeatures(vocalPresence: value["vocal"]?["vocal_presence"]?.doubleValue ?? 0),
             durationSeconds: value["duration_sec"]?.doubleValue)
     }
 

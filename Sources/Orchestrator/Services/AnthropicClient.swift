@@ -71,11 +71,17 @@ public struct AnthropicClient: Sendable {
 
     /// One request to `/v1/messages`.
     /// - Throws: `ServiceError` for service `.anthropic`, `CancellationError`.
-    public func complete(system: String, messages: [AnthropicMessage], maximumTokens: Int? = nil) async throws -> AnthropicReply {
-        let body = requestBody(system: system, messages: messages, maximumTokens: maximumTokens ?? settings.maximumTokens)
-        let headers = ["x-api-key": settings.endpoint.apiKey ?? "", "anthropic-version": Self.apiVersion,
-                       "content-type": "application/json"]
-        return try await caller.postJSON(path: "/v1/messages", body: body, extraHeaders: headers, sendsBearer: false) { response in
+    public func complete(system: String, messages: [AnthropicMessage], maximumTokens: Int? = nil) async throws
+        -> AnthropicReply
+    {
+        let body = requestBody(
+            system: system, messages: messages, maximumTokens: maximumTokens ?? settings.maximumTokens)
+        let headers = [
+            "x-api-key": settings.endpoint.apiKey ?? "", "anthropic-version": Self.apiVersion,
+            "content-type": "application/json",
+        ]
+        return try await caller.postJSON(path: "/v1/messages", body: body, extraHeaders: headers, sendsBearer: false) {
+            response in
             try Self.validate(response)
         }
     }
@@ -90,10 +96,11 @@ public struct AnthropicClient: Sendable {
         }
         guard !texts.isEmpty else { throw ResponseValidationError(field: "content[0].text", reason: "is missing") }
         let stopReason = try json.requireString("stop_reason")
-        return AnthropicReply(text: texts.joined(), stopReason: stopReason,
-                              model: json.value(at: "model")?.stringValue,
-                              inputTokens: json.value(at: "usage.input_tokens")?.doubleValue.map { Int(saturating: $0) },
-                              outputTokens: json.value(at: "usage.output_tokens")?.doubleValue.map { Int(saturating: $0) })
+        return AnthropicReply(
+            text: texts.joined(), stopReason: stopReason,
+            model: json.value(at: "model")?.stringValue,
+            inputTokens: json.value(at: "usage.input_tokens")?.doubleValue.map { Int(saturating: $0) },
+            outputTokens: json.value(at: "usage.output_tokens")?.doubleValue.map { Int(saturating: $0) })
     }
 
     /// Asks for one JSON object, validates it and asks once for a correction (see the file's design note).
@@ -101,9 +108,11 @@ public struct AnthropicClient: Sendable {
     ///   - normalize: applied to the extracted object before validation (e.g. `MasterplanShape.normalized`).
     ///   - validate: issues of an object; empty means valid.
     /// - Throws: `ServiceError` (`.truncated`, or `.invalidData` naming the first remaining issue), `CancellationError`.
-    public func requestJSONObject(system: String, prompt: String,
-                                  normalize: @Sendable (JSONValue) -> JSONValue = { $0 },
-                                  validate: PlanCheck) async throws -> AnthropicJSONResult {
+    public func requestJSONObject(
+        system: String, prompt: String,
+        normalize: @Sendable (JSONValue) -> JSONValue = { $0 },
+        validate: PlanCheck
+    ) async throws -> AnthropicJSONResult {
         var messages = [AnthropicMessage(role: .user, text: prompt)]
         var maximumTokens = settings.maximumTokens
         var requestCount = 0
@@ -113,13 +122,15 @@ public struct AnthropicClient: Sendable {
             requestCount += 1
             if reply.isTruncated {
                 guard maximumTokens < settings.maximumTokensCeiling else {
-                    throw ServiceError(service: .anthropic, kind: .truncated(maxTokens: maximumTokens), attempts: requestCount)
+                    throw ServiceError(
+                        service: .anthropic, kind: .truncated(maxTokens: maximumTokens), attempts: requestCount)
                 }
                 maximumTokens = min(maximumTokens * 2, settings.maximumTokensCeiling)
                 reply = try await complete(system: system, messages: messages, maximumTokens: maximumTokens)
                 requestCount += 1
                 if reply.isTruncated {
-                    throw ServiceError(service: .anthropic, kind: .truncated(maxTokens: maximumTokens), attempts: requestCount)
+                    throw ServiceError(
+                        service: .anthropic, kind: .truncated(maxTokens: maximumTokens), attempts: requestCount)
                 }
             }
             let issues: [PlanProblem]
@@ -129,17 +140,21 @@ public struct AnthropicClient: Sendable {
                 // Only blocking problems ask for a correction (advice travels with them); advice alone is accepted
                 // and recorded by the caller's own review.
                 if !issues.contains(where: \.isBlocking) {
-                    return AnthropicJSONResult(object: object, requestCount: requestCount, wasCorrected: firstIssues != nil,
-                                               correctedIssues: firstIssues ?? [])
+                    return AnthropicJSONResult(
+                        object: object, requestCount: requestCount, wasCorrected: firstIssues != nil,
+                        correctedIssues: firstIssues ?? [])
                 }
             } else {
                 issues = [PlanProblem(field: "reply", message: "holds no complete JSON object")]
             }
             if firstIssues != nil {
                 let first = issues.first(where: \.isBlocking)!
-                throw ServiceError(service: .anthropic,
-                                   kind: .invalidData(field: first.field, reason: "\(first.message) (still invalid after one correction; \(issues.count) issues)"),
-                                   attempts: requestCount)
+                throw ServiceError(
+                    service: .anthropic,
+                    kind: .invalidData(
+                        field: first.field,
+                        reason: "\(first.message) (still invalid after one correction; \(issues.count) issues)"),
+                    attempts: requestCount)
             }
             firstIssues = issues
             messages.append(AnthropicMessage(role: .assistant, text: reply.text))
@@ -151,10 +166,10 @@ public struct AnthropicClient: Sendable {
     public static func correctionPrompt(_ issues: [PlanProblem]) -> String {
         let list = issues.prefix(30).map { "- \($0.field): \($0.message)" }.joined(separator: "\n")
         return """
-        Your previous answer could not be used. Problems found:
-        \(list)
-        Reply with the complete corrected JSON object only: no prose, no code fence.
-        """
+            Your previous answer could not be used. Problems found:
+            \(list)
+            Reply with the complete corrected JSON object only: no prose, no code fence.
+            """
     }
 }
 
@@ -170,13 +185,18 @@ public struct AnthropicPlanner: PlannerService {
     /// the pipeline records them as a warning and removes the member.
     public static let correctionsMember = "planner_corrections"
 
-    public init(client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
-                validator: @escaping PlanCheck = MasterplanShape.issues) {
-        self.init(client: client, systemPrompt: systemPrompt, promptBuilder: promptBuilder, reviewer: { _ in validator })
+    public init(
+        client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
+        validator: @escaping PlanCheck = MasterplanShape.issues
+    ) {
+        self.init(
+            client: client, systemPrompt: systemPrompt, promptBuilder: promptBuilder, reviewer: { _ in validator })
     }
 
-    public init(client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
-                reviewer: @escaping @Sendable (PlanRequest) -> PlanCheck) {
+    public init(
+        client: AnthropicClient, systemPrompt: String, promptBuilder: @escaping @Sendable (PlanRequest) -> String,
+        reviewer: @escaping @Sendable (PlanRequest) -> PlanCheck
+    ) {
         self.client = client
         self.systemPrompt = systemPrompt
         self.promptBuilder = promptBuilder
@@ -186,8 +206,9 @@ public struct AnthropicPlanner: PlannerService {
     /// - Returns: the plan normalised to `{"creative_vision", "masterplan": {...}}`, with `planner_corrections`
     ///   when a correction round was needed.
     public func masterplan(for request: PlanRequest) async throws -> JSONValue {
-        let result = try await client.requestJSONObject(system: systemPrompt, prompt: promptBuilder(request),
-                                                        normalize: MasterplanShape.normalized, validate: validator(request))
+        let result = try await client.requestJSONObject(
+            system: systemPrompt, prompt: promptBuilder(request),
+            normalize: MasterplanShape.normalized, validate: validator(request))
         guard result.wasCorrected, case .object(var members) = result.object else { return result.object }
         members[Self.correctionsMember] = .array(result.correctedIssues.map { .string($0.description) })
         return .object(members)

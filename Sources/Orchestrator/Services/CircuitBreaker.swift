@@ -26,8 +26,10 @@ public actor CircuitBreaker {
     private let clock: any OrchestratorClock
     public private(set) var state: CircuitState = .closed(consecutiveFailures: 0)
 
-    public init(serviceName: String, failureThreshold: Int = 3, openDurationSeconds: Double = 300,
-                clock: any OrchestratorClock = SystemClock()) {
+    public init(
+        serviceName: String, failureThreshold: Int = 3, openDurationSeconds: Double = 300,
+        clock: any OrchestratorClock = SystemClock()
+    ) {
         precondition(failureThreshold >= 1 && openDurationSeconds >= 0)
         self.serviceName = serviceName
         self.failureThreshold = failureThreshold
@@ -68,7 +70,9 @@ public actor CircuitBreaker {
         switch state {
         case .closed(let failures):
             let count = failures + 1
-            state = count >= failureThreshold ? .open(until: clock.now() + openDurationSeconds) : .closed(consecutiveFailures: count)
+            state =
+                count >= failureThreshold
+                ? .open(until: clock.now() + openDurationSeconds) : .closed(consecutiveFailures: count)
         case .halfOpen, .open:
             state = .open(until: clock.now() + openDurationSeconds)
         }

@@ -15,15 +15,19 @@ public struct FileDownloader: Sendable {
     /// - Parameters:
     ///   - timeoutSeconds: per attempt (contract: 30).
     ///   - maximumBytes: largest file accepted (default 200 MB).
-    public init(transport: any HTTPTransport, timeoutSeconds: Double = 30, maximumBytes: Int = 200 * 1_048_576,
-                retryPolicy: RetryPolicy = .standard, clock: any OrchestratorClock = SystemClock(),
-                unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        transport: any HTTPTransport, timeoutSeconds: Double = 30, maximumBytes: Int = 200 * 1_048_576,
+        retryPolicy: RetryPolicy = .standard, clock: any OrchestratorClock = SystemClock(),
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         // The endpoint's base URL is unused: every request names its own URL. Downloads go to many hosts, so no
         // breaker should open on one host's failures: the threshold is out of reach.
         let endpoint = ServiceEndpoint(baseURL: URL(string: "http://127.0.0.1")!, timeoutSeconds: timeoutSeconds)
-        let breaker = CircuitBreaker(serviceName: "download", failureThreshold: Int.max, openDurationSeconds: 0, clock: clock)
-        caller = ServiceCaller(service: .download, endpoint: endpoint, transport: transport, retryPolicy: retryPolicy,
-                               breaker: breaker, clock: clock, unitRandom: unitRandom)
+        let breaker = CircuitBreaker(
+            serviceName: "download", failureThreshold: Int.max, openDurationSeconds: 0, clock: clock)
+        caller = ServiceCaller(
+            service: .download, endpoint: endpoint, transport: transport, retryPolicy: retryPolicy,
+            breaker: breaker, clock: clock, unitRandom: unitRandom)
         self.maximumBytes = maximumBytes
     }
 
@@ -35,8 +39,9 @@ public struct FileDownloader: Sendable {
     @discardableResult
     public func download(_ url: URL, to destination: URL, bearerToken: String? = nil) async throws -> Int {
         guard let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
-            throw ServiceError(service: .download, kind: .invalidData(field: "url", reason: "\(url.absoluteString) is not http(s)"),
-                               attempts: 0)
+            throw ServiceError(
+                service: .download, kind: .invalidData(field: "url", reason: "\(url.absoluteString) is not http(s)"),
+                attempts: 0)
         }
         var headers = ServiceCaller.commonHeaders(bearerToken: bearerToken)
         headers["Content-Type"] = nil
@@ -46,7 +51,9 @@ public struct FileDownloader: Sendable {
         let body = try await caller.send(request) { response -> Data in
             guard !response.body.isEmpty else { throw ResponseValidationError(field: "body", reason: "is empty") }
             guard response.body.count <= limit else {
-                throw ServiceError(service: .download, kind: .requestTooLarge(bytes: response.body.count, limitBytes: limit), attempts: 1)
+                throw ServiceError(
+                    service: .download, kind: .requestTooLarge(bytes: response.body.count, limitBytes: limit),
+                    attempts: 1)
             }
             return response.body
         }

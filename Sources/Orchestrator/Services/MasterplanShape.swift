@@ -44,11 +44,16 @@ public enum MasterplanShape {
                 let layerPath = "\(path).layers[\(layerIndex)]"
                 if layer["songId"]?.stringValue?.isEmpty ?? true { issue("\(layerPath).songId", "is missing") }
                 if let stem = layer["stem"]?.stringValue {
-                    if !stems.contains(stem.lowercased()) { issue("\(layerPath).stem", "\"\(stem)\" is not one of \(stems.sorted().joined(separator: ", "))") }
+                    if !stems.contains(stem.lowercased()) {
+                        issue(
+                            "\(layerPath).stem", "\"\(stem)\" is not one of \(stems.sorted().joined(separator: ", "))")
+                    }
                 } else {
                     issue("\(layerPath).stem", "is missing")
                 }
-                if let volume = layer["volume_db"], volume.doubleValue == nil { issue("\(layerPath).volume_db", "is not a number") }
+                if let volume = layer["volume_db"], volume.doubleValue == nil {
+                    issue("\(layerPath).volume_db", "is not a number")
+                }
             }
         }
         return issues

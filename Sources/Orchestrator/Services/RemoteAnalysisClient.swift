@@ -24,12 +24,16 @@ public struct RemoteAnalysisClient: AnalysisService {
         case .file(let url):
             let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
             if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumInlineBytes {
-                throw ServiceError(service: .analysis, kind: .requestTooLarge(bytes: size, limitBytes: maximumInlineBytes), attempts: 0)
+                throw ServiceError(
+                    service: .analysis, kind: .requestTooLarge(bytes: size, limitBytes: maximumInlineBytes), attempts: 0
+                )
             }
             bytes = try Data(contentsOf: url)
         }
         guard bytes.count <= maximumInlineBytes else {
-            throw ServiceError(service: .analysis, kind: .requestTooLarge(bytes: bytes.count, limitBytes: maximumInlineBytes), attempts: 0)
+            throw ServiceError(
+                service: .analysis, kind: .requestTooLarge(bytes: bytes.count, limitBytes: maximumInlineBytes),
+                attempts: 0)
         }
         return ["song_id": .string(song.songID), "audio_data": .string(bytes.base64EncodedString())]
     }
@@ -48,7 +52,8 @@ public struct RemoteAnalysisClient: AnalysisService {
     public static func validate(_ response: TransportResponse) throws -> JSONValue {
         let json = try ResponseValidator.parse(response)
         if json.value(at: "success")?.boolValue == false {
-            let message = json.value(at: "error")?.stringValue ?? json.value(at: "message")?.stringValue ?? "success is false"
+            let message =
+                json.value(at: "error")?.stringValue ?? json.value(at: "message")?.stringValue ?? "success is false"
             throw ServiceError(service: .analysis, kind: .rejected(message), attempts: 1)
         }
         try json.requireObject("analysis")

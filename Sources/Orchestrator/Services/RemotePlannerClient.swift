@@ -15,8 +15,10 @@ public struct RemotePlannerClient: PlannerService {
     /// - Returns: the plan normalised to `{"creative_vision", "masterplan": {...}}`.
     /// - Throws: `ServiceError` (`invalid_data` naming the first issue), `CancellationError`.
     public func masterplan(for request: PlanRequest) async throws -> JSONValue {
-        let body: JSONValue = ["song1_analysis": request.analyses[0], "song2_analysis": request.analyses[1],
-                               "mashability_score": request.mashabilityScore, "user_preferences": request.userPreferences]
+        let body: JSONValue = [
+            "song1_analysis": request.analyses[0], "song2_analysis": request.analyses[1],
+            "mashability_score": request.mashabilityScore, "user_preferences": request.userPreferences,
+        ]
         let validator = self.validator
         return try await caller.postJSON(path: "/create-masterplan", body: body) { response in
             try Self.validate(response, validator: validator)
@@ -30,7 +32,8 @@ public struct RemotePlannerClient: PlannerService {
             throw ResponseValidationError(field: "body", reason: "holds no JSON object (\(response.bodyExcerpt))")
         }
         if plan["success"]?.boolValue == false {
-            throw ServiceError(service: .planner, kind: .rejected(plan["error"]?.stringValue ?? "success is false"), attempts: 1)
+            throw ServiceError(
+                service: .planner, kind: .rejected(plan["error"]?.stringValue ?? "success is false"), attempts: 1)
         }
         // Some deployments wrap the plan as {"success": true, "masterplan": {"creative_vision", "masterplan": {...}}}.
         if let nested = plan["masterplan"], nested["masterplan"] != nil { plan = nested }

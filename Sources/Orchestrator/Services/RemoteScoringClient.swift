@@ -9,8 +9,10 @@ public struct RemoteScoringClient: ScoringService {
 
     /// Scores one pair. - Returns: the whole answer (`overall_score`, `dimension_scores`, ...).
     /// - Throws: `ServiceError`, `CancellationError`.
-    public func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument,
-                            weights: ScoringWeights?) async throws -> JSONValue {
+    public func mashability(
+        _ first: AnalysisDocument, _ second: AnalysisDocument,
+        weights: ScoringWeights?
+    ) async throws -> JSONValue {
         var body: [String: JSONValue] = ["song1_analysis": first.json, "song2_analysis": second.json]
         if let weights { body["user_weights"] = weights.json }
         return try await caller.postJSON(path: "/calculate-mashability", body: .object(body)) { response in

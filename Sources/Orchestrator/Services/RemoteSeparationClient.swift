@@ -19,8 +19,9 @@ public struct RemoteSeparationClient: SeparationService {
     public static func validate(_ response: TransportResponse) throws -> StemPaths {
         let json = try ResponseValidator.parse(response)
         if json.value(at: "success")?.boolValue == false {
-            throw ServiceError(service: .separation,
-                               kind: .rejected(json.value(at: "error")?.stringValue ?? "success is false"), attempts: 1)
+            throw ServiceError(
+                service: .separation,
+                kind: .rejected(json.value(at: "error")?.stringValue ?? "success is false"), attempts: 1)
         }
         var paths: [String: String] = [:]
         for stem in StemPaths.requiredStems {

@@ -15,8 +15,9 @@ public struct ResponseValidator: Sendable {
             return ResponseValidator(try JSONValue.parse(response.body))
         } catch let error as JSONReader.ReadError {
             // Strict syntax: comments, trailing commas, duplicate keys are located errors, never half-read answers.
-            throw ResponseValidationError(field: error.path == "$" ? "body" : "body." + error.path,
-                                          reason: "is not valid JSON: \(error.description) (\(response.bodyExcerpt))")
+            throw ResponseValidationError(
+                field: error.path == "$" ? "body" : "body." + error.path,
+                reason: "is not valid JSON: \(error.description) (\(response.bodyExcerpt))")
         } catch {
             throw ResponseValidationError(field: "body", reason: "is not valid JSON (\(response.bodyExcerpt))")
         }
@@ -59,7 +60,8 @@ public struct ResponseValidator: Sendable {
             throw ResponseValidationError(field: path, reason: "is not an array")
         }
         guard array.count >= minimumCount else {
-            throw ResponseValidationError(field: path, reason: "has \(array.count) elements, expected at least \(minimumCount)")
+            throw ResponseValidationError(
+                field: path, reason: "has \(array.count) elements, expected at least \(minimumCount)")
         }
         return array
     }
@@ -80,7 +82,8 @@ public struct ResponseValidator: Sendable {
             throw ResponseValidationError(field: path, reason: "is not a number")
         }
         if let range, !range.contains(number) {
-            throw ResponseValidationError(field: path, reason: "is \(number), outside \(range.lowerBound)...\(range.upperBound)")
+            throw ResponseValidationError(
+                field: path, reason: "is \(number), outside \(range.lowerBound)...\(range.upperBound)")
         }
         return number
     }
@@ -96,7 +99,9 @@ public struct ResponseValidator: Sendable {
                 if !key.isEmpty { result.append(.key(String(key))) }
                 text = text[bracket...]
                 while text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-                    if let index = Int(text[text.index(after: text.startIndex)..<close]) { result.append(.index(index)) }
+                    if let index = Int(text[text.index(after: text.startIndex)..<close]) {
+                        result.append(.index(index))
+                    }
                     text = text[text.index(after: close)...]
                 }
             } else {

@@ -20,9 +20,12 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The longest `Retry-After` honoured, in seconds; a longer one ends the retries.
     public var maximumRetryAfterSeconds: Double
 
-    public init(maximumRetries: Int = 3, initialBackoffSeconds: Double = 1, maximumBackoffSeconds: Double = 10,
-                jitterFraction: Double = 0.25, maximumRetryAfterSeconds: Double = 60) {
-        precondition(maximumRetries >= 0 && initialBackoffSeconds >= 0 && maximumBackoffSeconds >= initialBackoffSeconds)
+    public init(
+        maximumRetries: Int = 3, initialBackoffSeconds: Double = 1, maximumBackoffSeconds: Double = 10,
+        jitterFraction: Double = 0.25, maximumRetryAfterSeconds: Double = 60
+    ) {
+        precondition(
+            maximumRetries >= 0 && initialBackoffSeconds >= 0 && maximumBackoffSeconds >= initialBackoffSeconds)
         precondition((0...1).contains(jitterFraction) && maximumRetryAfterSeconds >= 0)
         self.maximumRetries = maximumRetries
         self.initialBackoffSeconds = initialBackoffSeconds

@@ -43,11 +43,13 @@ public struct ServiceCaller: Sendable {
     /// Called after every attempt (metrics); nil for none.
     public let observer: (@Sendable (ServiceAttemptRecord) -> Void)?
 
-    public init(service: ServiceKind, endpoint: ServiceEndpoint, transport: any HTTPTransport,
-                retryPolicy: RetryPolicy = .standard, breaker: CircuitBreaker? = nil,
-                clock: any OrchestratorClock = SystemClock(),
-                unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-                observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil) {
+    public init(
+        service: ServiceKind, endpoint: ServiceEndpoint, transport: any HTTPTransport,
+        retryPolicy: RetryPolicy = .standard, breaker: CircuitBreaker? = nil,
+        clock: any OrchestratorClock = SystemClock(),
+        unitRandom: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        observer: (@Sendable (ServiceAttemptRecord) -> Void)? = nil
+    ) {
         self.service = service
         self.endpoint = endpoint
         self.transport = transport
@@ -78,9 +80,11 @@ public struct ServiceCaller: Sendable {
     ///   - sendsBearer: false for APIs that authenticate otherwise (the Anthropic API uses `x-api-key`).
     ///   - decode: validates and converts the answer; throws `ResponseValidationError` naming the field at fault.
     /// - Throws: `ServiceError` when the call fails for good, `CancellationError` when cancelled.
-    public func postJSON<Value: Sendable>(path: String, body: JSONValue, extraHeaders: [String: String] = [:],
-                                          sendsBearer: Bool = true,
-                                          decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
+    public func postJSON<Value: Sendable>(
+        path: String, body: JSONValue, extraHeaders: [String: String] = [:],
+        sendsBearer: Bool = true,
+        decode: @Sendable (TransportResponse) throws -> Value
+    ) async throws -> Value {
         let payload = try body.encoded()
         var headers = Self.commonHeaders(bearerToken: sendsBearer ? endpoint.apiKey : nil)
         for (name, value) in extraHeaders { headers[name] = value }
@@ -89,8 +93,10 @@ public struct ServiceCaller: Sendable {
     }
 
     /// Sends a prepared request with the retry, breaker and validation rules of `postJSON`.
-    public func send<Value: Sendable>(_ request: TransportRequest,
-                                      decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
+    public func send<Value: Sendable>(
+        _ request: TransportRequest,
+        decode: @Sendable (TransportResponse) throws -> Value
+    ) async throws -> Value {
         guard await breaker.allowRequest() else {
             throw ServiceError(service: service, kind: .unavailable(until: await breaker.reopensAt), attempts: 0)
         }
@@ -108,8 +114,10 @@ public struct ServiceCaller: Sendable {
         case final(ServiceError.Kind, countsAsFailure: Bool)
     }
 
-    private func attempts<Value: Sendable>(_ request: TransportRequest,
-                                           decode: @Sendable (TransportResponse) throws -> Value) async throws -> Value {
+    private func attempts<Value: Sendable>(
+        _ request: TransportRequest,
+        decode: @Sendable (TransportResponse) throws -> Value
+    ) async throws -> Value {
         var attempt = 0
         while true {
             attempt += 1
@@ -134,8 +142,10 @@ public struct ServiceCaller: Sendable {
             }
             var succeeded = false
             if case .value = outcome { succeeded = true }
-            observer?(ServiceAttemptRecord(service: service, attempt: attempt, statusCode: statusCode,
-                                           succeeded: succeeded, durationSeconds: clock.now().timeIntervalSince(started)))
+            observer?(
+                ServiceAttemptRecord(
+                    service: service, attempt: attempt, statusCode: statusCode,
+                    succeeded: succeeded, durationSeconds: clock.now().timeIntervalSince(started)))
             switch outcome {
             case .value(let value):
                 await breaker.recordSuccess()
@@ -148,19 +158,25 @@ public struct ServiceCaller: Sendable {
                     await breaker.recordFailure()
                     throw ServiceError(service: service, kind: kind, attempts: attempt)
                 }
-                guard let delay = retryPolicy.delaySeconds(beforeRetry: attempt, retryAfterSeconds: retryAfterSeconds,
-                                                           unitRandom: unitRandom()) else {
+                guard
+                    let delay = retryPolicy.delaySeconds(
+                        beforeRetry: attempt, retryAfterSeconds: retryAfterSeconds,
+                        unitRandom: unitRandom())
+                else {
                     await breaker.recordFailure()
-                    throw ServiceError(service: service, kind: .retryAfterTooLong(seconds: retryAfterSeconds ?? 0),
-                                       attempts: attempt)
+                    throw ServiceError(
+                        service: service, kind: .retryAfterTooLong(seconds: retryAfterSeconds ?? 0),
+                        attempts: attempt)
                 }
                 try await clock.sleep(seconds: delay)
             }
         }
     }
 
-    private func classify<Value: Sendable>(_ response: TransportResponse,
-                                           decode: @Sendable (TransportResponse) throws -> Value) -> AttemptOutcome<Value> {
+    private func classify<Value: Sendable>(
+        _ response: TransportResponse,
+        decode: @Sendable (TransportResponse) throws -> Value
+    ) -> AttemptOutcome<Value> {
         let status = response.statusCode
         if (200..<300).contains(status) {
             do {
@@ -175,7 +191,8 @@ public struct ServiceCaller: Sendable {
         }
         let kind = ServiceError.Kind.httpStatus(status, message: Self.errorMessage(response))
         if RetryPolicy.isRetryable(statusCode: status) {
-            return .retryable(kind, retryAfterSeconds: RetryPolicy.parseRetryAfter(response.header("retry-after"), now: clock.now()))
+            return .retryable(
+                kind, retryAfterSeconds: RetryPolicy.parseRetryAfter(response.header("retry-after"), now: clock.now()))
         }
         return .final(kind, countsAsFailure: false)
     }

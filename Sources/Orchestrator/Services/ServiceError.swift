@@ -102,13 +102,15 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
             return "\(name) reported a failure: \(message)"
         case .unavailable(let until):
             if let until {
-                return "\(name) unavailable (failed repeatedly; retried after \(Self.timeFormatter.string(from: until)) UTC)"
+                return
+                    "\(name) unavailable (failed repeatedly; retried after \(Self.timeFormatter.string(from: until)) UTC)"
             }
             return "\(name) unavailable (failed repeatedly)"
         case .retryAfterTooLong(let seconds):
             return "\(name) asked to wait \(Self.formatSeconds(seconds)) before retrying, longer than allowed"
         case .requestTooLarge(let bytes, let limit):
-            return "request to \(name) too large: \(Self.formatMegabytes(bytes)) above the \(Self.formatMegabytes(limit)) limit"
+            return
+                "request to \(name) too large: \(Self.formatMegabytes(bytes)) above the \(Self.formatMegabytes(limit)) limit"
         case .truncated(let maxTokens):
             return "\(name) answer was cut off at \(maxTokens) tokens"
         }
@@ -147,14 +149,19 @@ extension ServiceError: ClassifiableError {
             return JobFailure(.serviceUnavailable, message)
         case .httpStatus(let status, _):
             if RetryPolicy.isRetryable(statusCode: status) { return JobFailure(.serviceUnavailable, message) }
-            if service == .analysis, [400, 413, 415, 422].contains(status) { return JobFailure(.invalidAudio, message) }
+            if service == .analysis, [400, 413, 415, 422].contains(status) {
+                return JobFailure(.invalidAudio, message)
+            }
             if service == .download, [403, 404, 410].contains(status) {
-                return JobFailure(.invalidAudio, message, suggestedAction: "Check that the song's URL is public and still valid.")
+                return JobFailure(
+                    .invalidAudio, message, suggestedAction: "Check that the song's URL is public and still valid.")
             }
             if [401, 403].contains(status) {
-                return JobFailure(message: message, details: JobErrorDetails(
-                    type: .serviceUnavailable, recoverable: false,
-                    suggestedAction: "Check the API key configured for the \(service.displayName)."))
+                return JobFailure(
+                    message: message,
+                    details: JobErrorDetails(
+                        type: .serviceUnavailable, recoverable: false,
+                        suggestedAction: "Check the API key configured for the \(service.displayName)."))
             }
             return JobFailure(message: message, details: JobErrorDetails(type: .system, recoverable: false))
         case .invalidData, .truncated, .rejected:
@@ -162,8 +169,9 @@ extension ServiceError: ClassifiableError {
             if service == .analysis, case .rejected = kind { return JobFailure(.invalidAudio, message) }
             return JobFailure(.serviceUnavailable, message)
         case .requestTooLarge:
-            return JobFailure(.invalidAudio, message,
-                              suggestedAction: "Use a shorter or compressed song (MP3, OGG), or give the song as a URL.")
+            return JobFailure(
+                .invalidAudio, message,
+                suggestedAction: "Use a shorter or compressed song (MP3, OGG), or give the song as a URL.")
         }
     }
 }

@@ -34,9 +34,11 @@ public struct ServiceFallback: Sendable {
     ///   - service: the remote service `remote` calls.
     ///   - embeddedName: the embedded implementation in the warning, e.g. "the embedded analyser".
     /// - Throws: in strict mode the remote `ServiceError`; errors of `embedded`; `CancellationError`.
-    public func run<Value: Sendable>(service: ServiceKind, embeddedName: String,
-                                     remote: (@Sendable () async throws -> Value)?,
-                                     embedded: @Sendable () async throws -> Value) async throws -> ServiceOutcome<Value> {
+    public func run<Value: Sendable>(
+        service: ServiceKind, embeddedName: String,
+        remote: (@Sendable () async throws -> Value)?,
+        embedded: @Sendable () async throws -> Value
+    ) async throws -> ServiceOutcome<Value> {
         guard let remote else {
             return ServiceOutcome(value: try await embedded(), source: .embedded, warning: nil, remoteError: nil)
         }
@@ -46,8 +48,9 @@ public struct ServiceFallback: Sendable {
             if strict { throw error }
             try Task.checkCancellation()
             let value = try await embedded()
-            return ServiceOutcome(value: value, source: .embedded, warning: "\(error.description): used \(embeddedName)",
-                                  remoteError: error)
+            return ServiceOutcome(
+                value: value, source: .embedded, warning: "\(error.description): used \(embeddedName)",
+                remoteError: error)
         }
     }
 }

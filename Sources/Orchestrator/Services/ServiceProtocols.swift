@@ -34,8 +34,10 @@ public struct ScoringWeights: Sendable, Equatable {
     public var json: JSONValue {
         let sum = harmonic + rhythmic + spectral + vocal
         let scale = sum > 0 ? 1 / sum : 0
-        return ["harmonic": .number(harmonic * scale), "rhythmic": .number(rhythmic * scale),
-                "spectral": .number(spectral * scale), "vocal": .number(vocal * scale)]
+        return [
+            "harmonic": .number(harmonic * scale), "rhythmic": .number(rhythmic * scale),
+            "spectral": .number(spectral * scale), "vocal": .number(vocal * scale),
+        ]
     }
 }
 
@@ -63,8 +65,10 @@ public struct PlanRequest: Sendable, Equatable {
     /// Ids and titles of the songs, in the order of `analyses` (empty: `song1`, `song2`...).
     public var songs: [PlanSongLabel]
 
-    public init(documents: [AnalysisDocument], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
-                songs: [PlanSongLabel] = []) {
+    public init(
+        documents: [AnalysisDocument], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
+        songs: [PlanSongLabel] = []
+    ) {
         precondition(documents.count >= 2, "a plan needs at least two analyses")
         precondition(songs.isEmpty || songs.count == documents.count, "one label per analysis")
         self.documents = documents
@@ -74,10 +78,13 @@ public struct PlanRequest: Sendable, Equatable {
     }
 
     /// A request for analyses received as JSON (a file, a request body): each is read once, here.
-    public init(analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
-                songs: [PlanSongLabel] = []) {
-        self.init(documents: analyses.map(AnalysisDocument.init(json:)), mashabilityScore: mashabilityScore,
-                  userPreferences: userPreferences, songs: songs)
+    public init(
+        analyses: [JSONValue], mashabilityScore: JSONValue, userPreferences: JSONValue = [:],
+        songs: [PlanSongLabel] = []
+    ) {
+        self.init(
+            documents: analyses.map(AnalysisDocument.init(json:)), mashabilityScore: mashabilityScore,
+            userPreferences: userPreferences, songs: songs)
     }
 
     /// The label of song `index` (a `songN` placeholder when none was given).
@@ -102,7 +109,8 @@ public protocol AnalysisService: Sendable {
 
 /// Mashability of a pair of analyses (the scoring answer), remote or embedded.
 public protocol ScoringService: Sendable {
-    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws -> JSONValue
+    func mashability(_ first: AnalysisDocument, _ second: AnalysisDocument, weights: ScoringWeights?) async throws
+        -> JSONValue
 }
 
 /// A masterplan (`{"creative_vision", "masterplan": {...}}`), from the planner service, Claude, or embedded.

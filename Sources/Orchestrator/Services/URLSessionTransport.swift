@@ -7,8 +7,9 @@
 // - Cancelling the Swift task does not cancel a completion-handler data task by itself: the cancellation
 //   handler cancels the `URLSessionDataTask`.
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real transport: one `URLSession` (ephemeral: no cookies, no cache) shared by all calls.
@@ -35,7 +36,9 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         let session = self.session
         let sendable = SendableURLRequest(request: urlRequest)
         return try await withThrowingTaskGroup(of: TransportResponse.self) { group in
-            group.addTask { try await Self.exchange(sendable.request, session: session, timeoutSeconds: timeoutSeconds) }
+            group.addTask {
+                try await Self.exchange(sendable.request, session: session, timeoutSeconds: timeoutSeconds)
+            }
             group.addTask {
                 try await Task.sleep(nanoseconds: UInt64(timeoutSeconds * 1e9))
                 throw HTTPTransportError.timedOut(seconds: timeoutSeconds)
@@ -46,10 +49,13 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         }
     }
 
-    private static func exchange(_ request: URLRequest, session: URLSession, timeoutSeconds: Double) async throws -> TransportResponse {
+    private static func exchange(_ request: URLRequest, session: URLSession, timeoutSeconds: Double) async throws
+        -> TransportResponse
+    {
         let box = DataTaskBox()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TransportResponse, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<TransportResponse, any Error>) in
                 let task = session.dataTask(with: request) { data, response, error in
                     if let error {
                         continuation.resume(throwing: Self.transportError(error, timeoutSeconds: timeoutSeconds))
@@ -63,7 +69,9 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
                     for (key, value) in http.allHeaderFields {
                         headers[String(describing: key)] = String(describing: value)
                     }
-                    continuation.resume(returning: TransportResponse(statusCode: http.statusCode, headers: headers, body: data ?? Data()))
+                    continuation.resume(
+                        returning: TransportResponse(
+                            statusCode: http.statusCode, headers: headers, body: data ?? Data()))
                 }
                 box.set(task)
                 task.resume()

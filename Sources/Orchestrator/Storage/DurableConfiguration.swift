@@ -20,9 +20,11 @@ public struct DurableConfiguration: Sendable, Equatable {
     public static let defaultMaxAttempts = 3
     public static let defaultCacheMegabytes = 2048.0
 
-    public init(storageDirectory: URL, databaseURL: String? = nil, nodeID: String = ProcessInfo.processInfo.hostName,
-                leaseSeconds: Double = defaultLeaseSeconds, maxAttempts: Int = defaultMaxAttempts,
-                cacheCapacityBytes: Int64 = Int64(defaultCacheMegabytes * 1_048_576)) {
+    public init(
+        storageDirectory: URL, databaseURL: String? = nil, nodeID: String = ProcessInfo.processInfo.hostName,
+        leaseSeconds: Double = defaultLeaseSeconds, maxAttempts: Int = defaultMaxAttempts,
+        cacheCapacityBytes: Int64 = Int64(defaultCacheMegabytes * 1_048_576)
+    ) {
         self.storageDirectory = storageDirectory
         self.databaseURL = databaseURL
         self.nodeID = nodeID
@@ -32,30 +34,39 @@ public struct DurableConfiguration: Sendable, Equatable {
     }
 
     /// Reads the variables above. - Throws: `ConfigurationError` naming a variable with an unusable value.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment,
-                                       storageDirectory: URL) throws -> DurableConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        storageDirectory: URL
+    ) throws -> DurableConfiguration {
         func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                return nil
+            }
             return text
         }
         func number(_ name: String, in range: ClosedRange<Double>, _ what: String) throws -> Double? {
             guard let text = value(name) else { return nil }
             guard let number = Double(text), range.contains(number) else {
-                throw ConfigurationError(variable: name, value: text, reason: "expected \(what) between "
-                                         + "\(range.lowerBound) and \(range.upperBound)")
+                throw ConfigurationError(
+                    variable: name, value: text,
+                    reason: "expected \(what) between "
+                        + "\(range.lowerBound) and \(range.upperBound)")
             }
             return number
         }
         var configuration = DurableConfiguration(storageDirectory: storageDirectory)
         if let url = value("MASHUP_DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-                throw ConfigurationError(variable: "MASHUP_DATABASE_URL", value: "(hidden)",
-                                         reason: "expected postgres://user:password@host:port/database")
+                throw ConfigurationError(
+                    variable: "MASHUP_DATABASE_URL", value: "(hidden)",
+                    reason: "expected postgres://user:password@host:port/database")
             }
             configuration.databaseURL = url
         }
         if let node = value("MASHUP_NODE_ID") { configuration.nodeID = node }
-        if let lease = try number("MASHUP_LEASE_SECONDS", in: 1...3_600, "seconds") { configuration.leaseSeconds = lease }
+        if let lease = try number("MASHUP_LEASE_SECONDS", in: 1...3_600, "seconds") {
+            configuration.leaseSeconds = lease
+        }
         if let attempts = try number("MASHUP_MAX_ATTEMPTS", in: 1...100, "a count") {
             configuration.maxAttempts = Int(attempts)
         }

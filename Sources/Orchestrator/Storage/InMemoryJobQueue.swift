@@ -37,7 +37,9 @@ public actor InMemoryJobQueue: JobQueue {
     }
 
     @discardableResult
-    public func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) throws -> JobRecord {
+    public func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) throws
+        -> JobRecord
+    {
         var record = try existing(id)
         try record.applyTransition(to: state, at: clock.now(), failure: failure, result: result)
         records[id] = record
@@ -102,8 +104,10 @@ public actor InMemoryJobQueue: JobQueue {
     }
 
     @discardableResult
-    public func finish(_ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
-                       result: JobResult?) throws -> JobRecord {
+    public func finish(
+        _ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
+        result: JobResult?
+    ) throws -> JobRecord {
         var record = try existing(id)
         let owner = leases[id]?.owner
         guard record.state == .processing, owner == nodeID else {
@@ -126,8 +130,9 @@ public actor InMemoryJobQueue: JobQueue {
         for var record in expired {
             let attempts = leases[record.id]?.attempts ?? 0
             if attempts >= maxAttempts {
-                try record.applyTransition(to: .failed, at: clock.now(),
-                                           failure: JobQueueRules.attemptsExhausted(attempts: attempts))
+                try record.applyTransition(
+                    to: .failed, at: clock.now(),
+                    failure: JobQueueRules.attemptsExhausted(attempts: attempts))
                 recovery.failed.append(record)
             } else {
                 try record.applyTransition(to: .queued, at: clock.now())
@@ -159,8 +164,9 @@ public actor InMemoryJobQueue: JobQueue {
         var record = try existing(id)
         leases[id, default: JobLease()].cancelRequested = true
         if !record.state.isTerminal {
-            try record.applyTransition(to: .cancelled, at: clock.now(),
-                                       failure: failure ?? ErrorClassifier.classify(CancellationError()))
+            try record.applyTransition(
+                to: .cancelled, at: clock.now(),
+                failure: failure ?? ErrorClassifier.classify(CancellationError()))
             records[id] = record
             clearLease(id)
         }

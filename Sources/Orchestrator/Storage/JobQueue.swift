@@ -112,13 +112,16 @@ extension JobQueue {
 enum JobQueueRules {
     /// The failure of a job whose node stopped renewing its lease `attempts` times.
     static func attemptsExhausted(attempts: Int) -> JobFailure {
-        JobFailure(.system, "The job was interrupted \(attempts) times: its render node stopped responding "
-                   + "(lease expired) on every attempt, so it was not retried again.")
+        JobFailure(
+            .system,
+            "The job was interrupted \(attempts) times: its render node stopped responding "
+                + "(lease expired) on every attempt, so it was not retried again.")
     }
 
     static func validate(leaseSeconds: Double) throws {
         guard leaseSeconds.isFinite, leaseSeconds > 0 else {
-            throw JobQueueError.invalidArgument("lease length must be a positive number of seconds, got \(leaseSeconds)")
+            throw JobQueueError.invalidArgument(
+                "lease length must be a positive number of seconds, got \(leaseSeconds)")
         }
     }
 

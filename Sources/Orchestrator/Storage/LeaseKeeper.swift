@@ -19,9 +19,11 @@ public enum LeaseKeeper {
     /// Runs `work` while a sibling task renews the lease every `leaseSeconds / 3` and checks the cancel flag.
     /// When a cancel is requested or the lease is lost, `work` is cancelled and this throws `LeaseInterruption`.
     /// - Returns: what `work` returned.
-    public static func run<T: Sendable>(queue: any JobQueue, jobID: String, nodeID: String, leaseSeconds: Double,
-                                        clock: any OrchestratorClock = SystemClock(),
-                                        _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    public static func run<T: Sendable>(
+        queue: any JobQueue, jobID: String, nodeID: String, leaseSeconds: Double,
+        clock: any OrchestratorClock = SystemClock(),
+        _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         try JobQueueRules.validate(leaseSeconds: leaseSeconds)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await work() }

@@ -14,8 +14,9 @@ final class PostgresConnection: SQLConnection {
             let message = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             PQfinish(handle)
             self.handle = nil
-            throw SQLError(engine: "postgres", message: message.trimmingCharacters(in: .whitespacesAndNewlines),
-                           statement: "connect")
+            throw SQLError(
+                engine: "postgres", message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                statement: "connect")
         }
         // Notices (e.g. "relation already exists, skipping") are not errors: keep them off stderr.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
@@ -76,12 +77,14 @@ final class PostgresConnection: SQLConnection {
     private func check(_ result: OpaquePointer?, _ sql: String) throws {
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let message = result.map { String(cString: PQresultErrorMessage($0)) } ?? String(cString: PQerrorMessage(handle))
+            let message =
+                result.map { String(cString: PQresultErrorMessage($0)) } ?? String(cString: PQerrorMessage(handle))
             // A dropped connection (server restart, network): reconnect so the next call can succeed; this one
             // still fails (its transaction is gone).
             if PQstatus(handle) == CONNECTION_BAD { PQreset(handle) }
-            throw SQLError(engine: "postgres", message: message.trimmingCharacters(in: .whitespacesAndNewlines),
-                           statement: sql)
+            throw SQLError(
+                engine: "postgres", message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                statement: sql)
         }
     }
 }

@@ -13,18 +13,23 @@ public final class PostgresJobStore: SQLJobStore, @unchecked Sendable {
     ///   - schema: a namespace for the tables (created when missing): lowercase letters, digits and `_`.
     ///   - timingRetention: phase-timing samples kept for the ETA.
     /// - Throws: `SQLError` when the server cannot be reached or the schema name is not plain.
-    public init(url: String, schema: String? = nil, clock: any OrchestratorClock = SystemClock(),
-                timingRetention: Int = 500) throws {
+    public init(
+        url: String, schema: String? = nil, clock: any OrchestratorClock = SystemClock(),
+        timingRetention: Int = 500
+    ) throws {
         self.schema = schema
         let connection = try PostgresConnection(url: url)
         if let schema {
             guard Self.isPlainIdentifier(schema) else {
-                throw SQLError(engine: "postgres", message: "schema name \"\(schema)\" must be lowercase letters, digits "
-                               + "and underscores, starting with a letter", statement: "schema")
+                throw SQLError(
+                    engine: "postgres",
+                    message: "schema name \"\(schema)\" must be lowercase letters, digits "
+                        + "and underscores, starting with a letter", statement: "schema")
             }
             // Identifiers cannot be bound as parameters; the name was checked to be plain above.
-            try connection.execute("BEGIN; SELECT pg_advisory_xact_lock(72110011); "
-                                   + "CREATE SCHEMA IF NOT EXISTS \(schema); COMMIT")
+            try connection.execute(
+                "BEGIN; SELECT pg_advisory_xact_lock(72110011); "
+                    + "CREATE SCHEMA IF NOT EXISTS \(schema); COMMIT")
             try connection.execute("SET search_path TO \(schema)")
         }
         try super.init(connection: connection, dialect: .postgres, clock: clock, timingRetention: timingRetention)
@@ -33,7 +38,8 @@ public final class PostgresJobStore: SQLJobStore, @unchecked Sendable {
     /// Drops the schema and everything in it (tests' throwaway namespaces). Refuses the default schema.
     public static func dropSchema(_ schema: String, url: String) throws {
         guard isPlainIdentifier(schema), schema != "public" else {
-            throw SQLError(engine: "postgres", message: "refusing to drop schema \"\(schema)\"", statement: "drop schema")
+            throw SQLError(
+                engine: "postgres", message: "refusing to drop schema \"\(schema)\"", statement: "drop schema")
         }
         try PostgresConnection(url: url).execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
     }

@@ -22,15 +22,18 @@ struct SQLDialect: Sendable {
     static let sqlite = SQLDialect(
         name: "sqlite", beginWrite: "BEGIN IMMEDIATE", lockRows: "", lockRowsSkippingLocked: "",
         migrationLock: nil,
-        migrations: SQLMigration.all(real: "REAL", integer: "INTEGER", json: "TEXT",
-                                     serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT"))
+        migrations: SQLMigration.all(
+            real: "REAL", integer: "INTEGER", json: "TEXT",
+            serialKey: "INTEGER PRIMARY KEY AUTOINCREMENT"))
 
     static let postgres = SQLDialect(
-        name: "postgres", beginWrite: "BEGIN", lockRows: " FOR UPDATE", lockRowsSkippingLocked: " FOR UPDATE SKIP LOCKED",
+        name: "postgres", beginWrite: "BEGIN", lockRows: " FOR UPDATE",
+        lockRowsSkippingLocked: " FOR UPDATE SKIP LOCKED",
         // Any constant: the key of a transaction-level advisory lock held while migrating.
         migrationLock: "SELECT pg_advisory_xact_lock(72110010)",
-        migrations: SQLMigration.all(real: "DOUBLE PRECISION", integer: "BIGINT", json: "JSONB",
-                                     serialKey: "BIGSERIAL PRIMARY KEY"))
+        migrations: SQLMigration.all(
+            real: "DOUBLE PRECISION", integer: "BIGINT", json: "JSONB",
+            serialKey: "BIGSERIAL PRIMARY KEY"))
 }
 
 /// One schema upgrade step.
@@ -42,32 +45,38 @@ struct SQLMigration: Sendable {
     /// The schema history. Append new steps; never edit a released one (databases in the field already ran it).
     static func all(real: String, integer: String, json: String, serialKey: String) -> [SQLMigration] {
         [
-            SQLMigration(version: 1, summary: "jobs with queue and lease columns", statements: [
-                """
-                CREATE TABLE jobs (
-                    id TEXT PRIMARY KEY,
-                    state TEXT NOT NULL,
-                    created_at \(real) NOT NULL,
-                    updated_at \(real) NOT NULL,
-                    lease_owner TEXT,
-                    lease_expires_at \(real),
-                    attempts \(integer) NOT NULL DEFAULT 0,
-                    cancel_requested \(integer) NOT NULL DEFAULT 0,
-                    record \(json) NOT NULL
-                )
-                """,
-                // The claim: oldest queued job first.
-                "CREATE INDEX jobs_queue ON jobs (state, created_at, id)",
-                // Lease expiry scan and restart requeue touch only leased rows.
-                "CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL",
-                "CREATE INDEX jobs_lease_owner ON jobs (lease_owner) WHERE lease_owner IS NOT NULL",
-            ]),
-            SQLMigration(version: 2, summary: "phase timing history for the ETA", statements: [
-                "CREATE TABLE phase_timings (id \(serialKey), recorded_at \(real) NOT NULL, sample \(json) NOT NULL)",
-            ]),
-            SQLMigration(version: 3, summary: "cleanup by age of finished jobs", statements: [
-                "CREATE INDEX jobs_finished_age ON jobs (created_at) WHERE state IN ('complete', 'failed', 'cancelled')",
-            ]),
+            SQLMigration(
+                version: 1, summary: "jobs with queue and lease columns",
+                statements: [
+                    """
+                    CREATE TABLE jobs (
+                        id TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        created_at \(real) NOT NULL,
+                        updated_at \(real) NOT NULL,
+                        lease_owner TEXT,
+                        lease_expires_at \(real),
+                        attempts \(integer) NOT NULL DEFAULT 0,
+                        cancel_requested \(integer) NOT NULL DEFAULT 0,
+                        record \(json) NOT NULL
+                    )
+                    """,
+                    // The claim: oldest queued job first.
+                    "CREATE INDEX jobs_queue ON jobs (state, created_at, id)",
+                    // Lease expiry scan and restart requeue touch only leased rows.
+                    "CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE lease_expires_at IS NOT NULL",
+                    "CREATE INDEX jobs_lease_owner ON jobs (lease_owner) WHERE lease_owner IS NOT NULL",
+                ]),
+            SQLMigration(
+                version: 2, summary: "phase timing history for the ETA",
+                statements: [
+                    "CREATE TABLE phase_timings (id \(serialKey), recorded_at \(real) NOT NULL, sample \(json) NOT NULL)"
+                ]),
+            SQLMigration(
+                version: 3, summary: "cleanup by age of finished jobs",
+                statements: [
+                    "CREATE INDEX jobs_finished_age ON jobs (created_at) WHERE state IN ('complete', 'failed', 'cancelled')"
+                ]),
         ]
     }
 }

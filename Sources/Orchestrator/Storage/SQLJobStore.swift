@@ -22,8 +22,10 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     private static let columns = "record, lease_owner, lease_expires_at, attempts, cancel_requested"
     private static let terminalStates = "('complete', 'failed', 'cancelled')"
 
-    init(connection: any SQLConnection, dialect: SQLDialect, clock: any OrchestratorClock, timingRetention: Int,
-         schemaVersion: Int? = nil) throws {
+    init(
+        connection: any SQLConnection, dialect: SQLDialect, clock: any OrchestratorClock, timingRetention: Int,
+        schemaVersion: Int? = nil
+    ) throws {
         precondition(timingRetention >= 1)
         self.connection = connection
         self.dialect = dialect
@@ -57,12 +59,16 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
                 let current = try Self.version(connection)
                 let known = dialect.migrations.map(\.version).max() ?? 0
                 guard current <= known else {
-                    throw SQLError(engine: dialect.name, message: "the database schema is version \(current), newer than "
-                                   + "this program's \(known): upgrade mashup", statement: "schema_version")
+                    throw SQLError(
+                        engine: dialect.name,
+                        message: "the database schema is version \(current), newer than "
+                            + "this program's \(known): upgrade mashup", statement: "schema_version")
                 }
-                for migration in dialect.migrations where migration.version > current && migration.version <= (target ?? known) {
+                for migration in dialect.migrations
+                where migration.version > current && migration.version <= (target ?? known) {
                     for statement in migration.statements { try connection.execute(statement) }
-                    try connection.query("INSERT INTO schema_version (version) VALUES (?)", [.integer(Int64(migration.version))])
+                    try connection.query(
+                        "INSERT INTO schema_version (version) VALUES (?)", [.integer(Int64(migration.version))])
                 }
             }
         }
@@ -76,7 +82,10 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
             let inserted = try connection.query(
                 "INSERT INTO jobs (id, state, created_at, updated_at, record) VALUES (?, ?, ?, ?, ?) "
                     + "ON CONFLICT (id) DO NOTHING RETURNING id",
-                [.text(record.id), .text(record.state.rawValue), .date(record.createdAt), .date(record.updatedAt), .text(json)])
+                [
+                    .text(record.id), .text(record.state.rawValue), .date(record.createdAt), .date(record.updatedAt),
+                    .text(json),
+                ])
             guard !inserted.isEmpty else { throw JobStoreError.duplicate(id: record.id) }
         }
     }
@@ -107,7 +116,9 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     }
 
     @discardableResult
-    public func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws -> JobRecord {
+    public func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws
+        -> JobRecord
+    {
         let now = clock.now()
         return try await change(id) { record, lease in
             try record.applyTransition(to: state, at: now, failure: failure, result: result)
@@ -185,8 +196,10 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     }
 
     @discardableResult
-    public func finish(_ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
-                       result: JobResult?) async throws -> JobRecord {
+    public func finish(
+        _ id: String, nodeID: String, as state: JobState, failure: JobFailure?,
+        result: JobResult?
+    ) async throws -> JobRecord {
         let now = clock.now()
         return try await change(id) { record, lease in
             guard record.state == .processing, lease.owner == nodeID else {
@@ -210,8 +223,9 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
             for row in rows {
                 var (record, lease) = try Self.decode(row)
                 if lease.attempts >= maxAttempts {
-                    try record.applyTransition(to: .failed, at: changedAt,
-                                               failure: JobQueueRules.attemptsExhausted(attempts: lease.attempts))
+                    try record.applyTransition(
+                        to: .failed, at: changedAt,
+                        failure: JobQueueRules.attemptsExhausted(attempts: lease.attempts))
                     recovery.failed.append(record)
                 } else {
                     try record.applyTransition(to: .queued, at: changedAt)
@@ -271,17 +285,20 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
         let json = try Self.encode(sample)
         let now = clock.now()
         try await write { connection in
-            try connection.query("INSERT INTO phase_timings (recorded_at, sample) VALUES (?, ?)", [.date(now), .text(json)])
-            try connection.query("DELETE FROM phase_timings WHERE id <= (SELECT MAX(id) FROM phase_timings) - ?",
-                                 [.integer(Int64(self.timingRetention))])
+            try connection.query(
+                "INSERT INTO phase_timings (recorded_at, sample) VALUES (?, ?)", [.date(now), .text(json)])
+            try connection.query(
+                "DELETE FROM phase_timings WHERE id <= (SELECT MAX(id) FROM phase_timings) - ?",
+                [.integer(Int64(self.timingRetention))])
         }
     }
 
     public func loadTimings(limit: Int) async throws -> [ProcessingSample] {
         guard limit > 0 else { return [] }
         return try await perform { connection in
-            let rows = try connection.query("SELECT sample FROM phase_timings ORDER BY id DESC LIMIT ?",
-                                            [.integer(Int64(limit))])
+            let rows = try connection.query(
+                "SELECT sample FROM phase_timings ORDER BY id DESC LIMIT ?",
+                [.integer(Int64(limit))])
             return try rows.reversed().map { row in
                 guard let text = row.first?.text else { throw Self.corrupt("phase_timings.sample is NULL") }
                 return try JSONDecoder().decode(ProcessingSample.self, from: Data(text.utf8))
@@ -292,7 +309,9 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
     // MARK: Rows
 
     /// Reads, changes and writes back one job in a write transaction.
-    private func change(_ id: String, _ body: @escaping (inout JobRecord, inout JobLease) throws -> Void) async throws -> JobRecord {
+    private func change(_ id: String, _ body: @escaping (inout JobRecord, inout JobLease) throws -> Void) async throws
+        -> JobRecord
+    {
         try await write { connection in
             guard var row = try Self.row(connection, id, lock: self.dialect.lockRows) else {
                 throw JobStoreError.notFound(id: id)
@@ -303,7 +322,9 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
         }
     }
 
-    private static func row(_ connection: any SQLConnection, _ id: String, lock: String) throws -> (record: JobRecord, lease: JobLease)? {
+    private static func row(_ connection: any SQLConnection, _ id: String, lock: String) throws -> (
+        record: JobRecord, lease: JobLease
+    )? {
         let rows = try connection.query("SELECT \(columns) FROM jobs WHERE id = ?\(lock)", [.text(id)])
         return try rows.first.map(decode)
     }
@@ -312,16 +333,20 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
         try connection.query(
             "UPDATE jobs SET state = ?, updated_at = ?, record = ?, lease_owner = ?, lease_expires_at = ?, attempts = ?, "
                 + "cancel_requested = ? WHERE id = ?",
-            [.text(record.state.rawValue), .date(record.updatedAt), .text(try encode(record)), .optionalText(lease.owner),
-             .date(lease.expiresAt), .integer(Int64(lease.attempts)), .integer(lease.cancelRequested ? 1 : 0),
-             .text(record.id)])
+            [
+                .text(record.state.rawValue), .date(record.updatedAt), .text(try encode(record)),
+                .optionalText(lease.owner),
+                .date(lease.expiresAt), .integer(Int64(lease.attempts)), .integer(lease.cancelRequested ? 1 : 0),
+                .text(record.id),
+            ])
     }
 
     private static func decode(_ row: [SQLValue]) throws -> (record: JobRecord, lease: JobLease) {
         guard row.count == 5, let json = row[0].text else { throw corrupt("job row without a record") }
         let record = try JSONDecoder().decode(JobRecord.self, from: Data(json.utf8))
-        let lease = JobLease(owner: row[1].text, expiresAt: row[2].double.map(Date.init(timeIntervalSince1970:)),
-                             attempts: Int(row[3].integer ?? 0), cancelRequested: (row[4].integer ?? 0) != 0)
+        let lease = JobLease(
+            owner: row[1].text, expiresAt: row[2].double.map(Date.init(timeIntervalSince1970:)),
+            attempts: Int(row[3].integer ?? 0), cancelRequested: (row[4].integer ?? 0) != 0)
         return (record, lease)
     }
 
@@ -376,7 +401,6 @@ public class SQLJobStore: JobQueue, @unchecked Sendable {
         }
     }
 }
-
 
 /// A closure handed to the connection queue and dropped there once it has run (see `perform`). Sound because the
 /// sender waits for it to finish and only the queue touches it.

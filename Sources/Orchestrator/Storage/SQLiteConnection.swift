@@ -50,12 +50,13 @@ final class SQLiteConnection: SQLConnection {
         defer { sqlite3_finalize(statement) }
         for (offset, value) in parameters.enumerated() {
             let index = Int32(offset + 1)
-            let status: Int32 = switch value {
-            case .null: sqlite3_bind_null(statement, index)
-            case .integer(let number): sqlite3_bind_int64(statement, index, number)
-            case .real(let number): sqlite3_bind_double(statement, index, number)
-            case .text(let string): sqlite3_bind_text(statement, index, string, -1, Self.transient)
-            }
+            let status: Int32 =
+                switch value {
+                case .null: sqlite3_bind_null(statement, index)
+                case .integer(let number): sqlite3_bind_int64(statement, index, number)
+                case .real(let number): sqlite3_bind_double(statement, index, number)
+                case .text(let string): sqlite3_bind_text(statement, index, string, -1, Self.transient)
+                }
             guard status == SQLITE_OK else { throw error(sql) }
         }
         var rows: [[SQLValue]] = []

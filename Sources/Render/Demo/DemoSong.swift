@@ -23,8 +23,10 @@ public struct DemoSong: Sendable {
     /// Whether the lead vocal sings (off in instrumental songs).
     public let hasVocals: Bool
 
-    public init(bpm: Double, tonicPitchClass: Int, isMinor: Bool, barCount: Int, firstDownbeatSeconds: Double = 0,
-                sampleRate: Double = 44100, seed: UInt64 = 1, hasVocals: Bool = true) {
+    public init(
+        bpm: Double, tonicPitchClass: Int, isMinor: Bool, barCount: Int, firstDownbeatSeconds: Double = 0,
+        sampleRate: Double = 44100, seed: UInt64 = 1, hasVocals: Bool = true
+    ) {
         precondition(bpm > 20 && bpm < 400 && barCount > 0 && firstDownbeatSeconds >= 0, "invalid demo song")
         self.bpm = bpm
         self.tonicPitchClass = ((tonicPitchClass % 12) + 12) % 12
@@ -42,7 +44,8 @@ public struct DemoSong: Sendable {
     public var durationSeconds: Double { firstDownbeatSeconds + Double(barCount + 1) * 4 * beatSeconds }
     /// Key name as the analysis writes it, e.g. "A minor".
     public var keyName: String {
-        ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"][tonicPitchClass] + (isMinor ? " minor" : " major")
+        ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"][tonicPitchClass]
+            + (isMinor ? " minor" : " major")
     }
     /// Linear gain applied to every stem so that the mix peaks below full scale.
     static let stemGain: Float = 0.5
@@ -76,8 +79,9 @@ public struct DemoSong: Sendable {
                 if beat % 2 == 1 { addSnare(&drums, at: t, frames: frames, random: &random) }
                 for half in 0..<2 {
                     addHat(&drums, at: t + Double(half) * beatSeconds / 2, frames: frames, random: &random)
-                    addBassNote(&bass, midi: 36 + chord[0] % 12, at: t + Double(half) * beatSeconds / 2,
-                                seconds: beatSeconds * 0.45, frames: frames)
+                    addBassNote(
+                        &bass, midi: 36 + chord[0] % 12, at: t + Double(half) * beatSeconds / 2,
+                        seconds: beatSeconds * 0.45, frames: frames)
                 }
             }
             for note in chord {
@@ -87,8 +91,9 @@ public struct DemoSong: Sendable {
                 for step in 0..<4 {
                     let degree = [0, 1, 2, 4, 2][random.uniformIndex(5)]
                     let midi = 60 + (tonicPitchClass + scale[degree]) % 12
-                    addVocalNote(&lead, midi: midi + chordToneOffset(chord, midi), at: barStart + Double(step) * beatSeconds,
-                                 seconds: beatSeconds * 0.9, frames: frames)
+                    addVocalNote(
+                        &lead, midi: midi + chordToneOffset(chord, midi), at: barStart + Double(step) * beatSeconds,
+                        seconds: beatSeconds * 0.9, frames: frames)
                 }
             }
         }

@@ -45,7 +45,8 @@ public final class AudioSpool: RereadableProgramme, @unchecked Sendable {
             delivered += count
         }
         guard delivered == frameCount else {
-            throw AudioFileError.unreadable(path: url.path, reason: "the spool holds \(delivered) of its \(frameCount) frames")
+            throw AudioFileError.unreadable(
+                path: url.path, reason: "the spool holds \(delivered) of its \(frameCount) frames")
         }
     }
 
@@ -84,8 +85,9 @@ public final class AudioSpoolWriter {
         self.channelCount = channelCount
         self.sampleRate = sampleRate
         url = (directory ?? AudioSpool.directory).appendingPathComponent("mashup-spool-\(UUID().uuidString).wav")
-        writer = try AudioFileWriter(url: url, channelCount: channelCount, sampleRate: sampleRate,
-                                     options: AudioFileWriteOptions(sampleFormat: .float32))
+        writer = try AudioFileWriter(
+            url: url, channelCount: channelCount, sampleRate: sampleRate,
+            options: AudioFileWriteOptions(sampleFormat: .float32))
     }
 
     deinit {

@@ -19,8 +19,10 @@ struct EffectChain {
 
     /// Builds the chain for `effects` on a layer of `layerFrameCount` frames whose body ends at `bodyEndFrame`
     /// (relative to the layer start; filter sweeps anchored at the end finish there).
-    init(effects: [EffectSpec], tempoMap: TempoMap, layerFrameCount: Int, bodyEndFrame: Int,
-         blockFrameCount: Int, channelCount: Int) throws {
+    init(
+        effects: [EffectSpec], tempoMap: TempoMap, layerFrameCount: Int, bodyEndFrame: Int,
+        blockFrameCount: Int, channelCount: Int
+    ) throws {
         let rate = tempoMap.sampleRate
         let spec = ProcessSpec(sampleRate: rate, maximumBlockFrameCount: blockFrameCount, channelCount: channelCount)
         for effect in effects {
@@ -39,11 +41,13 @@ struct EffectChain {
             case .peaking(let hz, let db, let q):
                 processor = BiquadFilter(type: .peaking, cutoffHz: hz, q: q, gainDecibels: db)
             case .filterSweep(let sweep):
-                let lengthFrames = sweep.length.map { tempoMap.frameCount(seconds: $0.seconds(in: tempoMap)) } ?? bodyEndFrame
+                let lengthFrames =
+                    sweep.length.map { tempoMap.frameCount(seconds: $0.seconds(in: tempoMap)) } ?? bodyEndFrame
                 let clamped = max(1, min(lengthFrames, bodyEndFrame))
-                let filter = FilterSweep(mode: sweep.kind == .highPass ? .highPass : .lowPass,
-                                         startHz: sweep.startHz, endHz: sweep.endHz,
-                                         durationSeconds: Double(clamped) / rate)
+                let filter = FilterSweep(
+                    mode: sweep.kind == .highPass ? .highPass : .lowPass,
+                    startHz: sweep.startHz, endHz: sweep.endHz,
+                    durationSeconds: Double(clamped) / rate)
                 // A sweep anchored at the end starts `clamped` frames before the body's end and sits at its start
                 // cutoff until then.
                 let delayed = DelayedStart(filter, startFrame: sweep.anchor == .end ? bodyEndFrame - clamped : 0)
@@ -52,18 +56,21 @@ struct EffectChain {
                 applied.append(Self.describe(effect))
                 continue
             case .delay(let delay):
-                processor = DelayEffect(time: .milliseconds(delay.time.seconds(in: tempoMap) * 1000),
-                                        style: delay.pingPong ? .pingPong : .stereo, feedback: Float(delay.feedback),
-                                        dampingHz: delay.dampingHz, wetLevel: Float(delay.wetMix), dryLevel: 1,
-                                        maximumDelaySeconds: max(4, delay.time.seconds(in: tempoMap) + 0.01))
+                processor = DelayEffect(
+                    time: .milliseconds(delay.time.seconds(in: tempoMap) * 1000),
+                    style: delay.pingPong ? .pingPong : .stereo, feedback: Float(delay.feedback),
+                    dampingHz: delay.dampingHz, wetLevel: Float(delay.wetMix), dryLevel: 1,
+                    maximumDelaySeconds: max(4, delay.time.seconds(in: tempoMap) + 0.01))
             case .reverb(let reverb):
-                processor = Reverb(decaySeconds: reverb.decaySeconds, preDelaySeconds: reverb.preDelaySeconds,
-                                   damping: Self.damping(fromHz: reverb.dampingHz), size: 0.5 + reverb.size,
-                                   wetLevel: Float(reverb.wetMix), dryLevel: 1)
+                processor = Reverb(
+                    decaySeconds: reverb.decaySeconds, preDelaySeconds: reverb.preDelaySeconds,
+                    damping: Self.damping(fromHz: reverb.dampingHz), size: 0.5 + reverb.size,
+                    wetLevel: Float(reverb.wetMix), dryLevel: 1)
             case .compressor(let c):
-                processor = Compressor(thresholdDecibels: c.thresholdDecibels, ratio: c.ratio, kneeDecibels: c.kneeDecibels,
-                                       attackSeconds: c.attackSeconds, releaseSeconds: c.releaseSeconds,
-                                       makeupDecibels: c.makeupDecibels ?? Self.automaticMakeup(c))
+                processor = Compressor(
+                    thresholdDecibels: c.thresholdDecibels, ratio: c.ratio, kneeDecibels: c.kneeDecibels,
+                    attackSeconds: c.attackSeconds, releaseSeconds: c.releaseSeconds,
+                    makeupDecibels: c.makeupDecibels ?? Self.automaticMakeup(c))
             case .saturation(let drive, let mix):
                 processor = Saturation(driveDecibels: drive, outputDecibels: -drive / 2, mix: Float(mix))
             case .sidechain(let s):
@@ -156,11 +163,14 @@ final class DelayedStart: AudioProcessor {
         } else if waiting > 0 {
             withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: block.channelCount) { table in
                 for c in 0..<block.channelCount { table[c] = block.pointer(c) }
-                sweep.process(AudioBlock(pointers: table.baseAddress!, channelCount: block.channelCount, frameCount: waiting))
+                sweep.process(
+                    AudioBlock(pointers: table.baseAddress!, channelCount: block.channelCount, frameCount: waiting))
                 sweep.seek(toFrame: 0)
                 for c in 0..<block.channelCount { table[c] = block.pointer(c) + waiting }
-                sweep.process(AudioBlock(pointers: table.baseAddress!, channelCount: block.channelCount,
-                                         frameCount: block.frameCount - waiting))
+                sweep.process(
+                    AudioBlock(
+                        pointers: table.baseAddress!, channelCount: block.channelCount,
+                        frameCount: block.frameCount - waiting))
             }
         } else {
             sweep.process(block)

@@ -44,7 +44,9 @@ struct LayerPlacement: Sendable {
 
     /// Output duration / source duration over the anchors.
     var stretchRatio: Double {
-        guard let first = anchors.first, let last = anchors.last, last.sourceSeconds > first.sourceSeconds else { return 1 }
+        guard let first = anchors.first, let last = anchors.last, last.sourceSeconds > first.sourceSeconds else {
+            return 1
+        }
         return (last.outputFrame - first.outputFrame) / ((last.sourceSeconds - first.sourceSeconds) * outputSampleRate)
     }
 

@@ -31,8 +31,10 @@ struct LayerRenderer {
 
     /// Renders `placement` from its stem, of which `read` returns any frame range at the engine rate (silence
     /// outside the song); `fingerprint` identifies the stem's content for the stretch cache.
-    func render(_ placement: LayerPlacement, index: Int, fingerprint: UInt64,
-                read: (Range<Int>) async throws -> AudioBuffer) async throws -> RenderedLayer {
+    func render(
+        _ placement: LayerPlacement, index: Int, fingerprint: UInt64,
+        read: (Range<Int>) async throws -> AudioBuffer
+    ) async throws -> RenderedLayer {
         let rate = tempoMap.sampleRate
         let layer = placement.layer
         guard let firstAnchor = placement.anchors.first, let lastAnchor = placement.anchors.last else {
@@ -46,14 +48,17 @@ struct LayerRenderer {
         let sliceEnd = Int((lastAnchor.sourceSeconds * rate).rounded(.up)) + 1
         let outputBase = Int(firstAnchor.outputFrame.rounded(.down)) - lead
         let anchors = placement.anchors.map {
-            WarpMap.Anchor(sourceFrame: $0.sourceSeconds * rate - Double(sliceStart),
-                           targetFrame: $0.outputFrame - Double(outputBase))
+            WarpMap.Anchor(
+                sourceFrame: $0.sourceSeconds * rate - Double(sliceStart),
+                targetFrame: $0.outputFrame - Double(outputBase))
         }
         let preserveFormants = layer.stem == .vocals && abs(placement.semitones) >= formantThresholdSemitones
         let key = StretchCache.Key(
             sourceFingerprint: fingerprint, stem: layer.stem, sliceStartFrame: sliceStart,
             sliceFrameCount: sliceEnd - sliceStart,
-            anchorMillis: anchors.flatMap { [Int64(($0.sourceFrame * 1000).rounded()), Int64(($0.targetFrame * 1000).rounded())] },
+            anchorMillis: anchors.flatMap {
+                [Int64(($0.sourceFrame * 1000).rounded()), Int64(($0.targetFrame * 1000).rounded())]
+            },
             semitones: placement.semitones, preserveFormants: preserveFormants)
         let warped: AudioBuffer
         if let cached = cache.buffer(for: key) {
@@ -65,7 +70,8 @@ struct LayerRenderer {
             options.preserveFormants = preserveFormants
             do {
                 let map = try WarpMap(anchors: anchors)
-                warped = try TimeStretcher(options: options).process(slice, warpMap: map, semitones: placement.semitones)
+                warped = try TimeStretcher(options: options).process(
+                    slice, warpMap: map, semitones: placement.semitones)
             } catch {
                 throw RenderError.layerFailed(path: placement.path, message: "stretch failed: \(error)")
             }
@@ -75,17 +81,18 @@ struct LayerRenderer {
         // 2. Effects, run over the span plus the effects' latency, which is then skipped.
         var chain: EffectChain
         do {
-            chain = try EffectChain(effects: placement.effects, tempoMap: tempoMap, layerFrameCount: placement.frameCount,
-                                    bodyEndFrame: placement.echoStopFrame, blockFrameCount: Self.blockFrameCount,
-                                    channelCount: warped.channelCount)
+            chain = try EffectChain(
+                effects: placement.effects, tempoMap: tempoMap, layerFrameCount: placement.frameCount,
+                bodyEndFrame: placement.echoStopFrame, blockFrameCount: Self.blockFrameCount,
+                channelCount: warped.channelCount)
         } catch {
             throw RenderError.layerFailed(path: placement.path, message: "effect refused its settings: \(error)")
         }
         let latency = chain.latencyFrameCount
         let spanOffset = placement.outputStartFrame - outputBase
-        var audio = warped.slice(frames: spanOffset ..< spanOffset + placement.frameCount + latency)
+        var audio = warped.slice(frames: spanOffset..<spanOffset + placement.frameCount + latency)
         chain.process(&audio, blockFrameCount: Self.blockFrameCount)
-        if latency > 0 { audio = audio.slice(frames: latency ..< latency + placement.frameCount) }
+        if latency > 0 { audio = audio.slice(frames: latency..<latency + placement.frameCount) }
 
         // 3. Gain and pan, then fades.
         let gainDecibels = layer.gainDecibels + chain.extraGainDecibels
@@ -93,24 +100,32 @@ struct LayerRenderer {
         Self.applyGainAndPan(&audio, gainDecibels: gainDecibels + placement.songGainDecibels, pan: pan)
         let echo = chain.echoOut ?? placement.echoOut
         let stopFrame = chain.echoOut != nil ? placement.frameCount : placement.echoStopFrame
-        let echoSource = echo.map { _ in audio.slice(frames: max(0, stopFrame - tempoMap.frameCount(seconds: tempoMap.secondsPerBar)) ..< stopFrame) }
+        let echoSource = echo.map { _ in
+            audio.slice(frames: max(0, stopFrame - tempoMap.frameCount(seconds: tempoMap.secondsPerBar))..<stopFrame)
+        }
         Self.applyFade(&audio, placement.fadeIn, fadingIn: true)
         Self.applyFade(&audio, placement.fadeOut, fadingIn: false)
 
         // 4. Echo tail after the stop.
         if let echo, let echoSource {
-            let tailFrames = min(tempoMap.frameCount(seconds: echo.tail.seconds(in: tempoMap)), tempoMap.frameCount(seconds: 16))
-            let effect = EchoOut(time: .milliseconds(echo.time.seconds(in: tempoMap) * 1000), feedback: Float(echo.feedback))
+            let tailFrames = min(
+                tempoMap.frameCount(seconds: echo.tail.seconds(in: tempoMap)), tempoMap.frameCount(seconds: 16))
+            let effect = EchoOut(
+                time: .milliseconds(echo.time.seconds(in: tempoMap) * 1000), feedback: Float(echo.feedback))
             var tail = try effect.tail(after: echoSource, frameCount: tailFrames)
             // The last repeats fade away over the final quarter of the tail.
-            Self.applyFade(&tail, LayerPlacement.Fade(startFrame: tailFrames - tailFrames / 4, frameCount: tailFrames / 4,
-                                                      curve: .sCurve), fadingIn: false)
+            Self.applyFade(
+                &tail,
+                LayerPlacement.Fade(
+                    startFrame: tailFrames - tailFrames / 4, frameCount: tailFrames / 4,
+                    curve: .sCurve), fadingIn: false)
             let total = max(audio.frameCount, stopFrame + tailFrames)
             audio.resize(frameCount: total)
             for c in 0..<audio.channelCount {
                 tail.withChannel(c) { t in
                     audio.withMutableChannel(c) { a in
-                        VectorOps.add(t, into: UnsafeMutableBufferPointer(rebasing: a[stopFrame ..< stopFrame + tailFrames]))
+                        VectorOps.add(
+                            t, into: UnsafeMutableBufferPointer(rebasing: a[stopFrame..<stopFrame + tailFrames]))
                     }
                 }
             }
@@ -119,18 +134,21 @@ struct LayerRenderer {
         let report = RenderReport.Layer(
             songID: layer.songID, stem: layer.stem.rawValue, gainDecibels: gainDecibels, pan: pan,
             sourceStartSeconds: placement.sourceStartSeconds,
-            sourceEndSeconds: placement.sourceSeconds(atOutputFrame: Double(placement.outputStartFrame + placement.echoStopFrame)),
+            sourceEndSeconds: placement.sourceSeconds(
+                atOutputFrame: Double(placement.outputStartFrame + placement.echoStopFrame)),
             stretchRatio: placement.stretchRatio, semitones: placement.semitones,
             effectsApplied: chain.applied, effectsIgnored: layer.ignoredEffects, measuredLoudnessLUFS: nil)
-        return RenderedLayer(placementIndex: index, outputStartFrame: placement.outputStartFrame, audio: audio,
-                             report: report, pendingSidechain: chain.sidechain)
+        return RenderedLayer(
+            placementIndex: index, outputStartFrame: placement.outputStartFrame, audio: audio,
+            report: report, pendingSidechain: chain.sidechain)
     }
 
     /// Gain in dB and a constant-power pan (-1...1) normalised so that the centre is unity.
     static func applyGainAndPan(_ audio: inout AudioBuffer, gainDecibels: Double, pan: Double) {
         let gain = Float(Decibels.gain(gainDecibels))
         let angle = (pan + 1) * Double.pi / 4
-        let sides = audio.channelCount == 2
+        let sides =
+            audio.channelCount == 2
             ? [Float(cos(angle) * 2.0.squareRoot()), Float(sin(angle) * 2.0.squareRoot())]
             : [Float](repeating: 1, count: audio.channelCount)
         for c in 0..<audio.channelCount {

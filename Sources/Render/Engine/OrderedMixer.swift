@@ -44,8 +44,10 @@ final class OrderedMixer: @unchecked Sendable {
     ///   - frameCount: the longest bus (layers are cut there).
     ///   - minimumFrameCount: the bus is at least this long; trailing silence after it is trimmed.
     ///   - sink: receives the finished bus in order, in blocks; what it throws, `accept` and `finish` throw.
-    init(frameCount: Int, minimumFrameCount: Int, sampleRate: Double, placements: [LayerPlacement],
-         sink: @escaping (AudioBuffer) throws -> Void) {
+    init(
+        frameCount: Int, minimumFrameCount: Int, sampleRate: Double, placements: [LayerPlacement],
+        sink: @escaping (AudioBuffer) throws -> Void
+    ) {
         capacity = frameCount
         self.minimumFrameCount = min(minimumFrameCount, frameCount)
         self.sampleRate = sampleRate
@@ -61,7 +63,9 @@ final class OrderedMixer: @unchecked Sendable {
         for (index, placement) in placements.enumerated() {
             lastIndexOfSection[placement.sectionIndex] = index
             for effect in placement.effects {
-                if case .sidechain(let s) = effect { keyStemsBySection[placement.sectionIndex, default: []].insert(s.keyStem) }
+                if case .sidechain(let s) = effect {
+                    keyStemsBySection[placement.sectionIndex, default: []].insert(s.keyStem)
+                }
             }
         }
     }
@@ -100,12 +104,16 @@ final class OrderedMixer: @unchecked Sendable {
         while let layer = deferred.first {
             let section = placements[layer.placementIndex].sectionIndex
             let end = min(capacity, layer.outputStartFrame + layer.audio.frameCount)
-            guard all || (nextIndex > lastIndexOfSection[section, default: .max] && suffixMinimumStart[nextIndex] >= end) else { break }
+            guard
+                all || (nextIndex > lastIndexOfSection[section, default: .max] && suffixMinimumStart[nextIndex] >= end)
+            else { break }
             deferred.removeFirst()
             duckAndAdd(layer)
         }
-        for section in keys.keys where nextIndex > lastIndexOfSection[section, default: .max]
-            && !deferred.contains(where: { placements[$0.placementIndex].sectionIndex == section }) {
+        for section in keys.keys
+        where nextIndex > lastIndexOfSection[section, default: .max]
+            && !deferred.contains(where: { placements[$0.placementIndex].sectionIndex == section })
+        {
             keys[section] = nil
         }
     }
@@ -116,8 +124,9 @@ final class OrderedMixer: @unchecked Sendable {
         guard let sidechain = layer.pendingSidechain else { return }
         let placement = placements[layer.placementIndex]
         if let key = keys[placement.sectionIndex]?[sidechain.keyStem] {
-            let ducker = SidechainDucker(depthDecibels: -abs(sidechain.depthDecibels), attackSeconds: sidechain.attackSeconds,
-                                         releaseSeconds: sidechain.releaseSeconds)
+            let ducker = SidechainDucker(
+                depthDecibels: -abs(sidechain.depthDecibels), attackSeconds: sidechain.attackSeconds,
+                releaseSeconds: sidechain.releaseSeconds)
             let frames = layer.audio.frameCount
             var keyAudio = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: layer.audio.sampleRate)
             keyAudio.withMutableChannel(0) { out in
@@ -128,13 +137,15 @@ final class OrderedMixer: @unchecked Sendable {
             }
             do {
                 let block = LayerRenderer.blockFrameCount
-                try ducker.prepare(ProcessSpec(sampleRate: layer.audio.sampleRate, maximumBlockFrameCount: block,
-                                               channelCount: layer.audio.channelCount))
+                try ducker.prepare(
+                    ProcessSpec(
+                        sampleRate: layer.audio.sampleRate, maximumBlockFrameCount: block,
+                        channelCount: layer.audio.channelCount))
                 var start = 0
                 while start < frames {
                     let count = min(block, frames - start)
-                    layer.audio.withMutableBlock(frames: start ..< start + count) { audioBlock in
-                        keyAudio.withMutableBlock(frames: start ..< start + count) { keyBlock in
+                    layer.audio.withMutableBlock(frames: start..<start + count) { audioBlock in
+                        keyAudio.withMutableBlock(frames: start..<start + count) { keyBlock in
                             ducker.process(audioBlock, key: keyBlock)
                         }
                     }
@@ -144,9 +155,12 @@ final class OrderedMixer: @unchecked Sendable {
                 warnings.append("\(placement.path): sidechain not applied: \(error)")
             }
         } else {
-            warnings.append("section \(placement.sectionIndex + 1): sidechain on \(placement.layer.songID) "
-                            + "\(placement.layer.stem.rawValue) has no \(sidechain.keyStem.rawValue) in its section to key it; not applied")
-            layerReports[layer.placementIndex]?.effectsIgnored.append("sidechain (no \(sidechain.keyStem.rawValue) in the section)")
+            warnings.append(
+                "section \(placement.sectionIndex + 1): sidechain on \(placement.layer.songID) "
+                    + "\(placement.layer.stem.rawValue) has no \(sidechain.keyStem.rawValue) in its section to key it; not applied"
+            )
+            layerReports[layer.placementIndex]?.effectsIgnored.append(
+                "sidechain (no \(sidechain.keyStem.rawValue) in the section)")
             layerReports[layer.placementIndex]?.effectsApplied.removeAll { $0.contains("\"sidechain\"") }
         }
         add(layer.audio, at: layer.outputStartFrame)
@@ -159,12 +173,15 @@ final class OrderedMixer: @unchecked Sendable {
         precondition(pending.isEmpty && nextIndex == placements.count, "finish before every layer arrived")
         addDeferred(all: true)
         keys = [:]
-        let silence: Float = 1e-5  // -100 dBFS
+        let silence: Float = 1e-5 // -100 dBFS
         var end = min(lastFrame, capacity)
         while end > minimumFrameCount {
             let i = end - 1 - windowStart
             if i >= 0 && i < window.frameCount
-                && (abs(window[channel: 0, frame: i]) > silence || abs(window[channel: 1, frame: i]) > silence) { break }
+                && (abs(window[channel: 0, frame: i]) > silence || abs(window[channel: 1, frame: i]) > silence)
+            {
+                break
+            }
             end -= 1
         }
         let length = max(minimumFrameCount, end)
@@ -178,7 +195,9 @@ final class OrderedMixer: @unchecked Sendable {
         guard end > windowStart else { return }
         let count = end - windowStart
         try sink(window.slice(frames: 0..<count))
-        window = count < window.frameCount ? window.slice(frames: count..<window.frameCount)
+        window =
+            count < window.frameCount
+            ? window.slice(frames: count..<window.frameCount)
             : AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: sampleRate)
         windowStart = end
     }
@@ -198,8 +217,9 @@ final class OrderedMixer: @unchecked Sendable {
         for c in 0..<min(2, audio.channelCount) {
             audio.withChannel(c) { source in
                 window.withMutableChannel(c) { destination in
-                    VectorOps.add(UnsafeBufferPointer(rebasing: source[skip ..< skip + count]),
-                                  into: UnsafeMutableBufferPointer(rebasing: destination[offset ..< offset + count]))
+                    VectorOps.add(
+                        UnsafeBufferPointer(rebasing: source[skip..<skip + count]),
+                        into: UnsafeMutableBufferPointer(rebasing: destination[offset..<offset + count]))
                 }
             }
         }
@@ -208,7 +228,8 @@ final class OrderedMixer: @unchecked Sendable {
 
     private func addToKey(_ layer: RenderedLayer, section: Int, stem: Stem) {
         let spanStart = placements.filter { $0.sectionIndex == section }.map(\.outputStartFrame).min() ?? 0
-        let spanEnd = placements.filter { $0.sectionIndex == section }.map { $0.outputStartFrame + $0.frameCount }.max() ?? 0
+        let spanEnd =
+            placements.filter { $0.sectionIndex == section }.map { $0.outputStartFrame + $0.frameCount }.max() ?? 0
         var entry = keys[section]?[stem] ?? (spanStart, [Float](repeating: 0, count: max(0, spanEnd - spanStart)))
         let channels = layer.audio.channelCount
         let scale = 1 / Float(channels)

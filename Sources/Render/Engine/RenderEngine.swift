@@ -61,7 +61,9 @@ public struct RenderEngine: Sendable {
         // 2. Stems: where each stem the plan uses is read from.
         started = clock.now
         report(0.1, "stems", "Preparing stems")
-        let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues { Set($0.map(\.stem)) }
+        let needed = Dictionary(grouping: script.sections.flatMap(\.layers), by: \.songID).mapValues {
+            Set($0.map(\.stem))
+        }
         var material: [String: SongMaterial] = [:]
         for song in prepared.sorted(by: { $0.song.id < $1.song.id }) {
             let made = try stems(for: song, needed: needed[song.song.id] ?? [], sampleRate: rate, warnings: &warnings)
@@ -78,14 +80,17 @@ public struct RenderEngine: Sendable {
         // 4. Layers.
         started = clock.now
         let cache = options.stretchCache ?? StretchCache()
-        let renderer = LayerRenderer(tempoMap: script.tempoMap, stretchOptions: options.stretchOptions,
-                                     formantThresholdSemitones: options.formantPreservationThresholdSemitones, cache: cache)
+        let renderer = LayerRenderer(
+            tempoMap: script.tempoMap, stretchOptions: options.stretchOptions,
+            formantThresholdSemitones: options.formantPreservationThresholdSemitones, cache: cache)
         let timelineEnd = script.tempoMap.frame(atSeconds: script.timelineEndSeconds)
         // The bus streams: final frames are measured and spooled to disk as the layers come in.
         let busSpool = try Self.outputStep { try AudioSpoolWriter(channelCount: 2, sampleRate: rate) }
         let busMeter = LoudnessMeter(sampleRate: rate, channelCount: 2)
-        let mixer = OrderedMixer(frameCount: timelineEnd + script.tempoMap.frameCount(seconds: 16), minimumFrameCount: timelineEnd,
-                                 sampleRate: rate, placements: placements) { block in
+        let mixer = OrderedMixer(
+            frameCount: timelineEnd + script.tempoMap.frameCount(seconds: 16), minimumFrameCount: timelineEnd,
+            sampleRate: rate, placements: placements
+        ) { block in
             busMeter.append(block)
             try busSpool.write(block)
         }
@@ -101,7 +106,8 @@ public struct RenderEngine: Sendable {
                 let stem = placement.layer.stem
                 group.addTask {
                     try Task.checkCancellation()
-                    return try await renderer.render(placement, index: index, fingerprint: song.fingerprint(for: stem)) { range in
+                    return try await renderer.render(placement, index: index, fingerprint: song.fingerprint(for: stem))
+                    { range in
                         try await song.read(stem, frames: range)
                     }
                 }
@@ -113,9 +119,10 @@ public struct RenderEngine: Sendable {
                 done += 1
                 // The section named is the earliest one still rendering, so the message moves forward only.
                 let current = placements[min(mixer.nextPlacementIndex, total - 1)].sectionIndex
-                report(0.25 + progressStep * Double(done), "rendering",
-                       "Rendering section \(current + 1)/\(script.sections.count): "
-                       + script.sections[current].description.prefix(60))
+                report(
+                    0.25 + progressStep * Double(done), "rendering",
+                    "Rendering section \(current + 1)/\(script.sections.count): "
+                        + script.sections[current].description.prefix(60))
                 if next < total { launch() }
             }
         }
@@ -128,25 +135,36 @@ public struct RenderEngine: Sendable {
         // 5. Master: passes over the spooled bus, each writing a spooled master (the last one is the result).
         started = clock.now
         report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
-        let normalizer = LoudnessNormalizer(targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
+        let normalizer = LoudnessNormalizer(
+            targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
         let (mastered, normalization, waveform) = try Self.outputStep {
-            try Self.master(bus, inputIntegratedLUFS: busMeter.integratedLUFS, normalizer: normalizer,
-                            waveformColumnCount: TimelineSVG().columnCount)
+            try Self.master(
+                bus, inputIntegratedLUFS: busMeter.integratedLUFS, normalizer: normalizer,
+                waveformColumnCount: TimelineSVG().columnCount)
         }
-        let loudness = normalization.passes > 0
+        let loudness =
+            normalization.passes > 0
             ? Self.loudness(of: normalization, targetLUFS: script.targetLoudnessLUFS)
-            : try Self.outputStep { try Self.measure(mastered, targetLUFS: script.targetLoudnessLUFS,
-                                                     truePeakDecibels: normalization.outputTruePeakDecibels) }
+            : try Self.outputStep {
+                try Self.measure(
+                    mastered, targetLUFS: script.targetLoudnessLUFS,
+                    truePeakDecibels: normalization.outputTruePeakDecibels)
+            }
         stageSeconds["master"] = seconds(since: started, clock)
         stageSeconds["master_passes"] = Double(normalization.passes)
         if abs(loudness.integratedLUFS - script.targetLoudnessLUFS) > 0.5, loudness.integratedLUFS > -70 {
-            warnings.append(String(format: "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
-                                   loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
+            warnings.append(
+                String(
+                    format:
+                        "the master reached %.1f LUFS instead of %.1f (the limiter could not add more without crossing %.1f dBTP)",
+                    loudness.integratedLUFS, script.targetLoudnessLUFS, script.truePeakCeilingDecibels))
         }
 
-        let result = RenderResult(mastered: mastered, waveform: waveform, report: makeReport(
-            script: script, placements: placements, layers: mixer.layerReports, material: material,
-            duration: mastered.durationSeconds, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
+        let result = RenderResult(
+            mastered: mastered, waveform: waveform,
+            report: makeReport(
+                script: script, placements: placements, layers: mixer.layerReports, material: material,
+                duration: mastered.durationSeconds, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
         report(1, "done", "Rendered \(String(format: "%.1f", mastered.durationSeconds)) s")
         return result
     }
@@ -164,22 +182,28 @@ public struct RenderEngine: Sendable {
 
     /// Normalises the spooled bus in passes (each re-reads the spool and writes a spooled master; the last pass
     /// wins) and draws the waveform overview of the result on the way. Silence is its own master.
-    static func master(_ bus: AudioSpool, inputIntegratedLUFS: Double, normalizer: LoudnessNormalizer,
-                       waveformColumnCount: Int) throws -> (AudioSpool, LoudnessNormalizationReport, WaveformOverview) {
+    static func master(
+        _ bus: AudioSpool, inputIntegratedLUFS: Double, normalizer: LoudnessNormalizer,
+        waveformColumnCount: Int
+    ) throws -> (AudioSpool, LoudnessNormalizationReport, WaveformOverview) {
         func builder() -> WaveformOverview.Builder {
-            WaveformOverview.Builder(frameCount: bus.frameCount, columnCount: waveformColumnCount,
-                                     channelCount: bus.channelCount, sampleRate: bus.sampleRate)
+            WaveformOverview.Builder(
+                frameCount: bus.frameCount, columnCount: waveformColumnCount,
+                channelCount: bus.channelCount, sampleRate: bus.sampleRate)
         }
         var writer: AudioSpoolWriter?
         var waveform = builder()
-        let normalization = try normalizer.normalize(bus, inputIntegratedLUFS: inputIntegratedLUFS, beginPass: { _ in
-            writer = nil  // the previous pass's spool is removed
-            writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
-            waveform = builder()
-        }, emit: { block in
-            try writer?.write(block)
-            waveform.append(block)
-        })
+        let normalization = try normalizer.normalize(
+            bus, inputIntegratedLUFS: inputIntegratedLUFS,
+            beginPass: { _ in
+                writer = nil // the previous pass's spool is removed
+                writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
+                waveform = builder()
+            },
+            emit: { block in
+                try writer?.write(block)
+                waveform.append(block)
+            })
         guard normalization.passes > 0, let writer else {
             try bus.forEachBlock { waveform.append($0) }
             return (bus, normalization, waveform.overview())
@@ -216,22 +240,34 @@ public struct RenderEngine: Sendable {
                     var song = original
                     do {
                         song.source = try Self.atRate(song.source, sampleRate, what: "the song", songID: song.id)
-                        song.stems = try song.stems.mapValues { try Self.atRate($0, sampleRate, what: "a stem", songID: song.id) }
+                        song.stems = try song.stems.mapValues {
+                            try Self.atRate($0, sampleRate, what: "a stem", songID: song.id)
+                        }
                         guard song.source.frameCount > 0 else {
                             throw RenderError.songPreparationFailed(songID: song.id, message: "the song has no audio")
                         }
                         let minimum = AudioInputLimits.standard.minimumSongSeconds
                         guard song.source.durationSeconds >= minimum else {
-                            throw RenderError.songPreparationFailed(songID: song.id, message: "the song lasts \(MusicalDuration.trim(song.source.durationSeconds)) s, shorter than the minimum of \(MusicalDuration.trim(minimum)) s (one bar must fit)")
+                            throw RenderError.songPreparationFailed(
+                                songID: song.id,
+                                message:
+                                    "the song lasts \(MusicalDuration.trim(song.source.durationSeconds)) s, shorter than the minimum of \(MusicalDuration.trim(minimum)) s (one bar must fit)"
+                            )
                         }
                         var staging = 0.0
                         if let reference {
                             let loudness = try song.source.integratedLoudnessLUFS()
                             if loudness.isFinite && loudness > -70 { staging = min(max(reference - loudness, -12), 12) }
                         }
-                        return (index, PreparedSong(song: song, timing: SongTiming(grid: song.beatGrid, key: song.key,
-                                                                                      durationSeconds: song.source.durationSeconds,
-                                                                                      gainStagingDecibels: staging)))
+                        return (
+                            index,
+                            PreparedSong(
+                                song: song,
+                                timing: SongTiming(
+                                    grid: song.beatGrid, key: song.key,
+                                    durationSeconds: song.source.durationSeconds,
+                                    gainStagingDecibels: staging))
+                        )
                     } catch let error as RenderError {
                         throw error
                     } catch is CancellationError {
@@ -249,16 +285,24 @@ public struct RenderEngine: Sendable {
 
     /// `source` at `rate`: itself, or converted when it is held in memory.
     /// - Throws: `RenderError.songPreparationFailed` when a file-backed source is at another rate.
-    static func atRate(_ source: any AudioSource, _ rate: Double, what: String, songID: String) throws -> any AudioSource {
+    static func atRate(_ source: any AudioSource, _ rate: Double, what: String, songID: String) throws
+        -> any AudioSource
+    {
         if source.sampleRate == rate { return source }
         if let memory = source as? MemoryAudioSource { return try memory.resampled(to: rate) }
-        throw RenderError.songPreparationFailed(songID: songID, message: "\(what) is read at \(MusicalDuration.trim(source.sampleRate)) Hz, not at the engine's \(MusicalDuration.trim(rate)) Hz")
+        throw RenderError.songPreparationFailed(
+            songID: songID,
+            message:
+                "\(what) is read at \(MusicalDuration.trim(source.sampleRate)) Hz, not at the engine's \(MusicalDuration.trim(rate)) Hz"
+        )
     }
 
     /// Decides where each stem a song needs is read from: the supplied stem, else the provider, else the full
     /// song with a warning.
-    private func stems(for prepared: PreparedSong, needed: Set<Stem>, sampleRate: Double,
-                       warnings: inout [String]) throws -> SongMaterial {
+    private func stems(
+        for prepared: PreparedSong, needed: Set<Stem>, sampleRate: Double,
+        warnings: inout [String]
+    ) throws -> SongMaterial {
         let song = prepared.song
         var routes: [Stem: SongMaterial.Route] = [.full: .source(song.source)]
         for (stem, source) in song.stems where stem != .full { routes[stem] = .source(source) }
@@ -270,30 +314,35 @@ public struct RenderEngine: Sendable {
                 stemSource = song.stems.isEmpty ? provider.sourceName : stemSource + "+" + provider.sourceName
             } else {
                 for stem in missing.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    warnings.append("song \(song.id): no \(stem.rawValue) stem is available; the full song plays in its place")
+                    warnings.append(
+                        "song \(song.id): no \(stem.rawValue) stem is available; the full song plays in its place")
                     routes[stem] = .source(song.source)
                 }
             }
         }
-        return SongMaterial(song: song, timing: prepared.timing, stemSource: stemSource,
-                            routes: routes.filter { needed.contains($0.key) || $0.key == .full })
+        return SongMaterial(
+            song: song, timing: prepared.timing, stemSource: stemSource,
+            routes: routes.filter { needed.contains($0.key) || $0.key == .full })
     }
 
     // MARK: - Report
 
     /// Loudness figures of the master from the normaliser's own final measurement (no extra pass over the audio).
     static func loudness(of normalization: LoudnessNormalizationReport, targetLUFS: Double) -> RenderReport.Loudness {
-        RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: max(normalization.outputIntegratedLUFS, -70),
-                              loudnessRangeLU: normalization.outputLoudnessRangeLU.isFinite ? normalization.outputLoudnessRangeLU : 0,
-                              truePeakDecibels: normalization.outputTruePeakDecibels,
-                              samplePeakDecibels: normalization.outputSamplePeakDecibels,
-                              shortTermLUFS: normalization.outputShortTermLUFS.map { $0.isFinite ? max($0, -70) : -70 },
-                              shortTermHopSeconds: 1, shortTermFirstSeconds: -0.5)
+        RenderReport.Loudness(
+            targetLUFS: targetLUFS, integratedLUFS: max(normalization.outputIntegratedLUFS, -70),
+            loudnessRangeLU: normalization.outputLoudnessRangeLU.isFinite ? normalization.outputLoudnessRangeLU : 0,
+            truePeakDecibels: normalization.outputTruePeakDecibels,
+            samplePeakDecibels: normalization.outputSamplePeakDecibels,
+            shortTermLUFS: normalization.outputShortTermLUFS.map { $0.isFinite ? max($0, -70) : -70 },
+            shortTermHopSeconds: 1, shortTermFirstSeconds: -0.5)
     }
 
     /// Loudness figures of a programme read block by block; `truePeakDecibels` when already measured.
-    static func measure(_ programme: some RereadableProgramme, targetLUFS: Double,
-                        truePeakDecibels: Double? = nil) throws -> RenderReport.Loudness {
+    static func measure(
+        _ programme: some RereadableProgramme, targetLUFS: Double,
+        truePeakDecibels: Double? = nil
+    ) throws -> RenderReport.Loudness {
         // Value k is the 3 s window ending at (k + 1) s (or at the end, for a last partial second), centred at
         // k + 1 - 1.5 s.
         let hopSeconds = 1.0
@@ -317,21 +366,26 @@ public struct RenderEngine: Sendable {
         if position % hop != 0 { series.append(meter.shortTermLUFS) }
         peaks.finish()
         let integrated = meter.integratedLUFS
-        return RenderReport.Loudness(targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
-                                     loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
-                                     truePeakDecibels: truePeakDecibels ?? peaks.truePeakDecibels,
-                                     samplePeakDecibels: peaks.samplePeakDecibels,
-                                     shortTermLUFS: series.map { $0.isFinite ? max($0, -70) : -70 }, shortTermHopSeconds: hopSeconds,
-                                     shortTermFirstSeconds: 1.5 - hopSeconds)
+        return RenderReport.Loudness(
+            targetLUFS: targetLUFS, integratedLUFS: integrated.isFinite ? integrated : -70,
+            loudnessRangeLU: meter.loudnessRangeLU.isFinite ? meter.loudnessRangeLU : 0,
+            truePeakDecibels: truePeakDecibels ?? peaks.truePeakDecibels,
+            samplePeakDecibels: peaks.samplePeakDecibels,
+            shortTermLUFS: series.map { $0.isFinite ? max($0, -70) : -70 }, shortTermHopSeconds: hopSeconds,
+            shortTermFirstSeconds: 1.5 - hopSeconds)
     }
 
-    private func makeReport(script: RenderScript, placements: [LayerPlacement], layers: [RenderReport.Layer?],
-                            material: [String: SongMaterial], duration: Double, loudness: RenderReport.Loudness,
-                            warnings: [String], stageSeconds: [String: Double]) -> RenderReport {
+    private func makeReport(
+        script: RenderScript, placements: [LayerPlacement], layers: [RenderReport.Layer?],
+        material: [String: SongMaterial], duration: Double, loudness: RenderReport.Loudness,
+        warnings: [String], stageSeconds: [String: Double]
+    ) -> RenderReport {
         let map = script.tempoMap
         var sections: [RenderReport.Section] = []
         for (index, section) in script.sections.enumerated() {
-            let sectionLayers = placements.indices.filter { placements[$0].sectionIndex == index }.compactMap { layers[$0] }
+            let sectionLayers = placements.indices.filter { placements[$0].sectionIndex == index }.compactMap {
+                layers[$0]
+            }
             let transition: Double
             switch section.transitionIn {
             case .crossfade(let bars, _): transition = index == 0 ? 0 : map.seconds(bars: bars)
@@ -339,30 +393,34 @@ public struct RenderEngine: Sendable {
             case .echoOut(let echo): transition = index == 0 ? 0 : echo.tail.seconds(in: map)
             case .cut: transition = 0
             }
-            sections.append(RenderReport.Section(
-                index: index, description: section.description, energyLevel: section.energyLevel,
-                startSeconds: section.startSeconds, endSeconds: section.endSeconds,
-                startBar: map.bar(atSeconds: section.startSeconds) + 1, endBar: map.bar(atSeconds: section.endSeconds) + 1,
-                transitionIn: index == 0 ? "start" : section.transitionIn.name, transitionSeconds: transition,
-                layers: sectionLayers))
+            sections.append(
+                RenderReport.Section(
+                    index: index, description: section.description, energyLevel: section.energyLevel,
+                    startSeconds: section.startSeconds, endSeconds: section.endSeconds,
+                    startBar: map.bar(atSeconds: section.startSeconds) + 1,
+                    endBar: map.bar(atSeconds: section.endSeconds) + 1,
+                    transitionIn: index == 0 ? "start" : section.transitionIn.name, transitionSeconds: transition,
+                    layers: sectionLayers))
         }
         let songs = material.values.sorted { $0.song.id < $1.song.id }.map { song -> RenderReport.Song in
             let used = placements.indices.filter { placements[$0].layer.songID == song.song.id }
             let ratios = used.map { placements[$0].stretchRatio }
             let shifts = used.map { placements[$0].semitones }
             let commonShift = Dictionary(grouping: shifts, by: { $0 }).max { $0.value.count < $1.value.count }?.key ?? 0
-            return RenderReport.Song(songID: song.song.id, name: song.song.name, artist: song.song.artist,
-                                     tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
-                                     analysisSource: song.analysisSource, stemSource: song.stemSource,
-                                     stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
-                                     semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels)
+            return RenderReport.Song(
+                songID: song.song.id, name: song.song.name, artist: song.song.artist,
+                tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
+                analysisSource: song.analysisSource, stemSource: song.stemSource,
+                stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
+                semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels)
         }
-        return RenderReport(engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,
-                            creativeVision: script.creativeVision, audioFile: "", targetBPM: map.tempoBPM,
-                            targetKey: script.targetKey?.description, beatsPerBar: map.beatsPerBar, sampleRate: map.sampleRate,
-                            durationSeconds: duration, songs: songs, sections: sections,
-                            problemsAndSolutions: script.problemsAndSolutions, loudness: loudness, warnings: warnings,
-                            stageSeconds: stageSeconds)
+        return RenderReport(
+            engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,
+            creativeVision: script.creativeVision, audioFile: "", targetBPM: map.tempoBPM,
+            targetKey: script.targetKey?.description, beatsPerBar: map.beatsPerBar, sampleRate: map.sampleRate,
+            durationSeconds: duration, songs: songs, sections: sections,
+            problemsAndSolutions: script.problemsAndSolutions, loudness: loudness, warnings: warnings,
+            stageSeconds: stageSeconds)
     }
 }
 
@@ -405,18 +463,22 @@ struct SongMaterial: Sendable {
     /// - Throws: `RenderError.songPreparationFailed` when the stem cannot be read or separated.
     func read(_ stem: Stem, frames range: Range<Int>) async throws -> AudioBuffer {
         let songFrames = song.source.frameCount
-        let inside = max(range.lowerBound, 0) ..< max(min(range.upperBound, songFrames), max(range.lowerBound, 0))
+        let inside = max(range.lowerBound, 0)..<max(min(range.upperBound, songFrames), max(range.lowerBound, 0))
         do {
             let audio: AudioBuffer
             switch route(for: stem) {
             case .source(let source):
                 audio = try source.read(frames: inside)
             case .provider(let provider):
-                audio = try await provider.stems(of: song.source, songID: song.id, frames: inside)[stem]
-                    ?? AudioBuffer(channelCount: song.source.channelCount, frameCount: inside.count, sampleRate: song.source.sampleRate)
+                audio =
+                    try await provider.stems(of: song.source, songID: song.id, frames: inside)[stem]
+                    ?? AudioBuffer(
+                        channelCount: song.source.channelCount, frameCount: inside.count,
+                        sampleRate: song.source.sampleRate)
             }
             let offset = range.lowerBound - inside.lowerBound
-            return offset == 0 && audio.frameCount == range.count ? audio : audio.slice(frames: offset ..< offset + range.count)
+            return offset == 0 && audio.frameCount == range.count
+                ? audio : audio.slice(frames: offset..<offset + range.count)
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as RenderError {
@@ -425,7 +487,8 @@ struct SongMaterial: Sendable {
             if case .provider = route(for: stem) {
                 throw RenderError.songPreparationFailed(songID: song.id, message: "stem separation failed: \(error)")
             }
-            throw RenderError.songPreparationFailed(songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
+            throw RenderError.songPreparationFailed(
+                songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
         }
     }
 }

@@ -21,11 +21,13 @@ public struct RenderOptions: Sendable {
     /// Called with the progress of each stage; may be called from any thread.
     public var progress: (@Sendable (RenderProgress) -> Void)?
 
-    public init(maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                stretchOptions: StretchOptions = StretchOptions(),
-                formantPreservationThresholdSemitones: Double = 1,
-                stems: (any StemProviding)? = nil,
-                stretchCache: StretchCache? = nil, progress: (@Sendable (RenderProgress) -> Void)? = nil) {
+    public init(
+        maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        stretchOptions: StretchOptions = StretchOptions(),
+        formantPreservationThresholdSemitones: Double = 1,
+        stems: (any StemProviding)? = nil,
+        stretchCache: StretchCache? = nil, progress: (@Sendable (RenderProgress) -> Void)? = nil
+    ) {
         self.maximumConcurrentLayers = max(1, maximumConcurrentLayers)
         self.stretchOptions = stretchOptions
         self.formantPreservationThresholdSemitones = formantPreservationThresholdSemitones

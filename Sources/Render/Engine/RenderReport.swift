@@ -27,10 +27,12 @@ public struct RenderReport: Codable, Sendable, Equatable {
     /// Cache hits of this render by kind ("stretch", "analysis", "stems"); nil in older reports.
     public var cacheHits: [String: Int]?
 
-    public init(engineVersion: String, title: String, artistCredits: String, creativeVision: String, audioFile: String,
-                targetBPM: Double, targetKey: String?, beatsPerBar: Int, sampleRate: Double, durationSeconds: Double,
-                songs: [Song], sections: [Section], problemsAndSolutions: [ProblemAndSolution], loudness: Loudness,
-                warnings: [String], stageSeconds: [String: Double]) {
+    public init(
+        engineVersion: String, title: String, artistCredits: String, creativeVision: String, audioFile: String,
+        targetBPM: Double, targetKey: String?, beatsPerBar: Int, sampleRate: Double, durationSeconds: Double,
+        songs: [Song], sections: [Section], problemsAndSolutions: [ProblemAndSolution], loudness: Loudness,
+        warnings: [String], stageSeconds: [String: Double]
+    ) {
         self.engineVersion = engineVersion
         self.title = title
         self.artistCredits = artistCredits
@@ -70,8 +72,10 @@ public struct RenderReport: Codable, Sendable, Equatable {
         /// not gain-staged.
         public var gainStagingDecibels: Double?
 
-        public init(songID: String, name: String?, artist: String?, tempoBPM: Double, key: String?, analysisSource: String,
-                    stemSource: String, stretchRatio: Double, semitones: Double, gainStagingDecibels: Double? = nil) {
+        public init(
+            songID: String, name: String?, artist: String?, tempoBPM: Double, key: String?, analysisSource: String,
+            stemSource: String, stretchRatio: Double, semitones: Double, gainStagingDecibels: Double? = nil
+        ) {
             self.gainStagingDecibels = gainStagingDecibels
             self.songID = songID
             self.name = name
@@ -102,8 +106,10 @@ public struct RenderReport: Codable, Sendable, Equatable {
         public var transitionSeconds: Double
         public var layers: [Layer]
 
-        public init(index: Int, description: String, energyLevel: Double, startSeconds: Double, endSeconds: Double,
-                    startBar: Double, endBar: Double, transitionIn: String, transitionSeconds: Double, layers: [Layer]) {
+        public init(
+            index: Int, description: String, energyLevel: Double, startSeconds: Double, endSeconds: Double,
+            startBar: Double, endBar: Double, transitionIn: String, transitionSeconds: Double, layers: [Layer]
+        ) {
             self.index = index
             self.description = description
             self.energyLevel = energyLevel
@@ -139,9 +145,11 @@ public struct RenderReport: Codable, Sendable, Equatable {
         /// Measured integrated loudness of the layer as rendered (after gain), LUFS; nil if too quiet to gate.
         public var measuredLoudnessLUFS: Double?
 
-        public init(songID: String, stem: String, gainDecibels: Double, pan: Double, sourceStartSeconds: Double,
-                    sourceEndSeconds: Double, stretchRatio: Double, semitones: Double, effectsApplied: [String],
-                    effectsIgnored: [String], measuredLoudnessLUFS: Double?) {
+        public init(
+            songID: String, stem: String, gainDecibels: Double, pan: Double, sourceStartSeconds: Double,
+            sourceEndSeconds: Double, stretchRatio: Double, semitones: Double, effectsApplied: [String],
+            effectsIgnored: [String], measuredLoudnessLUFS: Double?
+        ) {
             self.songID = songID
             self.stem = stem
             self.gainDecibels = gainDecibels
@@ -180,9 +188,11 @@ public struct RenderReport: Codable, Sendable, Equatable {
         /// centre. Value k is drawn at `shortTermFirstSeconds + k·shortTermHopSeconds`; nil means 0.
         public var shortTermFirstSeconds: Double?
 
-        public init(targetLUFS: Double, integratedLUFS: Double, loudnessRangeLU: Double, truePeakDecibels: Double,
-                    samplePeakDecibels: Double, shortTermLUFS: [Double], shortTermHopSeconds: Double,
-                    shortTermFirstSeconds: Double? = nil) {
+        public init(
+            targetLUFS: Double, integratedLUFS: Double, loudnessRangeLU: Double, truePeakDecibels: Double,
+            samplePeakDecibels: Double, shortTermLUFS: [Double], shortTermHopSeconds: Double,
+            shortTermFirstSeconds: Double? = nil
+        ) {
             self.targetLUFS = targetLUFS
             self.integratedLUFS = integratedLUFS
             self.loudnessRangeLU = loudnessRangeLU
@@ -199,7 +209,8 @@ public struct RenderReport: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return encoder
     }
 
@@ -212,10 +223,12 @@ public struct RenderReport: Codable, Sendable, Equatable {
             let words = key.split(separator: "_").map(String.init)
             guard let first = words.first else { return path.last! }
             let acronyms: [String: String] = ["bpm": "BPM", "lufs": "LUFS", "id": "ID", "lu": "LU"]
-            let camel = first + words.dropFirst().map { acronyms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            let camel =
+                first + words.dropFirst().map { acronyms[$0] ?? $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
             return ReportCodingKey(stringValue: camel)
         }
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return decoder
     }
 }

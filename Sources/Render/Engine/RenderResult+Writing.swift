@@ -8,9 +8,11 @@ extension RenderResult {
     ///   - format: the encoding; nil takes it from `url`'s extension.
     ///   - options: sample format, tags, encoder quality.
     /// - Throws: `AudioFileError` naming the file (format, folder, disk, encoder) or the spool (read back).
-    public func writeAudio(to url: URL, format: AudioFileFormat? = nil, options: AudioFileWriteOptions = .init()) throws {
-        let writer = try AudioFileWriter(url: url, channelCount: mastered.channelCount, sampleRate: mastered.sampleRate,
-                                         format: format, options: options)
+    public func writeAudio(to url: URL, format: AudioFileFormat? = nil, options: AudioFileWriteOptions = .init()) throws
+    {
+        let writer = try AudioFileWriter(
+            url: url, channelCount: mastered.channelCount, sampleRate: mastered.sampleRate,
+            format: format, options: options)
         do {
             try mastered.forEachBlock { try writer.write($0) }
             try writer.finish()
@@ -25,8 +27,9 @@ extension RenderResult {
     /// - Throws: `AudioFileError` when the spool cannot be read back.
     public func waveform(columnCount: Int) throws -> WaveformOverview {
         if columnCount == waveform.columnCount { return waveform }
-        var builder = WaveformOverview.Builder(frameCount: mastered.frameCount, columnCount: columnCount,
-                                               channelCount: mastered.channelCount, sampleRate: mastered.sampleRate)
+        var builder = WaveformOverview.Builder(
+            frameCount: mastered.frameCount, columnCount: columnCount,
+            channelCount: mastered.channelCount, sampleRate: mastered.sampleRate)
         try mastered.forEachBlock { builder.append($0) }
         return builder.overview()
     }

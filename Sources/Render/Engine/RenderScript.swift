@@ -37,10 +37,12 @@ public struct RenderScript: Sendable, Equatable {
 
     /// Builds a script. `songIDs` defaults to the layers' song ids in order of first use; a section's or layer's
     /// `planIndex` left nil becomes its position, and a layer's `songIndex` left nil its song's index in `songIDs`.
-    public init(title: String, artistCredits: String = "", creativeVision: String = "", tempoMap: TempoMap,
-                targetKey: MusicalKey? = nil, targetLoudnessLUFS: Double = -14, truePeakCeilingDecibels: Double = -1,
-                sections: [Section], problemsAndSolutions: [RenderReport.ProblemAndSolution] = [],
-                warnings: [String] = [], songIDs: [String]? = nil) {
+    public init(
+        title: String, artistCredits: String = "", creativeVision: String = "", tempoMap: TempoMap,
+        targetKey: MusicalKey? = nil, targetLoudnessLUFS: Double = -14, truePeakCeilingDecibels: Double = -1,
+        sections: [Section], problemsAndSolutions: [RenderReport.ProblemAndSolution] = [],
+        warnings: [String] = [], songIDs: [String]? = nil
+    ) {
         var ids = songIDs ?? []
         if songIDs == nil {
             for layer in sections.flatMap(\.layers) where !ids.contains(layer.songID) { ids.append(layer.songID) }
@@ -125,9 +127,11 @@ public struct RenderScript: Sendable, Equatable {
         public var layers: [Layer]
 
         /// `planIndex` nil: the section's position in the script (set by `RenderScript.init`).
-        public init(planIndex: Int? = nil, description: String, energyLevel: Double = 0.5, startSeconds: Double,
-                    durationSeconds: Double, transitionIn: Transition = .crossfade(bars: 1, curve: .equalPower),
-                    layers: [Layer]) {
+        public init(
+            planIndex: Int? = nil, description: String, energyLevel: Double = 0.5, startSeconds: Double,
+            durationSeconds: Double, transitionIn: Transition = .crossfade(bars: 1, curve: .equalPower),
+            layers: [Layer]
+        ) {
             self.planIndex = planIndex ?? -1
             self.description = description
             self.energyLevel = energyLevel
@@ -171,10 +175,12 @@ public struct RenderScript: Sendable, Equatable {
         public var ignoredEffects: [String]
 
         /// `planIndex` and `songIndex` nil: set by `RenderScript.init` (the layer's position, its song's index).
-        public init(planIndex: Int? = nil, songIndex: Int? = nil, songID: String, stem: Stem, gainDecibels: Double = 0,
-                    pan: Double = 0, sourceStartSeconds: Double? = nil, semitonesOverride: Double? = nil,
-                    pitchShiftIsOverride: Bool = false, fadeInSeconds: Double = 0, fadeOutSeconds: Double = 0,
-                    effects: [EffectSpec] = [], ignoredEffects: [String] = []) {
+        public init(
+            planIndex: Int? = nil, songIndex: Int? = nil, songID: String, stem: Stem, gainDecibels: Double = 0,
+            pan: Double = 0, sourceStartSeconds: Double? = nil, semitonesOverride: Double? = nil,
+            pitchShiftIsOverride: Bool = false, fadeInSeconds: Double = 0, fadeOutSeconds: Double = 0,
+            effects: [EffectSpec] = [], ignoredEffects: [String] = []
+        ) {
             self.planIndex = planIndex ?? -1
             self.songIndex = songIndex ?? -1
             self.pitchShiftIsOverride = pitchShiftIsOverride

@@ -23,9 +23,11 @@ public struct RenderSong: Sendable {
     /// Where the grid and key came from ("plan", "embedded", "service"...), for the report.
     public var analysisSource: String
 
-    public init(id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
-                stems: [Stem: any AudioSource] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-                key: MusicalKey?, analysisSource: String = "plan") {
+    public init(
+        id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
+        stems: [Stem: any AudioSource] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
+        key: MusicalKey?, analysisSource: String = "plan"
+    ) {
         self.id = id
         self.name = name
         self.artist = artist
@@ -38,12 +40,15 @@ public struct RenderSong: Sendable {
     }
 
     /// A song held in memory, with stems held in memory.
-    public init(id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
-                stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-                key: MusicalKey?, analysisSource: String = "plan") {
-        self.init(id: id, name: name, artist: artist, source: MemoryAudioSource(audio),
-                  stems: stems.mapValues { MemoryAudioSource($0) }, stemSource: stemSource, beatGrid: beatGrid, key: key,
-                  analysisSource: analysisSource)
+    public init(
+        id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
+        stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
+        key: MusicalKey?, analysisSource: String = "plan"
+    ) {
+        self.init(
+            id: id, name: name, artist: artist, source: MemoryAudioSource(audio),
+            stems: stems.mapValues { MemoryAudioSource($0) }, stemSource: stemSource, beatGrid: beatGrid, key: key,
+            analysisSource: analysisSource)
     }
 }
 

@@ -46,7 +46,9 @@ public final class StretchCache: Sendable {
 
     /// The bound `environment` sets (`MASHUP_STRETCH_CACHE_MB`), else 256 MiB; values outside 0...65,536 are ignored.
     public static func capacityBytes(environment: [String: String]) -> Int {
-        if let text = environment["MASHUP_STRETCH_CACHE_MB"], let megabytes = Int(text), (0...65_536).contains(megabytes) {
+        if let text = environment["MASHUP_STRETCH_CACHE_MB"], let megabytes = Int(text),
+            (0...65_536).contains(megabytes)
+        {
             return megabytes << 20
         }
         return 256 << 20
@@ -76,7 +78,8 @@ public final class StretchCache: Sendable {
             if let old = s.entries[key] { s.totalBytes -= old.buffer.samples.count * MemoryLayout<Float>.size }
             s.entries[key] = (buffer, s.clock)
             s.totalBytes += bytes
-            while s.totalBytes > capacityBytes, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            while s.totalBytes > capacityBytes, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
                 s.totalBytes -= victim.value.buffer.samples.count * MemoryLayout<Float>.size
                 s.entries.removeValue(forKey: victim.key)
             }

@@ -108,8 +108,9 @@ struct TimelinePlanner {
                 let ownIn = tempoMap.frameCount(seconds: layer.fadeInSeconds)
                 let ownOut = tempoMap.frameCount(seconds: layer.fadeOutSeconds)
                 let inCurve = transitionCurve(section.transitionIn)
-                var fadeIn = LayerPlacement.Fade(startFrame: 0, frameCount: max(inFrames, preRoll + ownIn),
-                                                 curve: ownIn > inFrames ? .sCurve : inCurve)
+                var fadeIn = LayerPlacement.Fade(
+                    startFrame: 0, frameCount: max(inFrames, preRoll + ownIn),
+                    curve: ownIn > inFrames ? .sCurve : inCurve)
                 if previousOf[sectionIndex] == nil && ownIn == 0 { fadeIn = .none }
                 let outLength: Int
                 let outCurve: CrossfadeCurve
@@ -123,23 +124,32 @@ struct TimelinePlanner {
                     outLength = ownOut
                     outCurve = .sCurve
                 }
-                let fadeOut = LayerPlacement.Fade(startFrame: frameCount - min(outLength, frameCount),
-                                                  frameCount: min(outLength, frameCount), curve: outCurve)
+                let fadeOut = LayerPlacement.Fade(
+                    startFrame: frameCount - min(outLength, frameCount),
+                    frameCount: min(outLength, frameCount), curve: outCurve)
                 var effects = layer.effects.filter {
-                    switch $0 { case .fadeIn, .fadeOut: false; default: true }
+                    switch $0 {
+                    case .fadeIn, .fadeOut: false;
+                    default: true
+                    }
                 }
                 if case .filterSweep(let bars)? = nextTransition {
-                    effects.append(.filterSweep(EffectSpec.FilterSweep(kind: .highPass, startHz: 40, endHz: 2000,
-                                                                       length: .bars(bars), anchor: .end)))
+                    effects.append(
+                        .filterSweep(
+                            EffectSpec.FilterSweep(
+                                kind: .highPass, startHz: 40, endHz: 2000,
+                                length: .bars(bars), anchor: .end)))
                 }
-                let (anchors, sourceStart) = warpAnchors(for: layer, song: song, sectionIndex: sectionIndex,
-                                                         sectionStartFrame: start, spanStart: spanStart, spanEnd: spanEnd)
-                result.append(LayerPlacement(
-                    sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
-                    frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
-                    sourceStartSeconds: sourceStart, semitones: semitones(for: layer, song: song, path: path),
-                    effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart,
-                    songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate))
+                let (anchors, sourceStart) = warpAnchors(
+                    for: layer, song: song, sectionIndex: sectionIndex,
+                    sectionStartFrame: start, spanStart: spanStart, spanEnd: spanEnd)
+                result.append(
+                    LayerPlacement(
+                        sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
+                        frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
+                        sourceStartSeconds: sourceStart, semitones: semitones(for: layer, song: song, path: path),
+                        effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart,
+                        songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate))
             }
         }
         return result
@@ -149,13 +159,18 @@ struct TimelinePlanner {
     func beatFactor(for song: SongTiming) -> Double {
         let ratios: [Double] = [0.5, 1, 2]
         let sourceBPM = song.grid.averageTempoBPM
-        return ratios.min { abs(log(sourceBPM / (tempoMap.tempoBPM * $0))) < abs(log(sourceBPM / (tempoMap.tempoBPM * $1))) }!
+        return ratios.min {
+            abs(log(sourceBPM / (tempoMap.tempoBPM * $0))) < abs(log(sourceBPM / (tempoMap.tempoBPM * $1)))
+        }!
     }
 
     /// Warp anchors (one per target beat, a beat beyond the span on each side) and the source start at the section.
-    mutating func warpAnchors(for layer: RenderScript.Layer, song: SongTiming, sectionIndex: Int,
-                              sectionStartFrame: Int, spanStart: Int, spanEnd: Int)
-        -> (anchors: [(sourceSeconds: Double, outputFrame: Double)], sourceStartSeconds: Double) {
+    mutating func warpAnchors(
+        for layer: RenderScript.Layer, song: SongTiming, sectionIndex: Int,
+        sectionStartFrame: Int, spanStart: Int, spanEnd: Int
+    )
+        -> (anchors: [(sourceSeconds: Double, outputFrame: Double)], sourceStartSeconds: Double)
+    {
         let grid = song.grid
         let factor = beatFactor(for: song)
         let framesPerBeat = tempoMap.framesPerBeat
@@ -166,8 +181,9 @@ struct TimelinePlanner {
         if let explicit = layer.sourceStartSeconds {
             startBeat = grid.downbeatBeatIndex(nearestTo: grid.beatIndex(atSeconds: explicit))
             if startBeat + sectionBeats * factor > songEndBeat + 0.5 {
-                warnings.append("section \(sectionIndex + 1): \(layer.songID) \(layer.stem.rawValue) reads past the end of its song "
-                                + "(source start \(String(format: "%.1f", explicit)) s); the rest is silent")
+                warnings.append(
+                    "section \(sectionIndex + 1): \(layer.songID) \(layer.stem.rawValue) reads past the end of its song "
+                        + "(source start \(String(format: "%.1f", explicit)) s); the rest is silent")
             }
         } else {
             let mashupBeat = tempoMap.beat(atSeconds: Double(sectionStartFrame) / tempoMap.sampleRate)
@@ -179,11 +195,13 @@ struct TimelinePlanner {
             if startBeat + sectionBeats * factor > songEndBeat, usableBeats >= sectionBeats * factor + barBeats {
                 let loopable = usableBeats - sectionBeats * factor
                 let offset = (startBeat - firstDownbeat).truncatingRemainder(dividingBy: max(loopable, barBeats))
-                let barAligned = (offset / barBeats).rounded(.down) * barBeats
+                let barAligned =
+                    (offset / barBeats).rounded(.down) * barBeats
                     + (startBeat - firstDownbeat).truncatingRemainder(dividingBy: barBeats)
                 startBeat = firstDownbeat + barAligned
-                warnings.append("section \(sectionIndex + 1): \(layer.songID) ran out of bars; its \(layer.stem.rawValue) "
-                                + "loops back to bar \(Int(barAligned / barBeats) + 1) of the song")
+                warnings.append(
+                    "section \(sectionIndex + 1): \(layer.songID) ran out of bars; its \(layer.stem.rawValue) "
+                        + "loops back to bar \(Int(barAligned / barBeats) + 1) of the song")
             }
         }
         let kMin = Int((Double(spanStart - sectionStartFrame) / framesPerBeat).rounded(.down)) - 1
@@ -191,8 +209,11 @@ struct TimelinePlanner {
         var anchors: [(sourceSeconds: Double, outputFrame: Double)] = []
         anchors.reserveCapacity(kMax - kMin + 1)
         for k in kMin...kMax {
-            anchors.append((grid.seconds(atBeatIndex: startBeat + Double(k) * factor),
-                            Double(sectionStartFrame) + Double(k) * framesPerBeat))
+            anchors.append(
+                (
+                    grid.seconds(atBeatIndex: startBeat + Double(k) * factor),
+                    Double(sectionStartFrame) + Double(k) * framesPerBeat
+                ))
         }
         return (anchors, grid.seconds(atBeatIndex: startBeat))
     }
@@ -205,11 +226,13 @@ struct TimelinePlanner {
         switch decision {
         case .unshifted, .shift: break
         case .songKeyUnknown(let target):
-            warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) left in its key: the song's key is unknown "
-                            + "or below confidence \(KeyShift.minimumKeyConfidence) (not shifted to \(target))")
+            warnings.append(
+                "\(path): \(layer.songID) \(layer.stem.rawValue) left in its key: the song's key is unknown "
+                    + "or below confidence \(KeyShift.minimumKeyConfidence) (not shifted to \(target))")
         case .overLimit(let shift, let limit, let key, let target):
-            warnings.append("\(path): \(layer.songID) \(layer.stem.rawValue) would need \(shift > 0 ? "+" : "")\(shift) "
-                            + "semitones to reach \(target) (limit ±\(limit)): left in \(key)")
+            warnings.append(
+                "\(path): \(layer.songID) \(layer.stem.rawValue) would need \(shift > 0 ? "+" : "")\(shift) "
+                    + "semitones to reach \(target) (limit ±\(limit)): left in \(key)")
         }
         return decision.appliedSemitones
     }

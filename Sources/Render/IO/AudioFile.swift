@@ -12,8 +12,10 @@ public struct DecodedAudio: Sendable {
     /// Frames the header declared that were not decoded (a truncated or damaged file).
     public var missingFrameCount: Int = 0
 
-    public init(buffer: AudioBuffer, info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int = 0,
-                missingFrameCount: Int = 0) {
+    public init(
+        buffer: AudioBuffer, info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int = 0,
+        missingFrameCount: Int = 0
+    ) {
         self.buffer = buffer
         self.info = info
         self.nonFiniteSampleCount = nonFiniteSampleCount
@@ -23,18 +25,29 @@ public struct DecodedAudio: Sendable {
 
     /// What was repaired or is missing, each naming the file: for the caller to print or report.
     public var warnings: [String] {
-        Self.warnings(info: info, nonFiniteSampleCount: nonFiniteSampleCount, decodeErrorCount: decodeErrorCount,
-                      missingFrameCount: missingFrameCount)
+        Self.warnings(
+            info: info, nonFiniteSampleCount: nonFiniteSampleCount, decodeErrorCount: decodeErrorCount,
+            missingFrameCount: missingFrameCount)
     }
 
     /// The warnings of a decode with these counts (also for a file read block by block with `AudioFileReader`).
-    public static func warnings(info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int,
-                                missingFrameCount: Int) -> [String] {
+    public static func warnings(
+        info: AudioFileInfo, nonFiniteSampleCount: Int, decodeErrorCount: Int,
+        missingFrameCount: Int
+    ) -> [String] {
         var lines: [String] = []
-        if nonFiniteSampleCount > 0 { lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0") }
-        if decodeErrorCount > 0 { lines.append("\(info.path): \(decodeErrorCount) decode error\(decodeErrorCount == 1 ? "" : "s") (lost sync, bad CRC): damaged audio was skipped") }
+        if nonFiniteSampleCount > 0 {
+            lines.append("\(info.path): \(nonFiniteSampleCount) NaN/Inf samples replaced by 0")
+        }
+        if decodeErrorCount > 0 {
+            lines.append(
+                "\(info.path): \(decodeErrorCount) decode error\(decodeErrorCount == 1 ? "" : "s") (lost sync, bad CRC): damaged audio was skipped"
+            )
+        }
         if missingFrameCount > 0 {
-            lines.append("\(info.path): truncated: \(JSONReader.grouped(missingFrameCount)) of the \(JSONReader.grouped(info.declaredFrameCount)) frames the header declares are missing")
+            lines.append(
+                "\(info.path): truncated: \(JSONReader.grouped(missingFrameCount)) of the \(JSONReader.grouped(info.declaredFrameCount)) frames the header declares are missing"
+            )
         }
         return lines
     }
@@ -48,13 +61,16 @@ public enum AudioFile {
     /// Reads a whole file as stereo at `sampleRate` (nil keeps the file's rate).
     /// - Throws: `AudioFileError` naming the file.
     /// - Throws: `AudioFileError` naming the file (see `AudioFileReader` for the limits checked).
-    public static func read(_ url: URL, sampleRate: Double? = defaultSampleRate,
-                            quality: ResampleQuality = .best, limits: AudioInputLimits = .standard) throws -> DecodedAudio {
+    public static func read(
+        _ url: URL, sampleRate: Double? = defaultSampleRate,
+        quality: ResampleQuality = .best, limits: AudioInputLimits = .standard
+    ) throws -> DecodedAudio {
         let reader = try AudioFileReader(url: url, sampleRate: sampleRate, quality: quality, limits: limits)
         let buffer = try reader.readAll()
         guard buffer.frameCount > 0 else { throw AudioFileError.noFrames(path: url.path) }
-        return DecodedAudio(buffer: buffer, info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount,
-                            decodeErrorCount: reader.decodeErrorCount, missingFrameCount: reader.missingFrameCount)
+        return DecodedAudio(
+            buffer: buffer, info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount,
+            decodeErrorCount: reader.decodeErrorCount, missingFrameCount: reader.missingFrameCount)
     }
 
     /// Writes `buffer` to `url` in the format its extension names, atomically (temporary file, then rename).

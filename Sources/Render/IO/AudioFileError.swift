@@ -46,8 +46,9 @@ public enum AudioFileError: Error, Equatable, CustomStringConvertible, Localized
     public var path: String {
         switch self {
         case .notFound(let p), .unreadable(let p, _), .notAudio(let p, _), .unsupportedFormat(let p, _),
-             .noFrames(let p), .absurdHeader(let p, _), .writeFailed(let p, _), .tooLong(let p, _),
-             .tooShort(let p, _, _), .damaged(let p, _, _): p
+            .noFrames(let p), .absurdHeader(let p, _), .writeFailed(let p, _), .tooLong(let p, _),
+            .tooShort(let p, _, _), .damaged(let p, _, _):
+            p
         }
     }
 }

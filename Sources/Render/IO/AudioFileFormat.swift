@@ -17,7 +17,9 @@ public enum AudioFileFormat: String, Sendable, CaseIterable {
         case "mp3": return .mp3
         case let other:
             throw AudioFileError.unsupportedFormat(
-                path: path, detail: other.isEmpty ? "no file extension (use .wav, .flac, .ogg, .opus, .mp3 or .aiff)"
+                path: path,
+                detail: other.isEmpty
+                    ? "no file extension (use .wav, .flac, .ogg, .opus, .mp3 or .aiff)"
                     : "'.\(other)' is not one of .wav, .flac, .ogg, .opus, .mp3, .aiff")
         }
     }
@@ -71,8 +73,10 @@ public struct AudioFileWriteOptions: Sendable, Equatable {
     public var artist: String?
     public var comment: String?
 
-    public init(sampleFormat: SampleFormat = .pcm24, dither: Bool = false, encoderQuality: Double = 0.8,
-                title: String? = nil, artist: String? = nil, comment: String? = nil) {
+    public init(
+        sampleFormat: SampleFormat = .pcm24, dither: Bool = false, encoderQuality: Double = 0.8,
+        title: String? = nil, artist: String? = nil, comment: String? = nil
+    ) {
         self.sampleFormat = sampleFormat
         self.dither = dither
         self.encoderQuality = encoderQuality

@@ -67,8 +67,10 @@ public final class AudioFileReader {
     ///   - limits: the bounds checked from the header and while decoding.
     /// - Throws: `AudioFileError` naming the file: notFound, unreadable, notAudio, absurdHeader (sample rate,
     ///   channels), tooLong (declared length or size over the limits).
-    public init(url: URL, sampleRate: Double? = 44100, quality: ResampleQuality = .best,
-                limits: AudioInputLimits = .standard) throws {
+    public init(
+        url: URL, sampleRate: Double? = 44100, quality: ResampleQuality = .best,
+        limits: AudioInputLimits = .standard
+    ) throws {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -93,45 +95,62 @@ public final class AudioFileReader {
         try Self.checkHeader(rate: rate, channels: channels, path: path)
         if let outputRate = sampleRate {
             guard outputRate.isFinite, Self.sampleRateRange.contains(outputRate) else {
-                throw AudioFileError.absurdHeader(path: path, detail: "output sample rate \(MusicalDuration.trim(outputRate)) Hz is not a valid sample rate (8,000-384,000 Hz)")
+                throw AudioFileError.absurdHeader(
+                    path: path,
+                    detail:
+                        "output sample rate \(MusicalDuration.trim(outputRate)) Hz is not a valid sample rate (8,000-384,000 Hz)"
+                )
             }
         }
         self.file = file
         self.limits = limits
         // libsndfile reports SF_COUNT_MAX when a header does not declare the length (a FLAC whose total is 0).
         let declared = file.info.frames >= Int64.max / 2 ? 0 : Int(clamping: max(0, file.info.frames))
-        self.info = AudioFileInfo(path: path, sampleRate: rate, channelCount: channels,
-                                  declaredFrameCount: declared, formatName: SndFile.formatName(file.info.format))
+        self.info = AudioFileInfo(
+            path: path, sampleRate: rate, channelCount: channels,
+            declaredFrameCount: declared, formatName: SndFile.formatName(file.info.format))
         self.outputSampleRate = sampleRate ?? rate
         self.maximumSourceFrameCount = limits.maximumSourceFrameCount(sourceRate: rate, outputRate: outputSampleRate)
         if declared > maximumSourceFrameCount {
-            throw AudioFileError.tooLong(path: path, detail: Self.overLimit(frames: declared, rate: rate,
-                                                                           outputRate: outputSampleRate, limits: limits, declared: true))
+            throw AudioFileError.tooLong(
+                path: path,
+                detail: Self.overLimit(
+                    frames: declared, rate: rate,
+                    outputRate: outputSampleRate, limits: limits, declared: true))
         }
         if declared == 0 {
             // No length declared (a streamed FLAC, or one whose header was zeroed): count the frames in a first
             // pass through a second handle, in blocks, without converting or keeping them, and stop at the limit.
             // Cheap next to the conversion the real pass does, and the refusal comes before any of it.
             try Self.countFrames(path: path, channels: channels, limit: maximumSourceFrameCount) { counted in
-                AudioFileError.tooLong(path: path, detail: Self.overLimit(frames: counted, rate: rate, outputRate: sampleRate ?? rate,
-                                                                          limits: limits, declared: false)
-                                       + " (the header declared no length)")
+                AudioFileError.tooLong(
+                    path: path,
+                    detail: Self.overLimit(
+                        frames: counted, rate: rate, outputRate: sampleRate ?? rate,
+                        limits: limits, declared: false)
+                        + " (the header declared no length)")
             }
         }
         self.gains = ChannelMapping.stereoGains(channelCount: channels)
-        self.converter = outputSampleRate == rate ? nil
+        self.converter =
+            outputSampleRate == rate
+            ? nil
             : try SampleRateConverter(inputRate: rate, outputRate: outputSampleRate, channelCount: 2, quality: quality)
     }
 
     /// Decodes `path` block by block through its own handle, keeping nothing, and throws `overLimit(count)` as soon
     /// as more than `limit` frames came out.
-    static func countFrames(path: String, channels: Int, limit: Int, overLimit: (Int) -> AudioFileError) throws(AudioFileError) {
+    static func countFrames(path: String, channels: Int, limit: Int, overLimit: (Int) -> AudioFileError)
+        throws(AudioFileError)
+    {
         let counter = try SndFile(readingAt: path)
         let blockFrames = 16_384
         var scratch = [Float](repeating: 0, count: blockFrames * channels)
         var counted = 0
         while true {
-            let got = scratch.withUnsafeMutableBufferPointer { counter.readFrames(into: $0.baseAddress!, frameCount: blockFrames) }
+            let got = scratch.withUnsafeMutableBufferPointer {
+                counter.readFrames(into: $0.baseAddress!, frameCount: blockFrames)
+            }
             if got <= 0 { return }
             counted += got
             if counted > limit { throw overLimit(counted) }
@@ -141,22 +160,29 @@ public final class AudioFileReader {
     /// Refuses a sample rate or channel count outside the accepted ranges, naming it.
     static func checkHeader(rate: Double, channels: Int, path: String) throws(AudioFileError) {
         guard rate.isFinite, sampleRateRange.contains(rate) else {
-            throw AudioFileError.absurdHeader(path: path, detail: "sample rate \(MusicalDuration.trim(rate)) Hz is not a valid sample rate (8,000-384,000 Hz)")
+            throw AudioFileError.absurdHeader(
+                path: path,
+                detail: "sample rate \(MusicalDuration.trim(rate)) Hz is not a valid sample rate (8,000-384,000 Hz)")
         }
         guard channels >= 1 && channels <= maximumChannelCount else {
-            throw AudioFileError.absurdHeader(path: path, detail: "\(channels) channels is not a valid channel count (1-\(maximumChannelCount))")
+            throw AudioFileError.absurdHeader(
+                path: path, detail: "\(channels) channels is not a valid channel count (1-\(maximumChannelCount))")
         }
     }
 
     /// The message for a song over the length or size limit.
-    static func overLimit(frames: Int, rate: Double, outputRate: Double, limits: AudioInputLimits, declared: Bool) -> String {
+    static func overLimit(frames: Int, rate: Double, outputRate: Double, limits: AudioInputLimits, declared: Bool)
+        -> String
+    {
         let seconds = Double(frames) / rate
         let bytes = Double(frames) * outputRate / rate * 8
         let what = declared ? "the header declares" : "it decodes to more than"
         if seconds > limits.maximumSongSeconds {
-            return "\(what) \(Self.clock(seconds)) of audio, over the limit of \(Self.clock(limits.maximumSongSeconds)) (MASHUP_MAX_SONG_SECONDS)"
+            return
+                "\(what) \(Self.clock(seconds)) of audio, over the limit of \(Self.clock(limits.maximumSongSeconds)) (MASHUP_MAX_SONG_SECONDS)"
         }
-        return "\(what) \(JSONReader.grouped(Int(saturating: bytes))) bytes decoded at \(MusicalDuration.trim(outputRate)) Hz, over the limit of \(JSONReader.grouped(limits.maximumDecodedByteCount)) (MASHUP_MAX_DECODED_MB)"
+        return
+            "\(what) \(JSONReader.grouped(Int(saturating: bytes))) bytes decoded at \(MusicalDuration.trim(outputRate)) Hz, over the limit of \(JSONReader.grouped(limits.maximumDecodedByteCount)) (MASHUP_MAX_DECODED_MB)"
     }
 
     /// `1:20:00` / `20:00` / `12.5 s`.
@@ -179,7 +205,9 @@ public final class AudioFileReader {
         if interleaved.count < maximumFrameCount * channels {
             interleaved = [Float](repeating: 0, count: maximumFrameCount * channels)
         }
-        let got = interleaved.withUnsafeMutableBufferPointer { file.readFrames(into: $0.baseAddress!, frameCount: maximumFrameCount) }
+        let got = interleaved.withUnsafeMutableBufferPointer {
+            file.readFrames(into: $0.baseAddress!, frameCount: maximumFrameCount)
+        }
         if file.errorCode != 0 { readsWithError += 1 }
         if got <= 0 {
             atEnd = true
@@ -193,20 +221,28 @@ public final class AudioFileReader {
         sourceFramesRead += got
         if sourceFramesRead > maximumSourceFrameCount {
             atEnd = true
-            throw AudioFileError.tooLong(path: info.path, detail: Self.overLimit(
-                frames: sourceFramesRead, rate: info.sampleRate, outputRate: outputSampleRate, limits: limits, declared: false)
-                + (info.declaredFrameCount > 0 ? " (the header declared \(Self.clock(Double(info.declaredFrameCount) / info.sampleRate)))" : " (the header declared no length)"))
+            throw AudioFileError.tooLong(
+                path: info.path,
+                detail: Self.overLimit(
+                    frames: sourceFramesRead, rate: info.sampleRate, outputRate: outputSampleRate, limits: limits,
+                    declared: false)
+                    + (info.declaredFrameCount > 0
+                        ? " (the header declared \(Self.clock(Double(info.declaredFrameCount) / info.sampleRate)))"
+                        : " (the header declared no length)"))
         }
         if readsWithError > limits.maximumDecodeErrorCount {
             atEnd = true
-            throw AudioFileError.damaged(path: info.path, decodeErrorCount: readsWithError, limit: limits.maximumDecodeErrorCount)
+            throw AudioFileError.damaged(
+                path: info.path, decodeErrorCount: readsWithError, limit: limits.maximumDecodeErrorCount)
         }
         var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: info.sampleRate)
         interleaved.withUnsafeMutableBufferPointer { source in
-            nonFiniteSampleCount += VectorOps.replaceNonFinite(UnsafeMutableBufferPointer(rebasing: source[0 ..< got * channels]))
+            nonFiniteSampleCount += VectorOps.replaceNonFinite(
+                UnsafeMutableBufferPointer(rebasing: source[0..<got * channels]))
             block.withMutableBlock { out in
-                ChannelMapping.mapToStereo(source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
-                                           into: out.pointer(0), stride: got)
+                ChannelMapping.mapToStereo(
+                    source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
+                    into: out.pointer(0), stride: got)
             }
         }
         if let converter { block = try converter.process(block) }
@@ -223,7 +259,8 @@ public final class AudioFileReader {
             missingFrameCount = info.declaredFrameCount - sourceFramesRead
         }
         if decodeErrorCount > limits.maximumDecodeErrorCount {
-            throw AudioFileError.damaged(path: info.path, decodeErrorCount: decodeErrorCount, limit: limits.maximumDecodeErrorCount)
+            throw AudioFileError.damaged(
+                path: info.path, decodeErrorCount: decodeErrorCount, limit: limits.maximumDecodeErrorCount)
         }
     }
 
@@ -232,7 +269,8 @@ public final class AudioFileReader {
     public func readAll() throws -> AudioBuffer {
         var planar: [[Float]] = [[], []]
         let ratio = outputSampleRate / info.sampleRate
-        let expected = Int(saturating: Double(min(info.declaredFrameCount, maximumSourceFrameCount)) * ratio, rounding: .up) + 16
+        let expected =
+            Int(saturating: Double(min(info.declaredFrameCount, maximumSourceFrameCount)) * ratio, rounding: .up) + 16
         if info.declaredFrameCount > 0 {
             planar[0].reserveCapacity(expected)
             planar[1].reserveCapacity(expected)

@@ -29,31 +29,39 @@ public enum AudioFileStretcher {
     /// Stretches `input` by `timeRatio` and shifts it by `semitones` into `output` (format from its extension).
     /// - Throws: `AudioFileError` naming the file (read, write), `StretchError` (ratio, shift, resampling).
     @discardableResult
-    public static func stretch(input: URL, output: URL, timeRatio: Double, semitones: Double = 0,
-                               options: StretchOptions = StretchOptions(),
-                               writeOptions: AudioFileWriteOptions = AudioFileWriteOptions()) throws -> Summary {
+    public static func stretch(
+        input: URL, output: URL, timeRatio: Double, semitones: Double = 0,
+        options: StretchOptions = StretchOptions(),
+        writeOptions: AudioFileWriteOptions = AudioFileWriteOptions()
+    ) throws -> Summary {
         let probe = try AudioFileReader(url: input, sampleRate: nil)
         let declared = probe.info.declaredFrameCount
         let exactCount = !(probe.info.formatName.hasPrefix("MPEG") || probe.info.formatName.hasPrefix("OGG"))
         if declared > 0 && exactCount {
             do {
-                return try pass(reader: probe, output: output, timeRatio: timeRatio, semitones: semitones,
-                                inputFrameCount: declared, options: options, writeOptions: writeOptions)
+                return try pass(
+                    reader: probe, output: output, timeRatio: timeRatio, semitones: semitones,
+                    inputFrameCount: declared, options: options, writeOptions: writeOptions)
             } catch StretchError.streamLengthMismatch {
                 // The header's count was wrong (truncated or damaged file): once more, open-ended.
             }
-            return try pass(reader: try AudioFileReader(url: input, sampleRate: nil), output: output, timeRatio: timeRatio,
-                            semitones: semitones, inputFrameCount: nil, options: options, writeOptions: writeOptions)
+            return try pass(
+                reader: try AudioFileReader(url: input, sampleRate: nil), output: output, timeRatio: timeRatio,
+                semitones: semitones, inputFrameCount: nil, options: options, writeOptions: writeOptions)
         }
-        return try pass(reader: probe, output: output, timeRatio: timeRatio, semitones: semitones, inputFrameCount: nil,
-                        options: options, writeOptions: writeOptions)
+        return try pass(
+            reader: probe, output: output, timeRatio: timeRatio, semitones: semitones, inputFrameCount: nil,
+            options: options, writeOptions: writeOptions)
     }
 
-    private static func pass(reader: AudioFileReader, output: URL, timeRatio: Double, semitones: Double, inputFrameCount: Int?,
-                             options: StretchOptions, writeOptions: AudioFileWriteOptions) throws -> Summary {
+    private static func pass(
+        reader: AudioFileReader, output: URL, timeRatio: Double, semitones: Double, inputFrameCount: Int?,
+        options: StretchOptions, writeOptions: AudioFileWriteOptions
+    ) throws -> Summary {
         let rate = reader.outputSampleRate
-        let stretcher = try StreamingTimeStretcher(channelCount: 2, sampleRate: rate, timeRatio: timeRatio, semitones: semitones,
-                                                   inputFrameCount: inputFrameCount, options: options)
+        let stretcher = try StreamingTimeStretcher(
+            channelCount: 2, sampleRate: rate, timeRatio: timeRatio, semitones: semitones,
+            inputFrameCount: inputFrameCount, options: options)
         let writer = try AudioFileWriter(url: output, channelCount: 2, sampleRate: rate, options: writeOptions)
         do {
             while let block = try reader.read(maximumFrameCount: blockFrameCount) {
@@ -62,11 +70,13 @@ public enum AudioFileStretcher {
             try writer.write(try stretcher.finish())
             let outputFrames = writer.framesWritten
             try writer.finish()
-            return Summary(inputSeconds: Double(reader.framesRead) / rate, outputSeconds: Double(outputFrames) / rate,
-                           knownLength: inputFrameCount != nil,
-                           warnings: DecodedAudio.warnings(info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount,
-                                                           decodeErrorCount: reader.decodeErrorCount,
-                                                           missingFrameCount: reader.missingFrameCount))
+            return Summary(
+                inputSeconds: Double(reader.framesRead) / rate, outputSeconds: Double(outputFrames) / rate,
+                knownLength: inputFrameCount != nil,
+                warnings: DecodedAudio.warnings(
+                    info: reader.info, nonFiniteSampleCount: reader.nonFiniteSampleCount,
+                    decodeErrorCount: reader.decodeErrorCount,
+                    missingFrameCount: reader.missingFrameCount))
         } catch {
             writer.cancel()
             throw error

@@ -39,24 +39,31 @@ public final class AudioFileWriter {
     ///   - format: the encoding; nil takes it from `url`'s extension.
     /// - Throws: `AudioFileError.unsupportedFormat` (extension, or a format libsndfile refuses), `.writeFailed`
     ///   (missing folder, channel count, encoder).
-    public init(url: URL, channelCount: Int, sampleRate: Double, format: AudioFileFormat? = nil,
-                options: AudioFileWriteOptions = .init()) throws {
+    public init(
+        url: URL, channelCount: Int, sampleRate: Double, format: AudioFileFormat? = nil,
+        options: AudioFileWriteOptions = .init()
+    ) throws {
         let path = url.path
         let format = try format ?? AudioFileFormat.forPath(path)
         guard channelCount >= 1, channelCount <= AudioFileReader.maximumChannelCount else {
-            throw AudioFileError.writeFailed(path: path, reason: "\(channelCount) channels is more than the formats hold")
+            throw AudioFileError.writeFailed(
+                path: path, reason: "\(channelCount) channels is more than the formats hold")
         }
         let folder = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw AudioFileError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
         var fileRate = sampleRate
         if let allowed = format.allowedSampleRates, !allowed.contains(sampleRate) {
             fileRate = format == .opus ? 48000 : allowed.min { abs($0 - sampleRate) < abs($1 - sampleRate) }!
         }
-        converter = fileRate == sampleRate ? nil
-            : try SampleRateConverter(inputRate: sampleRate, outputRate: fileRate, channelCount: channelCount, quality: .best)
+        converter =
+            fileRate == sampleRate
+            ? nil
+            : try SampleRateConverter(
+                inputRate: sampleRate, outputRate: fileRate, channelCount: channelCount, quality: .best)
         self.url = url
         self.format = format
         self.channelCount = channelCount
@@ -66,8 +73,9 @@ public final class AudioFileWriter {
         ditherAmplitude = (options.dither && options.sampleFormat == .pcm16 && format.hasBitDepth) ? 1 / 32768 : nil
         interleaved = [Float](repeating: 0, count: Self.blockFrameCount * channelCount)
         do {
-            file = try Self.open(temporaryPath: temporary.path, finalPath: path, format: format, options: options,
-                                 channelCount: channelCount, sampleRate: fileRate)
+            file = try Self.open(
+                temporaryPath: temporary.path, finalPath: path, format: format, options: options,
+                channelCount: channelCount, sampleRate: fileRate)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
@@ -107,11 +115,12 @@ public final class AudioFileWriter {
         do {
             guard framesWritten > 0 else { throw AudioFileError.writeFailed(path: path, reason: "no frames to write") }
             if let converter { try encode(try converter.finish()) }
-            file = nil  // closes the handle: the encoder flushes
+            file = nil // closes the handle: the encoder flushes
             done = true
             if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
             guard rename(temporary.path, path) == 0 else {
-                throw AudioFileError.writeFailed(path: path, reason: "rename failed: " + String(cString: strerror(errno)))
+                throw AudioFileError.writeFailed(
+                    path: path, reason: "rename failed: " + String(cString: strerror(errno)))
             }
         } catch {
             done = true
@@ -135,8 +144,9 @@ public final class AudioFileWriter {
         let path = url.path
         _ = try AudioFileFormat.forPath(path)
         guard buffer.frameCount > 0 else { throw AudioFileError.writeFailed(path: path, reason: "no frames to write") }
-        let writer = try AudioFileWriter(url: url, channelCount: buffer.channelCount, sampleRate: buffer.sampleRate,
-                                         options: options)
+        let writer = try AudioFileWriter(
+            url: url, channelCount: buffer.channelCount, sampleRate: buffer.sampleRate,
+            options: options)
         try writer.write(buffer)
         try writer.finish()
     }
@@ -146,8 +156,10 @@ public final class AudioFileWriter {
         return AudioFileError.writeFailed(path: path, reason: "\(error)")
     }
 
-    private static func open(temporaryPath: String, finalPath: String, format: AudioFileFormat,
-                             options: AudioFileWriteOptions, channelCount: Int, sampleRate: Double) throws -> SndFile {
+    private static func open(
+        temporaryPath: String, finalPath: String, format: AudioFileFormat,
+        options: AudioFileWriteOptions, channelCount: Int, sampleRate: Double
+    ) throws -> SndFile {
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate.rounded())
         info.channels = Int32(channelCount)
@@ -156,7 +168,8 @@ public final class AudioFileWriter {
         do { file = try SndFile(writingAt: temporaryPath, info: info) } catch {
             // Name the file the caller asked for, not the temporary one.
             switch error {
-            case .unsupportedFormat(_, let detail): throw AudioFileError.unsupportedFormat(path: finalPath, detail: detail)
+            case .unsupportedFormat(_, let detail):
+                throw AudioFileError.unsupportedFormat(path: finalPath, detail: detail)
             case .writeFailed(_, let reason): throw AudioFileError.writeFailed(path: finalPath, reason: reason)
             default: throw error
             }
@@ -208,7 +221,7 @@ struct DitherNoise {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func uniform() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Float(state >> 40) / Float(1 << 24)
     }
     mutating func triangular() -> Float { uniform() - uniform() }

@@ -24,9 +24,13 @@ enum AudioHeaderSniffer {
             guard offset >= 0, offset + 4 <= b.count else { return nil }
             return String(decoding: b[offset..<(offset + 4)], as: UTF8.self)
         }
-        func le32(_ o: Int) -> UInt32 { UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24 }
+        func le32(_ o: Int) -> UInt32 {
+            UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+        }
         func le16(_ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
-        func be32(_ o: Int) -> UInt32 { UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) }
+        func be32(_ o: Int) -> UInt32 {
+            UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+        }
         func be16(_ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
 
         switch tag(0) {
@@ -53,8 +57,9 @@ enum AudioHeaderSniffer {
                 let size = Int(be32(offset + 4))
                 if id == "COMM" {
                     guard offset + 26 <= b.count else { return nil }
-                    return Header(sampleRateHz: extended80(Array(b[(offset + 16)..<(offset + 26)])),
-                                  channelCount: Int(be16(offset + 8)))
+                    return Header(
+                        sampleRateHz: extended80(Array(b[(offset + 16)..<(offset + 26)])),
+                        channelCount: Int(be16(offset + 8)))
                 }
                 let next = offset + 8 + size + (size & 1)
                 guard next > offset else { return nil }

@@ -38,18 +38,24 @@ public struct AudioInputLimits: Sendable, Hashable {
     /// The defaults with the environment's overrides (`MASHUP_MAX_SONG_SECONDS`, `MASHUP_MAX_DECODED_MB`,
     /// `MASHUP_MAX_DECODE_ERRORS`). A value that is not a number in range is ignored, and named in `problems`.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> (limits: AudioInputLimits, problems: [String]) {
+        -> (limits: AudioInputLimits, problems: [String])
+    {
         var limits = AudioInputLimits()
         var problems: [String] = []
         func number(_ name: String, _ range: ClosedRange<Double>) -> Double? {
             guard let text = environment[name] else { return nil }
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
-                problems.append("\(name)=\(text.prefix(40)) is not a number in \(MusicalDuration.trim(range.lowerBound))...\(MusicalDuration.trim(range.upperBound)): ignored")
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value)
+            else {
+                problems.append(
+                    "\(name)=\(text.prefix(40)) is not a number in \(MusicalDuration.trim(range.lowerBound))...\(MusicalDuration.trim(range.upperBound)): ignored"
+                )
                 return nil
             }
             return value
         }
-        if let seconds = number("MASHUP_MAX_SONG_SECONDS", songSecondsSettingRange) { limits.maximumSongSeconds = seconds }
+        if let seconds = number("MASHUP_MAX_SONG_SECONDS", songSecondsSettingRange) {
+            limits.maximumSongSeconds = seconds
+        }
         if let megabytes = number("MASHUP_MAX_DECODED_MB", decodedMegabytesSettingRange) {
             limits.maximumDecodedByteCount = Int(megabytes * 1_048_576)
         }

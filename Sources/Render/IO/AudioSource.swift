@@ -32,7 +32,7 @@ extension AudioSource {
         var start = 0
         while start < frameCount {
             let end = min(frameCount, start + blockFrameCount)
-            try body(try read(frames: start ..< end))
+            try body(try read(frames: start..<end))
             start = end
         }
     }

@@ -36,12 +36,15 @@ public enum ChannelMapping {
 
     /// Maps `frameCount` interleaved frames of `channelCount` channels onto planar stereo `destination`
     /// (left at `destination`, right at `destination + stride`).
-    static func mapToStereo(_ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
-                            gains: [(left: Float, right: Float)],
-                            into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    static func mapToStereo(
+        _ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
+        gains: [(left: Float, right: Float)],
+        into destination: UnsafeMutablePointer<Float>, stride: Int
+    ) {
         if channelCount == 2 {
-            VectorOps.deinterleave(interleaved, channelCount: 2, frameCount: frameCount,
-                                   into: destination, destinationStride: stride)
+            VectorOps.deinterleave(
+                interleaved, channelCount: 2, frameCount: frameCount,
+                into: destination, destinationStride: stride)
             return
         }
         let left = destination, right = destination + stride

@@ -48,9 +48,11 @@ public final class FileAudioSource: AudioSource {
     ///   - eachBlock: called with every block of the song, in order, at `sampleRate` (e.g. the analyser's input).
     /// - Throws: `AudioFileError` naming the file (see `AudioFileReader` for the limits); `noFrames` for a file
     ///   without audio; whatever `eachBlock` throws.
-    public init(url: URL, sampleRate: Double = AudioFile.defaultSampleRate,
-                scratchDirectory: URL = FileManager.default.temporaryDirectory, quality: ResampleQuality = .best,
-                limits: AudioInputLimits = .standard, eachBlock: ((AudioBuffer) throws -> Void)? = nil) throws {
+    public init(
+        url: URL, sampleRate: Double = AudioFile.defaultSampleRate,
+        scratchDirectory: URL = FileManager.default.temporaryDirectory, quality: ResampleQuality = .best,
+        limits: AudioInputLimits = .standard, eachBlock: ((AudioBuffer) throws -> Void)? = nil
+    ) throws {
         let reader = try AudioFileReader(url: url, sampleRate: sampleRate, quality: quality, limits: limits)
         let info = reader.info
         let readsInPlace = info.sampleRate == sampleRate && Self.seeksExactly(formatName: info.formatName)
@@ -95,7 +97,7 @@ public final class FileAudioSource: AudioSource {
         self.isConvertedCopy = copy != nil
         self.copyPath = copy?.path
         let readPath = copy?.path ?? info.path
-        copy = nil  // closes the copy before it is opened for reading
+        copy = nil // closes the copy before it is opened for reading
         let file: SndFile
         do { file = try SndFile(readingAt: readPath) } catch {
             if let path = copyPath { try? FileManager.default.removeItem(atPath: path) }
@@ -111,29 +113,40 @@ public final class FileAudioSource: AudioSource {
 
     /// What was repaired or is missing, each naming the file.
     public var warnings: [String] {
-        DecodedAudio.warnings(info: info, nonFiniteSampleCount: nonFiniteSampleCount, decodeErrorCount: decodeErrorCount,
-                              missingFrameCount: missingFrameCount)
+        DecodedAudio.warnings(
+            info: info, nonFiniteSampleCount: nonFiniteSampleCount, decodeErrorCount: decodeErrorCount,
+            missingFrameCount: missingFrameCount)
     }
 
     public func integratedLoudnessLUFS() throws -> Double { loudnessLUFS }
 
     public func read(frames range: Range<Int>) throws -> AudioBuffer {
         let lower = max(range.lowerBound, 0), upper = min(range.upperBound, frameCount)
-        guard upper > lower else { return AudioBuffer(channelCount: 2, frameCount: max(0, range.count), sampleRate: sampleRate) }
+        guard upper > lower else {
+            return AudioBuffer(channelCount: 2, frameCount: max(0, range.count), sampleRate: sampleRate)
+        }
         let (block, path) = try state.withLock { (s: inout ReadState) throws(AudioFileError) -> (AudioBuffer, String) in
             guard s.file.seek(toFrame: lower) else {
-                throw AudioFileError.unreadable(path: s.file.path, reason: "cannot seek to frame \(lower): \(s.file.lastError)")
+                throw AudioFileError.unreadable(
+                    path: s.file.path, reason: "cannot seek to frame \(lower): \(s.file.lastError)")
             }
-            return (s.file.readStereo(frameCount: upper - lower, gains: gains, sampleRate: sampleRate, scratch: &s.scratch).block,
-                    s.file.path)
+            return (
+                s.file.readStereo(frameCount: upper - lower, gains: gains, sampleRate: sampleRate, scratch: &s.scratch)
+                    .block,
+                s.file.path
+            )
         }
         guard block.frameCount == upper - lower else {
-            throw AudioFileError.unreadable(path: path, reason: "frames \(lower)..<\(upper) gave \(block.frameCount) frames (the file changed since it was opened?)")
+            throw AudioFileError.unreadable(
+                path: path,
+                reason:
+                    "frames \(lower)..<\(upper) gave \(block.frameCount) frames (the file changed since it was opened?)"
+            )
         }
         if lower == range.lowerBound && upper == range.upperBound { return block }
         // Silence before and after the song: a slice past the block's ends pads.
         let offset = range.lowerBound - lower
-        return block.slice(frames: offset ..< offset + range.count)
+        return block.slice(frames: offset..<offset + range.count)
     }
 
     /// Containers and encodings libsndfile seeks to the exact frame (everything else is read through a copy).

@@ -35,8 +35,10 @@ final class SndFile {
     init(writingAt path: String, info: SF_INFO) throws(AudioFileError) {
         var info = info
         guard sf_format_check(&info) == Int32(SF_TRUE) else {
-            throw AudioFileError.unsupportedFormat(path: path, detail: "libsndfile rejects format 0x"
-                + String(info.format, radix: 16) + " at \(info.samplerate) Hz, \(info.channels) channels")
+            throw AudioFileError.unsupportedFormat(
+                path: path,
+                detail: "libsndfile rejects format 0x"
+                    + String(info.format, radix: 16) + " at \(info.samplerate) Hz, \(info.channels) channels")
         }
         guard let handle = sf_open(path, Int32(SFM_WRITE), &info) else {
             throw AudioFileError.writeFailed(path: path, reason: String(cString: sf_strerror(nil)))
@@ -69,19 +71,23 @@ final class SndFile {
     /// Reads up to `frameCount` frames from the current position as planar stereo (channels mapped by `gains`,
     /// see `ChannelMapping`), NaN/Inf replaced by 0. `scratch` is the interleaved read buffer, grown as needed.
     /// - Returns: the block (shorter at the end of the file, empty after it) and the non-finite samples replaced.
-    func readStereo(frameCount: Int, gains: [(left: Float, right: Float)], sampleRate: Double,
-                    scratch: inout [Float]) -> (block: AudioBuffer, nonFiniteCount: Int) {
+    func readStereo(
+        frameCount: Int, gains: [(left: Float, right: Float)], sampleRate: Double,
+        scratch: inout [Float]
+    ) -> (block: AudioBuffer, nonFiniteCount: Int) {
         let channels = Int(info.channels)
         if scratch.count < frameCount * channels { scratch = [Float](repeating: 0, count: frameCount * channels) }
-        let got = max(0, scratch.withUnsafeMutableBufferPointer { readFrames(into: $0.baseAddress!, frameCount: frameCount) })
+        let got = max(
+            0, scratch.withUnsafeMutableBufferPointer { readFrames(into: $0.baseAddress!, frameCount: frameCount) })
         var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: sampleRate)
         guard got > 0 else { return (block, 0) }
         var replaced = 0
         scratch.withUnsafeMutableBufferPointer { source in
-            replaced = VectorOps.replaceNonFinite(UnsafeMutableBufferPointer(rebasing: source[0 ..< got * channels]))
+            replaced = VectorOps.replaceNonFinite(UnsafeMutableBufferPointer(rebasing: source[0..<got * channels]))
             block.withMutableBlock { out in
-                ChannelMapping.mapToStereo(source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
-                                           into: out.pointer(0), stride: got)
+                ChannelMapping.mapToStereo(
+                    source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
+                    into: out.pointer(0), stride: got)
             }
         }
         return (block, replaced)
@@ -94,8 +100,9 @@ final class SndFile {
         if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
         scratch.withUnsafeMutableBufferPointer { out in
             block.samples.withUnsafeBufferPointer { planar in
-                VectorOps.interleave(planar.baseAddress!, channelCount: block.channelCount, frameCount: block.frameCount,
-                                     into: out.baseAddress!)
+                VectorOps.interleave(
+                    planar.baseAddress!, channelCount: block.channelCount, frameCount: block.frameCount,
+                    into: out.baseAddress!)
             }
         }
         try scratch.withUnsafeBufferPointer { (p) throws(AudioFileError) in
@@ -145,15 +152,19 @@ final class SndFile {
     static func formatName(_ format: Int32) -> String {
         let major = Int(format) & SF_FORMAT_TYPEMASK
         let minor = Int(format) & SF_FORMAT_SUBMASK
-        let majors: [Int: String] = [SF_FORMAT_WAV: "WAV", SF_FORMAT_AIFF: "AIFF", SF_FORMAT_FLAC: "FLAC",
-                                     SF_FORMAT_OGG: "OGG", SF_FORMAT_MPEG: "MPEG", SF_FORMAT_WAVEX: "WAVEX",
-                                     SF_FORMAT_RF64: "RF64", SF_FORMAT_W64: "W64", SF_FORMAT_CAF: "CAF",
-                                     SF_FORMAT_AU: "AU"]
-        let minors: [Int: String] = [SF_FORMAT_PCM_16: "PCM_16", SF_FORMAT_PCM_24: "PCM_24", SF_FORMAT_PCM_32: "PCM_32",
-                                     SF_FORMAT_PCM_U8: "PCM_U8", SF_FORMAT_PCM_S8: "PCM_S8", SF_FORMAT_FLOAT: "FLOAT",
-                                     SF_FORMAT_DOUBLE: "DOUBLE", SF_FORMAT_VORBIS: "VORBIS", SF_FORMAT_OPUS: "OPUS",
-                                     SF_FORMAT_MPEG_LAYER_III: "MP3", SF_FORMAT_MPEG_LAYER_II: "MP2",
-                                     SF_FORMAT_ULAW: "ULAW", SF_FORMAT_ALAW: "ALAW"]
+        let majors: [Int: String] = [
+            SF_FORMAT_WAV: "WAV", SF_FORMAT_AIFF: "AIFF", SF_FORMAT_FLAC: "FLAC",
+            SF_FORMAT_OGG: "OGG", SF_FORMAT_MPEG: "MPEG", SF_FORMAT_WAVEX: "WAVEX",
+            SF_FORMAT_RF64: "RF64", SF_FORMAT_W64: "W64", SF_FORMAT_CAF: "CAF",
+            SF_FORMAT_AU: "AU",
+        ]
+        let minors: [Int: String] = [
+            SF_FORMAT_PCM_16: "PCM_16", SF_FORMAT_PCM_24: "PCM_24", SF_FORMAT_PCM_32: "PCM_32",
+            SF_FORMAT_PCM_U8: "PCM_U8", SF_FORMAT_PCM_S8: "PCM_S8", SF_FORMAT_FLOAT: "FLOAT",
+            SF_FORMAT_DOUBLE: "DOUBLE", SF_FORMAT_VORBIS: "VORBIS", SF_FORMAT_OPUS: "OPUS",
+            SF_FORMAT_MPEG_LAYER_III: "MP3", SF_FORMAT_MPEG_LAYER_II: "MP2",
+            SF_FORMAT_ULAW: "ULAW", SF_FORMAT_ALAW: "ALAW",
+        ]
         return (majors[major] ?? "format-\(major >> 16)") + " " + (minors[minor] ?? "encoding-\(minor)")
     }
 }

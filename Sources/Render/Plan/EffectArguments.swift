@@ -29,7 +29,10 @@ struct EffectArguments {
         static let table: [String: Role] = {
             var t: [String: Role] = [:]
             let groups: [(Role, [String])] = [
-                (.frequency, ["cutoff", "frequency", "freq", "center", "centre", "centerfrequency", "cutofffrequency", "corner"]),
+                (
+                    .frequency,
+                    ["cutoff", "frequency", "freq", "center", "centre", "centerfrequency", "cutofffrequency", "corner"]
+                ),
                 (.start, ["start", "from", "startfrequency", "startfreq", "fromfrequency", "low"]),
                 (.end, ["end", "to", "endfrequency", "endfreq", "tofrequency", "high", "target"]),
                 (.decay, ["decay", "decaytime", "rt", "reverbtime", "roomdecay"]),
@@ -114,7 +117,9 @@ struct EffectArguments {
     /// Intensity words: 0.6 for subtle/light/gentle, 1.6 for heavy/big/strong/wet, else 1.
     mutating func intensity() -> Double {
         if has("subtle", "light", "gentle", "slight", "soft", "little", "touch", "mild") { return 0.6 }
-        if has("heavy", "strong", "lots", "massive", "intense", "extreme", "hard", "drenched", "wet", "deep") { return 1.6 }
+        if has("heavy", "strong", "lots", "massive", "intense", "extreme", "hard", "drenched", "wet", "deep") {
+            return 1.6
+        }
         return 1
     }
 
@@ -143,13 +148,18 @@ struct EffectArguments {
 
     /// A frequency in Hz: named `role`, else a positional `800hz`, else (when `plain`) a bare positional number.
     mutating func frequency(_ role: Role, plain: Bool = true) -> Double? {
-        if let v = takeNamed(role, { q, unit in
-            switch q {
-            case .hertz(let v): return v
-            case .plain(let v): return unit == .kilohertz ? v * 1000 : v
-            default: return nil
-            }
-        }) { return v }
+        if let v = takeNamed(
+            role,
+            { q, unit in
+                switch q {
+                case .hertz(let v): return v
+                case .plain(let v): return unit == .kilohertz ? v * 1000 : v
+                default: return nil
+                }
+            })
+        {
+            return v
+        }
         if let v = takePositional({ if case .hertz(let v) = $0 { return v } else { return nil } }) { return v }
         if plain, let v = takePositional({ if case .plain(let v) = $0 { return v } else { return nil } }) { return v }
         return nil
@@ -157,18 +167,23 @@ struct EffectArguments {
 
     /// A time in seconds. A bare number counts as milliseconds when at least `millisecondsFrom`, else seconds.
     mutating func seconds(_ role: Role, plain: Bool, millisecondsFrom: Double = 10) -> Double? {
-        if let v = takeNamed(role, { q, unit in
-            switch q {
-            case .seconds(let v): return v
-            case .plain(let v):
-                switch unit {
-                case .milliseconds: return v / 1000
-                case .seconds: return v
-                default: return v >= millisecondsFrom ? v / 1000 : v
+        if let v = takeNamed(
+            role,
+            { q, unit in
+                switch q {
+                case .seconds(let v): return v
+                case .plain(let v):
+                    switch unit {
+                    case .milliseconds: return v / 1000
+                    case .seconds: return v
+                    default: return v >= millisecondsFrom ? v / 1000 : v
+                    }
+                default: return nil
                 }
-            default: return nil
-            }
-        }) { return v }
+            })
+        {
+            return v
+        }
         if let v = takePositional({ if case .seconds(let v) = $0 { return v } else { return nil } }) { return v }
         if plain, let v = takePositional({ if case .plain(let v) = $0 { return v } else { return nil } }) {
             return v >= millisecondsFrom ? v / 1000 : v
@@ -178,12 +193,17 @@ struct EffectArguments {
 
     /// A level in dB: named, positional `-6db`, or (when `plain`) a bare number.
     mutating func decibels(_ role: Role, plain: Bool) -> Double? {
-        if let v = takeNamed(role, { q, _ in
-            switch q {
-            case .decibels(let v), .plain(let v): return v
-            default: return nil
-            }
-        }) { return v }
+        if let v = takeNamed(
+            role,
+            { q, _ in
+                switch q {
+                case .decibels(let v), .plain(let v): return v
+                default: return nil
+                }
+            })
+        {
+            return v
+        }
         if let v = takePositional({ if case .decibels(let v) = $0 { return v } else { return nil } }) { return v }
         if plain, let v = takePositional({ if case .plain(let v) = $0 { return v } else { return nil } }) { return v }
         return nil
@@ -191,24 +211,34 @@ struct EffectArguments {
 
     /// A fraction 0...1: named (a number above 1 is a percentage), or a positional `35%`.
     mutating func fraction(_ role: Role) -> Double? {
-        if let v = takeNamed(role, { q, unit in
-            switch q {
-            case .fraction(let v): return v
-            case .plain(let v): return unit == .percent || v > 1 ? v / 100 : v
-            default: return nil
-            }
-        }) { return v }
+        if let v = takeNamed(
+            role,
+            { q, unit in
+                switch q {
+                case .fraction(let v): return v
+                case .plain(let v): return unit == .percent || v > 1 ? v / 100 : v
+                default: return nil
+                }
+            })
+        {
+            return v
+        }
         return takePositional({ if case .fraction(let v) = $0 { return v } else { return nil } })
     }
 
     /// A compression ratio: named, positional `4:1`, or (when `plain`) a bare number.
     mutating func ratio(_ role: Role, plain: Bool) -> Double? {
-        if let v = takeNamed(role, { q, _ in
-            switch q {
-            case .ratio(let v), .plain(let v): return v
-            default: return nil
-            }
-        }) { return v }
+        if let v = takeNamed(
+            role,
+            { q, _ in
+                switch q {
+                case .ratio(let v), .plain(let v): return v
+                default: return nil
+                }
+            })
+        {
+            return v
+        }
         if let v = takePositional({ if case .ratio(let v) = $0 { return v } else { return nil } }) { return v }
         if plain, let v = takePositional({ if case .plain(let v) = $0 { return v } else { return nil } }) { return v }
         return nil
@@ -264,11 +294,17 @@ struct EffectArguments {
     /// Modifier words for a note value (`eighth`, `quarter`, `dotted`, `triplet`...), or nil.
     mutating func noteFromWords() -> NoteValue? {
         var denominator: Int?
-        if has("eighth", "eighths", "quaver") { denominator = 8 }
-        else if has("quarter", "quarters", "crotchet") { denominator = 4 }
-        else if has("sixteenth", "sixteenths", "semiquaver") { denominator = 16 }
-        else if has("half", "minim") { denominator = 2 }
-        else if has("whole", "bar", "semibreve") { denominator = 1 }
+        if has("eighth", "eighths", "quaver") {
+            denominator = 8
+        } else if has("quarter", "quarters", "crotchet") {
+            denominator = 4
+        } else if has("sixteenth", "sixteenths", "semiquaver") {
+            denominator = 16
+        } else if has("half", "minim") {
+            denominator = 2
+        } else if has("whole", "bar", "semibreve") {
+            denominator = 1
+        }
         let dotted = has("dotted", "dot")
         let triplet = has("triplet", "triplets", "trip")
         if denominator == nil && (dotted || triplet) { denominator = 8 }
@@ -281,7 +317,9 @@ struct EffectArguments {
         let t = MusicalDuration.trim
         if value < range.lowerBound || value > range.upperBound {
             let clamped = min(max(value, range.lowerBound), range.upperBound)
-            notes.append("\(what) \(t(value))\(unit) is outside \(t(range.lowerBound))...\(t(range.upperBound))\(unit): set to \(t(clamped))\(unit)")
+            notes.append(
+                "\(what) \(t(value))\(unit) is outside \(t(range.lowerBound))...\(t(range.upperBound))\(unit): set to \(t(clamped))\(unit)"
+            )
             return clamped
         }
         return value

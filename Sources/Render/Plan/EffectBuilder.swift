@@ -10,12 +10,14 @@ enum EffectBuilder {
         switch kind {
         case .highPass:
             let cutoff = a.frequency(.frequency) ?? (a.has("thin", "thinned") ? 400 : 200)
-            return .highPass(cutoffHz: a.clamp(cutoff, frequencyRangeHz, "cutoff", unit: " Hz"), slopeDecibelsPerOctave: slope(&a))
+            return .highPass(
+                cutoffHz: a.clamp(cutoff, frequencyRangeHz, "cutoff", unit: " Hz"), slopeDecibelsPerOctave: slope(&a))
         case .lowPass:
             var cutoff = 1_500.0
             if a.has("underwater") { cutoff = 400 } else if a.has("muffled") { cutoff = 800 }
             cutoff = a.frequency(.frequency) ?? cutoff
-            return .lowPass(cutoffHz: a.clamp(cutoff, frequencyRangeHz, "cutoff", unit: " Hz"), slopeDecibelsPerOctave: slope(&a))
+            return .lowPass(
+                cutoffHz: a.clamp(cutoff, frequencyRangeHz, "cutoff", unit: " Hz"), slopeDecibelsPerOctave: slope(&a))
         case .bandPass:
             var center = 1_000.0, q = 1.0
             if a.has("telephone") { center = 1_000; q = 1.0 } else if a.has("radio") { center = 1_500; q = 0.8 }
@@ -32,7 +34,8 @@ enum EffectBuilder {
                 center = f
             }
             q = a.number(.q, positional: false) ?? q
-            return .bandPass(centerHz: a.clamp(center, frequencyRangeHz, "centre", unit: " Hz"), q: a.clamp(q, 0.1...20, "Q"))
+            return .bandPass(
+                centerHz: a.clamp(center, frequencyRangeHz, "centre", unit: " Hz"), q: a.clamp(q, 0.1...20, "Q"))
         case .lowShelf, .highShelf:
             let isLow = kind == .lowShelf
             var frequency = isLow ? 120.0 : 8_000.0
@@ -59,8 +62,9 @@ enum EffectBuilder {
                 a.notes.append("an eq needs a frequency and a gain (e.g. \"eq 3khz -4db\"): ignored")
                 return nil
             }
-            return .peaking(frequencyHz: a.clamp(frequency, frequencyRangeHz, "frequency", unit: " Hz"),
-                            gainDecibels: a.clamp(gain, -24...24, "gain", unit: " dB"), q: a.clamp(q, 0.1...20, "Q"))
+            return .peaking(
+                frequencyHz: a.clamp(frequency, frequencyRangeHz, "frequency", unit: " Hz"),
+                gainDecibels: a.clamp(gain, -24...24, "gain", unit: " dB"), q: a.clamp(q, 0.1...20, "Q"))
         case .filterSweep:
             return .filterSweep(filterSweep(&a))
         case .delay:
@@ -69,9 +73,14 @@ enum EffectBuilder {
             var echo = EffectSpec.EchoOut.standard
             if let tail = a.duration(.tail, plainUnit: .bars, positional: false)
                 ?? a.duration(.length, plainUnit: .bars, positional: false)
-                ?? a.takePositional({ if case .bars(let b) = $0 { return b } else { return nil } }).map({ .bars($0) }) {
+                ?? a.takePositional({ if case .bars(let b) = $0 { return b } else { return nil } }).map({ .bars($0) })
+            {
                 echo.tail = clampDuration(tail, &a)
-            } else if a.has("long") { echo.tail = .bars(4) } else if a.has("short") { echo.tail = .bars(1) }
+            } else if a.has("long") {
+                echo.tail = .bars(4)
+            } else if a.has("short") {
+                echo.tail = .bars(1)
+            }
             if let t = delayTime(&a) { echo.time = t }
             if let fb = a.fraction(.feedback) { echo.feedback = a.clamp(fb, 0...0.95, "feedback") }
             return .echoOut(echo)
@@ -87,8 +96,12 @@ enum EffectBuilder {
             s.depthDecibels *= scale
             if let depth = a.decibels(.depth, plain: true) { s.depthDecibels = abs(depth) }
             s.depthDecibels = a.clamp(s.depthDecibels, 0...30, "depth", unit: " dB")
-            if let attack = a.seconds(.attack, plain: false, millisecondsFrom: 1) { s.attackSeconds = a.clamp(attack, 0.0001...0.5, "attack", unit: " s") }
-            if let release = a.seconds(.release, plain: false, millisecondsFrom: 1) { s.releaseSeconds = a.clamp(release, 0.005...3, "release", unit: " s") }
+            if let attack = a.seconds(.attack, plain: false, millisecondsFrom: 1) {
+                s.attackSeconds = a.clamp(attack, 0.0001...0.5, "attack", unit: " s")
+            }
+            if let release = a.seconds(.release, plain: false, millisecondsFrom: 1) {
+                s.releaseSeconds = a.clamp(release, 0.005...3, "release", unit: " s")
+            }
             return .sidechain(s)
         case .saturation:
             var drive = 6.0
@@ -97,7 +110,8 @@ enum EffectBuilder {
             drive *= a.intensity()
             if let d = a.decibels(.drive, plain: true) { drive = d }
             let mix = a.fraction(.mix) ?? 1
-            return .saturation(driveDecibels: a.clamp(drive, 0...36, "drive", unit: " dB"), wetMix: a.clamp(mix, 0...1, "mix"))
+            return .saturation(
+                driveDecibels: a.clamp(drive, 0...36, "drive", unit: " dB"), wetMix: a.clamp(mix, 0...1, "mix"))
         case .gain:
             guard var db = a.decibels(.gain, plain: true) else {
                 if a.has("boost") { return .gain(decibels: 3) }
@@ -111,7 +125,8 @@ enum EffectBuilder {
         case .pan:
             return pan(&a)
         case .fadeIn, .fadeOut:
-            let length = a.duration(.length, plainUnit: .seconds) ?? a.seconds(.length, plain: true).map { .seconds($0) }
+            let length =
+                a.duration(.length, plainUnit: .seconds) ?? a.seconds(.length, plain: true).map { .seconds($0) }
                 ?? (a.has("long", "slow") ? .bars(4) : a.has("short", "quick", "fast") ? .bars(1) : .bars(2))
             let clamped = clampDuration(length, &a)
             return kind == .fadeIn ? .fadeIn(clamped) : .fadeOut(clamped)
@@ -158,7 +173,9 @@ enum EffectBuilder {
         if let length = a.duration(.length, plainUnit: .bars) { sweep.length = clampDuration(length, &a) }
         if a.has("start", "intro", "beginning", "opening") { sweep.anchor = .start }
         if a.has("end", "buildup", "build", "riser", "outro", "drop") { sweep.anchor = .end }
-        if let anchorWord = a.named[.anchor] { a.named[.anchor] = nil; a.notes.append("anchor \(anchorWord.text) not understood") }
+        if let anchorWord = a.named[.anchor] {
+            a.named[.anchor] = nil; a.notes.append("anchor \(anchorWord.text) not understood")
+        }
         return sweep
     }
 
@@ -192,7 +209,11 @@ enum EffectBuilder {
         if a.has("long") { d.time = .note(.quarter) } else if a.has("short") { d.time = .note(.sixteenth) }
         d.wetMix *= a.intensity()
         if let t = delayTime(&a) {
-            if case .seconds(let s) = t { d.time = .seconds(a.clamp(s, 0.001...4, "delay time", unit: " s")) } else { d.time = t }
+            if case .seconds(let s) = t {
+                d.time = .seconds(a.clamp(s, 0.001...4, "delay time", unit: " s"))
+            } else {
+                d.time = t
+            }
         }
         if let fb = a.fraction(.feedback) { d.feedback = fb }
         if let mix = a.fraction(.mix) { d.wetMix = mix }
@@ -205,8 +226,12 @@ enum EffectBuilder {
 
     static func reverb(_ a: inout EffectArguments) -> EffectSpec.Reverb {
         var r = EffectSpec.Reverb.standard
-        if a.has("large", "big", "huge", "long", "hall", "epic", "vast") { r.decaySeconds = 3.5; r.size = 0.9; r.preDelaySeconds = 0.03 }
-        if a.has("small", "room", "short", "tight", "dry") { r.decaySeconds = 0.9; r.size = 0.4; r.preDelaySeconds = 0.01 }
+        if a.has("large", "big", "huge", "long", "hall", "epic", "vast") {
+            r.decaySeconds = 3.5; r.size = 0.9; r.preDelaySeconds = 0.03
+        }
+        if a.has("small", "room", "short", "tight", "dry") {
+            r.decaySeconds = 0.9; r.size = 0.4; r.preDelaySeconds = 0.01
+        }
         if a.has("plate") { r.decaySeconds = 1.6; r.size = 0.6; r.dampingHz = 9_000 }
         if a.has("cathedral", "church") { r.decaySeconds = 6; r.size = 1; r.preDelaySeconds = 0.04; r.wetMix = 0.35 }
         if a.has("wash", "ambient", "infinite") { r.decaySeconds = 6; r.size = 1; r.wetMix = 0.5 }
@@ -230,7 +255,9 @@ enum EffectBuilder {
     static func compressor(_ a: inout EffectArguments) -> EffectSpec.Compressor {
         var c = EffectSpec.Compressor.standard
         if a.has("glue") { c.ratio = 2; c.thresholdDecibels = -12; c.attackSeconds = 0.03; c.releaseSeconds = 0.2 }
-        if a.has("limiter") { c.ratio = 20; c.thresholdDecibels = -6; c.attackSeconds = 0.001; c.releaseSeconds = 0.1; c.kneeDecibels = 0 }
+        if a.has("limiter") {
+            c.ratio = 20; c.thresholdDecibels = -6; c.attackSeconds = 0.001; c.releaseSeconds = 0.1; c.kneeDecibels = 0
+        }
         let scale = a.intensity()
         if scale > 1 { c.ratio = max(c.ratio, 8); c.thresholdDecibels -= 6 }
         if scale < 1 { c.ratio = min(c.ratio, 2); c.thresholdDecibels += 6 }
@@ -239,7 +266,9 @@ enum EffectBuilder {
         if let attack = a.seconds(.attack, plain: false, millisecondsFrom: 1) { c.attackSeconds = attack }
         if let release = a.seconds(.release, plain: false, millisecondsFrom: 1) { c.releaseSeconds = release }
         if let knee = a.decibels(.knee, plain: false) { c.kneeDecibels = knee }
-        if let makeup = a.decibels(.makeup, plain: false) { c.makeupDecibels = a.clamp(makeup, -24...24, "make-up", unit: " dB") }
+        if let makeup = a.decibels(.makeup, plain: false) {
+            c.makeupDecibels = a.clamp(makeup, -24...24, "make-up", unit: " dB")
+        }
         c.ratio = a.clamp(c.ratio, 1...100, "ratio")
         c.thresholdDecibels = a.clamp(c.thresholdDecibels, -60...0, "threshold", unit: " dB")
         c.attackSeconds = a.clamp(c.attackSeconds, 0.0001...0.5, "attack", unit: " s")
@@ -255,8 +284,11 @@ enum EffectBuilder {
         let slight = a.has("slight", "slightly", "little", "subtle", "bit")
         if a.has("center", "centre", "middle", "mono") { return .pan(position: 0) }
         var amount: Double?
-        if let f = a.fraction(.pan) { amount = f }
-        else if let v = a.number(.pan, positional: true) { amount = abs(v) > 1 ? v / 100 : v }
+        if let f = a.fraction(.pan) {
+            amount = f
+        } else if let v = a.number(.pan, positional: true) {
+            amount = abs(v) > 1 ? v / 100 : v
+        }
         if left || right {
             let magnitude = abs(amount ?? (hard ? 1 : slight ? 0.25 : 0.5))
             return .pan(position: a.clamp(left ? -magnitude : magnitude, -1...1, "pan"))

@@ -34,8 +34,9 @@ public enum EffectParser {
         case .string(let text): return parse(text)
         case .object(let members): return parseObject(members, source: value)
         default:
-            return ParsedEffect(source: PlanIssue.show(value), spec: nil,
-                                notes: ["an effect must be a string or an object, not \(PlanIssue.show(value))"])
+            return ParsedEffect(
+                source: PlanIssue.show(value), spec: nil,
+                notes: ["an effect must be a string or an object, not \(PlanIssue.show(value))"])
         }
     }
 
@@ -72,7 +73,7 @@ public enum EffectParser {
         guard !words.isEmpty else { return .unknown }
         for length in stride(from: min(words.count, 5), through: 1, by: -1) {
             for start in 0...(words.count - length) {
-                let name = words[start ..< start + length].joined()
+                let name = words[start..<start + length].joined()
                 if let reason = EffectAliases.unsupported[name] { return .unsupported(name: name, reason: reason) }
                 if let entry = EffectAliases.table[name] {
                     let rest = Array(words[..<start]) + Array(words[(start + length)...])
@@ -88,11 +89,13 @@ public enum EffectParser {
         switch identify(words.filter { !EffectAliases.fillerWords.contains($0) }) {
         case .effect(let k, let p, let r): (kind, presets, rest) = (k, p, r)
         case .unsupported(_, let reason):
-            return ParsedEffect(source: source, spec: nil, notes: ["\(PlanIssue.quote(source, limit: 40)): \(reason); ignored"])
+            return ParsedEffect(
+                source: source, spec: nil, notes: ["\(PlanIssue.quote(source, limit: 40)): \(reason); ignored"])
         case .unknown:
             let hint = words.isEmpty ? "no effect name" : "unknown effect"
-            return ParsedEffect(source: source, spec: nil,
-                                notes: ["\(hint) \(PlanIssue.quote(source, limit: 40)): ignored (see the effect vocabulary)"])
+            return ParsedEffect(
+                source: source, spec: nil,
+                notes: ["\(hint) \(PlanIssue.quote(source, limit: 40)): ignored (see the effect vocabulary)"])
         }
         var args = arguments
         args.modifiers = presets + rest
@@ -100,13 +103,19 @@ public enum EffectParser {
         var notes = args.notes
         let unusedWords = args.modifiers.filter { !args.usedModifiers.contains($0) }
         if !unusedWords.isEmpty {
-            notes.append("ignored word\(unusedWords.count == 1 ? "" : "s") \(unusedWords.map { "'\($0)'" }.joined(separator: ", ")) in \(PlanIssue.quote(source, limit: 40))")
+            notes.append(
+                "ignored word\(unusedWords.count == 1 ? "" : "s") \(unusedWords.map { "'\($0)'" }.joined(separator: ", ")) in \(PlanIssue.quote(source, limit: 40))"
+            )
         }
         if !args.quantities.isEmpty {
-            notes.append("ignored parameter\(args.quantities.count == 1 ? "" : "s") \(args.quantities.map(\.text).joined(separator: ", ")) in \(PlanIssue.quote(source, limit: 40))")
+            notes.append(
+                "ignored parameter\(args.quantities.count == 1 ? "" : "s") \(args.quantities.map(\.text).joined(separator: ", ")) in \(PlanIssue.quote(source, limit: 40))"
+            )
         }
         if !args.named.isEmpty {
-            notes.append("ignored value\(args.named.count == 1 ? "" : "s") \(args.named.values.map(\.text).sorted().joined(separator: ", ")) for \(spec?.typeName ?? "this effect")")
+            notes.append(
+                "ignored value\(args.named.count == 1 ? "" : "s") \(args.named.values.map(\.text).sorted().joined(separator: ", ")) for \(spec?.typeName ?? "this effect")"
+            )
         }
         if spec == nil && notes.isEmpty {
             notes.append("\(PlanIssue.quote(source, limit: 40)) needs a parameter: ignored")
@@ -122,7 +131,8 @@ public enum EffectParser {
             return String(decoding: data.prefix(200), as: UTF8.self)
         }()
         guard members.count <= 32 else {
-            return ParsedEffect(source: sourceText, spec: nil, notes: ["an effect object with over 32 keys: not understood"])
+            return ParsedEffect(
+                source: sourceText, spec: nil, notes: ["an effect object with over 32 keys: not understood"])
         }
         var typeText: String?
         var args = EffectArguments()
@@ -140,38 +150,56 @@ public enum EffectParser {
             }
             switch member {
             case .bool(let flag):
-                if role == .pingPong { if flag { extraWords.append("pingpong") } }
-                else { notes.append("ignored key '\(String(rawKey.prefix(40)))': a boolean is not a value") }
+                if role == .pingPong {
+                    if flag { extraWords.append("pingpong") }
+                } else {
+                    notes.append("ignored key '\(String(rawKey.prefix(40)))': a boolean is not a value")
+                }
             case .string(let s):
                 if let number = Double(s.trimmingCharacters(in: .whitespaces)), number.isFinite {
                     args.named[role] = .plain(number)
                 } else if let tokens = EffectTokenizer.tokenize(s, maximumLength: 64) {
-                    let quantities = tokens.compactMap { if case .quantity(let q) = $0 { return q } else { return nil } }
+                    let quantities = tokens.compactMap {
+                        if case .quantity(let q) = $0 { return q } else { return nil }
+                    }
                     let words = tokens.compactMap { if case .word(let w) = $0 { return w } else { return nil } }
                     if let q = quantities.first { args.named[role] = q }
                     // Words of one value form one modifier ("low-pass" -> "lowpass").
-                    if !words.isEmpty && (role.takesWords || quantities.isEmpty || role.isTime) { extraWords.append(words.joined()) }
+                    if !words.isEmpty && (role.takesWords || quantities.isEmpty || role.isTime) {
+                        extraWords.append(words.joined())
+                    }
                 } else {
                     notes.append("ignored key '\(String(rawKey.prefix(40)))': value too long")
                 }
             case .number(let number):
-                if number.isFinite { args.named[role] = .plain(number) }
-                else { notes.append("ignored key '\(String(rawKey.prefix(40)))': not a finite number") }
+                if number.isFinite {
+                    args.named[role] = .plain(number)
+                } else {
+                    notes.append("ignored key '\(String(rawKey.prefix(40)))': not a finite number")
+                }
             case .object(let inner):
                 // A duration object as in our canonical form: {"seconds": 0.3} / {"bars": 2} / {"note": "1/8"}.
-                if let s = inner["seconds"]?.doubleValue { args.named[role] = .seconds(s) }
-                else if let b = inner["bars"]?.doubleValue { args.named[role] = .bars(b) }
-                else if let b = inner["beats"]?.doubleValue { args.named[role] = .beats(b) }
-                else if let n = inner["note"]?.stringValue, let q = EffectTokenizer.quantity(n.replacingOccurrences(of: " ", with: "")) {
+                if let s = inner["seconds"]?.doubleValue {
+                    args.named[role] = .seconds(s)
+                } else if let b = inner["bars"]?.doubleValue {
+                    args.named[role] = .bars(b)
+                } else if let b = inner["beats"]?.doubleValue {
+                    args.named[role] = .beats(b)
+                } else if let n = inner["note"]?.stringValue,
+                    let q = EffectTokenizer.quantity(n.replacingOccurrences(of: " ", with: ""))
+                {
                     args.named[role] = q
-                } else { notes.append("ignored key '\(String(rawKey.prefix(40)))': not a duration") }
+                } else {
+                    notes.append("ignored key '\(String(rawKey.prefix(40)))': not a duration")
+                }
             default:
                 notes.append("ignored key '\(String(rawKey.prefix(40)))'")
             }
             args.namedKeyUnits[role] = EffectArguments.unit(ofKey: key)
         }
         guard let typeText else {
-            return ParsedEffect(source: sourceText, spec: nil, notes: ["an effect object needs a \"type\": ignored"] + notes)
+            return ParsedEffect(
+                source: sourceText, spec: nil, notes: ["an effect object needs a \"type\": ignored"] + notes)
         }
         var typeWords: [String] = []
         for token in EffectTokenizer.tokenize(typeText, maximumLength: 64) ?? [] {

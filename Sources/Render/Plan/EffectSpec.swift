@@ -59,9 +59,11 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
         public var anchor: Anchor
 
         /// The opening low-pass sweep: 300 Hz up to 18 kHz over the whole layer.
-        public static let defaultLowPass = FilterSweep(kind: .lowPass, startHz: 300, endHz: 18_000, length: nil, anchor: .start)
+        public static let defaultLowPass = FilterSweep(
+            kind: .lowPass, startHz: 300, endHz: 18_000, length: nil, anchor: .start)
         /// The build-up high-pass sweep: 40 Hz up to 2 kHz over the whole layer.
-        public static let defaultHighPass = FilterSweep(kind: .highPass, startHz: 40, endHz: 2_000, length: nil, anchor: .end)
+        public static let defaultHighPass = FilterSweep(
+            kind: .highPass, startHz: 40, endHz: 2_000, length: nil, anchor: .end)
 
         public init(kind: Kind, startHz: Double, endHz: Double, length: MusicalDuration?, anchor: Anchor) {
             self.kind = kind
@@ -86,7 +88,8 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
         public var dampingHz: Double
 
         /// 1/8 note, 35% feedback, 25% wet, damped at 6 kHz.
-        public static let standard = Delay(time: .note(.eighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6_000)
+        public static let standard = Delay(
+            time: .note(.eighth), feedback: 0.35, wetMix: 0.25, pingPong: false, dampingHz: 6_000)
 
         public init(time: MusicalDuration, feedback: Double, wetMix: Double, pingPong: Bool, dampingHz: Double) {
             self.time = time
@@ -130,7 +133,8 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
         public var dampingHz: Double
 
         /// A medium hall: 2.2 s, 20 ms pre-delay, 25% wet, size 0.7, damped at 7 kHz.
-        public static let standard = Reverb(decaySeconds: 2.2, preDelaySeconds: 0.02, wetMix: 0.25, size: 0.7, dampingHz: 7_000)
+        public static let standard = Reverb(
+            decaySeconds: 2.2, preDelaySeconds: 0.02, wetMix: 0.25, size: 0.7, dampingHz: 7_000)
 
         public init(decaySeconds: Double, preDelaySeconds: Double, wetMix: Double, size: Double, dampingHz: Double) {
             self.decaySeconds = decaySeconds
@@ -157,11 +161,14 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
         public var makeupDecibels: Double?
 
         /// -18 dB, 4:1, 10 ms attack, 120 ms release, 6 dB knee, automatic make-up.
-        public static let standard = Compressor(thresholdDecibels: -18, ratio: 4, attackSeconds: 0.010,
-                                                releaseSeconds: 0.120, kneeDecibels: 6, makeupDecibels: nil)
+        public static let standard = Compressor(
+            thresholdDecibels: -18, ratio: 4, attackSeconds: 0.010,
+            releaseSeconds: 0.120, kneeDecibels: 6, makeupDecibels: nil)
 
-        public init(thresholdDecibels: Double, ratio: Double, attackSeconds: Double, releaseSeconds: Double,
-                    kneeDecibels: Double, makeupDecibels: Double?) {
+        public init(
+            thresholdDecibels: Double, ratio: Double, attackSeconds: Double, releaseSeconds: Double,
+            kneeDecibels: Double, makeupDecibels: Double?
+        ) {
             self.thresholdDecibels = thresholdDecibels
             self.ratio = ratio
             self.attackSeconds = attackSeconds
@@ -183,7 +190,8 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
         public var releaseSeconds: Double
 
         /// Keyed by the section's drums, 6 dB deep, 5 ms attack, 150 ms release.
-        public static let standard = Sidechain(keyStem: .drums, depthDecibels: 6, attackSeconds: 0.005, releaseSeconds: 0.150)
+        public static let standard = Sidechain(
+            keyStem: .drums, depthDecibels: 6, attackSeconds: 0.005, releaseSeconds: 0.150)
 
         public init(keyStem: Stem, depthDecibels: Double, attackSeconds: Double, releaseSeconds: Double) {
             self.keyStem = keyStem
@@ -277,12 +285,14 @@ public enum EffectSpec: Sendable, Hashable, CustomStringConvertible {
             return "\(typeName) \(d.time), feedback \(t(d.feedback * 100))%, mix \(t(d.wetMix * 100))%"
         case .echoOut(let e): return "echo-out \(e.time), feedback \(t(e.feedback * 100))%, tail \(e.tail)"
         case .reverb(let r):
-            return "reverb \(t(r.decaySeconds)) s, pre-delay \(t(r.preDelaySeconds * 1000)) ms, mix \(t(r.wetMix * 100))%"
+            return
+                "reverb \(t(r.decaySeconds)) s, pre-delay \(t(r.preDelaySeconds * 1000)) ms, mix \(t(r.wetMix * 100))%"
         case .compressor(let c):
             return "compressor \(t(c.thresholdDecibels)) dB, \(t(c.ratio)):1, attack \(t(c.attackSeconds * 1000)) ms, "
                 + "release \(t(c.releaseSeconds * 1000)) ms"
         case .sidechain(let s):
-            return "sidechain from \(s.keyStem.rawValue), \(t(s.depthDecibels)) dB, release \(t(s.releaseSeconds * 1000)) ms"
+            return
+                "sidechain from \(s.keyStem.rawValue), \(t(s.depthDecibels)) dB, release \(t(s.releaseSeconds * 1000)) ms"
         case .saturation(let drive, let mix): return "saturation drive \(t(drive)) dB, mix \(t(mix * 100))%"
         case .gain(let db): return "gain \(db >= 0 ? "+" : "")\(t(db)) dB"
         case .pan(let p): return "pan \(t(p))"

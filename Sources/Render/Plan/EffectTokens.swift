@@ -76,7 +76,7 @@ enum EffectTokenizer {
                 while i < chars.count {
                     let d = chars[i]
                     if (d.isASCII && d.isNumber) || d == "." { number.append(d); i += 1; continue }
-                    if (d == "/" || d == ":"), i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
+                    if d == "/" || d == ":", i + 1 < chars.count, chars[i + 1].isASCII, chars[i + 1].isNumber {
                         number.append(d); i += 1; continue
                     }
                     if d.isLetter || d == "%" { number.append(d); i += 1; continue }
@@ -98,12 +98,16 @@ enum EffectTokenizer {
                 var text = piece.text
                 // A bare number followed by a unit word: merge ("800 hz", "3 s", "2 bars").
                 if text.last.map({ $0.isNumber || $0 == "." }) == true, index + 1 < raw.count, !raw[index + 1].isNumber,
-                   unitWords.contains(raw[index + 1].text) {
+                    unitWords.contains(raw[index + 1].text)
+                {
                     text += raw[index + 1].text
                     index += 1
                 }
-                if let q = quantity(text) { tokens.append(.quantity(q)) }
-                else { tokens.append(.word(text.filter { $0.isLetter })) }
+                if let q = quantity(text) {
+                    tokens.append(.quantity(q))
+                } else {
+                    tokens.append(.word(text.filter { $0.isLetter }))
+                }
             } else {
                 tokens.append(.word(piece.text))
             }

@@ -48,7 +48,9 @@ public enum KeyShift {
     /// The smallest octave-equivalent shift in semitones from `songKey` to `targetKey` for a stem, and whether it is
     /// within that stem's limit (`Stem.maximumKeyShiftSemitones`: vocals ±3, others ±7). Beyond the limit the render
     /// does not shift (and reports it).
-    public static func automatic(from songKey: MusicalKey, to targetKey: MusicalKey, stem: Stem) -> (semitones: Int, withinLimit: Bool) {
+    public static func automatic(from songKey: MusicalKey, to targetKey: MusicalKey, stem: Stem) -> (
+        semitones: Int, withinLimit: Bool
+    ) {
         let shift = songKey.semitoneShift(to: targetKey)
         return (shift, abs(shift) <= stem.maximumKeyShiftSemitones)
     }

@@ -30,10 +30,12 @@ public struct Masterplan: Sendable, Hashable {
     /// The JSON path of the global settings object (`"masterplan.global"`, `"masterplan.global_settings"`). Not encoded.
     public var globalPath: String
 
-    public init(creativeVision: String? = nil, title: String? = nil, artistCredits: String? = nil,
-                global: GlobalSettings = GlobalSettings(), timeline: [Section] = [],
-                problemsAndSolutions: [ProblemAndSolution] = [], pathPrefix: String = "masterplan",
-                decodingIssues: [PlanIssue] = []) {
+    public init(
+        creativeVision: String? = nil, title: String? = nil, artistCredits: String? = nil,
+        global: GlobalSettings = GlobalSettings(), timeline: [Section] = [],
+        problemsAndSolutions: [ProblemAndSolution] = [], pathPrefix: String = "masterplan",
+        decodingIssues: [PlanIssue] = []
+    ) {
         self.creativeVision = creativeVision
         self.title = title
         self.artistCredits = artistCredits
@@ -62,9 +64,11 @@ public struct Masterplan: Sendable, Hashable {
         /// Ours: default crossfade length between sections, bars at the target tempo (`crossfade_bars`, default 1).
         public var crossfadeBars: Double?
 
-        public init(targetBPM: Double? = nil, targetKey: String? = nil, timeSignature: TimeSignature? = nil,
-                    targetLUFS: Double? = nil, truePeakDecibels: Double? = nil, sampleRate: Double? = nil,
-                    crossfadeBars: Double? = nil) {
+        public init(
+            targetBPM: Double? = nil, targetKey: String? = nil, timeSignature: TimeSignature? = nil,
+            targetLUFS: Double? = nil, truePeakDecibels: Double? = nil, sampleRate: Double? = nil,
+            crossfadeBars: Double? = nil
+        ) {
             self.targetBPM = targetBPM
             self.targetKey = targetKey
             self.timeSignature = timeSignature
@@ -93,8 +97,10 @@ public struct Masterplan: Sendable, Hashable {
         /// Ours: how this section is entered from the previous one (`transition`).
         public var transition: Transition?
 
-        public init(timeStartSeconds: Double? = nil, durationSeconds: Double? = nil, description: String? = nil,
-                    energyLevel: Double? = nil, layers: [Layer] = [], transition: Transition? = nil) {
+        public init(
+            timeStartSeconds: Double? = nil, durationSeconds: Double? = nil, description: String? = nil,
+            energyLevel: Double? = nil, layers: [Layer] = [], transition: Transition? = nil
+        ) {
             self.timeStartSeconds = timeStartSeconds
             self.durationSeconds = durationSeconds
             self.description = description
@@ -125,9 +131,11 @@ public struct Masterplan: Sendable, Hashable {
         /// Ours: fade out at the layer's end, seconds (`fade_out_sec`).
         public var fadeOutSeconds: Double?
 
-        public init(songId: String? = nil, stem: String? = nil, volumeDecibels: Double? = nil, effects: [JSONValue] = [],
-                    sourceStartSeconds: Double? = nil, pitchShiftSemitones: Double? = nil, pan: Double? = nil,
-                    fadeInSeconds: Double? = nil, fadeOutSeconds: Double? = nil) {
+        public init(
+            songId: String? = nil, stem: String? = nil, volumeDecibels: Double? = nil, effects: [JSONValue] = [],
+            sourceStartSeconds: Double? = nil, pitchShiftSemitones: Double? = nil, pan: Double? = nil,
+            fadeInSeconds: Double? = nil, fadeOutSeconds: Double? = nil
+        ) {
             self.songId = songId
             self.stem = stem
             self.volumeDecibels = volumeDecibels
@@ -204,19 +212,20 @@ extension Masterplan: Encodable {
             o["duration_sec"] = number(section.durationSeconds)
             o["description"] = section.description.map { .string($0) }
             o["energy_level"] = number(section.energyLevel)
-            o["layers"] = .array(section.layers.map { layer in
-                var l: [String: JSONValue] = [:]
-                l["songId"] = layer.songId.map { .string($0) }
-                l["stem"] = layer.stem.map { .string($0) }
-                l["volume_db"] = number(layer.volumeDecibels)
-                l["effects"] = .array(layer.effects)
-                l["source_start_sec"] = number(layer.sourceStartSeconds)
-                l["pitch_shift_semitones"] = number(layer.pitchShiftSemitones)
-                l["pan"] = number(layer.pan)
-                l["fade_in_sec"] = number(layer.fadeInSeconds)
-                l["fade_out_sec"] = number(layer.fadeOutSeconds)
-                return .object(l)
-            })
+            o["layers"] = .array(
+                section.layers.map { layer in
+                    var l: [String: JSONValue] = [:]
+                    l["songId"] = layer.songId.map { .string($0) }
+                    l["stem"] = layer.stem.map { .string($0) }
+                    l["volume_db"] = number(layer.volumeDecibels)
+                    l["effects"] = .array(layer.effects)
+                    l["source_start_sec"] = number(layer.sourceStartSeconds)
+                    l["pitch_shift_semitones"] = number(layer.pitchShiftSemitones)
+                    l["pan"] = number(layer.pan)
+                    l["fade_in_sec"] = number(layer.fadeInSeconds)
+                    l["fade_out_sec"] = number(layer.fadeOutSeconds)
+                    return .object(l)
+                })
             if let transition = section.transition {
                 var t: [String: JSONValue] = ["type": .string(transition.kind?.rawValue ?? transition.rawType)]
                 t["bars"] = number(transition.bars)
@@ -227,9 +236,10 @@ extension Masterplan: Encodable {
         var plan: [String: JSONValue] = [
             "global": .object(globalObject),
             "timeline": .array(sections),
-            "problems_and_solutions": .array(problemsAndSolutions.map {
-                ["problem": .string($0.problem), "solution": .string($0.solution)]
-            }),
+            "problems_and_solutions": .array(
+                problemsAndSolutions.map {
+                    ["problem": .string($0.problem), "solution": .string($0.solution)]
+                }),
         ]
         plan["title"] = title.map { .string($0) }
         plan["artistCredits"] = artistCredits.map { .string($0) }

@@ -13,18 +13,29 @@ import Foundation
 /// commas or duplicate keys), size, depth and string limits, each error located by line, column and path.
 public enum PlanDecoder {
     /// Decodes bytes. Never throws: an unreadable document gives nil and an error at `$`.
-    public static func decode(_ data: Data, limits: PlanLimits = .standard) -> (plan: Masterplan?, issues: [PlanIssue]) {
+    public static func decode(_ data: Data, limits: PlanLimits = .standard) -> (plan: Masterplan?, issues: [PlanIssue])
+    {
         let value: JSONValue
         do throws(JSONReader.ReadError) {
-            value = try JSONReader.read(data, maximumDepth: limits.maximumNestingDepth, maximumByteCount: limits.maximumByteCount)
+            value = try JSONReader.read(
+                data, maximumDepth: limits.maximumNestingDepth, maximumByteCount: limits.maximumByteCount)
         } catch {
-            return (nil, [PlanIssue(.error, error.path, "not readable JSON: line \(error.line), column \(error.column): \(error.message)")])
+            return (
+                nil,
+                [
+                    PlanIssue(
+                        .error, error.path,
+                        "not readable JSON: line \(error.line), column \(error.column): \(error.message)")
+                ]
+            )
         }
         return decode(value, limits: limits)
     }
 
     /// Decodes a JSON value already read. Nil (with an error) when the value is not an object.
-    public static func decode(_ value: JSONValue, limits: PlanLimits = .standard) -> (plan: Masterplan?, issues: [PlanIssue]) {
+    public static func decode(_ value: JSONValue, limits: PlanLimits = .standard) -> (
+        plan: Masterplan?, issues: [PlanIssue]
+    ) {
         guard let root = value.objectValue else {
             return (nil, [PlanIssue(.error, "$", "a masterplan must be a JSON object, not \(PlanIssue.show(value))")])
         }
@@ -42,10 +53,12 @@ public enum PlanDecoder {
             }
         }
         plan.pathPrefix = prefix
-        plan.creativeVision = reader.text(root, ["creative_vision", "creativeVision", "concept", "vision"], at: "")
+        plan.creativeVision =
+            reader.text(root, ["creative_vision", "creativeVision", "concept", "vision"], at: "")
             ?? reader.text(planObject, ["creative_vision", "creativeVision", "concept"], at: prefix)
         plan.title = reader.text(planObject, ["title", "name"], at: prefix) ?? reader.text(root, ["title"], at: "")
-        plan.artistCredits = reader.text(planObject, ["artistCredits", "artist_credits", "credits", "artists"], at: prefix)
+        plan.artistCredits = reader.text(
+            planObject, ["artistCredits", "artist_credits", "credits", "artists"], at: prefix)
 
         // Global settings: in `global`, `global_settings`, or (sloppy) directly in the masterplan object.
         var globalObject = planObject
@@ -67,7 +80,10 @@ public enum PlanDecoder {
             if let items = t.arrayValue {
                 // Sections beyond the limit are not decoded: one error says how many there were.
                 if items.count > limits.maximumSections {
-                    reader.issues.error(path, "\(items.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)")
+                    reader.issues.error(
+                        path,
+                        "\(items.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)"
+                    )
                 }
                 plan.timeline.reserveCapacity(min(items.count, limits.maximumSections))
                 for (i, item) in items.prefix(limits.maximumSections).enumerated() {
@@ -77,7 +93,8 @@ public enum PlanDecoder {
                 reader.issues.error(path, "the timeline must be an array of sections, not \(PlanIssue.show(t))")
             }
         } else {
-            reader.issues.error(FieldReader.join(prefix, "timeline"), "no timeline: a masterplan needs a timeline of sections")
+            reader.issues.error(
+                FieldReader.join(prefix, "timeline"), "no timeline: a masterplan needs a timeline of sections")
         }
 
         if let (key, p) = reader.member(planObject, ["problems_and_solutions", "problemsAndSolutions", "problems"]) {
@@ -167,7 +184,8 @@ struct FieldReader {
         case .string(let raw):
             guard raw.utf8.count <= 64 else { return .invalid }
             // Typographic minus and plus-minus-free text: "−6 dB" is -6 dB.
-            let s = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "\u{2212}", with: "-")
+            let s = raw.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(
+                of: "\u{2212}", with: "-")
             switch s {
             case "nan", "+nan", "-nan": return .value(.nan)
             case "inf", "+inf", "infinity", "+infinity": return .value(.infinity)
@@ -177,7 +195,8 @@ struct FieldReader {
             // "1:30" or "1:30.5" (minutes:seconds), as models sometimes write times.
             let clock = s.split(separator: ":", omittingEmptySubsequences: false)
             if clock.count == 2, let minutes = Int(clock[0]), minutes >= 0, clock[1].count >= 2,
-               let seconds = Double(clock[1]), seconds >= 0, seconds < 60 {
+                let seconds = Double(clock[1]), seconds >= 0, seconds < 60
+            {
                 return .value(Double(minutes) * 60 + seconds)
             }
             var numberEnd = s.startIndex
@@ -185,13 +204,17 @@ struct FieldReader {
             var index = s.startIndex
             while index < s.endIndex {
                 let c = s[index]
-                if c.isASCII && c.isNumber { seenDigit = true }
-                else if c == "+" || c == "-" {
+                if c.isASCII && c.isNumber {
+                    seenDigit = true
+                } else if c == "+" || c == "-" {
                     if index != s.startIndex, !(s[s.index(before: index)] == "e") { break }
-                } else if c == "." { }
-                else if c == "e", seenDigit, s.index(after: index) < s.endIndex,
-                        let n = s[s.index(after: index)...].first, n.isNumber || n == "-" || n == "+" { }
-                else { break }
+                } else if c == "." {
+                } else if c == "e", seenDigit, s.index(after: index) < s.endIndex,
+                    let n = s[s.index(after: index)...].first, n.isNumber || n == "-" || n == "+"
+                {
+                } else {
+                    break
+                }
                 index = s.index(after: index)
                 numberEnd = index
             }
@@ -199,7 +222,7 @@ struct FieldReader {
             let unit = s[numberEnd...].trimmingCharacters(in: .whitespaces)
             switch unit {
             case "", "db", "dbfs", "dbtp", "lufs", "lu", "bpm", "s", "sec", "secs", "second", "seconds", "hz",
-                 "bar", "bars", "st", "semitone", "semitones", "semis", "beats", "x":
+                "bar", "bars", "st", "semitone", "semitones", "semis", "beats", "x":
                 break
             case "ms": d /= 1000
             case "khz": d *= 1000
@@ -251,25 +274,36 @@ struct FieldReader {
     mutating func global(_ object: [String: JSONValue], at path: String) -> Masterplan.GlobalSettings {
         let g = Fields(object)
         var settings = Masterplan.GlobalSettings()
-        settings.targetBPM = number(g, ["targetBPM", "target_bpm", "bpm", "tempo", "targetTempo", "target_tempo"], at: path)
+        settings.targetBPM = number(
+            g, ["targetBPM", "target_bpm", "bpm", "tempo", "targetTempo", "target_tempo"], at: path)
         settings.targetKey = text(g, ["targetKey", "target_key", "key"], at: path)
         if let (key, ts) = member(g, ["timeSignature", "time_signature", "meter", "metre"]), !ts.isNull {
             let tsPath = Self.join(path, key)
             var signature: TimeSignature?
             if let parts = ts.arrayValue, parts.count == 2,
-               case .value(let top) = Self.number(parts[0]), case .value(let bottom) = Self.number(parts[1]),
-               top.isFinite, bottom.isFinite, top == top.rounded(), bottom == bottom.rounded(), abs(top) < 1e6, abs(bottom) < 1e6 {
+                case .value(let top) = Self.number(parts[0]), case .value(let bottom) = Self.number(parts[1]),
+                top.isFinite, bottom.isFinite, top == top.rounded(), bottom == bottom.rounded(), abs(top) < 1e6,
+                abs(bottom) < 1e6
+            {
                 signature = TimeSignature(beatsPerBar: Int(top), beatUnit: Int(bottom))
             } else if let s = ts.stringValue {
                 signature = TimeSignature(parsing: s)
             } else if case .number(let top) = ts, top == top.rounded(), top > 0, top < 1e6 {
                 signature = TimeSignature(beatsPerBar: Int(top), beatUnit: 4)
             }
-            if let signature { settings.timeSignature = signature }
-            else { issues.error(tsPath, "not a time signature: \(PlanIssue.show(ts)) (expected [4, 4] or \"4/4\"; at most 32 beats of 1/1...1/32)") }
+            if let signature {
+                settings.timeSignature = signature
+            } else {
+                issues.error(
+                    tsPath,
+                    "not a time signature: \(PlanIssue.show(ts)) (expected [4, 4] or \"4/4\"; at most 32 beats of 1/1...1/32)"
+                )
+            }
         }
-        settings.targetLUFS = number(g, ["target_lufs", "targetLUFS", "targetLufs", "lufs", "loudness", "loudness_lufs"], at: path)
-        settings.truePeakDecibels = number(g, ["true_peak_db", "truePeakDb", "truePeakDB", "true_peak", "ceiling_db", "true_peak_dbtp"], at: path)
+        settings.targetLUFS = number(
+            g, ["target_lufs", "targetLUFS", "targetLufs", "lufs", "loudness", "loudness_lufs"], at: path)
+        settings.truePeakDecibels = number(
+            g, ["true_peak_db", "truePeakDb", "truePeakDB", "true_peak", "ceiling_db", "true_peak_dbtp"], at: path)
         settings.sampleRate = number(g, ["sample_rate", "sampleRate", "sample_rate_hz"], at: path)
         settings.crossfadeBars = number(g, ["crossfade_bars", "crossfadeBars", "crossfade"], at: path)
         return settings
@@ -282,10 +316,17 @@ struct FieldReader {
             return section
         }
         let s = Fields(object)
-        section.timeStartSeconds = number(s, ["time_start_sec", "timeStartSec", "start_sec", "start", "time_start", "start_time", "startTime", "start_seconds"], at: path)
-        section.durationSeconds = number(s, ["duration_sec", "durationSec", "duration", "length_sec", "duration_seconds", "length"], at: path)
+        section.timeStartSeconds = number(
+            s,
+            [
+                "time_start_sec", "timeStartSec", "start_sec", "start", "time_start", "start_time", "startTime",
+                "start_seconds",
+            ], at: path)
+        section.durationSeconds = number(
+            s, ["duration_sec", "durationSec", "duration", "length_sec", "duration_seconds", "length"], at: path)
         if section.durationSeconds == nil, let start = section.timeStartSeconds,
-           let end = number(s, ["time_end_sec", "end_sec", "end", "end_time", "endTime"], at: path) {
+            let end = number(s, ["time_end_sec", "end_sec", "end", "end_time", "endTime"], at: path)
+        {
             section.durationSeconds = end - start
         }
         section.description = text(s, ["description", "name", "label", "section"], at: path)
@@ -316,7 +357,8 @@ struct FieldReader {
         let l = Fields(object)
         layer.songId = text(l, ["songId", "song_id", "song", "songID", "source", "track"], at: path)
         layer.stem = text(l, ["stem", "part", "element", "stem_type"], at: path)
-        layer.volumeDecibels = number(l, ["volume_db", "volumeDb", "volumeDB", "volume", "gain_db", "level_db", "gain", "level"], at: path)
+        layer.volumeDecibels = number(
+            l, ["volume_db", "volumeDb", "volumeDB", "volume", "gain_db", "level_db", "gain", "level"], at: path)
         if let (key, effects) = member(l, ["effects", "fx", "effect"]) {
             switch effects {
             case .array(let items): layer.effects = items
@@ -330,8 +372,14 @@ struct FieldReader {
             default: issues.error(Self.join(path, key), "effects must be an array, not \(PlanIssue.show(effects))")
             }
         }
-        layer.sourceStartSeconds = number(l, ["source_start_sec", "sourceStartSec", "source_start", "source_offset_sec", "offset_sec", "song_start_sec"], at: path)
-        layer.pitchShiftSemitones = number(l, ["pitch_shift_semitones", "pitchShiftSemitones", "pitch_shift", "semitones", "transpose"], at: path)
+        layer.sourceStartSeconds = number(
+            l,
+            [
+                "source_start_sec", "sourceStartSec", "source_start", "source_offset_sec", "offset_sec",
+                "song_start_sec",
+            ], at: path)
+        layer.pitchShiftSemitones = number(
+            l, ["pitch_shift_semitones", "pitchShiftSemitones", "pitch_shift", "semitones", "transpose"], at: path)
         layer.pan = number(l, ["pan", "panning"], at: path)
         layer.fadeInSeconds = number(l, ["fade_in_sec", "fadeInSec", "fade_in", "fadeIn"], at: path)
         layer.fadeOutSeconds = number(l, ["fade_out_sec", "fadeOutSec", "fade_out", "fadeOut"], at: path)
@@ -371,7 +419,8 @@ struct FieldReader {
         }
         let kind: Masterplan.Transition.Kind?
         switch words {
-        case "crossfade", "crossfadebars", "xfade", "fade", "blend", "mix", "smooth", "equalpower", "crossfadebar": kind = .crossfade
+        case "crossfade", "crossfadebars", "xfade", "fade", "blend", "mix", "smooth", "equalpower", "crossfadebar":
+            kind = .crossfade
         case "cut", "hardcut", "none", "instant", "drop", "straightcut", "jump", "cutbars": kind = .cut
         case "echoout", "echo", "delayout", "echooutbars": kind = .echoOut
         case "filtersweep", "sweep", "filter", "filtersweepbars", "highpasssweep", "filterout": kind = .filterSweep

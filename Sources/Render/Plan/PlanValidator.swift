@@ -56,10 +56,13 @@ public struct PlanValidator: Sendable {
         /// `KeyShift.minimumKeyConfidence` = no key), `rhythmic.bpm`
         /// (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
         public init(id: String, analysis: JSONValue) {
-            let key = KeyShift.trustedKey(analysis["harmonic"]?["key"]?.stringValue,
-                                          confidence: analysis["harmonic"]?["key_confidence"]?.doubleValue)
+            let key = KeyShift.trustedKey(
+                analysis["harmonic"]?["key"]?.stringValue,
+                confidence: analysis["harmonic"]?["key_confidence"]?.doubleValue)
             let bpm = analysis["rhythmic"]?["bpm"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
-            let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap {
+                $0.isFinite && $0 > 0 ? $0 : nil
+            }
             self.init(id: id, key: key, tempoBPM: bpm, durationSeconds: duration)
         }
     }
@@ -116,7 +119,9 @@ public struct PlanValidator: Sendable {
         if issues.count > limits.maximumIssueCount {
             let total = issues.count
             issues = Array(issues.prefix(limits.maximumIssueCount))
-            issues.append(PlanIssue(.error, "$", "\(total) problems found: only the first \(limits.maximumIssueCount) are listed"))
+            issues.append(
+                PlanIssue(.error, "$", "\(total) problems found: only the first \(limits.maximumIssueCount) are listed")
+            )
         }
         let hasErrors = issues.contains { $0.severity == .error }
         var script = hasErrors ? nil : plan
@@ -133,7 +138,9 @@ public struct PlanValidator: Sendable {
         let folded = lowered.filter { $0.isLetter || $0.isNumber }
         for prefix in ["song", "track", "s", ""] where folded.hasPrefix(prefix) {
             let digits = folded.dropFirst(prefix.count)
-            if !digits.isEmpty, digits.count <= 3, digits.allSatisfy(\.isNumber), let n = Int(digits), n >= 1, n <= songIds.count {
+            if !digits.isEmpty, digits.count <= 3, digits.allSatisfy(\.isNumber), let n = Int(digits), n >= 1,
+                n <= songIds.count
+            {
                 return n - 1
             }
         }
@@ -168,7 +175,8 @@ private struct ValidationRun {
     mutating func finite(_ value: Double?, _ path: String) -> Double? {
         guard let value else { return nil }
         guard value.isFinite else {
-            issues.error(path, "must be a finite number, not \(value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity")")
+            issues.error(
+                path, "must be a finite number, not \(value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity")")
             return nil
         }
         return value
@@ -178,7 +186,10 @@ private struct ValidationRun {
         guard !range.contains(value) else { return value }
         let clamped = min(max(value, range.lowerBound), range.upperBound)
         let t = MusicalDuration.trim
-        issues.warning(path, "\(t(value))\(unit) is outside \(t(range.lowerBound))...\(t(range.upperBound))\(unit): clamped to \(t(clamped))\(unit)")
+        issues.warning(
+            path,
+            "\(t(value))\(unit) is outside \(t(range.lowerBound))...\(t(range.upperBound))\(unit): clamped to \(t(clamped))\(unit)"
+        )
         return clamped
     }
 
@@ -188,14 +199,22 @@ private struct ValidationRun {
         // Tempo.
         var tempo: Double? = nil
         if let bpm = finite(global.targetBPM, globalPath("targetBPM")) {
-            if limits.tempoRangeBPM.contains(bpm) { tempo = bpm }
-            else {
-                issues.error(globalPath("targetBPM"), "tempo \(MusicalDuration.trim(bpm)) BPM is outside \(Int(limits.tempoRangeBPM.lowerBound))...\(Int(limits.tempoRangeBPM.upperBound)) BPM")
+            if limits.tempoRangeBPM.contains(bpm) {
+                tempo = bpm
+            } else {
+                issues.error(
+                    globalPath("targetBPM"),
+                    "tempo \(MusicalDuration.trim(bpm)) BPM is outside \(Int(limits.tempoRangeBPM.lowerBound))...\(Int(limits.tempoRangeBPM.upperBound)) BPM"
+                )
             }
         } else if global.targetBPM == nil, !alreadyReported(globalPath("targetBPM")) {
-            if let songTempo = validator.songs?.lazy.compactMap(\.tempoBPM).first(where: { $0.isFinite && self.limits.tempoRangeBPM.contains($0) }) {
+            if let songTempo = validator.songs?.lazy.compactMap(\.tempoBPM).first(where: {
+                $0.isFinite && self.limits.tempoRangeBPM.contains($0)
+            }) {
                 tempo = songTempo
-                issues.warning(globalPath("targetBPM"), "no target tempo: using the first song's \(MusicalDuration.trim(songTempo)) BPM")
+                issues.warning(
+                    globalPath("targetBPM"),
+                    "no target tempo: using the first song's \(MusicalDuration.trim(songTempo)) BPM")
             } else {
                 issues.error(globalPath("targetBPM"), "no target tempo (targetBPM)")
             }
@@ -207,7 +226,9 @@ private struct ValidationRun {
             targetKey = MusicalKey(parsing: keyText)
             let folded = keyText.lowercased().filter(\.isLetter)
             if targetKey == nil, !["na", "none", "unknown", "atonal", ""].contains(folded) {
-                issues.warning(globalPath("targetKey"), "not a key: \(PlanIssue.quote(keyText, limit: 40)); nothing is shifted to a key")
+                issues.warning(
+                    globalPath("targetKey"),
+                    "not a key: \(PlanIssue.quote(keyText, limit: 40)); nothing is shifted to a key")
             }
         }
 
@@ -226,14 +247,18 @@ private struct ValidationRun {
                 sampleRate = v.rounded()
                 if sampleRate != v { issues.warning(globalPath("sample_rate"), "rounded to \(Int(sampleRate)) Hz") }
             } else {
-                issues.error(globalPath("sample_rate"), "sample rate \(MusicalDuration.trim(v)) Hz is outside \(Int(limits.sampleRateRangeHz.lowerBound))...\(Int(limits.sampleRateRangeHz.upperBound)) Hz")
+                issues.error(
+                    globalPath("sample_rate"),
+                    "sample rate \(MusicalDuration.trim(v)) Hz is outside \(Int(limits.sampleRateRangeHz.lowerBound))...\(Int(limits.sampleRateRangeHz.upperBound)) Hz"
+                )
             }
         }
         var crossfadeBars = PlanValidator.defaultCrossfadeBars
         if let v = finite(global.crossfadeBars, globalPath("crossfade_bars")) {
             crossfadeBars = clamp(v, PlanValidator.transitionRangeBars, globalPath("crossfade_bars"), unit: " bars")
         }
-        let tempoMap = TempoMap(tempoBPM: tempo ?? 120, timeSignature: global.timeSignature ?? .common, sampleRate: sampleRate)
+        let tempoMap = TempoMap(
+            tempoBPM: tempo ?? 120, timeSignature: global.timeSignature ?? .common, sampleRate: sampleRate)
 
         // Timeline.
         let timelinePath = path("timeline")
@@ -242,7 +267,10 @@ private struct ValidationRun {
             issues.error(timelinePath, "the timeline is empty: nothing to render")
         }
         if timeline.count > limits.maximumSections {
-            issues.error(timelinePath, "\(timeline.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)")
+            issues.error(
+                timelinePath,
+                "\(timeline.count) sections: at most \(limits.maximumSections) (only the first \(limits.maximumSections) were checked)"
+            )
         }
         var sections: [RenderScript.Section] = []
         var totalLayers = 0
@@ -251,13 +279,16 @@ private struct ValidationRun {
         for (i, section) in examined.enumerated() {
             let sectionPath = "\(timelinePath)[\(i)]"
             let nextStart = i + 1 < examined.count ? examined[i + 1].timeStartSeconds : nil
-            if let s = self.section(section, index: i, at: sectionPath, previousEnd: previousEnd, nextStart: nextStart,
-                                    tempoMap: tempoMap, targetKey: targetKey) {
+            if let s = self.section(
+                section, index: i, at: sectionPath, previousEnd: previousEnd, nextStart: nextStart,
+                tempoMap: tempoMap, targetKey: targetKey)
+            {
                 previousEnd = s.endSeconds
                 totalLayers += s.layers.count
                 sections.append(s)
             } else if let start = section.timeStartSeconds, let duration = section.durationSeconds,
-                      start.isFinite, duration.isFinite, duration > 0 {
+                start.isFinite, duration.isFinite, duration > 0
+            {
                 previousEnd = start + duration
             }
         }
@@ -267,7 +298,8 @@ private struct ValidationRun {
 
         // Order, gaps, overlaps, transitions.
         let sorted = sections.enumerated().sorted { a, b in
-            a.element.startSeconds != b.element.startSeconds ? a.element.startSeconds < b.element.startSeconds : a.offset < b.offset
+            a.element.startSeconds != b.element.startSeconds
+                ? a.element.startSeconds < b.element.startSeconds : a.offset < b.offset
         }.map(\.element)
         if sorted.map(\.planIndex) != sections.map(\.planIndex) {
             issues.warning(timelinePath, "sections are not in time order: sorted by time_start_sec")
@@ -278,9 +310,14 @@ private struct ValidationRun {
             let sectionPath = "\(timelinePath)[\(ordered[k].planIndex)]"
             let declared = masterplan.timeline[ordered[k].planIndex].transition
             guard k > 0 else {
-                if declared != nil { issues.warning(sectionPath + ".transition", "the first section has no previous section: transition ignored") }
+                if declared != nil {
+                    issues.warning(
+                        sectionPath + ".transition", "the first section has no previous section: transition ignored")
+                }
                 if ordered[k].startSeconds > tolerance {
-                    issues.warning(sectionPath + ".time_start_sec", "the mashup starts with \(MusicalDuration.trim(ordered[k].startSeconds)) s of silence")
+                    issues.warning(
+                        sectionPath + ".time_start_sec",
+                        "the mashup starts with \(MusicalDuration.trim(ordered[k].startSeconds)) s of silence")
                 }
                 ordered[k].transitionIn = .cut
                 continue
@@ -289,9 +326,15 @@ private struct ValidationRun {
             let gap = ordered[k].startSeconds - previous.endSeconds
             if gap > tolerance || gap < -tolerance {
                 if gap > 0 {
-                    issues.warning(sectionPath + ".time_start_sec", "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence")
+                    issues.warning(
+                        sectionPath + ".time_start_sec",
+                        "gap of \(MusicalDuration.trim(gap)) s after the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s): silence"
+                    )
                 } else {
-                    issues.warning(sectionPath + ".time_start_sec", "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition")
+                    issues.warning(
+                        sectionPath + ".time_start_sec",
+                        "overlaps the previous section (ends at \(MusicalDuration.trim(previous.endSeconds)) s) by \(MusicalDuration.trim(-gap)) s: both play there, no transition"
+                    )
                 }
                 if declared != nil {
                     issues.warning(sectionPath + ".transition", "the sections do not touch: transition ignored")
@@ -299,21 +342,31 @@ private struct ValidationRun {
                 ordered[k].transitionIn = .cut
                 continue
             }
-            ordered[k].transitionIn = transition(declared, at: sectionPath + ".transition", defaultBars: crossfadeBars,
-                                                 previous: previous, next: ordered[k], tempoMap: tempoMap)
+            ordered[k].transitionIn = transition(
+                declared, at: sectionPath + ".transition", defaultBars: crossfadeBars,
+                previous: previous, next: ordered[k], tempoMap: tempoMap)
         }
 
         // Total length.
         let duration = ordered.map(\.endSeconds).max() ?? 0
-        if duration > limits.maximumDurationSeconds, let longest = ordered.first(where: { $0.endSeconds > limits.maximumDurationSeconds }) {
-            issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s: at most \(MusicalDuration.trim(limits.maximumDurationSeconds)) s")
+        if duration > limits.maximumDurationSeconds,
+            let longest = ordered.first(where: { $0.endSeconds > limits.maximumDurationSeconds })
+        {
+            issues.error(
+                "\(timelinePath)[\(longest.planIndex)].duration_sec",
+                "the mashup would last \(MusicalDuration.trim(duration)) s: at most \(MusicalDuration.trim(limits.maximumDurationSeconds)) s"
+            )
         }
 
         let outputFrames = Double(tempoMap.frameCount(seconds: duration))
         if duration <= limits.maximumDurationSeconds, outputFrames > Double(limits.maximumOutputFrameCount),
-           let longest = ordered.max(by: { $0.endSeconds < $1.endSeconds }) {
+            let longest = ordered.max(by: { $0.endSeconds < $1.endSeconds })
+        {
             let longestSeconds = Double(limits.maximumOutputFrameCount) / sampleRate
-            issues.error("\(timelinePath)[\(longest.planIndex)].duration_sec", "the mashup would last \(MusicalDuration.trim(duration)) s at \(Int(sampleRate)) Hz: \(JSONReader.grouped(Int(outputFrames))) frames, over the limit of \(JSONReader.grouped(limits.maximumOutputFrameCount)) output frames (\(MusicalDuration.trim(longestSeconds)) s at this rate)")
+            issues.error(
+                "\(timelinePath)[\(longest.planIndex)].duration_sec",
+                "the mashup would last \(MusicalDuration.trim(duration)) s at \(Int(sampleRate)) Hz: \(JSONReader.grouped(Int(outputFrames))) frames, over the limit of \(JSONReader.grouped(limits.maximumOutputFrameCount)) output frames (\(MusicalDuration.trim(longestSeconds)) s at this rate)"
+            )
         }
 
         guard tempo != nil else { return nil }
@@ -329,14 +382,20 @@ private struct ValidationRun {
             songIDs: songIds)
     }
 
-    mutating func transition(_ declared: Masterplan.Transition?, at path: String, defaultBars: Double,
-                             previous: RenderScript.Section, next: RenderScript.Section,
-                             tempoMap: TempoMap) -> RenderScript.Transition {
+    mutating func transition(
+        _ declared: Masterplan.Transition?, at path: String, defaultBars: Double,
+        previous: RenderScript.Section, next: RenderScript.Section,
+        tempoMap: TempoMap
+    ) -> RenderScript.Transition {
         var kind = Masterplan.Transition.Kind.crossfade
         var bars = defaultBars
         if let declared {
-            if let k = declared.kind { kind = k }
-            else { issues.warning(path, "unknown transition \(PlanIssue.quote(declared.rawType, limit: 40)): crossfade instead") }
+            if let k = declared.kind {
+                kind = k
+            } else {
+                issues.warning(
+                    path, "unknown transition \(PlanIssue.quote(declared.rawType, limit: 40)): crossfade instead")
+            }
             if let b = finite(declared.bars, path + ".bars") {
                 bars = clamp(b, PlanValidator.transitionRangeBars, path + ".bars", unit: " bars")
             }
@@ -350,7 +409,10 @@ private struct ValidationRun {
         }
         let limit = min(frames(previous), frames(next))
         if length > limit {
-            issues.warning(path, "a \(kind.rawValue) of \(MusicalDuration.trim(bars)) bars (\(MusicalDuration.trim(tempoMap.seconds(bars: bars))) s) is longer than a neighbouring section: shortened to \(MusicalDuration.trim(Double(limit) / tempoMap.sampleRate)) s")
+            issues.warning(
+                path,
+                "a \(kind.rawValue) of \(MusicalDuration.trim(bars)) bars (\(MusicalDuration.trim(tempoMap.seconds(bars: bars))) s) is longer than a neighbouring section: shortened to \(MusicalDuration.trim(Double(limit) / tempoMap.sampleRate)) s"
+            )
         }
         // The engine takes the kind and bars; it limits the length to the neighbours itself.
         switch kind {
@@ -364,8 +426,10 @@ private struct ValidationRun {
         }
     }
 
-    mutating func section(_ section: Masterplan.Section, index: Int, at sectionPath: String, previousEnd: Double,
-                          nextStart: Double?, tempoMap: TempoMap, targetKey: MusicalKey?) -> RenderScript.Section? {
+    mutating func section(
+        _ section: Masterplan.Section, index: Int, at sectionPath: String, previousEnd: Double,
+        nextStart: Double?, tempoMap: TempoMap, targetKey: MusicalKey?
+    ) -> RenderScript.Section? {
         // A section that was not an object has been reported by the decoder.
         if alreadyReported(sectionPath) { return nil }
         var ok = true
@@ -374,44 +438,71 @@ private struct ValidationRun {
         if section.timeStartSeconds == nil {
             if !alreadyReported(startPath) {
                 start = previousEnd
-                issues.warning(startPath, "no start time: starts at \(MusicalDuration.trim(previousEnd)) s, where the previous section ends")
-            } else { ok = false }
+                issues.warning(
+                    startPath,
+                    "no start time: starts at \(MusicalDuration.trim(previousEnd)) s, where the previous section ends")
+            } else {
+                ok = false
+            }
         } else if let s = finite(section.timeStartSeconds, startPath) {
-            if s < 0 { issues.error(startPath, "must not be negative (got \(MusicalDuration.trim(s)))"); ok = false }
-            else if s > limits.maximumDurationSeconds {
-                issues.error(startPath, "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s (the longest mashup)"); ok = false
-            } else { start = s }
-        } else { ok = false }
+            if s < 0 {
+                issues.error(startPath, "must not be negative (got \(MusicalDuration.trim(s)))"); ok = false
+            } else if s > limits.maximumDurationSeconds {
+                issues.error(
+                    startPath,
+                    "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s (the longest mashup)"
+                ); ok = false
+            } else {
+                start = s
+            }
+        } else {
+            ok = false
+        }
 
         var duration: Double? = nil
         if section.durationSeconds == nil {
-            if alreadyReported(durationPath) { ok = false }
-            else if let start, let next = nextStart, next.isFinite, next > start {
+            if alreadyReported(durationPath) {
+                ok = false
+            } else if let start, let next = nextStart, next.isFinite, next > start {
                 duration = next - start
-                issues.warning(durationPath, "no duration: lasts \(MusicalDuration.trim(next - start)) s, until the next section")
+                issues.warning(
+                    durationPath, "no duration: lasts \(MusicalDuration.trim(next - start)) s, until the next section")
             } else {
                 issues.error(durationPath, "no duration (duration_sec)"); ok = false
             }
         } else if let d = finite(section.durationSeconds, durationPath) {
-            if d <= 0 { issues.error(durationPath, "must be positive (got \(MusicalDuration.trim(d)))"); ok = false }
-            else if d > limits.maximumDurationSeconds {
-                issues.error(durationPath, "\(MusicalDuration.trim(d)) s: longer than the \(MusicalDuration.trim(limits.maximumDurationSeconds)) s limit"); ok = false
-            } else { duration = d }
-        } else { ok = false }
+            if d <= 0 {
+                issues.error(durationPath, "must be positive (got \(MusicalDuration.trim(d)))"); ok = false
+            } else if d > limits.maximumDurationSeconds {
+                issues.error(
+                    durationPath,
+                    "\(MusicalDuration.trim(d)) s: longer than the \(MusicalDuration.trim(limits.maximumDurationSeconds)) s limit"
+                ); ok = false
+            } else {
+                duration = d
+            }
+        } else {
+            ok = false
+        }
 
         var energy = 0.5
         if let e = finite(section.energyLevel, sectionPath + ".energy_level") {
             if e > 1 && e <= 10 {
                 energy = e / 10
-                issues.warning(sectionPath + ".energy_level", "\(MusicalDuration.trim(e)) read on a 0-10 scale as \(MusicalDuration.trim(energy))")
+                issues.warning(
+                    sectionPath + ".energy_level",
+                    "\(MusicalDuration.trim(e)) read on a 0-10 scale as \(MusicalDuration.trim(energy))")
             } else {
                 energy = clamp(e, 0...1, sectionPath + ".energy_level", unit: "")
             }
-        } else if section.energyLevel != nil { ok = false }
+        } else if section.energyLevel != nil {
+            ok = false
+        }
 
         let layersPath = sectionPath + ".layers"
         if section.layers.count > limits.maximumLayersPerSection {
-            issues.error(layersPath, "\(section.layers.count) layers: at most \(limits.maximumLayersPerSection) in a section")
+            issues.error(
+                layersPath, "\(section.layers.count) layers: at most \(limits.maximumLayersPerSection) in a section")
             ok = false
         } else if section.layers.isEmpty && !alreadyReported(layersPath) {
             issues.warning(layersPath, "no layers: this section is silent")
@@ -419,10 +510,14 @@ private struct ValidationRun {
         let sectionDuration = duration ?? 0
         var layers: [RenderScript.Layer] = []
         for (j, layer) in section.layers.prefix(limits.maximumLayersPerSection).enumerated() {
-            if let l = self.layer(layer, index: j, at: "\(layersPath)[\(j)]", sectionDuration: sectionDuration,
-                                  tempoMap: tempoMap, targetKey: targetKey) {
+            if let l = self.layer(
+                layer, index: j, at: "\(layersPath)[\(j)]", sectionDuration: sectionDuration,
+                tempoMap: tempoMap, targetKey: targetKey)
+            {
                 layers.append(l)
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         }
         guard ok, let start, let duration else { return nil }
         // The transition in is decided once the sections are in time order.
@@ -442,13 +537,20 @@ private struct ValidationRun {
             return songIds.count - 1
         }
         if let i = PlanValidator.songIndex(of: id, in: songIds) { return i }
-        let given = songIds.isEmpty ? "no songs were given" : "given: " + songIds.prefix(8).map { PlanIssue.quote($0, limit: 40) }.joined(separator: ", ")
-        issues.error(path, "names a song that was not given: \(PlanIssue.quote(id, limit: 60)) (\(given); song1, song2... also work)")
+        let given =
+            songIds.isEmpty
+            ? "no songs were given"
+            : "given: " + songIds.prefix(8).map { PlanIssue.quote($0, limit: 40) }.joined(separator: ", ")
+        issues.error(
+            path,
+            "names a song that was not given: \(PlanIssue.quote(id, limit: 60)) (\(given); song1, song2... also work)")
         return nil
     }
 
-    mutating func layer(_ layer: Masterplan.Layer, index: Int, at layerPath: String, sectionDuration: Double,
-                        tempoMap: TempoMap, targetKey: MusicalKey?) -> RenderScript.Layer? {
+    mutating func layer(
+        _ layer: Masterplan.Layer, index: Int, at layerPath: String, sectionDuration: Double,
+        tempoMap: TempoMap, targetKey: MusicalKey?
+    ) -> RenderScript.Layer? {
         var ok = true
         var songIndex: Int? = nil
         if let id = layer.songId {
@@ -457,22 +559,36 @@ private struct ValidationRun {
         } else if !alreadyReported(layerPath + ".songId") && !alreadyReported(layerPath) {
             issues.error(layerPath + ".songId", "no songId: which song does this layer play?")
             ok = false
-        } else { ok = false }
+        } else {
+            ok = false
+        }
 
         var stem = Stem.full
         if let text = layer.stem {
-            if let s = Stem(parsing: text) { stem = s }
-            else { issues.warning(layerPath + ".stem", "unknown stem \(PlanIssue.quote(text, limit: 40)): the full song is used (stems: vocals, drums, bass, other, full)") }
+            if let s = Stem(parsing: text) {
+                stem = s
+            } else {
+                issues.warning(
+                    layerPath + ".stem",
+                    "unknown stem \(PlanIssue.quote(text, limit: 40)): the full song is used (stems: vocals, drums, bass, other, full)"
+                )
+            }
         } else if !alreadyReported(layerPath + ".stem") {
             issues.warning(layerPath + ".stem", "no stem: the full song is used")
         }
 
         var gain = 0.0
-        if let g = finite(layer.volumeDecibels, layerPath + ".volume_db") { gain = g }
-        else if layer.volumeDecibels != nil { ok = false }
+        if let g = finite(layer.volumeDecibels, layerPath + ".volume_db") {
+            gain = g
+        } else if layer.volumeDecibels != nil {
+            ok = false
+        }
         var pan = 0.0
-        if let p = finite(layer.pan, layerPath + ".pan") { pan = clamp(p, -1...1, layerPath + ".pan", unit: "") }
-        else if layer.pan != nil { ok = false }
+        if let p = finite(layer.pan, layerPath + ".pan") {
+            pan = clamp(p, -1...1, layerPath + ".pan", unit: "")
+        } else if layer.pan != nil {
+            ok = false
+        }
 
         // Effects.
         let effectsPath = layerPath + ".effects"
@@ -480,8 +596,12 @@ private struct ValidationRun {
         var ignored: [String] = []
         var fadeInFromEffect: Double? = nil, fadeOutFromEffect: Double? = nil
         if layer.effects.count > limits.maximumEffectsPerLayer {
-            issues.warning(effectsPath, "\(layer.effects.count) effects: only the first \(limits.maximumEffectsPerLayer) are applied")
-            ignored.append(contentsOf: layer.effects.dropFirst(limits.maximumEffectsPerLayer).prefix(64).map { PlanIssue.show($0) })
+            issues.warning(
+                effectsPath,
+                "\(layer.effects.count) effects: only the first \(limits.maximumEffectsPerLayer) are applied")
+            ignored.append(
+                contentsOf: layer.effects.dropFirst(limits.maximumEffectsPerLayer).prefix(64).map { PlanIssue.show($0) }
+            )
         }
         for (k, value) in layer.effects.prefix(limits.maximumEffectsPerLayer).enumerated() {
             let parsed = EffectParser.parse(value)
@@ -502,21 +622,35 @@ private struct ValidationRun {
 
         // Fades: explicit fields win over fade effects.
         var fadeIn = 0.0, fadeOut = 0.0
-        for (value, field, fromEffect) in [(layer.fadeInSeconds, "fade_in_sec", fadeInFromEffect),
-                                           (layer.fadeOutSeconds, "fade_out_sec", fadeOutFromEffect)] {
+        for (value, field, fromEffect) in [
+            (layer.fadeInSeconds, "fade_in_sec", fadeInFromEffect),
+            (layer.fadeOutSeconds, "fade_out_sec", fadeOutFromEffect),
+        ] {
             var seconds = fromEffect ?? 0
             if let v = finite(value, "\(layerPath).\(field)") {
-                if v < 0 { issues.warning("\(layerPath).\(field)", "negative fade \(MusicalDuration.trim(v)) s: no fade"); seconds = 0 }
-                else if v > limits.maximumDurationSeconds {
-                    issues.warning("\(layerPath).\(field)", "a fade of \(MusicalDuration.trim(v)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s: clamped to it")
+                if v < 0 {
+                    issues.warning("\(layerPath).\(field)", "negative fade \(MusicalDuration.trim(v)) s: no fade");
+                    seconds = 0
+                } else if v > limits.maximumDurationSeconds {
+                    issues.warning(
+                        "\(layerPath).\(field)",
+                        "a fade of \(MusicalDuration.trim(v)) s is over the limit of \(MusicalDuration.trim(limits.maximumDurationSeconds)) s: clamped to it"
+                    )
                     seconds = limits.maximumDurationSeconds
-                } else { seconds = v }
-            } else if value != nil { ok = false }
+                } else {
+                    seconds = v
+                }
+            } else if value != nil {
+                ok = false
+            }
             if field == "fade_in_sec" { fadeIn = seconds } else { fadeOut = seconds }
         }
         if sectionDuration > 0, fadeIn + fadeOut > sectionDuration {
             let scale = sectionDuration / (fadeIn + fadeOut)
-            issues.warning(layerPath, "fades of \(MusicalDuration.trim(fadeIn)) s + \(MusicalDuration.trim(fadeOut)) s are longer than the section (\(MusicalDuration.trim(sectionDuration)) s): shortened to fit")
+            issues.warning(
+                layerPath,
+                "fades of \(MusicalDuration.trim(fadeIn)) s + \(MusicalDuration.trim(fadeOut)) s are longer than the section (\(MusicalDuration.trim(sectionDuration)) s): shortened to fit"
+            )
             fadeIn *= scale
             fadeOut *= scale
         }
@@ -524,17 +658,29 @@ private struct ValidationRun {
         // Source position.
         var sourceStart: Double? = nil
         if let s = finite(layer.sourceStartSeconds, layerPath + ".source_start_sec") {
-            if s < 0 { issues.error(layerPath + ".source_start_sec", "must not be negative (got \(MusicalDuration.trim(s)))"); ok = false }
-            else if s > limits.maximumSourceStartSeconds {
-                issues.error(layerPath + ".source_start_sec", "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumSourceStartSeconds)) s")
+            if s < 0 {
+                issues.error(layerPath + ".source_start_sec", "must not be negative (got \(MusicalDuration.trim(s)))");
+                ok = false
+            } else if s > limits.maximumSourceStartSeconds {
+                issues.error(
+                    layerPath + ".source_start_sec",
+                    "\(MusicalDuration.trim(s)) s is over the limit of \(MusicalDuration.trim(limits.maximumSourceStartSeconds)) s"
+                )
                 ok = false
             } else {
                 sourceStart = s
-                if let songIndex, let songs = validator.songs, songIndex < songs.count, let length = songs[songIndex].durationSeconds, s >= length {
-                    issues.warning(layerPath + ".source_start_sec", "starts at \(MusicalDuration.trim(s)) s, after the end of the song (\(MusicalDuration.trim(length)) s): silent")
+                if let songIndex, let songs = validator.songs, songIndex < songs.count,
+                    let length = songs[songIndex].durationSeconds, s >= length
+                {
+                    issues.warning(
+                        layerPath + ".source_start_sec",
+                        "starts at \(MusicalDuration.trim(s)) s, after the end of the song (\(MusicalDuration.trim(length)) s): silent"
+                    )
                 }
             }
-        } else if layer.sourceStartSeconds != nil { ok = false }
+        } else if layer.sourceStartSeconds != nil {
+            ok = false
+        }
 
         // Pitch: an explicit override, else the automatic key match (`KeyShift.decide`) when the song's key is known;
         // otherwise the render decides with the key it finds.
@@ -542,30 +688,42 @@ private struct ValidationRun {
         var isOverride = false
         if let p = finite(layer.pitchShiftSemitones, layerPath + ".pitch_shift_semitones") {
             if abs(p) > limits.maximumPitchShiftSemitones {
-                issues.error(layerPath + ".pitch_shift_semitones", "\(MusicalDuration.trim(p)) semitones: at most ±\(MusicalDuration.trim(limits.maximumPitchShiftSemitones))")
+                issues.error(
+                    layerPath + ".pitch_shift_semitones",
+                    "\(MusicalDuration.trim(p)) semitones: at most ±\(MusicalDuration.trim(limits.maximumPitchShiftSemitones))"
+                )
                 ok = false
             } else {
                 pitch = p
                 isOverride = true
                 if abs(p) > Double(stem.maximumKeyShiftSemitones) {
-                    issues.warning(layerPath + ".pitch_shift_semitones", "a shift of \(MusicalDuration.trim(p)) semitones on \(stem.rawValue) is over the ±\(stem.maximumKeyShiftSemitones) that keeps it natural: applied as asked")
+                    issues.warning(
+                        layerPath + ".pitch_shift_semitones",
+                        "a shift of \(MusicalDuration.trim(p)) semitones on \(stem.rawValue) is over the ±\(stem.maximumKeyShiftSemitones) that keeps it natural: applied as asked"
+                    )
                 }
             }
         } else if layer.pitchShiftSemitones != nil {
             ok = false
-        } else if let targetKey, let songIndex, let songs = validator.songs, songIndex < songs.count, let songKey = songs[songIndex].key {
+        } else if let targetKey, let songIndex, let songs = validator.songs, songIndex < songs.count,
+            let songKey = songs[songIndex].key
+        {
             switch KeyShift.decide(songKey: songKey, targetKey: targetKey, stem: stem) {
             case .shift(let semitones): pitch = Double(semitones)
             case .overLimit(let shift, let limit, let songKey, let targetKey):
                 pitch = 0
-                issues.warning(layerPath, "\(songKey) -> \(targetKey) needs \(shift > 0 ? "+" : "")\(shift) semitones, over the ±\(limit) limit for \(stem.rawValue): not shifted")
+                issues.warning(
+                    layerPath,
+                    "\(songKey) -> \(targetKey) needs \(shift > 0 ? "+" : "")\(shift) semitones, over the ±\(limit) limit for \(stem.rawValue): not shifted"
+                )
             case .unshifted, .songKeyUnknown: pitch = nil
             }
         }
 
         guard ok, let songIndex else { return nil }
         return RenderScript.Layer(
-            planIndex: index, songIndex: songIndex, songID: songIds[songIndex], stem: stem, gainDecibels: gain, pan: pan,
+            planIndex: index, songIndex: songIndex, songID: songIds[songIndex], stem: stem, gainDecibels: gain,
+            pan: pan,
             sourceStartSeconds: sourceStart, semitonesOverride: pitch, pitchShiftIsOverride: isOverride,
             fadeInSeconds: fadeIn, fadeOutSeconds: fadeOut, effects: effects, ignoredEffects: ignored)
     }

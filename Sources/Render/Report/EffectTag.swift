@@ -44,7 +44,8 @@ public enum EffectTag {
         if normalized == "eq" || normalized.hasPrefix("eq-") { return "EQ" }
         for family in families where family.match.contains(where: { normalized.contains($0) }) {
             if family.tag == "HPF" || family.tag == "LPF" || family.tag == "BPF",
-               let cutoff = cutoffHz(parameters: parameters, text: normalized) {
+                let cutoff = cutoffHz(parameters: parameters, text: normalized)
+            {
                 return family.tag + " " + frequencyText(cutoff)
             }
             return family.tag
@@ -57,7 +58,8 @@ public enum EffectTag {
     private static func nameAndParameters(_ effect: String) -> (String, [String: Double]) {
         let trimmed = effect.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix("{"), let data = trimmed.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             return (trimmed, [:])
         }
         var parameters: [String: Double] = [:]
@@ -90,7 +92,9 @@ public enum EffectTag {
         while index < scalars.count {
             guard CharacterSet.decimalDigits.contains(scalars[index]) else { index += 1; continue }
             var end = index
-            while end < scalars.count, CharacterSet.decimalDigits.contains(scalars[end]) || scalars[end] == "." { end += 1 }
+            while end < scalars.count, CharacterSet.decimalDigits.contains(scalars[end]) || scalars[end] == "." {
+                end += 1
+            }
             let number = Double(String(String.UnicodeScalarView(scalars[index..<end])))
             let rest = String(String.UnicodeScalarView(scalars[end..<min(end + 3, scalars.count)]))
             if let number, rest.hasPrefix("khz") || rest.hasPrefix("k") { return number * 1000 }
@@ -101,6 +105,7 @@ public enum EffectTag {
     }
 
     private static func frequencyText(_ hz: Double) -> String {
-        hz >= 1000 ? ReportFormatting.coordinate(hz / 1000, decimals: 1) + "k" : ReportFormatting.coordinate(hz, decimals: 0)
+        hz >= 1000
+            ? ReportFormatting.coordinate(hz / 1000, decimals: 1) + "k" : ReportFormatting.coordinate(hz, decimals: 0)
     }
 }

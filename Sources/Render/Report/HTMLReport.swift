@@ -10,7 +10,8 @@ import Foundation
 /// the system stack. Same input, same bytes.
 public enum HTMLReport {
     /// The page for `report`, with the timeline drawn from `audio` (the rendered output).
-    public static func render(report: RenderReport, audio: AudioBuffer, timeline: TimelineSVG = TimelineSVG()) -> String {
+    public static func render(report: RenderReport, audio: AudioBuffer, timeline: TimelineSVG = TimelineSVG()) -> String
+    {
         render(report: report, svg: timeline.render(report: report, audio: audio))
     }
 
@@ -119,7 +120,8 @@ public enum HTMLReport {
             let title = report.title.isEmpty ? "Untitled mashup" : report.title
             out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            out +=
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
             out += "img-src data:; media-src 'self' file: *\">\n"
             out += "<meta name=\"color-scheme\" content=\"light dark\">\n"
             out += "<meta name=\"generator\" content=\"mashup " + e(report.engineVersion) + "\">\n"
@@ -155,7 +157,8 @@ public enum HTMLReport {
             fact("Sections", "\(report.sections.count)")
             fact("Songs", "\(report.songs.count)")
             out += "</dl>\n"
-            out += "<audio controls preload=\"metadata\" src=\"" + e(HTMLReport.relativeAudioURL(report.audioFile)) + "\">"
+            out +=
+                "<audio controls preload=\"metadata\" src=\"" + e(HTMLReport.relativeAudioURL(report.audioFile)) + "\">"
             out += "The mashup is the file " + e(report.audioFile) + " beside this page.</audio>\n</section>\n"
         }
 
@@ -177,12 +180,16 @@ public enum HTMLReport {
         }
 
         mutating func stat(_ name: String, _ value: String, _ unit: String) {
-            out += "<div class=\"stat\"><dt>" + e(name) + "</dt><dd>" + e(value) + " <small>" + e(unit) + "</small></dd></div>\n"
+            out +=
+                "<div class=\"stat\"><dt>" + e(name) + "</dt><dd>" + e(value) + " <small>" + e(unit)
+                + "</small></dd></div>\n"
         }
 
         mutating func songs() {
-            out += "<section class=\"card\">\n<h2>Songs</h2>\n<table>\n<thead><tr><th>Song</th><th class=\"num\">Tempo</th>"
-            out += "<th>Key</th><th class=\"num\">Stretch</th><th class=\"num\">Shift</th><th>Analysis</th><th>Stems</th></tr></thead>\n<tbody>\n"
+            out +=
+                "<section class=\"card\">\n<h2>Songs</h2>\n<table>\n<thead><tr><th>Song</th><th class=\"num\">Tempo</th>"
+            out +=
+                "<th>Key</th><th class=\"num\">Stretch</th><th class=\"num\">Shift</th><th>Analysis</th><th>Stems</th></tr></thead>\n<tbody>\n"
             for song in report.songs {
                 out += "<tr><td><b>" + e(song.name.flatMap { $0.isEmpty ? nil : $0 } ?? song.songID) + "</b>"
                 var sub: [String] = []
@@ -209,19 +216,26 @@ public enum HTMLReport {
 
         func semitoneText(_ semitones: Double) -> String {
             guard semitones.isFinite else { return "–" }
-            return ReportFormatting.signedNumber(semitones, decimals: abs(semitones - semitones.rounded()) < 0.005 ? 0 : 2) + " st"
+            return ReportFormatting.signedNumber(
+                semitones, decimals: abs(semitones - semitones.rounded()) < 0.005 ? 0 : 2) + " st"
         }
 
         mutating func sections() {
-            out += "<section class=\"card\">\n<h2>Sections</h2>\n<table class=\"sections\">\n<thead><tr><th class=\"num\">#</th>"
-            out += "<th>Time</th><th>Bars</th><th>Description</th><th>Energy</th><th>Enters by</th></tr></thead>\n<tbody>\n"
+            out +=
+                "<section class=\"card\">\n<h2>Sections</h2>\n<table class=\"sections\">\n<thead><tr><th class=\"num\">#</th>"
+            out +=
+                "<th>Time</th><th>Bars</th><th>Description</th><th>Energy</th><th>Enters by</th></tr></thead>\n<tbody>\n"
             for (position, section) in report.sections.enumerated() {
                 let energy = section.energyLevel.isFinite ? min(max(section.energyLevel, 0), 1) : 0
                 out += "<tr class=\"section-row\"><td class=\"num\">\(position + 1)</td>"
                 out += "<td style=\"white-space:nowrap\">" + ReportFormatting.preciseClock(section.startSeconds) + "–"
                 out += ReportFormatting.preciseClock(section.endSeconds) + "<br><span class=\"sub\">"
-                out += ReportFormatting.coordinate(section.endSeconds - section.startSeconds, decimals: 1) + " s</span></td>"
-                out += "<td style=\"white-space:nowrap\">" + ReportFormatting.coordinate(section.startBar, decimals: 2) + "–"
+                out +=
+                    ReportFormatting.coordinate(section.endSeconds - section.startSeconds, decimals: 1)
+                    + " s</span></td>"
+                out +=
+                    "<td style=\"white-space:nowrap\">" + ReportFormatting.coordinate(section.startBar, decimals: 2)
+                    + "–"
                 out += ReportFormatting.coordinate(section.endBar, decimals: 2) + "</td>"
                 out += "<td>" + e(section.description) + "</td>"
                 out += "<td style=\"white-space:nowrap\"><span class=\"meter\"><span style=\"width:"
@@ -229,7 +243,9 @@ public enum HTMLReport {
                 out += ReportFormatting.coordinate(energy, decimals: 2) + "</td>"
                 out += "<td>" + e(section.transitionIn.isEmpty ? "cut" : section.transitionIn)
                 if section.transitionSeconds > 0 {
-                    out += "<br><span class=\"sub\">" + ReportFormatting.coordinate(section.transitionSeconds, decimals: 2) + " s</span>"
+                    out +=
+                        "<br><span class=\"sub\">" + ReportFormatting.coordinate(section.transitionSeconds, decimals: 2)
+                        + " s</span>"
                 }
                 out += "</td></tr>\n<tr class=\"layers-row\"><td></td><td colspan=\"5\"><ul class=\"layers\">\n"
                 for layer in section.layers { layerItem(layer) }
@@ -244,17 +260,23 @@ public enum HTMLReport {
             let stemClass = StemPalette.stems.contains(layer.stem.lowercased()) ? layer.stem.lowercased() : "full"
             out += "<li><span class=\"stem stem-" + stemClass + "\">" + e(layer.stem) + "</span>"
             out += "<span>" + e(songName(layer.songID)) + "</span>"
-            out += "<span class=\"gain\">" + ReportFormatting.decibels(layer.gainDecibels) + "</span><span class=\"detail\">"
+            out +=
+                "<span class=\"gain\">" + ReportFormatting.decibels(layer.gainDecibels)
+                + "</span><span class=\"detail\">"
             out += "<span class=\"sub\">"
             if layer.pan.isFinite, abs(layer.pan) >= 0.005 {
-                out += "pan " + (layer.pan < 0 ? "L" : "R") + ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0) + " · "
+                out +=
+                    "pan " + (layer.pan < 0 ? "L" : "R")
+                    + ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0) + " · "
             }
             out += "from " + ReportFormatting.preciseClock(layer.sourceStartSeconds) + "–"
             out += ReportFormatting.preciseClock(layer.sourceEndSeconds)
             if layer.stretchRatio.isFinite, abs(layer.stretchRatio - 1) > 0.0005 {
                 out += " · ×" + ReportFormatting.coordinate(layer.stretchRatio, decimals: 3)
             }
-            if layer.semitones.isFinite, abs(layer.semitones) > 0.005 { out += " · " + e(semitoneText(layer.semitones)) }
+            if layer.semitones.isFinite, abs(layer.semitones) > 0.005 {
+                out += " · " + e(semitoneText(layer.semitones))
+            }
             if let lufs = layer.measuredLoudnessLUFS, lufs.isFinite {
                 out += " · " + ReportFormatting.number(lufs, decimals: 1) + " LUFS"
             }
@@ -263,7 +285,9 @@ public enum HTMLReport {
                 out += "<span class=\"tag\" title=\"" + e(effect) + "\">" + e(EffectTag.short(effect)) + "</span>"
             }
             for effect in layer.effectsIgnored {
-                out += "<span class=\"tag ignored\" title=\"" + e("not applied: " + effect) + "\">" + e(EffectTag.short(effect)) + "</span>"
+                out +=
+                    "<span class=\"tag ignored\" title=\"" + e("not applied: " + effect) + "\">"
+                    + e(EffectTag.short(effect)) + "</span>"
             }
             out += "</span></li>\n"
         }
@@ -280,7 +304,9 @@ public enum HTMLReport {
             } else {
                 out += "<ul class=\"problems\">\n"
                 for item in report.problemsAndSolutions {
-                    out += "<li><div><b>Problem</b>" + e(item.problem) + "</div><div><b>Solution</b>" + e(item.solution) + "</div></li>\n"
+                    out +=
+                        "<li><div><b>Problem</b>" + e(item.problem) + "</div><div><b>Solution</b>" + e(item.solution)
+                        + "</div></li>\n"
                 }
                 out += "</ul>\n"
             }
@@ -288,7 +314,8 @@ public enum HTMLReport {
         }
 
         mutating func warningsAndTimings() {
-            out += "<div style=\"display:grid;gap:18px;align-content:start\">\n<section class=\"card\">\n<h2>Warnings</h2>\n"
+            out +=
+                "<div style=\"display:grid;gap:18px;align-content:start\">\n<section class=\"card\">\n<h2>Warnings</h2>\n"
             if report.warnings.isEmpty {
                 out += "<p class=\"none\">No warnings.</p>\n"
             } else {
@@ -314,14 +341,17 @@ public enum HTMLReport {
             if stages.isEmpty {
                 out += "<tr><td class=\"sub\">No timings recorded.</td></tr>\n"
             } else {
-                out += "<tr><td><b>total</b></td><td></td><td class=\"num\"><b>" + secondsText(total) + "</b></td></tr>\n"
+                out +=
+                    "<tr><td><b>total</b></td><td></td><td class=\"num\"><b>" + secondsText(total) + "</b></td></tr>\n"
             }
             out += "</tbody>\n</table>\n</section>\n</div>\n"
         }
 
         func secondsText(_ seconds: Double) -> String {
             guard seconds.isFinite else { return "–" }
-            return seconds < 10 ? ReportFormatting.number(seconds, decimals: 2) + " s" : ReportFormatting.number(seconds, decimals: 1) + " s"
+            return seconds < 10
+                ? ReportFormatting.number(seconds, decimals: 2) + " s"
+                : ReportFormatting.number(seconds, decimals: 1) + " s"
         }
     }
 }

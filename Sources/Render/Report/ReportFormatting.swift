@@ -10,7 +10,8 @@ public enum ReportFormatting {
     /// are dropped, so that hostile plan text can neither inject markup nor make the SVG unparsable.
     public static func escape(_ text: String) -> String {
         var needsWork = false
-        for unit in text.utf8 where unit == 38 || unit == 60 || unit == 62 || unit == 34 || unit == 39 || unit < 32 || unit == 0xEF {
+        for unit in text.utf8
+        where unit == 38 || unit == 60 || unit == 62 || unit == 34 || unit == 39 || unit < 32 || unit == 0xEF {
             needsWork = true
             break
         }

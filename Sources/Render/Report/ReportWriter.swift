@@ -30,17 +30,22 @@ public enum ReportWriter {
     /// - Parameters:
     ///   - timeline: picture options (width, waveform columns).
     /// - Throws: `ReportWriterError.writeFailed` naming the file.
-    public static func write(report: RenderReport, audio: AudioBuffer, htmlURL: URL, svgURL: URL,
-                             timeline: TimelineSVG = TimelineSVG()) throws {
-        try write(report: report, waveform: WaveformOverview(buffer: audio, columnCount: timeline.columnCount),
-                  htmlURL: htmlURL, svgURL: svgURL, timeline: timeline)
+    public static func write(
+        report: RenderReport, audio: AudioBuffer, htmlURL: URL, svgURL: URL,
+        timeline: TimelineSVG = TimelineSVG()
+    ) throws {
+        try write(
+            report: report, waveform: WaveformOverview(buffer: audio, columnCount: timeline.columnCount),
+            htmlURL: htmlURL, svgURL: svgURL, timeline: timeline)
     }
 
     /// Draws the timeline of `report` over a precomputed waveform overview (e.g. `RenderResult.waveform`, measured
     /// while mastering, so the audio need not be in memory) and writes both files.
     /// - Throws: `ReportWriterError.writeFailed` naming the file.
-    public static func write(report: RenderReport, waveform: WaveformOverview, htmlURL: URL, svgURL: URL,
-                             timeline: TimelineSVG = TimelineSVG()) throws {
+    public static func write(
+        report: RenderReport, waveform: WaveformOverview, htmlURL: URL, svgURL: URL,
+        timeline: TimelineSVG = TimelineSVG()
+    ) throws {
         let svg = timeline.render(report: report, waveform: waveform)
         try writeAtomically(Data((TimelineSVG.xmlDeclaration + svg).utf8), to: svgURL)
         try writeAtomically(Data(HTMLReport.render(report: report, svg: svg).utf8), to: htmlURL)
@@ -48,8 +53,10 @@ public enum ReportWriter {
 
     /// Writes `NAME.html` and `NAME.svg` beside `audioURL` (`NAME.wav`) over a precomputed waveform overview.
     @discardableResult
-    public static func write(report: RenderReport, waveform: WaveformOverview, besideAudioAt audioURL: URL,
-                             timeline: TimelineSVG = TimelineSVG()) throws -> Files {
+    public static func write(
+        report: RenderReport, waveform: WaveformOverview, besideAudioAt audioURL: URL,
+        timeline: TimelineSVG = TimelineSVG()
+    ) throws -> Files {
         let stem = audioURL.deletingPathExtension()
         let files = Files(htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
         try write(report: report, waveform: waveform, htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
@@ -58,8 +65,10 @@ public enum ReportWriter {
 
     /// Writes `NAME.html` and `NAME.svg` beside `audioURL` (`NAME.wav`) and returns their locations.
     @discardableResult
-    public static func write(report: RenderReport, audio: AudioBuffer, besideAudioAt audioURL: URL,
-                             timeline: TimelineSVG = TimelineSVG()) throws -> Files {
+    public static func write(
+        report: RenderReport, audio: AudioBuffer, besideAudioAt audioURL: URL,
+        timeline: TimelineSVG = TimelineSVG()
+    ) throws -> Files {
         let stem = audioURL.deletingPathExtension()
         let files = Files(htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
         try write(report: report, audio: audio, htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
@@ -71,7 +80,8 @@ public enum ReportWriter {
         let path = url.path
         let folder = url.deletingLastPathComponent()
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw ReportWriterError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")

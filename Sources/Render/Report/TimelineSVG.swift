@@ -86,7 +86,8 @@ public struct TimelineSVG: Sendable {
         static let minimumTickSpacing = 64.0
         static let barSteps = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
         static let minimumBarSpacing = 30.0
-        static let fontStack = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif"
+        static let fontStack =
+            "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif"
     }
 
     /// Colours in light mode (dark mode overrides them in the style sheet).
@@ -141,7 +142,8 @@ public struct TimelineSVG: Sendable {
             self.width = width
             self.report = report
             let sectionEnd = report.sections.map(\.endSeconds).max() ?? 0
-            let duration = report.durationSeconds.isFinite && report.durationSeconds > 0 ? report.durationSeconds : sectionEnd
+            let duration =
+                report.durationSeconds.isFinite && report.durationSeconds > 0 ? report.durationSeconds : sectionEnd
             self.durationSeconds = duration > 0 ? duration : 1
             out.reserveCapacity(96 * 1024)
         }
@@ -183,15 +185,19 @@ public struct TimelineSVG: Sendable {
             out.reserveCapacity(body.utf8.count + definitions.utf8.count + 4096)
             out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"mashup-timeline\" width=\"\(w)\" height=\"\(h)\" "
             out += "viewBox=\"0 0 \(w) \(h)\" font-family=\"\(Layout.fontStack)\" role=\"img\" "
-            out += "data-plot-left=\"\(ReportFormatting.coordinate(plotLeft))\" data-plot-width=\"\(ReportFormatting.coordinate(plotWidth))\" "
+            out +=
+                "data-plot-left=\"\(ReportFormatting.coordinate(plotLeft))\" data-plot-width=\"\(ReportFormatting.coordinate(plotWidth))\" "
             out += "data-duration-seconds=\"\(ReportFormatting.coordinate(durationSeconds, decimals: 3))\">\n"
             out += "<title>" + ReportFormatting.escape(report.title) + "</title>\n"
             out += "<style>\n" + TimelineSVG.styleSheet + "\n</style>\n<defs>\n"
-            out += "<pattern id=\"mt-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(45)\">"
-            out += "<line class=\"mt-hatch-line\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"\(Colour.hatch)\" stroke-width=\"2.2\"/></pattern>\n"
+            out +=
+                "<pattern id=\"mt-hatch\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(45)\">"
+            out +=
+                "<line class=\"mt-hatch-line\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"\(Colour.hatch)\" stroke-width=\"2.2\"/></pattern>\n"
             out += definitions
             out += "</defs>\n"
-            out += "<rect class=\"mt-bg\" x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"\(Colour.background)\"/>\n"
+            out +=
+                "<rect class=\"mt-bg\" x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"\(Colour.background)\"/>\n"
             out += body
             out += "</svg>\n"
             return out
@@ -208,10 +214,12 @@ public struct TimelineSVG: Sendable {
             if let key = report.targetKey, !key.isEmpty { facts.append(key) }
             facts.append("\(report.beatsPerBar)/4")
             facts.append(ReportFormatting.clock(report.durationSeconds))
-            text(facts.joined(separator: "  ·  "), x: right, y: 32, size: 13, className: "mt-text", anchor: "end",
-                 weight: 600, maxWidth: width * 0.38)
+            text(
+                facts.joined(separator: "  ·  "), x: right, y: 32, size: 13, className: "mt-text", anchor: "end",
+                weight: 600, maxWidth: width * 0.38)
             let loudness = report.loudness
-            let levels = ReportFormatting.number(loudness.integratedLUFS, decimals: 1) + " LUFS  ·  "
+            let levels =
+                ReportFormatting.number(loudness.integratedLUFS, decimals: 1) + " LUFS  ·  "
                 + ReportFormatting.number(loudness.truePeakDecibels, decimals: 1) + " dBTP  ·  "
                 + "\(report.sections.count) sections"
             text(levels, x: right, y: 54, size: 13, className: "mt-muted", anchor: "end", maxWidth: width * 0.38)
@@ -222,16 +230,19 @@ public struct TimelineSVG: Sendable {
         mutating func drawBoundaries(from top: Double, to bottom: Double) {
             for section in report.sections where section.startSeconds > 1e-9 {
                 let bx = ReportFormatting.coordinate(x(section.startSeconds))
-                out += "<line class=\"mt-boundary\" x1=\"\(bx)\" y1=\"\(ReportFormatting.coordinate(top))\" x2=\"\(bx)\" "
-                out += "y2=\"\(ReportFormatting.coordinate(bottom))\" stroke=\"\(Colour.boundary)\" stroke-dasharray=\"3 3\"/>\n"
+                out +=
+                    "<line class=\"mt-boundary\" x1=\"\(bx)\" y1=\"\(ReportFormatting.coordinate(top))\" x2=\"\(bx)\" "
+                out +=
+                    "y2=\"\(ReportFormatting.coordinate(bottom))\" stroke=\"\(Colour.boundary)\" stroke-dasharray=\"3 3\"/>\n"
             }
         }
 
         mutating func drawWaveform(_ waveform: WaveformOverview?, top: Double) {
             guard let waveform, waveform.channelCount > 0 else {
                 panel(x: plotLeft, y: top, width: plotWidth, height: Layout.waveformHeight - Layout.channelGap)
-                text("no audio", x: plotLeft + plotWidth / 2, y: top + Layout.waveformHeight / 2, size: 12,
-                     className: "mt-muted", anchor: "middle")
+                text(
+                    "no audio", x: plotLeft + plotWidth / 2, y: top + Layout.waveformHeight / 2, size: 12,
+                    className: "mt-muted", anchor: "middle")
                 return
             }
             let channels = waveform.channelCount
@@ -244,17 +255,24 @@ public struct TimelineSVG: Sendable {
                 let middle = channelTop + channelHeight / 2
                 let half = channelHeight / 2 - 2
                 panel(x: plotLeft, y: channelTop, width: plotWidth, height: channelHeight)
-                line(x1: plotLeft, y1: middle, x2: plotLeft + plotWidth, y2: middle, className: "mt-grid", colour: Colour.grid)
-                text(names[channel], x: plotLeft - 10, y: middle + 4, size: 11, className: "mt-muted", anchor: "end", weight: 600)
+                line(
+                    x1: plotLeft, y1: middle, x2: plotLeft + plotWidth, y2: middle, className: "mt-grid",
+                    colour: Colour.grid)
+                text(
+                    names[channel], x: plotLeft - 10, y: middle + 4, size: 11, className: "mt-muted", anchor: "end",
+                    weight: 600)
                 appendWaveformPath(waveform, channel: channel, middle: middle, half: half, columnWidth: columnWidth)
             }
         }
 
         /// The outline through each column's maximum, then back through the minimum; at least 1 px thick.
-        mutating func appendWaveformPath(_ waveform: WaveformOverview, channel: Int, middle: Double, half: Double,
-                                         columnWidth: Double) {
+        mutating func appendWaveformPath(
+            _ waveform: WaveformOverview, channel: Int, middle: Double, half: Double,
+            columnWidth: Double
+        ) {
             let count = waveform.columnCount
-            out += "<path class=\"waveform\" data-channel=\"\(channel)\" data-columns=\"\(count)\" fill=\"\(Colour.wave)\" d=\""
+            out +=
+                "<path class=\"waveform\" data-channel=\"\(channel)\" data-columns=\"\(count)\" fill=\"\(Colour.wave)\" d=\""
             var tops = [Double](repeating: 0, count: count)
             var bottoms = [Double](repeating: 0, count: count)
             let maximums = waveform.maximums[channel], minimums = waveform.minimums[channel]
@@ -286,7 +304,8 @@ public struct TimelineSVG: Sendable {
         mutating func drawTimeAxis(top: Double) {
             line(x1: plotLeft, y1: top, x2: plotLeft + plotWidth, y2: top, className: "mt-axis", colour: Colour.axis)
             text("time", x: plotLeft - 10, y: top + 16, size: 10, className: "mt-muted", anchor: "end")
-            let interval = Layout.tickIntervalsSeconds.first { $0 / durationSeconds * plotWidth >= Layout.minimumTickSpacing }
+            let interval =
+                Layout.tickIntervalsSeconds.first { $0 / durationSeconds * plotWidth >= Layout.minimumTickSpacing }
                 ?? Layout.tickIntervalsSeconds.last!
             var tick = 0
             while Double(tick) * interval <= durationSeconds + 1e-9 {
@@ -294,8 +313,9 @@ public struct TimelineSVG: Sendable {
                 let tx = x(seconds)
                 out += "<g class=\"tick\" data-seconds=\"\(ReportFormatting.coordinate(seconds, decimals: 3))\">"
                 line(x1: tx, y1: top, x2: tx, y2: top + 5, className: "mt-axis", colour: Colour.axis, newline: false)
-                text(ReportFormatting.clock(seconds), x: tx, y: top + 17, size: 11, className: "mt-muted",
-                     anchor: tick == 0 ? "start" : "middle", newline: false)
+                text(
+                    ReportFormatting.clock(seconds), x: tx, y: top + 17, size: 11, className: "mt-muted",
+                    anchor: tick == 0 ? "start" : "middle", newline: false)
                 out += "</g>\n"
                 tick += 1
             }
@@ -306,7 +326,10 @@ public struct TimelineSVG: Sendable {
             guard report.targetBPM.isFinite, report.targetBPM > 0, report.beatsPerBar > 0 else { return }
             let barSeconds = Double(report.beatsPerBar) * 60 / report.targetBPM
             let anchor = report.sections.first.map { ($0.startSeconds, $0.startBar) } ?? (0, 1)
-            let step = Layout.barSteps.first { Double($0) * barSeconds / durationSeconds * plotWidth >= Layout.minimumBarSpacing }
+            let step =
+                Layout.barSteps.first {
+                    Double($0) * barSeconds / durationSeconds * plotWidth >= Layout.minimumBarSpacing
+                }
                 ?? Layout.barSteps.last!
             text("bar", x: plotLeft - 10, y: top + 12, size: 10, className: "mt-muted", anchor: "end")
             var bar = 1
@@ -316,9 +339,11 @@ public struct TimelineSVG: Sendable {
                 if seconds >= -1e-6 {
                     let bx = x(seconds)
                     out += "<g class=\"bar-tick\" data-bar=\"\(bar)\">"
-                    line(x1: bx, y1: top, x2: bx, y2: top + 3, className: "mt-axis", colour: Colour.axis, newline: false)
-                    text(String(bar), x: bx, y: top + 13, size: 10, className: "mt-muted",
-                         anchor: bx - plotLeft < 4 ? "start" : "middle", newline: false)
+                    line(
+                        x1: bx, y1: top, x2: bx, y2: top + 3, className: "mt-axis", colour: Colour.axis, newline: false)
+                    text(
+                        String(bar), x: bx, y: top + 13, size: 10, className: "mt-muted",
+                        anchor: bx - plotLeft < 4 ? "start" : "middle", newline: false)
                     out += "</g>\n"
                 }
                 bar += step
@@ -333,16 +358,20 @@ public struct TimelineSVG: Sendable {
                 let blockWidth = max(1, x(section.endSeconds) - left - 2)
                 let clipID = "mt-clip-\(position)"
                 definitions += "<clipPath id=\"\(clipID)\"><rect x=\"\(ReportFormatting.coordinate(left))\" "
-                definitions += "y=\"\(ReportFormatting.coordinate(top))\" width=\"\(ReportFormatting.coordinate(blockWidth))\" "
+                definitions +=
+                    "y=\"\(ReportFormatting.coordinate(top))\" width=\"\(ReportFormatting.coordinate(blockWidth))\" "
                 definitions += "height=\"\(ReportFormatting.coordinate(blockHeight))\"/></clipPath>\n"
 
                 out += "<g class=\"section\" data-index=\"\(section.index)\" "
                 out += "data-start-seconds=\"\(ReportFormatting.coordinate(section.startSeconds, decimals: 3))\" "
                 out += "data-end-seconds=\"\(ReportFormatting.coordinate(section.endSeconds, decimals: 3))\" "
-                out += "data-energy=\"\(ReportFormatting.coordinate(section.energyLevel, decimals: 2))\" clip-path=\"url(#\(clipID))\">\n"
+                out +=
+                    "data-energy=\"\(ReportFormatting.coordinate(section.energyLevel, decimals: 2))\" clip-path=\"url(#\(clipID))\">\n"
                 out += "<title>" + ReportFormatting.escape(sectionTooltip(section)) + "</title>\n"
-                out += "<rect class=\"section-block\" x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" "
-                out += "width=\"\(ReportFormatting.coordinate(blockWidth))\" height=\"\(ReportFormatting.coordinate(blockHeight))\" "
+                out +=
+                    "<rect class=\"section-block\" x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" "
+                out +=
+                    "width=\"\(ReportFormatting.coordinate(blockWidth))\" height=\"\(ReportFormatting.coordinate(blockHeight))\" "
                 out += "rx=\"5\" fill=\"\(Colour.block)\" stroke=\"\(Colour.blockStroke)\"/>\n"
                 drawSectionHeader(section, number: position + 1, left: left, top: top, width: blockWidth)
                 for (row, layer) in section.layers.enumerated() {
@@ -353,25 +382,35 @@ public struct TimelineSVG: Sendable {
             }
         }
 
-        mutating func drawSectionHeader(_ section: RenderReport.Section, number: Int, left: Double, top: Double, width: Double) {
+        mutating func drawSectionHeader(
+            _ section: RenderReport.Section, number: Int, left: Double, top: Double, width: Double
+        ) {
             let inner = width - 12
             let meterWidth = 34.0
             let showMeter = width >= 70
-            text("\(number)  " + section.description, x: left + 6, y: top + 16, size: 12, className: "mt-text", weight: 600,
-                 maxWidth: inner)
+            text(
+                "\(number)  " + section.description, x: left + 6, y: top + 16, size: 12, className: "mt-text",
+                weight: 600,
+                maxWidth: inner)
             let clock = ReportFormatting.clock(section.startSeconds)
             let when = clock + " · bar " + ReportFormatting.coordinate(section.startBar, decimals: 1)
             let whenWidth = showMeter ? inner - meterWidth - 6 : inner
             // In a narrow block the time alone reads better than a truncated "time · bar".
-            text(Drawing.estimatedWidth(when, size: 10.5) <= whenWidth ? when : clock, x: left + 6, y: top + 32, size: 10.5,
-                 className: "mt-muted", maxWidth: whenWidth)
+            text(
+                Drawing.estimatedWidth(when, size: 10.5) <= whenWidth ? when : clock, x: left + 6, y: top + 32,
+                size: 10.5,
+                className: "mt-muted", maxWidth: whenWidth)
             guard showMeter else { return }
             let energy = section.energyLevel.isFinite ? min(max(section.energyLevel, 0), 1) : 0
             let meterLeft = left + width - 6 - meterWidth
-            out += "<rect class=\"mt-track\" x=\"\(ReportFormatting.coordinate(meterLeft))\" y=\"\(ReportFormatting.coordinate(top + 26))\" "
-            out += "width=\"\(ReportFormatting.coordinate(meterWidth))\" height=\"5\" rx=\"2.5\" fill=\"\(Colour.energyTrack)\"/>"
-            out += "<rect class=\"energy\" x=\"\(ReportFormatting.coordinate(meterLeft))\" y=\"\(ReportFormatting.coordinate(top + 26))\" "
-            out += "width=\"\(ReportFormatting.coordinate(max(2, meterWidth * energy)))\" height=\"5\" rx=\"2.5\" fill=\"\(Colour.energy)\"/>\n"
+            out +=
+                "<rect class=\"mt-track\" x=\"\(ReportFormatting.coordinate(meterLeft))\" y=\"\(ReportFormatting.coordinate(top + 26))\" "
+            out +=
+                "width=\"\(ReportFormatting.coordinate(meterWidth))\" height=\"5\" rx=\"2.5\" fill=\"\(Colour.energyTrack)\"/>"
+            out +=
+                "<rect class=\"energy\" x=\"\(ReportFormatting.coordinate(meterLeft))\" y=\"\(ReportFormatting.coordinate(top + 26))\" "
+            out +=
+                "width=\"\(ReportFormatting.coordinate(max(2, meterWidth * energy)))\" height=\"5\" rx=\"2.5\" fill=\"\(Colour.energy)\"/>\n"
         }
 
         mutating func drawLayer(_ layer: RenderReport.Layer, left: Double, top: Double, width: Double) {
@@ -383,15 +422,18 @@ public struct TimelineSVG: Sendable {
             out += "y=\"\(ReportFormatting.coordinate(top))\" width=\"\(ReportFormatting.coordinate(width))\" "
             out += "height=\"\(ReportFormatting.coordinate(Layout.bandHeight))\" rx=\"3\" fill=\"\(fill)\"/>\n"
             let songName = displayName(songID: layer.songID)
-            text(songName, x: left + 6, y: top + 12.5, size: 11, colour: ink, weight: 600,
-                 maxWidth: width - 10)
+            text(
+                songName, x: left + 6, y: top + 12.5, size: 11, colour: ink, weight: 600,
+                maxWidth: width - 10)
             var details = [ReportFormatting.decibels(layer.gainDecibels)]
             if layer.pan.isFinite, abs(layer.pan) >= 0.05 {
-                details.append((layer.pan < 0 ? "L" : "R") + ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0))
+                details.append(
+                    (layer.pan < 0 ? "L" : "R") + ReportFormatting.coordinate(abs(layer.pan) * 100, decimals: 0))
             }
             details.append(contentsOf: layer.effectsApplied.map(EffectTag.short))
             if !layer.effectsIgnored.isEmpty { details.append("!\(layer.effectsIgnored.count)") }
-            text(details.joined(separator: " · "), x: left + 6, y: top + 25, size: 10, colour: ink, maxWidth: width - 10)
+            text(
+                details.joined(separator: " · "), x: left + 6, y: top + 25, size: 10, colour: ink, maxWidth: width - 10)
             out += "</g>\n"
         }
 
@@ -404,14 +446,22 @@ public struct TimelineSVG: Sendable {
         func sectionTooltip(_ section: RenderReport.Section) -> String {
             "\(section.description)\n" + ReportFormatting.preciseClock(section.startSeconds) + "–"
                 + ReportFormatting.preciseClock(section.endSeconds) + ", bars "
-                + ReportFormatting.coordinate(section.startBar, decimals: 2) + "–" + ReportFormatting.coordinate(section.endBar, decimals: 2)
+                + ReportFormatting.coordinate(section.startBar, decimals: 2) + "–"
+                + ReportFormatting.coordinate(section.endBar, decimals: 2)
                 + ", energy " + ReportFormatting.coordinate(section.energyLevel, decimals: 2)
         }
 
         func layerTooltip(_ layer: RenderReport.Layer) -> String {
-            var lines = [displayName(songID: layer.songID) + " · " + layer.stem + " · " + ReportFormatting.decibels(layer.gainDecibels)]
-            if !layer.effectsApplied.isEmpty { lines.append("effects: " + layer.effectsApplied.joined(separator: ", ")) }
-            if !layer.effectsIgnored.isEmpty { lines.append("ignored: " + layer.effectsIgnored.joined(separator: ", ")) }
+            var lines = [
+                displayName(songID: layer.songID) + " · " + layer.stem + " · "
+                    + ReportFormatting.decibels(layer.gainDecibels)
+            ]
+            if !layer.effectsApplied.isEmpty {
+                lines.append("effects: " + layer.effectsApplied.joined(separator: ", "))
+            }
+            if !layer.effectsIgnored.isEmpty {
+                lines.append("ignored: " + layer.effectsIgnored.joined(separator: ", "))
+            }
             return lines.joined(separator: "\n")
         }
 
@@ -424,7 +474,9 @@ public struct TimelineSVG: Sendable {
                 let length = section.transitionSeconds.isFinite ? max(0, section.transitionSeconds) : 0
                 let kind = section.transitionIn.isEmpty ? (length > 0 ? "crossfade" : "cut") : section.transitionIn
                 let bx = x(boundary)
-                out += "<g class=\"transition\" data-index=\"\(section.index)\" data-kind=\"" + ReportFormatting.escape(kind) + "\" "
+                out +=
+                    "<g class=\"transition\" data-index=\"\(section.index)\" data-kind=\""
+                    + ReportFormatting.escape(kind) + "\" "
                 out += "data-seconds=\"\(ReportFormatting.coordinate(length, decimals: 3))\">"
                 if length > 0 {
                     let left = x(boundary - length / 2)
@@ -432,19 +484,23 @@ public struct TimelineSVG: Sendable {
                     let regionWidth = max(3, right - left)
                     let regionLeft = right - left < 3 ? bx - 1.5 : left
                     out += "<rect class=\"mt-transition\" x=\"\(ReportFormatting.coordinate(regionLeft))\" "
-                    out += "y=\"\(ReportFormatting.coordinate(top - 3))\" width=\"\(ReportFormatting.coordinate(regionWidth))\" "
-                    out += "height=\"\(ReportFormatting.coordinate(blockHeight + 6))\" fill=\"url(#mt-hatch)\" opacity=\"0.45\"/>"
+                    out +=
+                        "y=\"\(ReportFormatting.coordinate(top - 3))\" width=\"\(ReportFormatting.coordinate(regionWidth))\" "
+                    out +=
+                        "height=\"\(ReportFormatting.coordinate(blockHeight + 6))\" fill=\"url(#mt-hatch)\" opacity=\"0.45\"/>"
                 } else {
-                    line(x1: bx - 1, y1: top - 3, x2: bx - 1, y2: top + blockHeight + 3, className: "mt-cut",
-                         colour: Colour.text, width: 2, newline: false)
+                    line(
+                        x1: bx - 1, y1: top - 3, x2: bx - 1, y2: top + blockHeight + 3, className: "mt-cut",
+                        colour: Colour.text, width: 2, newline: false)
                 }
                 let label = length > 0 ? kind + " " + ReportFormatting.coordinate(length, decimals: 1) + " s" : kind
                 let labelWidth = Drawing.estimatedWidth(label, size: 10)
                 let labelLeft = bx - labelWidth / 2
                 let row = labelLeft > rowEnds[0] + 6 ? 0 : (labelLeft > rowEnds[1] + 6 ? 1 : 0)
                 rowEnds[row] = bx + labelWidth / 2
-                text(label, x: bx, y: top + blockHeight + 15 + Double(row) * 13, size: 10, className: "mt-muted",
-                     anchor: "middle", newline: false)
+                text(
+                    label, x: bx, y: top + blockHeight + 15 + Double(row) * 13, size: 10, className: "mt-muted",
+                    anchor: "middle", newline: false)
                 out += "</g>\n"
             }
         }
@@ -452,38 +508,50 @@ public struct TimelineSVG: Sendable {
         // MARK: - Loudness
 
         func loudnessY(_ lufs: Double, plotTop: Double) -> Double {
-            let clamped = min(max(lufs.isFinite ? lufs : Layout.loudnessBottomLUFS, Layout.loudnessBottomLUFS), Layout.loudnessTopLUFS)
-            return plotTop + (Layout.loudnessTopLUFS - clamped) / (Layout.loudnessTopLUFS - Layout.loudnessBottomLUFS) * Layout.loudnessHeight
+            let clamped = min(
+                max(lufs.isFinite ? lufs : Layout.loudnessBottomLUFS, Layout.loudnessBottomLUFS), Layout.loudnessTopLUFS
+            )
+            return plotTop + (Layout.loudnessTopLUFS - clamped) / (Layout.loudnessTopLUFS - Layout.loudnessBottomLUFS)
+                * Layout.loudnessHeight
         }
 
         mutating func drawLoudness(headingTop: Double, plotTop: Double) {
             let loudness = report.loudness
-            text("Short-term loudness (LUFS)", x: plotLeft, y: headingTop + 12, size: 12, className: "mt-text", weight: 600)
-            let summary = "integrated " + ReportFormatting.number(loudness.integratedLUFS, decimals: 1) + " LUFS (target "
+            text(
+                "Short-term loudness (LUFS)", x: plotLeft, y: headingTop + 12, size: 12, className: "mt-text",
+                weight: 600)
+            let summary =
+                "integrated " + ReportFormatting.number(loudness.integratedLUFS, decimals: 1) + " LUFS (target "
                 + ReportFormatting.number(loudness.targetLUFS, decimals: 1) + ")  ·  range "
                 + ReportFormatting.number(loudness.loudnessRangeLU, decimals: 1) + " LU  ·  true peak "
                 + ReportFormatting.number(loudness.truePeakDecibels, decimals: 1) + " dBTP  ·  sample peak "
                 + ReportFormatting.number(loudness.samplePeakDecibels, decimals: 1) + " dBFS"
             out += "<g class=\"loudness-summary\">"
-            text(summary, x: plotLeft + plotWidth, y: headingTop + 12, size: 11, className: "mt-muted", anchor: "end",
-                 newline: false)
+            text(
+                summary, x: plotLeft + plotWidth, y: headingTop + 12, size: 11, className: "mt-muted", anchor: "end",
+                newline: false)
             out += "</g>\n"
             panel(x: plotLeft, y: plotTop, width: plotWidth, height: Layout.loudnessHeight)
             var level = Layout.loudnessTopLUFS - Layout.loudnessGridStepLU
             while level > Layout.loudnessBottomLUFS + 1e-9 {
                 let gy = loudnessY(level, plotTop: plotTop)
                 line(x1: plotLeft, y1: gy, x2: plotLeft + plotWidth, y2: gy, className: "mt-grid", colour: Colour.grid)
-                text(ReportFormatting.number(level, decimals: 0), x: plotLeft - 10, y: gy + 3.5, size: 10,
-                     className: "mt-muted", anchor: "end")
+                text(
+                    ReportFormatting.number(level, decimals: 0), x: plotLeft - 10, y: gy + 3.5, size: 10,
+                    className: "mt-muted", anchor: "end")
                 level -= Layout.loudnessGridStepLU
             }
             let targetY = loudnessY(loudness.targetLUFS, plotTop: plotTop)
-            out += "<line class=\"target\" x1=\"\(ReportFormatting.coordinate(plotLeft))\" y1=\"\(ReportFormatting.coordinate(targetY))\" "
-            out += "x2=\"\(ReportFormatting.coordinate(plotLeft + plotWidth))\" y2=\"\(ReportFormatting.coordinate(targetY))\" "
+            out +=
+                "<line class=\"target\" x1=\"\(ReportFormatting.coordinate(plotLeft))\" y1=\"\(ReportFormatting.coordinate(targetY))\" "
+            out +=
+                "x2=\"\(ReportFormatting.coordinate(plotLeft + plotWidth))\" y2=\"\(ReportFormatting.coordinate(targetY))\" "
             out += "stroke=\"\(Colour.target)\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>\n"
             let integratedY = loudnessY(loudness.integratedLUFS, plotTop: plotTop)
-            out += "<line class=\"integrated\" x1=\"\(ReportFormatting.coordinate(plotLeft))\" y1=\"\(ReportFormatting.coordinate(integratedY))\" "
-            out += "x2=\"\(ReportFormatting.coordinate(plotLeft + plotWidth))\" y2=\"\(ReportFormatting.coordinate(integratedY))\" "
+            out +=
+                "<line class=\"integrated\" x1=\"\(ReportFormatting.coordinate(plotLeft))\" y1=\"\(ReportFormatting.coordinate(integratedY))\" "
+            out +=
+                "x2=\"\(ReportFormatting.coordinate(plotLeft + plotWidth))\" y2=\"\(ReportFormatting.coordinate(integratedY))\" "
             out += "stroke=\"\(Colour.loudness)\" stroke-width=\"1\" stroke-dasharray=\"6 4\" opacity=\"0.8\"/>\n"
             drawShortTermLine(plotTop: plotTop)
         }
@@ -495,8 +563,10 @@ public struct TimelineSVG: Sendable {
             let hop = report.loudness.shortTermHopSeconds
             let first = report.loudness.shortTermFirstSeconds.flatMap { $0.isFinite ? $0 : nil } ?? 0
             guard !values.isEmpty, hop.isFinite, hop > 0 else {
-                text("no short-term loudness measured", x: plotLeft + plotWidth / 2, y: plotTop + Layout.loudnessHeight / 2,
-                     size: 12, className: "mt-muted", anchor: "middle")
+                text(
+                    "no short-term loudness measured", x: plotLeft + plotWidth / 2,
+                    y: plotTop + Layout.loudnessHeight / 2,
+                    size: 12, className: "mt-muted", anchor: "middle")
                 return
             }
             let bucketCount = max(1, Int(plotWidth * 2))
@@ -506,7 +576,9 @@ public struct TimelineSVG: Sendable {
             points.reserveCapacity(bucketCount * 12)
             func point(_ seconds: Double, _ lufs: Double, into points: inout String) {
                 if !points.isEmpty { points += " " }
-                points += ReportFormatting.coordinate(x(seconds)) + "," + ReportFormatting.coordinate(loudnessY(lufs, plotTop: plotTop))
+                points +=
+                    ReportFormatting.coordinate(x(seconds)) + ","
+                    + ReportFormatting.coordinate(loudnessY(lufs, plotTop: plotTop))
             }
             if values.count <= bucketCount {
                 for (k, value) in values.enumerated() { point(first + Double(k) * hop, value, into: &points) }
@@ -529,12 +601,14 @@ public struct TimelineSVG: Sendable {
         mutating func drawLegend(top: Double) {
             var left = plotLeft
             for stem in StemPalette.stems {
-                out += "<rect x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" width=\"12\" "
+                out +=
+                    "<rect x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" width=\"12\" "
                 out += "height=\"12\" rx=\"2\" fill=\"\(StemPalette.fill(forStem: stem))\"/>"
                 text(stem, x: left + 17, y: top + 10, size: 11, className: "mt-muted", newline: false)
                 left += 26 + Drawing.estimatedWidth(stem, size: 11)
             }
-            out += "\n<rect x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" width=\"12\" "
+            out +=
+                "\n<rect x=\"\(ReportFormatting.coordinate(left))\" y=\"\(ReportFormatting.coordinate(top))\" width=\"12\" "
             out += "height=\"12\" fill=\"url(#mt-hatch)\" opacity=\"0.45\"/>"
             text("transition", x: left + 17, y: top + 10, size: 11, className: "mt-muted", newline: false)
             left += 26 + Drawing.estimatedWidth("transition", size: 11)
@@ -547,32 +621,43 @@ public struct TimelineSVG: Sendable {
             out += "x2=\"\(ReportFormatting.coordinate(left + 14))\" y2=\"\(ReportFormatting.coordinate(top + 6))\" "
             out += "stroke=\"\(Colour.target)\" stroke-dasharray=\"2 3\"/>"
             text("target", x: left + 19, y: top + 10, size: 11, className: "mt-muted", newline: false)
-            text("mashup " + report.engineVersion, x: plotLeft + plotWidth, y: top + 10, size: 10, className: "mt-muted",
-                 anchor: "end")
+            text(
+                "mashup " + report.engineVersion, x: plotLeft + plotWidth, y: top + 10, size: 10, className: "mt-muted",
+                anchor: "end")
         }
 
         // MARK: - Primitives
 
         mutating func panel(x: Double, y: Double, width: Double, height: Double) {
-            out += "<rect class=\"mt-panel\" x=\"\(ReportFormatting.coordinate(x))\" y=\"\(ReportFormatting.coordinate(y))\" "
-            out += "width=\"\(ReportFormatting.coordinate(width))\" height=\"\(ReportFormatting.coordinate(height))\" rx=\"3\" "
+            out +=
+                "<rect class=\"mt-panel\" x=\"\(ReportFormatting.coordinate(x))\" y=\"\(ReportFormatting.coordinate(y))\" "
+            out +=
+                "width=\"\(ReportFormatting.coordinate(width))\" height=\"\(ReportFormatting.coordinate(height))\" rx=\"3\" "
             out += "fill=\"\(Colour.panel)\"/>\n"
         }
 
-        mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, className: String, colour: String,
-                           width: Double = 1, newline: Bool = true) {
-            out += "<line class=\"\(className)\" x1=\"\(ReportFormatting.coordinate(x1))\" y1=\"\(ReportFormatting.coordinate(y1))\" "
-            out += "x2=\"\(ReportFormatting.coordinate(x2))\" y2=\"\(ReportFormatting.coordinate(y2))\" stroke=\"\(colour)\""
+        mutating func line(
+            x1: Double, y1: Double, x2: Double, y2: Double, className: String, colour: String,
+            width: Double = 1, newline: Bool = true
+        ) {
+            out +=
+                "<line class=\"\(className)\" x1=\"\(ReportFormatting.coordinate(x1))\" y1=\"\(ReportFormatting.coordinate(y1))\" "
+            out +=
+                "x2=\"\(ReportFormatting.coordinate(x2))\" y2=\"\(ReportFormatting.coordinate(y2))\" stroke=\"\(colour)\""
             if width != 1 { out += " stroke-width=\"\(ReportFormatting.coordinate(width))\"" }
             out += newline ? "/>\n" : "/>"
         }
 
         /// A text element; `maxWidth` truncates with an ellipsis (by estimated glyph widths), 0 or less draws nothing.
-        mutating func text(_ content: String, x: Double, y: Double, size: Double, className: String? = nil,
-                           colour: String? = nil, anchor: String = "start", weight: Int = 400,
-                           maxWidth: Double = .infinity, newline: Bool = true) {
+        mutating func text(
+            _ content: String, x: Double, y: Double, size: Double, className: String? = nil,
+            colour: String? = nil, anchor: String = "start", weight: Int = 400,
+            maxWidth: Double = .infinity, newline: Bool = true
+        ) {
             // Bold glyphs are about 7 % wider.
-            guard let fitted = Drawing.fit(content, size: size * (weight >= 600 ? 1.07 : 1), maxWidth: maxWidth) else { return }
+            guard let fitted = Drawing.fit(content, size: size * (weight >= 600 ? 1.07 : 1), maxWidth: maxWidth) else {
+                return
+            }
             out += "<text"
             if let className { out += " class=\"\(className)\"" }
             out += " x=\"\(ReportFormatting.coordinate(x))\" y=\"\(ReportFormatting.coordinate(y))\" font-size=\""

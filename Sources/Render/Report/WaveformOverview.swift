@@ -51,7 +51,8 @@ public struct WaveformOverview: Sendable, Equatable {
     public init(minimums: [[Float]], maximums: [[Float]], durationSeconds: Double) {
         precondition(!minimums.isEmpty && minimums.count == maximums.count, "one minimum and maximum array per channel")
         let count = minimums[0].count
-        precondition(count >= 1 && (minimums + maximums).allSatisfy { $0.count == count }, "columns must have one length")
+        precondition(
+            count >= 1 && (minimums + maximums).allSatisfy { $0.count == count }, "columns must have one length")
         self.columnCount = count
         self.durationSeconds = durationSeconds
         self.minimums = minimums
@@ -59,8 +60,10 @@ public struct WaveformOverview: Sendable, Equatable {
     }
 
     /// Fills one channel's columns.
-    private static func measure(_ samples: UnsafeBufferPointer<Float>, columnCount: Int,
-                                minimums: UnsafeMutableBufferPointer<Float>, maximums: UnsafeMutableBufferPointer<Float>) {
+    private static func measure(
+        _ samples: UnsafeBufferPointer<Float>, columnCount: Int,
+        minimums: UnsafeMutableBufferPointer<Float>, maximums: UnsafeMutableBufferPointer<Float>
+    ) {
         let frameCount = samples.count
         guard frameCount > 0, let base = samples.baseAddress else { return }
         for column in 0..<columnCount {
@@ -140,7 +143,9 @@ public struct WaveformOverview: Sendable, Equatable {
             let blockEnd = min(position + block.frameCount, frameCount)
             guard blockEnd > position else { return }
             while firstOpenColumn < columnCount
-                    && columnFrames(firstOpenColumn, frameCount: frameCount, columnCount: columnCount).upperBound <= position {
+                && columnFrames(firstOpenColumn, frameCount: frameCount, columnCount: columnCount).upperBound
+                    <= position
+            {
                 firstOpenColumn += 1
             }
             var column = firstOpenColumn
@@ -150,7 +155,9 @@ public struct WaveformOverview: Sendable, Equatable {
                 let lower = max(range.lowerBound, position), upper = min(range.upperBound, blockEnd)
                 if upper > lower {
                     for c in 0..<lows.count {
-                        let (low, high) = block.withChannel(c) { extremes($0.baseAddress! + (lower - position), count: upper - lower) }
+                        let (low, high) = block.withChannel(c) {
+                            extremes($0.baseAddress! + (lower - position), count: upper - lower)
+                        }
                         lows[c][column] = Swift.min(lows[c][column], low)
                         highs[c][column] = Swift.max(highs[c][column], high)
                     }
@@ -162,9 +169,10 @@ public struct WaveformOverview: Sendable, Equatable {
 
         /// The overview of what was appended (columns not reached are silent).
         public func overview() -> WaveformOverview {
-            WaveformOverview(minimums: lows.map { $0.map { frameCount > 0 ? finished($0, initial: .infinity) : 0 } },
-                             maximums: highs.map { $0.map { frameCount > 0 ? finished($0, initial: -.infinity) : 0 } },
-                             durationSeconds: Double(frameCount) / sampleRate)
+            WaveformOverview(
+                minimums: lows.map { $0.map { frameCount > 0 ? finished($0, initial: .infinity) : 0 } },
+                maximums: highs.map { $0.map { frameCount > 0 ? finished($0, initial: -.infinity) : 0 } },
+                durationSeconds: Double(frameCount) / sampleRate)
         }
     }
 }

@@ -83,10 +83,13 @@ public struct BeatGrid: Sendable, Hashable {
     /// Tempo must be in `uniformTempoRangeBPM` (an analysis answer outside it is refused, not trusted); the grid
     /// covers at most `maximumUniformSeconds`.
     public init(tempoBPM: Double, firstBeatSeconds: Double = 0, durationSeconds: Double, beatsPerBar: Int = 4) throws {
-        guard tempoBPM.isFinite, Self.uniformTempoRangeBPM.contains(tempoBPM) else { throw GridError.invalidTempo(tempoBPM) }
+        guard tempoBPM.isFinite, Self.uniformTempoRangeBPM.contains(tempoBPM) else {
+            throw GridError.invalidTempo(tempoBPM)
+        }
         guard firstBeatSeconds.isFinite, firstBeatSeconds >= 0 else { throw GridError.tooFewBeats(count: 0) }
         let period = 60 / tempoBPM
-        let covered = durationSeconds.isFinite ? min(max(durationSeconds - firstBeatSeconds, 0), Self.maximumUniformSeconds) : 0
+        let covered =
+            durationSeconds.isFinite ? min(max(durationSeconds - firstBeatSeconds, 0), Self.maximumUniformSeconds) : 0
         let count = max(2, Int(saturating: covered / period, rounding: .up) + 1)
         try self.init(beatTimes: (0..<count).map { firstBeatSeconds + Double($0) * period }, beatsPerBar: beatsPerBar)
     }
@@ -100,7 +103,8 @@ public struct BeatGrid: Sendable, Hashable {
         if let grid = try? BeatGrid(beatTimes: beats, downbeatTimes: downbeats, beatsPerBar: beatsPerBar) {
             self = grid
         } else if let bpm = rhythmic["bpm"]?.doubleValue,
-                  let grid = try? BeatGrid(tempoBPM: bpm, durationSeconds: durationSeconds, beatsPerBar: beatsPerBar) {
+            let grid = try? BeatGrid(tempoBPM: bpm, durationSeconds: durationSeconds, beatsPerBar: beatsPerBar)
+        {
             self = grid
         } else {
             return nil

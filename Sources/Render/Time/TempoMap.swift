@@ -18,7 +18,8 @@ public struct TempoMap: Sendable, Hashable {
     public let originSeconds: Double
 
     /// Creates a tempo map. Preconditions: tempo and sample rate finite and positive, origin finite.
-    public init(tempoBPM: Double, timeSignature: TimeSignature = .common, sampleRate: Double, originSeconds: Double = 0) {
+    public init(tempoBPM: Double, timeSignature: TimeSignature = .common, sampleRate: Double, originSeconds: Double = 0)
+    {
         precondition(tempoBPM.isFinite && tempoBPM > 0, "tempo must be positive")
         precondition(sampleRate.isFinite && sampleRate > 0, "sample rate must be positive")
         precondition(originSeconds.isFinite, "origin must be finite")
@@ -70,7 +71,9 @@ public struct TempoMap: Sendable, Hashable {
     /// The time in seconds of a beat position.
     public func seconds(atBeat beat: Double) -> Double { originSeconds + beat * 60 / tempoBPM }
     /// The position in bars (fractional, bar 0 starts at beat 0) of a time in seconds.
-    public func bar(atSeconds seconds: Double) -> Double { beat(atSeconds: seconds) / Double(timeSignature.beatsPerBar) }
+    public func bar(atSeconds seconds: Double) -> Double {
+        beat(atSeconds: seconds) / Double(timeSignature.beatsPerBar)
+    }
     /// The time in seconds of the start of bar `bar` (fractional bars allowed).
     public func seconds(atBar bar: Double) -> Double { seconds(atBeat: bar * Double(timeSignature.beatsPerBar)) }
 

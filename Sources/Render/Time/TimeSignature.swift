@@ -47,7 +47,8 @@ public struct TimeSignature: Sendable, Hashable, CustomStringConvertible, Codabl
         let top = try container.decode(Int.self)
         let bottom = try container.decode(Int.self)
         guard let value = TimeSignature(beatsPerBar: top, beatUnit: bottom) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid time signature \(top)/\(bottom)")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "invalid time signature \(top)/\(bottom)")
         }
         self = value
     }

@@ -20,7 +20,8 @@ public enum DownloadError: Error, Sendable, Equatable, CustomStringConvertible {
         case .status(let url, let code): "\(url) answered HTTP \(code)"
         case .malformedResponse(let url, let reason): "\(url) sent a malformed HTTP response: \(reason)"
         case .network(let url, let reason): "\(url): \(reason)"
-        case .idleTimeout(let url, let seconds): "\(url) sent nothing for \(String(format: "%g", seconds)) s (idle timeout)"
+        case .idleTimeout(let url, let seconds):
+            "\(url) sent nothing for \(String(format: "%g", seconds)) s (idle timeout)"
         }
     }
 

@@ -13,8 +13,9 @@
 import Foundation
 import Orchestrator
 import Synchronization
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Fetches song URLs under a `URLPolicy`.
@@ -54,13 +55,15 @@ public struct GuardedDownloader: Sendable {
                     throw DownloadError.tooManyRedirects(url: text, limit: maximumRedirects)
                 }
                 guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
-                    throw DownloadError.malformedResponse(url: url.absoluteString, reason: "redirect to an unreadable Location")
+                    throw DownloadError.malformedResponse(
+                        url: url.absoluteString, reason: "redirect to an unreadable Location")
                 }
                 do {
                     _ = try policy.check(next.absoluteString, field: field)
                 } catch let refusal as HTTPError {
-                    throw DownloadError.refused(url: next.absoluteString, reason: "redirect target: \(refusal.message)",
-                                                field: field)
+                    throw DownloadError.refused(
+                        url: next.absoluteString, reason: "redirect target: \(refusal.message)",
+                        field: field)
                 }
                 current = next.absoluteString
             }
@@ -89,17 +92,22 @@ public struct GuardedDownloader: Sendable {
             .appendingPathComponent(".\(destination.lastPathComponent).part-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: temporary) }
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary.path) else {
+            let handle = FileHandle(forWritingAtPath: temporary.path)
+        else {
             throw DownloadError.network(url: url.absoluteString, reason: "cannot write \(temporary.path)")
         }
         let outcome: Outcome
         do {
             if url.scheme?.lowercased() == "http" {
-                outcome = try await PinnedHTTPFetch(url: url, addresses: addresses, maximumBytes: maximumBytes,
-                                                    idleTimeoutSeconds: idleTimeoutSeconds).run(into: handle)
+                outcome = try await PinnedHTTPFetch(
+                    url: url, addresses: addresses, maximumBytes: maximumBytes,
+                    idleTimeoutSeconds: idleTimeoutSeconds
+                ).run(into: handle)
             } else {
-                outcome = try await SessionFetch(url: url, maximumBytes: maximumBytes,
-                                                 idleTimeoutSeconds: idleTimeoutSeconds).run(into: handle)
+                outcome = try await SessionFetch(
+                    url: url, maximumBytes: maximumBytes,
+                    idleTimeoutSeconds: idleTimeoutSeconds
+                ).run(into: handle)
             }
             try handle.close()
         } catch {
@@ -107,11 +115,12 @@ public struct GuardedDownloader: Sendable {
             throw error
         }
         if case .complete(let bytes) = outcome {
-            guard bytes > 0 else { throw DownloadError.malformedResponse(url: url.absoluteString, reason: "empty body") }
+            guard bytes > 0 else {
+                throw DownloadError.malformedResponse(url: url.absoluteString, reason: "empty body")
+            }
             _ = try? FileManager.default.removeItem(at: destination)
             try FileManager.default.moveItem(at: temporary, to: destination)
         }
         return outcome
     }
 }
-

@@ -12,7 +12,8 @@ struct PinnedHTTPFetch: Sendable {
         let cancelled = SharedFlag()
         let box = HandleBox(handle: handle)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<GuardedDownloader.Outcome, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<GuardedDownloader.Outcome, any Error>) in
                 Thread.detachNewThread {
                     continuation.resume(with: Result { try self.exchange(into: box.handle, cancelled: cancelled) })
                 }
@@ -24,14 +25,17 @@ struct PinnedHTTPFetch: Sendable {
 
     private func exchange(into handle: FileHandle, cancelled: SharedFlag) throws -> GuardedDownloader.Outcome {
         let text = url.absoluteString
-        guard let host = url.host, !addresses.isEmpty else { throw DownloadError.network(url: text, reason: "no address") }
+        guard let host = url.host, !addresses.isEmpty else {
+            throw DownloadError.network(url: text, reason: "no address")
+        }
         let port = UInt16(url.port ?? 80)
         var socket: PinnedSocket?
         var lastError: (any Error)?
         for address in addresses {
             do {
-                socket = try PinnedSocket(address: address, port: port, idleTimeoutSeconds: idleTimeoutSeconds,
-                                          cancelled: cancelled)
+                socket = try PinnedSocket(
+                    address: address, port: port, idleTimeoutSeconds: idleTimeoutSeconds,
+                    cancelled: cancelled)
                 break
             } catch {
                 lastError = error
@@ -40,8 +44,11 @@ struct PinnedHTTPFetch: Sendable {
         guard let socket else { throw translate(lastError ?? PinnedSocketError.io("no address"), url: text) }
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
-        let hostHeader = url.port.map { "\(host.contains(":") ? "[\(host)]" : host):\($0)" } ?? (host.contains(":") ? "[\(host)]" : host)
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: mashup/\(MashupServerVersion.string)\r\n"
+        let hostHeader =
+            url.port.map { "\(host.contains(":") ? "[\(host)]" : host):\($0)" }
+            ?? (host.contains(":") ? "[\(host)]" : host)
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: mashup/\(MashupServerVersion.string)\r\n"
             + "Accept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n"
         do {
             try socket.send(Data(request.utf8))
@@ -75,9 +82,12 @@ struct PinnedHTTPFetch: Sendable {
             headEnd = pending.range(of: Data("\r\n\r\n".utf8))
             if headEnd != nil { break }
             guard pending.count <= Self.maximumHeadBytes else {
-                throw DownloadError.malformedResponse(url: text, reason: "response head over \(Self.maximumHeadBytes) bytes")
+                throw DownloadError.malformedResponse(
+                    url: text, reason: "response head over \(Self.maximumHeadBytes) bytes")
             }
-            guard try fill() else { throw DownloadError.malformedResponse(url: text, reason: "connection closed before the head ended") }
+            guard try fill() else {
+                throw DownloadError.malformedResponse(url: text, reason: "connection closed before the head ended")
+            }
         }
         let head = String(decoding: pending[pending.startIndex..<headEnd!.lowerBound], as: UTF8.self)
         pending.removeSubrange(pending.startIndex..<headEnd!.upperBound)
@@ -110,11 +120,13 @@ struct PinnedHTTPFetch: Sendable {
             guard encoding.trimmingCharacters(in: .whitespaces) == "chunked" else {
                 throw DownloadError.malformedResponse(url: text, reason: "Transfer-Encoding '\(encoding.prefix(40))'")
             }
-            var remaining = 0   // bytes left in the current chunk
+            var remaining = 0 // bytes left in the current chunk
             var needsCRLF = false
             while true {
                 if remaining > 0 {
-                    if pending.isEmpty, try !fill() { throw DownloadError.malformedResponse(url: text, reason: "chunked body cut short") }
+                    if pending.isEmpty, try !fill() {
+                        throw DownloadError.malformedResponse(url: text, reason: "chunked body cut short")
+                    }
                     let take = min(remaining, pending.count)
                     try emit(Data(pending.prefix(take)))
                     pending.removeFirst(take)
@@ -123,36 +135,50 @@ struct PinnedHTTPFetch: Sendable {
                     continue
                 }
                 guard let lineEnd = pending.range(of: Data("\r\n".utf8)) else {
-                    guard pending.count <= 1024 else { throw DownloadError.malformedResponse(url: text, reason: "chunk size line too long") }
-                    guard try fill() else { throw DownloadError.malformedResponse(url: text, reason: "chunked body cut short") }
+                    guard pending.count <= 1024 else {
+                        throw DownloadError.malformedResponse(url: text, reason: "chunk size line too long")
+                    }
+                    guard try fill() else {
+                        throw DownloadError.malformedResponse(url: text, reason: "chunked body cut short")
+                    }
                     continue
                 }
                 let line = String(decoding: pending[pending.startIndex..<lineEnd.lowerBound], as: UTF8.self)
                 pending.removeSubrange(pending.startIndex..<lineEnd.upperBound)
                 if needsCRLF {
-                    guard line.isEmpty else { throw DownloadError.malformedResponse(url: text, reason: "chunk not followed by CRLF") }
+                    guard line.isEmpty else {
+                        throw DownloadError.malformedResponse(url: text, reason: "chunk not followed by CRLF")
+                    }
                     needsCRLF = false
                     continue
                 }
-                let sizeText = line.split(separator: ";", maxSplits: 1).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+                let sizeText =
+                    line.split(separator: ";", maxSplits: 1).first.map(String.init)?.trimmingCharacters(
+                        in: .whitespaces) ?? ""
                 guard !sizeText.isEmpty, sizeText.count <= 15, let size = Int(sizeText, radix: 16) else {
                     throw DownloadError.malformedResponse(url: text, reason: "chunk size '\(sizeText.prefix(20))'")
                 }
                 if size == 0 { return .complete(bytes: written) }
-                guard written + size <= maximumBytes else { throw DownloadError.tooLarge(url: text, limitBytes: maximumBytes) }
+                guard written + size <= maximumBytes else {
+                    throw DownloadError.tooLarge(url: text, limitBytes: maximumBytes)
+                }
                 remaining = size
             }
         }
         if let lengths = headers["content-length"] {
             guard lengths.count == 1, let length = Int(lengths[0]), length >= 0 else {
-                throw DownloadError.malformedResponse(url: text, reason: "Content-Length '\(lengths.joined(separator: ","))'")
+                throw DownloadError.malformedResponse(
+                    url: text, reason: "Content-Length '\(lengths.joined(separator: ","))'")
             }
             guard length <= maximumBytes else { throw DownloadError.tooLarge(url: text, limitBytes: maximumBytes) }
             while true {
                 let take = min(length - written, pending.count)
                 if take > 0 { try emit(Data(pending.prefix(take))); pending.removeFirst(take) }
                 if written == length { return .complete(bytes: written) }
-                guard try fill() else { throw DownloadError.malformedResponse(url: text, reason: "body cut short at \(written) of \(length) bytes") }
+                guard try fill() else {
+                    throw DownloadError.malformedResponse(
+                        url: text, reason: "body cut short at \(written) of \(length) bytes")
+                }
             }
         }
         // Close-delimited body.

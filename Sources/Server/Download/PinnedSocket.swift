@@ -6,8 +6,9 @@
 // closed peer gives EPIPE instead of SIGPIPE; poll's timeout is in milliseconds.
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Errors of a pinned connection.
@@ -46,9 +47,15 @@ final class PinnedSocket {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.cancelled = cancelled
         let family: Int32
-        switch address { case .v4: family = AF_INET; case .v6: family = AF_INET6 }
-        fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw PinnedSocketError.connectFailed(address: "\(address)", reason: String(cString: strerror(errno))) }
+        switch address {
+        case .v4: family = AF_INET;
+        case .v6: family = AF_INET6
+        }
+        fd = socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            throw PinnedSocketError.connectFailed(address: "\(address)", reason: String(cString: strerror(errno)))
+        }
         var result: Int32
         switch address {
         case .v4(let value):
@@ -57,7 +64,9 @@ final class PinnedSocket {
             sin.sin_port = port.bigEndian
             sin.sin_addr.s_addr = value.bigEndian
             result = withUnsafePointer(to: &sin) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         case .v6(let bytes):
             var sin6 = sockaddr_in6()
@@ -67,7 +76,9 @@ final class PinnedSocket {
                 for (index, byte) in bytes.prefix(16).enumerated() { raw[index] = byte }
             }
             result = withUnsafePointer(to: &sin6) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
             }
         }
         if result != 0 {
@@ -119,7 +130,9 @@ final class PinnedSocket {
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
             if count >= 0 { return count }
             if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { throw PinnedSocketError.io(String(cString: strerror(errno))) }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else {
+                throw PinnedSocketError.io(String(cString: strerror(errno)))
+            }
             try wait(for: Int16(POLLIN))
         }
     }

@@ -3,8 +3,9 @@
 // body to the file as it arrives, enforces the size bound while reading, and cancels on the first byte too many.
 // `timeoutInterval` acts as an idle timeout here (PLATFORM-NOTES §9).
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 struct SessionFetch: Sendable {
@@ -13,8 +14,9 @@ struct SessionFetch: Sendable {
     let idleTimeoutSeconds: Double
 
     func run(into handle: FileHandle) async throws -> GuardedDownloader.Outcome {
-        let delegate = SessionFetchDelegate(url: url, handle: handle, maximumBytes: maximumBytes,
-                                            idleTimeoutSeconds: idleTimeoutSeconds)
+        let delegate = SessionFetchDelegate(
+            url: url, handle: handle, maximumBytes: maximumBytes,
+            idleTimeoutSeconds: idleTimeoutSeconds)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpCookieStorage = nil
@@ -59,15 +61,19 @@ final class SessionFetchDelegate: NSObject, URLSessionDataDelegate, @unchecked S
         task.resume()
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         lock.withLock { redirect = request.url?.absoluteString ?? response.value(forHTTPHeaderField: "Location") }
         completionHandler(nil)
         task.cancel()
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         let text = url.absoluteString
         guard let http = response as? HTTPURLResponse else {
             fail(DownloadError.malformedResponse(url: text, reason: "not an HTTP response"))
@@ -108,7 +114,10 @@ final class SessionFetchDelegate: NSObject, URLSessionDataDelegate, @unchecked S
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         let text = url.absoluteString
-        let (continuation, outcome) = lock.withLock { () -> (CheckedContinuation<GuardedDownloader.Outcome, any Error>?, Result<GuardedDownloader.Outcome, any Error>) in
+        let (continuation, outcome) = lock.withLock {
+            () -> (
+                CheckedContinuation<GuardedDownloader.Outcome, any Error>?, Result<GuardedDownloader.Outcome, any Error>
+            ) in
             let continuation = self.continuation
             self.continuation = nil
             if let failure { return (continuation, .failure(failure)) }
@@ -116,7 +125,10 @@ final class SessionFetchDelegate: NSObject, URLSessionDataDelegate, @unchecked S
             if let error {
                 if let urlError = error as? URLError {
                     switch urlError.code {
-                    case .timedOut: return (continuation, .failure(DownloadError.idleTimeout(url: text, seconds: idleTimeoutSeconds)))
+                    case .timedOut:
+                        return (
+                            continuation, .failure(DownloadError.idleTimeout(url: text, seconds: idleTimeoutSeconds))
+                        )
                     case .cancelled: return (continuation, .failure(CancellationError()))
                     default: break
                     }

@@ -5,7 +5,9 @@ import Synchronization
 /// `_sum`, `_count`).
 public final class Histogram: MetricFamily {
     /// Default bounds in seconds, for request and render durations (5 ms ... 10 min).
-    public static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
+    public static let defaultBuckets: [Double] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+    ]
 
     public let name: String
     public let help: String
@@ -14,7 +16,7 @@ public final class Histogram: MetricFamily {
     public let buckets: [Double]
 
     private struct Series {
-        var counts: [UInt64]   // per bucket, not cumulative; last is +Inf
+        var counts: [UInt64] // per bucket, not cumulative; last is +Inf
         var sum: Double = 0
         var count: UInt64 = 0
     }
@@ -22,7 +24,8 @@ public final class Histogram: MetricFamily {
     private let series = Mutex<[[String]: Series]>([:])
 
     init(name: String, help: String, labelNames: [String], buckets: [Double]) {
-        precondition(!buckets.isEmpty && zip(buckets, buckets.dropFirst()).allSatisfy { $0 < $1 }, "buckets must ascend")
+        precondition(
+            !buckets.isEmpty && zip(buckets, buckets.dropFirst()).allSatisfy { $0 < $1 }, "buckets must ascend")
         precondition(!labelNames.contains("le"), "'le' is reserved for histogram buckets")
         self.name = name
         self.help = help

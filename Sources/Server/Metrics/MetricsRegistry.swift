@@ -21,15 +21,21 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// The histogram family `name` with upper bounds `buckets` (ascending; `+Inf` is implied), created on first use.
-    public func histogram(_ name: String, help: String, labels: [String] = [],
-                          buckets: [Double] = Histogram.defaultBuckets) -> Histogram {
+    public func histogram(
+        _ name: String, help: String, labels: [String] = [],
+        buckets: [Double] = Histogram.defaultBuckets
+    ) -> Histogram {
         register(name) { Histogram(name: name, help: help, labelNames: labels, buckets: buckets) }
     }
 
     /// A gauge whose samples are read from `sample` at each scrape: one (label values, value) pair per series.
-    public func sampledGauge(_ name: String, help: String, labels: [String] = [],
-                             sample: @escaping @Sendable () -> [([String], Double)]) {
-        let _: SampledGauge = register(name) { SampledGauge(name: name, help: help, labelNames: labels, sample: sample) }
+    public func sampledGauge(
+        _ name: String, help: String, labels: [String] = [],
+        sample: @escaping @Sendable () -> [([String], Double)]
+    ) {
+        let _: SampledGauge = register(name) {
+            SampledGauge(name: name, help: help, labelNames: labels, sample: sample)
+        }
     }
 
     /// The text exposition of every family, sorted by name.
@@ -44,7 +50,9 @@ public final class MetricsRegistry: Sendable {
         precondition(Self.isValidName(name), "invalid metric name '\(name)'")
         return families.withLock { table in
             if let existing = table[name] {
-                guard let typed = existing as? T else { preconditionFailure("metric '\(name)' registered with another type") }
+                guard let typed = existing as? T else {
+                    preconditionFailure("metric '\(name)' registered with another type")
+                }
                 return typed
             }
             let family = make()
@@ -54,10 +62,14 @@ public final class MetricsRegistry: Sendable {
     }
 
     static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || first == ":" || (first.isASCII && first.properties.isAlphabetic) else {
+        guard let first = name.unicodeScalars.first,
+            first == "_" || first == ":" || (first.isASCII && first.properties.isAlphabetic)
+        else {
             return false
         }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0 == ":" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0 == "_" || $0 == ":" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+        }
     }
 }
 
@@ -100,6 +112,7 @@ enum Exposition {
     }
 
     static func checkLabels(_ values: [String], _ names: [String], _ metric: String) {
-        precondition(values.count == names.count, "metric '\(metric)' takes labels \(names), got \(values.count) values")
+        precondition(
+            values.count == names.count, "metric '\(metric)' takes labels \(names), got \(values.count) values")
     }
 }

@@ -16,7 +16,8 @@ final class SampledGauge: MetricFamily {
 
     func render(into text: inout String) {
         Exposition.header(&text, name: name, help: help, type: "gauge")
-        for (labels, value) in sample().sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) where labels.count == labelNames.count {
+        for (labels, value) in sample().sorted(by: { $0.0.lexicographicallyPrecedes($1.0) })
+        where labels.count == labelNames.count {
             text += "\(name)\(Exposition.labels(labelNames, labels)) \(Exposition.number(value))\n"
         }
     }

@@ -22,13 +22,17 @@ extension ServeRoutes {
                     _ = stream.send(json: ["error": .string("job \(id) disappeared")])
                     break
                 }
-                for warning in record.warnings.dropFirst(warningsSent) { _ = stream.send(json: ["warning": .string(warning)]) }
+                for warning in record.warnings.dropFirst(warningsSent) {
+                    _ = stream.send(json: ["warning": .string(warning)])
+                }
                 warningsSent = record.warnings.count
                 switch record.state {
                 case .complete:
                     let path = record.result?.storagePath ?? ServeJobSpec.resultPath(jobID: id, extension: "wav")
-                    _ = stream.send(json: ["progress": 100, "message": .string(PipelineProgress.completeMessage),
-                                           "storage_path": .string(path)])
+                    _ = stream.send(json: [
+                        "progress": 100, "message": .string(PipelineProgress.completeMessage),
+                        "storage_path": .string(path),
+                    ])
                     stream.finish()
                     return
                 case .failed, .cancelled:

@@ -18,28 +18,35 @@ public final class ServeApplication: Sendable {
     ///   - pipeline: builds the whole pipeline for a job's songs given the storage-backed renderer and the metrics
     ///     (whose `serviceAttempt` counts remote service calls).
     ///   - isolation: run each job's work in a worker process under these limits (nil: in this process).
-    public init(server configuration: ServerConfiguration, routes: ServeRouteOptions = ServeRouteOptions(),
-                queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
-                renderer: any ServeRenderer,
-                pipeline: @escaping @Sendable (_ renderer: any MashupRenderer, _ metrics: ServeMetrics)
-                    -> (@Sendable ([PipelineSong]) -> JobPipeline),
-                analyzer: (any AnalysisService)? = nil, workspaceRoot: URL,
-                isolation: WorkerIsolation? = nil,
-                logger: (@Sendable (String) -> Void)? = nil) async throws {
+    public init(
+        server configuration: ServerConfiguration, routes: ServeRouteOptions = ServeRouteOptions(),
+        queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
+        renderer: any ServeRenderer,
+        pipeline:
+            @escaping @Sendable (_ renderer: any MashupRenderer, _ metrics: ServeMetrics)
+            -> (@Sendable ([PipelineSong]) -> JobPipeline),
+        analyzer: (any AnalysisService)? = nil, workspaceRoot: URL,
+        isolation: WorkerIsolation? = nil,
+        logger: (@Sendable (String) -> Void)? = nil
+    ) async throws {
         let registry = MetricsRegistry()
         let metrics = ServeMetrics(registry: registry)
         let storageRenderer = StorageResultRenderer(renderer, storage: storage)
         let launcher = isolation.map { isolation in
-            WorkerLauncher(isolation: isolation, onServiceAttempt: { metrics.serviceAttempt(service: $0, succeeded: $1) },
-                           onWorker: { job, pid in
-                               logger?(pid.map { "serve: job \(job) runs in worker process \($0)" } ?? "serve: job \(job): worker ended")
-                           })
+            WorkerLauncher(
+                isolation: isolation, onServiceAttempt: { metrics.serviceAttempt(service: $0, succeeded: $1) },
+                onWorker: { job, pid in
+                    logger?(
+                        pid.map { "serve: job \(job) runs in worker process \($0)" }
+                            ?? "serve: job \(job): worker ended")
+                })
         }
-        let runner = DurableJobRunner(queue: queue, storage: storage, settings: settings,
-                                      pipeline: pipeline(storageRenderer, metrics), renderer: storageRenderer, analyzer: analyzer,
-                                      urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot,
-                                      downloadLimitBytes: configuration.maxUploadBytes, launcher: launcher,
-                                      observer: metrics)
+        let runner = DurableJobRunner(
+            queue: queue, storage: storage, settings: settings,
+            pipeline: pipeline(storageRenderer, metrics), renderer: storageRenderer, analyzer: analyzer,
+            urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot,
+            downloadLimitBytes: configuration.maxUploadBytes, launcher: launcher,
+            observer: metrics)
         var router = Router()
         var routeOptions = routes
         routeOptions.heartbeatInterval = configuration.heartbeatInterval
@@ -47,7 +54,9 @@ public final class ServeApplication: Sendable {
         ServeRoutes.install(on: &router, runner: runner, metrics: metrics, options: routeOptions)
         let server = HTTPServer(configuration: configuration, router: router, metrics: registry, logger: logger)
         let requeued = try await runner.start()
-        if !requeued.isEmpty { logger?("serve: requeued \(requeued.count) job(s) interrupted on node \(settings.nodeID)") }
+        if !requeued.isEmpty {
+            logger?("serve: requeued \(requeued.count) job(s) interrupted on node \(settings.nodeID)")
+        }
         await metrics.refresh(runner: runner)
         refresher = Task {
             while !Task.isCancelled {

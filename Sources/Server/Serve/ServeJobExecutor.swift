@@ -27,9 +27,11 @@ public struct ServeJobExecutor: Sendable {
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
     ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
     ///   - urlPolicy, downloadLimitBytes: songs given by URL are fetched by a `GuardedDownloader` under these.
-    public init(storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
-                renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(),
-                downloadLimitBytes: Int = 200 * 1_048_576) {
+    public init(
+        storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
+        renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(),
+        downloadLimitBytes: Int = 200 * 1_048_576
+    ) {
         self.storage = storage
         self.pipeline = pipeline
         self.renderer = renderer
@@ -46,7 +48,9 @@ public struct ServeJobExecutor: Sendable {
         switch spec.kind {
         case .pipeline:
             // The job's own preferences reach the planner (merged over the pipeline's defaults).
-            return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) { try await pipeline(songs)(context) }
+            return try await JobPreferences.$current.withValue(spec.preferences ?? [:]) {
+                try await pipeline(songs)(context)
+            }
         case .render:
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
             var analyses: [AnalysisDocument] = []
@@ -54,8 +58,10 @@ public struct ServeJobExecutor: Sendable {
                 if let analysis = song.analysis, analysis.objectValue != nil {
                     analyses.append(AnalysisDocument(json: analysis))
                 } else if let analyzer {
-                    try await context.report(PipelineProgress.analysis(songIndex: index, of: spec.songs.count,
-                                                                       songName: song.name))
+                    try await context.report(
+                        PipelineProgress.analysis(
+                            songIndex: index, of: spec.songs.count,
+                            songName: song.name))
                     analyses.append(try await analyzer.analyze(songs[index].audio))
                 } else {
                     analyses.append(.empty)
@@ -90,7 +96,9 @@ public struct ServeJobExecutor: Sendable {
             let local: URL
             if let path = song.storagePath {
                 if let file = try storage.localFile(path) {
-                    guard FileManager.default.fileExists(atPath: file.path) else { throw SongStorageError.notFound(path: path) }
+                    guard FileManager.default.fileExists(atPath: file.path) else {
+                        throw SongStorageError.notFound(path: path)
+                    }
                     local = file
                 } else {
                     local = workspace.file("song-\(index)-\(Self.safeExtension(path))")
@@ -103,17 +111,22 @@ public struct ServeJobExecutor: Sendable {
                 let downloader = GuardedDownloader(policy: urlPolicy, maximumBytes: downloadLimitBytes)
                 try await downloader.download(text, field: field, to: local)
             } else {
-                throw HTTPError.badRequest("song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
+                throw HTTPError.badRequest(
+                    "song \(song.songID) has neither storage_path nor url", field: "songs[\(index)]")
             }
             var separationURL: URL?
             if separationConfigured {
-                if let text = song.url { separationURL = URL(string: text) }
-                else if let path = song.storagePath {
-                    separationURL = try await storage.fetchableURL(path, expiresInSeconds: Self.separationURLLifetimeSeconds)
+                if let text = song.url {
+                    separationURL = URL(string: text)
+                } else if let path = song.storagePath {
+                    separationURL = try await storage.fetchableURL(
+                        path, expiresInSeconds: Self.separationURLLifetimeSeconds)
                 }
             }
-            result.append(PipelineSong(song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local)),
-                                       separationURL: separationURL))
+            result.append(
+                PipelineSong(
+                    song: song.jobSong, audio: SongAudioInput(songID: song.songID, source: .file(local)),
+                    separationURL: separationURL))
         }
         return result
     }

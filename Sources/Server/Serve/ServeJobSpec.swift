@@ -23,8 +23,10 @@ public struct ServeJobSpec: Codable, Sendable, Equatable {
         /// The contract's analysis `A` when the caller already has it (render jobs).
         public var analysis: JSONValue?
 
-        public init(songID: String, name: String, artist: String? = nil, storagePath: String? = nil, url: String? = nil,
-                    analysis: JSONValue? = nil) {
+        public init(
+            songID: String, name: String, artist: String? = nil, storagePath: String? = nil, url: String? = nil,
+            analysis: JSONValue? = nil
+        ) {
             self.songID = songID
             self.name = name
             self.artist = artist

@@ -28,18 +28,24 @@ public final class ServeJobs: Sendable {
     ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
     ///   - workspaceRoot: where job workspaces are created (local disk of this node).
     ///   - launcher: runs each job's work in a worker process (nil: in this process).
-    public init(queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
-                pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
-                analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
-                downloadLimitBytes: Int = 200 * 1_048_576, launcher: WorkerLauncher? = nil, observer: (any DurableRunnerObserver)? = nil) {
+    public init(
+        queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
+        pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
+        analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
+        downloadLimitBytes: Int = 200 * 1_048_576, launcher: WorkerLauncher? = nil,
+        observer: (any DurableRunnerObserver)? = nil
+    ) {
         self.queue = queue
         self.storage = storage
         self.settings = settings
-        let executor = ServeJobExecutor(storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer,
-                                        urlPolicy: urlPolicy, downloadLimitBytes: downloadLimitBytes)
-        work = ServeJobWork(queue: queue, storage: storage, executor: executor, launcher: launcher, urlPolicy: urlPolicy,
-                            workspaceRoot: workspaceRoot)
-        runner = JobRunner(queue: queue, settings: settings, workspaceRoot: workspaceRoot, work: work, observer: observer)
+        let executor = ServeJobExecutor(
+            storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer,
+            urlPolicy: urlPolicy, downloadLimitBytes: downloadLimitBytes)
+        work = ServeJobWork(
+            queue: queue, storage: storage, executor: executor, launcher: launcher, urlPolicy: urlPolicy,
+            workspaceRoot: workspaceRoot)
+        runner = JobRunner(
+            queue: queue, settings: settings, workspaceRoot: workspaceRoot, work: work, observer: observer)
     }
 
     public var limiter: RenderLimiter { runner.limiter }
@@ -72,14 +78,18 @@ public final class ServeJobs: Sendable {
     /// - Throws: `JobRunnerError` (answered with 503, 429 with `Retry-After`, 409); storage errors.
     public func submit(_ spec: ServeJobSpec, id: String? = nil) async throws -> JobRecord {
         let storage = self.storage
-        return try await runner.enqueue(songs: spec.songs.map(\.jobSong), workload: JobWorkload(songCount: spec.songs.count),
-                                        id: id) { jobID in
-            let specFile = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-spec-\(UUID().uuidString).json")
+        return try await runner.enqueue(
+            songs: spec.songs.map(\.jobSong), workload: JobWorkload(songCount: spec.songs.count),
+            id: id
+        ) { jobID in
+            let specFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "mashup-spec-\(UUID().uuidString).json")
             defer { try? FileManager.default.removeItem(at: specFile) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try encoder.encode(spec).write(to: specFile)
-            try await storage.upload(specFile, to: ServeJobSpec.storagePath(jobID: jobID), contentType: "application/json")
+            try await storage.upload(
+                specFile, to: ServeJobSpec.storagePath(jobID: jobID), contentType: "application/json")
         }
     }
 
@@ -116,8 +126,9 @@ struct ServeJobWork: DurableJobWork {
     func execute(jobID: String, context: JobContext) async throws -> JobResult {
         guard let launcher else { return try await executor.execute(id: jobID, context: context) }
         guard let record = try await queue.get(jobID) else { throw JobStoreError.notFound(id: jobID) }
-        let spec = WorkerJobSpec(jobID: jobID, record: record, workspaceRoot: workspaceRoot.path, urlPolicy: urlPolicy,
-                                 downloadLimitBytes: executor.downloadLimitBytes)
+        let spec = WorkerJobSpec(
+            jobID: jobID, record: record, workspaceRoot: workspaceRoot.path, urlPolicy: urlPolicy,
+            downloadLimitBytes: executor.downloadLimitBytes)
         return try await launcher.run(spec, context: context)
     }
 

@@ -25,19 +25,25 @@ public final class ServeMetrics: DurableRunnerObserver {
 
     public init(registry: MetricsRegistry) {
         self.registry = registry
-        renderSeconds = registry.histogram("mashup_render_seconds", help: "Wall time of the render phase of finished jobs.")
-        realTimeFactor = registry.histogram("mashup_render_realtime_factor",
-                                            help: "Output audio seconds per second of render time, per finished job.",
-                                            buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
-        jobsFinished = registry.counter("mashup_jobs_finished_total", help: "Jobs finished on this node by final state.",
-                                        labels: ["state"])
-        serviceWarnings = registry.counter("mashup_service_fallbacks_total",
-                                           help: "Job warnings by service (a remote service degraded to its embedded default).",
-                                           labels: ["service"])
-        serviceCalls = registry.counter("mashup_service_calls_total", help: "Attempts of remote service calls by service.",
-                                        labels: ["service"])
-        serviceFailures = registry.counter("mashup_service_failures_total",
-                                           help: "Failed attempts of remote service calls by service.", labels: ["service"])
+        renderSeconds = registry.histogram(
+            "mashup_render_seconds", help: "Wall time of the render phase of finished jobs.")
+        realTimeFactor = registry.histogram(
+            "mashup_render_realtime_factor",
+            help: "Output audio seconds per second of render time, per finished job.",
+            buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64])
+        jobsFinished = registry.counter(
+            "mashup_jobs_finished_total", help: "Jobs finished on this node by final state.",
+            labels: ["state"])
+        serviceWarnings = registry.counter(
+            "mashup_service_fallbacks_total",
+            help: "Job warnings by service (a remote service degraded to its embedded default).",
+            labels: ["service"])
+        serviceCalls = registry.counter(
+            "mashup_service_calls_total", help: "Attempts of remote service calls by service.",
+            labels: ["service"])
+        serviceFailures = registry.counter(
+            "mashup_service_failures_total",
+            help: "Failed attempts of remote service calls by service.", labels: ["service"])
         registry.sampledGauge("mashup_jobs", help: "Jobs in the store by state.", labels: ["state"]) { [weak self] in
             let counts = self?.snapshot.withLock { $0.jobsByState } ?? [:]
             return JobState.allCases.map { ([$0.rawValue], counts[$0.rawValue] ?? 0) }
@@ -45,7 +51,9 @@ public final class ServeMetrics: DurableRunnerObserver {
         registry.sampledGauge("mashup_renders_running", help: "Renders running on this node.") { [weak self] in
             [([], self?.snapshot.withLock { $0.rendersRunning } ?? 0)]
         }
-        registry.sampledGauge("mashup_renders_queued", help: "Jobs waiting in the queue (all nodes) plus renders waiting for a slot here.") { [weak self] in
+        registry.sampledGauge(
+            "mashup_renders_queued", help: "Jobs waiting in the queue (all nodes) plus renders waiting for a slot here."
+        ) { [weak self] in
             [([], self?.snapshot.withLock { $0.rendersQueued } ?? 0)]
         }
     }
@@ -53,10 +61,14 @@ public final class ServeMetrics: DurableRunnerObserver {
     /// Exports the caches' hits, misses and sizes: the content cache (analyses, stems) and the stretch cache.
     public func trackCaches(content: ContentCache?, stretch: (any HitMissCounting)?) {
         caches.withLock { $0 = (content, stretch) }
-        registry.sampledGauge("mashup_cache_hits", help: "Cache hits since start by kind (analysis, stems, stretch).",
-                              labels: ["kind"]) { [weak self] in self?.cacheSamples(\.hits) ?? [] }
-        registry.sampledGauge("mashup_cache_misses", help: "Cache misses since start by kind (analysis, stems, stretch).",
-                              labels: ["kind"]) { [weak self] in self?.cacheSamples(\.misses) ?? [] }
+        registry.sampledGauge(
+            "mashup_cache_hits", help: "Cache hits since start by kind (analysis, stems, stretch).",
+            labels: ["kind"]
+        ) { [weak self] in self?.cacheSamples(\.hits) ?? [] }
+        registry.sampledGauge(
+            "mashup_cache_misses", help: "Cache misses since start by kind (analysis, stems, stretch).",
+            labels: ["kind"]
+        ) { [weak self] in self?.cacheSamples(\.misses) ?? [] }
         registry.sampledGauge("mashup_cache_bytes", help: "Bytes held by the content cache on disk.") { [weak self] in
             [([], Double(self?.snapshot.withLock { $0.contentCache?.storedBytes } ?? 0))]
         }

@@ -33,8 +33,10 @@ public struct StorageResultRenderer: MashupRenderer {
         self.storage = storage
     }
 
-    public func render(_ input: RenderInput, context: JobContext,
-                       progress: @escaping @Sendable (Double, String) async throws -> Void) async throws -> JobResult {
+    public func render(
+        _ input: RenderInput, context: JobContext,
+        progress: @escaping @Sendable (Double, String) async throws -> Void
+    ) async throws -> JobResult {
         let folder = context.workspace.file("output")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let base = folder.appendingPathComponent(context.jobID)
@@ -52,7 +54,8 @@ public struct StorageResultRenderer: MashupRenderer {
             try await storage.upload(file, to: path, contentType: MediaType.forExtension(ext))
         }
         if result.report == nil, let data = try? Data(contentsOf: base.appendingPathExtension("json")),
-           data.count < 4 << 20, let report = try? JSONValue.parse(data) {
+            data.count < 4 << 20, let report = try? JSONValue.parse(data)
+        {
             result.report = report
         }
         result.storagePath = ServeJobSpec.resultPath(jobID: context.jobID, extension: "wav")

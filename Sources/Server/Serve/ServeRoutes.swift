@@ -26,18 +26,23 @@ public struct ServeRouteOptions: Sendable {
 
 /// Installs the serve endpoints on a router.
 public enum ServeRoutes {
-    public static func install(on router: inout Router, runner: DurableJobRunner, metrics: ServeMetrics,
-                               options: ServeRouteOptions = ServeRouteOptions()) {
+    public static func install(
+        on router: inout Router, runner: DurableJobRunner, metrics: ServeMetrics,
+        options: ServeRouteOptions = ServeRouteOptions()
+    ) {
         StandardRoutes.install(on: &router, metrics: metrics.registry) {
             let writable = await runner.storage.isWritable()
             let queued = (try? await runner.queue.list(states: [.queued]).count) ?? Int.max
             let accepting = runner.isAccepting
             let saturated = queued >= runner.settings.maxQueuedJobs
-            return (writable && !saturated && accepting, [
-                "storage_writable": .bool(writable), "queued_jobs": .number(Double(queued)),
-                "max_queued_jobs": .number(Double(runner.settings.maxQueuedJobs)), "accepting": .bool(accepting),
-                "storage": .string(runner.storage.label),
-            ])
+            return (
+                writable && !saturated && accepting,
+                [
+                    "storage_writable": .bool(writable), "queued_jobs": .number(Double(queued)),
+                    "max_queued_jobs": .number(Double(runner.settings.maxQueuedJobs)), "accepting": .bool(accepting),
+                    "storage": .string(runner.storage.label),
+                ]
+            )
         }
 
         // MARK: Contract job API
@@ -57,12 +62,15 @@ public enum ServeRoutes {
         }
 
         // MARK: Render backend
-        router.post("/execute-masterplan",
-                    options: RouteOptions(bodyLimit: .bytes(options.masterplanBodyLimitBytes), isLongLived: true)) { request in
+        router.post(
+            "/execute-masterplan",
+            options: RouteOptions(bodyLimit: .bytes(options.masterplanBodyLimitBytes), isLongLived: true)
+        ) { request in
             let body = try request.jsonBody()
             let plan = try parsePlan(body["masterplan"])
-            let songs = try parseSongs(body["songs"], runner: runner, options: options, requireAnalysis: false,
-                                       minimum: 1)
+            let songs = try parseSongs(
+                body["songs"], runner: runner, options: options, requireAnalysis: false,
+                minimum: 1)
             let jobID = try parseJobID(body["job_id"])
             let record = try await runner.submit(ServeJobSpec(kind: .render, songs: songs, plan: plan), id: jobID)
             return .eventStream(renderStream(record.id, runner: runner, options: options))
@@ -72,19 +80,26 @@ public enum ServeRoutes {
         router.post("/v1/jobs") { request in
             let body = try request.jsonBody()
             let plan = try body["plan"].map { try parsePlan($0) } ?? body["masterplan"].map { try parsePlan($0) }
-            let songs = try parseSongs(body["songs"], runner: runner, options: options, requireAnalysis: false,
-                                       minimum: plan == nil ? options.songCountRange.lowerBound : 1)
+            let songs = try parseSongs(
+                body["songs"], runner: runner, options: options, requireAnalysis: false,
+                minimum: plan == nil ? options.songCountRange.lowerBound : 1)
             let jobID = try parseJobID(body["job_id"])
             let preferences = try StudioPreferences.parse(body["preferences"] ?? body["user_preferences"])
-            let record = try await runner.submit(ServeJobSpec(kind: plan == nil ? .pipeline : .render, songs: songs, plan: plan,
-                                                              preferences: preferences), id: jobID)
-            return .json(["id": .string(record.id), "jobId": .string(record.id), "status": "processing",
-                          "status_url": .string("/v1/jobs/\(record.id)"),
-                          "events_url": .string("/v1/jobs/\(record.id)/events")], status: 202)
+            let record = try await runner.submit(
+                ServeJobSpec(
+                    kind: plan == nil ? .pipeline : .render, songs: songs, plan: plan,
+                    preferences: preferences), id: jobID)
+            return .json(
+                [
+                    "id": .string(record.id), "jobId": .string(record.id), "status": "processing",
+                    "status_url": .string("/v1/jobs/\(record.id)"),
+                    "events_url": .string("/v1/jobs/\(record.id)/events"),
+                ], status: 202)
         }
         router.post("/v1/uploads", options: RouteOptions(bodyLimit: .upload)) { request in
             guard let file = request.bodyFile,
-                  let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? Int, size > 0 else {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? Int, size > 0
+            else {
                 throw HTTPError.badRequest("empty upload", field: "body")
             }
             let filename = request.query["filename"] ?? request.query["name"] ?? "upload.bin"
@@ -95,8 +110,12 @@ public enum ServeRoutes {
             try await runner.storage.upload(file, to: path, contentType: MediaType.forExtension(ext))
             let description = UploadCatalog.describe(path: path, filename: filename, bytes: size, info: info)
             await UploadCatalog.record(description, storage: runner.storage)
-            return .json(["storage_path": .string(path), "bytes": .number(Double(size)), "filename": .string(description.filename),
-                          "duration_seconds": description.durationSeconds.map { .number($0) } ?? .null], status: 201)
+            return .json(
+                [
+                    "storage_path": .string(path), "bytes": .number(Double(size)),
+                    "filename": .string(description.filename),
+                    "duration_seconds": description.durationSeconds.map { .number($0) } ?? .null,
+                ], status: 201)
         }
         router.get("/v1/jobs/{id}") { request in
             try await statusResponse(try request.parameter("id"), runner: runner)
@@ -110,7 +129,8 @@ public enum ServeRoutes {
             }
             return try await statusResponse(id, runner: runner)
         }
-        router.get("/v1/jobs/{id}/events", options: RouteOptions(isLongLived: true, acceptsQueryToken: true)) { request in
+        router.get("/v1/jobs/{id}/events", options: RouteOptions(isLongLived: true, acceptsQueryToken: true)) {
+            request in
             let id = try request.parameter("id")
             guard try await runner.queue.get(id) != nil else { throw HTTPError.notFound("no job \(id)", field: "id") }
             return .eventStream(statusStream(id, runner: runner, options: options))
@@ -130,9 +150,11 @@ public enum ServeRoutes {
         router.get("/v1/jobs/{id}/{file}") { request in
             let id = try request.parameter("id"), file = try request.parameter("file")
             let ext = (file as NSString).pathExtension.lowercased()
-            guard (file as NSString).deletingPathExtension == id, ["wav", "flac", "mp3", "ogg", "opus"].contains(ext) else {
-                throw HTTPError.notFound("no \(file) for job \(id): the job's files are audio, report, report.html and events",
-                                         field: "file")
+            guard (file as NSString).deletingPathExtension == id, ["wav", "flac", "mp3", "ogg", "opus"].contains(ext)
+            else {
+                throw HTTPError.notFound(
+                    "no \(file) for job \(id): the job's files are audio, report, report.html and events",
+                    field: "file")
             }
             return try await resultFile(id, ext: ext, runner: runner)
         }
@@ -149,19 +171,23 @@ public enum ServeRoutes {
 
     // MARK: - Parsing
 
-    static func parseSongs(_ value: JSONValue?, runner: DurableJobRunner, options: ServeRouteOptions,
-                           requireAnalysis: Bool, minimum: Int? = nil) throws -> [ServeJobSpec.Song] {
+    static func parseSongs(
+        _ value: JSONValue?, runner: DurableJobRunner, options: ServeRouteOptions,
+        requireAnalysis: Bool, minimum: Int? = nil
+    ) throws -> [ServeJobSpec.Song] {
         guard let items = value?.arrayValue else { throw HTTPError.badRequest("missing field 'songs'", field: "songs") }
         let lower = minimum ?? options.songCountRange.lowerBound
         guard items.count >= lower, items.count <= options.songCountRange.upperBound else {
-            throw HTTPError.badRequest("expected \(lower) to \(options.songCountRange.upperBound) songs, got \(items.count)",
-                                       field: "songs")
+            throw HTTPError.badRequest(
+                "expected \(lower) to \(options.songCountRange.upperBound) songs, got \(items.count)",
+                field: "songs")
         }
         var songs: [ServeJobSpec.Song] = []
         for (index, item) in items.enumerated() {
             let field = "songs[\(index)]"
             guard item.objectValue != nil else { throw HTTPError.badRequest("a song must be an object", field: field) }
-            let id = item["song_id"]?.stringValue ?? item["songId"]?.stringValue ?? item["id"]?.stringValue
+            let id =
+                item["song_id"]?.stringValue ?? item["songId"]?.stringValue ?? item["id"]?.stringValue
                 ?? "song\(index + 1)"
             let storagePath = item["storage_path"]?.stringValue
             let url = item["url"]?.stringValue ?? item["file_url"]?.stringValue
@@ -177,10 +203,14 @@ public enum ServeRoutes {
                 throw HTTPError.badRequest("a song needs storage_path or url", field: "\(field).storage_path")
             }
             let analysis = item["analysis"].flatMap { $0.objectValue != nil ? $0 : nil }
-            if requireAnalysis, analysis == nil { throw HTTPError.badRequest("missing analysis", field: "\(field).analysis") }
-            songs.append(ServeJobSpec.Song(songID: id, name: item["name"]?.stringValue ?? id,
-                                           artist: item["artist"]?.stringValue, storagePath: storagePath,
-                                           url: storagePath == nil ? url : nil, analysis: analysis))
+            if requireAnalysis, analysis == nil {
+                throw HTTPError.badRequest("missing analysis", field: "\(field).analysis")
+            }
+            songs.append(
+                ServeJobSpec.Song(
+                    songID: id, name: item["name"]?.stringValue ?? id,
+                    artist: item["artist"]?.stringValue, storagePath: storagePath,
+                    url: storagePath == nil ? url : nil, analysis: analysis))
         }
         return songs
     }
@@ -208,7 +238,8 @@ public enum ServeRoutes {
     static func parseJobID(_ value: JSONValue?) throws -> String? {
         guard let value, !value.isNull else { return nil }
         guard let text = value.stringValue, !text.isEmpty, text.count <= 128,
-              text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else {
             throw HTTPError.badRequest("job_id must be 1-128 letters, digits, '-' or '_'", field: "job_id")
         }
         return text
@@ -218,8 +249,9 @@ public enum ServeRoutes {
 
     static func statusResponse(_ id: String, runner: DurableJobRunner) async throws -> HTTPResponse {
         guard let status = try await runner.status(id) else { throw HTTPError.notFound("no job \(id)", field: "jobId") }
-        return HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
-                            body: .bytes(try status.jsonData()))
+        return HTTPResponse(
+            status: 200, headers: HTTPHeaders([("Content-Type", "application/json")]),
+            body: .bytes(try status.jsonData()))
     }
 
     static func completedRecord(_ id: String, runner: DurableJobRunner) async throws -> JobRecord {
@@ -231,8 +263,10 @@ public enum ServeRoutes {
     }
 
     /// The object a signed link names. - Throws: 404 without signed links, 403 for a bad or expired link.
-    static func signedFile(_ query: [String: String], storage: any SongStorage,
-                           now: Int = Int(Date().timeIntervalSince1970)) throws -> HTTPResponse {
+    static func signedFile(
+        _ query: [String: String], storage: any SongStorage,
+        now: Int = Int(Date().timeIntervalSince1970)
+    ) throws -> HTTPResponse {
         guard let local = storage as? LocalDirectoryStorage, let signer = local.linkSigner else {
             throw HTTPError.notFound("this server signs no storage links (MASHUP_PUBLIC_URL is not set)", field: "path")
         }

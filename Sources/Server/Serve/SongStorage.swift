@@ -51,7 +51,9 @@ extension SongStorage {
             return file
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let name = path.split(separator: "/").joined(separator: "_").filter { $0.isLetter || $0.isNumber || "._-".contains($0) }
+        let name = path.split(separator: "/").joined(separator: "_").filter {
+            $0.isLetter || $0.isNumber || "._-".contains($0)
+        }
         let destination = folder.appendingPathComponent(String(name.suffix(120)))
         try await download(path, to: destination)
         return destination
@@ -118,7 +120,9 @@ public struct LocalDirectoryStorage: SongStorage {
     /// A signed link to `path` on this server's `GET /v1/files` when a public URL is configured, else nil.
     public func fetchableURL(_ path: String, expiresInSeconds: Int) async throws -> URL? {
         guard let linkSigner else { return nil }
-        guard FileManager.default.fileExists(atPath: try resolve(path).path) else { throw SongStorageError.notFound(path: path) }
+        guard FileManager.default.fileExists(atPath: try resolve(path).path) else {
+            throw SongStorageError.notFound(path: path)
+        }
         let now = Int(Date().timeIntervalSince1970)
         return linkSigner.link(to: path, expiresAt: now + max(1, expiresInSeconds))
     }
@@ -131,16 +135,17 @@ public struct LocalDirectoryStorage: SongStorage {
     }
 }
 
-
 extension SongStorageError: ClassifiableError {
     /// A missing upload is the user's input (upload it again); a failing backend is this system's problem.
     public var jobFailure: JobFailure {
         switch self {
         case .notFound(let path):
-            JobFailure(.invalidAudio, "The song '\(path)' is not in the storage (it was never uploaded, or was removed)",
-                       suggestedAction: "Upload the song again and start the mashup with its new storage_path.")
+            JobFailure(
+                .invalidAudio, "The song '\(path)' is not in the storage (it was never uploaded, or was removed)",
+                suggestedAction: "Upload the song again and start the mashup with its new storage_path.")
         case .failed:
-            JobFailure(.system, description, suggestedAction: "Check the storage service and its credentials, then try again.")
+            JobFailure(
+                .system, description, suggestedAction: "Check the storage service and its credentials, then try again.")
         }
     }
 }

@@ -21,7 +21,8 @@ public struct StorageLinkSigner: Sendable {
         public var description: String {
             switch self {
             case .missingField(let name): "the link has no '\(name)' parameter"
-            case .expired(let expiresAt, let now): "the link expired \(now - expiresAt) s ago (at \(expiresAt), Unix time)"
+            case .expired(let expiresAt, let now):
+                "the link expired \(now - expiresAt) s ago (at \(expiresAt), Unix time)"
             case .badSignature: "the link's signature does not match its path and expiry"
             }
         }
@@ -40,9 +41,11 @@ public struct StorageLinkSigner: Sendable {
         var components = URLComponents(url: publicBaseURL, resolvingAgainstBaseURL: false) ?? URLComponents()
         let basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
         components.path = basePath + "/v1/files"
-        components.queryItems = [URLQueryItem(name: "path", value: path),
-                                 URLQueryItem(name: "expires", value: String(expiresAt)),
-                                 URLQueryItem(name: "signature", value: signature(path: path, expiresAt: expiresAt))]
+        components.queryItems = [
+            URLQueryItem(name: "path", value: path),
+            URLQueryItem(name: "expires", value: String(expiresAt)),
+            URLQueryItem(name: "signature", value: signature(path: path, expiresAt: expiresAt)),
+        ]
         // `+` is legal in a query but read as a space by some servers: encode it.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         return components.url ?? publicBaseURL
@@ -54,7 +57,10 @@ public struct StorageLinkSigner: Sendable {
         guard let path = query["path"], !path.isEmpty else { throw .missingField("path") }
         guard let text = query["expires"], let expiresAt = Int(text) else { throw .missingField("expires") }
         guard let presented = query["signature"] else { throw .missingField("signature") }
-        guard AccessControl.constantTimeEqual(Array(presented.utf8), Array(signature(path: path, expiresAt: expiresAt).utf8)) else {
+        guard
+            AccessControl.constantTimeEqual(
+                Array(presented.utf8), Array(signature(path: path, expiresAt: expiresAt).utf8))
+        else {
             throw .badSignature
         }
         guard now <= expiresAt else { throw .expired(expiresAt: expiresAt, now: now) }
@@ -89,7 +95,8 @@ public struct StorageLinkSigner: Sendable {
     public static func fromEnvironment(_ environment: [String: String], storageRoot: URL) throws -> StorageLinkSigner? {
         guard let text = environment["MASHUP_PUBLIC_URL"], !text.isEmpty else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-              let host = url.host, !host.isEmpty, url.query == nil else {
+            let host = url.host, !host.isEmpty, url.query == nil
+        else {
             throw StorageLinkConfigurationError(
                 "MASHUP_PUBLIC_URL '\(text.prefix(200))' is not an absolute http or https URL with a host and no query")
         }
@@ -110,8 +117,11 @@ public struct StorageLinkSigner: Sendable {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let temporary = root.appendingPathComponent(".link-secret-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: Data(bytes),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw StorageLinkConfigurationError("cannot write the link secret in \(root.path)")
         }
         defer { try? FileManager.default.removeItem(at: temporary) }

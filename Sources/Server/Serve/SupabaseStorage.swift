@@ -18,7 +18,10 @@ public struct SupabaseStorage: SongStorage {
     /// Per-request timeout; songs are whole files held in memory (within the upload limit).
     public var timeoutSeconds: Double = 120
 
-    public init(baseURL: URL, serviceKey: String, bucket: String = "mashups", transport: any HTTPTransport = URLSessionTransport()) {
+    public init(
+        baseURL: URL, serviceKey: String, bucket: String = "mashups",
+        transport: any HTTPTransport = URLSessionTransport()
+    ) {
         self.baseURL = baseURL
         self.serviceKey = serviceKey
         self.bucket = bucket
@@ -26,9 +29,12 @@ public struct SupabaseStorage: SongStorage {
     }
 
     /// From `SUPABASE_URL` and `SUPABASE_SERVICE_KEY` (`SUPABASE_BUCKET` optional); nil when either is unset.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> SupabaseStorage? {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> SupabaseStorage?
+    {
         guard let text = environment["SUPABASE_URL"], !text.isEmpty, let url = URL(string: text),
-              let key = environment["SUPABASE_SERVICE_KEY"], !key.isEmpty else { return nil }
+            let key = environment["SUPABASE_SERVICE_KEY"], !key.isEmpty
+        else { return nil }
         return SupabaseStorage(baseURL: url, serviceKey: key, bucket: environment["SUPABASE_BUCKET"] ?? "mashups")
     }
 
@@ -47,9 +53,11 @@ public struct SupabaseStorage: SongStorage {
     }
 
     private func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) async throws
-        -> TransportResponse {
-        let request = TransportRequest(method: method, url: try objectURL(path),
-                                       headers: authHeaders.merging(headers) { $1 }, body: body)
+        -> TransportResponse
+    {
+        let request = TransportRequest(
+            method: method, url: try objectURL(path),
+            headers: authHeaders.merging(headers) { $1 }, body: body)
         do {
             return try await transport.send(request, timeoutSeconds: timeoutSeconds)
         } catch {
@@ -64,8 +72,9 @@ public struct SupabaseStorage: SongStorage {
         var url = baseURL.appendingPathComponent("storage/v1/object/sign").appendingPathComponent(bucket)
         for part in path.split(separator: "/") { url.appendPathComponent(String(part)) }
         let body = try JSONValue.object(["expiresIn": .number(Double(expiresInSeconds))]).encoded()
-        let request = TransportRequest(method: "POST", url: url,
-                                       headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body)
+        let request = TransportRequest(
+            method: "POST", url: url,
+            headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body)
         let response: TransportResponse
         do {
             response = try await transport.send(request, timeoutSeconds: timeoutSeconds)
@@ -73,11 +82,13 @@ public struct SupabaseStorage: SongStorage {
             throw SongStorageError.failed(path: path, reason: "signing: \(error)")
         }
         guard (200..<300).contains(response.statusCode) else {
-            throw SongStorageError.failed(path: path, reason: "signing: HTTP \(response.statusCode): \(response.bodyExcerpt)")
+            throw SongStorageError.failed(
+                path: path, reason: "signing: HTTP \(response.statusCode): \(response.bodyExcerpt)")
         }
         let answer = try? JSONValue.parse(response.body)
         guard let signed = (answer?["signedURL"] ?? answer?["signedUrl"])?.stringValue,
-              let full = URL(string: baseURL.absoluteString.trimmingSuffix("/") + "/storage/v1" + signed) else {
+            let full = URL(string: baseURL.absoluteString.trimmingSuffix("/") + "/storage/v1" + signed)
+        else {
             throw SongStorageError.failed(path: path, reason: "signing: no signedURL in the answer")
         }
         return full
@@ -96,7 +107,8 @@ public struct SupabaseStorage: SongStorage {
 
     public func upload(_ source: URL, to path: String, contentType: String) async throws {
         let data = try Data(contentsOf: source)
-        let response = try await send("POST", path, headers: ["Content-Type": contentType, "x-upsert": "true"], body: data)
+        let response = try await send(
+            "POST", path, headers: ["Content-Type": contentType, "x-upsert": "true"], body: data)
         guard (200..<300).contains(response.statusCode) else {
             throw SongStorageError.failed(path: path, reason: "HTTP \(response.statusCode): \(response.bodyExcerpt)")
         }

@@ -18,17 +18,19 @@ public enum JobListing {
     /// `progress`, `currentStep`, `created_at`, `updated_at`, `songs`, and `title`, `result_url` or `error_message`.
     public static func summary(_ record: JobRecord) -> JSONValue {
         var members: [String: JSONValue] = [
-            "id": .string(record.id), "status": .string(record.state.contractStatus), "state": .string(record.state.rawValue),
+            "id": .string(record.id), "status": .string(record.state.contractStatus),
+            "state": .string(record.state.rawValue),
             "progress": .number(record.progress.rounded()), "currentStep": .string(record.currentStep),
             "created_at": .string(JobStatus.timestamp(record.createdAt)),
             "updated_at": .string(JobStatus.timestamp(record.updatedAt)),
-            "songs": .array(record.songs.map { song in
-                var item: [String: JSONValue] = ["song_id": .string(song.songID), "name": .string(song.name)]
-                if let artist = song.artist { item["artist"] = .string(artist) }
-                if let path = song.storagePath { item["storage_path"] = .string(path) }
-                if let url = song.url { item["url"] = .string(url) }
-                return .object(item)
-            }),
+            "songs": .array(
+                record.songs.map { song in
+                    var item: [String: JSONValue] = ["song_id": .string(song.songID), "name": .string(song.name)]
+                    if let artist = song.artist { item["artist"] = .string(artist) }
+                    if let path = song.storagePath { item["storage_path"] = .string(path) }
+                    if let url = song.url { item["url"] = .string(url) }
+                    return .object(item)
+                }),
             "warnings_count": .number(Double(record.warnings.count)),
         ]
         if record.state == .complete, let result = record.result {

@@ -14,7 +14,9 @@ public enum PlanCheck {
     /// - Throws: 400 when `plan` is not an object or `songs` is not a list of objects.
     public static func answer(for body: JSONValue) throws -> JSONValue {
         let plan = body["plan"] ?? body
-        guard plan.objectValue != nil else { throw HTTPError.badRequest("the plan must be a JSON object", field: "plan") }
+        guard plan.objectValue != nil else {
+            throw HTTPError.badRequest("the plan must be a JSON object", field: "plan")
+        }
         var songList: [PlanCheckOutcome.Song]?
         if let songs = body["songs"] {
             guard let items = songs.arrayValue, items.allSatisfy({ $0.objectValue != nil }) else {
@@ -31,14 +33,20 @@ public enum PlanCheck {
         let validation = PlanCheckOutcome.check(plan, songs: songList)
         var answer: [String: JSONValue] = [
             "valid": .bool(validation.isValid),
-            "issues": .array(validation.issues.map { issue in
-                ["severity": .string(issue.severity), "path": .string(issue.path), "message": .string(issue.message)]
-            }),
+            "issues": .array(
+                validation.issues.map { issue in
+                    [
+                        "severity": .string(issue.severity), "path": .string(issue.path),
+                        "message": .string(issue.message),
+                    ]
+                }),
             "errors": .number(Double(validation.errorCount)), "warnings": .number(Double(validation.warningCount)),
         ]
         if let valid = validation.summary {
-            answer["summary"] = ["title": .string(valid.title), "sections": .number(Double(valid.sectionCount)),
-                                 "duration_sec": .number(valid.durationSeconds), "target_bpm": .number(valid.tempoBPM)]
+            answer["summary"] = [
+                "title": .string(valid.title), "sections": .number(Double(valid.sectionCount)),
+                "duration_sec": .number(valid.durationSeconds), "target_bpm": .number(valid.tempoBPM),
+            ]
         }
         return .object(answer)
     }

@@ -25,7 +25,8 @@ public struct StudioAsset: Sendable {
 
 /// The studio's files.
 public enum StudioAssets {
-    public static let page = StudioAsset(name: "index.html", contentType: "text/html; charset=utf-8", text: StudioPage.html)
+    public static let page = StudioAsset(
+        name: "index.html", contentType: "text/html; charset=utf-8", text: StudioPage.html)
     public static let all: [StudioAsset] = [
         page,
         StudioAsset(name: "studio.css", contentType: "text/css; charset=utf-8", text: StudioStyle.css),
@@ -41,16 +42,22 @@ public enum StudioAssets {
 
     /// 200 with the asset, or 304 when the request's `If-None-Match` names its ETag.
     public static func response(for asset: StudioAsset, request: HTTPRequest) -> HTTPResponse {
-        var headers = HTTPHeaders([("ETag", asset.etag), ("Cache-Control", "no-cache"),
-                                   ("X-Content-Type-Options", "nosniff")])
+        var headers = HTTPHeaders([
+            ("ETag", asset.etag), ("Cache-Control", "no-cache"),
+            ("X-Content-Type-Options", "nosniff"),
+        ])
         if asset.contentType.hasPrefix("text/html") {
             // Only this server's own files: no external script, style, font or image can load.
-            headers.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-                        + "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; "
-                        + "base-uri 'none'; frame-ancestors 'none'")
+            headers.set(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+                    + "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; object-src 'none'; "
+                    + "base-uri 'none'; frame-ancestors 'none'")
             headers.set("Referrer-Policy", "no-referrer")
         }
-        let tags = (request.headers["If-None-Match"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let tags = (request.headers["If-None-Match"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         if tags.contains(asset.etag) || tags.contains("*") {
             return HTTPResponse(status: 304, headers: headers)
         }

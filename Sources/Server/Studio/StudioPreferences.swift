@@ -25,7 +25,8 @@ public enum StudioPreferences {
             throw HTTPError.badRequest("preferences must be an object", field: "preferences")
         }
         guard members.count <= maximumMemberCount else {
-            throw HTTPError.badRequest("at most \(maximumMemberCount) preferences, got \(members.count)", field: "preferences")
+            throw HTTPError.badRequest(
+                "at most \(maximumMemberCount) preferences, got \(members.count)", field: "preferences")
         }
         var kept: [String: JSONValue] = [:]
         for (key, item) in members {
@@ -35,7 +36,8 @@ public enum StudioPreferences {
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 if trimmed.isEmpty || trimmed.lowercased() == "auto" { continue }
                 guard trimmed.count <= maximumTextCharacters else {
-                    throw HTTPError.badRequest("\(key) is longer than \(maximumTextCharacters) characters", field: field)
+                    throw HTTPError.badRequest(
+                        "\(key) is longer than \(maximumTextCharacters) characters", field: field)
                 }
             }
             switch key {
@@ -45,20 +47,24 @@ public enum StudioPreferences {
                 kept[key] = .number(try number(item, in: tempoRangeBPM, field: field, unit: "BPM"))
             case "target_key":
                 guard let text = item.stringValue, let key = MusicalKey(parsing: text) else {
-                    throw HTTPError.badRequest("target_key must be a key such as \"A minor\" or \"Eb major\", or \"auto\"",
-                                               field: field)
+                    throw HTTPError.badRequest(
+                        "target_key must be a key such as \"A minor\" or \"Eb major\", or \"auto\"",
+                        field: field)
                 }
                 kept["target_key"] = .string(key.description)
             case "energy":
                 // A curve name, a synonym (rising, low, medium, high...) or a level 0...1: `PlanPreferences` reads it.
                 guard PlanPreferences.EnergyCurve(word: item) != nil else {
                     let names = PlanPreferences.EnergyCurve.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw HTTPError.badRequest("energy must be 0...1 or one of \(names) (or low, medium, high, rising, falling)",
-                                               field: field)
+                    throw HTTPError.badRequest(
+                        "energy must be 0...1 or one of \(names) (or low, medium, high, rising, falling)",
+                        field: field)
                 }
                 kept[key] = item.stringValue.map { .string($0.lowercased()) } ?? item
             case "lead_song", "style":
-                guard let text = item.stringValue else { throw HTTPError.badRequest("\(key) must be text", field: field) }
+                guard let text = item.stringValue else {
+                    throw HTTPError.badRequest("\(key) must be text", field: field)
+                }
                 kept[key] = .string(text.trimmingCharacters(in: .whitespacesAndNewlines))
             case "seed":
                 guard let number = item.doubleValue, number.isFinite, abs(number) < 1e15 else {
@@ -75,11 +81,13 @@ public enum StudioPreferences {
         return kept.isEmpty ? nil : .object(kept)
     }
 
-    static func number(_ value: JSONValue, in range: ClosedRange<Double>, field: String, unit: String) throws -> Double {
+    static func number(_ value: JSONValue, in range: ClosedRange<Double>, field: String, unit: String) throws -> Double
+    {
         let parsed = value.doubleValue ?? value.stringValue.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard let parsed, parsed.isFinite, range.contains(parsed) else {
-            throw HTTPError.badRequest("must be a number from \(Int(range.lowerBound)) to \(Int(range.upperBound)) \(unit)",
-                                       field: field)
+            throw HTTPError.badRequest(
+                "must be a number from \(Int(range.lowerBound)) to \(Int(range.upperBound)) \(unit)",
+                field: field)
         }
         return parsed
     }

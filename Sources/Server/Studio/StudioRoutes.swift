@@ -21,8 +21,10 @@ public struct StudioRouteOptions: Sendable {
 public enum StudioRoutes {
     /// - Parameter tokenRequired: whether the server asks for a bearer token (told to the page by
     ///   `/studio/config.json`, so it asks for the token before its first call instead of after a 401).
-    public static func install(on router: inout Router, runner: DurableJobRunner, tokenRequired: Bool = false,
-                               options: StudioRouteOptions = StudioRouteOptions()) {
+    public static func install(
+        on router: inout Router, runner: DurableJobRunner, tokenRequired: Bool = false,
+        options: StudioRouteOptions = StudioRouteOptions()
+    ) {
         // The page asks for the API token itself, so it is served without one (it holds no data).
         let open = RouteOptions(requiresAuthorization: false)
         router.get("/", options: open) { request in StudioAssets.response(for: StudioAssets.page, request: request) }
@@ -41,16 +43,18 @@ public enum StudioRoutes {
 
         let browserOpened = RouteOptions(acceptsQueryToken: true)
         router.get("/v1/uploads") { request in
-            let limit = try parseLimit(request.query["limit"], default: options.defaultUploadLimit,
-                                       maximum: options.maximumUploadLimit)
+            let limit = try parseLimit(
+                request.query["limit"], default: options.defaultUploadLimit,
+                maximum: options.maximumUploadLimit)
             return .json(try UploadCatalog.listing(storage: runner.storage, limit: limit))
         }
         router.get("/v1/uploads/{name}", options: browserOpened) { request in
             try await UploadCatalog.file(named: try request.parameter("name"), runner: runner)
         }
         router.get("/v1/jobs") { request in
-            let limit = try parseLimit(request.query["limit"], default: options.defaultJobLimit,
-                                       maximum: options.maximumJobLimit)
+            let limit = try parseLimit(
+                request.query["limit"], default: options.defaultJobLimit,
+                maximum: options.maximumJobLimit)
             return .json(try await JobListing.recent(queue: runner.queue, limit: limit))
         }
         router.get("/v1/jobs/{id}/timeline.svg", options: browserOpened) { request in
@@ -65,7 +69,8 @@ public enum StudioRoutes {
     static func parseLimit(_ text: String?, default fallback: Int, maximum: Int) throws -> Int {
         guard let text else { return fallback }
         guard let value = Int(text), (1...maximum).contains(value) else {
-            throw HTTPError.badRequest("limit must be a whole number from 1 to \(maximum), got '\(text)'", field: "limit")
+            throw HTTPError.badRequest(
+                "limit must be a whole number from 1 to \(maximum), got '\(text)'", field: "limit")
         }
         return value
     }
@@ -93,14 +98,17 @@ public enum StudioRoutes {
             throw HTTPError(status: 500, "cannot write the \(target.rawValue) file: \(error)", field: "format")
         }
         var response = HTTPResponse.file(output)
-        response.headers.set("Content-Disposition", "attachment; filename=\"\(Self.downloadName(record, ext: target.rawValue))\"")
+        response.headers.set(
+            "Content-Disposition", "attachment; filename=\"\(Self.downloadName(record, ext: target.rawValue))\"")
         return response
     }
 
     /// A file name for a download: the title's letters, digits, spaces and dashes, else `mashup-<id>`.
     static func downloadName(_ record: JobRecord, ext: String) -> String {
-        let title = (record.result?.title ?? "").filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-") }
-            .trimmingCharacters(in: .whitespaces)
+        let title = (record.result?.title ?? "").filter {
+            $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-")
+        }
+        .trimmingCharacters(in: .whitespaces)
         return (title.isEmpty ? "mashup-\(record.id)" : String(title.prefix(80))) + "." + ext
     }
 }

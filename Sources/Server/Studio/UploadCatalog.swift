@@ -41,18 +41,22 @@ public enum UploadCatalog {
             throw error
         } catch {
             // The decoder names the temporary file; the client knows it by its own name.
-            let reason = "\(error)".replacingOccurrences(of: file.path + ": ", with: "").replacingOccurrences(of: file.path, with: filename)
-            throw HTTPError.badRequest("'\(filename)' is not an audio file the server can read (WAV, FLAC, AIFF, OGG or MP3): \(reason)",
-                                       field: "body")
+            let reason = "\(error)".replacingOccurrences(of: file.path + ": ", with: "").replacingOccurrences(
+                of: file.path, with: filename)
+            throw HTTPError.badRequest(
+                "'\(filename)' is not an audio file the server can read (WAV, FLAC, AIFF, OGG or MP3): \(reason)",
+                field: "body")
         }
     }
 
     /// The description of a new upload at `path`.
     public static func describe(path: String, filename: String, bytes: Int, info: AudioFileFacts, now: Date = Date())
-        -> UploadDescription {
-        UploadDescription(storagePath: path, filename: String(filename.prefix(200)), bytes: bytes,
-                          durationSeconds: info.sampleRate > 0 ? Double(info.declaredFrameCount) / info.sampleRate : nil,
-                          sampleRate: info.sampleRate, channelCount: info.channelCount, uploadedAt: JobStatus.timestamp(now))
+        -> UploadDescription
+    {
+        UploadDescription(
+            storagePath: path, filename: String(filename.prefix(200)), bytes: bytes,
+            durationSeconds: info.sampleRate > 0 ? Double(info.declaredFrameCount) / info.sampleRate : nil,
+            sampleRate: info.sampleRate, channelCount: info.channelCount, uploadedAt: JobStatus.timestamp(now))
     }
 
     /// Stores `description` beside its upload (`<path>.json`); a failure only loses the original name.
@@ -60,7 +64,8 @@ public enum UploadCatalog {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(description) else { return }
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-upload-\(UUID().uuidString).json")
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-upload-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: temporary) }
         guard (try? data.write(to: temporary)) != nil else { return }
         try? await storage.upload(temporary, to: description.storagePath + ".json", contentType: "application/json")
@@ -71,23 +76,31 @@ public enum UploadCatalog {
         guard let directory = try storage.localFile(folder) else { return ["uploads": [], "listable": false] }
         let manager = FileManager.default
         let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]
-        let entries = (try? manager.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys,
-                                                        options: [.skipsHiddenFiles])) ?? []
+        let entries =
+            (try? manager.contentsOfDirectory(
+                at: directory, includingPropertiesForKeys: keys,
+                options: [.skipsHiddenFiles])) ?? []
         var found: [(modified: Date, url: URL, bytes: Int)] = []
         for url in entries where url.pathExtension.lowercased() != "json" {
-            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
+            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else {
+                continue
+            }
             found.append((values.contentModificationDate ?? .distantPast, url, values.fileSize ?? 0))
         }
-        found.sort { $0.modified != $1.modified ? $0.modified > $1.modified : $0.url.lastPathComponent < $1.url.lastPathComponent }
+        found.sort {
+            $0.modified != $1.modified ? $0.modified > $1.modified : $0.url.lastPathComponent < $1.url.lastPathComponent
+        }
         let decoder = JSONDecoder()
         var items: [JSONValue] = []
         for entry in found.prefix(limit) {
             let name = entry.url.lastPathComponent
             let path = "\(folder)/\(name)"
-            var description = UploadDescription(storagePath: path, filename: name, bytes: entry.bytes, durationSeconds: nil,
-                                                sampleRate: nil, channelCount: nil, uploadedAt: JobStatus.timestamp(entry.modified))
+            var description = UploadDescription(
+                storagePath: path, filename: name, bytes: entry.bytes, durationSeconds: nil,
+                sampleRate: nil, channelCount: nil, uploadedAt: JobStatus.timestamp(entry.modified))
             if let data = try? Data(contentsOf: entry.url.appendingPathExtension("json")),
-               let stored = try? decoder.decode(UploadDescription.self, from: data), stored.storagePath == path {
+                let stored = try? decoder.decode(UploadDescription.self, from: data), stored.storagePath == path
+            {
                 description = stored
                 description.bytes = entry.bytes
             }
@@ -105,12 +118,16 @@ public enum UploadCatalog {
     /// `StoragePath`; remote storage is fetched once into the node's cache).
     public static func file(named name: String, runner: DurableJobRunner) async throws -> HTTPResponse {
         guard !name.hasPrefix("."), name.count <= 200,
-              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else {
-            throw HTTPError.badRequest("an upload name is letters, digits, '.', '-' and '_' (not starting with '.')", field: "name")
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") })
+        else {
+            throw HTTPError.badRequest(
+                "an upload name is letters, digits, '.', '-' and '_' (not starting with '.')", field: "name")
         }
         let path = "\(folder)/\(name)"
         if let local = try StoragePath.resolveOrRefuse(path, storage: runner.storage) {
-            guard FileManager.default.fileExists(atPath: local.path) else { throw HTTPError.notFound("no upload \(name)", field: "name") }
+            guard FileManager.default.fileExists(atPath: local.path) else {
+                throw HTTPError.notFound("no upload \(name)", field: "name")
+            }
             return .file(local)
         }
         let cached = runner.resultCacheDirectory.appendingPathComponent("uploads", isDirectory: true)

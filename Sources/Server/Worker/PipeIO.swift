@@ -1,8 +1,9 @@
 // Why pointer code here: write(2) and read(2) on the worker's pipes take raw buffers. This file is the only one of
 // the worker protocol that touches them; WorkerChannel (child side) and WorkerProcess (parent side) call it.
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whole writes and blocking reads on a pipe's file descriptor, retrying when a signal interrupts them (EINTR).

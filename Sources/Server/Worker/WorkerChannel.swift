@@ -1,8 +1,9 @@
 import Foundation
 import Orchestrator
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The worker's two pipes: report lines out, the spec and slot grants in.

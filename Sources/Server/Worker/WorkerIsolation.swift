@@ -18,8 +18,10 @@ public struct WorkerIsolation: Sendable, Equatable {
     public static let defaultTimeoutSeconds = 1800.0
     public static let memoryLimitRange = 256...1_048_576
 
-    public init(executable: String, arguments: [String], memoryLimitMB: Int = WorkerIsolation.defaultMemoryLimitMB,
-                timeoutSeconds: Double = WorkerIsolation.defaultTimeoutSeconds) {
+    public init(
+        executable: String, arguments: [String], memoryLimitMB: Int = WorkerIsolation.defaultMemoryLimitMB,
+        timeoutSeconds: Double = WorkerIsolation.defaultTimeoutSeconds
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.memoryLimitMB = memoryLimitMB
@@ -28,20 +30,24 @@ public struct WorkerIsolation: Sendable, Equatable {
 
     /// Reads `MASHUP_WORKER_MEMORY_MB` and `MASHUP_WORKER_TIMEOUT_SECONDS`.
     /// - Throws: `ServerConfigurationError`-style `HTTPError`-free errors as `WorkerIsolationError` naming the variable.
-    public static func fromEnvironment(_ environment: [String: String], executable: String,
-                                       arguments: [String]) throws -> WorkerIsolation {
+    public static func fromEnvironment(
+        _ environment: [String: String], executable: String,
+        arguments: [String]
+    ) throws -> WorkerIsolation {
         var isolation = WorkerIsolation(executable: executable, arguments: arguments)
         if let text = environment["MASHUP_WORKER_MEMORY_MB"] {
             guard let value = Int(text), memoryLimitRange.contains(value) else {
-                throw WorkerIsolationError.invalidSetting(name: "MASHUP_WORKER_MEMORY_MB", value: text,
-                                                          expected: "a whole number of MiB in \(memoryLimitRange)")
+                throw WorkerIsolationError.invalidSetting(
+                    name: "MASHUP_WORKER_MEMORY_MB", value: text,
+                    expected: "a whole number of MiB in \(memoryLimitRange)")
             }
             isolation.memoryLimitMB = value
         }
         if let text = environment["MASHUP_WORKER_TIMEOUT_SECONDS"] {
             guard let value = Double(text), value.isFinite, value > 0, value <= 86_400 else {
-                throw WorkerIsolationError.invalidSetting(name: "MASHUP_WORKER_TIMEOUT_SECONDS", value: text,
-                                                          expected: "seconds in (0, 86400]")
+                throw WorkerIsolationError.invalidSetting(
+                    name: "MASHUP_WORKER_TIMEOUT_SECONDS", value: text,
+                    expected: "seconds in (0, 86400]")
             }
             isolation.timeoutSeconds = value
         }

@@ -7,8 +7,9 @@
 import Foundation
 import Orchestrator
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one job in a worker process.
@@ -42,10 +43,12 @@ public enum WorkerJobHost {
             let executor = try makeExecutor(spec) { service, succeeded in
                 channel.send(WorkerMessage(.serviceAttempt, service: service, succeeded: succeeded))
             }
-            let workspace = JobWorkspace(root: URL(fileURLWithPath: spec.workspaceRoot, isDirectory: true), jobID: spec.jobID)
-            let context = JobContext.forRunner(jobID: spec.jobID, workspace: workspace, store: store,
-                                               limiter: RenderLimiter(limit: 1), events: JobEventHub(),
-                                               slotBroker: ParentSlotBroker(channel: channel))
+            let workspace = JobWorkspace(
+                root: URL(fileURLWithPath: spec.workspaceRoot, isDirectory: true), jobID: spec.jobID)
+            let context = JobContext.forRunner(
+                jobID: spec.jobID, workspace: workspace, store: store,
+                limiter: RenderLimiter(limit: 1), events: JobEventHub(),
+                slotBroker: ParentSlotBroker(channel: channel))
             answer = WorkerMessage(.result, result: try await executor.execute(id: spec.jobID, context: context))
         } catch {
             answer = WorkerMessage(.failure, failure: ErrorClassifier.classify(error))
@@ -53,4 +56,3 @@ public enum WorkerJobHost {
         return channel.send(answer) ? 0 : 3
     }
 }
-

@@ -8,8 +8,9 @@
 import Foundation
 import Orchestrator
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs jobs in worker processes.
@@ -20,8 +21,10 @@ public struct WorkerLauncher: Sendable {
     /// Called with a worker's pid when it starts and with nil when it ended (the server's list of live workers).
     let onWorker: (@Sendable (String, pid_t?) -> Void)?
 
-    public init(isolation: WorkerIsolation, onServiceAttempt: (@Sendable (ServiceKind, Bool) -> Void)? = nil,
-                onWorker: (@Sendable (String, pid_t?) -> Void)? = nil) {
+    public init(
+        isolation: WorkerIsolation, onServiceAttempt: (@Sendable (ServiceKind, Bool) -> Void)? = nil,
+        onWorker: (@Sendable (String, pid_t?) -> Void)? = nil
+    ) {
         self.isolation = isolation
         self.onServiceAttempt = onServiceAttempt
         self.onWorker = onWorker
@@ -33,8 +36,9 @@ public struct WorkerLauncher: Sendable {
     ///   errors of the store while acting on its reports (the worker is then killed).
     public func run(_ spec: WorkerJobSpec, context: JobContext) async throws -> JobResult {
         let arguments = isolation.arguments + ["--job-id", spec.jobID, "--memory-mb", String(isolation.memoryLimitMB)]
-        let process = try WorkerProcess(executable: isolation.executable, arguments: arguments,
-                                        extraEnvironment: isolation.extraEnvironment)
+        let process = try WorkerProcess(
+            executable: isolation.executable, arguments: arguments,
+            extraEnvironment: isolation.extraEnvironment)
         onWorker?(spec.jobID, process.pid)
         defer { onWorker?(spec.jobID, nil) }
         let timedOut = SharedFlag()
@@ -56,8 +60,10 @@ public struct WorkerLauncher: Sendable {
                     do {
                         message = try WorkerWire.decode(WorkerMessage.self, from: line)
                     } catch {
-                        throw JobFailure(.engineCrash, "The engine failed on this input: its worker sent an unreadable "
-                                         + "report (\(line.count) bytes).")
+                        throw JobFailure(
+                            .engineCrash,
+                            "The engine failed on this input: its worker sent an unreadable "
+                                + "report (\(line.count) bytes).")
                     }
                     switch message.type {
                     case .progress:
@@ -105,12 +111,16 @@ public struct WorkerLauncher: Sendable {
     /// The classified failure of a worker that ended without an answer.
     func crashFailure(exit: WorkerExit, timedOut: Bool) -> JobFailure {
         if timedOut {
-            return JobFailure(.engineCrash, "The engine failed on this input: its worker took longer than the limit of "
-                              + "\(String(format: "%g", isolation.timeoutSeconds)) s (MASHUP_WORKER_TIMEOUT_SECONDS) "
-                              + "and was stopped.")
+            return JobFailure(
+                .engineCrash,
+                "The engine failed on this input: its worker took longer than the limit of "
+                    + "\(String(format: "%g", isolation.timeoutSeconds)) s (MASHUP_WORKER_TIMEOUT_SECONDS) "
+                    + "and was stopped.")
         }
-        return JobFailure(.engineCrash, "The engine failed on this input: its worker process \(exit) (memory limit "
-                          + "\(isolation.memoryLimitMB) MiB, MASHUP_WORKER_MEMORY_MB). Other jobs were not affected.")
+        return JobFailure(
+            .engineCrash,
+            "The engine failed on this input: its worker process \(exit) (memory limit "
+                + "\(isolation.memoryLimitMB) MiB, MASHUP_WORKER_MEMORY_MB). Other jobs were not affected.")
     }
 }
 

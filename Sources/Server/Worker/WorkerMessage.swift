@@ -17,7 +17,8 @@ public struct WorkerJobSpec: Codable, Sendable, Equatable {
     /// Largest song accepted by URL, in bytes.
     public var downloadLimitBytes: Int
 
-    public init(jobID: String, record: JobRecord, workspaceRoot: String, urlPolicy: URLPolicy, downloadLimitBytes: Int) {
+    public init(jobID: String, record: JobRecord, workspaceRoot: String, urlPolicy: URLPolicy, downloadLimitBytes: Int)
+    {
         self.jobID = jobID
         self.record = record
         self.workspaceRoot = workspaceRoot
@@ -58,8 +59,10 @@ public struct WorkerMessage: Codable, Sendable, Equatable {
     public var result: JobResult?
     public var failure: JobFailure?
 
-    public init(_ type: Kind, progress: ProgressUpdate? = nil, record: JobRecord? = nil, service: ServiceKind? = nil,
-                succeeded: Bool? = nil, result: JobResult? = nil, failure: JobFailure? = nil) {
+    public init(
+        _ type: Kind, progress: ProgressUpdate? = nil, record: JobRecord? = nil, service: ServiceKind? = nil,
+        succeeded: Bool? = nil, result: JobResult? = nil, failure: JobFailure? = nil
+    ) {
         self.type = type
         self.progress = progress
         self.record = record

@@ -1,3 +1,4 @@
+import CMHDShim
 // A child process of the server with two pipes, started with posix_spawn (no fork of a threaded Swift process).
 //
 // C rules relied on here:
@@ -12,10 +13,10 @@
 // - Wait status decoding (the W* macros are not imported): low 7 bits = terminating signal (0: exited),
 //   bits 8-15 = exit code.
 import Foundation
-import CMHDShim
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a worker process ended.

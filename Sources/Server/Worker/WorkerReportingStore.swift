@@ -39,7 +39,9 @@ actor WorkerReportingStore: JobStore {
     }
 
     @discardableResult
-    func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws -> JobRecord {
+    func transition(_ id: String, to state: JobState, failure: JobFailure?, result: JobResult?) async throws
+        -> JobRecord
+    {
         try await local.transition(id, to: state, failure: failure, result: result)
     }
 

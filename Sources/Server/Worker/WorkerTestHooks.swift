@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Failure injection for the isolation tests, active only when `MASHUP_WORKER_TEST_CRASH` is set:

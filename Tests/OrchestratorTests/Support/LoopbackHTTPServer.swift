@@ -3,10 +3,11 @@
 // every answer. Replies are scripted per path, in order; when a path's script is exhausted its last reply
 // repeats. Writes use MSG_NOSIGNAL so a client that went away cannot raise SIGPIPE.
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 final class LoopbackHTTPServer: @unchecked Sendable {
@@ -50,7 +51,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 64) == 0 else {
             close(fd)
@@ -139,7 +142,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private func write(_ connection: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent <= 0 { return }
             offset += sent
         }
@@ -163,7 +168,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let bodyStart = headerEnd! + separator.count
         let expected = Int(headers["content-length"] ?? "0") ?? 0
@@ -172,13 +178,15 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             if count <= 0 { return nil }
             buffer += chunk[0..<count]
         }
-        return Received(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
-                        body: Data(buffer[bodyStart..<(bodyStart + expected)]))
+        return Received(
+            method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
+            body: Data(buffer[bodyStart..<(bodyStart + expected)]))
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
             return start
         }
         return nil

@@ -1,5 +1,5 @@
-import Foundation
 import CSQLite
+import Foundation
 import Orchestrator
 
 /// The three job queue implementations the shared behaviour suite runs against.

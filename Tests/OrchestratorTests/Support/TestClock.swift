@@ -33,7 +33,9 @@ final class TestClock: OrchestratorClock, @unchecked Sendable {
             }
             return
         }
-        let id: UInt64 = lock.withLock { nextID += 1; return nextID }
+        let id: UInt64 = lock.withLock {
+            nextID += 1; return nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 lock.withLock {
@@ -78,7 +80,9 @@ struct TestTimeout: Error { let what: String }
 let hangFailsafeSeconds = 120.0
 
 /// Polls `condition` until true; `timeoutSeconds` of real time only guards against a hang.
-func eventually(timeoutSeconds: Double = hangFailsafeSeconds, _ condition: @Sendable () async throws -> Bool) async throws {
+func eventually(timeoutSeconds: Double = hangFailsafeSeconds, _ condition: @Sendable () async throws -> Bool)
+    async throws
+{
     let deadline = Date().addingTimeInterval(timeoutSeconds)
     while try await !condition() {
         guard Date() < deadline else { throw TestTimeout(what: "condition") }
