@@ -67,12 +67,10 @@ public struct EngineRenderer: MashupRenderer {
                     .invalidAudio, "\"\(song.song.name)\": \(error.description)",
                     suggestedAction: "Upload the song as WAV, FLAC, OGG or MP3 and try again.")
             }
-            if source.nonFiniteSampleCount > 0 {
-                try await context.warn(
-                    "\"\(song.song.name)\": \(source.nonFiniteSampleCount) NaN/Inf samples were replaced by silence")
-            }
-            let analysisJSON: JSONValue? = index < input.analyses.count ? input.analyses[index] : nil
-            let analysis = try? analysisJSON.map { try JSONDecoder().decode(SongAnalysis.self, from: try $0.encoded()) }
+            // What the decode repaired or skipped (NaN/Inf samples, damaged frames, a short read) reaches the job.
+            for warning in source.warnings { try await context.warn("\"\(song.song.name)\": \(warning)") }
+            // The analysis as the pipeline read it, once (no second decode of its JSON).
+            let analysis = index < input.documents.count ? try? input.documents[index].strict.get() : nil
             var stems: [Stem: any AudioSource] = [:]
             if let paths = input.stems[song.song.songID] {
                 for (name, path) in paths.paths {
@@ -84,6 +82,7 @@ public struct EngineRenderer: MashupRenderer {
                 }
             }
             opened.append((source, analysis ?? nil, stems))
+            let analysisJSON: JSONValue? = index < input.documents.count ? input.documents[index].json : nil
             songInfos.append(
                 analysisJSON.map { PlanValidator.SongInfo(id: song.song.songID, analysis: $0) }
                     ?? PlanValidator.SongInfo(id: song.song.songID, durationSeconds: source.durationSeconds))
