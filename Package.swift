@@ -42,7 +42,7 @@ let package = Package(
         // Music analysis on buffers.
         .target(name: "Analysis", dependencies: ["DSP", "MashupModel"]),
         // Audio files, plans, the renderer.
-        .target(name: "Render", dependencies: ["DSP", "MashupModel", "Analysis", "CSndFile"]),
+        .target(name: "Render", dependencies: ["DSP", "MashupModel", "CSndFile"]),
         // Jobs, remote services with embedded defaults, the mashup pipeline.
         .target(
             name: "Orchestrator", dependencies: ["DSP", "MashupModel", "Analysis", "Render", "CSQLite", "CPostgres"]),
@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["DSP", "Render"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "DSP", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport", "CSQLite"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
     ],

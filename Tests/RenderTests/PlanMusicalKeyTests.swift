@@ -1,5 +1,5 @@
-import Analysis
 import Foundation
+import MashupModel
 import Render
 import Testing
 

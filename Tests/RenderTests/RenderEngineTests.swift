@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import MashupModel
 import Render
 import TestSupport
 import Testing
