@@ -76,16 +76,7 @@ func blockingRender(script: RenderScript, songs: [RenderSong], cache: StretchCac
 
 /// Runs an async render with `options` from synchronous benchmark code.
 func blockingRender(script: RenderScript, songs: [RenderSong], options: RenderOptions) throws -> RenderResult {
-    let box = ResultBox()
-    let semaphore = DispatchSemaphore(value: 0)
-    Task {
-        do {
-            box.result = .success(try await RenderEngine(options: options).render(script: script, songs: songs))
-        } catch { box.result = .failure(error) }
-        semaphore.signal()
-    }
-    semaphore.wait()
-    return try box.result!.get()
+    try blockingAsync { try await RenderEngine(options: options).render(script: script, songs: songs) }
 }
 
 /// Runs an async render step from synchronous benchmark code.

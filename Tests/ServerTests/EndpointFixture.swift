@@ -9,7 +9,12 @@ import Synchronization
 /// 44.1 kHz sine WAV and a small JSON report (fast, so the endpoint tests stay fast).
 struct QuickRenderer: ServeRenderer {
     var stepCount = 5
+    /// Simulated work per step, seconds (not synchronisation: tests that need a render still running use `holds`).
     var stepDelaySeconds = 0.05
+    /// When true, the render reports its first step and then stays running until its job is cancelled or its node
+    /// stops (each poll reports progress, which throws once the job is no longer processing): a render that is
+    /// certain to be running, whatever the machine's load.
+    var holds = false
     /// When set, each step waits until a client has received the previous step's message here (a handshake that
     /// proves progressive delivery without timing; see `EventReader.read(messages:)`).
     var deliveredMessages: Shared<[String]>? = nil
@@ -20,6 +25,13 @@ struct QuickRenderer: ServeRenderer {
         _ input: RenderInput, outputBase: URL, context: JobContext,
         progress: @escaping @Sendable (Double, String) async throws -> Void
     ) async throws -> JobResult {
+        if holds {
+            try await progress(90, "Rendering section 1/1")
+            try await waitUntil("the held render to be cancelled") {
+                try await progress(90, "Rendering section 1/1")
+                return false
+            }
+        }
         for step in 0..<stepCount {
             let message = "Rendering section \(step + 1)/\(stepCount)"
             try await progress(100 * Double(step) / Double(stepCount), message)

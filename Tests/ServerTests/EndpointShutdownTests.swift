@@ -8,7 +8,7 @@ import Testing
 struct EndpointShutdownTests {
     @Test("stop with a render running past the grace period: requeued, no partial files; a restarted node completes it")
     func stopRequeuesThenRestartCompletes() async throws {
-        let first = try await EndpointFixture(renderer: QuickRenderer(stepCount: 400, stepDelaySeconds: 0.05))
+        let first = try await EndpointFixture(renderer: QuickRenderer(holds: true))
         let submit = try await TestHTTP.postJSON(
             port: first.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}")
         let id = try #require(try submit.json()["jobId"] as? String)

@@ -119,7 +119,7 @@ struct EndpointTests {
 
     @Test("DELETE cancels a running job: failed status with type cancelled, no output, no workspace")
     func cancelJob() async throws {
-        let fixture = try await EndpointFixture(renderer: QuickRenderer(stepCount: 200, stepDelaySeconds: 0.05))
+        let fixture = try await EndpointFixture(renderer: QuickRenderer(holds: true))
         defer { Task { await fixture.remove() } }
         let submit = try await TestHTTP.postJSON(
             port: fixture.port, "/v1/jobs", #"{"songs": "# + EndpointFixture.songsJSON + "}")
@@ -147,7 +147,7 @@ struct EndpointTests {
 
     @Test("a client that disconnects from execute-masterplan cancels the render")
     func disconnectCancels() async throws {
-        let fixture = try await EndpointFixture(renderer: QuickRenderer(stepCount: 200, stepDelaySeconds: 0.05))
+        let fixture = try await EndpointFixture(renderer: QuickRenderer(holds: true))
         defer { Task { await fixture.remove() } }
         let (_, events) = try await EventReader.read(
             port: fixture.port, path: "/execute-masterplan",
@@ -161,9 +161,9 @@ struct EndpointTests {
 
     @Test("a full queue answers 429 with Retry-After; /readyz says not ready")
     func queueFull() async throws {
-        // The first job renders until the fixture is removed (100,000 steps), so it holds the only worker throughout.
+        // The first job renders until the fixture is removed (a held render), so it holds the only worker throughout.
         let fixture = try await EndpointFixture(
-            renderer: QuickRenderer(stepCount: 100_000, stepDelaySeconds: 0.05),
+            renderer: QuickRenderer(holds: true),
             maxQueued: 1, workers: 1)
         defer { Task { await fixture.remove() } }
         let body = #"{"songs": "# + EndpointFixture.songsJSON + "}"

@@ -69,10 +69,9 @@ public enum ReportWriter {
         report: RenderReport, audio: AudioBuffer, besideAudioAt audioURL: URL,
         timeline: TimelineSVG = TimelineSVG()
     ) throws -> Files {
-        let stem = audioURL.deletingPathExtension()
-        let files = Files(htmlURL: stem.appendingPathExtension("html"), svgURL: stem.appendingPathExtension("svg"))
-        try write(report: report, audio: audio, htmlURL: files.htmlURL, svgURL: files.svgURL, timeline: timeline)
-        return files
+        try write(
+            report: report, waveform: WaveformOverview(buffer: audio, columnCount: timeline.columnCount),
+            besideAudioAt: audioURL, timeline: timeline)
     }
 
     /// Writes `data` to a temporary file beside `url`, then renames it into place.
