@@ -53,7 +53,9 @@ test: deps
 
 bench: bench-deps
 	$(SWIFT) build -c release --product Benchmarks
+	$(SWIFT) build -c release --product mashup
 	$$($(SWIFT) build -c release --show-bin-path)/Benchmarks
+	python3 scripts/bench/render_memory.py --mashup $$($(SWIFT) build -c release --show-bin-path)/mashup
 
 demo: build
 	@mkdir -p $(OUT)

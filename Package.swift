@@ -34,6 +34,8 @@ let package = Package(
             providers: [.apt(["libmicrohttpd-dev"]), .brew(["libmicrohttpd"])]),
         // Fixed-arity wrappers for libmicrohttpd's C-variadic functions (Swift cannot call those).
         .target(name: "CMHDShim", dependencies: ["CMicroHTTPD"], linkerSettings: [.linkedLibrary("microhttpd")]),
+        // glibc allocator settings for a process that streams large buffers (mallopt is not visible from Swift).
+        .target(name: "CMemoryTuning"),
 
         // The values every layer shares: JSON values (strict reader, writer), musical keys, stems. Foundation only.
         .target(name: "MashupModel"),
@@ -49,7 +51,8 @@ let package = Package(
         // HTTP faces over libmicrohttpd: routing, limits, event streams, metrics, path and URL safety.
         .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "MashupModel", "Orchestrator"]),
         // The command-line tool.
-        .executableTarget(name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server"]),
+        .executableTarget(
+            name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server", "CMemoryTuning"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
         // Allocation counter (malloc interposed; Benchmarks only): counts what `process` allocates after `prepare`.
         .target(name: "CAllocationCounter"),

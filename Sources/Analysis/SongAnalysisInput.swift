@@ -20,14 +20,20 @@ public struct SongAnalysisInput: Sendable {
     private var reduced: [Float] = []
     private var centre = CentreShareMeter()
 
-    /// - Parameter sampleRate: the rate of the blocks to come, Hz (positive).
-    public init(sampleRate: Double) {
+    /// - Parameters:
+    ///   - sampleRate: the rate of the blocks to come, Hz (positive).
+    ///   - expectedFrameCount: the song's length in frames when known (a file's): the reduced signal is allocated
+    ///     once at its final size instead of growing by doubling (which briefly holds the old and the new copy).
+    public init(sampleRate: Double, expectedFrameCount: Int? = nil) {
         precondition(sampleRate > 0, "sample rate must be positive")
         self.sampleRate = sampleRate
         var rate = sampleRate
         while rate / 2 >= AnalysisDownsampler.halvingFloorHz {
             halvers.append(StreamingHalver())
             rate /= 2
+        }
+        if let expectedFrameCount, expectedFrameCount > 0 {
+            reduced.reserveCapacity((expectedFrameCount >> halvers.count) + 2 * AnalysisDownsampler.taps.count)
         }
     }
 
@@ -47,13 +53,15 @@ public struct SongAnalysisInput: Sendable {
     /// The stereo centre share (`VocalPresenceEstimator.centreShare`) of what was appended.
     var centreShare: Double { centre.share }
 
-    /// The mono analysis signal and its rate (`AnalysisDownsampler.prepare` of the whole downmix).
+    /// The mono analysis signal and its rate (`AnalysisDownsampler.prepare` of the whole downmix). Consuming: the
+    /// gathered signal becomes the result without a copy.
     /// - Throws: `ResampleError` when a low rate cannot be converted.
-    func analysisSignal() throws -> (samples: [Float], sampleRate: Double) {
+    consuming func analysisSignal() throws -> (samples: [Float], sampleRate: Double) {
         var tail: [Float] = []
-        var last = reduced
+        var last: [Float] = []
+        swap(&last, &reduced)
         var rate = sampleRate
-        guard !halvers.isEmpty else { return try AnalysisDownsampler.prepare(reduced, sampleRate: sampleRate) }
+        guard !halvers.isEmpty else { return try AnalysisDownsampler.prepare(last, sampleRate: sampleRate) }
         // Flush the cascade: each stage's remaining output goes through the stages after it.
         for index in halvers.indices {
             var stage = halvers[index]

@@ -36,7 +36,7 @@ public struct SongAnalyzer: Sendable {
         var input = SongAnalysisInput(sampleRate: buffer.sampleRate)
         input.append(buffer)
         let fullRateMono = SongAnalyzer.monoDownmix(buffer)
-        return try analyze(input) { range in Array(fullRateMono[range]) }
+        return try analyze(consume input) { range in Array(fullRateMono[range]) }
     }
 
     /// Analyses a song gathered block by block (`SongAnalysisInput`), without its full-rate audio: the beat
@@ -44,10 +44,13 @@ public struct SongAnalyzer: Sendable {
     /// `fullRateMono` (frames `range`, always inside the song; `SongAnalyzer.monoDownmix` of the song's frames).
     /// The result is the same as `analyze(_:)` of the whole song.
     /// - Throws: `ResampleError` when the input rate cannot be converted; whatever `fullRateMono` throws.
-    public func analyze(_ input: SongAnalysisInput, fullRateMono: (Range<Int>) throws -> [Float]) throws -> SongAnalysis
+    public func analyze(_ input: consuming SongAnalysisInput, fullRateMono: (Range<Int>) throws -> [Float]) throws
+        -> SongAnalysis
     {
-        let (mono, rate) = try input.analysisSignal()
         let duration = input.durationSeconds
+        let inputFrameCount = input.frameCount, inputSampleRate = input.sampleRate
+        let centreShare = input.centreShare
+        let (mono, rate) = try input.analysisSignal()
         let frames = SpectralFrames(signal: mono, sampleRate: rate)
         let onsets = OnsetEnvelope(frames: frames)
         let chroma = ChromaFrames(signal: mono, sampleRate: rate)
@@ -67,7 +70,7 @@ public struct SongAnalyzer: Sendable {
         let fluxDelaySeconds = 0.5 * frames.hopSeconds
         let coarseTimes = beatFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
         let beatTimes = try BeatRefiner().refine(
-            coarseTimes, signalCount: input.frameCount, sampleRate: input.sampleRate,
+            coarseTimes, signalCount: inputFrameCount, sampleRate: inputSampleRate,
             read: fullRateMono
         )
         .map { max(0, $0) }
@@ -104,7 +107,7 @@ public struct SongAnalyzer: Sendable {
         let mfccColumns = pooledColumns(mfccFrames, frames: frames)
         let brightness = SongAnalyzer.brightness(frames)
         let dynamicRange = SongAnalyzer.dynamicRange(mono, sampleRate: rate)
-        let vocal = VocalPresenceEstimator().presence(frames, centreShare: input.centreShare)
+        let vocal = VocalPresenceEstimator().presence(frames, centreShare: centreShare)
 
         // Energy per bar and sections.
         let bars = barEnergies(mono, sampleRate: rate, downbeats: downbeats, duration: duration)
@@ -133,7 +136,7 @@ public struct SongAnalyzer: Sendable {
         return SongAnalysis(
             harmonic: harmonic, rhythmic: rhythmic, spectral: spectral,
             vocal: VocalFeatures(vocalPresence: vocal), energy: bars, sections: sections,
-            durationSeconds: duration, sampleRate: input.sampleRate)
+            durationSeconds: duration, sampleRate: inputSampleRate)
     }
 
     /// Mono downmix (mean of channels) at the input rate.

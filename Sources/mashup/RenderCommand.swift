@@ -9,6 +9,9 @@ import Render
 enum RenderCommand: CLICommand {
     static let name = "render"
     static let summary = "render a masterplan with the given songs into a mastered mashup"
+    /// Songs whose lengths sum to at most this many seconds are analysed in parallel (about 10 MB of analyser
+    /// memory per minute each); longer ones one after the other, so the peak stays that of one song.
+    static let parallelAnalysisMaximumSeconds = 480.0
     static let usage = """
         mashup render --plan PLAN.json --song ID=PATH [--song ID=PATH ...] [--stems ID=DIR ...] -o OUT
                       [--report REPORT.json] [--threads N] [--json-progress]
@@ -72,11 +75,16 @@ enum RenderCommand: CLICommand {
         // The validator has already resolved `song1`, `song2`... to the given ids; its warnings are in the script.
 
         let printer = ProgressPrinter(json: json)
-        // The plan file brings no analysis: every song's grid and key come from the embedded analyser (songs in
-        // parallel, each read in blocks from its source).
+        // The plan file brings no analysis: every song's grid and key come from the embedded analyser, each song
+        // read in blocks from its source. The analyser holds about 10 MB per minute of song while it runs, so
+        // songs are analysed in parallel only while their total length stays within
+        // `parallelAnalysisMaximumSeconds`; longer songs one after the other.
         let started = Date()
         printer.update(percent: 0, message: "Analysing \(sources.count) songs", phase: "analysis")
+        let inParallel =
+            sources.map(\.source.durationSeconds).reduce(0, +) <= Self.parallelAnalysisMaximumSeconds
         let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
+            var found: [(Int, RenderSong)] = []
             for (index, song) in sources.enumerated() {
                 let songStems = stems[song.id] ?? [:]
                 group.addTask {
@@ -87,14 +95,14 @@ enum RenderCommand: CLICommand {
                             source: song.source, analysis: nil, stems: songStems)
                     )
                 }
+                if !inParallel, let result = try await group.next() { found.append(result) }
             }
-            var found: [(Int, RenderSong)] = []
             for try await result in group { found.append(result) }
             return found.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        // Stems approximated over the ranges the layers read, shared by the layers of a section (in memory only).
+        // Stems approximated once over the parts of the songs the layers read, parked on disk by the engine.
         var options = RenderOptions(
-            stems: CachedStemProvider(cache: nil),
+            stems: ApproximatedStems(),
             progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
         // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.

@@ -75,4 +75,76 @@ struct ApproximatedStemsRangeTests {
         let statistics = await cache.currentStatistics()
         #expect(statistics.hits[.stems] == 1, "\(statistics)")
     }
+
+    /// A provider that records every range it is asked for (and answers with the approximation).
+    final class CountingProvider: StemProviding, @unchecked Sendable {
+        let inner = ApproximatedStems(chunkFrameCount: 1 << 16)
+        private let lock = NSLock()
+        private var asked: [Range<Int>] = []
+        var sourceName: String { "counting" }
+        var preferredChunkFrameCount: Int { inner.chunkFrameCount }
+        var ranges: [Range<Int>] { lock.withLock { asked } }
+
+        func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer] {
+            lock.withLock { asked.append(frames) }
+            return try await inner.stems(of: source, songID: songID, frames: frames)
+        }
+    }
+
+    @Test(
+        "a render separates each chunk its layers read once, and sounds as with the whole-song stems supplied"
+    )
+    func renderSeparatesEachChunkOnce() async throws {
+        // Three sections that read overlapping ranges of the same song (two stems per section), one shorter song.
+        let plan: JSONValue = [
+            "masterplan": [
+                "global": ["targetBPM": 118, "targetKey": "E major"],
+                "timeline": [
+                    PlanFixtures.section(
+                        0, 8, [PlanFixtures.layer("s1", "vocals", -6), PlanFixtures.layer("s1", "drums", -8)]),
+                    PlanFixtures.section(
+                        8, 8, [PlanFixtures.layer("s1", "bass", -6), PlanFixtures.layer("s1", "other", -8, ["reverb"])]),
+                    PlanFixtures.section(16, 4, [PlanFixtures.layer("s1", "vocals", -4)]),
+                ],
+            ]
+        ]
+        let grid = try BeatGrid(
+            beatTimes: stride(from: 0.0, to: 20, by: 60.0 / 118).map { $0 },
+            downbeatTimes: stride(from: 0.0, to: 20, by: 4 * 60.0 / 118).map { $0 })
+        let key = MusicalKey(tonicPitchClass: 4, mode: .major)
+        let validation = PlanValidator(songs: [.init(id: "s1", durationSeconds: Self.song.durationSeconds)])
+            .validate(plan)
+        let script = try #require(validation.plan, "\(validation.errors)")
+        let song = RenderSong(id: "s1", source: MemoryAudioSource(Self.song), beatGrid: grid, key: key)
+
+        let provider = CountingProvider()
+        let provided = try await RenderEngine(options: RenderOptions(stems: provider)).render(
+            script: script, songs: [song])
+        let ranges = provider.ranges
+        let chunk = provider.preferredChunkFrameCount
+        #expect(!ranges.isEmpty)
+        // Every call is one chunk of the fixed grid, and no chunk is separated twice.
+        for range in ranges {
+            #expect(range.lowerBound % chunk == 0, "\(range) starts off the chunk grid")
+            #expect(range.count == min(chunk, Self.song.frameCount - range.lowerBound), "\(range) is not one chunk")
+        }
+        #expect(Set(ranges.map(\.lowerBound)).count == ranges.count, "a chunk was separated twice: \(ranges)")
+        // The work is at most the song once (the sections read overlapping ranges several times over).
+        #expect(ranges.map(\.count).reduce(0, +) <= Self.song.frameCount)
+
+        // The same render with the whole-song approximation supplied as the song's stems.
+        let whole = StemApproximator().separate(Self.song)
+        var supplied = song
+        supplied.stems = [
+            .vocals: MemoryAudioSource(whole.vocals), .drums: MemoryAudioSource(whole.drums),
+            .bass: MemoryAudioSource(whole.bass), .other: MemoryAudioSource(whole.other),
+        ]
+        let reference = try await RenderEngine().render(script: script, songs: [supplied])
+        let a = try provided.loadAudio(), b = try reference.loadAudio()
+        #expect(a.frameCount == b.frameCount)
+        let residual = Measurements.residualDecibels(a.samples, b.samples)
+        #expect(
+            residual <= Self.rangeResidualDecibels || a == b,
+            "the render from stored chunks differs from the whole-song stems by \(residual) dB")
+    }
 }

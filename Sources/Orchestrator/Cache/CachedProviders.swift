@@ -62,6 +62,7 @@ public struct CachedStemProvider: StemProviding {
     public let provider: ApproximatedStems
     public let recent: RecentStems
     public var sourceName: String { provider.sourceName }
+    public var preferredChunkFrameCount: Int { provider.preferredChunkFrameCount }
     private let inFlight = InFlightStems()
 
     public init(

@@ -15,6 +15,8 @@ public struct ApproximatedStems: StemProviding {
     /// memory; the context read around each piece is about 0.4 s each side, 12 % more work than one pass).
     public var chunkFrameCount: Int
     public var sourceName: String { "approximated" }
+    /// The engine asks for one piece at a time (`StemStore`).
+    public var preferredChunkFrameCount: Int { chunkFrameCount }
 
     public init(approximator: StemApproximator = StemApproximator(), chunkFrameCount: Int = 1 << 18) {
         self.approximator = approximator

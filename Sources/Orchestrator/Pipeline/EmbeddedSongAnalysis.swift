@@ -27,9 +27,9 @@ public struct EmbeddedSongAnalysis: Sendable {
     /// Runs `analyzer` over `source` block by block: the song is never held whole at its full rate (the analyser
     /// keeps its mono input at about 22 kHz and reads full-rate windows around the beats from the source).
     static func analyze(_ source: any AudioSource, with analyzer: SongAnalyzer) throws -> SongAnalysis {
-        var input = SongAnalysisInput(sampleRate: source.sampleRate)
+        var input = SongAnalysisInput(sampleRate: source.sampleRate, expectedFrameCount: source.frameCount)
         try source.forEachBlock { input.append($0) }
-        return try analyzer.analyze(input) { range in SongAnalyzer.monoDownmix(try source.read(frames: range)) }
+        return try analyzer.analyze(consume input) { range in SongAnalyzer.monoDownmix(try source.read(frames: range)) }
     }
 
     /// A render song from `source` and the analysis given for it (a plan request's or a service's): its grid and

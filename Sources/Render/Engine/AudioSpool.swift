@@ -1,5 +1,6 @@
 import DSP
 import Foundation
+import Synchronization
 
 /// Audio parked on disk while a render streams: a 32-bit float WAV in a temporary folder (bit-exact, read back in
 /// blocks), removed when the spool is released.
@@ -18,11 +19,52 @@ public final class AudioSpool: RereadableProgramme, @unchecked Sendable {
     /// Frames per block handed to `forEachBlock`.
     public static let readBlockFrameCount = 16384
 
+    /// The handle `read(frames:)` uses, opened on its first call (one reader at a time).
+    private let randomAccess = Mutex<(file: SndFile?, scratch: [Float])>((nil, []))
+
     fileprivate init(url: URL, channelCount: Int, sampleRate: Double, frameCount: Int) {
         self.url = url
         self.channelCount = channelCount
         self.sampleRate = sampleRate
         self.frameCount = frameCount
+    }
+
+    /// Frames `range` (inside `0..<frameCount`) of a stereo spool, read in place (float WAV seeks exactly), in
+    /// pieces of `FileAudioSource.readPieceFrameCount` frames. Safe from several threads (reads take turns).
+    /// - Throws: `AudioFileError` when the file cannot be read back or holds fewer frames.
+    public func read(frames range: Range<Int>) throws -> AudioBuffer {
+        precondition(channelCount == 2, "AudioSpool.read reads stereo spools")
+        precondition(range.lowerBound >= 0 && range.upperBound <= frameCount, "AudioSpool.read: range outside")
+        var output = AudioBuffer(channelCount: 2, frameCount: range.count, sampleRate: sampleRate)
+        guard !range.isEmpty else { return output }
+        let gains = ChannelMapping.stereoGains(channelCount: 2)
+        try randomAccess.withLock { (state: inout (file: SndFile?, scratch: [Float])) throws(AudioFileError) in
+            let file: SndFile
+            if let open = state.file {
+                file = open
+            } else {
+                file = try SndFile(readingAt: url.path)
+                state.file = file
+            }
+            guard file.seek(toFrame: range.lowerBound) else {
+                throw AudioFileError.unreadable(
+                    path: url.path, reason: "cannot seek to frame \(range.lowerBound): \(file.lastError)")
+            }
+            var got = 0
+            while got < range.count {
+                let piece = file.readStereo(
+                    frameCount: min(FileAudioSource.readPieceFrameCount, range.count - got), gains: gains,
+                    sampleRate: sampleRate, scratch: &state.scratch
+                ).block
+                guard piece.frameCount > 0 else {
+                    throw AudioFileError.unreadable(
+                        path: url.path, reason: "frames \(range) of the spool gave only \(got) frames")
+                }
+                output.replaceFrames(at: got, with: piece)
+                got += piece.frameCount
+            }
+        }
+        return output
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }

@@ -28,6 +28,16 @@ struct LayerRenderer {
     let cache: StretchCache
     /// Processing block size, frames.
     static let blockFrameCount = 4096
+    /// The slice and the output start this many frames before the first anchor, so that the warp map's implicit
+    /// (0, 0) start joins the first anchor at a ratio within a thousandth of 1.
+    static let leadFrameCount = 1000
+
+    /// The source frames (song frames at `sampleRate`) that rendering `placement` reads; nil without anchors.
+    static func sourceFrames(of placement: LayerPlacement, sampleRate: Double) -> Range<Int>? {
+        guard let first = placement.anchors.first, let last = placement.anchors.last else { return nil }
+        let start = Int((first.sourceSeconds * sampleRate).rounded(.down)) - leadFrameCount
+        return start..<max(start, Int((last.sourceSeconds * sampleRate).rounded(.up)) + 1)
+    }
 
     /// Renders `placement` from its stem, of which `read` returns any frame range at the engine rate (silence
     /// outside the song); `fingerprint` identifies the stem's content for the stretch cache.
@@ -41,9 +51,7 @@ struct LayerRenderer {
             throw RenderError.layerFailed(path: placement.path, message: "no beats to warp")
         }
         // 1. The source slice and the warp map relative to it.
-        // The slice and the output start `lead` frames before the first anchor, so that the map's implicit (0, 0)
-        // start joins the first anchor at a ratio within a thousandth of 1.
-        let lead = 1000
+        let lead = Self.leadFrameCount
         let sliceStart = Int((firstAnchor.sourceSeconds * rate).rounded(.down)) - lead
         let sliceEnd = Int((lastAnchor.sourceSeconds * rate).rounded(.up)) + 1
         let outputBase = Int(firstAnchor.outputFrame.rounded(.down)) - lead

@@ -5,8 +5,9 @@ import Synchronization
 // Design note: the render, stage by stage.
 // 1. Songs: sources read by range, with the beat grid and key the caller supplied (the engine analyses nothing);
 //    gain staging from each song's integrated loudness (measured over blocks, or by the source when it opened).
-// 2. Stems: for every stem the plan uses, where it is read from: the supplied stem, else the stem provider over
-//    the ranges the layers read, else the full song with a warning.
+// 2. Stems: for every stem the plan uses, where it is read from: the supplied stem, else the stem provider, else
+//    the full song with a warning. After placement, the provider's stems are made once over the chunks of the song
+//    the layers read (in parallel) and parked on disk (`StemStore`).
 // 3. Placement: `TimelinePlanner` puts every layer on the output timeline (exact section frames, centred
 //    transitions, beat-by-beat warps, key shifts).
 // 4. Layers: rendered in parallel (at most `maximumConcurrentLayers` at once) by `LayerRenderer`, and added to
@@ -18,7 +19,7 @@ import Synchronization
 //    each pass measures its output (loudness, LRA, the per-second series, sample and true peak, the waveform
 //    overview) and spools it; the last pass is the result (`RenderResult.mastered`), written out by extension.
 // Memory: no whole song or stem (each layer reads its source range, plus the stretcher's slack, when it
-// starts), the layers in flight (plus the sidechained ones) and the bus window
+// starts; provided stems are made chunk by chunk onto disk), the layers in flight (plus the sidechained ones) and the bus window
 // (about a section); the master passes hold a block. Nothing on the output side grows with the render's length.
 
 /// Renders a script with its songs into a mastered buffer and a report.
@@ -69,13 +70,26 @@ public struct RenderEngine: Sendable {
             let made = try stems(for: song, needed: needed[song.song.id] ?? [], sampleRate: rate, warnings: &warnings)
             material[made.song.id] = made
         }
-        stageSeconds["stems"] = seconds(since: started, clock)
         try Task.checkCancellation()
 
         // 3. Placement.
         var planner = TimelinePlanner(script: script, songs: material.mapValues(\.timing))
         let placements = try planner.placements()
         warnings += planner.warnings
+
+        // Stems from the provider: made once, over the chunks the layers read, and parked on disk (`StemStore`).
+        let providedSongs = material.keys.sorted().filter { material[$0]!.usesProvider }
+        for (index, id) in providedSongs.enumerated() {
+            let base = 0.1 + 0.15 * Double(index) / Double(providedSongs.count)
+            let share = 0.15 / Double(providedSongs.count)
+            try await material[id]!.storeProvidedStems(
+                reading: placements, sampleRate: rate, maximumConcurrentChunks: options.maximumConcurrentLayers
+            ) { done, total in
+                report(base + share * Double(done) / Double(max(total, 1)), "stems", "Separating stems of \(id)")
+            }
+            try Task.checkCancellation()
+        }
+        stageSeconds["stems"] = seconds(since: started, clock)
 
         // 4. Layers.
         started = clock.now
@@ -432,6 +446,8 @@ struct SongMaterial: Sendable {
         case source(any AudioSource)
         /// The stem provider over the range (it reads the song with the context it needs).
         case provider(any StemProviding)
+        /// The provider's stems, made over the chunks the render reads and kept on disk.
+        case store(StemStore)
     }
 
     var song: RenderSong
@@ -449,12 +465,53 @@ struct SongMaterial: Sendable {
 
     private func route(for stem: Stem) -> Route { routes[stem] ?? routes[.full]! }
 
+    /// True when some stem is read from the stem provider.
+    var usesProvider: Bool {
+        routes.values.contains { if case .provider = $0 { true } else { false } }
+    }
+
+    /// Makes the provider's stems once, over the chunks that `placements` of this song read from it (a `StemStore`
+    /// on disk), and reads those stems from there from now on.
+    /// - Throws: `RenderError.songPreparationFailed` when the provider or the spools fail; `CancellationError`.
+    mutating func storeProvidedStems(
+        reading placements: [LayerPlacement], sampleRate: Double, maximumConcurrentChunks: Int,
+        progress: @Sendable @escaping (Int, Int) -> Void
+    ) async throws {
+        var provided: [Stem] = []
+        var provider: (any StemProviding)?
+        for (stem, route) in routes {
+            if case .provider(let p) = route {
+                provided.append(stem)
+                provider = p
+            }
+        }
+        guard let provider else { return }
+        let stems = Set(provided)
+        let ranges = placements.filter { $0.layer.songID == song.id && stems.contains($0.layer.stem) }.compactMap {
+            LayerRenderer.sourceFrames(of: $0, sampleRate: sampleRate)
+        }
+        let store: StemStore
+        do {
+            store = try await StemStore.make(
+                source: song.source, songID: song.id, provider: provider, ranges: ranges,
+                chunkFrameCount: provider.preferredChunkFrameCount, maximumConcurrentChunks: maximumConcurrentChunks,
+                progress: progress)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as RenderError {
+            throw error
+        } catch {
+            throw RenderError.songPreparationFailed(songID: song.id, message: "stem separation failed: \(error)")
+        }
+        for stem in stems { routes[stem] = .store(store) }
+    }
+
     /// A 64-bit fingerprint of what `stem` reads (the stretch cache's key; the stem itself is part of that key).
     func fingerprint(for stem: Stem) -> UInt64 {
         switch route(for: stem) {
         case .source(let source): source.contentFingerprint.a
         // The provider's output is a function of the song: the song's other lane, so it never equals the song's.
-        case .provider: song.source.contentFingerprint.b
+        case .provider, .store: song.source.contentFingerprint.b
         }
     }
 
@@ -475,6 +532,8 @@ struct SongMaterial: Sendable {
                     ?? AudioBuffer(
                         channelCount: song.source.channelCount, frameCount: inside.count,
                         sampleRate: song.source.sampleRate)
+            case .store(let store):
+                audio = try store.read(stem, frames: inside)
             }
             let offset = range.lowerBound - inside.lowerBound
             return offset == 0 && audio.frameCount == range.count
@@ -484,11 +543,13 @@ struct SongMaterial: Sendable {
         } catch let error as RenderError {
             throw error
         } catch {
-            if case .provider = route(for: stem) {
+            switch route(for: stem) {
+            case .provider, .store:
                 throw RenderError.songPreparationFailed(songID: song.id, message: "stem separation failed: \(error)")
+            case .source:
+                throw RenderError.songPreparationFailed(
+                    songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
             }
-            throw RenderError.songPreparationFailed(
-                songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
         }
     }
 }

@@ -59,4 +59,11 @@ public protocol StemProviding: Sendable {
     /// Vocals, drums, bass and other of `source` over `frames` (silence outside the song), each `frames.count`
     /// frames long at the source's rate. A provider reads whatever context its method needs around the range.
     func stems(of source: any AudioSource, songID: String, frames: Range<Int>) async throws -> [Stem: AudioBuffer]
+    /// The range length this provider works best with, frames: the engine asks for the stems of a song in chunks
+    /// of this length on a fixed grid (`StemStore`). Default 2^18 (about 6 s at 44.1 kHz).
+    var preferredChunkFrameCount: Int { get }
+}
+
+extension StemProviding {
+    public var preferredChunkFrameCount: Int { 1 << 18 }
 }

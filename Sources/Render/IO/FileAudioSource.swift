@@ -120,6 +120,9 @@ public final class FileAudioSource: AudioSource {
 
     public func integratedLoudnessLUFS() throws -> Double { loudnessLUFS }
 
+    /// Longest piece read from the file at once, frames (the scratch is this many frames of the file's channels).
+    static let readPieceFrameCount = 65536
+
     public func read(frames range: Range<Int>) throws -> AudioBuffer {
         let lower = max(range.lowerBound, 0), upper = min(range.upperBound, frameCount)
         guard upper > lower else {
@@ -130,11 +133,28 @@ public final class FileAudioSource: AudioSource {
                 throw AudioFileError.unreadable(
                     path: s.file.path, reason: "cannot seek to frame \(lower): \(s.file.lastError)")
             }
-            return (
-                s.file.readStereo(frameCount: upper - lower, gains: gains, sampleRate: sampleRate, scratch: &s.scratch)
-                    .block,
-                s.file.path
-            )
+            // In pieces of at most `readPieceFrameCount`, so the interleaved scratch every source keeps stays small
+            // (a whole layer's range would leave megabytes behind in each source).
+            let wanted = upper - lower
+            if wanted <= Self.readPieceFrameCount {
+                let block = s.file.readStereo(
+                    frameCount: wanted, gains: gains, sampleRate: sampleRate, scratch: &s.scratch
+                ).block
+                return (block, s.file.path)
+            }
+            var block = AudioBuffer(channelCount: 2, frameCount: wanted, sampleRate: sampleRate)
+            var got = 0
+            while got < wanted {
+                let piece = s.file.readStereo(
+                    frameCount: min(Self.readPieceFrameCount, wanted - got), gains: gains, sampleRate: sampleRate,
+                    scratch: &s.scratch
+                ).block
+                guard piece.frameCount > 0 else { break }
+                block.replaceFrames(at: got, with: piece)
+                got += piece.frameCount
+            }
+            if got < wanted { block = block.slice(frames: 0..<got) }
+            return (block, s.file.path)
         }
         guard block.frameCount == upper - lower else {
             throw AudioFileError.unreadable(
