@@ -44,22 +44,32 @@ enum RenderCommand: CLICommand {
             throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
         }
 
-        // Songs and stems, opened as sources read by range (each decoded once, in blocks).
-        var sources: [(id: String, path: String, source: FileAudioSource)] = []
-        var stems: [String: [Stem: any AudioSource]] = [:]
-        for argument in songArguments {
-            let (id, path) = try pair(argument, option: "--song")
-            let source = try FileAudioSource(url: URL(fileURLWithPath: path))
-            for warning in source.warnings { printError("mashup render: warning: \(warning)") }
-            try AudioInputLimits.standard.checkSongLength(seconds: source.durationSeconds, path: path)
-            sources.append((id, path, source))
+        // Songs and stems, opened as sources read by range, all files at once (each decoded once, in blocks): a
+        // song's opening pass also gathers its analyser input, so the analysis decodes nothing again.
+        let songPairs = try songArguments.map { try pair($0, option: "--song") }
+        let stemPairs = try stemArguments.map { try pair($0, option: "--stems") }
+        for (id, _) in stemPairs where !songPairs.contains(where: { $0.0 == id }) {
+            throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
         }
-        for argument in stemArguments {
-            let (id, folder) = try pair(argument, option: "--stems")
-            guard let song = sources.first(where: { $0.id == id }) else {
-                throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
+        let opened = try await withThrowingTaskGroup(of: (Int, OpenedSong).self) { group in
+            for (index, (id, path)) in songPairs.enumerated() {
+                group.addTask { (index, try OpenedSong(id: id, path: path)) }
             }
-            stems[id] = try loadStems(folder: folder, sampleRate: song.source.sampleRate)
+            var found: [(Int, OpenedSong)] = []
+            for try await result in group { found.append(result) }
+            return found.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var sources: [(id: String, path: String, source: FileAudioSource)] = []
+        var inputs: [String: SongAnalysisInput] = [:]
+        for song in opened {
+            for warning in song.source.warnings { printError("mashup render: warning: \(warning)") }
+            try AudioInputLimits.standard.checkSongLength(seconds: song.source.durationSeconds, path: song.path)
+            sources.append((song.id, song.path, song.source))
+            inputs[song.id] = song.input
+        }
+        var stems: [String: [Stem: any AudioSource]] = [:]
+        for (id, folder) in stemPairs {
+            stems[id] = try await loadStems(folder: folder, sampleRate: AudioFile.defaultSampleRate)
         }
 
         // The plan, checked against the songs: every problem printed with its path.
@@ -87,12 +97,13 @@ enum RenderCommand: CLICommand {
             var found: [(Int, RenderSong)] = []
             for (index, song) in sources.enumerated() {
                 let songStems = stems[song.id] ?? [:]
+                let input = inputs.removeValue(forKey: song.id)!
                 group.addTask {
                     (
                         index,
-                        try await EmbeddedSongAnalysis().song(
+                        try EmbeddedSongAnalysis().song(
                             id: song.id, name: (song.path as NSString).lastPathComponent,
-                            source: song.source, analysis: nil, stems: songStems)
+                            source: song.source, gathered: input, stems: songStems)
                     )
                 }
                 if !inParallel, let result = try await group.next() { found.append(result) }
@@ -134,17 +145,39 @@ enum RenderCommand: CLICommand {
         return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 
-    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
-    static func loadStems(folder: String, sampleRate: Double) throws -> [Stem: any AudioSource] {
+    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder (the files opened in parallel).
+    static func loadStems(folder: String, sampleRate: Double) async throws -> [Stem: any AudioSource] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
-        var stems: [Stem: any AudioSource] = [:]
+        var files: [Stem: URL] = [:]
         for name in names.sorted() {
             let base = (name as NSString).deletingPathExtension
-            guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
-            stems[stem] = try FileAudioSource(
-                url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate)
+            guard let stem = Stem(parsing: base), stem != .full, files[stem] == nil else { continue }
+            files[stem] = URL(fileURLWithPath: folder).appendingPathComponent(name)
         }
-        return stems
+        return try await withThrowingTaskGroup(of: (Stem, any AudioSource).self) { group in
+            for (stem, url) in files {
+                group.addTask { (stem, try FileAudioSource(url: url, sampleRate: sampleRate)) }
+            }
+            var stems: [Stem: any AudioSource] = [:]
+            for try await (stem, source) in group { stems[stem] = source }
+            return stems
+        }
+    }
+}
+
+/// A song file opened for `mashup render`: its source, and the analyser input gathered on the same pass.
+private struct OpenedSong: Sendable {
+    var id: String
+    var path: String
+    var source: FileAudioSource
+    var input: SongAnalysisInput
+
+    init(id: String, path: String) throws {
+        var gathered = SongAnalysisInput(sampleRate: AudioFile.defaultSampleRate)
+        self.id = id
+        self.path = path
+        source = try FileAudioSource(url: URL(fileURLWithPath: path)) { gathered.append($0) }
+        input = gathered
     }
 }

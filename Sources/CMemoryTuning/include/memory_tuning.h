@@ -4,7 +4,7 @@
 // several threads. With glibc's defaults each thread may get its own arena and a freed block of that size stays
 // in the arena (the dynamic mmap threshold rises to the largest block freed), so the resident size grows far past
 // what is live: measured 420 MB resident for about 260 MB live in `mashup render` of a 3-minute plan.
-// Buffers from 256 KiB up are then mapped and unmapped one by one (given back to the system when freed), and two
+// Buffers from 4 MiB up (a layer's audio, a stem chunk) are then mapped and unmapped one by one (given back to the system when freed), and two
 // arenas serve all threads.
 #ifndef MASHUP_MEMORY_TUNING_H
 #define MASHUP_MEMORY_TUNING_H

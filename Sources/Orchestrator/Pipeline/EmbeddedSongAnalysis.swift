@@ -60,6 +60,23 @@ public struct EmbeddedSongAnalysis: Sendable {
             beatGrid: grid!, key: key, analysisSource: provenance)
     }
 
+    /// A render song from `source` analysed by the embedded analyser from `input`, gathered while the source was
+    /// opened (`FileAudioSource`'s `eachBlock`), so the song is not decoded a second time for the analysis.
+    /// - Throws: `AudioFileError` when the source cannot be read around a beat; `ResampleError` from the analyser.
+    public func song(
+        id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
+        gathered input: consuming SongAnalysisInput, stems: [Stem: any AudioSource] = [:],
+        stemSource: String = "supplied"
+    ) throws -> RenderSong {
+        let analysis = try analyzer.analyze(input) { range in
+            SongAnalyzer.monoDownmix(try source.read(frames: range))
+        }
+        let found = Self.gridAndKey(from: analysis, durationSeconds: source.durationSeconds)
+        return RenderSong(
+            id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
+            beatGrid: found.grid, key: found.key, analysisSource: "embedded")
+    }
+
     /// The beat grid and key an analysis describes. Without analysed beats the grid is uniform at the analysed
     /// tempo from 0 s (120 BPM when there is none either); "N/A" or a key confidence below
     /// `KeyShift.minimumKeyConfidence` gives no key (nothing is shifted automatically).
