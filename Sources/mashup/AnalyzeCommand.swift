@@ -46,11 +46,15 @@ enum AnalyzeCommand: CLICommand {
         }
     }
 
-    /// Decodes `file` at its own rate (the analyser resamples) and analyses it.
+    /// Analyses `file` at its own rate (the analyser resamples) in one pass over its blocks: the song is never held
+    /// whole (the analyser keeps its mono input at about 22 kHz and reads full-rate windows around the beats).
     static func analyse(_ file: String) throws -> SongAnalysis {
-        let decoded = try AudioFile.read(URL(fileURLWithPath: file), sampleRate: nil)
-        for warning in decoded.warnings { printError("mashup analyze: warning: \(warning)") }
-        return try SongAnalyzer().analyze(decoded.buffer)
+        let url = URL(fileURLWithPath: file)
+        let rate = try AudioFileReader(url: url, sampleRate: nil).info.sampleRate
+        var input = SongAnalysisInput(sampleRate: rate)
+        let source = try FileAudioSource(url: url, sampleRate: rate) { input.append($0) }
+        for warning in source.warnings { printError("mashup analyze: warning: \(warning)") }
+        return try SongAnalyzer().analyze(input) { range in SongAnalyzer.monoDownmix(try source.read(frames: range)) }
     }
 
     /// Writes `data` to `path`, or to standard output when nil.
