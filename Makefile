@@ -6,6 +6,8 @@ APT_PACKAGES := pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev libmi
 PKG_CONFIG_NAMES := sndfile samplerate fftw3f libmicrohttpd sqlite3 libpq
 # Extra tools used only by `make bench` for side-by-side figures.
 BENCH_APT_PACKAGES := rubberband-cli sox ffmpeg asc-music
+# The seed-style peers of `scripts/bench/seed_style.py` (the seed's Python pipeline style).
+BENCH_PIP_PACKAGES := pedalboard pyrubberband pyloudnorm soundfile numpy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
@@ -27,6 +29,8 @@ bench-deps: deps
 	if [ -n "$$missing" ]; then \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_APT_PACKAGES); \
 	fi
+	@python3 -c "import pedalboard, pyrubberband, pyloudnorm, soundfile, numpy" 2>/dev/null || \
+	  python3 -m pip install -q $(BENCH_PIP_PACKAGES)
 
 build: deps
 	$(SWIFT) build -c release
@@ -56,6 +60,7 @@ bench: bench-deps
 	$(SWIFT) build -c release --product mashup
 	$$($(SWIFT) build -c release --show-bin-path)/Benchmarks
 	python3 scripts/bench/render_memory.py --mashup $$($(SWIFT) build -c release --show-bin-path)/mashup
+	python3 scripts/bench/seed_style.py --mashup $$($(SWIFT) build -c release --show-bin-path)/mashup
 
 demo: build
 	@mkdir -p $(OUT)
