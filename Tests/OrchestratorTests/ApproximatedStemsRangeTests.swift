@@ -132,6 +132,12 @@ struct ApproximatedStemsRangeTests {
         // The work is at most the song once (the sections read overlapping ranges several times over).
         #expect(ranges.map(\.count).reduce(0, +) <= Self.song.frameCount)
 
+        // One chunk and one layer at a time gives the same bits (chunks are spooled in song order).
+        let serial = try await RenderEngine(
+            options: RenderOptions(maximumConcurrentLayers: 1, stems: CountingProvider())
+        ).render(script: script, songs: [song])
+        #expect(try serial.loadAudio() == provided.loadAudio())
+
         // The same render with the whole-song approximation supplied as the song's stems.
         let whole = StemApproximator().separate(Self.song)
         var supplied = song
