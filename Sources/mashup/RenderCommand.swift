@@ -44,16 +44,25 @@ enum RenderCommand: CLICommand {
             throw CLIError.failed("\(planPath): not a readable plan; nothing was rendered")
         }
 
-        // Songs and stems, opened as sources read by range, all files at once (each decoded once, in blocks): a
-        // song's opening pass also gathers its analyser input, so the analysis decodes nothing again.
+        // Songs and stems, opened as sources read by range, all files at once (each decoded in blocks). The
+        // analyser holds about 5 MB per minute of song as it gathers its input and about 10 MB per minute while it
+        // runs, so songs whose headers declare at most `parallelAnalysisMaximumSeconds` together gather their
+        // input on the opening pass (one decode) and are analysed in parallel; longer songs are analysed one after
+        // the other, each from a second pass over its source, so only one song's input is held at a time.
         let songPairs = try songArguments.map { try pair($0, option: "--song") }
         let stemPairs = try stemArguments.map { try pair($0, option: "--stems") }
         for (id, _) in stemPairs where !songPairs.contains(where: { $0.0 == id }) {
             throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
         }
+        let declaredSeconds = songPairs.map { _, path in
+            (try? AudioFileReader(url: URL(fileURLWithPath: path), sampleRate: nil).info).map {
+                Double($0.declaredFrameCount) / $0.sampleRate
+            } ?? .infinity
+        }
+        let inParallel = declaredSeconds.reduce(0, +) <= Self.parallelAnalysisMaximumSeconds
         let opened = try await withThrowingTaskGroup(of: (Int, OpenedSong).self) { group in
             for (index, (id, path)) in songPairs.enumerated() {
-                group.addTask { (index, try OpenedSong(id: id, path: path)) }
+                group.addTask { (index, try OpenedSong(id: id, path: path, gathering: inParallel)) }
             }
             var found: [(Int, OpenedSong)] = []
             for try await result in group { found.append(result) }
@@ -85,25 +94,28 @@ enum RenderCommand: CLICommand {
         // The validator has already resolved `song1`, `song2`... to the given ids; its warnings are in the script.
 
         let printer = ProgressPrinter(json: json)
-        // The plan file brings no analysis: every song's grid and key come from the embedded analyser, each song
-        // read in blocks from its source. The analyser holds about 10 MB per minute of song while it runs, so
-        // songs are analysed in parallel only while their total length stays within
-        // `parallelAnalysisMaximumSeconds`; longer songs one after the other.
+        // The plan file brings no analysis: every song's grid and key come from the embedded analyser (see above
+        // for when songs are analysed in parallel).
         let started = Date()
         printer.update(percent: 0, message: "Analysing \(sources.count) songs", phase: "analysis")
-        let inParallel =
-            sources.map(\.source.durationSeconds).reduce(0, +) <= Self.parallelAnalysisMaximumSeconds
         let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
             var found: [(Int, RenderSong)] = []
             for (index, song) in sources.enumerated() {
                 let songStems = stems[song.id] ?? [:]
-                let input = inputs.removeValue(forKey: song.id)!
+                let input = inputs.removeValue(forKey: song.id)
                 group.addTask {
-                    (
+                    let name = (song.path as NSString).lastPathComponent
+                    guard let input else {
+                        return (
+                            index,
+                            try await EmbeddedSongAnalysis().song(
+                                id: song.id, name: name, source: song.source, analysis: nil, stems: songStems)
+                        )
+                    }
+                    return (
                         index,
                         try EmbeddedSongAnalysis().song(
-                            id: song.id, name: (song.path as NSString).lastPathComponent,
-                            source: song.source, gathered: input, stems: songStems)
+                            id: song.id, name: name, source: song.source, gathered: input, stems: songStems)
                     )
                 }
                 if !inParallel, let result = try await group.next() { found.append(result) }
@@ -116,8 +128,8 @@ enum RenderCommand: CLICommand {
             stems: ApproximatedStems(),
             progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
-        // One render: stretched layers are reused within it only, so a small cache keeps the peak memory down.
-        options.stretchCache = StretchCache(capacityBytes: 64 << 20)
+        // One render: no shared stretch cache, so the engine keeps a stretched piece only while a later layer of
+        // this render (a repeated section) still reads it.
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)
         printer.finish()
 
@@ -171,12 +183,17 @@ private struct OpenedSong: Sendable {
     var id: String
     var path: String
     var source: FileAudioSource
-    var input: SongAnalysisInput
+    /// Gathered on the opening pass, when asked.
+    var input: SongAnalysisInput?
 
-    init(id: String, path: String) throws {
-        var gathered = SongAnalysisInput(sampleRate: AudioFile.defaultSampleRate)
+    init(id: String, path: String, gathering: Bool) throws {
         self.id = id
         self.path = path
+        guard gathering else {
+            source = try FileAudioSource(url: URL(fileURLWithPath: path))
+            return
+        }
+        var gathered = SongAnalysisInput(sampleRate: AudioFile.defaultSampleRate)
         source = try FileAudioSource(url: URL(fileURLWithPath: path)) { gathered.append($0) }
         input = gathered
     }

@@ -26,6 +26,8 @@ struct LayerRenderer {
     let stretchOptions: StretchOptions
     let formantThresholdSemitones: Double
     let cache: StretchCache
+    /// When set, material is cached only while another layer of this render still needs it (`StretchReuse`).
+    var reuse: StretchReuse? = nil
     /// Processing block size, frames.
     static let blockFrameCount = 4096
     /// The slice and the output start this many frames before the first anchor, so that the warp map's implicit
@@ -39,52 +41,79 @@ struct LayerRenderer {
         return start..<max(start, Int((last.sourceSeconds * sampleRate).rounded(.up)) + 1)
     }
 
+    /// How a layer's slice is warped: the source frames read, the warp anchors relative to the slice and to the
+    /// output frame `outputBaseFrame`, and the stretch cache's key for the result.
+    struct Warp {
+        var sliceFrames: Range<Int>
+        var outputBaseFrame: Int
+        var anchors: [WarpMap.Anchor]
+        var key: StretchCache.Key
+    }
+
+    /// The warp of `placement` read from a stem with content `fingerprint`; nil without anchors.
+    static func warp(
+        of placement: LayerPlacement, fingerprint: UInt64, tempoMap: TempoMap, formantThresholdSemitones: Double
+    ) -> Warp? {
+        let rate = tempoMap.sampleRate
+        guard let slice = sourceFrames(of: placement, sampleRate: rate), let first = placement.anchors.first else {
+            return nil
+        }
+        let outputBase = Int(first.outputFrame.rounded(.down)) - leadFrameCount
+        let anchors = placement.anchors.map {
+            WarpMap.Anchor(
+                sourceFrame: $0.sourceSeconds * rate - Double(slice.lowerBound),
+                targetFrame: $0.outputFrame - Double(outputBase))
+        }
+        let stem = placement.layer.stem
+        let key = StretchCache.Key(
+            sourceFingerprint: fingerprint, stem: stem, sliceStartFrame: slice.lowerBound,
+            sliceFrameCount: slice.count,
+            anchorMillis: anchors.flatMap {
+                [Int64(($0.sourceFrame * 1000).rounded()), Int64(($0.targetFrame * 1000).rounded())]
+            },
+            semitones: placement.semitones,
+            preserveFormants: stem == .vocals && abs(placement.semitones) >= formantThresholdSemitones)
+        return Warp(sliceFrames: slice, outputBaseFrame: outputBase, anchors: anchors, key: key)
+    }
+
     /// Renders `placement` from its stem, of which `read` returns any frame range at the engine rate (silence
     /// outside the song); `fingerprint` identifies the stem's content for the stretch cache.
     func render(
         _ placement: LayerPlacement, index: Int, fingerprint: UInt64,
         read: (Range<Int>) async throws -> AudioBuffer
     ) async throws -> RenderedLayer {
-        let rate = tempoMap.sampleRate
         let layer = placement.layer
-        guard let firstAnchor = placement.anchors.first, let lastAnchor = placement.anchors.last else {
+        // 1. The source slice and the warp map relative to it.
+        guard
+            let warp = Self.warp(
+                of: placement, fingerprint: fingerprint, tempoMap: tempoMap,
+                formantThresholdSemitones: formantThresholdSemitones)
+        else {
             throw RenderError.layerFailed(path: placement.path, message: "no beats to warp")
         }
-        // 1. The source slice and the warp map relative to it.
-        let lead = Self.leadFrameCount
-        let sliceStart = Int((firstAnchor.sourceSeconds * rate).rounded(.down)) - lead
-        let sliceEnd = Int((lastAnchor.sourceSeconds * rate).rounded(.up)) + 1
-        let outputBase = Int(firstAnchor.outputFrame.rounded(.down)) - lead
-        let anchors = placement.anchors.map {
-            WarpMap.Anchor(
-                sourceFrame: $0.sourceSeconds * rate - Double(sliceStart),
-                targetFrame: $0.outputFrame - Double(outputBase))
-        }
-        let preserveFormants = layer.stem == .vocals && abs(placement.semitones) >= formantThresholdSemitones
-        let key = StretchCache.Key(
-            sourceFingerprint: fingerprint, stem: layer.stem, sliceStartFrame: sliceStart,
-            sliceFrameCount: sliceEnd - sliceStart,
-            anchorMillis: anchors.flatMap {
-                [Int64(($0.sourceFrame * 1000).rounded()), Int64(($0.targetFrame * 1000).rounded())]
-            },
-            semitones: placement.semitones, preserveFormants: preserveFormants)
+        let key = warp.key
         let warped: AudioBuffer
         if let cached = cache.buffer(for: key) {
             warped = cached
             RenderCacheCounter.current?.hit("stretch")
+            // The last layer of this render that needs it has it: the memory goes back.
+            if let reuse, reuse.use(key) == 0 { cache.remove(key) }
         } else {
-            let slice = try await read(sliceStart..<sliceEnd)
+            let slice = try await read(warp.sliceFrames)
             var options = stretchOptions
-            options.preserveFormants = preserveFormants
+            options.preserveFormants = key.preserveFormants
             do {
-                let map = try WarpMap(anchors: anchors)
+                let map = try WarpMap(anchors: warp.anchors)
                 warped = try TimeStretcher(options: options).process(
                     slice, warpMap: map, semitones: placement.semitones)
             } catch {
                 throw RenderError.layerFailed(path: placement.path, message: "stretch failed: \(error)")
             }
-            cache.store(warped, for: key)
+            // Kept for later renders (a shared cache), or, under a per-render reuse plan, only when another layer
+            // of this render still needs it.
+            if reuse.map({ $0.use(key) > 0 }) ?? true { cache.store(warped, for: key) }
         }
+        let outputBase = warp.outputBaseFrame
 
         // 2. Effects, run over the span plus the effects' latency, which is then skipped.
         var chain: EffectChain

@@ -93,10 +93,22 @@ public struct RenderEngine: Sendable {
 
         // 4. Layers.
         started = clock.now
-        let cache = options.stretchCache ?? StretchCache()
+        // A cache for this render only keeps a stretched piece just while a layer still to come reads it.
+        let reuse =
+            options.stretchCache != nil
+            ? nil
+            : StretchReuse(
+                keys: placements.compactMap { placement in
+                    LayerRenderer.warp(
+                        of: placement,
+                        fingerprint: material[placement.layer.songID]!.fingerprint(for: placement.layer.stem),
+                        tempoMap: script.tempoMap,
+                        formantThresholdSemitones: options.formantPreservationThresholdSemitones)?.key
+                })
         let renderer = LayerRenderer(
             tempoMap: script.tempoMap, stretchOptions: options.stretchOptions,
-            formantThresholdSemitones: options.formantPreservationThresholdSemitones, cache: cache)
+            formantThresholdSemitones: options.formantPreservationThresholdSemitones,
+            cache: options.stretchCache ?? StretchCache(), reuse: reuse)
         let timelineEnd = script.tempoMap.frame(atSeconds: script.timelineEndSeconds)
         // The bus streams: final frames are measured and spooled to disk as the layers come in.
         let busSpool = try Self.outputStep { try AudioSpoolWriter(channelCount: 2, sampleRate: rate) }

@@ -12,7 +12,8 @@ public struct RenderOptions: Sendable {
     public var formantPreservationThresholdSemitones: Double
     /// Produces stems that were not supplied (nil: the full song plays in place of a missing stem, with a warning).
     public var stems: (any StemProviding)?
-    /// Reused stretched layers across renders (e.g. the server's); nil makes a cache for this render only.
+    /// Reused stretched layers across renders (e.g. the server's); nil makes a cache for this render only, which
+    /// keeps a stretched piece only while a later layer of the render reads the same one (a repeated section).
     public var stretchCache: StretchCache?
     /// Songs are gain-staged to this integrated loudness before the plan's gains apply (LUFS, default -16), so that
     /// `volume_db` means the same for a quiet master and a loud one; nil leaves songs at their own level. The gain

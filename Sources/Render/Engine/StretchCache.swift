@@ -86,6 +86,15 @@ public final class StretchCache: Sendable {
         }
     }
 
+    /// Drops `key`'s entry, if any.
+    public func remove(_ key: Key) {
+        state.withLock { s in
+            if let old = s.entries.removeValue(forKey: key) {
+                s.totalBytes -= old.buffer.samples.count * MemoryLayout<Float>.size
+            }
+        }
+    }
+
     /// Hits and misses so far.
     public var statistics: (hits: Int, misses: Int, entries: Int, bytes: Int) {
         state.withLock { ($0.hits, $0.misses, $0.entries.count, $0.totalBytes) }
@@ -114,5 +123,27 @@ public final class StretchCache: Sendable {
             }
         }
         return (a, b)
+    }
+}
+
+/// How many layers of one render read each piece of stretched material, so that a per-render cache keeps a piece
+/// only while a layer still to render needs it, and gives its memory back after the last one.
+final class StretchReuse: Sendable {
+    private let remaining: Mutex<[StretchCache.Key: Int]>
+
+    /// - Parameter keys: the key of every layer of the render (repeats counted).
+    init(keys: [StretchCache.Key]) {
+        var counts: [StretchCache.Key: Int] = [:]
+        for key in keys { counts[key, default: 0] += 1 }
+        remaining = Mutex(counts)
+    }
+
+    /// Counts one use of `key` and returns the uses still to come.
+    func use(_ key: StretchCache.Key) -> Int {
+        remaining.withLock { counts in
+            let left = max(0, (counts[key] ?? 0) - 1)
+            counts[key] = left
+            return left
+        }
     }
 }
