@@ -300,4 +300,26 @@ struct RenderEngineCacheTests {
         #expect(second.report.cacheHits?["stretch"] == 2)
         #expect(try first.loadAudio() == second.loadAudio())
     }
+
+    @Test("without a shared cache, a section repeated in one render is stretched once, and sounds the same")
+    func repeatedSectionWithinOneRender() async throws {
+        let a = try RenderEngineTests.clickSong(id: "a", bpm: 118, seconds: 30)
+        // The same layer (same source start, same warp relative to its start) in two sections, cut transitions,
+        // after a first section of another layer.
+        let layer = RenderScript.Layer(songID: "a", stem: .drums, sourceStartSeconds: 2)
+        let sections = [0.0, 8.0, 16.0].map {
+            RenderScript.Section(
+                description: "x", startSeconds: $0, durationSeconds: 8, transitionIn: .cut,
+                layers: [$0 == 0 ? RenderScript.Layer(songID: "a", stem: .other, sourceStartSeconds: 20) : layer])
+        }
+        let script = RenderEngineTests.script(bpm: 122, sections: sections)
+        let own = try await RenderEngine(options: RenderOptions(maximumConcurrentLayers: 1)).render(
+            script: script, songs: [a])
+        let noReuse = try await RenderEngine(
+            options: RenderOptions(maximumConcurrentLayers: 1, stretchCache: StretchCache(capacityBytes: 0))
+        ).render(script: script, songs: [a])
+        #expect(own.report.cacheHits?["stretch"] == 1)
+        #expect((noReuse.report.cacheHits?["stretch"] ?? 0) == 0)
+        #expect(try own.loadAudio() == noReuse.loadAudio())
+    }
 }
