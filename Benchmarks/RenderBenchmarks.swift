@@ -302,6 +302,7 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
     let script = standardScript(sampleRate: rate, sectionCount: sections)
     let input = runner.residentMegabytes()
     runner.resetPeakResident()
+    let startCPU = runner.cpuSeconds()
     let start = DispatchTime.now().uptimeNanoseconds
     // With stems given, the grids and keys are the generator's; from plain mixes, the embedded analysis finds them
     // and the stems are approximated over the ranges the layers read.
@@ -330,9 +331,10 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
         return false
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let cpuSeconds = runner.cpuSeconds() - startCPU
     let peak = runner.peakResidentMegabytes()
     runner.report([
-        "name": name, "seconds": seconds, "audio_seconds": result.durationSeconds,
+        "name": name, "seconds": seconds, "cpu_seconds": cpuSeconds, "audio_seconds": result.durationSeconds,
         "x_realtime": result.durationSeconds / seconds, "stems_given": stems,
         "input_resident_mb": input, "peak_resident_mb": peak, "render_peak_over_input_mb": peak - input,
         "stage_seconds": result.report.stageSeconds,
