@@ -49,6 +49,21 @@ struct LoudnessStreamingTests {
         #expect(peaks.samplePeakDecibels == reference.samplePeakDecibels)
     }
 
+    @Test("the stereo path (both channels in one loop) gives the general path's figures, bit for bit")
+    func stereoPathEqualsGeneralPath() throws {
+        let mix = LoudnessTests.denseMaterial(seconds: 5, sampleRate: 48000, gainDecibels: -9, seed: 3)
+        let stereo = LoudnessMeter(sampleRate: 48000, channelCount: 2)
+        try SplitProgramme(buffer: mix, firstBlock: 777).forEachBlock { stereo.append($0) }
+        // Three channels, the third silent: the general per-channel path, whose step sums add an exact zero.
+        let silent = [Float](repeating: 0, count: mix.frameCount)
+        let general = LoudnessMeter(sampleRate: 48000, channelCount: 3)
+        general.append(AudioBuffer(channels: [mix.channel(0), mix.channel(1), silent], sampleRate: 48000))
+        #expect(stereo.integratedLUFS == general.integratedLUFS)
+        #expect(stereo.loudnessRangeLU == general.loudnessRangeLU)
+        #expect(stereo.maximumMomentaryLUFS == general.maximumMomentaryLUFS)
+        #expect(stereo.shortTermSeries(hopSteps: 1) == general.shortTermSeries(hopSteps: 1))
+    }
+
     @Test(
         "streamed normalisation gives the whole-buffer result sample for sample, in every pass",
         arguments: [("dense", -30.0), ("peaky", -10.0)])
