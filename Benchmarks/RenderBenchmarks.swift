@@ -312,7 +312,9 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
             let source = try FileAudioSource(url: song.url)
             if stems {
                 var stemSources: [Stem: any AudioSource] = [:]
-                for (stem, url) in song.stems { stemSources[stem] = try FileAudioSource(url: url) }
+                for (stem, url) in song.stems {
+                    stemSources[stem] = try FileAudioSource(url: url, measuresLoudness: false)
+                }
                 songs.append(
                     RenderSong(id: song.id, source: source, stems: stemSources, beatGrid: song.grid, key: song.key))
             } else {

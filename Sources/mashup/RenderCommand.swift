@@ -135,7 +135,8 @@ enum RenderCommand: CLICommand {
             let base = (name as NSString).deletingPathExtension
             guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
             stems[stem] = try FileAudioSource(
-                url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate)
+                url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate,
+                measuresLoudness: false)
         }
         return stems
     }
