@@ -307,19 +307,29 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
     // With stems given, the grids and keys are the generator's; from plain mixes, the embedded analysis finds them
     // and the stems are approximated over the ranges the layers read.
     let render: @Sendable () async throws -> RenderResult = {
-        var songs: [RenderSong] = []
-        for song in made {
-            let source = try FileAudioSource(url: song.url)
-            if stems {
-                var stemSources: [Stem: any AudioSource] = [:]
-                for (stem, url) in song.stems {
-                    stemSources[stem] = try FileAudioSource(url: url, measuresLoudness: false)
+        // The songs are opened (and, from plain mixes, analysed) concurrently, as `mashup render` opens its files.
+        let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
+            for (index, song) in made.enumerated() {
+                group.addTask {
+                    if stems {
+                        let order = Array(song.stems.keys)
+                        let opened = try await FileAudioSource.open(
+                            [(song.url, true)] + order.map { (song.stems[$0]!, false) })
+                        let stemSources = Dictionary(
+                            uniqueKeysWithValues: zip(order, opened.dropFirst().map { $0 as any AudioSource }))
+                        return (
+                            index,
+                            RenderSong(
+                                id: song.id, source: opened[0], stems: stemSources, beatGrid: song.grid, key: song.key)
+                        )
+                    }
+                    let source = try FileAudioSource(url: song.url)
+                    return (index, try await EmbeddedSongAnalysis().song(id: song.id, source: source, analysis: nil))
                 }
-                songs.append(
-                    RenderSong(id: song.id, source: source, stems: stemSources, beatGrid: song.grid, key: song.key))
-            } else {
-                songs.append(try await EmbeddedSongAnalysis().song(id: song.id, source: source, analysis: nil))
             }
+            var list = [RenderSong?](repeating: nil, count: made.count)
+            for try await (index, song) in group { list[index] = song }
+            return list.compactMap { $0 }
         }
         let options = RenderOptions(
             stems: stems ? nil : CachedStemProvider(cache: nil),

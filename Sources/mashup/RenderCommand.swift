@@ -44,9 +44,11 @@ enum RenderCommand: CLICommand {
         // Songs and stems, opened as sources read by range (each decoded once, in blocks).
         var sources: [(id: String, path: String, source: FileAudioSource)] = []
         var stems: [String: [Stem: any AudioSource]] = [:]
-        for argument in songArguments {
-            let (id, path) = try pair(argument, option: "--song")
-            let source = try FileAudioSource(url: URL(fileURLWithPath: path))
+        // The songs' opening passes run concurrently (one file per task).
+        let songPairs = try songArguments.map { try pair($0, option: "--song") }
+        let openedSongs = try await FileAudioSource.open(
+            songPairs.map { (URL(fileURLWithPath: $0.1), true) })
+        for ((id, path), source) in zip(songPairs, openedSongs) {
             for warning in source.warnings { printError("mashup render: warning: \(warning)") }
             try AudioInputLimits.standard.checkSongLength(seconds: source.durationSeconds, path: path)
             sources.append((id, path, source))
@@ -56,7 +58,7 @@ enum RenderCommand: CLICommand {
             guard let song = sources.first(where: { $0.id == id }) else {
                 throw CLIError.usage("--stems \(id)=...: no --song with id '\(id)'")
             }
-            stems[id] = try loadStems(folder: folder, sampleRate: song.source.sampleRate)
+            stems[id] = try await loadStems(folder: folder, sampleRate: song.source.sampleRate)
         }
 
         // The plan, checked against the songs: every problem printed with its path.
@@ -127,17 +129,19 @@ enum RenderCommand: CLICommand {
     }
 
     /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
-    static func loadStems(folder: String, sampleRate: Double) throws -> [Stem: any AudioSource] {
+    /// (Opened concurrently, without the loudness meter: the engine asks the loudness of songs only.)
+    static func loadStems(folder: String, sampleRate: Double) async throws -> [Stem: any AudioSource] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
-        var stems: [Stem: any AudioSource] = [:]
+        var files: [(stem: Stem, url: URL)] = []
         for name in names.sorted() {
             let base = (name as NSString).deletingPathExtension
-            guard let stem = Stem(parsing: base), stem != .full, stems[stem] == nil else { continue }
-            stems[stem] = try FileAudioSource(
-                url: URL(fileURLWithPath: folder).appendingPathComponent(name), sampleRate: sampleRate,
-                measuresLoudness: false)
+            guard let stem = Stem(parsing: base), stem != .full, !files.contains(where: { $0.stem == stem }) else {
+                continue
+            }
+            files.append((stem, URL(fileURLWithPath: folder).appendingPathComponent(name)))
         }
-        return stems
+        let opened = try await FileAudioSource.open(files.map { ($0.url, false) }, sampleRate: sampleRate)
+        return Dictionary(uniqueKeysWithValues: zip(files.map(\.stem), opened.map { $0 as any AudioSource }))
     }
 }

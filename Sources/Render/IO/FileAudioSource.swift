@@ -160,6 +160,27 @@ public final class FileAudioSource: AudioSource {
         return block.slice(frames: offset..<offset + range.count)
     }
 
+    /// Opens `files` concurrently (one opening pass per task, so several files use several cores), in the given
+    /// order; the first error thrown is rethrown. `measuresLoudness` as for `init` (false for stems).
+    public static func open(
+        _ files: [(url: URL, measuresLoudness: Bool)], sampleRate: Double = AudioFile.defaultSampleRate,
+        scratchDirectory: URL = FileManager.default.temporaryDirectory
+    ) async throws -> [FileAudioSource] {
+        try await withThrowingTaskGroup(of: (Int, FileAudioSource).self) { group in
+            for (index, file) in files.enumerated() {
+                group.addTask {
+                    let source = try FileAudioSource(
+                        url: file.url, sampleRate: sampleRate, scratchDirectory: scratchDirectory,
+                        measuresLoudness: file.measuresLoudness)
+                    return (index, source)
+                }
+            }
+            var opened = [FileAudioSource?](repeating: nil, count: files.count)
+            for try await (index, source) in group { opened[index] = source }
+            return opened.compactMap { $0 }
+        }
+    }
+
     /// Containers and encodings libsndfile seeks to the exact frame (everything else is read through a copy).
     static func seeksExactly(formatName: String) -> Bool {
         let parts = formatName.split(separator: " ")
