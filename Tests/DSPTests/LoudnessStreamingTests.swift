@@ -49,6 +49,25 @@ struct LoudnessStreamingTests {
         #expect(peaks.samplePeakDecibels == reference.samplePeakDecibels)
     }
 
+    @Test("true peak fed one frame at a time (the oversampler's one-sample loops) equals the whole-buffer figure")
+    func truePeakFrameByFrame() {
+        let mix = LoudnessTests.peakyMaterial(seconds: 0.5, sampleRate: 44100, gainDecibels: -1)
+        let meter = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        for i in 0..<mix.frameCount { meter.append(mix.slice(frames: i..<i + 1)) }
+        meter.finish()
+        let whole = TruePeakMeter.measure(mix)
+        #expect(meter.truePeakDecibels == whole.truePeakDecibels)
+        #expect(meter.samplePeakDecibels == whole.samplePeakDecibels)
+    }
+
+    @Test("saturation (4x oversampled) in 1-frame blocks (the oversampler's one-sample loops) equals 4096-frame blocks")
+    func oversampledFrameByFrame() throws {
+        let input = LoudnessTests.peakyMaterial(seconds: 0.3, sampleRate: 44100, gainDecibels: -3)
+        let reference = try EffectsMeasurements.run(Saturation(driveDecibels: 20), on: input, blockFrameCount: 4096)
+        let single = try EffectsMeasurements.run(Saturation(driveDecibels: 20), on: input, blockFrameCount: 1)
+        #expect(single == reference)
+    }
+
     @Test("the stereo path (both channels in one loop) gives the general path's figures, bit for bit")
     func stereoPathEqualsGeneralPath() throws {
         let mix = LoudnessTests.denseMaterial(seconds: 5, sampleRate: 48000, gainDecibels: -9, seed: 3)
