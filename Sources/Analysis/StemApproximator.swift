@@ -268,7 +268,7 @@ public struct StemApproximator: Sendable {
     }
 
     /// Frames whose frequency medians are computed together (the lanes of `runningMedians`).
-    static let medianTileFrames = 16
+    static let medianTileFrames = 64
 
     /// Running medians of `width` independent sequences at once: step `s` of lane `j` is `input[s * width + j]`,
     /// and `output[s * width + j]` receives the median of that lane's steps `s - length/2 ... s + length/2`
@@ -330,11 +330,21 @@ public struct StemApproximator: Sendable {
     ) {
         var i = count
         while i >= 1 {
-            let row = ranks + i * width, below = row - width
-            for j in 0..<width { row[j] = max(below[j], min(row[j], values[j])) }
+            let row = ranks + i * width
+            insertStep(row, below: row - width, values: values, width: width)
             i -= 1
         }
         for j in 0..<width { ranks[j] = min(ranks[j], values[j]) }
+    }
+
+    /// One row of `insertRow`. A function of its own so that the compiler's overlap check (row against the row
+    /// below) is made per row and passes; inlined into the loop over rows, it failed for the whole window and the
+    /// scalar loop ran.
+    @inline(never)
+    static func insertStep(
+        _ row: UnsafeMutablePointer<Float>, below: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
+    ) {
+        for j in 0..<width { row[j] = max(below[j], min(row[j], values[j])) }
     }
 
     /// Removes one copy of `values[j]` (present in the window) from lane `j`'s sorted window of `count` values, for
@@ -343,12 +353,20 @@ public struct StemApproximator: Sendable {
         _ values: UnsafePointer<Float>, from ranks: UnsafeMutablePointer<Float>, width: Int, count: Int
     ) {
         for i in 0..<count {
-            let row = ranks + i * width, above = row + width
-            for j in 0..<width {
-                // Both loads unconditional, so the select vectorises.
-                let value = row[j], next = above[j]
-                row[j] = value < values[j] ? value : next
-            }
+            let row = ranks + i * width
+            removeStep(row, above: row + width, values: values, width: width)
+        }
+    }
+
+    /// One row of `removeRow` (a function of its own for the reason given at `insertStep`).
+    @inline(never)
+    static func removeStep(
+        _ row: UnsafeMutablePointer<Float>, above: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
+    ) {
+        for j in 0..<width {
+            // Both loads unconditional, so the select vectorises.
+            let value = row[j], next = above[j]
+            row[j] = value < values[j] ? value : next
         }
     }
 }
