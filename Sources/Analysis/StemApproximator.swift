@@ -161,12 +161,15 @@ public struct StemApproximator: Sendable {
                                     centre.withUnsafeMutableBufferPointer { ctr in
                                         for f in 0..<frames {
                                             let start = stft.frameStart(f)
+                                            // Taps `inside` read the song; the others are zero padding.
+                                            let firstInside = min(frameSize, max(0, -start))
+                                            let inside = firstInside..<max(firstInside, min(frameSize, n - start))
                                             for c in 0..<channels {
-                                                let source = x.baseAddress! + c * n
-                                                for i in 0..<frameSize {
-                                                    let s = start + i
-                                                    fft.input[i] = (s >= 0 && s < n) ? source[s] * w[i] : 0
-                                                }
+                                                let source = x.baseAddress! + c * n + start
+                                                fft.input.update(repeating: 0, count: inside.lowerBound)
+                                                for i in inside { fft.input[i] = source[i] * w[i] }
+                                                (fft.input + inside.upperBound).update(
+                                                    repeating: 0, count: frameSize - inside.upperBound)
                                                 fft.forward()
                                                 (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
                                                 (spec.baseAddress! + (2 * c + 1) * bins).update(
