@@ -125,6 +125,14 @@ final class BenchmarkRunner {
     /// Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
     func peakResidentMegabytes() -> Double { statusField("VmHWM:") }
 
+    /// CPU time this process has used so far (user + system, all threads), seconds.
+    func cpuSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     /// A kB field of /proc/self/status, in MiB (0 where there is none).
     private func statusField(_ field: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

@@ -14,7 +14,8 @@
 // - other  = mix − drums − bass − vocals, in the time domain, so the four stems sum to the mix exactly (up to
 //   float rounding, far below -60 dB).
 // Masks are shared by all channels, so the stereo image of each stem follows the mix. Latency: none (offline,
-// the output is aligned to the input frame for frame). Cost: 9 FFTs and two sliding medians per frame.
+// the output is aligned to the input frame for frame). Cost: 9 FFTs and two running medians per frame (sorted
+// windows kept for many bins or frames at once, updated by branch-free min/max passes that run as vector code).
 import DSP
 import Foundation
 
@@ -85,21 +86,44 @@ public struct StemApproximator: Sendable {
                 for k in 0..<count { row[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
             }
         }
-        // Harmonic mask from the two medians (stored in place of the time median).
-        var harmonicMask = StemApproximator.timeMedian(
-            magnitude, frames: frames, bins: bins, length: harmonicMedianFrames)
-        var percussive = [Float](repeating: 0, count: bins)
+        // Harmonic mask from the two medians (stored in place of the time median). The frequency median runs
+        // over tiles of `medianTileFrames` frames at once, transposed so that each bin is one row of the tile.
+        var harmonicMask = [Float](repeating: 0, count: frames * bins)
+        let timeWindow = 2 * (harmonicMedianFrames / 2) + 1, binWindow = 2 * (percussiveMedianBins / 2) + 1
+        let tileFrames = Self.medianTileFrames
+        var ranks = [Float](repeating: 0, count: (max(timeWindow, binWindow) + 1) * max(bins, tileFrames))
+        var tile = [Float](repeating: 0, count: bins * tileFrames)
+        var percussive = [Float](repeating: 0, count: bins * tileFrames)
         magnitude.withUnsafeBufferPointer { mags in
             harmonicMask.withUnsafeMutableBufferPointer { mask in
-                percussive.withUnsafeMutableBufferPointer { p in
-                    for f in 0..<frames {
-                        StemApproximator.slidingMedian(
-                            UnsafeBufferPointer(rebasing: mags[(f * bins)..<((f + 1) * bins)]),
-                            length: percussiveMedianBins, into: p.baseAddress!)
-                        let row = mask.baseAddress! + f * bins
-                        for k in 0..<bins {
-                            let h = row[k] * row[k], q = p[k] * p[k]
-                            row[k] = h + q > 1e-20 ? h / (h + q) : 0.5
+                ranks.withUnsafeMutableBufferPointer { ranks in
+                    tile.withUnsafeMutableBufferPointer { tile in
+                        percussive.withUnsafeMutableBufferPointer { p in
+                            let mags = mags.baseAddress!, mask = mask.baseAddress!, ranks = ranks.baseAddress!
+                            let tile = tile.baseAddress!, p = p.baseAddress!
+                            StemApproximator.runningMedians(
+                                mags, steps: frames, width: bins, length: harmonicMedianFrames, ranks: ranks,
+                                into: mask)
+                            var first = 0
+                            while first < frames {
+                                let count = min(tileFrames, frames - first)
+                                for t in 0..<tileFrames {
+                                    let row = mags + (first + min(t, count - 1)) * bins
+                                    for k in 0..<bins { tile[k * tileFrames + t] = row[k] }
+                                }
+                                StemApproximator.runningMedians(
+                                    tile, steps: bins, width: tileFrames, length: percussiveMedianBins,
+                                    ranks: ranks, into: p)
+                                for t in 0..<count {
+                                    let row = mask + (first + t) * bins
+                                    for k in 0..<bins {
+                                        let q = p[k * tileFrames + t]
+                                        let h = row[k] * row[k], q2 = q * q
+                                        row[k] = h + q2 > 1e-20 ? h / (h + q2) : 0.5
+                                    }
+                                }
+                                first += count
+                            }
                         }
                     }
                 }
@@ -137,12 +161,15 @@ public struct StemApproximator: Sendable {
                                     centre.withUnsafeMutableBufferPointer { ctr in
                                         for f in 0..<frames {
                                             let start = stft.frameStart(f)
+                                            // Taps `inside` read the song; the others are zero padding.
+                                            let firstInside = min(frameSize, max(0, -start))
+                                            let inside = firstInside..<max(firstInside, min(frameSize, n - start))
                                             for c in 0..<channels {
-                                                let source = x.baseAddress! + c * n
-                                                for i in 0..<frameSize {
-                                                    let s = start + i
-                                                    fft.input[i] = (s >= 0 && s < n) ? source[s] * w[i] : 0
-                                                }
+                                                let source = x.baseAddress! + c * n + start
+                                                fft.input.update(repeating: 0, count: inside.lowerBound)
+                                                for i in inside { fft.input[i] = source[i] * w[i] }
+                                                (fft.input + inside.upperBound).update(
+                                                    repeating: 0, count: frameSize - inside.upperBound)
                                                 fft.forward()
                                                 (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
                                                 (spec.baseAddress! + (2 * c + 1) * bins).update(
@@ -243,94 +270,106 @@ public struct StemApproximator: Sendable {
         return Float(0.5 + 0.5 * cos(Double.pi * (hz - from) / (to - from)))
     }
 
-    /// Median over `length` frames (centred, shrinking at the edges) of every bin, frame after frame.
-    static func timeMedian(_ x: [Float], frames: Int, bins: Int, length: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: x.count)
-        let half = length / 2
-        // One sorted window per bin, updated frame by frame (remove the leaving value, insert the entering one).
-        var windows = [Float](repeating: 0, count: bins * length)
-        var counts = [Int](repeating: 0, count: bins)
-        x.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                windows.withUnsafeMutableBufferPointer { win in
-                    // Prime with frames 0..<half.
-                    for f in 0..<min(half, frames) {
-                        for k in 0..<bins {
-                            insert(src[f * bins + k], into: win.baseAddress! + k * length, count: &counts[k])
-                        }
-                    }
-                    for f in 0..<frames {
-                        let entering = f + half, leaving = f - half - 1
-                        for k in 0..<bins {
-                            let w = win.baseAddress! + k * length
-                            if leaving >= 0 { remove(src[leaving * bins + k], from: w, count: &counts[k]) }
-                            if entering < frames { insert(src[entering * bins + k], into: w, count: &counts[k]) }
-                            dst[f * bins + k] = w[counts[k] / 2]
-                        }
-                    }
+    /// Frames whose frequency medians are computed together (the lanes of `runningMedians`).
+    static let medianTileFrames = 64
+
+    /// Running medians of `width` independent sequences at once: step `s` of lane `j` is `input[s * width + j]`,
+    /// and `output[s * width + j]` receives the median of that lane's steps `s - length/2 ... s + length/2`
+    /// (the window shrinking at both ends; of an even count, the upper of the two middle values).
+    ///
+    /// Each lane keeps its window sorted, rank-major in `ranks` (row `i` holds every lane's i-th smallest value;
+    /// rows past the window's count hold +∞). Entering and leaving values update every lane with the same
+    /// sequence of comparisons (no data-dependent branch), so the loops run as vector code; the medians are those
+    /// of a sort of each window, bit for bit.
+    /// - Parameter ranks: scratch of at least `(2 * (length / 2) + 2) * width` values.
+    static func runningMedians(
+        _ input: UnsafePointer<Float>, steps: Int, width: Int, length: Int,
+        ranks: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>
+    ) {
+        guard steps > 0, width > 0 else { return }
+        let half = max(0, length / 2)
+        ranks.update(repeating: .infinity, count: (2 * half + 2) * width)
+        var count = 0
+        for s in 0..<min(half, steps) {
+            insertRow(input + s * width, into: ranks, width: width, count: count)
+            count += 1
+        }
+        for s in 0..<steps {
+            let entering = s + half, leaving = s - half - 1
+            if leaving >= 0 {
+                removeRow(input + leaving * width, from: ranks, width: width, count: count)
+                count -= 1
+            }
+            if entering < steps {
+                insertRow(input + entering * width, into: ranks, width: width, count: count)
+                count += 1
+            }
+            (output + s * width).update(from: ranks + (count / 2) * width, count: width)
+        }
+    }
+
+    /// Array form of `runningMedians` (`values` holds `steps` rows of `width` lanes; the result likewise).
+    public static func runningMedians(_ values: [Float], width: Int, length: Int) -> [Float] {
+        guard width > 0 else { return [] }
+        let steps = values.count / width
+        var output = [Float](repeating: 0, count: steps * width)
+        var ranks = [Float](repeating: 0, count: (2 * max(0, length / 2) + 2) * width)
+        values.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                ranks.withUnsafeMutableBufferPointer { ranks in
+                    guard let input = input.baseAddress, let out = out.baseAddress else { return }
+                    runningMedians(
+                        input, steps: steps, width: width, length: length, ranks: ranks.baseAddress!, into: out)
                 }
             }
         }
-        return out
+        return output
     }
 
-    /// Median over `length` neighbouring values (centred, shrinking at the edges) of a row.
-    static func slidingMedian(_ row: UnsafeBufferPointer<Float>, length: Int, into out: UnsafeMutablePointer<Float>) {
-        let n = row.count
-        let half = length / 2
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: length) { window in
-            var count = 0
-            for i in 0..<min(half, n) { insert(row[i], into: window.baseAddress!, count: &count) }
-            for i in 0..<n {
-                let entering = i + half, leaving = i - half - 1
-                if leaving >= 0 { remove(row[leaving], from: window.baseAddress!, count: &count) }
-                if entering < n { insert(row[entering], into: window.baseAddress!, count: &count) }
-                out[i] = window[count / 2]
-            }
+    /// Inserts `values[j]` into lane `j`'s sorted window of `count` values, for every lane: row `i` becomes
+    /// max(row i−1, min(row i, value)) from the top row down (row `count`, +∞ before, receives the largest).
+    static func insertRow(
+        _ values: UnsafePointer<Float>, into ranks: UnsafeMutablePointer<Float>, width: Int, count: Int
+    ) {
+        var i = count
+        while i >= 1 {
+            let row = ranks + i * width
+            insertStep(row, below: row - width, values: values, width: width)
+            i -= 1
+        }
+        for j in 0..<width { ranks[j] = min(ranks[j], values[j]) }
+    }
+
+    /// One row of `insertRow`. A function of its own so that the compiler's overlap check (row against the row
+    /// below) is made per row and passes; inlined into the loop over rows, it failed for the whole window and the
+    /// scalar loop ran.
+    @inline(never)
+    static func insertStep(
+        _ row: UnsafeMutablePointer<Float>, below: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
+    ) {
+        for j in 0..<width { row[j] = max(below[j], min(row[j], values[j])) }
+    }
+
+    /// Removes one copy of `values[j]` (present in the window) from lane `j`'s sorted window of `count` values, for
+    /// every lane: from that copy up, each row takes the value of the row above (row `count` holds +∞).
+    static func removeRow(
+        _ values: UnsafePointer<Float>, from ranks: UnsafeMutablePointer<Float>, width: Int, count: Int
+    ) {
+        for i in 0..<count {
+            let row = ranks + i * width
+            removeStep(row, above: row + width, values: values, width: width)
         }
     }
 
-    /// Inserts `value` into the sorted `window` of `count` values (binary search, then one memmove).
-    @inline(__always)
-    static func insert(_ value: Float, into window: UnsafeMutablePointer<Float>, count: inout Int) {
-        let lo = upperBound(value, in: window, count: count)
-        if lo < count { memmove(window + lo + 1, window + lo, (count - lo) * MemoryLayout<Float>.stride) }
-        window[lo] = value
-        count += 1
-    }
-
-    /// Removes one occurrence of `value` from the sorted `window` (binary search, then one memmove).
-    @inline(__always)
-    static func remove(_ value: Float, from window: UnsafeMutablePointer<Float>, count: inout Int) {
-        let lo = min(count - 1, lowerBound(value, in: window, count: count))
-        if lo < count - 1 { memmove(window + lo, window + lo + 1, (count - 1 - lo) * MemoryLayout<Float>.stride) }
-        count -= 1
-    }
-
-    /// First index whose value is greater than `value` (branch-free halving: the loop length depends only on
-    /// `count`, so it does not mispredict on the data).
-    @inline(__always)
-    static func upperBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
-        guard count > 0 else { return 0 }
-        var base = 0, n = count
-        while n > 1 {
-            let half = n >> 1
-            base = window[base + half] <= value ? base + half : base
-            n -= half
+    /// One row of `removeRow` (a function of its own for the reason given at `insertStep`).
+    @inline(never)
+    static func removeStep(
+        _ row: UnsafeMutablePointer<Float>, above: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
+    ) {
+        for j in 0..<width {
+            // Both loads unconditional, so the select vectorises.
+            let value = row[j], next = above[j]
+            row[j] = value < values[j] ? value : next
         }
-        return base + (window[base] <= value ? 1 : 0)
-    }
-
-    /// First index whose value is not less than `value`.
-    @inline(__always)
-    static func lowerBound(_ value: Float, in window: UnsafeMutablePointer<Float>, count: Int) -> Int {
-        guard count > 0 else { return 0 }
-        var base = 0, n = count
-        while n > 1 {
-            let half = n >> 1
-            base = window[base + half] < value ? base + half : base
-            n -= half
-        }
-        return base + (window[base] < value ? 1 : 0)
     }
 }

@@ -157,24 +157,21 @@ enum RenderCommand: CLICommand {
         return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 
-    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder (the files opened in parallel).
+    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
+    /// (Opened concurrently, without the loudness meter: the engine asks the loudness of songs only.)
     static func loadStems(folder: String, sampleRate: Double) async throws -> [Stem: any AudioSource] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
-        var files: [Stem: URL] = [:]
+        var files: [(stem: Stem, url: URL)] = []
         for name in names.sorted() {
             let base = (name as NSString).deletingPathExtension
-            guard let stem = Stem(parsing: base), stem != .full, files[stem] == nil else { continue }
-            files[stem] = URL(fileURLWithPath: folder).appendingPathComponent(name)
-        }
-        return try await withThrowingTaskGroup(of: (Stem, any AudioSource).self) { group in
-            for (stem, url) in files {
-                group.addTask { (stem, try FileAudioSource(url: url, sampleRate: sampleRate)) }
+            guard let stem = Stem(parsing: base), stem != .full, !files.contains(where: { $0.stem == stem }) else {
+                continue
             }
-            var stems: [Stem: any AudioSource] = [:]
-            for try await (stem, source) in group { stems[stem] = source }
-            return stems
+            files.append((stem, URL(fileURLWithPath: folder).appendingPathComponent(name)))
         }
+        let opened = try await FileAudioSource.open(files.map { ($0.url, false) }, sampleRate: sampleRate)
+        return Dictionary(uniqueKeysWithValues: zip(files.map(\.stem), opened.map { $0 as any AudioSource }))
     }
 }
 

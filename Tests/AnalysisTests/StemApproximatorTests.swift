@@ -47,4 +47,29 @@ import Testing
         try? table.joined(separator: "\n").write(
             toFile: ".build/stem-correlations-\(Int(sampleRate)).txt", atomically: true, encoding: .utf8)
     }
+
+    /// The vectorised running medians are those of a sort of every window, bit for bit: many ties (values drawn
+    /// from 7 levels and from a continuous range), odd and even lengths, windows longer than the sequence.
+    @Test(arguments: [
+        (steps: 40, width: 9, length: 25), (steps: 300, width: 16, length: 17), (steps: 5, width: 3, length: 25),
+        (steps: 31, width: 1, length: 4), (steps: 1, width: 5, length: 3),
+    ])
+    func runningMediansEqualSortedWindows(steps: Int, width: Int, length: Int) {
+        var random = SeededGenerator(seed: UInt64(steps * 1000 + width * 10 + length))
+        for tied in [true, false] {
+            let values = (0..<(steps * width)).map { _ -> Float in
+                tied ? Float(Int((random.nextBipolar() + 1) * 3.5)) / 8 : random.nextBipolar() + 1
+            }
+            let medians = StemApproximator.runningMedians(values, width: width, length: length)
+            let half = length / 2
+            var mismatches = 0
+            for s in 0..<steps {
+                for j in 0..<width {
+                    let window = (max(0, s - half)...min(steps - 1, s + half)).map { values[$0 * width + j] }.sorted()
+                    if medians[s * width + j] != window[window.count / 2] { mismatches += 1 }
+                }
+            }
+            #expect(mismatches == 0, "\(mismatches) of \(steps * width) medians differ (tied: \(tied))")
+        }
+    }
 }

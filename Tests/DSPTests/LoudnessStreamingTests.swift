@@ -49,6 +49,40 @@ struct LoudnessStreamingTests {
         #expect(peaks.samplePeakDecibels == reference.samplePeakDecibels)
     }
 
+    @Test("true peak fed one frame at a time (the oversampler's one-sample loops) equals the whole-buffer figure")
+    func truePeakFrameByFrame() {
+        let mix = LoudnessTests.peakyMaterial(seconds: 0.5, sampleRate: 44100, gainDecibels: -1)
+        let meter = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        for i in 0..<mix.frameCount { meter.append(mix.slice(frames: i..<i + 1)) }
+        meter.finish()
+        let whole = TruePeakMeter.measure(mix)
+        #expect(meter.truePeakDecibels == whole.truePeakDecibels)
+        #expect(meter.samplePeakDecibels == whole.samplePeakDecibels)
+    }
+
+    @Test("saturation (4x oversampled) in 1-frame blocks (the oversampler's one-sample loops) equals 4096-frame blocks")
+    func oversampledFrameByFrame() throws {
+        let input = LoudnessTests.peakyMaterial(seconds: 0.3, sampleRate: 44100, gainDecibels: -3)
+        let reference = try EffectsMeasurements.run(Saturation(driveDecibels: 20), on: input, blockFrameCount: 4096)
+        let single = try EffectsMeasurements.run(Saturation(driveDecibels: 20), on: input, blockFrameCount: 1)
+        #expect(single == reference)
+    }
+
+    @Test("the stereo path (both channels in one loop) gives the general path's figures, bit for bit")
+    func stereoPathEqualsGeneralPath() throws {
+        let mix = LoudnessTests.denseMaterial(seconds: 5, sampleRate: 48000, gainDecibels: -9, seed: 3)
+        let stereo = LoudnessMeter(sampleRate: 48000, channelCount: 2)
+        try SplitProgramme(buffer: mix, firstBlock: 777).forEachBlock { stereo.append($0) }
+        // Three channels, the third silent: the general per-channel path, whose step sums add an exact zero.
+        let silent = [Float](repeating: 0, count: mix.frameCount)
+        let general = LoudnessMeter(sampleRate: 48000, channelCount: 3)
+        general.append(AudioBuffer(channels: [mix.channel(0), mix.channel(1), silent], sampleRate: 48000))
+        #expect(stereo.integratedLUFS == general.integratedLUFS)
+        #expect(stereo.loudnessRangeLU == general.loudnessRangeLU)
+        #expect(stereo.maximumMomentaryLUFS == general.maximumMomentaryLUFS)
+        #expect(stereo.shortTermSeries(hopSteps: 1) == general.shortTermSeries(hopSteps: 1))
+    }
+
     @Test(
         "streamed normalisation gives the whole-buffer result sample for sample, in every pass",
         arguments: [("dense", -30.0), ("peaky", -10.0)])

@@ -69,7 +69,21 @@ struct AudioSourceTests {
         try expectRangesMatch(source, whole)
         let meter = LoudnessMeter(sampleRate: 44100, channelCount: 2)
         meter.append(whole)
-        #expect(abs(source.loudnessLUFS - meter.integratedLUFS) <= Self.loudnessToleranceLU)
+        #expect(abs(try source.integratedLoudnessLUFS() - meter.integratedLUFS) <= Self.loudnessToleranceLU)
+    }
+
+    @Test(
+        "a source opened without measuring loudness (a stem) measures it on demand: the opening pass's figure, bit for bit",
+        arguments: [44100.0, 48000.0])
+    func loudnessOnDemand(fileRate: Double) throws {
+        let url = folder.appendingPathComponent("stem-\(Int(fileRate)).wav")
+        try AudioFile.write(signal(frames: 150_000, rate: fileRate), to: url, options: .init(sampleFormat: .pcm24))
+        let measured = try FileAudioSource(url: url, scratchDirectory: folder)
+        let onDemand = try FileAudioSource(url: url, scratchDirectory: folder, measuresLoudness: false)
+        #expect(onDemand.loudnessLUFS == nil)
+        #expect(onDemand.isConvertedCopy == (fileRate != 44100))
+        #expect(try onDemand.integratedLoudnessLUFS() == measured.integratedLoudnessLUFS())
+        #expect(onDemand.contentFingerprint == measured.contentFingerprint)
     }
 
     @Test("the converted copy is deleted with its source")

@@ -93,12 +93,32 @@ final class PolyphaseOversampler {
         let taps = branches
         let m = branchLength
         let out4 = UnsafeMutableRawPointer(output)
-        for i in 0..<n {
+        // Four input samples at a time: four independent accumulations the processor overlaps, each summed in
+        // the same order as the one-sample loop after it (so the output does not depend on the grouping).
+        var i = 0
+        while i + 4 <= n {
+            let newest = history + t + i
+            var acc0 = SIMD4<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+            for k in 0..<m {
+                let tap = taps[k]
+                acc0 += tap * newest[-k]
+                acc1 += tap * newest[1 - k]
+                acc2 += tap * newest[2 - k]
+                acc3 += tap * newest[3 - k]
+            }
+            out4.storeBytes(of: acc0, toByteOffset: 16 * i, as: SIMD4<Float>.self)
+            out4.storeBytes(of: acc1, toByteOffset: 16 * (i + 1), as: SIMD4<Float>.self)
+            out4.storeBytes(of: acc2, toByteOffset: 16 * (i + 2), as: SIMD4<Float>.self)
+            out4.storeBytes(of: acc3, toByteOffset: 16 * (i + 3), as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < n {
             // Newest sample is history[t + i]; tap k multiplies x[i - k] for all four phases at once.
             let newest = history + t + i
             var acc = SIMD4<Float>(repeating: 0)
             for k in 0..<m { acc += taps[k] * newest[-k] }
             out4.storeBytes(of: acc, toByteOffset: 16 * i, as: SIMD4<Float>.self)
+            i += 1
         }
         // Keep the last T inputs as history.
         for k in 0..<t { history[k] = history[n + k] }
@@ -116,7 +136,21 @@ final class PolyphaseOversampler {
         // The prototype is symmetric, so Σ_j h[j] u[4i - j] = Σ_j h[j] u[4i - (L - 1) + j]: a forward dot product.
         let h = UnsafeRawPointer(paddedPrototype.pointer)
         let chunks = paddedLength / 8
-        for i in 0..<n {
+        // Two outputs at a time (independent accumulations, each in the one-output loop's order).
+        var i = 0
+        while i + 2 <= n {
+            let start0 = UnsafeRawPointer(history + 4 * i), start1 = UnsafeRawPointer(history + 4 * i + 4)
+            var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0
+            for q in 0..<chunks {
+                let tap = h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+                acc0 += tap * start0.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+                acc1 += tap * start1.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+            }
+            output[i] = acc0.sum()
+            output[i + 1] = acc1.sum()
+            i += 2
+        }
+        while i < n {
             let start = UnsafeRawPointer(history + 4 * i)
             var acc = SIMD8<Float>(repeating: 0)
             for q in 0..<chunks {
@@ -125,6 +159,7 @@ final class PolyphaseOversampler {
                     * start.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
             }
             output[i] = acc.sum()
+            i += 1
         }
         for k in 0..<keep { history[k] = history[4 * n + k] }
     }

@@ -76,8 +76,13 @@ public final class LoudnessMeter {
         var start = 0
         while start < block.frameCount {
             let count = min(block.frameCount - start, stepFrames - stepFill)
-            for c in 0..<channelCount {
-                stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c)
+            if channelCount == 2 {
+                let left = UnsafePointer(block.pointer(0) + start), right = UnsafePointer(block.pointer(1) + start)
+                filterSquaresPair(left, right, count)
+            } else {
+                for c in 0..<channelCount {
+                    stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c)
+                }
             }
             stepFill += count
             start += count
@@ -92,8 +97,16 @@ public final class LoudnessMeter {
         var start = 0
         while start < buffer.frameCount {
             let count = min(buffer.frameCount - start, stepFrames - stepFill)
-            for c in 0..<channelCount {
-                stepSums[c] = buffer.withChannel(c) { filterSquares($0.baseAddress! + start, count, channel: c) }
+            if channelCount == 2 {
+                buffer.withChannel(0) { left in
+                    buffer.withChannel(1) { right in
+                        filterSquaresPair(left.baseAddress! + start, right.baseAddress! + start, count)
+                    }
+                }
+            } else {
+                for c in 0..<channelCount {
+                    stepSums[c] = buffer.withChannel(c) { filterSquares($0.baseAddress! + start, count, channel: c) }
+                }
             }
             stepFill += count
             start += count
@@ -119,6 +132,37 @@ public final class LoudnessMeter {
         }
         state[c * 4] = z1; state[c * 4 + 1] = z2; state[c * 4 + 2] = w1; state[c * 4 + 3] = w2
         return sum
+    }
+
+    /// `filterSquares` of channels 0 and 1 in one loop: the two recursions are independent, so the processor
+    /// overlaps them (each one's sum is formed exactly as in `filterSquares`, so the figures are the same bit for bit).
+    private func filterSquaresPair(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int) {
+        let s = filter.shelf, h = filter.highPass
+        var z1 = state[0], z2 = state[1], w1 = state[2], w2 = state[3]
+        var y1 = state[4], y2 = state[5], v1 = state[6], v2 = state[7]
+        var sum = stepSums[0], sumRight = stepSums[1]
+        for i in 0..<n {
+            let x = Double(p[i])
+            let y = s.b0 * x + z1
+            z1 = s.b1 * x - s.a1 * y + z2
+            z2 = s.b2 * x - s.a2 * y
+            let k = h.b0 * y + w1
+            w1 = h.b1 * y - h.a1 * k + w2
+            w2 = h.b2 * y - h.a2 * k
+            sum += k * k
+            let xRight = Double(q[i])
+            let yRight = s.b0 * xRight + y1
+            y1 = s.b1 * xRight - s.a1 * yRight + y2
+            y2 = s.b2 * xRight - s.a2 * yRight
+            let kRight = h.b0 * yRight + v1
+            v1 = h.b1 * yRight - h.a1 * kRight + v2
+            v2 = h.b2 * yRight - h.a2 * kRight
+            sumRight += kRight * kRight
+        }
+        state[0] = z1; state[1] = z2; state[2] = w1; state[3] = w2
+        state[4] = y1; state[5] = y2; state[6] = v1; state[7] = v2
+        stepSums[0] = sum
+        stepSums[1] = sumRight
     }
 
     private func closeStep() {

@@ -78,7 +78,7 @@ public struct EngineRenderer: MashupRenderer {
                     let url = try await stemLoader(path)
                     stems[stem] = try FileAudioSource(
                         url: url, sampleRate: source.sampleRate,
-                        scratchDirectory: context.workspace.directory)
+                        scratchDirectory: context.workspace.directory, measuresLoudness: false)
                 }
             }
             opened.append((source, analysis ?? nil, stems))

@@ -1,6 +1,7 @@
 // Design: a song file read by range. Opening makes one pass over the file in blocks through `AudioFileReader`
 // (every `AudioInputLimits` check, channel mapping, NaN repair, rate conversion), measuring on the way what needs
-// the whole song: the frame count, the content fingerprint and the integrated loudness; a caller may also feed
+// the whole song: the frame count, the content fingerprint and the integrated loudness (skipped for a stem, whose
+// loudness the engine does not ask: then measured on demand by reading the source back); a caller may also feed
 // each block to its own consumer (the analyser), so the song is decoded once. Then:
 // - a PCM, float or FLAC file already at the engine rate is read in place (libsndfile seeks those exactly);
 // - anything else (another rate, MP3, Ogg, Opus) is written during that pass, converted, to a 32-bit float W64
@@ -22,8 +23,9 @@ public final class FileAudioSource: AudioSource {
     public var channelCount: Int { 2 }
     public let frameCount: Int
     public let contentFingerprint: SourceFingerprint.Value
-    /// Integrated loudness of the song, LUFS (measured during the opening pass).
-    public let loudnessLUFS: Double
+    /// Integrated loudness of the song, LUFS, measured during the opening pass (nil when opened with
+    /// `measuresLoudness: false`; `integratedLoudnessLUFS()` then measures it).
+    public let loudnessLUFS: Double?
     /// NaN/Inf samples replaced by 0.
     public let nonFiniteSampleCount: Int
     /// Decode errors the decoder reported and survived.
@@ -45,13 +47,16 @@ public final class FileAudioSource: AudioSource {
     /// - Parameters:
     ///   - sampleRate: the engine rate, Hz.
     ///   - scratchDirectory: where a converted copy goes when one is needed (deleted with the source).
+    ///   - measuresLoudness: measure the integrated loudness during the opening pass (false for stems: the engine
+    ///     asks the loudness of songs only; about a tenth of the pass's time).
     ///   - eachBlock: called with every block of the song, in order, at `sampleRate` (e.g. the analyser's input).
     /// - Throws: `AudioFileError` naming the file (see `AudioFileReader` for the limits); `noFrames` for a file
     ///   without audio; whatever `eachBlock` throws.
     public init(
         url: URL, sampleRate: Double = AudioFile.defaultSampleRate,
         scratchDirectory: URL = FileManager.default.temporaryDirectory, quality: ResampleQuality = .best,
-        limits: AudioInputLimits = .standard, eachBlock: ((AudioBuffer) throws -> Void)? = nil
+        limits: AudioInputLimits = .standard, measuresLoudness: Bool = true,
+        eachBlock: ((AudioBuffer) throws -> Void)? = nil
     ) throws {
         let reader = try AudioFileReader(url: url, sampleRate: sampleRate, quality: quality, limits: limits)
         let info = reader.info
@@ -67,13 +72,13 @@ public final class FileAudioSource: AudioSource {
             copy = (try SndFile(writingAt: path, info: sfInfo), path)
         }
         var fingerprint = SourceFingerprint()
-        let meter = LoudnessMeter(sampleRate: sampleRate, channelCount: 2)
+        let meter = measuresLoudness ? LoudnessMeter(sampleRate: sampleRate, channelCount: 2) : nil
         var frames = 0
         var scratch: [Float] = []
         do {
             while let block = try reader.read() {
                 fingerprint.append(block)
-                meter.append(block)
+                meter?.append(block)
                 frames += block.frameCount
                 if let copy { try copy.file.writePlanar(block, scratch: &scratch) }
                 try eachBlock?(block)
@@ -90,7 +95,7 @@ public final class FileAudioSource: AudioSource {
         self.sampleRate = sampleRate
         self.frameCount = frames
         self.contentFingerprint = fingerprint.value(channelCount: 2, sampleRate: sampleRate)
-        self.loudnessLUFS = meter.integratedLUFS
+        self.loudnessLUFS = meter?.integratedLUFS
         self.nonFiniteSampleCount = reader.nonFiniteSampleCount
         self.decodeErrorCount = reader.decodeErrorCount
         self.missingFrameCount = reader.missingFrameCount
@@ -118,7 +123,13 @@ public final class FileAudioSource: AudioSource {
             missingFrameCount: missingFrameCount)
     }
 
-    public func integratedLoudnessLUFS() throws -> Double { loudnessLUFS }
+    /// The opening pass's figure, or (opened without measuring) the same figure measured now over blocks read back.
+    public func integratedLoudnessLUFS() throws -> Double {
+        if let loudnessLUFS { return loudnessLUFS }
+        let meter = LoudnessMeter(sampleRate: sampleRate, channelCount: 2)
+        try forEachBlock { meter.append($0) }
+        return meter.integratedLUFS
+    }
 
     /// Longest piece read from the file at once, frames (the scratch is this many frames of the file's channels).
     static let readPieceFrameCount = 65536
@@ -167,6 +178,27 @@ public final class FileAudioSource: AudioSource {
         // Silence before and after the song: a slice past the block's ends pads.
         let offset = range.lowerBound - lower
         return block.slice(frames: offset..<offset + range.count)
+    }
+
+    /// Opens `files` concurrently (one opening pass per task, so several files use several cores), in the given
+    /// order; the first error thrown is rethrown. `measuresLoudness` as for `init` (false for stems).
+    public static func open(
+        _ files: [(url: URL, measuresLoudness: Bool)], sampleRate: Double = AudioFile.defaultSampleRate,
+        scratchDirectory: URL = FileManager.default.temporaryDirectory
+    ) async throws -> [FileAudioSource] {
+        try await withThrowingTaskGroup(of: (Int, FileAudioSource).self) { group in
+            for (index, file) in files.enumerated() {
+                group.addTask {
+                    let source = try FileAudioSource(
+                        url: file.url, sampleRate: sampleRate, scratchDirectory: scratchDirectory,
+                        measuresLoudness: file.measuresLoudness)
+                    return (index, source)
+                }
+            }
+            var opened = [FileAudioSource?](repeating: nil, count: files.count)
+            for try await (index, source) in group { opened[index] = source }
+            return opened.compactMap { $0 }
+        }
     }
 
     /// Containers and encodings libsndfile seeks to the exact frame (everything else is read through a copy).
