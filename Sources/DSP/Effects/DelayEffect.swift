@@ -37,8 +37,8 @@ public final class DelayEffect: AudioProcessor {
     private var sampleRate = 44100.0
     private var channelCount = 0
     private var lineLength = 1
-    private var lines = SampleStorage(count: 0)
-    private var dampState = SampleStorage(count: 0)
+    private var lines = SampleBuffer(count: 0)
+    private var dampState = SampleBuffer(count: 0)
     private var writeIndex = 0
     private var delayFrames = 1
     private var pendingDelayFrames = 1
@@ -95,8 +95,8 @@ public final class DelayEffect: AudioProcessor {
                 value: time.seconds, range: 1e-3...maximumDelaySeconds)
         }
         lineLength = maximumFrames + spec.maximumBlockFrameCount + 1
-        lines = SampleStorage(count: lineLength * channelCount)
-        dampState = SampleStorage(count: channelCount)
+        lines = SampleBuffer(count: lineLength * channelCount)
+        dampState = SampleBuffer(count: channelCount)
         delayFrames = time.frameCount(sampleRate: sampleRate)
         pendingDelayFrames = delayFrames
         previousDelayFrames = delayFrames
@@ -134,10 +134,12 @@ public final class DelayEffect: AudioProcessor {
         let start = (feedbackValue, wetValue, dryValue, crossfadeLeft)
         var end = start
         if pingPong {
-            end = processPingPong(block.pointer(0), block.pointer(1), block.frameCount, start)
+            end = block.withMutableSamples(ofChannels: 0, 1) { left, right in
+                lines.withMutableSpan { processPingPong(&left, &right, &$0, start) }
+            }
         }
         for c in (pingPong ? 2 : 0)..<block.channelCount {
-            end = processChannel(block.pointer(c), block.frameCount, c, start)
+            end = block.withMutableSamples(ofChannel: c) { p in lines.withMutableSpan { processChannel(&p, c, &$0, start) } }
         }
         (feedbackValue, wetValue, dryValue, crossfadeLeft) = end
         writeIndex = (writeIndex + block.frameCount) % lineLength
@@ -147,10 +149,13 @@ public final class DelayEffect: AudioProcessor {
     private typealias RampState = (SmoothedValue, SmoothedValue, SmoothedValue, Int)
 
     /// One channel echoing itself.
-    private func processChannel(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ c: Int, _ ramps: RampState) -> RampState {
+    private func processChannel(
+        _ p: inout MutableSpan<Float>, _ c: Int, _ line: inout MutableSpan<Float>, _ ramps: RampState
+    ) -> RampState {
         var (fbValue, wetV, dryV, fadeLeft) = ramps
+        let n = p.count
         let length = lineLength
-        let line = lines.pointer + c * length
+        let base = c * length
         let damp = dampCoefficient
         let fadeFrames = Float(crossfadeFrames)
         var d = dampState[c]
@@ -161,16 +166,16 @@ public final class DelayEffect: AudioProcessor {
         if readOld < 0 { readOld += length }
         for i in 0..<n {
             let fb = fbValue.next(), wet = wetV.next(), dry = dryV.next()
-            var y = line[read]
+            var y = line[base + read]
             if fadeLeft > 0 {
                 let fade = 1 - Float(fadeLeft) / fadeFrames
-                y = fade * y + (1 - fade) * line[readOld]
+                y = fade * y + (1 - fade) * line[base + readOld]
                 fadeLeft -= 1
             }
             d += damp * (y - d)
             let x = p[i]
             let v = x + fb * d
-            line[write] = abs(v) < 1e-30 ? 0 : v // a dying tail snaps to zero instead of running on denormals
+            line[base + write] = abs(v) < 1e-30 ? 0 : v // a dying tail snaps to zero instead of running on denormals
             p[i] = dry * x + wet * y
             write += 1; if write == length { write = 0 }
             read += 1; if read == length { read = 0 }
@@ -182,12 +187,12 @@ public final class DelayEffect: AudioProcessor {
 
     /// Left and right cross-coupled: the mono input enters the left line, each line feeds the other.
     private func processPingPong(
-        _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ n: Int,
+        _ left: inout MutableSpan<Float>, _ right: inout MutableSpan<Float>, _ lines: inout MutableSpan<Float>,
         _ ramps: RampState
     ) -> RampState {
         var (fbValue, wetV, dryV, fadeLeft) = ramps
+        let n = left.count
         let length = lineLength
-        let lineL = lines.pointer, lineR = lines.pointer + length
         let damp = dampCoefficient
         let fadeFrames = Float(crossfadeFrames)
         var dL = dampState[0], dR = dampState[1]
@@ -198,19 +203,19 @@ public final class DelayEffect: AudioProcessor {
         if readOld < 0 { readOld += length }
         for i in 0..<n {
             let fb = fbValue.next(), wet = wetV.next(), dry = dryV.next()
-            var yL = lineL[read], yR = lineR[read]
+            var yL = lines[read], yR = lines[length + read]
             if fadeLeft > 0 {
                 let fade = 1 - Float(fadeLeft) / fadeFrames
-                yL = fade * yL + (1 - fade) * lineL[readOld]
-                yR = fade * yR + (1 - fade) * lineR[readOld]
+                yL = fade * yL + (1 - fade) * lines[readOld]
+                yR = fade * yR + (1 - fade) * lines[length + readOld]
                 fadeLeft -= 1
             }
             dL += damp * (yR - dL)
             dR += damp * (yL - dR)
             let xL = left[i], xR = right[i]
             let vL = 0.5 * (xL + xR) + fb * dL, vR = fb * dR
-            lineL[write] = abs(vL) < 1e-30 ? 0 : vL
-            lineR[write] = abs(vR) < 1e-30 ? 0 : vR
+            lines[write] = abs(vL) < 1e-30 ? 0 : vL
+            lines[length + write] = abs(vR) < 1e-30 ? 0 : vR
             left[i] = dry * xL + wet * yL
             right[i] = dry * xR + wet * yR
             write += 1; if write == length { write = 0 }
