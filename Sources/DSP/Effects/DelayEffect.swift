@@ -139,7 +139,9 @@ public final class DelayEffect: AudioProcessor {
             }
         }
         for c in (pingPong ? 2 : 0)..<block.channelCount {
-            end = block.withMutableSamples(ofChannel: c) { p in lines.withMutableSpan { processChannel(&p, c, &$0, start) } }
+            end = block.withMutableSamples(ofChannel: c) { p in
+                lines.withMutableSpan { processChannel(&p, c, &$0, start) }
+            }
         }
         (feedbackValue, wetValue, dryValue, crossfadeLeft) = end
         writeIndex = (writeIndex + block.frameCount) % lineLength

@@ -33,7 +33,9 @@ public enum Fades {
         apply(to: &a, frames: all) { curve.fadeOutGain($0) }
         apply(to: &b, frames: all) { curve.fadeInGain($0) }
         for c in 0..<a.channelCount {
-            b.withSamples(ofChannel: c) { source in a.withMutableSamples(ofChannel: c) { VectorOps.add(source, into: &$0) } }
+            b.withSamples(ofChannel: c) { source in
+                a.withMutableSamples(ofChannel: c) { VectorOps.add(source, into: &$0) }
+            }
         }
         return a
     }

@@ -88,7 +88,8 @@ final class SndFile {
         let got = max(0, readFrames(into: &scratch, frameCount: frameCount))
         var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: sampleRate)
         guard got > 0 else { return (block, 0) }
-        let replaced = ChannelMapping.mapReadFrames(&scratch, channelCount: channels, frameCount: got, gains: gains, into: &block)
+        let replaced = ChannelMapping.mapReadFrames(
+            &scratch, channelCount: channels, frameCount: got, gains: gains, into: &block)
         return (block, replaced)
     }
 
