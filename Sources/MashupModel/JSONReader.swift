@@ -229,7 +229,9 @@ public enum JSONReader {
 
         mutating func literal(_ bytes: Span<UInt8>, _ word: StaticString) throws(ReadError) {
             let count = word.utf8CodeUnitCount
-            guard position + count <= bytes.count else { throw error(bytes, at: position, "unexpected end of the document") }
+            guard position + count <= bytes.count else {
+                throw error(bytes, at: position, "unexpected end of the document")
+            }
             var i = 0
             for expected in word.description.utf8 {
                 if bytes[position + i] != expected {
@@ -241,7 +243,9 @@ public enum JSONReader {
         }
 
         mutating func object(_ bytes: Span<UInt8>, depth: Int) throws(ReadError) -> JSONValue {
-            guard depth <= maximumDepth else { throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels") }
+            guard depth <= maximumDepth else {
+                throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels")
+            }
             position += 1
             var members: [String: JSONValue] = [:]
             var seenKeys: Set<String> = []
@@ -278,12 +282,15 @@ public enum JSONReader {
                 guard position < bytes.count else { throw error(bytes, at: position, "unterminated object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
                 if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
-                throw error(bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or '}' in an object")
+                throw error(
+                    bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or '}' in an object")
             }
         }
 
         mutating func array(_ bytes: Span<UInt8>, depth: Int) throws(ReadError) -> JSONValue {
-            guard depth <= maximumDepth else { throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels") }
+            guard depth <= maximumDepth else {
+                throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels")
+            }
             position += 1
             var items: [JSONValue] = []
             skipSpace(bytes)
@@ -292,7 +299,9 @@ public enum JSONReader {
             while true {
                 skipSpace(bytes)
                 guard position < bytes.count else { throw error(bytes, at: position, "unterminated array") }
-                if bytes[position] == UInt8(ascii: "]") { throw error(bytes, at: position, "trailing comma before ']'") }
+                if bytes[position] == UInt8(ascii: "]") {
+                    throw error(bytes, at: position, "trailing comma before ']'")
+                }
                 path.append(.index(index))
                 let item = try value(bytes, depth: depth + 1)
                 path.removeLast()
@@ -302,7 +311,8 @@ public enum JSONReader {
                 guard position < bytes.count else { throw error(bytes, at: position, "unterminated array") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
                 if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
-                throw error(bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or ']' in an array")
+                throw error(
+                    bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or ']' in an array")
             }
         }
 
@@ -314,16 +324,22 @@ public enum JSONReader {
         mutating func number(_ bytes: Span<UInt8>) throws(ReadError) -> Double {
             let start = position
             if bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard isDigit(bytes, position) else { throw error(bytes, at: start, "invalid number: a digit must follow '-'") }
+            guard isDigit(bytes, position) else {
+                throw error(bytes, at: start, "invalid number: a digit must follow '-'")
+            }
             if bytes[position] == UInt8(ascii: "0") {
                 position += 1
-                if isDigit(bytes, position) { throw error(bytes, at: start, "invalid number: leading zeros are not JSON") }
+                if isDigit(bytes, position) {
+                    throw error(bytes, at: start, "invalid number: leading zeros are not JSON")
+                }
             } else {
                 while isDigit(bytes, position) { position += 1 }
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
                 position += 1
-                guard isDigit(bytes, position) else { throw error(bytes, at: start, "invalid number: a digit must follow '.'") }
+                guard isDigit(bytes, position) else {
+                    throw error(bytes, at: start, "invalid number: a digit must follow '.'")
+                }
                 while isDigit(bytes, position) { position += 1 }
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
@@ -399,7 +415,8 @@ public enum JSONReader {
                     var consumed = 6
                     if (0xDC00..<0xE000).contains(scalar) {
                         throw error(
-                            bytes, at: i, "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
+                            bytes, at: i,
+                            "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
                     }
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard i + 7 < end, bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u") else {
