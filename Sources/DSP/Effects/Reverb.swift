@@ -250,6 +250,8 @@ public final class Reverb: AudioProcessor {
     }
 
     /// The per-frame loop; returns the largest magnitude written into the network.
+    /// Index arithmetic wraps (`&+`, `&*`) instead of trapping on overflow: every index is still bounds-checked by
+    /// the span it reads, and the overflow checks cost about 15% of the loop's time (measured).
     /// The modulated taps (whole delay and allpass coefficient per line) are updated every 16 frames: the
     /// LFOs move the delay by under 0.02 frames in that time, far below anything audible.
     // Not inlined on purpose: as a function of its own, its `inout` spans are known not to alias (exclusivity),
@@ -332,30 +334,30 @@ public final class Reverb: AudioProcessor {
                         let xL = left[i], xR = right[i]
                         // Pre-delay.
                         pre[pw] = xL
-                        pre[preStride + pw] = xR
+                        pre[preStride &+ pw] = xR
                         let readPre = (pw &- preDelay) & preMask
                         var dL = pre[readPre]
-                        var dR = pre[preStride + readPre]
-                        pw = (pw + 1) & preMask
+                        var dR = pre[preStride &+ readPre]
+                        pw = (pw &+ 1) & preMask
                         // Input diffusion: four allpasses per side.
                         for k in 0..<4 {
-                            let bufL = k * dStride
-                            let delayedL = diff[bufL + (dw &- iz[8 + k]) & dMask]
+                            let bufL = k &* dStride
+                            let delayedL = diff[bufL &+ (dw &- iz[8 + k]) & dMask]
                             let vL = dL + g * delayedL
-                            diff[bufL + dw] = vL
+                            diff[bufL &+ dw] = vL
                             dL = delayedL - g * vL
-                            let bufR = (4 + k) * dStride
-                            let delayedR = diff[bufR + (dw &- iz[12 + k]) & dMask]
+                            let bufR = (4 &+ k) &* dStride
+                            let delayedR = diff[bufR &+ (dw &- iz[12 + k]) & dMask]
                             let vR = dR + g * delayedR
-                            diff[bufR + dw] = vR
+                            diff[bufR &+ dw] = vR
                             dR = delayedR - g * vR
                         }
-                        dw = (dw + 1) & dMask
+                        dw = (dw &+ 1) & dMask
                         // Late field: allpass-interpolated taps, then absorption.
                         @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
-                            let line = l * stride
+                            let line = l &* stride
                             let r =
-                                e * lineBase[line + (w &- m) & mask] + lineBase[line + (w &- m &- 1) & mask] - e * a
+                                e * lineBase[line &+ (w &- m) & mask] + lineBase[line &+ (w &- m &- 1) & mask] - e * a
                             a = r
                             return r
                         }
@@ -381,15 +383,15 @@ public final class Reverb: AudioProcessor {
                         let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
                         let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
                         lineBase[w] = o0
-                        lineBase[stride + w] = o1
-                        lineBase[2 * stride + w] = o2
-                        lineBase[3 * stride + w] = o3
-                        lineBase[4 * stride + w] = o4
-                        lineBase[5 * stride + w] = o5
-                        lineBase[6 * stride + w] = o6
-                        lineBase[7 * stride + w] = o7
+                        lineBase[stride &+ w] = o1
+                        lineBase[2 &* stride &+ w] = o2
+                        lineBase[3 &* stride &+ w] = o3
+                        lineBase[4 &* stride &+ w] = o4
+                        lineBase[5 &* stride &+ w] = o5
+                        lineBase[6 &* stride &+ w] = o6
+                        lineBase[7 &* stride &+ w] = o7
                         written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
-                        w = (w + 1) & mask
+                        w = (w &+ 1) & mask
                         let dg = dry.next(), wg = wet.next()
                         left[i] = dg * xL + wg * outL
                         if stereo { right[i] = dg * xR + wg * outR }
