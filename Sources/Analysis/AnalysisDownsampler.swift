@@ -56,25 +56,21 @@ enum AnalysisDownsampler {
         var out = [Float](repeating: 0, count: outputs.count)
         let count = taps.count, centre = count / 2
         let n = total ?? Int.max
-        taps.withUnsafeBufferPointer { h in
-            x.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for (k, j) in outputs.enumerated() {
-                        let first = 2 * j - centre
-                        var s: Float = 0
-                        if first >= 0 && first + count <= n {
-                            let p = src.baseAddress! + (first - base)
-                            for t in 0..<count { s += h[t] * p[t] }
-                        } else {
-                            for t in 0..<count {
-                                let i = first + t
-                                if i >= 0 && i < n { s += h[t] * src[i - base] }
-                            }
-                        }
-                        dst[k] = s
-                    }
+        let h = taps.span, src = x.span
+        var dst = out.mutableSpan
+        for (k, j) in outputs.enumerated() {
+            let first = 2 * j - centre
+            var s: Float = 0
+            if first >= 0 && first + count <= n {
+                let p = first - base
+                for t in 0..<count { s += h[t] * src[p + t] }
+            } else {
+                for t in 0..<count {
+                    let i = first + t
+                    if i >= 0 && i < n { s += h[t] * src[i - base] }
                 }
             }
+            dst[k] = s
         }
         return out
     }

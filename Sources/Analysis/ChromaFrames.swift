@@ -80,9 +80,10 @@ struct ChromaFrames: Sendable {
         // Pass 1: magnitudes of the kept bins, and tuning from the peaks.
         var tuningX = 0.0, tuningY = 0.0
         let peakLow = Int(100 / binHz), peakHigh = min(keptBins - 2, Int(2000 / binHz))
-        magnitudes.withUnsafeMutableBufferPointer { mags in
-            stft.forEachFrame(signal) { f, re, im, _ in
-                let row = mags.baseAddress! + f * keptBins
+        do {
+            var mags = magnitudes.mutableSpan
+            stft.forEachSpectrum(signal) { f, re, im in
+                var row = mags._mutatingExtracting(f * keptBins..<(f + 1) * keptBins)
                 var loudest: Float = 0
                 for k in 0..<keptBins {
                     let p = re[k] * re[k] + im[k] * im[k]
@@ -145,7 +146,8 @@ struct ChromaFrames: Sendable {
         let lo = max(9, Int(150 / binHz)), hi = min(keptBins - 10, Int(2000 / binHz))
         guard frames >= 5, hi > lo else { return (0, perFrame) }
         var stableTotal = 0.0, total = 0.0
-        magnitudes.withUnsafeBufferPointer { m in
+        do {
+            let m = magnitudes.span
             func power(_ f: Int, _ k: Int) -> Float { let v = m[f * keptBins + k]; return v * v }
             for f in 2..<(frames - 2) {
                 var frameTotal: Float = 0, frameStable: Float = 0

@@ -143,10 +143,9 @@ public struct SongAnalyzer: Sendable {
     public static func monoDownmix(_ buffer: AudioBuffer) -> [Float] {
         var mono = [Float](repeating: 0, count: buffer.frameCount)
         let gain = 1 / Float(buffer.channelCount)
-        mono.withUnsafeMutableBufferPointer { out in
-            for c in 0..<buffer.channelCount {
-                buffer.withChannel(c) { VectorOps.multiplyAdd($0, gain: gain, into: out) }
-            }
+        var out = mono.mutableSpan
+        for c in 0..<buffer.channelCount {
+            buffer.withSamples(ofChannel: c) { VectorOps.multiplyAdd($0, gain: gain, into: &out) }
         }
         return mono
     }
@@ -234,15 +233,13 @@ public struct SongAnalyzer: Sendable {
         let window = Int(0.4 * sampleRate)
         guard window > 0, mono.count >= window else { return 0 }
         var levels = [Double]()
-        mono.withUnsafeBufferPointer { p in
-            var start = 0
-            while start + window <= mono.count {
-                let power =
-                    VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: p[start..<(start + window)])) / Double(window)
-                let db = Decibels.decibels(power: power)
-                if db > -70 { levels.append(db) }
-                start += window
-            }
+        let p = mono.span
+        var start = 0
+        while start + window <= mono.count {
+            let power = VectorOps.sumOfSquares(p.extracting(start..<(start + window))) / Double(window)
+            let db = Decibels.decibels(power: power)
+            if db > -70 { levels.append(db) }
+            start += window
         }
         guard levels.count >= 2 else { return 0 }
         levels.sort()
@@ -266,9 +263,7 @@ public struct SongAnalyzer: Sendable {
             let hi = min(mono.count, Int(end * sampleRate))
             let power =
                 hi > lo
-                ? mono.withUnsafeBufferPointer {
-                    VectorOps.sumOfSquares(UnsafeBufferPointer(rebasing: $0[lo..<hi]))
-                } / Double(hi - lo) : 0
+                ? VectorOps.sumOfSquares(mono.span.extracting(lo..<hi)) / Double(hi - lo) : 0
             result.append(
                 BarEnergy(startSeconds: start, endSeconds: end, rmsDecibels: max(-120, Decibels.decibels(power: power)))
             )

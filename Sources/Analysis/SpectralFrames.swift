@@ -70,9 +70,12 @@ struct SpectralFrames: Sendable {
         var spectrum = [Float](repeating: 0, count: bins)
         let pitchLow = Int((250 / binHz).rounded(.up)), pitchHigh = Int(1000 / binHz)
         let voiceLow = Int(250 / binHz), voiceHigh = Int(4000 / binHz)
-        mel.withUnsafeMutableBufferPointer { melOut in
-            spectrum.withUnsafeMutableBufferPointer { p in
-                stft.forEachFrame(signal) { f, re, im, binCount in
+        do {
+            var melOut = mel.mutableSpan
+            do {
+                var p = spectrum.mutableSpan
+                stft.forEachSpectrum(signal) { f, re, im in
+                    let binCount = re.count
                     var total: Float = 0, magnitudeSum: Float = 0, weighted: Float = 0
                     for k in 0..<binCount {
                         let v = re[k] * re[k] + im[k] * im[k]
@@ -84,7 +87,7 @@ struct SpectralFrames: Sendable {
                     }
                     power[f] = total
                     centroid[f] = magnitudeSum > 1e-9 ? Float(binHz) * weighted / magnitudeSum : 0
-                    filterbank.apply(UnsafePointer(p.baseAddress!), into: melOut.baseAddress! + f * bandCount)
+                    filterbank.apply(p.span, into: &melOut, at: f * bandCount)
                     // Strongest peak of the voice range, parabolically interpolated in log power.
                     var best = pitchLow, bandPower: Float = 0
                     for k in pitchLow...pitchHigh {
@@ -151,15 +154,15 @@ struct MelFilterbank: Sendable {
         weights = all
     }
 
-    /// Writes `bandCount` band powers for the power spectrum `power`.
-    func apply(_ power: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    /// Writes `bandCount` band powers for the power spectrum `power` into `out` from index `offset` on.
+    func apply(_ power: Span<Float>, into out: inout MutableSpan<Float>, at offset: Int) {
         for b in 0..<weights.count {
             let start = firstBin[b]
             var sum: Float = 0
-            weights[b].withUnsafeBufferPointer { w in
-                for i in 0..<w.count { sum += w[i] * power[start + i] }
-            }
-            out[b] = sum
+            let row = weights[b]
+            let w = row.span
+            for i in 0..<w.count { sum += w[i] * power[start + i] }
+            out[offset + b] = sum
         }
     }
 }

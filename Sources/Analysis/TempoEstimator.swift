@@ -142,7 +142,8 @@ struct TempoEstimator: Sendable {
         mean /= Double(max(n, 1))
         let centred = x.map { Float(Double($0) - mean) }
         var acf = [Double](repeating: 0, count: maxLag + 1)
-        centred.withUnsafeBufferPointer { p in
+        do {
+            let p = centred.span
             for lag in 0...maxLag {
                 var s: Float = 0
                 for i in 0..<(n - lag) { s += p[i] * p[i + lag] }

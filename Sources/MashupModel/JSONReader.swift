@@ -63,26 +63,26 @@ public enum JSONReader {
         maximumByteCount: Int = defaultMaximumByteCount,
         maximumStringByteCount: Int = defaultMaximumStringByteCount
     ) throws(ReadError) -> JSONValue {
-        let result: Result<JSONValue, ReadError> = data.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        let result: Result<JSONValue, ReadError> = {
+            let bytes = data.span
             let oversized = bytes.count > maximumByteCount
             var reader = Reader(
-                bytes: bytes, maximumDepth: maximumDepth, maximumStringByteCount: maximumStringByteCount,
+                maximumDepth: maximumDepth, maximumStringByteCount: maximumStringByteCount,
                 buildsValues: !oversized)
             do throws(ReadError) {
-                reader.skipByteOrderMark()
-                reader.skipSpace()
-                let value = try reader.value(depth: 1)
-                reader.skipSpace()
+                reader.skipByteOrderMark(bytes)
+                reader.skipSpace(bytes)
+                let value = try reader.value(bytes, depth: 1)
+                reader.skipSpace(bytes)
                 if reader.position < bytes.count {
                     throw reader.error(
-                        at: reader.position,
+                        bytes, at: reader.position,
                         "unexpected text after the JSON value"
                             + (bytes[reader.position] == UInt8(ascii: "/") ? " (comments are not JSON)" : ""))
                 }
                 if oversized {
                     throw reader.error(
-                        at: 0,
+                        bytes, at: 0,
                         "the document is \(JSONReader.grouped(bytes.count)) bytes, over the limit of \(JSONReader.grouped(maximumByteCount))"
                     )
                 }
@@ -90,7 +90,7 @@ public enum JSONReader {
             } catch {
                 return .failure(error)
             }
-        }
+        }()
         return try result.get()
     }
 
@@ -108,19 +108,19 @@ public enum JSONReader {
     ) -> JSONValue? {
         let data = Data(text.utf8)
         guard data.count <= maximumByteCount else { return nil }
-        return data.withUnsafeBytes { raw -> JSONValue? in
-            let bytes = raw.bindMemory(to: UInt8.self)
+        do {
+            let bytes = data.span
             var attempts = 0
             var start = 0
             while start < bytes.count, attempts < maximumAttempts {
                 guard bytes[start] == UInt8(ascii: "{") else { start += 1; continue }
                 attempts += 1
                 var reader = Reader(
-                    bytes: bytes, maximumDepth: maximumDepth,
+                    maximumDepth: maximumDepth,
                     maximumStringByteCount: defaultMaximumStringByteCount, buildsValues: true)
                 reader.position = start
                 reader.locatesErrors = false
-                if let value = try? reader.value(depth: 1) { return value }
+                if let value = try? reader.value(bytes, depth: 1) { return value }
                 start += 1
             }
             return nil
@@ -145,7 +145,6 @@ public enum JSONReader {
     }
 
     private struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
         let maximumDepth: Int
         let maximumStringByteCount: Int
         /// False for the scan of an oversized document: strings and containers are checked but not built.
@@ -153,8 +152,7 @@ public enum JSONReader {
         var position = 0
         var path: [PathItem] = []
 
-        init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int, maximumStringByteCount: Int, buildsValues: Bool) {
-            self.bytes = bytes
+        init(maximumDepth: Int, maximumStringByteCount: Int, buildsValues: Bool) {
             self.maximumDepth = maximumDepth
             self.maximumStringByteCount = maximumStringByteCount
             self.buildsValues = buildsValues
@@ -178,7 +176,7 @@ public enum JSONReader {
         /// attempt costs only the bytes it read.
         var locatesErrors = true
 
-        func error(at offset: Int, _ message: String) -> ReadError {
+        func error(_ bytes: Span<UInt8>, at offset: Int, _ message: String) -> ReadError {
             guard locatesErrors else { return ReadError(offset: offset, line: 0, column: 0, message: message) }
             var line = 1, lineStart = 0
             for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
@@ -189,11 +187,11 @@ public enum JSONReader {
                 offset: offset, line: line, column: offset - lineStart + 1, path: pathText, message: message)
         }
 
-        mutating func skipByteOrderMark() {
+        mutating func skipByteOrderMark(_ bytes: Span<UInt8>) {
             if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
         }
 
-        mutating func skipSpace() {
+        mutating func skipSpace(_ bytes: Span<UInt8>) {
             while position < bytes.count {
                 let c = bytes[position]
                 if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position += 1; continue }
@@ -202,128 +200,147 @@ public enum JSONReader {
         }
 
         /// A description of the byte at `offset` for messages.
-        func shown(_ offset: Int) -> String {
+        func shown(_ bytes: Span<UInt8>, _ offset: Int) -> String {
             let c = bytes[offset]
             if c == UInt8(ascii: "/") { return "'/' (comments are not JSON)" }
             if c >= 0x21 && c < 0x7F { return "'\(Character(Unicode.Scalar(c)))'" }
             return "byte 0x" + String(c, radix: 16, uppercase: true)
         }
 
-        mutating func value(depth: Int) throws(ReadError) -> JSONValue {
-            guard position < bytes.count else { throw error(at: position, "unexpected end of the document") }
+        mutating func value(_ bytes: Span<UInt8>, depth: Int) throws(ReadError) -> JSONValue {
+            guard position < bytes.count else { throw error(bytes, at: position, "unexpected end of the document") }
             switch bytes[position] {
-            case UInt8(ascii: "{"): return try object(depth: depth)
-            case UInt8(ascii: "["): return try array(depth: depth)
-            case UInt8(ascii: "\""): return .string(try string(isKey: false))
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
-            case UInt8(ascii: "N"): try literal("NaN"); return .number(.nan)
-            case UInt8(ascii: "I"): try literal("Infinity"); return .number(.infinity)
+            case UInt8(ascii: "{"): return try object(bytes, depth: depth)
+            case UInt8(ascii: "["): return try array(bytes, depth: depth)
+            case UInt8(ascii: "\""): return .string(try string(bytes, isKey: false))
+            case UInt8(ascii: "t"): try literal(bytes, "true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal(bytes, "false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal(bytes, "null"); return .null
+            case UInt8(ascii: "N"): try literal(bytes, "NaN"); return .number(.nan)
+            case UInt8(ascii: "I"): try literal(bytes, "Infinity"); return .number(.infinity)
             case UInt8(ascii: "-") where position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "I"):
                 position += 1
-                try literal("Infinity")
+                try literal(bytes, "Infinity")
                 return .number(-.infinity)
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-            default: throw error(at: position, "unexpected \(shown(position)), expected a value")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number(bytes))
+            default: throw error(bytes, at: position, "unexpected \(shown(bytes, position)), expected a value")
             }
         }
 
-        mutating func literal(_ word: StaticString) throws(ReadError) {
+        mutating func literal(_ bytes: Span<UInt8>, _ word: StaticString) throws(ReadError) {
             let count = word.utf8CodeUnitCount
-            guard position + count <= bytes.count else { throw error(at: position, "unexpected end of the document") }
-            let start = word.utf8Start
-            for i in 0..<count where bytes[position + i] != start[i] {
-                throw error(at: position, "invalid literal (expected \(word))")
+            guard position + count <= bytes.count else {
+                throw error(bytes, at: position, "unexpected end of the document")
+            }
+            var i = 0
+            for expected in word.description.utf8 {
+                if bytes[position + i] != expected {
+                    throw error(bytes, at: position, "invalid literal (expected \(word))")
+                }
+                i += 1
             }
             position += count
         }
 
-        mutating func object(depth: Int) throws(ReadError) -> JSONValue {
-            guard depth <= maximumDepth else { throw error(at: position, "nesting deeper than \(maximumDepth) levels") }
+        mutating func object(_ bytes: Span<UInt8>, depth: Int) throws(ReadError) -> JSONValue {
+            guard depth <= maximumDepth else {
+                throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels")
+            }
             position += 1
             var members: [String: JSONValue] = [:]
             var seenKeys: Set<String> = []
-            skipSpace()
+            skipSpace(bytes)
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
-                skipSpace()
-                guard position < bytes.count else { throw error(at: position, "unterminated object") }
+                skipSpace(bytes)
+                guard position < bytes.count else { throw error(bytes, at: position, "unterminated object") }
                 if bytes[position] == UInt8(ascii: "}") {
-                    throw error(at: position, "trailing comma before '}'")
+                    throw error(bytes, at: position, "trailing comma before '}'")
                 }
                 guard bytes[position] == UInt8(ascii: "\"") else {
-                    throw error(at: position, "unexpected \(shown(position)), expected a quoted key")
+                    throw error(bytes, at: position, "unexpected \(shown(bytes, position)), expected a quoted key")
                 }
                 let keyOffset = position
-                let key = try string(isKey: true)
+                let key = try string(bytes, isKey: true)
                 if !seenKeys.insert(key).inserted {
                     path.append(.key(key))
-                    let failure = error(at: keyOffset, "duplicate key \"\(key.prefix(64))\"")
+                    let failure = error(bytes, at: keyOffset, "duplicate key \"\(key.prefix(64))\"")
                     path.removeLast()
                     throw failure
                 }
-                skipSpace()
+                skipSpace(bytes)
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                    throw error(at: position, "expected ':' after the key \"\(key.prefix(64))\"")
+                    throw error(bytes, at: position, "expected ':' after the key \"\(key.prefix(64))\"")
                 }
                 position += 1
-                skipSpace()
+                skipSpace(bytes)
                 path.append(.key(key))
-                let member = try value(depth: depth + 1)
+                let member = try value(bytes, depth: depth + 1)
                 path.removeLast()
                 if buildsValues { members[key] = member }
-                skipSpace()
-                guard position < bytes.count else { throw error(at: position, "unterminated object") }
+                skipSpace(bytes)
+                guard position < bytes.count else { throw error(bytes, at: position, "unterminated object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
                 if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
-                throw error(at: position, "unexpected \(shown(position)), expected ',' or '}' in an object")
+                throw error(
+                    bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or '}' in an object")
             }
         }
 
-        mutating func array(depth: Int) throws(ReadError) -> JSONValue {
-            guard depth <= maximumDepth else { throw error(at: position, "nesting deeper than \(maximumDepth) levels") }
+        mutating func array(_ bytes: Span<UInt8>, depth: Int) throws(ReadError) -> JSONValue {
+            guard depth <= maximumDepth else {
+                throw error(bytes, at: position, "nesting deeper than \(maximumDepth) levels")
+            }
             position += 1
             var items: [JSONValue] = []
-            skipSpace()
+            skipSpace(bytes)
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
             var index = 0
             while true {
-                skipSpace()
-                guard position < bytes.count else { throw error(at: position, "unterminated array") }
-                if bytes[position] == UInt8(ascii: "]") { throw error(at: position, "trailing comma before ']'") }
+                skipSpace(bytes)
+                guard position < bytes.count else { throw error(bytes, at: position, "unterminated array") }
+                if bytes[position] == UInt8(ascii: "]") {
+                    throw error(bytes, at: position, "trailing comma before ']'")
+                }
                 path.append(.index(index))
-                let item = try value(depth: depth + 1)
+                let item = try value(bytes, depth: depth + 1)
                 path.removeLast()
                 if buildsValues { items.append(item) }
                 index += 1
-                skipSpace()
-                guard position < bytes.count else { throw error(at: position, "unterminated array") }
+                skipSpace(bytes)
+                guard position < bytes.count else { throw error(bytes, at: position, "unterminated array") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
                 if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
-                throw error(at: position, "unexpected \(shown(position)), expected ',' or ']' in an array")
+                throw error(
+                    bytes, at: position, "unexpected \(shown(bytes, position)), expected ',' or ']' in an array")
             }
         }
 
-        func isDigit(_ offset: Int) -> Bool {
+        func isDigit(_ bytes: Span<UInt8>, _ offset: Int) -> Bool {
             offset < bytes.count && bytes[offset] >= UInt8(ascii: "0") && bytes[offset] <= UInt8(ascii: "9")
         }
 
         /// A number in RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, at most 64 bytes.
-        mutating func number() throws(ReadError) -> Double {
+        mutating func number(_ bytes: Span<UInt8>) throws(ReadError) -> Double {
             let start = position
             if bytes[position] == UInt8(ascii: "-") { position += 1 }
-            guard isDigit(position) else { throw error(at: start, "invalid number: a digit must follow '-'") }
+            guard isDigit(bytes, position) else {
+                throw error(bytes, at: start, "invalid number: a digit must follow '-'")
+            }
             if bytes[position] == UInt8(ascii: "0") {
                 position += 1
-                if isDigit(position) { throw error(at: start, "invalid number: leading zeros are not JSON") }
+                if isDigit(bytes, position) {
+                    throw error(bytes, at: start, "invalid number: leading zeros are not JSON")
+                }
             } else {
-                while isDigit(position) { position += 1 }
+                while isDigit(bytes, position) { position += 1 }
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
                 position += 1
-                guard isDigit(position) else { throw error(at: start, "invalid number: a digit must follow '.'") }
-                while isDigit(position) { position += 1 }
+                guard isDigit(bytes, position) else {
+                    throw error(bytes, at: start, "invalid number: a digit must follow '.'")
+                }
+                while isDigit(bytes, position) { position += 1 }
             }
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
                 position += 1
@@ -331,22 +348,22 @@ public enum JSONReader {
                 {
                     position += 1
                 }
-                guard isDigit(position) else {
-                    throw error(at: start, "invalid number: a digit must follow the exponent")
+                guard isDigit(bytes, position) else {
+                    throw error(bytes, at: start, "invalid number: a digit must follow the exponent")
                 }
-                while isDigit(position) { position += 1 }
+                while isDigit(bytes, position) { position += 1 }
             }
             guard position - start <= 64 else {
-                throw error(at: start, "number of \(position - start) characters: at most 64")
+                throw error(bytes, at: start, "number of \(position - start) characters: at most 64")
             }
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-            guard let value = Double(text) else { throw error(at: start, "invalid number") }
+            let text = Self.text(bytes.extracting(start..<position))
+            guard let value = Double(text) else { throw error(bytes, at: start, "invalid number") }
             return value
         }
 
         /// A string: its closing quote is found first (so the length limit is checked before anything is built),
         /// then UTF-8 is validated and escapes are decoded.
-        mutating func string(isKey: Bool) throws(ReadError) -> String {
+        mutating func string(_ bytes: Span<UInt8>, isKey: Bool) throws(ReadError) -> String {
             let quote = position
             let start = position + 1
             var end = start
@@ -357,28 +374,28 @@ public enum JSONReader {
                 if c == UInt8(ascii: "\\") { hasEscape = true; end += 2; continue }
                 if c < 0x20 {
                     throw error(
-                        at: end,
+                        bytes, at: end,
                         "raw control character U+\(String(format: "%04X", c)) in a string (write it as an escape such as \\n)"
                     )
                 }
                 if c >= 0x80 { hasNonASCII = true }
                 end += 1
             }
-            guard end < bytes.count else { throw error(at: quote, "unterminated string") }
+            guard end < bytes.count else { throw error(bytes, at: quote, "unterminated string") }
             let length = end - start
             if length > maximumStringByteCount {
                 let what = isKey ? "a key" : pathText
                 throw error(
-                    at: quote,
+                    bytes, at: quote,
                     "\(what) is \(JSONReader.grouped(length)) bytes, over the limit of \(JSONReader.grouped(maximumStringByteCount))"
                 )
             }
             if hasNonASCII, let bad = Self.firstInvalidUTF8(bytes, from: start, to: end) {
-                throw error(at: bad, "invalid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
+                throw error(bytes, at: bad, "invalid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
             }
             position = end + 1
             if !buildsValues && !isKey { return "" }
-            if !hasEscape { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
+            if !hasEscape { return Self.text(bytes.extracting(start..<end)) }
             var utf8: [UInt8] = []
             utf8.reserveCapacity(length)
             var i = start
@@ -394,22 +411,23 @@ public enum JSONReader {
                 case UInt8(ascii: "r"): utf8.append(0x0D)
                 case UInt8(ascii: "t"): utf8.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4(at: i + 2, end: end)
+                    var scalar = try hex4(bytes, at: i + 2, end: end)
                     var consumed = 6
                     if (0xDC00..<0xE000).contains(scalar) {
                         throw error(
-                            at: i, "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
+                            bytes, at: i,
+                            "lone low surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
                     }
                     if (0xD800..<0xDC00).contains(scalar) {
                         guard i + 7 < end, bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u") else {
                             throw error(
-                                at: i,
+                                bytes, at: i,
                                 "lone high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) in a string")
                         }
-                        let low = try hex4(at: i + 8, end: end)
+                        let low = try hex4(bytes, at: i + 8, end: end)
                         guard (0xDC00..<0xE000).contains(low) else {
                             throw error(
-                                at: i,
+                                bytes, at: i,
                                 "high surrogate \\u\(String(scalar, radix: 16, uppercase: true)) not followed by a low surrogate"
                             )
                         }
@@ -421,7 +439,7 @@ public enum JSONReader {
                     continue
                 default:
                     throw error(
-                        at: i,
+                        bytes, at: i,
                         "invalid escape \\\(Character(Unicode.Scalar(e < 0x80 ? e : UInt8(ascii: "?")))) in a string")
                 }
                 i += 2
@@ -429,9 +447,14 @@ public enum JSONReader {
             return String(decoding: utf8, as: UTF8.self)
         }
 
+        /// The text of bytes already checked to be well-formed UTF-8 (so the fallback is never taken).
+        static func text(_ utf8: Span<UInt8>) -> String {
+            do { return String(copying: try UTF8Span(validating: utf8)) } catch { return "" }
+        }
+
         /// Four hex digits at `offset` (before `end`).
-        func hex4(at offset: Int, end: Int) throws(ReadError) -> UInt32 {
-            guard offset + 4 <= end else { throw error(at: max(offset - 2, 0), "truncated \\u escape") }
+        func hex4(_ bytes: Span<UInt8>, at offset: Int, end: Int) throws(ReadError) -> UInt32 {
+            guard offset + 4 <= end else { throw error(bytes, at: max(offset - 2, 0), "truncated \\u escape") }
             var value: UInt32 = 0
             for k in 0..<4 {
                 let c = bytes[offset + k]
@@ -440,7 +463,7 @@ public enum JSONReader {
                 case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(c - UInt8(ascii: "0"))
                 case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(c - UInt8(ascii: "a") + 10)
                 case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(c - UInt8(ascii: "A") + 10)
-                default: throw error(at: offset + k, "invalid \\u escape")
+                default: throw error(bytes, at: offset + k, "invalid \\u escape")
                 }
                 value = value * 16 + digit
             }
@@ -449,7 +472,7 @@ public enum JSONReader {
 
         /// The offset of the first byte in `start..<end` that is not well-formed UTF-8 (Unicode 15, table 3-7:
         /// no overlong forms, no surrogates, nothing above U+10FFFF), or nil.
-        static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+        static func firstInvalidUTF8(_ bytes: Span<UInt8>, from start: Int, to end: Int) -> Int? {
             var i = start
             func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool {
                 k < end && range.contains(bytes[k])

@@ -1,3 +1,7 @@
+// Why this file uses unsafe pointers: libmicrohttpd is a C library of callbacks with `void *` context pointers,
+// C strings and raw request/response buffers; this file is the only place that calls it (CMHDShim wraps its
+// variadic functions). Routing, limits and handlers above it see Swift values only.
+//
 // The HTTP server over libmicrohttpd (MHD 0.9.75).
 //
 // MHD rules this file relies on:

@@ -1,3 +1,5 @@
+// Why this file uses unsafe pointers: inet_pton/inet_ntop and getaddrinfo read and write `in_addr`/`in6_addr`
+// structures and C strings; this file converts them to and from Swift values once, for the whole Server.
 import Foundation
 
 #if canImport(Glibc)

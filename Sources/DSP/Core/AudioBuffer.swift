@@ -74,12 +74,7 @@ public struct AudioBuffer: Sendable, Equatable {
     public mutating func setChannel(_ index: Int, _ values: [Float]) {
         precondition(index >= 0 && index < channelCount, "channel index out of range")
         precondition(values.count == frameCount, "channel length must equal the frame count")
-        storage.withUnsafeMutableBufferPointer { all in
-            values.withUnsafeBufferPointer { source in
-                let base = all.baseAddress! + index * frameCount
-                if frameCount > 0 { base.update(from: source.baseAddress!, count: frameCount) }
-            }
-        }
+        storage[index * frameCount..<(index + 1) * frameCount] = values[...]
     }
 
     /// Reads one sample.
@@ -89,66 +84,24 @@ public struct AudioBuffer: Sendable, Equatable {
         set { storage[channel * frameCount + frame] = newValue }
     }
 
-    /// Calls `body` with a read-only pointer to one channel (`frameCount` samples).
+    /// Calls `body` with one channel (`frameCount` samples), read-only.
     @inlinable
-    public func withChannel<R>(_ index: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+    public func withSamples<R>(ofChannel index: Int, _ body: (Span<Float>) throws -> R) rethrows -> R {
         precondition(index >= 0 && index < channelCount, "channel index out of range")
-        return try samples.withUnsafeBufferPointer { all in
-            try body(UnsafeBufferPointer(rebasing: all[index * frameCount..<(index + 1) * frameCount]))
-        }
+        return try body(storage.span.extracting(index * frameCount..<(index + 1) * frameCount))
     }
 
-    /// Calls `body` with a mutable pointer to one channel (`frameCount` samples).
+    /// Calls `body` with all samples, planar (channel after channel), read-only.
     @inlinable
-    public mutating func withMutableChannel<R>(_ index: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
-        rethrows -> R
-    {
-        precondition(index >= 0 && index < channelCount, "channel index out of range")
-        let frames = frameCount
-        return try storage.withUnsafeMutableBufferPointer { all in
-            try body(UnsafeMutableBufferPointer(rebasing: all[index * frames..<(index + 1) * frames]))
-        }
+    public func withPlanarSamples<R>(_ body: (Span<Float>) throws -> R) rethrows -> R {
+        try body(storage.span)
     }
 
-    /// Calls `body` with a mutable block view over frames `range` of every channel.
-    /// The view is valid only inside `body`.
+    /// Calls `body` with all samples, planar (channel after channel), writable.
     @inlinable
-    public mutating func withMutableBlock<R>(frames range: Range<Int>? = nil, _ body: (AudioBlock) throws -> R) rethrows
-        -> R
-    {
-        let frames = frameCount
-        let channels = channelCount
-        let range = range ?? 0..<frames
-        precondition(range.lowerBound >= 0 && range.upperBound <= frames, "block range out of bounds")
-        return try storage.withUnsafeMutableBufferPointer { all in
-            try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: channels) { table in
-                for c in 0..<channels { table[c] = all.baseAddress! + c * frames + range.lowerBound }
-                return try body(
-                    AudioBlock(pointers: table.baseAddress!, channelCount: channels, frameCount: range.count))
-            }
-        }
-    }
-
-    /// Calls `body` once per block of at most `blockFrameCount` frames, in order, with a mutable view.
-    /// The pointer table is set up once; no allocation happens per block.
-    @inlinable
-    public mutating func forEachBlock(blockFrameCount: Int, _ body: (AudioBlock, _ startFrame: Int) throws -> Void)
-        rethrows
-    {
-        precondition(blockFrameCount > 0, "block size must be positive")
-        let frames = frameCount
-        let channels = channelCount
-        try storage.withUnsafeMutableBufferPointer { all in
-            try withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: channels) { table in
-                var start = 0
-                while start < frames {
-                    let count = min(blockFrameCount, frames - start)
-                    for c in 0..<channels { table[c] = all.baseAddress! + c * frames + start }
-                    try body(AudioBlock(pointers: table.baseAddress!, channelCount: channels, frameCount: count), start)
-                    start += count
-                }
-            }
-        }
+    public mutating func withMutablePlanarSamples<R>(_ body: (inout MutableSpan<Float>) throws -> R) rethrows -> R {
+        var span = storage.mutableSpan
+        return try body(&span)
     }
 
     /// A copy of frames `range` (clamped to the buffer); frames outside the buffer are silent when `padding` is true.
@@ -157,13 +110,11 @@ public struct AudioBuffer: Sendable, Equatable {
         let lower = max(range.lowerBound, 0)
         let upper = min(range.upperBound, frameCount)
         guard upper > lower else { return out }
+        let outFrames = out.frameCount
         for c in 0..<channelCount {
-            withChannel(c) { source in
-                out.withMutableChannel(c) { dest in
-                    (dest.baseAddress! + (lower - range.lowerBound)).update(
-                        from: source.baseAddress! + lower, count: upper - lower)
-                }
-            }
+            let destination = c * outFrames + (lower - range.lowerBound)
+            out.storage[destination..<destination + (upper - lower)] =
+                storage[c * frameCount + lower..<c * frameCount + upper]
         }
         return out
     }
@@ -175,12 +126,8 @@ public struct AudioBuffer: Sendable, Equatable {
         var grown = [Float](repeating: 0, count: newCount * channelCount)
         let keep = min(newCount, frameCount)
         let oldCount = frameCount
-        samples.withUnsafeBufferPointer { old in
-            grown.withUnsafeMutableBufferPointer { new in
-                for c in 0..<channelCount where keep > 0 {
-                    (new.baseAddress! + c * newCount).update(from: old.baseAddress! + c * oldCount, count: keep)
-                }
-            }
+        for c in 0..<channelCount where keep > 0 {
+            grown[c * newCount..<c * newCount + keep] = storage[c * oldCount..<c * oldCount + keep]
         }
         storage = grown
         frameCount = newCount
@@ -195,12 +142,11 @@ public struct AudioBuffer: Sendable, Equatable {
             range.lowerBound >= 0 && range.upperBound <= source.frameCount, "replaceFrames: source range out of bounds")
         precondition(start >= 0 && start + range.count <= frameCount, "replaceFrames: destination range out of bounds")
         guard !range.isEmpty else { return }
+        let sourceFrames = source.frameCount
         for c in 0..<channelCount {
-            source.withChannel(c) { from in
-                withMutableChannel(c) {
-                    ($0.baseAddress! + start).update(from: from.baseAddress! + range.lowerBound, count: range.count)
-                }
-            }
+            let destination = c * frameCount + start
+            let from = c * sourceFrames + range.lowerBound
+            storage[destination..<destination + range.count] = source.storage[from..<from + range.count]
         }
     }
 
@@ -208,13 +154,15 @@ public struct AudioBuffer: Sendable, Equatable {
     public mutating func clearFrames(_ range: Range<Int>) {
         precondition(range.lowerBound >= 0 && range.upperBound <= frameCount, "clearFrames: range out of bounds")
         guard !range.isEmpty else { return }
-        for c in 0..<channelCount {
-            withMutableChannel(c) { ($0.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count) }
+        let channels = channelCount, frames = frameCount
+        var all = storage.mutableSpan
+        for c in 0..<channels {
+            for i in c * frames + range.lowerBound..<c * frames + range.upperBound { all[i] = 0 }
         }
     }
 
     /// Largest absolute sample value over all channels (linear).
     public var peakMagnitude: Float {
-        samples.withUnsafeBufferPointer { VectorOps.peakMagnitude($0) }
+        VectorOps.peakMagnitude(storage.span)
     }
 }

@@ -44,7 +44,7 @@ public final class Compressor: AudioProcessor {
     private var reductionState: Float = 0
     private var meanSquare: Float = 0
     private var makeupValue: SmoothedValue
-    private var gainScratch = SampleStorage(count: 0)
+    private var gainScratch = SampleBuffer(count: 0)
     /// Gain reduction now, in dB (positive means the signal is turned down).
     public private(set) var gainReductionDecibels: Float = 0
 
@@ -75,7 +75,7 @@ public final class Compressor: AudioProcessor {
         sampleRate = spec.sampleRate
         updateCoefficients()
         makeupValue.prepare(sampleRate: sampleRate, rampSeconds: 0.02)
-        gainScratch = SampleStorage(count: spec.maximumBlockFrameCount)
+        gainScratch = SampleBuffer(count: spec.maximumBlockFrameCount)
         reset()
     }
 
@@ -102,10 +102,25 @@ public final class Compressor: AudioProcessor {
 
     /// Compresses `block` in place with the level detected on `key` (a sidechain), which must have at least
     /// `block.frameCount` frames; its channel count may differ.
-    public func process(_ block: AudioBlock, key: AudioBlock) {
+    public func process(_ block: AudioBlock, key: AudioBlock) { process(block, key: key.readOnly) }
+
+    /// Compresses `block` in place with the level detected on the read-only `key` (see `process(_:key:)`).
+    public func process(_ block: AudioBlock, key: ReadOnlyAudioBlock) {
         let n = block.frameCount
         precondition(key.frameCount >= n, "Compressor: key shorter than block")
-        let gains = gainScratch.pointer
+        gainScratch.withMutableSpan { gains in compress(block, key: key, gains: &gains) }
+    }
+
+    /// `gains` first collects each frame's key level (the largest magnitude over the key's channels), then
+    /// holds the linear gain of that frame.
+    private func compress(_ block: AudioBlock, key: ReadOnlyAudioBlock, gains: inout MutableSpan<Float>) {
+        let n = block.frameCount
+        for i in 0..<n { gains[i] = 0 }
+        for c in 0..<key.channelCount {
+            key.withSamples(ofChannel: c) { k in
+                for i in 0..<n { gains[i] = max(gains[i], abs(k[i])) }
+            }
+        }
         let t = Float(thresholdDecibels), w = Float(max(kneeDecibels, 0))
         let slope = Float(1 / max(ratio, 1) - 1)
         let aA = attackCoefficient, aR = releaseCoefficient, aM = rmsCoefficient
@@ -114,8 +129,7 @@ public final class Compressor: AudioProcessor {
         var makeup = makeupValue
         let log2To20Log10: Float = 6.020_6 // 20·log10(2)
         for i in 0..<n {
-            var level: Float = 0
-            for c in 0..<key.channelCount { level = max(level, abs(key.pointer(c)[i])) }
+            let level = gains[i]
             var xG: Float
             if rms {
                 ms = aM * ms + (1 - aM) * level * level
@@ -142,8 +156,9 @@ public final class Compressor: AudioProcessor {
         let dbToLog2: Float = 1 / 6.020_6
         for i in 0..<n { gains[i] = FastMath.exp2(gains[i] * dbToLog2) }
         for c in 0..<block.channelCount {
-            let p = block.pointer(c)
-            for i in 0..<n { p[i] *= gains[i] }
+            block.withMutableSamples(ofChannel: c) { p in
+                for i in 0..<n { p[i] *= gains[i] }
+            }
         }
     }
 }

@@ -33,7 +33,9 @@ public enum Fades {
         apply(to: &a, frames: all) { curve.fadeOutGain($0) }
         apply(to: &b, frames: all) { curve.fadeInGain($0) }
         for c in 0..<a.channelCount {
-            b.withChannel(c) { source in a.withMutableChannel(c) { VectorOps.add(source, into: $0) } }
+            b.withSamples(ofChannel: c) { source in
+                a.withMutableSamples(ofChannel: c) { VectorOps.add(source, into: &$0) }
+            }
         }
         return a
     }
@@ -46,8 +48,9 @@ public enum Fades {
         for i in range { gains[i - range.lowerBound] = gain((Double(i - frames.lowerBound) + 0.5) / count) }
         buffer.withMutableBlock(frames: range) { block in
             for c in 0..<block.channelCount {
-                let p = block.pointer(c)
-                for i in 0..<block.frameCount { p[i] *= gains[i] }
+                block.withMutableSamples(ofChannel: c) { p in
+                    for i in p.indices { p[i] *= gains[i] }
+                }
             }
         }
     }

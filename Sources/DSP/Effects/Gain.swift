@@ -29,13 +29,15 @@ public final class Gain: AudioProcessor {
         if !value.isSmoothing {
             let g = value.current
             if g == 1 { return }
-            for c in 0..<block.channelCount { VectorOps.scale(block.channel(c), by: g) }
+            for c in 0..<block.channelCount { block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: g) } }
             return
         }
         // Ramp across the block: the same straight line on every channel.
         let start = value.current
         value.advance(by: n)
         let end = value.current
-        for c in 0..<block.channelCount { VectorOps.scale(block.channel(c), rampFrom: start, to: end) }
+        for c in 0..<block.channelCount {
+            block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, rampFrom: start, to: end) }
+        }
     }
 }

@@ -34,20 +34,23 @@ public final class Pan: AudioProcessor {
 
     public func process(_ block: AudioBlock) {
         guard block.channelCount >= 2 else { return }
-        let left = block.pointer(0), right = block.pointer(1)
         if !value.isSmoothing {
             let (gl, gr) = Self.gains(position: value.current)
             if gl == 1 && gr == 1 { return }
-            for i in 0..<block.frameCount {
-                left[i] *= gl
-                right[i] *= gr
+            block.withMutableSamples(ofChannels: 0, 1) { left, right in
+                for i in left.indices {
+                    left[i] *= gl
+                    right[i] *= gr
+                }
             }
             return
         }
-        for i in 0..<block.frameCount {
-            let (gl, gr) = Self.gains(position: value.next())
-            left[i] *= gl
-            right[i] *= gr
+        block.withMutableSamples(ofChannels: 0, 1) { left, right in
+            for i in left.indices {
+                let (gl, gr) = Self.gains(position: value.next())
+                left[i] *= gl
+                right[i] *= gr
+            }
         }
     }
 }

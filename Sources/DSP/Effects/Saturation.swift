@@ -24,14 +24,14 @@ public final class Saturation: AudioProcessor {
     /// Round-trip delay of the oversampler in frames.
     static let oversamplerHalfOrder = 16
     private var oversampler: PolyphaseOversampler?
-    private var scratch = SampleStorage(count: 0)
-    private var dryDelay = SampleStorage(count: 0)
+    private var scratch = SampleBuffer(count: 0)
+    private var dryDelay = SampleBuffer(count: 0)
     private var dryIndex = 0
     private var channelCount = 0
     private var driveValue: SmoothedValue
     private var outputValue: SmoothedValue
     private var mixValue: SmoothedValue
-    private var gains = SampleStorage(count: 0)
+    private var gains = SampleBuffer(count: 0)
 
     public init(driveDecibels: Double = 12, outputDecibels: Double = -6, mix: Float = 1) {
         self.driveDecibels = driveDecibels
@@ -50,9 +50,9 @@ public final class Saturation: AudioProcessor {
             halfOrderFrames: Self.oversamplerHalfOrder, cutoff: 0.105,
             channelCount: spec.channelCount,
             maximumFrameCount: spec.maximumBlockFrameCount)
-        scratch = SampleStorage(count: 4 * spec.maximumBlockFrameCount)
-        gains = SampleStorage(count: 3 * spec.maximumBlockFrameCount)
-        dryDelay = SampleStorage(count: spec.channelCount * Self.oversamplerHalfOrder)
+        scratch = SampleBuffer(count: 4 * spec.maximumBlockFrameCount)
+        gains = SampleBuffer(count: 3 * spec.maximumBlockFrameCount)
+        dryDelay = SampleBuffer(count: spec.channelCount * Self.oversamplerHalfOrder)
         for v in [\Saturation.driveValue, \.outputValue, \.mixValue] {
             self[keyPath: v].prepare(sampleRate: spec.sampleRate, rampSeconds: 0.02)
         }
@@ -76,42 +76,81 @@ public final class Saturation: AudioProcessor {
         return c * (27 + c2) / (27 + 9 * c2)
     }
 
+    /// `curve` on four values: the same operations lane for lane, including `min(max(u, -3), 3)`'s handling of
+    /// NaN (a NaN lane stays NaN), so the result equals four scalar calls bit for bit.
+    @inline(__always)
+    static func curve(_ u: SIMD4<Float>) -> SIMD4<Float> {
+        var m = u
+        m.replace(with: -3, where: SIMD4(repeating: -3) .>= u) // max(u, -3)
+        var c = m
+        c.replace(with: 3, where: SIMD4(repeating: 3) .< m) // min(m, 3)
+        let c2 = c * c
+        return c * (27 + c2) / (27 + 9 * c2)
+    }
+
     public func process(_ block: AudioBlock) {
         guard let oversampler else { preconditionFailure("Saturation: process before prepare") }
         let n = block.frameCount
-        let drive = gains.pointer, output = gains.pointer + n, wetMix = gains.pointer + 2 * n
-        for i in 0..<n {
-            drive[i] = driveValue.next()
-            output[i] = outputValue.next()
-            wetMix[i] = mixValue.next()
-        }
-        let up = scratch.pointer
+        guard n > 0 else { return }
         let delay = Self.oversamplerHalfOrder
-        for c in 0..<block.channelCount {
-            let p = block.pointer(c)
-            oversampler.upsample(p, frameCount: n, channel: c, into: up)
+        // gains: drive at [0, n), output gain at [n, 2n), wet mix at [2n, 3n). scratch: 4n oversampled samples, the
+        // decimated wet signal written over its tail [3n, 4n).
+        gains.withMutableSpan { gains in
             for i in 0..<n {
-                let d = drive[i]
-                for k in 0..<4 { up[4 * i + k] = Self.curve(up[4 * i + k] * d) }
+                gains[i] = driveValue.next()
+                gains[n + i] = outputValue.next()
+                gains[2 * n + i] = mixValue.next()
             }
-            // Delay the dry signal by the oversampler latency while it is still in the block.
-            let dry = dryDelay.pointer + c * delay
-            var index = dryIndex
-            for i in 0..<n {
-                let x = p[i]
-                let delayed = dry[index]
-                dry[index] = x
-                index = index + 1 == delay ? 0 : index + 1
-                p[i] = delayed
-            }
-            if c == block.channelCount - 1 { dryIndex = index }
-            // Decimate into the tail of the scratch (the oversampler copies its input first).
-            let wet = up + 3 * n
-            oversampler.downsample(up, frameCount: n, channel: c, into: wet)
-            for i in 0..<n {
-                let m = wetMix[i]
-                p[i] = (1 - m) * p[i] + m * output[i] * wet[i]
+            scratch.withMutableSpan { up in
+                dryDelay.withMutableSpan { dry in
+                    for c in 0..<block.channelCount {
+                        block.withMutableSamples(ofChannel: c) { p in
+                            let index = Self.shape(
+                                &p, channel: c, oversampler: oversampler, gains: &gains, up: &up, dry: &dry,
+                                dryIndex: dryIndex)
+                            if c == block.channelCount - 1 { dryIndex = index }
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// One channel in place: oversample, shape, decimate and mix with the delayed dry signal. Returns the dry
+    /// ring's next index. Not inlined on purpose: as a function of its own its `inout` spans are known not to
+    /// alias (exclusivity), which keeps the loops as fast as the pointer version (measured).
+    @inline(never)
+    private static func shape(
+        _ p: inout MutableSpan<Float>, channel c: Int, oversampler: PolyphaseOversampler,
+        gains: inout MutableSpan<Float>, up: inout MutableSpan<Float>, dry: inout MutableSpan<Float>, dryIndex: Int
+    ) -> Int {
+        let n = p.count
+        let delay = oversamplerHalfOrder
+        oversampler.upsample(p.span, channel: c, into: &up)
+        // Four phases per input frame through the curve at once (lane for lane the scalar `curve`).
+        for i in 0..<n {
+            let j = 4 &* i
+            let y = curve(SIMD4(up[j], up[j &+ 1], up[j &+ 2], up[j &+ 3]) * gains[i])
+            up[j] = y[0]
+            up[j &+ 1] = y[1]
+            up[j &+ 2] = y[2]
+            up[j &+ 3] = y[3]
+        }
+        // Delay the dry signal by the oversampler latency while it is still in the block.
+        let base = c * delay
+        var index = dryIndex
+        for i in 0..<n {
+            let x = p[i]
+            let delayed = dry[base &+ index]
+            dry[base &+ index] = x
+            index = index &+ 1 == delay ? 0 : index &+ 1
+            p[i] = delayed
+        }
+        oversampler.downsample(&up, frameCount: n, channel: c, outputStart: 3 * n)
+        for i in 0..<n {
+            let m = gains[2 &* n &+ i]
+            p[i] = (1 - m) * p[i] + m * gains[n &+ i] * up[3 &* n &+ i]
+        }
+        return index
     }
 }

@@ -24,7 +24,7 @@ public final class SidechainDucker: AudioProcessor {
     private var sampleRate = 44100.0
     private var gainDecibelsNow: Float = 0
     private var holdLeft = 0
-    private var gainScratch = SampleStorage(count: 0)
+    private var gainScratch = SampleBuffer(count: 0)
 
     public init(
         depthDecibels: Double = -12, thresholdDecibels: Double = -30, attackSeconds: Double = 0.005,
@@ -42,7 +42,7 @@ public final class SidechainDucker: AudioProcessor {
 
     public func prepare(_ spec: ProcessSpec) throws {
         sampleRate = spec.sampleRate
-        gainScratch = SampleStorage(count: spec.maximumBlockFrameCount)
+        gainScratch = SampleBuffer(count: spec.maximumBlockFrameCount)
         reset()
     }
 
@@ -57,26 +57,38 @@ public final class SidechainDucker: AudioProcessor {
     }
 
     /// Ducks `block` in place by the level of `key` (at least `block.frameCount` frames, any channel count).
-    public func process(_ block: AudioBlock, key: AudioBlock) { duck(block, key: key) }
+    public func process(_ block: AudioBlock, key: AudioBlock) { duck(block, key: key.readOnly) }
 
-    private func duck(_ block: AudioBlock, key: AudioBlock?) {
+    /// Ducks `block` in place by the level of the read-only `key` (see `process(_:key:)`).
+    public func process(_ block: AudioBlock, key: ReadOnlyAudioBlock) { duck(block, key: key) }
+
+    private func duck(_ block: AudioBlock, key: ReadOnlyAudioBlock?) {
+        if let key { precondition(key.frameCount >= block.frameCount, "SidechainDucker: key shorter than block") }
+        gainScratch.withMutableSpan { gains in duck(block, key: key, gains: &gains) }
+    }
+
+    /// `gains` first collects each frame's key level (the largest magnitude over the key's channels), then
+    /// holds the linear gain of that frame.
+    private func duck(_ block: AudioBlock, key: ReadOnlyAudioBlock?, gains: inout MutableSpan<Float>) {
         let n = block.frameCount
-        if let key { precondition(key.frameCount >= n, "SidechainDucker: key shorter than block") }
+        if let key {
+            for i in 0..<n { gains[i] = 0 }
+            for c in 0..<key.channelCount {
+                key.withSamples(ofChannel: c) { k in
+                    for i in 0..<n { gains[i] = max(gains[i], abs(k[i])) }
+                }
+            }
+        }
         let depth = Float(min(max(depthDecibels, -60), 0))
         let threshold = Float(Decibels.gain(min(max(thresholdDecibels, -80), 0)))
         let attackStep = -depth / Float(min(max(attackSeconds, 0.0005), 1) * sampleRate)
         let releaseStep = -depth / Float(min(max(releaseSeconds, 0.005), 5) * sampleRate)
         let holdFrames = Int(min(max(holdSeconds, 0), 0.5) * sampleRate)
-        let gains = gainScratch.pointer
         var g = gainDecibelsNow
         var hold = holdLeft
         let dbToLog2: Float = 1 / 6.020_6
         for i in 0..<n {
-            if let key {
-                var level: Float = 0
-                for c in 0..<key.channelCount { level = max(level, abs(key.pointer(c)[i])) }
-                if level > threshold { hold = holdFrames + 1 }
-            }
+            if key != nil && gains[i] > threshold { hold = holdFrames + 1 }
             if hold > 0 {
                 hold -= 1
                 g = max(g - attackStep, depth)
@@ -88,8 +100,9 @@ public final class SidechainDucker: AudioProcessor {
         gainDecibelsNow = g
         holdLeft = hold
         for c in 0..<block.channelCount {
-            let p = block.pointer(c)
-            for i in 0..<n { p[i] *= gains[i] }
+            block.withMutableSamples(ofChannel: c) { p in
+                for i in 0..<n { p[i] *= gains[i] }
+            }
         }
     }
 }

@@ -1,3 +1,8 @@
+// Why this file uses unsafe pointers: FFTW works on C arrays with its own SIMD alignment (`fftwf_alloc_real`),
+// and its plans are opaque C pointers. Both stay inside this file; the rest of the engine reaches the work
+// arrays through the bounds-checked span views below (`withInput`, `withSpectrum`, `withOutput`, ...).
+// The public pointer properties remain only for code not yet converted (Stretch, StemApproximator).
+//
 // C library rules relied on here (FFTW 3.3, single precision):
 // - Only `fftwf_execute*` is thread-safe; planning and destroying plans are not. Every plan is made under
 //   `FFTPlanCache`'s lock, kept for the life of the process and never destroyed, and
@@ -70,6 +75,46 @@ public final class RealFFT: @unchecked Sendable {
     @inline(__always)
     public func inverse() {
         fftwf_execute_split_dft_c2r(plans.inverse, real, imag, output)
+    }
+
+    /// Calls `body` with the time-domain input (`size` samples) as a mutable view.
+    @inline(__always)
+    public func withInput<R>(_ body: (inout MutableSpan<Float>) throws -> R) rethrows -> R {
+        var span = UnsafeMutableBufferPointer(start: input, count: size).mutableSpan
+        return try body(&span)
+    }
+
+    /// Calls `body` with the spectrum (`binCount` real and imaginary parts) as mutable views.
+    @inline(__always)
+    public func withSpectrum<R>(_ body: (inout MutableSpan<Float>, inout MutableSpan<Float>) throws -> R) rethrows
+        -> R
+    {
+        var realSpan = UnsafeMutableBufferPointer(start: real, count: binCount).mutableSpan
+        var imagSpan = UnsafeMutableBufferPointer(start: imag, count: binCount).mutableSpan
+        return try body(&realSpan, &imagSpan)
+    }
+
+    /// Calls `body` with the spectrum (`binCount` real and imaginary parts) as read-only views.
+    @inline(__always)
+    public func withSpectrumValues<R>(_ body: (Span<Float>, Span<Float>) throws -> R) rethrows -> R {
+        try body(
+            UnsafeBufferPointer(start: real, count: binCount).span,
+            UnsafeBufferPointer(start: imag, count: binCount).span)
+    }
+
+    /// Calls `body` with the time-domain output of `inverse()` (`size` samples, scaled by `size`).
+    @inline(__always)
+    public func withOutput<R>(_ body: (Span<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: output, count: size).span)
+    }
+
+    /// Copies `source` (at least `size` samples) to `input` and transforms it.
+    public func forward(_ source: Span<Float>) {
+        precondition(source.count >= size, "RealFFT.forward: source shorter than the transform")
+        withInput { destination in
+            for i in 0..<size { destination[i] = source[i] }
+        }
+        forward()
     }
 
     /// Copies `source` (`size` samples) to `input` and transforms it.

@@ -41,14 +41,14 @@ public struct STFT: Sendable {
 
     /// Analyses `signal`, lets `transform` modify each frame's spectrum in place, and resynthesises.
     ///
-    /// `transform(frameIndex, real, imag, binCount)` receives the unnormalised spectrum of the windowed frame.
-    /// With an identity transform the output equals the input to within float rounding.
+    /// `transform(frameIndex, real, imag)` receives the unnormalised spectrum of the windowed frame
+    /// (`frameSize / 2 + 1` bins each). With an identity transform the output equals the input to within float
+    /// rounding.
     /// - Returns: exactly `signal.count` samples.
     public func process(
         _ signal: [Float],
-        transform: (
-            _ frameIndex: Int, _ real: UnsafeMutablePointer<Float>,
-            _ imag: UnsafeMutablePointer<Float>, _ binCount: Int
+        transformSpectrum transform: (
+            _ frameIndex: Int, _ real: inout MutableSpan<Float>, _ imag: inout MutableSpan<Float>
         ) -> Void
     ) -> [Float] {
         let n = signal.count
@@ -59,61 +59,58 @@ public struct STFT: Sendable {
         var accumulator = [Float](repeating: 0, count: outputLength)
         var weight = [Float](repeating: 0, count: outputLength)
         let scale = 1 / Float(frameSize)
-        signal.withUnsafeBufferPointer { x in
-            window.withUnsafeBufferPointer { w in
-                accumulator.withUnsafeMutableBufferPointer { acc in
-                    weight.withUnsafeMutableBufferPointer { wsum in
-                        for f in 0..<frames {
-                            let start = frameStart(f)
-                            for i in 0..<frameSize {
-                                let s = start + i
-                                fft.input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
-                            }
-                            fft.forward()
-                            transform(f, fft.real, fft.imag, fft.binCount)
-                            fft.inverse()
-                            // Accumulator index = input index + leadingPadding.
-                            let base = start + leadingPadding
-                            for i in 0..<frameSize {
-                                acc[base + i] += fft.output[i] * scale * w[i]
-                                wsum[base + i] += w[i] * w[i]
-                            }
-                        }
-                    }
+        let x = signal.span
+        let w = window.span
+        var acc = accumulator.mutableSpan
+        var wsum = weight.mutableSpan
+        for f in 0..<frames {
+            let start = frameStart(f)
+            fft.withInput { input in
+                for i in 0..<frameSize {
+                    let s = start + i
+                    input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
+                }
+            }
+            fft.forward()
+            fft.withSpectrum { real, imag in transform(f, &real, &imag) }
+            fft.inverse()
+            // Accumulator index = input index + leadingPadding.
+            let base = start + leadingPadding
+            fft.withOutput { output in
+                for i in 0..<frameSize {
+                    acc[base + i] += output[i] * scale * w[i]
+                    wsum[base + i] += w[i] * w[i]
                 }
             }
         }
         var result = [Float](repeating: 0, count: n)
         for i in 0..<n {
-            let wsum = weight[i + leadingPadding]
-            result[i] = wsum > 1e-8 ? accumulator[i + leadingPadding] / wsum : 0
+            let sum = wsum[i + leadingPadding]
+            result[i] = sum > 1e-8 ? acc[i + leadingPadding] / sum : 0
         }
         return result
     }
 
-    /// Analysis only: calls `body(frameIndex, real, imag, binCount)` with each windowed frame's spectrum.
-    public func forEachFrame(
-        _ signal: [Float],
-        _ body: (
-            _ frameIndex: Int, _ real: UnsafePointer<Float>,
-            _ imag: UnsafePointer<Float>, _ binCount: Int
-        ) -> Void
+    /// Analysis only: calls `body(frameIndex, real, imag)` with each windowed frame's spectrum
+    /// (`frameSize / 2 + 1` bins each).
+    public func forEachSpectrum(
+        _ signal: [Float], _ body: (_ frameIndex: Int, _ real: Span<Float>, _ imag: Span<Float>) -> Void
     ) {
         let n = signal.count
         guard n > 0 else { return }
         let fft = RealFFT(size: frameSize)
-        signal.withUnsafeBufferPointer { x in
-            window.withUnsafeBufferPointer { w in
-                for f in 0..<frameCount(sampleCount: n) {
-                    let start = frameStart(f)
-                    for i in 0..<frameSize {
-                        let s = start + i
-                        fft.input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
-                    }
-                    fft.forward()
-                    body(f, fft.real, fft.imag, fft.binCount)
+        let x = signal.span
+        let w = window.span
+        for f in 0..<frameCount(sampleCount: n) {
+            let start = frameStart(f)
+            fft.withInput { input in
+                for i in 0..<frameSize {
+                    let s = start + i
+                    input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
                 }
             }
+            fft.forward()
+            fft.withSpectrumValues { real, imag in body(f, real, imag) }
         }
     }
 
@@ -121,9 +118,9 @@ public struct STFT: Sendable {
     public func magnitudes(_ signal: [Float]) -> [[Float]] {
         var rows: [[Float]] = []
         rows.reserveCapacity(frameCount(sampleCount: signal.count))
-        forEachFrame(signal) { _, re, im, bins in
-            var row = [Float](repeating: 0, count: bins)
-            for k in 0..<bins { row[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
+        forEachSpectrum(signal) { _, re, im in
+            var row = [Float](repeating: 0, count: re.count)
+            for k in 0..<re.count { row[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
             rows.append(row)
         }
         return rows

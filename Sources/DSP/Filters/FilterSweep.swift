@@ -65,18 +65,15 @@ public final class FilterSweep: AudioProcessor {
         while done < block.frameCount {
             let n = block.frameCount - done
             let rampLeft = durationFrames - positionFrames
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: block.channelCount) { table in
-                let count = rampLeft > 0 ? min(n, rampLeft) : n
-                for c in 0..<block.channelCount { table[c] = block.pointer(c) + done }
-                let view = AudioBlock(pointers: table.baseAddress!, channelCount: block.channelCount, frameCount: count)
-                if rampLeft > 0 {
-                    filter.process(view, logCutoffFrom: logStart + step * Float(positionFrames), logCutoffStep: step)
-                } else {
-                    filter.process(view, logCutoffFrom: logEnd, logCutoffStep: 0)
-                }
-                done += count
-                positionFrames += count
+            let count = rampLeft > 0 ? min(n, rampLeft) : n
+            let view = block.subBlock(frames: done..<done + count)
+            if rampLeft > 0 {
+                filter.process(view, logCutoffFrom: logStart + step * Float(positionFrames), logCutoffStep: step)
+            } else {
+                filter.process(view, logCutoffFrom: logEnd, logCutoffStep: 0)
             }
+            done += count
+            positionFrames += count
         }
     }
 }

@@ -1,3 +1,6 @@
+// Why this file uses unsafe pointers: libsamplerate takes its input and output as C arrays inside `SRC_DATA`
+// and keeps an opaque state handle; this file is the only place that calls it (buffers in and out are Swift).
+//
 // C library rules relied on here (libsamplerate 0.2):
 // - `src_ratio` is output rate / input rate.
 // - Data is interleaved; frame counts in SRC_DATA are frames (C `long`), not samples.

@@ -1,141 +1,121 @@
 /// The few inner loops the whole engine leans on: gain, mix, multiply-add, interleave, peak.
 ///
-/// Written as plain loops over unsafe buffer pointers so that the optimizer vectorises them in release
-/// builds (checked with the `vector.*` cases of the benchmark against naive `Array`-subscript loops).
-/// Pointers must not alias unless stated. Counts are in samples.
+/// Written as plain indexed loops over spans (bounds-checked views that the optimizer hoists and vectorises
+/// in release builds; checked with the `vector.*` and `effects.*` cases of the benchmark). Counts are in samples.
+/// The pointer-based overloads that code not yet converted still calls live in `PointerInterop.swift`.
 public enum VectorOps {
     /// `buffer[i] *= gain`.
     @inlinable
-    public static func scale(_ buffer: UnsafeMutableBufferPointer<Float>, by gain: Float) {
-        guard let p = buffer.baseAddress else { return }
-        for i in 0..<buffer.count { p[i] *= gain }
+    public static func scale(_ buffer: inout MutableSpan<Float>, by gain: Float) {
+        for i in buffer.indices { buffer[i] *= gain }
     }
 
     /// `destination[i] += source[i]` for `min(count)` samples.
     @inlinable
-    public static func add(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Float>) {
+    public static func add(_ source: Span<Float>, into destination: inout MutableSpan<Float>) {
         let n = min(source.count, destination.count)
-        guard n > 0, let s = source.baseAddress, let d = destination.baseAddress else { return }
-        for i in 0..<n { d[i] += s[i] }
+        for i in 0..<n { destination[i] += source[i] }
     }
 
     /// `destination[i] += source[i] * gain` for `min(count)` samples.
     @inlinable
-    public static func multiplyAdd(
-        _ source: UnsafeBufferPointer<Float>, gain: Float,
-        into destination: UnsafeMutableBufferPointer<Float>
-    ) {
+    public static func multiplyAdd(_ source: Span<Float>, gain: Float, into destination: inout MutableSpan<Float>) {
         let n = min(source.count, destination.count)
-        guard n > 0, let s = source.baseAddress, let d = destination.baseAddress else { return }
-        for i in 0..<n { d[i] += s[i] * gain }
+        for i in 0..<n { destination[i] += source[i] * gain }
     }
 
     /// `destination[i] = a[i] * b[i]` for `min(count)` samples.
     @inlinable
-    public static func multiply(
-        _ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
-        into destination: UnsafeMutableBufferPointer<Float>
-    ) {
+    public static func multiply(_ a: Span<Float>, _ b: Span<Float>, into destination: inout MutableSpan<Float>) {
         let n = min(a.count, b.count, destination.count)
-        guard n > 0, let pa = a.baseAddress, let pb = b.baseAddress, let d = destination.baseAddress else { return }
-        for i in 0..<n { d[i] = pa[i] * pb[i] }
+        for i in 0..<n { destination[i] = a[i] * b[i] }
     }
 
     /// `destination[i] += source[i] * gains[i]` (a per-sample gain curve, e.g. a fade).
     @inlinable
     public static func multiplyAdd(
-        _ source: UnsafeBufferPointer<Float>, gains: UnsafeBufferPointer<Float>,
-        into destination: UnsafeMutableBufferPointer<Float>
+        _ source: Span<Float>, gains: Span<Float>, into destination: inout MutableSpan<Float>
     ) {
         let n = min(source.count, gains.count, destination.count)
-        guard n > 0, let s = source.baseAddress, let g = gains.baseAddress, let d = destination.baseAddress else {
-            return
-        }
-        for i in 0..<n { d[i] += s[i] * g[i] }
+        for i in 0..<n { destination[i] += source[i] * gains[i] }
     }
 
     /// Linear gain ramp: `buffer[i] *= start + (end - start) * i / count`.
     @inlinable
-    public static func scale(_ buffer: UnsafeMutableBufferPointer<Float>, rampFrom start: Float, to end: Float) {
-        guard let p = buffer.baseAddress, buffer.count > 0 else { return }
+    public static func scale(_ buffer: inout MutableSpan<Float>, rampFrom start: Float, to end: Float) {
+        guard buffer.count > 0 else { return }
         let step = (end - start) / Float(buffer.count)
-        for i in 0..<buffer.count { p[i] *= start + step * Float(i) }
+        for i in buffer.indices { buffer[i] *= start + step * Float(i) }
     }
 
     /// Largest absolute value (0 for an empty buffer).
     @inlinable
-    public static func peakMagnitude(_ buffer: UnsafeBufferPointer<Float>) -> Float {
-        guard let p = buffer.baseAddress else { return 0 }
+    public static func peakMagnitude(_ buffer: Span<Float>) -> Float {
         var peak: Float = 0
-        for i in 0..<buffer.count { peak = max(peak, abs(p[i])) }
+        for i in buffer.indices { peak = max(peak, abs(buffer[i])) }
         return peak
     }
 
     /// Sum of squares, accumulated in Double for long buffers (blocks of 4096 summed in Float, then in Double).
     @inlinable
-    public static func sumOfSquares(_ buffer: UnsafeBufferPointer<Float>) -> Double {
-        guard let p = buffer.baseAddress else { return 0 }
+    public static func sumOfSquares(_ buffer: Span<Float>) -> Double {
         var total = 0.0
         var start = 0
         while start < buffer.count {
             let end = min(start + 4096, buffer.count)
             var partial: Float = 0
-            for i in start..<end { partial += p[i] * p[i] }
+            for i in start..<end { partial += buffer[i] * buffer[i] }
             total += Double(partial)
             start = end
         }
         return total
     }
 
-    /// Interleaves `channels.count` planar channels of `frameCount` samples into `destination`
-    /// (which holds `frameCount * channels.count` samples).
+    /// Interleaves `channelCount` planar channels of `frameCount` samples (channel `c` at `c * frameCount`)
+    /// into `destination` (which holds at least `frameCount * channelCount` samples).
     @inlinable
     public static func interleave(
-        _ planar: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
-        into destination: UnsafeMutablePointer<Float>
+        _ planar: Span<Float>, channelCount: Int, frameCount: Int, into destination: inout MutableSpan<Float>
     ) {
         if channelCount == 2 {
-            let left = planar, right = planar + frameCount
             for i in 0..<frameCount {
-                destination[2 * i] = left[i]
-                destination[2 * i + 1] = right[i]
+                destination[2 * i] = planar[i]
+                destination[2 * i + 1] = planar[frameCount + i]
             }
             return
         }
         for c in 0..<channelCount {
-            let source = planar + c * frameCount
-            for i in 0..<frameCount { destination[i * channelCount + c] = source[i] }
+            let source = c * frameCount
+            for i in 0..<frameCount { destination[i * channelCount + c] = planar[source + i] }
         }
     }
 
     /// Splits `frameCount` interleaved frames of `channelCount` channels into planar layout
-    /// (channel `c` at `destination + c * destinationStride`).
+    /// (channel `c` from `destination[c * destinationStride]` on).
     @inlinable
     public static func deinterleave(
-        _ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
-        into destination: UnsafeMutablePointer<Float>, destinationStride: Int
+        _ interleaved: Span<Float>, channelCount: Int, frameCount: Int,
+        into destination: inout MutableSpan<Float>, destinationStride: Int
     ) {
         if channelCount == 2 {
-            let left = destination, right = destination + destinationStride
             for i in 0..<frameCount {
-                left[i] = interleaved[2 * i]
-                right[i] = interleaved[2 * i + 1]
+                destination[i] = interleaved[2 * i]
+                destination[destinationStride + i] = interleaved[2 * i + 1]
             }
             return
         }
         for c in 0..<channelCount {
-            let dest = destination + c * destinationStride
-            for i in 0..<frameCount { dest[i] = interleaved[i * channelCount + c] }
+            let dest = c * destinationStride
+            for i in 0..<frameCount { destination[dest + i] = interleaved[i * channelCount + c] }
         }
     }
 
     /// Replaces NaN and infinities with 0 and returns how many were replaced.
     @inlinable
-    public static func replaceNonFinite(_ buffer: UnsafeMutableBufferPointer<Float>) -> Int {
-        guard let p = buffer.baseAddress else { return 0 }
+    public static func replaceNonFinite(_ buffer: inout MutableSpan<Float>) -> Int {
         var replaced = 0
-        for i in 0..<buffer.count where !p[i].isFinite {
-            p[i] = 0
+        for i in buffer.indices where !buffer[i].isFinite {
+            buffer[i] = 0
             replaced += 1
         }
         return replaced

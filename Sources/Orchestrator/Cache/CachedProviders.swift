@@ -8,9 +8,20 @@ import Synchronization
 // stems, and (in memory, `StretchCache`) stretching its layers. Keys hash the audio itself plus the step's
 // parameters and the engine version, so an edited plan reuses everything that did not change.
 
-/// Raw samples of a buffer as bytes.
+/// Raw samples of a buffer as bytes (each sample's IEEE 754 bit pattern, little-endian).
 func sampleBytes(_ buffer: AudioBuffer) -> Data {
-    buffer.samples.withUnsafeBufferPointer { Data(buffer: $0) }
+    var bytes = [UInt8](repeating: 0, count: buffer.samples.count * 4)
+    var out = bytes.mutableSpan
+    buffer.withPlanarSamples { samples in
+        for i in samples.indices {
+            let bits = samples[i].bitPattern
+            out[4 * i] = UInt8(truncatingIfNeeded: bits)
+            out[4 * i + 1] = UInt8(truncatingIfNeeded: bits >> 8)
+            out[4 * i + 2] = UInt8(truncatingIfNeeded: bits >> 16)
+            out[4 * i + 3] = UInt8(truncatingIfNeeded: bits >> 24)
+        }
+    }
+    return Data(bytes)
 }
 
 /// A buffer stored as a small header (channels, frames, rate) and its planar samples.
@@ -18,10 +29,12 @@ enum CachedBuffers {
     static func encode(_ buffers: [AudioBuffer]) -> Data {
         var data = Data()
         for buffer in buffers {
-            var header: [Int64] = [
-                Int64(buffer.channelCount), Int64(buffer.frameCount), Int64(buffer.sampleRate.bitPattern),
+            let header: [UInt64] = [
+                UInt64(buffer.channelCount), UInt64(buffer.frameCount), buffer.sampleRate.bitPattern,
             ]
-            header.withUnsafeBytes { data.append(contentsOf: $0) }
+            for value in header {
+                for shift in stride(from: 0, to: 64, by: 8) { data.append(UInt8(truncatingIfNeeded: value >> shift)) }
+            }
             data.append(sampleBytes(buffer))
         }
         return data
@@ -32,8 +45,11 @@ enum CachedBuffers {
         var offset = 0
         for _ in 0..<count {
             guard data.count >= offset + 24 else { return nil }
+            let headerBytes = [UInt8](data[data.startIndex + offset..<data.startIndex + offset + 24])
             let header: [Int64] = (0..<3).map { i in
-                data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + i * 8, as: Int64.self) }
+                var value: UInt64 = 0
+                for b in 0..<8 { value |= UInt64(headerBytes[i * 8 + b]) << (8 * b) }
+                return Int64(bitPattern: value)
             }
             let channels = Int(header[0]), frames = Int(header[1])
             let rate = Double(bitPattern: UInt64(bitPattern: header[2]))
@@ -41,9 +57,15 @@ enum CachedBuffers {
             let byteCount = channels * frames * MemoryLayout<Float>.size
             guard channels > 0, frames >= 0, rate > 0, data.count >= offset + byteCount else { return nil }
             var samples = [Float](repeating: 0, count: channels * frames)
-            samples.withUnsafeMutableBytes { destination in
-                data.withUnsafeBytes { source in
-                    destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + byteCount]))
+            let sampleBytes = [UInt8](data[data.startIndex + offset..<data.startIndex + offset + byteCount])
+            do {
+                let source = sampleBytes.span
+                var destination = samples.mutableSpan
+                for i in destination.indices {
+                    let bits =
+                        UInt32(source[4 * i]) | UInt32(source[4 * i + 1]) << 8 | UInt32(source[4 * i + 2]) << 16
+                        | UInt32(source[4 * i + 3]) << 24
+                    destination[i] = Float(bitPattern: bits)
                 }
             }
             buffers.append(AudioBuffer(planarSamples: samples, channelCount: channels, sampleRate: rate))

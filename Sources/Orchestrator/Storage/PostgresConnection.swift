@@ -1,3 +1,5 @@
+// Why this file uses unsafe pointers: libpq hands out opaque `PGconn` / `PGresult` handles and takes parameter
+// values as arrays of C strings; this connection type is the only place that calls it.
 import CPostgres
 import Foundation
 

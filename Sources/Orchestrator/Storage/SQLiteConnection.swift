@@ -1,3 +1,5 @@
+// Why this file uses unsafe pointers: SQLite's C API hands out opaque `sqlite3` / `sqlite3_stmt` handles and
+// C strings; this connection type is the only place that calls it. Stores above it use Swift values only.
 import CSQLite
 import Foundation
 

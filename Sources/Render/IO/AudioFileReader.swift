@@ -148,9 +148,7 @@ public final class AudioFileReader {
         var scratch = [Float](repeating: 0, count: blockFrames * channels)
         var counted = 0
         while true {
-            let got = scratch.withUnsafeMutableBufferPointer {
-                counter.readFrames(into: $0.baseAddress!, frameCount: blockFrames)
-            }
+            let got = counter.readFrames(into: &scratch, frameCount: blockFrames)
             if got <= 0 { return }
             counted += got
             if counted > limit { throw overLimit(counted) }
@@ -205,9 +203,7 @@ public final class AudioFileReader {
         if interleaved.count < maximumFrameCount * channels {
             interleaved = [Float](repeating: 0, count: maximumFrameCount * channels)
         }
-        let got = interleaved.withUnsafeMutableBufferPointer {
-            file.readFrames(into: $0.baseAddress!, frameCount: maximumFrameCount)
-        }
+        let got = file.readFrames(into: &interleaved, frameCount: maximumFrameCount)
         if file.errorCode != 0 { readsWithError += 1 }
         if got <= 0 {
             atEnd = true
@@ -236,15 +232,8 @@ public final class AudioFileReader {
                 path: info.path, decodeErrorCount: readsWithError, limit: limits.maximumDecodeErrorCount)
         }
         var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: info.sampleRate)
-        interleaved.withUnsafeMutableBufferPointer { source in
-            nonFiniteSampleCount += VectorOps.replaceNonFinite(
-                UnsafeMutableBufferPointer(rebasing: source[0..<got * channels]))
-            block.withMutableBlock { out in
-                ChannelMapping.mapToStereo(
-                    source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
-                    into: out.pointer(0), stride: got)
-            }
-        }
+        nonFiniteSampleCount += ChannelMapping.mapReadFrames(
+            &interleaved, channelCount: channels, frameCount: got, gains: gains, into: &block)
         if let converter { block = try converter.process(block) }
         framesRead += block.frameCount
         return block

@@ -199,19 +199,31 @@ public final class AudioFileWriter {
         var start = 0
         while start < audio.frameCount {
             let count = min(Self.blockFrameCount, audio.frameCount - start)
-            try audio.samples.withUnsafeBufferPointer { planar in
-                try interleaved.withUnsafeMutableBufferPointer { out in
-                    for c in 0..<channels {
-                        let source = planar.baseAddress! + c * audio.frameCount + start
-                        for i in 0..<count { out[i * channels + c] = source[i] }
-                    }
-                    if let ditherAmplitude {
-                        for i in 0..<(count * channels) { out[i] += ditherAmplitude * random.triangular() }
-                    }
-                    try file.writeFrames(out.baseAddress!, frameCount: count)
-                }
-            }
+            Self.interleave(
+                audio, frames: start..<start + count, into: &interleaved, ditherAmplitude: ditherAmplitude,
+                random: &random)
+            try file.writeFrames(interleaved, frameCount: count)
             start += count
+        }
+    }
+}
+
+extension AudioFileWriter {
+    /// Interleaves frames `frames` of `audio` into the start of `out`, adding dither when `ditherAmplitude` is set.
+    fileprivate static func interleave(
+        _ audio: AudioBuffer, frames: Range<Int>, into out: inout [Float], ditherAmplitude: Float?,
+        random: inout DitherNoise
+    ) {
+        let channels = audio.channelCount, count = frames.count, total = audio.frameCount
+        var destination = out.mutableSpan
+        audio.withPlanarSamples { planar in
+            for c in 0..<channels {
+                let source = c * total + frames.lowerBound
+                for i in 0..<count { destination[i * channels + c] = planar[source + i] }
+            }
+        }
+        if let ditherAmplitude {
+            for i in 0..<(count * channels) { destination[i] += ditherAmplitude * random.triangular() }
         }
     }
 }

@@ -35,34 +35,55 @@ public enum ChannelMapping {
     }
 
     /// Maps `frameCount` interleaved frames of `channelCount` channels onto planar stereo `destination`
-    /// (left at `destination`, right at `destination + stride`).
+    /// (left from index 0, right from index `stride`).
     static func mapToStereo(
-        _ interleaved: UnsafePointer<Float>, channelCount: Int, frameCount: Int,
+        _ interleaved: Span<Float>, channelCount: Int, frameCount: Int,
         gains: [(left: Float, right: Float)],
-        into destination: UnsafeMutablePointer<Float>, stride: Int
+        into destination: inout MutableSpan<Float>, stride: Int
     ) {
         if channelCount == 2 {
             VectorOps.deinterleave(
                 interleaved, channelCount: 2, frameCount: frameCount,
-                into: destination, destinationStride: stride)
+                into: &destination, destinationStride: stride)
             return
         }
-        let left = destination, right = destination + stride
         if channelCount == 1 {
-            left.update(from: interleaved, count: frameCount)
-            right.update(from: interleaved, count: frameCount)
+            for i in 0..<frameCount {
+                destination[i] = interleaved[i]
+                destination[stride + i] = interleaved[i]
+            }
             return
         }
-        left.update(repeating: 0, count: frameCount)
-        right.update(repeating: 0, count: frameCount)
+        for i in 0..<frameCount {
+            destination[i] = 0
+            destination[stride + i] = 0
+        }
         for c in 0..<channelCount {
             let (gl, gr) = gains[c]
             if gl == 0 && gr == 0 { continue }
             for i in 0..<frameCount {
                 let x = interleaved[i * channelCount + c]
-                left[i] += x * gl
-                right[i] += x * gr
+                destination[i] += x * gl
+                destination[stride + i] += x * gr
             }
         }
+    }
+
+    /// Replaces NaN/Inf in the first `frameCount` interleaved frames of `interleaved` by 0, then maps them onto
+    /// the planar stereo `block` (which has `frameCount` frames). Returns how many samples were replaced.
+    static func mapReadFrames(
+        _ interleaved: inout [Float], channelCount: Int, frameCount: Int, gains: [(left: Float, right: Float)],
+        into block: inout AudioBuffer
+    ) -> Int {
+        var source = interleaved.mutableSpan
+        var read = source._mutatingExtracting(0..<frameCount * channelCount)
+        let replaced = VectorOps.replaceNonFinite(&read)
+        let values = source.span
+        block.withMutablePlanarSamples { out in
+            mapToStereo(
+                values, channelCount: channelCount, frameCount: frameCount, gains: gains, into: &out,
+                stride: frameCount)
+        }
+        return replaced
     }
 }

@@ -1,3 +1,6 @@
+// Why this file uses unsafe pointers: it is the only place that calls libsndfile, whose handles are opaque C
+// pointers and whose read/write calls take C arrays. The rest of Render passes Swift arrays and spans.
+//
 // C library rules relied on here (libsndfile 1.2):
 // - The anonymous-enum constants (SF_FORMAT_*, SFM_*, SFC_*, SF_STR_*) import as Int: convert to Int32.
 // - `sf_readf_float`/`sf_writef_float` count frames (one sample per channel), data interleaved; `sf_read_*`
@@ -50,14 +53,19 @@ final class SndFile {
 
     deinit { sf_close(handle) }
 
-    /// Reads up to `frameCount` interleaved frames into `destination`; returns the frames read (0 at the end).
-    func readFrames(into destination: UnsafeMutablePointer<Float>, frameCount: Int) -> Int {
-        Int(sf_readf_float(handle, destination, Int64(frameCount)))
+    /// Reads up to `frameCount` interleaved frames into the start of `destination` (which must hold
+    /// `frameCount` frames); returns the frames read (0 at the end).
+    func readFrames(into destination: inout [Float], frameCount: Int) -> Int {
+        precondition(destination.count >= frameCount * Int(info.channels), "SndFile.readFrames: buffer too short")
+        return destination.withUnsafeMutableBufferPointer {
+            Int(sf_readf_float(handle, $0.baseAddress, Int64(frameCount)))
+        }
     }
 
-    /// Writes `frameCount` interleaved frames; throws when fewer were written.
-    func writeFrames(_ source: UnsafePointer<Float>, frameCount: Int) throws(AudioFileError) {
-        let written = sf_writef_float(handle, source, Int64(frameCount))
+    /// Writes the first `frameCount` interleaved frames of `source`; throws when fewer were written.
+    func writeFrames(_ source: [Float], frameCount: Int) throws(AudioFileError) {
+        precondition(source.count >= frameCount * Int(info.channels), "SndFile.writeFrames: buffer too short")
+        let written = source.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, Int64(frameCount)) }
         if written != Int64(frameCount) {
             throw AudioFileError.writeFailed(path: path, reason: String(cString: sf_strerror(handle)))
         }
@@ -77,19 +85,11 @@ final class SndFile {
     ) -> (block: AudioBuffer, nonFiniteCount: Int) {
         let channels = Int(info.channels)
         if scratch.count < frameCount * channels { scratch = [Float](repeating: 0, count: frameCount * channels) }
-        let got = max(
-            0, scratch.withUnsafeMutableBufferPointer { readFrames(into: $0.baseAddress!, frameCount: frameCount) })
+        let got = max(0, readFrames(into: &scratch, frameCount: frameCount))
         var block = AudioBuffer(channelCount: 2, frameCount: got, sampleRate: sampleRate)
         guard got > 0 else { return (block, 0) }
-        var replaced = 0
-        scratch.withUnsafeMutableBufferPointer { source in
-            replaced = VectorOps.replaceNonFinite(UnsafeMutableBufferPointer(rebasing: source[0..<got * channels]))
-            block.withMutableBlock { out in
-                ChannelMapping.mapToStereo(
-                    source.baseAddress!, channelCount: channels, frameCount: got, gains: gains,
-                    into: out.pointer(0), stride: got)
-            }
-        }
+        let replaced = ChannelMapping.mapReadFrames(
+            &scratch, channelCount: channels, frameCount: got, gains: gains, into: &block)
         return (block, replaced)
     }
 
@@ -98,16 +98,14 @@ final class SndFile {
         let count = block.frameCount * block.channelCount
         guard count > 0 else { return }
         if scratch.count < count { scratch = [Float](repeating: 0, count: count) }
-        scratch.withUnsafeMutableBufferPointer { out in
-            block.samples.withUnsafeBufferPointer { planar in
+        do {
+            var out = scratch.mutableSpan
+            block.withPlanarSamples { planar in
                 VectorOps.interleave(
-                    planar.baseAddress!, channelCount: block.channelCount, frameCount: block.frameCount,
-                    into: out.baseAddress!)
+                    planar, channelCount: block.channelCount, frameCount: block.frameCount, into: &out)
             }
         }
-        try scratch.withUnsafeBufferPointer { (p) throws(AudioFileError) in
-            try writeFrames(p.baseAddress!, frameCount: block.frameCount)
-        }
+        try writeFrames(scratch, frameCount: block.frameCount)
     }
 
     /// The handle's error code (0 when the last operation succeeded; decoders set it on lost sync or a bad CRC).

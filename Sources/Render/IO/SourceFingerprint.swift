@@ -13,9 +13,10 @@ public struct SourceFingerprint: Sendable {
 
         /// 16 bytes, little-endian lanes: the audio part of a content-cache key.
         public var data: Data {
-            var bytes = Data()
-            withUnsafeBytes(of: a.littleEndian) { bytes.append(contentsOf: $0) }
-            withUnsafeBytes(of: b.littleEndian) { bytes.append(contentsOf: $0) }
+            var bytes = Data(capacity: 16)
+            for lane in [a, b] {
+                for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: lane >> shift)) }
+            }
             return bytes
         }
     }

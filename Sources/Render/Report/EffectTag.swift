@@ -1,107 +1,60 @@
 import Foundation
+import MashupModel
 
-/// Short tags for effects in the timeline bands ("REV", "DLY", "HPF 800Hz").
+/// Short tags for effects in the timeline bands ("REV", "DLY", "HPF 800").
 ///
 /// The render reports applied effects as canonical effect objects written as JSON text (`{"type": "reverb", ...}`);
-/// the plan's free strings (`high-pass-filter-800hz`) are accepted too. The tag names the effect family and, for
-/// filters, the cutoff; the full text stays available as a tooltip.
+/// the plan's free strings (`high-pass-filter-800hz`) are accepted too. Both are read by `EffectParser`, the one
+/// place that knows effect names; the tag names the parsed effect and, for filters and EQ, its frequency. The full
+/// text stays available as a tooltip.
 public enum EffectTag {
-    /// Families in match order (more specific names first), with their tags.
-    private static let families: [(match: [String], tag: String)] = [
-        (["ping-pong", "pingpong"], "PP·DLY"),
-        (["echo-out", "echoout", "echo"], "ECHO"),
-        (["filter-sweep", "filtersweep", "sweep"], "SWEEP"),
-        (["high-pass", "highpass", "hpf", "hi-pass"], "HPF"),
-        (["low-pass", "lowpass", "lpf", "lo-pass"], "LPF"),
-        (["band-pass", "bandpass", "bpf"], "BPF"),
-        (["reverb", "room", "hall", "plate"], "REV"),
-        (["delay"], "DLY"),
-        (["sidechain", "side-chain", "duck"], "SC"),
-        (["compress"], "COMP"),
-        (["limit"], "LIM"),
-        (["distort", "overdrive"], "DIST"),
-        (["saturat"], "SAT"),
-        (["chorus"], "CHO"),
-        (["flang"], "FLG"),
-        (["phaser"], "PHS"),
-        (["bitcrush", "bit-crush"], "CRUSH"),
-        (["fade-in", "fadein"], "FADE▲"),
-        (["fade-out", "fadeout"], "FADE▼"),
-        (["stutter"], "STUT"),
-        (["reverse"], "REVRS"),
-        (["gate"], "GATE"),
-        (["equaliz", "parametric-eq"], "EQ"),
-        (["auto-pan", "autopan", "panning"], "PAN"),
-        (["gain", "volume"], "GAIN"),
-    ]
-
-    /// The short tag of one effect description (JSON object text or a plan string). Unknown effects give their
-    /// first word in capitals, at most 6 letters; an empty description gives "FX".
+    /// The short tag of one effect description (JSON object text or a plan string). Effects the parser does not
+    /// understand give their first word in capitals, at most 6 letters; an empty description gives "FX".
     public static func short(_ effect: String) -> String {
-        let (name, parameters) = nameAndParameters(effect)
-        let normalized = normalize(name)
-        guard !normalized.isEmpty else { return "FX" }
-        if normalized == "eq" || normalized.hasPrefix("eq-") { return "EQ" }
-        for family in families where family.match.contains(where: { normalized.contains($0) }) {
-            if family.tag == "HPF" || family.tag == "LPF" || family.tag == "BPF",
-                let cutoff = cutoffHz(parameters: parameters, text: normalized)
-            {
-                return family.tag + " " + frequencyText(cutoff)
-            }
-            return family.tag
-        }
-        let firstWord = normalized.split(separator: "-").first.map(String.init) ?? normalized
-        return String(firstWord.prefix(6)).uppercased()
-    }
-
-    /// The effect's name and its numeric parameters when it is a JSON object; otherwise the text itself.
-    private static func nameAndParameters(_ effect: String) -> (String, [String: Double]) {
         let trimmed = effect.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.hasPrefix("{"), let data = trimmed.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
-            return (trimmed, [:])
+        guard !trimmed.isEmpty else { return "FX" }
+        let parsed: ParsedEffect
+        if trimmed.hasPrefix("{"), let value = try? JSONReader.read(trimmed) {
+            parsed = EffectParser.parse(value)
+        } else {
+            parsed = EffectParser.parse(trimmed)
         }
-        var parameters: [String: Double] = [:]
-        for (key, value) in object {
-            if let number = value as? NSNumber, !(value is Bool) { parameters[key.lowercased()] = number.doubleValue }
-        }
-        for key in ["type", "name", "effect", "kind"] {
-            if let name = object[key] as? String { return (name, parameters) }
-        }
-        return (object.keys.sorted().first ?? "", parameters)
+        if let spec = parsed.spec { return short(spec) }
+        return fallback(parsed.source)
     }
 
-    /// Lower case with spaces and underscores as hyphens.
-    private static func normalize(_ text: String) -> String {
-        var out = ""
-        for character in text.lowercased() {
-            out.append(character == " " || character == "_" ? "-" : character)
+    /// The short tag of a parsed effect.
+    public static func short(_ spec: EffectSpec) -> String {
+        switch spec {
+        case .highPass(let hz, _): return "HPF " + frequencyText(hz)
+        case .lowPass(let hz, _): return "LPF " + frequencyText(hz)
+        case .bandPass(let hz, _): return "BPF " + frequencyText(hz)
+        case .lowShelf(let hz, _): return "LSH " + frequencyText(hz)
+        case .highShelf(let hz, _): return "HSH " + frequencyText(hz)
+        case .peaking(let hz, _, _): return "EQ " + frequencyText(hz)
+        case .filterSweep: return "SWEEP"
+        case .delay(let delay): return delay.pingPong ? "PP·DLY" : "DLY"
+        case .echoOut: return "ECHO"
+        case .reverb: return "REV"
+        case .compressor: return "COMP"
+        case .sidechain: return "SC"
+        case .saturation: return "SAT"
+        case .gain: return "GAIN"
+        case .pan: return "PAN"
+        case .fadeIn: return "FADE▲"
+        case .fadeOut: return "FADE▼"
         }
-        return out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
     }
 
-    /// A cutoff from a parameter named like `cutoff_hz`/`frequency_hz`, or a number followed by hz/khz in the text.
-    private static func cutoffHz(parameters: [String: Double], text: String) -> Double? {
-        for key in parameters.keys.sorted() where key.contains("hz") || key.contains("cutoff") || key.contains("freq") {
-            if let value = parameters[key], value > 0 { return key.contains("khz") ? value * 1000 : value }
+    /// The first word of an effect not understood, in capitals, at most 6 letters (the type of an object).
+    private static func fallback(_ source: String) -> String {
+        var text = source
+        if source.hasPrefix("{"), case .object(let members)? = try? JSONReader.read(source) {
+            text = ["type", "name", "effect", "kind"].lazy.compactMap { members[$0]?.stringValue }.first ?? ""
         }
-        // Scan for "<number>hz" or "<number>khz".
-        let scalars = Array(text.unicodeScalars)
-        var index = 0
-        while index < scalars.count {
-            guard CharacterSet.decimalDigits.contains(scalars[index]) else { index += 1; continue }
-            var end = index
-            while end < scalars.count, CharacterSet.decimalDigits.contains(scalars[end]) || scalars[end] == "." {
-                end += 1
-            }
-            let number = Double(String(String.UnicodeScalarView(scalars[index..<end])))
-            let rest = String(String.UnicodeScalarView(scalars[end..<min(end + 3, scalars.count)]))
-            if let number, rest.hasPrefix("khz") || rest.hasPrefix("k") { return number * 1000 }
-            if let number, rest.hasPrefix("hz") { return number }
-            index = end
-        }
-        return nil
+        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        guard let first = words.first else { return "FX" }
+        return String(first.prefix(6)).uppercased()
     }
 
     private static func frequencyText(_ hz: Double) -> String {

@@ -33,12 +33,8 @@ public struct WaveformOverview: Sendable, Equatable {
         for channel in 0..<buffer.channelCount {
             var low = [Float](repeating: 0, count: columnCount)
             var high = [Float](repeating: 0, count: columnCount)
-            buffer.withChannel(channel) { samples in
-                low.withUnsafeMutableBufferPointer { low in
-                    high.withUnsafeMutableBufferPointer { high in
-                        Self.measure(samples, columnCount: columnCount, minimums: low, maximums: high)
-                    }
-                }
+            buffer.withSamples(ofChannel: channel) { samples in
+                Self.measure(samples, columnCount: columnCount, minimums: &low, maximums: &high)
             }
             minimums.append(low)
             maximums.append(high)
@@ -61,14 +57,13 @@ public struct WaveformOverview: Sendable, Equatable {
 
     /// Fills one channel's columns.
     private static func measure(
-        _ samples: UnsafeBufferPointer<Float>, columnCount: Int,
-        minimums: UnsafeMutableBufferPointer<Float>, maximums: UnsafeMutableBufferPointer<Float>
+        _ samples: Span<Float>, columnCount: Int, minimums: inout [Float], maximums: inout [Float]
     ) {
         let frameCount = samples.count
-        guard frameCount > 0, let base = samples.baseAddress else { return }
+        guard frameCount > 0 else { return }
         for column in 0..<columnCount {
             let range = columnFrames(column, frameCount: frameCount, columnCount: columnCount)
-            let (low, high) = extremes(base + range.lowerBound, count: range.count)
+            let (low, high) = extremes(samples, range)
             minimums[column] = finished(low, initial: .infinity)
             maximums[column] = finished(high, initial: -.infinity)
         }
@@ -90,17 +85,20 @@ public struct WaveformOverview: Sendable, Equatable {
         value.isFinite || value == -initial ? value : 0
     }
 
-    /// Smallest and largest of `count` samples (±infinity when there are none; NaN samples are skipped).
-    private static func extremes(_ base: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+    /// Smallest and largest of `samples[range]` (±infinity when empty; NaN samples are skipped).
+    private static func extremes(_ samples: Span<Float>, _ range: Range<Int>) -> (Float, Float) {
+        let base = samples.extracting(range)
+        let count = base.count
         var low = Float.infinity
         var high = -Float.infinity
         // Eight lanes at a time; a NaN lane never wins a comparison, so NaN samples are skipped.
         var lows = SIMD8<Float>(repeating: .infinity)
         var highs = SIMD8<Float>(repeating: -.infinity)
-        let raw = UnsafeRawPointer(base)
         var offset = 0
         while offset + 8 <= count {
-            let lanes = raw.loadUnaligned(fromByteOffset: offset * MemoryLayout<Float>.stride, as: SIMD8<Float>.self)
+            let lanes = SIMD8<Float>(
+                base[offset], base[offset + 1], base[offset + 2], base[offset + 3],
+                base[offset + 4], base[offset + 5], base[offset + 6], base[offset + 7])
             lows.replace(with: lanes, where: lanes .< lows)
             highs.replace(with: lanes, where: lanes .> highs)
             offset += 8
@@ -155,8 +153,8 @@ public struct WaveformOverview: Sendable, Equatable {
                 let lower = max(range.lowerBound, position), upper = min(range.upperBound, blockEnd)
                 if upper > lower {
                     for c in 0..<lows.count {
-                        let (low, high) = block.withChannel(c) {
-                            extremes($0.baseAddress! + (lower - position), count: upper - lower)
+                        let (low, high) = block.withSamples(ofChannel: c) {
+                            extremes($0, (lower - position)..<(upper - position))
                         }
                         lows[c][column] = Swift.min(lows[c][column], low)
                         highs[c][column] = Swift.max(highs[c][column], high)

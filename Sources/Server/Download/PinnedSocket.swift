@@ -1,3 +1,6 @@
+// Why this file uses unsafe pointers: the BSD socket calls (connect, poll, send, recv) take `sockaddr` structures
+// and raw byte buffers; this type is the only TCP client of the project and hands back Swift `Data`.
+//
 // A TCP connection to one already-checked IP address (never a host name: nothing is resolved here), with an idle
 // timeout on every wait and a cancel flag checked between short polls.
 //
