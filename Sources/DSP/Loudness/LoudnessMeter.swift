@@ -76,12 +76,16 @@ public final class LoudnessMeter {
         var start = 0
         while start < block.frameCount {
             let count = min(block.frameCount - start, stepFrames - stepFill)
+            let frames = start..<start + count
             if channelCount == 2 {
-                let left = UnsafePointer(block.pointer(0) + start), right = UnsafePointer(block.pointer(1) + start)
-                filterSquaresPair(left, right, count)
+                block.withSamples(ofChannel: 0) { left in
+                    block.withSamples(ofChannel: 1) { right in
+                        filterSquaresPair(left.extracting(frames), right.extracting(frames))
+                    }
+                }
             } else {
                 for c in 0..<channelCount {
-                    stepSums[c] = filterSquares(UnsafePointer(block.pointer(c) + start), count, channel: c)
+                    stepSums[c] = block.withSamples(ofChannel: c) { filterSquares($0.extracting(frames), channel: c) }
                 }
             }
             stepFill += count
@@ -97,15 +101,16 @@ public final class LoudnessMeter {
         var start = 0
         while start < buffer.frameCount {
             let count = min(buffer.frameCount - start, stepFrames - stepFill)
+            let frames = start..<start + count
             if channelCount == 2 {
-                buffer.withChannel(0) { left in
-                    buffer.withChannel(1) { right in
-                        filterSquaresPair(left.baseAddress! + start, right.baseAddress! + start, count)
+                buffer.withSamples(ofChannel: 0) { left in
+                    buffer.withSamples(ofChannel: 1) { right in
+                        filterSquaresPair(left.extracting(frames), right.extracting(frames))
                     }
                 }
             } else {
                 for c in 0..<channelCount {
-                    stepSums[c] = buffer.withChannel(c) { filterSquares($0.baseAddress! + start, count, channel: c) }
+                    stepSums[c] = buffer.withSamples(ofChannel: c) { filterSquares($0.extracting(frames), channel: c) }
                 }
             }
             stepFill += count
@@ -116,11 +121,11 @@ public final class LoudnessMeter {
 
     /// Runs `n` samples of channel `c` through its K-weighting and returns the channel's step sum with their
     /// squares added (in sample order, so the sum does not depend on where blocks split).
-    private func filterSquares(_ p: UnsafePointer<Float>, _ n: Int, channel c: Int) -> Double {
+    private func filterSquares(_ p: Span<Float>, channel c: Int) -> Double {
         let s = filter.shelf, h = filter.highPass
         var z1 = state[c * 4], z2 = state[c * 4 + 1], w1 = state[c * 4 + 2], w2 = state[c * 4 + 3]
         var sum = stepSums[c]
-        for i in 0..<n {
+        for i in p.indices {
             let x = Double(p[i])
             let y = s.b0 * x + z1
             z1 = s.b1 * x - s.a1 * y + z2
@@ -136,7 +141,9 @@ public final class LoudnessMeter {
 
     /// `filterSquares` of channels 0 and 1 in one loop: the two recursions are independent, so the processor
     /// overlaps them (each one's sum is formed exactly as in `filterSquares`, so the figures are the same bit for bit).
-    private func filterSquaresPair(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int) {
+    private func filterSquaresPair(_ p: Span<Float>, _ q: Span<Float>) {
+        precondition(p.count == q.count, "LoudnessMeter: channels of different lengths")
+        let n = p.count
         let s = filter.shelf, h = filter.highPass
         var z1 = state[0], z2 = state[1], w1 = state[2], w2 = state[3]
         var y1 = state[4], y2 = state[5], v1 = state[6], v2 = state[7]

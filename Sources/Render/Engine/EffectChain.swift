@@ -161,17 +161,9 @@ final class DelayedStart: AudioProcessor {
             sweep.process(block)
             sweep.seek(toFrame: 0)
         } else if waiting > 0 {
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>.self, capacity: block.channelCount) { table in
-                for c in 0..<block.channelCount { table[c] = block.pointer(c) }
-                sweep.process(
-                    AudioBlock(pointers: table.baseAddress!, channelCount: block.channelCount, frameCount: waiting))
-                sweep.seek(toFrame: 0)
-                for c in 0..<block.channelCount { table[c] = block.pointer(c) + waiting }
-                sweep.process(
-                    AudioBlock(
-                        pointers: table.baseAddress!, channelCount: block.channelCount,
-                        frameCount: block.frameCount - waiting))
-            }
+            sweep.process(block.subBlock(frames: 0..<waiting))
+            sweep.seek(toFrame: 0)
+            sweep.process(block.subBlock(frames: waiting..<block.frameCount))
         } else {
             sweep.process(block)
         }

@@ -159,10 +159,10 @@ struct LayerRenderer {
             let total = max(audio.frameCount, stopFrame + tailFrames)
             audio.resize(frameCount: total)
             for c in 0..<audio.channelCount {
-                tail.withChannel(c) { t in
-                    audio.withMutableChannel(c) { a in
-                        VectorOps.add(
-                            t, into: UnsafeMutableBufferPointer(rebasing: a[stopFrame..<stopFrame + tailFrames]))
+                tail.withSamples(ofChannel: c) { t in
+                    audio.withMutableSamples(ofChannel: c) { a in
+                        var part = a.extracting(stopFrame..<stopFrame + tailFrames)
+                        VectorOps.add(t, into: &part)
                     }
                 }
             }
@@ -190,7 +190,7 @@ struct LayerRenderer {
             : [Float](repeating: 1, count: audio.channelCount)
         for c in 0..<audio.channelCount {
             let g = gain * sides[c]
-            if g != 1 { audio.withMutableChannel(c) { VectorOps.scale($0, by: g) } }
+            if g != 1 { audio.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: g) } }
         }
     }
 
@@ -205,10 +205,9 @@ struct LayerRenderer {
             curve[i] = fadingIn ? fade.curve.fadeInGain(position) : fade.curve.fadeOutGain(position)
         }
         for c in 0..<audio.channelCount {
-            audio.withMutableChannel(c) { channel in
-                curve.withUnsafeBufferPointer { g in
-                    for i in 0..<g.count { channel[start + i] *= g[i] }
-                }
+            audio.withMutableSamples(ofChannel: c) { channel in
+                let g = curve.span
+                for i in 0..<g.count { channel[start + i] *= g[i] }
                 if fadingIn {
                     for i in 0..<start { channel[i] = 0 }
                 } else {

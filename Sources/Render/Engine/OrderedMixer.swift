@@ -129,7 +129,7 @@ final class OrderedMixer: @unchecked Sendable {
                 releaseSeconds: sidechain.releaseSeconds)
             let frames = layer.audio.frameCount
             var keyAudio = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: layer.audio.sampleRate)
-            keyAudio.withMutableChannel(0) { out in
+            keyAudio.withMutableSamples(ofChannel: 0) { out in
                 for i in 0..<frames {
                     let k = layer.outputStartFrame + i - key.start
                     if k >= 0 && k < key.audio.count { out[i] = key.audio[k] }
@@ -215,11 +215,10 @@ final class OrderedMixer: @unchecked Sendable {
         }
         let offset = begin - windowStart
         for c in 0..<min(2, audio.channelCount) {
-            audio.withChannel(c) { source in
-                window.withMutableChannel(c) { destination in
-                    VectorOps.add(
-                        UnsafeBufferPointer(rebasing: source[skip..<skip + count]),
-                        into: UnsafeMutableBufferPointer(rebasing: destination[offset..<offset + count]))
+            audio.withSamples(ofChannel: c) { source in
+                window.withMutableSamples(ofChannel: c) { destination in
+                    var part = destination.extracting(offset..<offset + count)
+                    VectorOps.add(source.extracting(skip..<skip + count), into: &part)
                 }
             }
         }
@@ -234,7 +233,7 @@ final class OrderedMixer: @unchecked Sendable {
         let channels = layer.audio.channelCount
         let scale = 1 / Float(channels)
         for c in 0..<channels {
-            layer.audio.withChannel(c) { source in
+            layer.audio.withSamples(ofChannel: c) { source in
                 for i in 0..<source.count {
                     let k = layer.outputStartFrame + i - entry.start
                     if k >= 0 && k < entry.audio.count { entry.audio[k] += source[i] * scale }

@@ -109,9 +109,10 @@ final class StemStore: Sendable {
         guard let buffer, buffer.channelCount > 0 else { return result }
         let count = min(frameCount, buffer.frameCount)
         for c in 0..<2 {
-            let channel = buffer.channel(min(c, buffer.channelCount - 1))
-            result.withMutableChannel(c) { out in
-                for i in 0..<count { out[i] = channel[i] }
+            buffer.withSamples(ofChannel: min(c, buffer.channelCount - 1)) { channel in
+                result.withMutableSamples(ofChannel: c) { out in
+                    for i in 0..<count { out[i] = channel[i] }
+                }
             }
         }
         return result

@@ -113,13 +113,11 @@ public final class StretchCache: Sendable {
             a = (a ^ value) &* prime
             b = (b ^ value) &* prime
         }
-        buffer.samples.withUnsafeBufferPointer { samples in
-            samples.withMemoryRebound(to: UInt32.self) { words in
-                for i in 0..<words.count {
-                    let w = UInt64(words[i])
-                    a = (a ^ w) &* prime
-                    b = (b ^ (w &* 0x9E37_79B9)) &* prime
-                }
+        buffer.withPlanarSamples { samples in
+            for i in samples.indices {
+                let w = UInt64(samples[i].bitPattern)
+                a = (a ^ w) &* prime
+                b = (b ^ (w &* 0x9E37_79B9)) &* prime
             }
         }
         return (a, b)
