@@ -58,6 +58,7 @@ struct BeatTracker: Sendable {
     }
 
     private func track(_ envelope: [Float], periodAt: (Int) -> Double, maximumPeriodFrames: Double) -> [Int] {
+        let chainStartSlack = tightness * log(1.1) * log(1.1)
         let n = envelope.count
         guard n > 4, maximumPeriodFrames >= 2 else { return [] }
         var mean = 0.0, square = 0.0
@@ -82,7 +83,10 @@ struct BeatTracker: Sendable {
                     if s > best { best = s; bestIndex = tau }
                 }
             }
-            if bestIndex >= 0 {
+            // A chain may also start here, when every predecessor costs more than a beat 10% off the period
+            // (before the music starts: beats forced into the silence would pull the first real beats off their
+            // onsets). Weak first beats of a song still start the chain: their interval is right.
+            if bestIndex >= 0, best > -chainStartSlack {
                 score[t] = local[t] + best
                 previous[t] = bestIndex
             } else {

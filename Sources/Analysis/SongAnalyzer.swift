@@ -18,13 +18,13 @@ import Foundation
 public struct SongAnalyzer: Sendable {
     /// Nominal rate the analysis runs at, in Hz (24 kHz for 48/96 kHz input).
     public static let analysisRate = 22050.0
-    /// Beats per bar assumed for downbeats.
-    public var beatsPerBar: Int
+    /// Beats per bar assumed for downbeats; nil: chosen per song between 4 (the default) and 3.
+    public var beatsPerBar: Int?
     /// Seconds between MFCC columns in the output.
     public var mfccHopSeconds: Double
 
-    public init(beatsPerBar: Int = 4, mfccHopSeconds: Double = 0.5) {
-        precondition(beatsPerBar >= 2, "a bar has at least two beats")
+    public init(beatsPerBar: Int? = nil, mfccHopSeconds: Double = 0.5) {
+        precondition((beatsPerBar ?? 2) >= 2, "a bar has at least two beats")
         precondition(mfccHopSeconds > 0, "MFCC hop must be positive")
         self.beatsPerBar = beatsPerBar
         self.mfccHopSeconds = mfccHopSeconds
@@ -60,7 +60,7 @@ public struct SongAnalyzer: Sendable {
         // Phase: chord changes at bar lines and the high band's accents decide between the tracked beats and
         // their midpoints (BeatPhaseEstimator).
         var trackedFrames = tempo.beatFrames
-        if BeatPhaseEstimator(beatsPerBar: beatsPerBar)
+        if BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4)
             .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0
         {
             trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
@@ -78,8 +78,11 @@ public struct SongAnalyzer: Sendable {
         // Harmony per beat, then downbeats and key.
         let chords = ChordEstimator().estimate(chroma, beatTimes: beatTimes)
         let lowAtBeats = DownbeatEstimator.strength(onsets.low, at: beatFrames)
-        let downbeatIndices = DownbeatEstimator(beatsPerBar: beatsPerBar)
-            .downbeatIndices(lowOnsetAtBeats: lowAtBeats, chordChange: chords.changeStrength)
+        let meter = DownbeatEstimator.meterAndDownbeats(
+            lowOnsetAtBeats: lowAtBeats, chordChange: chords.changeStrength,
+            meters: beatsPerBar.map { [$0] } ?? [4, 3])
+        let barBeats = meter.beatsPerBar
+        let downbeatIndices = meter.indices
         let downbeats = downbeatIndices.map { beatTimes[$0] }
         let keyEstimator = KeyEstimator()
         let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
@@ -110,7 +113,8 @@ public struct SongAnalyzer: Sendable {
         let vocal = VocalPresenceEstimator().presence(frames, centreShare: centreShare)
 
         // Energy per bar and sections.
-        let bars = barEnergies(mono, sampleRate: rate, downbeats: downbeats, duration: duration)
+        let bars = barEnergies(
+            mono, sampleRate: rate, downbeats: downbeats, duration: duration, beatsPerBar: barBeats)
         let sections = self.sections(
             bars: bars, chroma: chroma, mfccFrames: mfccFrames, frames: frames, duration: duration)
 
@@ -126,7 +130,7 @@ public struct SongAnalyzer: Sendable {
             beatConfidence: tempo.confidence,
             grooveStability: groove.stability(beatTimes: beatTimes),
             swingFactor: groove.swing(onsets, beatFrames: beatFrames),
-            beats: beatTimes, downbeats: downbeats, beatsPerBar: beatsPerBar,
+            beats: beatTimes, downbeats: downbeats, beatsPerBar: barBeats,
             bpmConfidence: hasBeats ? tempo.levelConfidence : 0,
             tempoCandidates: hasBeats ? tempo.candidates.map { TempoCandidate(bpm: $0.bpm, score: $0.score) } : [],
             tempoCurve: SongAnalyzer.tempoCurve(beatTimes))
@@ -249,7 +253,9 @@ public struct SongAnalyzer: Sendable {
     }
 
     /// RMS in dB of each bar from the downbeats (the last bar lasts one bar length, clamped to the song).
-    func barEnergies(_ mono: [Float], sampleRate: Double, downbeats: [Double], duration: Double) -> [BarEnergy] {
+    func barEnergies(
+        _ mono: [Float], sampleRate: Double, downbeats: [Double], duration: Double, beatsPerBar: Int
+    ) -> [BarEnergy] {
         guard !downbeats.isEmpty else { return [] }
         let barLength =
             downbeats.count >= 2

@@ -105,14 +105,7 @@ struct DriftingGridRenderTests {
         let median = sorted.isEmpty ? .infinity : sorted[sorted.count / 2]
         let worst = sorted.last ?? .infinity
         #expect(median <= Self.medianGridErrorMilliseconds, "median grid error \(median) ms, errors \(errors)")
-        // The first output beat is off by about 80 ms (then 7, 3 ms, then below 1 ms): left open in issue 13.
-        withKnownIssue("issue 13: the first output beats of the warp are off", isIntermittent: true) {
-            #expect(worst <= Self.maximumGridErrorMilliseconds, "largest grid error \(worst) ms, errors \(errors)")
-        }
-        let settled = sorted.dropLast(3)
-        #expect(
-            (settled.last ?? .infinity) <= Self.maximumGridErrorMilliseconds,
-            "errors after the first three beats \(errors)")
+        #expect(worst <= Self.maximumGridErrorMilliseconds, "largest grid error \(worst) ms, errors \(errors)")
         // The first output beat is a downbeat: the 60 Hz thump follows it, not the next beat.
         func lowEnergy(after frame: Int) -> Double {
             var s = 0.0

@@ -157,6 +157,11 @@ def aggregate(rows: list[dict]) -> dict:
         half = len(c) // 2
         out["key_score_low_conf_half"] = float(np.mean([s for _, s in c[:half]]))
         out["key_score_high_conf_half"] = float(np.mean([s for _, s in c[half:]]))
+        # Reliability: confidence against the exact key (MIREX score 1), over the songs given a key ("N/A" has
+        # confidence 0 and is not a key guess).
+        given = [(x["key_confidence"], x["key"]) for x in rows
+                 if x.get("key_confidence") is not None and "key" in x and x.get("key_est") not in (None, "N/A")]
+        out["key_reliability"] = M.reliability([(float(k), 1.0 if s >= 0.999 else 0.0) for k, s in given])
     cpu = [(x["cpu_s"], x["audio_min"]) for x in rows if x.get("cpu_s") is not None]
     if cpu:
         out["cpu_s_per_audio_min"] = float(sum(c for c, _ in cpu) / sum(m for _, m in cpu))
@@ -306,6 +311,19 @@ def main() -> int:
             if "key_score_high_conf_half" in agg:
                 print(f"ours {c}: key score of the more confident half {agg['key_score_high_conf_half']:.3f}, "
                       f"less confident half {agg['key_score_low_conf_half']:.3f}")
+        rel = [(c, summary["ours"][c].get("key_reliability")) for c in columns]
+        rel = [(c, r) for c, r in rel if r]
+        if rel:
+            print("\nKey confidence reliability (ours): share of exact keys / mean confidence (n) per confidence bin")
+            print("\n| bin | " + " | ".join(c for c, _ in rel) + " |")
+            print("|---|" + "---:|" * len(rel))
+            for k, edge in enumerate(M.RELIABILITY_EDGES[:-1]):
+                cells = []
+                for _, r in rel:
+                    b = r["bins"][k]
+                    cells.append("-" if not b["n"] else f"{b['correct']:.2f} / {b['confidence']:.2f} (n={b['n']})")
+                print(f"| {edge:.1f}-{M.RELIABILITY_EDGES[k + 1]:.1f} | " + " | ".join(cells) + " |")
+            print("| expected calibration error | " + " | ".join(f"{r['ece']:.3f}" for _, r in rel) + " |")
     btext = "" if a.no_breakdown or "generated" not in sets else breakdown(results, analysers)
     out = Path(a.json) if a.json else data / "results.json"
     for rows in results.values():

@@ -113,3 +113,27 @@ def continuity(ref, est) -> tuple[float, float] | None:
     except Exception:
         return None
     return float(cmlt), float(amlt)
+
+
+RELIABILITY_EDGES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def reliability(pairs, edges=RELIABILITY_EDGES) -> dict:
+    """Calibration of a confidence: `pairs` of (confidence 0..1, correct 0/1). Returns the bins (low, high, n,
+    mean confidence, share correct) and the expected calibration error (the n-weighted mean |confidence -
+    share correct| over the bins). A calibrated confidence has share correct = mean confidence in every bin."""
+    bins = []
+    total = sum(1 for _ in pairs)
+    ece = 0.0
+    for k in range(len(edges) - 1):
+        lo, hi = edges[k], edges[k + 1]
+        last = k == len(edges) - 2
+        inside = [(c, ok) for c, ok in pairs if lo <= c < hi or (last and c == hi)]
+        if not inside:
+            bins.append(dict(low=lo, high=hi, n=0, confidence=None, correct=None))
+            continue
+        conf = float(np.mean([c for c, _ in inside]))
+        corr = float(np.mean([ok for _, ok in inside]))
+        ece += len(inside) / max(total, 1) * abs(conf - corr)
+        bins.append(dict(low=lo, high=hi, n=len(inside), confidence=conf, correct=corr))
+    return dict(bins=bins, ece=ece if total else None, n=total)

@@ -38,6 +38,14 @@ class MetricTests(unittest.TestCase):
         self.assertEqual(M.key_score("C major", "N/A"), 0.0)
         self.assertEqual(M.key_score("Bb major", "A# major"), 1.0)    # enharmonic spelling
 
+    def test_reliability_bins(self):
+        r = M.reliability([(0.1, 0), (0.15, 1), (0.9, 1), (1.0, 1), (0.5, 0)])
+        self.assertEqual([b["n"] for b in r["bins"]], [2, 0, 1, 0, 2])
+        self.assertAlmostEqual(r["bins"][0]["correct"], 0.5)
+        self.assertAlmostEqual(r["bins"][4]["confidence"], 0.95)
+        # |0.125 - 0.5| * 2/5 + |0.5 - 0| * 1/5 + |0.95 - 1| * 2/5
+        self.assertAlmostEqual(r["ece"], 0.15 + 0.1 + 0.02)
+
     def test_parse_key(self):
         self.assertEqual(parse_key("C# minor"), (1, "minor"))
         self.assertEqual(parse_key("Eb major"), (3, "major"))
