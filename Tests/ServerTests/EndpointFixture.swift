@@ -207,7 +207,7 @@ enum EventReader {
         messages: Shared<[String]>? = nil
     ) async throws -> (status: Int, events: [ReceivedEvent]) {
         try await offPool {
-            let connection = try TestConnection(port: port, receiveTimeoutSeconds: 30)
+            let connection = try TestConnection(port: port)
             let start = Date()
             connection.send(
                 "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"

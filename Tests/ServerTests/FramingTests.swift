@@ -12,7 +12,7 @@ struct FramingTests {
     /// Sends `head` (and `body`) without closing the write side, returns what comes back before the server closes.
     static func exchange(_ port: UInt16, head: String, body: String = "") async throws -> Data {
         try await offPool {
-            let connection = try TestConnection(port: port, receiveTimeoutSeconds: 10)
+            let connection = try TestConnection(port: port)
             connection.send(head + body)
             var received = Data()
             while let chunk = connection.receiveChunk(), !chunk.isEmpty {

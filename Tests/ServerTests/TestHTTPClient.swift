@@ -14,8 +14,11 @@ final class TestConnection {
         let description: String
     }
 
-    /// Connects to 127.0.0.1:`port`.
-    init(port: UInt16, receiveTimeoutSeconds: Double = 10) throws {
+    /// Connects to 127.0.0.1:`port`. The receive timeout is a hang failsafe, not a bound: the server's handlers run
+    /// on Swift's cooperative pool, which the suite's DSP tests keep busy, so on a loaded 2-core machine an answer
+    /// can take many seconds (a 10 s default once failed a dozen server tests at once with "no complete head in 0
+    /// bytes"). Tests that expect silence pass a short timeout of their own.
+    init(port: UInt16, receiveTimeoutSeconds: Double = hangFailsafeSeconds) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         var address = sockaddr_in()
