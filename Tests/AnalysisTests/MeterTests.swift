@@ -19,7 +19,9 @@ import Testing
         let beatSeconds = 60 / bpm
         let frames = Int((Double(barCount * beatsPerBar) * beatSeconds + 1) * rate)
         var x = [Float](repeating: 0, count: frames)
-        let chords: [[Double]] = [[261.6, 329.6, 392.0], [349.2, 440.0, 523.3], [392.0, 493.9, 587.3], [440.0, 523.3, 659.3]]
+        let chords: [[Double]] = [
+            [261.6, 329.6, 392.0], [349.2, 440.0, 523.3], [392.0, 493.9, 587.3], [440.0, 523.3, 659.3],
+        ]
         var downbeats = [Double]()
         for bar in 0..<barCount {
             for beat in 0..<beatsPerBar {
