@@ -219,6 +219,15 @@ struct SincResampler {
             guard end > nextOutputFrame else { return out }
             out.withMutableBlock { block in
                 for j in nextOutputFrame..<end {
+                    if channelCount == 2 {
+                        let first = resampler.firstInputFrame(outputFrame: j)
+                        let (left, right) = resampler.loadKernelAndConvolvePair(
+                            outputFrame: j, input.pointer(channel: 0, frame: first),
+                            input.pointer(channel: 1, frame: first))
+                        block.pointer(0)[j - nextOutputFrame] = left
+                        block.pointer(1)[j - nextOutputFrame] = right
+                        continue
+                    }
                     let first = resampler.loadKernel(outputFrame: j, into: kernel)
                     for c in 0..<channelCount {
                         block.pointer(c)[j - nextOutputFrame] = resampler.convolve(
