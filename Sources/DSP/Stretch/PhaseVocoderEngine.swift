@@ -71,6 +71,7 @@ final class PhaseVocoderEngine {
         precondition(channelCount >= 1, "at least one channel")
         self.channelCount = channelCount
         let n = options.resolvedFFTSize(sampleRate: sampleRate)
+        precondition(n >= 4 && n & (n - 1) == 0, "the phase arithmetic needs a power-of-two FFT size")
         fftSize = n
         var minimumSlope = openEndedSlope ?? .infinity
         for i in 1..<max(base.count, 1) {
@@ -329,6 +330,24 @@ final class PhaseVocoderEngine {
         }
     }
 
+    /// `FastMath.wrapPhase` bit for bit, with the rounding done inline: `Float.rounded()` is a libm call
+    /// (`roundf`) on the baseline x86-64 target. For |v| < 2^22 the truncation through `Int` is exact and one
+    /// step away from zero when the remainder reaches a half reproduces `.toNearestOrAwayFromZero`, sign of zero
+    /// included; anything else (large, infinite or NaN) takes the library path.
+    @inline(__always)
+    private static func wrapPhase(_ x: Float) -> Float {
+        let v = x / FastMath.twoPi
+        var r: Float
+        if abs(v) < 4_194_304 {
+            let truncated = Float(Int32(v))
+            let step: Float = abs(v - truncated) >= 0.5 ? 1 : 0
+            r = Float(signOf: v, magnitudeOf: truncated.magnitude + step)
+        } else {
+            r = v.rounded()
+        }
+        return x - FastMath.twoPi * r
+    }
+
     /// Identity phase locking: per-peak phase advance, one rotation per region of influence.
     private func lockPhases(analysisHop ha: Int) {
         let bins = binCount
@@ -336,21 +355,48 @@ final class PhaseVocoderEngine {
         accumulatePower(into: power)
         // Peaks: local maxima over ±1 bin, above -100 dB of the frame's largest. (±1, not ±2: partials 2-3 bins
         // apart, e.g. the harmonics of a low note, must each keep their own phase advance.)
+        // The largest power, eight lanes at a time with the comparison `max` makes (power is never NaN or -0,
+        // so the lane order cannot change the result).
         var largest: Float = 0
-        for k in 0..<bins { largest = max(largest, power[k]) }
+        var lanes = SIMD8<Float>()
+        var k = 0
+        while k + 8 <= bins {
+            let v = UnsafeRawPointer(power + k).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .>= lanes)
+            k += 8
+        }
+        for lane in 0..<8 { largest = max(largest, lanes[lane]) }
+        while k < bins {
+            largest = max(largest, power[k])
+            k += 1
+        }
         guard largest > 0 else { return }
         let floorPower = largest * 1e-10
+        // Every bin 1 ..< bins - 1 is tested (two neighbouring bins cannot both be peaks: p[k] >= p[k + 1]
+        // excludes k + 1), eight at a time; lanes are visited only in groups that hold a peak.
         var peakCount = 0
-        var k = 1
+        let floorLanes = SIMD8<Float>(repeating: floorPower)
+        k = 1
+        while k + 9 <= bins {
+            let left = UnsafeRawPointer(power + k - 1).loadUnaligned(as: SIMD8<Float>.self)
+            let centre = UnsafeRawPointer(power + k).loadUnaligned(as: SIMD8<Float>.self)
+            let right = UnsafeRawPointer(power + k + 1).loadUnaligned(as: SIMD8<Float>.self)
+            let isPeak = (centre .> floorLanes) .& (centre .> left) .& (centre .>= right)
+            if any(isPeak) {
+                for lane in 0..<8 where isPeak[lane] {
+                    peakBins[peakCount] = k + lane
+                    peakCount += 1
+                }
+            }
+            k += 8
+        }
         while k < bins - 1 {
             let p = power[k]
             if p > floorPower && p > power[k - 1] && p >= power[k + 1] {
                 peakBins[peakCount] = k
                 peakCount += 1
-                k += 2
-            } else {
-                k += 1
             }
+            k += 1
         }
         if peakCount == 0 {
             var best = 0
@@ -362,12 +408,19 @@ final class PhaseVocoderEngine {
         regionStarts[0] = 0
         for i in 1..<peakCount {
             var lowest = peakBins[i - 1] + 1
-            for k in (peakBins[i - 1] + 1)..<peakBins[i] where power[k] < power[lowest] { lowest = k }
+            var lowestPower = power[lowest]
+            for k in (peakBins[i - 1] + 1)..<peakBins[i] {
+                let p = power[k]
+                let lower = p < lowestPower
+                lowest = lower ? k : lowest
+                lowestPower = lower ? p : lowestPower
+            }
             regionStarts[i] = lowest
         }
         regionStarts[peakCount] = bins
         regionCount = peakCount
         let twoPiOverN = Float(2 * Double.pi / Double(n))
+        let mask = n - 1
         let hs = hopSize
         let stretchFactor = Float(hs) / Float(ha) - 1
         for i in 0..<peakCount {
@@ -381,11 +434,11 @@ final class PhaseVocoderEngine {
                 crossImag += y * px - x * py
             }
             let measured = FastMath.atan2(crossImag, crossReal)
-            let expected = twoPiOverN * Float((p * ha) % n)
-            let deviation = FastMath.wrapPhase(measured - expected)
-            var binAdvance = (p * (hs - ha)) % n
-            if binAdvance < 0 { binAdvance += n }
-            let increment = FastMath.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
+            // n is a power of two: `& mask` is the non-negative remainder.
+            let expected = twoPiOverN * Float((p * ha) & mask)
+            let deviation = Self.wrapPhase(measured - expected)
+            let binAdvance = (p * (hs - ha)) & mask
+            let increment = Self.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
             let (s, c) = FastMath.sinCos(increment)
             let ar = rotationReal[p], ai = rotationImag[p]
             var rr = ar * c - ai * s, ri = ar * s + ai * c

@@ -51,37 +51,79 @@ struct SincResampler {
     }
 
     /// Resamples every channel of `buffer` (which must have `inputFrameCount` frames) to `outputFrameCount` frames.
+    ///
+    /// Output frames whose taps lie inside the input read it in place; only the few near either end read a
+    /// zero-padded copy of their taps (the same values the padding gives, so the result is the same bit for bit).
     func process(_ buffer: AudioBuffer) -> AudioBuffer {
         precondition(buffer.frameCount == inputFrameCount, "buffer length differs from the resampler's")
         let channels = buffer.channelCount
         let width = self.width
-        let paddedCount = inputFrameCount + 2 * width
-        var padded = [Float](repeating: 0, count: channels * paddedCount)
-        for c in 0..<channels {
-            buffer.withChannel(c) { source in
-                padded.withUnsafeMutableBufferPointer {
-                    ($0.baseAddress! + c * paddedCount + width).update(
-                        from: source.baseAddress!, count: inputFrameCount)
-                }
-            }
-        }
         var result = AudioBuffer(channelCount: channels, frameCount: outputFrameCount, sampleRate: buffer.sampleRate)
-        var kernel = [Float](repeating: 0, count: width)
-        padded.withUnsafeBufferPointer { input in
-            kernel.withUnsafeMutableBufferPointer { k in
+        // Scratch: the kernel, then one zero-padded tap window per channel for the frames near the ends.
+        var scratch = [Float](repeating: 0, count: width * (1 + channels))
+        buffer.samples.withUnsafeBufferPointer { all in
+            let input = all.baseAddress!
+            scratch.withUnsafeMutableBufferPointer { scratchPointer in
+                let k = scratchPointer.baseAddress!
+                let edge = k + width
                 result.withMutableBlock { block in
                     for j in 0..<outputFrameCount {
-                        // Tap m reads input frame first + m (padded by `width` in front).
-                        let first = loadKernel(outputFrame: j, into: k.baseAddress!)
+                        let first = firstInputFrame(outputFrame: j)
+                        let inside = first >= 0 && first + width <= inputFrameCount
+                        if channels == 2 && inside {
+                            let (left, right) = loadKernelAndConvolvePair(
+                                outputFrame: j, input + first, input + inputFrameCount + first)
+                            block.pointer(0)[j] = left
+                            block.pointer(1)[j] = right
+                            continue
+                        }
+                        _ = loadKernel(outputFrame: j, into: k)
                         for c in 0..<channels {
-                            block.pointer(c)[j] = convolve(
-                                k.baseAddress!, input.baseAddress! + c * paddedCount + first + width)
+                            let source = input + c * inputFrameCount
+                            if inside {
+                                block.pointer(c)[j] = convolve(k, source + first)
+                            } else {
+                                let lo = max(first, 0), hi = min(first + width, inputFrameCount)
+                                edge.update(repeating: 0, count: width)
+                                if hi > lo { (edge + (lo - first)).update(from: source + lo, count: hi - lo) }
+                                block.pointer(c)[j] = convolve(k, edge)
+                            }
                         }
                     }
                 }
             }
         }
         return result
+    }
+
+    /// Output frame `j` of two channels at once: the kernel is interpolated in registers (the same arithmetic as
+    /// `loadKernel`) and each channel's sum is accumulated in the same lane order as `convolve`.
+    @inline(__always)
+    private func loadKernelAndConvolvePair(
+        outputFrame j: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>
+    ) -> (Float, Float) {
+        let step = Double(inputFrameCount) / Double(outputFrameCount)
+        let position = Double(j) * step
+        let base = Int(position)
+        let phase = (position - Double(base)) * Double(Self.phaseCount)
+        let p = Int(phase)
+        let t = Float(phase - Double(p))
+        return table.withUnsafeBufferPointer { rows in
+            let r0 = UnsafeRawPointer(rows.baseAddress! + p * width), r1 = r0 + width * MemoryLayout<Float>.stride
+            let a0 = UnsafeRawPointer(x0), a1 = UnsafeRawPointer(x1)
+            var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
+            var offset = 0
+            let end = width * MemoryLayout<Float>.stride
+            while offset < end {
+                let low = r0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let high = r1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let kernel = low + t * (high - low)
+                sum0 += kernel * a0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                sum1 += kernel * a1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                offset += 8 * MemoryLayout<Float>.stride
+            }
+            return (sum0.sum(), sum1.sum())
+        }
     }
 
     /// The input frame tap 0 of output frame `j` reads (taps read `first ..< first + width`).
@@ -177,6 +219,15 @@ struct SincResampler {
             guard end > nextOutputFrame else { return out }
             out.withMutableBlock { block in
                 for j in nextOutputFrame..<end {
+                    if channelCount == 2 {
+                        let first = resampler.firstInputFrame(outputFrame: j)
+                        let (left, right) = resampler.loadKernelAndConvolvePair(
+                            outputFrame: j, input.pointer(channel: 0, frame: first),
+                            input.pointer(channel: 1, frame: first))
+                        block.pointer(0)[j - nextOutputFrame] = left
+                        block.pointer(1)[j - nextOutputFrame] = right
+                        continue
+                    }
                     let first = resampler.loadKernel(outputFrame: j, into: kernel)
                     for c in 0..<channelCount {
                         block.pointer(c)[j - nextOutputFrame] = resampler.convolve(

@@ -57,9 +57,11 @@ final class TransientDetector {
         var start = 0
         while start < frameCount {
             let count = min(blockFrameCount - blockFill, frameCount - start)
-            for i in 0..<count { samplePower[blockFill + i] = 0 }
+            // The running sums live in locals during the loops (the same additions in the same order).
+            var energy = blockEnergy, peak = blockPeak
             samplePower.withUnsafeMutableBufferPointer { power in
                 let p = power.baseAddress! + blockFill
+                p.update(repeating: 0, count: count)
                 for c in 0..<channelCount {
                     let x = channels[c] + start
                     var previous = previousSample[c]
@@ -71,10 +73,12 @@ final class TransientDetector {
                     previousSample[c] = previous
                 }
                 for i in 0..<count {
-                    blockEnergy += p[i]
-                    if p[i] > blockPeak { blockPeak = p[i] }
+                    energy += p[i]
+                    if p[i] > peak { peak = p[i] }
                 }
             }
+            blockEnergy = energy
+            blockPeak = peak
             blockFill += count
             start += count
             if blockFill == blockFrameCount { finishBlock() }
