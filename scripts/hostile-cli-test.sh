@@ -161,6 +161,14 @@ check render-start-1e23 error "time_start_sec: 1e\+23 s is over the limit" out-s
 check render-50mb-string error "creative_vision is 52,428,800 bytes" out-50mb.wav -- $(render plan-50mb-string.json song1.wav out-50mb.wav)
 # shellcheck disable=SC2046
 check render-comments error "comments are not JSON" out-comments.wav -- $(render plan-comments.json song1.wav out-comments.wav)
+# Output paths a rename would wrongly replace (a FIFO stands in for a device such as /dev/null): refused up front,
+# and the node is still there afterwards.
+mkfifo out-fifo.wav && mkdir out-dir.wav
+# shellcheck disable=SC2046
+check render-output-fifo error "out-fifo.wav: is not a regular file" - -- $(render plan-ok.json song1.wav out-fifo.wav)
+check analyze-output-fifo error "out-fifo.wav: is not a regular file" - -- analyze tone.flac -o out-fifo.wav
+check stretch-output-folder error "out-dir.wav.*is a folder" - -- stretch --time-ratio 1.1 tone.flac out-dir.wav
+[ -p out-fifo.wav ] && [ -d out-dir.wav ] || { echo "FAIL output nodes were replaced"; failed=$((failed + 1)); }
 # A legitimate clamp: the render goes on with a warning naming the field.
 # shellcheck disable=SC2046
 check render-volume-1e308 warn "layers\[0\]\.volume_db: 1e\+308 dB is outside -60...12 dB: clamped" - -- $(render plan-volume-1e308.json song1.wav out-volume.wav)

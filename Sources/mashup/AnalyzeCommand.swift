@@ -60,6 +60,7 @@ enum AnalyzeCommand: CLICommand {
     /// Writes `data` to `path`, or to standard output when nil.
     static func emit(_ data: Data, to path: String?) throws {
         if let path {
+            try CLIError.checkOutput(path)
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             printError("wrote \(path)")
         } else {

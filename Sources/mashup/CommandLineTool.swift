@@ -18,6 +18,12 @@ enum CLIError: Error, CustomStringConvertible {
     case usage(String)
     case failed(String)
 
+    /// Refuses an output path that a temp-and-rename would replace wrongly (a device such as /dev/null, a FIFO,
+    /// a folder), before any work is done.
+    static func checkOutput(_ path: String, option: String = "-o") throws {
+        if let refusal = OutputPath.refusal(path) { throw CLIError.usage("\(option) \(path): \(refusal)") }
+    }
+
     var description: String {
         switch self {
         case .usage(let message), .failed(let message): message

@@ -25,6 +25,7 @@ enum CreateCommand: CLICommand {
         guard (2...3).contains(paths.count) else { throw CLIError.usage("give 2 or 3 songs") }
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         _ = try AudioFileFormat.forPath(output)
+        try CLIError.checkOutput(output)
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             throw CLIError.failed("\(path): no such file")
         }
@@ -96,6 +97,7 @@ enum PlanCommand: CLICommand {
         let data = try plan.encoded(pretty: true)
         for warning in record.warnings { printError("mashup plan: warning: \(warning)") }
         if let output {
+            try CLIError.checkOutput(output)
             try data.write(to: URL(fileURLWithPath: output), options: .atomic)
             print(output)
         } else {

@@ -33,6 +33,7 @@ enum RenderCommand: CLICommand {
         guard !songArguments.isEmpty else { throw CLIError.usage("give at least one --song ID=PATH") }
         let outputURL = URL(fileURLWithPath: output)
         _ = try AudioFileFormat.forPath(output)
+        try CLIError.checkOutput(output)
 
         // The plan's bytes first: an unreadable plan fails before any song is decoded.
         let data = try PlanFile.read(planPath)

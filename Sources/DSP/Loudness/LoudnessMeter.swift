@@ -73,44 +73,31 @@ public final class LoudnessMeter {
     /// Measures one block of `channelCount` channels.
     public func append(_ block: AudioBlock) {
         precondition(block.channelCount == channelCount, "LoudnessMeter: channel count mismatch")
-        var start = 0
-        while start < block.frameCount {
-            let count = min(block.frameCount - start, stepFrames - stepFill)
-            let frames = start..<start + count
-            if channelCount == 2 {
-                block.withSamples(ofChannel: 0) { left in
-                    block.withSamples(ofChannel: 1) { right in
-                        filterSquaresPair(left.extracting(frames), right.extracting(frames))
-                    }
-                }
-            } else {
-                for c in 0..<channelCount {
-                    stepSums[c] = block.withSamples(ofChannel: c) { filterSquares($0.extracting(frames), channel: c) }
-                }
-            }
-            stepFill += count
-            start += count
-            if stepFill == stepFrames { closeStep() }
-        }
+        measure(block, frameCount: block.frameCount)
     }
 
     /// Measures a buffer (read in place, no copy). Any split of a programme into buffers or blocks gives the
     /// same figures, bit for bit.
     public func append(_ buffer: AudioBuffer) {
         precondition(buffer.channelCount == channelCount, "LoudnessMeter: channel count mismatch")
+        measure(buffer, frameCount: buffer.frameCount)
+    }
+
+    /// Measures `frameCount` frames of `source`, step by step.
+    private func measure(_ source: some ChannelSamples, frameCount: Int) {
         var start = 0
-        while start < buffer.frameCount {
-            let count = min(buffer.frameCount - start, stepFrames - stepFill)
+        while start < frameCount {
+            let count = min(frameCount - start, stepFrames - stepFill)
             let frames = start..<start + count
             if channelCount == 2 {
-                buffer.withSamples(ofChannel: 0) { left in
-                    buffer.withSamples(ofChannel: 1) { right in
+                source.withSamples(ofChannel: 0) { left in
+                    source.withSamples(ofChannel: 1) { right in
                         filterSquaresPair(left.extracting(frames), right.extracting(frames))
                     }
                 }
             } else {
                 for c in 0..<channelCount {
-                    stepSums[c] = buffer.withSamples(ofChannel: c) { filterSquares($0.extracting(frames), channel: c) }
+                    stepSums[c] = source.withSamples(ofChannel: c) { filterSquares($0.extracting(frames), channel: c) }
                 }
             }
             stepFill += count
@@ -275,3 +262,11 @@ public final class LoudnessMeter {
             samplePeakDecibels: peaks.samplePeakDecibels, truePeakDecibels: peaks.truePeakDecibels)
     }
 }
+
+/// What the meter reads: one channel's samples at a time (a block or a buffer, in place).
+private protocol ChannelSamples {
+    func withSamples<R>(ofChannel index: Int, _ body: (Span<Float>) throws -> R) rethrows -> R
+}
+
+extension AudioBlock: ChannelSamples {}
+extension AudioBuffer: ChannelSamples {}

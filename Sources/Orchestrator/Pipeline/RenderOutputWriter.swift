@@ -50,6 +50,9 @@ public enum RenderOutputWriter {
         try await register(files.audioURL)
         try result.writeAudio(to: files.audioURL, options: audioOptions(for: script))
         try await register(files.reportURL)
+        if let refusal = OutputPath.refusal(files.reportURL.path) {
+            throw ReportWriterError.writeFailed(path: files.reportURL.path, reason: refusal)
+        }
         try RenderReport.encoder().encode(report).write(to: files.reportURL, options: .atomic)
         try await register(files.htmlURL)
         try await register(files.svgURL)

@@ -55,6 +55,7 @@ public final class AudioFileWriter {
         else {
             throw AudioFileError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
+        if let refusal = OutputPath.refusal(path) { throw AudioFileError.writeFailed(path: path, reason: refusal) }
         var fileRate = sampleRate
         if let allowed = format.allowedSampleRates, !allowed.contains(sampleRate) {
             fileRate = format == .opus ? 48000 : allowed.min { abs($0 - sampleRate) < abs($1 - sampleRate) }!

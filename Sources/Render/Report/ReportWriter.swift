@@ -83,6 +83,7 @@ public enum ReportWriter {
         else {
             throw ReportWriterError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
+        if let refusal = OutputPath.refusal(path) { throw ReportWriterError.writeFailed(path: path, reason: refusal) }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
         do {
             try data.write(to: temporary)
