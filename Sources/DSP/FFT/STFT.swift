@@ -65,12 +65,7 @@ public struct STFT: Sendable {
         var wsum = weight.mutableSpan
         for f in 0..<frames {
             let start = frameStart(f)
-            fft.withInput { input in
-                for i in 0..<frameSize {
-                    let s = start + i
-                    input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
-                }
-            }
+            loadWindowedFrame(into: fft, from: x, window: w, start: start)
             fft.forward()
             fft.withSpectrum { real, imag in transform(f, &real, &imag) }
             fft.inverse()
@@ -91,6 +86,17 @@ public struct STFT: Sendable {
         return result
     }
 
+    /// Writes the windowed frame starting at input sample `start` (zeros outside the signal) into `fft`'s input.
+    private func loadWindowedFrame(into fft: RealFFT, from x: Span<Float>, window w: Span<Float>, start: Int) {
+        let n = x.count
+        fft.withInput { input in
+            for i in 0..<frameSize {
+                let s = start + i
+                input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
+            }
+        }
+    }
+
     /// Analysis only: calls `body(frameIndex, real, imag)` with each windowed frame's spectrum
     /// (`frameSize / 2 + 1` bins each).
     public func forEachSpectrum(
@@ -103,12 +109,7 @@ public struct STFT: Sendable {
         let w = window.span
         for f in 0..<frameCount(sampleCount: n) {
             let start = frameStart(f)
-            fft.withInput { input in
-                for i in 0..<frameSize {
-                    let s = start + i
-                    input[i] = (s >= 0 && s < n) ? x[s] * w[i] : 0
-                }
-            }
+            loadWindowedFrame(into: fft, from: x, window: w, start: start)
             fft.forward()
             fft.withSpectrumValues { real, imag in body(f, real, imag) }
         }

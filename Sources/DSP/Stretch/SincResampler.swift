@@ -102,12 +102,7 @@ struct SincResampler {
     private func loadKernelAndConvolvePair(
         outputFrame j: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>
     ) -> (Float, Float) {
-        let step = Double(inputFrameCount) / Double(outputFrameCount)
-        let position = Double(j) * step
-        let base = Int(position)
-        let phase = (position - Double(base)) * Double(Self.phaseCount)
-        let p = Int(phase)
-        let t = Float(phase - Double(p))
+        let (_, p, t) = kernelPhase(outputFrame: j)
         return table.withUnsafeBufferPointer { rows in
             let r0 = UnsafeRawPointer(rows.baseAddress! + p * width), r1 = r0 + width * MemoryLayout<Float>.stride
             let a0 = UnsafeRawPointer(x0), a1 = UnsafeRawPointer(x1)
@@ -126,6 +121,18 @@ struct SincResampler {
         }
     }
 
+    /// Where output frame `j` sits in the input: its input frame `base`, the kernel table row `row` below its
+    /// phase and the fraction `t` towards the next row.
+    @inline(__always)
+    private func kernelPhase(outputFrame j: Int) -> (base: Int, row: Int, t: Float) {
+        let step = Double(inputFrameCount) / Double(outputFrameCount)
+        let position = Double(j) * step
+        let base = Int(position)
+        let phase = (position - Double(base)) * Double(Self.phaseCount)
+        let p = Int(phase)
+        return (base, p, Float(phase - Double(p)))
+    }
+
     /// The input frame tap 0 of output frame `j` reads (taps read `first ..< first + width`).
     @inline(__always)
     private func firstInputFrame(outputFrame j: Int) -> Int {
@@ -135,12 +142,7 @@ struct SincResampler {
     /// Writes output frame `j`'s `width` taps (interpolated between table phases) to `k`; returns its first input frame.
     @inline(__always)
     private func loadKernel(outputFrame j: Int, into k: UnsafeMutablePointer<Float>) -> Int {
-        let step = Double(inputFrameCount) / Double(outputFrameCount)
-        let position = Double(j) * step
-        let base = Int(position)
-        let phase = (position - Double(base)) * Double(Self.phaseCount)
-        let p = Int(phase)
-        let t = Float(phase - Double(p))
+        let (base, p, t) = kernelPhase(outputFrame: j)
         table.withUnsafeBufferPointer { rows in
             let r0 = rows.baseAddress! + p * width, r1 = r0 + width
             for m in 0..<width { k[m] = r0[m] + t * (r1[m] - r0[m]) }
