@@ -14,7 +14,9 @@ final class FormantCorrector {
     private let pitchRatio: Float
     private let lifterLength: Int
     private let cepstrum: RealFFT
-    private let logEnvelope: UnsafeMutablePointer<Float>
+    /// Log envelope of the frame per bin, then the gain per bin (scratch of `binCount`).
+    private let envelope: SampleBuffer
+    private let gains: SampleBuffer
 
     init(fftSize: Int, sampleRate: Double, pitchRatio: Double) {
         self.fftSize = fftSize
@@ -22,52 +24,78 @@ final class FormantCorrector {
         self.pitchRatio = Float(pitchRatio)
         lifterLength = max(8, min(fftSize / 8, Int(sampleRate / 450)))
         cepstrum = RealFFT(size: fftSize)
-        logEnvelope = .allocate(capacity: binCount)
-        logEnvelope.initialize(repeating: 0, count: binCount)
+        envelope = SampleBuffer(count: binCount)
+        gains = SampleBuffer(count: binCount)
     }
 
-    deinit { logEnvelope.deallocate() }
-
     /// Multiplies every channel's spectrum by the envelope ratio E(p·f)/E(f); `power` is scratch (binCount).
-    func apply(_ ffts: [RealFFT], power: UnsafeMutablePointer<Float>) {
+    func apply(_ ffts: [RealFFT], power: SampleBuffer) {
         let bins = binCount
-        power.update(repeating: 0, count: bins)
-        for fft in ffts {
-            for k in 0..<bins { power[k] += fft.real[k] * fft.real[k] + fft.imag[k] * fft.imag[k] }
+        let largest = power.withMutableSpan { power in
+            VectorOps.fill(&power, with: 0)
+            for fft in ffts {
+                fft.withSpectrumValues { re, im in
+                    for k in 0..<bins { power[k] += re[k] * re[k] + im[k] * im[k] }
+                }
+            }
+            var largest: Float = 0
+            for k in 0..<bins { largest = max(largest, power[k]) }
+            return largest
         }
-        var largest: Float = 0
-        for k in 0..<bins { largest = max(largest, power[k]) }
         guard largest > 0 else { return }
         let floorPower = largest * 1e-9
         // Log magnitude (natural log of amplitude) as a real, even spectrum -> real cepstrum.
-        for k in 0..<bins {
-            cepstrum.real[k] = 0.5 * logf(max(power[k], floorPower))
-            cepstrum.imag[k] = 0
+        power.withSpan { power in
+            cepstrum.withSpectrum { re, im in
+                for k in 0..<bins {
+                    re[k] = 0.5 * logf(max(power[k], floorPower))
+                    im[k] = 0
+                }
+            }
         }
         cepstrum.inverse()
         let n = fftSize
-        let c = cepstrum.output
         let scale = 1 / Float(n)
+        let lifter = lifterLength
         // Lifter: keep low quefrencies (both ends of the symmetric cepstrum), with a short taper.
-        for i in 0..<n {
-            let q = min(i, n - i)
-            let weight: Float = q < lifterLength ? 1 : (q < lifterLength + 8 ? Float(lifterLength + 8 - q) / 8 : 0)
-            cepstrum.input[i] = c[i] * scale * weight
+        cepstrum.withOutput { c in
+            cepstrum.withInput { input in
+                for i in 0..<n {
+                    let q = min(i, n - i)
+                    let weight: Float = q < lifter ? 1 : (q < lifter + 8 ? Float(lifter + 8 - q) / 8 : 0)
+                    input[i] = c[i] * scale * weight
+                }
+            }
         }
         cepstrum.forward()
-        for k in 0..<bins { logEnvelope[k] = cepstrum.real[k] }
+        envelope.withMutableSpan { logEnvelope in
+            cepstrum.withSpectrumValues { re, _ in
+                for k in 0..<bins { logEnvelope[k] = re[k] }
+            }
+        }
         // Gain E(p·k)/E(k), with E(p·k) interpolated and held at Nyquist.
         let last = Float(bins - 1)
-        for k in 0..<bins {
-            let position = min(Float(k) * pitchRatio, last)
-            let i0 = Int(position)
-            let i1 = min(i0 + 1, bins - 1)
-            let t = position - Float(i0)
-            let shifted = logEnvelope[i0] + t * (logEnvelope[i1] - logEnvelope[i0])
-            let gain = expf(shifted - logEnvelope[k])
+        let ratio = pitchRatio
+        envelope.withSpan { logEnvelope in
+            gains.withMutableSpan { gains in
+                for k in 0..<bins {
+                    let position = min(Float(k) * ratio, last)
+                    let i0 = Int(position)
+                    let i1 = min(i0 + 1, bins - 1)
+                    let t = position - Float(i0)
+                    let shifted = logEnvelope[i0] + t * (logEnvelope[i1] - logEnvelope[i0])
+                    gains[k] = expf(shifted - logEnvelope[k])
+                }
+            }
+        }
+        gains.withSpan { gains in
             for fft in ffts {
-                fft.real[k] *= gain
-                fft.imag[k] *= gain
+                fft.withSpectrum { re, im in
+                    for k in 0..<bins {
+                        re[k] *= gains[k]
+                        im[k] *= gains[k]
+                    }
+                }
             }
         }
     }

@@ -13,7 +13,7 @@
 //   frames just before and across the onset) get rotation 1 (phase reset): the attack is an exact copy of the
 //   input, while steady partials keep their rotation and continue without a glitch.
 // - Memory: input is kept from one window before the current analysis frame; output only until emitted.
-//   Work per frame: 2 FFTs per channel, O(N) loops over unsafe pointers, no allocation.
+//   Work per frame: 2 FFTs per channel, O(N) loops over bounds-checked spans, no allocation.
 // Latency (streaming): the detector's look-ahead plus the map horizon (about 1.2 s); offline it is invisible.
 import Foundation
 
@@ -25,19 +25,20 @@ final class PhaseVocoderEngine {
     let binCount: Int
 
     private let ffts: [RealFFT]
-    private let window: UnsafeMutablePointer<Float>
+    private let window: SampleBuffer
     private let synthesisScale: Float
-    // Previous analysis spectra, channel c at + c * binCount.
-    private let previousReal: UnsafeMutablePointer<Float>
-    private let previousImag: UnsafeMutablePointer<Float>
+    // Previous analysis spectra, channel c at c * binCount.
+    private let previousReal: SampleBuffer
+    private let previousImag: SampleBuffer
     // Current per-bin rotation (unit phasor), carried to the next frame.
-    private let rotationReal: UnsafeMutablePointer<Float>
-    private let rotationImag: UnsafeMutablePointer<Float>
-    private let power: UnsafeMutablePointer<Float>
-    private let scratchPower: UnsafeMutablePointer<Float>
-    private let transientMask: UnsafeMutablePointer<Float>
-    private let peakBins: UnsafeMutablePointer<Int>
-    private let regionStarts: UnsafeMutablePointer<Int>
+    private let rotationReal: SampleBuffer
+    private let rotationImag: SampleBuffer
+    private let power: SampleBuffer
+    private let scratchPower: SampleBuffer
+    private let transientMask: SampleBuffer
+    // Peak bins and region boundaries of the last phase-locked frame (binCount + 1 entries each).
+    private var peakBins: [Int]
+    private var regionStarts: [Int]
     private let formants: FormantCorrector?
 
     private let input: PlanarFIFO
@@ -81,28 +82,23 @@ final class PhaseVocoderEngine {
         hopSize = minimumSlope >= 0.75 ? n / 4 : n / 8
         binCount = n / 2 + 1
         ffts = (0..<channelCount).map { _ in RealFFT(size: n) }
-        window = .allocate(capacity: n)
+        window = SampleBuffer(count: n)
         let hann = Window.hann(n)
         for i in 0..<n { window[i] = hann[i] }
         var overlapGain: Float = 0 // sum of squared windows at one point (constant for Hann at these hops)
         var i = 0
         while i < n { overlapGain += hann[i] * hann[i]; i += hopSize }
         synthesisScale = 1 / (Float(n) * overlapGain)
-        func zeros(_ count: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            p.initialize(repeating: 0, count: count)
-            return p
-        }
-        previousReal = zeros(channelCount * binCount)
-        previousImag = zeros(channelCount * binCount)
-        rotationReal = zeros(binCount)
-        rotationReal.update(repeating: 1, count: binCount)
-        rotationImag = zeros(binCount)
-        power = zeros(binCount)
-        scratchPower = zeros(binCount)
-        transientMask = zeros(binCount)
-        peakBins = .allocate(capacity: binCount + 1)
-        regionStarts = .allocate(capacity: binCount + 1)
+        previousReal = SampleBuffer(count: channelCount * binCount)
+        previousImag = SampleBuffer(count: channelCount * binCount)
+        rotationReal = SampleBuffer(count: binCount)
+        rotationReal.withMutableSpan { VectorOps.fill(&$0, with: 1) }
+        rotationImag = SampleBuffer(count: binCount)
+        power = SampleBuffer(count: binCount)
+        scratchPower = SampleBuffer(count: binCount)
+        transientMask = SampleBuffer(count: binCount)
+        peakBins = [Int](repeating: 0, count: binCount + 1)
+        regionStarts = [Int](repeating: 0, count: binCount + 1)
         formants =
             options.preserveFormants && pitchRatio != 1
             ? FormantCorrector(fftSize: n, sampleRate: sampleRate, pitchRatio: pitchRatio) : nil
@@ -120,19 +116,6 @@ final class PhaseVocoderEngine {
             horizonFrames: sampleRate)
     }
 
-    deinit {
-        window.deallocate()
-        previousReal.deallocate()
-        previousImag.deallocate()
-        rotationReal.deallocate()
-        rotationImag.deallocate()
-        power.deallocate()
-        scratchPower.deallocate()
-        transientMask.deallocate()
-        peakBins.deallocate()
-        regionStarts.deallocate()
-    }
-
     /// Emits finished output: `emit(fifo, firstFrame, frameCount)` reads frames from `fifo` (valid during the call).
     typealias Emit = (PlanarFIFO, Int, Int) -> Void
 
@@ -140,12 +123,8 @@ final class PhaseVocoderEngine {
     func push(_ buffer: AudioBuffer, frames range: Range<Int>, emit: Emit) {
         precondition(!inputFinished, "push after finish")
         guard !range.isEmpty else { return }
-        buffer.samples.withUnsafeBufferPointer { all in
-            let base = all.baseAddress!
-            let pointers = (0..<channelCount).map { UnsafePointer(base + $0 * buffer.frameCount + range.lowerBound) }
-            input.append(frames: range.count) { pointers[$0] }
-            detector?.process(pointers, frameCount: range.count)
-        }
+        input.append(buffer, frames: range)
+        detector?.process(buffer, frames: range)
         receivedFrames += range.count
         advanceMap()
         synthesize(emit: emit)
@@ -229,18 +208,19 @@ final class PhaseVocoderEngine {
         let available = inputFinished ? receivedFrames : input.endFrame
         let lo = max(start, input.startFrame, 0), hi = min(start + n, available)
         for c in 0..<channelCount {
-            let destination = ffts[c].input
-            if lo >= hi {
-                destination.update(repeating: 0, count: n)
-                continue
+            ffts[c].withInput { destination in
+                if lo >= hi {
+                    VectorOps.fill(&destination, with: 0)
+                    return
+                }
+                for i in 0..<(lo - start) { destination[i] = 0 }
+                for i in (hi - start)..<n { destination[i] = 0 }
+                let loaded = (lo - start)..<(hi - start)
+                var part = destination.extracting(loaded)
+                input.withSamples(ofChannel: c, frames: lo..<hi) { source in
+                    window.withSpan { VectorOps.multiply(source, $0.extracting(loaded), into: &part) }
+                }
             }
-            if lo > start { destination.update(repeating: 0, count: lo - start) }
-            if hi < start + n { (destination + (hi - start)).update(repeating: 0, count: start + n - hi) }
-            let source = input.pointer(channel: c, frame: lo)
-            let offset = lo - start
-            let w = window + offset
-            let d = destination + offset
-            for i in 0..<(hi - lo) { d[i] = source[i] * w[i] }
         }
     }
 
@@ -260,33 +240,65 @@ final class PhaseVocoderEngine {
             if lockIndex == nil || entering || ha != hopSize { lockPhases(analysisHop: ha) }
         }
         if entering {
-            for k in 0..<bins where transientMask[k] != 0 {
-                rotationReal[k] = 1
-                rotationImag[k] = 0
+            transientMask.withSpan { mask in
+                rotationReal.withMutableSpan { rr in
+                    rotationImag.withMutableSpan { ri in
+                        for k in 0..<bins where mask[k] != 0 {
+                            rr[k] = 1
+                            ri[k] = 0
+                        }
+                    }
+                }
             }
         }
         previousAnalysisStart = analysisStart
         for c in 0..<channelCount {
-            let fft = ffts[c]
-            (previousReal + c * bins).update(from: fft.real, count: bins)
-            (previousImag + c * bins).update(from: fft.imag, count: bins)
+            let channelBins = (c * bins)..<((c + 1) * bins)
+            ffts[c].withSpectrumValues { re, im in
+                previousReal.withMutableSpan { all in
+                    var previous = all.extracting(channelBins)
+                    VectorOps.copy(re, into: &previous)
+                }
+                previousImag.withMutableSpan { all in
+                    var previous = all.extracting(channelBins)
+                    VectorOps.copy(im, into: &previous)
+                }
+            }
         }
         if let formants { formants.apply(ffts, power: scratchPower) }
-        for fft in ffts {
-            let re = fft.real, im = fft.imag, rr = rotationReal, ri = rotationImag
-            for k in 0..<bins {
-                let x = re[k], y = im[k]
-                re[k] = x * rr[k] - y * ri[k]
-                im[k] = x * ri[k] + y * rr[k]
+        rotationReal.withSpan { rr in
+            rotationImag.withSpan { ri in
+                for fft in ffts {
+                    fft.withSpectrum { re, im in Self.rotate(&re, &im, by: rr, ri) }
+                    fft.inverse()
+                }
             }
-            fft.inverse()
         }
         output.extendWithSilence(to: outputStart + fftSize)
         let scale = synthesisScale
+        let n = fftSize
         for c in 0..<channelCount {
-            let y = ffts[c].output
-            let destination = output.pointer(channel: c, frame: outputStart)
-            for i in 0..<fftSize { destination[i] += y[i] * window[i] * scale }
+            ffts[c].withOutput { y in
+                window.withSpan { w in
+                    output.withMutableSamples(ofChannel: c, frames: outputStart..<(outputStart + n)) { destination in
+                        let count = min(n, y.count, w.count, destination.count)
+                        for i in 0..<count { destination[i] += y[i] * w[i] * scale }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Multiplies the spectrum `re + i·im` by the rotation `rr + i·ri`, bin by bin.
+    @inline(__always)
+    private static func rotate(
+        _ re: inout MutableSpan<Float>, _ im: inout MutableSpan<Float>, by rr: Span<Float>, _ ri: Span<Float>
+    ) {
+        let count = min(re.count, im.count, rr.count, ri.count)
+        for k in 0..<count {
+            let x = re[k], y = im[k]
+            re[k] = x * rr[k] - y * ri[k]
+            im[k] = x * ri[k] + y * rr[k]
         }
     }
 
@@ -303,30 +315,41 @@ final class PhaseVocoderEngine {
         accumulatePower(into: power)
         let riseFactor: Float = 4
         guard regionCount > 0 else {
-            transientMask.update(repeating: 1, count: bins)
+            transientMask.withMutableSpan { VectorOps.fill(&$0, with: 1) }
             return
         }
         // Bins decide one by one, except each peak's main lobe (±3 bins), which decides as a whole.
-        for k in 0..<bins { transientMask[k] = power[k] > riseFactor * scratchPower[k] ? 1 : 0 }
         let lobe = 3
-        for i in 0..<regionCount {
-            let range = max(regionStarts[i], peakBins[i] - lobe)..<min(regionStarts[i + 1], peakBins[i] + lobe + 1)
-            var before: Float = 0, after: Float = 0
-            for k in range {
-                before += scratchPower[k]
-                after += power[k]
+        power.withSpan { power in
+            scratchPower.withSpan { scratchPower in
+                transientMask.withMutableSpan { transientMask in
+                    for k in 0..<bins { transientMask[k] = power[k] > riseFactor * scratchPower[k] ? 1 : 0 }
+                    for i in 0..<regionCount {
+                        let range =
+                            max(regionStarts[i], peakBins[i] - lobe)..<min(regionStarts[i + 1], peakBins[i] + lobe + 1)
+                        var before: Float = 0, after: Float = 0
+                        for k in range {
+                            before += scratchPower[k]
+                            after += power[k]
+                        }
+                        let mark: Float = after > riseFactor * before ? 1 : 0
+                        for k in range { transientMask[k] = mark }
+                    }
+                }
             }
-            let mark: Float = after > riseFactor * before ? 1 : 0
-            for k in range { transientMask[k] = mark }
         }
     }
 
-    private func accumulatePower(into destination: UnsafeMutablePointer<Float>) {
+    private func accumulatePower(into destination: SampleBuffer) {
         let bins = binCount
-        destination.update(repeating: 0, count: bins)
-        for fft in ffts {
-            let re = fft.real, im = fft.imag
-            for k in 0..<bins { destination[k] += re[k] * re[k] + im[k] * im[k] }
+        destination.withMutableSpan { destination in
+            VectorOps.fill(&destination, with: 0)
+            for fft in ffts {
+                fft.withSpectrumValues { re, im in
+                    let count = min(bins, re.count, im.count, destination.count)
+                    for k in 0..<count { destination[k] += re[k] * re[k] + im[k] * im[k] }
+                }
+            }
         }
     }
 
@@ -353,6 +376,68 @@ final class PhaseVocoderEngine {
         let bins = binCount
         let n = fftSize
         accumulatePower(into: power)
+        // The peak tables are moved into locals for the frame (no copy), so the loops below index plain arrays
+        // rather than a class's stored properties (each access to those is checked for exclusivity at run time).
+        var peaks: [Int] = [], starts: [Int] = []
+        swap(&peaks, &peakBins)
+        swap(&starts, &regionStarts)
+        defer {
+            swap(&peaks, &peakBins)
+            swap(&starts, &regionStarts)
+        }
+        let peakCount = power.withSpan { power in Self.findPeaks(power, peaks: &peaks, regionStarts: &starts) }
+        guard peakCount > 0 else { return }
+        regionCount = peakCount
+        // Read-only copies (sharing the storage) for the closures below: a `var` captured by a closure is
+        // checked for exclusivity on every access, a `let` is not.
+        let peakList = peaks, regionList = starts
+        let twoPiOverN = Float(2 * Double.pi / Double(n))
+        let mask = n - 1
+        let hs = hopSize
+        let stretchFactor = Float(hs) / Float(ha) - 1
+        let channels = channelCount
+        let ffts = self.ffts
+        previousReal.withSpan { previousReal in
+            previousImag.withSpan { previousImag in
+                rotationReal.withMutableSpan { rotationReal in
+                    rotationImag.withMutableSpan { rotationImag in
+                        for i in 0..<peakCount {
+                            let p = peakList[i]
+                            var crossReal: Float = 0, crossImag: Float = 0
+                            for c in 0..<channels {
+                                let (x, y) = ffts[c].withSpectrumValues { re, im in (re[p], im[p]) }
+                                let px = previousReal[c * bins + p], py = previousImag[c * bins + p]
+                                crossReal += x * px + y * py
+                                crossImag += y * px - x * py
+                            }
+                            let measured = FastMath.atan2(crossImag, crossReal)
+                            // n is a power of two: `& mask` is the non-negative remainder.
+                            let expected = twoPiOverN * Float((p * ha) & mask)
+                            let deviation = Self.wrapPhase(measured - expected)
+                            let binAdvance = (p * (hs - ha)) & mask
+                            let increment = Self.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
+                            let (s, c) = FastMath.sinCos(increment)
+                            let ar = rotationReal[p], ai = rotationImag[p]
+                            var rr = ar * c - ai * s, ri = ar * s + ai * c
+                            let norm = 1 / (rr * rr + ri * ri).squareRoot()
+                            rr *= norm
+                            ri *= norm
+                            let region = regionList[i]..<regionList[i + 1]
+                            var realPart = rotationReal.extracting(region)
+                            VectorOps.fill(&realPart, with: rr)
+                            var imagPart = rotationImag.extracting(region)
+                            VectorOps.fill(&imagPart, with: ri)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Finds the peaks of `power` (into `peakBins`) and the boundaries of their regions of influence (into
+    /// `regionStarts`, one more entry); returns the peak count, 0 for a silent frame (the tables are then untouched).
+    private static func findPeaks(_ power: Span<Float>, peaks peakBins: inout [Int], regionStarts: inout [Int]) -> Int {
+        let bins = power.count
         // Peaks: local maxima over ±1 bin, above -100 dB of the frame's largest. (±1, not ±2: partials 2-3 bins
         // apart, e.g. the harmonics of a low note, must each keep their own phase advance.)
         // The largest power, eight lanes at a time with the comparison `max` makes (power is never NaN or -0,
@@ -361,7 +446,7 @@ final class PhaseVocoderEngine {
         var lanes = SIMD8<Float>()
         var k = 0
         while k + 8 <= bins {
-            let v = UnsafeRawPointer(power + k).loadUnaligned(as: SIMD8<Float>.self)
+            let v = power.simd8(at: k)
             lanes.replace(with: v, where: v .>= lanes)
             k += 8
         }
@@ -370,7 +455,7 @@ final class PhaseVocoderEngine {
             largest = max(largest, power[k])
             k += 1
         }
-        guard largest > 0 else { return }
+        guard largest > 0 else { return 0 }
         let floorPower = largest * 1e-10
         // Every bin 1 ..< bins - 1 is tested (two neighbouring bins cannot both be peaks: p[k] >= p[k + 1]
         // excludes k + 1), eight at a time; lanes are visited only in groups that hold a peak.
@@ -378,9 +463,9 @@ final class PhaseVocoderEngine {
         let floorLanes = SIMD8<Float>(repeating: floorPower)
         k = 1
         while k + 9 <= bins {
-            let left = UnsafeRawPointer(power + k - 1).loadUnaligned(as: SIMD8<Float>.self)
-            let centre = UnsafeRawPointer(power + k).loadUnaligned(as: SIMD8<Float>.self)
-            let right = UnsafeRawPointer(power + k + 1).loadUnaligned(as: SIMD8<Float>.self)
+            let left = power.simd8(at: k - 1)
+            let centre = power.simd8(at: k)
+            let right = power.simd8(at: k + 1)
             let isPeak = (centre .> floorLanes) .& (centre .> left) .& (centre .>= right)
             if any(isPeak) {
                 for lane in 0..<8 where isPeak[lane] {
@@ -407,48 +492,19 @@ final class PhaseVocoderEngine {
         // Region boundaries at the power minimum between neighbouring peaks.
         regionStarts[0] = 0
         for i in 1..<peakCount {
-            var lowest = peakBins[i - 1] + 1
-            var lowestPower = power[lowest]
-            for k in (peakBins[i - 1] + 1)..<peakBins[i] {
-                let p = power[k]
+            let first = peakBins[i - 1] + 1
+            let between = power.extracting(first..<peakBins[i])
+            var lowest = 0
+            var lowestPower = between[0]
+            for k in between.indices {
+                let p = between[k]
                 let lower = p < lowestPower
                 lowest = lower ? k : lowest
                 lowestPower = lower ? p : lowestPower
             }
-            regionStarts[i] = lowest
+            regionStarts[i] = first + lowest
         }
         regionStarts[peakCount] = bins
-        regionCount = peakCount
-        let twoPiOverN = Float(2 * Double.pi / Double(n))
-        let mask = n - 1
-        let hs = hopSize
-        let stretchFactor = Float(hs) / Float(ha) - 1
-        for i in 0..<peakCount {
-            let p = peakBins[i]
-            var crossReal: Float = 0, crossImag: Float = 0
-            for c in 0..<channelCount {
-                let fft = ffts[c]
-                let x = fft.real[p], y = fft.imag[p]
-                let px = previousReal[c * bins + p], py = previousImag[c * bins + p]
-                crossReal += x * px + y * py
-                crossImag += y * px - x * py
-            }
-            let measured = FastMath.atan2(crossImag, crossReal)
-            // n is a power of two: `& mask` is the non-negative remainder.
-            let expected = twoPiOverN * Float((p * ha) & mask)
-            let deviation = Self.wrapPhase(measured - expected)
-            let binAdvance = (p * (hs - ha)) & mask
-            let increment = Self.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
-            let (s, c) = FastMath.sinCos(increment)
-            let ar = rotationReal[p], ai = rotationImag[p]
-            var rr = ar * c - ai * s, ri = ar * s + ai * c
-            let norm = 1 / (rr * rr + ri * ri).squareRoot()
-            rr *= norm
-            ri *= norm
-            for k in regionStarts[i]..<regionStarts[i + 1] {
-                rotationReal[k] = rr
-                rotationImag[k] = ri
-            }
-        }
+        return peakCount
     }
 }

@@ -58,36 +58,37 @@ struct SincResampler {
         precondition(buffer.frameCount == inputFrameCount, "buffer length differs from the resampler's")
         let channels = buffer.channelCount
         let width = self.width
-        var result = AudioBuffer(channelCount: channels, frameCount: outputFrameCount, sampleRate: buffer.sampleRate)
-        // Scratch: the kernel, then one zero-padded tap window per channel for the frames near the ends.
-        var scratch = [Float](repeating: 0, count: width * (1 + channels))
-        buffer.samples.withUnsafeBufferPointer { all in
-            let input = all.baseAddress!
-            scratch.withUnsafeMutableBufferPointer { scratchPointer in
-                let k = scratchPointer.baseAddress!
-                let edge = k + width
-                result.withMutableBlock { block in
-                    for j in 0..<outputFrameCount {
-                        let first = firstInputFrame(outputFrame: j)
-                        let inside = first >= 0 && first + width <= inputFrameCount
-                        if channels == 2 && inside {
-                            let (left, right) = loadKernelAndConvolvePair(
-                                outputFrame: j, input + first, input + inputFrameCount + first)
-                            block.pointer(0)[j] = left
-                            block.pointer(1)[j] = right
-                            continue
-                        }
-                        _ = loadKernel(outputFrame: j, into: k)
-                        for c in 0..<channels {
-                            let source = input + c * inputFrameCount
-                            if inside {
-                                block.pointer(c)[j] = convolve(k, source + first)
-                            } else {
-                                let lo = max(first, 0), hi = min(first + width, inputFrameCount)
-                                edge.update(repeating: 0, count: width)
-                                if hi > lo { (edge + (lo - first)).update(from: source + lo, count: hi - lo) }
-                                block.pointer(c)[j] = convolve(k, edge)
+        let inputFrames = inputFrameCount, outputFrames = outputFrameCount
+        var result = AudioBuffer(channelCount: channels, frameCount: outputFrames, sampleRate: buffer.sampleRate)
+        // Scratch: the kernel, and one zero-padded tap window for the frames near the ends.
+        let kernel = SampleBuffer(count: width), edge = SampleBuffer(count: width)
+        buffer.withPlanarSamples { input in
+            result.withMutablePlanarSamples { output in
+                for j in 0..<outputFrames {
+                    let first = firstInputFrame(outputFrame: j)
+                    let inside = first >= 0 && first + width <= inputFrames
+                    if channels == 2 && inside {
+                        let (left, right) = loadKernelAndConvolvePair(
+                            outputFrame: j, input.extracting(first..<(first + width)),
+                            input.extracting((inputFrames + first)..<(inputFrames + first + width)))
+                        output[j] = left
+                        output[outputFrames + j] = right
+                        continue
+                    }
+                    kernel.withMutableSpan { _ = loadKernel(outputFrame: j, into: &$0) }
+                    for c in 0..<channels {
+                        let base = c * inputFrames
+                        if inside {
+                            output[c * outputFrames + j] = kernel.withSpan { k in
+                                convolve(k, input.extracting((base + first)..<(base + first + width)))
                             }
+                        } else {
+                            let lo = max(first, 0), hi = min(first + width, inputFrames)
+                            edge.withMutableSpan { padded in
+                                VectorOps.fill(&padded, with: 0)
+                                for i in lo..<max(lo, hi) { padded[i - first] = input[base + i] }
+                            }
+                            output[c * outputFrames + j] = kernel.withSpan { k in edge.withSpan { convolve(k, $0) } }
                         }
                     }
                 }
@@ -99,26 +100,23 @@ struct SincResampler {
     /// Output frame `j` of two channels at once: the kernel is interpolated in registers (the same arithmetic as
     /// `loadKernel`) and each channel's sum is accumulated in the same lane order as `convolve`.
     @inline(__always)
-    private func loadKernelAndConvolvePair(
-        outputFrame j: Int, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>
-    ) -> (Float, Float) {
+    private func loadKernelAndConvolvePair(outputFrame j: Int, _ x0: Span<Float>, _ x1: Span<Float>) -> (Float, Float) {
         let (_, p, t) = kernelPhase(outputFrame: j)
-        return table.withUnsafeBufferPointer { rows in
-            let r0 = UnsafeRawPointer(rows.baseAddress! + p * width), r1 = r0 + width * MemoryLayout<Float>.stride
-            let a0 = UnsafeRawPointer(x0), a1 = UnsafeRawPointer(x1)
-            var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
-            var offset = 0
-            let end = width * MemoryLayout<Float>.stride
-            while offset < end {
-                let low = r0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                let high = r1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                let kernel = low + t * (high - low)
-                sum0 += kernel * a0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                sum1 += kernel * a1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                offset += 8 * MemoryLayout<Float>.stride
-            }
-            return (sum0.sum(), sum1.sum())
+        // Views of exactly `width` taps each: the loop bound then covers every vector load's bounds check.
+        let rows = table.span
+        let r0 = p * width, r1 = r0 + width
+        let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
+        let a0 = x0.extracting(0..<width), a1 = x1.extracting(0..<width)
+        var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
+        var m = 0
+        while m + 8 <= width {
+            let l = low.simd8(at: m)
+            let kernel = l + t * (high.simd8(at: m) - l)
+            sum0 += kernel * a0.simd8(at: m)
+            sum1 += kernel * a1.simd8(at: m)
+            m += 8
         }
+        return (sum0.sum(), sum1.sum())
     }
 
     /// Where output frame `j` sits in the input: its input frame `base`, the kernel table row `row` below its
@@ -141,24 +139,24 @@ struct SincResampler {
 
     /// Writes output frame `j`'s `width` taps (interpolated between table phases) to `k`; returns its first input frame.
     @inline(__always)
-    private func loadKernel(outputFrame j: Int, into k: UnsafeMutablePointer<Float>) -> Int {
+    private func loadKernel(outputFrame j: Int, into k: inout MutableSpan<Float>) -> Int {
         let (base, p, t) = kernelPhase(outputFrame: j)
-        table.withUnsafeBufferPointer { rows in
-            let r0 = rows.baseAddress! + p * width, r1 = r0 + width
-            for m in 0..<width { k[m] = r0[m] + t * (r1[m] - r0[m]) }
-        }
+        let rows = table.span
+        let r0 = p * width, r1 = r0 + width
+        let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
+        let count = min(width, k.count)
+        for m in 0..<count { k[m] = low[m] + t * (high[m] - low[m]) }
         return base - half + 1
     }
 
-    /// The dot product of the `width` taps at `k` with the `width` samples at `x`, eight lanes at a time.
+    /// The dot product of the `width` taps `k` with the first `width` samples of `x`, eight lanes at a time.
     @inline(__always)
-    private func convolve(_ k: UnsafePointer<Float>, _ x: UnsafePointer<Float>) -> Float {
+    private func convolve(_ k: Span<Float>, _ x: Span<Float>) -> Float {
+        let taps = k.extracting(0..<width), samples = x.extracting(0..<width)
         var sum = SIMD8<Float>()
         var m = 0
-        while m < width {
-            let a = UnsafeRawPointer(k + m).loadUnaligned(as: SIMD8<Float>.self)
-            let b = UnsafeRawPointer(x + m).loadUnaligned(as: SIMD8<Float>.self)
-            sum += a * b
+        while m + 8 <= width {
+            sum += taps.simd8(at: m) * samples.simd8(at: m)
             m += 8
         }
         return sum.sum()
@@ -171,7 +169,7 @@ struct SincResampler {
         let channelCount: Int
         let sampleRate: Double
         private let input: PlanarFIFO
-        private let kernel: UnsafeMutablePointer<Float>
+        private let kernel: SampleBuffer
         private var receivedFrames = 0
         private var nextOutputFrame = 0
 
@@ -183,18 +181,13 @@ struct SincResampler {
             // Zeros before the input, as `process` pads them.
             input.reset(startFrame: -resampler.width)
             input.extendWithSilence(to: 0)
-            kernel = .allocate(capacity: resampler.width)
-            kernel.initialize(repeating: 0, count: resampler.width)
+            kernel = SampleBuffer(count: resampler.width)
         }
-
-        deinit { kernel.deallocate() }
 
         /// Feeds `buffer` (`channelCount` channels) and returns the output that is complete.
         func push(_ buffer: AudioBuffer) -> AudioBuffer {
             let accepted = max(0, min(buffer.frameCount, resampler.inputFrameCount - receivedFrames))
-            buffer.samples.withUnsafeBufferPointer { all in
-                input.append(frames: accepted) { UnsafePointer(all.baseAddress! + $0 * buffer.frameCount) }
-            }
+            input.append(buffer, frames: 0..<accepted)
             receivedFrames += accepted
             if receivedFrames == resampler.inputFrameCount {
                 input.extendWithSilence(to: receivedFrames + 2 * resampler.width)
@@ -219,21 +212,26 @@ struct SincResampler {
             }
             var out = AudioBuffer(channelCount: channelCount, frameCount: end - nextOutputFrame, sampleRate: sampleRate)
             guard end > nextOutputFrame else { return out }
-            out.withMutableBlock { block in
-                for j in nextOutputFrame..<end {
+            let start = nextOutputFrame, outFrames = end - nextOutputFrame
+            out.withMutablePlanarSamples { output in
+                for j in start..<end {
+                    let first = resampler.firstInputFrame(outputFrame: j)
+                    let taps = first..<(first + width)
                     if channelCount == 2 {
-                        let first = resampler.firstInputFrame(outputFrame: j)
-                        let (left, right) = resampler.loadKernelAndConvolvePair(
-                            outputFrame: j, input.pointer(channel: 0, frame: first),
-                            input.pointer(channel: 1, frame: first))
-                        block.pointer(0)[j - nextOutputFrame] = left
-                        block.pointer(1)[j - nextOutputFrame] = right
+                        let (left, right) = input.withSamples(ofChannel: 0, frames: taps) { x0 in
+                            input.withSamples(ofChannel: 1, frames: taps) { x1 in
+                                resampler.loadKernelAndConvolvePair(outputFrame: j, x0, x1)
+                            }
+                        }
+                        output[j - start] = left
+                        output[outFrames + j - start] = right
                         continue
                     }
-                    let first = resampler.loadKernel(outputFrame: j, into: kernel)
+                    _ = kernel.withMutableSpan { resampler.loadKernel(outputFrame: j, into: &$0) }
                     for c in 0..<channelCount {
-                        block.pointer(c)[j - nextOutputFrame] = resampler.convolve(
-                            kernel, input.pointer(channel: c, frame: first))
+                        output[c * outFrames + j - start] = kernel.withSpan { k in
+                            input.withSamples(ofChannel: c, frames: taps) { resampler.convolve(k, $0) }
+                        }
                     }
                 }
             }

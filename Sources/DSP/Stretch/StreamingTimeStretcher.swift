@@ -197,8 +197,7 @@ public final class StreamingTimeStretcher {
         init(channelCount: Int) { channels = [[Float]](repeating: [], count: channelCount) }
         mutating func append(_ fifo: PlanarFIFO, _ first: Int, _ count: Int) {
             for c in 0..<channels.count {
-                channels[c].append(
-                    contentsOf: UnsafeBufferPointer(start: fifo.pointer(channel: c, frame: first), count: count))
+                fifo.appendSamples(ofChannel: c, frames: first..<(first + count), to: &channels[c])
             }
         }
         func buffer(sampleRate: Double) -> AudioBuffer { AudioBuffer(channels: channels, sampleRate: sampleRate) }

@@ -82,8 +82,12 @@ public struct TimeStretcher: Sendable {
             sampleRate: buffer.sampleRate)
         stretched.withMutableBlock { block in
             let emit: PhaseVocoderEngine.Emit = { fifo, first, count in
+                let frames = first..<(first + count)
                 for c in 0..<block.channelCount {
-                    (block.pointer(c) + first).update(from: fifo.pointer(channel: c, frame: first), count: count)
+                    block.withMutableSamples(ofChannel: c) { channel in
+                        var destination = channel.extracting(frames)
+                        fifo.withSamples(ofChannel: c, frames: frames) { VectorOps.copy($0, into: &destination) }
+                    }
                 }
             }
             var start = 0
@@ -108,13 +112,7 @@ public struct TimeStretcher: Sendable {
             func append(_ part: AudioBuffer) {
                 let count = min(part.frameCount, outputFrames - written)
                 guard count > 0 else { return }
-                for c in 0..<buffer.channelCount {
-                    part.withChannel(c) { source in
-                        result.withMutableChannel(c) {
-                            (($0.baseAddress! + written)).update(from: source.baseAddress!, count: count)
-                        }
-                    }
-                }
+                result.replaceFrames(at: written, with: part, sourceFrames: 0..<count)
                 written += count
             }
             var start = 0

@@ -28,7 +28,7 @@ final class TransientDetector {
     private var blockFill = 0
     private var blockIndex = 0
     // Per-sample difference power of the current block (to refine the attack position).
-    private var samplePower: [Float]
+    private let samplePower: SampleBuffer
     // Finished blocks not yet decided: (index, energy, attack frame).
     private var history: [Float] = []
     private var candidate: (index: Int, ratio: Float, frame: Int)?
@@ -43,7 +43,7 @@ final class TransientDetector {
         self.blockFrameCount = max(32, Int((sampleRate * 128 / 44100).rounded()))
         self.minimumSpacingFrames = Int(sampleRate * 0.040)
         self.previousSample = [Float](repeating: 0, count: channelCount)
-        self.samplePower = [Float](repeating: 0, count: blockFrameCount)
+        self.samplePower = SampleBuffer(count: blockFrameCount)
     }
 
     /// Removes and returns the onsets found so far.
@@ -52,29 +52,35 @@ final class TransientDetector {
         return onsets
     }
 
-    /// Feeds `frameCount` frames; `channels[c]` points at channel `c`'s samples.
-    func process(_ channels: [UnsafePointer<Float>], frameCount: Int) {
-        var start = 0
-        while start < frameCount {
-            let count = min(blockFrameCount - blockFill, frameCount - start)
-            // The running sums live in locals during the loops (the same additions in the same order).
-            var energy = blockEnergy, peak = blockPeak
-            samplePower.withUnsafeMutableBufferPointer { power in
-                let p = power.baseAddress! + blockFill
-                p.update(repeating: 0, count: count)
-                for c in 0..<channelCount {
-                    let x = channels[c] + start
-                    var previous = previousSample[c]
-                    for i in 0..<count {
-                        let d = x[i] - previous
-                        p[i] += d * d
-                        previous = x[i]
+    /// Feeds frames `range` of every channel of `buffer`.
+    func process(_ buffer: AudioBuffer, frames range: Range<Int>) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let count = min(blockFrameCount - blockFill, range.upperBound - start)
+            let fill = blockFill
+            samplePower.withMutableSpan { power in
+                for i in fill..<(fill + count) { power[i] = 0 }
+            }
+            for c in 0..<channelCount {
+                var previous = previousSample[c]
+                buffer.withSamples(ofChannel: c) { x in
+                    samplePower.withMutableSpan { power in
+                        for i in 0..<count {
+                            let value = x[start + i]
+                            let d = value - previous
+                            power[fill + i] += d * d
+                            previous = value
+                        }
                     }
-                    previousSample[c] = previous
                 }
-                for i in 0..<count {
-                    energy += p[i]
-                    if p[i] > peak { peak = p[i] }
+                previousSample[c] = previous
+            }
+            // The running sums live in locals during the loop (the same additions in the same order).
+            var energy = blockEnergy, peak = blockPeak
+            samplePower.withSpan { power in
+                for i in fill..<(fill + count) {
+                    energy += power[i]
+                    if power[i] > peak { peak = power[i] }
                 }
             }
             blockEnergy = energy

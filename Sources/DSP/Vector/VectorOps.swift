@@ -10,6 +10,19 @@ public enum VectorOps {
         for i in buffer.indices { buffer[i] *= gain }
     }
 
+    /// `destination[i] = source[i]` for `min(count)` samples.
+    @inlinable
+    public static func copy(_ source: Span<Float>, into destination: inout MutableSpan<Float>) {
+        let n = min(source.count, destination.count)
+        for i in 0..<n { destination[i] = source[i] }
+    }
+
+    /// `buffer[i] = value` for every sample.
+    @inlinable
+    public static func fill(_ buffer: inout MutableSpan<Float>, with value: Float) {
+        for i in buffer.indices { buffer[i] = value }
+    }
+
     /// `destination[i] += source[i]` for `min(count)` samples.
     @inlinable
     public static func add(_ source: Span<Float>, into destination: inout MutableSpan<Float>) {
