@@ -187,28 +187,3 @@ extension STFT {
         }
     }
 }
-
-extension PolyphaseOversampler {
-    /// Span form of `upsample`: `4 · input.count` oversampled samples into the start of `output`.
-    func upsample(_ input: Span<Float>, channel: Int, into output: inout MutableSpan<Float>) {
-        let n = input.count
-        precondition(n > 0 && output.count >= 4 * n, "PolyphaseOversampler.upsample: output shorter than 4 n")
-        input.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { destination in
-                upsample(source.baseAddress!, frameCount: n, channel: channel, into: destination.baseAddress!)
-            }
-        }
-    }
-
-    /// Span form of `downsample` within one buffer: reads `4 n` oversampled samples from the start of `samples`
-    /// and writes `n` outputs from `outputStart` on (the input is copied first, so the two ranges may overlap).
-    func downsample(_ samples: inout MutableSpan<Float>, frameCount n: Int, channel: Int, outputStart: Int) {
-        precondition(
-            n > 0 && samples.count >= 4 * n && outputStart >= 0 && outputStart + n <= samples.count,
-            "PolyphaseOversampler.downsample: ranges outside the buffer")
-        samples.withUnsafeMutableBufferPointer { all in
-            downsample(
-                UnsafePointer(all.baseAddress!), frameCount: n, channel: channel, into: all.baseAddress! + outputStart)
-        }
-    }
-}

@@ -18,15 +18,15 @@ final class PolyphaseOversampler {
     private let prototype: [Float]
     /// Branch taps interleaved by tap: `branches[k] = 4 (h[4k], h[4k + 1], h[4k + 2], h[4k + 3])`, so one
     /// SIMD multiply-add per input sample advances all four phases (gain 4 restores the level after stuffing).
-    private let branches: UnsafeMutablePointer<SIMD4<Float>>
+    private let branches: [SIMD4<Float>]
     /// The prototype padded with zeros to a multiple of 8 taps, for the SIMD decimator.
-    private let paddedPrototype: SampleStorage
+    private let paddedPrototype: SampleBuffer
     private let paddedLength: Int
     private let branchLength: Int
     private let channelCount: Int
     private let maximumFrames: Int
-    private let inputHistory: SampleStorage // per channel: T + maximumFrames (history, then the block)
-    private let outputHistory: SampleStorage // per channel: L - 1 + 4 maximumFrames
+    private let inputHistory: SampleBuffer // per channel: T + maximumFrames (history, then the block)
+    private let outputHistory: SampleBuffer // per channel: L - 1 + 4 maximumFrames + 8
     private let prototypeLength: Int
 
     /// - Parameters:
@@ -59,21 +59,19 @@ final class PolyphaseOversampler {
             h[n] = sinc * besselI0(beta * (1 - r * r).squareRoot()) / besselI0(beta)
         }
         let sum = h.reduce(0, +)
-        prototype = h.map { Float($0 / sum) }
+        let taps = h.map { Float($0 / sum) }
+        prototype = taps
         branchLength = halfOrderFrames + 1
-        branches = .allocate(capacity: branchLength)
-        for k in 0..<branchLength {
-            branches[k] = 4 * SIMD4(prototype[4 * k], prototype[4 * k + 1], prototype[4 * k + 2], prototype[4 * k + 3])
+        branches = (0..<(halfOrderFrames + 1)).map { k in
+            4 * SIMD4(taps[4 * k], taps[4 * k + 1], taps[4 * k + 2], taps[4 * k + 3])
         }
         paddedLength = (length + 7) / 8 * 8
-        paddedPrototype = SampleStorage(count: paddedLength)
-        for j in 0..<length { paddedPrototype[j] = prototype[j] }
-        inputHistory = SampleStorage(count: channelCount * (halfOrderFrames + maximumFrameCount))
+        paddedPrototype = SampleBuffer(count: paddedLength)
+        for j in 0..<length { paddedPrototype[j] = taps[j] }
+        inputHistory = SampleBuffer(count: channelCount * (halfOrderFrames + maximumFrameCount))
         // Each channel's history has 8 spare samples after it: the padded taps (zero) read a little past the end.
-        outputHistory = SampleStorage(count: channelCount * (length - 1 + 4 * maximumFrameCount + 8))
+        outputHistory = SampleBuffer(count: channelCount * (length - 1 + 4 * maximumFrameCount + 8))
     }
-
-    deinit { branches.deallocate() }
 
     /// Clears the histories.
     func reset() {
@@ -81,86 +79,123 @@ final class PolyphaseOversampler {
         outputHistory.clear()
     }
 
-    /// Writes `4 n` oversampled samples of channel `channel` into `output`, from `n` input samples.
-    /// Oversampled sample `4i + p` lies at input time `i - T/2 + p/4`.
-    func upsample(
-        _ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>
-    ) {
+    /// Writes `4 n` oversampled samples of channel `channel` to the start of `output`, from the `n = input.count`
+    /// samples of `input`. Oversampled sample `4i + p` lies at input time `i - T/2 + p/4`.
+    func upsample(_ input: Span<Float>, channel: Int, into output: inout MutableSpan<Float>) {
+        let n = input.count
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
-        let t = halfOrderFrames
-        let history = inputHistory.pointer + channel * (t + maximumFrames)
-        (history + t).update(from: input, count: n)
-        let taps = branches
-        let m = branchLength
-        let out4 = UnsafeMutableRawPointer(output)
+        precondition(output.count >= 4 * n, "PolyphaseOversampler.upsample: output shorter than 4 n")
+        let t = halfOrderFrames, m = branchLength
+        let start = channel * (t + maximumFrames)
+        let branches = self.branches
+        inputHistory.withMutableSpan { all in
+            var history = all.extracting(start..<(start + t + maximumFrames))
+            var block = history.extracting(t..<(t + n))
+            VectorOps.copy(input, into: &block)
+            Self.upsample(history.span, frameCount: n, branches: branches.span.extracting(0..<m), into: &output)
+            // Keep the last T inputs as history.
+            for k in 0..<t { history[k] = history[n + k] }
+        }
+    }
+
+    /// The polyphase sums of `upsample`: `history` holds T older samples, then the block's `n`.
+    @inline(never)
+    private static func upsample(
+        _ history: Span<Float>, frameCount n: Int, branches taps: Span<SIMD4<Float>>,
+        into output: inout MutableSpan<Float>
+    ) {
+        let m = taps.count // T + 1
         // Four input samples at a time: four independent accumulations the processor overlaps, each summed in
         // the same order as the one-sample loop after it (so the output does not depend on the grouping).
+        // Input i's newest sample is history[T + i] = history[m - 1 + i]; tap k multiplies x[i - k] for all four
+        // phases at once. Each group reads the view `window` of its m + 3 samples, whose bounds cover the taps.
         var i = 0
         while i + 4 <= n {
-            let newest = history + t + i
+            let window = history.extracting(i..<(i + m + 3))
             var acc0 = SIMD4<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+            // Wrapping index arithmetic (`&-`): the indices stay in 0 ..< m + 3, and without overflow checks the
+            // optimizer can see that the window's bounds hold for the whole loop.
             for k in 0..<m {
                 let tap = taps[k]
-                acc0 += tap * newest[-k]
-                acc1 += tap * newest[1 - k]
-                acc2 += tap * newest[2 - k]
-                acc3 += tap * newest[3 - k]
+                let newest = m &- 1 &- k
+                acc0 += tap * window[newest]
+                acc1 += tap * window[newest &+ 1]
+                acc2 += tap * window[newest &+ 2]
+                acc3 += tap * window[newest &+ 3]
             }
-            out4.storeBytes(of: acc0, toByteOffset: 16 * i, as: SIMD4<Float>.self)
-            out4.storeBytes(of: acc1, toByteOffset: 16 * (i + 1), as: SIMD4<Float>.self)
-            out4.storeBytes(of: acc2, toByteOffset: 16 * (i + 2), as: SIMD4<Float>.self)
-            out4.storeBytes(of: acc3, toByteOffset: 16 * (i + 3), as: SIMD4<Float>.self)
+            output.setSIMD4(acc0, at: 4 * i)
+            output.setSIMD4(acc1, at: 4 * (i + 1))
+            output.setSIMD4(acc2, at: 4 * (i + 2))
+            output.setSIMD4(acc3, at: 4 * (i + 3))
             i += 4
         }
         while i < n {
-            // Newest sample is history[t + i]; tap k multiplies x[i - k] for all four phases at once.
-            let newest = history + t + i
+            let window = history.extracting(i..<(i + m))
             var acc = SIMD4<Float>(repeating: 0)
-            for k in 0..<m { acc += taps[k] * newest[-k] }
-            out4.storeBytes(of: acc, toByteOffset: 16 * i, as: SIMD4<Float>.self)
+            for k in 0..<m { acc += taps[k] * window[m &- 1 &- k] }
+            output.setSIMD4(acc, at: 4 * i)
             i += 1
         }
-        // Keep the last T inputs as history.
-        for k in 0..<t { history[k] = history[n + k] }
     }
 
-    /// Writes `n` output samples of channel `channel` from `4 n` oversampled samples in `input`
-    /// (output `i` is the low-passed oversampled signal at index `4i`, so a round trip delays by exactly T frames).
-    func downsample(
-        _ input: UnsafePointer<Float>, frameCount n: Int, channel: Int, into output: UnsafeMutablePointer<Float>
-    ) {
+    /// Reads `4 n` oversampled samples of channel `channel` from the start of `samples` and writes `n` outputs
+    /// from `outputStart` on (the input is copied first, so the two ranges may overlap). Output `i` is the
+    /// low-passed oversampled signal at index `4i`, so a round trip delays by exactly T frames.
+    func downsample(_ samples: inout MutableSpan<Float>, frameCount n: Int, channel: Int, outputStart: Int) {
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
+        precondition(
+            n > 0 && samples.count >= 4 * n && outputStart >= 0 && outputStart + n <= samples.count,
+            "PolyphaseOversampler.downsample: ranges outside the buffer")
         let keep = prototypeLength - 1
-        let history = outputHistory.pointer + channel * (keep + 4 * maximumFrames + 8)
-        (history + keep).update(from: input, count: 4 * n)
-        // The prototype is symmetric, so Σ_j h[j] u[4i - j] = Σ_j h[j] u[4i - (L - 1) + j]: a forward dot product.
-        let h = UnsafeRawPointer(paddedPrototype.pointer)
-        let chunks = paddedLength / 8
+        let stride = keep + 4 * maximumFrames + 8
+        let start = channel * stride
+        let padded = paddedLength
+        outputHistory.withMutableSpan { all in
+            var history = all.extracting(start..<(start + stride))
+            var block = history.extracting(keep..<(keep + 4 * n))
+            VectorOps.copy(samples.span.extracting(0..<(4 * n)), into: &block)
+            var output = samples.extracting(outputStart..<(outputStart + n))
+            paddedPrototype.withSpan { h in
+                Self.decimate(history.span, frameCount: n, taps: h.extracting(0..<padded), into: &output)
+            }
+            for k in 0..<keep { history[k] = history[4 * n + k] }
+        }
+    }
+
+    /// The decimating FIR of `downsample`. The prototype is symmetric, so Σ_j h[j] u[4i - j] =
+    /// Σ_j h[j] u[4i - (L - 1) + j]: a forward dot product of the padded taps with the history from `4i` on.
+    @inline(never)
+    private static func decimate(
+        _ history: Span<Float>, frameCount n: Int, taps h: Span<Float>, into output: inout MutableSpan<Float>
+    ) {
+        let length = h.count // a multiple of 8
         // Two outputs at a time (independent accumulations, each in the one-output loop's order).
         var i = 0
         while i + 2 <= n {
-            let start0 = UnsafeRawPointer(history + 4 * i), start1 = UnsafeRawPointer(history + 4 * i + 4)
+            let start0 = history.extracting((4 * i)..<(4 * i + length))
+            let start1 = history.extracting((4 * i + 4)..<(4 * i + 4 + length))
             var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0
-            for q in 0..<chunks {
-                let tap = h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
-                acc0 += tap * start0.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
-                acc1 += tap * start1.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+            var q = 0
+            while q &+ 8 <= length {
+                let tap = h.simd8(at: q)
+                acc0 += tap * start0.simd8(at: q)
+                acc1 += tap * start1.simd8(at: q)
+                q &+= 8
             }
             output[i] = acc0.sum()
             output[i + 1] = acc1.sum()
             i += 2
         }
         while i < n {
-            let start = UnsafeRawPointer(history + 4 * i)
+            let start = history.extracting((4 * i)..<(4 * i + length))
             var acc = SIMD8<Float>(repeating: 0)
-            for q in 0..<chunks {
-                acc +=
-                    h.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
-                    * start.loadUnaligned(fromByteOffset: 32 * q, as: SIMD8<Float>.self)
+            var q = 0
+            while q &+ 8 <= length {
+                acc += h.simd8(at: q) * start.simd8(at: q)
+                q &+= 8
             }
             output[i] = acc.sum()
             i += 1
         }
-        for k in 0..<keep { history[k] = history[4 * n + k] }
     }
 }

@@ -175,7 +175,7 @@ public struct LoudnessNormalizer: Sendable {
         var skip = limiter.latencyFrameCount
         func run() throws {
             work.withMutableBlock(frames: 0..<fill) { block in
-                for c in 0..<channels { VectorOps.scale(block.channel(c), by: g) }
+                for c in 0..<channels { block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: g) } }
                 limiter.process(block)
             }
             let dropped = min(skip, fill)

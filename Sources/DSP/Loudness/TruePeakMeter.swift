@@ -13,7 +13,9 @@ public final class TruePeakMeter {
     /// Half order T of the interpolator: the meter's delay is T/2 frames (flushed by `finish()`).
     static let halfOrder = 24
     private let oversampler: PolyphaseOversampler
-    private let scratch: SampleStorage
+    private let scratch: SampleBuffer
+    /// T/2 + 1 silent frames for `finish` (at least T/2 + 1 = the interpolator's reach).
+    private let silence: SampleBuffer
     private let maximumFrames: Int
     private let channelCount: Int
     /// Largest oversampled |x| so far, per channel (linear).
@@ -30,7 +32,8 @@ public final class TruePeakMeter {
         oversampler = PolyphaseOversampler(
             halfOrderFrames: Self.halfOrder, cutoff: 0.125, channelCount: channelCount,
             maximumFrameCount: maximumBlockFrameCount)
-        scratch = SampleStorage(count: 4 * maximumBlockFrameCount)
+        scratch = SampleBuffer(count: 4 * max(maximumBlockFrameCount, Self.halfOrder))
+        silence = SampleBuffer(count: Self.halfOrder)
         truePeaks = [Float](repeating: 0, count: channelCount)
         samplePeaks = [Float](repeating: 0, count: channelCount)
     }
@@ -46,8 +49,10 @@ public final class TruePeakMeter {
         precondition(
             block.channelCount == channelCount && block.frameCount <= maximumFrames, "TruePeakMeter: block mismatch")
         for c in 0..<channelCount {
-            samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(UnsafeBufferPointer(block.channel(c))))
-            measure(block.pointer(c), frameCount: block.frameCount, channel: c)
+            block.withSamples(ofChannel: c) { samples in
+                samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(samples))
+                measure(samples, channel: c)
+            }
         }
     }
 
@@ -56,29 +61,31 @@ public final class TruePeakMeter {
         precondition(buffer.channelCount == channelCount, "TruePeakMeter: channel count mismatch")
         guard buffer.frameCount > 0 else { return }
         for c in 0..<channelCount {
-            buffer.withChannel(c) { samples in
+            buffer.withSamples(ofChannel: c) { samples in
                 samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(samples))
                 var start = 0
                 while start < samples.count {
                     let count = min(maximumFrames, samples.count - start)
-                    measure(samples.baseAddress! + start, frameCount: count, channel: c)
+                    measure(samples.extracting(start..<(start + count)), channel: c)
                     start += count
                 }
             }
         }
     }
 
-    private func measure(_ p: UnsafePointer<Float>, frameCount n: Int, channel c: Int) {
-        oversampler.upsample(p, frameCount: n, channel: c, into: scratch.pointer)
-        let peak = VectorOps.peakMagnitude(UnsafeBufferPointer(start: scratch.pointer, count: 4 * n))
+    private func measure(_ samples: Span<Float>, channel c: Int) {
+        let n = samples.count
+        let peak = scratch.withMutableSpan { up in
+            oversampler.upsample(samples, channel: c, into: &up)
+            return VectorOps.peakMagnitude(up.span.extracting(0..<(4 * n)))
+        }
         truePeaks[c] = max(truePeaks[c], peak)
     }
 
     /// Feeds T/2 + 1 silent frames so that the interpolation around the last samples is included.
     public func finish() {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.halfOrder) { zeros in
-            zeros.initialize(repeating: 0)
-            for c in 0..<channelCount { measure(zeros.baseAddress!, frameCount: Self.halfOrder, channel: c) }
+        silence.withSpan { zeros in
+            for c in 0..<channelCount { measure(zeros, channel: c) }
         }
     }
 

@@ -3,7 +3,8 @@
 // SIMD vector. A `Span` has no vector load of its own, and eight scalar subscripts each carry a bounds check that
 // the optimizer does not merge. So this file offers bounds-checked vector loads and stores on spans: one
 // precondition for the whole vector, then one unaligned load or store through the span's own memory. The
-// pointers never leave these functions; every caller stays safe code.
+// pointers never leave these functions; every caller stays safe code. The span is not empty once the
+// precondition holds, so its base address exists and is unwrapped without a second (per-load) nil check.
 
 extension Span where Element == Float {
     /// The eight samples `index ..< index + 8` as one vector (bounds-checked once).
@@ -11,7 +12,7 @@ extension Span where Element == Float {
     public func simd8(at index: Int) -> SIMD8<Float> {
         precondition(index >= 0 && index <= count - 8, "Span.simd8: samples outside the span")
         return withUnsafeBufferPointer {
-            UnsafeRawPointer($0.baseAddress! + index).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD8<Float>.self)
         }
     }
 
@@ -20,7 +21,7 @@ extension Span where Element == Float {
     public func simd4(at index: Int) -> SIMD4<Float> {
         precondition(index >= 0 && index <= count - 4, "Span.simd4: samples outside the span")
         return withUnsafeBufferPointer {
-            UnsafeRawPointer($0.baseAddress! + index).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD4<Float>.self)
         }
     }
 }
@@ -39,7 +40,7 @@ extension MutableSpan where Element == Float {
     public mutating func setSIMD4(_ value: SIMD4<Float>, at index: Int) {
         precondition(index >= 0 && index <= count - 4, "MutableSpan.setSIMD4: samples outside the span")
         withUnsafeMutableBufferPointer {
-            UnsafeMutableRawPointer($0.baseAddress! + index).storeBytes(of: value, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(of: value, as: SIMD4<Float>.self)
         }
     }
 }
