@@ -74,15 +74,18 @@ public struct StemApproximator: Sendable {
 
         // Pass 1: magnitudes of the mid (mean of channels).
         var mid = [Float](repeating: 0, count: n)
-        mid.withUnsafeMutableBufferPointer { out in
+        do {
+            var out = mid.mutableSpan
             for c in 0..<channels {
-                mix.withChannel(c) { VectorOps.multiplyAdd($0, gain: 1 / Float(channels), into: out) }
+                mix.withSamples(ofChannel: c) { VectorOps.multiplyAdd($0, gain: 1 / Float(channels), into: &out) }
             }
         }
         var magnitude = [Float](repeating: 0, count: frames * bins)
-        magnitude.withUnsafeMutableBufferPointer { mags in
-            stft.forEachFrame(mid) { f, re, im, count in
-                let row = mags.baseAddress! + f * bins
+        do {
+            var mags = magnitude.mutableSpan
+            stft.forEachSpectrum(mid) { f, re, im in
+                var row = mags._mutatingExtracting((f * bins)..<((f + 1) * bins))
+                let count = min(row.count, re.count, im.count)
                 for k in 0..<count { row[k] = (re[k] * re[k] + im[k] * im[k]).squareRoot() }
             }
         }
@@ -94,39 +97,32 @@ public struct StemApproximator: Sendable {
         var ranks = [Float](repeating: 0, count: (max(timeWindow, binWindow) + 1) * max(bins, tileFrames))
         var tile = [Float](repeating: 0, count: bins * tileFrames)
         var percussive = [Float](repeating: 0, count: bins * tileFrames)
-        magnitude.withUnsafeBufferPointer { mags in
-            harmonicMask.withUnsafeMutableBufferPointer { mask in
-                ranks.withUnsafeMutableBufferPointer { ranks in
-                    tile.withUnsafeMutableBufferPointer { tile in
-                        percussive.withUnsafeMutableBufferPointer { p in
-                            let mags = mags.baseAddress!, mask = mask.baseAddress!, ranks = ranks.baseAddress!
-                            let tile = tile.baseAddress!, p = p.baseAddress!
-                            StemApproximator.runningMedians(
-                                mags, steps: frames, width: bins, length: harmonicMedianFrames, ranks: ranks,
-                                into: mask)
-                            var first = 0
-                            while first < frames {
-                                let count = min(tileFrames, frames - first)
-                                for t in 0..<tileFrames {
-                                    let row = mags + (first + min(t, count - 1)) * bins
-                                    for k in 0..<bins { tile[k * tileFrames + t] = row[k] }
-                                }
-                                StemApproximator.runningMedians(
-                                    tile, steps: bins, width: tileFrames, length: percussiveMedianBins,
-                                    ranks: ranks, into: p)
-                                for t in 0..<count {
-                                    let row = mask + (first + t) * bins
-                                    for k in 0..<bins {
-                                        let q = p[k * tileFrames + t]
-                                        let h = row[k] * row[k], q2 = q * q
-                                        row[k] = h + q2 > 1e-20 ? h / (h + q2) : 0.5
-                                    }
-                                }
-                                first += count
-                            }
-                        }
+        do {
+            let mags = magnitude.span
+            var mask = harmonicMask.mutableSpan
+            var ranks = ranks.mutableSpan
+            var tile = tile.mutableSpan
+            var p = percussive.mutableSpan
+            StemApproximator.runningMedians(
+                mags, steps: frames, width: bins, length: harmonicMedianFrames, ranks: &ranks, into: &mask)
+            var first = 0
+            while first < frames {
+                let count = min(tileFrames, frames - first)
+                for t in 0..<tileFrames {
+                    let row = (first + min(t, count - 1)) * bins
+                    for k in 0..<bins { tile[k * tileFrames + t] = mags[row + k] }
+                }
+                StemApproximator.runningMedians(
+                    tile.span, steps: bins, width: tileFrames, length: percussiveMedianBins, ranks: &ranks, into: &p)
+                for t in 0..<count {
+                    let row = (first + t) * bins
+                    for k in 0..<bins {
+                        let q = p[k * tileFrames + t]
+                        let h = mask[row + k] * mask[row + k], q2 = q * q
+                        mask[row + k] = h + q2 > 1e-20 ? h / (h + q2) : 0.5
                     }
                 }
+                first += count
             }
         }
         // Frequency weights.
@@ -151,74 +147,60 @@ public struct StemApproximator: Sendable {
         var centre = [Float](repeating: 1, count: bins)
         let input = mix.samples
         let scale = 1 / Float(frameSize)
-        input.withUnsafeBufferPointer { x in
-            window.withUnsafeBufferPointer { w in
-                harmonicMask.withUnsafeBufferPointer { mask in
-                    accumulator.withUnsafeMutableBufferPointer { acc in
-                        weight.withUnsafeMutableBufferPointer { wsum in
-                            spectra.withUnsafeMutableBufferPointer { spec in
-                                gains.withUnsafeMutableBufferPointer { g in
-                                    centre.withUnsafeMutableBufferPointer { ctr in
-                                        for f in 0..<frames {
-                                            let start = stft.frameStart(f)
-                                            // Taps `inside` read the song; the others are zero padding.
-                                            let firstInside = min(frameSize, max(0, -start))
-                                            let inside = firstInside..<max(firstInside, min(frameSize, n - start))
-                                            for c in 0..<channels {
-                                                let source = x.baseAddress! + c * n + start
-                                                fft.input.update(repeating: 0, count: inside.lowerBound)
-                                                for i in inside { fft.input[i] = source[i] * w[i] }
-                                                (fft.input + inside.upperBound).update(
-                                                    repeating: 0, count: frameSize - inside.upperBound)
-                                                fft.forward()
-                                                (spec.baseAddress! + 2 * c * bins).update(from: fft.real, count: bins)
-                                                (spec.baseAddress! + (2 * c + 1) * bins).update(
-                                                    from: fft.imag, count: bins)
-                                            }
-                                            if channels >= 2 {
-                                                let lr = spec.baseAddress!, li = lr + bins, rr = lr + 2 * bins,
-                                                    ri = lr + 3 * bins
-                                                for k in 0..<bins {
-                                                    let dr = lr[k] - rr[k], di = li[k] - ri[k]
-                                                    let diff = (dr * dr + di * di).squareRoot()
-                                                    let sum =
-                                                        (lr[k] * lr[k] + li[k] * li[k]).squareRoot()
-                                                        + (rr[k] * rr[k] + ri[k] * ri[k]).squareRoot()
-                                                    let centreness = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
-                                                    let c2 = centreness * centreness
-                                                    ctr[k] = c2 * c2
-                                                }
-                                            }
-                                            let row = mask.baseAddress! + f * bins
-                                            for k in 0..<bins {
-                                                let h = row[k]
-                                                g[k] = 1 - h
-                                                g[bins + k] = h * h * low[k]
-                                                g[2 * bins + k] = h * (1 - low[k]) * voice[k] * ctr[k]
-                                            }
-                                            let base = start + padding
-                                            for stem in 0..<3 {
-                                                let gain = g.baseAddress! + stem * bins
-                                                for c in 0..<channels {
-                                                    let re = spec.baseAddress! + 2 * c * bins, im = re + bins
-                                                    for k in 0..<bins {
-                                                        fft.real[k] = re[k] * gain[k]
-                                                        fft.imag[k] = im[k] * gain[k]
-                                                    }
-                                                    fft.inverse()
-                                                    let out =
-                                                        acc.baseAddress! + (stem * channels + c) * outLength + base
-                                                    for i in 0..<frameSize { out[i] += fft.output[i] * scale * w[i] }
-                                                }
-                                            }
-                                            for i in 0..<frameSize { wsum[base + i] += w[i] * w[i] }
-                                        }
-                                    }
-                                }
-                            }
+        do {
+            let x = input.span, w = window.span, mask = harmonicMask.span
+            let low = low.span, voice = voice.span
+            var acc = accumulator.mutableSpan
+            var wsum = weight.mutableSpan
+            var spec = spectra.mutableSpan
+            var g = gains.mutableSpan
+            var ctr = centre.mutableSpan
+            for f in 0..<frames {
+                let start = stft.frameStart(f)
+                // Taps `inside` read the song; the others are zero padding.
+                let firstInside = min(frameSize, max(0, -start))
+                let inside = firstInside..<max(firstInside, min(frameSize, n - start))
+                for c in 0..<channels {
+                    let source = c * n + start
+                    fft.withInput { frame in
+                        for i in 0..<inside.lowerBound { frame[i] = 0 }
+                        for i in inside { frame[i] = x[source + i] * w[i] }
+                        for i in inside.upperBound..<frameSize { frame[i] = 0 }
+                    }
+                    fft.forward()
+                    fft.withSpectrumValues { re, im in
+                        var realPart = spec._mutatingExtracting((2 * c * bins)..<((2 * c + 1) * bins))
+                        VectorOps.copy(re, into: &realPart)
+                        var imagPart = spec._mutatingExtracting(((2 * c + 1) * bins)..<((2 * c + 2) * bins))
+                        VectorOps.copy(im, into: &imagPart)
+                    }
+                }
+                if channels >= 2 {
+                    Self.centreWeights(spec.span.extracting(0..<(4 * bins)), bins: bins, into: &ctr)
+                }
+                Self.stemGains(
+                    mask: mask.extracting((f * bins)..<((f + 1) * bins)), low: low, voice: voice, centre: ctr.span,
+                    into: &g)
+                let base = start + padding
+                for stem in 0..<3 {
+                    let gain = g.span.extracting((stem * bins)..<((stem + 1) * bins))
+                    for c in 0..<channels {
+                        let re = spec.span.extracting((2 * c * bins)..<((2 * c + 1) * bins))
+                        let im = spec.span.extracting(((2 * c + 1) * bins)..<((2 * c + 2) * bins))
+                        fft.withSpectrum { real, imag in
+                            VectorOps.multiply(re, gain, into: &real)
+                            VectorOps.multiply(im, gain, into: &imag)
+                        }
+                        fft.inverse()
+                        let offset = (stem * channels + c) * outLength + base
+                        fft.withOutput { y in
+                            var out = acc._mutatingExtracting(offset..<(offset + frameSize))
+                            Self.overlapAdd(y, scale: scale, window: w, into: &out)
                         }
                     }
                 }
+                var sum = wsum._mutatingExtracting(base..<(base + frameSize))
+                for i in 0..<min(frameSize, sum.count, w.count) { sum[i] += w[i] * w[i] }
             }
         }
         // Normalise and build the stems; other = mix − the rest.
@@ -226,31 +208,25 @@ public struct StemApproximator: Sendable {
         var bassSamples = [Float](repeating: 0, count: channels * n)
         var vocalSamples = [Float](repeating: 0, count: channels * n)
         var otherSamples = [Float](repeating: 0, count: channels * n)
-        accumulator.withUnsafeBufferPointer { acc in
-            weight.withUnsafeBufferPointer { wsum in
-                input.withUnsafeBufferPointer { x in
-                    drumSamples.withUnsafeMutableBufferPointer { drums in
-                        bassSamples.withUnsafeMutableBufferPointer { bass in
-                            vocalSamples.withUnsafeMutableBufferPointer { vocals in
-                                otherSamples.withUnsafeMutableBufferPointer { other in
-                                    let outputs = [drums.baseAddress!, bass.baseAddress!, vocals.baseAddress!]
-                                    for c in 0..<channels {
-                                        for i in 0..<n {
-                                            let wv = wsum[i + padding]
-                                            let inverse: Float = wv > 1e-8 ? 1 / wv : 0
-                                            var rest: Float = 0
-                                            for stem in 0..<3 {
-                                                let v = acc[(stem * channels + c) * outLength + i + padding] * inverse
-                                                outputs[stem][c * n + i] = v
-                                                rest += v
-                                            }
-                                            other[c * n + i] = x[c * n + i] - rest
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+        do {
+            let acc = accumulator.span, wsum = weight.span, x = input.span
+            var drums = drumSamples.mutableSpan, bass = bassSamples.mutableSpan
+            var vocals = vocalSamples.mutableSpan, other = otherSamples.mutableSpan
+            for c in 0..<channels {
+                for i in 0..<n {
+                    let wv = wsum[i + padding]
+                    let inverse: Float = wv > 1e-8 ? 1 / wv : 0
+                    let d = acc[c * outLength + i + padding] * inverse
+                    let b = acc[(channels + c) * outLength + i + padding] * inverse
+                    let v = acc[(2 * channels + c) * outLength + i + padding] * inverse
+                    drums[c * n + i] = d
+                    bass[c * n + i] = b
+                    vocals[c * n + i] = v
+                    var rest: Float = 0
+                    rest += d
+                    rest += b
+                    rest += v
+                    other[c * n + i] = x[c * n + i] - rest
                 }
             }
         }
@@ -261,6 +237,45 @@ public struct StemApproximator: Sendable {
         return StemSet(
             vocals: buffer(vocalSamples), drums: buffer(drumSamples), bass: buffer(bassSamples),
             other: buffer(otherSamples), isApproximation: true)
+    }
+
+    /// Centre weight per bin from the first two channels' spectra (`spectra` holds left re, left im, right re,
+    /// right im, `bins` each): centre⁴ with centre = 1 − |L − R| / (|L| + |R|).
+    @inline(never)
+    static func centreWeights(_ spectra: Span<Float>, bins: Int, into centre: inout MutableSpan<Float>) {
+        let lr = spectra.extracting(0..<bins), li = spectra.extracting(bins..<(2 * bins))
+        let rr = spectra.extracting((2 * bins)..<(3 * bins)), ri = spectra.extracting((3 * bins)..<(4 * bins))
+        let count = min(bins, centre.count)
+        for k in 0..<count {
+            let dr = lr[k] - rr[k], di = li[k] - ri[k]
+            let diff = (dr * dr + di * di).squareRoot()
+            let sum = (lr[k] * lr[k] + li[k] * li[k]).squareRoot() + (rr[k] * rr[k] + ri[k] * ri[k]).squareRoot()
+            let centreness = sum > 1e-12 ? max(0, 1 - diff / sum) : 1
+            let c2 = centreness * centreness
+            centre[k] = c2 * c2
+        }
+    }
+
+    /// The three stem gains of one frame from its harmonic mask row: drums, bass, vocals (`bins` each).
+    @inline(never)
+    static func stemGains(
+        mask row: Span<Float>, low: Span<Float>, voice: Span<Float>, centre: Span<Float>,
+        into g: inout MutableSpan<Float>
+    ) {
+        let bins = min(row.count, low.count, voice.count, centre.count, g.count / 3)
+        for k in 0..<bins {
+            let h = row[k]
+            g[k] = 1 - h
+            g[bins + k] = h * h * low[k]
+            g[2 * bins + k] = h * (1 - low[k]) * voice[k] * centre[k]
+        }
+    }
+
+    /// `out[i] += y[i] · scale · window[i]`.
+    @inline(never)
+    static func overlapAdd(_ y: Span<Float>, scale: Float, window w: Span<Float>, into out: inout MutableSpan<Float>) {
+        let count = min(y.count, w.count, out.count)
+        for i in 0..<count { out[i] += y[i] * scale * w[i] }
     }
 
     /// 1 below `from` Hz, 0 above `to` Hz, raised cosine between.
@@ -283,28 +298,32 @@ public struct StemApproximator: Sendable {
     /// of a sort of each window, bit for bit.
     /// - Parameter ranks: scratch of at least `(2 * (length / 2) + 2) * width` values.
     static func runningMedians(
-        _ input: UnsafePointer<Float>, steps: Int, width: Int, length: Int,
-        ranks: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>
+        _ input: Span<Float>, steps: Int, width: Int, length: Int,
+        ranks: inout MutableSpan<Float>, into output: inout MutableSpan<Float>
     ) {
         guard steps > 0, width > 0 else { return }
         let half = max(0, length / 2)
-        ranks.update(repeating: .infinity, count: (2 * half + 2) * width)
+        precondition(
+            input.count >= steps * width && output.count >= steps * width && ranks.count >= (2 * half + 2) * width,
+            "runningMedians: buffers shorter than steps × width")
+        for i in 0..<((2 * half + 2) * width) { ranks[i] = .infinity }
         var count = 0
         for s in 0..<min(half, steps) {
-            insertRow(input + s * width, into: ranks, width: width, count: count)
+            insertRow(input.extracting((s * width)..<((s + 1) * width)), into: &ranks, count: count)
             count += 1
         }
         for s in 0..<steps {
             let entering = s + half, leaving = s - half - 1
             if leaving >= 0 {
-                removeRow(input + leaving * width, from: ranks, width: width, count: count)
+                removeRow(input.extracting((leaving * width)..<((leaving + 1) * width)), from: &ranks, count: count)
                 count -= 1
             }
             if entering < steps {
-                insertRow(input + entering * width, into: ranks, width: width, count: count)
+                insertRow(input.extracting((entering * width)..<((entering + 1) * width)), into: &ranks, count: count)
                 count += 1
             }
-            (output + s * width).update(from: ranks + (count / 2) * width, count: width)
+            var row = output._mutatingExtracting((s * width)..<((s + 1) * width))
+            VectorOps.copy(ranks.span.extracting(((count / 2) * width)..<((count / 2 + 1) * width)), into: &row)
         }
     }
 
@@ -314,62 +333,57 @@ public struct StemApproximator: Sendable {
         let steps = values.count / width
         var output = [Float](repeating: 0, count: steps * width)
         var ranks = [Float](repeating: 0, count: (2 * max(0, length / 2) + 2) * width)
-        values.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { out in
-                ranks.withUnsafeMutableBufferPointer { ranks in
-                    guard let input = input.baseAddress, let out = out.baseAddress else { return }
-                    runningMedians(
-                        input, steps: steps, width: width, length: length, ranks: ranks.baseAddress!, into: out)
-                }
-            }
-        }
+        guard steps > 0 else { return output }
+        var out = output.mutableSpan
+        var scratch = ranks.mutableSpan
+        runningMedians(values.span, steps: steps, width: width, length: length, ranks: &scratch, into: &out)
         return output
     }
 
-    /// Inserts `values[j]` into lane `j`'s sorted window of `count` values, for every lane: row `i` becomes
-    /// max(row i−1, min(row i, value)) from the top row down (row `count`, +∞ before, receives the largest).
-    static func insertRow(
-        _ values: UnsafePointer<Float>, into ranks: UnsafeMutablePointer<Float>, width: Int, count: Int
-    ) {
+    /// Inserts `values[j]` into lane `j`'s sorted window of `count` values, for every lane (`width` =
+    /// `values.count` lanes): row `i` becomes max(row i−1, min(row i, value)) from the top row down (row `count`,
+    /// +∞ before, receives the largest).
+    static func insertRow(_ values: Span<Float>, into ranks: inout MutableSpan<Float>, count: Int) {
+        let width = values.count
         var i = count
         while i >= 1 {
-            let row = ranks + i * width
-            insertStep(row, below: row - width, values: values, width: width)
+            var rows = ranks._mutatingExtracting(((i - 1) * width)..<((i + 1) * width))
+            insertStep(&rows, values: values)
             i -= 1
         }
         for j in 0..<width { ranks[j] = min(ranks[j], values[j]) }
     }
 
-    /// One row of `insertRow`. A function of its own so that the compiler's overlap check (row against the row
-    /// below) is made per row and passes; inlined into the loop over rows, it failed for the whole window and the
-    /// scalar loop ran.
+    /// One row of `insertRow`: `rows` holds the row below, then the row (`values.count` lanes each). A function of
+    /// its own so that the compiler's overlap check (row against the row below) is made per row and passes;
+    /// inlined into the loop over rows, it failed for the whole window and the scalar loop ran.
     @inline(never)
-    static func insertStep(
-        _ row: UnsafeMutablePointer<Float>, below: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
-    ) {
-        for j in 0..<width { row[j] = max(below[j], min(row[j], values[j])) }
+    static func insertStep(_ rows: inout MutableSpan<Float>, values: Span<Float>) {
+        let width = values.count
+        precondition(rows.count == 2 * width, "insertStep: two rows of the values' width")
+        for j in 0..<width { rows[width &+ j] = max(rows[j], min(rows[width &+ j], values[j])) }
     }
 
     /// Removes one copy of `values[j]` (present in the window) from lane `j`'s sorted window of `count` values, for
     /// every lane: from that copy up, each row takes the value of the row above (row `count` holds +∞).
-    static func removeRow(
-        _ values: UnsafePointer<Float>, from ranks: UnsafeMutablePointer<Float>, width: Int, count: Int
-    ) {
+    static func removeRow(_ values: Span<Float>, from ranks: inout MutableSpan<Float>, count: Int) {
+        let width = values.count
         for i in 0..<count {
-            let row = ranks + i * width
-            removeStep(row, above: row + width, values: values, width: width)
+            var rows = ranks._mutatingExtracting((i * width)..<((i + 2) * width))
+            removeStep(&rows, values: values)
         }
     }
 
-    /// One row of `removeRow` (a function of its own for the reason given at `insertStep`).
+    /// One row of `removeRow`: `rows` holds the row, then the row above (a function of its own for the reason
+    /// given at `insertStep`).
     @inline(never)
-    static func removeStep(
-        _ row: UnsafeMutablePointer<Float>, above: UnsafePointer<Float>, values: UnsafePointer<Float>, width: Int
-    ) {
+    static func removeStep(_ rows: inout MutableSpan<Float>, values: Span<Float>) {
+        let width = values.count
+        precondition(rows.count == 2 * width, "removeStep: two rows of the values' width")
         for j in 0..<width {
             // Both loads unconditional, so the select vectorises.
-            let value = row[j], next = above[j]
-            row[j] = value < values[j] ? value : next
+            let value = rows[j], next = rows[width &+ j]
+            rows[j] = value < values[j] ? value : next
         }
     }
 }
