@@ -155,8 +155,20 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
     guard runner.wants("rerender.") else { return }
     let rate = 44100.0
     let mixes: [(String, any AudioSource)] = [
-        ("a", MemoryAudioSource(MusicGenerator.generate(.init(seed: 11, bpm: 120, tonic: 9, minor: true, barCount: 92, sampleRate: 44100, withVoice: true)).mix)),
-        ("b", MemoryAudioSource(MusicGenerator.generate(.init(seed: 12, bpm: 128, tonic: 2, minor: false, barCount: 98, sampleRate: 44100, withVoice: true)).mix)),
+        (
+            "a",
+            MemoryAudioSource(
+                MusicGenerator.generate(
+                    .init(seed: 11, bpm: 120, tonic: 9, minor: true, barCount: 92, sampleRate: 44100, withVoice: true)
+                ).mix)
+        ),
+        (
+            "b",
+            MemoryAudioSource(
+                MusicGenerator.generate(
+                    .init(seed: 12, bpm: 128, tonic: 2, minor: false, barCount: 98, sampleRate: 44100, withVoice: true)
+                ).mix)
+        ),
     ]
     let script = standardScript(sampleRate: rate)
     var edited = script

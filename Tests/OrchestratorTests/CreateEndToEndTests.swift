@@ -18,9 +18,16 @@ struct CreateEndToEndTests {
         let songs = [
             (
                 "a",
-                MusicGenerator.generate(.init(seed: 3, bpm: 118, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true, leadInSeconds: 0.3))
+                MusicGenerator.generate(
+                    .init(
+                        seed: 3, bpm: 118, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true,
+                        leadInSeconds: 0.3))
             ),
-            ("b", MusicGenerator.generate(.init(seed: 4, bpm: 125, tonic: 7, minor: false, barCount: 26, sampleRate: 44100))),
+            (
+                "b",
+                MusicGenerator.generate(
+                    .init(seed: 4, bpm: 125, tonic: 7, minor: false, barCount: 26, sampleRate: 44100))
+            ),
         ]
         var pipelineSongs: [PipelineSong] = []
         for (index, (name, song)) in songs.enumerated() {

@@ -27,9 +27,16 @@ struct OriginalServicesEndToEndTests {
         let made = [
             (
                 "a",
-                MusicGenerator.generate(.init(seed: 5, bpm: 131, tonic: 2, minor: false, barCount: 30, sampleRate: 44100, withVoice: true, leadInSeconds: 0.2))
+                MusicGenerator.generate(
+                    .init(
+                        seed: 5, bpm: 131, tonic: 2, minor: false, barCount: 30, sampleRate: 44100, withVoice: true,
+                        leadInSeconds: 0.2))
             ),
-            ("b", MusicGenerator.generate(.init(seed: 6, bpm: 122, tonic: 4, minor: true, barCount: 28, sampleRate: 44100))),
+            (
+                "b",
+                MusicGenerator.generate(
+                    .init(seed: 6, bpm: 122, tonic: 4, minor: true, barCount: 28, sampleRate: 44100))
+            ),
         ]
         return try made.enumerated().map { index, item in
             let url = root.appendingPathComponent("\(item.0).wav")

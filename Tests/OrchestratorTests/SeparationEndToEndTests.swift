@@ -22,7 +22,8 @@ struct SeparationEndToEndTests {
     /// loader reads them).
     static func setUp(_ root: URL) throws -> (songs: [PipelineSong], stemsBody: String) {
         let made = [
-            MusicGenerator.generate(.init(seed: 11, bpm: 124, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true)),
+            MusicGenerator.generate(
+                .init(seed: 11, bpm: 124, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true)),
             MusicGenerator.generate(.init(seed: 12, bpm: 120, tonic: 0, minor: false, barCount: 24, sampleRate: 44100)),
         ]
         var songs: [PipelineSong] = []

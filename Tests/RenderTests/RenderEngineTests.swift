@@ -190,7 +190,8 @@ struct RenderEngineMusicTests {
     @Test("a layer shifted to the target key is detected in the target key")
     func shiftedLayerKey() async throws {
         // A D major song (pads and bass), rendered as its instrumental in E major: +2 semitones.
-        let song = MusicGenerator.generate(.init(seed: 5, bpm: 120, tonic: 2, minor: false, barCount: 12, sampleRate: 44100))
+        let song = MusicGenerator.generate(
+            .init(seed: 5, bpm: 120, tonic: 2, minor: false, barCount: 12, sampleRate: 44100))
         let stems = song.stems
         let grid = try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
         let input = RenderSong(

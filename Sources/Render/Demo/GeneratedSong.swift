@@ -23,7 +23,9 @@ public struct GeneratedSong: Sendable {
     /// Tempo in BPM.
     public var bpm: Double { parameters.bpm }
     /// The key.
-    public var key: MusicalKey { MusicalKey(tonicPitchClass: parameters.tonic, mode: parameters.minor ? .minor : .major) }
+    public var key: MusicalKey {
+        MusicalKey(tonicPitchClass: parameters.tonic, mode: parameters.minor ? .minor : .major)
+    }
     /// The key as the analysis writes it, e.g. "A minor" (analysers may spell black keys otherwise: compare keys or
     /// pitch classes, not names).
     public var keyName: String { key.description }

@@ -8,8 +8,8 @@ import Foundation
 /// and fifths, sustained triads panned left and right, and optionally a centre "voice" (a harmonic tone with
 /// vibrato, glides and syllable envelopes singing scale notes). Songs can start with silence, a pickup (bass
 /// notes walking up to the first downbeat) and drum-less intro bars. Chords change every bar. The four stems are
-/// named as the contract's stems (drums, bass, other, vocals) and the mix is their sum, sample for sample; the mix
-/// peaks below full scale. Cost: linear in the length (a few milliseconds per second of audio in release).
+/// named as the contract's stems (drums, bass, other, vocals) and the mix is their sum, sample for sample; the levels
+/// leave headroom (the demo's songs peak near -1 dBFS). Time and memory are linear in the length.
 public enum MusicGenerator {
     /// What to generate. Songs are fixed by their parameters (same values, same samples on every run).
     public struct Parameters: Sendable {
@@ -118,7 +118,8 @@ public enum MusicGenerator {
     public static func generate(_ p: Parameters) -> GeneratedSong {
         precondition(
             p.bpm >= 20 && p.bpm <= 400 && p.durationSeconds > 0 && p.sampleRate >= 8000 && p.leadInSeconds >= 0
-                && (0...11).contains(p.tonic) && (0...3).contains(p.pickupBeats) && p.introBars >= 0 && (p.barCount ?? 1) >= 1,
+                && (0...11).contains(p.tonic) && (0...3).contains(p.pickupBeats) && p.introBars >= 0
+                && (p.barCount ?? 1) >= 1,
             "invalid generated song parameters")
         let sr = p.sampleRate
         let n = Int(p.durationSeconds * sr)
@@ -190,7 +191,9 @@ public enum MusicGenerator {
             if bar >= p.introBars {
                 for b in 0..<4 {
                     let bt = barStart + Double(b) * beat
-                    if b == 0 || b == 2 { DrumSynth.kick(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.55) }
+                    if b == 0 || b == 2 {
+                        DrumSynth.kick(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.55)
+                    }
                     if b == 1 || b == 3 {
                         DrumSynth.snare(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.3, rng: &rng)
                     }
