@@ -364,7 +364,7 @@ private func memoryStretch(_ runner: BenchmarkRunner, _ name: String, sampleRate
     let source = folder.appendingPathComponent("in.wav"), target = folder.appendingPathComponent("out.wav")
     // The 10-minute input, generated and written block by block (24-bit, as a typical file).
     guard let writer = try? AudioFileWriter(url: source, channelCount: 2, sampleRate: sampleRate) else { return false }
-    var generator = StretchBenchmarkSignals.MusicGenerator(sampleRate: sampleRate, seed: 7)
+    var generator = StretchBenchmarkSignals.StreamingMusic(sampleRate: sampleRate, seed: 7)
     let totalFrames = Int(600 * sampleRate)
     var written = 0
     while written < totalFrames {
