@@ -68,10 +68,10 @@ let package = Package(
             name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
             exclude: ["corpus", "README.md"]),
 
-        // Test helpers: signal generators and measurements.
+        // Test helpers: signal generators and measurements (the song generator is `MusicGenerator`, in Render).
         .target(name: "TestSupport", dependencies: ["DSP", "Render"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "TestSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DSP", "Render", "TestSupport"]),
         .testTarget(name: "RenderTests", dependencies: ["Render", "Analysis", "DSP", "TestSupport"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "TestSupport", "CSQLite"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),

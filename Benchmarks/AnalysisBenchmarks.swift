@@ -7,12 +7,13 @@ import Render
 /// key found in real recordings from the Debian package `asc-music` (GPL-2+ game soundtrack, 3 MP3 files;
 /// installed by `make bench`; skipped with a note when absent).
 func runAnalysisBenchmarks(_ runner: BenchmarkRunner) {
-    let song = DemoSong(
-        bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 92, firstDownbeatSeconds: 0.6,
-        sampleRate: 44100, seed: 5, hasVocals: true)
+    let song = MusicGenerator.generate(
+        .init(
+            seed: 5, bpm: 124, tonic: 9, minor: true, barCount: 92, sampleRate: 44100, withVoice: true,
+            leadInSeconds: 0.6))
     let syntheticCases = ["analysis.analyze_3min_stereo_44k", "analysis.stems_3min_stereo_44k", "analysis.score_pair"]
     if syntheticCases.contains(where: runner.wants) {
-        let mix = song.mix()
+        let mix = song.mix
         let seconds = mix.durationSeconds
         var found: SongAnalysis?
         runner.measure("analysis.analyze_3min_stereo_44k", audioSeconds: seconds, runs: 3) {

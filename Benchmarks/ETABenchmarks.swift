@@ -26,11 +26,13 @@ func runETABenchmarks(_ runner: BenchmarkRunner) {
             let bars = 20 + (job * 7) % 16
             var songs: [PipelineSong] = []
             for index in 0..<2 {
-                let song = DemoSong(
-                    bpm: 96 + Double((job * 5 + index * 17) % 40), tonicPitchClass: (job + index * 5) % 12,
-                    isMinor: (job + index) % 2 == 0, barCount: bars + index * 4, seed: UInt64(job * 10 + index))
+                let song = MusicGenerator.generate(
+                    .init(
+                        seed: UInt64(job * 10 + index), bpm: 96 + Double((job * 5 + index * 17) % 40),
+                        tonic: (job + index * 5) % 12, minor: (job + index) % 2 == 0, barCount: bars + index * 4,
+                        sampleRate: 44100, withVoice: true))
                 let url = folder.appendingPathComponent("job\(job)-song\(index).wav")
-                guard (try? AudioFile.write(song.mix(), to: url)) != nil else { return }
+                guard (try? AudioFile.write(song.mix, to: url)) != nil else { return }
                 songs.append(
                     PipelineSong(
                         song: JobSong(songID: "song\(index + 1)", name: "Song \(index + 1)", storagePath: url.path),

@@ -31,7 +31,9 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
     }
 
     // Decode a 3-minute stereo file per format (a generated song, written once).
-    let song = DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 3).mix()
+    let song = MusicGenerator.generate(
+        .init(seed: 3, bpm: 124, tonic: 9, minor: true, barCount: 92, sampleRate: 44100, withVoice: true)
+    ).mix
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-bench-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }

@@ -12,21 +12,11 @@ import Render
 func runRenderBenchmarks(_ runner: BenchmarkRunner) {
     guard runner.wants("render.") else { return }
     let rate = 44100.0
-    let songA = DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11) // A minor
-    let songB = DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12) // D major
-    func renderSong(_ id: String, _ song: DemoSong) -> RenderSong {
-        let stems = song.stems()
-        let grid = try! BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
-        return RenderSong(
-            id: id, audio: song.mix(),
-            stems: [
-                .vocals: stems["vocals"]!, .drums: stems["drums"]!,
-                .bass: stems["bass"]!, .other: stems["other"]!,
-            ],
-            beatGrid: grid, key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major)
-        )
-    }
-    let songs = [renderSong("a", songA), renderSong("b", songB)]
+    let songA = MusicGenerator.generate(
+        .init(seed: 11, bpm: 120, tonic: 9, minor: true, barCount: 92, sampleRate: rate, withVoice: true)) // A minor
+    let songB = MusicGenerator.generate(
+        .init(seed: 12, bpm: 128, tonic: 2, minor: false, barCount: 98, sampleRate: rate, withVoice: true)) // D major
+    let songs = [try! songA.renderSong(id: "a"), try! songB.renderSong(id: "b")]
     let script = standardScript(sampleRate: rate)
     let seconds = script.timelineEndSeconds
 
@@ -165,8 +155,20 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
     guard runner.wants("rerender.") else { return }
     let rate = 44100.0
     let mixes: [(String, any AudioSource)] = [
-        ("a", MemoryAudioSource(DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 92, seed: 11).mix())),
-        ("b", MemoryAudioSource(DemoSong(bpm: 128, tonicPitchClass: 2, isMinor: false, barCount: 98, seed: 12).mix())),
+        (
+            "a",
+            MemoryAudioSource(
+                MusicGenerator.generate(
+                    .init(seed: 11, bpm: 120, tonic: 9, minor: true, barCount: 92, sampleRate: 44100, withVoice: true)
+                ).mix)
+        ),
+        (
+            "b",
+            MemoryAudioSource(
+                MusicGenerator.generate(
+                    .init(seed: 12, bpm: 128, tonic: 2, minor: false, barCount: 98, sampleRate: 44100, withVoice: true)
+                ).mix)
+        ),
     ]
     let script = standardScript(sampleRate: rate)
     var edited = script
@@ -226,7 +228,7 @@ func runReRenderBenchmarks(_ runner: BenchmarkRunner) {
 }
 
 /// Issue 17: peak resident memory beside the time of each render case, every case alone in a child process
-/// (`Benchmarks --case NAME`), so its peak is its own. Songs are generated in code (`DemoSong`) with their four
+/// (`Benchmarks --case NAME`), so its peak is its own. Songs are generated in code (`MusicGenerator`) with their four
 /// stems given; the plan is the standard one (4 stem layers in most sections, effects on most layers, sidechains),
 /// repeated for 10 minutes. Reported per case: `input_resident_mb` (the process with the songs and stems built, before
 /// the render), `peak_resident_mb` (the high-water mark from there through the render and the writing of the WAV),
@@ -271,14 +273,15 @@ private func memoryRender(_ runner: BenchmarkRunner, _ name: String, songMinutes
     // given back to the system: the measured render opens the files as sources, as `mashup render` and the pipeline do.
     struct Made { var id: String; var grid: BeatGrid; var key: MusicalKey; var url: URL; var stems: [Stem: URL] }
     func make(_ id: String, bpm: Double, tonic: Int, minor: Bool, seed: UInt64) throws -> Made {
-        let demo = DemoSong(
-            bpm: bpm, tonicPitchClass: tonic, isMinor: minor,
-            barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, seed: seed)
+        let demo = MusicGenerator.generate(
+            .init(
+                seed: seed, bpm: bpm, tonic: tonic, minor: minor,
+                barCount: Int((songMinutes * 60 * bpm / 240).rounded(.up)) + 1, sampleRate: rate, withVoice: true))
         let url = folder.appendingPathComponent("\(id).wav")
-        try AudioFile.write(demo.mix(), to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
+        try AudioFile.write(demo.mix, to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
         var stemURLs: [Stem: URL] = [:]
         if stems {
-            for (stemName, buffer) in demo.stems() {
+            for (stemName, buffer) in demo.stems {
                 guard let stem = Stem(parsing: stemName), stem != .full else { continue }
                 let stemURL = folder.appendingPathComponent("\(id)-\(stemName).wav")
                 try AudioFile.write(buffer, to: stemURL, options: AudioFileWriteOptions(sampleFormat: .float32))
@@ -361,7 +364,7 @@ private func memoryStretch(_ runner: BenchmarkRunner, _ name: String, sampleRate
     let source = folder.appendingPathComponent("in.wav"), target = folder.appendingPathComponent("out.wav")
     // The 10-minute input, generated and written block by block (24-bit, as a typical file).
     guard let writer = try? AudioFileWriter(url: source, channelCount: 2, sampleRate: sampleRate) else { return false }
-    var generator = StretchBenchmarkSignals.MusicGenerator(sampleRate: sampleRate, seed: 7)
+    var generator = StretchBenchmarkSignals.StreamingMusic(sampleRate: sampleRate, seed: 7)
     let totalFrames = Int(600 * sampleRate)
     var written = 0
     while written < totalFrames {

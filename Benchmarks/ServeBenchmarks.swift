@@ -45,10 +45,14 @@ private func serveBenchmarks(_ runner: sending BenchmarkRunner) async throws {
     let uploads = root.appendingPathComponent("uploads")
     try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
     try AudioFile.write(
-        DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 9, seed: 3).mix(),
+        MusicGenerator.generate(
+            .init(seed: 3, bpm: 120, tonic: 9, minor: true, barCount: 9, sampleRate: 44100, withVoice: true)
+        ).mix,
         to: uploads.appendingPathComponent("a.wav"))
     try AudioFile.write(
-        DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 10, seed: 7).mix(),
+        MusicGenerator.generate(
+            .init(seed: 7, bpm: 126, tonic: 0, minor: false, barCount: 10, sampleRate: 44100, withVoice: true)
+        ).mix,
         to: uploads.appendingPathComponent("b.wav"))
     let songs = [
         ServeJobSpec.Song(songID: "song1", name: "A", storagePath: "uploads/a.wav"),

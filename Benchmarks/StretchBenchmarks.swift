@@ -111,7 +111,7 @@ private func streamingMemoryCase(_ runner: BenchmarkRunner, sampleRate: Double) 
     runner.measure("stretch.streaming.10min.1.08", audioSeconds: 600, runs: 1, warmup: false) {
         guard let stretcher = try? StreamingTimeStretcher(channelCount: 2, sampleRate: sampleRate, timeRatio: 1.08)
         else { return }
-        var generator = StretchBenchmarkSignals.MusicGenerator(sampleRate: sampleRate, seed: 7)
+        var generator = StretchBenchmarkSignals.StreamingMusic(sampleRate: sampleRate, seed: 7)
         var start = 0
         while start < totalFrames {
             let count = min(blockFrames, totalFrames - start)
@@ -269,12 +269,14 @@ enum StretchProbe {
 /// Music-like test material: a chord progression of soft saw-ish tones, a bass line and noise-burst drums.
 enum StretchBenchmarkSignals {
     static func music(seconds: Double, sampleRate: Double) -> AudioBuffer {
-        var generator = MusicGenerator(sampleRate: sampleRate, seed: 1)
+        var generator = StreamingMusic(sampleRate: sampleRate, seed: 1)
         return generator.next(frameCount: Int(seconds * sampleRate))
     }
 
-    /// Generates the material block by block (for the streaming case), deterministic from `seed`.
-    struct MusicGenerator {
+    /// Generates the material block by block (for the streaming cases), deterministic from `seed`. Not the songs of
+    /// `MusicGenerator` (Render), which are made whole in memory: the 10-minute streaming cases measure peak memory
+    /// and must not hold their input.
+    struct StreamingMusic {
         let sampleRate: Double
         var frame = 0
         var rng: UInt64

@@ -18,18 +18,21 @@ enum DemoCommand: CLICommand {
         let songs = [
             (
                 "night-drive",
-                DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 40, firstDownbeatSeconds: 0.4, seed: 1)
+                MusicGenerator.Parameters(
+                    seed: 1, bpm: 118, tonic: 9, minor: true, barCount: 40, sampleRate: 44100, withVoice: true,
+                    leadInSeconds: 0.4)
             ),
             (
                 "neon-arcade",
-                DemoSong(bpm: 126, tonicPitchClass: 2, isMinor: false, barCount: 44, seed: 2, hasVocals: false)
+                MusicGenerator.Parameters(seed: 2, bpm: 126, tonic: 2, minor: false, barCount: 44, sampleRate: 44100)
             ),
         ]
         var paths: [String] = []
-        for (name, song) in songs {
+        for (name, parameters) in songs {
+            let song = MusicGenerator.generate(parameters)
             let url = directory.appendingPathComponent(name + ".wav")
             try AudioFile.write(
-                song.mix(), to: url, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
+                song.mix, to: url, options: .init(sampleFormat: .pcm24, title: name, artist: "mashup demo"))
             printError(
                 String(
                     format: "generated %@: %.0f BPM, %@, %.0f s", url.path, song.bpm, song.keyName, song.durationSeconds

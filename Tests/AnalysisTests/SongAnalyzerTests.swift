@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import Render
 import TestSupport
 import Testing
 

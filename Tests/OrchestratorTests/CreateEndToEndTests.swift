@@ -18,14 +18,21 @@ struct CreateEndToEndTests {
         let songs = [
             (
                 "a",
-                DemoSong(bpm: 118, tonicPitchClass: 9, isMinor: true, barCount: 24, firstDownbeatSeconds: 0.3, seed: 3)
+                MusicGenerator.generate(
+                    .init(
+                        seed: 3, bpm: 118, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true,
+                        leadInSeconds: 0.3))
             ),
-            ("b", DemoSong(bpm: 125, tonicPitchClass: 7, isMinor: false, barCount: 26, seed: 4, hasVocals: false)),
+            (
+                "b",
+                MusicGenerator.generate(
+                    .init(seed: 4, bpm: 125, tonic: 7, minor: false, barCount: 26, sampleRate: 44100))
+            ),
         ]
         var pipelineSongs: [PipelineSong] = []
         for (index, (name, song)) in songs.enumerated() {
             let url = root.appendingPathComponent("\(name).wav")
-            try AudioFile.write(song.mix(), to: url)
+            try AudioFile.write(song.mix, to: url)
             let id = "song\(index + 1)"
             pipelineSongs.append(
                 PipelineSong(

@@ -359,11 +359,12 @@ struct EmbeddedPlannerTests {
     }
 
     /// Plans for `songs` (analyses made from their known grids), renders with the engine and checks the result.
-    static func renderWithoutWarnings(_ songs: [DemoSong]) async throws {
+    static func renderWithoutWarnings(_ parameters: [MusicGenerator.Parameters]) async throws {
+        let songs = parameters.map(MusicGenerator.generate)
         let analyses = songs.map { song in
             var a = analysis(
-                bpm: song.bpm, key: song.keyName, vocals: song.hasVocals ? 0.8 : 0.05, barCount: song.barCount,
-                firstDownbeatSeconds: song.firstDownbeatSeconds)
+                bpm: song.bpm, key: song.keyName, vocals: song.parameters.withVoice ? 0.8 : 0.05,
+                barCount: song.downbeatTimes.count, firstDownbeatSeconds: song.firstDownbeatSeconds)
             a.durationSeconds = song.durationSeconds
             return a
         }
@@ -371,14 +372,7 @@ struct EmbeddedPlannerTests {
         let validation = validator(analyses).validate(plan)
         #expect(validation.issues.isEmpty, "\(validation.issues)")
         let validated = try #require(validation.plan)
-        let renderSongs = try songs.enumerated().map { k, song in
-            var byStem: [Stem: AudioBuffer] = [:]
-            for (name, buffer) in song.stems() { if let stem = Stem(rawValue: name) { byStem[stem] = buffer } }
-            return RenderSong(
-                id: "s\(k + 1)", audio: song.mix(), stems: byStem,
-                beatGrid: try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes),
-                key: MusicalKey(parsing: song.keyName))
-        }
+        let renderSongs = try songs.enumerated().map { k, song in try song.renderSong(id: "s\(k + 1)") }
         let result = try await RenderEngine().render(script: validated, songs: renderSongs)
         // No warning at all: no unknown effect, no read past a song's end, no key shift over a limit.
         #expect(result.report.warnings.isEmpty, "\(result.report.warnings)")
@@ -389,23 +383,23 @@ struct EmbeddedPlannerTests {
     @Test("The plan of two short songs renders with the engine without any warning")
     func rendersEndToEnd() async throws {
         try await Self.renderWithoutWarnings([
-            DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 16, seed: 3, hasVocals: true),
-            DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 16, seed: 4, hasVocals: false),
+            .init(seed: 3, bpm: 120, tonic: 9, minor: true, barCount: 16, sampleRate: 44100, withVoice: true),
+            .init(seed: 4, bpm: 126, tonic: 0, minor: false, barCount: 16, sampleRate: 44100),
         ])
     }
 
     @Test("Half-time and three-song plans render without any warning")
     func rendersHalfTimeAndThreeSongs() async throws {
         try await Self.renderWithoutWarnings([
-            DemoSong(
-                bpm: 70, tonicPitchClass: 5, isMinor: false, barCount: 12, firstDownbeatSeconds: 0.5, seed: 3,
-                hasVocals: true),
-            DemoSong(bpm: 140, tonicPitchClass: 7, isMinor: true, barCount: 24, seed: 4, hasVocals: false),
+            .init(
+                seed: 3, bpm: 70, tonic: 5, minor: false, barCount: 12, sampleRate: 44100, withVoice: true,
+                leadInSeconds: 0.5),
+            .init(seed: 4, bpm: 140, tonic: 7, minor: true, barCount: 24, sampleRate: 44100),
         ])
         try await Self.renderWithoutWarnings([
-            DemoSong(bpm: 118, tonicPitchClass: 2, isMinor: true, barCount: 20, seed: 3, hasVocals: true),
-            DemoSong(bpm: 124, tonicPitchClass: 6, isMinor: true, barCount: 20, seed: 4, hasVocals: false),
-            DemoSong(bpm: 121, tonicPitchClass: 4, isMinor: true, barCount: 20, seed: 5, hasVocals: true),
+            .init(seed: 3, bpm: 118, tonic: 2, minor: true, barCount: 20, sampleRate: 44100, withVoice: true),
+            .init(seed: 4, bpm: 124, tonic: 6, minor: true, barCount: 20, sampleRate: 44100),
+            .init(seed: 5, bpm: 121, tonic: 4, minor: true, barCount: 20, sampleRate: 44100, withVoice: true),
         ])
     }
 }

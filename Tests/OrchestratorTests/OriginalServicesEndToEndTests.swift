@@ -27,13 +27,20 @@ struct OriginalServicesEndToEndTests {
         let made = [
             (
                 "a",
-                DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 30, firstDownbeatSeconds: 0.2, seed: 5)
+                MusicGenerator.generate(
+                    .init(
+                        seed: 5, bpm: 131, tonic: 2, minor: false, barCount: 30, sampleRate: 44100, withVoice: true,
+                        leadInSeconds: 0.2))
             ),
-            ("b", DemoSong(bpm: 122, tonicPitchClass: 4, isMinor: true, barCount: 28, seed: 6, hasVocals: false)),
+            (
+                "b",
+                MusicGenerator.generate(
+                    .init(seed: 6, bpm: 122, tonic: 4, minor: true, barCount: 28, sampleRate: 44100))
+            ),
         ]
         return try made.enumerated().map { index, item in
             let url = root.appendingPathComponent("\(item.0).wav")
-            try AudioFile.write(item.1.mix(), to: url)
+            try AudioFile.write(item.1.mix, to: url)
             let id = "song\(index + 1)"
             return PipelineSong(
                 song: JobSong(songID: id, name: item.0, storagePath: url.path),

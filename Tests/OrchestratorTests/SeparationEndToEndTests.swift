@@ -22,13 +22,14 @@ struct SeparationEndToEndTests {
     /// loader reads them).
     static func setUp(_ root: URL) throws -> (songs: [PipelineSong], stemsBody: String) {
         let made = [
-            DemoSong(bpm: 124, tonicPitchClass: 9, isMinor: true, barCount: 24, seed: 11),
-            DemoSong(bpm: 120, tonicPitchClass: 0, isMinor: false, barCount: 24, seed: 12, hasVocals: false),
+            MusicGenerator.generate(
+                .init(seed: 11, bpm: 124, tonic: 9, minor: true, barCount: 24, sampleRate: 44100, withVoice: true)),
+            MusicGenerator.generate(.init(seed: 12, bpm: 120, tonic: 0, minor: false, barCount: 24, sampleRate: 44100)),
         ]
         var songs: [PipelineSong] = []
         var frameCount = 0
         for (index, song) in made.enumerated() {
-            let mix = song.mix()
+            let mix = song.mix
             frameCount = max(frameCount, mix.frameCount)
             let url = root.appendingPathComponent("song\(index + 1).wav")
             try AudioFile.write(mix, to: url)

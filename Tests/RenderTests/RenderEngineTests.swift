@@ -189,12 +189,13 @@ struct RenderEngineMusicTests {
 
     @Test("a layer shifted to the target key is detected in the target key")
     func shiftedLayerKey() async throws {
-        // A D major song (I-V-vi-IV pads and bass), rendered as its instrumental in E major: +2 semitones.
-        let song = DemoSong(bpm: 120, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5, hasVocals: false)
-        let stems = song.stems()
+        // A D major song (pads and bass), rendered as its instrumental in E major: +2 semitones.
+        let song = MusicGenerator.generate(
+            .init(seed: 5, bpm: 120, tonic: 2, minor: false, barCount: 12, sampleRate: 44100))
+        let stems = song.stems
         let grid = try BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes)
         let input = RenderSong(
-            id: "a", audio: song.mix(),
+            id: "a", audio: song.mix,
             stems: [.other: stems["other"]!, .bass: stems["bass"]!, .drums: stems["drums"]!],
             beatGrid: grid, key: MusicalKey(tonicPitchClass: 2, mode: .major))
         let section = RenderScript.Section(

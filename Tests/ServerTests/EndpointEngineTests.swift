@@ -14,17 +14,21 @@ struct EndpointEngineTests {
     /// The render must not be silent: peak above -30 dBFS.
     static let minimumPeakDecibels = -30.0
 
-    @Test("execute-masterplan renders two DemoSongs through RenderEngine; the stream is progressive and the WAV valid")
+    @Test(
+        "execute-masterplan renders two generated songs through RenderEngine; the stream is progressive and the WAV valid"
+    )
     func realRender() async throws {
         let songs = DecodedSongCache()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("serve-engine-\(UUID().uuidString)")
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         // ~20 s each: 9 bars at 120 BPM and 10 bars at 126 BPM, different keys.
-        let first = DemoSong(bpm: 120, tonicPitchClass: 9, isMinor: true, barCount: 9, seed: 3)
-        let second = DemoSong(bpm: 126, tonicPitchClass: 0, isMinor: false, barCount: 10, seed: 7, hasVocals: false)
-        try AudioFile.write(first.mix(), to: uploads.appendingPathComponent("a.wav"))
-        try AudioFile.write(second.mix(), to: uploads.appendingPathComponent("b.wav"))
+        let first = MusicGenerator.generate(
+            .init(seed: 3, bpm: 120, tonic: 9, minor: true, barCount: 9, sampleRate: 44100, withVoice: true))
+        let second = MusicGenerator.generate(
+            .init(seed: 7, bpm: 126, tonic: 0, minor: false, barCount: 10, sampleRate: 44100))
+        try AudioFile.write(first.mix, to: uploads.appendingPathComponent("a.wav"))
+        try AudioFile.write(second.mix, to: uploads.appendingPathComponent("b.wav"))
         let scratch = root.appendingPathComponent("scratch")
         let fixture = try await EndpointFixture(
             renderer: EngineServeRenderer(songs: songs), root: root,

@@ -1,9 +1,9 @@
 import DSP
 import Foundation
 
-/// The demo mashup rendered by the engine, for the report tests, the report benchmarks and screenshots: two
-/// generated `DemoSong`s (A at 124 BPM in A minor with a lead voice, B at 117 BPM in B major without one) and a plan
-/// of `sectionCount` sections of `barsPerSection` bars that cycles through eight demo sections (intro, verses, build,
+/// The demo mashup rendered by the engine, for the report tests, the report benchmarks and screenshots: two songs
+/// from `MusicGenerator` (A at 124 BPM in A minor with a voice, B at 117 BPM in B major without one) and a plan of
+/// `sectionCount` sections of `barsPerSection` bars that cycles through eight demo sections (intro, verses, build,
 /// chorus, breakdown, final chorus, outro), rendered by `RenderEngine` like any plan. The songs come with their
 /// generated stems, beat grids and keys (nothing is analysed), and are long enough that no layer reads past its end.
 public struct DemoRender: Sendable {
@@ -104,28 +104,26 @@ public struct DemoRender: Sendable {
         ]
     }
 
-    /// The two songs with their stems, beat grids and keys, `barCount` bars each (enough for the whole plan).
+    /// The two songs with their stems, beat grids and keys, `barCount` bars each (enough for the whole plan), at
+    /// 44.1 kHz.
     public var songs: [RenderSong] {
         let barCount = sectionCount * barsPerSection + 2
         let generated = [
-            ("song-a", DemoSong(bpm: Self.targetBPM, tonicPitchClass: 9, isMinor: true, barCount: barCount, seed: 1)),
+            (
+                "song-a",
+                MusicGenerator.Parameters(
+                    seed: 1, bpm: Self.targetBPM, tonic: 9, minor: true, barCount: barCount, sampleRate: 44100,
+                    withVoice: true)
+            ),
             (
                 "song-b",
-                DemoSong(
-                    bpm: 117.04, tonicPitchClass: 11, isMinor: false, barCount: barCount, seed: 2, hasVocals: false)
+                MusicGenerator.Parameters(
+                    seed: 2, bpm: 117.04, tonic: 11, minor: false, barCount: barCount, sampleRate: 44100)
             ),
         ]
-        return generated.map { id, song in
-            var stems: [Stem: AudioBuffer] = [:]
-            for (name, buffer) in song.stems() {
-                if let stem = Stem(parsing: name), stem != .full { stems[stem] = buffer }
-            }
-            // The generated grid is regular and has at least two beats, so it cannot fail.
-            let grid = try! BeatGrid(beatTimes: song.beatTimes, downbeatTimes: song.downbeatTimes, beatsPerBar: 4)
-            return RenderSong(
-                id: id, name: id, artist: "mashup demo", audio: song.mix(), stems: stems, stemSource: "generated",
-                beatGrid: grid,
-                key: MusicalKey(tonicPitchClass: song.tonicPitchClass, mode: song.isMinor ? .minor : .major))
+        return generated.map { id, parameters in
+            // The generated grid is regular and has at least 12 beats (`barCount` >= 3), so it cannot fail.
+            try! MusicGenerator.generate(parameters).renderSong(id: id, name: id, artist: "mashup demo")
         }
     }
 

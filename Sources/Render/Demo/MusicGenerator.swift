@@ -1,38 +1,30 @@
 import DSP
 import Foundation
 
-/// A synthesized song with its ground truth.
-public struct GeneratedSong: Sendable {
-    public let parameters: MusicGenerator.Parameters
-    /// Stereo mix = drums + bass + vocals + other, sample for sample.
-    public let mix: AudioBuffer
-    /// The four stems (stereo), named as the contract's stems.
-    public let stems: [String: AudioBuffer]
-    /// Every beat time in seconds (pickup beats included), up to the end.
-    public let beatTimes: [Double]
-    /// Bar starts in seconds (the first is after the pickup).
-    public let downbeatTimes: [Double]
-    /// Chord names per bar, e.g. "Am".
-    public let barChords: [String]
-    /// "A minor" style key name (sharp/flat spelling as the analyser writes it is not assumed: compare pitch classes).
-    public var tonic: Int { parameters.tonic }
-    public var isMinor: Bool { parameters.minor }
-}
-
-/// Deterministic synthetic pop/dance music with known tempo, key, beats and bars.
+/// Deterministic synthetic pop/dance music with known tempo, key, beats, bars, chords and separate stems: the one
+/// song generator of the project, for `mashup demo`, the demo render (`DemoRender`), the benchmarks and the tests.
 ///
 /// Drums (kick on 1 and 3, snare on 2 and 4, eighth-note hats with optional swing), a bass line on chord roots
 /// and fifths, sustained triads panned left and right, and optionally a centre "voice" (a harmonic tone with
 /// vibrato, glides and syllable envelopes singing scale notes). Songs can start with silence, a pickup (bass
-/// notes walking up to the first downbeat) and drum-less intro bars. Chords change every bar.
+/// notes walking up to the first downbeat) and drum-less intro bars. Chords change every bar. The four stems are
+/// named as the contract's stems (drums, bass, other, vocals) and the mix is their sum, sample for sample; the levels
+/// leave headroom (the demo's songs peak near -1 dBFS). Time and memory are linear in the length.
 public enum MusicGenerator {
+    /// What to generate. Songs are fixed by their parameters (same values, same samples on every run).
     public struct Parameters: Sendable {
+        /// Seed of the chord progression, the drum noise and the melody.
         public var seed: UInt64
+        /// Tempo in BPM, 20...400 (exact: beats are `60 / bpm` seconds apart).
         public var bpm: Double
         /// Tonic pitch class 0...11 (0 = C).
         public var tonic: Int
+        /// Natural minor (true) or major (false).
         public var minor: Bool
+        /// Length of the song in seconds, > 0. Bars play to the end (the last one cut short) unless `barCount`
+        /// limits them.
         public var durationSeconds: Double
+        /// Sample rate in Hz: 22.05 kHz by default (the tests' rate, half the cost); the demo uses 44.1 kHz.
         public var sampleRate: Double
         /// Beats before the first downbeat (0...3).
         public var pickupBeats: Int
@@ -40,12 +32,18 @@ public enum MusicGenerator {
         public var introBars: Int
         /// 0 straight ... 1 triplet swing of the off-beat eighths.
         public var swing: Double
+        /// Whether the centre voice sings (the vocals stem is silent otherwise).
         public var withVoice: Bool
-        /// Silence before the first (pickup) beat, in seconds.
+        /// Silence before the first (pickup) beat, in seconds, >= 0.
         public var leadInSeconds: Double
         /// Detuning of the whole song from A = 440 Hz, in cents.
         public var tuningCents: Double
+        /// Bars of music after the pickup, at least 1; nil plays bars to the end of `durationSeconds`. With a bar
+        /// count, nothing starts after the last bar (the tail lets the notes ring out) and the beat and downbeat
+        /// times end with it.
+        public var barCount: Int?
 
+        /// A song of `durationSeconds` whose bars play to the end.
         public init(
             seed: UInt64, bpm: Double, tonic: Int, minor: Bool, durationSeconds: Double, sampleRate: Double = 22050,
             pickupBeats: Int = 0, introBars: Int = 0, swing: Double = 0, withVoice: Bool = false,
@@ -63,6 +61,22 @@ public enum MusicGenerator {
             self.withVoice = withVoice
             self.leadInSeconds = leadInSeconds
             self.tuningCents = tuningCents
+            self.barCount = nil
+        }
+
+        /// A song of exactly `barCount` bars after the lead-in and the pickup, then one bar of tail:
+        /// `durationSeconds` = `leadInSeconds` + (`pickupBeats` + 4 × (`barCount` + 1)) × 60 / `bpm`.
+        public init(
+            seed: UInt64, bpm: Double, tonic: Int, minor: Bool, barCount: Int, sampleRate: Double = 22050,
+            pickupBeats: Int = 0, introBars: Int = 0, swing: Double = 0, withVoice: Bool = false,
+            leadInSeconds: Double = 0, tuningCents: Double = 0
+        ) {
+            self.init(
+                seed: seed, bpm: bpm, tonic: tonic, minor: minor,
+                durationSeconds: leadInSeconds + Double(pickupBeats + 4 * (barCount + 1)) * 60 / bpm,
+                sampleRate: sampleRate, pickupBeats: pickupBeats, introBars: introBars, swing: swing,
+                withVoice: withVoice, leadInSeconds: leadInSeconds, tuningCents: tuningCents)
+            self.barCount = barCount
         }
     }
 
@@ -99,7 +113,14 @@ public enum MusicGenerator {
     ]
     static let chordRootNames = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 
+    /// Synthesizes the song `p` describes, with its ground truth. Parameters outside their documented ranges are a
+    /// programmer's mistake (precondition).
     public static func generate(_ p: Parameters) -> GeneratedSong {
+        precondition(
+            p.bpm >= 20 && p.bpm <= 400 && p.durationSeconds > 0 && p.sampleRate >= 8000 && p.leadInSeconds >= 0
+                && (0...11).contains(p.tonic) && (0...3).contains(p.pickupBeats) && p.introBars >= 0
+                && (p.barCount ?? 1) >= 1,
+            "invalid generated song parameters")
         let sr = p.sampleRate
         let n = Int(p.durationSeconds * sr)
         var rng = SeededGenerator(seed: p.seed)
@@ -112,6 +133,11 @@ public enum MusicGenerator {
         var downbeats = [Double]()
         t = firstDownbeat
         while t < p.durationSeconds { downbeats.append(t); t += 4 * beat }
+        if let barCount = p.barCount {
+            // Only the bars asked for: the tail after them holds no beat and starts no note.
+            downbeats = Array(downbeats.prefix(barCount))
+            beatTimes = Array(beatTimes.prefix(p.pickupBeats + 4 * barCount))
+        }
         let progressions = p.minor ? minorProgressions : majorProgressions
         let progression = progressions[Int(rng.next() % UInt64(progressions.count))]
         let tuning = pow(2, p.tuningCents / 1200)
@@ -165,17 +191,19 @@ public enum MusicGenerator {
             if bar >= p.introBars {
                 for b in 0..<4 {
                     let bt = barStart + Double(b) * beat
-                    if b == 0 || b == 2 { Drums.kick(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.55) }
+                    if b == 0 || b == 2 {
+                        DrumSynth.kick(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.55)
+                    }
                     if b == 1 || b == 3 {
-                        Drums.snare(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.3, rng: &rng)
+                        DrumSynth.snare(into: &drums, start: sample(bt), sampleRate: sr, amplitude: 0.3, rng: &rng)
                     }
                     if extraKick && b == 2 {
-                        Drums.kick(
+                        DrumSynth.kick(
                             into: &drums, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr, amplitude: 0.3
                         )
                     }
-                    Drums.hat(into: &hatsRight, start: sample(bt), sampleRate: sr, amplitude: 0.09, rng: &rng)
-                    Drums.hat(
+                    DrumSynth.hat(into: &hatsRight, start: sample(bt), sampleRate: sr, amplitude: 0.09, rng: &rng)
+                    DrumSynth.hat(
                         into: &hatsRight, start: sample(bt + beat * (0.5 + p.swing / 6)), sampleRate: sr,
                         amplitude: 0.06, rng: &rng)
                 }
@@ -219,151 +247,5 @@ public enum MusicGenerator {
             parameters: p, mix: AudioBuffer(channels: mix, sampleRate: sr),
             stems: ["drums": drumsStereo, "bass": bassStereo, "other": otherStereo, "vocals": vocalStereo],
             beatTimes: beatTimes, downbeatTimes: downbeats, barChords: barChords)
-    }
-}
-
-/// One cycle of an additive waveform, read with linear interpolation.
-struct Wavetable: Sendable {
-    static let size = 2048
-    let table: [Float]
-
-    init(harmonics: [Double]) {
-        var t = [Float](repeating: 0, count: Wavetable.size + 1)
-        var peak: Float = 0
-        for i in 0..<Wavetable.size {
-            var v = 0.0
-            for (h, a) in harmonics.enumerated() {
-                v += a * sin(2 * .pi * Double(h + 1) * Double(i) / Double(Wavetable.size))
-            }
-            t[i] = Float(v)
-            peak = max(peak, abs(t[i]))
-        }
-        t[Wavetable.size] = t[0]
-        table = t.map { $0 / max(peak, 1e-9) }
-    }
-
-    @inline(__always) func value(_ phase: Double) -> Float {
-        let x = phase * Double(Wavetable.size)
-        let i = Int(x)
-        let frac = Float(x - Double(i))
-        return table[i] * (1 - frac) + table[i + 1] * frac
-    }
-
-    /// Attack/sustain/release envelope with a gentle decay to 70% over the note.
-    static func envelope(_ i: Int, length: Int, attack: Int, release: Int) -> Float {
-        let a = attack > 0 ? min(1, Float(i) / Float(attack)) : 1
-        let r = release > 0 ? min(1, Float(length - i) / Float(release)) : 1
-        let decay = 1 - 0.3 * Float(i) / Float(max(1, length))
-        return max(0, a * r * decay)
-    }
-
-    func render(
-        into out: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double, amplitude: Float,
-        attack: Double, release: Double
-    ) {
-        let inc = hz / sampleRate
-        var phase = 0.0
-        let a = Int(attack * sampleRate), r = Int(release * sampleRate)
-        for i in 0..<length {
-            let s = start + i
-            guard s >= 0 else { phase += inc; continue }
-            guard s < out.count else { break }
-            out[s] += amplitude * Wavetable.envelope(i, length: length, attack: a, release: r) * value(phase)
-            phase += inc
-            if phase >= 1 { phase -= 1 }
-        }
-    }
-
-    func renderPanned(
-        left: inout [Float], right: inout [Float], start: Int, length: Int, hz: Double, sampleRate: Double,
-        amplitude: Float, pan: Float, attack: Double, release: Double
-    ) {
-        let inc = hz / sampleRate
-        var phase = 0.0
-        let a = Int(attack * sampleRate), r = Int(release * sampleRate)
-        let gl = amplitude * (1 - pan).squareRoot() * 1.4, gr = amplitude * pan.squareRoot() * 1.4
-        for i in 0..<length {
-            let s = start + i
-            guard s < left.count else { break }
-            let v = Wavetable.envelope(i, length: length, attack: a, release: r) * value(phase)
-            left[s] += gl * v
-            right[s] += gr * v
-            phase += inc
-            if phase >= 1 { phase -= 1 }
-        }
-    }
-}
-
-/// Synthetic drum sounds.
-enum Drums {
-    static func kick(into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float) {
-        let length = Int(0.3 * sampleRate)
-        var phase = 0.0
-        for i in 0..<length {
-            let s = start + i
-            guard s < out.count else { break }
-            let t = Double(i) / sampleRate
-            let f = 50 + 90 * exp(-t / 0.03)
-            phase += f / sampleRate
-            out[s] += amplitude * Float(exp(-t / 0.18) * sin(2 * .pi * phase))
-        }
-    }
-
-    static func snare(
-        into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator
-    ) {
-        let length = Int(0.2 * sampleRate)
-        var previous: Float = 0
-        for i in 0..<length {
-            let s = start + i
-            guard s < out.count else { break }
-            let t = Double(i) / sampleRate
-            let noise = rng.nextBipolar()
-            let bright = noise - 0.6 * previous
-            previous = noise
-            let tone = Float(sin(2 * .pi * 185 * t) * exp(-t / 0.05))
-            out[s] += amplitude * (Float(exp(-t / 0.09)) * bright * 0.8 + 0.6 * tone)
-        }
-    }
-
-    static func hat(
-        into out: inout [Float], start: Int, sampleRate: Double, amplitude: Float, rng: inout SeededGenerator
-    ) {
-        let length = Int(0.06 * sampleRate)
-        var p1: Float = 0, p2: Float = 0
-        for i in 0..<length {
-            let s = start + i
-            guard s < out.count else { break }
-            let t = Double(i) / sampleRate
-            let noise = rng.nextBipolar()
-            let hp = noise - 2 * p1 + p2
-            p2 = p1
-            p1 = noise
-            out[s] += amplitude * Float(exp(-t / 0.02)) * hp * 0.5
-        }
-    }
-}
-
-/// A crude singing voice: harmonic tone with vibrato (5.5 Hz, ±35 cents), a 60 ms glide into each note from
-/// 80 cents below, and a syllable envelope.
-enum VoiceSynth {
-    static func sing(
-        into out: inout [Float], table: Wavetable, start: Int, length: Int, hz: Double, sampleRate: Double,
-        amplitude: Float, vibratoPhase: Double
-    ) {
-        var phase = 0.0
-        let attack = Int(0.04 * sampleRate), release = Int(0.06 * sampleRate)
-        for i in 0..<length {
-            let s = start + i
-            guard s < out.count else { break }
-            let t = Double(i) / sampleRate
-            let glide = -80 * max(0, 1 - t / 0.06)
-            let vibrato = 35 * sin(2 * .pi * 5.5 * t + vibratoPhase) * min(1, t / 0.15)
-            let f = hz * pow(2, (glide + vibrato) / 1200)
-            phase += f / sampleRate
-            if phase >= 1 { phase -= 1 }
-            out[s] +=
-                amplitude * Wavetable.envelope(i, length: length, attack: attack, release: release) * table.value(phase)
-        }
     }
 }
