@@ -18,12 +18,9 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
     }
 
     let minuteFrames = Int(sampleRate * 60)
-    var stereo = AudioBuffer(channelCount: 2, frameCount: minuteFrames, sampleRate: sampleRate)
-    for c in 0..<2 {
-        stereo.withMutableChannel(c) { ch in
-            for i in 0..<ch.count { ch[i] = Float(sin(Double(i) * 0.0627 + Double(c))) * 0.5 }
-        }
-    }
+    let stereo = AudioBuffer(
+        channels: (0..<2).map { c in (0..<minuteFrames).map { i in Float(sin(Double(i) * 0.0627 + Double(c))) * 0.5 } },
+        sampleRate: sampleRate)
     for quality in [ResampleQuality.best, .fastest] {
         runner.measure("resample.44k1-48k.\(quality.rawValue)", audioSeconds: 60, runs: 3) {
             _ = try? SampleRateConverter.resample(stereo, to: 48000, quality: quality)
@@ -50,11 +47,10 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
     let tracks: [[Float]] = (0..<8).map { t in (0..<trackFrames).map { Float(sin(Double($0 + t) * 0.001)) } }
     var bus = [Float](repeating: 0, count: trackFrames)
     runner.measure("mix.8x3min.vectorised", audioSeconds: 180) {
-        bus.withUnsafeMutableBufferPointer { b in
-            b.update(repeating: 0)
-            for (t, track) in tracks.enumerated() {
-                track.withUnsafeBufferPointer { VectorOps.multiplyAdd($0, gain: 0.1 * Float(t + 1), into: b) }
-            }
+        var b = bus.mutableSpan
+        VectorOps.fill(&b, with: 0)
+        for (t, track) in tracks.enumerated() {
+            VectorOps.multiplyAdd(track.span, gain: 0.1 * Float(t + 1), into: &b)
         }
     }
     runner.measure("mix.8x3min.naive", audioSeconds: 180) {

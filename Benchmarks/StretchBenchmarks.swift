@@ -358,11 +358,9 @@ enum FloatWAV {
         u16(UInt16(channels * 4)); u16(32)
         data.append(contentsOf: Array("data".utf8)); u32(dataBytes)
         var interleaved = [Float](repeating: 0, count: frames * channels)
-        buffer.samples.withUnsafeBufferPointer { planar in
-            interleaved.withUnsafeMutableBufferPointer { out in
-                VectorOps.interleave(
-                    planar.baseAddress!, channelCount: channels, frameCount: frames, into: out.baseAddress!)
-            }
+        do {
+            var out = interleaved.mutableSpan
+            VectorOps.interleave(buffer.samples.span, channelCount: channels, frameCount: frames, into: &out)
         }
         interleaved.withUnsafeBytes { data.append(contentsOf: $0) }
         try data.write(to: URL(fileURLWithPath: path))
@@ -391,12 +389,11 @@ enum FloatWAV {
                         to: dest.bindMemory(to: UInt8.self), from: (offset + 8)..<(offset + 8 + frames * channels * 4))
                 }
                 var planar = [Float](repeating: 0, count: frames * channels)
-                interleaved.withUnsafeBufferPointer { source in
-                    planar.withUnsafeMutableBufferPointer { out in
-                        VectorOps.deinterleave(
-                            source.baseAddress!, channelCount: channels, frameCount: frames,
-                            into: out.baseAddress!, destinationStride: frames)
-                    }
+                do {
+                    var out = planar.mutableSpan
+                    VectorOps.deinterleave(
+                        interleaved.span, channelCount: channels, frameCount: frames, into: &out,
+                        destinationStride: frames)
                 }
                 return AudioBuffer(planarSamples: planar, channelCount: channels, sampleRate: Double(rate))
             }

@@ -9,8 +9,9 @@ struct VectorAndBufferTests {
         let a = Signals.noise(frameCount: 1027, seed: 1)
         let b = Signals.noise(frameCount: 1027, seed: 2)
         var fast = b
-        a.withUnsafeBufferPointer { src in
-            fast.withUnsafeMutableBufferPointer { VectorOps.multiplyAdd(src, gain: 0.3, into: $0) }
+        do {
+            var out = fast.mutableSpan
+            VectorOps.multiplyAdd(a.span, gain: 0.3, into: &out)
         }
         let naive = (0..<a.count).map { b[$0] + a[$0] * 0.3 }
         #expect(fast == naive)
@@ -18,18 +19,15 @@ struct VectorAndBufferTests {
         let planar = a + b
         var interleaved = [Float](repeating: 0, count: planar.count)
         var back = [Float](repeating: 0, count: planar.count)
-        planar.withUnsafeBufferPointer { p in
-            interleaved.withUnsafeMutableBufferPointer {
-                VectorOps.interleave(p.baseAddress!, channelCount: 2, frameCount: a.count, into: $0.baseAddress!)
-            }
+        do {
+            var out = interleaved.mutableSpan
+            VectorOps.interleave(planar.span, channelCount: 2, frameCount: a.count, into: &out)
         }
         #expect(interleaved[0] == a[0] && interleaved[1] == b[0] && interleaved[2 * 1026 + 1] == b[1026])
-        interleaved.withUnsafeBufferPointer { i in
-            back.withUnsafeMutableBufferPointer {
-                VectorOps.deinterleave(
-                    i.baseAddress!, channelCount: 2, frameCount: a.count,
-                    into: $0.baseAddress!, destinationStride: a.count)
-            }
+        do {
+            var out = back.mutableSpan
+            VectorOps.deinterleave(
+                interleaved.span, channelCount: 2, frameCount: a.count, into: &out, destinationStride: a.count)
         }
         #expect(back == planar)
     }
@@ -39,18 +37,14 @@ struct VectorAndBufferTests {
         let planar = Signals.noise(frameCount: 300, seed: 9)
         var interleaved = [Float](repeating: 0, count: 300)
         var back = [Float](repeating: 0, count: 300)
-        planar.withUnsafeBufferPointer { p in
-            interleaved.withUnsafeMutableBufferPointer {
-                VectorOps.interleave(p.baseAddress!, channelCount: 3, frameCount: 100, into: $0.baseAddress!)
-            }
+        do {
+            var out = interleaved.mutableSpan
+            VectorOps.interleave(planar.span, channelCount: 3, frameCount: 100, into: &out)
         }
         #expect(interleaved[3 * 5 + 2] == planar[200 + 5])
-        interleaved.withUnsafeBufferPointer { i in
-            back.withUnsafeMutableBufferPointer {
-                VectorOps.deinterleave(
-                    i.baseAddress!, channelCount: 3, frameCount: 100,
-                    into: $0.baseAddress!, destinationStride: 100)
-            }
+        do {
+            var out = back.mutableSpan
+            VectorOps.deinterleave(interleaved.span, channelCount: 3, frameCount: 100, into: &out, destinationStride: 100)
         }
         #expect(back == planar)
     }
@@ -67,7 +61,7 @@ struct VectorAndBufferTests {
         buffer.forEachBlock(blockFrameCount: 300) { block, start in
             #expect(start == visited)
             visited += block.frameCount
-            for c in 0..<block.channelCount { VectorOps.scale(block.channel(c), by: 2) }
+            for c in 0..<block.channelCount { block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: 2) } }
         }
         #expect(visited == 1000)
         #expect(buffer[channel: 1, frame: 999] == 2 * original[channel: 1, frame: 999])

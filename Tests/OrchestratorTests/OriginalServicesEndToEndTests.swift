@@ -82,7 +82,7 @@ struct OriginalServicesEndToEndTests {
         for index in 0..<count {
             var energy = 0.0
             for channel in 0..<audio.channelCount {
-                audio.withChannel(channel) { samples in
+                audio.withSamples(ofChannel: channel) { samples in
                     for frame in (index * window)..<((index + 1) * window) {
                         energy += Double(samples[frame] * samples[frame])
                     }

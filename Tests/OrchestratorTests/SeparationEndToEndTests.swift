@@ -41,14 +41,8 @@ struct SeparationEndToEndTests {
                     separationURL: URL(string: "https://cdn.test/\(id).wav")))
         }
         let rate = 44_100.0
-        var tone = AudioBuffer(channelCount: 2, frameCount: frameCount, sampleRate: rate)
-        for channel in 0..<2 {
-            tone.withMutableChannel(channel) { samples in
-                for frame in 0..<frameCount {
-                    samples[frame] = 0.25 * Float(sin(2 * Double.pi * toneHz * Double(frame) / rate))
-                }
-            }
-        }
+        let wave = (0..<frameCount).map { frame in 0.25 * Float(sin(2 * Double.pi * toneHz * Double(frame) / rate)) }
+        let tone = AudioBuffer(channels: [wave, wave], sampleRate: rate)
         let silence = AudioBuffer(channelCount: 2, frameCount: frameCount, sampleRate: rate)
         let stems = root.appendingPathComponent("stems")
         try FileManager.default.createDirectory(at: stems, withIntermediateDirectories: true)
@@ -67,7 +61,7 @@ struct SeparationEndToEndTests {
         let length = Int(audio.sampleRate)
         let middle = audio.frameCount / 2
         var inBand = 0.0, total = 0.0
-        audio.withChannel(0) { samples in
+        audio.withSamples(ofChannel: 0) { samples in
             for start in [middle - 3 * length / 2, middle - length / 2, middle + length / 2]
             where start >= 0 && start + length <= audio.frameCount {
                 var energy = 0.0

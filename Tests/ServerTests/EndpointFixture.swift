@@ -44,14 +44,8 @@ struct QuickRenderer: ServeRenderer {
             }
         }
         let frames = Int(Self.outputSeconds * 44_100)
-        var buffer = AudioBuffer(channelCount: 2, frameCount: frames, sampleRate: 44_100)
-        for channel in 0..<2 {
-            buffer.withMutableChannel(channel) { samples in
-                for frame in 0..<frames {
-                    samples[frame] = 0.25 * Float(sin(2 * Double.pi * Self.toneHz * Double(frame) / 44_100))
-                }
-            }
-        }
+        let tone = (0..<frames).map { frame in 0.25 * Float(sin(2 * Double.pi * Self.toneHz * Double(frame) / 44_100)) }
+        let buffer = AudioBuffer(channels: [tone, tone], sampleRate: 44_100)
         try AudioFile.write(buffer, to: outputBase.appendingPathExtension("wav"))
         try Data(#"{"renderer": "quick", "sections": \#(stepCount)}"#.utf8).write(
             to: outputBase.appendingPathExtension("json"))
@@ -144,12 +138,8 @@ final class EndpointFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         for (name, hz) in [("a", 220.0), ("b", 330.0)] {
             let frames = 44_100
-            var buffer = AudioBuffer(channelCount: 1, frameCount: frames, sampleRate: 44_100)
-            buffer.withMutableChannel(0) { samples in
-                for frame in 0..<frames {
-                    samples[frame] = 0.2 * Float(sin(2 * Double.pi * hz * Double(frame) / 44_100))
-                }
-            }
+            let tone = (0..<frames).map { frame in 0.2 * Float(sin(2 * Double.pi * hz * Double(frame) / 44_100)) }
+            let buffer = AudioBuffer(channels: [tone], sampleRate: 44_100)
             try AudioFile.write(buffer, to: uploads.appendingPathComponent("\(name).wav"))
         }
     }

@@ -6,13 +6,13 @@ public enum Measurements {
     /// RMS level in dBFS (a full-scale sine reads -3.01 dB).
     public static func rmsDecibels(_ x: [Float]) -> Double {
         guard !x.isEmpty else { return Decibels.silenceFloorDecibels }
-        let power = x.withUnsafeBufferPointer { VectorOps.sumOfSquares($0) } / Double(x.count)
+        let power = VectorOps.sumOfSquares(x.span) / Double(x.count)
         return Decibels.decibels(power: power)
     }
 
     /// Peak level in dBFS.
     public static func peakDecibels(_ x: [Float]) -> Double {
-        Decibels.decibels(Double(x.withUnsafeBufferPointer { VectorOps.peakMagnitude($0) }))
+        Decibels.decibels(Double(VectorOps.peakMagnitude(x.span)))
     }
 
     /// Level of `residual` relative to `reference` in dB (energy ratio): a null test.

@@ -113,12 +113,11 @@ public final class SampleRateConverter {
         var result = AudioBuffer(channelCount: channelCount, frameCount: count, sampleRate: outputRate)
         let copied = min(count, available)
         if copied > 0 {
-            carry.withUnsafeBufferPointer { source in
-                result.withMutableBlock { block in
-                    VectorOps.deinterleave(
-                        source.baseAddress!, channelCount: channelCount, frameCount: copied,
-                        into: block.pointer(0), destinationStride: count)
-                }
+            let channels = channelCount, carried = carry
+            result.withMutablePlanarSamples { planar in
+                VectorOps.deinterleave(
+                    carried.span.extracting(0..<(copied * channels)), channelCount: channels, frameCount: copied,
+                    into: &planar, destinationStride: count)
             }
         }
         carry.removeFirst(min(carry.count, copied * channelCount))
@@ -133,13 +132,14 @@ public final class SampleRateConverter {
             interleavedIn = [Float](repeating: 0, count: frames * channelCount)
         }
         if frames > 0 {
-            block.samples.withUnsafeBufferPointer { planar in
-                interleavedIn.withUnsafeMutableBufferPointer { out in
-                    VectorOps.interleave(
-                        planar.baseAddress!, channelCount: channelCount, frameCount: frames,
-                        into: out.baseAddress!)
-                }
+            let channels = channelCount
+            var interleaved: [Float] = []
+            swap(&interleaved, &interleavedIn) // moved out for the copy (no copy-on-write), then back
+            block.withPlanarSamples { planar in
+                var out = interleaved.mutableSpan
+                VectorOps.interleave(planar, channelCount: channels, frameCount: frames, into: &out)
             }
+            swap(&interleaved, &interleavedIn)
         }
         let capacity = Int(Double(frames) * ratio) + 64
         if interleavedOut.count < capacity * channelCount {
@@ -188,13 +188,7 @@ public final class SampleRateConverter {
         func append(_ part: AudioBuffer) {
             let count = min(part.frameCount, expected - written)
             guard count > 0 else { return }
-            for c in 0..<buffer.channelCount {
-                part.withChannel(c) { source in
-                    result.withMutableChannel(c) { dest in
-                        (dest.baseAddress! + written).update(from: source.baseAddress!, count: count)
-                    }
-                }
-            }
+            result.replaceFrames(at: written, with: part, sourceFrames: 0..<count)
             written += count
         }
         while start < buffer.frameCount {
