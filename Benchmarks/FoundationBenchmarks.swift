@@ -7,7 +7,9 @@ func runFoundationBenchmarks(_ runner: BenchmarkRunner) {
     let sampleRate = 44100.0
     for size in [1024, 2048, 4096] {
         let fft = RealFFT(size: size)
-        for i in 0..<size { fft.input[i] = Float(sin(Double(i) * 0.01)) }
+        fft.withInput { input in
+            for i in 0..<size { input[i] = Float(sin(Double(i) * 0.01)) }
+        }
         let pairs = 20000
         runner.measure("fft.pair.\(size)", extra: ["pairs": pairs]) {
             for _ in 0..<pairs {

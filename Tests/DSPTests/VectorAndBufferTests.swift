@@ -44,7 +44,8 @@ struct VectorAndBufferTests {
         #expect(interleaved[3 * 5 + 2] == planar[200 + 5])
         do {
             var out = back.mutableSpan
-            VectorOps.deinterleave(interleaved.span, channelCount: 3, frameCount: 100, into: &out, destinationStride: 100)
+            VectorOps.deinterleave(
+                interleaved.span, channelCount: 3, frameCount: 100, into: &out, destinationStride: 100)
         }
         #expect(back == planar)
     }

@@ -3,8 +3,7 @@
 // allocating in `process`. Swift's safe views (`MutableSpan`) cannot yet be stored in a copyable value or
 // returned from a property without the experimental lifetime feature, so the channel table is a pointer table
 // that only this file reads. Everything outside sees bounds-checked spans (`withSamples`, `withMutableSamples`)
-// and sub-block/read-only views. The pointer accessors that code not yet converted still calls
-// (`pointer(_:)`, `channel(_:)`, `init(pointers:…)`) live in `PointerInterop.swift`.
+// and sub-block/read-only views; no pointer leaves this file.
 
 /// A non-owning, mutable view of `frameCount` frames of planar audio, for block processing.
 ///

@@ -1,7 +1,6 @@
 // Why this file uses unsafe pointers: FFTW works on C arrays with its own SIMD alignment (`fftwf_alloc_real`),
 // and its plans are opaque C pointers. Both stay inside this file; the rest of the engine reaches the work
 // arrays through the bounds-checked span views below (`withInput`, `withSpectrum`, `withOutput`, ...).
-// The public pointer properties remain only for code not yet converted (Stretch, StemApproximator).
 //
 // C library rules relied on here (FFTW 3.3, single precision):
 // - Only `fftwf_execute*` is thread-safe; planning and destroying plans are not. Every plan is made under
@@ -27,13 +26,13 @@ public final class RealFFT: @unchecked Sendable {
     /// Number of spectrum bins, `size / 2 + 1`.
     public let binCount: Int
     /// Time-domain input of `size` samples, read by `forward()`.
-    public let input: UnsafeMutablePointer<Float>
+    private let input: UnsafeMutablePointer<Float>
     /// Real parts of the spectrum, `binCount` values: written by `forward()`, read (and destroyed) by `inverse()`.
-    public let real: UnsafeMutablePointer<Float>
+    private let real: UnsafeMutablePointer<Float>
     /// Imaginary parts of the spectrum, `binCount` values.
-    public let imag: UnsafeMutablePointer<Float>
+    private let imag: UnsafeMutablePointer<Float>
     /// Time-domain output of `size` samples, written by `inverse()` (unnormalised: scaled by `size`).
-    public let output: UnsafeMutablePointer<Float>
+    private let output: UnsafeMutablePointer<Float>
     private let plans: FFTPlanCache.PlanPair
 
     /// Makes (or reuses) the plans for `size` and allocates aligned work arrays.
@@ -117,15 +116,9 @@ public final class RealFFT: @unchecked Sendable {
         forward()
     }
 
-    /// Copies `source` (`size` samples) to `input` and transforms it.
-    public func forward(_ source: UnsafePointer<Float>) {
-        input.update(from: source, count: size)
-        forward()
-    }
-
     /// Transforms the split spectrum `sourceReal`/`sourceImag` (`binCount` values each, left intact) and
     /// writes `size` samples scaled by `scale` into `destination`.
-    public func inverse(
+    private func inverse(
         real sourceReal: UnsafePointer<Float>, imag sourceImag: UnsafePointer<Float>,
         into destination: UnsafeMutablePointer<Float>, scale: Float
     ) {

@@ -40,7 +40,8 @@ extension MutableSpan where Element == Float {
     public mutating func setSIMD4(_ value: SIMD4<Float>, at index: Int) {
         precondition(index >= 0 && index <= count - 4, "MutableSpan.setSIMD4: samples outside the span")
         withUnsafeMutableBufferPointer {
-            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(of: value, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(
+                of: value, as: SIMD4<Float>.self)
         }
     }
 }

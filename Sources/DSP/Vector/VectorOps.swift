@@ -2,7 +2,7 @@
 ///
 /// Written as plain indexed loops over spans (bounds-checked views that the optimizer hoists and vectorises
 /// in release builds; checked with the `vector.*` and `effects.*` cases of the benchmark). Counts are in samples.
-/// The pointer-based overloads that code not yet converted still calls live in `PointerInterop.swift`.
+/// Vector loads of eight or four samples at once, for the loops that need them, are in `SpanSIMD.swift`.
 public enum VectorOps {
     /// `buffer[i] *= gain`.
     @inlinable
