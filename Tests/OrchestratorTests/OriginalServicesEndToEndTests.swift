@@ -12,6 +12,9 @@ struct OriginalServicesEndToEndTests {
     static let silentWindowDecibels = -60.0
     /// Silent one-second windows allowed in the output (the ends of fades), as a fraction.
     static let silentFractionLimit = 0.05
+    /// Time ratios a plan between the songs' own tempi (131 and 122 BPM) can need: 122/131 ... 131/122, with 2 %
+    /// for the measured grids.
+    static let stretchRange = (0.93 * 0.98)...(1.074 * 1.02)
 
     /// What the original analysis service answers for any song: no duration, beats or sections; "C major" with
     /// confidence 0; its own tempo.
@@ -116,6 +119,12 @@ struct OriginalServicesEndToEndTests {
         )
         // The key the render used is ours (D major for song a), not the service's C major.
         #expect(report["songs"]?[0]?["key"]?.stringValue == "D major")
+        // The plan targets a tempo from the songs' grids (131 and 122 BPM), not the service's 99.4: no song is
+        // stretched by 1.31 as before.
+        for song in report["songs"]?.arrayValue ?? [] {
+            let ratio = song["stretch_ratio"]?.doubleValue ?? 0
+            #expect(Self.stretchRange.contains(ratio), "\(song["name"]?.stringValue ?? "?") stretched \(ratio)")
+        }
     }
 
     @Test("a planner service's plan naming an unknown song falls back to the embedded planner, with a warning")

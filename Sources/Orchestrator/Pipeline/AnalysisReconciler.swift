@@ -111,6 +111,16 @@ public enum AnalysisReconciler {
         return AnalysisReconciliation(analysis: result, warnings: warnings, fieldSources: sources)
     }
 
+    /// Whether `analysis` (an `A` given with a request, e.g. the edge function's `/execute-masterplan` body) lacks
+    /// what the render needs from it and would be completed or corrected by `reconcile`: a beat grid (3 beats or
+    /// more), a duration, or a key trusted at `minimumKeyConfidence`. A complete analysis (ours, from
+    /// `mashup analyze`) is used as it is, without a second analysis.
+    public static func needsCompletion(_ analysis: JSONValue) -> Bool {
+        let beats = analysis.value(atPath: ["rhythmic", "beats"])?.arrayValue ?? []
+        let confidence = analysis.value(atPath: ["harmonic", "key_confidence"])?.doubleValue ?? 0
+        return beats.count < 3 || isMissing(analysis["duration_sec"]) || confidence < minimumKeyConfidence
+    }
+
     static func isMissing(_ value: JSONValue?) -> Bool {
         switch value {
         case nil, .null?: true

@@ -25,7 +25,8 @@ public struct ServeJobExecutor: Sendable {
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
-    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - analyzer: analyses songs a plan job gives without one, and completes a given analysis that lacks a beat
+    ///     grid, a duration or a trusted key (`AnalysisReconciler`); nil: such songs get an empty analysis.
     ///   - urlPolicy, downloadLimitBytes: songs given by URL are fetched by a `GuardedDownloader` under these.
     public init(
         storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
@@ -55,8 +56,24 @@ public struct ServeJobExecutor: Sendable {
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
             var analyses: [AnalysisDocument] = []
             for (index, song) in spec.songs.enumerated() {
-                if let analysis = song.analysis, analysis.objectValue != nil {
-                    analyses.append(AnalysisDocument(json: analysis))
+                if let given = song.analysis, given.objectValue != nil {
+                    // `{"analysis": A}` is read as `A`.
+                    let analysis =
+                        given["harmonic"] == nil && given["rhythmic"] == nil ? given["analysis"] ?? given : given
+                    if let analyzer, AnalysisReconciler.needsCompletion(analysis) {
+                        // An analysis from the original service (no beats, duration or sections; an untrusted
+                        // key) is completed and checked by ours, as the pipeline does: one grid and one key for
+                        // the plan's check and the render, each replaced field named in a warning.
+                        try await context.report(
+                            PipelineProgress.analysis(songIndex: index, of: spec.songs.count, songName: song.name))
+                        let ours = try await analyzer.analyze(songs[index].audio)
+                        let reconciled = AnalysisReconciler.reconcile(
+                            remote: analysis, embedded: ours.json, songName: song.name)
+                        for warning in reconciled.warnings { try await context.warn(warning) }
+                        analyses.append(AnalysisDocument(json: reconciled.analysis))
+                    } else {
+                        analyses.append(AnalysisDocument(json: analysis))
+                    }
                 } else if let analyzer {
                     try await context.report(
                         PipelineProgress.analysis(

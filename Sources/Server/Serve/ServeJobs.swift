@@ -25,7 +25,8 @@ public final class ServeJobs: Sendable {
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
-    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - analyzer: analyses songs a plan job gives without one, and completes a given analysis that lacks a beat
+    ///     grid, a duration or a trusted key (`AnalysisReconciler`); nil: such songs get an empty analysis.
     ///   - workspaceRoot: where job workspaces are created (local disk of this node).
     ///   - launcher: runs each job's work in a worker process (nil: in this process).
     public init(
