@@ -36,7 +36,17 @@ struct OriginalServicesEndToEndTests {
         ]
         return try made.enumerated().map { index, item in
             let url = root.appendingPathComponent("\(item.0).wav")
-            try AudioFile.write(item.1.mix(), to: url)
+            var mix = item.1.mix()
+            if index == 1 {
+                // Song b is a float file with two NaN samples: the decoder repairs them and says so.
+                mix.withMutableChannel(0) { samples in
+                    samples[1000] = .nan
+                    samples[2000] = .nan
+                }
+                try AudioFile.write(mix, to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
+            } else {
+                try AudioFile.write(mix, to: url)
+            }
             let id = "song\(index + 1)"
             return PipelineSong(
                 song: JobSong(songID: id, name: item.0, storagePath: url.path),
@@ -110,6 +120,19 @@ struct OriginalServicesEndToEndTests {
         }
         #expect(warnings.contains { $0.contains("\"a\"") && $0.contains("rhythmic.bpm 99.4") })
         #expect(!warnings.contains { $0.contains("past the end") || $0.contains("would be silent") }, "\(warnings)")
+        // The service hears vocals in every song (0.98); ours does not in b, so a's vocals lead, never b's.
+        #expect(
+            warnings.contains { $0.hasPrefix("\"b\": ") && $0.contains("vocal.vocal_presence 0.98") }, "\(warnings)")
+        let layers = (record.result?.masterplan?["masterplan"]?["timeline"]?.arrayValue ?? []).flatMap {
+            $0["layers"]?.arrayValue ?? []
+        }
+        let vocalSongs = Set(
+            layers.filter { $0["stem"]?.stringValue == "vocals" }.compactMap { $0["songId"]?.stringValue })
+        #expect(vocalSongs == ["song1"], "vocals from \(vocalSongs)")
+        // Every warning of the render reaches the job, the decoder's too.
+        #expect(
+            warnings.contains { $0.hasPrefix("\"b\": ") && $0.contains("2 NaN/Inf samples replaced by 0") },
+            "\(warnings)")
         #expect(audio.durationSeconds > 20)
         #expect(Self.silentFraction(audio) <= Self.silentFractionLimit, "silent fraction \(Self.silentFraction(audio))")
         let report = try #require(record.result?.report)
