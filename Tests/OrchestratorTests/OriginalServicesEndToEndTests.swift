@@ -178,4 +178,36 @@ struct OriginalServicesEndToEndTests {
         #expect(record.result?.title != "Seven")
         #expect(audio.durationSeconds > 20)
     }
+
+    @Test("a render's own warnings (an effect it cannot apply) reach the job's warnings, prefixed render:")
+    func renderWarningsReachTheJob() async throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        // A valid plan whose second section sidechains a layer to drums that the section does not have.
+        let plan = #"""
+            {"creative_vision": "x", "masterplan": {"title": "Keyless", "global": {"targetBPM": 126, "targetKey": "D major"},
+             "timeline": [
+               {"time_start_sec": 0, "duration_sec": 15.238, "description": "A", "layers": [
+                 {"songId": "song1", "stem": "full", "volume_db": -6, "effects": []}]},
+               {"time_start_sec": 15.238, "duration_sec": 15.238, "description": "B", "layers": [
+                 {"songId": "song1", "stem": "other", "volume_db": -6, "effects": ["sidechain"]},
+                 {"songId": "song2", "stem": "bass", "volume_db": -8, "effects": []}]}],
+             "problems_and_solutions": []}}
+            """#
+        server.script("/create-masterplan", [.json(200, plan)])
+        let (record, _, root) = try await Self.run(
+            configure: { configuration, base in
+                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
+            }, server: server)
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(record.state == .complete, "\(record.failure?.message ?? "")")
+        #expect(record.result?.title == "Keyless")
+        let reportWarnings = record.result?.report?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(reportWarnings.contains { $0.contains("sidechain") }, "\(reportWarnings)")
+        // Every warning of the report is one of the job's.
+        for warning in reportWarnings {
+            #expect(
+                record.warnings.contains { $0 == warning || $0 == "render: \(warning)" }, "\(warning) not in the job")
+        }
+    }
 }
