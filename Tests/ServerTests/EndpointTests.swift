@@ -117,6 +117,22 @@ struct EndpointTests {
         #expect(try rest.json()["status"] as? String == "complete")
     }
 
+    @Test("a song that was never uploaded fails the job as the user's input, with the action to take")
+    func missingUpload() async throws {
+        let fixture = try await EndpointFixture()
+        defer { Task { await fixture.remove() } }
+        let songs =
+            #"[{"song_id": "a", "name": "A", "storage_path": "uploads/never-uploaded.wav"}, {"song_id": "b", "name": "B", "storage_path": "uploads/b.wav"}]"#
+        let submit = try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", #"{"songs": "# + songs + "}")
+        let id = try #require(try submit.json()["jobId"] as? String)
+        let final = try #require(try await fixture.pollStatus(id).last)
+        #expect(final["status"] as? String == "failed")
+        #expect((final["error_message"] as? String)?.contains("uploads/never-uploaded.wav") == true, "\(final)")
+        let details = try #require(final["error_details"] as? [String: Any])
+        #expect(details["type"] as? String == "invalid_audio")
+        #expect((details["suggested_action"] as? String)?.hasPrefix("Upload the song again") == true, "\(details)")
+    }
+
     @Test("DELETE cancels a running job: failed status with type cancelled, no output, no workspace")
     func cancelJob() async throws {
         let fixture = try await EndpointFixture(renderer: QuickRenderer(holds: true))
