@@ -1,3 +1,4 @@
+import DSP
 import Foundation
 import Orchestrator
 import Render
@@ -119,6 +120,25 @@ struct AnalysisReconcilerTests {
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: ours, songName: "Loop")
         #expect(result.analysis["harmonic"]?["key"]?.stringValue == "N/A")
         #expect(result.warnings.contains { $0.contains("no clear key") })
+    }
+}
+
+@Suite("A render given an analysis it cannot trust")
+struct GivenAnalysisRenderTests {
+    @Test("an analysis without beats whose key is untrusted: the render uses the grid and the key it finds")
+    func untrustedKeyWithoutBeats() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("given-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("d-major.wav")
+        let song = DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5)
+        try AudioFile.write(song.mix(), to: url)
+        // The original service's answer, as `mashup render --analysis` or a plan request may carry it.
+        let given = try #require(try AnalysisDocument(json: AnalysisReconcilerTests.originalService).strict.get())
+        let rendered = try await EmbeddedSongAnalysis().song(
+            id: "song1", source: try FileAudioSource(url: url), analysis: given)
+        #expect(rendered.key?.description == "D major", "\(String(describing: rendered.key))")
+        #expect(rendered.analysisSource == "embedded")
     }
 }
 

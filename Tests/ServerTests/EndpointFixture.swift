@@ -106,7 +106,8 @@ final class EndpointFixture: @unchecked Sendable {
         leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil,
-        linkSigner: StorageLinkSigner? = nil, separation: StemSeparation? = nil
+        linkSigner: StorageLinkSigner? = nil, separation: StemSeparation? = nil,
+        masterplanBodyLimitBytes: Int? = nil
     ) async throws {
         root =
             existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
@@ -126,6 +127,7 @@ final class EndpointFixture: @unchecked Sendable {
         server.apiToken = apiToken
         var routes = ServeRouteOptions()
         routes.cancelOnDisconnect = cancelOnDisconnect
+        if let masterplanBodyLimitBytes { routes.masterplanBodyLimitBytes = masterplanBodyLimitBytes }
         let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: planner)
         let separationStep: (@Sendable (ServeMetrics) -> StemSeparation?)? =
             separation.map { step in { @Sendable _ in step } }

@@ -117,6 +117,35 @@ struct EndpointTests {
         #expect(try rest.json()["status"] as? String == "complete")
     }
 
+    @Test("execute-masterplan takes bodies beyond the JSON limit up to its own, and refuses larger ones with 413")
+    func masterplanBodyBound() async throws {
+        // A 3 MiB limit here (64 MB in production): a 2.5 MiB body passes, a 3.5 MiB one is refused; the other
+        // routes keep the 2 MiB JSON limit.
+        let fixture = try await EndpointFixture(masterplanBodyLimitBytes: 3 * 1_048_576)
+        defer { Task { await fixture.remove() } }
+        // MFCC-like rows of numbers ("-123.456, " is 10 bytes), as the edge function's analyses carry them.
+        func numbers(_ bytes: Int) -> String {
+            "[" + Array(repeating: "-123.456", count: bytes / 10).joined(separator: ", ") + "]"
+        }
+        func body(jobID: String, padding bytes: Int) -> String {
+            let songs =
+                #"[{"song_id": "song1", "name": "A", "storage_path": "uploads/a.wav", "analysis": {"spectral": {"mfccs": ["#
+                + numbers(bytes)
+                + #"]}}}, {"song_id": "song2", "name": "B", "storage_path": "uploads/b.wav"}]"#
+            return EndpointFixture.executeBody(jobID: jobID, songs: songs)
+        }
+        let (accepted, events) = try await EventReader.read(
+            port: fixture.port, path: "/execute-masterplan", body: body(jobID: "big-1", padding: 2_621_440))
+        #expect(accepted == 200)
+        #expect(events.last?.json["storage_path"] as? String == "generated/big-1.wav")
+        let refused = try await TestHTTP.postJSON(
+            port: fixture.port, "/execute-masterplan", body(jobID: "big-2", padding: 3_670_016))
+        #expect(refused.status == 413)
+        let other = try await TestHTTP.postJSON(
+            port: fixture.port, "/generate-mashup", #"{"songs": [], "pad": "# + numbers(2_621_440) + "}")
+        #expect(other.status == 413)
+    }
+
     @Test("a song that was never uploaded fails the job as the user's input, with the action to take")
     func missingUpload() async throws {
         let fixture = try await EndpointFixture()
