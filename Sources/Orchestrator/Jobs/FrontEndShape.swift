@@ -97,10 +97,6 @@ public enum FrontEndShape {
             + (layers.isEmpty ? "silence" : layers.joined(separator: "; "))
     }
 
-    static func number(_ value: JSONValue?) -> Double? {
-        value?.doubleValue.flatMap { $0.isFinite ? $0 : nil }
-    }
-
     static func finite(_ value: Double?) -> Double? {
         value.flatMap { $0.isFinite ? $0 : nil }
     }

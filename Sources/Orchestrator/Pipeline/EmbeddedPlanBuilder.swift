@@ -711,17 +711,18 @@ struct EmbeddedPlanBuilder {
         }
         // Style: the embedded planner has no model of it beyond the energy some words imply.
         if let style = preferences.style {
-            let implied = preferences.styleEnergyCurve
-            notes.append(
-                .init(
-                    problem: "Style asked: \"\(style)\".",
-                    solution: preferences.energyCurve != nil
-                        ? "The energy curve asked for (\(preferences.energyCurve!.rawValue)) shapes the sections; the embedded planner has no other model of style (Claude or the planner service follow it)."
-                        : implied.map {
-                            "Read as the energy curve \($0.curve.rawValue) (from '\($0.word)'): \($0.curve.explanation); the embedded planner has no other model of style (Claude or the planner service follow it)."
-                        }
-                            ?? "No word of it names an energy or a genre the embedded planner knows; the plan follows the analyses (Claude or the planner service follow a style)."
-                ))
+            let solution: String
+            if let asked = preferences.energyCurve {
+                solution =
+                    "The energy curve asked for (\(asked.rawValue)) shapes the sections; the embedded planner has no other model of style (Claude or the planner service follow it)."
+            } else if let implied = preferences.styleEnergyCurve {
+                solution =
+                    "Read as the energy curve \(implied.curve.rawValue) (from '\(implied.word)'): \(implied.curve.explanation); the embedded planner has no other model of style (Claude or the planner service follow it)."
+            } else {
+                solution =
+                    "No word of it names an energy or a genre the embedded planner knows; the plan follows the analyses (Claude or the planner service follow a style)."
+            }
+            notes.append(.init(problem: "Style asked: \"\(style)\".", solution: solution))
         }
         // Sections asked for or avoided.
         let asked = preferences.useSections.map { "use \($0)" } + preferences.avoidSections.map { "avoid \($0)" }
