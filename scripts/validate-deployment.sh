@@ -73,6 +73,60 @@ audio=$(json "$WORK/status" "d.get('audio_url') or '/v1/jobs/$job/audio'")
 code=$(curl -s -o "$WORK/audio" -w '%{http_code}' "${AUTH[@]}" -r 0-11 "$URL$audio")
 [ "$code" = 206 ] && [ "$(head -c 4 "$WORK/audio")" = RIFF ] && pass "audio served with byte ranges ($audio)" || fail "audio $audio answered $code"
 
+# The job's warnings (service fallbacks, replaced analysis fields, plan review, the render's own) are in the status.
+check "warnings, when present, are a list of strings" "isinstance(d.get('warnings', []), list) and all(isinstance(w, str) for w in d.get('warnings', []))"
+echo "     $(json "$WORK/status" "len(d.get('warnings', []))") warnings: $(json "$WORK/status" "'; '.join(d.get('warnings', []))[:600]")"
+
+# The served report page's player plays: its <audio src>, resolved against the page, answers audio.
+query=""
+[ -n "${MASHUP_API_TOKEN:-}" ] && query="?token=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$MASHUP_API_TOKEN")"
+page_url="$URL/v1/jobs/$job/report.html$query"
+code=$(curl -s -o "$WORK/report.html" -w '%{http_code}' "$page_url")
+src=$(python3 -c 'import re, sys; m = re.search(r"<audio[^>]*\ssrc=\"([^\"]+)\"", open(sys.argv[1]).read()); print(m.group(1) if m else "")' "$WORK/report.html" 2>/dev/null)
+if [ "$code" = 200 ] && [ -n "$src" ]; then
+  player=$(python3 -c 'import html, sys, urllib.parse; print(urllib.parse.urljoin(sys.argv[1], html.unescape(sys.argv[2])))' "$page_url" "$src")
+  type=$(curl -s -o "$WORK/player" -w '%{http_code} %{content_type}' -r 0-11 "$player")
+  case "$type" in
+    "206 audio/"*|"200 audio/"*) pass "report page's player plays ($src answers ${type%% *}, ${type#* })" ;;
+    *) fail "report page's player: $player answered $type" ;;
+  esac
+else
+  fail "report page $page_url answered $code (audio src: '${src}')"
+fi
+
+# The edge function's /execute-masterplan: several MB of analyses (the original service's, with MFCCs), one stream.
+python3 - "${paths[0]}" "${paths[1]}" "$job" > "$WORK/execute.json" <<'PY'
+import json, random, sys
+random.seed(7)
+def analysis():
+    return {"version": "1.0-studio",
+            "harmonic": {"key": "C major", "key_confidence": 0.0, "chord_progression": ["C", "G"], "chord_complexity": 0.2},
+            "rhythmic": {"bpm": 99.4, "beat_confidence": 0.7, "groove_stability": 2.0, "swing_factor": 0.0},
+            "spectral": {"mfccs": [[round(random.uniform(-300, 300), 6) for _ in range(12000)] for _ in range(13)],
+                         "dynamic_range": 11.0, "brightness": 2100.0},
+            "vocal": {"vocal_presence": 0.98}}
+timeline = [{"time_start_sec": 0, "duration_sec": 8, "description": "Intro", "energy_level": 0.4,
+             "layers": [{"songId": "a", "stem": "full", "volume_db": -3, "effects": []}]},
+            {"time_start_sec": 8, "duration_sec": 8, "description": "Blend", "energy_level": 0.8,
+             "layers": [{"songId": "a", "stem": "other", "volume_db": -4, "effects": ["reverb"]},
+                        {"songId": "b", "stem": "drums", "volume_db": -6, "effects": []}]}]
+body = {"masterplan": {"timeline": timeline, "global_settings": {"targetBPM": 120, "timeSignature": [4, 4]}},
+        "songs": [{"song_id": "a", "storage_path": sys.argv[1], "analysis": analysis()},
+                  {"song_id": "b", "storage_path": sys.argv[2], "analysis": analysis()}],
+        "job_id": sys.argv[3] + "-render"}
+print(json.dumps(body))
+PY
+bytes=$(stat -c %s "$WORK/execute.json")
+curl -s -N --max-time "$TIMEOUT_SECONDS" -o "$WORK/execute.events" "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary "@$WORK/execute.json" "$URL/execute-masterplan"
+last=$(grep '^data: ' "$WORK/execute.events" | tail -1 | cut -c7-)
+if python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(0 if d.get("storage_path") == sys.argv[2] else 1)' "$last" "generated/$job-render.wav" 2>/dev/null; then
+  pass "POST /execute-masterplan with a $(python3 -c "print(round($bytes / 1e6, 1))") MB body streams to storage_path generated/$job-render.wav ($(grep -c '^data: {"warning"' "$WORK/execute.events") warning events)"
+  grep '^data: {"warning"' "$WORK/execute.events" | cut -c7- | head -8 | sed 's/^/     /'
+else
+  fail "POST /execute-masterplan ($bytes bytes) ended with: ${last:-$(head -c 300 "$WORK/execute.events")}"
+fi
+
 code=$(curl -s -o "$WORK/missing" -w '%{http_code}' "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"jobId": "no-such-job"}' "$URL/get-mashup-status")
 [ "$code" = 404 ] && [ "$(json "$WORK/missing" "all(k in d for k in ['error', 'message', 'error_details'])")" = True ] \
   && pass "unknown job: 404 {error, message, error_details}" || fail "unknown job answered $code: $(cat "$WORK/missing")"

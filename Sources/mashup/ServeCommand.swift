@@ -102,7 +102,9 @@ enum ServeCommand: CLICommand {
                 if !isolated { metrics.trackCaches(content: engine.contentCache, stretch: engine.stretchCache) }
                 return engine.pipeline(storageRenderer: storageRenderer, observer: { metrics.serviceAttempt($0) })
             },
-            analyzer: engine.analyzer, workspaceRoot: engine.workspaces, isolation: isolation, logger: logger)
+            analyzer: engine.analyzer,
+            separation: { metrics in engine.separation(observer: { metrics.serviceAttempt($0) }) },
+            workspaceRoot: engine.workspaces, isolation: isolation, logger: logger)
         logger(
             "serve: listening on \(server.host):\(app.port), storage \(storage.label), node \(settings.nodeID), "
                 + "jobs in \(durable.databaseURL == nil ? durable.sqliteFileURL.path : "PostgreSQL")")

@@ -86,6 +86,16 @@ struct ServeEngine: Sendable {
         return { job.job($0) }
     }
 
+    /// The separation step of `/execute-masterplan` jobs (the pipeline's, with its retries, breaker and fallback);
+    /// nil when no separation service is configured. `observer` sees every remote call.
+    func separation(observer: @escaping @Sendable (ServiceAttemptRecord) -> Void) -> StemSeparation? {
+        guard services.separation != nil else { return nil }
+        let base = PipelineFactory.make(
+            configuration: services, outputDirectory: workspaces, scratch: scratch, planner: EmbeddedPlanner(),
+            songs: songs, contentCache: contentCache, observer: observer)
+        return { songs, context in try await base.separate(songs, context: context) }
+    }
+
     /// Takes the cache lock without waiting; the descriptor stays open (the lock held) until the process ends.
     private static func lockCache(at url: URL) -> Bool {
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)

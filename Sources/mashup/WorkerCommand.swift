@@ -52,7 +52,9 @@ enum WorkerCommand: CLICommand {
                 pipeline: engine.pipeline(
                     storageRenderer: storageRenderer,
                     observer: { reportAttempt($0.service, $0.succeeded) }),
-                renderer: storageRenderer, analyzer: engine.analyzer, urlPolicy: spec.urlPolicy,
+                renderer: storageRenderer, analyzer: engine.analyzer,
+                separation: engine.separation(observer: { reportAttempt($0.service, $0.succeeded) }),
+                urlPolicy: spec.urlPolicy,
                 downloadLimitBytes: spec.downloadLimitBytes)
         }
         if code != 0 { throw CLIError.failed("the job could not be answered (code \(code))") }

@@ -1,3 +1,4 @@
+import DSP
 import Foundation
 import Orchestrator
 import Render
@@ -49,14 +50,23 @@ struct AnalysisReconcilerTests {
         #expect(analysis["rhythmic"]?["bpm"]?.doubleValue == 131)
         #expect(analysis["harmonic"]?["key"]?.stringValue == "D major")
         #expect(analysis["harmonic"]?["key_confidence"]?.doubleValue == 0.82)
-        // The service's own features stay.
-        #expect(analysis["vocal"]?["vocal_presence"]?.doubleValue == 0.97)
+        // The chords go with the key, the beat confidence with the beats.
+        #expect(analysis["harmonic"]?["chord_progression"] == ["D", "A", "Bm", "G"])
+        #expect(analysis["rhythmic"]?["beat_confidence"]?.doubleValue == 0.9)
+        // A vocal presence far from ours (0.97 against 0.4) is ours; the service's other features stay.
+        #expect(analysis["vocal"]?["vocal_presence"]?.doubleValue == 0.4)
+        #expect(result.fieldSources["vocal.vocal_presence"] == "embedded")
         #expect(analysis["spectral"]?["brightness"]?.doubleValue == 2000)
+        #expect(analysis["rhythmic"]?["groove_stability"]?.doubleValue == 3)
         #expect(result.fieldSources["rhythmic.bpm"] == "embedded")
         #expect(result.fieldSources["harmonic.key"] == "embedded")
         #expect(result.fieldSources["duration_sec"] == "embedded")
         #expect(analysis["field_sources"]?["rhythmic.beats"]?.stringValue == "embedded")
-        #expect(result.warnings.count == 2)
+        #expect(result.warnings.count == 3)
+        #expect(
+            result.warnings.contains {
+                $0.contains("\"Song B\"") && $0.contains("vocal.vocal_presence 0.97") && $0.contains("using 0.40")
+            })
         #expect(
             result.warnings.contains {
                 $0.contains("\"Song B\"") && $0.contains("rhythmic.bpm 99.4") && $0.contains("131.0")
@@ -77,8 +87,11 @@ struct AnalysisReconcilerTests {
                 "bpm": 130.0, "beat_confidence": 0.9, "groove_stability": 0.0, "swing_factor": 0.0,
                 "beats": [0.1, 0.56, 1.02], "downbeats": [0.1],
             ], "rhythmic")
+        remote.setForTest(["vocal_presence": 0.55], "vocal")
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: Self.embedded, songName: "Song A")
         #expect(result.warnings.isEmpty)
+        #expect(result.analysis["vocal"]?["vocal_presence"]?.doubleValue == 0.55)
+        #expect(result.analysis["harmonic"]?["chord_progression"] == ["Am"])
         #expect(result.analysis["harmonic"]?["key"]?.stringValue == "A minor")
         #expect(result.analysis["rhythmic"]?["bpm"]?.doubleValue == 130)
         #expect(result.analysis["rhythmic"]?["beats"]?.arrayValue?.count == 3)
@@ -107,6 +120,25 @@ struct AnalysisReconcilerTests {
         let result = AnalysisReconciler.reconcile(remote: remote, embedded: ours, songName: "Loop")
         #expect(result.analysis["harmonic"]?["key"]?.stringValue == "N/A")
         #expect(result.warnings.contains { $0.contains("no clear key") })
+    }
+}
+
+@Suite("A render given an analysis it cannot trust")
+struct GivenAnalysisRenderTests {
+    @Test("an analysis without beats whose key is untrusted: the render uses the grid and the key it finds")
+    func untrustedKeyWithoutBeats() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("given-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("d-major.wav")
+        let song = DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5)
+        try AudioFile.write(song.mix(), to: url)
+        // The original service's answer, as `mashup render --analysis` or a plan request may carry it.
+        let given = try #require(try AnalysisDocument(json: AnalysisReconcilerTests.originalService).strict.get())
+        let rendered = try await EmbeddedSongAnalysis().song(
+            id: "song1", source: try FileAudioSource(url: url), analysis: given)
+        #expect(rendered.key?.description == "D major", "\(String(describing: rendered.key))")
+        #expect(rendered.analysisSource == "embedded")
     }
 }
 

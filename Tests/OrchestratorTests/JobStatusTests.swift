@@ -97,3 +97,64 @@ struct JobStatusTests {
         #expect(metadata["has_masterplan"] as? Bool == true)
     }
 }
+
+@Suite("The front end's view of a result (MashupSection, masterplan.plan and thoughts)")
+struct FrontEndShapeTests {
+    /// Linear volumes are rounded to this step.
+    static let volumeStep = 0.001
+
+    /// A plan as a language model writes it: numbers with units, `m:ss` times, alternative key names, an effects
+    /// string, an effect object, a layer without a stem, no gain at all.
+    static let sloppyTimeline: JSONValue = try! JSONValue.parse(
+        Data(
+            #"""
+            [{"start": "0:00", "length": "15.5 s", "name": "Intro",
+              "tracks": [{"song": "song1", "part": "vocals", "gain_db": "-6 dB", "fx": "reverb, delay"},
+                         {"songId": "song2", "volume_db": -20, "effects": [{"type": "high-pass", "cutoff_hz": 800}]}]},
+             {"time_start_sec": 15.5, "time_end_sec": 30, "description": "Drop",
+              "layers": [{"songId": "song2", "stem": "drums"}]}]
+            """#.utf8))
+
+    @Test("sections and layers carry the values the render reads: start, duration, stem, volume 0-1, effects as text")
+    func sloppyPlan() throws {
+        let shaped = try #require(FrontEndShape.timeline(Self.sloppyTimeline).arrayValue)
+        #expect(shaped.count == 2)
+        #expect(shaped[0]["start"]?.doubleValue == 0 && shaped[0]["duration"]?.doubleValue == 15.5)
+        #expect(shaped[0]["description"]?.stringValue == "Intro")
+        #expect(shaped[1]["start"]?.doubleValue == 15.5 && shaped[1]["duration"]?.doubleValue == 14.5)
+        let first = try #require(shaped[0]["layers"]?.arrayValue)
+        #expect(first.count == 2)
+        #expect(first[0]["stem"]?.stringValue == "vocals")
+        #expect(abs((first[0]["volume"]?.doubleValue ?? 0) - pow(10, -6.0 / 20)) <= Self.volumeStep)
+        #expect(first[0]["effects"] == ["reverb", "delay"])
+        #expect(first[1]["stem"]?.stringValue == "full")
+        #expect(abs((first[1]["volume"]?.doubleValue ?? 0) - 0.1) <= Self.volumeStep)
+        #expect(first[1]["effects"]?.arrayValue?.first?.stringValue?.hasPrefix("high-pass 800 Hz") == true)
+        let second = try #require(shaped[1]["layers"]?.arrayValue)
+        #expect(second[0]["volume"]?.doubleValue == 1 && second[0]["stem"]?.stringValue == "drums")
+    }
+
+    @Test("the status masterplan, read back (the studio re-renders it), gives every layer the gain it had")
+    func masterplanRoundTrip() throws {
+        let plan: JSONValue = [
+            "creative_vision": "Two songs meet.",
+            "masterplan": ["title": "T", "timeline": Self.sloppyTimeline, "problems_and_solutions": []],
+        ]
+        let shaped = FrontEndShape.masterplan(plan, concept: nil)
+        let before = try #require(PlanDecoder.decode(plan).plan)
+        let after = try #require(PlanDecoder.decode(shaped).plan)
+        #expect(before.timeline.count == after.timeline.count)
+        for (old, new) in zip(before.timeline, after.timeline) {
+            #expect(old.timeStartSeconds == new.timeStartSeconds && old.durationSeconds == new.durationSeconds)
+            #expect(old.layers.map { $0.volumeDecibels ?? 0 } == new.layers.map { $0.volumeDecibels ?? 0 })
+            #expect(old.layers.map(\.effects) == new.layers.map(\.effects))
+        }
+        let lines = (shaped["plan"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(lines.count == 2)
+        #expect(
+            lines[0]
+                == "0:00-0:16 Intro: song1 vocals -6 dB (reverb, delay); song2 full -20 dB (high-pass 800 Hz, 12 dB/oct)",
+            "\(lines)")
+        #expect(shaped["thoughts"]?.stringValue == "Two songs meet.")
+    }
+}

@@ -12,6 +12,9 @@ struct OriginalServicesEndToEndTests {
     static let silentWindowDecibels = -60.0
     /// Silent one-second windows allowed in the output (the ends of fades), as a fraction.
     static let silentFractionLimit = 0.05
+    /// Time ratios a plan between the songs' own tempi (131 and 122 BPM) can need: 122/131 ... 131/122, with 2 %
+    /// for the measured grids.
+    static let stretchRange = (0.93 * 0.98)...(1.074 * 1.02)
 
     /// What the original analysis service answers for any song: no duration, beats or sections; "C major" with
     /// confidence 0; its own tempo.
@@ -40,7 +43,17 @@ struct OriginalServicesEndToEndTests {
         ]
         return try made.enumerated().map { index, item in
             let url = root.appendingPathComponent("\(item.0).wav")
-            try AudioFile.write(item.1.mix, to: url)
+            var mix = item.1.mix
+            if index == 1 {
+                // Song b is a float file with two NaN samples: the decoder repairs them and says so.
+                var left = mix.channel(0)
+                left[1000] = .nan
+                left[2000] = .nan
+                mix.setChannel(0, left)
+                try AudioFile.write(mix, to: url, options: AudioFileWriteOptions(sampleFormat: .float32))
+            } else {
+                try AudioFile.write(mix, to: url)
+            }
             let id = "song\(index + 1)"
             return PipelineSong(
                 song: JobSong(songID: id, name: item.0, storagePath: url.path),
@@ -114,6 +127,19 @@ struct OriginalServicesEndToEndTests {
         }
         #expect(warnings.contains { $0.contains("\"a\"") && $0.contains("rhythmic.bpm 99.4") })
         #expect(!warnings.contains { $0.contains("past the end") || $0.contains("would be silent") }, "\(warnings)")
+        // The service hears vocals in every song (0.98); ours does not in b, so a's vocals lead, never b's.
+        #expect(
+            warnings.contains { $0.hasPrefix("\"b\": ") && $0.contains("vocal.vocal_presence 0.98") }, "\(warnings)")
+        let layers = (record.result?.masterplan?["masterplan"]?["timeline"]?.arrayValue ?? []).flatMap {
+            $0["layers"]?.arrayValue ?? []
+        }
+        let vocalSongs = Set(
+            layers.filter { $0["stem"]?.stringValue == "vocals" }.compactMap { $0["songId"]?.stringValue })
+        #expect(vocalSongs == ["song1"], "vocals from \(vocalSongs)")
+        // Every warning of the render reaches the job, the decoder's too.
+        #expect(
+            warnings.contains { $0.hasPrefix("\"b\": ") && $0.contains("2 NaN/Inf samples replaced by 0") },
+            "\(warnings)")
         #expect(audio.durationSeconds > 20)
         #expect(Self.silentFraction(audio) <= Self.silentFractionLimit, "silent fraction \(Self.silentFraction(audio))")
         let report = try #require(record.result?.report)
@@ -123,6 +149,12 @@ struct OriginalServicesEndToEndTests {
         )
         // The key the render used is ours (D major for song a), not the service's C major.
         #expect(report["songs"]?[0]?["key"]?.stringValue == "D major")
+        // The plan targets a tempo from the songs' grids (131 and 122 BPM), not the service's 99.4: no song is
+        // stretched by 1.31 as before.
+        for song in report["songs"]?.arrayValue ?? [] {
+            let ratio = song["stretch_ratio"]?.doubleValue ?? 0
+            #expect(Self.stretchRange.contains(ratio), "\(song["name"]?.stringValue ?? "?") stretched \(ratio)")
+        }
     }
 
     @Test("a planner service's plan naming an unknown song falls back to the embedded planner, with a warning")
@@ -152,5 +184,37 @@ struct OriginalServicesEndToEndTests {
             "\(record.warnings)")
         #expect(record.result?.title != "Seven")
         #expect(audio.durationSeconds > 20)
+    }
+
+    @Test("a render's own warnings (an effect it cannot apply) reach the job's warnings, prefixed render:")
+    func renderWarningsReachTheJob() async throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        // A valid plan whose second section sidechains a layer to drums that the section does not have.
+        let plan = #"""
+            {"creative_vision": "x", "masterplan": {"title": "Keyless", "global": {"targetBPM": 126, "targetKey": "D major"},
+             "timeline": [
+               {"time_start_sec": 0, "duration_sec": 15.238, "description": "A", "layers": [
+                 {"songId": "song1", "stem": "full", "volume_db": -6, "effects": []}]},
+               {"time_start_sec": 15.238, "duration_sec": 15.238, "description": "B", "layers": [
+                 {"songId": "song1", "stem": "other", "volume_db": -6, "effects": ["sidechain"]},
+                 {"songId": "song2", "stem": "bass", "volume_db": -8, "effects": []}]}],
+             "problems_and_solutions": []}}
+            """#
+        server.script("/create-masterplan", [.json(200, plan)])
+        let (record, _, root) = try await Self.run(
+            configure: { configuration, base in
+                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
+            }, server: server)
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(record.state == .complete, "\(record.failure?.message ?? "")")
+        #expect(record.result?.title == "Keyless")
+        let reportWarnings = record.result?.report?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(reportWarnings.contains { $0.contains("sidechain") }, "\(reportWarnings)")
+        // Every warning of the report is one of the job's.
+        for warning in reportWarnings {
+            #expect(
+                record.warnings.contains { $0 == warning || $0 == "render: \(warning)" }, "\(warning) not in the job")
+        }
     }
 }

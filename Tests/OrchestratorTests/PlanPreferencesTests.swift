@@ -50,6 +50,59 @@ struct PlanPreferencesTests {
         #expect(zip(energies, energies.dropFirst()).allSatisfy { $0 <= $1 }, "rise: \(energies)")
     }
 
+    /// Gains are written to 0.1 dB.
+    static let gainStepDecibels = 0.05 + 1e-9
+
+    static func embeddedPlan(_ preferences: JSONValue) throws -> Masterplan {
+        let a = EmbeddedPlannerTests.analysis(bpm: 124, key: "A minor", vocals: 0.8)
+        let b = EmbeddedPlannerTests.analysis(bpm: 120, key: "C major", vocals: 0.5)
+        return try EmbeddedPlanner().plan(for: try EmbeddedPlannerTests.request([a, b], preferences: preferences))
+    }
+
+    @Test("an energy curve is heard: each section's layers move by 10 dB per unit of energy from the form's level")
+    func energyIsAudible() throws {
+        let plain = try Self.embeddedPlan(["seed": 1])
+        for (curve, sign) in [("calm", -1.0), ("intense", 1.0)] {
+            let steered = try Self.embeddedPlan(["seed": 1, "energy": .string(curve)])
+            #expect(steered.timeline.count == plain.timeline.count)
+            var largest = 0.0, total = 0.0
+            for (section, base) in zip(steered.timeline, plain.timeline) {
+                let expected = min(max(10 * ((section.energyLevel ?? 0) - (base.energyLevel ?? 0)), -6), 6)
+                #expect(section.layers.count == base.layers.count)
+                for (layer, baseLayer) in zip(section.layers, base.layers) {
+                    let moved = (layer.volumeDecibels ?? 0) - (baseLayer.volumeDecibels ?? 0)
+                    #expect(
+                        abs(moved - expected) <= Self.gainStepDecibels, "\(curve): \(moved) dB, expected \(expected)")
+                    total += moved
+                    largest = max(largest, abs(moved))
+                }
+            }
+            #expect(largest >= 3, "\(curve): the largest change is only \(largest) dB")
+            // Over the whole mashup, calm is quieter than the form and intense louder (before mastering).
+            #expect(total * sign > 0, "\(curve): layers moved \(total) dB in all")
+        }
+    }
+
+    @Test("a style steers the embedded planner through the energy its words imply, and the plan says so")
+    func styleSteersTheEmbeddedPlanner() throws {
+        #expect(PlanPreferences(["style": "warm disco"]).styleEnergyCurve?.curve == .steady)
+        #expect(PlanPreferences(["style": "Dreamy lo-fi"]).styleEnergyCurve?.curve == .calm)
+        #expect(PlanPreferences(["style": "quirky"]).styleEnergyCurve == nil)
+        let disco = try Self.embeddedPlan(["seed": 1, "style": "warm disco"])
+        #expect(disco.timeline.allSatisfy { $0.energyLevel == 0.7 }, "\(disco.timeline.map(\.energyLevel))")
+        #expect(
+            disco.problemsAndSolutions.contains {
+                $0.problem.contains("warm disco") && $0.solution.contains("steady") && $0.solution.contains("'disco'")
+            })
+        // An energy asked for wins over the style's.
+        let asked = try Self.embeddedPlan(["seed": 1, "style": "warm disco", "energy": "calm"])
+        #expect(asked.timeline.allSatisfy { $0.energyLevel == 0.3 })
+        let unknown = try Self.embeddedPlan(["seed": 1, "style": "quirky"])
+        #expect(unknown.timeline.map(\.energyLevel) == (try Self.embeddedPlan(["seed": 1])).timeline.map(\.energyLevel))
+        #expect(
+            unknown.problemsAndSolutions.contains { $0.problem.contains("quirky") && $0.solution.contains("No word") })
+    }
+
     @Test("the prompt states each preference once, in words, with the lead song's name")
     func prompt() {
         let request = PlanRequest(

@@ -92,5 +92,25 @@ struct RenderOutputWriterTests {
         #expect(
             FileManager.default.fileExists(atPath: cli.files.htmlURL.path)
                 && FileManager.default.fileExists(atPath: cli.files.svgURL.path))
+
+        // Output format by extension (`create`, `render` and the server share this step): the file is what its name
+        // says, and the report and its page name that file.
+        // The files' signatures: FLAC "fLaC", Ogg "OggS", MP3 an ID3 tag or a frame sync (0xFF, 0xE0 mask).
+        let signatures: [(String, @Sendable (Data) -> Bool)] = [
+            ("flac", { $0.starts(with: Array("fLaC".utf8)) }), ("ogg", { $0.starts(with: Array("OggS".utf8)) }),
+            ("mp3", { $0.starts(with: Array("ID3".utf8)) || ($0.count > 1 && $0[0] == 0xFF && $0[1] & 0xE0 == 0xE0) }),
+        ]
+        for (ext, matches) in signatures {
+            let written = try await RenderOutputWriter.write(
+                result, report: result.report, script: script,
+                audioURL: cliFolder.appendingPathComponent("mix.\(ext)"))
+            let head = Data(try Data(contentsOf: written.files.audioURL).prefix(4))
+            #expect(matches(head), "mix.\(ext) starts with \(Array(head))")
+            #expect(try AudioFileFacts.read(written.files.audioURL).declaredFrameCount > 0)
+            #expect(written.report.audioFile == "mix.\(ext)")
+            let page = try String(contentsOf: written.files.htmlURL, encoding: .utf8)
+            #expect(page.contains("src=\"./mix.\(ext)\""))
+            #expect(!FileManager.default.fileExists(atPath: cliFolder.appendingPathComponent("mix.wav").path))
+        }
     }
 }

@@ -84,7 +84,10 @@ struct SeparationEndToEndTests {
         return total > 0 ? inBand / total : 0
     }
 
-    static func run(withService: Bool) async throws -> (JobRecord, AudioBuffer, [String: Any]) {
+    /// - Parameter unreadableStems: the service answers stem paths that do not exist.
+    static func run(withService: Bool, unreadableStems: Bool = false) async throws -> (
+        JobRecord, AudioBuffer, [String: Any]
+    ) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "mashup-separation-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -92,7 +95,17 @@ struct SeparationEndToEndTests {
         let server = try LoopbackHTTPServer()
         defer { server.stop() }
         let (songs, stemsBody) = try setUp(root)
-        server.script("/separate", [.json(200, stemsBody)])
+        let missing = root.appendingPathComponent("gone").path
+        server.script(
+            "/separate",
+            [
+                .json(
+                    200,
+                    unreadableStems
+                        ? #"{"success": true, "job_id": "j", "stems": {"vocals": "\#(missing)/vocals.wav", "#
+                            + #""drums": "\#(missing)/drums.wav", "bass": "\#(missing)/bass.wav", "#
+                            + #""other": "\#(missing)/other.wav"}}"# : stemsBody)
+            ])
         var configuration = ServiceConfiguration()
         configuration.retryPolicy = LoopbackIntegrationTests.testPolicy
         if withService { configuration.separation = ServiceEndpoint(baseURL: server.baseURL, timeoutSeconds: 30) }
@@ -132,5 +145,22 @@ struct SeparationEndToEndTests {
         #expect(
             approximatedFraction <= Self.approximatedBandFraction,
             "\(approximatedFraction) of the energy is in \(Self.band) Hz with the approximated stems")
+    }
+
+    @Test("stems the service names but that cannot be read: the embedded approximation, with a warning naming the song")
+    func unreadableServiceStems() async throws {
+        let (record, audio, report) = try await Self.run(withService: true, unreadableStems: true)
+        #expect(record.state == .complete, "\(String(describing: record.failure))")
+        #expect(!Self.stemSources(report).contains { $0.contains("service") }, "\(Self.stemSources(report))")
+        for name in ["Song 1", "Song 2"] {
+            #expect(
+                record.warnings.contains {
+                    $0.hasPrefix("\"\(name)\": a stem from the separation service could not be read")
+                        && $0.contains("embedded stem approximation")
+                },
+                "\(record.warnings)")
+        }
+        // The mashup is made of the songs' approximated stems, broadband music, not the service's tone.
+        #expect(Self.bandFraction(audio) <= Self.approximatedBandFraction)
     }
 }

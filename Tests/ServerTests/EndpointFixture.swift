@@ -100,7 +100,8 @@ final class EndpointFixture: @unchecked Sendable {
         leaseSeconds: Double = 30, nodeID: String = "test-node", root existing: URL? = nil,
         cancelOnDisconnect: Bool = true, analyzer: any AnalysisService = FixedAnalysis(),
         planner: any PlannerService = FixedPlanner(), apiToken: String? = nil,
-        linkSigner: StorageLinkSigner? = nil
+        linkSigner: StorageLinkSigner? = nil, separation: StemSeparation? = nil,
+        masterplanBodyLimitBytes: Int? = nil
     ) async throws {
         root =
             existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("serve-test-\(UUID().uuidString)")
@@ -120,7 +121,10 @@ final class EndpointFixture: @unchecked Sendable {
         server.apiToken = apiToken
         var routes = ServeRouteOptions()
         routes.cancelOnDisconnect = cancelOnDisconnect
+        if let masterplanBodyLimitBytes { routes.masterplanBodyLimitBytes = masterplanBodyLimitBytes }
         let embedded = EmbeddedServices(analysis: FixedAnalysis(), scoring: FixedScore(), planner: planner)
+        let separationStep: (@Sendable (ServeMetrics) -> StemSeparation?)? =
+            separation.map { step in { @Sendable _ in step } }
         app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings, renderer: renderer,
             pipeline: { storageRenderer, _ in
@@ -129,7 +133,8 @@ final class EndpointFixture: @unchecked Sendable {
                     embedded: embedded, renderer: storageRenderer)
                 return { pipeline.job($0) }
             },
-            analyzer: analyzer, workspaceRoot: storage.root.appendingPathComponent("work"))
+            analyzer: analyzer, separation: separationStep,
+            workspaceRoot: storage.root.appendingPathComponent("work"))
     }
 
     /// Two short songs as WAV under `uploads/` (noise-free tones; the quick renderer does not read them).

@@ -117,6 +117,51 @@ struct EndpointTests {
         #expect(try rest.json()["status"] as? String == "complete")
     }
 
+    @Test("execute-masterplan takes bodies beyond the JSON limit up to its own, and refuses larger ones with 413")
+    func masterplanBodyBound() async throws {
+        // A 3 MiB limit here (64 MB in production): a 2.5 MiB body passes, a 3.5 MiB one is refused; the other
+        // routes keep the 2 MiB JSON limit.
+        let fixture = try await EndpointFixture(masterplanBodyLimitBytes: 3 * 1_048_576)
+        defer { Task { await fixture.remove() } }
+        // MFCC-like rows of numbers ("-123.456, " is 10 bytes), as the edge function's analyses carry them.
+        func numbers(_ bytes: Int) -> String {
+            "[" + Array(repeating: "-123.456", count: bytes / 10).joined(separator: ", ") + "]"
+        }
+        func body(jobID: String, padding bytes: Int) -> String {
+            let songs =
+                #"[{"song_id": "song1", "name": "A", "storage_path": "uploads/a.wav", "analysis": {"spectral": {"mfccs": ["#
+                + numbers(bytes)
+                + #"]}}}, {"song_id": "song2", "name": "B", "storage_path": "uploads/b.wav"}]"#
+            return EndpointFixture.executeBody(jobID: jobID, songs: songs)
+        }
+        let (accepted, events) = try await EventReader.read(
+            port: fixture.port, path: "/execute-masterplan", body: body(jobID: "big-1", padding: 2_621_440))
+        #expect(accepted == 200)
+        #expect(events.last?.json["storage_path"] as? String == "generated/big-1.wav")
+        let refused = try await TestHTTP.postJSON(
+            port: fixture.port, "/execute-masterplan", body(jobID: "big-2", padding: 3_670_016))
+        #expect(refused.status == 413)
+        let other = try await TestHTTP.postJSON(
+            port: fixture.port, "/generate-mashup", #"{"songs": [], "pad": "# + numbers(2_621_440) + "}")
+        #expect(other.status == 413)
+    }
+
+    @Test("a song that was never uploaded fails the job as the user's input, with the action to take")
+    func missingUpload() async throws {
+        let fixture = try await EndpointFixture()
+        defer { Task { await fixture.remove() } }
+        let songs =
+            #"[{"song_id": "a", "name": "A", "storage_path": "uploads/never-uploaded.wav"}, {"song_id": "b", "name": "B", "storage_path": "uploads/b.wav"}]"#
+        let submit = try await TestHTTP.postJSON(port: fixture.port, "/generate-mashup", #"{"songs": "# + songs + "}")
+        let id = try #require(try submit.json()["jobId"] as? String)
+        let final = try #require(try await fixture.pollStatus(id).last)
+        #expect(final["status"] as? String == "failed")
+        #expect((final["error_message"] as? String)?.contains("uploads/never-uploaded.wav") == true, "\(final)")
+        let details = try #require(final["error_details"] as? [String: Any])
+        #expect(details["type"] as? String == "invalid_audio")
+        #expect((details["suggested_action"] as? String)?.hasPrefix("Upload the song again") == true, "\(details)")
+    }
+
     @Test("DELETE cancels a running job: failed status with type cancelled, no output, no workspace")
     func cancelJob() async throws {
         let fixture = try await EndpointFixture(renderer: QuickRenderer(holds: true))

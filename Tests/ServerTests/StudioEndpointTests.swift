@@ -313,4 +313,38 @@ struct StudioEndpointTests {
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs/none/events?token=s3cret").status == 401)
         #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs/none/audio?token=s3cret-token").status == 404)
     }
+
+    @Test("with an API token: the report page opened with ?token= hands it to its player, whose audio then plays")
+    func reportPageWithToken() async throws {
+        let token = "s3cret-token"
+        let fixture = try await EndpointFixture(apiToken: token)
+        defer { Task { await fixture.remove() } }
+        let bearer = ["Authorization": "Bearer \(token)"]
+        let submit = try await TestHTTP.postJSON(
+            port: fixture.port, "/generate-mashup", #"{"songs": "# + EndpointFixture.songsJSON + "}", headers: bearer)
+        let id = try #require(try submit.json()["jobId"] as? String)
+        try await waitUntil("the job to complete") {
+            try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)", headers: bearer).json()["status"] as? String
+                == "complete"
+        }
+        // The quick renderer writes no page: this one is what the report writer writes, for this job's audio.
+        let page =
+            "<html><body><audio controls preload=\"metadata\" src=\"\(HTMLReport.relativeAudioURL("\(id).wav"))\">"
+            + "</audio></body></html>"
+        try Data(page.utf8).write(to: fixture.storage.root.appendingPathComponent("generated/\(id).html"))
+
+        #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/report.html").status == 401)
+        #expect(try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/report.html?token=wrong").status == 401)
+        let opened = try await TestHTTP.get(port: fixture.port, "/v1/jobs/\(id)/report.html?token=\(token)")
+        #expect(opened.status == 200)
+        #expect(opened.headers["cache-control"] == "no-store")
+        let source = try #require(EndpointEngineTests.audioSource(in: opened.text))
+        #expect(source == "./\(id).wav?token=\(token)")
+        let resolved = try #require(URL(string: source, relativeTo: URL(string: "http://h/v1/jobs/\(id)/report.html")))
+        let audio = try await TestHTTP.get(
+            port: fixture.port, resolved.path + "?" + (resolved.query ?? ""), headers: ["Range": "bytes=0-3"])
+        #expect(audio.status == 206)
+        #expect(String(decoding: audio.body, as: UTF8.self) == "RIFF")
+        #expect(try await TestHTTP.get(port: fixture.port, resolved.path).status == 401)
+    }
 }

@@ -9,25 +9,47 @@ import Render
 ///   problems and solutions), which the front end reads.
 public enum FrontEndShape {
     /// The timeline with the `MashupSection` fields added (a non-array is returned as it is).
-    public static func timeline(_ timeline: JSONValue) -> JSONValue {
+    ///
+    /// The values are the ones the render reads: the plan is decoded as leniently as the validator decodes it
+    /// (`"volume_db": "-6 dB"`, `"start": "0:15"`, `"gain_db"`, `"tracks"`, an effects string), so the front end
+    /// draws what is heard. Each layer gets `stem` (`full` when the plan named none), `volume` and, next to it, the
+    /// canonical `volume_db` the volume comes from (so the plan read back, e.g. by the studio's editor, keeps its
+    /// gain and never reads `volume` as decibels).
+    /// - Parameter effectsAsText: `effects` as strings, the front end's `string[]` (an effect object becomes its
+    ///   summary, e.g. `"high-pass 800 Hz, 12 dB/oct"`); false keeps the plan's own effect values.
+    public static func timeline(_ timeline: JSONValue, effectsAsText: Bool = true) -> JSONValue {
         guard let sections = timeline.arrayValue else { return timeline }
+        let decoded = PlanDecoder.decode(.object(["timeline": timeline])).plan?.timeline ?? []
         return .array(
-            sections.map { section in
+            sections.enumerated().map { index, section in
                 guard case .object(var members) = section else { return section }
-                members["start"] = .number(number(section["time_start_sec"]) ?? 0)
-                members["duration"] = .number(number(section["duration_sec"]) ?? 0)
-                if let layers = section["layers"]?.arrayValue {
-                    members["layers"] = .array(
-                        layers.map { layer in
-                            guard case .object(var fields) = layer else { return layer }
-                            let decibels = number(layer["volume_db"]) ?? 0
-                            fields["volume"] = .number((min(1, max(0, pow(10, decibels / 20))) * 1000).rounded() / 1000)
-                            if fields["effects"] == nil { fields["effects"] = [] }
-                            return .object(fields)
-                        })
+                let read = index < decoded.count ? decoded[index] : Masterplan.Section()
+                members["start"] = .number(finite(read.timeStartSeconds) ?? 0)
+                members["duration"] = .number(max(0, finite(read.durationSeconds) ?? 0))
+                if members["description"]?.stringValue == nil {
+                    members["description"] = .string(read.description ?? "")
                 }
+                let written = section["layers"]?.arrayValue ?? []
+                members["layers"] = .array(
+                    read.layers.enumerated().map { position, layer in
+                        var fields = position < written.count ? (written[position].objectValue ?? [:]) : [:]
+                        if fields["stem"]?.stringValue == nil { fields["stem"] = .string(layer.stem ?? "full") }
+                        let decibels = finite(layer.volumeDecibels) ?? 0
+                        fields["volume_db"] = .number(decibels)
+                        fields["volume"] = .number((min(1, max(0, pow(10, decibels / 20))) * 1000).rounded() / 1000)
+                        fields["effects"] = .array(
+                            effectsAsText ? layer.effects.map { .string(text(of: $0)) } : layer.effects)
+                        return .object(fields)
+                    })
                 return .object(members)
             })
+    }
+
+    /// An effect as the front end shows it: a string as written; an object as its summary.
+    static func text(of effect: JSONValue) -> String {
+        if let string = effect.stringValue { return string }
+        let parsed = EffectParser.parse(effect)
+        return parsed.spec?.description ?? parsed.source
     }
 
     /// The masterplan object with `plan` and `thoughts` added; its `timeline` (in `masterplan` or at the top) in
@@ -37,7 +59,8 @@ public enum FrontEndShape {
         let inner = value["masterplan"] ?? value
         let sections = inner["timeline"]?.arrayValue ?? []
         if members["plan"] == nil {
-            members["plan"] = .array(sections.map { .string(line(for: $0)) })
+            let decoded = PlanDecoder.decode(.object(["timeline": .array(sections)])).plan?.timeline ?? []
+            members["plan"] = .array(decoded.map { .string(line(for: $0)) })
         }
         if members["thoughts"] == nil {
             var thoughts: [String] = []
@@ -51,31 +74,30 @@ public enum FrontEndShape {
             members["thoughts"] = .string(thoughts.joined(separator: "\n"))
         }
         if case .object(var innerMembers)? = members["masterplan"], let timeline = innerMembers["timeline"] {
-            innerMembers["timeline"] = self.timeline(timeline)
+            innerMembers["timeline"] = self.timeline(timeline, effectsAsText: false)
             members["masterplan"] = .object(innerMembers)
         } else if let timeline = members["timeline"] {
-            members["timeline"] = self.timeline(timeline)
+            members["timeline"] = self.timeline(timeline, effectsAsText: false)
         }
         return .object(members)
     }
 
     /// "0:15-0:46 Drop: song2 drums -3 dB; song1 vocals -6 dB (reverb)".
-    static func line(for section: JSONValue) -> String {
-        let start = number(section["time_start_sec"]) ?? 0
-        let end = start + (number(section["duration_sec"]) ?? 0)
-        let layers = (section["layers"]?.arrayValue ?? []).map { layer -> String in
-            let song = layer["songId"]?.stringValue ?? "?"
-            let stem = layer["stem"]?.stringValue ?? "full"
-            let gain = number(layer["volume_db"]).map { String(format: " %+.0f dB", $0) } ?? ""
-            let effects = (layer["effects"]?.arrayValue ?? []).compactMap { $0.stringValue ?? $0["type"]?.stringValue }
-            return "\(song) \(stem)\(gain)" + (effects.isEmpty ? "" : " (\(effects.joined(separator: ", ")))")
+    static func line(for section: Masterplan.Section) -> String {
+        let start = finite(section.timeStartSeconds) ?? 0
+        let end = start + (finite(section.durationSeconds) ?? 0)
+        let layers = section.layers.map { layer -> String in
+            let gain = finite(layer.volumeDecibels).map { String(format: " %+.0f dB", $0) } ?? ""
+            let effects = layer.effects.map(text(of:))
+            return "\(layer.songId ?? "?") \(layer.stem ?? "full")\(gain)"
+                + (effects.isEmpty ? "" : " (\(effects.joined(separator: ", ")))")
         }
-        let description = section["description"]?.stringValue.map { $0.isEmpty ? "" : " \($0)" } ?? ""
+        let description = section.description.map { $0.isEmpty ? "" : " \($0)" } ?? ""
         return "\(DurationText.clock(start))-\(DurationText.clock(end))\(description): "
             + (layers.isEmpty ? "silence" : layers.joined(separator: "; "))
     }
 
-    static func number(_ value: JSONValue?) -> Double? {
-        value?.doubleValue.flatMap { $0.isFinite ? $0 : nil }
+    static func finite(_ value: Double?) -> Double? {
+        value.flatMap { $0.isFinite ? $0 : nil }
     }
 }

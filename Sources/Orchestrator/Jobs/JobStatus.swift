@@ -73,7 +73,7 @@ public struct JobStatus: Encodable, Sendable, Equatable {
             audioURL = result.storagePath == nil ? nil : result.resultURL
             title = result.title
             concept = result.concept
-            timeline = result.timeline.map(FrontEndShape.timeline)
+            timeline = result.timeline.map { FrontEndShape.timeline($0) }
             masterplan = result.masterplan.map { FrontEndShape.masterplan($0, concept: result.concept) }
         }
         metadata = Metadata(

@@ -7,6 +7,9 @@
 //   stretch). A service BPM more than `tempoToleranceFraction` away from the grid's is named in a warning.
 // - A service key below `minimumKeyConfidence` (the original service answers the same key with confidence 0 for
 //   every song) is replaced by ours, with a warning; so is a key on material we find atonal ("N/A").
+// - A service vocal presence more than `vocalPresenceTolerance` from ours is replaced, with a warning (the original
+//   service answers near 1 for any music, which would cast an instrumental as the lead vocal); so are the service's
+//   chords with its untrusted key, and its beat confidence with its unused beats.
 // - `field_sources` in the result names where each reconciled field came from: `service` or `embedded`.
 import Analysis
 import Foundation
@@ -28,6 +31,8 @@ public enum AnalysisReconciler {
     public static let minimumKeyConfidence = 0.3
     /// A service tempo further than this fraction from the beat grid's tempo contradicts the grid.
     public static let tempoToleranceFraction = 0.04
+    /// A service vocal presence further than this from ours (both 0...1) contradicts what we hear.
+    public static let vocalPresenceTolerance = 0.5
 
     /// Fields taken from the embedded analysis whenever the service leaves them out.
     static let fillablePaths: [[String]] = [
@@ -68,7 +73,8 @@ public enum AnalysisReconciler {
         if remoteBeats.count >= 3 {
             for path in gridPaths + [["rhythmic", "bpm"]] { sources[label(path)] = "service" }
         } else {
-            for path in gridPaths { take(path) }
+            // The service's beat confidence is about its own beats, which are not used.
+            for path in gridPaths + [["rhythmic", "beat_confidence"]] { take(path) }
             if gridBPM > 0 {
                 if remoteBPM > 0, abs(remoteBPM / gridBPM - 1) > tempoToleranceFraction {
                     warnings.append(
@@ -102,13 +108,44 @@ public enum AnalysisReconciler {
                     "\"\(songName)\": the analysis service's harmonic.key \"\(remoteKey)\" is not used "
                         + "(\(reason)); using \"\(ourKey)\"")
             }
-            for path in keyPaths { take(path) }
+            // The chords come from the same harmonic analysis as the key that was not trusted.
+            for path in keyPaths + [["harmonic", "chord_progression"]] { take(path) }
         } else {
             for path in keyPaths { sources[label(path)] = "service" }
         }
 
+        // Vocal presence casts the lead (the planner puts the clearest vocals on top): a service value far from
+        // ours (the original service answers near 1 for any music) is replaced.
+        let vocalPath = ["vocal", "vocal_presence"]
+        let remoteVocal = remote.value(atPath: vocalPath)?.doubleValue.flatMap { $0.isFinite ? $0 : nil }
+        if let ourVocal = embedded.value(atPath: vocalPath)?.doubleValue, ourVocal.isFinite {
+            if let remoteVocal, abs(remoteVocal - ourVocal) <= vocalPresenceTolerance {
+                sources[label(vocalPath)] = "service"
+            } else {
+                if let remoteVocal {
+                    warnings.append(
+                        "\"\(songName)\": the analysis service's vocal.vocal_presence \(format(remoteVocal, digits: 2)) "
+                            + "contradicts what we hear (\(format(ourVocal, digits: 2))); "
+                            + "using \(format(ourVocal, digits: 2))")
+                }
+                take(vocalPath)
+            }
+        } else {
+            sources[label(vocalPath)] = "service"
+        }
+
         result.set(.object(sources.mapValues { .string($0) }), atPath: ["field_sources"])
         return AnalysisReconciliation(analysis: result, warnings: warnings, fieldSources: sources)
+    }
+
+    /// Whether `analysis` (an `A` given with a request, e.g. the edge function's `/execute-masterplan` body) lacks
+    /// what the render needs from it and would be completed or corrected by `reconcile`: a beat grid (3 beats or
+    /// more), a duration, or a key trusted at `minimumKeyConfidence`. A complete analysis (ours, from
+    /// `mashup analyze`) is used as it is, without a second analysis.
+    public static func needsCompletion(_ analysis: JSONValue) -> Bool {
+        let beats = analysis.value(atPath: ["rhythmic", "beats"])?.arrayValue ?? []
+        let confidence = analysis.value(atPath: ["harmonic", "key_confidence"])?.doubleValue ?? 0
+        return beats.count < 3 || isMissing(analysis["duration_sec"]) || confidence < minimumKeyConfidence
     }
 
     static func isMissing(_ value: JSONValue?) -> Bool {
@@ -121,7 +158,7 @@ public enum AnalysisReconciler {
         }
     }
 
-    static func format(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func format(_ value: Double, digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 }
 
 extension JSONValue {

@@ -306,6 +306,16 @@ struct EmbeddedPlanBuilder {
         lead.regionsByLoudness.count > 1 ? lead.regionsByLoudness[1] : lead.loudestRegion
     }
 
+    /// Gain per unit of energy between the asked curve and the form's level, dB (0.5 apart: 5 dB).
+    static let energyGainDecibels = 10.0
+    /// The largest such gain change, dB.
+    static let maximumEnergyOffsetDecibels = 6.0
+
+    /// The energy curve asked for, else the one the style implies (nil: the form's own levels).
+    var energyCurve: PlanPreferences.EnergyCurve? {
+        preferences.energyCurve ?? preferences.styleEnergyCurve?.curve
+    }
+
     mutating func layOut() -> [Masterplan.Section] {
         var sections: [Masterplan.Section] = []
         var bar = 0
@@ -320,14 +330,26 @@ struct EmbeddedPlanBuilder {
                 if transition.kind != .echoOut { tailBars = (transition.bars ?? 1) / 2 }
             }
             let energy =
-                preferences.energyCurve.map {
+                energyCurve.map {
                     ($0.energy(at: (Double(bar) + Double(bars) / 2) / Double(max(template.barCount, 1))) * 100)
                         .rounded() / 100
                 } ?? kind.energyLevel
+            // An asked curve is heard, not only labelled: the section's layers move with its energy against the
+            // form's own level for that kind of section.
+            let offset = min(
+                max(Self.energyGainDecibels * (energy - kind.energyLevel), -Self.maximumEnergyOffsetDecibels),
+                Self.maximumEnergyOffsetDecibels)
+            var sectionLayers = layers(kind, bars: bars)
+            if offset != 0 {
+                for index in sectionLayers.indices {
+                    let gain = (sectionLayers[index].volumeDecibels ?? 0) + offset
+                    sectionLayers[index].volumeDecibels = (gain * 10).rounded() / 10
+                }
+            }
             var section = Masterplan.Section(
                 timeStartSeconds: start, durationSeconds: duration,
                 description: describe(kind), energyLevel: energy,
-                layers: layers(kind, bars: bars))
+                layers: sectionLayers)
             if position > 0 { section.transition = transition(into: kind, bars: bars) }
             sections.append(section)
             bar += bars
@@ -686,6 +708,21 @@ struct EmbeddedPlanBuilder {
                             : "Assumed a common form (quiet intro and outro, choruses around 40% and 80% of the song); the render's downbeats fix the exact bars."
                     ))
             }
+        }
+        // Style: the embedded planner has no model of it beyond the energy some words imply.
+        if let style = preferences.style {
+            let solution: String
+            if let asked = preferences.energyCurve {
+                solution =
+                    "The energy curve asked for (\(asked.rawValue)) shapes the sections; the embedded planner has no other model of style (Claude or the planner service follow it)."
+            } else if let implied = preferences.styleEnergyCurve {
+                solution =
+                    "Read as the energy curve \(implied.curve.rawValue) (from '\(implied.word)'): \(implied.curve.explanation); the embedded planner has no other model of style (Claude or the planner service follow it)."
+            } else {
+                solution =
+                    "No word of it names an energy or a genre the embedded planner knows; the plan follows the analyses (Claude or the planner service follow a style)."
+            }
+            notes.append(.init(problem: "Style asked: \"\(style)\".", solution: solution))
         }
         // Sections asked for or avoided.
         let asked = preferences.useSections.map { "use \($0)" } + preferences.avoidSections.map { "avoid \($0)" }

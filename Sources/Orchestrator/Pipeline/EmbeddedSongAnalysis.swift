@@ -52,7 +52,9 @@ public struct EmbeddedSongAnalysis: Sendable {
         if grid == nil || given == nil {
             let found = Self.gridAndKey(from: try await analysis(of: source), durationSeconds: source.durationSeconds)
             if grid == nil { grid = found.grid }
-            if given == nil { key = found.key }
+            // A given key below the trusted confidence is not used; the key we found is (the grid came from
+            // the same analysis).
+            if key == nil { key = found.key }
             provenance = "embedded"
         }
         return RenderSong(

@@ -73,12 +73,23 @@ public struct EngineRenderer: MashupRenderer {
             let analysis = index < input.documents.count ? try? input.documents[index].strict.get() : nil
             var stems: [Stem: any AudioSource] = [:]
             if let paths = input.stems[song.song.songID] {
-                for (name, path) in paths.paths {
-                    guard let stem = Stem(parsing: name), stem != .full else { continue }
-                    let url = try await stemLoader(path)
-                    stems[stem] = try FileAudioSource(
-                        url: url, sampleRate: source.sampleRate,
-                        scratchDirectory: context.workspace.directory, measuresLoudness: false)
+                do {
+                    for (name, path) in paths.paths.sorted(by: { $0.key < $1.key }) {
+                        guard let stem = Stem(parsing: name), stem != .full else { continue }
+                        let url = try await stemLoader(path)
+                        stems[stem] = try FileAudioSource(
+                            url: url, sampleRate: source.sampleRate,
+                            scratchDirectory: context.workspace.directory, measuresLoudness: false)
+                    }
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    // The service answered, but a stem it named cannot be read: the song's stems all come from the
+                    // embedded approximation (never a mix of two separations), and the job says why.
+                    stems = [:]
+                    try await context.warn(
+                        "\"\(song.song.name)\": a stem from the separation service could not be read (\(error)); "
+                            + "the embedded stem approximation is used")
                 }
             }
             opened.append((source, analysis ?? nil, stems))

@@ -23,6 +23,11 @@ public struct PipelineSong: Sendable, Equatable {
     }
 }
 
+/// The separation step on its own: stems from the separation service by song id, for songs with a URL it can fetch
+/// (the others, and songs whose separation failed, are absent: the render approximates their stems); warnings on the
+/// job. `MashupPipeline.separate` is one; `/execute-masterplan` jobs use it too.
+public typealias StemSeparation = @Sendable ([PipelineSong], JobContext) async throws -> [String: StemPaths]
+
 /// The embedded implementations used when a service is not configured or fails.
 public struct EmbeddedServices: Sendable {
     public var analysis: any AnalysisService
@@ -101,9 +106,8 @@ public struct MashupPipeline: Sendable {
     ///   renderer), `CancellationError`.
     public func run(_ songs: [PipelineSong], context: JobContext) async throws -> JobResult {
         precondition(songs.count >= 2, "a mashup needs at least two songs")
-        let fallback = remote.fallback
         let (plan, analyses) = try await plan(songs, context: context)
-        let stems = try await separate(songs, context: context, fallback: fallback)
+        let stems = try await separate(songs, context: context)
         let input = RenderInput(plan: plan, songs: songs, documents: analyses, stems: stems)
         return try await context.withRenderSlot {
             try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))
@@ -292,10 +296,13 @@ public struct MashupPipeline: Sendable {
         return plan
     }
 
-    private func separate(_ songs: [PipelineSong], context: JobContext, fallback: ServiceFallback) async throws
-        -> [String: StemPaths]
-    {
+    /// Stems from the separation service by song id (nothing when none is configured): each song with a
+    /// `separationURL` is sent as `{"audio_url", "job_id"}`; a song without one, or whose separation fails for good,
+    /// is left out with a warning (strict mode: the failure fails the job).
+    /// - Throws: `ServiceError` in strict mode, `CancellationError`.
+    public func separate(_ songs: [PipelineSong], context: JobContext) async throws -> [String: StemPaths] {
         guard let client = remote.separation else { return [:] }
+        let fallback = remote.fallback
         var stems: [String: StemPaths] = [:]
         for (index, song) in songs.enumerated() {
             try await context.report(

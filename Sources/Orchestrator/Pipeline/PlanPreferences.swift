@@ -129,6 +129,31 @@ public struct PlanPreferences: Sendable, Equatable {
         return .object(object)
     }
 
+    /// The energy curve a style text implies, for a planner without a model of style (the embedded one): the first
+    /// word of `style` that names a curve (`EnergyCurve(word:)`) or a genre or mood with a clear energy (`chill`,
+    /// `ambient`, `lofi` calm; `club`, `techno`, `rave` intense; `disco`, `funk`, `house` steady; `cinematic`,
+    /// `epic`, `anthem` arc; `uplifting`, `euphoric` rise; `melancholic`, `sunset` fall). Nil when no word does.
+    public var styleEnergyCurve: (curve: EnergyCurve, word: String)? {
+        guard let style else { return nil }
+        let words = style.lowercased().split(whereSeparator: { !$0.isLetter && $0 != "-" }).map(String.init)
+        for word in words {
+            if let curve = EnergyCurve(word: .string(word)) ?? Self.styleWords[word] { return (curve, word) }
+        }
+        return nil
+    }
+
+    /// Genre and mood words with a clear energy (see `styleEnergyCurve`).
+    static let styleWords: [String: EnergyCurve] = [
+        "ambient": .calm, "chillout": .calm, "lofi": .calm, "lo-fi": .calm, "mellow": .calm, "relaxed": .calm,
+        "dreamy": .calm, "acoustic": .calm, "soft": .calm, "downtempo": .calm,
+        "club": .intense, "techno": .intense, "rave": .intense, "edm": .intense, "banger": .intense,
+        "party": .intense, "energetic": .intense, "aggressive": .intense, "hard": .intense, "dnb": .intense,
+        "disco": .steady, "funk": .steady, "funky": .steady, "house": .steady, "groovy": .steady,
+        "cinematic": .arc, "epic": .arc, "anthem": .arc, "anthemic": .arc,
+        "uplifting": .rise, "euphoric": .rise,
+        "melancholic": .fall, "sad": .fall, "sunset": .fall,
+    ]
+
     /// One line per preference for the planner's prompt (empty when none is set).
     public func promptLines(songName: (String) -> String?) -> [String] {
         var lines: [String] = []

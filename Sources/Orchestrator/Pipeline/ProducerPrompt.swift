@@ -151,8 +151,14 @@ public struct ProducerPrompt: Sendable {
                 runs.append((label, start, end))
             }
         }
-        return runs.map { "\(clock($0.start))-\(clock($0.end)) \($0.label)" }
+        // A run shorter than `shortestEnergyRunSeconds` (a partial last bar) is left out: in m:ss it would read as an
+        // empty stretch ("0:40-0:40 low").
+        return runs.filter { $0.end - $0.start >= shortestEnergyRunSeconds }
+            .map { "\(clock($0.start))-\(clock($0.end)) \($0.label)" }
     }
+
+    /// Runs shorter than this are not listed, seconds.
+    static let shortestEnergyRunSeconds = 1.0
 
     /// `text` without a leading list marker (`"- reverb"` → `"reverb"`).
     static func strippingBullet(_ text: String) -> String {

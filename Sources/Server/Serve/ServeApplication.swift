@@ -17,6 +17,8 @@ public final class ServeApplication: Sendable {
     ///     production, a fast double in tests); wrapped so results land in the storage.
     ///   - pipeline: builds the whole pipeline for a job's songs given the storage-backed renderer and the metrics
     ///     (whose `serviceAttempt` counts remote service calls).
+    ///   - separation: builds the separation step of `/execute-masterplan` jobs given the metrics (nil, or nil
+    ///     returned: no separation service; their stems are approximated).
     ///   - isolation: run each job's work in a worker process under these limits (nil: in this process).
     public init(
         server configuration: ServerConfiguration, routes: ServeRouteOptions = ServeRouteOptions(),
@@ -25,7 +27,8 @@ public final class ServeApplication: Sendable {
         pipeline:
             @escaping @Sendable (_ renderer: any MashupRenderer, _ metrics: ServeMetrics)
             -> (@Sendable ([PipelineSong]) -> JobPipeline),
-        analyzer: (any AnalysisService)? = nil, workspaceRoot: URL,
+        analyzer: (any AnalysisService)? = nil,
+        separation: (@Sendable (_ metrics: ServeMetrics) -> StemSeparation?)? = nil, workspaceRoot: URL,
         isolation: WorkerIsolation? = nil,
         logger: (@Sendable (String) -> Void)? = nil
     ) async throws {
@@ -44,6 +47,7 @@ public final class ServeApplication: Sendable {
         let runner = DurableJobRunner(
             queue: queue, storage: storage, settings: settings,
             pipeline: pipeline(storageRenderer, metrics), renderer: storageRenderer, analyzer: analyzer,
+            separation: separation?(metrics),
             urlPolicy: configuration.urlPolicy, workspaceRoot: workspaceRoot,
             downloadLimitBytes: configuration.maxUploadBytes, launcher: launcher,
             observer: metrics)

@@ -12,30 +12,37 @@ public struct ServeJobExecutor: Sendable {
     let pipeline: @Sendable ([PipelineSong]) -> JobPipeline
     let renderer: any MashupRenderer
     let analyzer: (any AnalysisService)?
+    /// The separation step for render jobs (nil: no separation service; their stems are approximated).
+    let separation: StemSeparation?
     let urlPolicy: URLPolicy
     /// Largest song accepted by URL, in bytes (enforced while downloading).
     public let downloadLimitBytes: Int
     /// Whether a separation service is configured: then each song gets a URL the service can fetch (the song's
     /// own URL, or a signed storage URL) in `PipelineSong.separationURL`.
     /// Read from `SEPARATION_API_URL`, as the pipeline's service configuration is.
-    public var separationConfigured = !(ProcessInfo.processInfo.environment["SEPARATION_API_URL"] ?? "").isEmpty
+    public var separationConfigured: Bool
     /// How long a signed song URL for the separation service stays valid, seconds.
     public static let separationURLLifetimeSeconds = 3600
 
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
-    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - analyzer: analyses songs a plan job gives without one, and completes a given analysis that lacks a beat
+    ///     grid, a duration or a trusted key (`AnalysisReconciler`); nil: such songs get an empty analysis.
+    ///   - separation: the separation step for render jobs (`MashupPipeline.separate`; nil: none configured).
     ///   - urlPolicy, downloadLimitBytes: songs given by URL are fetched by a `GuardedDownloader` under these.
     public init(
         storage: any SongStorage, pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline,
-        renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(),
-        downloadLimitBytes: Int = 200 * 1_048_576
+        renderer: any MashupRenderer, analyzer: (any AnalysisService)? = nil, separation: StemSeparation? = nil,
+        urlPolicy: URLPolicy = URLPolicy(), downloadLimitBytes: Int = 200 * 1_048_576
     ) {
         self.storage = storage
         self.pipeline = pipeline
         self.renderer = renderer
         self.analyzer = analyzer
+        self.separation = separation
+        separationConfigured =
+            separation != nil || !(ProcessInfo.processInfo.environment["SEPARATION_API_URL"] ?? "").isEmpty
         self.urlPolicy = urlPolicy
         self.downloadLimitBytes = downloadLimitBytes
     }
@@ -55,8 +62,24 @@ public struct ServeJobExecutor: Sendable {
             guard let plan = spec.plan else { throw ServeJobError.missingPlan(jobID: id) }
             var analyses: [AnalysisDocument] = []
             for (index, song) in spec.songs.enumerated() {
-                if let analysis = song.analysis, analysis.objectValue != nil {
-                    analyses.append(AnalysisDocument(json: analysis))
+                if let given = song.analysis, given.objectValue != nil {
+                    // `{"analysis": A}` is read as `A`.
+                    let analysis =
+                        given["harmonic"] == nil && given["rhythmic"] == nil ? given["analysis"] ?? given : given
+                    if let analyzer, AnalysisReconciler.needsCompletion(analysis) {
+                        // An analysis from the original service (no beats, duration or sections; an untrusted
+                        // key) is completed and checked by ours, as the pipeline does: one grid and one key for
+                        // the plan's check and the render, each replaced field named in a warning.
+                        try await context.report(
+                            PipelineProgress.analysis(songIndex: index, of: spec.songs.count, songName: song.name))
+                        let ours = try await analyzer.analyze(songs[index].audio)
+                        let reconciled = AnalysisReconciler.reconcile(
+                            remote: analysis, embedded: ours.json, songName: song.name)
+                        for warning in reconciled.warnings { try await context.warn(warning) }
+                        analyses.append(AnalysisDocument(json: reconciled.analysis))
+                    } else {
+                        analyses.append(AnalysisDocument(json: analysis))
+                    }
                 } else if let analyzer {
                     try await context.report(
                         PipelineProgress.analysis(
@@ -67,7 +90,10 @@ public struct ServeJobExecutor: Sendable {
                     analyses.append(.empty)
                 }
             }
-            let input = RenderInput(plan: MasterplanShape.normalized(plan), songs: songs, documents: analyses)
+            // With a separation service, its stems are the ones rendered, as in pipeline jobs.
+            let stems = try await separation?(songs, context) ?? [:]
+            let input = RenderInput(
+                plan: MasterplanShape.normalized(plan), songs: songs, documents: analyses, stems: stems)
             let renderer = self.renderer
             return try await context.withRenderSlot {
                 try await context.report(PipelineProgress.rendering(renderPercent: 0, message: "Rendering"))

@@ -25,13 +25,16 @@ public final class ServeJobs: Sendable {
     /// - Parameters:
     ///   - pipeline: the whole pipeline for songs (`MashupPipeline.job`), for pipeline jobs.
     ///   - renderer: the render step for plan jobs (a `StorageResultRenderer` so results land in the storage).
-    ///   - analyzer: analyses songs a plan job gives without one (nil: such songs get an empty analysis).
+    ///   - analyzer: analyses songs a plan job gives without one, and completes a given analysis that lacks a beat
+    ///     grid, a duration or a trusted key (`AnalysisReconciler`); nil: such songs get an empty analysis.
+    ///   - separation: the separation step for render jobs (nil: none configured).
     ///   - workspaceRoot: where job workspaces are created (local disk of this node).
     ///   - launcher: runs each job's work in a worker process (nil: in this process).
     public init(
         queue: any JobQueue, storage: any SongStorage, settings: DurableRunnerSettings,
         pipeline: @escaping @Sendable ([PipelineSong]) -> JobPipeline, renderer: any MashupRenderer,
-        analyzer: (any AnalysisService)? = nil, urlPolicy: URLPolicy = URLPolicy(), workspaceRoot: URL,
+        analyzer: (any AnalysisService)? = nil, separation: StemSeparation? = nil, urlPolicy: URLPolicy = URLPolicy(),
+        workspaceRoot: URL,
         downloadLimitBytes: Int = 200 * 1_048_576, launcher: WorkerLauncher? = nil,
         observer: (any DurableRunnerObserver)? = nil
     ) {
@@ -39,7 +42,7 @@ public final class ServeJobs: Sendable {
         self.storage = storage
         self.settings = settings
         let executor = ServeJobExecutor(
-            storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer,
+            storage: storage, pipeline: pipeline, renderer: renderer, analyzer: analyzer, separation: separation,
             urlPolicy: urlPolicy, downloadLimitBytes: downloadLimitBytes)
         work = ServeJobWork(
             queue: queue, storage: storage, executor: executor, launcher: launcher, urlPolicy: urlPolicy,

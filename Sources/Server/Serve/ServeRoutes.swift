@@ -143,11 +143,15 @@ public enum ServeRoutes {
         router.get("/v1/files", options: RouteOptions(requiresAuthorization: false)) { request in
             try signedFile(request.query, storage: runner.storage)
         }
-        router.get("/v1/jobs/{id}/report.html") { request in
-            try await resultFile(try request.parameter("id"), ext: "html", runner: runner)
+        // The report page and its player's audio are opened by the browser itself: with an API token they take it
+        // as `?token=`, and a page opened so hands it on to its player.
+        router.get("/v1/jobs/{id}/report.html", options: RouteOptions(acceptsQueryToken: true)) { request in
+            let page = try await resultFile(try request.parameter("id"), ext: "html", runner: runner)
+            guard let token = request.query["token"], case .file(let url) = page.body else { return page }
+            return try ReportPage.withToken(url, token: token)
         }
         // The served HTML report's player reads "./<id>.<ext>" beside the page: the result's audio, with ranges.
-        router.get("/v1/jobs/{id}/{file}") { request in
+        router.get("/v1/jobs/{id}/{file}", options: RouteOptions(acceptsQueryToken: true)) { request in
             let id = try request.parameter("id"), file = try request.parameter("file")
             let ext = (file as NSString).pathExtension.lowercased()
             guard (file as NSString).deletingPathExtension == id, ["wav", "flac", "mp3", "ogg", "opus"].contains(ext)

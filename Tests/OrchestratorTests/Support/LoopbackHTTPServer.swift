@@ -73,7 +73,12 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
     private final class WeakBox: @unchecked Sendable { weak var server: LoopbackHTTPServer? }
 
-    deinit { stop() }
+    // The listener is closed only here: a stopped server keeps its port bound (connections are refused), so no
+    // other server of a parallel test can take the port while a test still calls it ("nothing listening").
+    deinit {
+        stop()
+        close(listener)
+    }
 
     /// Sets the replies for `path` (in order; the last one repeats).
     func script(_ path: String, _ replies: [Reply]) {
@@ -108,7 +113,6 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
             Thread { [self] in handle(connection) }.start()
         }
-        close(listener)
     }
 
     private func handle(_ connection: Int32) {
