@@ -131,8 +131,9 @@ struct GivenAnalysisRenderTests {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let url = root.appendingPathComponent("d-major.wav")
-        let song = DemoSong(bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 12, seed: 5)
-        try AudioFile.write(song.mix(), to: url)
+        let song = MusicGenerator.generate(
+            .init(seed: 5, bpm: 131, tonic: 2, minor: false, barCount: 12, sampleRate: 44100, withVoice: true))
+        try AudioFile.write(song.mix, to: url)
         // The original service's answer, as `mashup render --analysis` or a plan request may carry it.
         let given = try #require(try AnalysisDocument(json: AnalysisReconcilerTests.originalService).strict.get())
         let rendered = try await EmbeddedSongAnalysis().song(

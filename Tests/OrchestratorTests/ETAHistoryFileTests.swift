@@ -20,12 +20,8 @@ struct ETAHistoryFileTests {
     /// A quiet sine WAV of `seconds`.
     static func song(_ url: URL, seconds: Double) throws {
         let frames = Int(seconds * 44_100)
-        var buffer = AudioBuffer(channelCount: 2, frameCount: frames, sampleRate: 44_100)
-        for channel in 0..<2 {
-            buffer.withMutableChannel(channel) { samples in
-                for frame in 0..<frames { samples[frame] = 0.1 * Float(sin(Double(frame) * 0.05)) }
-            }
-        }
+        let wave = (0..<frames).map { frame in 0.1 * Float(sin(Double(frame) * 0.05)) }
+        let buffer = AudioBuffer(channels: [wave, wave], sampleRate: 44_100)
         try AudioFile.write(buffer, to: url)
     }
 

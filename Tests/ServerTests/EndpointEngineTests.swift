@@ -118,11 +118,14 @@ struct EndpointEngineTests {
         let uploads = root.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: uploads, withIntermediateDirectories: true)
         // D major at 131 BPM (the service says C major, 99.4 BPM), and an instrumental at 122 BPM.
-        let first = DemoSong(
-            bpm: 131, tonicPitchClass: 2, isMinor: false, barCount: 12, firstDownbeatSeconds: 0.2, seed: 5)
-        let second = DemoSong(bpm: 122, tonicPitchClass: 4, isMinor: true, barCount: 11, seed: 6, hasVocals: false)
-        try AudioFile.write(first.mix(), to: uploads.appendingPathComponent("a.wav"))
-        try AudioFile.write(second.mix(), to: uploads.appendingPathComponent("b.wav"))
+        let first = MusicGenerator.generate(
+            .init(
+                seed: 5, bpm: 131, tonic: 2, minor: false, barCount: 12, sampleRate: 44100, withVoice: true,
+                leadInSeconds: 0.2))
+        let second = MusicGenerator.generate(
+            .init(seed: 6, bpm: 122, tonic: 4, minor: true, barCount: 11, sampleRate: 44100))
+        try AudioFile.write(first.mix, to: uploads.appendingPathComponent("a.wav"))
+        try AudioFile.write(second.mix, to: uploads.appendingPathComponent("b.wav"))
         let fixture = try await EndpointFixture(
             renderer: EngineServeRenderer(songs: songs), root: root,
             analyzer: EmbeddedAnalysisService(songs: songs, scratch: root.appendingPathComponent("scratch")))
