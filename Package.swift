@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "Server", dependencies: ["CMicroHTTPD", "CMHDShim", "MashupModel", "Orchestrator"]),
         // The command-line tool.
         .executableTarget(
-            name: "mashup", dependencies: ["DSP", "Analysis", "Render", "Orchestrator", "Server", "CMemoryTuning"]),
+            name: "mashup",
+            dependencies: ["DSP", "MashupModel", "Analysis", "Render", "Orchestrator", "Server", "CMemoryTuning"]),
         // Benchmarks: one JSON line per case (run by `make bench`).
         // Allocation counter (malloc interposed; Benchmarks only): counts what `process` allocates after `prepare`.
         .target(name: "CAllocationCounter"),

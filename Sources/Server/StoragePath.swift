@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 
 #if canImport(Glibc)
     import Glibc
@@ -57,13 +58,12 @@ public enum StoragePath {
         var current = rootReal
         for (index, part) in parts.enumerated() {
             let next = current == "/" ? "/" + part : current + "/" + part
-            var info = stat()
-            if lstat(next, &info) != 0 {
+            guard let isLink = SystemCalls.isSymbolicLink(next) else {
                 // Does not exist: the rest is new and cannot contain links.
                 let rest = parts[index...].joined(separator: "/")
                 return URL(fileURLWithPath: (current == "/" ? "/" : current + "/") + rest)
             }
-            if (info.st_mode & S_IFMT) == S_IFLNK {
+            if isLink {
                 guard let target = realPath(next), isInside(target, root: rootReal) else {
                     throw Refusal.escapesRoot(relative)
                 }
@@ -90,9 +90,5 @@ public enum StoragePath {
         path == root || path.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
-    static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
+    static func realPath(_ path: String) -> String? { SystemCalls.realPath(path) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 import Orchestrator
 import Render
 import Server
@@ -98,11 +99,7 @@ struct ServeEngine: Sendable {
 
     /// Takes the cache lock without waiting; the descriptor stays open (the lock held) until the process ends.
     private static func lockCache(at url: URL) -> Bool {
-        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
-        close(fd)
-        return false
+        SystemCalls.holdExclusiveLock(url.path)
     }
 
     /// Analyses songs a plan job gives without one.

@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 import Orchestrator
 import Render
 import Server
@@ -39,10 +40,9 @@ enum WorkerCommand: CLICommand {
             )
         }
         guard jobID != nil else { throw CLIError.usage("--job-id is required") }
-        var limit = rlimit(rlim_cur: rlim_t(memoryMB) << 20, rlim_max: rlim_t(memoryMB) << 20)
-        guard setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 else {
+        if let code = SystemCalls.limitAddressSpace(bytes: UInt64(memoryMB) << 20) {
             throw CLIError.failed(
-                "could not limit the worker's memory to \(memoryMB) MiB: \(String(cString: strerror(errno)))")
+                "could not limit the worker's memory to \(memoryMB) MiB: \(SystemCalls.errorText(code))")
         }
         let engine = try ServeEngine(storageRoot: storageRoot, cacheUse: .exclusive)
         let code = await WorkerJobHost.run { spec, reportAttempt in

@@ -1,6 +1,7 @@
 import CSndFile
 import DSP
 import Foundation
+import MashupModel
 
 /// What a file's header says.
 public struct AudioFileInfo: Sendable, Equatable {
@@ -72,11 +73,8 @@ public final class AudioFileReader {
         limits: AudioInputLimits = .standard
     ) throws {
         let path = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw AudioFileError.notFound(path: path)
-        }
-        if isDirectory.boolValue { throw AudioFileError.unreadable(path: path, reason: "it is a directory") }
+        guard let isDirectory = SystemCalls.isDirectory(path) else { throw AudioFileError.notFound(path: path) }
+        if isDirectory { throw AudioFileError.unreadable(path: path, reason: "it is a directory") }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw AudioFileError.unreadable(path: path, reason: "permission denied")
         }

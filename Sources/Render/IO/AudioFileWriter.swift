@@ -1,6 +1,7 @@
 import CSndFile
 import DSP
 import Foundation
+import MashupModel
 
 /// Writes audio to a file whose format follows its extension, block by block or in one call.
 ///
@@ -50,9 +51,7 @@ public final class AudioFileWriter {
                 path: path, reason: "\(channelCount) channels is more than the formats hold")
         }
         let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
+        guard SystemCalls.isDirectory(folder.path) == true else {
             throw AudioFileError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
         if let refusal = OutputPath.refusal(path) { throw AudioFileError.writeFailed(path: path, reason: refusal) }
@@ -119,9 +118,8 @@ public final class AudioFileWriter {
             file = nil // closes the handle: the encoder flushes
             done = true
             if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
-            guard rename(temporary.path, path) == 0 else {
-                throw AudioFileError.writeFailed(
-                    path: path, reason: "rename failed: " + String(cString: strerror(errno)))
+            if let code = SystemCalls.rename(temporary.path, over: path) {
+                throw AudioFileError.writeFailed(path: path, reason: "rename failed: " + SystemCalls.errorText(code))
             }
         } catch {
             done = true

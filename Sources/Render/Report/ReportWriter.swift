@@ -1,5 +1,6 @@
 import DSP
 import Foundation
+import MashupModel
 
 /// Why a report file could not be written; no partial file is left at the path.
 public enum ReportWriterError: Error, Equatable, CustomStringConvertible, LocalizedError {
@@ -78,9 +79,7 @@ public enum ReportWriter {
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let path = url.path
         let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
+        guard SystemCalls.isDirectory(folder.path) == true else {
             throw ReportWriterError.writeFailed(path: path, reason: "the folder \(folder.path) does not exist")
         }
         if let refusal = OutputPath.refusal(path) { throw ReportWriterError.writeFailed(path: path, reason: refusal) }
@@ -91,8 +90,8 @@ public enum ReportWriter {
             try? FileManager.default.removeItem(at: temporary)
             throw ReportWriterError.writeFailed(path: path, reason: "\(error.localizedDescription)")
         }
-        guard rename(temporary.path, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        if let code = SystemCalls.rename(temporary.path, over: path) {
+            let reason = SystemCalls.errorText(code)
             try? FileManager.default.removeItem(at: temporary)
             throw ReportWriterError.writeFailed(path: path, reason: "rename failed: " + reason)
         }

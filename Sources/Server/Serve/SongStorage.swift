@@ -2,6 +2,7 @@
 // (`uploads/...`, `generated/<job>.wav`). Two backends: a local directory (the embedded default) and Supabase-style
 // HTTP object storage. Writes are all-or-nothing: a reader never sees a partial object.
 import Foundation
+import MashupModel
 import Orchestrator
 
 /// Errors of a storage backend.
@@ -95,10 +96,9 @@ public struct LocalDirectoryStorage: SongStorage {
             // Copy beside the target under a temporary name, then rename: readers see all of it or nothing.
             let incoming = folder.appendingPathComponent(".incoming-\(UUID().uuidString)")
             try FileManager.default.copyItem(at: source, to: incoming)
-            if rename(incoming.path, target.path) != 0 {
-                let code = errno
+            if let code = SystemCalls.rename(incoming.path, over: target.path) {
                 try? FileManager.default.removeItem(at: incoming)
-                throw SongStorageError.failed(path: path, reason: String(cString: strerror(code)))
+                throw SongStorageError.failed(path: path, reason: SystemCalls.errorText(code))
             }
         } catch let error as SongStorageError {
             throw error

@@ -4,6 +4,7 @@
 // unexpired link, with no bearer token (the signature is the credential, as with Supabase's signed URLs).
 import Foundation
 import Glibc
+import MashupModel
 import Orchestrator
 
 /// Makes and checks signed links to local storage objects (`MASHUP_PUBLIC_URL`, `MASHUP_LINK_SECRET`).
@@ -126,8 +127,8 @@ public struct StorageLinkSigner: Sendable {
         }
         defer { try? FileManager.default.removeItem(at: temporary) }
         // link(2) fails when another process made the file first; then its secret is the one.
-        if Glibc.link(temporary.path, file.path) != 0, errno != EEXIST {
-            throw StorageLinkConfigurationError("cannot create \(file.path): \(String(cString: strerror(errno)))")
+        if let code = SystemCalls.link(temporary.path, as: file.path), code != EEXIST {
+            throw StorageLinkConfigurationError("cannot create \(file.path): \(SystemCalls.errorText(code))")
         }
         guard let stored = try? Data(contentsOf: file), stored.count >= 16 else {
             throw StorageLinkConfigurationError("\(file.path) holds no usable secret (under 16 bytes)")

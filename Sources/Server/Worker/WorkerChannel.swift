@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 import Orchestrator
 import Synchronization
 
@@ -41,7 +42,7 @@ final class WorkerChannel: Sendable {
     @discardableResult
     func send(_ message: WorkerMessage) -> Bool {
         guard let data = try? WorkerWire.line(message) else { return false }
-        let written = writeLock.withLock { _ -> Bool in PipeIO.writeAll(data, to: output) }
+        let written = writeLock.withLock { _ -> Bool in SystemCalls.writeAll(data, to: output) }
         if !written { _exit(4) }
         return written
     }
@@ -93,7 +94,7 @@ final class LineReader: @unchecked Sendable {
                 return line
             }
             if pending.count > WorkerProcess.maximumLineBytes { return nil }
-            let count = PipeIO.read(fd, into: &buffer)
+            let count = SystemCalls.read(fd, into: &buffer)
             if count <= 0 { return nil }
             pending.append(contentsOf: buffer[0..<count])
         }

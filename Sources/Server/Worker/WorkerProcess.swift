@@ -13,6 +13,7 @@ import CMHDShim
 // - Wait status decoding (the W* macros are not imported): low 7 bits = terminating signal (0: exited),
 //   bits 8-15 = exit code.
 import Foundation
+import MashupModel
 import Synchronization
 
 #if canImport(Glibc)
@@ -156,7 +157,7 @@ public final class WorkerProcess: Sendable {
     public func send(_ data: Data) -> Bool {
         commands.withLock { fd -> Bool in
             guard let fd else { return false }
-            return PipeIO.writeAll(data, to: fd)
+            return SystemCalls.writeAll(data, to: fd)
         }
     }
 
@@ -185,7 +186,7 @@ public final class WorkerProcess: Sendable {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = PipeIO.read(fd, into: &buffer)
+            let count = SystemCalls.read(fd, into: &buffer)
             if count <= 0 { break }
             pending.append(contentsOf: buffer[0..<count])
             while let newline = pending.firstIndex(of: 0x0A) {
