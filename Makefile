@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT ?= out
 
 .PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot clean fuzz fuzz-build hostile-cli-test
-.PHONY: lint format
+.PHONY: lint format unsafe-report
 .PHONY: deps bench-deps durable-test-deps serve-durable-test build test bench demo report-screenshot ui-test clean
 
 deps:
@@ -40,6 +40,11 @@ build: deps
 LINT_PATHS := Sources Tests Benchmarks Fuzz Package.swift
 lint:
 	$(SWIFT) format lint --strict --parallel --recursive $(LINT_PATHS)
+
+# The files of Sources that use unsafe constructs, as the compiler's strict memory safety check sees them (a
+# separate full build into .build-unsafe-report; not part of `make test`).
+unsafe-report: deps
+	scripts/unsafe-report.sh
 
 format:
 	scripts/format-all.sh $(LINT_PATHS)

@@ -1,5 +1,7 @@
 import CMHDShim
 // A child process of the server with two pipes, started with posix_spawn (no fork of a threaded Swift process).
+// Why this file uses unsafe constructs: posix_spawn, its file actions and attributes, the C argument and
+// environment vectors and waitid are C APIs over raw pointers; they stay in this file.
 //
 // C rules relied on here:
 // - Every pipe end is created O_CLOEXEC, so a worker started by another thread at the same moment inherits none of
