@@ -15,7 +15,8 @@ swift build -c release --product mashup -Xswiftc -strict-memory-safety --build-p
     tail -20 "$log"
     exit 1
 }
-grep -E "^/.*: warning: .*\[#StrictMemorySafety\]" "$log" | sed -E 's/:[0-9]+:[0-9]+: warning: .*//' \
-    | sed -E "s|^$(pwd)/||" | sort | uniq -c | sort -n
-echo "files with unsafe constructs: $(grep -E "^/.*: warning: .*\[#StrictMemorySafety\]" "$log" \
-    | sed -E 's/:[0-9]+:[0-9]+: warning: .*//' | sort -u | wc -l)"
+# One line per warning, reduced to the file's path relative to the repository.
+files="$(grep -E "^/.*: warning: .*\[#StrictMemorySafety\]" "$log" | sed -E 's/:[0-9]+:[0-9]+: warning: .*//' \
+    | sed -E "s|^$(pwd)/||")"
+printf '%s\n' "$files" | sort | uniq -c | sort -n
+echo "files with unsafe constructs: $(printf '%s\n' "$files" | sort -u | grep -c .)"

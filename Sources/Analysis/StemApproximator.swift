@@ -222,10 +222,8 @@ public struct StemApproximator: Sendable {
                     drums[c * n + i] = d
                     bass[c * n + i] = b
                     vocals[c * n + i] = v
-                    var rest: Float = 0
-                    rest += d
-                    rest += b
-                    rest += v
+                    // Summed from 0 in stem order (0 + d, not d: a -0 stem reads +0, as it always has).
+                    let rest: Float = 0 + d + b + v
                     other[c * n + i] = x[c * n + i] - rest
                 }
             }

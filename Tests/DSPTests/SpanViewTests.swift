@@ -44,28 +44,6 @@ struct SpanViewTests {
         #expect((0..<1000).allSatisfy { buffer[channel: 1, frame: $0] == -Float($0) })
     }
 
-    /// Relative tolerance of the blocked Float sum of squares against a Double sum (1031 samples).
-    static let sumOfSquaresRelativeTolerance = 1e-5
-
-    @Test("the span forms of the vector loops match plain loops")
-    func spanFormsMatchPlainLoops() {
-        let a = Signals.noise(frameCount: 1031, seed: 5)
-        let b = Signals.noise(frameCount: 1031, seed: 6)
-        var viaSpan = b
-        do {
-            var out = viaSpan.mutableSpan
-            VectorOps.multiplyAdd(a.span, gain: 0.7, into: &out)
-            VectorOps.scale(&out, rampFrom: 1, to: 0.25)
-        }
-        let step = (Float(0.25) - 1) / Float(a.count)
-        let plain = (0..<a.count).map { i in (b[i] + a[i] * 0.7) * (1 + step * Float(i)) }
-        #expect(viaSpan == plain)
-        let spanSum = VectorOps.sumOfSquares(a.span)
-        let reference = a.reduce(0.0) { $0 + Double($1) * Double($1) }
-        #expect(abs(spanSum - reference) <= Self.sumOfSquaresRelativeTolerance * reference)
-        #expect(VectorOps.peakMagnitude(a.span) == a.map(abs).max())
-    }
-
     @Test("a sample buffer keeps its size, is zero after clear, and is read back through its spans")
     func sampleBuffer() {
         let storage = SampleBuffer(count: 64)

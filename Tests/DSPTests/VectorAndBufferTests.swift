@@ -4,6 +4,9 @@ import Testing
 
 @Suite("Buffers and vector loops")
 struct VectorAndBufferTests {
+    /// Relative tolerance of the blocked Float sum of squares against a Double sum (1027 samples).
+    static let sumOfSquaresRelativeTolerance = 1e-5
+
     @Test("multiply-add, scale and interleave match naive loops exactly")
     func vectorOpsMatchNaive() {
         let a = Signals.noise(frameCount: 1027, seed: 1)
@@ -15,6 +18,15 @@ struct VectorAndBufferTests {
         }
         let naive = (0..<a.count).map { b[$0] + a[$0] * 0.3 }
         #expect(fast == naive)
+        do {
+            var out = fast.mutableSpan
+            VectorOps.scale(&out, rampFrom: 1, to: 0.25)
+        }
+        let step = (Float(0.25) - 1) / Float(a.count)
+        #expect(fast == (0..<a.count).map { naive[$0] * (1 + step * Float($0)) })
+        let reference = a.reduce(0.0) { $0 + Double($1) * Double($1) }
+        #expect(abs(VectorOps.sumOfSquares(a.span) - reference) <= Self.sumOfSquaresRelativeTolerance * reference)
+        #expect(VectorOps.peakMagnitude(a.span) == a.map(abs).max())
 
         let planar = a + b
         var interleaved = [Float](repeating: 0, count: planar.count)

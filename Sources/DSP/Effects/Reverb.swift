@@ -203,7 +203,8 @@ public final class Reverb: AudioProcessor {
         precondition(n <= monoRight.count, "Reverb: block larger than prepared")
         block.withMutableSamples(ofChannel: 0) { left in
             monoRight.withMutableSpan { right in
-                for i in 0..<n { right[i] = left[i] }
+                var part = right.extracting(0..<n)
+                VectorOps.copy(left.span, into: &part)
                 process(&left, &right, stereo: false)
             }
         }

@@ -110,9 +110,7 @@ public final class RealFFT: @unchecked Sendable {
     /// Copies `source` (at least `size` samples) to `input` and transforms it.
     public func forward(_ source: Span<Float>) {
         precondition(source.count >= size, "RealFFT.forward: source shorter than the transform")
-        withInput { destination in
-            for i in 0..<size { destination[i] = source[i] }
-        }
+        withInput { VectorOps.copy(source, into: &$0) }
         forward()
     }
 

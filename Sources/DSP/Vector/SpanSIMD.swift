@@ -1,6 +1,6 @@
 // Why this file uses unsafe pointers: the hot DSP loops (phase locking, the sinc resampler's dot products, the
-// polyphase oversampler, the stem approximator's medians) read eight or four neighbouring samples at once as one
-// SIMD vector. A `Span` has no vector load of its own, and eight scalar subscripts each carry a bounds check that
+// polyphase oversampler) read eight neighbouring samples at once as one SIMD vector, and the oversampler writes
+// four at once. A `Span` has no vector load of its own, and eight scalar subscripts each carry a bounds check that
 // the optimizer does not merge. So this file offers bounds-checked vector loads and stores on spans: one
 // precondition for the whole vector, then one unaligned load or store through the span's own memory. The
 // pointers never leave these functions; every caller stays safe code. The span is not empty once the
@@ -15,26 +15,9 @@ extension Span where Element == Float {
             UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD8<Float>.self)
         }
     }
-
-    /// The four samples `index ..< index + 4` as one vector (bounds-checked once).
-    @inlinable @inline(__always)
-    public func simd4(at index: Int) -> SIMD4<Float> {
-        precondition(index >= 0 && index <= count - 4, "Span.simd4: samples outside the span")
-        return withUnsafeBufferPointer {
-            UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped + index).loadUnaligned(as: SIMD4<Float>.self)
-        }
-    }
 }
 
 extension MutableSpan where Element == Float {
-    /// The eight samples `index ..< index + 8` as one vector (bounds-checked once).
-    @inlinable @inline(__always)
-    public func simd8(at index: Int) -> SIMD8<Float> { span.simd8(at: index) }
-
-    /// The four samples `index ..< index + 4` as one vector (bounds-checked once).
-    @inlinable @inline(__always)
-    public func simd4(at index: Int) -> SIMD4<Float> { span.simd4(at: index) }
-
     /// Writes `value` to samples `index ..< index + 4` (bounds-checked once).
     @inlinable @inline(__always)
     public mutating func setSIMD4(_ value: SIMD4<Float>, at index: Int) {

@@ -110,9 +110,7 @@ final class StemStore: Sendable {
         let count = min(frameCount, buffer.frameCount)
         for c in 0..<2 {
             buffer.withSamples(ofChannel: min(c, buffer.channelCount - 1)) { channel in
-                result.withMutableSamples(ofChannel: c) { out in
-                    for i in 0..<count { out[i] = channel[i] }
-                }
+                result.withMutableSamples(ofChannel: c) { VectorOps.copy(channel.extracting(0..<count), into: &$0) }
             }
         }
         return result
