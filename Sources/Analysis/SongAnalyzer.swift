@@ -57,14 +57,12 @@ public struct SongAnalyzer: Sendable {
 
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets)
-        // Phase: chord changes at bar lines and the high band's accents decide between the tracked beats and
-        // their midpoints (BeatPhaseEstimator).
-        var trackedFrames = tempo.beatFrames
-        if BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4)
-            .onBeatEvidence(beats: trackedFrames, onsets: onsets, chroma: chroma, frames: frames) < 0
-        {
-            trackedFrames = TempoEstimator.halfShifted(trackedFrames, frameCount: frames.frameCount)
-        }
+        // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
+        // 0-3 quarters of a period (BeatPhaseEstimator).
+        let quarters = BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4)
+            .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
+        let trackedFrames = BeatPhaseEstimator.shifted(
+            tempo.beatFrames, quarters: quarters, frameCount: frames.frameCount)
         let beatFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
         let fluxDelaySeconds = 0.5 * frames.hopSeconds

@@ -185,15 +185,6 @@ struct TempoEstimator: Sendable {
         return even > 1e-12 ? odd / even : 0
     }
 
-    /// The points half way between consecutive beats, with one more half a period after the last when it fits.
-    static func halfShifted(_ beats: [Int], frameCount: Int) -> [Int] {
-        guard beats.count >= 2 else { return beats }
-        var shifted = zip(beats, beats.dropFirst()).map { ($0 + $1) / 2 }
-        let last = beats[beats.count - 1] + (beats[beats.count - 1] - beats[beats.count - 2]) / 2
-        if last < frameCount { shifted.append(last) }
-        return shifted
-    }
-
     /// Least-squares slope of beat frame against beat index (the mean period in frames).
     static func slope(_ beats: [Int]) -> Double? {
         let m = beats.count
