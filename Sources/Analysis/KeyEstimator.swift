@@ -84,6 +84,21 @@ struct KeyEstimator: Sendable {
         return e.map { $0 / sum }
     }
 
+    /// The song's key from its whole-song estimate and its key segments: the key of the longest segment (the
+    /// earliest of equally long ones) when there are several and that segment's confidence is above the
+    /// whole-song confidence, the whole-song estimate otherwise. A song that modulates late (a last chorus a
+    /// step up) gives a whole-song distribution between both keys, read with less confidence as a third key.
+    static func songKey(_ whole: Result, segments: [Segment]) -> Result {
+        guard whole.key != nil, segments.count > 1 else { return whole }
+        var longest = segments[0]
+        for s in segments.dropFirst()
+        where s.endSeconds - s.startSeconds > longest.endSeconds - longest.startSeconds {
+            longest = s
+        }
+        guard longest.key != whole.key, longest.confidence > whole.confidence else { return whole }
+        return Result(key: longest.key, confidence: longest.confidence)
+    }
+
     /// Key segments of a song whose whole-song key is known (see the design note); one segment when the key
     /// never changes, none when the song is shorter than a window.
     func segments(_ chroma: ChromaFrames, durationSeconds: Double, tonalness: Double) -> [Segment] {

@@ -87,13 +87,17 @@ public struct SongAnalyzer: Sendable {
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
             openingChord: opening, tonalness: chroma.tonalness)
-        let keySegments: [KeySegment]? = key.key.map { songKey in
-            let found = keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
+        let found =
+            key.key == nil ? [] : keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
+        // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
+        // than the whole song's, it is the song's key (`KeyEstimator.songKey`).
+        let songKey = KeyEstimator.songKey(key, segments: found)
+        let keySegments: [KeySegment]? = songKey.key.map { chosen in
             guard found.count > 1 else {
                 return [
                     KeySegment(
-                        startSeconds: 0, endSeconds: duration, key: songKey.description,
-                        confidence: key.confidence)
+                        startSeconds: 0, endSeconds: duration, key: chosen.description,
+                        confidence: songKey.confidence)
                 ]
             }
             return found.map {
@@ -117,9 +121,9 @@ public struct SongAnalyzer: Sendable {
             bars: bars, chroma: chroma, mfccFrames: mfccFrames, frames: frames, duration: duration)
 
         let harmonic = HarmonicFeatures(
-            key: key.key?.description ?? "N/A", keyConfidence: key.confidence,
-            chordProgression: key.key == nil ? [] : chords.progression,
-            chordComplexity: key.key == nil ? 0 : chords.complexity,
+            key: songKey.key?.description ?? "N/A", keyConfidence: songKey.confidence,
+            chordProgression: songKey.key == nil ? [] : chords.progression,
+            chordComplexity: songKey.key == nil ? 0 : chords.complexity,
             keySegments: keySegments, tuningCents: chroma.tuningCents,
             tonalness: chroma.tonalness)
         let hasBeats = beatTimes.count >= 3

@@ -113,6 +113,20 @@ import Testing
         #expect((mix.harmonic.tonalness ?? 0) > (drums.harmonic.tonalness ?? 1))
     }
 
+    /// A song that modulates late (a last stretch a whole step up, as a final chorus does) keeps the key of most
+    /// of the song, and its key segments name both keys.
+    @Test func aLateModulationKeepsTheSongsKey() throws {
+        let verse = MusicGenerator.generate(.init(seed: 5, bpm: 110, tonic: 4, minor: false, barCount: 11))
+        let lift = MusicGenerator.generate(.init(seed: 6, bpm: 110, tonic: 6, minor: false, barCount: 5))
+        let song = AudioBuffer(
+            channels: zip(verse.mix.channels, lift.mix.channels).map { $0 + $1 }, sampleRate: verse.mix.sampleRate)
+        let analysis = try SongAnalyzer().analyze(song)
+        #expect(analysis.harmonic.key == "E major")
+        let segments = try #require(analysis.harmonic.keySegments)
+        #expect(segments.count >= 2, "segments \(segments)")
+        #expect(segments.last?.key == "F# major", "segments \(segments)")
+    }
+
     @Test func driftIsFollowedToTheSample() throws {
         // Clicks drifting from 118 to 128 BPM over 48 beats, 44.1 kHz.
         let rate = 44100.0
