@@ -52,7 +52,8 @@ enum AnalyzeCommand: CLICommand {
         let url = URL(fileURLWithPath: file)
         let rate = try AudioFileReader(url: url, sampleRate: nil).info.sampleRate
         var input = SongAnalysisInput(sampleRate: rate)
-        let source = try FileAudioSource(url: url, sampleRate: rate) { input.append($0) }
+        // No loudness measurement: the analysis does not use it (it took a tenth of the command's time).
+        let source = try FileAudioSource(url: url, sampleRate: rate, measuresLoudness: false) { input.append($0) }
         for warning in source.warnings { printError("mashup analyze: warning: \(warning)") }
         return try SongAnalyzer().analyze(input) { range in SongAnalyzer.monoDownmix(try source.read(frames: range)) }
     }
