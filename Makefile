@@ -34,7 +34,7 @@ bench-deps: deps
 
 # TARGET_CPU=haswell (or znver3, skylake...): compile for that processor family and newer (AVX2, FMA), for machines
 # that have them: `make build TARGET_CPU=haswell`. The output is the same bit for bit (Swift does not fuse multiply
-# and add unasked); a 3-minute render takes about 17 % less CPU (README, "Memory and speed of a render"). Default:
+# and add unasked); a 3-minute render took 6-20 % less CPU (README, "Memory and speed of a render"). Default:
 # the portable x86-64 baseline (SSE2), which runs everywhere; a binary built for haswell stops with an illegal
 # instruction on a processor without AVX2.
 TARGET_CPU ?=

@@ -10,7 +10,7 @@
 // - smaller ones (a layer's audio, a stem chunk's working arrays, 1-30 MB) come from the arenas, whose free top is
 //   kept up to 64 MiB (trim threshold) and grown 16 MiB at a time (top pad). With every buffer from 4 MiB mapped
 //   afresh and the arenas trimmed past 128 KiB, a 3-minute render spent 2.2 s of its 9.9 s CPU in the kernel
-//   zeroing and faulting in fresh pages; with these settings 0.5 s, for 45 MB more peak resident (about 200 MB,
+//   zeroing and faulting in fresh pages; with these settings 0.5 s, for 30-60 MB more peak resident (about 200 MB,
 //   flat from 3- to 10-minute renders; `scripts/bench/render_memory.py`).
 #ifndef MASHUP_MEMORY_TUNING_H
 #define MASHUP_MEMORY_TUNING_H
