@@ -1,7 +1,8 @@
 import CMemoryTuning
 import Foundation
 
-// Large buffers go back to the system when freed, and two arenas serve all threads (see memory_tuning.h).
+// Buffers from 32 MiB go back to the system when freed, smaller ones are reused from two arenas (see
+// memory_tuning.h).
 _ = mashup_tune_allocator()
 // The `mashup` command line. Each command lives in its own file (`<Name>Command.swift`) and is listed here.
 let tool = CommandLineTool(commands: [

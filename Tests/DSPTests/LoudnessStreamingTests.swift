@@ -113,6 +113,24 @@ struct LoudnessStreamingTests {
         #expect(report.outputSamplePeakDecibels == TruePeakMeter.measure(whole).samplePeakDecibels)
     }
 
+    @Test("an error thrown by emit ends the normalisation with that error, and emit is not called again")
+    func emitErrorStopsThePass() throws {
+        struct DiskFull: Error, Equatable {}
+        // 6 s in uneven blocks: several batches of the pass's two-stage pipeline.
+        let mix = LoudnessTests.denseMaterial(seconds: 6, sampleRate: 44100, gainDecibels: -30, seed: 5)
+        let failingCall = 20
+        var calls = 0
+        #expect(throws: DiskFull()) {
+            _ = try LoudnessNormalizer().normalize(
+                SplitProgramme(buffer: mix, firstBlock: 1001), beginPass: { _ in },
+                emit: { _ in
+                    calls += 1
+                    if calls == failingCall { throw DiskFull() }
+                })
+        }
+        #expect(calls == failingCall)
+    }
+
     @Test("silence runs no pass and reports the floor")
     func silence() throws {
         let mix = AudioBuffer(channelCount: 2, frameCount: 44100, sampleRate: 44100)

@@ -10,7 +10,11 @@ most layers. Cases:
   again with stems given (`--stems`, the songs' approximated stems written beforehand with `mashup stems`).
 Prints one JSON line per case: wall seconds, CPU seconds, peak resident MB, x realtime (output seconds / wall).
 
-usage: render_memory.py --mashup .build/release/mashup [--runs 3] [--work DIR] [--cases a,b]
+With `--compare OTHER`, every run of `--mashup` is followed by the same run of the binary OTHER (e.g. the build
+before a change), and a second JSON line per case gives OTHER's figures ("binary": "compare"): on a shared machine
+only runs interleaved like this compare fairly.
+
+usage: render_memory.py --mashup .build/release/mashup [--compare OTHER] [--runs 3] [--work DIR] [--cases a,b]
 """
 import argparse
 import json
@@ -89,12 +93,14 @@ def looped(source, seconds, target):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mashup", required=True)
+    parser.add_argument("--compare", help="a second mashup binary, run interleaved with --mashup")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work")
     parser.add_argument("--cases", default="3min-plan.3min-songs,3min-plan.10min-songs,10min-plan.10min-songs,"
                         "3min-plan.3min-songs.stems-given")
     args = parser.parse_args()
     mashup = os.path.abspath(args.mashup)
+    binaries = [("mashup", mashup)] + ([("compare", os.path.abspath(args.compare))] if args.compare else [])
     work = args.work or tempfile.mkdtemp(prefix="mashup-render-memory-")
     os.makedirs(work, exist_ok=True)
     demo = os.path.join(work, "demo")
@@ -117,26 +123,35 @@ def main():
         plan_path = os.path.join(work, f"plan-{name}.json")
         with open(plan_path, "w") as f:
             json.dump(plan(sections, minutes * 60), f)
-        command = [mashup, "render", "--plan", plan_path]
+        arguments = ["render", "--plan", plan_path]
         for index, song in enumerate(songs[minutes]):
-            command += ["--song", f"song{index + 1}={song}"]
+            arguments += ["--song", f"song{index + 1}={song}"]
             if stems_given:
                 stem_dir = os.path.join(work, f"stems-{index}-{minutes}min")
                 if not os.path.exists(os.path.join(stem_dir, "vocals.wav")):
                     subprocess.run([mashup, "stems", song, "-o", stem_dir], check=True, capture_output=True)
-                command += ["--stems", f"song{index + 1}={stem_dir}"]
+                arguments += ["--stems", f"song{index + 1}={stem_dir}"]
         out = os.path.join(work, f"out-{name}.wav")
-        command += ["-o", out]
-        measured = [run(command) for _ in range(args.runs)]
+        arguments += ["-o", out]
+        measured = {label: [] for label, _ in binaries}
+        for _ in range(args.runs):
+            for label, binary in binaries:
+                measured[label].append(run([binary] + arguments))
         audio_seconds = json.load(open(os.path.join(work, f"out-{name}.json")))["duration_seconds"]
-        wall = statistics.median(m[0] for m in measured)
-        print(json.dumps({
-            "name": f"cli.render.{name}", "runs": args.runs, "median_wall_seconds": round(wall, 3),
-            "median_cpu_seconds": round(statistics.median(m[1] for m in measured), 3),
-            "peak_resident_mb": round(max(m[2] for m in measured), 1),
-            "audio_seconds": round(audio_seconds, 3), "x_realtime": round(audio_seconds / wall, 1),
-            "stems_given": stems_given,
-        }), flush=True)
+        for label, _ in binaries:
+            runs = measured[label]
+            wall = statistics.median(m[0] for m in runs)
+            line = {
+                "name": f"cli.render.{name}", "runs": args.runs, "median_wall_seconds": round(wall, 3),
+                "median_cpu_seconds": round(statistics.median(m[1] for m in runs), 3),
+                "peak_resident_mb": round(max(m[2] for m in runs), 1),
+                "audio_seconds": round(audio_seconds, 3), "x_realtime": round(audio_seconds / wall, 1),
+                "stems_given": stems_given,
+            }
+            if args.compare:
+                line["binary"] = label
+                line["load_average"] = round(os.getloadavg()[0], 2)
+            print(json.dumps(line), flush=True)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

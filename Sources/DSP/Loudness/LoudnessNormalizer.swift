@@ -7,6 +7,9 @@ import Foundation
 // curve) and the pass repeated,
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
+// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter and the loudness meter on
+// one batch while the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
+// figures and the output are those of one loop).
 // Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
 // a pass holds one block of 4096 frames, so memory does not depend on the length.
 
@@ -109,16 +112,7 @@ public struct LoudnessNormalizer: Sendable {
             try beginPass(passes)
             meter.reset()
             peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
-            let box = PassBox(meter: meter, peaks: peaks)
-            try limitPass(programme, gainDecibels: gain) { block in
-                // The loudness and the true peak are independent reads of the same block: both cores.
-                box.block = block
-                DispatchQueue.concurrentPerform(iterations: 2) { job in
-                    if job == 0 { box.meter.append(box.block!) } else { box.peaks.append(box.block!) }
-                }
-                box.block = nil // the pass's work buffer stays uniquely referenced (no copy on its next block)
-                try emit(block)
-            }
+            try measuredPass(programme, gainDecibels: gain, meter: meter, peaks: peaks, emit: emit)
             peaks.finish()
             output = meter.integratedLUFS
             let error = targetLUFS - output
@@ -162,50 +156,111 @@ public struct LoudnessNormalizer: Sendable {
         _ programme: some RereadableProgramme, gainDecibels: Double,
         emit: (AudioBuffer) throws -> Void
     ) throws {
-        let blockFrames = Self.blockFrameCount
-        let channels = programme.channelCount
-        let limiter = TruePeakLimiter(ceilingDecibels: ceilingDecibels)
+        let run = try LimiterRun(
+            ceilingDecibels: ceilingDecibels, gainDecibels: gainDecibels, channelCount: programme.channelCount,
+            sampleRate: programme.sampleRate, blockFrameCount: Self.blockFrameCount)
+        try programme.forEachBlock { try run.feed($0, emit: emit) }
+        try run.finish(emit: emit)
+    }
+
+    /// Frames of the programme a pass hands from its first job to its second at a time (8 limiter blocks).
+    static let batchFrameCount = 8 * blockFrameCount
+
+    /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak)
+    /// and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount` frames;
+    /// while one job runs the limiter over batch k and the loudness meter over its output, the other measures the
+    /// true peak of batch k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
+    /// blocks, in order, so the output and every figure are those of a plain loop, bit for bit; `emit` is called
+    /// in order, one call at a time, with blocks of at most `blockFrameCount` frames.
+    private func measuredPass(
+        _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: TruePeakMeter,
+        emit: (AudioBuffer) throws -> Void
+    ) throws {
+        let run = try LimiterRun(
+            ceilingDecibels: ceilingDecibels, gainDecibels: gainDecibels, channelCount: programme.channelCount,
+            sampleRate: programme.sampleRate, blockFrameCount: Self.blockFrameCount)
+        try withoutActuallyEscaping(emit) { emit in
+            let pipeline = PassPipeline(run: run, meter: meter, peaks: peaks, emit: emit)
+            var batched = 0
+            try programme.forEachBlock { block in
+                pipeline.input.append(block)
+                batched += block.frameCount
+                if batched >= Self.batchFrameCount {
+                    try pipeline.step(finishing: false)
+                    batched = 0
+                }
+            }
+            try pipeline.step(finishing: true)
+            try pipeline.step(finishing: false) // the last batch's output through the second job
+        }
+    }
+}
+
+/// A pass's limiter from block to block: the programme × gain through a fresh TruePeakLimiter in blocks of
+/// `blockFrameCount` frames, then the limiter's latency in silence (`finish`), its output handed on with the
+/// latency removed.
+private final class LimiterRun {
+    private let limiter: TruePeakLimiter
+    private let gain: Float
+    private let channelCount: Int
+    private let blockFrameCount: Int
+    private var work: AudioBuffer
+    private var fill = 0
+    /// Output frames still to drop (the limiter's latency).
+    private var skip: Int
+
+    init(
+        ceilingDecibels: Double, gainDecibels: Double, channelCount: Int, sampleRate: Double, blockFrameCount: Int
+    ) throws {
+        limiter = TruePeakLimiter(ceilingDecibels: ceilingDecibels)
         try limiter.prepare(
-            ProcessSpec(
-                sampleRate: programme.sampleRate, maximumBlockFrameCount: blockFrames,
-                channelCount: channels))
-        let g = Float(Decibels.gain(gainDecibels))
-        var work = AudioBuffer(channelCount: channels, frameCount: blockFrames, sampleRate: programme.sampleRate)
-        var fill = 0
-        var skip = limiter.latencyFrameCount
-        func run() throws {
-            work.withMutableBlock(frames: 0..<fill) { block in
-                for c in 0..<channels { block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: g) } }
-                limiter.process(block)
-            }
-            let dropped = min(skip, fill)
-            skip -= dropped
-            if fill > dropped {
-                try emit(dropped == 0 && fill == blockFrames ? work : work.slice(frames: dropped..<fill))
-            }
-            fill = 0
+            ProcessSpec(sampleRate: sampleRate, maximumBlockFrameCount: blockFrameCount, channelCount: channelCount))
+        gain = Float(Decibels.gain(gainDecibels))
+        self.channelCount = channelCount
+        self.blockFrameCount = blockFrameCount
+        work = AudioBuffer(channelCount: channelCount, frameCount: blockFrameCount, sampleRate: sampleRate)
+        skip = limiter.latencyFrameCount
+    }
+
+    /// Feeds a block of the programme (any length); `emit` receives every output block completed.
+    func feed(_ block: AudioBuffer, emit: (AudioBuffer) throws -> Void) rethrows {
+        precondition(
+            block.channelCount == channelCount, "LoudnessNormalizer: block channel count differs from the programme's")
+        var start = 0
+        while start < block.frameCount {
+            let n = min(blockFrameCount - fill, block.frameCount - start)
+            work.replaceFrames(at: fill, with: block, sourceFrames: start..<(start + n))
+            fill += n
+            start += n
+            if fill == blockFrameCount { try run(emit: emit) }
         }
-        try programme.forEachBlock { block in
-            precondition(
-                block.channelCount == channels, "LoudnessNormalizer: block channel count differs from the programme's")
-            var start = 0
-            while start < block.frameCount {
-                let n = min(blockFrames - fill, block.frameCount - start)
-                work.replaceFrames(at: fill, with: block, sourceFrames: start..<(start + n))
-                fill += n
-                start += n
-                if fill == blockFrames { try run() }
-            }
-        }
+    }
+
+    /// Feeds the limiter's latency in silence and hands on the rest of the output.
+    func finish(emit: (AudioBuffer) throws -> Void) rethrows {
         var silence = limiter.latencyFrameCount
         while silence > 0 {
-            let n = min(blockFrames - fill, silence)
+            let n = min(blockFrameCount - fill, silence)
             work.clearFrames(fill..<(fill + n))
             fill += n
             silence -= n
-            if fill == blockFrames { try run() }
+            if fill == blockFrameCount { try run(emit: emit) }
         }
-        if fill > 0 { try run() }
+        if fill > 0 { try run(emit: emit) }
+    }
+
+    private func run(emit: (AudioBuffer) throws -> Void) rethrows {
+        let g = gain, channels = channelCount
+        work.withMutableBlock(frames: 0..<fill) { block in
+            for c in 0..<channels { block.withMutableSamples(ofChannel: c) { VectorOps.scale(&$0, by: g) } }
+            limiter.process(block)
+        }
+        let dropped = min(skip, fill)
+        skip -= dropped
+        if fill > dropped {
+            try emit(dropped == 0 && fill == blockFrameCount ? work : work.slice(frames: dropped..<fill))
+        }
+        fill = 0
     }
 }
 
@@ -229,14 +284,60 @@ public struct BufferProgramme: RereadableProgramme {
     public func forEachBlock(_ body: (AudioBuffer) throws -> Void) throws { try body(buffer) }
 }
 
-/// Hands the meters to the two concurrent jobs of a block; each job touches only its own meter, and
-/// `concurrentPerform` returns after both.
-private final class PassBox: @unchecked Sendable {
+/// The two jobs of a measured pass (`LoudnessNormalizer.measuredPass`) and the batches between them. Job 0 owns the
+/// limiter run, the loudness meter, `input` and `output`; job 1 owns the true-peak meter, `pending` and `emit`.
+/// `concurrentPerform` returns after both jobs of a step, and the batches change hands between steps.
+private final class PassPipeline: @unchecked Sendable {
+    let run: LimiterRun
     let meter: LoudnessMeter
     let peaks: TruePeakMeter
-    var block: AudioBuffer?
-    init(meter: LoudnessMeter, peaks: TruePeakMeter) {
+    let emit: (AudioBuffer) throws -> Void
+    /// The programme's blocks for job 0's next step.
+    var input: [AudioBuffer] = []
+    /// Job 0's output of the current step, job 1's `pending` in the next.
+    private var output: [AudioBuffer] = []
+    private var pending: [AudioBuffer] = []
+    private var emitError: (any Error)?
+
+    init(run: LimiterRun, meter: LoudnessMeter, peaks: TruePeakMeter, emit: @escaping (AudioBuffer) throws -> Void) {
+        self.run = run
         self.meter = meter
         self.peaks = peaks
+        self.emit = emit
+    }
+
+    /// Job 0 limits and meters `input` (then, when `finishing`, the limiter's latency) while job 1 measures and
+    /// emits the previous step's output.
+    func step(finishing: Bool) throws {
+        pending = output
+        output = []
+        DispatchQueue.concurrentPerform(iterations: 2) { job in
+            if job == 0 { self.limitInput(finishing: finishing) } else { self.emitPending() }
+        }
+        input = []
+        if let emitError { throw emitError }
+    }
+
+    private func limitInput(finishing: Bool) {
+        let keep: (AudioBuffer) -> Void = { block in
+            self.meter.append(block)
+            self.output.append(block)
+        }
+        for block in input { run.feed(block, emit: keep) }
+        if finishing { run.finish(emit: keep) }
+        input = []
+    }
+
+    private func emitPending() {
+        guard emitError == nil else { return }
+        do {
+            for block in pending {
+                peaks.append(block)
+                try emit(block)
+            }
+        } catch {
+            emitError = error
+        }
+        pending = []
     }
 }
