@@ -2,8 +2,9 @@
 // at or above 22.05 kHz (44.1 → 22.05, 48 → 24, 96 → 24 kHz) by a 47-tap Blackman-windowed sinc low-pass
 // (cut-off 0.23 of the input rate: flat to about 8 kHz at 44.1 kHz, at least -60 dB from 0.29, so what folds
 // back lands above 9 kHz at 22.05 kHz) evaluated only at the kept samples: 47 multiply-adds per output sample
-// (eight partial sums in SIMD), about 20x cheaper than a general sinc converter. Rates that cannot be halved and are below 20 kHz go through
-// `SampleRateConverter` (fastest sinc) to 22.05 kHz. The filter is linear-phase and centred: no delay.
+// (eight partial sums in SIMD), about 20x cheaper than a general sinc converter. Rates that cannot be halved and
+// are below 20 kHz go through `SampleRateConverter` (fastest sinc) to 22.05 kHz. The filter is linear-phase and
+// centred: no delay.
 import DSP
 import Foundation
 

@@ -14,10 +14,10 @@ import Testing
     /// Share of the true beats (after the first bar) that must be found.
     static let minimumBeatRecall = 0.9
 
-    /// Bars of 4/4 at `bpm`: a short, soft kick on every beat, a bass note almost three times as loud on each of the three sixteenths
-    /// between the kicks, a closed hat on every sixteenth (accented on the beats), a clap on 2 and 4 and a
-    /// chord stab on the first beat of each bar that changes with every bar (I-IV-V-vi of C). Returns the
-    /// stereo audio and the beat times.
+    /// Bars of 4/4 at `bpm`: a short, soft kick on every beat, a bass note almost three times as loud on each of
+    /// the three sixteenths between the kicks, a closed hat on every sixteenth (accented on the beats), a clap on
+    /// 2 and 4 and a chord stab on the first beat of each bar that changes with every bar (I-IV-V-vi of C).
+    /// Returns the stereo audio and the beat times.
     static func sixteenthBass(bpm: Double, barCount: Int) -> (audio: AudioBuffer, beats: [Double]) {
         let beatSeconds = 60 / bpm
         let leadIn = 0.3
