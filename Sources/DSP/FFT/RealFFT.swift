@@ -7,10 +7,15 @@
 //   `FFTPlanCache`'s lock, kept for the life of the process and never destroyed, and
 //   `fftwf_make_planner_thread_safe` (libfftw3f_threads) is also called once as a second guard.
 // - The new-array execute functions need arrays with the same alignment as the planning arrays; every array
-//   handed to FFTW here comes from `fftwf_alloc_real`, which gives FFTW's SIMD alignment.
+//   handed to FFTW here comes from `fftwf_alloc_real` or `fftwf_alloc_complex`, which give FFTW's SIMD alignment.
 // - Plans use FFTW_ESTIMATE: planning is cheap and the chosen algorithm is the same on every run, so renders
 //   are bit-for-bit reproducible across processes (FFTW_MEASURE may pick differently per run).
-// - The transforms are unnormalised: inverse(forward(x)) = size · x. c2r overwrites its input spectrum.
+// - The plans are FFTW's interleaved r2c/c2r ones; the split spectrum the engine works on is copied out of and
+//   into an interleaved work array around them. With FFTW_ESTIMATE the split-format guru plans took 2-2.9x as
+//   long at 2048 and 4096 points (FFTW 3.3.10, a C loop of each plan kind); with the copies, `mashup stems` and
+//   `mashup stretch` of a 3-minute song took 11-12 % less time than with the split plans.
+// - The transforms are unnormalised: inverse(forward(x)) = size · x. c2r overwrites its input (the interleaved
+//   work array, refilled from the split spectrum on every inverse).
 import CFFTW
 import Synchronization
 
@@ -27,12 +32,14 @@ public final class RealFFT: @unchecked Sendable {
     public let binCount: Int
     /// Time-domain input of `size` samples, read by `forward()`.
     private let input: UnsafeMutablePointer<Float>
-    /// Real parts of the spectrum, `binCount` values: written by `forward()`, read (and destroyed) by `inverse()`.
+    /// Real parts of the spectrum, `binCount` values: written by `forward()`, read by `inverse()`.
     private let real: UnsafeMutablePointer<Float>
     /// Imaginary parts of the spectrum, `binCount` values.
     private let imag: UnsafeMutablePointer<Float>
     /// Time-domain output of `size` samples, written by `inverse()` (unnormalised: scaled by `size`).
     private let output: UnsafeMutablePointer<Float>
+    /// The spectrum interleaved (`binCount` real, imaginary pairs), as FFTW's plans read and write it.
+    private let interleaved: UnsafeMutablePointer<fftwf_complex>
     private let plans: FFTPlanCache.PlanPair
 
     /// Makes (or reuses) the plans for `size` and allocates aligned work arrays.
@@ -44,6 +51,8 @@ public final class RealFFT: @unchecked Sendable {
         let newReal = fftwf_alloc_real(bins)!
         let newImag = fftwf_alloc_real(bins)!
         let newOutput = fftwf_alloc_real(size)!
+        let newInterleaved = fftwf_alloc_complex(bins)!
+        newInterleaved.initialize(repeating: (0, 0), count: bins)
         newInput.initialize(repeating: 0, count: size)
         newReal.initialize(repeating: 0, count: bins)
         newImag.initialize(repeating: 0, count: bins)
@@ -54,6 +63,7 @@ public final class RealFFT: @unchecked Sendable {
         self.real = newReal
         self.imag = newImag
         self.output = newOutput
+        self.interleaved = newInterleaved
         self.plans = FFTPlanCache.shared.plans(size: size)
     }
 
@@ -62,18 +72,24 @@ public final class RealFFT: @unchecked Sendable {
         fftwf_free(real)
         fftwf_free(imag)
         fftwf_free(output)
+        fftwf_free(interleaved)
     }
 
     /// Transforms `input` into `real`/`imag`.
     @inline(__always)
     public func forward() {
-        fftwf_execute_split_dft_r2c(plans.forward, input, real, imag)
+        fftwf_execute_dft_r2c(plans.forward, input, interleaved)
+        for k in 0..<binCount {
+            real[k] = interleaved[k].0
+            imag[k] = interleaved[k].1
+        }
     }
 
-    /// Transforms `real`/`imag` into `output` (scaled by `size`); destroys `real` and `imag`.
+    /// Transforms `real`/`imag` into `output` (scaled by `size`); `real` and `imag` are left intact.
     @inline(__always)
     public func inverse() {
-        fftwf_execute_split_dft_c2r(plans.inverse, real, imag, output)
+        for k in 0..<binCount { interleaved[k] = (real[k], imag[k]) }
+        fftwf_execute_dft_c2r(plans.inverse, interleaved, output)
     }
 
     /// Calls `body` with the time-domain input (`size` samples) as a mutable view.
@@ -173,23 +189,15 @@ final class FFTPlanCache: Sendable {
             if let found = cache[size] { return found }
             let bins = size / 2 + 1
             let scratchIn = fftwf_alloc_real(size)!
-            let scratchReal = fftwf_alloc_real(bins)!
-            let scratchImag = fftwf_alloc_real(bins)!
+            let scratchSpectrum = fftwf_alloc_complex(bins)!
             defer {
                 fftwf_free(scratchIn)
-                fftwf_free(scratchReal)
-                fftwf_free(scratchImag)
+                fftwf_free(scratchSpectrum)
             }
             let flags = UInt32(FFTW_ESTIMATE)
-            var forwardDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
-            var inverseDim = fftwf_iodim(n: Int32(size), is: 1, os: 1)
             guard
-                let forward = fftwf_plan_guru_split_dft_r2c(
-                    1, &forwardDim, 0, nil,
-                    scratchIn, scratchReal, scratchImag, flags),
-                let inverse = fftwf_plan_guru_split_dft_c2r(
-                    1, &inverseDim, 0, nil,
-                    scratchReal, scratchImag, scratchIn, flags)
+                let forward = fftwf_plan_dft_r2c_1d(Int32(size), scratchIn, scratchSpectrum, flags),
+                let inverse = fftwf_plan_dft_c2r_1d(Int32(size), scratchSpectrum, scratchIn, flags)
             else {
                 preconditionFailure("FFTW could not plan a real FFT of size \(size)")
             }
