@@ -127,11 +127,7 @@ struct PipelineRun {
             planner: EmbeddedPlanner(), fileName: { _ in base },
             fileExtension: outputURL.pathExtension.lowercased())
         let songs = paths.enumerated().map { index, path in
-            let url = URL(fileURLWithPath: path).standardizedFileURL
-            let name = url.deletingPathExtension().lastPathComponent
-            return PipelineSong(
-                song: JobSong(songID: "song\(index + 1)", name: name, storagePath: url.path),
-                audio: SongAudioInput(songID: "song\(index + 1)", source: .file(url)))
+            PipelineSong.localFile(songID: "song\(index + 1)", url: URL(fileURLWithPath: path).standardizedFileURL)
         }
         // --lead may name a song by its file (with or without the folder and extension).
         var preferences = preferences

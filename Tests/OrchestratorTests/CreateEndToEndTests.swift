@@ -33,11 +33,7 @@ struct CreateEndToEndTests {
         for (index, (name, song)) in songs.enumerated() {
             let url = root.appendingPathComponent("\(name).wav")
             try AudioFile.write(song.mix, to: url)
-            let id = "song\(index + 1)"
-            pipelineSongs.append(
-                PipelineSong(
-                    song: JobSong(songID: id, name: name, storagePath: url.path),
-                    audio: SongAudioInput(songID: id, source: .file(url))))
+            pipelineSongs.append(.localFile(songID: "song\(index + 1)", url: url))
         }
         let output = root.appendingPathComponent("out")
         let pipeline = PipelineFactory.make(

@@ -54,10 +54,7 @@ struct OriginalServicesEndToEndTests {
             } else {
                 try AudioFile.write(mix, to: url)
             }
-            let id = "song\(index + 1)"
-            return PipelineSong(
-                song: JobSong(songID: id, name: item.0, storagePath: url.path),
-                audio: SongAudioInput(songID: id, source: .file(url)))
+            return .localFile(songID: "song\(index + 1)", url: url)
         }
     }
 
@@ -84,6 +81,17 @@ struct OriginalServicesEndToEndTests {
             ? try AudioFile.read(output.appendingPathComponent("\(record.id).wav")).buffer
             : AudioBuffer(channelCount: 2, frameCount: 0, sampleRate: 44100)
         return (finished, audio, root)
+    }
+
+    /// `run` with the planner service at `server`, which answers `/create-masterplan` with `plan`.
+    static func runWithPlannerService(plan: String, server: LoopbackHTTPServer) async throws
+        -> (JobRecord, AudioBuffer, URL)
+    {
+        server.script("/create-masterplan", [.json(200, plan)])
+        return try await run(
+            configure: { configuration, base in
+                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
+            }, server: server)
     }
 
     /// The fraction of whole one-second windows of `audio` quieter than `silentWindowDecibels`.
@@ -168,11 +176,7 @@ struct OriginalServicesEndToEndTests {
                {"songId": "song2", "stem": "drums", "volume_db": -6, "effects": []}]}],
              "problems_and_solutions": []}}
             """#
-        server.script("/create-masterplan", [.json(200, plan)])
-        let (record, audio, root) = try await Self.run(
-            configure: { configuration, base in
-                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
-            }, server: server)
+        let (record, audio, root) = try await Self.runWithPlannerService(plan: plan, server: server)
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(record.state == .complete, "\(record.failure?.message ?? "")")
         #expect(server.requests(to: "/create-masterplan").count == 1)
@@ -201,11 +205,7 @@ struct OriginalServicesEndToEndTests {
                  {"songId": "song2", "stem": "bass", "volume_db": -8, "effects": []}]}],
              "problems_and_solutions": []}}
             """#
-        server.script("/create-masterplan", [.json(200, plan)])
-        let (record, _, root) = try await Self.run(
-            configure: { configuration, base in
-                configuration.planner = ServiceEndpoint(baseURL: base, timeoutSeconds: 5)
-            }, server: server)
+        let (record, _, root) = try await Self.runWithPlannerService(plan: plan, server: server)
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(record.state == .complete, "\(record.failure?.message ?? "")")
         #expect(record.result?.title == "Keyless")

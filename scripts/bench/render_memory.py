@@ -7,8 +7,10 @@ demo's two generated songs (`mashup demo`), looped with sox to 3 or 10 minutes; 
 every section (vocals, drums, bass, other from the two songs, reading from spread positions) with effects on
 most layers. Cases:
   3min-plan.3min-songs, 3min-plan.10min-songs, 10min-plan.10min-songs (from plain mixes), and the first case
-  again with stems given (`--stems`, the songs' approximated stems written beforehand with `mashup stems`).
-Prints one JSON line per case: wall seconds, CPU seconds, peak resident MB, x realtime (output seconds / wall).
+  again with stems given (`--stems`, the songs' approximated stems written beforehand with `mashup stems`);
+  stretch.10min.1.08 and stretch.10min.1.08+2st: `mashup stretch` of the 10-minute song, x1.08 (and +2 semitones).
+Prints one JSON line per case: wall seconds, CPU seconds, peak resident MB, x realtime (output seconds / wall for
+a render, input seconds / wall for a stretch).
 
 With `--compare OTHER`, every run of `--mashup` is followed by the same run of the binary OTHER (e.g. the build
 before a change), and a second JSON line per case gives OTHER's figures ("binary": "compare"): on a shared machine
@@ -84,6 +86,32 @@ def run(command):
     return wall, cpu, peak
 
 
+def measure(binaries, arguments, runs):
+    """`runs` rounds of every binary on `arguments`, interleaved; {label: [(wall, cpu, peak)]}."""
+    measured = {label: [] for label, _ in binaries}
+    for _ in range(runs):
+        for label, binary in binaries:
+            measured[label].append(run([binary] + arguments))
+    return measured
+
+
+def report(name, measured, audio_seconds, args, extra):
+    """Prints one JSON line per binary: medians of wall and CPU, the largest peak, x realtime."""
+    for label, runs in measured.items():
+        wall = statistics.median(m[0] for m in runs)
+        line = {
+            "name": name, "runs": args.runs, "median_wall_seconds": round(wall, 3),
+            "median_cpu_seconds": round(statistics.median(m[1] for m in runs), 3),
+            "peak_resident_mb": round(max(m[2] for m in runs), 1),
+            "audio_seconds": round(audio_seconds, 3), "x_realtime": round(audio_seconds / wall, 1),
+        }
+        line.update(extra)
+        if args.compare:
+            line["binary"] = label
+            line["load_average"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(line), flush=True)
+
+
 def looped(source, seconds, target):
     if not os.path.exists(target):
         subprocess.run(["sox", source, target, "repeat", "12", "trim", "0", str(seconds)], check=True)
@@ -97,7 +125,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work")
     parser.add_argument("--cases", default="3min-plan.3min-songs,3min-plan.10min-songs,10min-plan.10min-songs,"
-                        "3min-plan.3min-songs.stems-given")
+                        "3min-plan.3min-songs.stems-given,stretch.10min.1.08,stretch.10min.1.08+2st")
     args = parser.parse_args()
     mashup = os.path.abspath(args.mashup)
     binaries = [("mashup", mashup)] + ([("compare", os.path.abspath(args.compare))] if args.compare else [])
@@ -118,7 +146,13 @@ def main():
         "10min-plan.10min-songs": (26, 10, False),
         "3min-plan.3min-songs.stems-given": (8, 3, True),
     }
+    stretches = {"stretch.10min.1.08": [], "stretch.10min.1.08+2st": ["--semitones", "2"]}
     for name in args.cases.split(","):
+        if name in stretches:
+            out = os.path.join(work, f"out-{name}.wav")
+            arguments = ["stretch", songs[10][0], out, "--time-ratio", "1.08"] + stretches[name]
+            report(f"cli.{name}", measure(binaries, arguments, args.runs), 600.0, args, {})
+            continue
         sections, minutes, stems_given = cases[name]
         plan_path = os.path.join(work, f"plan-{name}.json")
         with open(plan_path, "w") as f:
@@ -133,25 +167,9 @@ def main():
                 arguments += ["--stems", f"song{index + 1}={stem_dir}"]
         out = os.path.join(work, f"out-{name}.wav")
         arguments += ["-o", out]
-        measured = {label: [] for label, _ in binaries}
-        for _ in range(args.runs):
-            for label, binary in binaries:
-                measured[label].append(run([binary] + arguments))
+        measured = measure(binaries, arguments, args.runs)
         audio_seconds = json.load(open(os.path.join(work, f"out-{name}.json")))["duration_seconds"]
-        for label, _ in binaries:
-            runs = measured[label]
-            wall = statistics.median(m[0] for m in runs)
-            line = {
-                "name": f"cli.render.{name}", "runs": args.runs, "median_wall_seconds": round(wall, 3),
-                "median_cpu_seconds": round(statistics.median(m[1] for m in runs), 3),
-                "peak_resident_mb": round(max(m[2] for m in runs), 1),
-                "audio_seconds": round(audio_seconds, 3), "x_realtime": round(audio_seconds / wall, 1),
-                "stems_given": stems_given,
-            }
-            if args.compare:
-                line["binary"] = label
-                line["load_average"] = round(os.getloadavg()[0], 2)
-            print(json.dumps(line), flush=True)
+        report(f"cli.render.{name}", measured, audio_seconds, args, {"stems_given": stems_given})
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

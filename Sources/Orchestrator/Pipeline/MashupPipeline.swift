@@ -21,6 +21,14 @@ public struct PipelineSong: Sendable, Equatable {
         self.audio = audio
         self.separationURL = separationURL
     }
+
+    /// A song read from a local file: named after the file (without folder and extension), its path the storage
+    /// path, analysed from the file.
+    public static func localFile(songID: String, url: URL) -> PipelineSong {
+        PipelineSong(
+            song: JobSong(songID: songID, name: url.deletingPathExtension().lastPathComponent, storagePath: url.path),
+            audio: SongAudioInput(songID: songID, source: .file(url)))
+    }
 }
 
 /// The separation step on its own: stems from the separation service by song id, for songs with a URL it can fetch
