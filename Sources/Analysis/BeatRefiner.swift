@@ -53,6 +53,11 @@ struct BeatRefiner: Sendable {
         let window = max(2, Int((BeatRefiner.windowSeconds * sampleRate).rounded()))
         let search = Int((BeatRefiner.searchSeconds * sampleRate).rounded())
         let sigma = BeatRefiner.priorSigmaSeconds * sampleRate
+        // The prior's weight at each offset from the coarse beat (the same for every beat).
+        let prior = (-search...search).map { offset -> Double in
+            let x = Double(offset) / sigma
+            return exp(-0.5 * x * x)
+        }
         var attacks = [Double](), weights = [Double]()
         var prefix = [Double](repeating: 0, count: 2 * (search + window) + 2)
         var moment = prefix
@@ -82,8 +87,7 @@ struct BeatRefiner: Sendable {
                 let after = w * afterSum - (afterMoment - Double(k) * afterSum)
                 let beforeSum = prefix[k] - prefix[k - window], beforeMoment = moment[k] - moment[k - window]
                 let before = (w - Double(k) + 1) * beforeSum + beforeMoment
-                let x = Double(n - centre) / sigma
-                let score = (after - before) * exp(-0.5 * x * x)
+                let score = (after - before) * prior[n - centre + search]
                 if score > bestScore {
                     bestScore = score; bestSample = n
                     bestRise = after / max(before, 1e-12)

@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import Orchestrator
 import Render
 
 /// `mashup stems SONG -o DIR`: approximate vocals, drums, bass and other stems by signal processing.
@@ -25,14 +26,33 @@ enum StemsCommand: CLICommand {
         case "16": options.sampleFormat = .pcm16
         case let other?: throw CLIError.usage("--bits must be 16, 24 or float, not '\(other)'")
         }
-        let decoded = try AudioFile.read(URL(fileURLWithPath: files[0]), sampleRate: nil)
-        let stems = StemApproximator().separate(decoded.buffer)
+        let url = URL(fileURLWithPath: files[0])
+        // The song is read by range at its own rate (in place, or from a float copy for formats that do not seek
+        // exactly), and approximated piece by piece: memory stays that of a few pieces whatever the song's length.
+        let rate = try AudioFileReader(url: url, sampleRate: nil).info.sampleRate
+        let source = try FileAudioSource(url: url, sampleRate: rate, measuresLoudness: false)
+        for warning in source.warnings { printError("mashup stems: warning: \(warning)") }
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (name, buffer) in stems.byName.sorted(by: { $0.key < $1.key }) {
-            let url = folder.appendingPathComponent(name + ".wav")
-            try AudioFile.write(buffer, to: url, options: options)
-            printError("wrote \(url.path)")
+        let names: [(stem: Stem, name: String)] = [
+            (.bass, "bass"), (.drums, "drums"), (.other, "other"), (.vocals, "vocals"),
+        ]
+        let writers = try names.map {
+            try AudioFileWriter(
+                url: folder.appendingPathComponent($0.name + ".wav"), channelCount: source.channelCount,
+                sampleRate: rate, options: options)
+        }
+        do {
+            try await ApproximatedStems().forEachPiece(of: source, piecesInFlight: 2) { stems in
+                for (writer, entry) in zip(writers, names) { try writer.write(stems[entry.stem]!) }
+            }
+            for writer in writers {
+                try writer.finish()
+                printError("wrote \(writer.url.path)")
+            }
+        } catch {
+            for writer in writers { writer.cancel() }
+            throw error
         }
         printError("note: approximate stems (signal processing, not a separation model); they sum to the song")
     }

@@ -56,6 +56,57 @@ struct ApproximatedStemsRangeTests {
         }
     }
 
+    /// A source that counts its reads (one per piece approximated).
+    final class CountingSource: AudioSource, @unchecked Sendable {
+        let inner: MemoryAudioSource
+        private let lock = NSLock()
+        private var reads = 0
+        init(_ buffer: AudioBuffer) { inner = MemoryAudioSource(buffer) }
+        var sampleRate: Double { inner.sampleRate }
+        var channelCount: Int { inner.channelCount }
+        var frameCount: Int { inner.frameCount }
+        var contentFingerprint: SourceFingerprint.Value { inner.contentFingerprint }
+        var readCount: Int { lock.withLock { reads } }
+        func read(frames range: Range<Int>) throws -> AudioBuffer {
+            lock.withLock { reads += 1 }
+            return try inner.read(frames: range)
+        }
+        func integratedLoudnessLUFS() throws -> Double { try inner.integratedLoudnessLUFS() }
+    }
+
+    @Test(
+        "the whole song piece by piece (the stems command) equals the whole-song approximation, in order, with at most the pieces in flight read ahead",
+        arguments: [1, 2, 3])
+    func piecesJoinIntoTheWholeSong(piecesInFlight: Int) async throws {
+        let whole = StemApproximator().separate(Self.song)
+        let provider = ApproximatedStems(chunkFrameCount: 100_000)
+        let source = CountingSource(Self.song)
+        var joined: [Stem: [[Float]]] = [:]
+        var emitted = 0
+        var readAhead = 0
+        try await provider.forEachPiece(of: source, piecesInFlight: piecesInFlight) { stems in
+            // Pieces read before this one is emitted: this one, those before it, and those in flight.
+            readAhead = max(readAhead, source.readCount - emitted - 1)
+            emitted += 1
+            for (stem, buffer) in stems {
+                joined[stem, default: [[], []]][0] += buffer.channel(0)
+                joined[stem, default: [[], []]][1] += buffer.channel(1)
+            }
+        }
+        #expect(emitted == (Self.song.frameCount + 99_999) / 100_000)
+        #expect(readAhead <= piecesInFlight - 1, "\(readAhead) pieces read ahead of the one emitted")
+        for (stem, reference) in [
+            (Stem.vocals, whole.vocals), (.drums, whole.drums), (.bass, whole.bass), (.other, whole.other),
+        ] {
+            let got = AudioBuffer(channels: try #require(joined[stem]), sampleRate: Self.song.sampleRate)
+            #expect(got.frameCount == Self.song.frameCount)
+            let residual = Measurements.residualDecibels(got.samples, reference.samples)
+            #expect(
+                got == reference || residual <= Self.rangeResidualDecibels,
+                "\(stem): residual \(residual) dB against the whole-song approximation")
+        }
+    }
+
     @Test("the cached provider gives the same stems from memory, from disk and when two layers ask at once")
     func cachedProvider() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-stems-\(UUID().uuidString)")

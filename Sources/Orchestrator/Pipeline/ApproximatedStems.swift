@@ -67,4 +67,37 @@ public struct ApproximatedStems: StemProviding {
         let set = approximator.separate(audio)
         return [.vocals: set.vocals, .drums: set.drums, .bass: set.bass, .other: set.other]
     }
+
+    /// The stems of the whole of `source`, piece after piece (`chunkFrameCount` frames each) in song order, handed
+    /// to `emit` (the `stems` command writes them to files). Up to `piecesInFlight` pieces are approximated at once
+    /// (one per core) or wait to be emitted, so memory is that of `piecesInFlight` pieces whatever the song's
+    /// length; the pieces join into the whole-song approximation without a seam (see the type's note).
+    public func forEachPiece(
+        of source: any AudioSource, piecesInFlight: Int, emit: ([Stem: AudioBuffer]) throws -> Void
+    ) async throws {
+        let total = source.frameCount
+        let size = chunkFrameCount
+        let pieceCount = (total + size - 1) / size
+        let limit = max(1, piecesInFlight)
+        try await withThrowingTaskGroup(of: (Int, [Stem: AudioBuffer]).self) { group in
+            var next = 0, emitted = 0
+            var finished: [Int: [Stem: AudioBuffer]] = [:]
+            func launch() {
+                let index = next
+                let range = index * size..<min(total, (index + 1) * size)
+                group.addTask { (index, try piece(of: source, frames: range)) }
+                next += 1
+            }
+            while next < pieceCount && next < limit { launch() }
+            while let (index, stems) = try await group.next() {
+                finished[index] = stems
+                while let ready = finished.removeValue(forKey: emitted) {
+                    try emit(ready)
+                    emitted += 1
+                }
+                // Pieces under way or waiting to be emitted: at most `limit`.
+                while next < pieceCount && next - emitted < limit { launch() }
+            }
+        }
+    }
 }
