@@ -359,7 +359,13 @@ public struct StemApproximator: Sendable {
     static func insertStep(_ rows: inout MutableSpan<Float>, values: Span<Float>) {
         let width = values.count
         precondition(rows.count == 2 * width, "insertStep: two rows of the values' width")
-        for j in 0..<width { rows[width &+ j] = max(rows[j], min(rows[width &+ j], values[j])) }
+        for j in 0..<width {
+            // min and max as plain selects: they compile to single min/max instructions (the library's max keeps
+            // NaN semantics and takes four). Magnitudes are never NaN, so the result is the same.
+            let row = rows[width &+ j], value = values[j], below = rows[j]
+            let smaller = row < value ? row : value
+            rows[width &+ j] = below > smaller ? below : smaller
+        }
     }
 
     /// Removes one copy of `values[j]` (present in the window) from lane `j`'s sorted window of `count` values, for
