@@ -146,9 +146,10 @@ public struct StemApproximator: Sendable {
         var gains = [Float](repeating: 0, count: 3 * bins) // drums, bass, vocals
         var centre = [Float](repeating: 1, count: bins)
         let input = mix.samples
-        let scale = 1 / Float(frameSize)
+        // The inverse FFT's 1/N folded into the synthesis window (N a power of two: the products are the same).
+        let synthesisWindow = window.map { $0 * (1 / Float(frameSize)) }
         do {
-            let x = input.span, w = window.span, mask = harmonicMask.span
+            let x = input.span, w = window.span, ws = synthesisWindow.span, mask = harmonicMask.span
             let low = low.span, voice = voice.span
             var acc = accumulator.mutableSpan
             var wsum = weight.mutableSpan
@@ -195,7 +196,7 @@ public struct StemApproximator: Sendable {
                         let offset = (stem * channels + c) * outLength + base
                         fft.withOutput { y in
                             var out = acc._mutatingExtracting(offset..<(offset + frameSize))
-                            Self.overlapAdd(y, scale: scale, window: w, into: &out)
+                            Self.overlapAdd(y, window: ws, into: &out)
                         }
                     }
                 }
@@ -269,11 +270,11 @@ public struct StemApproximator: Sendable {
         }
     }
 
-    /// `out[i] += y[i] · scale · window[i]`.
+    /// `out[i] += y[i] · window[i]`.
     @inline(never)
-    static func overlapAdd(_ y: Span<Float>, scale: Float, window w: Span<Float>, into out: inout MutableSpan<Float>) {
+    static func overlapAdd(_ y: Span<Float>, window w: Span<Float>, into out: inout MutableSpan<Float>) {
         let count = min(y.count, w.count, out.count)
-        for i in 0..<count { out[i] += y[i] * scale * w[i] }
+        for i in 0..<count { out[i] += y[i] * w[i] }
     }
 
     /// 1 below `from` Hz, 0 above `to` Hz, raised cosine between.
