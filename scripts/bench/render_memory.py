@@ -8,9 +8,10 @@ every section (vocals, drums, bass, other from the two songs, reading from sprea
 most layers. Cases:
   3min-plan.3min-songs, 3min-plan.10min-songs, 10min-plan.10min-songs (from plain mixes), and the first case
   again with stems given (`--stems`, the songs' approximated stems written beforehand with `mashup stems`);
-  stretch.10min.1.08 and stretch.10min.1.08+2st: `mashup stretch` of the 10-minute song, x1.08 (and +2 semitones).
+  stretch.10min.1.08 and stretch.10min.1.08+2st: `mashup stretch` of the 10-minute song, x1.08 (and +2 semitones);
+  stems.3min and stems.10min: `mashup stems` of the 3- and 10-minute song (four 32-bit float WAV files).
 Prints one JSON line per case: wall seconds, CPU seconds, peak resident MB, x realtime (output seconds / wall for
-a render, input seconds / wall for a stretch).
+a render, input seconds / wall for a stretch or a separation).
 
 With `--compare OTHER`, every run of `--mashup` is followed by the same run of the binary OTHER (e.g. the build
 before a change), and a second JSON line per case gives OTHER's figures ("binary": "compare"): on a shared machine
@@ -125,7 +126,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work")
     parser.add_argument("--cases", default="3min-plan.3min-songs,3min-plan.10min-songs,10min-plan.10min-songs,"
-                        "3min-plan.3min-songs.stems-given,stretch.10min.1.08,stretch.10min.1.08+2st")
+                        "3min-plan.3min-songs.stems-given,stretch.10min.1.08,stretch.10min.1.08+2st,stems.3min,stems.10min")
     args = parser.parse_args()
     mashup = os.path.abspath(args.mashup)
     binaries = [("mashup", mashup)] + ([("compare", os.path.abspath(args.compare))] if args.compare else [])
@@ -147,7 +148,13 @@ def main():
         "3min-plan.3min-songs.stems-given": (8, 3, True),
     }
     stretches = {"stretch.10min.1.08": [], "stretch.10min.1.08+2st": ["--semitones", "2"]}
+    separations = {"stems.3min": 3, "stems.10min": 10}
     for name in args.cases.split(","):
+        if name in separations:
+            minutes = separations[name]
+            arguments = ["stems", songs[minutes][0], "-o", os.path.join(work, f"out-{name}")]
+            report(f"cli.{name}", measure(binaries, arguments, args.runs), minutes * 60.0, args, {})
+            continue
         if name in stretches:
             out = os.path.join(work, f"out-{name}.wav")
             arguments = ["stretch", songs[10][0], out, "--time-ratio", "1.08"] + stretches[name]
