@@ -56,7 +56,7 @@ public struct SongAnalyzer: Sendable {
         let chroma = ChromaFrames(signal: mono, sampleRate: rate)
 
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
-        let tempo = TempoEstimator().estimate(onsets)
+        let tempo = TempoEstimator().estimate(onsets, harmonicChange: TempoEstimator.harmonicChange(chroma))
         // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
         // 0-3 quarters of a period (BeatPhaseEstimator).
         let quarters = BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4)
