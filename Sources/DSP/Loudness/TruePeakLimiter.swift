@@ -28,7 +28,6 @@ public final class TruePeakLimiter: AudioProcessor {
     private var maximumFrames = 0
     private var lookahead = 1
     private var oversampler: PolyphaseOversampler?
-    private var upsampled = SampleBuffer(count: 0)
     /// Per frame of the block: the largest interpolated magnitude over the channels, then the gain to apply.
     private var peaks = SampleBuffer(count: 0)
     private var audioDelay = SampleBuffer(count: 0)
@@ -70,7 +69,6 @@ public final class TruePeakLimiter: AudioProcessor {
         oversampler = PolyphaseOversampler(
             halfOrderFrames: TruePeakMeter.halfOrder, cutoff: 0.125,
             channelCount: channelCount, maximumFrameCount: maximumFrames)
-        upsampled = SampleBuffer(count: 4 * maximumFrames)
         peaks = SampleBuffer(count: maximumFrames)
         delayLength = latencyFrameCount
         audioDelay = SampleBuffer(count: channelCount * delayLength)
@@ -162,16 +160,10 @@ public final class TruePeakLimiter: AudioProcessor {
         let n = block.frameCount
         let channels = channelCount
         peaks.withMutableSpan { peak in
-            for i in 0..<n { peak[i] = 0 }
-            upsampled.withMutableSpan { up in
-                for c in 0..<channels {
-                    block.withSamples(ofChannel: c) { oversampler.upsample($0, channel: c, into: &up) }
-                    for i in 0..<n {
-                        var m = peak[i]
-                        for p in 0..<4 { m = max(m, abs(up[4 * i + p])) }
-                        peak[i] = m
-                    }
-                }
+            var framePeaks = peak.extracting(0..<n)
+            VectorOps.fill(&framePeaks, with: 0)
+            for c in 0..<channels {
+                block.withSamples(ofChannel: c) { oversampler.upsamplePeaks($0, channel: c, into: &framePeaks) }
             }
         }
         var state = gainState
