@@ -127,7 +127,21 @@ public enum VectorOps {
     @inlinable
     public static func replaceNonFinite(_ buffer: inout MutableSpan<Float>) -> Int {
         var replaced = 0
-        for i in buffer.indices where !buffer[i].isFinite {
+        // Eight samples at a time are checked at once: v - v is 0 for a finite v and NaN for an infinity or a NaN;
+        // only a group that holds one is repaired sample by sample.
+        let zero = SIMD8<Float>(repeating: 0)
+        var start = 0
+        while start + 8 <= buffer.count {
+            let v = buffer.span.simd8(at: start)
+            if any((v - v) .!= zero) {
+                for i in start..<(start + 8) where !buffer[i].isFinite {
+                    buffer[i] = 0
+                    replaced += 1
+                }
+            }
+            start += 8
+        }
+        for i in start..<buffer.count where !buffer[i].isFinite {
             buffer[i] = 0
             replaced += 1
         }
