@@ -213,8 +213,7 @@ public final class Reverb: AudioProcessor {
     /// Processes `left.count` frames; `right` holds at least as many (and is written only when `stereo`).
     private func process(_ left: inout MutableSpan<Float>, _ right: inout MutableSpan<Float>, stereo: Bool) {
         let n = left.count
-        var inputPeak: Float = 0
-        for i in 0..<n { inputPeak = max(inputPeak, abs(left[i]), abs(right[i])) }
+        let inputPeak = max(VectorOps.peakMagnitude(left.span), VectorOps.peakMagnitude(right.span.extracting(0..<n)))
         if asleep && inputPeak == 0 {
             // Silent input into a silent network: the wet signal is exactly zero.
             for i in 0..<n {

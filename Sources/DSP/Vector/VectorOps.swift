@@ -64,8 +64,20 @@ public enum VectorOps {
     /// Largest absolute value (0 for an empty buffer).
     @inlinable
     public static func peakMagnitude(_ buffer: Span<Float>) -> Float {
+        // Eight running maxima, then their largest. A lane takes a magnitude only when it is larger, as
+        // `max(peak, abs(x))` does (which keeps `peak` when `abs(x)` is NaN), so the result is the same whatever the
+        // lane a sample falls in: a vector comparison and blend instead of a branchy scalar `max` per sample.
+        var lanes = SIMD8<Float>(repeating: 0)
+        var start = 0
+        while start + 8 <= buffer.count {
+            let v = buffer.simd8(at: start)
+            let magnitude = v.replacing(with: 0 - v, where: v .<= 0)
+            lanes.replace(with: magnitude, where: magnitude .> lanes)
+            start += 8
+        }
         var peak: Float = 0
-        for i in buffer.indices { peak = max(peak, abs(buffer[i])) }
+        for lane in 0..<8 { peak = max(peak, lanes[lane]) }
+        for i in start..<buffer.count { peak = max(peak, abs(buffer[i])) }
         return peak
     }
 
