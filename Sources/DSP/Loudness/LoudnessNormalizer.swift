@@ -7,9 +7,9 @@ import Foundation
 // curve) and the pass repeated,
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
-// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter and the loudness meter on
-// one batch while the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
-// figures and the output are those of one loop).
+// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter on one batch while the
+// loudness meter, the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
+// figures and the output are those of one loop; the limiter is about as much work as the other three together).
 // Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
 // a pass holds one block of 4096 frames, so memory does not depend on the length.
 
@@ -168,8 +168,8 @@ public struct LoudnessNormalizer: Sendable {
 
     /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak)
     /// and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount` frames;
-    /// while one job runs the limiter over batch k and the loudness meter over its output, the other measures the
-    /// true peak of batch k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
+    /// while one job runs the limiter over batch k, the other measures the loudness and the true peak of batch
+    /// k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
     /// blocks, in order, so the output and every figure are those of a plain loop, bit for bit; `emit` is called
     /// in order, one call at a time, with blocks of at most `blockFrameCount` frames.
     private func measuredPass(
@@ -285,7 +285,7 @@ public struct BufferProgramme: RereadableProgramme {
 }
 
 /// The two jobs of a measured pass (`LoudnessNormalizer.measuredPass`) and the batches between them. Job 0 owns the
-/// limiter run, the loudness meter, `input` and `output`; job 1 owns the true-peak meter, `pending` and `emit`.
+/// limiter run, `input` and `output`; job 1 owns the loudness and true-peak meters, `pending` and `emit`.
 /// `concurrentPerform` returns after both jobs of a step, and the batches change hands between steps.
 private final class PassPipeline: @unchecked Sendable {
     let run: LimiterRun
@@ -306,8 +306,8 @@ private final class PassPipeline: @unchecked Sendable {
         self.emit = emit
     }
 
-    /// Job 0 limits and meters `input` (then, when `finishing`, the limiter's latency) while job 1 measures and
-    /// emits the previous step's output.
+    /// Job 0 limits `input` (then, when `finishing`, the limiter's latency) while job 1 measures and emits the
+    /// previous step's output.
     func step(finishing: Bool) throws {
         pending = output
         output = []
@@ -319,10 +319,7 @@ private final class PassPipeline: @unchecked Sendable {
     }
 
     private func limitInput(finishing: Bool) {
-        let keep: (AudioBuffer) -> Void = { block in
-            self.meter.append(block)
-            self.output.append(block)
-        }
+        let keep: (AudioBuffer) -> Void = { block in self.output.append(block) }
         for block in input { run.feed(block, emit: keep) }
         if finishing { run.finish(emit: keep) }
         input = []
@@ -332,6 +329,7 @@ private final class PassPipeline: @unchecked Sendable {
         guard emitError == nil else { return }
         do {
             for block in pending {
+                meter.append(block)
                 peaks.append(block)
                 try emit(block)
             }
