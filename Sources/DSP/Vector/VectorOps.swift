@@ -96,6 +96,26 @@ public enum VectorOps {
         return total
     }
 
+    /// `destination[2i] = left[i]`, `destination[2i + 1] = right[i]` for `min(left.count, right.count)` frames
+    /// (`destination` holds at least twice as many samples), eight frames at a time.
+    @inlinable
+    public static func interleave(_ left: Span<Float>, _ right: Span<Float>, into destination: inout MutableSpan<Float>) {
+        let n = min(left.count, right.count)
+        precondition(destination.count >= 2 * n, "VectorOps.interleave: destination shorter than the frames")
+        var i = 0
+        while i + 8 <= n {
+            let l = left.simd8(at: i), r = right.simd8(at: i)
+            destination.setSIMD8(SIMD8(l[0], r[0], l[1], r[1], l[2], r[2], l[3], r[3]), at: 2 * i)
+            destination.setSIMD8(SIMD8(l[4], r[4], l[5], r[5], l[6], r[6], l[7], r[7]), at: 2 * i + 8)
+            i += 8
+        }
+        while i < n {
+            destination[2 * i] = left[i]
+            destination[2 * i + 1] = right[i]
+            i += 1
+        }
+    }
+
     /// Interleaves `channelCount` planar channels of `frameCount` samples (channel `c` at `c * frameCount`)
     /// into `destination` (which holds at least `frameCount * channelCount` samples).
     @inlinable
@@ -103,10 +123,9 @@ public enum VectorOps {
         _ planar: Span<Float>, channelCount: Int, frameCount: Int, into destination: inout MutableSpan<Float>
     ) {
         if channelCount == 2 {
-            for i in 0..<frameCount {
-                destination[2 * i] = planar[i]
-                destination[2 * i + 1] = planar[frameCount + i]
-            }
+            interleave(
+                planar.extracting(0..<frameCount), planar.extracting(frameCount..<(2 * frameCount)),
+                into: &destination)
             return
         }
         for c in 0..<channelCount {
