@@ -196,11 +196,19 @@ public final class TruePeakLimiter: AudioProcessor {
                     let lineStart = c * delayFrames
                     var delayAt = delayStart
                     block.withMutableSamples(ofChannel: c) { p in
-                        for i in 0..<n {
-                            let delayed = lines[lineStart + delayAt]
-                            lines[lineStart + delayAt] = p[i]
-                            p[i] = delayed * gains[i]
-                            delayAt += 1
+                        // In runs up to the end of the ring (no wrap test per frame, so each run vectorises); the
+                        // runs go in order, so a slot is read before the frame that overwrites it, as frame by frame.
+                        var i = 0
+                        while i < n {
+                            let run = min(n - i, delayFrames - delayAt)
+                            let slot = lineStart + delayAt
+                            for j in 0..<run {
+                                let delayed = lines[slot + j]
+                                lines[slot + j] = p[i + j]
+                                p[i + j] = delayed * gains[i + j]
+                            }
+                            i += run
+                            delayAt += run
                             if delayAt == delayFrames { delayAt = 0 }
                         }
                     }

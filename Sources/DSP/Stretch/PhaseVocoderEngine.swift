@@ -601,20 +601,24 @@ final class PhaseVocoderEngine {
             peakBins[0] = best
             peakCount = 1
         }
-        // Region boundaries at the power minimum between neighbouring peaks.
+        // Region boundaries at the power minimum between neighbouring peaks (the first bin of the lowest power):
+        // one walk over the bins from the first peak to the last, the running minimum restarting after each peak.
         regionStarts[0] = 0
+        var next = peakBins[0] + 1
         for i in 1..<peakCount {
-            let first = peakBins[i - 1] + 1
-            let between = power.extracting(first..<peakBins[i])
-            var lowest = 0
-            var lowestPower = between[0]
-            for k in between.indices {
-                let p = between[k]
+            let end = peakBins[i]
+            var lowest = next
+            var lowestPower = power[next]
+            var k = next + 1
+            while k < end {
+                let p = power[k]
                 let lower = p < lowestPower
                 lowest = lower ? k : lowest
                 lowestPower = lower ? p : lowestPower
+                k += 1
             }
-            regionStarts[i] = first + lowest
+            regionStarts[i] = lowest
+            next = end + 1
         }
         regionStarts[peakCount] = bins
         return peakCount
