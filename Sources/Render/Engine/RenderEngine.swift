@@ -16,8 +16,9 @@ import Synchronization
 //    layers) and are added after the ordinary layers of their frames. The bus streams (`OrderedMixer`): frames no
 //    layer still to come can touch are measured (loudness) and spooled to a float file, and leave memory.
 // 5. Master: loudness normalisation to the target with the true-peak limiter, in passes over the spooled bus;
-//    each pass measures its output (loudness, LRA, the per-second series, sample and true peak, the waveform
-//    overview) and spools it; the last pass is the result (`RenderResult.mastered`), written out by extension.
+//    each pass measures its output (loudness, LRA, the per-second series, the waveform overview) and spools it;
+//    the last pass is the result (`RenderResult.mastered`), written out by extension. Its sample and true peak are
+//    measured once, on that result, a channel per core.
 // Memory: no whole song or stem (each layer reads its source range, plus the stretcher's slack, when it
 // starts; provided stems are made chunk by chunk onto disk), the layers in flight (plus the sidechained ones) and the bus window
 // (about a section); the master passes hold a block. Nothing on the output side grows with the render's length.
@@ -219,8 +220,9 @@ public struct RenderEngine: Sendable {
         }
         var writer: AudioSpoolWriter?
         var waveform = builder()
-        let normalization = try normalizer.normalize(
-            bus, inputIntegratedLUFS: inputIntegratedLUFS,
+        // The peaks are measured once, on the result (a channel per core), rather than on every pass's output.
+        var normalization = try normalizer.normalize(
+            bus, inputIntegratedLUFS: inputIntegratedLUFS, measuresPeaks: false,
             beginPass: { _ in
                 writer = nil // the previous pass's spool is removed
                 writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
@@ -234,7 +236,25 @@ public struct RenderEngine: Sendable {
             try bus.forEachBlock { waveform.append($0) }
             return (bus, normalization, waveform.overview())
         }
-        return (try writer.finish(), normalization, waveform.overview())
+        let mastered = try writer.finish()
+        let peaks = try Self.peaks(of: mastered)
+        normalization.outputTruePeakDecibels = peaks.truePeakDecibels
+        normalization.outputSamplePeakDecibels = peaks.samplePeakDecibels
+        return (mastered, normalization, waveform.overview())
+    }
+
+    /// True peak (dBTP) and sample peak (dBFS) of a programme read once: its channels measured side by side, one
+    /// `TruePeakMeter` per channel on as many cores (each channel's figures are those of one meter over all the
+    /// channels; the programme's are the largest).
+    static func peaks(of programme: some RereadableProgramme) throws -> (
+        truePeakDecibels: Double, samplePeakDecibels: Double
+    ) {
+        let meters = ChannelPeakMeters(channelCount: programme.channelCount)
+        try programme.forEachBlock { meters.append($0) }
+        DispatchQueue.concurrentPerform(iterations: meters.meters.count) { meters.meters[$0].finish() }
+        let truePeak = meters.meters.map { $0.truePeaks[0] }.max() ?? 0
+        let samplePeak = meters.meters.map { $0.samplePeaks[0] }.max() ?? 0
+        return (Decibels.decibels(Double(truePeak)), Decibels.decibels(Double(samplePeak)))
     }
 
     private func report(_ fraction: Double, _ stage: String, _ message: String) {
@@ -563,5 +583,23 @@ struct SongMaterial: Sendable {
                     songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
             }
         }
+    }
+}
+
+/// One single-channel `TruePeakMeter` per channel of a programme, fed side by side (`RenderEngine.peaks(of:)`):
+/// during `append` job c touches only meter c, and the meters are read after it returns.
+private final class ChannelPeakMeters: @unchecked Sendable {
+    let meters: [TruePeakMeter]
+
+    init(channelCount: Int) {
+        meters = (0..<channelCount).map { _ in TruePeakMeter(channelCount: 1, maximumBlockFrameCount: 4096) }
+    }
+
+    /// Measures each channel of `block` with its meter, the channels on as many cores.
+    func append(_ block: AudioBuffer) {
+        let channels = (0..<meters.count).map {
+            AudioBuffer(channels: [block.channel($0)], sampleRate: block.sampleRate)
+        }
+        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].append(channels[$0]) }
     }
 }
