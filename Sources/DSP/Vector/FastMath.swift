@@ -6,14 +6,14 @@
 import Foundation
 
 /// Fast float approximations of atan2 and sin/cos for phase arithmetic (radians).
-enum FastMath {
-    static let pi = Float.pi
-    static let halfPi = Float.pi / 2
-    static let twoPi = 2 * Float.pi
+public enum FastMath {
+    public static let pi = Float.pi
+    public static let halfPi = Float.pi / 2
+    public static let twoPi = 2 * Float.pi
 
     /// atan2(y, x) in -π...π, |error| ≤ 1e-5 rad; 0 for (0, 0).
-    @inline(__always)
-    static func atan2(_ y: Float, _ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func atan2(_ y: Float, _ x: Float) -> Float {
         let ax = abs(x), ay = abs(y)
         let largest = max(ax, ay)
         guard largest > 0 else { return 0 }
@@ -26,14 +26,14 @@ enum FastMath {
     }
 
     /// `x` wrapped into -π...π.
-    @inline(__always)
-    static func wrapPhase(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    public static func wrapPhase(_ x: Float) -> Float {
         x - twoPi * (x / twoPi).rounded()
     }
 
     /// (sin θ, cos θ) for θ in -π...π (wrap first), |error| < 1e-7.
-    @inline(__always)
-    static func sinCos(_ theta: Float) -> (sin: Float, cos: Float) {
+    @inlinable @inline(__always)
+    public static func sinCos(_ theta: Float) -> (sin: Float, cos: Float) {
         var x = theta
         var cosSign: Float = 1
         if x > halfPi { x = pi - x; cosSign = -1 } else if x < -halfPi { x = -pi - x; cosSign = -1 }
@@ -56,14 +56,14 @@ enum FastMath {
 /// `-x` does.
 extension FastMath {
     /// |x| per lane, +0 for ±0 (as the scalar `abs`).
-    @inline(__always)
-    static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
         x.replacing(with: 0 - x, where: x .<= 0)
     }
 
     /// `atan2(y, x)` per lane.
-    @inline(__always)
-    static func atan2(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func atan2(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         let ax = magnitude(x), ay = magnitude(y)
         // `max` and `min` as the scalar ones choose: `y >= x ? y : x` and `y < x ? y : x`.
         let largest = ax.replacing(with: ay, where: ay .>= ax)
@@ -85,8 +85,8 @@ extension FastMath {
     }
 
     /// `sinCos(theta)` per lane (θ in -π...π).
-    @inline(__always)
-    static func sinCos(_ theta: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
+    @inlinable @inline(__always)
+    public static func sinCos(_ theta: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
         let above = theta .> halfPi, below = theta .< -halfPi
         var x = theta
         x.replace(with: pi - theta, where: above)
@@ -115,8 +115,8 @@ extension FastMath {
     /// `x` wrapped into -π...π per lane, as `PhaseVocoderEngine`'s scalar wrap computes it (the nearest whole turn,
     /// halves away from zero); nil when some lane's turn count is not below 2^22 in magnitude (or is NaN), for
     /// which the caller takes the scalar path.
-    @inline(__always)
-    static func wrapPhase(_ x: SIMD8<Float>) -> SIMD8<Float>? {
+    @inlinable @inline(__always)
+    public static func wrapPhase(_ x: SIMD8<Float>) -> SIMD8<Float>? {
         let v = x / twoPi
         let av = magnitude(v)
         guard all(av .< 4_194_304) else { return nil }

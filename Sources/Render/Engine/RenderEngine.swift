@@ -246,7 +246,8 @@ public struct RenderEngine: Sendable {
     /// True peak (dBTP) and sample peak (dBFS) of a programme read once: its channels measured side by side, one
     /// `TruePeakMeter` per channel on as many cores (each channel's figures are those of one meter over all the
     /// channels; the programme's are the largest).
-    static func peaks(of programme: some RereadableProgramme) throws -> (
+    /// - Throws: what reading the programme throws.
+    public static func peaks(of programme: some RereadableProgramme) throws -> (
         truePeakDecibels: Double, samplePeakDecibels: Double
     ) {
         let meters = ChannelPeakMeters(channelCount: programme.channelCount)
