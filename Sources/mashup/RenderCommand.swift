@@ -160,7 +160,9 @@ enum RenderCommand: CLICommand {
 
     /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from each song's folder (`(song id, folder)` pairs), by song
     /// id. (All files opened concurrently, without the loudness meter: the engine asks the loudness of songs only.)
-    static func loadStems(_ folders: [(String, String)], sampleRate: Double) async throws -> [String: [Stem: any AudioSource]] {
+    static func loadStems(_ folders: [(String, String)], sampleRate: Double) async throws -> [String: [Stem:
+        any AudioSource]]
+    {
         var files: [(id: String, stem: Stem, url: URL)] = []
         for (id, folder) in folders {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

@@ -1,5 +1,5 @@
-import Foundation
 import DSP
+import Foundation
 import TestSupport
 import Testing
 

@@ -16,6 +16,9 @@ import Foundation
 // - Silence: once the input is silent and everything written into the network stays below 1e-8 (-160 dBFS)
 //   for longer than the longest path, every state is set to exactly zero and processing is skipped until
 //   the input is non-zero again, so silent tails cost nothing and never run on denormals.
+// - Layout: the 8 lines are the lanes of one SIMD8 vector per frame (stored interleaved, frame by frame), so the
+//   taps, absorption filters and Hadamard butterflies run on whole vectors; each lane computes what a scalar
+//   loop over the lines would, in the same order.
 // Latency: 0 (pre-delay is an effect, not latency). Memory: 8 lines × 2^k floats (k from the longest line)
 // plus the pre-delay (0.5 s per channel). Stereo in/out; a mono block is processed as its own left and right.
 

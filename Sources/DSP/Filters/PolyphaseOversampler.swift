@@ -6,6 +6,8 @@ import Foundation
 // With the cutoff at the original Nyquist (0.125 of the oversampled rate) and T even, branch 0 is a pure
 // delay: the original samples reappear exactly among the oversampled ones, so an oversampled peak is never
 // below the sample peak. Delay: T/2 original frames each way, T frames for a round trip (up + down).
+// `upsamplePeaks` gives only each input frame's largest oversampled magnitude (what true-peak metering and limiting
+// need), eight frames at a time through each phase in turn: the same sums as `upsample`, without its lane shuffles.
 // Per channel state: T input frames and L - 1 oversampled frames of history; scratch sized at prepare.
 
 /// A 4x polyphase upsampler/downsampler pair for true-peak metering and oversampled nonlinearities.

@@ -8,6 +8,8 @@
 //   summed over channels (one atan2 per peak), and the bins of its region of influence (down to the
 //   spectral minimum between peaks) are rotated by the same unit phasor. The rotation is shared by all
 //   channels, so inter-channel phase differences, the stereo image and the mono sum are preserved exactly.
+//   The per-peak arithmetic (atan2, wraps, sin/cos, renormalisation) runs eight peaks at a time (FastMath's SIMD8
+//   forms, each lane the scalar value bit for bit).
 // - Transients: inside a transient lock the map has ratio 1 and Ha = Hs, so a frame is the input spectrum
 //   times a constant rotation. At lock entry the bins where the onset raises the power by 6 dB (measured on
 //   frames just before and across the onset) get rotation 1 (phase reset): the attack is an exact copy of the

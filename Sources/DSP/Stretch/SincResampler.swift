@@ -156,8 +156,10 @@ struct SincResampler {
         var j = frames.lowerBound
         while j + 2 <= frames.upperBound {
             let (firstA, rowA, tA) = place(j), (firstB, rowB, tB) = place(j + 1)
-            let lowA = rows.extracting(rowA..<(rowA + width)), highA = rows.extracting((rowA + width)..<(rowA + 2 * width))
-            let lowB = rows.extracting(rowB..<(rowB + width)), highB = rows.extracting((rowB + width)..<(rowB + 2 * width))
+            let lowA = rows.extracting(rowA..<(rowA + width)),
+                highA = rows.extracting((rowA + width)..<(rowA + 2 * width))
+            let lowB = rows.extracting(rowB..<(rowB + width)),
+                highB = rows.extracting((rowB + width)..<(rowB + 2 * width))
             let leftA = left.extracting(firstA..<(firstA + width)), rightA = right.extracting(firstA..<(firstA + width))
             let leftB = left.extracting(firstB..<(firstB + width)), rightB = right.extracting(firstB..<(firstB + width))
             var sumLeftA = SIMD8<Float>(), sumRightA = SIMD8<Float>()

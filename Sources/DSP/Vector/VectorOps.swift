@@ -99,7 +99,8 @@ public enum VectorOps {
     /// `destination[2i] = left[i]`, `destination[2i + 1] = right[i]` for `min(left.count, right.count)` frames
     /// (`destination` holds at least twice as many samples), eight frames at a time.
     @inlinable
-    public static func interleave(_ left: Span<Float>, _ right: Span<Float>, into destination: inout MutableSpan<Float>) {
+    public static func interleave(_ left: Span<Float>, _ right: Span<Float>, into destination: inout MutableSpan<Float>)
+    {
         let n = min(left.count, right.count)
         precondition(destination.count >= 2 * n, "VectorOps.interleave: destination shorter than the frames")
         var i = 0
