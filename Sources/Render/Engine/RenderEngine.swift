@@ -250,9 +250,9 @@ public struct RenderEngine: Sendable {
     public static func peaks(of programme: some RereadableProgramme) throws -> (
         truePeakDecibels: Double, samplePeakDecibels: Double
     ) {
-        let meters = ChannelPeakMeters(channelCount: programme.channelCount)
+        let meters = ChannelPeakMeters(channelCount: programme.channelCount, sampleRate: programme.sampleRate)
         try programme.forEachBlock { meters.append($0) }
-        DispatchQueue.concurrentPerform(iterations: meters.meters.count) { meters.meters[$0].finish() }
+        meters.finish()
         let truePeak = meters.meters.map { $0.truePeaks[0] }.max() ?? 0
         let samplePeak = meters.meters.map { $0.samplePeaks[0] }.max() ?? 0
         return (Decibels.decibels(Double(truePeak)), Decibels.decibels(Double(samplePeak)))
@@ -588,19 +588,36 @@ struct SongMaterial: Sendable {
 }
 
 /// One single-channel `TruePeakMeter` per channel of a programme, fed side by side (`RenderEngine.peaks(of:)`):
-/// during `append` job c touches only meter c, and the meters are read after it returns.
+/// the programme's blocks are gathered per channel up to `batchFrameCount` frames, then job c measures channel c
+/// with meter c (so a dispatch costs little against its work); the meters are read after `finish` returns.
 private final class ChannelPeakMeters: @unchecked Sendable {
     let meters: [TruePeakMeter]
+    private var pending: [[Float]]
+    private let sampleRate: Double
+    private static let batchFrameCount = 1 << 17
 
-    init(channelCount: Int) {
+    init(channelCount: Int, sampleRate: Double) {
+        self.sampleRate = sampleRate
         meters = (0..<channelCount).map { _ in TruePeakMeter(channelCount: 1, maximumBlockFrameCount: 4096) }
+        pending = [[Float]](repeating: [], count: channelCount)
     }
 
-    /// Measures each channel of `block` with its meter, the channels on as many cores.
+    /// Gathers `block`'s channels; measures them once a batch is full.
     func append(_ block: AudioBuffer) {
-        let channels = (0..<meters.count).map {
-            AudioBuffer(channels: [block.channel($0)], sampleRate: block.sampleRate)
-        }
+        for c in pending.indices { pending[c].append(contentsOf: block.channel(c)) }
+        if pending[0].count >= Self.batchFrameCount { flush() }
+    }
+
+    /// Measures what is gathered and ends each meter (its interpolator's tail).
+    func finish() {
+        flush()
+        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].finish() }
+    }
+
+    private func flush() {
+        guard !pending[0].isEmpty else { return }
+        let channels = pending.map { AudioBuffer(channels: [$0], sampleRate: sampleRate) }
         DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].append(channels[$0]) }
+        for c in pending.indices { pending[c].removeAll(keepingCapacity: true) }
     }
 }
