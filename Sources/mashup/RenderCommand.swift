@@ -61,6 +61,9 @@ enum RenderCommand: CLICommand {
             } ?? .infinity
         }
         let inParallel = declaredSeconds.reduce(0, +) <= Self.parallelAnalysisMaximumSeconds
+        // The stems open alongside the songs' opening passes and their analysis (the analysis does not read them),
+        // so their decoding fills the cores the songs leave idle.
+        async let openedStems = Self.loadStems(stemPairs, sampleRate: AudioFile.defaultSampleRate)
         let opened = try await withThrowingTaskGroup(of: (Int, OpenedSong).self) { group in
             for (index, (id, path)) in songPairs.enumerated() {
                 group.addTask { (index, try OpenedSong(id: id, path: path, gathering: inParallel)) }
@@ -76,10 +79,6 @@ enum RenderCommand: CLICommand {
             try AudioInputLimits.standard.checkSongLength(seconds: song.source.durationSeconds, path: song.path)
             sources.append((song.id, song.path, song.source))
             inputs[song.id] = song.input
-        }
-        var stems: [String: [Stem: any AudioSource]] = [:]
-        for (id, folder) in stemPairs {
-            stems[id] = try await loadStems(folder: folder, sampleRate: AudioFile.defaultSampleRate)
         }
 
         // The plan, checked against the songs: every problem printed with its path.
@@ -99,10 +98,9 @@ enum RenderCommand: CLICommand {
         // for when songs are analysed in parallel).
         let started = Date()
         printer.update(percent: 0, message: "Analysing \(sources.count) songs", phase: "analysis")
-        let songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
+        var songs = try await withThrowingTaskGroup(of: (Int, RenderSong).self) { group in
             var found: [(Int, RenderSong)] = []
             for (index, song) in sources.enumerated() {
-                let songStems = stems[song.id] ?? [:]
                 let input = inputs.removeValue(forKey: song.id)
                 group.addTask {
                     let name = (song.path as NSString).lastPathComponent
@@ -110,13 +108,13 @@ enum RenderCommand: CLICommand {
                         return (
                             index,
                             try await EmbeddedSongAnalysis().song(
-                                id: song.id, name: name, source: song.source, analysis: nil, stems: songStems)
+                                id: song.id, name: name, source: song.source, analysis: nil)
                         )
                     }
                     return (
                         index,
                         try EmbeddedSongAnalysis().song(
-                            id: song.id, name: name, source: song.source, gathered: input, stems: songStems)
+                            id: song.id, name: name, source: song.source, gathered: input)
                     )
                 }
                 if !inParallel, let result = try await group.next() { found.append(result) }
@@ -124,6 +122,8 @@ enum RenderCommand: CLICommand {
             for try await result in group { found.append(result) }
             return found.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        let stems = try await openedStems
+        for index in songs.indices { songs[index].stems = stems[songs[index].id] ?? [:] }
         // Stems approximated once over the parts of the songs the layers read, parked on disk by the engine.
         var options = RenderOptions(
             stems: ApproximatedStems(),
@@ -158,21 +158,29 @@ enum RenderCommand: CLICommand {
         return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 
-    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from a folder.
-    /// (Opened concurrently, without the loudness meter: the engine asks the loudness of songs only.)
-    static func loadStems(folder: String, sampleRate: Double) async throws -> [Stem: any AudioSource] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        guard !names.isEmpty else { throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)") }
-        var files: [(stem: Stem, url: URL)] = []
-        for name in names.sorted() {
-            let base = (name as NSString).deletingPathExtension
-            guard let stem = Stem(parsing: base), stem != .full, !files.contains(where: { $0.stem == stem }) else {
-                continue
+    /// Reads `vocals.*`, `drums.*`, `bass.*`, `other.*` from each song's folder (`(song id, folder)` pairs), by song
+    /// id. (All files opened concurrently, without the loudness meter: the engine asks the loudness of songs only.)
+    static func loadStems(_ folders: [(String, String)], sampleRate: Double) async throws -> [String: [Stem:
+        any AudioSource]]
+    {
+        var files: [(id: String, stem: Stem, url: URL)] = []
+        for (id, folder) in folders {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            guard !names.isEmpty else {
+                throw CLIError.failed("\(folder): no stem files (vocals, drums, bass, other)")
             }
-            files.append((stem, URL(fileURLWithPath: folder).appendingPathComponent(name)))
+            var found: [Stem] = []
+            for name in names.sorted() {
+                let base = (name as NSString).deletingPathExtension
+                guard let stem = Stem(parsing: base), stem != .full, !found.contains(stem) else { continue }
+                found.append(stem)
+                files.append((id, stem, URL(fileURLWithPath: folder).appendingPathComponent(name)))
+            }
         }
         let opened = try await FileAudioSource.open(files.map { ($0.url, false) }, sampleRate: sampleRate)
-        return Dictionary(uniqueKeysWithValues: zip(files.map(\.stem), opened.map { $0 as any AudioSource }))
+        var stems: [String: [Stem: any AudioSource]] = [:]
+        for (file, source) in zip(files, opened) { stems[file.id, default: [:]][file.stem] = source }
+        return stems
     }
 }
 

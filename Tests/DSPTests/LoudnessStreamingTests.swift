@@ -113,6 +113,32 @@ struct LoudnessStreamingTests {
         #expect(report.outputSamplePeakDecibels == TruePeakMeter.measure(whole).samplePeakDecibels)
     }
 
+    @Test("without peak metering the passes give the same output and loudness; the result's peaks measured after")
+    func peaksMeasuredAfterTheLastPass() throws {
+        let mix = LoudnessTests.peakyMaterial(seconds: 6, sampleRate: 44100, gainDecibels: -10)
+        let normalizer = LoudnessNormalizer()
+        func run(measuresPeaks: Bool) throws -> (LoudnessNormalizationReport, [[Float]]) {
+            var channels: [[Float]] = [[], []]
+            let report = try normalizer.normalize(
+                SplitProgramme(buffer: mix, firstBlock: 777), measuresPeaks: measuresPeaks,
+                beginPass: { _ in channels = [[], []] },
+                emit: { block in for c in 0..<2 { channels[c] += block.channel(c) } })
+            return (report, channels)
+        }
+        let (measured, output) = try run(measuresPeaks: true)
+        let (unmeasured, sameOutput) = try run(measuresPeaks: false)
+        #expect(measured.passes >= 1)
+        #expect(sameOutput == output)
+        #expect(unmeasured.passes == measured.passes)
+        #expect(unmeasured.outputIntegratedLUFS == measured.outputIntegratedLUFS)
+        #expect(unmeasured.outputShortTermLUFS == measured.outputShortTermLUFS)
+        #expect(unmeasured.outputTruePeakDecibels == Decibels.silenceFloorDecibels)
+        // The result measured once afterwards gives the figures the passes would have.
+        let after = TruePeakMeter.measure(AudioBuffer(channels: output, sampleRate: 44100))
+        #expect(after.truePeakDecibels == measured.outputTruePeakDecibels)
+        #expect(after.samplePeakDecibels == measured.outputSamplePeakDecibels)
+    }
+
     @Test("an error thrown by emit ends the normalisation with that error, and emit is not called again")
     func emitErrorStopsThePass() throws {
         struct DiskFull: Error, Equatable {}

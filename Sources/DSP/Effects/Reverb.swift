@@ -16,6 +16,9 @@ import Foundation
 // - Silence: once the input is silent and everything written into the network stays below 1e-8 (-160 dBFS)
 //   for longer than the longest path, every state is set to exactly zero and processing is skipped until
 //   the input is non-zero again, so silent tails cost nothing and never run on denormals.
+// - Layout: the 8 lines are the lanes of one SIMD8 vector per frame (stored interleaved, frame by frame), so the
+//   taps, absorption filters and Hadamard butterflies run on whole vectors; each lane computes what a scalar
+//   loop over the lines would, in the same order.
 // Latency: 0 (pre-delay is an effect, not latency). Memory: 8 lines × 2^k floats (k from the longest line)
 // plus the pre-delay (0.5 s per channel). Stereo in/out; a mono block is processed as its own left and right.
 
@@ -213,8 +216,7 @@ public final class Reverb: AudioProcessor {
     /// Processes `left.count` frames; `right` holds at least as many (and is written only when `stereo`).
     private func process(_ left: inout MutableSpan<Float>, _ right: inout MutableSpan<Float>, stereo: Bool) {
         let n = left.count
-        var inputPeak: Float = 0
-        for i in 0..<n { inputPeak = max(inputPeak, abs(left[i]), abs(right[i])) }
+        let inputPeak = max(VectorOps.peakMagnitude(left.span), VectorOps.peakMagnitude(right.span.extracting(0..<n)))
         if asleep && inputPeak == 0 {
             // Silent input into a silent network: the wet signal is exactly zero.
             for i in 0..<n {
@@ -266,7 +268,6 @@ public final class Reverb: AudioProcessor {
     ) -> Float {
         let n = left.count
         let mask = lineMask
-        let stride = mask + 1
         let preMask = preDelayMask
         let preStride = preMask + 1
         let depth = modulationDepthFrames
@@ -296,14 +297,18 @@ public final class Reverb: AudioProcessor {
                     fz[8 + k] = Float(lineLengths[k])
                     fz[16 + k] = abs3[k * 3]; fz[24 + k] = abs3[k * 3 + 1]; fz[32 + k] = abs3[k * 3 + 2]
                 }
-                var a0 = allpass[0], a1 = allpass[1], a2 = allpass[2], a3 = allpass[3]
-                var a4 = allpass[4], a5 = allpass[5], a6 = allpass[6], a7 = allpass[7]
-                var s0 = fz[32], s1 = fz[33], s2 = fz[34], s3 = fz[35], s4 = fz[36], s5 = fz[37], s6 = fz[38],
-                    s7 = fz[39]
-                let b0 = fz[16], b1 = fz[17], b2 = fz[18], b3 = fz[19], b4 = fz[20], b5 = fz[21], b6 = fz[22],
-                    b7 = fz[23]
-                let p0 = fz[24], p1 = fz[25], p2 = fz[26], p3 = fz[27], p4 = fz[28], p5 = fz[29], p6 = fz[30],
-                    p7 = fz[31]
+                // The eight lines side by side as vector lanes: allpass-interpolator states, absorption states,
+                // gains and poles; the taps' coefficients `e` are reloaded after each modulation update.
+                var a = SIMD8<Float>(
+                    allpass[0], allpass[1], allpass[2], allpass[3], allpass[4], allpass[5], allpass[6], allpass[7])
+                var st = SIMD8<Float>(fz[32], fz[33], fz[34], fz[35], fz[36], fz[37], fz[38], fz[39])
+                let b = SIMD8<Float>(fz[16], fz[17], fz[18], fz[19], fz[20], fz[21], fz[22], fz[23])
+                let p = SIMD8<Float>(fz[24], fz[25], fz[26], fz[27], fz[28], fz[29], fz[30], fz[31])
+                // Signs of the Hadamard butterflies and of the diffused input added to each line.
+                let pairSigns = SIMD8<Float>(1, -1, 1, -1, 1, -1, 1, -1)
+                let quadSigns = SIMD8<Float>(1, 1, -1, -1, 1, 1, -1, -1)
+                let halfSigns = SIMD8<Float>(1, 1, 1, 1, -1, -1, -1, -1)
+                var writtenLanes = SIMD8<Float>(repeating: 0)
                 var i = 0
                 while i < n {
                     // Modulation: every `update` frames (counted across blocks, so the LFO rate does not depend on the
@@ -326,7 +331,7 @@ public final class Reverb: AudioProcessor {
                             fz[l] = (1 - fraction) / (1 + fraction)
                         }
                     }
-                    let e0 = fz[0], e1 = fz[1], e2 = fz[2], e3 = fz[3], e4 = fz[4], e5 = fz[5], e6 = fz[6], e7 = fz[7]
+                    let e = SIMD8<Float>(fz[0], fz[1], fz[2], fz[3], fz[4], fz[5], fz[6], fz[7])
                     let m0 = iz[24], m1 = iz[25], m2 = iz[26], m3 = iz[27], m4 = iz[28], m5 = iz[29], m6 = iz[30],
                         m7 = iz[31]
                     let end = min(n, i + countdown)
@@ -354,44 +359,41 @@ public final class Reverb: AudioProcessor {
                             dR = delayedR - g * vR
                         }
                         dw = (dw &+ 1) & dMask
-                        // Late field: allpass-interpolated taps, then absorption.
-                        @inline(__always) func tap(_ l: Int, _ m: Int, _ e: Float, _ a: inout Float) -> Float {
-                            let line = l &* stride
-                            let r =
-                                e * lineBase[line &+ (w &- m) & mask] + lineBase[line &+ (w &- m &- 1) & mask] - e * a
-                            a = r
-                            return r
+                        // Late field: allpass-interpolated taps (line l's sample at slot q is lineBase[8q + l]),
+                        // then absorption.
+                        @inline(__always) func sample(_ l: Int, _ delay: Int) -> Float {
+                            lineBase[((w &- delay) & mask) &* 8 &+ l]
                         }
-                        s0 = b0 * tap(0, m0, e0, &a0) + p0 * s0
-                        s1 = b1 * tap(1, m1, e1, &a1) + p1 * s1
-                        s2 = b2 * tap(2, m2, e2, &a2) + p2 * s2
-                        s3 = b3 * tap(3, m3, e3, &a3) + p3 * s3
-                        s4 = b4 * tap(4, m4, e4, &a4) + p4 * s4
-                        s5 = b5 * tap(5, m5, e5, &a5) + p5 * s5
-                        s6 = b6 * tap(6, m6, e6, &a6) + p6 * s6
-                        s7 = b7 * tap(7, m7, e7, &a7) + p7 * s7
+                        let newer = SIMD8<Float>(
+                            sample(0, m0), sample(1, m1), sample(2, m2), sample(3, m3), sample(4, m4), sample(5, m5),
+                            sample(6, m6), sample(7, m7))
+                        let older = SIMD8<Float>(
+                            sample(0, m0 &+ 1), sample(1, m1 &+ 1), sample(2, m2 &+ 1), sample(3, m3 &+ 1),
+                            sample(4, m4 &+ 1), sample(5, m5 &+ 1), sample(6, m6 &+ 1), sample(7, m7 &+ 1))
+                        let r = e * newer + older - e * a
+                        a = r
+                        st = b * r + p * st
+                        let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3]
+                        let s4 = st[4], s5 = st[5], s6 = st[6], s7 = st[7]
                         // Late field plus the diffused input itself (the early reflections, which fill the gap
                         // before the shortest line returns).
                         let outL = (s0 - s1 + s2 - s3 + s4 - s5 + s6 - s7) * outScale + earlyScale * dL
                         let outR = (s0 + s1 - s2 - s3 + s4 + s5 - s6 - s7) * outScale + earlyScale * dR
-                        // Hadamard mix (fast Walsh-Hadamard, orthonormal).
-                        let h0 = s0 + s1, h1 = s0 - s1, h2 = s2 + s3, h3 = s2 - s3
-                        let h4 = s4 + s5, h5 = s4 - s5, h6 = s6 + s7, h7 = s6 - s7
-                        let t0 = h0 + h2, t1 = h1 + h3, t2 = h0 - h2, t3 = h1 - h3
-                        let t4 = h4 + h6, t5 = h5 + h7, t6 = h4 - h6, t7 = h5 - h7
-                        let o0 = (t0 + t4) * norm + dL, o4 = (t0 - t4) * norm + dL
-                        let o1 = (t1 + t5) * norm + dR, o5 = (t1 - t5) * norm - dR
-                        let o2 = (t2 + t6) * norm - dL, o6 = (t2 - t6) * norm - dL
-                        let o3 = (t3 + t7) * norm - dR, o7 = (t3 - t7) * norm + dR
-                        lineBase[w] = o0
-                        lineBase[stride &+ w] = o1
-                        lineBase[2 &* stride &+ w] = o2
-                        lineBase[3 &* stride &+ w] = o3
-                        lineBase[4 &* stride &+ w] = o4
-                        lineBase[5 &* stride &+ w] = o5
-                        lineBase[6 &* stride &+ w] = o6
-                        lineBase[7 &* stride &+ w] = o7
-                        written = max(written, abs(o0), abs(o1), abs(o2), abs(o3), abs(o4), abs(o5), abs(o6), abs(o7))
+                        // Hadamard mix (fast Walsh-Hadamard, orthonormal) as three butterfly stages over the lanes;
+                        // x + (-y) is x - y exactly, so each lane is the scalar butterfly's value.
+                        let h =
+                            SIMD8<Float>(s0, s0, s2, s2, s4, s4, s6, s6)
+                            + SIMD8<Float>(s1, s1, s3, s3, s5, s5, s7, s7) * pairSigns
+                        let t =
+                            SIMD8<Float>(h[0], h[1], h[0], h[1], h[4], h[5], h[4], h[5])
+                            + SIMD8<Float>(h[2], h[3], h[2], h[3], h[6], h[7], h[6], h[7]) * quadSigns
+                        let u =
+                            SIMD8<Float>(t[0], t[1], t[2], t[3], t[0], t[1], t[2], t[3])
+                            + SIMD8<Float>(t[4], t[5], t[6], t[7], t[4], t[5], t[6], t[7]) * halfSigns
+                        let o = u * norm + SIMD8<Float>(dL, dR, -dL, -dR, dL, -dR, -dL, dR)
+                        lineBase.setSIMD8(o, at: w &* 8)
+                        let magnitude = o.replacing(with: 0 - o, where: o .<= 0)
+                        writtenLanes.replace(with: magnitude, where: magnitude .> writtenLanes)
                         w = (w &+ 1) & mask
                         let dg = dry.next(), wg = wet.next()
                         left[i] = dg * xL + wg * outL
@@ -399,13 +401,14 @@ public final class Reverb: AudioProcessor {
                         i += 1
                     }
                 }
+                for l in 0..<8 { written = max(written, writtenLanes[l]) }
                 diffuserIndex = dw
                 framesUntilModulation = countdown
                 for l in 0..<8 { modulationWhole[l] = iz[24 + l]; modulationCoefficient[l] = fz[l] }
-                allpass[0] = a0; allpass[1] = a1; allpass[2] = a2; allpass[3] = a3
-                allpass[4] = a4; allpass[5] = a5; allpass[6] = a6; allpass[7] = a7
-                abs3[2] = s0; abs3[5] = s1; abs3[8] = s2; abs3[11] = s3
-                abs3[14] = s4; abs3[17] = s5; abs3[20] = s6; abs3[23] = s7
+                for l in 0..<8 {
+                    allpass[l] = a[l]
+                    abs3[l * 3 + 2] = st[l]
+                }
             }
         }
         dryValue = dry

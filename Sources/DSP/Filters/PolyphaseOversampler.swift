@@ -6,6 +6,8 @@ import Foundation
 // With the cutoff at the original Nyquist (0.125 of the oversampled rate) and T even, branch 0 is a pure
 // delay: the original samples reappear exactly among the oversampled ones, so an oversampled peak is never
 // below the sample peak. Delay: T/2 original frames each way, T frames for a round trip (up + down).
+// `upsamplePeaks` gives only each input frame's largest oversampled magnitude (what true-peak metering and limiting
+// need), eight frames at a time through each phase in turn: the same sums as `upsample`, without its lane shuffles.
 // Per channel state: T input frames and L - 1 oversampled frames of history; scratch sized at prepare.
 
 /// A 4x polyphase upsampler/downsampler pair for true-peak metering and oversampled nonlinearities.
@@ -19,6 +21,9 @@ final class PolyphaseOversampler {
     /// Branch taps interleaved by tap: `branches[k] = 4 (h[4k], h[4k + 1], h[4k + 2], h[4k + 3])`, so one
     /// SIMD multiply-add per input sample advances all four phases (gain 4 restores the level after stuffing).
     private let branches: [SIMD4<Float>]
+    /// The same taps by phase, each repeated over eight lanes: `phaseTaps[p * (T + 1) + k] = branches[k][p]`, for
+    /// `upsamplePeaks`, which runs eight input frames at once through each phase.
+    private let phaseTaps: [SIMD8<Float>]
     /// The prototype padded with zeros to a multiple of 8 taps, for the SIMD decimator.
     private let paddedPrototype: SampleBuffer
     private let paddedLength: Int
@@ -64,6 +69,10 @@ final class PolyphaseOversampler {
         branchLength = halfOrderFrames + 1
         branches = (0..<(halfOrderFrames + 1)).map { k in
             4 * SIMD4(taps[4 * k], taps[4 * k + 1], taps[4 * k + 2], taps[4 * k + 3])
+        }
+        let branchTaps = branches
+        phaseTaps = (0..<4).flatMap { p in
+            (0..<(halfOrderFrames + 1)).map { k in SIMD8(repeating: branchTaps[k][p]) }
         }
         paddedLength = (length + 7) / 8 * 8
         paddedPrototype = SampleBuffer(count: paddedLength)
@@ -134,6 +143,75 @@ final class PolyphaseOversampler {
             var acc = SIMD4<Float>(repeating: 0)
             for k in 0..<m { acc += taps[k] * window[m &- 1 &- k] }
             output.setSIMD4(acc, at: 4 * i)
+            i += 1
+        }
+    }
+
+    /// The peak of `upsample`'s output frame by frame: `peaks[i] = max(peaks[i], |u[4i]|, ..., |u[4i + 3]|)` for the
+    /// `n = input.count` input frames, where `u` is what `upsample` would write (bit for bit: each oversampled sample
+    /// is the same sum in the same order). The history advances as in `upsample`. For the true-peak meter and
+    /// limiter, which need only these maxima.
+    func upsamplePeaks(_ input: Span<Float>, channel: Int, into peaks: inout MutableSpan<Float>) {
+        let n = input.count
+        precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
+        precondition(peaks.count >= n, "PolyphaseOversampler.upsamplePeaks: peaks shorter than the input")
+        let t = halfOrderFrames, m = branchLength
+        let start = channel * (t + maximumFrames)
+        let phaseTaps = self.phaseTaps
+        inputHistory.withMutableSpan { all in
+            var history = all.extracting(start..<(start + t + maximumFrames))
+            var block = history.extracting(t..<(t + n))
+            VectorOps.copy(input, into: &block)
+            Self.upsamplePeaks(history.span, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
+            for k in 0..<t { history[k] = history[n + k] }
+        }
+    }
+
+    /// The sums of `upsamplePeaks`, eight input frames at a time: lane j of phase p's accumulator is oversampled
+    /// sample 4 (i + j) + p, summed over the taps in `upsample`'s order (tap k times x[i + j - k]). One vector load
+    /// of eight inputs serves the four phases, whose taps are vectors of one value, so no lane is shuffled.
+    @inline(never)
+    private static func upsamplePeaks(
+        _ history: Span<Float>, frameCount n: Int, phaseTaps: Span<SIMD8<Float>>, into peaks: inout MutableSpan<Float>
+    ) {
+        let m = phaseTaps.count / 4 // T + 1
+        let taps0 = phaseTaps.extracting(0..<m), taps1 = phaseTaps.extracting(m..<(2 * m))
+        let taps2 = phaseTaps.extracting((2 * m)..<(3 * m)), taps3 = phaseTaps.extracting((3 * m)..<(4 * m))
+        var i = 0
+        while i + 8 <= n {
+            let window = history.extracting(i..<(i + m + 7))
+            var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
+            for k in 0..<m {
+                let x = window.simd8(at: m &- 1 &- k)
+                acc0 += taps0[k] * x
+                acc1 += taps1[k] * x
+                acc2 += taps2[k] * x
+                acc3 += taps3[k] * x
+            }
+            var peak = peaks.span.simd8(at: i)
+            @inline(__always) func include(_ acc: SIMD8<Float>) {
+                let negated = -acc
+                peak.replace(with: acc, where: acc .> peak)
+                peak.replace(with: negated, where: negated .> peak)
+            }
+            include(acc0)
+            include(acc1)
+            include(acc2)
+            include(acc3)
+            peaks.setSIMD8(peak, at: i)
+            i += 8
+        }
+        // The last frames one at a time (the same sums as `upsample`'s one-frame loop).
+        while i < n {
+            let window = history.extracting(i..<(i + m))
+            var peak = peaks[i]
+            for p in 0..<4 {
+                let taps = phaseTaps.extracting((p * m)..<((p + 1) * m))
+                var acc: Float = 0
+                for k in 0..<m { acc += taps[k][0] * window[m &- 1 &- k] }
+                peak = max(peak, abs(acc))
+            }
+            peaks[i] = peak
             i += 1
         }
     }

@@ -7,9 +7,9 @@ import Foundation
 // curve) and the pass repeated,
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
-// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter and the loudness meter on
-// one batch while the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
-// figures and the output are those of one loop).
+// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter on one batch while the
+// loudness meter, the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
+// figures and the output are those of one loop; the limiter is about as much work as the other three together).
 // Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
 // a pass holds one block of 4096 frames, so memory does not depend on the length.
 
@@ -78,9 +78,12 @@ public struct LoudnessNormalizer: Sendable {
     /// the result. Silence runs no pass (`passes == 0`): the programme itself is the result.
     /// - Parameters:
     ///   - inputIntegratedLUFS: the programme's loudness when already measured (saves one read), else nil.
+    ///   - measuresPeaks: measure the true and sample peak of each pass's output (true by default). When false the
+    ///     passes skip that work (a third of a pass) and the report's peaks after a pass are the silence floor: the
+    ///     caller measures the result once (`TruePeakMeter`, e.g. a channel per core), not every pass's output.
     /// - Throws: what `programme` or `emit` throw; errors from preparing the limiter.
     public func normalize(
-        _ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil,
+        _ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil, measuresPeaks: Bool = true,
         beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void
     ) throws -> LoudnessNormalizationReport {
         let meter = LoudnessMeter(sampleRate: programme.sampleRate, channelCount: programme.channelCount)
@@ -105,15 +108,18 @@ public struct LoudnessNormalizer: Sendable {
         var gain = min(targetLUFS - input, maximumGainDecibels)
         var output = input
         var passes = 0
-        var peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+        var peaks: TruePeakMeter?
         var previous: (gain: Double, output: Double)?
         while passes < maximumPasses {
             passes += 1
             try beginPass(passes)
             meter.reset()
-            peaks = TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+            peaks =
+                measuresPeaks
+                ? TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
+                : nil
             try measuredPass(programme, gainDecibels: gain, meter: meter, peaks: peaks, emit: emit)
-            peaks.finish()
+            peaks?.finish()
             output = meter.integratedLUFS
             let error = targetLUFS - output
             if abs(error) <= Self.aimToleranceLU || gain >= maximumGainDecibels { break }
@@ -129,10 +135,11 @@ public struct LoudnessNormalizer: Sendable {
         }
         return LoudnessNormalizationReport(
             inputIntegratedLUFS: input, outputIntegratedLUFS: output,
-            outputTruePeakDecibels: peaks.truePeakDecibels, appliedGainDecibels: gain,
+            outputTruePeakDecibels: peaks?.truePeakDecibels ?? Decibels.silenceFloorDecibels,
+            appliedGainDecibels: gain,
             passes: passes, outputLoudnessRangeLU: meter.loudnessRangeLU,
             outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10),
-            outputSamplePeakDecibels: peaks.samplePeakDecibels)
+            outputSamplePeakDecibels: peaks?.samplePeakDecibels ?? Decibels.silenceFloorDecibels)
     }
 
     /// Frames the limiter processes at a time (and the most `emit` receives at once).
@@ -166,14 +173,15 @@ public struct LoudnessNormalizer: Sendable {
     /// Frames of the programme a pass hands from its first job to its second at a time (8 limiter blocks).
     static let batchFrameCount = 8 * blockFrameCount
 
-    /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak)
+    /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak,
+    /// when given)
     /// and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount` frames;
-    /// while one job runs the limiter over batch k and the loudness meter over its output, the other measures the
-    /// true peak of batch k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
+    /// while one job runs the limiter over batch k, the other measures the loudness and the true peak of batch
+    /// k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
     /// blocks, in order, so the output and every figure are those of a plain loop, bit for bit; `emit` is called
     /// in order, one call at a time, with blocks of at most `blockFrameCount` frames.
     private func measuredPass(
-        _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: TruePeakMeter,
+        _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: TruePeakMeter?,
         emit: (AudioBuffer) throws -> Void
     ) throws {
         let run = try LimiterRun(
@@ -285,12 +293,12 @@ public struct BufferProgramme: RereadableProgramme {
 }
 
 /// The two jobs of a measured pass (`LoudnessNormalizer.measuredPass`) and the batches between them. Job 0 owns the
-/// limiter run, the loudness meter, `input` and `output`; job 1 owns the true-peak meter, `pending` and `emit`.
+/// limiter run, `input` and `output`; job 1 owns the loudness and true-peak meters, `pending` and `emit`.
 /// `concurrentPerform` returns after both jobs of a step, and the batches change hands between steps.
 private final class PassPipeline: @unchecked Sendable {
     let run: LimiterRun
     let meter: LoudnessMeter
-    let peaks: TruePeakMeter
+    let peaks: TruePeakMeter?
     let emit: (AudioBuffer) throws -> Void
     /// The programme's blocks for job 0's next step.
     var input: [AudioBuffer] = []
@@ -299,15 +307,15 @@ private final class PassPipeline: @unchecked Sendable {
     private var pending: [AudioBuffer] = []
     private var emitError: (any Error)?
 
-    init(run: LimiterRun, meter: LoudnessMeter, peaks: TruePeakMeter, emit: @escaping (AudioBuffer) throws -> Void) {
+    init(run: LimiterRun, meter: LoudnessMeter, peaks: TruePeakMeter?, emit: @escaping (AudioBuffer) throws -> Void) {
         self.run = run
         self.meter = meter
         self.peaks = peaks
         self.emit = emit
     }
 
-    /// Job 0 limits and meters `input` (then, when `finishing`, the limiter's latency) while job 1 measures and
-    /// emits the previous step's output.
+    /// Job 0 limits `input` (then, when `finishing`, the limiter's latency) while job 1 measures and emits the
+    /// previous step's output.
     func step(finishing: Bool) throws {
         pending = output
         output = []
@@ -319,10 +327,7 @@ private final class PassPipeline: @unchecked Sendable {
     }
 
     private func limitInput(finishing: Bool) {
-        let keep: (AudioBuffer) -> Void = { block in
-            self.meter.append(block)
-            self.output.append(block)
-        }
+        let keep: (AudioBuffer) -> Void = { block in self.output.append(block) }
         for block in input { run.feed(block, emit: keep) }
         if finishing { run.finish(emit: keep) }
         input = []
@@ -332,7 +337,8 @@ private final class PassPipeline: @unchecked Sendable {
         guard emitError == nil else { return }
         do {
             for block in pending {
-                peaks.append(block)
+                meter.append(block)
+                peaks?.append(block)
                 try emit(block)
             }
         } catch {

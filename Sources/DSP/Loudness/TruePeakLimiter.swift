@@ -28,7 +28,6 @@ public final class TruePeakLimiter: AudioProcessor {
     private var maximumFrames = 0
     private var lookahead = 1
     private var oversampler: PolyphaseOversampler?
-    private var upsampled = SampleBuffer(count: 0)
     /// Per frame of the block: the largest interpolated magnitude over the channels, then the gain to apply.
     private var peaks = SampleBuffer(count: 0)
     private var audioDelay = SampleBuffer(count: 0)
@@ -70,7 +69,6 @@ public final class TruePeakLimiter: AudioProcessor {
         oversampler = PolyphaseOversampler(
             halfOrderFrames: TruePeakMeter.halfOrder, cutoff: 0.125,
             channelCount: channelCount, maximumFrameCount: maximumFrames)
-        upsampled = SampleBuffer(count: 4 * maximumFrames)
         peaks = SampleBuffer(count: maximumFrames)
         delayLength = latencyFrameCount
         audioDelay = SampleBuffer(count: channelCount * delayLength)
@@ -162,16 +160,10 @@ public final class TruePeakLimiter: AudioProcessor {
         let n = block.frameCount
         let channels = channelCount
         peaks.withMutableSpan { peak in
-            for i in 0..<n { peak[i] = 0 }
-            upsampled.withMutableSpan { up in
-                for c in 0..<channels {
-                    block.withSamples(ofChannel: c) { oversampler.upsample($0, channel: c, into: &up) }
-                    for i in 0..<n {
-                        var m = peak[i]
-                        for p in 0..<4 { m = max(m, abs(up[4 * i + p])) }
-                        peak[i] = m
-                    }
-                }
+            var framePeaks = peak.extracting(0..<n)
+            VectorOps.fill(&framePeaks, with: 0)
+            for c in 0..<channels {
+                block.withSamples(ofChannel: c) { oversampler.upsamplePeaks($0, channel: c, into: &framePeaks) }
             }
         }
         var state = gainState
@@ -204,11 +196,19 @@ public final class TruePeakLimiter: AudioProcessor {
                     let lineStart = c * delayFrames
                     var delayAt = delayStart
                     block.withMutableSamples(ofChannel: c) { p in
-                        for i in 0..<n {
-                            let delayed = lines[lineStart + delayAt]
-                            lines[lineStart + delayAt] = p[i]
-                            p[i] = delayed * gains[i]
-                            delayAt += 1
+                        // In runs up to the end of the ring (no wrap test per frame, so each run vectorises); the
+                        // runs go in order, so a slot is read before the frame that overwrites it, as frame by frame.
+                        var i = 0
+                        while i < n {
+                            let run = min(n - i, delayFrames - delayAt)
+                            let slot = lineStart + delayAt
+                            for j in 0..<run {
+                                let delayed = lines[slot + j]
+                                lines[slot + j] = p[i + j]
+                                p[i + j] = delayed * gains[i + j]
+                            }
+                            i += run
+                            delayAt += run
                             if delayAt == delayFrames { delayAt = 0 }
                         }
                     }

@@ -32,7 +32,7 @@ public final class TruePeakMeter {
         oversampler = PolyphaseOversampler(
             halfOrderFrames: Self.halfOrder, cutoff: 0.125, channelCount: channelCount,
             maximumFrameCount: maximumBlockFrameCount)
-        scratch = SampleBuffer(count: 4 * max(maximumBlockFrameCount, Self.halfOrder))
+        scratch = SampleBuffer(count: max(maximumBlockFrameCount, Self.halfOrder))
         silence = SampleBuffer(count: Self.halfOrder)
         truePeaks = [Float](repeating: 0, count: channelCount)
         samplePeaks = [Float](repeating: 0, count: channelCount)
@@ -75,9 +75,11 @@ public final class TruePeakMeter {
 
     private func measure(_ samples: Span<Float>, channel c: Int) {
         let n = samples.count
-        let peak = scratch.withMutableSpan { up in
-            oversampler.upsample(samples, channel: c, into: &up)
-            return VectorOps.peakMagnitude(up.span.extracting(0..<(4 * n)))
+        let peak = scratch.withMutableSpan { all in
+            var framePeaks = all.extracting(0..<n)
+            VectorOps.fill(&framePeaks, with: 0)
+            oversampler.upsamplePeaks(samples, channel: c, into: &framePeaks)
+            return VectorOps.peakMagnitude(framePeaks.span)
         }
         truePeaks[c] = max(truePeaks[c], peak)
     }

@@ -8,6 +8,8 @@
 //   summed over channels (one atan2 per peak), and the bins of its region of influence (down to the
 //   spectral minimum between peaks) are rotated by the same unit phasor. The rotation is shared by all
 //   channels, so inter-channel phase differences, the stereo image and the mono sum are preserved exactly.
+//   The per-peak arithmetic (atan2, wraps, sin/cos, renormalisation) runs eight peaks at a time (FastMath's SIMD8
+//   forms, each lane the scalar value bit for bit).
 // - Transients: inside a transient lock the map has ratio 1 and Ha = Hs, so a frame is the input spectrum
 //   times a constant rotation. At lock entry the bins where the onset raises the power by 6 dB (measured on
 //   frames just before and across the onset) get rotation 1 (phase reset): the attack is an exact copy of the
@@ -39,6 +41,15 @@ final class PhaseVocoderEngine {
     // Peak bins and region boundaries of the last phase-locked frame (binCount + 1 entries each).
     private var peakBins: [Int]
     private var regionStarts: [Int]
+    // Per peak of the frame being locked (binCount + 8 entries, so the vector pass can run whole groups of eight):
+    // the cross-spectrum with the previous frame, the expected advance and the bin advance as phases, and the
+    // rotation (the current one at the peak bin, replaced by the new one).
+    private let peakCrossReal: SampleBuffer
+    private let peakCrossImag: SampleBuffer
+    private let peakExpected: SampleBuffer
+    private let peakAdvance: SampleBuffer
+    private let peakRotationReal: SampleBuffer
+    private let peakRotationImag: SampleBuffer
     private let formants: FormantCorrector?
 
     private let input: PlanarFIFO
@@ -99,6 +110,12 @@ final class PhaseVocoderEngine {
         transientMask = SampleBuffer(count: binCount)
         peakBins = [Int](repeating: 0, count: binCount + 1)
         regionStarts = [Int](repeating: 0, count: binCount + 1)
+        peakCrossReal = SampleBuffer(count: binCount + 8)
+        peakCrossImag = SampleBuffer(count: binCount + 8)
+        peakExpected = SampleBuffer(count: binCount + 8)
+        peakAdvance = SampleBuffer(count: binCount + 8)
+        peakRotationReal = SampleBuffer(count: binCount + 8)
+        peakRotationImag = SampleBuffer(count: binCount + 8)
         formants =
             options.preserveFormants && pitchRatio != 1
             ? FormantCorrector(fftSize: n, sampleRate: sampleRate, pitchRatio: pitchRatio) : nil
@@ -397,41 +414,138 @@ final class PhaseVocoderEngine {
         let stretchFactor = Float(hs) / Float(ha) - 1
         let channels = channelCount
         let ffts = self.ffts
-        previousReal.withSpan { previousReal in
-            previousImag.withSpan { previousImag in
-                rotationReal.withMutableSpan { rotationReal in
-                    rotationImag.withMutableSpan { rotationImag in
-                        for i in 0..<peakCount {
-                            let p = peakList[i]
-                            var crossReal: Float = 0, crossImag: Float = 0
-                            for c in 0..<channels {
-                                let (x, y) = ffts[c].withSpectrumValues { re, im in (re[p], im[p]) }
-                                let px = previousReal[c * bins + p], py = previousImag[c * bins + p]
-                                crossReal += x * px + y * py
-                                crossImag += y * px - x * py
+        // Whole groups of eight peaks for the vector pass; the lanes past the last peak compute unused values.
+        let groupedCount = (peakCount + 7) / 8 * 8
+        peakCrossReal.withMutableSpan { crossReal in
+            peakCrossImag.withMutableSpan { crossImag in
+                peakExpected.withMutableSpan { expected in
+                    peakAdvance.withMutableSpan { advance in
+                        peakRotationReal.withMutableSpan { peakReal in
+                            peakRotationImag.withMutableSpan { peakImag in
+                                // 1. Per peak: the cross-spectrum summed over the channels (in channel order, as
+                                // one peak at a time would), the phases of the expected and the bin advance, and
+                                // the rotation at the peak bin.
+                                for i in 0..<groupedCount {
+                                    crossReal[i] = 0
+                                    crossImag[i] = 0
+                                }
+                                for c in 0..<channels {
+                                    let channelStart = c * bins
+                                    ffts[c].withSpectrumValues { re, im in
+                                        previousReal.withSpan { previousReal in
+                                            previousImag.withSpan { previousImag in
+                                                for i in 0..<peakCount {
+                                                    let p = peakList[i]
+                                                    let x = re[p], y = im[p]
+                                                    let px = previousReal[channelStart + p]
+                                                    let py = previousImag[channelStart + p]
+                                                    crossReal[i] += x * px + y * py
+                                                    crossImag[i] += y * px - x * py
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                                rotationReal.withSpan { rotationReal in
+                                    rotationImag.withSpan { rotationImag in
+                                        for i in 0..<peakCount {
+                                            let p = peakList[i]
+                                            // n is a power of two: `& mask` is the non-negative remainder.
+                                            expected[i] = twoPiOverN * Float((p * ha) & mask)
+                                            advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
+                                            peakReal[i] = rotationReal[p]
+                                            peakImag[i] = rotationImag[p]
+                                        }
+                                    }
+                                }
+                                for i in peakCount..<groupedCount {
+                                    expected[i] = 0
+                                    advance[i] = 0
+                                    peakReal[i] = 1
+                                    peakImag[i] = 0
+                                }
+                                // 2. The new rotations, eight peaks at a time.
+                                Self.advanceRotations(
+                                    count: groupedCount, stretchFactor: stretchFactor, crossReal: crossReal.span,
+                                    crossImag: crossImag.span, expected: expected.span, advance: advance.span,
+                                    rotationReal: &peakReal, rotationImag: &peakImag)
+                                // 3. Each peak's rotation over its region of influence.
+                                rotationReal.withMutableSpan { rotationReal in
+                                    rotationImag.withMutableSpan { rotationImag in
+                                        // The regions tile the bins from regionList[0] on, in order (mostly a
+                                        // few bins each: one loop over the bins, not a fill per region).
+                                        var k = regionList[0]
+                                        for i in 0..<peakCount {
+                                            let end = min(regionList[i + 1], rotationReal.count, rotationImag.count)
+                                            let rr = peakReal[i], ri = peakImag[i]
+                                            while k < end {
+                                                rotationReal[k] = rr
+                                                rotationImag[k] = ri
+                                                k += 1
+                                            }
+                                        }
+                                    }
+                                }
                             }
-                            let measured = FastMath.atan2(crossImag, crossReal)
-                            // n is a power of two: `& mask` is the non-negative remainder.
-                            let expected = twoPiOverN * Float((p * ha) & mask)
-                            let deviation = Self.wrapPhase(measured - expected)
-                            let binAdvance = (p * (hs - ha)) & mask
-                            let increment = Self.wrapPhase(twoPiOverN * Float(binAdvance) + deviation * stretchFactor)
-                            let (s, c) = FastMath.sinCos(increment)
-                            let ar = rotationReal[p], ai = rotationImag[p]
-                            var rr = ar * c - ai * s, ri = ar * s + ai * c
-                            let norm = 1 / (rr * rr + ri * ri).squareRoot()
-                            rr *= norm
-                            ri *= norm
-                            let region = regionList[i]..<regionList[i + 1]
-                            var realPart = rotationReal.extracting(region)
-                            VectorOps.fill(&realPart, with: rr)
-                            var imagPart = rotationImag.extracting(region)
-                            VectorOps.fill(&imagPart, with: ri)
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The phase locking's per-peak arithmetic for `count` peaks (a multiple of 8), eight at a time: the measured
+    /// advance from the cross-spectrum, its deviation from the expected one, the stretched increment, and the
+    /// rotation turned by it and renormalised (written over `rotationReal`/`rotationImag`). Each lane is what the
+    /// scalar `peakRotation` gives, bit for bit; a group with a turn count past the vector wrap's range is done
+    /// by the scalar form.
+    @inline(never)
+    private static func advanceRotations(
+        count: Int, stretchFactor: Float, crossReal: Span<Float>, crossImag: Span<Float>, expected: Span<Float>,
+        advance: Span<Float>, rotationReal: inout MutableSpan<Float>, rotationImag: inout MutableSpan<Float>
+    ) {
+        var i = 0
+        while i + 8 <= count {
+            let measured = FastMath.atan2(crossImag.simd8(at: i), crossReal.simd8(at: i))
+            let ar = rotationReal.span.simd8(at: i), ai = rotationImag.span.simd8(at: i)
+            if let deviation = FastMath.wrapPhase(measured - expected.simd8(at: i)),
+                let increment = FastMath.wrapPhase(advance.simd8(at: i) + deviation * stretchFactor)
+            {
+                let (s, c) = FastMath.sinCos(increment)
+                var rr = ar * c - ai * s, ri = ar * s + ai * c
+                let norm = 1 / (rr * rr + ri * ri).squareRoot()
+                rr *= norm
+                ri *= norm
+                rotationReal.setSIMD8(rr, at: i)
+                rotationImag.setSIMD8(ri, at: i)
+            } else {
+                for k in i..<(i + 8) {
+                    (rotationReal[k], rotationImag[k]) = peakRotation(
+                        crossReal: crossReal[k], crossImag: crossImag[k], expected: expected[k],
+                        advance: advance[k], stretchFactor: stretchFactor,
+                        rotation: (rotationReal[k], rotationImag[k]))
+                }
+            }
+            i += 8
+        }
+    }
+
+    /// One peak's new rotation (the scalar form of `advanceRotations`).
+    @inline(__always)
+    private static func peakRotation(
+        crossReal: Float, crossImag: Float, expected: Float, advance: Float, stretchFactor: Float,
+        rotation: (real: Float, imag: Float)
+    ) -> (Float, Float) {
+        let measured = FastMath.atan2(crossImag, crossReal)
+        let deviation = wrapPhase(measured - expected)
+        let increment = wrapPhase(advance + deviation * stretchFactor)
+        let (s, c) = FastMath.sinCos(increment)
+        let ar = rotation.real, ai = rotation.imag
+        var rr = ar * c - ai * s, ri = ar * s + ai * c
+        let norm = 1 / (rr * rr + ri * ri).squareRoot()
+        rr *= norm
+        ri *= norm
+        return (rr, ri)
     }
 
     /// Finds the peaks of `power` (into `peakBins`) and the boundaries of their regions of influence (into
@@ -489,20 +603,24 @@ final class PhaseVocoderEngine {
             peakBins[0] = best
             peakCount = 1
         }
-        // Region boundaries at the power minimum between neighbouring peaks.
+        // Region boundaries at the power minimum between neighbouring peaks (the first bin of the lowest power):
+        // one walk over the bins from the first peak to the last, the running minimum restarting after each peak.
         regionStarts[0] = 0
+        var next = peakBins[0] + 1
         for i in 1..<peakCount {
-            let first = peakBins[i - 1] + 1
-            let between = power.extracting(first..<peakBins[i])
-            var lowest = 0
-            var lowestPower = between[0]
-            for k in between.indices {
-                let p = between[k]
+            let end = peakBins[i]
+            var lowest = next
+            var lowestPower = power[next]
+            var k = next + 1
+            while k < end {
+                let p = power[k]
                 let lower = p < lowestPower
                 lowest = lower ? k : lowest
                 lowestPower = lower ? p : lowestPower
+                k += 1
             }
-            regionStarts[i] = first + lowest
+            regionStarts[i] = lowest
+            next = end + 1
         }
         regionStarts[peakCount] = bins
         return peakCount

@@ -62,9 +62,26 @@ struct SincResampler {
         var result = AudioBuffer(channelCount: channels, frameCount: outputFrames, sampleRate: buffer.sampleRate)
         // Scratch: the kernel, and one zero-padded tap window for the frames near the ends.
         let kernel = SampleBuffer(count: width), edge = SampleBuffer(count: width)
+        // Stereo output frames whose taps lie inside the input: the run of them in one tight loop.
+        var insideStart = 0
+        while insideStart < outputFrames && firstInputFrame(outputFrame: insideStart) < 0 { insideStart += 1 }
+        var insideEnd = insideStart
+        if channels == 2 {
+            // `first` grows with j: search the end of the run from the top.
+            insideEnd = outputFrames
+            while insideEnd > insideStart && firstInputFrame(outputFrame: insideEnd - 1) + width > inputFrames {
+                insideEnd -= 1
+            }
+        }
         buffer.withPlanarSamples { input in
             result.withMutablePlanarSamples { output in
-                for j in 0..<outputFrames {
+                if insideEnd > insideStart {
+                    Self.convolvePairs(
+                        frames: insideStart..<insideEnd, step: Double(inputFrames) / Double(outputFrames),
+                        half: half, width: width, rows: table.span, input: input, inputFrameCount: inputFrames,
+                        output: &output, outputFrameCount: outputFrames)
+                }
+                for j in 0..<outputFrames where j < insideStart || j >= insideEnd {
                     let first = firstInputFrame(outputFrame: j)
                     let inside = first >= 0 && first + width <= inputFrames
                     if channels == 2 && inside {
@@ -117,6 +134,69 @@ struct SincResampler {
             m += 8
         }
         return (sum0.sum(), sum1.sum())
+    }
+
+    /// `loadKernelAndConvolvePair` for the stereo output frames `frames` (whose taps lie inside the input), two
+    /// frames at a time so that the processor overlaps their sums: the same arithmetic per frame, so the same
+    /// values bit for bit. `input` and `output` hold the two channels one after the other.
+    @inline(never)
+    private static func convolvePairs(
+        frames: Range<Int>, step: Double, half: Int, width: Int, rows: Span<Float>, input: Span<Float>,
+        inputFrameCount: Int, output: inout MutableSpan<Float>, outputFrameCount: Int
+    ) {
+        @inline(__always) func place(_ j: Int) -> (first: Int, row: Int, t: Float) {
+            let position = Double(j) * step
+            let base = Int(position)
+            let phase = (position - Double(base)) * Double(phaseCount)
+            let p = Int(phase)
+            return (base - half + 1, p * width, Float(phase - Double(p)))
+        }
+        let left = input.extracting(0..<inputFrameCount)
+        let right = input.extracting(inputFrameCount..<(2 * inputFrameCount))
+        var j = frames.lowerBound
+        while j + 2 <= frames.upperBound {
+            let (firstA, rowA, tA) = place(j), (firstB, rowB, tB) = place(j + 1)
+            let lowA = rows.extracting(rowA..<(rowA + width)),
+                highA = rows.extracting((rowA + width)..<(rowA + 2 * width))
+            let lowB = rows.extracting(rowB..<(rowB + width)),
+                highB = rows.extracting((rowB + width)..<(rowB + 2 * width))
+            let leftA = left.extracting(firstA..<(firstA + width)), rightA = right.extracting(firstA..<(firstA + width))
+            let leftB = left.extracting(firstB..<(firstB + width)), rightB = right.extracting(firstB..<(firstB + width))
+            var sumLeftA = SIMD8<Float>(), sumRightA = SIMD8<Float>()
+            var sumLeftB = SIMD8<Float>(), sumRightB = SIMD8<Float>()
+            var m = 0
+            while m + 8 <= width {
+                let la = lowA.simd8(at: m), lb = lowB.simd8(at: m)
+                let kernelA = la + tA * (highA.simd8(at: m) - la)
+                let kernelB = lb + tB * (highB.simd8(at: m) - lb)
+                sumLeftA += kernelA * leftA.simd8(at: m)
+                sumRightA += kernelA * rightA.simd8(at: m)
+                sumLeftB += kernelB * leftB.simd8(at: m)
+                sumRightB += kernelB * rightB.simd8(at: m)
+                m += 8
+            }
+            output[j] = sumLeftA.sum()
+            output[outputFrameCount + j] = sumRightA.sum()
+            output[j + 1] = sumLeftB.sum()
+            output[outputFrameCount + j + 1] = sumRightB.sum()
+            j += 2
+        }
+        if j < frames.upperBound {
+            let (first, row, t) = place(j)
+            let low = rows.extracting(row..<(row + width)), high = rows.extracting((row + width)..<(row + 2 * width))
+            let l0 = left.extracting(first..<(first + width)), r0 = right.extracting(first..<(first + width))
+            var sumLeft = SIMD8<Float>(), sumRight = SIMD8<Float>()
+            var m = 0
+            while m + 8 <= width {
+                let l = low.simd8(at: m)
+                let kernel = l + t * (high.simd8(at: m) - l)
+                sumLeft += kernel * l0.simd8(at: m)
+                sumRight += kernel * r0.simd8(at: m)
+                m += 8
+            }
+            output[j] = sumLeft.sum()
+            output[outputFrameCount + j] = sumRight.sum()
+        }
     }
 
     /// Where output frame `j` sits in the input: its input frame `base`, the kernel table row `row` below its

@@ -27,4 +27,14 @@ extension MutableSpan where Element == Float {
                 of: value, as: SIMD4<Float>.self)
         }
     }
+
+    /// Writes `value` to samples `index ..< index + 8` (bounds-checked once).
+    @inlinable @inline(__always)
+    public mutating func setSIMD8(_ value: SIMD8<Float>, at index: Int) {
+        precondition(index >= 0 && index <= count - 8, "MutableSpan.setSIMD8: samples outside the span")
+        withUnsafeMutableBufferPointer {
+            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(
+                of: value, as: SIMD8<Float>.self)
+        }
+    }
 }

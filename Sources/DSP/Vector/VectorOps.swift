@@ -64,8 +64,20 @@ public enum VectorOps {
     /// Largest absolute value (0 for an empty buffer).
     @inlinable
     public static func peakMagnitude(_ buffer: Span<Float>) -> Float {
+        // Eight running maxima, then their largest. A lane takes a magnitude only when it is larger, as
+        // `max(peak, abs(x))` does (which keeps `peak` when `abs(x)` is NaN), so the result is the same whatever the
+        // lane a sample falls in: a vector comparison and blend instead of a branchy scalar `max` per sample.
+        var lanes = SIMD8<Float>(repeating: 0)
+        var start = 0
+        while start + 8 <= buffer.count {
+            let v = buffer.simd8(at: start)
+            let magnitude = v.replacing(with: 0 - v, where: v .<= 0)
+            lanes.replace(with: magnitude, where: magnitude .> lanes)
+            start += 8
+        }
         var peak: Float = 0
-        for i in buffer.indices { peak = max(peak, abs(buffer[i])) }
+        for lane in 0..<8 { peak = max(peak, lanes[lane]) }
+        for i in start..<buffer.count { peak = max(peak, abs(buffer[i])) }
         return peak
     }
 
@@ -84,6 +96,27 @@ public enum VectorOps {
         return total
     }
 
+    /// `destination[2i] = left[i]`, `destination[2i + 1] = right[i]` for `min(left.count, right.count)` frames
+    /// (`destination` holds at least twice as many samples), eight frames at a time.
+    @inlinable
+    public static func interleave(_ left: Span<Float>, _ right: Span<Float>, into destination: inout MutableSpan<Float>)
+    {
+        let n = min(left.count, right.count)
+        precondition(destination.count >= 2 * n, "VectorOps.interleave: destination shorter than the frames")
+        var i = 0
+        while i + 8 <= n {
+            let l = left.simd8(at: i), r = right.simd8(at: i)
+            destination.setSIMD8(SIMD8(l[0], r[0], l[1], r[1], l[2], r[2], l[3], r[3]), at: 2 * i)
+            destination.setSIMD8(SIMD8(l[4], r[4], l[5], r[5], l[6], r[6], l[7], r[7]), at: 2 * i + 8)
+            i += 8
+        }
+        while i < n {
+            destination[2 * i] = left[i]
+            destination[2 * i + 1] = right[i]
+            i += 1
+        }
+    }
+
     /// Interleaves `channelCount` planar channels of `frameCount` samples (channel `c` at `c * frameCount`)
     /// into `destination` (which holds at least `frameCount * channelCount` samples).
     @inlinable
@@ -91,10 +124,9 @@ public enum VectorOps {
         _ planar: Span<Float>, channelCount: Int, frameCount: Int, into destination: inout MutableSpan<Float>
     ) {
         if channelCount == 2 {
-            for i in 0..<frameCount {
-                destination[2 * i] = planar[i]
-                destination[2 * i + 1] = planar[frameCount + i]
-            }
+            interleave(
+                planar.extracting(0..<frameCount), planar.extracting(frameCount..<(2 * frameCount)),
+                into: &destination)
             return
         }
         for c in 0..<channelCount {
@@ -127,7 +159,21 @@ public enum VectorOps {
     @inlinable
     public static func replaceNonFinite(_ buffer: inout MutableSpan<Float>) -> Int {
         var replaced = 0
-        for i in buffer.indices where !buffer[i].isFinite {
+        // Eight samples at a time are checked at once: v - v is 0 for a finite v and NaN for an infinity or a NaN;
+        // only a group that holds one is repaired sample by sample.
+        let zero = SIMD8<Float>(repeating: 0)
+        var start = 0
+        while start + 8 <= buffer.count {
+            let v = buffer.span.simd8(at: start)
+            if any((v - v) .!= zero) {
+                for i in start..<(start + 8) where !buffer[i].isFinite {
+                    buffer[i] = 0
+                    replaced += 1
+                }
+            }
+            start += 8
+        }
+        for i in start..<buffer.count where !buffer[i].isFinite {
             buffer[i] = 0
             replaced += 1
         }

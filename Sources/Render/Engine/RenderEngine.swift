@@ -16,8 +16,9 @@ import Synchronization
 //    layers) and are added after the ordinary layers of their frames. The bus streams (`OrderedMixer`): frames no
 //    layer still to come can touch are measured (loudness) and spooled to a float file, and leave memory.
 // 5. Master: loudness normalisation to the target with the true-peak limiter, in passes over the spooled bus;
-//    each pass measures its output (loudness, LRA, the per-second series, sample and true peak, the waveform
-//    overview) and spools it; the last pass is the result (`RenderResult.mastered`), written out by extension.
+//    each pass measures its output (loudness, LRA, the per-second series, the waveform overview) and spools it;
+//    the last pass is the result (`RenderResult.mastered`), written out by extension. Its sample and true peak are
+//    measured once, on that result, a channel per core.
 // Memory: no whole song or stem (each layer reads its source range, plus the stretcher's slack, when it
 // starts; provided stems are made chunk by chunk onto disk), the layers in flight (plus the sidechained ones) and the bus window
 // (about a section); the master passes hold a block. Nothing on the output side grows with the render's length.
@@ -219,8 +220,9 @@ public struct RenderEngine: Sendable {
         }
         var writer: AudioSpoolWriter?
         var waveform = builder()
-        let normalization = try normalizer.normalize(
-            bus, inputIntegratedLUFS: inputIntegratedLUFS,
+        // The peaks are measured once, on the result (a channel per core), rather than on every pass's output.
+        var normalization = try normalizer.normalize(
+            bus, inputIntegratedLUFS: inputIntegratedLUFS, measuresPeaks: false,
             beginPass: { _ in
                 writer = nil // the previous pass's spool is removed
                 writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
@@ -234,7 +236,26 @@ public struct RenderEngine: Sendable {
             try bus.forEachBlock { waveform.append($0) }
             return (bus, normalization, waveform.overview())
         }
-        return (try writer.finish(), normalization, waveform.overview())
+        let mastered = try writer.finish()
+        let peaks = try Self.peaks(of: mastered)
+        normalization.outputTruePeakDecibels = peaks.truePeakDecibels
+        normalization.outputSamplePeakDecibels = peaks.samplePeakDecibels
+        return (mastered, normalization, waveform.overview())
+    }
+
+    /// True peak (dBTP) and sample peak (dBFS) of a programme read once: its channels measured side by side, one
+    /// `TruePeakMeter` per channel on as many cores (each channel's figures are those of one meter over all the
+    /// channels; the programme's are the largest).
+    /// - Throws: what reading the programme throws.
+    public static func peaks(of programme: some RereadableProgramme) throws -> (
+        truePeakDecibels: Double, samplePeakDecibels: Double
+    ) {
+        let meters = ChannelPeakMeters(channelCount: programme.channelCount, sampleRate: programme.sampleRate)
+        try programme.forEachBlock { meters.append($0) }
+        meters.finish()
+        let truePeak = meters.meters.map { $0.truePeaks[0] }.max() ?? 0
+        let samplePeak = meters.meters.map { $0.samplePeaks[0] }.max() ?? 0
+        return (Decibels.decibels(Double(truePeak)), Decibels.decibels(Double(samplePeak)))
     }
 
     private func report(_ fraction: Double, _ stage: String, _ message: String) {
@@ -563,5 +584,40 @@ struct SongMaterial: Sendable {
                     songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
             }
         }
+    }
+}
+
+/// One single-channel `TruePeakMeter` per channel of a programme, fed side by side (`RenderEngine.peaks(of:)`):
+/// the programme's blocks are gathered per channel up to `batchFrameCount` frames, then job c measures channel c
+/// with meter c (so a dispatch costs little against its work); the meters are read after `finish` returns.
+private final class ChannelPeakMeters: @unchecked Sendable {
+    let meters: [TruePeakMeter]
+    private var pending: [[Float]]
+    private let sampleRate: Double
+    private static let batchFrameCount = 1 << 17
+
+    init(channelCount: Int, sampleRate: Double) {
+        self.sampleRate = sampleRate
+        meters = (0..<channelCount).map { _ in TruePeakMeter(channelCount: 1, maximumBlockFrameCount: 4096) }
+        pending = [[Float]](repeating: [], count: channelCount)
+    }
+
+    /// Gathers `block`'s channels; measures them once a batch is full.
+    func append(_ block: AudioBuffer) {
+        for c in pending.indices { pending[c].append(contentsOf: block.channel(c)) }
+        if pending[0].count >= Self.batchFrameCount { flush() }
+    }
+
+    /// Measures what is gathered and ends each meter (its interpolator's tail).
+    func finish() {
+        flush()
+        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].finish() }
+    }
+
+    private func flush() {
+        guard !pending[0].isEmpty else { return }
+        let channels = pending.map { AudioBuffer(channels: [$0], sampleRate: sampleRate) }
+        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].append(channels[$0]) }
+        for c in pending.indices { pending[c].removeAll(keepingCapacity: true) }
     }
 }

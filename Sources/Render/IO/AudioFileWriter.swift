@@ -216,6 +216,13 @@ extension AudioFileWriter {
         let channels = audio.channelCount, count = frames.count, total = audio.frameCount
         var destination = out.mutableSpan
         audio.withPlanarSamples { planar in
+            if channels == 2 {
+                let start = frames.lowerBound
+                VectorOps.interleave(
+                    planar.extracting(start..<(start + count)),
+                    planar.extracting((total + start)..<(total + start + count)), into: &destination)
+                return
+            }
             for c in 0..<channels {
                 let source = c * total + frames.lowerBound
                 for i in 0..<count { destination[i * channels + c] = planar[source + i] }

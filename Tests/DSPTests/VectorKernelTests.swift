@@ -1,0 +1,151 @@
+import DSP
+import Foundation
+import TestSupport
+import Testing
+
+/// The vector forms of the hot loops against their scalar definitions, bit for bit: the render's output must not
+/// depend on which form ran (or on where a block boundary fell).
+@Suite("Vector kernels: the same values as the scalar loops")
+struct VectorKernelTests {
+    /// Phases over several turns, the quadrant edges, zeros of both signs and values past the vector wrap's range.
+    static let phases: [Float] = {
+        var values: [Float] = [0, -0, .pi, -.pi, .pi / 2, -.pi / 2, 2 * .pi, -2 * .pi, 3 * .pi, 1e-30, -1e-30]
+        values += [FastMath.halfPi.nextUp, FastMath.halfPi.nextDown, (-FastMath.halfPi).nextUp, 0.5 * FastMath.twoPi]
+        values += Signals.noise(frameCount: 997, seed: 7).map { $0 * 40 }
+        return values
+    }()
+
+    @Test("atan2, sin/cos and the phase wrap: every lane equals the scalar function")
+    func phaseArithmetic() {
+        let ys = Self.phases, xs = Array(Self.phases.reversed())
+        var i = 0
+        while i + 8 <= ys.count {
+            let y = SIMD8<Float>(ys[i..<(i + 8)]), x = SIMD8<Float>(xs[i..<(i + 8)])
+            let angle = FastMath.atan2(y, x)
+            for lane in 0..<8 {
+                #expect(angle[lane].bitPattern == FastMath.atan2(y[lane], x[lane]).bitPattern)
+            }
+            let wrapped = FastMath.wrapPhase(y)
+            #expect(wrapped != nil)
+            for lane in 0..<8 {
+                #expect(wrapped?[lane].bitPattern == FastMath.wrapPhase(y[lane]).bitPattern)
+            }
+            let inRange = y.replacing(with: 0, where: (y .> .pi) .| (y .< -.pi))
+            let (sine, cosine) = FastMath.sinCos(inRange)
+            for lane in 0..<8 {
+                let scalar = FastMath.sinCos(inRange[lane])
+                #expect(sine[lane].bitPattern == scalar.sin.bitPattern)
+                #expect(cosine[lane].bitPattern == scalar.cos.bitPattern)
+            }
+            i += 8
+        }
+        // A turn count of 2^22 or more (or NaN) leaves the vector range: the caller takes the scalar path.
+        var large = SIMD8<Float>(repeating: 1)
+        large[1] = 3e7
+        #expect(FastMath.wrapPhase(large) == nil)
+        #expect(FastMath.wrapPhase(SIMD8<Float>(repeating: .nan)) == nil)
+    }
+
+    /// Relative tolerance of the true peak against the direct-form reference in Double (Float sums of 25 taps).
+    static let truePeakRelativeTolerance: Float = 1e-5
+
+    @Test("true peak: the same figure at any block size, and the 4x direct-form reference's")
+    func truePeakAnyBlockSize() {
+        let frames = 5000
+        let left = Signals.noise(frameCount: frames, seed: 3), right = Signals.noise(frameCount: frames, seed: 4)
+        let buffer = AudioBuffer(channels: [left, right], sampleRate: 44100)
+        let whole = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        whole.append(buffer)
+        whole.finish()
+        // Uneven blocks: shorter than a vector group, odd, and the largest allowed.
+        let pieces = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        let sizes = [1, 7, 8, 9, 4096, 333, 15, 600]
+        var start = 0, round = 0
+        while start < frames {
+            let n = min(sizes[round % sizes.count], frames - start)
+            pieces.append(buffer.slice(frames: start..<(start + n)))
+            start += n
+            round += 1
+        }
+        pieces.finish()
+        #expect(pieces.truePeaks == whole.truePeaks)
+        #expect(pieces.samplePeaks == whole.samplePeaks)
+        for (c, samples) in [left, right].enumerated() {
+            let reference = Self.directTruePeak(samples)
+            #expect(abs(whole.truePeaks[c] - reference) <= Self.truePeakRelativeTolerance * reference)
+        }
+    }
+
+    /// The largest |y| of the 4x oversampled signal by the meter's documented interpolator (Kaiser-windowed sinc,
+    /// β = 8, 4T + 1 = 97 taps, cutoff at the original Nyquist, unity DC gain), summed directly in Double over the
+    /// signal padded with T/2 + 1 zeros at the end, as the meter's `finish` pads it.
+    static func directTruePeak(_ x: [Float]) -> Float {
+        let t = 24, length = 4 * t + 1, centre = Double(length - 1) / 2, cutoff = 0.125
+        func besselI0(_ v: Double) -> Double {
+            var sum = 1.0, term = 1.0, k = 1.0
+            while term > 1e-12 * sum {
+                term *= (v / (2 * k)) * (v / (2 * k))
+                sum += term
+                k += 1
+            }
+            return sum
+        }
+        var h = (0..<length).map { n -> Double in
+            let d = Double(n) - centre, r = d / centre
+            let sinc = d == 0 ? 2 * cutoff : sin(2 * Double.pi * cutoff * d) / (Double.pi * d)
+            return sinc * besselI0(8 * (1 - r * r).squareRoot()) / besselI0(8)
+        }
+        let sum = h.reduce(0, +)
+        h = h.map { $0 / sum }
+        let padded = x.map(Double.init) + [Double](repeating: 0, count: t / 2 + 1)
+        var peak = 0.0
+        for i in padded.indices {
+            for p in 0..<4 {
+                var y = 0.0
+                for k in 0...t where 4 * k + p < length && i - k >= 0 { y += 4 * h[4 * k + p] * padded[i - k] }
+                peak = max(peak, abs(y))
+            }
+        }
+        return Float(peak)
+    }
+
+    @Test("peak magnitude ignores NaN as the scalar max does; non-finite samples are found wherever they fall")
+    func peaksAndNonFinite() {
+        var samples = Signals.noise(frameCount: 203, seed: 9)
+        samples[17] = .nan
+        samples[100] = -3
+        samples[202] = .nan
+        var scalar: Float = 0
+        for x in samples { scalar = max(scalar, abs(x)) }
+        #expect(VectorOps.peakMagnitude(samples.span) == scalar)
+        #expect(VectorOps.peakMagnitude(samples.span) == 3)
+
+        samples[5] = .infinity
+        samples[64] = -.infinity
+        var repaired = samples
+        let count = repaired.withUnsafeMutableBufferPointer { pointer in
+            var span = pointer.mutableSpan
+            return VectorOps.replaceNonFinite(&span)
+        }
+        #expect(count == 4)
+        for i in samples.indices {
+            #expect(repaired[i] == (samples[i].isFinite ? samples[i] : 0))
+        }
+    }
+
+    @Test("stereo interleave of two views equals the frame-by-frame loop")
+    func stereoInterleave() {
+        for frames in [0, 1, 7, 8, 9, 100] {
+            let left = Signals.noise(frameCount: frames, seed: 11), right = Signals.noise(frameCount: frames, seed: 12)
+            var out = [Float](repeating: -1, count: 2 * frames + 3)
+            do {
+                var span = out.mutableSpan
+                VectorOps.interleave(left.span, right.span, into: &span)
+            }
+            for i in 0..<frames {
+                #expect(out[2 * i] == left[i] && out[2 * i + 1] == right[i])
+            }
+            #expect(out[(2 * frames)...].allSatisfy { $0 == -1 })
+        }
+    }
+}
