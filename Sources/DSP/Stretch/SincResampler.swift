@@ -123,7 +123,16 @@ struct SincResampler {
         let rows = table.span
         let r0 = p * width, r1 = r0 + width
         let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
-        let a0 = x0.extracting(0..<width), a1 = x1.extracting(0..<width)
+        return Self.convolvePair(
+            low: low, high: high, t: t, x0.extracting(0..<width), x1.extracting(0..<width), width: width)
+    }
+
+    /// Both channels' sums of one output frame: the kernel interpolated between the table rows `low` and `high` at
+    /// `t`, against the `width` taps of `a0` and `a1`, eight taps at a time.
+    @inline(__always)
+    private static func convolvePair(
+        low: Span<Float>, high: Span<Float>, t: Float, _ a0: Span<Float>, _ a1: Span<Float>, width: Int
+    ) -> (Float, Float) {
         var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
         var m = 0
         while m + 8 <= width {
@@ -184,18 +193,11 @@ struct SincResampler {
         if j < frames.upperBound {
             let (first, row, t) = place(j)
             let low = rows.extracting(row..<(row + width)), high = rows.extracting((row + width)..<(row + 2 * width))
-            let l0 = left.extracting(first..<(first + width)), r0 = right.extracting(first..<(first + width))
-            var sumLeft = SIMD8<Float>(), sumRight = SIMD8<Float>()
-            var m = 0
-            while m + 8 <= width {
-                let l = low.simd8(at: m)
-                let kernel = l + t * (high.simd8(at: m) - l)
-                sumLeft += kernel * l0.simd8(at: m)
-                sumRight += kernel * r0.simd8(at: m)
-                m += 8
-            }
-            output[j] = sumLeft.sum()
-            output[outputFrameCount + j] = sumRight.sum()
+            let (sumLeft, sumRight) = Self.convolvePair(
+                low: low, high: high, t: t, left.extracting(first..<(first + width)),
+                right.extracting(first..<(first + width)), width: width)
+            output[j] = sumLeft
+            output[outputFrameCount + j] = sumRight
         }
     }
 
