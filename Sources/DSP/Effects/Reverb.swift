@@ -392,7 +392,7 @@ public final class Reverb: AudioProcessor {
                             + SIMD8<Float>(t[4], t[5], t[6], t[7], t[4], t[5], t[6], t[7]) * halfSigns
                         let o = u * norm + SIMD8<Float>(dL, dR, -dL, -dR, dL, -dR, -dL, dR)
                         lineBase.setSIMD8(o, at: w &* 8)
-                        let magnitude = o.replacing(with: 0 - o, where: o .<= 0)
+                        let magnitude = FastMath.magnitude(o)
                         writtenLanes.replace(with: magnitude, where: magnitude .> writtenLanes)
                         w = (w &+ 1) & mask
                         let dg = dry.next(), wg = wet.next()

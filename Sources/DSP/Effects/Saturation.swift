@@ -92,7 +92,6 @@ public final class Saturation: AudioProcessor {
         guard let oversampler else { preconditionFailure("Saturation: process before prepare") }
         let n = block.frameCount
         guard n > 0 else { return }
-        let delay = Self.oversamplerHalfOrder
         // gains: drive at [0, n), output gain at [n, 2n), wet mix at [2n, 3n). scratch: 4n oversampled samples, the
         // decimated wet signal written over its tail [3n, 4n).
         gains.withMutableSpan { gains in

@@ -94,15 +94,23 @@ final class PolyphaseOversampler {
         let n = input.count
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         precondition(output.count >= 4 * n, "PolyphaseOversampler.upsample: output shorter than 4 n")
-        let t = halfOrderFrames, m = branchLength
+        let branches = self.branches, m = branchLength
+        withHistory(appending: input, channel: channel) { history in
+            Self.upsample(history, frameCount: n, branches: branches.span.extracting(0..<m), into: &output)
+        }
+    }
+
+    /// Calls `body` with channel `channel`'s last T inputs followed by `input` (T + `input.count` samples), then
+    /// keeps the last T of them as the history.
+    @inline(__always)
+    private func withHistory(appending input: Span<Float>, channel: Int, _ body: (Span<Float>) -> Void) {
+        let t = halfOrderFrames, n = input.count
         let start = channel * (t + maximumFrames)
-        let branches = self.branches
         inputHistory.withMutableSpan { all in
             var history = all.extracting(start..<(start + t + maximumFrames))
             var block = history.extracting(t..<(t + n))
             VectorOps.copy(input, into: &block)
-            Self.upsample(history.span, frameCount: n, branches: branches.span.extracting(0..<m), into: &output)
-            // Keep the last T inputs as history.
+            body(history.span)
             for k in 0..<t { history[k] = history[n + k] }
         }
     }
@@ -155,15 +163,9 @@ final class PolyphaseOversampler {
         let n = input.count
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         precondition(peaks.count >= n, "PolyphaseOversampler.upsamplePeaks: peaks shorter than the input")
-        let t = halfOrderFrames, m = branchLength
-        let start = channel * (t + maximumFrames)
         let phaseTaps = self.phaseTaps
-        inputHistory.withMutableSpan { all in
-            var history = all.extracting(start..<(start + t + maximumFrames))
-            var block = history.extracting(t..<(t + n))
-            VectorOps.copy(input, into: &block)
-            Self.upsamplePeaks(history.span, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
-            for k in 0..<t { history[k] = history[n + k] }
+        withHistory(appending: input, channel: channel) { history in
+            Self.upsamplePeaks(history, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
         }
     }
 

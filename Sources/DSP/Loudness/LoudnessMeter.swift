@@ -114,8 +114,8 @@ public final class LoudnessMeter {
     /// The K-weighted value of the next input `x` (both stages), advancing `st`. Direct form I: each stage's
     /// feed-forward sum is formed first and its recursion subtracts the older output term before the newer one, so
     /// the chain from one output to the next is one multiply and one subtraction (the transposed form it replaced
-    /// chained four operations per stage and ran half as fast; the figures differ from it by rounding, below
-    /// 1e-12 dB).
+    /// chained four operations per stage; `effects.loudness.meter+true-peak` went from 1420-1463x to 1725x
+    /// realtime, and the integrated loudness of a 3-minute render moved by 7e-15 LU).
     @inline(__always)
     static func weighted(
         _ x: Double, _ st: inout FilterState, shelf s: BiquadCoefficients, highPass h: BiquadCoefficients

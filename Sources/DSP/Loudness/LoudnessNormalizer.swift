@@ -8,8 +8,8 @@ import Foundation
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
 // A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter on one batch while the
-// loudness meter, the true-peak meter and the caller's `emit` take the batch before (each stage in order, so the
-// figures and the output are those of one loop; the limiter is about as much work as the other three together).
+// loudness meter, the true-peak meter (unless the caller measures the result itself: `measuresPeaks`) and the
+// caller's `emit` take the batch before (each stage in order, so the figures and the output are those of one loop).
 // Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
 // a pass holds one block of 4096 frames, so memory does not depend on the length.
 
@@ -174,12 +174,11 @@ public struct LoudnessNormalizer: Sendable {
     static let batchFrameCount = 8 * blockFrameCount
 
     /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak,
-    /// when given)
-    /// and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount` frames;
-    /// while one job runs the limiter over batch k, the other measures the loudness and the true peak of batch
-    /// k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its
-    /// blocks, in order, so the output and every figure are those of a plain loop, bit for bit; `emit` is called
-    /// in order, one call at a time, with blocks of at most `blockFrameCount` frames.
+    /// when given) and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount`
+    /// frames; while one job runs the limiter over batch k, the other measures the loudness and the true peak of
+    /// batch k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its blocks, in order,
+    /// so the output and every figure are those of a plain loop, bit for bit; `emit` is called in order, one call
+    /// at a time, with blocks of at most `blockFrameCount` frames.
     private func measuredPass(
         _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: TruePeakMeter?,
         emit: (AudioBuffer) throws -> Void
@@ -330,7 +329,6 @@ private final class PassPipeline: @unchecked Sendable {
         let keep: (AudioBuffer) -> Void = { block in self.output.append(block) }
         for block in input { run.feed(block, emit: keep) }
         if finishing { run.finish(emit: keep) }
-        input = []
     }
 
     private func emitPending() {

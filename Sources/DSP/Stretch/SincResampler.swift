@@ -76,22 +76,13 @@ struct SincResampler {
         buffer.withPlanarSamples { input in
             result.withMutablePlanarSamples { output in
                 if insideEnd > insideStart {
-                    Self.convolvePairs(
-                        frames: insideStart..<insideEnd, step: Double(inputFrames) / Double(outputFrames),
-                        half: half, width: width, rows: table.span, input: input, inputFrameCount: inputFrames,
-                        output: &output, outputFrameCount: outputFrames)
+                    convolvePairs(frames: insideStart..<insideEnd, input: input, output: &output)
                 }
+                // The rest: every frame of a channel count other than 2, and the stereo frames near the ends (the
+                // first input frame grows with j, so the stereo frames inside the input are exactly the run above).
                 for j in 0..<outputFrames where j < insideStart || j >= insideEnd {
                     let first = firstInputFrame(outputFrame: j)
                     let inside = first >= 0 && first + width <= inputFrames
-                    if channels == 2 && inside {
-                        let (left, right) = loadKernelAndConvolvePair(
-                            outputFrame: j, input.extracting(first..<(first + width)),
-                            input.extracting((inputFrames + first)..<(inputFrames + first + width)))
-                        output[j] = left
-                        output[outputFrames + j] = right
-                        continue
-                    }
                     kernel.withMutableSpan { _ = loadKernel(outputFrame: j, into: &$0) }
                     for c in 0..<channels {
                         let base = c * inputFrames
@@ -123,16 +114,7 @@ struct SincResampler {
         let rows = table.span
         let r0 = p * width, r1 = r0 + width
         let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
-        return Self.convolvePair(
-            low: low, high: high, t: t, x0.extracting(0..<width), x1.extracting(0..<width), width: width)
-    }
-
-    /// Both channels' sums of one output frame: the kernel interpolated between the table rows `low` and `high` at
-    /// `t`, against the `width` taps of `a0` and `a1`, eight taps at a time.
-    @inline(__always)
-    private static func convolvePair(
-        low: Span<Float>, high: Span<Float>, t: Float, _ a0: Span<Float>, _ a1: Span<Float>, width: Int
-    ) -> (Float, Float) {
+        let a0 = x0.extracting(0..<width), a1 = x1.extracting(0..<width)
         var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
         var m = 0
         while m + 8 <= width {
@@ -145,23 +127,20 @@ struct SincResampler {
         return (sum0.sum(), sum1.sum())
     }
 
-    /// `loadKernelAndConvolvePair` for the stereo output frames `frames` (whose taps lie inside the input), two
-    /// frames at a time so that the processor overlaps their sums: the same arithmetic per frame, so the same
-    /// values bit for bit. `input` and `output` hold the two channels one after the other.
+    /// The stereo output frames `frames` (whose taps lie inside the input), two frames at a time so that the
+    /// processor overlaps their sums; each frame's kernel is interpolated in registers (the same arithmetic as
+    /// `loadKernel`) and each channel's sum accumulated in the same lane order as `convolve`, so the values are the
+    /// same bit for bit. `input` and `output` hold the two channels one after the other.
     @inline(never)
-    private static func convolvePairs(
-        frames: Range<Int>, step: Double, half: Int, width: Int, rows: Span<Float>, input: Span<Float>,
-        inputFrameCount: Int, output: inout MutableSpan<Float>, outputFrameCount: Int
-    ) {
+    private func convolvePairs(frames: Range<Int>, input: Span<Float>, output: inout MutableSpan<Float>) {
+        let width = self.width, rows = table.span
+        let inputFrames = inputFrameCount, outputFrames = outputFrameCount
         @inline(__always) func place(_ j: Int) -> (first: Int, row: Int, t: Float) {
-            let position = Double(j) * step
-            let base = Int(position)
-            let phase = (position - Double(base)) * Double(phaseCount)
-            let p = Int(phase)
-            return (base - half + 1, p * width, Float(phase - Double(p)))
+            let (base, p, t) = kernelPhase(outputFrame: j)
+            return (base - half + 1, p * width, t)
         }
-        let left = input.extracting(0..<inputFrameCount)
-        let right = input.extracting(inputFrameCount..<(2 * inputFrameCount))
+        let left = input.extracting(0..<inputFrames)
+        let right = input.extracting(inputFrames..<(2 * inputFrames))
         var j = frames.lowerBound
         while j + 2 <= frames.upperBound {
             let (firstA, rowA, tA) = place(j), (firstB, rowB, tB) = place(j + 1)
@@ -185,19 +164,15 @@ struct SincResampler {
                 m += 8
             }
             output[j] = sumLeftA.sum()
-            output[outputFrameCount + j] = sumRightA.sum()
+            output[outputFrames + j] = sumRightA.sum()
             output[j + 1] = sumLeftB.sum()
-            output[outputFrameCount + j + 1] = sumRightB.sum()
+            output[outputFrames + j + 1] = sumRightB.sum()
             j += 2
         }
         if j < frames.upperBound {
-            let (first, row, t) = place(j)
-            let low = rows.extracting(row..<(row + width)), high = rows.extracting((row + width)..<(row + 2 * width))
-            let (sumLeft, sumRight) = Self.convolvePair(
-                low: low, high: high, t: t, left.extracting(first..<(first + width)),
-                right.extracting(first..<(first + width)), width: width)
-            output[j] = sumLeft
-            output[outputFrameCount + j] = sumRight
+            let first = firstInputFrame(outputFrame: j)
+            (output[j], output[outputFrames + j]) = loadKernelAndConvolvePair(
+                outputFrame: j, left.extracting(first..<(first + width)), right.extracting(first..<(first + width)))
         }
     }
 

@@ -55,7 +55,7 @@ public enum FastMath {
 /// vector lane as alone). Negation is written as a product with -1, which flips the sign of a zero as the scalar
 /// `-x` does.
 extension FastMath {
-    /// |x| per lane, +0 for ±0 (as the scalar `abs`).
+    /// |x| per lane, +0 for ±0 (as the scalar `abs`; also the vector peak meters' magnitude).
     @inlinable @inline(__always)
     public static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
         x.replacing(with: 0 - x, where: x .<= 0)

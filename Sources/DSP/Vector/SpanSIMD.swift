@@ -20,21 +20,20 @@ extension Span where Element == Float {
 extension MutableSpan where Element == Float {
     /// Writes `value` to samples `index ..< index + 4` (bounds-checked once).
     @inlinable @inline(__always)
-    public mutating func setSIMD4(_ value: SIMD4<Float>, at index: Int) {
-        precondition(index >= 0 && index <= count - 4, "MutableSpan.setSIMD4: samples outside the span")
-        withUnsafeMutableBufferPointer {
-            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(
-                of: value, as: SIMD4<Float>.self)
-        }
-    }
+    public mutating func setSIMD4(_ value: SIMD4<Float>, at index: Int) { store(value, at: index) }
 
     /// Writes `value` to samples `index ..< index + 8` (bounds-checked once).
     @inlinable @inline(__always)
-    public mutating func setSIMD8(_ value: SIMD8<Float>, at index: Int) {
-        precondition(index >= 0 && index <= count - 8, "MutableSpan.setSIMD8: samples outside the span")
+    public mutating func setSIMD8(_ value: SIMD8<Float>, at index: Int) { store(value, at: index) }
+
+    /// Writes the lanes of `value` to samples `index ..< index + V.scalarCount` (bounds-checked once).
+    @usableFromInline @inline(__always)
+    mutating func store<V: SIMD>(_ value: V, at index: Int) where V.Scalar == Float {
+        precondition(
+            index >= 0 && index <= count - V.scalarCount,
+            "MutableSpan.setSIMD\(V.scalarCount): samples outside the span")
         withUnsafeMutableBufferPointer {
-            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(
-                of: value, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer($0.baseAddress.unsafelyUnwrapped + index).storeBytes(of: value, as: V.self)
         }
     }
 }

@@ -70,8 +70,7 @@ public enum VectorOps {
         var lanes = SIMD8<Float>(repeating: 0)
         var start = 0
         while start + 8 <= buffer.count {
-            let v = buffer.simd8(at: start)
-            let magnitude = v.replacing(with: 0 - v, where: v .<= 0)
+            let magnitude = FastMath.magnitude(buffer.simd8(at: start))
             lanes.replace(with: magnitude, where: magnitude .> lanes)
             start += 8
         }

@@ -62,12 +62,6 @@ public struct ApproximatedStems: StemProviding {
         return [.vocals: cut(set.vocals), .drums: cut(set.drums), .bass: cut(set.bass), .other: cut(set.other)]
     }
 
-    /// The four stems of a whole song held in memory (the `stems` command).
-    public func stems(of audio: AudioBuffer) -> [Stem: AudioBuffer] {
-        let set = approximator.separate(audio)
-        return [.vocals: set.vocals, .drums: set.drums, .bass: set.bass, .other: set.other]
-    }
-
     /// The stems of the whole of `source`, piece after piece (`chunkFrameCount` frames each) in song order, handed
     /// to `emit` (the `stems` command writes them to files). Up to `piecesInFlight` pieces are approximated at once
     /// (one per core) or wait to be emitted, so memory is that of `piecesInFlight` pieces whatever the song's
@@ -77,27 +71,9 @@ public struct ApproximatedStems: StemProviding {
     ) async throws {
         let total = source.frameCount
         let size = chunkFrameCount
-        let pieceCount = (total + size - 1) / size
-        let limit = max(1, piecesInFlight)
-        try await withThrowingTaskGroup(of: (Int, [Stem: AudioBuffer]).self) { group in
-            var next = 0, emitted = 0
-            var finished: [Int: [Stem: AudioBuffer]] = [:]
-            func launch() {
-                let index = next
-                let range = index * size..<min(total, (index + 1) * size)
-                group.addTask { (index, try piece(of: source, frames: range)) }
-                next += 1
-            }
-            while next < pieceCount && next < limit { launch() }
-            while let (index, stems) = try await group.next() {
-                finished[index] = stems
-                while let ready = finished.removeValue(forKey: emitted) {
-                    try emit(ready)
-                    emitted += 1
-                }
-                // Pieces under way or waiting to be emitted: at most `limit`.
-                while next < pieceCount && next - emitted < limit { launch() }
-            }
-        }
+        try await InOrderJobs.run(
+            count: (total + size - 1) / size, maximumInFlight: piecesInFlight,
+            job: { index in try piece(of: source, frames: index * size..<min(total, (index + 1) * size)) },
+            emit: { _, stems in try emit(stems) })
     }
 }

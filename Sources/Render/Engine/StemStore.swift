@@ -11,8 +11,8 @@ import Foundation
 //   chunk k sits at slot `slotOfChunk[k]`. A layer then reads its range from its stem's spool by seeking.
 // - The provider's result is the same whatever the chunking (`StemProviding`: a range's stems are those of the
 //   whole song over that range), so the store changes no sample, only the work and the memory.
-// Memory: the chunks under way and those finished out of order (at most `maximumConcurrentChunks` of each); the
-// page cache, not the process, keeps the spooled stems.
+// Memory: at most `maximumConcurrentChunks` chunks, under way or finished and waiting for an earlier one
+// (`InOrderJobs`); the page cache, not the process, keeps the spooled stems.
 
 /// A song's stems from a provider, made over the chunks the render reads and kept on disk (see the design note).
 final class StemStore: Sendable {
@@ -63,38 +63,22 @@ final class StemStore: Sendable {
         for stem in stems {
             writers[stem] = try AudioSpoolWriter(channelCount: 2, sampleRate: source.sampleRate)
         }
-        func frames(ofChunk chunk: Int) -> Range<Int> {
-            chunk * chunkFrameCount..<min((chunk + 1) * chunkFrameCount, songFrames)
+        let chunkFrames = chunks.map { chunk in chunk * chunkFrameCount..<min((chunk + 1) * chunkFrameCount, songFrames)
         }
-        try await withThrowingTaskGroup(of: (Int, [Stem: AudioBuffer]).self) { group in
-            var next = 0
-            var written = 0
-            var finished: [Int: [Stem: AudioBuffer]] = [:]
-            func launch() {
-                let index = next
-                let range = frames(ofChunk: chunks[index])
-                group.addTask {
-                    try Task.checkCancellation()
-                    return (index, try await provider.stems(of: source, songID: songID, frames: range))
+        // Written strictly in chunk order, so slot i holds chunks[i].
+        try await InOrderJobs.run(
+            count: chunks.count, maximumInFlight: maximumConcurrentChunks,
+            job: { index in
+                try Task.checkCancellation()
+                return try await provider.stems(of: source, songID: songID, frames: chunkFrames[index])
+            },
+            emit: { index, made in
+                for stem in stems {
+                    try writers[stem]!.write(
+                        Self.stereo(made[stem], frameCount: chunkFrames[index].count, sampleRate: source.sampleRate))
                 }
-                next += 1
-            }
-            while next < min(chunks.count, max(1, maximumConcurrentChunks)) { launch() }
-            while let (index, made) = try await group.next() {
-                finished[index] = made
-                // Written strictly in chunk order, so slot i holds chunks[i].
-                while let ready = finished.removeValue(forKey: written) {
-                    let count = frames(ofChunk: chunks[written]).count
-                    for stem in stems {
-                        try writers[stem]!.write(
-                            Self.stereo(ready[stem], frameCount: count, sampleRate: source.sampleRate))
-                    }
-                    written += 1
-                    progress(written, chunks.count)
-                }
-                if next < chunks.count { launch() }
-            }
-        }
+                progress(index + 1, chunks.count)
+            })
         var spools: [Stem: AudioSpool] = [:]
         for stem in stems { spools[stem] = try writers[stem]!.finish() }
         return StemStore(

@@ -194,7 +194,6 @@ public final class AudioFileWriter {
     /// Interleaves (with dither when asked) and hands `audio` to the encoder in blocks.
     private func encode(_ audio: AudioBuffer) throws {
         guard let file else { return }
-        let channels = channelCount
         var start = 0
         while start < audio.frameCount {
             let count = min(Self.blockFrameCount, audio.frameCount - start)
