@@ -82,3 +82,65 @@ import Testing
             "\(hits.count) of \(scored.count) beats found; first found \(found.prefix(8)), truth \(truth.prefix(8))")
     }
 }
+
+/// Swung off-beats: a one-drop groove (kick and rim on beat 3, a hat on every beat) under a chord skank on the
+/// off-beats, played late at `swingRatio` of the beat and louder than anything on the beats. A tracker that
+/// locks onto the skank and is moved by half a period lands `swingRatio` − 0.5 of a period after the beats.
+@Suite struct SwungOffBeatPhaseTests {
+    static let rate = 22050.0
+    /// A beat counts as found within this of a true one (the F-measure's 70 ms, less the ±20 ms the beat refiner
+    /// may move a beat).
+    static let beatToleranceSeconds = 0.05
+    /// Share of the true beats (after the first bar) that must be found.
+    static let minimumBeatRecall = 0.9
+
+    static func oneDrop(bpm: Double, swingRatio: Double, barCount: Int) -> (audio: AudioBuffer, beats: [Double]) {
+        let beatSeconds = 60 / bpm
+        let leadIn = 0.3
+        let frames = Int((leadIn + Double(barCount * 4) * beatSeconds + 1) * rate)
+        var x = [Float](repeating: 0, count: frames)
+        var noise = SeededGenerator(seed: 11)
+        func add(at time: Double, seconds: Double, _ voice: (Double) -> Double) {
+            let start = Int((time * rate).rounded())
+            for i in 0..<Int(seconds * rate) where start + i < frames { x[start + i] += Float(voice(Double(i) / rate)) }
+        }
+        let chords: [[Double]] = [[220.0, 261.6, 329.6], [293.7, 349.2, 440.0], [246.9, 293.7, 392.0]]
+        var beats = [Double]()
+        for bar in 0..<barCount {
+            for beat in 0..<4 {
+                let t = leadIn + Double(bar * 4 + beat) * beatSeconds
+                beats.append(t)
+                add(at: t, seconds: 0.03) { s in
+                    0.08 * Double(Float.random(in: -1...1, using: &noise)) * exp(-s / 0.008)
+                }
+                if beat == 2 {
+                    add(at: t, seconds: 0.15) { s in
+                        0.4 * sin(2 * Double.pi * (45 + 50 * exp(-s / 0.01)) * s) * exp(-s / 0.05)
+                    }
+                    add(at: t, seconds: 0.08) { s in
+                        0.2 * Double(Float.random(in: -1...1, using: &noise)) * exp(-s / 0.015)
+                    }
+                }
+                let chord = chords[bar % chords.count]
+                add(at: t + swingRatio * beatSeconds, seconds: 0.14) { s in
+                    let body = chord.reduce(0) { $0 + sin(2 * Double.pi * $1 * s) + 0.5 * sin(4 * Double.pi * $1 * s) }
+                    let scratch = 0.4 * Double(Float.random(in: -1...1, using: &noise)) * exp(-s / 0.01)
+                    return 0.12 * (body + scratch) * min(1, s / 0.002) * exp(-s / 0.05)
+                }
+            }
+        }
+        return (Signals.stereo(x, sampleRate: rate), beats)
+    }
+
+    @Test(arguments: [(bpm: 76.0, swingRatio: 0.57), (bpm: 82.0, swingRatio: 0.6)])
+    func beatsSitOnTheBeatsNotTheSwungSkank(bpm: Double, swingRatio: Double) throws {
+        let (audio, truth) = Self.oneDrop(bpm: bpm, swingRatio: swingRatio, barCount: 16)
+        let analysis = try SongAnalyzer().analyze(audio)
+        let found = try #require(analysis.rhythmic.beats)
+        let scored = truth.dropFirst(4)
+        let hits = scored.filter { t in found.contains { abs($0 - t) <= Self.beatToleranceSeconds } }
+        #expect(
+            Double(hits.count) >= Self.minimumBeatRecall * Double(scored.count),
+            "\(hits.count) of \(scored.count) beats found; first found \(found.prefix(8)), truth \(truth.prefix(8))")
+    }
+}
