@@ -28,8 +28,7 @@ import Testing
             [261.6, 329.6, 392.0], [349.2, 440.0, 523.3], [392.0, 493.9, 587.3], [440.0, 523.3, 659.3],
         ]
         func add(at time: Double, seconds: Double, _ voice: (Double) -> Double) {
-            let start = Int((time * rate).rounded())
-            for i in 0..<Int(seconds * rate) where start + i < frames { x[start + i] += Float(voice(Double(i) / rate)) }
+            Signals.mix(voice, at: time, seconds: seconds, into: &x, sampleRate: rate)
         }
         var beats = [Double]()
         for bar in 0..<barCount {
@@ -73,13 +72,8 @@ import Testing
     @Test(arguments: [124.0, 130.0, 136.0])
     func beatsSitOnTheKicksNotTheBassSixteenths(bpm: Double) throws {
         let (audio, truth) = Self.sixteenthBass(bpm: bpm, barCount: 16)
-        let analysis = try SongAnalyzer().analyze(audio)
-        let found = try #require(analysis.rhythmic.beats)
-        let scored = truth.dropFirst(4)
-        let hits = scored.filter { t in found.contains { abs($0 - t) <= Self.beatToleranceSeconds } }
-        #expect(
-            Double(hits.count) >= Self.minimumBeatRecall * Double(scored.count),
-            "\(hits.count) of \(scored.count) beats found; first found \(found.prefix(8)), truth \(truth.prefix(8))")
+        try expectBeatsFound(
+            in: audio, truth: truth, toleranceSeconds: Self.beatToleranceSeconds, minimumRecall: Self.minimumBeatRecall)
     }
 }
 
@@ -101,8 +95,7 @@ import Testing
         var x = [Float](repeating: 0, count: frames)
         var noise = SeededGenerator(seed: 11)
         func add(at time: Double, seconds: Double, _ voice: (Double) -> Double) {
-            let start = Int((time * rate).rounded())
-            for i in 0..<Int(seconds * rate) where start + i < frames { x[start + i] += Float(voice(Double(i) / rate)) }
+            Signals.mix(voice, at: time, seconds: seconds, into: &x, sampleRate: rate)
         }
         let chords: [[Double]] = [[220.0, 261.6, 329.6], [293.7, 349.2, 440.0], [246.9, 293.7, 392.0]]
         var beats = [Double]()
@@ -135,12 +128,21 @@ import Testing
     @Test(arguments: [(bpm: 76.0, swingRatio: 0.57), (bpm: 82.0, swingRatio: 0.6)])
     func beatsSitOnTheBeatsNotTheSwungSkank(bpm: Double, swingRatio: Double) throws {
         let (audio, truth) = Self.oneDrop(bpm: bpm, swingRatio: swingRatio, barCount: 16)
-        let analysis = try SongAnalyzer().analyze(audio)
-        let found = try #require(analysis.rhythmic.beats)
-        let scored = truth.dropFirst(4)
-        let hits = scored.filter { t in found.contains { abs($0 - t) <= Self.beatToleranceSeconds } }
-        #expect(
-            Double(hits.count) >= Self.minimumBeatRecall * Double(scored.count),
-            "\(hits.count) of \(scored.count) beats found; first found \(found.prefix(8)), truth \(truth.prefix(8))")
+        try expectBeatsFound(
+            in: audio, truth: truth, toleranceSeconds: Self.beatToleranceSeconds, minimumRecall: Self.minimumBeatRecall)
     }
+}
+
+/// Expects the analysis of `audio` to find at least `minimumRecall` of the true beats after the first bar, each
+/// within `toleranceSeconds`.
+private func expectBeatsFound(
+    in audio: AudioBuffer, truth: [Double], toleranceSeconds: Double, minimumRecall: Double
+) throws {
+    let analysis = try SongAnalyzer().analyze(audio)
+    let found = try #require(analysis.rhythmic.beats)
+    let scored = truth.dropFirst(4)
+    let hits = scored.filter { t in found.contains { abs($0 - t) <= toleranceSeconds } }
+    #expect(
+        Double(hits.count) >= minimumRecall * Double(scored.count),
+        "\(hits.count) of \(scored.count) beats found; first found \(found.prefix(8)), truth \(truth.prefix(8))")
 }

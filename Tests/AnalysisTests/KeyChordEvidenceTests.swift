@@ -20,8 +20,7 @@ import Testing
         let frames = Int((Double(barCount * 4) * beatSeconds + 1) * rate)
         var x = [Float](repeating: 0, count: frames)
         func add(at time: Double, seconds: Double, _ voice: (Double) -> Double) {
-            let start = Int((time * rate).rounded())
-            for i in 0..<Int(seconds * rate) where start + i < frames { x[start + i] += Float(voice(Double(i) / rate)) }
+            Signals.mix(voice, at: time, seconds: seconds, into: &x, sampleRate: rate)
         }
         func hz(_ midi: Int) -> Double { 440 * pow(2, Double(midi - 69) / 12) }
         for bar in 0..<barCount {

@@ -47,6 +47,18 @@ public enum Signals {
         return out
     }
 
+    /// Adds `voice(t)` (t in seconds from the voice's start) into `signal` from `startSeconds` for `seconds`, the part
+    /// past the signal's end left out.
+    public static func mix(
+        _ voice: (Double) -> Double, at startSeconds: Double, seconds: Double, into signal: inout [Float],
+        sampleRate: Double
+    ) {
+        let start = Int((startSeconds * sampleRate).rounded())
+        for i in 0..<Int(seconds * sampleRate) where start + i >= 0 && start + i < signal.count {
+            signal[start + i] += Float(voice(Double(i) / sampleRate))
+        }
+    }
+
     /// A stereo buffer with the same signal in both channels.
     public static func stereo(_ mono: [Float], sampleRate: Double) -> AudioBuffer {
         AudioBuffer(channels: [mono, mono], sampleRate: sampleRate)
