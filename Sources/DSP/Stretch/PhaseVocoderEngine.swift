@@ -92,7 +92,7 @@ final class PhaseVocoderEngine {
         }
         hopSize = minimumSlope >= 0.75 ? n / 4 : n / 8
         binCount = n / 2 + 1
-        ffts = (0..<channelCount).map { _ in RealFFT(size: n) }
+        ffts = (0..<channelCount).map { _ in RealFFT(size: n, tuned: true) }
         window = SampleBuffer(count: n)
         let hann = Window.hann(n)
         for i in 0..<n { window[i] = hann[i] }
