@@ -232,25 +232,4 @@ final class FFTPlanCache: Sendable {
             return made
         }
     }
-
-    /// True when a tuned plan of `size` comes from the shipped wisdom (false: FFTW_ESTIMATE's plan stands in).
-    func hasWisdom(size: Int) -> Bool {
-        plansByKey.withLock { _ in
-            let bins = size / 2 + 1
-            let scratchIn = fftwf_alloc_real(size)!
-            let scratchSpectrum = fftwf_alloc_complex(bins)!
-            defer {
-                fftwf_free(scratchIn)
-                fftwf_free(scratchSpectrum)
-                fftwf_forget_wisdom()
-            }
-            fftwf_forget_wisdom()
-            guard fftwf_import_wisdom_from_string(FFTWisdom.stretch) != 0,
-                let forward = fftwf_plan_dft_r2c_1d(
-                    Int32(size), scratchIn, scratchSpectrum, UInt32(FFTW_PATIENT) | UInt32(FFTW_WISDOM_ONLY))
-            else { return false }
-            fftwf_destroy_plan(forward)
-            return true
-        }
-    }
 }
