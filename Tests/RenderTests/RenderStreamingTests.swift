@@ -135,6 +135,28 @@ struct RenderStreamingTests {
                 == ["again", "direct", "spool"].map { "\($0).\(fileExtension)" })
     }
 
+    @Test("a lossy master file is not encoded by the passes: the write-out encodes the spool")
+    func lossyMasterFileFromSpool() async throws {
+        let a = try RenderEngineTests.clickSong(id: "a", bpm: 120, seconds: 10)
+        let script = RenderEngineTests.script(
+            bpm: 120,
+            sections: [
+                RenderScript.Section(
+                    description: "1", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .drums)])
+            ])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-lossy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("out.ogg")
+        var options = RenderOptions()
+        options.masterFile = .init(url: url)
+        let result = try await RenderEngine(options: options).render(script: script, songs: [a])
+        #expect(result.prewrittenAudio == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        try result.writeAudio(to: url)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.ogg"])
+    }
+
     @Test("a pending audio file released unpublished leaves nothing behind; it publishes once")
     func pendingAudioFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -11,11 +11,18 @@ import Foundation
 final class MasterFileWriter: @unchecked Sendable {
     private var writer: AudioFileWriter?
 
-    /// Abandons the previous pass's file and opens a new one for this pass.
+    /// Abandons the previous pass's file and opens a new one for this pass. Only formats whose file depends on the
+    /// samples alone, not on how they are cut into blocks, are written here (WAV, AIFF, FLAC: `hasBitDepth`); a
+    /// lossy encoder's or a rate converter's output may depend on the blocks it is handed, so those are encoded
+    /// from the spool as before.
     func begin(_ file: RenderOptions.MasterFile, channelCount: Int, sampleRate: Double) {
         writer?.cancel()
+        writer = nil
+        guard let format = try? file.format ?? AudioFileFormat.forPath(file.url.path), format.hasBitDepth else {
+            return
+        }
         writer = try? AudioFileWriter(
-            url: file.url, channelCount: channelCount, sampleRate: sampleRate, format: file.format,
+            url: file.url, channelCount: channelCount, sampleRate: sampleRate, format: format,
             options: file.options)
     }
 

@@ -24,8 +24,9 @@ public struct RenderOptions: Sendable {
     /// Where the caller will write the mastered audio (`RenderResult.writeAudio`), when known before the render:
     /// the master's passes then also encode their output into that file, beside the spool, and the result holds
     /// the last pass's file unpublished (`RenderResult.prewrittenAudio`), so `writeAudio` with the same URL, format
-    /// and options only renames it into place instead of encoding the spool again. nil (the default): the audio is
-    /// encoded when written. Either way the file holds the same samples.
+    /// and options only renames it into place instead of encoding the spool again. For WAV, AIFF and FLAC only (the
+    /// lossy formats are encoded from the spool). nil (the default): the audio is encoded when written. Either way
+    /// the file holds the same samples.
     public var masterFile: MasterFile?
 
     /// The file `masterFile` names: its URL, format (nil: from the extension) and encoding options.
