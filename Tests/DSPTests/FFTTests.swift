@@ -29,6 +29,36 @@ struct FFTTests {
         #expect(maxError / maxMagnitude < Self.dftRelativeTolerance)
     }
 
+    @Test("a tuned transform (shipped wisdom) matches the naive DFT and the untuned one; every instance the same")
+    func tunedTransforms() {
+        for size in [2048, 4096, 1024] {
+            let x = Signals.noise(frameCount: size, amplitude: 1, seed: UInt64(size) + 5)
+            let tuned = RealFFT(size: size, tuned: true), plain = RealFFT(size: size)
+            let (re, im) = tuned.spectrum(of: x)
+            let (plainRe, plainIm) = plain.spectrum(of: x)
+            var maxError = 0.0, maxDifference = 0.0, maxMagnitude = 0.0
+            for k in 0..<(size / 2 + 1) {
+                var sr = 0.0, si = 0.0
+                for n in 0..<size {
+                    let phase = -2 * Double.pi * Double(k) * Double(n) / Double(size)
+                    sr += Double(x[n]) * cos(phase)
+                    si += Double(x[n]) * sin(phase)
+                }
+                maxError = max(maxError, hypot(sr - Double(re[k]), si - Double(im[k])))
+                maxDifference = max(maxDifference, hypot(Double(plainRe[k] - re[k]), Double(plainIm[k] - im[k])))
+                maxMagnitude = max(maxMagnitude, hypot(sr, si))
+            }
+            #expect(maxError / maxMagnitude < Self.dftRelativeTolerance)
+            #expect(maxDifference / maxMagnitude < Self.dftRelativeTolerance)
+            // Fixed plans: another instance gives the same bits, forward and back.
+            let again = RealFFT(size: size, tuned: true)
+            let (againRe, againIm) = again.spectrum(of: x)
+            #expect(againRe == re && againIm == im)
+            #expect(again.signal(real: re, imag: im) == tuned.signal(real: re, imag: im))
+            #expect(Measurements.residualDecibels(tuned.signal(real: re, imag: im), x) < -120)
+        }
+    }
+
     @Test("inverse of forward returns the input", arguments: [256, 2048])
     func roundTrip(size: Int) {
         let x = Signals.noise(frameCount: size, seed: 7)

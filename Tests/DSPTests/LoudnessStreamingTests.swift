@@ -157,6 +157,77 @@ struct LoudnessStreamingTests {
         #expect(calls == failingCall)
     }
 
+    @Test("consumers alongside get the blocks emit gets, in order, every pass; their errors end the normalisation")
+    func consumersAlongside() throws {
+        struct EncoderFailed: Error, Equatable {}
+        let mix = LoudnessTests.peakyMaterial(seconds: 6, sampleRate: 44100, gainDecibels: -10)
+        let normalizer = LoudnessNormalizer()
+        var emitted: [[Float]] = [[], []], first: [[Float]] = [[], []], second: [[Float]] = [[], []]
+        var firstPasses = 0
+        let report = try normalizer.normalize(
+            SplitProgramme(buffer: mix, firstBlock: 777),
+            beginPass: { _ in
+                emitted = [[], []]
+                first = [[], []]
+                second = [[], []]
+                firstPasses += 1
+            },
+            emit: { block in for c in 0..<2 { emitted[c] += block.channel(c) } },
+            alongside: [
+                { block in for c in 0..<2 { first[c] += block.channel(c) } },
+                { block in for c in 0..<2 { second[c] += block.channel(c) } },
+            ])
+        #expect(firstPasses == report.passes)
+        #expect(emitted[0].count == mix.frameCount)
+        #expect(first == emitted && second == emitted)
+        // The same run without consumers: the same output and figures.
+        var alone: [[Float]] = [[], []]
+        let aloneReport = try normalizer.normalize(
+            SplitProgramme(buffer: mix, firstBlock: 777), beginPass: { _ in alone = [[], []] },
+            emit: { block in for c in 0..<2 { alone[c] += block.channel(c) } })
+        #expect(alone == emitted && aloneReport == report)
+        // The per-channel peak jobs give one two-channel meter's figures over the output.
+        let whole = TruePeakMeter.measure(AudioBuffer(channels: emitted, sampleRate: 44100))
+        #expect(report.outputTruePeakDecibels == whole.truePeakDecibels)
+        #expect(report.outputSamplePeakDecibels == whole.samplePeakDecibels)
+        // A consumer's error ends the normalisation, and that consumer is not called again.
+        var calls = 0
+        #expect(throws: EncoderFailed()) {
+            _ = try normalizer.normalize(
+                SplitProgramme(buffer: mix, firstBlock: 1001), beginPass: { _ in }, emit: { _ in },
+                alongside: [
+                    { _ in
+                        calls += 1
+                        if calls == 20 { throw EncoderFailed() }
+                    }
+                ])
+        }
+        #expect(calls == 20)
+    }
+
+    @Test("a single-channel meter per channel gives the figures one meter gives for that channel")
+    func channelMeters() {
+        let left = Signals.noise(frameCount: 30_000, amplitude: 0.7, seed: 4)
+        let right = Signals.sine(
+            frequencyHz: 11_025, sampleRate: 44100, frameCount: 30_000, amplitude: 0.5, phaseRadians: 0.7)
+        let buffer = AudioBuffer(channels: [left, right], sampleRate: 44100)
+        let both = TruePeakMeter(channelCount: 2, maximumBlockFrameCount: 4096)
+        both.append(buffer)
+        both.finish()
+        for c in 0..<2 {
+            let one = TruePeakMeter(channelCount: 1, maximumBlockFrameCount: 4096)
+            var start = 0
+            for size in [1, 4096, 9000, 333, 20_000] where start < buffer.frameCount {
+                let end = min(buffer.frameCount, start + size)
+                one.append(channel: c, of: buffer.slice(frames: start..<end))
+                start = end
+            }
+            one.finish()
+            #expect(one.truePeaks[0] == both.truePeaks[c])
+            #expect(one.samplePeaks[0] == both.samplePeaks[c])
+        }
+    }
+
     @Test("silence runs no pass and reports the floor")
     func silence() throws {
         let mix = AudioBuffer(channelCount: 2, frameCount: 44100, sampleRate: 44100)

@@ -85,4 +85,100 @@ struct RenderStreamingTests {
         #expect(result.report.loudness.truePeakDecibels <= -1 + 0.05)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.wav"])
     }
+
+    @Test(
+        "a master that encodes its named file as it goes gives the file the spool gives, and the same peaks",
+        arguments: ["wav", "flac"])
+    func prewrittenMasterFile(fileExtension: String) async throws {
+        let a = try RenderEngineTests.clickSong(id: "a", bpm: 120, seconds: 20)
+        let b = try RenderEngineTests.noiseSong(id: "b", bpm: 120, seconds: 20, seed: 5)
+        let sections = [
+            RenderScript.Section(
+                description: "1", startSeconds: 0, durationSeconds: 8,
+                layers: [.init(songID: "a", stem: .drums), .init(songID: "b", stem: .other, gainDecibels: -4)])
+        ]
+        let script = RenderEngineTests.script(bpm: 120, sections: sections)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-master-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let direct = folder.appendingPathComponent("direct.\(fileExtension)")
+        let fromSpool = folder.appendingPathComponent("spool.\(fileExtension)")
+        let tags = AudioFileWriteOptions(sampleFormat: .pcm24, title: "t", artist: "a", comment: "c")
+        var options = RenderOptions()
+        options.masterFile = .init(url: direct, options: tags)
+        let result = try await RenderEngine(options: options).render(script: script, songs: [a, b])
+        let pending = try #require(result.prewrittenAudio)
+        #expect(pending.isPending && pending.frameCount == result.mastered.frameCount)
+        // Nothing at the named path until the write-out publishes it; its temporary file waits beside it.
+        #expect(!FileManager.default.fileExists(atPath: direct.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 1)
+        try result.writeAudio(to: direct, options: tags)
+        #expect(!pending.isPending)
+        // The same render without the shortcut, its spool encoded afterwards: the same samples.
+        let reference = try await RenderEngine().render(script: script, songs: [a, b])
+        #expect(reference.prewrittenAudio == nil)
+        try reference.writeAudio(to: fromSpool, options: tags)
+        let written = try AudioFile.read(direct, sampleRate: nil).buffer
+        #expect(written.frameCount == reference.mastered.frameCount)
+        #expect(written == (try AudioFile.read(fromSpool, sampleRate: nil).buffer))
+        // The peaks the passes measured are those of the result read back afterwards.
+        let peaks = try RenderEngine.peaks(of: result.mastered)
+        #expect(result.report.loudness.truePeakDecibels == peaks.truePeakDecibels)
+        #expect(result.report.loudness.samplePeakDecibels == peaks.samplePeakDecibels)
+        #expect(reference.report.loudness == result.report.loudness)
+        // Written again (another name, or the same one once published): encoded from the spool.
+        let again = folder.appendingPathComponent("again.\(fileExtension)")
+        try result.writeAudio(to: again, options: tags)
+        #expect(try AudioFile.read(again, sampleRate: nil).buffer == written)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+                == ["again", "direct", "spool"].map { "\($0).\(fileExtension)" })
+    }
+
+    @Test("a lossy master file is not encoded by the passes: the write-out encodes the spool")
+    func lossyMasterFileFromSpool() async throws {
+        let a = try RenderEngineTests.clickSong(id: "a", bpm: 120, seconds: 10)
+        let script = RenderEngineTests.script(
+            bpm: 120,
+            sections: [
+                RenderScript.Section(
+                    description: "1", startSeconds: 0, durationSeconds: 4, layers: [.init(songID: "a", stem: .drums)])
+            ])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-lossy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("out.ogg")
+        var options = RenderOptions()
+        options.masterFile = .init(url: url)
+        let result = try await RenderEngine(options: options).render(script: script, songs: [a])
+        #expect(result.prewrittenAudio == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        try result.writeAudio(to: url)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.ogg"])
+    }
+
+    @Test("a pending audio file released unpublished leaves nothing behind; it publishes once")
+    func pendingAudioFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mashup-pending-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let audio = AudioBuffer(channels: [Signals.noise(frameCount: 4410, seed: 9)], sampleRate: 44100)
+        func pending(_ name: String) throws -> PendingAudioFile {
+            let writer = try AudioFileWriter(
+                url: folder.appendingPathComponent(name), channelCount: 1, sampleRate: 44100)
+            try writer.write(audio)
+            return try writer.finishUnpublished()
+        }
+        var abandoned: PendingAudioFile? = try pending("abandoned.wav")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 1)
+        abandoned = nil
+        #expect(abandoned == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        let kept = try pending("kept.wav")
+        try kept.publish()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["kept.wav"])
+        #expect(throws: AudioFileError.self) { try kept.publish() }
+        #expect(try AudioFile.read(kept.url, sampleRate: nil).buffer.frameCount == audio.frameCount)
+    }
 }

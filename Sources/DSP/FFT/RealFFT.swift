@@ -9,7 +9,11 @@
 // - The new-array execute functions need arrays with the same alignment as the planning arrays; every array
 //   handed to FFTW here comes from `fftwf_alloc_real` or `fftwf_alloc_complex`, which give FFTW's SIMD alignment.
 // - Plans use FFTW_ESTIMATE: planning is cheap and the chosen algorithm is the same on every run, so renders
-//   are bit-for-bit reproducible across processes (FFTW_MEASURE may pick differently per run).
+//   are bit-for-bit reproducible across processes (FFTW_MEASURE may pick differently per run). The stretcher's
+//   transforms (`RealFFT(size:tuned: true)`) take measured plans from wisdom shipped with the engine
+//   (`FFTWisdom.stretch`), planned with FFTW_WISDOM_ONLY, which are as fixed; FFTW_ESTIMATE where it does not apply.
+//   Every plan is made with only the wisdom it is meant to use (the planner's wisdom is forgotten before each, and
+//   the shipped wisdom imported for a tuned one only), so no plan depends on which plans were made before it.
 // - The plans are FFTW's interleaved r2c/c2r ones; the split spectrum the engine works on is copied out of and
 //   into an interleaved work array around them. With FFTW_ESTIMATE the split-format guru plans took 2-2.9x as
 //   long at 2048 and 4096 points (FFTW 3.3.10, a C loop of each plan kind); with the copies, `mashup stems` and
@@ -43,8 +47,11 @@ public final class RealFFT: @unchecked Sendable {
     private let plans: FFTPlanCache.PlanPair
 
     /// Makes (or reuses) the plans for `size` and allocates aligned work arrays.
-    /// - Parameter size: even, 2 or more; any even size works, products of small primes are fastest.
-    public init(size: Int) {
+    /// - Parameters:
+    ///   - size: even, 2 or more; any even size works, products of small primes are fastest.
+    ///   - tuned: plan from the engine's shipped wisdom (`FFTWisdom.stretch`: measured plans, fixed from run to run)
+    ///     where it holds this size, else as untuned. Tuned and untuned transforms differ in the last bits only.
+    public init(size: Int, tuned: Bool = false) {
         precondition(size >= 2 && size % 2 == 0, "RealFFT size must be even and at least 2")
         let bins = size / 2 + 1
         let newInput = fftwf_alloc_real(size)!
@@ -64,7 +71,7 @@ public final class RealFFT: @unchecked Sendable {
         self.imag = newImag
         self.output = newOutput
         self.interleaved = newInterleaved
-        self.plans = FFTPlanCache.shared.plans(size: size)
+        self.plans = FFTPlanCache.shared.plans(size: size, tuned: tuned)
     }
 
     deinit {
@@ -170,23 +177,30 @@ public final class RealFFT: @unchecked Sendable {
     }
 }
 
-/// Process-wide FFTW plans, one forward/inverse pair per size, made under one lock and never destroyed.
+/// Process-wide FFTW plans, one forward/inverse pair per size (and tuning), made under one lock and never destroyed.
 final class FFTPlanCache: Sendable {
     struct PlanPair: @unchecked Sendable {
         let forward: OpaquePointer
         let inverse: OpaquePointer
     }
 
+    private struct Key: Hashable {
+        var size: Int
+        var tuned: Bool
+    }
+
     static let shared = FFTPlanCache()
-    private let plansBySize = Mutex<[Int: PlanPair]>([:])
+    private let plansByKey = Mutex<[Key: PlanPair]>([:])
 
     private init() {
         fftwf_make_planner_thread_safe()
     }
 
-    func plans(size: Int) -> PlanPair {
-        plansBySize.withLock { cache in
-            if let found = cache[size] { return found }
+    /// The plans for `size`: from the shipped wisdom when `tuned` and it holds that size, else FFTW_ESTIMATE's.
+    func plans(size: Int, tuned: Bool = false) -> PlanPair {
+        plansByKey.withLock { cache in
+            let key = Key(size: size, tuned: tuned)
+            if let found = cache[key] { return found }
             let bins = size / 2 + 1
             let scratchIn = fftwf_alloc_real(size)!
             let scratchSpectrum = fftwf_alloc_complex(bins)!
@@ -194,16 +208,28 @@ final class FFTPlanCache: Sendable {
                 fftwf_free(scratchIn)
                 fftwf_free(scratchSpectrum)
             }
-            let flags = UInt32(FFTW_ESTIMATE)
-            guard
-                let forward = fftwf_plan_dft_r2c_1d(Int32(size), scratchIn, scratchSpectrum, flags),
-                let inverse = fftwf_plan_dft_c2r_1d(Int32(size), scratchSpectrum, scratchIn, flags)
-            else {
+            func plan(_ flags: UInt32) -> PlanPair? {
+                guard let forward = fftwf_plan_dft_r2c_1d(Int32(size), scratchIn, scratchSpectrum, flags) else {
+                    return nil
+                }
+                guard let inverse = fftwf_plan_dft_c2r_1d(Int32(size), scratchSpectrum, scratchIn, flags) else {
+                    fftwf_destroy_plan(forward)
+                    return nil
+                }
+                return PlanPair(forward: forward, inverse: inverse)
+            }
+            // Each plan sees only the wisdom meant for it (FFTW also gathers wisdom from every plan it makes).
+            fftwf_forget_wisdom()
+            var pair: PlanPair?
+            if tuned, fftwf_import_wisdom_from_string(FFTWisdom.stretch) != 0 {
+                pair = plan(UInt32(FFTW_PATIENT) | UInt32(FFTW_WISDOM_ONLY))
+                fftwf_forget_wisdom()
+            }
+            guard let made = pair ?? plan(UInt32(FFTW_ESTIMATE)) else {
                 preconditionFailure("FFTW could not plan a real FFT of size \(size)")
             }
-            let pair = PlanPair(forward: forward, inverse: inverse)
-            cache[size] = pair
-            return pair
+            cache[key] = made
+            return made
         }
     }
 }

@@ -7,9 +7,11 @@ import Foundation
 // curve) and the pass repeated,
 // up to `maximumPasses` times, until the result is within `aimToleranceLU` (0.1 LU, inside the ±0.3 LU promise).
 // Cost: (1 + 2 × passes) reads of the mix by meters and limiter; a 3-minute stereo mix takes well under a second.
-// A pass runs on two cores as a two-stage pipeline over batches of 8 blocks: the limiter on one batch while the
-// loudness meter, the true-peak meter (unless the caller measures the result itself: `measuresPeaks`) and the
-// caller's `emit` take the batch before (each stage in order, so the figures and the output are those of one loop).
+// A pass runs as a two-stage pipeline over batches of 8 blocks: the limiter on one batch while the jobs of the
+// second stage take the batch before, each on its own: the loudness meter with the caller's `emit`, each consumer
+// the caller adds (`alongside`, e.g. the output file's encoder) and one true-peak meter per channel (unless the
+// caller measures the result itself: `measuresPeaks`). Each job takes its batches in order, so the figures and the
+// output are those of one loop; the second stage's jobs share the cores the limiter leaves.
 // Streaming: the mix is a `RereadableProgramme` read once per pass (a buffer, or a spool file for a long render);
 // a pass holds one block of 4096 frames, so memory does not depend on the length.
 
@@ -78,13 +80,17 @@ public struct LoudnessNormalizer: Sendable {
     /// the result. Silence runs no pass (`passes == 0`): the programme itself is the result.
     /// - Parameters:
     ///   - inputIntegratedLUFS: the programme's loudness when already measured (saves one read), else nil.
-    ///   - measuresPeaks: measure the true and sample peak of each pass's output (true by default). When false the
-    ///     passes skip that work (a third of a pass) and the report's peaks after a pass are the silence floor: the
-    ///     caller measures the result once (`TruePeakMeter`, e.g. a channel per core), not every pass's output.
-    /// - Throws: what `programme` or `emit` throw; errors from preparing the limiter.
+    ///   - measuresPeaks: measure the true and sample peak of each pass's output (true by default), a channel per
+    ///     job of the pass's pipeline (the figures of one `TruePeakMeter` over all the channels). When false the
+    ///     passes skip that work and the report's peaks after a pass are the silence floor: the caller measures the
+    ///     result itself.
+    ///   - alongside: more consumers of each pass's output, each handed the same blocks as `emit`, in order, as a
+    ///     job of its own beside the loudness meter and `emit` (e.g. an encoder writing the output format).
+    /// - Throws: what `programme`, `emit` or a consumer `alongside` throw; errors from preparing the limiter.
     public func normalize(
         _ programme: some RereadableProgramme, inputIntegratedLUFS: Double? = nil, measuresPeaks: Bool = true,
-        beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void
+        beginPass: (Int) throws -> Void, emit: (AudioBuffer) throws -> Void,
+        alongside: [(AudioBuffer) throws -> Void] = []
     ) throws -> LoudnessNormalizationReport {
         let meter = LoudnessMeter(sampleRate: programme.sampleRate, channelCount: programme.channelCount)
         let input: Double
@@ -108,7 +114,8 @@ public struct LoudnessNormalizer: Sendable {
         var gain = min(targetLUFS - input, maximumGainDecibels)
         var output = input
         var passes = 0
-        var peaks: TruePeakMeter?
+        // One single-channel meter per channel, each fed by a job of its own.
+        var peaks: [TruePeakMeter] = []
         var previous: (gain: Double, output: Double)?
         while passes < maximumPasses {
             passes += 1
@@ -116,10 +123,12 @@ public struct LoudnessNormalizer: Sendable {
             meter.reset()
             peaks =
                 measuresPeaks
-                ? TruePeakMeter(channelCount: programme.channelCount, maximumBlockFrameCount: Self.blockFrameCount)
-                : nil
-            try measuredPass(programme, gainDecibels: gain, meter: meter, peaks: peaks, emit: emit)
-            peaks?.finish()
+                ? (0..<programme.channelCount).map { _ in
+                    TruePeakMeter(channelCount: 1, maximumBlockFrameCount: Self.blockFrameCount)
+                } : []
+            try measuredPass(
+                programme, gainDecibels: gain, meter: meter, peaks: peaks, emit: emit, alongside: alongside)
+            for meter in peaks { meter.finish() }
             output = meter.integratedLUFS
             let error = targetLUFS - output
             if abs(error) <= Self.aimToleranceLU || gain >= maximumGainDecibels { break }
@@ -133,13 +142,16 @@ public struct LoudnessNormalizer: Sendable {
             previous = (gain, output)
             gain = min(gain + step, maximumGainDecibels)
         }
+        let truePeak = peaks.map { $0.truePeaks[0] }.max()
+        let samplePeak = peaks.map { $0.samplePeaks[0] }.max()
         return LoudnessNormalizationReport(
             inputIntegratedLUFS: input, outputIntegratedLUFS: output,
-            outputTruePeakDecibels: peaks?.truePeakDecibels ?? Decibels.silenceFloorDecibels,
+            outputTruePeakDecibels: truePeak.map { Decibels.decibels(Double($0)) } ?? Decibels.silenceFloorDecibels,
             appliedGainDecibels: gain,
             passes: passes, outputLoudnessRangeLU: meter.loudnessRangeLU,
             outputShortTermLUFS: meter.shortTermSeries(hopSteps: 10),
-            outputSamplePeakDecibels: peaks?.samplePeakDecibels ?? Decibels.silenceFloorDecibels)
+            outputSamplePeakDecibels: samplePeak.map { Decibels.decibels(Double($0)) }
+                ?? Decibels.silenceFloorDecibels)
     }
 
     /// Frames the limiter processes at a time (and the most `emit` receives at once).
@@ -174,20 +186,22 @@ public struct LoudnessNormalizer: Sendable {
     static let batchFrameCount = 8 * blockFrameCount
 
     /// One measured pass: `limitPass`'s output, measured by `meter` (loudness) and `peaks` (true and sample peak,
-    /// when given) and handed to `emit`, on two cores. The programme is read in batches of about `batchFrameCount`
-    /// frames; while one job runs the limiter over batch k, the other measures the loudness and the true peak of
-    /// batch k − 1's output and hands it to `emit`. Each job takes its batches, and each meter its blocks, in order,
-    /// so the output and every figure are those of a plain loop, bit for bit; `emit` is called in order, one call
-    /// at a time, with blocks of at most `blockFrameCount` frames.
+    /// one single-channel meter per channel, when given), handed to `emit` and to each consumer `alongside`, on
+    /// the cores there are. The programme is read in batches of about `batchFrameCount` frames; while one job runs
+    /// the limiter over batch k, the others take batch k − 1's output: one measures the loudness and hands it to
+    /// `emit`, one per consumer alongside hands it on, one per channel measures its peaks. Each job takes its
+    /// batches, and each meter its blocks, in order, so the output and every figure are those of a plain loop, bit
+    /// for bit; `emit` and each consumer are called in order, one call at a time, with blocks of at most
+    /// `blockFrameCount` frames.
     private func measuredPass(
-        _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: TruePeakMeter?,
-        emit: (AudioBuffer) throws -> Void
+        _ programme: some RereadableProgramme, gainDecibels: Double, meter: LoudnessMeter, peaks: [TruePeakMeter],
+        emit: (AudioBuffer) throws -> Void, alongside: [(AudioBuffer) throws -> Void]
     ) throws {
         let run = try LimiterRun(
             ceilingDecibels: ceilingDecibels, gainDecibels: gainDecibels, channelCount: programme.channelCount,
             sampleRate: programme.sampleRate, blockFrameCount: Self.blockFrameCount)
         try withoutActuallyEscaping(emit) { emit in
-            let pipeline = PassPipeline(run: run, meter: meter, peaks: peaks, emit: emit)
+            let pipeline = PassPipeline(run: run, meter: meter, peaks: peaks, emit: emit, alongside: alongside)
             var batched = 0
             try programme.forEachBlock { block in
                 pipeline.input.append(block)
@@ -291,38 +305,60 @@ public struct BufferProgramme: RereadableProgramme {
     public func forEachBlock(_ body: (AudioBuffer) throws -> Void) throws { try body(buffer) }
 }
 
-/// The two jobs of a measured pass (`LoudnessNormalizer.measuredPass`) and the batches between them. Job 0 owns the
-/// limiter run, `input` and `output`; job 1 owns the loudness and true-peak meters, `pending` and `emit`.
-/// `concurrentPerform` returns after both jobs of a step, and the batches change hands between steps.
+/// The jobs of a measured pass (`LoudnessNormalizer.measuredPass`) and the batches between them. Job 0 owns the
+/// limiter run, `input` and `output`; every other job only reads `pending` (the previous step's output) and owns
+/// its own consumer: job 1 the loudness meter and `emit`, then one job per consumer alongside, then one per peak
+/// meter. `concurrentPerform` returns after all the jobs of a step, and the batches change hands between steps.
 private final class PassPipeline: @unchecked Sendable {
     let run: LimiterRun
     let meter: LoudnessMeter
-    let peaks: TruePeakMeter?
+    let peaks: [TruePeakMeter]
     let emit: (AudioBuffer) throws -> Void
+    let alongside: [(AudioBuffer) throws -> Void]
     /// The programme's blocks for job 0's next step.
     var input: [AudioBuffer] = []
-    /// Job 0's output of the current step, job 1's `pending` in the next.
+    /// Job 0's output of the current step, the other jobs' `pending` in the next.
     private var output: [AudioBuffer] = []
     private var pending: [AudioBuffer] = []
-    private var emitError: (any Error)?
+    /// The first error of each consumer (`emit`, then each consumer alongside), each written by its own job only;
+    /// a consumer that failed takes no more blocks.
+    private let errors: [ErrorSlot]
 
-    init(run: LimiterRun, meter: LoudnessMeter, peaks: TruePeakMeter?, emit: @escaping (AudioBuffer) throws -> Void) {
+    private final class ErrorSlot: @unchecked Sendable {
+        var error: (any Error)?
+    }
+
+    init(
+        run: LimiterRun, meter: LoudnessMeter, peaks: [TruePeakMeter], emit: @escaping (AudioBuffer) throws -> Void,
+        alongside: [(AudioBuffer) throws -> Void]
+    ) {
         self.run = run
         self.meter = meter
         self.peaks = peaks
         self.emit = emit
+        self.alongside = alongside
+        errors = (0...alongside.count).map { _ in ErrorSlot() }
     }
 
-    /// Job 0 limits `input` (then, when `finishing`, the limiter's latency) while job 1 measures and emits the
-    /// previous step's output.
+    /// Job 0 limits `input` (then, when `finishing`, the limiter's latency) while the other jobs measure and hand
+    /// on the previous step's output.
     func step(finishing: Bool) throws {
         pending = output
         output = []
-        DispatchQueue.concurrentPerform(iterations: 2) { job in
-            if job == 0 { self.limitInput(finishing: finishing) } else { self.emitPending() }
+        let consumers = 1 + alongside.count
+        DispatchQueue.concurrentPerform(iterations: 1 + consumers + peaks.count) { job in
+            if job == 0 {
+                self.limitInput(finishing: finishing)
+            } else if job <= consumers {
+                self.hand(to: job - 1)
+            } else {
+                let c = job - 1 - consumers
+                for block in self.pending { self.peaks[c].append(channel: c, of: block) }
+            }
         }
         input = []
-        if let emitError { throw emitError }
+        pending = []
+        if let error = errors.lazy.compactMap(\.error).first { throw error }
     }
 
     private func limitInput(finishing: Bool) {
@@ -331,17 +367,21 @@ private final class PassPipeline: @unchecked Sendable {
         if finishing { run.finish(emit: keep) }
     }
 
-    private func emitPending() {
-        guard emitError == nil else { return }
+    /// Consumer 0: the loudness meter and `emit`; consumer k > 0: `alongside[k - 1]`.
+    private func hand(to consumer: Int) {
+        let slot = errors[consumer]
+        guard slot.error == nil else { return }
         do {
             for block in pending {
-                meter.append(block)
-                peaks?.append(block)
-                try emit(block)
+                if consumer == 0 {
+                    meter.append(block)
+                    try emit(block)
+                } else {
+                    try alongside[consumer - 1](block)
+                }
             }
         } catch {
-            emitError = error
+            slot.error = error
         }
-        pending = []
     }
 }

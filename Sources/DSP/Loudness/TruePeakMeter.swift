@@ -73,6 +73,24 @@ public final class TruePeakMeter {
         }
     }
 
+    /// Measures channel `channel` of `buffer` (any length, read in place) as this meter's only channel: a
+    /// single-channel meter per channel of a programme, each fed on its own core, gives the figures one meter over
+    /// all the channels gives for that channel.
+    public func append(channel: Int, of buffer: AudioBuffer) {
+        precondition(channelCount == 1, "TruePeakMeter: append(channel:of:) feeds a single-channel meter")
+        precondition(channel >= 0 && channel < buffer.channelCount, "TruePeakMeter: no such channel in the buffer")
+        guard buffer.frameCount > 0 else { return }
+        buffer.withSamples(ofChannel: channel) { samples in
+            samplePeaks[0] = max(samplePeaks[0], VectorOps.peakMagnitude(samples))
+            var start = 0
+            while start < samples.count {
+                let count = min(maximumFrames, samples.count - start)
+                measure(samples.extracting(start..<(start + count)), channel: 0)
+                start += count
+            }
+        }
+    }
+
     private func measure(_ samples: Span<Float>, channel c: Int) {
         let n = samples.count
         let peak = scratch.withMutableSpan { all in

@@ -23,7 +23,7 @@ final class FormantCorrector {
         binCount = fftSize / 2 + 1
         self.pitchRatio = Float(pitchRatio)
         lifterLength = max(8, min(fftSize / 8, Int(sampleRate / 450)))
-        cepstrum = RealFFT(size: fftSize)
+        cepstrum = RealFFT(size: fftSize, tuned: true)
         envelope = SampleBuffer(count: binCount)
         gains = SampleBuffer(count: binCount)
     }

@@ -92,7 +92,7 @@ final class PhaseVocoderEngine {
         }
         hopSize = minimumSlope >= 0.75 ? n / 4 : n / 8
         binCount = n / 2 + 1
-        ffts = (0..<channelCount).map { _ in RealFFT(size: n) }
+        ffts = (0..<channelCount).map { _ in RealFFT(size: n, tuned: true) }
         window = SampleBuffer(count: n)
         let hann = Window.hann(n)
         for i in 0..<n { window[i] = hann[i] }
@@ -575,6 +575,7 @@ final class PhaseVocoderEngine {
         // excludes k + 1), eight at a time; lanes are visited only in groups that hold a peak.
         var peakCount = 0
         let floorLanes = SIMD8<Float>(repeating: floorPower)
+        let laneBits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
         k = 1
         while k + 9 <= bins {
             let left = power.simd8(at: k - 1)
@@ -582,9 +583,12 @@ final class PhaseVocoderEngine {
             let right = power.simd8(at: k + 1)
             let isPeak = (centre .> floorLanes) .& (centre .> left) .& (centre .>= right)
             if any(isPeak) {
-                for lane in 0..<8 where isPeak[lane] {
-                    peakBins[peakCount] = k + lane
+                // The peak lanes as the bits of an integer, visited lowest first (no branch per lane).
+                var lanes = laneBits.replacing(with: 0, where: .!isPeak).wrappedSum()
+                while lanes != 0 {
+                    peakBins[peakCount] = k + lanes.trailingZeroBitCount
                     peakCount += 1
+                    lanes &= lanes &- 1
                 }
             }
             k += 8
@@ -605,10 +609,16 @@ final class PhaseVocoderEngine {
         }
         // Region boundaries at the power minimum between neighbouring peaks (the first bin of the lowest power):
         // one walk over the bins from the first peak to the last, the running minimum restarting after each peak.
+        // Most gaps between neighbouring peaks are one or two bins (dense spectra): those are decided directly.
         regionStarts[0] = 0
         var next = peakBins[0] + 1
         for i in 1..<peakCount {
             let end = peakBins[i]
+            if end - next <= 2 {
+                regionStarts[i] = end - next == 2 && power[next + 1] < power[next] ? next + 1 : next
+                next = end + 1
+                continue
+            }
             var lowest = next
             var lowestPower = power[next]
             var k = next + 1

@@ -25,6 +25,8 @@ struct SincResampler {
     private let half: Int // taps either side, in input samples
     private let width: Int // taps per row
     private let table: [Float] // (phaseCount + 1) rows of `width` taps
+    /// Row p: row p + 1 of `table` minus row p (the interpolation's slope, the difference each frame would take).
+    private let slopes: [Float]
 
     init(inputFrameCount: Int, outputFrameCount: Int) {
         precondition(inputFrameCount > 0 && outputFrameCount > 0, "resampler needs frames")
@@ -48,6 +50,9 @@ struct SincResampler {
             }
         }
         table = values
+        var differences = [Float](repeating: 0, count: Self.phaseCount * width)
+        for i in 0..<(Self.phaseCount * width) { differences[i] = values[i + width] - values[i] }
+        slopes = differences
     }
 
     /// Resamples every channel of `buffer` (which must have `inputFrameCount` frames) to `outputFrameCount` frames.
@@ -111,15 +116,13 @@ struct SincResampler {
     private func loadKernelAndConvolvePair(outputFrame j: Int, _ x0: Span<Float>, _ x1: Span<Float>) -> (Float, Float) {
         let (_, p, t) = kernelPhase(outputFrame: j)
         // Views of exactly `width` taps each: the loop bound then covers every vector load's bounds check.
-        let rows = table.span
-        let r0 = p * width, r1 = r0 + width
-        let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
+        let r0 = p * width
+        let low = table.span.extracting(r0..<(r0 + width)), slope = slopes.span.extracting(r0..<(r0 + width))
         let a0 = x0.extracting(0..<width), a1 = x1.extracting(0..<width)
         var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
         var m = 0
         while m + 8 <= width {
-            let l = low.simd8(at: m)
-            let kernel = l + t * (high.simd8(at: m) - l)
+            let kernel = low.simd8(at: m) + t * slope.simd8(at: m)
             sum0 += kernel * a0.simd8(at: m)
             sum1 += kernel * a1.simd8(at: m)
             m += 8
@@ -133,7 +136,7 @@ struct SincResampler {
     /// same bit for bit. `input` and `output` hold the two channels one after the other.
     @inline(never)
     private func convolvePairs(frames: Range<Int>, input: Span<Float>, output: inout MutableSpan<Float>) {
-        let width = self.width, rows = table.span
+        let width = self.width, rows = table.span, slopeRows = slopes.span
         let inputFrames = inputFrameCount, outputFrames = outputFrameCount
         @inline(__always) func place(_ j: Int) -> (first: Int, row: Int, t: Float) {
             let (base, p, t) = kernelPhase(outputFrame: j)
@@ -144,19 +147,16 @@ struct SincResampler {
         var j = frames.lowerBound
         while j + 2 <= frames.upperBound {
             let (firstA, rowA, tA) = place(j), (firstB, rowB, tB) = place(j + 1)
-            let lowA = rows.extracting(rowA..<(rowA + width)),
-                highA = rows.extracting((rowA + width)..<(rowA + 2 * width))
-            let lowB = rows.extracting(rowB..<(rowB + width)),
-                highB = rows.extracting((rowB + width)..<(rowB + 2 * width))
+            let lowA = rows.extracting(rowA..<(rowA + width)), slopeA = slopeRows.extracting(rowA..<(rowA + width))
+            let lowB = rows.extracting(rowB..<(rowB + width)), slopeB = slopeRows.extracting(rowB..<(rowB + width))
             let leftA = left.extracting(firstA..<(firstA + width)), rightA = right.extracting(firstA..<(firstA + width))
             let leftB = left.extracting(firstB..<(firstB + width)), rightB = right.extracting(firstB..<(firstB + width))
             var sumLeftA = SIMD8<Float>(), sumRightA = SIMD8<Float>()
             var sumLeftB = SIMD8<Float>(), sumRightB = SIMD8<Float>()
             var m = 0
             while m + 8 <= width {
-                let la = lowA.simd8(at: m), lb = lowB.simd8(at: m)
-                let kernelA = la + tA * (highA.simd8(at: m) - la)
-                let kernelB = lb + tB * (highB.simd8(at: m) - lb)
+                let kernelA = lowA.simd8(at: m) + tA * slopeA.simd8(at: m)
+                let kernelB = lowB.simd8(at: m) + tB * slopeB.simd8(at: m)
                 sumLeftA += kernelA * leftA.simd8(at: m)
                 sumRightA += kernelA * rightA.simd8(at: m)
                 sumLeftB += kernelB * leftB.simd8(at: m)
@@ -198,11 +198,10 @@ struct SincResampler {
     @inline(__always)
     private func loadKernel(outputFrame j: Int, into k: inout MutableSpan<Float>) -> Int {
         let (base, p, t) = kernelPhase(outputFrame: j)
-        let rows = table.span
-        let r0 = p * width, r1 = r0 + width
-        let low = rows.extracting(r0..<(r0 + width)), high = rows.extracting(r1..<(r1 + width))
+        let r0 = p * width
+        let low = table.span.extracting(r0..<(r0 + width)), slope = slopes.span.extracting(r0..<(r0 + width))
         let count = min(width, k.count)
-        for m in 0..<count { k[m] = low[m] + t * (high[m] - low[m]) }
+        for m in 0..<count { k[m] = low[m] + t * slope[m] }
         return base - half + 1
     }
 

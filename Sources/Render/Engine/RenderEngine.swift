@@ -17,8 +17,10 @@ import Synchronization
 //    layer still to come can touch are measured (loudness) and spooled to a float file, and leave memory.
 // 5. Master: loudness normalisation to the target with the true-peak limiter, in passes over the spooled bus;
 //    each pass measures its output (loudness, LRA, the per-second series, the waveform overview) and spools it;
-//    the last pass is the result (`RenderResult.mastered`), written out by extension. Its sample and true peak are
-//    measured once, on that result, a channel per core.
+//    the last pass is the result (`RenderResult.mastered`), written out by extension. Each pass measures its
+//    sample and true peak on the way (a channel per job beside the limiter). When the caller names the output
+//    file beforehand (`RenderOptions.masterFile`), each pass also encodes its output into it, and the last pass's
+//    file is renamed into place by `RenderResult.writeAudio` instead of a read and encode of the spool.
 // Memory: no whole song or stem (each layer reads its source range, plus the stretcher's slack, when it
 // starts; provided stems are made chunk by chunk onto disk), the layers in flight (plus the sidechained ones) and the bus window
 // (about a section); the master passes hold a block. Nothing on the output side grows with the render's length.
@@ -164,10 +166,10 @@ public struct RenderEngine: Sendable {
         report(0.92, "mastering", "Mastering to \(String(format: "%.1f", script.targetLoudnessLUFS)) LUFS")
         let normalizer = LoudnessNormalizer(
             targetLUFS: script.targetLoudnessLUFS, ceilingDecibels: script.truePeakCeilingDecibels)
-        let (mastered, normalization, waveform) = try Self.outputStep {
+        let (mastered, normalization, waveform, prewritten) = try Self.outputStep {
             try Self.master(
                 bus, inputIntegratedLUFS: busMeter.integratedLUFS, normalizer: normalizer,
-                waveformColumnCount: TimelineSVG().columnCount)
+                waveformColumnCount: TimelineSVG().columnCount, masterFile: options.masterFile)
         }
         let loudness =
             normalization.passes > 0
@@ -191,7 +193,8 @@ public struct RenderEngine: Sendable {
             mastered: mastered, waveform: waveform,
             report: makeReport(
                 script: script, placements: placements, layers: mixer.layerReports, material: material,
-                duration: mastered.durationSeconds, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds))
+                duration: mastered.durationSeconds, loudness: loudness, warnings: warnings, stageSeconds: stageSeconds),
+            prewrittenAudio: prewritten)
         report(1, "done", "Rendered \(String(format: "%.1f", mastered.durationSeconds)) s")
         return result
     }
@@ -208,11 +211,15 @@ public struct RenderEngine: Sendable {
     }
 
     /// Normalises the spooled bus in passes (each re-reads the spool and writes a spooled master; the last pass
-    /// wins) and draws the waveform overview of the result on the way. Silence is its own master.
+    /// wins), measuring each pass's peaks and drawing the waveform overview of its output on the way; with a
+    /// `masterFile`, each pass also encodes its output into that file (a job of its own in the pass's pipeline),
+    /// and the last pass's file is returned unpublished. Silence is its own master (and writes no file here).
+    /// - Throws: what reading the bus or writing the spool throws. A master file that cannot be opened or written
+    ///   is given up silently: `RenderResult.writeAudio` then encodes the spool and reports any error itself.
     static func master(
         _ bus: AudioSpool, inputIntegratedLUFS: Double, normalizer: LoudnessNormalizer,
-        waveformColumnCount: Int
-    ) throws -> (AudioSpool, LoudnessNormalizationReport, WaveformOverview) {
+        waveformColumnCount: Int, masterFile: RenderOptions.MasterFile? = nil
+    ) throws -> (AudioSpool, LoudnessNormalizationReport, WaveformOverview, PendingAudioFile?) {
         func builder() -> WaveformOverview.Builder {
             WaveformOverview.Builder(
                 frameCount: bus.frameCount, columnCount: waveformColumnCount,
@@ -220,27 +227,30 @@ public struct RenderEngine: Sendable {
         }
         var writer: AudioSpoolWriter?
         var waveform = builder()
-        // The peaks are measured once, on the result (a channel per core), rather than on every pass's output.
-        var normalization = try normalizer.normalize(
-            bus, inputIntegratedLUFS: inputIntegratedLUFS, measuresPeaks: false,
+        let fileWriter = MasterFileWriter()
+        // The peaks of every pass are measured in the pass (a job per channel beside the limiter): the result's
+        // are the last pass's, and no read of the result follows.
+        let normalization = try normalizer.normalize(
+            bus, inputIntegratedLUFS: inputIntegratedLUFS, measuresPeaks: true,
             beginPass: { _ in
                 writer = nil // the previous pass's spool is removed
                 writer = try AudioSpoolWriter(channelCount: bus.channelCount, sampleRate: bus.sampleRate)
                 waveform = builder()
+                if let masterFile {
+                    fileWriter.begin(masterFile, channelCount: bus.channelCount, sampleRate: bus.sampleRate)
+                }
             },
             emit: { block in
                 try writer?.write(block)
                 waveform.append(block)
-            })
+            },
+            alongside: masterFile == nil ? [] : [{ fileWriter.write($0) }])
         guard normalization.passes > 0, let writer else {
             try bus.forEachBlock { waveform.append($0) }
-            return (bus, normalization, waveform.overview())
+            return (bus, normalization, waveform.overview(), nil)
         }
         let mastered = try writer.finish()
-        let peaks = try Self.peaks(of: mastered)
-        normalization.outputTruePeakDecibels = peaks.truePeakDecibels
-        normalization.outputSamplePeakDecibels = peaks.samplePeakDecibels
-        return (mastered, normalization, waveform.overview())
+        return (mastered, normalization, waveform.overview(), fileWriter.finish())
     }
 
     /// True peak (dBTP) and sample peak (dBFS) of a programme read once: its channels measured side by side, one

@@ -21,6 +21,25 @@ public struct RenderOptions: Sendable {
     public var songReferenceLoudnessLUFS: Double? = -16
     /// Called with the progress of each stage; may be called from any thread.
     public var progress: (@Sendable (RenderProgress) -> Void)?
+    /// Where the caller will write the mastered audio (`RenderResult.writeAudio`), when known before the render:
+    /// the master's passes then also encode their output into that file, beside the spool, and the result holds
+    /// the last pass's file unpublished (`RenderResult.prewrittenAudio`), so `writeAudio` with the same URL, format
+    /// and options only renames it into place instead of encoding the spool again. For WAV, AIFF and FLAC only (the
+    /// lossy formats are encoded from the spool). nil (the default): the audio is encoded when written. Either way
+    /// the file holds the same samples.
+    public var masterFile: MasterFile?
+
+    /// The file `masterFile` names: its URL, format (nil: from the extension) and encoding options.
+    public struct MasterFile: Sendable, Equatable {
+        public var url: URL
+        public var format: AudioFileFormat?
+        public var options: AudioFileWriteOptions
+        public init(url: URL, format: AudioFileFormat? = nil, options: AudioFileWriteOptions = .init()) {
+            self.url = url
+            self.format = format
+            self.options = options
+        }
+    }
 
     public init(
         maximumConcurrentLayers: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -85,11 +104,19 @@ public struct RenderResult: Sendable {
     /// Min/max columns of the mastered audio at `TimelineSVG`'s default width, measured in the last master pass.
     public let waveform: WaveformOverview
     public var report: RenderReport
+    /// The mastered audio already encoded into the file `RenderOptions.masterFile` named, waiting to be renamed
+    /// into place by `writeAudio` (nil when none was asked for, or when it could not be written: `writeAudio`
+    /// then encodes the spool).
+    public let prewrittenAudio: PendingAudioFile?
 
-    public init(mastered: AudioSpool, waveform: WaveformOverview, report: RenderReport) {
+    public init(
+        mastered: AudioSpool, waveform: WaveformOverview, report: RenderReport,
+        prewrittenAudio: PendingAudioFile? = nil
+    ) {
         self.mastered = mastered
         self.waveform = waveform
         self.report = report
+        self.prewrittenAudio = prewrittenAudio
     }
 
     /// Length of the mastered audio in seconds.

@@ -110,6 +110,14 @@ public final class AudioFileWriter {
     /// Closes the file and renames it into place.
     /// - Throws: `AudioFileError.writeFailed` when nothing was written, the encoder failed or the rename failed.
     public func finish() throws {
+        try finishUnpublished().publish()
+    }
+
+    /// Closes the file but leaves it in its temporary file: `publish()` on the result renames it into place later
+    /// (the writer of a render's files publishes the audio when it writes the other files); released unpublished,
+    /// the temporary file is removed.
+    /// - Throws: `AudioFileError.writeFailed` when nothing was written or the encoder failed.
+    public func finishUnpublished() throws -> PendingAudioFile {
         precondition(!done, "AudioFileWriter: finish called twice")
         let path = url.path
         do {
@@ -117,10 +125,9 @@ public final class AudioFileWriter {
             if let converter { try encode(try converter.finish()) }
             file = nil // closes the handle: the encoder flushes
             done = true
-            if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
-            if let code = SystemCalls.rename(temporary.path, over: path) {
-                throw AudioFileError.writeFailed(path: path, reason: "rename failed: " + SystemCalls.errorText(code))
-            }
+            return PendingAudioFile(
+                url: url, temporary: temporary, format: format, options: options, channelCount: channelCount,
+                sampleRate: sampleRate, frameCount: framesWritten)
         } catch {
             done = true
             file = nil
