@@ -126,8 +126,16 @@ public struct EngineRenderer: MashupRenderer {
             }
         }
 
+        // The audio file is named before the render: the master encodes it as it goes (`RenderOptions.masterFile`)
+        // and the write-out below renames it into place.
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let name = fileName(context.jobID)
+        let audioURL = outputDirectory.appendingPathComponent("\(name).\(fileExtension)")
+        let masterFile = RenderOptions.MasterFile(url: audioURL, options: RenderOutputWriter.audioOptions(for: script))
+
         // Render, forwarding the engine's progress in order; a cancelled job cancels the render.
-        let result = try await renderWithProgress(script: script, songs: renderSongs, progress: progress)
+        let result = try await renderWithProgress(
+            script: script, songs: renderSongs, masterFile: masterFile, progress: progress)
         // The render's own warnings (reads past a song's end, effects not understood, loudness not reached...)
         // reach the job, its status and its events, not only the report.
         var announced = Set(script.warnings)
@@ -136,9 +144,6 @@ public struct EngineRenderer: MashupRenderer {
         }
 
         // Outputs.
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let name = fileName(context.jobID)
-        let audioURL = outputDirectory.appendingPathComponent("\(name).\(fileExtension)")
         var report = result.report
         report.audioFile = audioURL.lastPathComponent
         // Where each analysis field came from, when a service's analysis was completed by ours.
@@ -172,12 +177,13 @@ public struct EngineRenderer: MashupRenderer {
 
     /// Runs the engine in a child task and forwards its progress (0...100) through `progress` in order.
     private func renderWithProgress(
-        script: RenderScript, songs: [RenderSong],
+        script: RenderScript, songs: [RenderSong], masterFile: RenderOptions.MasterFile,
         progress: @escaping @Sendable (Double, String) async throws -> Void
     ) async throws -> RenderResult {
         let (stream, continuation) = AsyncStream<RenderProgress>.makeStream(bufferingPolicy: .bufferingNewest(64))
         var options = engineOptions
         options.progress = { continuation.yield($0) }
+        options.masterFile = masterFile
         // One render without a shared cache: stretched layers are reused within it only; a small cache keeps the
         // peak memory down (as `mashup render` does).
         if options.stretchCache == nil { options.stretchCache = StretchCache(capacityBytes: 64 << 20) }
