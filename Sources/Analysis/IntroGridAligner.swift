@@ -18,7 +18,8 @@
 // 0.871 in a model of the estimator on the analyser's beats; 0.2 periods and 8 beats kept.
 import Foundation
 
-/// Puts the beats of an intro on the grid of the song's longest steady stretch when they sit off it.
+/// Puts the beats of an intro on the grid of the song's longest steady stretch when they sit off it. A step of
+/// `SongAnalyzer` after the beat refiner; public so that its tests can give it beat sequences directly.
 public struct IntroGridAligner: Sendable {
     public init() {}
 
