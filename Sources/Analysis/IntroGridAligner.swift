@@ -33,6 +33,8 @@ public struct IntroGridAligner: Sendable {
     static let phaseThreshold = 0.2
     /// Beats of the anchor the grid's line is fitted to.
     static let periodBeats = 16
+    /// Shortest beat period the grid is extended with, seconds (600 BPM).
+    static let minimumPeriodSeconds = 0.1
     /// Beats at the anchor's start left out of the fit (the end of a slide onto the beats).
     static let settleBeats = 4
 
@@ -67,7 +69,10 @@ public struct IntroGridAligner: Sendable {
         let fitFirst = min(
             anchor.first + IntroGridAligner.settleBeats, anchor.last - IntroGridAligner.minimumStretchBeats + 1)
         let fitLast = min(anchor.last, fitFirst + IntroGridAligner.periodBeats - 1)
-        guard let (origin, period) = IntroGridAligner.line(beats, fitFirst...fitLast), period > 0 else { return beats }
+        // A period under `minimumPeriodSeconds` (over 600 BPM) is no beat: such input is left as it is.
+        guard let (origin, period) = IntroGridAligner.line(beats, fitFirst...fitLast),
+            period >= IntroGridAligner.minimumPeriodSeconds, period.isFinite, origin.isFinite
+        else { return beats }
         // origin is the line's time at beat index fitFirst; the grid goes back from the anchor's first index.
         var grid = [Double]()
         var t = origin - Double(fitFirst - anchor.first + 1) * period

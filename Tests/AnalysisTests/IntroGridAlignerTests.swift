@@ -59,4 +59,17 @@ import Testing
         let beats = Self.slid(Self.grid(count: 96), introBeats: 16, slideBeats: 2, phase: 0.1)
         #expect(IntroGridAligner().align(beats, earliestSeconds: Self.earliestSeconds) == beats)
     }
+
+    /// Input that is no beat sequence (unsorted, non-finite, or far too fast) comes back unchanged, at once.
+    @Test func inputThatIsNoBeatSequenceIsLeftAlone() {
+        // An off-beat intro at a thousandth of the period: extended back to 0 s its grid would have 5,000 beats.
+        let fast = Self.slid(Self.grid(count: 96), introBeats: 16, slideBeats: 4, phase: 0.5).map { 5 + $0 / 1000 }
+        let unsorted = Array(Self.grid(count: 96).reversed())
+        var broken = Self.grid(count: 96)
+        broken[40] = .nan
+        for beats in [fast, unsorted] {
+            #expect(IntroGridAligner().align(beats, earliestSeconds: 0) == beats)
+        }
+        #expect(IntroGridAligner().align(broken, earliestSeconds: 0).count == broken.count)
+    }
 }
