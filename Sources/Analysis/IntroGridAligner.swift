@@ -16,6 +16,7 @@
 // more than it gained (swing breakdowns with drift, where the extrapolation itself drifts). Chosen on the tune
 // halves (slip 0.06-0.1, stretch 8-16 beats, phase 0.2-0.3 periods): generated beat F 0.937 -> 0.940, real 0.861 ->
 // 0.871 in a model of the estimator on the analyser's beats; 0.2 periods and 8 beats kept.
+import DSP
 import Foundation
 
 /// Puts the beats of an intro on the grid of the song's longest steady stretch when they sit off it. A step of
@@ -48,7 +49,7 @@ public struct IntroGridAligner: Sendable {
         let h = IntroGridAligner.medianHalfWindowBeats
         var slips = [Bool](repeating: false, count: intervals.count)
         for k in intervals.indices {
-            let local = IntroGridAligner.median(Array(intervals[max(0, k - h)...min(intervals.count - 1, k + h)]))
+            let local = Statistics.median(Array(intervals[max(0, k - h)...min(intervals.count - 1, k + h)]))
             slips[k] = local <= 0 || abs(intervals[k] / local - 1) > IntroGridAligner.slipRatio
         }
         // Steady stretches as beat ranges first...last; the longest (the earliest of equals) is the anchor.
@@ -70,7 +71,7 @@ public struct IntroGridAligner: Sendable {
             anchor.first + IntroGridAligner.settleBeats, anchor.last - IntroGridAligner.minimumStretchBeats + 1)
         let fitLast = min(anchor.last, fitFirst + IntroGridAligner.periodBeats - 1)
         // A period under `minimumPeriodSeconds` (over 600 BPM) is no beat: such input is left as it is.
-        guard let (origin, period) = IntroGridAligner.line(beats, fitFirst...fitLast),
+        guard let (origin, period) = Statistics.line(beats, over: fitFirst...fitLast),
             period >= IntroGridAligner.minimumPeriodSeconds, period.isFinite, origin.isFinite
         else { return beats }
         // origin is the line's time at beat index fitFirst; the grid goes back from the anchor's first index.
@@ -85,32 +86,8 @@ public struct IntroGridAligner: Sendable {
         let distances = beats[0..<anchor.first].map { beat in
             grid.reduce(Double.infinity) { min($0, abs(beat - $1)) } / period
         }
-        guard IntroGridAligner.median(distances) > IntroGridAligner.phaseThreshold else { return beats }
+        guard Statistics.median(distances) > IntroGridAligner.phaseThreshold else { return beats }
         return grid + beats[anchor.first...]
     }
 
-    /// Least-squares line of beat time against beat index over `range`: the time at `range.lowerBound` and the
-    /// period; nil for fewer than 2 beats.
-    static func line(_ beats: [Double], _ range: ClosedRange<Int>) -> (origin: Double, period: Double)? {
-        let m = range.count
-        guard m >= 2 else { return nil }
-        let meanIndex = Double(m - 1) / 2
-        var meanTime = 0.0
-        for i in range { meanTime += beats[i] }
-        meanTime /= Double(m)
-        var num = 0.0, den = 0.0
-        for (k, i) in range.enumerated() {
-            num += (Double(k) - meanIndex) * (beats[i] - meanTime)
-            den += (Double(k) - meanIndex) * (Double(k) - meanIndex)
-        }
-        let period = num / den
-        return (meanTime - meanIndex * period, period)
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        let m = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2
-    }
 }

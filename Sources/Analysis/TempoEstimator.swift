@@ -37,6 +37,7 @@
 // (the last factor is dropped for the fastest level in range); the scores normalised to sum 1 are the candidates'
 // probabilities, the best is the tempo and its probability `bpm_confidence`. The reported tempo is the
 // least-squares slope of the beat times, so it is not quantised to frames.
+import DSP
 import Foundation
 
 /// Tempo, confidence and beats from onset envelopes.
@@ -271,18 +272,8 @@ struct TempoEstimator: Sendable {
 
     /// Least-squares slope of beat frame against beat index (the mean period in frames).
     static func slope(_ beats: [Int]) -> Double? {
-        let m = beats.count
-        guard m >= 3 else { return nil }
-        let meanIndex = Double(m - 1) / 2
-        var meanFrame = 0.0
-        for b in beats { meanFrame += Double(b) }
-        meanFrame /= Double(m)
-        var num = 0.0, den = 0.0
-        for (i, b) in beats.enumerated() {
-            num += (Double(i) - meanIndex) * (Double(b) - meanFrame)
-            den += (Double(i) - meanIndex) * (Double(i) - meanIndex)
-        }
-        return den > 0 ? num / den : nil
+        guard beats.count >= 3 else { return nil }
+        return Statistics.line(beats.map(Double.init), over: 0...(beats.count - 1))?.slope
     }
 
     /// 1 − mean(env) / mean(env at beats), clamped to 0...1: 0 when beats sit on average onsets, near 1 when all

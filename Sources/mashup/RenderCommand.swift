@@ -130,7 +130,7 @@ enum RenderCommand: CLICommand {
             progress: { printer.update(percent: $0.fraction * 100, message: $0.message, phase: $0.stage) })
         if let threads { options.maximumConcurrentLayers = max(1, threads) }
         // The master encodes the output file as it goes; the write-out below renames it into place.
-        options.masterFile = .init(url: outputURL, options: RenderOutputWriter.audioOptions(for: script))
+        options.masterFile = RenderOutputWriter.masterFile(for: script, audioURL: outputURL)
         // One render: no shared stretch cache, so the engine keeps a stretched piece only while a later layer of
         // this render (a repeated section) still reads it.
         let result = try await RenderEngine(options: options).render(script: script, songs: songs)

@@ -131,7 +131,7 @@ public struct EngineRenderer: MashupRenderer {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let name = fileName(context.jobID)
         let audioURL = outputDirectory.appendingPathComponent("\(name).\(fileExtension)")
-        let masterFile = RenderOptions.MasterFile(url: audioURL, options: RenderOutputWriter.audioOptions(for: script))
+        let masterFile = RenderOutputWriter.masterFile(for: script, audioURL: audioURL)
 
         // Render, forwarding the engine's progress in order; a cancelled job cancels the render.
         let result = try await renderWithProgress(

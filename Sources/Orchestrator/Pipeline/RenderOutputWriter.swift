@@ -26,6 +26,12 @@ public enum RenderOutputWriter {
             comment: String(script.creativeVision.prefix(maximumCommentCharacters)))
     }
 
+    /// The master file for a render whose audio `write` will put at `audioURL` (`RenderOptions.masterFile`): the
+    /// same URL and options `write` uses, so the master's file is renamed into place instead of encoded again.
+    public static func masterFile(for script: RenderScript, audioURL: URL) -> RenderOptions.MasterFile {
+        RenderOptions.MasterFile(url: audioURL, options: audioOptions(for: script))
+    }
+
     /// Writes `result`'s audio to `audioURL`, `report` to `reportURL` (default: beside the audio, `.json`), and the
     /// HTML report and SVG timeline beside the audio (`.html`, `.svg`). `report.audioFile` is set to the audio's
     /// file name.

@@ -253,21 +253,6 @@ public struct RenderEngine: Sendable {
         return (mastered, normalization, waveform.overview(), fileWriter.finish())
     }
 
-    /// True peak (dBTP) and sample peak (dBFS) of a programme read once: its channels measured side by side, one
-    /// `TruePeakMeter` per channel on as many cores (each channel's figures are those of one meter over all the
-    /// channels; the programme's are the largest).
-    /// - Throws: what reading the programme throws.
-    public static func peaks(of programme: some RereadableProgramme) throws -> (
-        truePeakDecibels: Double, samplePeakDecibels: Double
-    ) {
-        let meters = ChannelPeakMeters(channelCount: programme.channelCount, sampleRate: programme.sampleRate)
-        try programme.forEachBlock { meters.append($0) }
-        meters.finish()
-        let truePeak = meters.meters.map { $0.truePeaks[0] }.max() ?? 0
-        let samplePeak = meters.meters.map { $0.samplePeaks[0] }.max() ?? 0
-        return (Decibels.decibels(Double(truePeak)), Decibels.decibels(Double(samplePeak)))
-    }
-
     private func report(_ fraction: Double, _ stage: String, _ message: String) {
         options.progress?(RenderProgress(fraction: fraction, stage: stage, message: message))
     }
@@ -594,40 +579,5 @@ struct SongMaterial: Sendable {
                     songID: song.id, message: "reading the \(stem.rawValue) audio failed: \(error)")
             }
         }
-    }
-}
-
-/// One single-channel `TruePeakMeter` per channel of a programme, fed side by side (`RenderEngine.peaks(of:)`):
-/// the programme's blocks are gathered per channel up to `batchFrameCount` frames, then job c measures channel c
-/// with meter c (so a dispatch costs little against its work); the meters are read after `finish` returns.
-private final class ChannelPeakMeters: @unchecked Sendable {
-    let meters: [TruePeakMeter]
-    private var pending: [[Float]]
-    private let sampleRate: Double
-    private static let batchFrameCount = 1 << 17
-
-    init(channelCount: Int, sampleRate: Double) {
-        self.sampleRate = sampleRate
-        meters = (0..<channelCount).map { _ in TruePeakMeter(channelCount: 1, maximumBlockFrameCount: 4096) }
-        pending = [[Float]](repeating: [], count: channelCount)
-    }
-
-    /// Gathers `block`'s channels; measures them once a batch is full.
-    func append(_ block: AudioBuffer) {
-        for c in pending.indices { pending[c].append(contentsOf: block.channel(c)) }
-        if pending[0].count >= Self.batchFrameCount { flush() }
-    }
-
-    /// Measures what is gathered and ends each meter (its interpolator's tail).
-    func finish() {
-        flush()
-        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].finish() }
-    }
-
-    private func flush() {
-        guard !pending[0].isEmpty else { return }
-        let channels = pending.map { AudioBuffer(channels: [$0], sampleRate: sampleRate) }
-        DispatchQueue.concurrentPerform(iterations: meters.count) { meters[$0].append(channels[$0]) }
-        for c in pending.indices { pending[c].removeAll(keepingCapacity: true) }
     }
 }

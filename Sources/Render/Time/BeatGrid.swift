@@ -1,3 +1,4 @@
+import DSP
 import Foundation
 
 /// The beat grid of a source song, from analysed beat and downbeat times (seconds in the song's own time).
@@ -61,8 +62,8 @@ public struct BeatGrid: Sendable, Hashable {
         intervals.reserveCapacity(beats.count - 1)
         for i in 1..<beats.count { intervals.append(beats[i] - beats[i - 1]) }
         let n = min(Self.edgeIntervalCount, intervals.count)
-        leadingBeatPeriodSeconds = Self.median(Array(intervals.prefix(n)))
-        trailingBeatPeriodSeconds = Self.median(Array(intervals.suffix(n)))
+        leadingBeatPeriodSeconds = Statistics.median(Array(intervals.prefix(n)))
+        trailingBeatPeriodSeconds = Statistics.median(Array(intervals.suffix(n)))
 
         var downbeats: [Int] = []
         for t in rawDownbeats where t.isFinite {
@@ -219,12 +220,6 @@ public struct BeatGrid: Sendable, Hashable {
         if index > last + 1e-9 { return max(index - Double(beatsPerBar), last) }
         if let previous = downbeatIndices.last(where: { Double($0) < index - 1e-9 }) { return Double(previous) }
         return index - Double(beatsPerBar)
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Largest index i in a sorted array with values[i] <= x (0 when x is below all values).
