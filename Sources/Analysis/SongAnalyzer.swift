@@ -58,9 +58,11 @@ public struct SongAnalyzer: Sendable {
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets, harmonicChange: TempoEstimator.harmonicChange(chroma))
         // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
-        // 0-3 quarters of a period (BeatPhaseEstimator).
-        let quarters = BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4)
-            .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
+        // 0-3 quarters of a period (BeatPhaseEstimator); audio with no key has no chords to count.
+        let quarters = BeatPhaseEstimator(
+            beatsPerBar: beatsPerBar ?? 4, usesHarmony: chroma.tonalness >= KeyEstimator.minimumTonalness
+        )
+        .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
         let trackedFrames = BeatPhaseEstimator.shifted(
             tempo.beatFrames, quarters: quarters, frameCount: frames.frameCount)
         let activeFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
