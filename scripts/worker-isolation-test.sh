@@ -22,7 +22,7 @@ fail() { echo "isolation-test: FAIL: $*" >&2; [ -f "$WORK/node.log" ] && tail -3
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); [d := (d.get(k) if isinstance(d, dict) else None) for k in sys.argv[1].split(".")]; print("" if d is None else (json.dumps(d) if isinstance(d, (dict, list, bool)) else d))' "$1"; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-mkdir -p "$WORK/storage/uploads"
+mkdir -p "$WORK/storage/uploads" "$WORK/tmp"
 sox -n -r 44100 -c 2 -b 16 "$WORK/storage/uploads/a.wav" synth 30 pluck 220 synth 30 sine amod 2 2>/dev/null \
   || fail "sox is needed to make test songs"
 sox -n -r 44100 -c 2 -b 16 "$WORK/storage/uploads/b.wav" synth 30 pluck 330 synth 30 sine amod 2 2>/dev/null
@@ -32,7 +32,7 @@ start() {  # extra environment as NAME=VALUE words
     kill -9 "$PID" 2>/dev/null || true
     while [ -e "/proc/$PID" ] && [ "$(awk '{print $3}' "/proc/$PID/stat" 2>/dev/null)" != Z ]; do sleep 0.05; done
   fi
-  env "$@" MASHUP_NODE_ID=solo "$MASHUP_BIN" serve --port "$PORT" --storage "$WORK/storage" --workers 2 --render-limit 2 \
+  env TMPDIR="$WORK/tmp" "$@" MASHUP_NODE_ID=solo "$MASHUP_BIN" serve --port "$PORT" --storage "$WORK/storage" --workers 2 --render-limit 2 \
     >>"$WORK/node.log" 2>&1 &
   PID=$!
   disown "$PID"   # no "Killed" notices from bash
@@ -71,13 +71,26 @@ expect_engine_crash() {  # job, text the message must contain
   json_field error_message <<<"$answer" | grep -q -- "$2" || fail "job $1: message lacks '$2': $answer"
   [ ! -e "$WORK/storage/work/jobs/$1" ] || fail "job $1: workspace left behind"
   ! ls "$WORK/storage/generated/$1".* >/dev/null 2>&1 || fail "job $1: partial result left in the storage"
+  no_scratch_left "job $1"
+}
+# Every worker's temporary files are in a scratch folder of its own, removed once the worker has ended however it
+# ended (waits a little: a cancelled job's status changes before its killed worker is reaped).
+no_scratch_left() {
+  local deadline=$((SECONDS + 10))
+  while [ -n "$(find "$WORK/tmp" -maxdepth 1 -name 'mashup-worker-*' -print -quit)" ]; do
+    [ $SECONDS -lt $deadline ] || fail "$1: a worker's scratch folder was left: $(ls "$WORK/tmp")"
+    sleep 0.1
+  done
 }
 
 # --- kill: one worker SIGKILLed mid-render, the other job goes on ---
 # Both jobs hold at the start of their render while the hold file exists (MASHUP_TEST_HOLD_FILE), so a render of
 # the short test songs cannot finish between two polls; the file is removed once job A's worker is killed.
 touch "$WORK/hold"
+# A scratch folder left by the workers of a server that is gone (pid 999999999 exists on no Linux) is swept at start.
+mkdir -p "$WORK/tmp/mashup-worker-999999999-left" && touch "$WORK/tmp/mashup-worker-999999999-left/mashup-spool-x.wav"
 start MASHUP_TEST_HOLD_FILE="$WORK/hold"
+[ ! -e "$WORK/tmp/mashup-worker-999999999-left" ] || fail "a gone server's scratch folder was not swept at start"
 JOB_A=$(submit); JOB_B=$(submit)
 [ -n "$JOB_A" ] && [ -n "$JOB_B" ] || fail "jobs were not accepted"
 deadline=$((SECONDS + TIMEOUT_SECONDS)); WORKER=""
@@ -147,6 +160,7 @@ while kill -0 "$WORKER" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$WORKER/stat
 done
 # The contract's status word for a cancelled job is "failed", with error type "cancelled".
 [ "$(status "$JOB" | json_field error_details.type)" = cancelled ] || fail "cancel: $(status "$JOB")"
+no_scratch_left "cancel"
 healthy "a job was cancelled"
 echo "isolation-test: cancel: worker $WORKER stopped, job cancelled"; PASSED=$((PASSED + 1))
 

@@ -95,6 +95,10 @@ enum ServeCommand: CLICommand {
         let logger: @Sendable (String) -> Void = { line in
             FileHandle.standardError.write(Data("\(ISO8601DateFormatter().string(from: Date())) \(line)\n".utf8))
         }
+        // Scratch folders of the workers of a server that was killed (theirs were never removed).
+        if let root = isolation?.scratchRoot, case let swept = WorkerScratch.sweep(in: root), swept > 0 {
+            logger("serve: removed \(swept) scratch folder(s) of workers of a server that is gone, in \(root.path)")
+        }
         let app = try await ServeApplication(
             server: server, routes: routes, queue: queue, storage: storage, settings: settings,
             renderer: engine.renderer,

@@ -137,6 +137,51 @@ struct WorkerLauncherTests {
         }
     }
 
+    @Test("a killed worker's temporary files go with its scratch folder; a gone server's folders are swept")
+    func scratchFolders() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("scratch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (_, context, spec) = try await Self.claimedJob()
+        // Exits 8 unless both variables name one folder of its own under the root; else writes a spool file there
+        // and dies as a SIGKILLed render would, with no clean-up of its own.
+        let script = """
+            read -r spec
+            case "$TMPDIR" in "\(root.path)"/mashup-worker-*) ;; *) exit 8;; esac
+            [ "$MASHUP_SPOOL_DIR" = "$TMPDIR" ] || exit 8
+            head -c 65536 /dev/zero > "$TMPDIR/mashup-spool-1.wav" || exit 8
+            kill -9 $$
+            """
+        var isolation = WorkerIsolation(
+            executable: "/bin/sh", arguments: ["-c", script, "worker"], memoryLimitMB: 512, timeoutSeconds: 600)
+        isolation.scratchRoot = root
+        do {
+            _ = try await WorkerLauncher(isolation: isolation).run(spec, context: context)
+            Issue.record("a killed worker gave a result")
+        } catch let failure as JobFailure {
+            #expect(failure.message.contains("SIGKILL"), "\(failure.message)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+
+        // Folders of this server stay, those of a process that has ended go, other names stay.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let mine = try WorkerScratch.create(in: root)
+        let orphan = root.appendingPathComponent("mashup-worker-\(ended.processIdentifier)-A1B2")
+        let other = root.appendingPathComponent("mashup-workers-notes")
+        for folder in [orphan, other] {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        try Data(count: 16).write(to: orphan.appendingPathComponent("mashup-spool-2.wav"))
+        #expect(WorkerScratch.sweep(in: root) == 1)
+        #expect(FileManager.default.fileExists(atPath: mine.path))
+        #expect(!FileManager.default.fileExists(atPath: orphan.path))
+        #expect(FileManager.default.fileExists(atPath: other.path))
+        #expect(WorkerScratch.sweep(in: root.appendingPathComponent("missing")) == 0)
+    }
+
     @Test("worker limits are read from the environment and refused out of range, naming the variable")
     func settings() throws {
         let isolation = try WorkerIsolation.fromEnvironment(
@@ -144,6 +189,9 @@ struct WorkerLauncherTests {
         #expect(isolation.memoryLimitMB == 1024)
         #expect(isolation.timeoutSeconds == 90)
         #expect(try WorkerIsolation.fromEnvironment([:], executable: "/x", arguments: []).memoryLimitMB == 2048)
+        let spooled = try WorkerIsolation.fromEnvironment(
+            ["MASHUP_SPOOL_DIR": "/srv/spool"], executable: "/x", arguments: [])
+        #expect(spooled.scratchRoot.path == "/srv/spool")
         for (name, value) in [
             ("MASHUP_WORKER_MEMORY_MB", "12"), ("MASHUP_WORKER_MEMORY_MB", "lots"),
             ("MASHUP_WORKER_TIMEOUT_SECONDS", "0"), ("MASHUP_WORKER_TIMEOUT_SECONDS", "nan"),

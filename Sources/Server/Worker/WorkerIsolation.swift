@@ -13,6 +13,9 @@ public struct WorkerIsolation: Sendable, Equatable {
     /// Variables added to the server's environment for the worker. By default `MALLOC_ARENA_MAX=2`: every glibc
     /// malloc arena reserves 64 MiB of address space, which would count against the limit without being used.
     public var extraEnvironment: [String: String] = ["MALLOC_ARENA_MAX": "2"]
+    /// Where each worker gets its scratch folder (`WorkerScratch`): `MASHUP_SPOOL_DIR` when set, else the system's
+    /// temporary folder.
+    public var scratchRoot: URL = FileManager.default.temporaryDirectory
 
     public static let defaultMemoryLimitMB = 2048
     public static let defaultTimeoutSeconds = 1800.0
@@ -28,7 +31,7 @@ public struct WorkerIsolation: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Reads `MASHUP_WORKER_MEMORY_MB` and `MASHUP_WORKER_TIMEOUT_SECONDS`.
+    /// Reads `MASHUP_WORKER_MEMORY_MB`, `MASHUP_WORKER_TIMEOUT_SECONDS` and `MASHUP_SPOOL_DIR`.
     /// - Throws: `ServerConfigurationError`-style `HTTPError`-free errors as `WorkerIsolationError` naming the variable.
     public static func fromEnvironment(
         _ environment: [String: String], executable: String,
@@ -50,6 +53,9 @@ public struct WorkerIsolation: Sendable, Equatable {
                     expected: "seconds in (0, 86400]")
             }
             isolation.timeoutSeconds = value
+        }
+        if let folder = environment["MASHUP_SPOOL_DIR"], !folder.isEmpty {
+            isolation.scratchRoot = URL(fileURLWithPath: folder, isDirectory: true)
         }
         return isolation
     }

@@ -5,6 +5,7 @@
 // A worker that traps, is killed, runs out of memory (its address space is bounded by setrlimit) or exits without
 // a result fails its job with `engine_crash` (not recoverable); one over the time limit is killed with SIGKILL and
 // fails the same way. Cancelling the task (DELETE, client disconnect, lease lost, shutdown) kills the worker.
+// Each worker writes its temporary files in a scratch folder of its own (`WorkerScratch`), removed once it has ended.
 import Foundation
 import Orchestrator
 import Synchronization
@@ -36,9 +37,14 @@ public struct WorkerLauncher: Sendable {
     ///   errors of the store while acting on its reports (the worker is then killed).
     public func run(_ spec: WorkerJobSpec, context: JobContext) async throws -> JobResult {
         let arguments = isolation.arguments + ["--job-id", spec.jobID, "--memory-mb", String(isolation.memoryLimitMB)]
+        // Removed after the worker has ended (every path below waits for its exit before leaving).
+        let scratch = try WorkerScratch.create(in: isolation.scratchRoot)
+        defer { WorkerScratch.remove(scratch) }
+        var environment = isolation.extraEnvironment
+        environment["TMPDIR"] = scratch.path
+        environment["MASHUP_SPOOL_DIR"] = scratch.path
         let process = try WorkerProcess(
-            executable: isolation.executable, arguments: arguments,
-            extraEnvironment: isolation.extraEnvironment)
+            executable: isolation.executable, arguments: arguments, extraEnvironment: environment)
         onWorker?(spec.jobID, process.pid)
         defer { onWorker?(spec.jobID, nil) }
         let timedOut = SharedFlag()
