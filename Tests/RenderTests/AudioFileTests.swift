@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite("Audio file reading and writing")
-struct AudioFileTests {
+final class AudioFileTests {
     /// One least significant bit at 16 and 24 bits (the round-trip bound of issue 2).
     static let lsb16: Float = 1.0 / 32768
     static let lsb24: Float = 1.0 / 8_388_608
@@ -19,6 +19,8 @@ struct AudioFileTests {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     func testSignal(frames: Int = 44100, rate: Double = 44100) -> AudioBuffer {
         AudioBuffer(

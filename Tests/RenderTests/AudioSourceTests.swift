@@ -7,7 +7,7 @@ import Testing
 /// Songs read by range (issue 17): a file source returns exactly the frames a whole-file decode holds, in place
 /// or through its converted copy, with silence outside the song.
 @Suite("Audio sources read by range")
-struct AudioSourceTests {
+final class AudioSourceTests {
     /// Loudness measured during the opening pass against a meter over the whole decode, LU.
     static let loudnessToleranceLU = 0.001
 
@@ -17,6 +17,8 @@ struct AudioSourceTests {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-source-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     func signal(frames: Int, rate: Double) -> AudioBuffer {
         AudioBuffer(

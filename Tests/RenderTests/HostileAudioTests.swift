@@ -7,13 +7,15 @@ import Testing
 /// Hostile audio files (issue 14): refused by name from the header before allocation, stopped while decoding when
 /// the header lies, damaged files counted, short songs refused where a render begins.
 @Suite("Hostile audio input")
-struct HostileAudioTests {
+final class HostileAudioTests {
     let folder: URL
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-hostile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     /// A canonical 44-byte PCM WAV header followed by `dataBytes` of silence.
     func wav(rate: UInt32, channels: UInt16, dataBytes: UInt32 = 4096) -> Data {
