@@ -174,5 +174,38 @@ check stretch-output-folder error "out-dir.wav.*is a folder" - -- stretch --time
 check render-volume-1e308 warn "layers\[0\]\.volume_db: 1e\+308 dB is outside -60...12 dB: clamped" - -- $(render plan-volume-1e308.json song1.wav out-volume.wav)
 [ -s out-volume.wav ] || { echo "FAIL render-volume-1e308 wrote no output"; failed=$((failed + 1)); }
 
+# Interrupted (Ctrl-C, SIGTERM) while it writes: every temporary file goes (the partial output beside its
+# destination, spools and converted copies in TMPDIR) and the exit status is 128 + the signal. The signal is sent
+# once the first temporary file exists.
+sox -D -n -r 44100 -c 2 -b 16 long.wav synth 600 sine 220 tremolo 2
+interrupted() {  # name signal output command...
+    local name=$1 sig=$2 output=$3 problems="" rc pid deadline
+    shift 3
+    mkdir -p "tmp-$name"
+    set -m   # job control: the background job gets SIGINT as a foreground command does (not ignored)
+    TMPDIR="$WORK/tmp-$name" "$MASHUP" "$@" >"$name.err" 2>&1 &
+    pid=$!
+    set +m
+    deadline=$((SECONDS + 60))
+    until [ -n "$(ls -A "tmp-$name")" ] || ls -a | grep -q "^\.$output\.partial"; do
+        kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ] || break
+        sleep 0.01
+    done
+    kill "-$sig" "$pid" 2>/dev/null
+    wait "$pid"; rc=$?
+    case $sig in INT) [ "$rc" = 130 ] || problems+=" exit $rc, expected 130;" ;; TERM) [ "$rc" = 143 ] || problems+=" exit $rc, expected 143;" ;; esac
+    [ -z "$(ls -A "tmp-$name")" ] || problems+=" left in TMPDIR: $(ls -A "tmp-$name" | tr '\n' ' ');"
+    ! ls -a | grep -q "^\.\{0,1\}${output%.*}" || problems+=" left beside the output: $(ls -a | grep "${output%.*}" | tr '\n' ' ');"
+    if [ -z "$problems" ]; then
+        passed=$((passed + 1)); printf 'ok   %-28s exit %s  %s\n' "$name" "$rc" "$(tail -1 "$name.err")"
+    else
+        failed=$((failed + 1)); printf 'FAIL %-28s%s\n     stderr: %s\n' "$name" "$problems" "$(tail -c 400 "$name.err")"
+    fi
+}
+interrupted interrupt-stretch INT out-int-stretch.wav stretch --time-ratio 1.08 long.wav out-int-stretch.wav
+interrupted interrupt-stretch-term TERM out-int-term.wav stretch --time-ratio 1.08 long.wav out-int-term.wav
+# shellcheck disable=SC2046
+interrupted interrupt-render INT out-int-render.wav $(render plan-ok.json long.wav out-int-render.wav)
+
 echo "hostile CLI inputs: $passed passed, $failed failed; peak RSS of any run ${worst_rss} KB (limit ${RSS_LIMIT_KB} KB)"
 [ "$failed" = 0 ]

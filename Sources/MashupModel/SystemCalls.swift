@@ -63,6 +63,15 @@ public enum SystemCalls {
         return setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 ? nil : errno
     }
 
+    /// Whether signal `number` is ignored in this process (SIG_IGN), as a shell leaves SIGINT for a background job
+    /// and `nohup` SIGHUP.
+    public static func isIgnored(signal number: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(number, nil, &current) == 0 else { return false }
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+            == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+
     /// Writes all of `data` to `fd`, retrying when a signal interrupts (EINTR).
     /// - Returns: false when the other end is gone or the write failed.
     public static func writeAll(_ data: Data, to fd: Int32) -> Bool {

@@ -21,4 +21,15 @@ let tool = CommandLineTool(commands: [
     ServeCommand.self,
     WorkerCommand.self,
 ])
-exit(await tool.run(CommandLine.arguments))
+// An interrupted command removes its temporary files before it exits (`InterruptCleanup`); `serve` and `worker`
+// handle their own signals, and Ctrl-C in `create` and `plan` cancels the job (which removes its files).
+let commandName = CommandLine.arguments.dropFirst().first ?? ""
+let interruptSources: [any DispatchSourceSignal]
+switch commandName {
+case ServeCommand.name, WorkerCommand.name: interruptSources = []
+case CreateCommand.name, PlanCommand.name: interruptSources = InterruptCleanup.install(signals: [SIGTERM, SIGHUP])
+default: interruptSources = InterruptCleanup.install()
+}
+let status = await tool.run(CommandLine.arguments)
+withExtendedLifetime(interruptSources) {}
+exit(status)

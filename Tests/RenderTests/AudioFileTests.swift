@@ -1,5 +1,6 @@
 import DSP
 import Foundation
+import MashupModel
 import Render
 import TestSupport
 import Testing
@@ -241,5 +242,38 @@ final class AudioFileTests {
         #expect(!FileManager.default.fileExists(atPath: refused.path))
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         #expect(names.isEmpty, "left behind: \(names)")
+    }
+
+    @Test("partial files and spools are listed as temporary until published or released (what an interrupt removes)")
+    func temporaryFilesAreListed() throws {
+        func listed() -> Set<String> { TemporaryFiles.listed.filter { $0.hasPrefix(folder.path + "/") } }
+        let published = try AudioFileWriter(
+            url: folder.appendingPathComponent("published.wav"), channelCount: 2, sampleRate: 44100)
+        let partial = try #require(listed().first)
+        #expect(listed().count == 1)
+        #expect(FileManager.default.fileExists(atPath: partial))
+        try published.write(testSignal(frames: 4410))
+        try published.finish()
+        #expect(listed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: partial))
+
+        let cancelled = try AudioFileWriter(
+            url: folder.appendingPathComponent("cancelled.wav"), channelCount: 2, sampleRate: 44100)
+        let cancelledPartial = try #require(listed().first)
+        cancelled.cancel()
+        #expect(listed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: cancelledPartial))
+
+        var spool: AudioSpool? = try {
+            let writer = try AudioSpoolWriter(channelCount: 2, sampleRate: 44100, directory: folder)
+            try writer.write(testSignal(frames: 4410))
+            return try writer.finish()
+        }()
+        let spoolPath = try #require(spool?.url.path)
+        #expect(listed() == [spoolPath])
+        #expect(FileManager.default.fileExists(atPath: spoolPath))
+        spool = nil
+        #expect(listed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: spoolPath))
     }
 }

@@ -1,5 +1,6 @@
 import DSP
 import Foundation
+import MashupModel
 import Synchronization
 
 /// Audio parked on disk while a render streams: a 32-bit float WAV in a temporary folder (bit-exact, read back in
@@ -67,7 +68,7 @@ public final class AudioSpool: RereadableProgramme, @unchecked Sendable {
         return output
     }
 
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit { TemporaryFiles.remove(url.path) }
 
     /// Length in seconds.
     public var durationSeconds: Double { Double(frameCount) / sampleRate }
@@ -127,6 +128,7 @@ public final class AudioSpoolWriter {
         self.channelCount = channelCount
         self.sampleRate = sampleRate
         url = (directory ?? AudioSpool.directory).appendingPathComponent("mashup-spool-\(UUID().uuidString).wav")
+        TemporaryFiles.register(url.path)
         writer = try AudioFileWriter(
             url: url, channelCount: channelCount, sampleRate: sampleRate,
             options: AudioFileWriteOptions(sampleFormat: .float32))
@@ -134,7 +136,7 @@ public final class AudioSpoolWriter {
 
     deinit {
         writer?.cancel()
-        if !finished { try? FileManager.default.removeItem(at: url) }
+        if !finished { TemporaryFiles.remove(url.path) }
     }
 
     /// Appends `buffer` (any length).

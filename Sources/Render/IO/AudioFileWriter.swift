@@ -72,12 +72,13 @@ public final class AudioFileWriter {
         temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
         ditherAmplitude = (options.dither && options.sampleFormat == .pcm16 && format.hasBitDepth) ? 1 / 32768 : nil
         interleaved = [Float](repeating: 0, count: Self.blockFrameCount * channelCount)
+        TemporaryFiles.register(temporary.path)
         do {
             file = try Self.open(
                 temporaryPath: temporary.path, finalPath: path, format: format, options: options,
                 channelCount: channelCount, sampleRate: fileRate)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
             throw error
         }
     }
@@ -85,7 +86,7 @@ public final class AudioFileWriter {
     deinit {
         if !done {
             file = nil
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
         }
     }
 
@@ -131,7 +132,7 @@ public final class AudioFileWriter {
         } catch {
             done = true
             file = nil
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
             throw Self.writeError(error, path: path)
         }
     }
@@ -141,7 +142,7 @@ public final class AudioFileWriter {
         guard !done else { return }
         done = true
         file = nil
-        try? FileManager.default.removeItem(at: temporary)
+        TemporaryFiles.remove(temporary.path)
     }
 
     /// Writes `buffer` to `url` in one call.

@@ -13,6 +13,7 @@
 import CSndFile
 import DSP
 import Foundation
+import MashupModel
 import Synchronization
 
 /// A song file as an `AudioSource`: stereo at the engine rate, read by range (see the design note).
@@ -65,6 +66,7 @@ public final class FileAudioSource: AudioSource {
         if !readsInPlace {
             try FileManager.default.createDirectory(at: scratchDirectory, withIntermediateDirectories: true)
             let path = scratchDirectory.appendingPathComponent("mashup-source-\(UUID().uuidString).w64").path
+            TemporaryFiles.register(path)
             var sfInfo = SF_INFO()
             sfInfo.samplerate = Int32(sampleRate.rounded())
             sfInfo.channels = 2
@@ -84,11 +86,11 @@ public final class FileAudioSource: AudioSource {
                 try eachBlock?(block)
             }
         } catch {
-            if let copy { try? FileManager.default.removeItem(atPath: copy.path) }
+            if let copy { TemporaryFiles.remove(copy.path) }
             throw error
         }
         guard frames > 0 else {
-            if let copy { try? FileManager.default.removeItem(atPath: copy.path) }
+            if let copy { TemporaryFiles.remove(copy.path) }
             throw AudioFileError.noFrames(path: info.path)
         }
         self.info = info
@@ -105,7 +107,7 @@ public final class FileAudioSource: AudioSource {
         copy = nil // closes the copy before it is opened for reading
         let file: SndFile
         do { file = try SndFile(readingAt: readPath) } catch {
-            if let path = copyPath { try? FileManager.default.removeItem(atPath: path) }
+            if let path = copyPath { TemporaryFiles.remove(path) }
             throw error
         }
         self.gains = ChannelMapping.stereoGains(channelCount: Int(file.info.channels))
@@ -113,7 +115,7 @@ public final class FileAudioSource: AudioSource {
     }
 
     deinit {
-        if let copyPath { try? FileManager.default.removeItem(atPath: copyPath) }
+        if let copyPath { TemporaryFiles.remove(copyPath) }
     }
 
     /// What was repaired or is missing, each naming the file.

@@ -32,7 +32,7 @@ public final class PendingAudioFile: Sendable {
     }
 
     deinit {
-        if !settled.withLock({ $0 }) { try? FileManager.default.removeItem(at: temporary) }
+        if !settled.withLock({ $0 }) { TemporaryFiles.remove(temporary.path) }
     }
 
     /// True while the file waits to be published.
@@ -50,8 +50,9 @@ public final class PendingAudioFile: Sendable {
         guard first else { throw AudioFileError.writeFailed(path: path, reason: "the file was already published") }
         if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
         if let code = SystemCalls.rename(temporary.path, over: path) {
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
             throw AudioFileError.writeFailed(path: path, reason: "rename failed: " + SystemCalls.errorText(code))
         }
+        TemporaryFiles.forget(temporary.path)
     }
 }

@@ -34,6 +34,7 @@ final class WorkerChannel: Sendable {
                 case .renderSlotGranted: grant()
                 }
             }
+            TemporaryFiles.removeAll()
             _exit(4)
         }
     }
@@ -43,7 +44,10 @@ final class WorkerChannel: Sendable {
     func send(_ message: WorkerMessage) -> Bool {
         guard let data = try? WorkerWire.line(message) else { return false }
         let written = writeLock.withLock { _ -> Bool in SystemCalls.writeAll(data, to: output) }
-        if !written { _exit(4) }
+        if !written {
+            TemporaryFiles.removeAll()
+            _exit(4)
+        }
         return written
     }
 
