@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 import Orchestrator
 import Render
 
@@ -120,6 +121,7 @@ struct PipelineRun {
         if strict { configuration.strict = true }
         workspace = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        TemporaryFiles.register(workspace.path) // removed with everything in it if SIGTERM ends the run
         let base = outputURL.deletingPathExtension().lastPathComponent
         var pipeline = PipelineFactory.make(
             configuration: configuration, outputDirectory: outputURL.deletingLastPathComponent(),
@@ -153,7 +155,7 @@ struct PipelineRun {
         printer: ProgressPrinter,
         _ body: @escaping @Sendable (MashupPipeline, [PipelineSong], JobContext) async throws -> JobResult
     ) async throws -> JobRecord {
-        defer { try? FileManager.default.removeItem(at: workspace) }
+        defer { TemporaryFiles.remove(workspace.path) }
         let pipeline = self.pipeline, songs = self.songs
         let record = try await manager.submit(songs: songs.map(\.song), workload: JobWorkload(songCount: songs.count)) {
             context in
