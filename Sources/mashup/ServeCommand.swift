@@ -1,4 +1,5 @@
 import Foundation
+import MashupModel
 import Orchestrator
 import Render
 import Server
@@ -115,6 +116,8 @@ enum ServeCommand: CLICommand {
         let signal = await ShutdownSignals.waitForSignal()
         logger("serve: signal \(signal), stopping (grace \(graceSeconds) s)")
         let clean = await app.stop(gracePeriod: .seconds(graceSeconds))
+        // Renders still running in this process past the grace period were requeued: their files are garbage.
+        TemporaryFiles.removeAll()
         logger("serve: stopped\(clean ? "" : " (unfinished jobs requeued)")")
     }
 }
