@@ -180,6 +180,18 @@ struct WorkerLauncherTests {
         #expect(!FileManager.default.fileExists(atPath: orphan.path))
         #expect(FileManager.default.fileExists(atPath: other.path))
         #expect(WorkerScratch.sweep(in: root.appendingPathComponent("missing")) == 0)
+        // A root that cannot hold a folder (a file stands there): the job fails as a system error naming it.
+        let blocked = root.appendingPathComponent("blocked")
+        try Data(count: 1).write(to: blocked)
+        var blockedIsolation = isolation
+        blockedIsolation.scratchRoot = blocked
+        do {
+            _ = try await WorkerLauncher(isolation: blockedIsolation).run(spec, context: context)
+            Issue.record("a worker ran without its scratch folder")
+        } catch let failure as JobFailure {
+            #expect(failure.details.type == .system)
+            #expect(failure.message.contains(blocked.path), "\(failure.message)")
+        }
     }
 
     @Test("worker limits are read from the environment and refused out of range, naming the variable")

@@ -6,6 +6,7 @@
 // a server killed with its workers leaves the folders of its pid, which the next server to start on the same root
 // removes (`sweep`).
 import Foundation
+import Orchestrator
 
 #if canImport(Glibc)
     import Glibc
@@ -16,11 +17,18 @@ public enum WorkerScratch {
     /// Name prefix of every worker scratch folder.
     static let prefix = "mashup-worker-"
 
-    /// Creates a new scratch folder for a worker of this process under `root`.
-    /// - Throws: the file system's error (missing or read-only root).
+    /// Creates a new scratch folder for a worker of this process under `root` (created too when missing).
+    /// - Throws: `JobFailure(.system)` naming the folder and `MASHUP_SPOOL_DIR` (a read-only or full disk).
     public static func create(in root: URL) throws -> URL {
         let folder = root.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw JobFailure(
+                .system,
+                "The worker's scratch folder \(folder.path) could not be created (MASHUP_SPOOL_DIR or the system's "
+                    + "temporary folder): \(error.localizedDescription)")
+        }
         return folder
     }
 
