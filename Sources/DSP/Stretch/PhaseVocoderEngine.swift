@@ -32,7 +32,8 @@ final class PhaseVocoderEngine {
     // Previous analysis spectra, channel c at c * binCount.
     private let previousReal: SampleBuffer
     private let previousImag: SampleBuffer
-    // Current per-bin rotation (unit phasor), carried to the next frame.
+    // Current per-bin rotation (unit phasor), carried to the next frame; binCount + 8 entries, so the region fill can
+    // write whole vectors (the 8 past the last bin are scratch).
     private let rotationReal: SampleBuffer
     private let rotationImag: SampleBuffer
     private let power: SampleBuffer
@@ -102,9 +103,9 @@ final class PhaseVocoderEngine {
         synthesisScale = 1 / (Float(n) * overlapGain)
         previousReal = SampleBuffer(count: channelCount * binCount)
         previousImag = SampleBuffer(count: channelCount * binCount)
-        rotationReal = SampleBuffer(count: binCount)
+        rotationReal = SampleBuffer(count: binCount + 8)
         rotationReal.withMutableSpan { VectorOps.fill(&$0, with: 1) }
-        rotationImag = SampleBuffer(count: binCount)
+        rotationImag = SampleBuffer(count: binCount + 8)
         power = SampleBuffer(count: binCount)
         scratchPower = SampleBuffer(count: binCount)
         transientMask = SampleBuffer(count: binCount)
@@ -473,16 +474,21 @@ final class PhaseVocoderEngine {
                                 rotationReal.withMutableSpan { rotationReal in
                                     rotationImag.withMutableSpan { rotationImag in
                                         // The regions tile the bins from regionList[0] on, in order (mostly a
-                                        // few bins each: one loop over the bins, not a fill per region).
+                                        // few bins each: one pass over them, not a fill per region). Each region is
+                                        // written eight bins at a time from its start; the bins a last vector writes
+                                        // past the region's end are the next region's (which writes them next) or,
+                                        // after the last region, the 8 scratch entries past the bins.
                                         var k = regionList[0]
                                         for i in 0..<peakCount {
-                                            let end = min(regionList[i + 1], rotationReal.count, rotationImag.count)
-                                            let rr = peakReal[i], ri = peakImag[i]
+                                            let end = regionList[i + 1]
+                                            let rr = SIMD8<Float>(repeating: peakReal[i])
+                                            let ri = SIMD8<Float>(repeating: peakImag[i])
                                             while k < end {
-                                                rotationReal[k] = rr
-                                                rotationImag[k] = ri
-                                                k += 1
+                                                rotationReal.setSIMD8(rr, at: k)
+                                                rotationImag.setSIMD8(ri, at: k)
+                                                k += 8
                                             }
+                                            k = end
                                         }
                                     }
                                 }
@@ -556,14 +562,27 @@ final class PhaseVocoderEngine {
         // apart, e.g. the harmonics of a low note, must each keep their own phase advance.)
         // The largest power, eight lanes at a time with the comparison `max` makes (power is never NaN or -0,
         // so the lane order cannot change the result).
+        // Four running maxima (bins 32q + 8r in accumulator r), so that the comparisons do not wait on each other.
         var largest: Float = 0
-        var lanes = SIMD8<Float>()
+        var lanes = SIMD8<Float>(), lanes1 = lanes, lanes2 = lanes, lanes3 = lanes
         var k = 0
+        while k + 32 <= bins {
+            let v = power.simd8(at: k), v1 = power.simd8(at: k + 8)
+            let v2 = power.simd8(at: k + 16), v3 = power.simd8(at: k + 24)
+            lanes.replace(with: v, where: v .>= lanes)
+            lanes1.replace(with: v1, where: v1 .>= lanes1)
+            lanes2.replace(with: v2, where: v2 .>= lanes2)
+            lanes3.replace(with: v3, where: v3 .>= lanes3)
+            k += 32
+        }
         while k + 8 <= bins {
             let v = power.simd8(at: k)
             lanes.replace(with: v, where: v .>= lanes)
             k += 8
         }
+        lanes.replace(with: lanes1, where: lanes1 .>= lanes)
+        lanes.replace(with: lanes2, where: lanes2 .>= lanes)
+        lanes.replace(with: lanes3, where: lanes3 .>= lanes)
         for lane in 0..<8 { largest = max(largest, lanes[lane]) }
         while k < bins {
             largest = max(largest, power[k])
