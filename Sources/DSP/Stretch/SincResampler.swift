@@ -163,7 +163,7 @@ struct SincResampler {
                 sumRightB += kernelB * rightB.simd8(at: m)
                 m += 8
             }
-            let sums = Self.laneSums(sumLeftA, sumRightA, sumLeftB, sumRightB)
+            let sums = FastMath.sums(sumLeftA, sumRightA, sumLeftB, sumRightB)
             output[j] = sums[0]
             output[outputFrames + j] = sums[1]
             output[j + 1] = sums[2]
@@ -175,24 +175,6 @@ struct SincResampler {
             (output[j], output[outputFrames + j]) = loadKernelAndConvolvePair(
                 outputFrame: j, left.extracting(first..<(first + width)), right.extracting(first..<(first + width)))
         }
-    }
-
-    /// `a.sum()`, `b.sum()`, `c.sum()` and `d.sum()` as the lanes of one vector: each lane adds its vector's lanes
-    /// one at a time from lane 0, the order `sum()` adds them in, so each is the same value bit for bit; the four
-    /// run side by side (seven vector additions of transposed lanes instead of four chains of seven scalar ones).
-    @inline(__always)
-    static func laneSums(
-        _ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>
-    ) -> SIMD4<Float> {
-        var total = SIMD4<Float>(a[0], b[0], c[0], d[0])
-        total += SIMD4<Float>(a[1], b[1], c[1], d[1])
-        total += SIMD4<Float>(a[2], b[2], c[2], d[2])
-        total += SIMD4<Float>(a[3], b[3], c[3], d[3])
-        total += SIMD4<Float>(a[4], b[4], c[4], d[4])
-        total += SIMD4<Float>(a[5], b[5], c[5], d[5])
-        total += SIMD4<Float>(a[6], b[6], c[6], d[6])
-        total += SIMD4<Float>(a[7], b[7], c[7], d[7])
-        return total
     }
 
     /// Where output frame `j` sits in the input: its input frame `base`, the kernel table row `row` below its
