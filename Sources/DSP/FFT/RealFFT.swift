@@ -99,6 +99,23 @@ public final class RealFFT: @unchecked Sendable {
         fftwf_execute_dft_c2r(plans.inverse, interleaved, output)
     }
 
+    /// `inverse()` of the spectrum multiplied bin by bin by the phasor `rotationReal[k] + i·rotationImag[k]`
+    /// (re·rr - im·ri, re·ri + im·rr, the products and sums a separate pass over the spectrum would form), formed as
+    /// the spectrum is copied into FFTW's interleaved array: one pass instead of two. `real` and `imag` are left
+    /// unrotated. The rotation must have at least `binCount` entries.
+    @inline(__always)
+    public func inverse(rotatedBy rotationReal: Span<Float>, _ rotationImag: Span<Float>) {
+        precondition(
+            rotationReal.count >= binCount && rotationImag.count >= binCount,
+            "RealFFT.inverse(rotatedBy:): rotation shorter than the spectrum")
+        let rr = rotationReal.extracting(0..<binCount), ri = rotationImag.extracting(0..<binCount)
+        for k in 0..<binCount {
+            let x = real[k], y = imag[k]
+            interleaved[k] = (x * rr[k] - y * ri[k], x * ri[k] + y * rr[k])
+        }
+        fftwf_execute_dft_c2r(plans.inverse, interleaved, output)
+    }
+
     /// Calls `body` with the time-domain input (`size` samples) as a mutable view.
     @inline(__always)
     public func withInput<R>(_ body: (inout MutableSpan<Float>) throws -> R) rethrows -> R {

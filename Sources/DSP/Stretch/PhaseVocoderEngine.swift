@@ -286,10 +286,8 @@ final class PhaseVocoderEngine {
         if let formants { formants.apply(ffts, power: scratchPower) }
         rotationReal.withSpan { rr in
             rotationImag.withSpan { ri in
-                for fft in ffts {
-                    fft.withSpectrum { re, im in Self.rotate(&re, &im, by: rr, ri) }
-                    fft.inverse()
-                }
+                // Each channel's spectrum is rotated as it goes into the inverse transform.
+                for fft in ffts { fft.inverse(rotatedBy: rr, ri) }
             }
         }
         output.extendWithSilence(to: outputStart + fftSize)
@@ -304,19 +302,6 @@ final class PhaseVocoderEngine {
                     }
                 }
             }
-        }
-    }
-
-    /// Multiplies the spectrum `re + i·im` by the rotation `rr + i·ri`, bin by bin.
-    @inline(__always)
-    private static func rotate(
-        _ re: inout MutableSpan<Float>, _ im: inout MutableSpan<Float>, by rr: Span<Float>, _ ri: Span<Float>
-    ) {
-        let count = min(re.count, im.count, rr.count, ri.count)
-        for k in 0..<count {
-            let x = re[k], y = im[k]
-            re[k] = x * rr[k] - y * ri[k]
-            im[k] = x * ri[k] + y * rr[k]
         }
     }
 
