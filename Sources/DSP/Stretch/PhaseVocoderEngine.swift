@@ -250,13 +250,19 @@ final class PhaseVocoderEngine {
             entering = true
             markTransientBins(onset: map.locks[l].onsetFrame)
         }
+        // Inside a lock Ha = Hs and every rotation stays as it is (and the reset bins stay reset).
+        let ha = previousAnalysisStart.map { max(1, analysisStart - $0) }
+        let locksPhases = ha.map { lockIndex == nil || entering || $0 != hopSize } ?? false
         loadFrame(at: analysisStart)
-        for fft in ffts { fft.forward() }
-        if let previous = previousAnalysisStart {
-            let ha = max(1, analysisStart - previous)
-            // Inside a lock Ha = Hs and every rotation stays as it is (and the reset bins stay reset).
-            if lockIndex == nil || entering || ha != hopSize { lockPhases(analysisHop: ha) }
+        if locksPhases {
+            // The power summed over the channels, formed as each spectrum comes out of its transform.
+            power.withMutableSpan { power in
+                for (c, fft) in ffts.enumerated() { fft.forward(addingPowerTo: &power, first: c == 0) }
+            }
+        } else {
+            for fft in ffts { fft.forward() }
         }
+        if locksPhases, let ha { lockPhases(analysisHop: ha) }
         if entering {
             transientMask.withSpan { mask in
                 rotationReal.withMutableSpan { rr in
@@ -374,11 +380,11 @@ final class PhaseVocoderEngine {
         return x - FastMath.twoPi * r
     }
 
-    /// Identity phase locking: per-peak phase advance, one rotation per region of influence.
+    /// Identity phase locking: per-peak phase advance, one rotation per region of influence. `power` holds the
+    /// frame's power summed over the channels (`processFrame` forms it with the transforms).
     private func lockPhases(analysisHop ha: Int) {
         let bins = binCount
         let n = fftSize
-        accumulatePower(into: power)
         // The peak tables are moved into locals for the frame (no copy), so the loops below index plain arrays
         // rather than a class's stored properties (each access to those is checked for exclusivity at run time).
         var peaks: [Int] = [], starts: [Int] = []
