@@ -157,6 +157,87 @@ struct VectorKernelTests {
         }
     }
 
+    @Test("reverb: taps carried over within a modulation run equal taps read afresh (one-frame blocks), bit for bit")
+    func reverbCarriedTaps() throws {
+        // In one-frame blocks every frame starts a run of its own, so each reads both its taps from the lines.
+        let frames = 20_000
+        let input = AudioBuffer(
+            channels: [
+                Signals.noise(frameCount: frames, amplitude: 0.6, seed: 21),
+                Signals.sine(frequencyHz: 440, sampleRate: 44100, frameCount: frames, amplitude: 0.4),
+            ],
+            sampleRate: 44100)
+        func reverb() -> Reverb { Reverb(decaySeconds: 1.5, size: 0.7, wetLevel: 0.5) }
+        let whole = try EffectsMeasurements.run(reverb(), on: input, blockFrameCount: 4096)
+        let single = try EffectsMeasurements.run(reverb(), on: input, blockFrameCount: 1)
+        for c in 0..<2 { #expect(whole.channel(c).map(\.bitPattern) == single.channel(c).map(\.bitPattern)) }
+    }
+
+    @Test(
+        "biquad: a stereo block's channels equal each channel filtered alone, bit for bit",
+        arguments: [FilterSlope.twelveDecibelsPerOctave, .twentyFourDecibelsPerOctave])
+    func stereoBiquad(slope: FilterSlope) throws {
+        let frames = 9000
+        let left = Signals.noise(frameCount: frames, amplitude: 0.6, seed: 23)
+        let right = Signals.sines(
+            frequenciesHz: [60, 440, 5000], sampleRate: 44100, frameCount: frames, amplitude: 0.3)
+        func filter() -> BiquadFilter { BiquadFilter(type: .highPass, cutoffHz: 300, slope: slope) }
+        let stereo = try EffectsMeasurements.run(
+            filter(), on: AudioBuffer(channels: [left, right], sampleRate: 44100), blockFrameCount: 512)
+        for (c, x) in [left, right].enumerated() {
+            let mono = try EffectsMeasurements.run(
+                filter(), on: AudioBuffer(channels: [x], sampleRate: 44100), blockFrameCount: 512)
+            #expect(stereo.channel(c).map(\.bitPattern) == mono.channel(0).map(\.bitPattern))
+        }
+    }
+
+    @Test("RealFFT: the rotated inverse and the forward with power equal the separate passes, bit for bit")
+    func fusedTransformPasses() {
+        let n = 2048
+        let fft = RealFFT(size: n, tuned: true)
+        let bins = fft.binCount
+        let frame = Signals.noise(frameCount: n, amplitude: 0.7, seed: 29)
+        var rng = SeededGenerator(seed: 31)
+        let angles = (0..<bins).map { _ in Double(rng.nextBipolar()) * Double.pi }
+        let rotationReal = angles.map { Float(cos($0)) }, rotationImag = angles.map { Float(sin($0)) }
+        // Forward with power (first channel, then a second onto it) against forward() and the plain power sums.
+        var power = [Float](repeating: 0, count: bins)
+        fft.withInput { input in for i in 0..<n { input[i] = frame[i] } }
+        var powerSpan = power.mutableSpan
+        fft.forward(addingPowerTo: &powerSpan, first: true)
+        fft.forward(addingPowerTo: &powerSpan, first: false)
+        fft.forward()
+        var expected = [Float](repeating: 0, count: bins)
+        fft.withSpectrumValues { re, im in
+            for _ in 0..<2 {
+                for k in 0..<bins { expected[k] += re[k] * re[k] + im[k] * im[k] }
+            }
+        }
+        #expect(power.map(\.bitPattern) == expected.map(\.bitPattern))
+        // The rotated inverse against rotating the spectrum and the plain inverse; the spectrum stays unrotated.
+        let (re0, im0) = fft.withSpectrumValues { re, im in
+            (Array(0..<bins).map { re[$0] }, Array(0..<bins).map { im[$0] })
+        }
+        fft.inverse(rotatedBy: rotationReal.span, rotationImag.span)
+        let fused = fft.withOutput { y in (0..<n).map { y[$0] } }
+        fft.withSpectrumValues { re, im in
+            #expect(
+                (0..<bins).allSatisfy {
+                    re[$0].bitPattern == re0[$0].bitPattern && im[$0].bitPattern == im0[$0].bitPattern
+                })
+        }
+        fft.withSpectrum { re, im in
+            for k in 0..<bins {
+                let x = re[k], y = im[k]
+                re[k] = x * rotationReal[k] - y * rotationImag[k]
+                im[k] = x * rotationImag[k] + y * rotationReal[k]
+            }
+        }
+        fft.inverse()
+        let plain = fft.withOutput { y in (0..<n).map { y[$0] } }
+        #expect(fused.map(\.bitPattern) == plain.map(\.bitPattern))
+    }
+
     @Test("FastMath.sums: each lane is its vector's sum(), bit for bit")
     func transposedSums() {
         var rng = SeededGenerator(seed: 5)
