@@ -336,6 +336,13 @@ public final class Reverb: AudioProcessor {
                         m7 = iz[31]
                     let end = min(n, i + countdown)
                     countdown -= end - i
+                    // Within this run the whole delays are fixed and the write position advances by one per frame,
+                    // so a frame's older tap (delay m + 1) is the slot the previous frame read as its newer tap
+                    // (delay m), unchanged since (its write went elsewhere, as m >= 1): it is carried over, not
+                    // read again. The first frame of the run reads it.
+                    let carries = min(min(min(m0, m1), min(m2, m3)), min(min(m4, m5), min(m6, m7))) >= 1
+                    var older = SIMD8<Float>()
+                    var olderIsCurrent = false
                     while i < end {
                         let xL = left[i], xR = right[i]
                         // Pre-delay.
@@ -367,10 +374,14 @@ public final class Reverb: AudioProcessor {
                         let newer = SIMD8<Float>(
                             sample(0, m0), sample(1, m1), sample(2, m2), sample(3, m3), sample(4, m4), sample(5, m5),
                             sample(6, m6), sample(7, m7))
-                        let older = SIMD8<Float>(
-                            sample(0, m0 &+ 1), sample(1, m1 &+ 1), sample(2, m2 &+ 1), sample(3, m3 &+ 1),
-                            sample(4, m4 &+ 1), sample(5, m5 &+ 1), sample(6, m6 &+ 1), sample(7, m7 &+ 1))
+                        if !olderIsCurrent {
+                            older = SIMD8<Float>(
+                                sample(0, m0 &+ 1), sample(1, m1 &+ 1), sample(2, m2 &+ 1), sample(3, m3 &+ 1),
+                                sample(4, m4 &+ 1), sample(5, m5 &+ 1), sample(6, m6 &+ 1), sample(7, m7 &+ 1))
+                        }
                         let r = e * newer + older - e * a
+                        older = newer
+                        olderIsCurrent = carries
                         a = r
                         st = b * r + p * st
                         let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3]

@@ -92,10 +92,53 @@ public final class RealFFT: @unchecked Sendable {
         }
     }
 
+    /// `forward()`, adding each bin's power re·re + im·im to `power[k]` as the spectrum is copied out of FFTW's
+    /// interleaved array (storing it as 0 + power when `first`, the value of adding it to a zeroed array): summed
+    /// over channels in channel order, the same values as a pass over each spectrum after its transform.
+    /// `power` must have at least `binCount` entries.
+    @inline(__always)
+    public func forward(addingPowerTo power: inout MutableSpan<Float>, first: Bool) {
+        precondition(power.count >= binCount, "RealFFT.forward(addingPowerTo:): power shorter than the spectrum")
+        fftwf_execute_dft_r2c(plans.forward, input, interleaved)
+        var sums = power.extracting(0..<binCount)
+        if first {
+            for k in 0..<binCount {
+                let (x, y) = interleaved[k]
+                real[k] = x
+                imag[k] = y
+                sums[k] = 0 + (x * x + y * y)
+            }
+        } else {
+            for k in 0..<binCount {
+                let (x, y) = interleaved[k]
+                real[k] = x
+                imag[k] = y
+                sums[k] += x * x + y * y
+            }
+        }
+    }
+
     /// Transforms `real`/`imag` into `output` (scaled by `size`); `real` and `imag` are left intact.
     @inline(__always)
     public func inverse() {
         for k in 0..<binCount { interleaved[k] = (real[k], imag[k]) }
+        fftwf_execute_dft_c2r(plans.inverse, interleaved, output)
+    }
+
+    /// `inverse()` of the spectrum multiplied bin by bin by the phasor `rotationReal[k] + i·rotationImag[k]`
+    /// (re·rr - im·ri, re·ri + im·rr, the products and sums a separate pass over the spectrum would form), formed as
+    /// the spectrum is copied into FFTW's interleaved array: one pass instead of two. `real` and `imag` are left
+    /// unrotated. The rotation must have at least `binCount` entries.
+    @inline(__always)
+    public func inverse(rotatedBy rotationReal: Span<Float>, _ rotationImag: Span<Float>) {
+        precondition(
+            rotationReal.count >= binCount && rotationImag.count >= binCount,
+            "RealFFT.inverse(rotatedBy:): rotation shorter than the spectrum")
+        let rr = rotationReal.extracting(0..<binCount), ri = rotationImag.extracting(0..<binCount)
+        for k in 0..<binCount {
+            let x = real[k], y = imag[k]
+            interleaved[k] = (x * rr[k] - y * ri[k], x * ri[k] + y * rr[k])
+        }
         fftwf_execute_dft_c2r(plans.inverse, interleaved, output)
     }
 

@@ -135,6 +135,16 @@ public final class BiquadFilter: AudioProcessor {
             if needsDesign { design() }
             let sectionsNow = sectionCount
             state.withMutableSpan { z in
+                if block.channelCount == 2 {
+                    // Stereo: both channels in one loop, so the two recursions overlap (each channel's values
+                    // are the one-channel loop's).
+                    block.withMutableSamples(ofChannels: 0, 1) { left, right in
+                        for s in 0..<sectionsNow {
+                            Self.runPair(sections[s], &left, &right, start..<start + count, &z, s * 2, (2 + s) * 2)
+                        }
+                    }
+                    return
+                }
                 for c in 0..<block.channelCount {
                     block.withMutableSamples(ofChannel: c) { p in
                         for s in 0..<sectionsNow {
@@ -168,5 +178,33 @@ public final class BiquadFilter: AudioProcessor {
         // Snap decayed state to zero so silent input never runs on denormals.
         z[state] = abs(z1) < 1e-25 ? 0 : z1
         z[state + 1] = abs(z2) < 1e-25 ? 0 : z2
+    }
+
+    /// `run` over the same frames of two channels in one loop (their states at `leftState` and `rightState`):
+    /// each channel's arithmetic is `run`'s, so its values are the same bit for bit; the two recursions overlap.
+    @inline(never)
+    static func runPair(
+        _ k: BiquadCoefficients, _ p: inout MutableSpan<Float>, _ q: inout MutableSpan<Float>, _ frames: Range<Int>,
+        _ z: inout MutableSpan<Float>, _ leftState: Int, _ rightState: Int
+    ) {
+        let b0 = Float(k.b0), b1 = Float(k.b1), b2 = Float(k.b2), a1 = Float(k.a1), a2 = Float(k.a2)
+        var z1 = z[leftState], z2 = z[leftState + 1]
+        var w1 = z[rightState], w2 = z[rightState + 1]
+        var left = p.extracting(frames), right = q.extracting(frames)
+        let n = min(left.count, right.count)
+        for i in 0..<n {
+            let x = left[i], u = right[i]
+            let y = b0 * x + z1, v = b0 * u + w1
+            z1 = b1 * x - a1 * y + z2
+            w1 = b1 * u - a1 * v + w2
+            z2 = b2 * x - a2 * y
+            w2 = b2 * u - a2 * v
+            left[i] = y
+            right[i] = v
+        }
+        z[leftState] = abs(z1) < 1e-25 ? 0 : z1
+        z[leftState + 1] = abs(z2) < 1e-25 ? 0 : z2
+        z[rightState] = abs(w1) < 1e-25 ? 0 : w1
+        z[rightState + 1] = abs(w2) < 1e-25 ? 0 : w2
     }
 }

@@ -7,7 +7,11 @@ import Foundation
 // delay: the original samples reappear exactly among the oversampled ones, so an oversampled peak is never
 // below the sample peak. Delay: T/2 original frames each way, T frames for a round trip (up + down).
 // `upsamplePeaks` gives only each input frame's largest oversampled magnitude (what true-peak metering and limiting
-// need), eight frames at a time through each phase in turn: the same sums as `upsample`, without its lane shuffles.
+// need), eight frames at a time through each phase in turn, without `upsample`'s lane shuffles. With the cutoff at
+// the original Nyquist, branch 0 is the delay tap alone: its other taps are sin(πk)/(πk) for whole k, zero but for
+// rounding (below 1e-16 of the delay tap), so it costs one multiply instead of T + 1 multiply-adds. Its value can
+// then differ from `upsample`'s only where those rounding residues reach half a unit in the last place of the
+// delayed sample (a sample 1e9 times below its neighbours); branches 1 to 3 are `upsample`'s sums bit for bit.
 // Per channel state: T input frames and L - 1 oversampled frames of history; scratch sized at prepare.
 
 /// A 4x polyphase upsampler/downsampler pair for true-peak metering and oversampled nonlinearities.
@@ -24,6 +28,9 @@ final class PolyphaseOversampler {
     /// The same taps by phase, each repeated over eight lanes: `phaseTaps[p * (T + 1) + k] = branches[k][p]`, for
     /// `upsamplePeaks`, which runs eight input frames at once through each phase.
     private let phaseTaps: [SIMD8<Float>]
+    /// For `upsamplePeaks`, when the cutoff is the original Nyquist (T even): branch 0's delay tap (its taps
+    /// k != T/2 are below 1e-12 of it); nil for any other prototype, which `upsamplePeaks` then runs tap by tap.
+    private let halfBandDelayTap: Float?
     /// The prototype padded with zeros to a multiple of 8 taps, for the SIMD decimator.
     private let paddedPrototype: SampleBuffer
     private let paddedLength: Int
@@ -74,6 +81,10 @@ final class PolyphaseOversampler {
         phaseTaps = (0..<4).flatMap { p in
             (0..<(halfOrderFrames + 1)).map { k in SIMD8(repeating: branchTaps[k][p]) }
         }
+        let t = halfOrderFrames
+        let delayTap = branchTaps[t / 2][0]
+        let branch0IsDelay = (0...t).allSatisfy { k in k == t / 2 || abs(branchTaps[k][0]) <= 1e-12 * abs(delayTap) }
+        halfBandDelayTap = branch0IsDelay ? delayTap : nil
         paddedLength = (length + 7) / 8 * 8
         paddedPrototype = SampleBuffer(count: paddedLength)
         for j in 0..<length { paddedPrototype[j] = taps[j] }
@@ -156,16 +167,21 @@ final class PolyphaseOversampler {
     }
 
     /// The peak of `upsample`'s output frame by frame: `peaks[i] = max(peaks[i], |u[4i]|, ..., |u[4i + 3]|)` for the
-    /// `n = input.count` input frames, where `u` is what `upsample` would write (bit for bit: each oversampled sample
-    /// is the same sum in the same order). The history advances as in `upsample`. For the true-peak meter and
-    /// limiter, which need only these maxima.
+    /// `n = input.count` input frames, where `u` is what `upsample` would write (bit for bit, but for branch 0's
+    /// rounding residues at the original Nyquist: see the design note). The history advances as in
+    /// `upsample`. For the true-peak meter and limiter, which need only these maxima.
     func upsamplePeaks(_ input: Span<Float>, channel: Int, into peaks: inout MutableSpan<Float>) {
         let n = input.count
         precondition(n <= maximumFrames, "PolyphaseOversampler: block larger than prepared")
         precondition(peaks.count >= n, "PolyphaseOversampler.upsamplePeaks: peaks shorter than the input")
         let phaseTaps = self.phaseTaps
+        let delayTap = halfBandDelayTap
         withHistory(appending: input, channel: channel) { history in
-            Self.upsamplePeaks(history, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
+            if let delayTap {
+                Self.halfBandPeaks(history, frameCount: n, phaseTaps: phaseTaps.span, delayTap: delayTap, into: &peaks)
+            } else {
+                Self.upsamplePeaks(history, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
+            }
         }
     }
 
@@ -214,6 +230,59 @@ final class PolyphaseOversampler {
                 peak = max(peak, abs(acc))
             }
             peaks[i] = peak
+            i += 1
+        }
+    }
+
+    /// `upsamplePeaks` for a cutoff at the original Nyquist: branch 0 is `delayTap` times the sample T/2 frames back
+    /// (its other taps, zero but for rounding, are left out); branches 1 to 3 are `upsamplePeaks`'s sums. Eight
+    /// frames at a time, the last ones alone, each frame the same arithmetic.
+    @inline(never)
+    private static func halfBandPeaks(
+        _ history: Span<Float>, frameCount n: Int, phaseTaps: Span<SIMD8<Float>>, delayTap: Float,
+        into peaks: inout MutableSpan<Float>
+    ) {
+        let m = phaseTaps.count / 4 // T + 1
+        let t = m - 1
+        let taps1 = phaseTaps.extracting(m..<(2 * m))
+        let taps2 = phaseTaps.extracting((2 * m)..<(3 * m)), taps3 = phaseTaps.extracting((3 * m)..<(4 * m))
+        let delay = SIMD8<Float>(repeating: delayTap)
+        @inline(__always) func include(_ acc: SIMD8<Float>, _ peak: inout SIMD8<Float>) {
+            let negated = -acc
+            peak.replace(with: acc, where: acc .> peak)
+            peak.replace(with: negated, where: negated .> peak)
+        }
+        var i = 0
+        while i + 8 <= n {
+            // Input i + j - k (lane j) is window[T - k + j]: the view covers the taps' reach.
+            let window = history.extracting(i..<(i + m + 7))
+            var acc1 = SIMD8<Float>(repeating: 0), acc2 = acc1, acc3 = acc1
+            for k in 0..<m {
+                let x = window.simd8(at: t &- k)
+                acc1 += taps1[k] * x
+                acc2 += taps2[k] * x
+                acc3 += taps3[k] * x
+            }
+            let acc0 = delay * window.simd8(at: t / 2)
+            var peak = peaks.span.simd8(at: i)
+            include(acc0, &peak)
+            include(acc1, &peak)
+            include(acc2, &peak)
+            include(acc3, &peak)
+            peaks.setSIMD8(peak, at: i)
+            i += 8
+        }
+        while i < n {
+            let window = history.extracting(i..<(i + m))
+            var acc1: Float = 0, acc2: Float = 0, acc3: Float = 0
+            for k in 0..<m {
+                let x = window[t &- k]
+                acc1 += taps1[k][0] * x
+                acc2 += taps2[k][0] * x
+                acc3 += taps3[k][0] * x
+            }
+            let acc0 = delayTap * window[t / 2]
+            peaks[i] = max(peaks[i], abs(acc0), abs(acc1), abs(acc2), abs(acc3))
             i += 1
         }
     }

@@ -32,7 +32,8 @@ final class PhaseVocoderEngine {
     // Previous analysis spectra, channel c at c * binCount.
     private let previousReal: SampleBuffer
     private let previousImag: SampleBuffer
-    // Current per-bin rotation (unit phasor), carried to the next frame.
+    // Current per-bin rotation (unit phasor), carried to the next frame; binCount + 8 entries, so the region fill can
+    // write whole vectors (the 8 past the last bin are scratch).
     private let rotationReal: SampleBuffer
     private let rotationImag: SampleBuffer
     private let power: SampleBuffer
@@ -102,9 +103,9 @@ final class PhaseVocoderEngine {
         synthesisScale = 1 / (Float(n) * overlapGain)
         previousReal = SampleBuffer(count: channelCount * binCount)
         previousImag = SampleBuffer(count: channelCount * binCount)
-        rotationReal = SampleBuffer(count: binCount)
+        rotationReal = SampleBuffer(count: binCount + 8)
         rotationReal.withMutableSpan { VectorOps.fill(&$0, with: 1) }
-        rotationImag = SampleBuffer(count: binCount)
+        rotationImag = SampleBuffer(count: binCount + 8)
         power = SampleBuffer(count: binCount)
         scratchPower = SampleBuffer(count: binCount)
         transientMask = SampleBuffer(count: binCount)
@@ -249,13 +250,19 @@ final class PhaseVocoderEngine {
             entering = true
             markTransientBins(onset: map.locks[l].onsetFrame)
         }
+        // Inside a lock Ha = Hs and every rotation stays as it is (and the reset bins stay reset).
+        let ha = previousAnalysisStart.map { max(1, analysisStart - $0) }
+        let locksPhases = ha.map { lockIndex == nil || entering || $0 != hopSize } ?? false
         loadFrame(at: analysisStart)
-        for fft in ffts { fft.forward() }
-        if let previous = previousAnalysisStart {
-            let ha = max(1, analysisStart - previous)
-            // Inside a lock Ha = Hs and every rotation stays as it is (and the reset bins stay reset).
-            if lockIndex == nil || entering || ha != hopSize { lockPhases(analysisHop: ha) }
+        if locksPhases {
+            // The power summed over the channels, formed as each spectrum comes out of its transform.
+            power.withMutableSpan { power in
+                for (c, fft) in ffts.enumerated() { fft.forward(addingPowerTo: &power, first: c == 0) }
+            }
+        } else {
+            for fft in ffts { fft.forward() }
         }
+        if locksPhases, let ha { lockPhases(analysisHop: ha) }
         if entering {
             transientMask.withSpan { mask in
                 rotationReal.withMutableSpan { rr in
@@ -285,10 +292,8 @@ final class PhaseVocoderEngine {
         if let formants { formants.apply(ffts, power: scratchPower) }
         rotationReal.withSpan { rr in
             rotationImag.withSpan { ri in
-                for fft in ffts {
-                    fft.withSpectrum { re, im in Self.rotate(&re, &im, by: rr, ri) }
-                    fft.inverse()
-                }
+                // Each channel's spectrum is rotated as it goes into the inverse transform.
+                for fft in ffts { fft.inverse(rotatedBy: rr, ri) }
             }
         }
         output.extendWithSilence(to: outputStart + fftSize)
@@ -303,19 +308,6 @@ final class PhaseVocoderEngine {
                     }
                 }
             }
-        }
-    }
-
-    /// Multiplies the spectrum `re + i·im` by the rotation `rr + i·ri`, bin by bin.
-    @inline(__always)
-    private static func rotate(
-        _ re: inout MutableSpan<Float>, _ im: inout MutableSpan<Float>, by rr: Span<Float>, _ ri: Span<Float>
-    ) {
-        let count = min(re.count, im.count, rr.count, ri.count)
-        for k in 0..<count {
-            let x = re[k], y = im[k]
-            re[k] = x * rr[k] - y * ri[k]
-            im[k] = x * ri[k] + y * rr[k]
         }
     }
 
@@ -388,11 +380,11 @@ final class PhaseVocoderEngine {
         return x - FastMath.twoPi * r
     }
 
-    /// Identity phase locking: per-peak phase advance, one rotation per region of influence.
+    /// Identity phase locking: per-peak phase advance, one rotation per region of influence. `power` holds the
+    /// frame's power summed over the channels (`processFrame` forms it with the transforms).
     private func lockPhases(analysisHop ha: Int) {
         let bins = binCount
         let n = fftSize
-        accumulatePower(into: power)
         // The peak tables are moved into locals for the frame (no copy), so the loops below index plain arrays
         // rather than a class's stored properties (each access to those is checked for exclusivity at run time).
         var peaks: [Int] = [], starts: [Int] = []
@@ -425,36 +417,76 @@ final class PhaseVocoderEngine {
                                 // 1. Per peak: the cross-spectrum summed over the channels (in channel order, as
                                 // one peak at a time would), the phases of the expected and the bin advance, and
                                 // the rotation at the peak bin.
-                                for i in 0..<groupedCount {
-                                    crossReal[i] = 0
-                                    crossImag[i] = 0
-                                }
-                                for c in 0..<channels {
-                                    let channelStart = c * bins
-                                    ffts[c].withSpectrumValues { re, im in
-                                        previousReal.withSpan { previousReal in
-                                            previousImag.withSpan { previousImag in
-                                                for i in 0..<peakCount {
-                                                    let p = peakList[i]
-                                                    let x = re[p], y = im[p]
-                                                    let px = previousReal[channelStart + p]
-                                                    let py = previousImag[channelStart + p]
-                                                    crossReal[i] += x * px + y * py
-                                                    crossImag[i] += y * px - x * py
+                                if channels == 2 {
+                                    // Stereo: one pass over the peaks for both channels and the per-peak phases;
+                                    // each cross-spectrum sum is (0 + left) + right, what the channel passes form.
+                                    ffts[0].withSpectrumValues { re0, im0 in
+                                        ffts[1].withSpectrumValues { re1, im1 in
+                                            previousReal.withSpan { previousReal in
+                                                previousImag.withSpan { previousImag in
+                                                    rotationReal.withSpan { rotationReal in
+                                                        rotationImag.withSpan { rotationImag in
+                                                            let zero: Float = 0
+                                                            for i in 0..<peakCount {
+                                                                let p = peakList[i]
+                                                                let x0 = re0[p], y0 = im0[p]
+                                                                let px0 = previousReal[p], py0 = previousImag[p]
+                                                                let x1 = re1[p], y1 = im1[p]
+                                                                let px1 = previousReal[bins + p]
+                                                                let py1 = previousImag[bins + p]
+                                                                crossReal[i] =
+                                                                    (zero + (x0 * px0 + y0 * py0))
+                                                                    + (x1 * px1 + y1 * py1)
+                                                                crossImag[i] =
+                                                                    (zero + (y0 * px0 - x0 * py0))
+                                                                    + (y1 * px1 - x1 * py1)
+                                                                expected[i] = twoPiOverN * Float((p * ha) & mask)
+                                                                advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
+                                                                peakReal[i] = rotationReal[p]
+                                                                peakImag[i] = rotationImag[p]
+                                                            }
+                                                        }
+                                                    }
                                                 }
                                             }
                                         }
                                     }
-                                }
-                                rotationReal.withSpan { rotationReal in
-                                    rotationImag.withSpan { rotationImag in
-                                        for i in 0..<peakCount {
-                                            let p = peakList[i]
-                                            // n is a power of two: `& mask` is the non-negative remainder.
-                                            expected[i] = twoPiOverN * Float((p * ha) & mask)
-                                            advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
-                                            peakReal[i] = rotationReal[p]
-                                            peakImag[i] = rotationImag[p]
+                                    for i in peakCount..<groupedCount {
+                                        crossReal[i] = 0
+                                        crossImag[i] = 0
+                                    }
+                                } else {
+                                    for i in 0..<groupedCount {
+                                        crossReal[i] = 0
+                                        crossImag[i] = 0
+                                    }
+                                    for c in 0..<channels {
+                                        let channelStart = c * bins
+                                        ffts[c].withSpectrumValues { re, im in
+                                            previousReal.withSpan { previousReal in
+                                                previousImag.withSpan { previousImag in
+                                                    for i in 0..<peakCount {
+                                                        let p = peakList[i]
+                                                        let x = re[p], y = im[p]
+                                                        let px = previousReal[channelStart + p]
+                                                        let py = previousImag[channelStart + p]
+                                                        crossReal[i] += x * px + y * py
+                                                        crossImag[i] += y * px - x * py
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    rotationReal.withSpan { rotationReal in
+                                        rotationImag.withSpan { rotationImag in
+                                            for i in 0..<peakCount {
+                                                let p = peakList[i]
+                                                // n is a power of two: `& mask` is the non-negative remainder.
+                                                expected[i] = twoPiOverN * Float((p * ha) & mask)
+                                                advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
+                                                peakReal[i] = rotationReal[p]
+                                                peakImag[i] = rotationImag[p]
+                                            }
                                         }
                                     }
                                 }
@@ -473,16 +505,21 @@ final class PhaseVocoderEngine {
                                 rotationReal.withMutableSpan { rotationReal in
                                     rotationImag.withMutableSpan { rotationImag in
                                         // The regions tile the bins from regionList[0] on, in order (mostly a
-                                        // few bins each: one loop over the bins, not a fill per region).
+                                        // few bins each: one pass over them, not a fill per region). Each region is
+                                        // written eight bins at a time from its start; the bins a last vector writes
+                                        // past the region's end are the next region's (which writes them next) or,
+                                        // after the last region, the 8 scratch entries past the bins.
                                         var k = regionList[0]
                                         for i in 0..<peakCount {
-                                            let end = min(regionList[i + 1], rotationReal.count, rotationImag.count)
-                                            let rr = peakReal[i], ri = peakImag[i]
+                                            let end = regionList[i + 1]
+                                            let rr = SIMD8<Float>(repeating: peakReal[i])
+                                            let ri = SIMD8<Float>(repeating: peakImag[i])
                                             while k < end {
-                                                rotationReal[k] = rr
-                                                rotationImag[k] = ri
-                                                k += 1
+                                                rotationReal.setSIMD8(rr, at: k)
+                                                rotationImag.setSIMD8(ri, at: k)
+                                                k += 8
                                             }
+                                            k = end
                                         }
                                     }
                                 }
@@ -556,14 +593,27 @@ final class PhaseVocoderEngine {
         // apart, e.g. the harmonics of a low note, must each keep their own phase advance.)
         // The largest power, eight lanes at a time with the comparison `max` makes (power is never NaN or -0,
         // so the lane order cannot change the result).
+        // Four running maxima (bins 32q + 8r in accumulator r), so that the comparisons do not wait on each other.
         var largest: Float = 0
-        var lanes = SIMD8<Float>()
+        var lanes = SIMD8<Float>(), lanes1 = lanes, lanes2 = lanes, lanes3 = lanes
         var k = 0
+        while k + 32 <= bins {
+            let v = power.simd8(at: k), v1 = power.simd8(at: k + 8)
+            let v2 = power.simd8(at: k + 16), v3 = power.simd8(at: k + 24)
+            lanes.replace(with: v, where: v .>= lanes)
+            lanes1.replace(with: v1, where: v1 .>= lanes1)
+            lanes2.replace(with: v2, where: v2 .>= lanes2)
+            lanes3.replace(with: v3, where: v3 .>= lanes3)
+            k += 32
+        }
         while k + 8 <= bins {
             let v = power.simd8(at: k)
             lanes.replace(with: v, where: v .>= lanes)
             k += 8
         }
+        lanes.replace(with: lanes1, where: lanes1 .>= lanes)
+        lanes.replace(with: lanes2, where: lanes2 .>= lanes)
+        lanes.replace(with: lanes3, where: lanes3 .>= lanes)
         for lane in 0..<8 { largest = max(largest, lanes[lane]) }
         while k < bins {
             largest = max(largest, power[k])

@@ -163,10 +163,11 @@ struct SincResampler {
                 sumRightB += kernelB * rightB.simd8(at: m)
                 m += 8
             }
-            output[j] = sumLeftA.sum()
-            output[outputFrames + j] = sumRightA.sum()
-            output[j + 1] = sumLeftB.sum()
-            output[outputFrames + j + 1] = sumRightB.sum()
+            let sums = FastMath.sums(sumLeftA, sumRightA, sumLeftB, sumRightB)
+            output[j] = sums[0]
+            output[outputFrames + j] = sums[1]
+            output[j + 1] = sums[2]
+            output[outputFrames + j + 1] = sums[3]
             j += 2
         }
         if j < frames.upperBound {
