@@ -76,11 +76,10 @@ struct VectorKernelTests {
         }
     }
 
-    /// The largest |y| of the 4x oversampled signal by the meter's documented interpolator (Kaiser-windowed sinc,
-    /// β = 8, 4T + 1 = 97 taps, cutoff at the original Nyquist, unity DC gain), summed directly in Double over the
-    /// signal padded with T/2 + 1 zeros at the end, as the meter's `finish` pads it.
-    static func directTruePeak(_ x: [Float]) -> Float {
-        let t = 24, length = 4 * t + 1, centre = Double(length - 1) / 2, cutoff = 0.125
+    /// The meter's documented interpolator: 4T + 1 taps of a Kaiser-windowed sinc (β = 8, cutoff at the original
+    /// Nyquist), normalised to unity DC gain, in Double.
+    static func kaiserInterpolatorTaps(halfLength t: Int) -> [Double] {
+        let length = 4 * t + 1, centre = Double(length - 1) / 2, cutoff = 0.125
         func besselI0(_ v: Double) -> Double {
             var sum = 1.0, term = 1.0, k = 1.0
             while term > 1e-12 * sum {
@@ -90,13 +89,21 @@ struct VectorKernelTests {
             }
             return sum
         }
-        var h = (0..<length).map { n -> Double in
+        let h = (0..<length).map { n -> Double in
             let d = Double(n) - centre, r = d / centre
             let sinc = d == 0 ? 2 * cutoff : sin(2 * Double.pi * cutoff * d) / (Double.pi * d)
             return sinc * besselI0(8 * (1 - r * r).squareRoot()) / besselI0(8)
         }
         let sum = h.reduce(0, +)
-        h = h.map { $0 / sum }
+        return h.map { $0 / sum }
+    }
+
+    /// The largest |y| of the 4x oversampled signal by the meter's documented interpolator (Kaiser-windowed sinc,
+    /// β = 8, 4T + 1 = 97 taps, cutoff at the original Nyquist, unity DC gain), summed directly in Double over the
+    /// signal padded with T/2 + 1 zeros at the end, as the meter's `finish` pads it.
+    static func directTruePeak(_ x: [Float]) -> Float {
+        let t = 24, length = 4 * t + 1
+        let h = kaiserInterpolatorTaps(halfLength: t)
         let padded = x.map(Double.init) + [Double](repeating: 0, count: t / 2 + 1)
         var peak = 0.0
         for i in padded.indices {
@@ -113,24 +120,8 @@ struct VectorKernelTests {
     /// (the taps built as the oversampler builds them): the plain form of the meter's interpolation, whose branch 0
     /// the meter takes as its delay tap alone.
     static func floatPolyphasePeak(_ x: [Float]) -> Float {
-        let t = 24, length = 4 * t + 1, centre = Double(length - 1) / 2, cutoff = 0.125
-        func besselI0(_ v: Double) -> Double {
-            var sum = 1.0, term = 1.0, k = 1.0
-            while term > 1e-12 * sum {
-                term *= (v / (2 * k)) * (v / (2 * k))
-                sum += term
-                k += 1
-            }
-            return sum
-        }
-        var h = [Double](repeating: 0, count: 4 * (t + 1))
-        for n in 0..<length {
-            let d = Double(n) - centre, r = d / centre
-            let sinc = d == 0 ? 2 * cutoff : sin(2 * Double.pi * cutoff * d) / (Double.pi * d)
-            h[n] = sinc * besselI0(8 * (1 - r * r).squareRoot()) / besselI0(8)
-        }
-        let sum = h.reduce(0, +)
-        let taps = h.map { 4 * Float($0 / sum) }
+        let t = 24
+        let taps = kaiserInterpolatorTaps(halfLength: t).map { 4 * Float($0) } + [Float](repeating: 0, count: 3)
         let padded = x + [Float](repeating: 0, count: t) // as the meter's `finish` pads it
         var peak: Float = 0
         for i in padded.indices {
