@@ -27,11 +27,18 @@ struct EndpointShutdownTests {
         #expect(refused)
 
         let second = try await EndpointFixture(root: root)
-        defer { Task { await second.remove() } }
-        let final = try #require(try await second.pollStatus(id).last)
-        #expect(final["status"] as? String == "complete", "\(final)")
-        let record = try #require(try await second.app.runner.queue.get(id))
-        #expect(Set(phasesBefore).isSubset(of: Set(record.metadata.completedPhases)), "history kept")
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("generated/\(id).wav").path))
+        // Removed before the test ends (a Task started from `defer` may outlive the test process).
+        func check() async throws {
+            let final = try #require(try await second.pollStatus(id).last)
+            #expect(final["status"] as? String == "complete", "\(final)")
+            let record = try #require(try await second.app.runner.queue.get(id))
+            #expect(Set(phasesBefore).isSubset(of: Set(record.metadata.completedPhases)), "history kept")
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("generated/\(id).wav").path))
+        }
+        do { try await check() } catch {
+            await second.remove()
+            throw error
+        }
+        await second.remove()
     }
 }

@@ -168,7 +168,7 @@ struct StudioEndpointTests {
         let again = try #require(
             try await TestHTTP.get(port: restarted.port, "/v1/jobs").json()["jobs"] as? [[String: Any]])
         #expect(again.map { $0["id"] as? String } == ids.reversed())
-        await restarted.stop()
+        await restarted.remove()
     }
 
     @Test("POST /v1/plans/validate answers the validator's issues with their JSON paths")
