@@ -65,7 +65,8 @@ public struct SongAnalyzer: Sendable {
         .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
         let trackedFrames = BeatPhaseEstimator.shifted(
             tempo.beatFrames, quarters: quarters, frameCount: frames.frameCount)
-        let activeFrames = trimToActive(trackedFrames, frames: frames, periodFrames: tempo.periodFrames)
+        let audible = audibleFrames(frames)
+        let activeFrames = trimToActive(trackedFrames, audible: audible, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
         let fluxDelaySeconds = 0.5 * frames.hopSeconds
         let coarseTimes = activeFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
@@ -75,7 +76,7 @@ public struct SongAnalyzer: Sendable {
         )
         .map { max(0, $0) }
         // An intro tracked off the beat goes onto the song's grid (`IntroGridAligner`); the frames follow the times.
-        let audibleSeconds = firstAudibleFrame(frames).map { frames.time(ofFrame: $0) - fluxDelaySeconds } ?? 0
+        let audibleSeconds = audible.map { frames.time(ofFrame: $0.lowerBound) - fluxDelaySeconds } ?? 0
         let beatTimes = IntroGridAligner().align(
             refinedTimes, earliestSeconds: audibleSeconds - 0.25 * tempo.periodFrames * frames.hopSeconds)
         let beatFrames =
@@ -182,22 +183,21 @@ public struct SongAnalyzer: Sendable {
     }
 
     /// Drops beats before the first and after the last frame within 50 dB of the loudest (leading silence, tails).
-    func trimToActive(_ beats: [Int], frames: SpectralFrames, periodFrames: Double) -> [Int] {
-        guard let first = firstAudibleFrame(frames), let last = lastAudibleFrame(frames) else { return [] }
+    /// `audible`: the frames from `audibleFrames`, nil for silence (no beats then).
+    func trimToActive(_ beats: [Int], audible: ClosedRange<Int>?, periodFrames: Double) -> [Int] {
+        guard let audible else { return [] }
         let slack = Int((periodFrames * 0.25).rounded())
-        return beats.filter { $0 >= first - slack && $0 <= last + slack }
+        return beats.filter { $0 >= audible.lowerBound - slack && $0 <= audible.upperBound + slack }
     }
 
-    /// The first frame whose power is above -50 dB of the loudest frame's; nil for silence.
-    func firstAudibleFrame(_ frames: SpectralFrames) -> Int? {
+    /// The first through the last frame whose power is above -50 dB of the loudest frame's; nil for silence.
+    func audibleFrames(_ frames: SpectralFrames) -> ClosedRange<Int>? {
         guard let loudest = frames.power.max(), loudest > 0 else { return nil }
-        return frames.power.firstIndex { $0 > loudest * 1e-5 }
-    }
-
-    /// The last frame whose power is above -50 dB of the loudest frame's; nil for silence.
-    func lastAudibleFrame(_ frames: SpectralFrames) -> Int? {
-        guard let loudest = frames.power.max(), loudest > 0 else { return nil }
-        return frames.power.lastIndex { $0 > loudest * 1e-5 }
+        let gate = loudest * 1e-5
+        guard let first = frames.power.firstIndex(where: { $0 > gate }),
+            let last = frames.power.lastIndex(where: { $0 > gate })
+        else { return nil }
+        return first...last
     }
 
     /// 13 MFCCs per spectral frame (natural log of mel power, orthonormal DCT-II), frame after frame.

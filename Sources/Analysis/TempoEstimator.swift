@@ -60,9 +60,9 @@ struct TempoEstimator: Sendable {
     /// Samples per beat of the beat-time low band the repetition ratio reads (each the band's maximum over its
     /// sixteenth of a beat).
     static let warpSamplesPerBeat = 16
-    /// Fewer tracked beats than this (the ratio reads lags of up to 8 beats of the slowest level) keep the ratio in
-    /// clock time.
-    static let minimumWarpBeats = 16
+    /// Fewest tracked beats for the ratio in beat time (it reads lags of up to 8 beats of the slowest level); with
+    /// fewer it stays in clock time.
+    static let minimumWarpBeats = 17
     /// Centre of the preferred-tempo prior, BPM (tuned on the tune half; McKinney & Moelants find 100-130).
     static let preferredBPM = 120.0
     /// Width of the preferred-tempo prior, octaves.
@@ -137,7 +137,7 @@ struct TempoEstimator: Sendable {
         // a tempo that drifts does not smear the long lags of the repetition ratio.
         let baseBeats = tracker.trackFollowingDrift(env, periodFrames: 60 * fps / bestBPM)
         let repetition: [Double]
-        if baseBeats.count > TempoEstimator.minimumWarpBeats {
+        if baseBeats.count >= TempoEstimator.minimumWarpBeats {
             let warped = TempoEstimator.beatSynchronous(
                 onsets.low, beats: baseBeats, samplesPerBeat: TempoEstimator.warpSamplesPerBeat)
             repetition = family.map {
@@ -170,7 +170,8 @@ struct TempoEstimator: Sendable {
         for i in probabilities.indices where probabilities[i] > probabilities[chosenIndex] { chosenIndex = i }
         let chosen = family[chosenIndex]
         let period = 60 * fps / chosen
-        let beats = tracker.trackFollowingDrift(env, periodFrames: period)
+        // At the comb's own level (most songs) the beats are those already tracked for the ratio.
+        let beats = chosen == bestBPM ? baseBeats : tracker.trackFollowingDrift(env, periodFrames: period)
         let slope = TempoEstimator.slope(beats) ?? period
         let finalBPM = min(
             max(60 * fps / slope, TempoEstimator.bpmRange.lowerBound * 0.97),

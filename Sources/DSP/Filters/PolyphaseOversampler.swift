@@ -177,34 +177,40 @@ final class PolyphaseOversampler {
         let phaseTaps = self.phaseTaps
         let delayTap = halfBandDelayTap
         withHistory(appending: input, channel: channel) { history in
-            if let delayTap {
-                Self.halfBandPeaks(history, frameCount: n, phaseTaps: phaseTaps.span, delayTap: delayTap, into: &peaks)
-            } else {
-                Self.upsamplePeaks(history, frameCount: n, phaseTaps: phaseTaps.span, into: &peaks)
-            }
+            Self.upsamplePeaks(history, frameCount: n, phaseTaps: phaseTaps.span, delayTap: delayTap, into: &peaks)
         }
     }
 
     /// The sums of `upsamplePeaks`, eight input frames at a time: lane j of phase p's accumulator is oversampled
     /// sample 4 (i + j) + p, summed over the taps in `upsample`'s order (tap k times x[i + j - k]). One vector load
-    /// of eight inputs serves the four phases, whose taps are vectors of one value, so no lane is shuffled.
+    /// of eight inputs serves the phases, whose taps are vectors of one value, so no lane is shuffled. With
+    /// `delayTap` (a cutoff at the original Nyquist: see the design note) branch 0 is that tap times the sample
+    /// T/2 frames back; without, its sum over the taps like the other branches. The last frames one at a time, each
+    /// the same arithmetic.
     @inline(never)
     private static func upsamplePeaks(
-        _ history: Span<Float>, frameCount n: Int, phaseTaps: Span<SIMD8<Float>>, into peaks: inout MutableSpan<Float>
+        _ history: Span<Float>, frameCount n: Int, phaseTaps: Span<SIMD8<Float>>, delayTap: Float?,
+        into peaks: inout MutableSpan<Float>
     ) {
         let m = phaseTaps.count / 4 // T + 1
+        let t = m - 1
         let taps0 = phaseTaps.extracting(0..<m), taps1 = phaseTaps.extracting(m..<(2 * m))
         let taps2 = phaseTaps.extracting((2 * m)..<(3 * m)), taps3 = phaseTaps.extracting((3 * m)..<(4 * m))
         var i = 0
         while i + 8 <= n {
+            // Input i + j - k (lane j) is window[T - k + j]: the view covers the taps' reach.
             let window = history.extracting(i..<(i + m + 7))
             var acc0 = SIMD8<Float>(repeating: 0), acc1 = acc0, acc2 = acc0, acc3 = acc0
             for k in 0..<m {
-                let x = window.simd8(at: m &- 1 &- k)
-                acc0 += taps0[k] * x
+                let x = window.simd8(at: t &- k)
                 acc1 += taps1[k] * x
                 acc2 += taps2[k] * x
                 acc3 += taps3[k] * x
+            }
+            if let delayTap {
+                acc0 = SIMD8<Float>(repeating: delayTap) * window.simd8(at: t / 2)
+            } else {
+                for k in 0..<m { acc0 += taps0[k] * window.simd8(at: t &- k) }
             }
             var peak = peaks.span.simd8(at: i)
             @inline(__always) func include(_ acc: SIMD8<Float>) {
@@ -219,70 +225,20 @@ final class PolyphaseOversampler {
             peaks.setSIMD8(peak, at: i)
             i += 8
         }
-        // The last frames one at a time (the same sums as `upsample`'s one-frame loop).
         while i < n {
             let window = history.extracting(i..<(i + m))
             var peak = peaks[i]
             for p in 0..<4 {
-                let taps = phaseTaps.extracting((p * m)..<((p + 1) * m))
                 var acc: Float = 0
-                for k in 0..<m { acc += taps[k][0] * window[m &- 1 &- k] }
+                if p == 0, let delayTap {
+                    acc = delayTap * window[t / 2]
+                } else {
+                    let taps = phaseTaps.extracting((p * m)..<((p + 1) * m))
+                    for k in 0..<m { acc += taps[k][0] * window[t &- k] }
+                }
                 peak = max(peak, abs(acc))
             }
             peaks[i] = peak
-            i += 1
-        }
-    }
-
-    /// `upsamplePeaks` for a cutoff at the original Nyquist: branch 0 is `delayTap` times the sample T/2 frames back
-    /// (its other taps, zero but for rounding, are left out); branches 1 to 3 are `upsamplePeaks`'s sums. Eight
-    /// frames at a time, the last ones alone, each frame the same arithmetic.
-    @inline(never)
-    private static func halfBandPeaks(
-        _ history: Span<Float>, frameCount n: Int, phaseTaps: Span<SIMD8<Float>>, delayTap: Float,
-        into peaks: inout MutableSpan<Float>
-    ) {
-        let m = phaseTaps.count / 4 // T + 1
-        let t = m - 1
-        let taps1 = phaseTaps.extracting(m..<(2 * m))
-        let taps2 = phaseTaps.extracting((2 * m)..<(3 * m)), taps3 = phaseTaps.extracting((3 * m)..<(4 * m))
-        let delay = SIMD8<Float>(repeating: delayTap)
-        @inline(__always) func include(_ acc: SIMD8<Float>, _ peak: inout SIMD8<Float>) {
-            let negated = -acc
-            peak.replace(with: acc, where: acc .> peak)
-            peak.replace(with: negated, where: negated .> peak)
-        }
-        var i = 0
-        while i + 8 <= n {
-            // Input i + j - k (lane j) is window[T - k + j]: the view covers the taps' reach.
-            let window = history.extracting(i..<(i + m + 7))
-            var acc1 = SIMD8<Float>(repeating: 0), acc2 = acc1, acc3 = acc1
-            for k in 0..<m {
-                let x = window.simd8(at: t &- k)
-                acc1 += taps1[k] * x
-                acc2 += taps2[k] * x
-                acc3 += taps3[k] * x
-            }
-            let acc0 = delay * window.simd8(at: t / 2)
-            var peak = peaks.span.simd8(at: i)
-            include(acc0, &peak)
-            include(acc1, &peak)
-            include(acc2, &peak)
-            include(acc3, &peak)
-            peaks.setSIMD8(peak, at: i)
-            i += 8
-        }
-        while i < n {
-            let window = history.extracting(i..<(i + m))
-            var acc1: Float = 0, acc2: Float = 0, acc3: Float = 0
-            for k in 0..<m {
-                let x = window[t &- k]
-                acc1 += taps1[k][0] * x
-                acc2 += taps2[k][0] * x
-                acc3 += taps3[k][0] * x
-            }
-            let acc0 = delayTap * window[t / 2]
-            peaks[i] = max(peaks[i], abs(acc0), abs(acc1), abs(acc2), abs(acc3))
             i += 1
         }
     }

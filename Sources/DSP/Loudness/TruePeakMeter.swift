@@ -61,15 +61,7 @@ public final class TruePeakMeter {
         precondition(buffer.channelCount == channelCount, "TruePeakMeter: channel count mismatch")
         guard buffer.frameCount > 0 else { return }
         for c in 0..<channelCount {
-            buffer.withSamples(ofChannel: c) { samples in
-                samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(samples))
-                var start = 0
-                while start < samples.count {
-                    let count = min(maximumFrames, samples.count - start)
-                    measure(samples.extracting(start..<(start + count)), channel: c)
-                    start += count
-                }
-            }
+            buffer.withSamples(ofChannel: c) { measureInPieces($0, channel: c) }
         }
     }
 
@@ -80,14 +72,18 @@ public final class TruePeakMeter {
         precondition(channelCount == 1, "TruePeakMeter: append(channel:of:) feeds a single-channel meter")
         precondition(channel >= 0 && channel < buffer.channelCount, "TruePeakMeter: no such channel in the buffer")
         guard buffer.frameCount > 0 else { return }
-        buffer.withSamples(ofChannel: channel) { samples in
-            samplePeaks[0] = max(samplePeaks[0], VectorOps.peakMagnitude(samples))
-            var start = 0
-            while start < samples.count {
-                let count = min(maximumFrames, samples.count - start)
-                measure(samples.extracting(start..<(start + count)), channel: 0)
-                start += count
-            }
+        buffer.withSamples(ofChannel: channel) { measureInPieces($0, channel: 0) }
+    }
+
+    /// The sample peak of `samples` (any length) and their true peak, in pieces of the prepared block size, as this
+    /// meter's channel `c`.
+    private func measureInPieces(_ samples: Span<Float>, channel c: Int) {
+        samplePeaks[c] = max(samplePeaks[c], VectorOps.peakMagnitude(samples))
+        var start = 0
+        while start < samples.count {
+            let count = min(maximumFrames, samples.count - start)
+            measure(samples.extracting(start..<(start + count)), channel: c)
+            start += count
         }
     }
 

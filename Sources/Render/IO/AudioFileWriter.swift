@@ -127,8 +127,7 @@ public final class AudioFileWriter {
             file = nil // closes the handle: the encoder flushes
             done = true
             return PendingAudioFile(
-                url: url, temporary: temporary, format: format, options: options, channelCount: channelCount,
-                sampleRate: sampleRate, frameCount: framesWritten)
+                url: url, temporary: temporary, format: format, options: options, frameCount: framesWritten)
         } catch {
             done = true
             file = nil

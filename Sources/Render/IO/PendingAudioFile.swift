@@ -10,24 +10,19 @@ public final class PendingAudioFile: Sendable {
     /// Its format and encoding options, as the writer had them.
     public let format: AudioFileFormat
     public let options: AudioFileWriteOptions
-    /// Channels, sample rate (Hz) and frames of the audio written (before any rate conversion of the format).
-    public let channelCount: Int
-    public let sampleRate: Double
+    /// Frames of the audio written (at the writer's rate, before any rate conversion of the format).
     public let frameCount: Int
     private let temporary: URL
     /// True once renamed into place (or abandoned after a failed rename).
     private let settled = Mutex(false)
 
     init(
-        url: URL, temporary: URL, format: AudioFileFormat, options: AudioFileWriteOptions, channelCount: Int,
-        sampleRate: Double, frameCount: Int
+        url: URL, temporary: URL, format: AudioFileFormat, options: AudioFileWriteOptions, frameCount: Int
     ) {
         self.url = url
         self.temporary = temporary
         self.format = format
         self.options = options
-        self.channelCount = channelCount
-        self.sampleRate = sampleRate
         self.frameCount = frameCount
     }
 
