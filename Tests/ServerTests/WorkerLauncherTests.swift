@@ -163,13 +163,10 @@ struct WorkerLauncherTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
 
-        // Folders of this server stay, those of a process that has ended go, other names stay.
-        let ended = Process()
-        ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ended.run()
-        ended.waitUntilExit()
+        // Folders of this server stay, those of a server pid no process has go, other names stay.
+        // No process has pid 999999999: Linux pids stay below 2^22 (PID_MAX_LIMIT).
         let mine = try WorkerScratch.create(in: root)
-        let orphan = root.appendingPathComponent("mashup-worker-\(ended.processIdentifier)-A1B2")
+        let orphan = root.appendingPathComponent("mashup-worker-999999999-A1B2")
         let other = root.appendingPathComponent("mashup-workers-notes")
         for folder in [orphan, other] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
