@@ -131,13 +131,16 @@ EVAL_SEED ?= 13
 BUILD_LOCK ?=
 EVAL_APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small sox \
   python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg gunroar-data mu-cade-data \
-  titanion-data torus-trooper-data tumiki-fighters-data
+  titanion-data torus-trooper-data tumiki-fighters-data a7xpg-data parsec47-data rrootage-data noiz2sa-data \
+  hedgewars-data lincity-ng-data frozen-bubble-data warzone2100-music
 EVAL_SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
   /usr/share/sounds/sf3/MuseScore_General_Lite.sf3
 EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/share/games/singularity/music \
   /usr/share/planetblupi/music /usr/share/games/gunroar/sounds/musics /usr/share/games/mu-cade/sounds/musics \
   /usr/share/games/titanion/sounds/musics /usr/share/games/torus-trooper/sounds/musics \
-  /usr/share/games/tumiki-fighters/sounds
+  /usr/share/games/tumiki-fighters/sounds /usr/share/games/a7xpg/sounds /usr/share/games/parsec47/sounds \
+  /usr/share/games/rrootage/sounds /usr/share/games/noiz2sa/sounds /usr/share/games/hedgewars/Data/Music \
+  /usr/share/games/lincity-ng/music/default /usr/share/games/frozen-bubble/snd /usr/share/games/warzone2100/music
 EVAL_PIP_PACKAGES := numpy soundfile soxr mido pyloudnorm librosa essentia mir_eval
 
 eval-deps: deps

@@ -34,7 +34,7 @@ from common import split_of, write_json  # noqa: E402
 from peers import cached_peer  # noqa: E402
 
 SOURCES = {
-    # Debian package: folder of its music.
+    # Debian package: folder of its music, or (folder, file-name pattern) where music and sound effects share it.
     "asc-music": "/usr/share/games/asc/music",
     "hyperrogue-music": "/usr/share/hyperrogue/music",
     "singularity-music": "/usr/share/games/singularity/music",
@@ -45,6 +45,15 @@ SOURCES = {
     "titanion-data": "/usr/share/games/titanion/sounds/musics",
     "torus-trooper-data": "/usr/share/games/torus-trooper/sounds/musics",
     "tumiki-fighters-data": "/usr/share/games/tumiki-fighters/sounds",   # its .ogg files are the music
+    "a7xpg-data": ("/usr/share/games/a7xpg/sounds", "bgm*"),
+    "parsec47-data": ("/usr/share/games/parsec47/sounds", "ptn*"),
+    "rrootage-data": ("/usr/share/games/rrootage/sounds", "stg_*"),
+    "noiz2sa-data": ("/usr/share/games/noiz2sa/sounds", "stg*"),
+    # Added in the second round (more styles: orchestral and rock soundtracks, jazz, chiptune-like game music).
+    "hedgewars-data": "/usr/share/games/hedgewars/Data/Music",
+    "lincity-ng-data": "/usr/share/games/lincity-ng/music/default",
+    "frozen-bubble-data": ("/usr/share/games/frozen-bubble/snd", "*zik*"),
+    "warzone2100-music": "/usr/share/games/warzone2100/music",
 }
 EXCERPT_S = 45.0
 MAX_OFFSET_S = 30.0
@@ -59,13 +68,14 @@ def slug(text: str) -> str:
 
 def source_tracks() -> list[tuple[str, str, Path]]:
     out = []
-    for pkg, folder in SOURCES.items():
+    for pkg, source in SOURCES.items():
+        folder, pattern = source if isinstance(source, tuple) else (source, "*")
         d = Path(folder)
         if not d.is_dir():
             print(f"real.py: {pkg} not installed ({folder} missing); make eval-deps installs it", file=sys.stderr)
             continue
-        for p in sorted(d.rglob("*")):
-            if p.suffix.lower() in (".ogg", ".mp3", ".flac"):   # .wav in these packages are sound effects
+        for p in sorted(d.rglob(pattern)):
+            if p.suffix.lower() in (".ogg", ".opus", ".mp3", ".flac"):   # .wav in these packages are sound effects
                 name = pkg.replace("-music", "").replace("-ogg", "").replace("-data", "")
                 out.append((f"real-{slug(name)}-{slug(p.stem)}", pkg, p))
     return out
