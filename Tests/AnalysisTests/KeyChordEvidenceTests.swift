@@ -13,8 +13,10 @@ import Testing
     static let minimumClearConfidence = 0.8
 
     /// `barCount` bars of 4/4 at `bpm` cycling the triads `roots` (semitones above C; `minorTriads` flags each),
-    /// one chord a bar: a sustained triad in the middle register, its root in the bass on every beat and a soft
-    /// kick on 1 and 3. Starts on the first chord.
+    /// one chord a bar: a sustained triad in the middle register, its root in the bass on every beat (a tone with
+    /// partials, `Signals.bassTone`: a sine bass 2.5 times as loud as each chord note lost half the chord's third to
+    /// chroma's suppression of a bass note's 5th partial, which a sine does not have) and a soft kick on 1 and 3.
+    /// Starts on the first chord.
     static func loop(roots: [Int], minorTriads: [Bool], bpm: Double = 96, barCount: Int = 12) -> AudioBuffer {
         let beatSeconds = 60 / bpm
         let frames = Int((Double(barCount * 4) * beatSeconds + 1) * rate)
@@ -38,7 +40,7 @@ import Testing
             for beat in 0..<4 {
                 let t = barStart + Double(beat) * beatSeconds
                 add(at: t, seconds: beatSeconds * 0.9) { s in
-                    0.2 * sin(2 * Double.pi * hz(36 + root) * s) * min(1, s / 0.005) * exp(-s / 0.3)
+                    0.12 * Signals.bassTone(hz(36 + root), at: s) * min(1, s / 0.005) * exp(-s / 0.3)
                 }
                 if beat % 2 == 0 {
                     add(at: t, seconds: 0.12) { s in

@@ -47,6 +47,15 @@ public enum Signals {
         return out
     }
 
+    /// A bass-like tone at time `seconds`: partials 1...`partialCount` of `fundamentalHz` at 1/n of the
+    /// fundamental's amplitude (a sawtooth's spectrum), peak about 1.7 for six partials. Real basses have partials;
+    /// a pure sine bass has none of the 3rd and 5th partials that chroma's harmonic suppression removes.
+    public static func bassTone(_ fundamentalHz: Double, at seconds: Double, partialCount: Int = 6) -> Double {
+        var sum = 0.0
+        for n in 1...max(1, partialCount) { sum += sin(2 * Double.pi * fundamentalHz * Double(n) * seconds) / Double(n) }
+        return sum
+    }
+
     /// Adds `voice(t)` (t in seconds from the voice's start) into `signal` from `startSeconds` for `seconds`, the part
     /// past the signal's end left out.
     public static func mix(
