@@ -48,11 +48,13 @@ public enum Signals {
     }
 
     /// A bass-like tone at time `seconds`: partials 1...`partialCount` of `fundamentalHz` at 1/n of the
-    /// fundamental's amplitude (a sawtooth's spectrum), peak about 1.7 for six partials. Real basses have partials;
+    /// fundamental's amplitude (a sawtooth's spectrum), peak about 1.6 for six partials. Real basses have partials;
     /// a pure sine bass has none of the 3rd and 5th partials that chroma's harmonic suppression removes.
     public static func bassTone(_ fundamentalHz: Double, at seconds: Double, partialCount: Int = 6) -> Double {
         var sum = 0.0
-        for n in 1...max(1, partialCount) { sum += sin(2 * Double.pi * fundamentalHz * Double(n) * seconds) / Double(n) }
+        for n in 1...max(1, partialCount) {
+            sum += sin(2 * Double.pi * fundamentalHz * Double(n) * seconds) / Double(n)
+        }
         return sum
     }
 
