@@ -24,10 +24,15 @@
 // beats and their midpoints this is the log(on / off) decision chosen on the evaluation set's tune half (with
 // the true beats: every generated song and every real excerpt with a beat consensus has the sum above 0 there;
 // the low and mid bands, used before, point the wrong way on 30 of 121). The quarter shifts added no constant.
+// A grid moved by a quarter or more is then moved as a whole, within an eighth of a period, onto the most onset
+// strength of the full envelope (`alignedToOnsets`): the tracker's grid need not sit a whole quarter from the
+// beats. On the evaluation set it moved one real excerpt's beats from 75 ms early onto its attacks (tune half,
+// beat F 0.17 -> 0.99) and no other song's beat F by more than 0.05 (downbeat F: one song up, two down); no
+// constant of its own.
 import Foundation
 
 /// Decides which shift of the tracked beats, by quarters of a period, are the beats.
-struct BeatPhaseEstimator: Sendable {
+public struct BeatPhaseEstimator: Sendable {
     /// Beats per bar used to group the harmonic change.
     var beatsPerBar: Int = 4
     /// Whether the bar-line harmony change (cue 1) counts: false for audio without a key (drums alone), whose chroma
@@ -73,6 +78,30 @@ struct BeatPhaseEstimator: Sendable {
         let last = beats[beats.count - 1] + (beats[beats.count - 1] - beats[beats.count - 2]) * quarters / 4
         if last < frameCount { out.append(last) }
         return out
+    }
+
+    /// `beats` moved together by the whole number of frames, within ±`reachFrames`, that puts the most onset
+    /// strength of `envelope` on them; of equal sums the smaller move wins (no move first, then the earlier of ±d),
+    /// and beats moved outside the envelope are dropped. A grid moved by whole quarters of a period lands where the
+    /// tracker's grid plus that quarter is, which need not be on the attacks: a tracker locked 0.29 of a period
+    /// before the beats (onto anticipations) and moved by a quarter sat 75 ms before every attack of a real excerpt
+    /// at 80 BPM. Within an eighth of a period this finds the attacks and stays short of the sixteenths either side.
+    public static func alignedToOnsets(_ beats: [Int], envelope: [Float], reachFrames: Int) -> [Int] {
+        guard !beats.isEmpty, reachFrames > 0 else { return beats }
+        func strength(_ offset: Int) -> Double {
+            var sum = 0.0
+            for f in beats where f + offset >= 0 && f + offset < envelope.count { sum += Double(envelope[f + offset]) }
+            return sum
+        }
+        var bestOffset = 0
+        var bestSum = strength(0)
+        for distance in 1...reachFrames {
+            for offset in [-distance, distance] {
+                let sum = strength(offset)
+                if sum > bestSum { bestSum = sum; bestOffset = offset }
+            }
+        }
+        return beats.map { $0 + bestOffset }.filter { $0 >= 0 && $0 < envelope.count }
     }
 
     /// Mean over the beats of the envelope's maximum within ±`halfWidthFrames` frames of each.

@@ -63,8 +63,16 @@ public struct SongAnalyzer: Sendable {
             beatsPerBar: beatsPerBar ?? 4, usesHarmony: chroma.tonalness >= KeyEstimator.minimumTonalness
         )
         .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
-        let trackedFrames = BeatPhaseEstimator.shifted(
+        let shiftedFrames = BeatPhaseEstimator.shifted(
             tempo.beatFrames, quarters: quarters, frameCount: frames.frameCount)
+        // A grid moved by whole quarters goes onto the attacks within an eighth of a period; the tracker's own grid
+        // already maximises its onset strength.
+        let trackedFrames =
+            quarters == 0
+            ? shiftedFrames
+            : BeatPhaseEstimator.alignedToOnsets(
+                shiftedFrames, envelope: onsets.full,
+                reachFrames: max(1, Int((tempo.periodFrames / 8).rounded())))
         let audible = audibleFrames(frames)
         let activeFrames = trimToActive(trackedFrames, audible: audible, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
