@@ -5,11 +5,16 @@
 //   dominate), frames quieter than 50 dB below the loudest are skipped, and the frames are summed. The bass
 //   chroma is left out: added at half weight it lowered the tune half's key score from 0.84 to 0.70 (bass
 //   lines walk, and a kick's pitch reads as a pitch class).
-// - Profiles: Krumhansl-Kessler (probe-tone ratings), Temperley (Kostka-Payne corpus) and our diatonic
-//   pop/EDM profile (natural minor) for major and minor; the score of each of the 24 keys is the mean of its
-//   Pearson correlations with the three rotated profiles (the first two favour the harmonic minor's leading
-//   tone and read Aeolian pop loops as the relative major; the third balances that). The mode is decided
-//   explicitly by this score: major and minor profiles compete as 24 separate keys.
+// - Profiles: Krumhansl-Kessler (probe-tone ratings) and our diatonic pop/EDM profile (natural minor) for major
+//   and minor; the score of each of the 24 keys is the weighted mean of its Pearson correlations with the two
+//   rotated profiles, Krumhansl-Kessler at `krumhanslWeight` (2/3). Krumhansl-Kessler favours the harmonic minor's
+//   leading tone and reads Aeolian pop loops as the relative major; the diatonic profile balances that. The mode
+//   is decided explicitly by this score: major and minor profiles compete as 24 separate keys. Temperley's
+//   (Kostka-Payne) profile was a third member of an equal mean until the real set grew to 68 excerpts with a key
+//   consensus and chroma came from spectral peaks: on the tune halves (121 generated songs, 30 real excerpts) the
+//   equal mean of the three scored key 0.969 / 0.790, Krumhansl-Kessler alone 0.955 / 0.897, with the diatonic
+//   profile at 1/2 0.963 / 0.870 and at 1/3 0.963 / 0.880, the best count-weighted sum (the chord weights below
+//   kept). Test halves, three-profile mean -> now: generated 0.987 =, real 0.626 -> 0.713.
 // - Chord evidence (resolves relative major/minor and loops that dwell on IV, VI or VII, whose pitch sets the
 //   profiles weigh almost alike), from the per-beat triads (`ChordEstimator`): the share of beats on the key's
 //   tonic triad (weight `tonicChordWeight`), the share of beats on triads diatonic to the key (weight
@@ -44,13 +49,13 @@ import Foundation
 struct KeyEstimator: Sendable {
     static let krumhanslMajor: [Double] = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]
     static let krumhanslMinor: [Double] = [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
-    static let temperleyMajor: [Double] = [5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0]
-    static let temperleyMinor: [Double] = [5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0]
     /// Ours, for pop and electronic music (in the spirit of Faraldo's EDM profiles, not their values): scale
     /// degrees of the major and the *natural* minor scale, tonic triad emphasised, leading tone not favoured
     /// over the flat seventh (Aeolian loops with a major VII are the norm there).
     static let diatonicMajor: [Double] = [6.0, 2.0, 3.5, 2.0, 5.0, 4.0, 2.0, 5.0, 2.0, 3.8, 2.0, 3.0]
     static let diatonicMinor: [Double] = [6.0, 2.0, 3.5, 5.0, 2.0, 4.0, 2.0, 5.0, 3.8, 2.0, 3.8, 2.0]
+    /// Weight of the Krumhansl-Kessler correlation in a key's profile score (the diatonic profile's is the rest).
+    static let krumhanslWeight = 2.0 / 3.0
     /// Weight of the tonic-triad share in a key's score (the share of beats, 0...1).
     static let tonicChordWeight = 0.5
     /// Weight of the share of beats on triads diatonic to the key (0...1).
@@ -212,12 +217,10 @@ struct KeyEstimator: Sendable {
             let tonic = index % 12
             let minor = index >= 12
             let kk = minor ? KeyEstimator.krumhanslMinor : KeyEstimator.krumhanslMajor
-            let tp = minor ? KeyEstimator.temperleyMinor : KeyEstimator.temperleyMajor
             let dt = minor ? KeyEstimator.diatonicMinor : KeyEstimator.diatonicMajor
             func rotated(_ profile: [Double]) -> [Double] { (0..<12).map { profile[(($0 - tonic) % 12 + 12) % 12] } }
-            return
-                (KeyEstimator.pearson(distribution, rotated(kk)) + KeyEstimator.pearson(distribution, rotated(tp))
-                + KeyEstimator.pearson(distribution, rotated(dt))) / 3
+            return KeyEstimator.krumhanslWeight * KeyEstimator.pearson(distribution, rotated(kk))
+                + (1 - KeyEstimator.krumhanslWeight) * KeyEstimator.pearson(distribution, rotated(dt))
         }
     }
 
