@@ -122,7 +122,7 @@ serve-durable-test: durable-test-deps
 # exact truth (FluidSynth, three GM soundfonts) and real recordings from Debian's game-music packages annotated by
 # the consensus of librosa and essentia; ours, librosa and essentia scored on the same files in the same run.
 # The set is cached in EVAL_DIR (gitignored); peer results are cached by file hash.
-.PHONY: eval-deps eval-data eval-analysis
+.PHONY: eval-deps eval-data eval-analysis eval-drums
 EVAL_DIR ?= $(CURDIR)/.eval
 EVAL_JOBS ?= 2
 EVAL_COUNT ?= 240
@@ -132,7 +132,7 @@ BUILD_LOCK ?=
 EVAL_APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small sox \
   python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg gunroar-data mu-cade-data \
   titanion-data torus-trooper-data tumiki-fighters-data a7xpg-data parsec47-data rrootage-data noiz2sa-data \
-  hedgewars-data lincity-ng-data frozen-bubble-data warzone2100-music
+  hedgewars-data lincity-ng-data frozen-bubble-data warzone2100-music hydrogen-drumkits
 EVAL_SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
   /usr/share/sounds/sf3/MuseScore_General_Lite.sf3
 EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/share/games/singularity/music \
@@ -140,7 +140,8 @@ EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/s
   /usr/share/games/titanion/sounds/musics /usr/share/games/torus-trooper/sounds/musics \
   /usr/share/games/tumiki-fighters/sounds /usr/share/games/a7xpg/sounds /usr/share/games/parsec47/sounds \
   /usr/share/games/rrootage/sounds /usr/share/games/noiz2sa/sounds /usr/share/games/hedgewars/Data/Music \
-  /usr/share/games/lincity-ng/music/default /usr/share/games/frozen-bubble/snd /usr/share/games/warzone2100/music
+  /usr/share/games/lincity-ng/music/default /usr/share/games/frozen-bubble/snd /usr/share/games/warzone2100/music \
+  /usr/share/hydrogen/data/drumkits
 EVAL_PIP_PACKAGES := numpy soundfile soxr mido pyloudnorm librosa essentia mir_eval
 
 eval-deps: deps
@@ -165,6 +166,13 @@ eval-analysis: eval-data
 	nice -n 10 python3 scripts/eval/evaluate.py --data $(EVAL_DIR) --jobs $(EVAL_JOBS) \
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup} \
 	  --json $(EVAL_DIR)/results.json
+
+# Drums alone from the sampled kits of hydrogen-drumkits (42 loops): which get a key, and which the engine would
+# pitch-shift (scripts/eval/drum_loops.py; fails while any would be).
+eval-drums: eval-deps
+	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
+	python3 scripts/eval/drum_loops.py --out $(EVAL_DIR)/drum-loops \
+	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup}
 
 # Coverage-guided fuzzing with libFuzzer (issue 14). One executable, MashupFuzz, holds every target; the first
 # argument picks one (plan, effect, audio, http, remote). How it fits SwiftPM without breaking normal builds:
