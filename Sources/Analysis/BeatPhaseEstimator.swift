@@ -80,6 +80,17 @@ public struct BeatPhaseEstimator: Sendable {
         return out
     }
 
+    /// The tracked `beats` moved by `quarters` quarters of the local period (`shifted`) and, when moved, onto the
+    /// attacks of `envelope` within an eighth of `periodFrames` (`alignedToOnsets`); unmoved, the tracker's grid
+    /// already maximises its onset strength.
+    static func onTheBeats(
+        _ beats: [Int], quarters: Int, envelope: [Float], periodFrames: Double, frameCount: Int
+    ) -> [Int] {
+        let moved = shifted(beats, quarters: quarters, frameCount: frameCount)
+        guard quarters != 0 else { return moved }
+        return alignedToOnsets(moved, envelope: envelope, reachFrames: max(1, Int((periodFrames / 8).rounded())))
+    }
+
     /// `beats` moved together by the whole number of frames, within ±`reachFrames`, that puts the most onset
     /// strength of `envelope` on them; of equal sums the smaller move wins (no move first, then the earlier of ±d),
     /// and beats moved outside the envelope are dropped. A grid moved by whole quarters of a period lands where the
@@ -88,17 +99,16 @@ public struct BeatPhaseEstimator: Sendable {
     /// at 80 BPM. Within an eighth of a period this finds the attacks and stays short of the sixteenths either side.
     public static func alignedToOnsets(_ beats: [Int], envelope: [Float], reachFrames: Int) -> [Int] {
         guard !beats.isEmpty, reachFrames > 0 else { return beats }
+        // The envelope at each moved beat (0 outside it), averaged: the same count for every offset.
         func strength(_ offset: Int) -> Double {
-            var sum = 0.0
-            for f in beats where f + offset >= 0 && f + offset < envelope.count { sum += Double(envelope[f + offset]) }
-            return sum
+            peakMean(envelope, at: beats.map { $0 + offset }, halfWidthFrames: 0)
         }
         var bestOffset = 0
-        var bestSum = strength(0)
+        var bestStrength = strength(0)
         for distance in 1...reachFrames {
             for offset in [-distance, distance] {
-                let sum = strength(offset)
-                if sum > bestSum { bestSum = sum; bestOffset = offset }
+                let value = strength(offset)
+                if value > bestStrength { bestStrength = value; bestOffset = offset }
             }
         }
         return beats.map { $0 + bestOffset }.filter { $0 >= 0 && $0 < envelope.count }

@@ -58,21 +58,15 @@ public struct SongAnalyzer: Sendable {
         // Rhythm: frame-grid beats, then each beat onto its attack at the input rate.
         let tempo = TempoEstimator().estimate(onsets, harmonicChange: TempoEstimator.harmonicChange(chroma))
         // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
-        // 0-3 quarters of a period (BeatPhaseEstimator); audio with no key has no chords to count.
+        // 0-3 quarters of a period (BeatPhaseEstimator), a moved grid then goes onto the attacks; audio with no key
+        // has no chords to count.
         let quarters = BeatPhaseEstimator(
             beatsPerBar: beatsPerBar ?? 4, usesHarmony: chroma.tonalness >= KeyEstimator.minimumTonalness
         )
         .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
-        let shiftedFrames = BeatPhaseEstimator.shifted(
-            tempo.beatFrames, quarters: quarters, frameCount: frames.frameCount)
-        // A grid moved by whole quarters goes onto the attacks within an eighth of a period; the tracker's own grid
-        // already maximises its onset strength.
-        let trackedFrames =
-            quarters == 0
-            ? shiftedFrames
-            : BeatPhaseEstimator.alignedToOnsets(
-                shiftedFrames, envelope: onsets.full,
-                reachFrames: max(1, Int((tempo.periodFrames / 8).rounded())))
+        let trackedFrames = BeatPhaseEstimator.onTheBeats(
+            tempo.beatFrames, quarters: quarters, envelope: onsets.full, periodFrames: tempo.periodFrames,
+            frameCount: frames.frameCount)
         let audible = audibleFrames(frames)
         let activeFrames = trimToActive(trackedFrames, audible: audible, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.

@@ -132,7 +132,7 @@ struct WorkerLauncherTests {
         sleeper.kill()
         #expect(await sleeper.exit() == .signaled(signal: SIGKILL))
         sleeper.kill() // after reaping: no effect, no stray signal
-        await #expect(throws: WorkerProcessError.self) {
+        #expect(throws: WorkerProcessError.self) {
             _ = try WorkerProcess(executable: "/nonexistent/mashup", arguments: [])
         }
     }

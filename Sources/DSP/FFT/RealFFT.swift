@@ -93,28 +93,20 @@ public final class RealFFT: @unchecked Sendable {
     }
 
     /// `forward()`, adding each bin's power re·re + im·im to `power[k]` as the spectrum is copied out of FFTW's
-    /// interleaved array (storing it as 0 + power when `first`, the value of adding it to a zeroed array): summed
-    /// over channels in channel order, the same values as a pass over each spectrum after its transform.
+    /// interleaved array (`power` zeroed first when `first`): summed over channels in channel order, the same values
+    /// as a pass over each spectrum after its transform.
     /// `power` must have at least `binCount` entries.
     @inline(__always)
     public func forward(addingPowerTo power: inout MutableSpan<Float>, first: Bool) {
         precondition(power.count >= binCount, "RealFFT.forward(addingPowerTo:): power shorter than the spectrum")
         fftwf_execute_dft_r2c(plans.forward, input, interleaved)
         var sums = power.extracting(0..<binCount)
-        if first {
-            for k in 0..<binCount {
-                let (x, y) = interleaved[k]
-                real[k] = x
-                imag[k] = y
-                sums[k] = 0 + (x * x + y * y)
-            }
-        } else {
-            for k in 0..<binCount {
-                let (x, y) = interleaved[k]
-                real[k] = x
-                imag[k] = y
-                sums[k] += x * x + y * y
-            }
+        if first { for k in 0..<binCount { sums[k] = 0 } }
+        for k in 0..<binCount {
+            let (x, y) = interleaved[k]
+            real[k] = x
+            imag[k] = y
+            sums[k] += x * x + y * y
         }
     }
 

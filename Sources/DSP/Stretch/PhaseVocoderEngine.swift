@@ -418,34 +418,24 @@ final class PhaseVocoderEngine {
                                 // one peak at a time would), the phases of the expected and the bin advance, and
                                 // the rotation at the peak bin.
                                 if channels == 2 {
-                                    // Stereo: one pass over the peaks for both channels and the per-peak phases;
-                                    // each cross-spectrum sum is (0 + left) + right, what the channel passes form.
+                                    // Stereo: one pass over the peaks for both channels; each cross-spectrum sum
+                                    // is (0 + left) + right, what the channel passes form.
                                     ffts[0].withSpectrumValues { re0, im0 in
                                         ffts[1].withSpectrumValues { re1, im1 in
                                             previousReal.withSpan { previousReal in
                                                 previousImag.withSpan { previousImag in
-                                                    rotationReal.withSpan { rotationReal in
-                                                        rotationImag.withSpan { rotationImag in
-                                                            let zero: Float = 0
-                                                            for i in 0..<peakCount {
-                                                                let p = peakList[i]
-                                                                let x0 = re0[p], y0 = im0[p]
-                                                                let px0 = previousReal[p], py0 = previousImag[p]
-                                                                let x1 = re1[p], y1 = im1[p]
-                                                                let px1 = previousReal[bins + p]
-                                                                let py1 = previousImag[bins + p]
-                                                                crossReal[i] =
-                                                                    (zero + (x0 * px0 + y0 * py0))
-                                                                    + (x1 * px1 + y1 * py1)
-                                                                crossImag[i] =
-                                                                    (zero + (y0 * px0 - x0 * py0))
-                                                                    + (y1 * px1 - x1 * py1)
-                                                                expected[i] = twoPiOverN * Float((p * ha) & mask)
-                                                                advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
-                                                                peakReal[i] = rotationReal[p]
-                                                                peakImag[i] = rotationImag[p]
-                                                            }
-                                                        }
+                                                    let zero: Float = 0
+                                                    for i in 0..<peakCount {
+                                                        let p = peakList[i]
+                                                        let x0 = re0[p], y0 = im0[p]
+                                                        let px0 = previousReal[p], py0 = previousImag[p]
+                                                        let x1 = re1[p], y1 = im1[p]
+                                                        let px1 = previousReal[bins + p]
+                                                        let py1 = previousImag[bins + p]
+                                                        crossReal[i] =
+                                                            (zero + (x0 * px0 + y0 * py0)) + (x1 * px1 + y1 * py1)
+                                                        crossImag[i] =
+                                                            (zero + (y0 * px0 - x0 * py0)) + (y1 * px1 - x1 * py1)
                                                     }
                                                 }
                                             }
@@ -477,16 +467,16 @@ final class PhaseVocoderEngine {
                                             }
                                         }
                                     }
-                                    rotationReal.withSpan { rotationReal in
-                                        rotationImag.withSpan { rotationImag in
-                                            for i in 0..<peakCount {
-                                                let p = peakList[i]
-                                                // n is a power of two: `& mask` is the non-negative remainder.
-                                                expected[i] = twoPiOverN * Float((p * ha) & mask)
-                                                advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
-                                                peakReal[i] = rotationReal[p]
-                                                peakImag[i] = rotationImag[p]
-                                            }
+                                }
+                                rotationReal.withSpan { rotationReal in
+                                    rotationImag.withSpan { rotationImag in
+                                        for i in 0..<peakCount {
+                                            let p = peakList[i]
+                                            // n is a power of two: `& mask` is the non-negative remainder.
+                                            expected[i] = twoPiOverN * Float((p * ha) & mask)
+                                            advance[i] = twoPiOverN * Float((p * (hs - ha)) & mask)
+                                            peakReal[i] = rotationReal[p]
+                                            peakImag[i] = rotationImag[p]
                                         }
                                     }
                                 }

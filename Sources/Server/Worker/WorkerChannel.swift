@@ -34,8 +34,7 @@ final class WorkerChannel: Sendable {
                 case .renderSlotGranted: grant()
                 }
             }
-            TemporaryFiles.removeAll()
-            _exit(4)
+            WorkerChannel.exitParentGone()
         }
     }
 
@@ -44,11 +43,14 @@ final class WorkerChannel: Sendable {
     func send(_ message: WorkerMessage) -> Bool {
         guard let data = try? WorkerWire.line(message) else { return false }
         let written = writeLock.withLock { _ -> Bool in SystemCalls.writeAll(data, to: output) }
-        if !written {
-            TemporaryFiles.removeAll()
-            _exit(4)
-        }
+        if !written { WorkerChannel.exitParentGone() }
         return written
+    }
+
+    /// The parent is gone: removes this process's temporary files (`TemporaryFiles`) and exits with status 4.
+    private static func exitParentGone() -> Never {
+        TemporaryFiles.removeAll()
+        _exit(4)
     }
 
     /// Waits for the parent's next slot grant.
