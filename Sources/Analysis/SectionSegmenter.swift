@@ -10,8 +10,14 @@
 // - Repetition: sections whose mean bar vectors have a cosine of at least `repeatSimilarity` share a repeat
 //   group (greedy, in order: a section joins the first earlier group it matches).
 // - Roles, from energy and repetition: with 3 sections or more, a first section that is not high is the intro
-//   and a last one that is not high the outro; of the rest, high sections are choruses, and so is every section
-//   repeating a chorus's material; a low section between louder ones is a breakdown; the others are verses.
+//   and a last one that is not high the outro. Of the rest, a section between two others is a breakdown when it
+//   is low, or when it is at least 1 dB quieter than both neighbours with at least 3 dB less energy below 200 Hz
+//   than both (bass and drums out: the generated songs' breakdowns drop 1.3-21 dB in all, 3.8-24 dB below
+//   200 Hz, and their other middle sections at most 1.9 dB below 200 Hz; a verse between two choruses keeps its
+//   bass and drums). High sections are choruses, and so is every section repeating a chorus's material; the
+//   others are verses. With the 9 dB "low" rule alone, 8 of the 66 breakdowns of the generated songs were
+//   labelled; with the drop rule, all 40 that the segmentation separates (the others last 2-3 bars in songs of
+//   11-20 bars, under the 4-bar section minimum), on both halves, and no other section.
 import Foundation
 
 /// Bar-aligned sections from bar features.
@@ -97,17 +103,33 @@ struct SectionSegmenter: Sendable {
         return groups
     }
 
-    /// Role of each section from its energy label and repeat group (see the design note).
-    static func roles(labels: [SongSection.EnergyLabel], groups: [Int]) -> [SongSection.Role] {
+    /// Level (dB) by which a breakdown is at least quieter than both neighbouring sections.
+    static let breakdownDropDecibels = 1.0
+    /// Level (dB) by which a breakdown's energy below `lowBandHz` is at least below both neighbours' (bass and drums
+    /// out).
+    static let breakdownLowDropDecibels = 3.0
+    /// Upper edge of the band whose drop marks a breakdown, Hz.
+    static let lowBandHz = 200.0
+
+    /// Role of each section from its energy label and repeat group, and, for breakdowns, its level and its level
+    /// below `lowBandHz` (dB, both per section) against its neighbours' (see the design note).
+    static func roles(
+        labels: [SongSection.EnergyLabel], groups: [Int], decibels: [Double], lowBandDecibels: [Double]
+    ) -> [SongSection.Role] {
         let n = labels.count
         guard n > 0 else { return [] }
         var roles = [SongSection.Role](repeating: .verse, count: n)
         let chorusGroups = Set((0..<n).filter { labels[$0] == .high }.map { groups[$0] })
+        func dropsOut(_ i: Int) -> Bool {
+            guard i > 0, i < n - 1, decibels.count == n, lowBandDecibels.count == n else { return false }
+            return min(decibels[i - 1], decibels[i + 1]) - decibels[i] >= breakdownDropDecibels
+                && min(lowBandDecibels[i - 1], lowBandDecibels[i + 1]) - lowBandDecibels[i] >= breakdownLowDropDecibels
+        }
         for i in 0..<n {
-            if labels[i] == .high || chorusGroups.contains(groups[i]) && labels[i] != .low {
-                roles[i] = .chorus
-            } else if labels[i] == .low && i > 0 && i < n - 1 {
+            if dropsOut(i) || labels[i] == .low && i > 0 && i < n - 1 {
                 roles[i] = .breakdown
+            } else if labels[i] == .high || chorusGroups.contains(groups[i]) && labels[i] != .low {
+                roles[i] = .chorus
             }
         }
         if n >= 3 {

@@ -412,7 +412,19 @@ public struct SongAnalyzer: Sendable {
             return m.map { $0 / Double(cuts[s + 1] - cuts[s]) }
         }
         let groups = SectionSegmenter.repeatGroups(means)
-        let roles = SectionSegmenter.roles(labels: sections.map(\.label), groups: groups)
+        // Each section's mean power below `SectionSegmenter.lowBandHz` (mel bands), in dB.
+        let bands = SpectralFrames.melBandCount
+        let lowBands = (0..<bands).filter { frames.melCentreHz[$0] < SectionSegmenter.lowBandHz }
+        let lowBandDecibels = sections.map { section in
+            let lo = max(0, frames.frame(atTime: section.startSeconds))
+            let hi = min(frames.frameCount, frames.frame(atTime: section.endSeconds))
+            var power = 0.0
+            if hi > lo { for f in lo..<hi { for b in lowBands { power += Double(frames.melPower[f * bands + b]) } } }
+            return max(-120, Decibels.decibels(power: power / Double(max(1, hi - lo))))
+        }
+        let roles = SectionSegmenter.roles(
+            labels: sections.map(\.label), groups: groups, decibels: sections.map(\.rmsDecibels),
+            lowBandDecibels: lowBandDecibels)
         for i in sections.indices {
             sections[i].repeatGroup = groups[i]
             sections[i].role = roles[i]

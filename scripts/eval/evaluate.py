@@ -74,6 +74,7 @@ def run_ours(binary: str, audio: str) -> dict:
     h = a.get("harmonic", {}) or {}
     res = dict(bpm=r.get("bpm"), beats=r.get("beats") or [], downbeats=r.get("downbeats") or [],
                key=h.get("key"), seconds=dt, cpu_s=cpu)
+    res["sections"] = a.get("sections") or []
     for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h)):
         if extra in src:
             res[extra] = src[extra]
@@ -122,6 +123,11 @@ def score_song(truth: dict, est: dict) -> dict:
             r["cmlt"], r["amlt"] = c
     if truth.get("downbeats") and est.get("downbeats") is not None:
         r["downbeat_f"] = M.f_measure(truth["downbeats"], est.get("downbeats") or [])
+    if truth.get("bars") and truth.get("downbeats") and "sections" in est:
+        secs = M.truth_sections(truth["downbeats"], truth["bars"])
+        r["section_f"] = M.boundary_f([t for _, t in secs[1:]],
+                                      [float(x.get("start_sec", 0)) for x in est["sections"][1:]])
+        r["breakdowns_true"], r["breakdowns_found"], r["breakdowns_false"] = M.breakdown_counts(secs, est["sections"])
     if "key_confidence" in est:
         r["key_confidence"] = est["key_confidence"]
     if "tempo_candidates" in est:
@@ -142,8 +148,16 @@ def aggregate(rows: list[dict]) -> dict:
         return (float(np.mean(v)), len(v)) if v else (None, 0)
 
     out = {}
-    for k in ("acc1", "acc2", "key", "beat_f", "downbeat_f", "cmlt", "amlt", "key_segments_score"):
+    for k in ("acc1", "acc2", "key", "beat_f", "downbeat_f", "cmlt", "amlt", "key_segments_score", "section_f"):
         out[k], out[k + "_n"] = mean(k)
+    true_breakdowns = sum(x.get("breakdowns_true", 0) for x in rows)
+    if true_breakdowns:
+        out["breakdown_recall"] = sum(x.get("breakdowns_found", 0) for x in rows) / true_breakdowns
+        out["breakdown_recall_n"] = true_breakdowns
+    called = sum(x.get("breakdowns_found", 0) + x.get("breakdowns_false", 0) for x in rows if "section_f" in x)
+    if called:
+        out["breakdown_precision"] = sum(x.get("breakdowns_found", 0) for x in rows) / called
+        out["breakdown_precision_n"] = called
     errs = [e for x in rows for e in x.get("beat_errors_ms", [])]
     if errs:
         e = np.asarray(errs)
@@ -182,6 +196,10 @@ TABLES = [
     ("CMLt", "cmlt", "{:.3f}"),
     ("AMLt", "amlt", "{:.3f}"),
     ("Key segments, time-weighted MIREX score (if the analyser reports segments)", "key_segments_score", "{:.3f}"),
+    ("Section boundary F-measure (3 s; generated songs: intro, main, breakdown)", "section_f", "{:.3f}"),
+    ("Breakdowns found (share of the generated songs' breakdowns inside a section called breakdown)",
+     "breakdown_recall", "{:.3f}"),
+    ("Breakdowns called that are breakdowns", "breakdown_precision", "{:.3f}"),
     ("CPU seconds per minute of audio (whole `mashup analyze` process: start, decode, analysis)",
      "cpu_s_per_audio_min", "{:.3f}"),
 ]

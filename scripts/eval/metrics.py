@@ -93,6 +93,44 @@ def f_measure(ref, est, window: float = BEAT_WINDOW_S) -> float:
     return 0.0 if m == 0 else 2 * p * r / (p + r)
 
 
+SECTION_WINDOW_S = 3.0   # boundary hit window (MIREX structural segmentation, "HR3F")
+
+
+def truth_sections(downbeats, bars) -> list[tuple[str, float]]:
+    """(name, start) of the generated song's sections from its bars: a change of bar section starts one. The
+    one-bar final hit is no section, and a 2/4 bar inside the main part ("main_2_4") is the main part."""
+    out: list[tuple[str, float]] = []
+    for start, bar in zip(downbeats, bars):
+        name = bar.get("section", "main")
+        if name == "final":
+            break
+        if name.startswith("main"):
+            name = "main"
+        if not out or out[-1][0] != name:
+            out.append((name, float(start)))
+    return out
+
+
+def boundary_f(ref, est, window: float = SECTION_WINDOW_S) -> float:
+    """F-measure of section boundaries (seconds; the song's start is no boundary) within ±window."""
+    return f_measure(ref, est, window)
+
+
+def breakdown_counts(truth_secs, est_sections) -> tuple[int, int, int]:
+    """(truth breakdowns, of them found: the middle of the breakdown inside a section the analyser calls a
+    breakdown, analyser breakdowns whose middle is in no truth breakdown)."""
+    spans = []
+    for k, (name, start) in enumerate(truth_secs):
+        if name == "breakdown":
+            end = truth_secs[k + 1][1] if k + 1 < len(truth_secs) else float("inf")
+            spans.append((start, end))
+    est = [(float(s.get("start_sec", 0)), float(s.get("end_sec", 0))) for s in est_sections
+           if s.get("role") == "breakdown"]
+    found = sum(1 for a, b in spans if any(x <= (a + b) / 2 < y for x, y in est))
+    false = sum(1 for x, y in est if not any(a <= (x + y) / 2 < b for a, b in spans))
+    return len(spans), found, false
+
+
 def beat_errors_ms(ref, est, window: float = BEAT_WINDOW_S) -> list[float]:
     ref = np.asarray(ref, dtype=float)
     est = np.asarray(est, dtype=float)

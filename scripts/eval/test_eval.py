@@ -72,6 +72,22 @@ class MetricTests(unittest.TestCase):
         errs = M.beat_errors_ms(ref, ref - 0.012)
         self.assertTrue(all(abs(e + 12.0) < 1e-6 for e in errs))
 
+    def test_sections_breakdowns_and_boundaries(self):
+        bars = [{"section": s} for s in ["intro"] * 2 + ["main"] * 3 + ["main_2_4"] + ["breakdown"] * 2
+                + ["main"] * 2 + ["final"]]
+        downbeats = [2.0 * k for k in range(len(bars))]
+        secs = M.truth_sections(downbeats, bars)
+        # The 2/4 bar stays in the main part, the final hit is no section.
+        self.assertEqual(secs, [("intro", 0.0), ("main", 4.0), ("breakdown", 12.0), ("main", 16.0)])
+        ref = [t for _, t in secs[1:]]
+        self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 2.9, 12.0, 16.0]), 1.0, delta=EPS)
+        self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 3.1, 12.0, 16.0]), 2 / 3, delta=EPS)
+        est = [{"start_sec": 0, "end_sec": 11.5, "role": "intro"},
+               {"start_sec": 11.5, "end_sec": 16.5, "role": "breakdown"},
+               {"start_sec": 16.5, "end_sec": 20, "role": "breakdown"}]
+        # The truth breakdown (12-16 s, middle 14 s) is found; the second called breakdown is false.
+        self.assertEqual(M.breakdown_counts(secs, est), (1, 1, 1))
+
     def test_split_is_deterministic_and_balanced(self):
         ids = [f"gen{i:03d}-x" for i in range(400)]
         a = [split_of(i) for i in ids]
