@@ -1,7 +1,8 @@
 // Design: sections by audio novelty (Foote 2000) at bar resolution.
 // - One feature vector per bar: its chroma (scaled to length 2), its mean MFCCs 1-12 (each standardised over
-//   the song, scaled to length about 1) and its RMS level (standardised), concatenated; the self-similarity
-//   matrix is the cosine of bar vectors.
+//   the song, scaled to length about 1), its RMS level (standardised) and the levels of 8 groups of mel bands
+//   (each standardised, scaled to length about 4: `SongAnalyzer.barBandLevels`; which layers play), concatenated;
+//   the self-similarity matrix is the cosine of bar vectors.
 // - Novelty at each bar line: correlation of the matrix along the diagonal with a checkerboard kernel of
 //   2 × 4 bars tapered by a Gaussian (σ = 2 bars). Peaks above mean + 1 standard deviation become
 //   boundaries, strongest first, at least 4 bars apart (8 in songs of 48 bars or more).
