@@ -6,7 +6,8 @@ import TestSupport
 import Testing
 
 /// Section roles: a stretch whose bass and drums drop out is a breakdown, even when the rest keeps it within a few
-/// dB of the loudest section; a stretch that is only quieter, bass and drums still playing, is not.
+/// dB of the loudest section; a stretch that is only quieter, bass and drums still playing, is not. An opening
+/// without the voice, which never comes back, is an intro.
 @Suite struct BreakdownRoleTests {
     static let bpm = 120.0
     static let barSeconds = 4 * 60 / bpm
@@ -16,12 +17,19 @@ import Testing
     /// The breakdown found must start and end within this of the middle stretch's bar lines.
     static let boundaryToleranceSeconds = barSeconds
 
-    /// The generated song with its stems scaled by `gain(stem)` during the middle stretch.
-    static func song(middleGain gain: (String) -> Float) -> (audio: AudioBuffer, start: Double, end: Double) {
+    /// The generated song with its stems scaled by `gain(stem)` during `bars` (the middle stretch by default) and by
+    /// `outside(stem)` elsewhere.
+    static func song(
+        bars: Range<Int> = middle, withVoice: Bool = false, outside: (String) -> Float = { _ in 1 },
+        gain: (String) -> Float
+    ) -> (audio: AudioBuffer, start: Double, end: Double) {
         let song = MusicGenerator.generate(
-            .init(seed: 11, bpm: bpm, tonic: 9, minor: true, barCount: barCount, sampleRate: 22050))
+            .init(
+                seed: 11, bpm: bpm, tonic: 9, minor: true, barCount: barCount, sampleRate: 22050,
+                withVoice: withVoice))
         let rate = song.mix.sampleRate
-        let start = song.downbeatTimes[middle.lowerBound], end = song.downbeatTimes[middle.upperBound]
+        let start = bars.lowerBound == 0 ? 0 : song.downbeatTimes[bars.lowerBound]
+        let end = song.downbeatTimes[bars.upperBound]
         let frameCount = song.mix.frameCount
         var channels = [[Float]](repeating: [Float](repeating: 0, count: frameCount), count: 2)
         for (name, stem) in song.stems {
@@ -29,7 +37,7 @@ import Testing
                 let samples = stem.channel(c)
                 for i in 0..<frameCount {
                     let t = Double(i) / rate
-                    channels[c][i] += samples[i] * (t >= start && t < end ? gain(name) : 1)
+                    channels[c][i] += samples[i] * (t >= start && t < end ? gain(name) : outside(name))
                 }
             }
         }
@@ -56,5 +64,16 @@ import Testing
         #expect(sections.count >= 3, "sections: \(sections.map { ($0.startSeconds, $0.role) })")
         #expect(
             !sections.contains { $0.role == .breakdown }, "sections: \(sections.map { ($0.startSeconds, $0.role) })")
+    }
+
+    /// The first 4 bars without the voice (a lead vocal, 10 dB up on the generator's), never heard again.
+    @Test func anOpeningWithoutTheVoiceIsAnIntro() throws {
+        let (audio, _, end) = Self.song(bars: 0..<4, withVoice: true, outside: { $0 == "vocals" ? 3.2 : 1 }) {
+            $0 == "vocals" ? 0 : 1
+        }
+        let sections = try SongAnalyzer().analyze(audio).sections ?? []
+        let first = try #require(sections.first)
+        #expect(first.role == .intro, "sections: \(sections.map { ($0.startSeconds, $0.role, $0.rmsDecibels) })")
+        #expect(abs(first.endSeconds - end) <= Self.boundaryToleranceSeconds, "intro ends at \(first.endSeconds) s")
     }
 }

@@ -127,7 +127,8 @@ def score_song(truth: dict, est: dict) -> dict:
         secs = M.truth_sections(truth["downbeats"], truth["bars"])
         r["section_f"] = M.boundary_f([t for _, t in secs[1:]],
                                       [float(x.get("start_sec", 0)) for x in est["sections"][1:]])
-        r["breakdowns_true"], r["breakdowns_found"], r["breakdowns_false"] = M.breakdown_counts(secs, est["sections"])
+        for role in ("breakdown", "intro"):
+            r[role + "s_true"], r[role + "s_found"], r[role + "s_false"] = M.role_counts(secs, est["sections"], role)
     if "key_confidence" in est:
         r["key_confidence"] = est["key_confidence"]
     if "tempo_candidates" in est:
@@ -150,14 +151,14 @@ def aggregate(rows: list[dict]) -> dict:
     out = {}
     for k in ("acc1", "acc2", "key", "beat_f", "downbeat_f", "cmlt", "amlt", "key_segments_score", "section_f"):
         out[k], out[k + "_n"] = mean(k)
-    true_breakdowns = sum(x.get("breakdowns_true", 0) for x in rows)
-    if true_breakdowns:
-        out["breakdown_recall"] = sum(x.get("breakdowns_found", 0) for x in rows) / true_breakdowns
-        out["breakdown_recall_n"] = true_breakdowns
-    called = sum(x.get("breakdowns_found", 0) + x.get("breakdowns_false", 0) for x in rows if "section_f" in x)
-    if called:
-        out["breakdown_precision"] = sum(x.get("breakdowns_found", 0) for x in rows) / called
-        out["breakdown_precision_n"] = called
+    for role in ("breakdown", "intro"):
+        true_count = sum(x.get(role + "s_true", 0) for x in rows)
+        found = sum(x.get(role + "s_found", 0) for x in rows)
+        if true_count:
+            out[role + "_recall"], out[role + "_recall_n"] = found / true_count, true_count
+        called = found + sum(x.get(role + "s_false", 0) for x in rows)
+        if called:
+            out[role + "_precision"], out[role + "_precision_n"] = found / called, called
     errs = [e for x in rows for e in x.get("beat_errors_ms", [])]
     if errs:
         e = np.asarray(errs)
@@ -200,6 +201,8 @@ TABLES = [
     ("Breakdowns found (share of the generated songs' breakdowns inside a section called breakdown)",
      "breakdown_recall", "{:.3f}"),
     ("Breakdowns called that are breakdowns", "breakdown_precision", "{:.3f}"),
+    ("Intros found (share of the generated songs' intros inside a section called intro)", "intro_recall", "{:.3f}"),
+    ("Intros called that are intros", "intro_precision", "{:.3f}"),
     ("CPU seconds per minute of audio (whole `mashup analyze` process: start, decode, analysis)",
      "cpu_s_per_audio_min", "{:.3f}"),
 ]

@@ -116,16 +116,16 @@ def boundary_f(ref, est, window: float = SECTION_WINDOW_S) -> float:
     return f_measure(ref, est, window)
 
 
-def breakdown_counts(truth_secs, est_sections) -> tuple[int, int, int]:
-    """(truth breakdowns, of them found: the middle of the breakdown inside a section the analyser calls a
-    breakdown, analyser breakdowns whose middle is in no truth breakdown)."""
+def role_counts(truth_secs, est_sections, role: str) -> tuple[int, int, int]:
+    """(truth sections named `role` (intro, breakdown), of them found: the middle of the section inside a section
+    the analyser gives that role, analyser sections of that role whose middle is in no truth section of it)."""
     spans = []
     for k, (name, start) in enumerate(truth_secs):
-        if name == "breakdown":
+        if name == role:
             end = truth_secs[k + 1][1] if k + 1 < len(truth_secs) else float("inf")
             spans.append((start, end))
     est = [(float(s.get("start_sec", 0)), float(s.get("end_sec", 0))) for s in est_sections
-           if s.get("role") == "breakdown"]
+           if s.get("role") == role]
     found = sum(1 for a, b in spans if any(x <= (a + b) / 2 < y for x, y in est))
     false = sum(1 for x, y in est if not any(a <= (x + y) / 2 < b for a, b in spans))
     return len(spans), found, false

@@ -82,11 +82,13 @@ class MetricTests(unittest.TestCase):
         ref = [t for _, t in secs[1:]]
         self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 2.9, 12.0, 16.0]), 1.0, delta=EPS)
         self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 3.1, 12.0, 16.0]), 2 / 3, delta=EPS)
-        est = [{"start_sec": 0, "end_sec": 11.5, "role": "intro"},
+        est = [{"start_sec": 0, "end_sec": 5, "role": "intro"}, {"start_sec": 5, "end_sec": 11.5, "role": "chorus"},
                {"start_sec": 11.5, "end_sec": 16.5, "role": "breakdown"},
                {"start_sec": 16.5, "end_sec": 20, "role": "breakdown"}]
         # The truth breakdown (12-16 s, middle 14 s) is found; the second called breakdown is false.
-        self.assertEqual(M.breakdown_counts(secs, est), (1, 1, 1))
+        self.assertEqual(M.role_counts(secs, est, "breakdown"), (1, 1, 1))
+        # The truth intro (0-4 s) and the analyser's (0-5 s) hold each other's middles.
+        self.assertEqual(M.role_counts(secs, est, "intro"), (1, 1, 0))
 
     def test_split_is_deterministic_and_balanced(self):
         ids = [f"gen{i:03d}-x" for i in range(400)]
