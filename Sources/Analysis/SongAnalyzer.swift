@@ -226,12 +226,13 @@ public struct SongAnalyzer: Sendable {
         return Array(beats[...last])
     }
 
-    /// `beats` (seconds, rising) followed by beats at the median of their last 4 intervals up to `endSeconds`.
+    /// `beats` (seconds, rising) followed by beats at the median of their last 4 intervals up to `endSeconds`; a
+    /// median under 0.1 s (600 BPM: no beat) continues nothing.
     static func continued(_ beats: [Double], throughSeconds endSeconds: Double) -> [Double] {
         guard beats.count >= 2, let last = beats.last else { return beats }
         let tail = beats.suffix(5)
         let period = Statistics.median(zip(tail.dropFirst(), tail).map { $0 - $1 })
-        guard period > 0, period.isFinite, endSeconds.isFinite else { return beats }
+        guard period >= 0.1, period.isFinite, endSeconds.isFinite else { return beats }
         var out = beats
         var t = last + period
         while t <= endSeconds {
