@@ -175,7 +175,7 @@ eval-drums: eval-deps
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup}
 
 # Coverage-guided fuzzing with libFuzzer (issue 14). One executable, MashupFuzz, holds every target; the first
-# argument picks one (plan, effect, audio, http, remote). How it fits SwiftPM without breaking normal builds:
+# argument picks one (plan, effect, audio, http, remote, analysis). How it fits SwiftPM without breaking normal builds:
 # - a normal `swift build` compiles Fuzz/ as a small executable whose main only says "run make fuzz" (FUZZING unset);
 # - here every Swift module is rebuilt in .build-fuzz with AddressSanitizer and libFuzzer's coverage counters
 #   (-sanitize=address -sanitize-coverage=...) and -D FUZZING, and linked with libFuzzer's *no-main* runtime:
@@ -185,7 +185,7 @@ eval-drums: eval-deps
 # .build-fuzz/corpus/TARGET); crash, timeout and out-of-memory inputs are written to .build-fuzz/crashes/.
 # Reproduce one with `.build-fuzz/release/MashupFuzz TARGET FILE` (or the plain build: `swift run MashupFuzz TARGET FILE`).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= plan effect audio http remote
+FUZZ_TARGETS ?= plan effect audio http remote analysis
 FUZZ_RUNTIME = $(shell find $$(dirname $$(dirname $$(readlink -f $$(command -v swiftc))))/lib -name 'libclang_rt.fuzzer_no_main-x86_64.a' 2>/dev/null | head -1)
 FUZZ_BUILD_FLAGS = -c release --scratch-path .build-fuzz \
 	-Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \

@@ -66,7 +66,7 @@ let package = Package(
 
         // Fuzz targets (libFuzzer): a normal build only type-checks them; `make fuzz` builds and runs them.
         .executableTarget(
-            name: "MashupFuzz", dependencies: ["Analysis", "Render", "Orchestrator", "Server"], path: "Fuzz",
+            name: "MashupFuzz", dependencies: ["Analysis", "DSP", "Render", "Orchestrator", "Server"], path: "Fuzz",
             exclude: ["corpus", "README.md"]),
 
         // Test helpers: signal generators and measurements (the song generator is `MusicGenerator`, in Render).

@@ -1,4 +1,5 @@
 import Analysis
+import DSP
 import Foundation
 import Orchestrator
 import Render
@@ -17,6 +18,9 @@ enum FuzzTarget: String, CaseIterable {
     case http
     /// Remote service answers: analysis, scoring, separation, planner and Claude replies.
     case remote
+    /// Audio content through the embedded analysis: a signal built from the bytes (`analysisSignal`) analysed by
+    /// `SongAnalyzer` (tempo, beats and their aligners, downbeats, key, sections) and scored against itself.
+    case analysis
 
     static var usage: String {
         "usage: MashupFuzz TARGET [CORPUS...] [libFuzzer flags]; targets: "
@@ -31,6 +35,7 @@ enum FuzzTarget: String, CaseIterable {
         case .audio: FuzzTarget.audio(data)
         case .http: FuzzTarget.http(data)
         case .remote: FuzzTarget.remote(data)
+        case .analysis: FuzzTarget.analysis(data)
         }
     }
 
@@ -94,6 +99,45 @@ enum FuzzTarget: String, CaseIterable {
             _ = decoded.warnings
             _ = try? audioLimits.checkSongLength(seconds: decoded.buffer.durationSeconds, path: audioURL.path)
         }
+    }
+
+    /// A mono signal at 8 kHz from fuzz bytes: byte 0 sets a tempo (40-295 BPM), byte 1 a length (0.5-12 s), byte 2
+    /// what is added: bit 0 a click on every beat, bit 1 a 220 Hz tone, bit 2 silence after the middle (a song that
+    /// stops), bit 3 the clicks stopping for the middle third (a breakdown), bit 4 a constant offset (DC); the
+    /// other bytes are 16-bit samples mixed in, repeated over the length.
+    static func analysisSignal(_ bytes: [UInt8]) -> AudioBuffer? {
+        guard bytes.count >= 3 else { return nil }
+        let rate = 8000.0
+        let bpm = 40 + Double(bytes[0])
+        let frameCount = Int((0.5 + Double(bytes[1] % 24) / 2) * rate)
+        let flags = bytes[2]
+        let payload = Array(bytes.dropFirst(3))
+        var mono = [Float](repeating: 0, count: frameCount)
+        if payload.count >= 2 {
+            let samples = payload.count / 2
+            for i in 0..<frameCount {
+                let k = (i % samples) * 2
+                mono[i] = Float(Int16(bitPattern: UInt16(payload[k]) | UInt16(payload[k + 1]) << 8)) / 32768
+            }
+        }
+        let period = Int(60 / bpm * rate)
+        for i in 0..<frameCount {
+            let third = frameCount / 3
+            let inBreak = flags & 8 != 0 && i >= third && i < 2 * third
+            if flags & 1 != 0, !inBreak, i % period < 40 { mono[i] += 0.8 * (1 - Float(i % period) / 40) }
+            if flags & 2 != 0 { mono[i] += 0.3 * Float(sin(2 * Double.pi * 220 * Double(i) / rate)) }
+            if flags & 16 != 0 { mono[i] += 0.25 }
+            if flags & 4 != 0, i > frameCount / 2 { mono[i] = 0 }
+        }
+        return AudioBuffer(channels: [mono, mono], sampleRate: rate)
+    }
+
+    static func analysis(_ data: Data) {
+        guard let buffer = analysisSignal([UInt8](data.prefix(4096))),
+            let analysis = try? SongAnalyzer().analyze(buffer)
+        else { return }
+        _ = MashabilityScorer().score(analysis, analysis)
+        _ = try? JSONEncoder().encode(analysis)
     }
 
     static func http(_ data: Data) {
