@@ -369,17 +369,10 @@ public struct SongAnalyzer: Sendable {
         let groups = sectionBandGroups
         var levels = [[Double]]()
         for bar in bars {
-            let lo = max(0, frames.frame(atTime: bar.startSeconds))
-            let hi = min(frames.frameCount, frames.frame(atTime: bar.endSeconds))
+            let bandPower = meanMelPower(frames, from: bar.startSeconds, to: bar.endSeconds)
             var power = [Double](repeating: 0, count: groups)
-            if hi > lo {
-                for f in lo..<hi {
-                    for b in 0..<bandCount {
-                        power[b * groups / bandCount] += Double(frames.melPower[f * bandCount + b])
-                    }
-                }
-            }
-            levels.append(power.map { Decibels.decibels(power: $0 / Double(max(1, hi - lo)) + 1e-20) })
+            for b in 0..<bandCount { power[b * groups / bandCount] += bandPower[b] }
+            levels.append(power.map { Decibels.decibels(power: $0 + 1e-20) })
         }
         guard !levels.isEmpty else { return [] }
         let scale = sectionBandWeight / Double(groups).squareRoot()
@@ -391,6 +384,17 @@ public struct SongAnalyzer: Sendable {
             for i in levels.indices { levels[i][g] = (levels[i][g] - mean) / divisor * scale }
         }
         return levels
+    }
+
+    /// The mean power of each mel band over the frames from `startSeconds` to `endSeconds` (zeros when none).
+    static func meanMelPower(_ frames: SpectralFrames, from startSeconds: Double, to endSeconds: Double) -> [Double] {
+        let bandCount = SpectralFrames.melBandCount
+        let lo = max(0, frames.frame(atTime: startSeconds))
+        let hi = min(frames.frameCount, frames.frame(atTime: endSeconds))
+        var power = [Double](repeating: 0, count: bandCount)
+        guard hi > lo else { return power }
+        for f in lo..<hi { for b in 0..<bandCount { power[b] += Double(frames.melPower[f * bandCount + b]) } }
+        return power.map { $0 / Double(hi - lo) }
     }
 
     /// Sections from bar features; the first section starts at 0 and the last ends at the song's end.
@@ -457,14 +461,10 @@ public struct SongAnalyzer: Sendable {
         }
         let groups = SectionSegmenter.repeatGroups(means)
         // Each section's mean power below `SectionSegmenter.lowBandHz` (mel bands), in dB.
-        let bands = SpectralFrames.melBandCount
-        let lowBands = (0..<bands).filter { frames.melCentreHz[$0] < SectionSegmenter.lowBandHz }
+        let lowBands = frames.melCentreHz.indices.filter { frames.melCentreHz[$0] < SectionSegmenter.lowBandHz }
         let lowBandDecibels = sections.map { section in
-            let lo = max(0, frames.frame(atTime: section.startSeconds))
-            let hi = min(frames.frameCount, frames.frame(atTime: section.endSeconds))
-            var power = 0.0
-            if hi > lo { for f in lo..<hi { for b in lowBands { power += Double(frames.melPower[f * bands + b]) } } }
-            return max(-120, Decibels.decibels(power: power / Double(max(1, hi - lo))))
+            let power = SongAnalyzer.meanMelPower(frames, from: section.startSeconds, to: section.endSeconds)
+            return max(-120, Decibels.decibels(power: lowBands.reduce(0) { $0 + power[$1] }))
         }
         let roles = SectionSegmenter.roles(
             labels: sections.map(\.label), groups: groups, decibels: sections.map(\.rmsDecibels),
