@@ -121,8 +121,8 @@ enum FuzzTarget: String, CaseIterable {
             }
         }
         let period = Int(60 / bpm * rate)
+        let third = frameCount / 3
         for i in 0..<frameCount {
-            let third = frameCount / 3
             let inBreak = flags & 8 != 0 && i >= third && i < 2 * third
             if flags & 1 != 0, !inBreak, i % period < 40 { mono[i] += 0.8 * (1 - Float(i % period) / 40) }
             if flags & 2 != 0 { mono[i] += 0.3 * Float(sin(2 * Double.pi * 220 * Double(i) / rate)) }

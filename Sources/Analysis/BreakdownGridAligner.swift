@@ -118,8 +118,9 @@ public struct BreakdownGridAligner: Sendable {
                 guard periods >= 2, abs(gap / meanPeriod - periods) <= fitTolerance else { continue }
                 let grid = interpolated(from: a, to: b, intervals: Int(periods))
                 let between = beats[(a.last + 1)..<b.first]
-                let distances = between.map { beat in grid.reduce(Double.infinity) { min($0, abs(beat - $1)) } }
-                if between.count != grid.count || Statistics.median(distances) > phaseThreshold * meanPeriod {
+                if between.count != grid.count
+                    || IntroGridAligner.medianDistance(between, from: grid) > phaseThreshold * meanPeriod
+                {
                     found.append(Bridge(after: a.last, before: b.first, grid: grid))
                 }
                 break // the first chunk on A's grid decides

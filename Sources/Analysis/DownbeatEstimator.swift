@@ -102,11 +102,12 @@ struct DownbeatEstimator: Sendable {
         }
     }
 
-    static func standardised(_ x: [Double]) -> [Double] {
+    /// `x` less its mean, over its standard deviation or `minimumSpread` if that is larger (0 for a spread of 0).
+    static func standardised(_ x: [Double], minimumSpread: Double = 0) -> [Double] {
         guard !x.isEmpty else { return [] }
         let mean = x.reduce(0, +) / Double(x.count)
         let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count)
-        let std = variance.squareRoot()
-        return std > 1e-12 ? x.map { ($0 - mean) / std } : x.map { _ in 0 }
+        let spread = max(variance.squareRoot(), minimumSpread)
+        return spread > 1e-12 ? x.map { ($0 - mean) / spread } : x.map { _ in 0 }
     }
 }

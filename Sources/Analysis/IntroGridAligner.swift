@@ -83,11 +83,16 @@ public struct IntroGridAligner: Sendable {
         }
         grid.reverse()
         guard !grid.isEmpty else { return beats }
-        let distances = beats[0..<anchor.first].map { beat in
-            grid.reduce(Double.infinity) { min($0, abs(beat - $1)) } / period
-        }
-        guard Statistics.median(distances) > IntroGridAligner.phaseThreshold else { return beats }
+        guard
+            IntroGridAligner.medianDistance(beats[0..<anchor.first], from: grid) > IntroGridAligner.phaseThreshold
+                * period
+        else { return beats }
         return grid + beats[anchor.first...]
+    }
+
+    /// Median over `beats` of each one's distance to the nearest time of `grid` (seconds; 0 without beats).
+    static func medianDistance(_ beats: ArraySlice<Double>, from grid: [Double]) -> Double {
+        Statistics.median(beats.map { beat in grid.reduce(Double.infinity) { min($0, abs(beat - $1)) } })
     }
 
 }

@@ -68,8 +68,7 @@ public struct SongAnalyzer: Sendable {
             tempo.beatFrames, quarters: quarters, envelope: onsets.full, periodFrames: tempo.periodFrames,
             frameCount: frames.frameCount)
         let audible = audibleFrames(frames)
-        let activeFrames = SongAnalyzer.trimRingOut(
-            trimToActive(trackedFrames, audible: audible, periodFrames: tempo.periodFrames), envelope: onsets.full)
+        let activeFrames = trimToActive(trackedFrames, audible: audible, periodFrames: tempo.periodFrames)
         // The flux of frame f measures the change from frame f − 1 to f: it belongs half way between their centres.
         let fluxDelaySeconds = 0.5 * frames.hopSeconds
         let coarseTimes = activeFrames.map { frames.time(ofFrame: $0) - fluxDelaySeconds }
@@ -81,32 +80,26 @@ public struct SongAnalyzer: Sendable {
         // A breakdown tracked off the beat goes onto the grid either side (`BreakdownGridAligner`), then an intro
         // tracked off the beat onto the song's grid (`IntroGridAligner`); the frames follow the times.
         let audibleSeconds = audible.map { frames.time(ofFrame: $0.lowerBound) - fluxDelaySeconds } ?? 0
-        let beatTimes = IntroGridAligner().align(
+        let gridTimes = IntroGridAligner().align(
             BreakdownGridAligner().align(refinedTimes),
             earliestSeconds: audibleSeconds - 0.25 * tempo.periodFrames * frames.hopSeconds)
-        let beatFrames =
-            beatTimes == refinedTimes
-            ? activeFrames
-            : beatTimes.map { min(max(0, frames.frame(atTime: $0 + fluxDelaySeconds)), max(0, frames.frameCount - 1)) }
-        let groove = GrooveEstimator()
-        // Harmony per beat, then downbeats and key. Both are read on the grid continued through the ring-out to the
-        // end of the audible audio (`continued`): a final chord that rings after the last beat still counts for the
-        // key and the progression, and the bar phase sees the final hit followed by silence, as it did when the
-        // tracker's beats ran on into the ring.
-        let audibleEndSeconds =
-            audible.map { frames.time(ofFrame: $0.upperBound) + 0.25 * tempo.periodFrames * frames.hopSeconds } ?? 0
-        let gridTimes = SongAnalyzer.continued(beatTimes, throughSeconds: audibleEndSeconds)
         let gridFrames =
-            beatFrames
-            + gridTimes.dropFirst(beatTimes.count).map {
-                min(max(0, frames.frame(atTime: $0 + fluxDelaySeconds)), max(0, frames.frameCount - 1))
-            }
+            gridTimes == refinedTimes
+            ? activeFrames
+            : gridTimes.map { min(max(0, frames.frame(atTime: $0 + fluxDelaySeconds)), max(0, frames.frameCount - 1)) }
+        let groove = GrooveEstimator()
+        // Harmony per beat, then downbeats and key, on the whole grid up to the audible end: a final chord that rings
+        // after the last beat still counts for the key and the progression, and the bar phase sees the final hit
+        // followed by silence. The beats reported end at the last one with an onset (`beatsBeforeRingOut`).
         let chords = ChordEstimator().estimate(chroma, beatTimes: gridTimes)
         let meter = DownbeatEstimator.meterAndDownbeats(
             lowOnsetAtBeats: DownbeatEstimator.strength(onsets.low, at: gridFrames),
             chordChange: chords.changeStrength, meters: beatsPerBar.map { [$0] } ?? [4, 3])
+        let beatCount = SongAnalyzer.beatsBeforeRingOut(gridFrames, envelope: onsets.full)
+        let beatTimes = Array(gridTimes.prefix(beatCount))
+        let beatFrames = Array(gridFrames.prefix(beatCount))
         let barBeats = meter.beatsPerBar
-        let downbeatIndices = meter.indices.filter { $0 < beatTimes.count }
+        let downbeatIndices = meter.indices.filter { $0 < beatCount }
         let downbeats = downbeatIndices.map { beatTimes[$0] }
         let keyEstimator = KeyEstimator()
         let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
@@ -209,37 +202,21 @@ public struct SongAnalyzer: Sendable {
     /// stronger one are a ring-out, not beats.
     static let ringOutStrengthRatio = 0.3
 
-    /// Drops the beats after the last one with an onset: a song that ends on a hit and rings for seconds has no
-    /// beats in the ring (no listener taps on), though the tracker, at its period, goes on placing them. A beat has
-    /// an onset when `envelope`'s maximum within a frame of it is at least `ringOutStrengthRatio` of the median of
-    /// those maxima over all beats (a decay only falls: the rectified flux there is near 0; a quiet outro's soft
+    /// The number of `beats` up to the last one with an onset: a song that ends on a hit and rings for seconds has
+    /// no beats in the ring (no listener taps on), though the tracker, at its period, goes on placing them. A beat
+    /// has an onset when `envelope`'s maximum within a frame of it is at least `ringOutStrengthRatio` of the median
+    /// of those maxima over all beats (a decay only falls: the rectified flux there is near 0; a quiet outro's soft
     /// attacks still count). Chosen on the tune halves in a model of the analyser's beats (0.1-0.5: 0.2-0.4 alike,
     /// generated beat F 0.948 -> 0.978; 0.5 lost one song): the generated songs ring 4-5 s after their final hit, and
-    /// every one of them lost 4-9 beats to it.
-    static func trimRingOut(_ beats: [Int], envelope: [Float]) -> [Int] {
-        guard beats.count >= 4 else { return beats }
+    /// every one of them lost 4-9 beats to it. All beats when there are fewer than 4.
+    static func beatsBeforeRingOut(_ beats: [Int], envelope: [Float]) -> Int {
+        guard beats.count >= 4 else { return beats.count }
         let strengths = DownbeatEstimator.strength(envelope, at: beats)
         let typical = Statistics.median(strengths)
         guard typical > 0,
             let last = strengths.lastIndex(where: { $0 >= ringOutStrengthRatio * typical })
-        else { return beats }
-        return Array(beats[...last])
-    }
-
-    /// `beats` (seconds, rising) followed by beats at the median of their last 4 intervals up to `endSeconds`; a
-    /// median under 0.1 s (600 BPM: no beat) continues nothing.
-    static func continued(_ beats: [Double], throughSeconds endSeconds: Double) -> [Double] {
-        guard beats.count >= 2, let last = beats.last else { return beats }
-        let tail = beats.suffix(5)
-        let period = Statistics.median(zip(tail.dropFirst(), tail).map { $0 - $1 })
-        guard period >= 0.1, period.isFinite, endSeconds.isFinite else { return beats }
-        var out = beats
-        var t = last + period
-        while t <= endSeconds {
-            out.append(t)
-            t += period
-        }
-        return out
+        else { return beats.count }
+        return last + 1
     }
 
     /// The first through the last frame whose power is above -50 dB of the loudest frame's; nil for silence.
@@ -374,14 +351,11 @@ public struct SongAnalyzer: Sendable {
             for b in 0..<bandCount { power[b * groups / bandCount] += bandPower[b] }
             levels.append(power.map { Decibels.decibels(power: $0 + 1e-20) })
         }
-        guard !levels.isEmpty else { return [] }
         let scale = sectionBandWeight / Double(groups).squareRoot()
         for g in 0..<groups {
-            let column = levels.map { $0[g] }
-            let mean = column.reduce(0, +) / Double(column.count)
-            let spread = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(column.count)).squareRoot()
-            let divisor = max(spread, sectionBandFloorDecibels)
-            for i in levels.indices { levels[i][g] = (levels[i][g] - mean) / divisor * scale }
+            let column = DownbeatEstimator.standardised(
+                levels.map { $0[g] }, minimumSpread: sectionBandFloorDecibels)
+            for i in levels.indices { levels[i][g] = column[i] * scale }
         }
         return levels
     }

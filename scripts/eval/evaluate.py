@@ -123,10 +123,13 @@ def score_song(truth: dict, est: dict) -> dict:
             r["cmlt"], r["amlt"] = c
     if truth.get("downbeats") and est.get("downbeats") is not None:
         r["downbeat_f"] = M.f_measure(truth["downbeats"], est.get("downbeats") or [])
+    if est.get("sections"):
+        r["section_boundaries"] = len(est["sections"]) - 1
+        r["opens_with_intro"] = 1.0 if est["sections"][0].get("role") == "intro" else 0.0
     if truth.get("bars") and truth.get("downbeats") and "sections" in est:
         secs = M.truth_sections(truth["downbeats"], truth["bars"])
-        r["section_f"] = M.boundary_f([t for _, t in secs[1:]],
-                                      [float(x.get("start_sec", 0)) for x in est["sections"][1:]])
+        r["section_f"] = M.f_measure([t for _, t in secs[1:]],
+                                     [float(x.get("start_sec", 0)) for x in est["sections"][1:]], M.SECTION_WINDOW_S)
         for role in ("breakdown", "intro"):
             r[role + "s_true"], r[role + "s_found"], r[role + "s_false"] = M.role_counts(secs, est["sections"], role)
     if "key_confidence" in est:
@@ -149,7 +152,8 @@ def aggregate(rows: list[dict]) -> dict:
         return (float(np.mean(v)), len(v)) if v else (None, 0)
 
     out = {}
-    for k in ("acc1", "acc2", "key", "beat_f", "downbeat_f", "cmlt", "amlt", "key_segments_score", "section_f"):
+    for k in ("acc1", "acc2", "key", "beat_f", "downbeat_f", "cmlt", "amlt", "key_segments_score", "section_f",
+              "section_boundaries", "opens_with_intro"):
         out[k], out[k + "_n"] = mean(k)
     for role in ("breakdown", "intro"):
         true_count = sum(x.get(role + "s_true", 0) for x in rows)
@@ -203,6 +207,10 @@ TABLES = [
     ("Breakdowns called that are breakdowns", "breakdown_precision", "{:.3f}"),
     ("Intros found (share of the generated songs' intros inside a section called intro)", "intro_recall", "{:.3f}"),
     ("Intros called that are intros", "intro_precision", "{:.3f}"),
+    ("Section boundaries per song (every song the analyser gives sections; no truth for the real excerpts)",
+     "section_boundaries", "{:.2f}"),
+    ("Share of songs whose first section is called intro (every song; the real excerpts are cut from songs' middles)",
+     "opens_with_intro", "{:.3f}"),
     ("CPU seconds per minute of audio (whole `mashup analyze` process: start, decode, analysis)",
      "cpu_s_per_audio_min", "{:.3f}"),
 ]

@@ -111,11 +111,6 @@ def truth_sections(downbeats, bars) -> list[tuple[str, float]]:
     return out
 
 
-def boundary_f(ref, est, window: float = SECTION_WINDOW_S) -> float:
-    """F-measure of section boundaries (seconds; the song's start is no boundary) within ±window."""
-    return f_measure(ref, est, window)
-
-
 def role_counts(truth_secs, est_sections, role: str) -> tuple[int, int, int]:
     """(truth sections named `role` (intro, breakdown), of them found: the middle of the section inside a section
     the analyser gives that role, analyser sections of that role whose middle is in no truth section of it)."""

@@ -80,8 +80,8 @@ class MetricTests(unittest.TestCase):
         # The 2/4 bar stays in the main part, the final hit is no section.
         self.assertEqual(secs, [("intro", 0.0), ("main", 4.0), ("breakdown", 12.0), ("main", 16.0)])
         ref = [t for _, t in secs[1:]]
-        self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 2.9, 12.0, 16.0]), 1.0, delta=EPS)
-        self.assertAlmostEqual(M.boundary_f(ref, [4.0 + 3.1, 12.0, 16.0]), 2 / 3, delta=EPS)
+        self.assertAlmostEqual(M.f_measure(ref, [4.0 + 2.9, 12.0, 16.0], M.SECTION_WINDOW_S), 1.0, delta=EPS)
+        self.assertAlmostEqual(M.f_measure(ref, [4.0 + 3.1, 12.0, 16.0], M.SECTION_WINDOW_S), 2 / 3, delta=EPS)
         est = [{"start_sec": 0, "end_sec": 5, "role": "intro"}, {"start_sec": 5, "end_sec": 11.5, "role": "chorus"},
                {"start_sec": 11.5, "end_sec": 16.5, "role": "breakdown"},
                {"start_sec": 16.5, "end_sec": 20, "role": "breakdown"}]
