@@ -167,8 +167,9 @@ eval-analysis: eval-data
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup} \
 	  --json $(EVAL_DIR)/results.json
 
-# Drums alone from the sampled kits of hydrogen-drumkits (42 loops): which get a key, and which the engine would
-# pitch-shift (scripts/eval/drum_loops.py; fails while any would be).
+# Drums alone from the sampled kits of hydrogen-drumkits (42 loops) and the General MIDI kits of the soundfonts
+# (128 loops, FluidSynth): which get a key, and which the engine would pitch-shift (scripts/eval/drum_loops.py;
+# fails while any would be).
 eval-drums: eval-deps
 	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
 	python3 scripts/eval/drum_loops.py --out $(EVAL_DIR)/drum-loops \

@@ -17,9 +17,9 @@
 //    beat on the off-beat). ±1/8 period covers swing up to 0.625 and stays short of the sixteenths; windows of
 //    1/7 to 1/12 of a period were alike on the tune halves, 1/6 and 1/16 lost a song.
 // A grid's evidence is the sum of the logs of the two cues; the grid with the most wins. Audio with no key
-// (tonalness under `KeyEstimator.minimumTonalness`: drums alone, 0.002-0.007 on the evaluation set, against 0.097 and
-// more for every song with an instrument) has no chords: its chroma changes are drum noise, and they outweighed the
-// high band's accents on a drums-only boombap groove read on the off-beats. There the high band decides alone (no
+// (`KeyEstimator.isTonal` false; tonalness under `KeyEstimator.minimumTonalness`: drums alone, 0.002-0.007 on the
+// evaluation set, against 0.097 and more for every song with an instrument) has no chords: its chroma changes are
+// drum noise, and they outweighed the high band's accents on a drums-only boombap groove read on the off-beats. There the high band decides alone (no
 // parameter of its own; that song, of the test half, is the only one of 307 it changes). Between the tracked
 // beats and their midpoints this is the log(on / off) decision chosen on the evaluation set's tune half (with
 // the true beats: every generated song and every real excerpt with a beat consensus has the sum above 0 there;

@@ -61,7 +61,8 @@ public struct SongAnalyzer: Sendable {
         // 0-3 quarters of a period (BeatPhaseEstimator), a moved grid then goes onto the attacks; audio with no key
         // has no chords to count.
         let quarters = BeatPhaseEstimator(
-            beatsPerBar: beatsPerBar ?? 4, usesHarmony: chroma.tonalness >= KeyEstimator.minimumTonalness
+            beatsPerBar: beatsPerBar ?? 4,
+            usesHarmony: KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
         )
         .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
         let trackedFrames = BeatPhaseEstimator.onTheBeats(
@@ -105,7 +106,7 @@ public struct SongAnalyzer: Sendable {
         let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
-            openingChord: opening, tonalness: chroma.tonalness)
+            openingChord: opening, tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
         let found =
             key.key == nil ? [] : keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
         // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
