@@ -19,11 +19,12 @@
 // A grid's evidence is the sum of the logs of the two cues; the grid with the most wins. Audio with no key
 // (`KeyEstimator.isTonal` false; tonalness under `KeyEstimator.minimumTonalness`: drums alone, 0.002-0.007 on the
 // evaluation set, against 0.097 and more for every song with an instrument) has no chords: its chroma changes are
-// drum noise, and they outweighed the high band's accents on a drums-only boombap groove read on the off-beats. There the high band decides alone (no
-// parameter of its own; that song, of the test half, is the only one of 307 it changes). Between the tracked
-// beats and their midpoints this is the log(on / off) decision chosen on the evaluation set's tune half (with
-// the true beats: every generated song and every real excerpt with a beat consensus has the sum above 0 there;
-// the low and mid bands, used before, point the wrong way on 30 of 121). The quarter shifts added no constant.
+// drum noise, and they outweighed the high band's accents on a drums-only boombap groove read on the off-beats.
+// There the high band decides alone (no parameter of its own; that song, of the test half, is the only one of 307
+// it changes). Between the tracked beats and their midpoints this is the log(on / off) decision chosen on the
+// evaluation set's tune half (with the true beats: every generated song and every real excerpt with a beat
+// consensus has the sum above 0 there; the low and mid bands, used before, point the wrong way on 30 of 121). The
+// quarter shifts added no constant.
 // A grid moved by a quarter or more is then moved as a whole, within an eighth of a period, onto the most onset
 // strength of the full envelope (`alignedToOnsets`): the tracker's grid need not sit a whole quarter from the
 // beats. On the evaluation set it moved one real excerpt's beats from 75 ms early onto its attacks (tune half,

@@ -18,11 +18,11 @@
 //   between two others is a breakdown when it is low, or when it is at least 1 dB quieter than both neighbours
 //   with at least 3 dB less energy below 200 Hz than both (bass and drums out: in a per-section dump of the
 //   analyser, the generated songs' breakdowns drop 1.3-21 dB in all, 3.8-24 dB below 200 Hz, and their other
-//   middle sections at most 1.9 dB below 200 Hz; a verse between two choruses keeps its bass and drums). High sections are choruses, and so is every section
-//   repeating a chorus's material; the others are verses. With the 9 dB "low" rule alone, 8 of the 66
-//   breakdowns of the generated songs were labelled; with the drop rule, all 40 that the segmentation separated
-//   then (the others last 2-3 bars in songs of 11-20 bars, under the 4-bar section minimum), on both halves,
-//   and no other section.
+//   middle sections at most 1.9 dB below 200 Hz; a verse between two choruses keeps its bass and drums). High
+//   sections are choruses, and so is every section repeating a chorus's material; the others are verses. With
+//   the 9 dB "low" rule alone, 8 of the 66 breakdowns of the generated songs were labelled; with the drop rule,
+//   all 40 that the segmentation separated then (the others last 2-3 bars in songs of 11-20 bars, under the
+//   4-bar section minimum), on both halves, and no other section.
 import Foundation
 
 /// Bar-aligned sections from bar features.

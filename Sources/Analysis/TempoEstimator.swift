@@ -27,7 +27,8 @@
 //    its slow one, which a prior of σ = 1 octave left to the noisier low-band evidence).
 // Tuned on the tune halves (doubling threshold and softness: part 3; prior centre 120 BPM and width 0.5 octave,
 // salience exponent 1: the square scored 2 more generated songs of 121 right but read a plain 128 BPM
-// kick-snare beat at 64 BPM on the margin, its two-beat pattern being more self-similar than its beat); half-way onset ratios and backbeat parity were tried and separated the levels less well.
+// kick-snare beat at 64 BPM on the margin, its two-beat pattern being more self-similar than its beat); half-way
+// onset ratios and backbeat parity were tried and separated the levels less well.
 // 5. Harmonic rhythm: chords change at bar lines, at the level listeners tap a bar being most often 4 beats. The
 //    harmonic change function c(t) (cosine distance between the unit-normalised chroma summed over the 0.3 s
 //    before and the 0.3 s after t, mean removed) repeats every bar and every two bars, and far less every half
@@ -41,10 +42,10 @@
 //    Python model of the estimator), then the weight (0-6) and the threshold (0-0.45) from a per-level dump of
 //    this estimator: the best tune halves (generated 0.942, real 0.917) at thresholds 0.35-0.45 with weights 4-6;
 //    the lowest of each kept. Without a threshold, weight 2.5: generated 0.942 but real 0.875.
-// Level i of the family (slowest first) scores prior(i) × salience(i) × harmony(i) × Π_{j<i} d(r_j) × (1 − d(r_i))
-// (the last factor is dropped for the fastest level in range); the scores normalised to sum 1 are the candidates'
-// probabilities, the best is the tempo and its probability `bpm_confidence`. The reported tempo is the
-// least-squares slope of the beat times, so it is not quantised to frames.
+// Level i of the family (slowest first) scores prior(i) × salience(i) × harmony(i) × Π_{j<i} d(r_j) ×
+// (1 − d(r_i)) (the last factor is dropped for the fastest level in range); the scores normalised to sum 1 are
+// the candidates' probabilities, the best is the tempo and its probability `bpm_confidence`. The reported tempo
+// is the least-squares slope of the beat times, so it is not quantised to frames.
 import DSP
 import Foundation
 
