@@ -47,8 +47,6 @@ struct ChromaFrames: Sendable {
     let tuningCents: Double
     /// Share of the 150-2000 Hz power in sustained partials, 0...1 (see the design note).
     let tonalness: Double
-    /// Sustained-partial power over a frame's 150-2000 Hz power, per frame.
-    let frameTonalness: [Float]
     /// Share of the sounding frames whose sustained partials carry at least `tonalFrameShare` of their
     /// 150-2000 Hz power, 0...1 (see the design note).
     let tonalTimeShare: Double
@@ -127,7 +125,7 @@ struct ChromaFrames: Sendable {
             }
         }
         let tuning = (tuningX == 0 && tuningY == 0) ? 0 : atan2(tuningY, tuningX) / (2 * .pi) * 100
-        (tonalness, frameTonalness, tonalTimeShare) = ChromaFrames.tonalness(
+        (tonalness, tonalTimeShare) = ChromaFrames.tonalness(
             magnitudes, frames: frames, keptBins: keptBins, binHz: binHz)
         tuningCents = tuning
         // Pass 2: spectral peaks to tuned semitones.
@@ -171,15 +169,15 @@ struct ChromaFrames: Sendable {
         return (Double(offset), expf(b - 0.25 * (a - c) * offset))
     }
 
-    /// Whole-song and per-frame share of sustained partials in the 150-2000 Hz power, and the tonal time share
-    /// (magnitudes in, squared).
+    /// The song's share of sustained partials in the 150-2000 Hz power and its tonal time share (magnitudes in,
+    /// squared).
     static func tonalness(
         _ magnitudes: [Float], frames: Int, keptBins: Int, binHz: Double
-    ) -> (whole: Double, perFrame: [Float], timeShare: Double) {
+    ) -> (whole: Double, timeShare: Double) {
         var perFrame = [Float](repeating: 0, count: frames)
         var framePower = [Float](repeating: 0, count: frames)
         let lo = max(9, Int(150 / binHz)), hi = min(keptBins - 10, Int(2000 / binHz))
-        guard frames >= 5, hi > lo else { return (0, perFrame, 0) }
+        guard frames >= 5, hi > lo else { return (0, 0) }
         var stableTotal = 0.0, total = 0.0
         do {
             let m = magnitudes.span
@@ -214,7 +212,7 @@ struct ChromaFrames: Sendable {
                 total += Double(frameTotal)
             }
         }
-        return (total > 0 ? stableTotal / total : 0, perFrame, tonalTimeShare(perFrame, framePower: framePower))
+        return (total > 0 ? stableTotal / total : 0, tonalTimeShare(perFrame, framePower: framePower))
     }
 
     /// Share of the sounding frames (power within `soundingRangeDecibels` of the loudest) whose tonalness is at

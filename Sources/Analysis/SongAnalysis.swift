@@ -92,6 +92,9 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
     public var tuningCents: Double?
     /// Share of the 150-2000 Hz power in sustained partials, 0...1: below 0.12 there is no key (ours).
     public var tonalness: Double?
+    /// Share of the sounding time in which sustained partials carry at least a tenth of the 150-2000 Hz power, 0...1:
+    /// below a third there is no key either (tom rings after hits; ours).
+    public var tonalTimeShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case key
@@ -101,11 +104,13 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         case keySegments = "key_segments"
         case tuningCents = "tuning_cents"
         case tonalness
+        case tonalTimeShare = "tonal_time_share"
     }
 
     public init(
         key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double,
-        keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil
+        keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil,
+        tonalTimeShare: Double? = nil
     ) {
         self.key = key
         self.keyConfidence = keyConfidence
@@ -114,6 +119,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         self.keySegments = keySegments
         self.tuningCents = tuningCents
         self.tonalness = tonalness
+        self.tonalTimeShare = tonalTimeShare
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,6 +131,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         keySegments = try c.decodeIfPresent([KeySegment].self, forKey: .keySegments)
         tuningCents = try c.decodeIfPresent(Double.self, forKey: .tuningCents)
         tonalness = try c.decodeIfPresent(Double.self, forKey: .tonalness)
+        tonalTimeShare = try c.decodeIfPresent(Double.self, forKey: .tonalTimeShare)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -136,6 +143,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         try c.encodeIfPresent(keySegments, forKey: .keySegments)
         try c.encodeIfPresent(tuningCents.map(finite), forKey: .tuningCents)
         try c.encodeIfPresent(tonalness.map(finite), forKey: .tonalness)
+        try c.encodeIfPresent(tonalTimeShare.map(finite), forKey: .tonalTimeShare)
     }
 }
 

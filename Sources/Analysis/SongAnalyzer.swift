@@ -145,7 +145,7 @@ public struct SongAnalyzer: Sendable {
             chordProgression: songKey.key == nil ? [] : chords.progression,
             chordComplexity: songKey.key == nil ? 0 : chords.complexity,
             keySegments: keySegments, tuningCents: chroma.tuningCents,
-            tonalness: chroma.tonalness)
+            tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
         let hasBeats = beatTimes.count >= 3
         let rhythmic = RhythmicFeatures(
             bpm: hasBeats ? tempo.bpm : 0,

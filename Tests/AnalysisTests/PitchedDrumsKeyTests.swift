@@ -1,6 +1,7 @@
 import Analysis
 import DSP
 import Foundation
+import Render
 import TestSupport
 import Testing
 
@@ -27,8 +28,6 @@ import Testing
     static let pluckDecaySeconds = 0.35
     /// `KeyEstimator.minimumTonalness`: below it audio has no key whatever its time share.
     static let minimumTonalness = 0.12
-    /// `KeyShift.minimumKeyConfidence`: the render shifts a song whose key confidence reaches it.
-    static let shiftableConfidence = 0.3
 
     static var beatSeconds: Double { 60 / bpm }
     static var frameCount: Int { Int((Double(barCount * 4) * beatSeconds + 1) * sampleRate) }
@@ -106,6 +105,6 @@ import Testing
         let mix = zip(drums, chords).map { $0 + $1 }
         let analysis = try SongAnalyzer().analyze(Signals.stereo(mix, sampleRate: Self.sampleRate))
         #expect(analysis.harmonic.key == "D major", "key \(analysis.harmonic.key)")
-        #expect(analysis.harmonic.keyConfidence >= Self.shiftableConfidence)
+        #expect(analysis.harmonic.keyConfidence >= KeyShift.minimumKeyConfidence)
     }
 }

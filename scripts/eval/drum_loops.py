@@ -11,8 +11,8 @@ set's drums-only songs come from General MIDI soundfonts with few toms; this che
   FluidSynth, each of the eight GM drum kits (standard, room, power, electronic, TR-808, jazz, brush,
   orchestra) playing four grooves (a rock beat with a tom fill every fourth bar, sixteenths down the six toms,
   Latin hand percussion, four-on-the-floor with a tom fill), 12 bars each;
-and reports per loop the tonalness, the key and its confidence, and per set the count that the engine would
-shift.
+and reports per loop the tonalness, the tonal time share, the key and its confidence, and per set the count that
+the engine would shift.
 
 Usage: drum_loops.py --mashup BIN [--out DIR] [--kits DIR] [--soundfonts SF2/SF3 ...]
 """
@@ -166,18 +166,22 @@ def gm_loop(soundfont: str, kit: int, style: str, bpm: float, wav: Path) -> None
                         str(path)], check=True, capture_output=True)
 
 
-def analyse(mashup: str, path: Path) -> tuple[float | None, str | None, float]:
+def analyse(mashup: str, path: Path) -> tuple[float | None, float | None, str | None, float]:
+    """Tonalness, tonal time share, key and key confidence of a loop."""
     run = subprocess.run([mashup, "analyze", str(path)], capture_output=True, text=True)
     harmonic = json.loads(run.stdout)["harmonic"] if run.returncode == 0 else {}
-    return harmonic.get("tonalness"), harmonic.get("key"), harmonic.get("key_confidence") or 0
+    return (harmonic.get("tonalness"), harmonic.get("tonal_time_share"), harmonic.get("key"),
+            harmonic.get("key_confidence") or 0)
 
 
 def report(title: str, rows: list) -> int:
-    keyed = [r for r in rows if r[2] not in (None, "N/A")]
-    shifted = [r for r in keyed if r[3] >= MINIMUM_SHIFT_CONFIDENCE]
+    keyed = [r for r in rows if r[3] not in (None, "N/A")]
+    shifted = [r for r in keyed if r[4] >= MINIMUM_SHIFT_CONFIDENCE]
     print(f"\n{title}")
-    for name, tonalness, key, confidence in sorted(rows, key=lambda r: -(r[1] or 0)):
-        print(f"{name:48} tonalness {tonalness if tonalness is not None else float('nan'):.3f}  {key}  {confidence:.2f}")
+    nan = float("nan")
+    for name, tonalness, share, key, confidence in sorted(rows, key=lambda r: -(r[1] or 0)):
+        print(f"{name:48} tonalness {tonalness if tonalness is not None else nan:.3f}  "
+              f"time share {share if share is not None else nan:.2f}  {key}  {confidence:.2f}")
     print(f"{len(rows)} loops: {len(keyed)} given a key, {len(shifted)} with confidence >= {MINIMUM_SHIFT_CONFIDENCE} "
           f"(the engine would shift them)")
     return len(shifted)

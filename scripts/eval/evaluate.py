@@ -75,7 +75,8 @@ def run_ours(binary: str, audio: str) -> dict:
     res = dict(bpm=r.get("bpm"), beats=r.get("beats") or [], downbeats=r.get("downbeats") or [],
                key=h.get("key"), seconds=dt, cpu_s=cpu)
     res["sections"] = a.get("sections") or []
-    for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h)):
+    for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h), ("tonalness", h),
+                       ("tonal_time_share", h)):
         if extra in src:
             res[extra] = src[extra]
     return res
@@ -132,8 +133,9 @@ def score_song(truth: dict, est: dict) -> dict:
                                      [float(x.get("start_sec", 0)) for x in est["sections"][1:]], M.SECTION_WINDOW_S)
         for role in ("breakdown", "intro"):
             r[role + "s_true"], r[role + "s_found"], r[role + "s_false"] = M.role_counts(secs, est["sections"], role)
-    if "key_confidence" in est:
-        r["key_confidence"] = est["key_confidence"]
+    for extra in ("key_confidence", "tonalness", "tonal_time_share"):
+        if extra in est:
+            r[extra] = est[extra]
     if "tempo_candidates" in est:
         r["has_tempo_candidates"] = True
     if est.get("key_segments") and truth.get("key_segments"):
@@ -340,6 +342,13 @@ def main() -> int:
             if "key_score_high_conf_half" in agg:
                 print(f"ours {c}: key score of the more confident half {agg['key_score_high_conf_half']:.3f}, "
                       f"less confident half {agg['key_score_low_conf_half']:.3f}")
+        for c in columns:
+            s, sp = c.split("-")
+            shares = [r["tonal_time_share"] for r in results["ours"] if r["set"] == s and r["split"] == sp
+                      and "tonal_time_share" in r and r.get("key_est") not in (None, "N/A")]
+            if shares:
+                print(f"ours {c}: tonal time share of the songs given a key: min {min(shares):.2f}, 5th percentile "
+                      f"{np.percentile(shares, 5):.2f}, median {np.median(shares):.2f} (n={len(shares)})")
         rel = [(c, summary["ours"][c].get("key_reliability")) for c in columns]
         rel = [(c, r) for c, r in rel if r]
         if rel:
