@@ -142,7 +142,9 @@ EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/s
   /usr/share/games/rrootage/sounds /usr/share/games/noiz2sa/sounds /usr/share/games/hedgewars/Data/Music \
   /usr/share/games/lincity-ng/music/default /usr/share/games/frozen-bubble/snd /usr/share/games/warzone2100/music \
   /usr/share/hydrogen/data/drumkits
-EVAL_PIP_PACKAGES := numpy soundfile soxr mido pyloudnorm librosa essentia mir_eval
+# numba 0.68 (the newest on 2026-12-05) segfaults in librosa's beat tracker (a guvectorize call), so numba and the
+# numpy it supports are pinned; the check below reinstalls when a newer numba is found.
+EVAL_PIP_PACKAGES := "numpy<2.4" "numba==0.62.1" soundfile soxr mido pyloudnorm librosa essentia mir_eval
 
 eval-deps: deps
 	@missing=0; for t in fluidsynth sox python3; do command -v $$t >/dev/null || missing=1; done; \
@@ -151,7 +153,8 @@ eval-deps: deps
 	  echo "Installing: $(EVAL_APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(EVAL_APT_PACKAGES); \
 	fi
-	@python3 -c "import numpy, soundfile, soxr, mido, pyloudnorm, librosa, essentia, mir_eval" 2>/dev/null || \
+	@python3 -c "import numpy, soundfile, soxr, mido, pyloudnorm, librosa, essentia, mir_eval, numba; \
+	  assert numba.__version__ == '0.62.1'" 2>/dev/null || \
 	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q $(EVAL_PIP_PACKAGES)
 
 eval-data: eval-deps
