@@ -132,7 +132,8 @@ BUILD_LOCK ?=
 EVAL_APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small sox \
   python3 python3-pip asc-music hyperrogue-music singularity-music planetblupi-music-ogg gunroar-data mu-cade-data \
   titanion-data torus-trooper-data tumiki-fighters-data a7xpg-data parsec47-data rrootage-data noiz2sa-data \
-  hedgewars-data lincity-ng-data frozen-bubble-data warzone2100-music hydrogen-drumkits
+  hedgewars-data lincity-ng-data frozen-bubble-data warzone2100-music hydrogen-drumkits supertux-data warmux-data \
+  marsshooter-data extremetuxracer-data xmoto-data
 EVAL_SOUNDFONTS := /usr/share/sounds/sf2/FluidR3_GM.sf2 /usr/share/sounds/sf2/TimGM6mb.sf2 \
   /usr/share/sounds/sf3/MuseScore_General_Lite.sf3
 EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/share/games/singularity/music \
@@ -141,7 +142,8 @@ EVAL_MUSIC_DIRS := /usr/share/games/asc/music /usr/share/hyperrogue/music /usr/s
   /usr/share/games/tumiki-fighters/sounds /usr/share/games/a7xpg/sounds /usr/share/games/parsec47/sounds \
   /usr/share/games/rrootage/sounds /usr/share/games/noiz2sa/sounds /usr/share/games/hedgewars/Data/Music \
   /usr/share/games/lincity-ng/music/default /usr/share/games/frozen-bubble/snd /usr/share/games/warzone2100/music \
-  /usr/share/hydrogen/data/drumkits
+  /usr/share/hydrogen/data/drumkits /usr/share/games/supertux2/music /usr/share/games/warmux/music \
+  /usr/share/games/marsshooter/audio/music /usr/share/games/etr/music /usr/share/games/xmoto/Textures/Musics
 # numba 0.68 (the newest on 2026-12-05) segfaults in librosa's beat tracker (a guvectorize call), so numba and the
 # numpy it supports are pinned; the check below reinstalls when a newer numba is found.
 EVAL_PIP_PACKAGES := "numpy<2.4" "numba==0.62.1" soundfile soxr mido pyloudnorm librosa essentia mir_eval

@@ -54,7 +54,20 @@ SOURCES = {
     "lincity-ng-data": "/usr/share/games/lincity-ng/music/default",
     "frozen-bubble-data": ("/usr/share/games/frozen-bubble/snd", "*zik*"),
     "warzone2100-music": "/usr/share/games/warzone2100/music",
+    # Added in the third round (more tune data: the second round's tune half had one excerpt read at the wrong
+    # octave, its test half eight): platformer, racing and shooter soundtracks with a steady beat.
+    "supertux-data": "/usr/share/games/supertux2/music",
+    "warmux-data": "/usr/share/games/warmux/music",
+    "marsshooter-data": "/usr/share/games/marsshooter/audio/music",
+    "extremetuxracer-data": "/usr/share/games/etr/music",
+    "xmoto-data": "/usr/share/games/xmoto/Textures/Musics",
 }
+# The third round's packages hold variants of one tune (forest, forest2, forest3; cave and cave_old; airship_2 and
+# airship_remix): these go to one half together, split by the id without the variant suffix, so that no tune is
+# tuned on in one half and reported in the other. The earlier rounds' ids keep their own split.
+GROUPED_PACKAGES = ("supertux-data", "warmux-data", "marsshooter-data", "extremetuxracer-data", "xmoto-data")
+# Shorter sources are jingles (a level won, a boss intro): too short for a tempo or a key.
+MIN_SOURCE_S = 20.0
 EXCERPT_S = 45.0
 MAX_OFFSET_S = 30.0
 SAMPLE_RATE = 44100
@@ -76,9 +89,19 @@ def source_tracks() -> list[tuple[str, str, Path]]:
             continue
         for p in sorted(d.rglob(pattern)):
             if p.suffix.lower() in (".ogg", ".opus", ".mp3", ".flac"):   # .wav in these packages are sound effects
+                if sf.info(str(p)).duration < MIN_SOURCE_S:
+                    continue
                 name = pkg.replace("-music", "").replace("-ogg", "").replace("-data", "")
                 out.append((f"real-{slug(name)}-{slug(p.stem)}", pkg, p))
     return out
+
+
+def split_group(sid: str, pkg: str) -> str:
+    """The id whose hash decides the half: the id itself, or for `GROUPED_PACKAGES` the id without a variant
+    suffix (digits, "_old", "_remix", "-2")."""
+    if pkg not in GROUPED_PACKAGES:
+        return sid
+    return re.sub(r"(-(old|remix|map))?(-?\d+)*$", "", re.sub(r"-(old|remix)(-\d+)?$", "", sid)) or sid
 
 
 def excerpt(src: Path, dst: Path) -> dict:
@@ -119,7 +142,7 @@ def consensus(lib: dict, ess: dict) -> dict:
 
 def _prepare(args):
     sid, pkg, src, out = args
-    split = split_of(sid)
+    split = split_of(split_group(sid, pkg))
     dst = Path(out) / split / f"{sid}.flac"
     meta = excerpt(src, dst) if not dst.exists() else dict(duration_s=round(sf.info(str(dst)).duration, 3))
     cache = str(Path(out).parent / "cache")
