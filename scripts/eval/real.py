@@ -98,7 +98,7 @@ def source_tracks() -> list[tuple[str, str, Path]]:
 
 def split_group(sid: str, pkg: str) -> str:
     """The id whose hash decides the half: the id itself, or for `GROUPED_PACKAGES` the id without a variant
-    suffix (digits, "_old", "_remix", "-2")."""
+    suffix (trailing digits, "_old", "_remix", "_map": forest3, cave_old, airship_remix, ghostforest_map)."""
     if pkg not in GROUPED_PACKAGES:
         return sid
     return re.sub(r"(-(old|remix|map))?(-?\d+)*$", "", re.sub(r"-(old|remix)(-\d+)?$", "", sid)) or sid

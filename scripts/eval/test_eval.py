@@ -97,6 +97,27 @@ class MetricTests(unittest.TestCase):
         self.assertTrue(0.4 < a.count("tune") / len(a) < 0.6)
 
 
+class RealSplitTests(unittest.TestCase):
+    def test_variants_of_one_tune_share_a_half(self):
+        import real
+        groups = {
+            "real-supertux-forest": ["real-supertux-forest2", "real-supertux-forest3"],
+            "real-supertux-cave": ["real-supertux-cave-old"],
+            "real-supertux-airship": ["real-supertux-airship-2", "real-supertux-airship-remix"],
+            "real-supertux-ghostforest": ["real-supertux-ghostforest2", "real-supertux-ghostforest-map"],
+            "real-warmux-olivier-militon-apnee": ["real-warmux-olivier-militon-apnee2"],
+        }
+        for base, variants in groups.items():
+            self.assertEqual(real.split_group(base, "supertux-data" if "supertux" in base else "warmux-data"), base)
+            for v in variants:
+                pkg = "supertux-data" if "supertux" in v else "warmux-data"
+                self.assertEqual(real.split_group(v, pkg), base, v)
+        # Different tunes stay apart, and the earlier rounds' ids keep their own split.
+        self.assertEqual(real.split_group("real-supertux-arctic-cave", "supertux-data"), "real-supertux-arctic-cave")
+        self.assertEqual(real.split_group("real-warzone2100-track13", "warzone2100-music"), "real-warzone2100-track13")
+        self.assertEqual(real.split_group("real-hyperrogue-hr3-hell", "hyperrogue-music"), "real-hyperrogue-hr3-hell")
+
+
 class GeneratorTests(unittest.TestCase):
     def test_time_map_and_swing(self):
         import generate as G
