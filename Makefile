@@ -173,8 +173,8 @@ eval-analysis: eval-data
 	  --json $(EVAL_DIR)/results.json
 
 # Drums alone from the sampled kits of hydrogen-drumkits (42 loops) and the General MIDI kits of the soundfonts
-# (128 loops, FluidSynth): which get a key, and which the engine would pitch-shift (scripts/eval/drum_loops.py;
-# fails while any would be).
+# (128 loops, FluidSynth): which get a key, which the engine would pitch-shift (scripts/eval/drum_loops.py;
+# fails while any would be), and how many are read at the tempo they are played at.
 eval-drums: eval-deps
 	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
 	python3 scripts/eval/drum_loops.py --out $(EVAL_DIR)/drum-loops \

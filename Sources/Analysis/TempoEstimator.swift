@@ -50,10 +50,11 @@
 //    six constants of parts 2-5 in a Python model fed with this estimator's per-level dump (reproducing its
 //    choices on all 469 songs and excerpts); the rule: no song lost on either tune half, then the most gained.
 //    Tune halves: generated 115 =, real 59 -> 62 of 68; test halves: generated 110 -> 111 of 119, real 64 -> 70
-//    of 90. An exponent of 2 scored one more real tune excerpt but read the 128 BPM loop of
-//    `otherRatesAndMonoWork` through an 8 kHz band at 64 (its kick-snare pair repeats every two beats and the
-//    hats are gone), which 1.5 reads right. Without the repetition ratio at all, the real halves reach 64 / 73,
-//    but 11 generated songs of each half (ballads, trap and boom-bap at 60-86 BPM) double.
+//    of 90 (as `scripts/eval/evaluate.py` measures them on the two builds). An exponent of 2 scored one more real
+//    tune excerpt but read the 128 BPM loop of `otherRatesAndMonoWork` through an 8 kHz band at 64 (its
+//    kick-snare pair repeats every two beats and the hats are gone), which 1.5 reads right. Without the repetition
+//    ratio at all, the model's real halves reach 64 / 73, but 11 generated songs of each half (ballads, trap and
+//    boom-bap at 60-86 BPM) double.
 // Level i of the family (slowest first) scores prior(i) × salience(i)^1.5 × harmony(i) × Π_{j<i} d(r_j) ×
 // (1 − d(r_i)) (the last factor is dropped for the fastest level in range); the scores normalised to sum 1 are
 // the candidates' probabilities, the best is the tempo and its probability `bpm_confidence`. The reported tempo

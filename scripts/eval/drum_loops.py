@@ -12,7 +12,8 @@ set's drums-only songs come from General MIDI soundfonts with few toms; this che
   orchestra) playing four grooves (a rock beat with a tom fill every fourth bar, sixteenths down the six toms,
   Latin hand percussion, four-on-the-floor with a tom fill), 12 bars each;
 and reports per loop the tonalness, the tonal time share, the key and its confidence, and per set the count that
-the engine would shift.
+the engine would shift. Each loop's tempo is known, so it also reports how many are read at it (within 4 %) and how
+many at double or half: a check of the tempo level on material no tempo decision looked at.
 
 Usage: drum_loops.py --mashup BIN [--out DIR] [--kits DIR] [--soundfonts SF2/SF3 ...]
 """
@@ -29,6 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from metrics import TEMPO_TOLERANCE, tempo_acc  # noqa: E402
 
 SAMPLE_RATE = 44100
 MINIMUM_SHIFT_CONFIDENCE = 0.3   # KeyShift.minimumKeyConfidence
@@ -81,7 +85,7 @@ def render(events: list[tuple[float, np.ndarray, float]], seconds: float) -> np.
     return y / (np.abs(y).max() + 1e-9) * 0.8
 
 
-def grooves(kit: Path) -> list[tuple[str, np.ndarray]]:
+def grooves(kit: Path) -> list[tuple[str, float, np.ndarray]]:
     found = instruments(kit)
     roles = {"k": ["kick", "bd", "bass drum", "bassdrum", "thump", "bass"], "s": ["snare", "sn_", "sd_", "slap", "clap"],
              "h": ["closed", "hh", "hat", "chh", "maraca", "shaker", "tamb"], "t": ["tom", "bongo", "tone", "djembe"]}
@@ -110,7 +114,7 @@ def grooves(kit: Path) -> list[tuple[str, np.ndarray]]:
             if style == "fill" and b % 4 == 3 and "t" in sounds:
                 for q in range(4):
                     events.append((t0 + 3 * beat + q * beat / 4, sounds["t"], 0.8))
-        out.append((f"{kit.name}-{style}", render(events, bars * 4 * beat)))
+        out.append((f"{kit.name}-{style}", bpm, render(events, bars * 4 * beat)))
     return out
 
 
@@ -166,24 +170,31 @@ def gm_loop(soundfont: str, kit: int, style: str, bpm: float, wav: Path) -> None
                         str(path)], check=True, capture_output=True)
 
 
-def analyse(mashup: str, path: Path) -> tuple[float | None, float | None, str | None, float]:
-    """Tonalness, tonal time share, key and key confidence of a loop."""
+def analyse(mashup: str, path: Path) -> tuple[float | None, float | None, str | None, float, float]:
+    """Tonalness, tonal time share, key, key confidence and tempo (BPM, 0 when none) of a loop."""
     run = subprocess.run([mashup, "analyze", str(path)], capture_output=True, text=True)
-    harmonic = json.loads(run.stdout)["harmonic"] if run.returncode == 0 else {}
+    analysis = json.loads(run.stdout) if run.returncode == 0 else {}
+    harmonic = analysis.get("harmonic", {})
     return (harmonic.get("tonalness"), harmonic.get("tonal_time_share"), harmonic.get("key"),
-            harmonic.get("key_confidence") or 0)
+            harmonic.get("key_confidence") or 0, analysis.get("rhythmic", {}).get("bpm") or 0)
 
 
 def report(title: str, rows: list) -> int:
-    keyed = [r for r in rows if r[3] not in (None, "N/A")]
-    shifted = [r for r in keyed if r[4] >= MINIMUM_SHIFT_CONFIDENCE]
+    """Prints one set's loops (name, known BPM, then `analyse`'s values) and returns how many would be shifted."""
+    keyed = [r for r in rows if r[4] not in (None, "N/A")]
+    shifted = [r for r in keyed if r[5] >= MINIMUM_SHIFT_CONFIDENCE]
     print(f"\n{title}")
     nan = float("nan")
-    for name, tonalness, share, key, confidence in sorted(rows, key=lambda r: -(r[1] or 0)):
+    for name, bpm, tonalness, share, key, confidence, found in sorted(rows, key=lambda r: -(r[2] or 0)):
         print(f"{name:48} tonalness {tonalness if tonalness is not None else nan:.3f}  "
-              f"time share {share if share is not None else nan:.2f}  {key}  {confidence:.2f}")
+              f"time share {share if share is not None else nan:.2f}  {key}  {confidence:.2f}  "
+              f"tempo {found:.1f} (played at {bpm:g})")
     print(f"{len(rows)} loops: {len(keyed)} given a key, {len(shifted)} with confidence >= {MINIMUM_SHIFT_CONFIDENCE} "
           f"(the engine would shift them)")
+    def read_at(factor: float) -> int:
+        return int(sum(tempo_acc(r[6], factor * r[1])[0] for r in rows))
+    print(f"tempo within {TEMPO_TOLERANCE:.0%} of the played one: {read_at(1)} of {len(rows)}; at double "
+          f"{read_at(2)}, at half {read_at(0.5)}")
     return len(shifted)
 
 
@@ -208,10 +219,10 @@ def main() -> int:
         except (OSError, RuntimeError, ET.ParseError) as e:
             print(f"drum_loops.py: {kit.name} skipped: {e}", file=sys.stderr)
             continue
-        for name, y in loops:
+        for name, bpm, y in loops:
             path = out / (re.sub(r"[^A-Za-z0-9-]", "_", name) + ".wav")
             sf.write(str(path), np.stack([y, y], axis=1), SAMPLE_RATE, subtype="PCM_16")
-            rows.append((name, *analyse(a.mashup, path)))
+            rows.append((name, bpm, *analyse(a.mashup, path)))
     gm_rows = []
     for soundfont in a.soundfonts:
         for kit_name, program in GM_KITS.items():
@@ -219,7 +230,7 @@ def main() -> int:
                 name = f"{Path(soundfont).stem}-{kit_name}-{style}"
                 path = out / f"{name}.wav"
                 gm_loop(soundfont, program, style, bpm, path)
-                gm_rows.append((name, *analyse(a.mashup, path)))
+                gm_rows.append((name, bpm, *analyse(a.mashup, path)))
     shifted = report(f"Sampled kits ({len(kits)} from {a.kits})", rows)
     shifted += report(f"General MIDI kits ({len(a.soundfonts)} soundfonts x {len(GM_KITS)} kits)", gm_rows)
     return 1 if shifted else 0

@@ -101,7 +101,7 @@ def split_group(sid: str, pkg: str) -> str:
     suffix (trailing digits, "_old", "_remix", "_map": forest3, cave_old, airship_remix, ghostforest_map)."""
     if pkg not in GROUPED_PACKAGES:
         return sid
-    return re.sub(r"(-(old|remix|map))?(-?\d+)*$", "", re.sub(r"-(old|remix)(-\d+)?$", "", sid)) or sid
+    return re.sub(r"(-?\d+|-old|-remix|-map)+$", "", sid) or sid
 
 
 def excerpt(src: Path, dst: Path) -> dict:
