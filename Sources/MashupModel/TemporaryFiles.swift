@@ -3,7 +3,10 @@
 // when it is released. An interrupted command (Ctrl-C, SIGTERM, a worker whose server is gone) ends the process
 // without releasing anything, so the owners also list their files here, and the interrupt handler removes whatever
 // is listed before the process exits. Once `removeAll()` has run, a file registered afterwards (a writer on another
-// thread that was opening one) is removed at once.
+// thread that was opening one) is removed at once. A file is best created through `create(_:by:)`, which lists it in
+// the same step: registered first and created after, it was left behind when the interruption fell between the two
+// (an interrupted render's partial output, `scripts/hostile-cli-test.sh`), since `removeAll()` found nothing there
+// yet and the writer's thread created it before the process exited.
 import Foundation
 import Synchronization
 
@@ -18,6 +21,19 @@ public enum TemporaryFiles {
             return state.closed
         }
         if closed { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Creates a temporary file (or folder) at `path` with `create` and lists it, as one step against `removeAll()`:
+    /// an interruption removes the file if it came after the creation, and if it came before, `create` is not run
+    /// and this throws `CancellationError` (the process is exiting). When `create` throws, nothing is listed.
+    /// `create` runs under the list's lock: it only creates the file, and must not call `TemporaryFiles` itself.
+    public static func create<Created>(_ path: String, by create: () throws -> Created) throws -> Created {
+        try state.withLock { state throws -> Created in
+            guard !state.closed else { throw CancellationError() }
+            let created = try create()
+            state.paths.insert(path)
+            return created
+        }
     }
 
     /// Removes `path` from the list without touching the file (it was renamed into place or handed over).

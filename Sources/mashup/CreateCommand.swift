@@ -119,9 +119,11 @@ struct PipelineRun {
     init(paths: [String], outputURL: URL, strict: Bool, preferences: PlanPreferences) throws {
         var configuration = try ServiceConfiguration.fromEnvironment()
         if strict { configuration.strict = true }
-        workspace = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
-        TemporaryFiles.register(workspace.path) // removed with everything in it if SIGTERM ends the run
+        let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("mashup-\(UUID().uuidString)")
+        try TemporaryFiles.create(workspace.path) { // removed with everything in it if SIGTERM ends the run
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        }
+        self.workspace = workspace
         let base = outputURL.deletingPathExtension().lastPathComponent
         var pipeline = PipelineFactory.make(
             configuration: configuration, outputDirectory: outputURL.deletingLastPathComponent(),

@@ -276,4 +276,25 @@ final class AudioFileTests {
         #expect(listed().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: spoolPath))
     }
+
+    @Test("a temporary file is listed in the step that creates it; a creation that fails lists nothing")
+    func temporaryFilesAreListedAsTheyAreCreated() throws {
+        func listed() -> Set<String> { TemporaryFiles.listed.filter { $0.hasPrefix(folder.path + "/") } }
+        let made = folder.appendingPathComponent("made.tmp").path
+        #expect(!listed().contains(made))
+        let size = try TemporaryFiles.create(made) { () throws -> Int in
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: made))
+            return 3
+        }
+        #expect(size == 3)
+        #expect(listed() == [made])
+        TemporaryFiles.remove(made)
+        #expect(listed().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: made))
+
+        struct Refused: Error {}
+        let refused = folder.appendingPathComponent("refused.tmp").path
+        #expect(throws: Refused.self) { try TemporaryFiles.create(refused) { throw Refused() } }
+        #expect(listed().isEmpty)
+    }
 }

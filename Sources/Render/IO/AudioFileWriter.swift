@@ -72,11 +72,13 @@ public final class AudioFileWriter {
         temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
         ditherAmplitude = (options.dither && options.sampleFormat == .pcm16 && format.hasBitDepth) ? 1 / 32768 : nil
         interleaved = [Float](repeating: 0, count: Self.blockFrameCount * channelCount)
-        TemporaryFiles.register(temporary.path)
         do {
-            file = try Self.open(
-                temporaryPath: temporary.path, finalPath: path, format: format, options: options,
-                channelCount: channelCount, sampleRate: fileRate)
+            let temporaryPath = temporary.path
+            file = try TemporaryFiles.create(temporaryPath) {
+                try Self.open(
+                    temporaryPath: temporaryPath, finalPath: path, format: format, options: options,
+                    channelCount: channelCount, sampleRate: fileRate)
+            }
         } catch {
             TemporaryFiles.remove(temporary.path)
             throw error

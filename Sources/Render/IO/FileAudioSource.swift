@@ -66,12 +66,11 @@ public final class FileAudioSource: AudioSource {
         if !readsInPlace {
             try FileManager.default.createDirectory(at: scratchDirectory, withIntermediateDirectories: true)
             let path = scratchDirectory.appendingPathComponent("mashup-source-\(UUID().uuidString).w64").path
-            TemporaryFiles.register(path)
             var sfInfo = SF_INFO()
             sfInfo.samplerate = Int32(sampleRate.rounded())
             sfInfo.channels = 2
             sfInfo.format = Int32(SF_FORMAT_W64 | SF_FORMAT_FLOAT)
-            copy = (try SndFile(writingAt: path, info: sfInfo), path)
+            copy = (try TemporaryFiles.create(path) { try SndFile(writingAt: path, info: sfInfo) }, path)
         }
         var fingerprint = SourceFingerprint()
         let meter = measuresLoudness ? LoudnessMeter(sampleRate: sampleRate, channelCount: 2) : nil

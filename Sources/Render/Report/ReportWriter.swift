@@ -85,15 +85,16 @@ public enum ReportWriter {
         if let refusal = OutputPath.refusal(path) { throw ReportWriterError.writeFailed(path: path, reason: refusal) }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).partial-\(UUID().uuidString)")
         do {
-            try data.write(to: temporary)
+            try TemporaryFiles.create(temporary.path) { try data.write(to: temporary) }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
             throw ReportWriterError.writeFailed(path: path, reason: "\(error.localizedDescription)")
         }
         if let code = SystemCalls.rename(temporary.path, over: path) {
             let reason = SystemCalls.errorText(code)
-            try? FileManager.default.removeItem(at: temporary)
+            TemporaryFiles.remove(temporary.path)
             throw ReportWriterError.writeFailed(path: path, reason: "rename failed: " + reason)
         }
+        TemporaryFiles.forget(temporary.path)
     }
 }
