@@ -153,5 +153,31 @@ class GeneratorTests(unittest.TestCase):
             self.assertEqual(sum(1 for b in beats if b < downs[0]), plan["pickup_beats"], plan["id"])
 
 
+class DocsTests(unittest.TestCase):
+    """The evaluation figures the docs quote are there: a section whose table went missing once (an empty output
+    pasted between the markers) left the README without its table and no check noticed."""
+
+    REPO = Path(__file__).resolve().parent.parent.parent
+
+    def section(self, name: str, begin: str, end: str) -> str:
+        text = (self.REPO / name).read_text()
+        self.assertIn(begin, text, name)
+        self.assertIn(end, text, name)
+        return text[text.index(begin):text.index(end)]
+
+    def assert_table_row(self, section: str, metric: str, where: str):
+        rows = [line for line in section.splitlines() if line.startswith(f"| {metric} |")]
+        self.assertTrue(rows, f"{where}: no '{metric}' row")
+        cells = [c.strip() for c in rows[0].strip("|").split("|")[1:]]
+        self.assertTrue(any(c.replace(".", "", 1).isdigit() for c in cells), f"{where}: '{metric}' has no figure")
+
+    def test_readme_and_eval_doc_carry_their_tables(self):
+        readme = self.section("README.md", "<!-- eval-table:begin -->", "<!-- eval-table:end -->")
+        results = self.section("docs/README-eval.md", "<!-- eval-results:begin -->", "<!-- eval-results:end -->")
+        for metric in ("Tempo Acc1", "Key (MIREX)", "Beat F (70 ms)", "Downbeat F (70 ms)"):
+            self.assert_table_row(readme, metric, "README.md eval-table")
+            self.assert_table_row(results, metric, "docs/README-eval.md eval-results")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -34,8 +34,11 @@ def main() -> int:
     repo = Path(a.repo)
 
     def table(cols: str) -> str:
-        return subprocess.run([sys.executable, str(HERE / "summary_table.py"), a.results, "--columns", cols],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run([sys.executable, str(HERE / "summary_table.py"), a.results, "--columns", cols],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        if "| Tempo Acc1 |" not in out:
+            raise SystemExit(f"update_docs.py: summary_table.py gave no table for {cols} from {a.results}")
+        return out
 
     txt = Path(a.printed).read_text()
     tables = txt[txt.index("\nTempo Acc1"):txt.index("\nours: ")].strip()
