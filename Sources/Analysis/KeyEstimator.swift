@@ -48,6 +48,11 @@
 //   merged; runs shorter than 2 windows join the previous run.
 // - "N/A" when the audio is silent or shorter than about 3 s, or the distribution is nearly flat
 //   (max/mean < 1.25), or no key correlates above 0.3.
+// - A modulation can make the whole song's distribution fail those two checks (a semitone up half way: two
+//   keys with no common tonic, 7 of 12 pitch classes in one key or the other, the peaks spread): a tonal song
+//   left without a key has its key segments read all the same, and when they show a change of key, the key
+//   estimated on the longest segment alone (its chroma and its chords) is the song's (`modulatedKey`). Found on
+//   a generated techno song (A# minor, then B minor from 27 s): tonalness 0.43, key "N/A" before this.
 import Foundation
 
 /// Key from chroma.
@@ -133,8 +138,57 @@ struct KeyEstimator: Sendable {
         return Result(key: longest.key, confidence: longest.confidence)
     }
 
-    /// Key segments of a song whose whole-song key is known (see the design note); one segment when the key
-    /// never changes, none when the song is shorter than a window.
+    /// The key of a tonal song that `estimate` left without one (its whole-song distribution too flat, or fitting
+    /// no profile): with two or more key segments, `estimate` on the longest segment alone (its chroma, and the
+    /// chords of the beats in it: `beatChords` per beat of `beatTimes`, as `ChordEstimator` labels them); nil with
+    /// one segment or when that segment is as unclear as the song. The segments come back with the longest one
+    /// carrying that key and confidence (merged with a neighbour in the same key), so that they agree with it.
+    func modulatedKey(
+        _ chroma: ChromaFrames, segments: [Segment], beatChords: [Int], beatTimes: [Double], tonalness: Double,
+        tonalTimeShare: Double
+    ) -> (key: Result, segments: [Segment])? {
+        guard segments.count > 1 else { return nil }
+        var longestIndex = 0
+        for i in segments.indices.dropFirst()
+        where segments[i].endSeconds - segments[i].startSeconds
+            > segments[longestIndex].endSeconds - segments[longestIndex].startSeconds
+        {
+            longestIndex = i
+        }
+        let longest = segments[longestIndex]
+        let first = max(0, chroma.frame(atTime: longest.startSeconds))
+        let end = min(chroma.frameCount, max(0, chroma.frame(atTime: longest.endSeconds)))
+        guard first < end else { return nil }
+        let frames = first..<end
+        var triadShare = [Double](repeating: 0, count: 24)
+        var labelled = 0.0
+        for (chord, time) in zip(beatChords, beatTimes)
+        where chord >= 0 && chord < 24 && time >= longest.startSeconds && time < longest.endSeconds {
+            triadShare[chord] += 1
+            labelled += 1
+        }
+        let own = estimate(
+            distribution: distribution(chroma, frames: frames),
+            triadShare: labelled > 0 ? triadShare.map { $0 / labelled } : [], tonalness: tonalness,
+            tonalTimeShare: tonalTimeShare)
+        guard let key = own.key else { return nil }
+        var relabelled = segments
+        relabelled[longestIndex].key = key
+        relabelled[longestIndex].confidence = own.confidence
+        var merged: [Segment] = []
+        for segment in relabelled {
+            if let last = merged.last, last.key == segment.key {
+                merged[merged.count - 1].endSeconds = segment.endSeconds
+                merged[merged.count - 1].confidence = max(last.confidence, segment.confidence)
+            } else {
+                merged.append(segment)
+            }
+        }
+        return (own, merged)
+    }
+
+    /// Key segments of a tonal song (see the design note); one segment when the key never changes, none when the
+    /// song is shorter than a window.
     func segments(_ chroma: ChromaFrames, durationSeconds: Double, tonalness: Double) -> [Segment] {
         let window = max(1, Int((KeyEstimator.segmentWindowSeconds / chroma.hopSeconds).rounded()))
         let hop = max(1, Int((KeyEstimator.segmentHopSeconds / chroma.hopSeconds).rounded()))

@@ -107,11 +107,20 @@ public struct SongAnalyzer: Sendable {
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
             openingChord: opening, tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
-        let found =
-            key.key == nil ? [] : keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness)
+        let tonal = KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+        var found = tonal ? keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness) : []
         // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
-        // than the whole song's, it is the song's key (`KeyEstimator.songKey`).
-        let songKey = KeyEstimator.songKey(key, segments: found)
+        // than the whole song's, it is the song's key (`KeyEstimator.songKey`); when the mixture has no key at
+        // all, the key read on the longest stretch alone is (`KeyEstimator.modulatedKey`).
+        var songKey = KeyEstimator.songKey(key, segments: found)
+        if key.key == nil,
+            let modulated = keyEstimator.modulatedKey(
+                chroma, segments: found, beatChords: chords.beatChords, beatTimes: gridTimes,
+                tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+        {
+            songKey = modulated.key
+            found = modulated.segments
+        }
         let keySegments: [KeySegment]? = songKey.key.map { chosen in
             guard found.count > 1 else {
                 return [
