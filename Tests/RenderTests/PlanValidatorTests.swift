@@ -318,6 +318,44 @@ struct PlanValidatorTests {
         #expect(validation.warnings.map(\.path).contains("masterplan.global.targetBPM"))
     }
 
+    @Test("a song that changes key: its stretches come from the analysis and the render decides each layer's shift")
+    func modulatingSongDefersTheKeyMatch() throws {
+        func segment(_ start: Double, _ end: Double, _ key: String, _ confidence: Double) -> JSONValue {
+            [
+                "start_sec": .number(start), "end_sec": .number(end), "key": .string(key),
+                "confidence": .number(confidence),
+            ]
+        }
+        let lifted: JSONValue = [
+            "harmonic": [
+                "key": "C major", "key_confidence": 0.9,
+                "key_segments": [segment(0, 120, "C major", 0.9), segment(120, 150, "D major", 0.8)],
+            ]
+        ]
+        let info = PlanValidator.SongInfo(id: "s1", analysis: lifted)
+        #expect(
+            info.keyStretches == [
+                KeyStretch(startSeconds: 0, endSeconds: 120, key: MusicalKey(tonicPitchClass: 0, mode: .major)),
+                KeyStretch(startSeconds: 120, endSeconds: 150, key: MusicalKey(tonicPitchClass: 2, mode: .major)),
+            ])
+        // An untrusted second stretch, or one key throughout, leaves the song's key in charge.
+        let unsure: JSONValue = [
+            "harmonic": [
+                "key": "C major", "key_confidence": 0.9,
+                "key_segments": [segment(0, 120, "C major", 0.9), segment(120, 150, "D major", 0.2)],
+            ]
+        ]
+        #expect(PlanValidator.SongInfo(id: "s1", analysis: unsure).keyStretches.isEmpty)
+        let steady = PlanValidator.SongInfo(id: "s2", key: MusicalKey(parsing: "D minor"))
+        let validation = PlanValidator(songs: [info, steady]).validate(PlanFixtures.data(PlanFixtures.plan))
+        let plan = try #require(validation.plan)
+        // The plan's first layer is s1's vocals: no shift decided here (the render knows which stretch it plays);
+        // s2's bass in the third section is matched as before (D minor -> A minor).
+        #expect(plan.sections[0].layers[0].semitonesOverride == nil)
+        let bass = plan.sections.flatMap(\.layers).filter { $0.songID == "s2" && $0.stem != .drums }
+        #expect(!bass.isEmpty && bass.allSatisfy { $0.semitonesOverride != nil }, "\(bass)")
+    }
+
     @Test("more effects than the limit: the first ones are applied, with a warning")
     func tooManyEffects() throws {
         let plan = PlanFixtures.settingLayer(0, 0, "effects", .array(Array(repeating: "reverb", count: 40)))

@@ -212,6 +212,56 @@ struct RenderEngineMusicTests {
             "detected \(analysis.harmonic.key)")
     }
 
+    @Test("a song that changes key: each layer is shifted from the key of the stretch it plays")
+    func layersFollowTheStretchTheyPlay() async throws {
+        // 16 s in D major, then 16 s a step up in E major (a lifted last chorus); the target is D major.
+        let verse = MusicGenerator.generate(
+            .init(seed: 5, bpm: 120, tonic: 2, minor: false, durationSeconds: 16, sampleRate: Self.rate))
+        let lift = MusicGenerator.generate(
+            .init(seed: 6, bpm: 120, tonic: 4, minor: false, durationSeconds: 16, sampleRate: Self.rate))
+        func joined(_ a: AudioBuffer, _ b: AudioBuffer) -> AudioBuffer {
+            AudioBuffer(channels: zip(a.channels, b.channels).map { $0 + $1 }, sampleRate: a.sampleRate)
+        }
+        let offset = Double(verse.mix.frameCount) / Self.rate
+        let grid = try BeatGrid(
+            beatTimes: verse.beatTimes + lift.beatTimes.map { $0 + offset },
+            downbeatTimes: verse.downbeatTimes + lift.downbeatTimes.map { $0 + offset })
+        let dMajor = MusicalKey(tonicPitchClass: 2, mode: .major), eMajor = MusicalKey(tonicPitchClass: 4, mode: .major)
+        let input = RenderSong(
+            id: "a", audio: joined(verse.mix, lift.mix),
+            stems: [
+                .other: joined(verse.stems["other"]!, lift.stems["other"]!),
+                .bass: joined(verse.stems["bass"]!, lift.stems["bass"]!),
+            ],
+            beatGrid: grid, key: dMajor,
+            keyStretches: [
+                KeyStretch(startSeconds: 0, endSeconds: offset, key: dMajor),
+                KeyStretch(startSeconds: offset, endSeconds: 2 * offset, key: eMajor),
+            ])
+        func layers(from sourceSeconds: Double) -> [RenderScript.Layer] {
+            [
+                .init(songID: "a", stem: .other, sourceStartSeconds: sourceSeconds),
+                .init(songID: "a", stem: .bass, gainDecibels: -4, sourceStartSeconds: sourceSeconds),
+            ]
+        }
+        let script = RenderScript(
+            title: "Lift", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate), targetKey: dMajor,
+            sections: [
+                .init(description: "Verse", startSeconds: 0, durationSeconds: 8, layers: layers(from: 0)),
+                .init(description: "Last chorus", startSeconds: 8, durationSeconds: 8, layers: layers(from: offset)),
+            ])
+        let result = try await RenderEngine().render(script: script, songs: [input])
+        #expect(result.report.sections[0].layers.allSatisfy { $0.semitones == 0 })
+        #expect(result.report.sections[1].layers.allSatisfy { $0.semitones == -2 })
+        #expect(result.report.warnings.contains { $0.contains("stretch in E major") }, "\(result.report.warnings)")
+        // The chorus, shifted from its own key, comes out in D major like the verse.
+        let audio = try result.loadAudio()
+        let half = audio.frameCount / 2
+        let chorus = AudioBuffer(channels: audio.channels.map { Array($0[half...]) }, sampleRate: audio.sampleRate)
+        let analysis = try SongAnalyzer().analyze(chorus)
+        #expect(MusicalKey(parsing: analysis.harmonic.key) == dMajor, "detected \(analysis.harmonic.key)")
+    }
+
     @Test("an echo-out lets the outgoing layer ring past the boundary and the next section starts on time")
     func echoOutTransition() async throws {
         let frames = Int(Self.rate * 20)

@@ -42,24 +42,30 @@ public struct EmbeddedSongAnalysis: Sendable {
     ) async throws -> RenderSong {
         var grid: BeatGrid?
         var key: MusicalKey?
+        var stretches: [KeyStretch] = []
         var provenance = "plan"
         if let given {
             if let beats = given.rhythmic.beats, beats.count >= 2 {
                 grid = Self.gridAndKey(from: given, durationSeconds: source.durationSeconds).grid
             }
             key = KeyShift.trustedKey(given.harmonic.key, confidence: given.harmonic.keyConfidence)
+            if key != nil { stretches = Self.keyStretches(from: given) }
         }
         if grid == nil || given == nil {
-            let found = Self.gridAndKey(from: try await analysis(of: source), durationSeconds: source.durationSeconds)
+            let analysis = try await analysis(of: source)
+            let found = Self.gridAndKey(from: analysis, durationSeconds: source.durationSeconds)
             if grid == nil { grid = found.grid }
             // A given key below the trusted confidence is not used; the key we found is (the grid came from
-            // the same analysis).
-            if key == nil { key = found.key }
+            // the same analysis), with its stretches.
+            if key == nil {
+                key = found.key
+                stretches = Self.keyStretches(from: analysis)
+            }
             provenance = "embedded"
         }
         return RenderSong(
             id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
-            beatGrid: grid!, key: key, analysisSource: provenance)
+            beatGrid: grid!, key: key, keyStretches: stretches, analysisSource: provenance)
     }
 
     /// A render song from `source` analysed by the embedded analyser from `input`, gathered while the source was
@@ -76,7 +82,15 @@ public struct EmbeddedSongAnalysis: Sendable {
         let found = Self.gridAndKey(from: analysis, durationSeconds: source.durationSeconds)
         return RenderSong(
             id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
-            beatGrid: found.grid, key: found.key, analysisSource: "embedded")
+            beatGrid: found.grid, key: found.key, keyStretches: Self.keyStretches(from: analysis),
+            analysisSource: "embedded")
+    }
+
+    /// The stretches in each key of a song that changes key (its key segments trusted at
+    /// `KeyShift.minimumKeyConfidence`, `KeyStretch.trusted`); none when it keeps one key.
+    public static func keyStretches(from analysis: SongAnalysis) -> [KeyStretch] {
+        KeyStretch.trusted(
+            (analysis.harmonic.keySegments ?? []).map { ($0.startSeconds, $0.endSeconds, $0.key, $0.confidence) })
     }
 
     /// The beat grid and key an analysis describes. Without analysed beats the grid is uniform at the analysed

@@ -306,7 +306,7 @@ public struct RenderEngine: Sendable {
                             PreparedSong(
                                 song: song,
                                 timing: SongTiming(
-                                    grid: song.beatGrid, key: song.key,
+                                    grid: song.beatGrid, key: song.key, keyStretches: song.keyStretches,
                                     durationSeconds: song.source.durationSeconds,
                                     gainStagingDecibels: staging))
                         )

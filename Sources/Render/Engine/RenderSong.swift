@@ -19,13 +19,16 @@ public struct RenderSong: Sendable {
     public var beatGrid: BeatGrid
     /// The song's key; nil for atonal audio or an untrusted key (nothing is shifted automatically).
     public var key: MusicalKey?
+    /// Where the song changes key, its stretches in each key (`KeyStretch.trusted`); empty when `key` holds
+    /// throughout. A layer is shifted from the key of the stretch it plays.
+    public var keyStretches: [KeyStretch]
     /// Where the grid and key came from ("plan", "embedded", "service"...), for the report.
     public var analysisSource: String
 
     public init(
         id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
         stems: [Stem: any AudioSource] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-        key: MusicalKey?, analysisSource: String = "plan"
+        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan"
     ) {
         self.id = id
         self.name = name
@@ -35,6 +38,7 @@ public struct RenderSong: Sendable {
         self.stemSource = stemSource
         self.beatGrid = beatGrid
         self.key = key
+        self.keyStretches = keyStretches
         self.analysisSource = analysisSource
     }
 
@@ -42,12 +46,12 @@ public struct RenderSong: Sendable {
     public init(
         id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
         stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-        key: MusicalKey?, analysisSource: String = "plan"
+        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan"
     ) {
         self.init(
             id: id, name: name, artist: artist, source: MemoryAudioSource(audio),
             stems: stems.mapValues { MemoryAudioSource($0) }, stemSource: stemSource, beatGrid: beatGrid, key: key,
-            analysisSource: analysisSource)
+            keyStretches: keyStretches, analysisSource: analysisSource)
     }
 }
 

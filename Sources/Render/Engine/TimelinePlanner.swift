@@ -20,6 +20,8 @@ import MashupModel
 struct SongTiming: Sendable {
     var grid: BeatGrid
     var key: MusicalKey?
+    /// The song's stretches in other keys where it modulates (`RenderSong.keyStretches`).
+    var keyStretches: [KeyStretch] = []
     var durationSeconds: Double
     /// Gain that brings the song to the reference loudness, dB (0 when disabled).
     var gainStagingDecibels: Double = 0
@@ -143,11 +145,13 @@ struct TimelinePlanner {
                 let (anchors, sourceStart) = warpAnchors(
                     for: layer, song: song, sectionIndex: sectionIndex,
                     sectionStartFrame: start, spanStart: spanStart, spanEnd: spanEnd)
+                let played = Self.sourceSeconds(atOutputFrames: Double(start), Double(end), anchors: anchors)
                 result.append(
                     LayerPlacement(
                         sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
                         frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
-                        sourceStartSeconds: sourceStart, semitones: semitones(for: layer, song: song, path: path),
+                        sourceStartSeconds: sourceStart,
+                        semitones: semitones(for: layer, song: song, playing: played, path: path),
                         effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart,
                         songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate))
             }
@@ -218,11 +222,42 @@ struct TimelinePlanner {
         return (anchors, grid.seconds(atBeatIndex: startBeat))
     }
 
-    /// The key shift for a layer: the plan's (or the validator's) decision, else `KeyShift.decide` with the song's
-    /// key as found for the render (warning when the layer stays in its key).
-    mutating func semitones(for layer: RenderScript.Layer, song: SongTiming, path: String) -> Double {
+    /// The source seconds the warp `anchors` put at output frames `first` and `last`, earlier first, by linear
+    /// interpolation between the anchors (extrapolated from the nearest two outside them).
+    static func sourceSeconds(
+        atOutputFrames first: Double, _ last: Double, anchors: [(sourceSeconds: Double, outputFrame: Double)]
+    ) -> (start: Double, end: Double) {
+        func at(_ frame: Double) -> Double {
+            guard anchors.count >= 2 else { return anchors.first?.sourceSeconds ?? 0 }
+            var i = 0
+            while i + 2 < anchors.count, anchors[i + 1].outputFrame < frame { i += 1 }
+            let a = anchors[i], b = anchors[i + 1]
+            let span = b.outputFrame - a.outputFrame
+            return span > 0
+                ? a.sourceSeconds + (frame - a.outputFrame) / span * (b.sourceSeconds - a.sourceSeconds)
+                : a.sourceSeconds
+        }
+        let (x, y) = (at(first), at(last))
+        return x <= y ? (x, y) : (y, x)
+    }
+
+    /// The key shift for a layer that plays the song's `playing` seconds: the plan's (or the validator's) decision,
+    /// else `KeyShift.decide` with the key of what it plays (the song's key, or that of the stretch it plays where
+    /// the song modulates: `KeyStretch.key`), warning when the layer stays in its key.
+    mutating func semitones(
+        for layer: RenderScript.Layer, song: SongTiming, playing: (start: Double, end: Double), path: String
+    ) -> Double {
         if let override = layer.semitonesOverride { return override }
-        let decision = KeyShift.decide(songKey: song.key, targetKey: script.targetKey, stem: layer.stem)
+        let playedKey = KeyStretch.key(
+            from: playing.start, to: playing.end, stretches: song.keyStretches, songKey: song.key)
+        let decision = KeyShift.decide(songKey: playedKey, targetKey: script.targetKey, stem: layer.stem)
+        if let playedKey, playedKey != song.key, case .shift(let shift) = decision, let target = script.targetKey {
+            warnings.append(
+                "\(path): \(layer.songID) \(layer.stem.rawValue) plays the song's stretch in \(playedKey) "
+                    + String(format: "(%.1f-%.1f s): ", playing.start, playing.end)
+                    + "shifted \(shift > 0 ? "+" : "")\(shift) semitones to \(target), not from the song's key "
+                    + "\(song.key?.description ?? "(unknown)")")
+        }
         switch decision {
         case .unshifted, .shift: break
         case .songKeyUnknown(let target):

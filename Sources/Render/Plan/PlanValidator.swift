@@ -40,21 +40,28 @@ public struct PlanValidator: Sendable {
         public var id: String
         /// The song's key, for the automatic key-shift check.
         public var key: MusicalKey?
+        /// The song's stretches in each key where it modulates (`KeyStretch`): the automatic shift of its layers
+        /// then depends on what each plays, so the render decides it.
+        public var keyStretches: [KeyStretch]
         /// The song's tempo, BPM: the target tempo when the plan gives none.
         public var tempoBPM: Double?
         /// The song's length, seconds, to check `source_start_sec`.
         public var durationSeconds: Double?
 
-        public init(id: String, key: MusicalKey? = nil, tempoBPM: Double? = nil, durationSeconds: Double? = nil) {
+        public init(
+            id: String, key: MusicalKey? = nil, keyStretches: [KeyStretch] = [], tempoBPM: Double? = nil,
+            durationSeconds: Double? = nil
+        ) {
             self.id = id
             self.key = key
+            self.keyStretches = keyStretches
             self.tempoBPM = tempoBPM
             self.durationSeconds = durationSeconds
         }
 
         /// What an analysis of the contract says of a song: `harmonic.key` (`"N/A"` or a `key_confidence` below
-        /// `KeyShift.minimumKeyConfidence` = no key), `rhythmic.bpm`
-        /// (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
+        /// `KeyShift.minimumKeyConfidence` = no key), `harmonic.key_segments` (`KeyStretch.trusted(analysis:)`),
+        /// `rhythmic.bpm` (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
         public init(id: String, analysis: JSONValue) {
             let key = KeyShift.trustedKey(
                 analysis["harmonic"]?["key"]?.stringValue,
@@ -63,7 +70,9 @@ public struct PlanValidator: Sendable {
             let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap {
                 $0.isFinite && $0 > 0 ? $0 : nil
             }
-            self.init(id: id, key: key, tempoBPM: bpm, durationSeconds: duration)
+            self.init(
+                id: id, key: key, keyStretches: KeyStretch.trusted(analysis: analysis), tempoBPM: bpm,
+                durationSeconds: duration)
         }
     }
 
@@ -682,8 +691,9 @@ private struct ValidationRun {
             ok = false
         }
 
-        // Pitch: an explicit override, else the automatic key match (`KeyShift.decide`) when the song's key is known;
-        // otherwise the render decides with the key it finds.
+        // Pitch: an explicit override, else the automatic key match (`KeyShift.decide`) when the song's key is known
+        // and holds throughout; otherwise the render decides with the key it finds, or, for a song that changes
+        // key, with the key of the stretch the layer plays (which it knows once the layer is placed).
         var pitch: Double? = nil
         var isOverride = false
         if let p = finite(layer.pitchShiftSemitones, layerPath + ".pitch_shift_semitones") {
@@ -706,7 +716,7 @@ private struct ValidationRun {
         } else if layer.pitchShiftSemitones != nil {
             ok = false
         } else if let targetKey, let songIndex, let songs = validator.songs, songIndex < songs.count,
-            let songKey = songs[songIndex].key
+            let songKey = songs[songIndex].key, songs[songIndex].keyStretches.isEmpty
         {
             switch KeyShift.decide(songKey: songKey, targetKey: targetKey, stem: stem) {
             case .shift(let semitones): pitch = Double(semitones)
