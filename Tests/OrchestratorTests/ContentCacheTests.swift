@@ -39,6 +39,28 @@ struct ContentKeyTests {
 
     struct StretchParameters: Codable { var ratio: Double; var semitones: Double }
 
+    @Test("the engine version of a key is the build: the version and a digest of the running executable")
+    func buildIdentity() throws {
+        let build = MashupVersion.build
+        let digest = build.dropFirst(MashupVersion.version.count + 1)
+        #expect(build.hasPrefix(MashupVersion.version + "+"), "\(build)")
+        #expect(digest.count == 16 && digest.allSatisfy(\.isHexDigit), "\(build)")
+        #expect(MashupVersion.build == build)
+        // Keys made with the default engine version are the build's, not the bare version number's: an entry an
+        // older build stored under the same version is not found.
+        let audio = Data([1, 2, 3])
+        let key = try ContentKey(kind: .analysis, audio: [audio], parameters: ["beats_per_bar": 4])
+        #expect(
+            key
+                == (try ContentKey(
+                    kind: .analysis, audio: [audio], parameters: ["beats_per_bar": 4], engineVersion: build)))
+        #expect(
+            key
+                != (try ContentKey(
+                    kind: .analysis, audio: [audio], parameters: ["beats_per_bar": 4],
+                    engineVersion: MashupVersion.version)))
+    }
+
     @Test("keys change with audio, parameters, kind and engine version; files hash like bytes")
     func keys() throws {
         let audio = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })

@@ -12,7 +12,8 @@ public enum CacheKind: String, Codable, Sendable, CaseIterable, CodingKeyReprese
 
 /// The key of a cache entry: SHA-256 over the kind, the engine version, the parameters and the audio bytes, each
 /// framed by its length (so no two different inputs concatenate to the same message). Any change to the audio,
-/// a parameter or the engine gives a new key; the old entry ages out by LRU eviction.
+/// a parameter or the engine (any rebuilt executable: `MashupVersion.build`) gives a new key; the old entry ages out
+/// by LRU eviction.
 public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public let kind: CacheKind
     /// 64 lowercase hex digits.
@@ -24,10 +25,11 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
     /// - Parameters:
     ///   - audio: the input audio bytes (encoded files or raw samples), in a fixed order.
     ///   - parameters: everything else that changes the output; encoded as JSON with sorted keys (canonical).
-    ///   - engineVersion: the version of the code that produces the entry (default: this program's).
+    ///   - engineVersion: the version of the code that produces the entry (default: this program's build,
+    ///     `MashupVersion.build`).
     public init(
         kind: CacheKind, audio: [Data], parameters: some Encodable,
-        engineVersion: String = MashupVersion.version
+        engineVersion: String = MashupVersion.build
     ) throws {
         var hasher = Self.start(
             kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,
@@ -43,7 +45,7 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
     /// A key over audio files, read in chunks (large files are not loaded whole).
     public init(
         kind: CacheKind, audioFiles: [URL], parameters: some Encodable,
-        engineVersion: String = MashupVersion.version
+        engineVersion: String = MashupVersion.build
     ) throws {
         var hasher = Self.start(
             kind: kind, parameters: try Self.canonical(parameters), engineVersion: engineVersion,

@@ -27,4 +27,22 @@ public enum MashupVersion {
     public static let version = "0.1.0"
     /// `mashup/0.1.0`.
     public static var userAgent: String { "\(name)/\(version)" }
+
+    /// The version and the build: `0.1.0+` and the first 16 hex digits of the SHA-256 of the running executable
+    /// (`/proc/self/exe`, read once per process), or the version alone when the executable cannot be read. The
+    /// content cache keys its entries with it, so a rebuilt analyser or stem approximator never serves what an
+    /// older build stored under the same version number.
+    public static let build: String = {
+        guard let handle = try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/exe")) else {
+            return version
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
+        } catch {
+            return version
+        }
+        return version + "+" + SHA256.hex(hasher.finalize()).prefix(16)
+    }()
 }
