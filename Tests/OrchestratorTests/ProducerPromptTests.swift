@@ -6,16 +6,29 @@ import Testing
 @Suite("Claude planner prompts")
 struct ProducerPromptTests {
     static let analysisA: JSONValue = [
-        "harmonic": ["key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am", "F", "C", "G"]],
+        "harmonic": [
+            "key": "A minor", "key_confidence": 0.71, "chord_progression": ["Am", "F", "C", "G"],
+            "key_segments": [
+                ["start_sec": 0, "end_sec": 120, "key": "A minor", "confidence": 0.8],
+                ["start_sec": 120, "end_sec": 185, "key": "B minor", "confidence": 0.7],
+            ],
+        ],
         "rhythmic": [
             "bpm": 124, "beat_confidence": 0.92, "beats_per_bar": 4,
             "downbeats": [0.5, 2.435, 4.37, 6.305], "beats": [0.5, 0.98, 1.47],
+            "tempo_candidates": [
+                ["bpm": 62, "score": 0.2], ["bpm": 124, "score": 0.78], ["bpm": 248, "score": 0.02],
+            ],
         ],
         "spectral": ["mfccs": [[1, 2, 3]], "dynamic_range": 14.2, "brightness": 2450],
         "vocal": ["vocal_presence": 0.63],
         "duration_sec": 185,
         "sections": [
-            ["start_sec": 0, "end_sec": 30.9, "rms_db": -22], ["start_sec": 30.9, "end_sec": 61.8, "rms_db": -11.5],
+            ["start_sec": 0, "end_sec": 30.9, "rms_db": -22],
+            [
+                "start_sec": 30.9, "end_sec": 61.8, "rms_db": -11.5, "role": "chorus", "label": "high",
+                "repeat_group": 1,
+            ],
         ],
         "energy": [["start_sec": 0, "end_sec": 15.5, "bar_count": 8, "rms_db": -22, "label": "low"]],
     ]
@@ -45,7 +58,9 @@ struct ProducerPromptTests {
         for needle in [
             "Song songId \"s1\": \"Night Drive\" by Artist A", "tempo 124.0 BPM", "key A minor", "duration 3:05",
             "downbeat grid: 4 bars, first downbeat at 0.50 s, bar length 1.935 s",
-            "30.90-61.80 s (0:31-1:02), -11.5 dB  <- loudest",
+            "30.90-61.80 s (0:31-1:02), -11.5 dB, chorus (high energy), material 2  <- loudest",
+            "tempo 124.0 BPM (beat confidence 0.92), also heard at 62.0 BPM (0.20), key A minor",
+            "- key changes: 0:00-2:00 A minor, 2:00-3:05 B minor (the render matches each layer",
             "energy by stretch of bars: 0:00-0:16 low", "Song songId \"s2\": \"Daylight\"", "key C major",
             "overall 72/100; harmonic 80, rhythmic 70, spectral 60, vocal 50", "\"best_shift_semitones\":-2",
             "\"stretch_percent\":3.3", "recommendation: Put A's vocals", "warning: Both songs",
@@ -56,6 +71,8 @@ struct ProducerPromptTests {
         }
         // Bulky fields are summarised, not sent.
         #expect(!prompt.contains("mfccs") && !prompt.contains("0.98"))
+        // Levels under 5 % are not offered, nor the chosen one again.
+        #expect(!prompt.contains("248.0 BPM") && !prompt.contains("124.0 BPM (0.78)"))
         #expect(ProducerPrompt.system.contains("legendary professional music producer and storyteller"))
     }
 }

@@ -79,6 +79,7 @@ public struct ProducerPrompt: Sendable {
         var facts: [String] = []
         if let bpm = number(rhythmic?["bpm"], "%.1f BPM") {
             facts.append("tempo \(bpm)" + (number(rhythmic?["beat_confidence"], " (beat confidence %.2f)") ?? ""))
+            if let alternates = tempoAlternates(rhythmic) { facts.append(alternates) }
         }
         if let key = harmonic?["key"]?.stringValue {
             facts.append("key \(key)" + (number(harmonic?["key_confidence"], " (confidence %.2f)") ?? ""))
@@ -88,6 +89,7 @@ public struct ProducerPrompt: Sendable {
             facts.append("\(Int(beatsPerBar)) beats per bar")
         }
         if !facts.isEmpty { lines.append("- " + facts.joined(separator: ", ")) }
+        if let changes = keyChanges(harmonic) { lines.append(changes) }
         if let downbeats = rhythmic?["downbeats"]?.arrayValue?.compactMap(\.doubleValue), downbeats.count >= 2 {
             let barSeconds = (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
             lines.append(
@@ -107,15 +109,19 @@ public struct ProducerPrompt: Sendable {
         if !colour.isEmpty { lines.append("- " + colour.joined(separator: ", ")) }
         if let sections = analysis["sections"]?.arrayValue, !sections.isEmpty {
             let loudest = sections.max { ($0["rms_db"]?.doubleValue ?? -200) < ($1["rms_db"]?.doubleValue ?? -200) }
-            lines.append("- sections (source seconds, level):")
+            lines.append("- sections (source seconds, level, role and energy where the analysis names them):")
             for section in sections.prefix(16) {
                 guard let start = section["start_sec"]?.doubleValue, let end = section["end_sec"]?.doubleValue else {
                     continue
                 }
                 let level = number(section["rms_db"], "%.1f dB") ?? "?"
+                let role = section["role"]?.stringValue.map { ", \($0)" } ?? ""
+                let energy = section["label"]?.stringValue.map { " (\($0) energy)" } ?? ""
+                let repeats = section["repeat_group"]?.doubleValue.map { ", material \(Int($0) + 1)" } ?? ""
                 let mark = section == loudest ? "  <- loudest" : ""
                 lines.append(
-                    String(format: "  - %.2f-%.2f s", start, end) + " (\(clock(start))-\(clock(end))), \(level)\(mark)")
+                    String(format: "  - %.2f-%.2f s", start, end)
+                        + " (\(clock(start))-\(clock(end))), \(level)\(role)\(energy)\(repeats)\(mark)")
             }
         }
         if let energy = analysis["energy"]?.arrayValue {
@@ -123,6 +129,44 @@ public struct ProducerPrompt: Sendable {
             if !runs.isEmpty { lines.append("- energy by stretch of bars: " + runs.prefix(24).joined(separator: ", ")) }
         }
         return lines
+    }
+
+    /// The other tempo levels the analysis weighed (`rhythmic.tempo_candidates`: BPM and the probability that
+    /// listeners tap there) with a probability of at least `alternateTempoMinimumScore`: "also heard at 61.2 BPM
+    /// (0.21)", so half or double time can be chosen knowingly; nil when there is none.
+    static func tempoAlternates(_ rhythmic: JSONValue?) -> String? {
+        guard let chosen = rhythmic?["bpm"]?.doubleValue, chosen.isFinite, chosen > 0,
+            let candidates = rhythmic?["tempo_candidates"]?.arrayValue
+        else { return nil }
+        let others = candidates.compactMap { candidate -> (bpm: Double, score: Double)? in
+            guard let bpm = candidate["bpm"]?.doubleValue, let score = candidate["score"]?.doubleValue,
+                bpm.isFinite, score.isFinite, bpm > 0, score >= alternateTempoMinimumScore,
+                abs(bpm / chosen - 1) > 0.04
+            else { return nil }
+            return (bpm, score)
+        }
+        guard !others.isEmpty else { return nil }
+        return "also heard at "
+            + others.prefix(3).map { String(format: "%.1f BPM (%.2f)", $0.bpm, $0.score) }.joined(separator: " or ")
+    }
+
+    /// Tempo levels less likely than this are not worth a planner's attention (probability 0...1).
+    static let alternateTempoMinimumScore = 0.05
+
+    /// "- key changes: 0:00-0:26 Bb minor, 0:26-0:43 B minor ..." when the analysis's key segments name more than one
+    /// key; nil otherwise.
+    static func keyChanges(_ harmonic: JSONValue?) -> String? {
+        let segments = (harmonic?["key_segments"]?.arrayValue ?? []).compactMap {
+            segment -> (start: Double, end: Double, key: String)? in
+            guard let start = segment["start_sec"]?.doubleValue, let end = segment["end_sec"]?.doubleValue,
+                let key = segment["key"]?.stringValue, start.isFinite, end.isFinite, end > start
+            else { return nil }
+            return (start, end, key)
+        }
+        guard Set(segments.map(\.key)).count > 1 else { return nil }
+        return "- key changes: "
+            + segments.prefix(8).map { "\(clock($0.start))-\(clock($0.end)) \($0.key)" }.joined(separator: ", ")
+            + " (the render matches each layer from the key of the stretch it plays)"
     }
 
     /// Bars within this of the song's loudest bar are `high`, within `midEnergyDecibels` `mid`, else `low` (when
