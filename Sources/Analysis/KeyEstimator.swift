@@ -49,7 +49,7 @@
 // - "N/A" when the audio is silent or shorter than about 3 s, or the distribution is nearly flat
 //   (max/mean < 1.25), or no key correlates above 0.3.
 // - A modulation can make the whole song's distribution fail those two checks (a semitone up half way: two
-//   keys with no common tonic, 7 of 12 pitch classes in one key or the other, the peaks spread): a tonal song
+//   minor keys that share two pitch classes of their natural scales, the peaks spread): a tonal song
 //   left without a key has its key segments read all the same, and when they show a change of key, the key
 //   estimated on the longest segment alone (its chroma and its chords) is the song's (`modulatedKey`). Found on
 //   a generated techno song (A# minor, then B minor from 27 s): tonalness 0.43, key "N/A" before this.
@@ -129,13 +129,21 @@ struct KeyEstimator: Sendable {
     /// step up) gives a whole-song distribution between both keys, read with less confidence as a third key.
     static func songKey(_ whole: Result, segments: [Segment]) -> Result {
         guard whole.key != nil, segments.count > 1 else { return whole }
-        var longest = segments[0]
-        for s in segments.dropFirst()
-        where s.endSeconds - s.startSeconds > longest.endSeconds - longest.startSeconds {
-            longest = s
-        }
+        let longest = segments[longestIndex(segments)]
         guard longest.key != whole.key, longest.confidence > whole.confidence else { return whole }
         return Result(key: longest.key, confidence: longest.confidence)
+    }
+
+    /// Index of the longest of `segments` (not empty), the earliest of equally long ones.
+    static func longestIndex(_ segments: [Segment]) -> Int {
+        var longest = 0
+        for i in segments.indices.dropFirst()
+        where segments[i].endSeconds - segments[i].startSeconds
+            > segments[longest].endSeconds - segments[longest].startSeconds
+        {
+            longest = i
+        }
+        return longest
     }
 
     /// The key of a tonal song that `estimate` left without one (its whole-song distribution too flat, or fitting
@@ -148,13 +156,7 @@ struct KeyEstimator: Sendable {
         tonalTimeShare: Double
     ) -> (key: Result, segments: [Segment])? {
         guard segments.count > 1 else { return nil }
-        var longestIndex = 0
-        for i in segments.indices.dropFirst()
-        where segments[i].endSeconds - segments[i].startSeconds
-            > segments[longestIndex].endSeconds - segments[longestIndex].startSeconds
-        {
-            longestIndex = i
-        }
+        let longestIndex = KeyEstimator.longestIndex(segments)
         let longest = segments[longestIndex]
         let first = max(0, chroma.frame(atTime: longest.startSeconds))
         let end = min(chroma.frameCount, max(0, chroma.frame(atTime: longest.endSeconds)))

@@ -60,11 +60,9 @@ public struct SongAnalyzer: Sendable {
         // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
         // 0-3 quarters of a period (BeatPhaseEstimator), a moved grid then goes onto the attacks; audio with no key
         // has no chords to count.
-        let quarters = BeatPhaseEstimator(
-            beatsPerBar: beatsPerBar ?? 4,
-            usesHarmony: KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
-        )
-        .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
+        let tonal = KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+        let quarters = BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4, usesHarmony: tonal)
+            .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
         let trackedFrames = BeatPhaseEstimator.onTheBeats(
             tempo.beatFrames, quarters: quarters, envelope: onsets.full, periodFrames: tempo.periodFrames,
             frameCount: frames.frameCount)
@@ -107,7 +105,6 @@ public struct SongAnalyzer: Sendable {
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
             openingChord: opening, tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
-        let tonal = KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
         var found = tonal ? keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness) : []
         // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
         // than the whole song's, it is the song's key (`KeyEstimator.songKey`); when the mixture has no key at

@@ -45,7 +45,6 @@ struct ContentKeyTests {
         let digest = build.dropFirst(MashupVersion.version.count + 1)
         #expect(build.hasPrefix(MashupVersion.version + "+"), "\(build)")
         #expect(digest.count == 16 && digest.allSatisfy(\.isHexDigit), "\(build)")
-        #expect(MashupVersion.build == build)
         // Keys made with the default engine version are the build's, not the bare version number's: an entry an
         // older build stored under the same version is not found.
         let audio = Data([1, 2, 3])

@@ -45,6 +45,20 @@ struct ProducerPromptTests {
         "warnings": ["Both songs are vocal-heavy in the chorus"],
     ]
 
+    @Test("numbers from outside too large for an integer are written, not converted (no trap)")
+    func hugeNumbers() {
+        let analysis: JSONValue = [
+            "rhythmic": ["bpm": 120, "beats_per_bar": 1e300],
+            "sections": [["start_sec": 0, "end_sec": 10, "rms_db": -12, "repeat_group": 1e300]],
+        ]
+        let request = PlanRequest(
+            analyses: [analysis, Self.analysisB], mashabilityScore: [:],
+            songs: [PlanSongLabel(songID: "s1", name: "Big"), PlanSongLabel(songID: "s2", name: "Daylight")])
+        let lines = ProducerPrompt(effectLines: []).user(for: request).split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("beats per bar") && $0.hasPrefix("- tempo 120.0 BPM") }, "\(lines)")
+        #expect(lines.contains { $0.contains(", material 1") && $0.contains("0.00-10.00 s") }, "\(lines)")
+    }
+
     @Test("the prompt carries tempo, key, duration, grid, sections, the breakdown, schema, effects and rules")
     func content() {
         let request = PlanRequest(

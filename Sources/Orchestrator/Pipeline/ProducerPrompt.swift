@@ -85,9 +85,8 @@ public struct ProducerPrompt: Sendable {
             facts.append("key \(key)" + (number(harmonic?["key_confidence"], " (confidence %.2f)") ?? ""))
         }
         if let duration = analysis["duration_sec"]?.doubleValue { facts.append("duration \(clock(duration))") }
-        if let beatsPerBar = rhythmic?["beats_per_bar"]?.doubleValue {
-            facts.append("\(Int(beatsPerBar)) beats per bar")
-        }
+        // Formatted, not converted to Int: a number from outside (1e300) must not trap.
+        if let beatsPerBar = number(rhythmic?["beats_per_bar"], "%.0f beats per bar") { facts.append(beatsPerBar) }
         if !facts.isEmpty { lines.append("- " + facts.joined(separator: ", ")) }
         if let changes = keyChanges(harmonic) { lines.append(changes) }
         if let downbeats = rhythmic?["downbeats"]?.arrayValue?.compactMap(\.doubleValue), downbeats.count >= 2 {
@@ -117,7 +116,8 @@ public struct ProducerPrompt: Sendable {
                 let level = number(section["rms_db"], "%.1f dB") ?? "?"
                 let role = section["role"]?.stringValue.map { ", \($0)" } ?? ""
                 let energy = section["label"]?.stringValue.map { " (\($0) energy)" } ?? ""
-                let repeats = section["repeat_group"]?.doubleValue.map { ", material \(Int($0) + 1)" } ?? ""
+                let repeats =
+                    section["repeat_group"]?.doubleValue.map { String(format: ", material %.0f", $0 + 1) } ?? ""
                 let mark = section == loudest ? "  <- loudest" : ""
                 lines.append(
                     String(format: "  - %.2f-%.2f s", start, end)

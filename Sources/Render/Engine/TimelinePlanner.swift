@@ -145,15 +145,19 @@ struct TimelinePlanner {
                 let (anchors, sourceStart) = warpAnchors(
                     for: layer, song: song, sectionIndex: sectionIndex,
                     sectionStartFrame: start, spanStart: spanStart, spanEnd: spanEnd)
-                let played = Self.sourceSeconds(atOutputFrames: Double(start), Double(end), anchors: anchors)
-                result.append(
-                    LayerPlacement(
-                        sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
-                        frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
-                        sourceStartSeconds: sourceStart,
-                        semitones: semitones(for: layer, song: song, playing: played, path: path),
-                        effects: effects, echoOut: isEchoOut, echoStopFrame: end - spanStart,
-                        songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate))
+                var placement = LayerPlacement(
+                    sectionIndex: sectionIndex, layerIndex: layerIndex, layer: layer, outputStartFrame: spanStart,
+                    frameCount: frameCount, fadeIn: fadeIn, fadeOut: fadeOut, anchors: anchors,
+                    sourceStartSeconds: sourceStart, semitones: 0, effects: effects, echoOut: isEchoOut,
+                    echoStopFrame: end - spanStart, songGainDecibels: song.gainStagingDecibels, outputSampleRate: rate)
+                // The key is that of what the layer plays over the section itself (pre- and post-roll left out).
+                placement.semitones = semitones(
+                    for: layer, song: song,
+                    playing: (
+                        placement.sourceSeconds(atOutputFrame: Double(start)),
+                        placement.sourceSeconds(atOutputFrame: Double(end))
+                    ), path: path)
+                result.append(placement)
             }
         }
         return result
@@ -220,25 +224,6 @@ struct TimelinePlanner {
                 ))
         }
         return (anchors, grid.seconds(atBeatIndex: startBeat))
-    }
-
-    /// The source seconds the warp `anchors` put at output frames `first` and `last`, earlier first, by linear
-    /// interpolation between the anchors (extrapolated from the nearest two outside them).
-    static func sourceSeconds(
-        atOutputFrames first: Double, _ last: Double, anchors: [(sourceSeconds: Double, outputFrame: Double)]
-    ) -> (start: Double, end: Double) {
-        func at(_ frame: Double) -> Double {
-            guard anchors.count >= 2 else { return anchors.first?.sourceSeconds ?? 0 }
-            var i = 0
-            while i + 2 < anchors.count, anchors[i + 1].outputFrame < frame { i += 1 }
-            let a = anchors[i], b = anchors[i + 1]
-            let span = b.outputFrame - a.outputFrame
-            return span > 0
-                ? a.sourceSeconds + (frame - a.outputFrame) / span * (b.sourceSeconds - a.sourceSeconds)
-                : a.sourceSeconds
-        }
-        let (x, y) = (at(first), at(last))
-        return x <= y ? (x, y) : (y, x)
     }
 
     /// The key shift for a layer that plays the song's `playing` seconds: the plan's (or the validator's) decision,
