@@ -122,7 +122,7 @@ serve-durable-test: durable-test-deps
 # exact truth (FluidSynth, three GM soundfonts) and real recordings from Debian's game-music packages annotated by
 # the consensus of librosa and essentia; ours, librosa and essentia scored on the same files in the same run.
 # The set is cached in EVAL_DIR (gitignored); peer results are cached by file hash.
-.PHONY: eval-deps eval-data eval-analysis eval-drums
+.PHONY: eval-deps eval-data eval-analysis eval-drums eval-pulse
 EVAL_DIR ?= $(CURDIR)/.eval
 EVAL_JOBS ?= 2
 EVAL_COUNT ?= 240
@@ -178,6 +178,14 @@ eval-analysis: eval-data
 eval-drums: eval-deps
 	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
 	python3 scripts/eval/drum_loops.py --out $(EVAL_DIR)/drum-loops \
+	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup}
+
+# Audio without a pulse (noise, random clicks and hits, pads, rubato notes, sweeps, speech-like syllables, rain, wind,
+# a drone; 40 signals generated in code, split by kind): the pulse clarity of each and whether the engine would warp
+# it to beats (scripts/eval/pulseless.py; fails while any would be).
+eval-pulse: eval-deps
+	$(BUILD_LOCK) $(SWIFT) build -c release --product mashup
+	python3 scripts/eval/pulseless.py \
 	  --mashup $${MASHUP_BIN:-$$($(SWIFT) build -c release --show-bin-path)/mashup}
 
 # Coverage-guided fuzzing with libFuzzer (issue 14). One executable, MashupFuzz, holds every target; the first

@@ -242,6 +242,15 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
     public var tempoCandidates: [TempoCandidate]?
     /// Local tempo at every beat (ours): follows drift.
     public var tempoCurve: [TempoPoint]?
+    /// 0...1: how periodic the onsets are (ours): near 0 for noise, speech, rain and notes at random times, 0.13
+    /// and more for the evaluation set's music. Absent (a service's analysis) means not measured.
+    public var pulseClarity: Double?
+
+    /// Pulse clarity below which audio has no pulse to warp to (a pulse is then less likely than none).
+    public static var minimumPulseClarity: Double { PulseClarity.minimum }
+    /// Whether the beats describe a pulse: false when the pulse clarity was measured below
+    /// `minimumPulseClarity` (noise, speech, a drone), true when it was not measured.
+    public var hasPulse: Bool { PulseClarity.hasPulse(pulseClarity) }
 
     enum CodingKeys: String, CodingKey {
         case bpm
@@ -253,12 +262,14 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         case bpmConfidence = "bpm_confidence"
         case tempoCandidates = "tempo_candidates"
         case tempoCurve = "tempo_curve"
+        case pulseClarity = "pulse_clarity"
     }
 
     public init(
         bpm: Double, beatConfidence: Double, grooveStability: Double, swingFactor: Double,
         beats: [Double]? = nil, downbeats: [Double]? = nil, beatsPerBar: Int? = nil,
-        bpmConfidence: Double? = nil, tempoCandidates: [TempoCandidate]? = nil, tempoCurve: [TempoPoint]? = nil
+        bpmConfidence: Double? = nil, tempoCandidates: [TempoCandidate]? = nil, tempoCurve: [TempoPoint]? = nil,
+        pulseClarity: Double? = nil
     ) {
         self.bpm = bpm
         self.beatConfidence = beatConfidence
@@ -270,6 +281,7 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         self.bpmConfidence = bpmConfidence
         self.tempoCandidates = tempoCandidates
         self.tempoCurve = tempoCurve
+        self.pulseClarity = pulseClarity
     }
 
     public init(from decoder: any Decoder) throws {
@@ -284,6 +296,7 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         bpmConfidence = try c.decodeIfPresent(Double.self, forKey: .bpmConfidence)
         tempoCandidates = try c.decodeIfPresent([TempoCandidate].self, forKey: .tempoCandidates)
         tempoCurve = try c.decodeIfPresent([TempoPoint].self, forKey: .tempoCurve)
+        pulseClarity = try c.decodeIfPresent(Double.self, forKey: .pulseClarity)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -298,6 +311,7 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
         try c.encodeIfPresent(bpmConfidence.map(finite), forKey: .bpmConfidence)
         try c.encodeIfPresent(tempoCandidates, forKey: .tempoCandidates)
         try c.encodeIfPresent(tempoCurve, forKey: .tempoCurve)
+        try c.encodeIfPresent(pulseClarity.map(finite), forKey: .pulseClarity)
     }
 }
 

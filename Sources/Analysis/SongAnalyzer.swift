@@ -153,15 +153,17 @@ public struct SongAnalyzer: Sendable {
             keySegments: keySegments, tuningCents: chroma.tuningCents,
             tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
         let hasBeats = beatTimes.count >= 3
+        // Noise, babble and notes at random times have no pulse: both confidences say how likely one is.
+        let pulse = TempoEstimator.pulseProbability(tempo.pulseClarity)
         let rhythmic = RhythmicFeatures(
             bpm: hasBeats ? tempo.bpm : 0,
-            beatConfidence: tempo.confidence,
+            beatConfidence: tempo.confidence * pulse,
             grooveStability: groove.stability(beatTimes: beatTimes),
             swingFactor: groove.swing(onsets, beatFrames: beatFrames),
             beats: beatTimes, downbeats: downbeats, beatsPerBar: barBeats,
-            bpmConfidence: hasBeats ? tempo.levelConfidence : 0,
+            bpmConfidence: hasBeats ? tempo.levelConfidence * pulse : 0,
             tempoCandidates: hasBeats ? tempo.candidates.map { TempoCandidate(bpm: $0.bpm, score: $0.score) } : [],
-            tempoCurve: SongAnalyzer.tempoCurve(beatTimes))
+            tempoCurve: SongAnalyzer.tempoCurve(beatTimes), pulseClarity: tempo.pulseClarity)
         let spectral = SpectralFeatures(
             mfccs: mfccColumns, dynamicRange: dynamicRange, brightness: brightness,
             mfccHopSeconds: mfccHopSeconds)

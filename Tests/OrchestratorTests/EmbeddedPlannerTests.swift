@@ -244,6 +244,25 @@ struct EmbeddedPlannerTests {
         #expect(plan.global.targetBPM == 140)
     }
 
+    @Test("A song without a pulse sets no target tempo and the notes say it plays at its own speed")
+    func pulselessSongSetsNoTempo() async throws {
+        var drone = Self.analysis(bpm: 97, key: "A minor", vocals: 0.1)
+        drone.rhythmic.pulseClarity = 0.02
+        let plan = try await Self.checkProperties([Self.analysis(bpm: 124, key: "A minor", vocals: 0.8), drone])
+        // The tracker's 97 BPM guess pulls nothing: the target is the song with a pulse's own tempo.
+        #expect(plan.global.targetBPM == 124)
+        let note = try #require(plan.problemsAndSolutions.first { $0.problem.contains("No clear pulse") })
+        #expect(note.problem.contains("Glass Harbor"), "\(note.problem)")
+        #expect(note.solution.contains("own speed"), "\(note.solution)")
+        #expect(!plan.problemsAndSolutions.contains { $0.problem.contains("Tempo gap") })
+        // The same song with a pulse is a tempo to meet.
+        var pulsed = drone
+        pulsed.rhythmic.pulseClarity = 0.4
+        let other = try await Self.checkProperties([Self.analysis(bpm: 124, key: "A minor", vocals: 0.8), pulsed])
+        #expect(other.global.targetBPM != 124)
+        #expect(other.problemsAndSolutions.contains { $0.problem.contains("Tempo gap") })
+    }
+
     @Test("Vocals stay in their key when an instrumental shift fixes the clash")
     func keyChoice() async throws {
         // D minor vocals over an F# minor bed (4 semitones apart): moving vocals by one costs 3, the bed by 3 costs 9.

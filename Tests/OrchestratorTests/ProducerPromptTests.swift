@@ -59,6 +59,26 @@ struct ProducerPromptTests {
         #expect(lines.contains { $0.contains(", material 1") && $0.contains("0.00-10.00 s") }, "\(lines)")
     }
 
+    @Test("a song without a pulse is described as such, not by the tracker's guess at a tempo")
+    func pulselessSong() {
+        func prompt(pulseClarity: Double) -> String {
+            let analysis: JSONValue = [
+                "rhythmic": ["bpm": 97, "beat_confidence": 0.02, "pulse_clarity": .number(pulseClarity)],
+                "harmonic": ["key": "N/A"],
+            ]
+            let request = PlanRequest(
+                analyses: [analysis, Self.analysisB], mashabilityScore: [:],
+                songs: [PlanSongLabel(songID: "s1", name: "Rain"), PlanSongLabel(songID: "s2", name: "Daylight")])
+            return ProducerPrompt(effectLines: []).user(for: request)
+        }
+        let pulseless = prompt(pulseClarity: 0.02)
+        #expect(pulseless.contains("no clear pulse (pulse clarity 0.02"), "\(pulseless)")
+        #expect(pulseless.contains("the render plays it at its own speed"))
+        #expect(!pulseless.contains("tempo 97.0 BPM"))
+        let pulsed = prompt(pulseClarity: 0.4)
+        #expect(pulsed.contains("tempo 97.0 BPM") && !pulsed.contains("no clear pulse"), "\(pulsed)")
+    }
+
     @Test("the prompt carries tempo, key, duration, grid, sections, the breakdown, schema, effects and rules")
     func content() {
         let request = PlanRequest(

@@ -316,6 +316,13 @@ struct PlanValidatorTests {
         let validation = PlanValidator(songs: [info, atonal]).validate(PlanFixtures.settingGlobal("targetBPM", nil))
         #expect(validation.plan?.tempoBPM == 124)
         #expect(validation.warnings.map(\.path).contains("masterplan.global.targetBPM"))
+        // A tempo read on audio without a pulse is a guess: it is no song tempo, and the next song's is used.
+        let rain = PlanValidator.SongInfo(id: "s3", analysis: ["rhythmic": ["bpm": 97.0, "pulse_clarity": 0.02]])
+        #expect(rain.tempoBPM == nil)
+        let pulsed = PlanValidator.SongInfo(id: "s3", analysis: ["rhythmic": ["bpm": 97.0, "pulse_clarity": 0.4]])
+        #expect(pulsed.tempoBPM == 97)
+        let afterRain = PlanValidator(songs: [rain, info]).validate(PlanFixtures.settingGlobal("targetBPM", nil))
+        #expect(afterRain.plan?.tempoBPM == 124)
     }
 
     @Test("a song that changes key: its stretches come from the analysis and the render decides each layer's shift")

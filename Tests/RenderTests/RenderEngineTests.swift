@@ -262,6 +262,54 @@ struct RenderEngineMusicTests {
         #expect(MusicalKey(parsing: analysis.harmonic.key) == dMajor, "detected \(analysis.harmonic.key)")
     }
 
+    @Test("a song without a pulse plays at its own speed; the same grid with a pulse is warped to the target")
+    func pulselessSongPlaysAtItsOwnSpeed() async throws {
+        // A pad whose pitch steps from 220 Hz to 330 Hz 4 s into the song, with the grid an analysis of it gives
+        // (the tracker's beats at 100 BPM, a phantom pulse), rendered at 120 BPM from the song's start.
+        let frames = Int(Self.rate * 12)
+        let stepSeconds = 4.0
+        let low = Signals.sine(frequencyHz: 220, sampleRate: Self.rate, frameCount: frames, amplitude: 0.3)
+        let high = Signals.sine(frequencyHz: 330, sampleRate: Self.rate, frameCount: frames, amplitude: 0.3)
+        let step = Int(stepSeconds * Self.rate)
+        let pad = Array(low[..<step]) + Array(high[step...])
+        let phantomGrid = try BeatGrid(tempoBPM: 100, durationSeconds: 12)
+        let section = RenderScript.Section(
+            description: "Pad", startSeconds: 0, durationSeconds: 8,
+            layers: [.init(songID: "a", stem: .other, sourceStartSeconds: 0)])
+        let script = RenderScript(
+            title: "Free", tempoMap: TempoMap(tempoBPM: 120, sampleRate: Self.rate), sections: [section])
+        /// Where the output crosses from 220 Hz to 330 Hz, seconds: the first 20 ms window whose peak is 330 Hz.
+        func stepTime(hasPulse: Bool) async throws -> (seconds: Double, ratio: Double, warnings: [String]) {
+            let song = RenderSong(
+                id: "a", audio: Signals.stereo(pad, sampleRate: Self.rate),
+                stems: [.other: Signals.stereo(pad, sampleRate: Self.rate)], beatGrid: phantomGrid, key: nil,
+                hasPulse: hasPulse)
+            let result = try await RenderEngine().render(script: script, songs: [song])
+            let left = try result.loadAudio().channel(0)
+            let window = Int(0.02 * Self.rate)
+            var at = 0
+            while at + 4 * window < left.count {
+                let f = Measurements.peakFrequency(
+                    Array(left[at..<(at + 4 * window)]), sampleRate: Self.rate, rangeHz: 150...500)
+                if abs(Measurements.cents(f, relativeTo: 330)) < 100 { break }
+                at += window
+            }
+            let ratio = result.report.sections[0].layers[0].stretchRatio
+            return (Double(at + 2 * window) / Self.rate, ratio, result.report.warnings)
+        }
+        /// The step lands within this of where it is expected (two analysis windows).
+        let toleranceSeconds = 0.05
+        let free = try await stepTime(hasPulse: false)
+        #expect(abs(free.ratio - 1) < 1e-6, "stretch ratio \(free.ratio)")
+        #expect(abs(free.seconds - stepSeconds) < toleranceSeconds, "step at \(free.seconds) s")
+        #expect(free.warnings.contains { $0.contains("no clear pulse") }, "\(free.warnings)")
+        // With a pulse the same grid is warped from 100 to 120 BPM (output over input duration 100 / 120): the step
+        // comes 4 × 100 / 120 s in.
+        let warped = try await stepTime(hasPulse: true)
+        #expect(abs(warped.ratio - 100.0 / 120) < 0.01, "stretch ratio \(warped.ratio)")
+        #expect(abs(warped.seconds - stepSeconds * 100 / 120) < toleranceSeconds, "step at \(warped.seconds) s")
+    }
+
     @Test("an echo-out lets the outgoing layer ring past the boundary and the next section starts on time")
     func echoOutTransition() async throws {
         let frames = Int(Self.rate * 20)

@@ -34,6 +34,8 @@ ANALYSERS = ("ours",) + PEERS
 SETS = ("generated", "real")
 SPLITS = ("tune", "test")
 BPM_BANDS = [(0, 70), (70, 98), (98, 130), (130, 170), (170, 300)]
+# RhythmicFeatures.minimumPulseClarity: below it the engine plays a song at its own speed (pulseless.py).
+MINIMUM_PULSE_CLARITY = 0.1
 
 
 def load_songs(data: Path, sets, splits, limit: int | None) -> list[dict]:
@@ -76,7 +78,7 @@ def run_ours(binary: str, audio: str) -> dict:
                key=h.get("key"), seconds=dt, cpu_s=cpu)
     res["sections"] = a.get("sections") or []
     for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h), ("tonalness", h),
-                       ("tonal_time_share", h)):
+                       ("tonal_time_share", h), ("pulse_clarity", r)):
         if extra in src:
             res[extra] = src[extra]
     return res
@@ -133,7 +135,7 @@ def score_song(truth: dict, est: dict) -> dict:
                                      [float(x.get("start_sec", 0)) for x in est["sections"][1:]], M.SECTION_WINDOW_S)
         for role in ("breakdown", "intro"):
             r[role + "s_true"], r[role + "s_found"], r[role + "s_false"] = M.role_counts(secs, est["sections"], role)
-    for extra in ("key_confidence", "tonalness", "tonal_time_share"):
+    for extra in ("key_confidence", "tonalness", "tonal_time_share", "pulse_clarity"):
         if extra in est:
             r[extra] = est[extra]
     if "tempo_candidates" in est:
@@ -349,6 +351,14 @@ def main() -> int:
             if shares:
                 print(f"ours {c}: tonal time share of the songs given a key: min {min(shares):.2f}, 5th percentile "
                       f"{np.percentile(shares, 5):.2f}, median {np.median(shares):.2f} (n={len(shares)})")
+        for c in columns:
+            s, sp = c.split("-")
+            timed = [r["pulse_clarity"] for r in results["ours"] if r["set"] == s and r["split"] == sp
+                     and "pulse_clarity" in r and r.get("bpm_ref")]
+            if timed:
+                low = sum(1 for v in timed if v < MINIMUM_PULSE_CLARITY)
+                print(f"ours {c}: pulse clarity of the songs with a tempo truth: min {min(timed):.3f}, median "
+                      f"{np.median(timed):.3f}; {low} of {len(timed)} below {MINIMUM_PULSE_CLARITY} (played unwarped)")
         rel = [(c, summary["ours"][c].get("key_reliability")) for c in columns]
         rel = [(c, r) for c, r in rel if r]
         if rel:

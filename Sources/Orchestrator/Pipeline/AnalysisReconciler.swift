@@ -38,6 +38,7 @@ public enum AnalysisReconciler {
     static let fillablePaths: [[String]] = [
         ["duration_sec"], ["sample_rate"], ["energy"], ["sections"],
         ["rhythmic", "tempo_curve"], ["rhythmic", "tempo_candidates"], ["rhythmic", "bpm_confidence"],
+        ["rhythmic", "pulse_clarity"],
         ["harmonic", "key_segments"], ["harmonic", "chord_progression"],
     ]
     /// The grid fields: all from one source.

@@ -631,12 +631,25 @@ struct EmbeddedPlanBuilder {
                         "Target \(Self.bpm(targetBPM)) BPM between them, weighted toward the lead vocal: \(described.joined(separator: ", "))."
                 ))
         } else {
-            let missing = heard.filter { $0.tempoBPM == nil }.map(\.name).joined(separator: " and ")
+            let unmeasured = heard.filter { $0.tempoBPM == nil && $0.hasPulse }.map(\.name).joined(separator: " and ")
+            if !unmeasured.isEmpty {
+                notes.append(
+                    .init(
+                        problem: "No tempo found for \(unmeasured).",
+                        solution:
+                            "Target \(Self.bpm(targetBPM)) BPM; the render measures the song's beats itself and warps them to it."
+                    ))
+            }
+        }
+        let pulseless = heard.filter { !$0.hasPulse }.map(\.name)
+        if !pulseless.isEmpty {
+            let names = pulseless.joined(separator: " and ")
             notes.append(
                 .init(
-                    problem: "No tempo found for \(missing).",
+                    problem:
+                        "No clear pulse in \(names): \(pulseless.count == 1 ? "its" : "their") onsets are no more periodic than at random.",
                     solution:
-                        "Target \(Self.bpm(targetBPM)) BPM; the render measures the song's beats itself and warps them to it."
+                        "Target \(Self.bpm(targetBPM)) BPM from the other songs; \(names) \(pulseless.count == 1 ? "plays" : "play") at \(pulseless.count == 1 ? "its" : "their") own speed, not warped to beats."
                 ))
         }
         // Vocals.

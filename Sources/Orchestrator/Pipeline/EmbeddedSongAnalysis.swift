@@ -44,9 +44,11 @@ public struct EmbeddedSongAnalysis: Sendable {
         var key: MusicalKey?
         var stretches: [KeyStretch] = []
         var provenance = "plan"
+        var hasPulse = true
         if let given {
             if let beats = given.rhythmic.beats, beats.count >= 2 {
                 grid = Self.gridAndKey(from: given, durationSeconds: source.durationSeconds).grid
+                hasPulse = given.rhythmic.hasPulse
             }
             key = KeyShift.trustedKey(given.harmonic.key, confidence: given.harmonic.keyConfidence)
             if key != nil { stretches = Self.keyStretches(from: given) }
@@ -54,7 +56,10 @@ public struct EmbeddedSongAnalysis: Sendable {
         if grid == nil || given == nil {
             let analysis = try await analysis(of: source)
             let found = Self.gridAndKey(from: analysis, durationSeconds: source.durationSeconds)
-            if grid == nil { grid = found.grid }
+            if grid == nil {
+                grid = found.grid
+                hasPulse = analysis.rhythmic.hasPulse
+            }
             // A given key below the trusted confidence is not used; the key we found is (the grid came from
             // the same analysis), with its stretches.
             if key == nil {
@@ -65,7 +70,7 @@ public struct EmbeddedSongAnalysis: Sendable {
         }
         return RenderSong(
             id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
-            beatGrid: grid!, key: key, keyStretches: stretches, analysisSource: provenance)
+            beatGrid: grid!, key: key, keyStretches: stretches, analysisSource: provenance, hasPulse: hasPulse)
     }
 
     /// A render song from `source` analysed by the embedded analyser from `input`, gathered while the source was
@@ -83,7 +88,7 @@ public struct EmbeddedSongAnalysis: Sendable {
         return RenderSong(
             id: id, name: name, artist: artist, source: source, stems: stems, stemSource: stemSource,
             beatGrid: found.grid, key: found.key, keyStretches: Self.keyStretches(from: analysis),
-            analysisSource: "embedded")
+            analysisSource: "embedded", hasPulse: analysis.rhythmic.hasPulse)
     }
 
     /// The stretches in each key of a song that changes key (its key segments trusted at

@@ -27,6 +27,8 @@ struct PlannerSongProfile: Sendable {
     let label: PlanSongLabel
     /// Tempo in BPM; nil when the analysis found no pulse.
     let tempoBPM: Double?
+    /// False when the analysis measured no pulse (`RhythmicFeatures.hasPulse`): the render plays it at its own speed.
+    let hasPulse: Bool
     /// Key; nil when unknown or atonal.
     let key: MusicalKey?
     /// 0...1.
@@ -75,14 +77,16 @@ struct PlannerSongProfile: Sendable {
         let beats = (rhythmic.beats ?? []).filter { $0.isFinite && $0 >= 0 }.sorted()
         let beatsPerBar = max(1, rhythmic.beatsPerBar ?? 4)
 
-        // Tempo.
-        var tempo: Double? = (rhythmic.bpm.isFinite && rhythmic.bpm >= 30 && rhythmic.bpm <= 300) ? rhythmic.bpm : nil
-        if tempo == nil, beats.count >= 3 {
+        // Tempo: none for audio without a pulse (it plays at its own speed and sets no target tempo).
+        let readable = rhythmic.bpm.isFinite && rhythmic.bpm >= 30 && rhythmic.bpm <= 300
+        var tempo: Double? = rhythmic.hasPulse && readable ? rhythmic.bpm : nil
+        if tempo == nil, rhythmic.hasPulse, beats.count >= 3 {
             let intervals = zip(beats.dropFirst(), beats).map { $0 - $1 }.sorted()
             let median = intervals[intervals.count / 2]
             if median > 0 { tempo = 60 / median }
         }
         tempoBPM = tempo
+        hasPulse = rhythmic.hasPulse
 
         key = MusicalKey(parsing: analysis.harmonic.key)
         vocalPresence = analysis.vocal.vocalPresence.isFinite ? min(1, max(0, analysis.vocal.vocalPresence)) : 0

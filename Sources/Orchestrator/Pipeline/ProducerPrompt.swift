@@ -77,7 +77,13 @@ public struct ProducerPrompt: Sendable {
         var lines = ["Song songId \"\(label.songID)\": \"\(label.name)\"" + (label.artist.map { " by \($0)" } ?? "")]
         let rhythmic = analysis["rhythmic"], harmonic = analysis["harmonic"]
         var facts: [String] = []
-        if let bpm = number(rhythmic?["bpm"], "%.1f BPM") {
+        if let clarity = rhythmic?["pulse_clarity"]?.doubleValue, !PulseClarity.hasPulse(clarity) {
+            facts.append(
+                String(
+                    format: "no clear pulse (pulse clarity %.2f, below %.2f: noise, speech or free time; "
+                        + "its beats are guesses): the render plays it at its own speed", clarity,
+                    PulseClarity.minimum))
+        } else if let bpm = number(rhythmic?["bpm"], "%.1f BPM") {
             facts.append("tempo \(bpm)" + (number(rhythmic?["beat_confidence"], " (beat confidence %.2f)") ?? ""))
             if let alternates = tempoAlternates(rhythmic) { facts.append(alternates) }
         }

@@ -308,7 +308,7 @@ public struct RenderEngine: Sendable {
                                 timing: SongTiming(
                                     grid: song.beatGrid, key: song.key, keyStretches: song.keyStretches,
                                     durationSeconds: song.source.durationSeconds,
-                                    gainStagingDecibels: staging))
+                                    gainStagingDecibels: staging, hasPulse: song.hasPulse))
                         )
                     } catch let error as RenderError {
                         throw error

@@ -24,11 +24,14 @@ public struct RenderSong: Sendable {
     public var keyStretches: [KeyStretch]
     /// Where the grid and key came from ("plan", "embedded", "service"...), for the report.
     public var analysisSource: String
+    /// False for audio without a pulse (noise, speech, a drone: the analysis found its onsets no more periodic
+    /// than at random): its layers play at its own speed, not warped from `beatGrid` to the target tempo.
+    public var hasPulse: Bool
 
     public init(
         id: String, name: String? = nil, artist: String? = nil, source: any AudioSource,
         stems: [Stem: any AudioSource] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan"
+        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan", hasPulse: Bool = true
     ) {
         self.id = id
         self.name = name
@@ -40,18 +43,19 @@ public struct RenderSong: Sendable {
         self.key = key
         self.keyStretches = keyStretches
         self.analysisSource = analysisSource
+        self.hasPulse = hasPulse
     }
 
     /// A song held in memory, with stems held in memory.
     public init(
         id: String, name: String? = nil, artist: String? = nil, audio: AudioBuffer,
         stems: [Stem: AudioBuffer] = [:], stemSource: String = "supplied", beatGrid: BeatGrid,
-        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan"
+        key: MusicalKey?, keyStretches: [KeyStretch] = [], analysisSource: String = "plan", hasPulse: Bool = true
     ) {
         self.init(
             id: id, name: name, artist: artist, source: MemoryAudioSource(audio),
             stems: stems.mapValues { MemoryAudioSource($0) }, stemSource: stemSource, beatGrid: beatGrid, key: key,
-            keyStretches: keyStretches, analysisSource: analysisSource)
+            keyStretches: keyStretches, analysisSource: analysisSource, hasPulse: hasPulse)
     }
 }
 

@@ -25,6 +25,8 @@ struct SongTiming: Sendable {
     var durationSeconds: Double
     /// Gain that brings the song to the reference loudness, dB (0 when disabled).
     var gainStagingDecibels: Double = 0
+    /// False for audio without a pulse (`RenderSong.hasPulse`): its layers play at its own speed.
+    var hasPulse = true
 }
 
 /// Lays out every layer of a script on the output timeline.
@@ -38,7 +40,21 @@ struct TimelinePlanner {
 
     init(script: RenderScript, songs: [String: SongTiming]) {
         self.script = script
-        self.songs = songs
+        // A song without a pulse is read on a uniform grid at the target tempo from its start, so every warp anchor
+        // moves it at its own speed (a stretch of 1) and its bars start where the plan's cursor says.
+        var timings = songs
+        for (id, timing) in songs.sorted(by: { $0.key < $1.key }) where !timing.hasPulse {
+            guard
+                let grid = try? BeatGrid(
+                    tempoBPM: script.tempoMap.tempoBPM, durationSeconds: timing.durationSeconds,
+                    beatsPerBar: script.tempoMap.beatsPerBar)
+            else { continue }
+            timings[id]?.grid = grid
+            warnings.append(
+                "\(id) has no clear pulse (its onsets are no more periodic than at random): "
+                    + "its layers play at its own speed, not warped to beats")
+        }
+        self.songs = timings
     }
 
     var tempoMap: TempoMap { script.tempoMap }

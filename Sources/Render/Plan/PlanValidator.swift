@@ -61,12 +61,15 @@ public struct PlanValidator: Sendable {
 
         /// What an analysis of the contract says of a song: `harmonic.key` (`"N/A"` or a `key_confidence` below
         /// `KeyShift.minimumKeyConfidence` = no key), `harmonic.key_segments` (`KeyStretch.trusted(analysis:)`),
-        /// `rhythmic.bpm` (0 or absent = unknown), and `duration_sec`/`duration` when the embedded analyser adds it.
+        /// `rhythmic.bpm` (0 or absent = unknown; unknown too below `PulseClarity.minimum` of
+        /// `rhythmic.pulse_clarity`, a guess on audio without a pulse), and `duration_sec`/`duration` when the
+        /// embedded analyser adds it.
         public init(id: String, analysis: JSONValue) {
             let key = KeyShift.trustedKey(
                 analysis["harmonic"]?["key"]?.stringValue,
                 confidence: analysis["harmonic"]?["key_confidence"]?.doubleValue)
-            let bpm = analysis["rhythmic"]?["bpm"]?.doubleValue.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            let pulsed = PulseClarity.hasPulse(analysis["rhythmic"]?["pulse_clarity"]?.doubleValue)
+            let bpm = analysis["rhythmic"]?["bpm"]?.doubleValue.flatMap { pulsed && $0.isFinite && $0 > 0 ? $0 : nil }
             let duration = (analysis["duration_sec"] ?? analysis["duration"])?.doubleValue.flatMap {
                 $0.isFinite && $0 > 0 ? $0 : nil
             }
