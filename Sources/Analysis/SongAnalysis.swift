@@ -222,7 +222,8 @@ public struct TempoPoint: Codable, Sendable, Equatable {
 
 /// Tempo, beat grid and groove.
 public struct RhythmicFeatures: Codable, Sendable, Equatable {
-    /// Tempo in BPM (60...200 for the embedded analyser; 0 when no pulse was found).
+    /// Tempo in BPM (60...200 for the embedded analyser; 0 when the audio is too short to track). For audio without
+    /// a pulse (`hasPulse` false) it is the tracker's guess, with `bpm_confidence` near 0.
     public var bpm: Double
     /// 0...1: how strongly onsets line up with the beat grid.
     public var beatConfidence: Double

@@ -295,6 +295,7 @@ struct RenderEngineMusicTests {
                 at += window
             }
             let ratio = result.report.sections[0].layers[0].stretchRatio
+            #expect(result.report.songs[0].hasPulse == (hasPulse ? nil : false))
             return (Double(at + 2 * window) / Self.rate, ratio, result.report.warnings)
         }
         /// The step lands within this of where it is expected (two analysis windows).

@@ -108,7 +108,12 @@ struct ReportHTMLTests {
             sectionTable.components(separatedBy: "<li>").count - 1 == report.sections.reduce(0) { $0 + $1.layers.count }
         )
         for song in report.songs { #expect(html.contains("<b>" + song.name! + "</b>")) }
-        #expect(html.contains("118 BPM") && html.contains("124 BPM"))
+        #expect(html.contains("118 BPM") && html.contains("124 BPM") && !html.contains("no pulse"))
+        // A song that had no pulse shows so, not the tracker's guess at a tempo.
+        var pulseless = report
+        pulseless.songs[1].hasPulse = false
+        let page = HTMLReport.render(report: pulseless, svg: svg)
+        #expect(page.contains("no pulse") && !page.contains("124 BPM"))
         #expect(html.contains("×1.033") && html.contains("\u{2212}2 st"))
         #expect(html.contains("\u{2212}14.2 <small>LUFS</small>"))
         #expect(html.contains("\u{2212}1.1 <small>dBTP</small>"))

@@ -454,7 +454,8 @@ public struct RenderEngine: Sendable {
                 tempoBPM: song.timing.grid.averageTempoBPM, key: song.timing.key?.description,
                 analysisSource: song.analysisSource, stemSource: song.stemSource,
                 stretchRatio: ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count),
-                semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels)
+                semitones: commonShift, gainStagingDecibels: song.timing.gainStagingDecibels,
+                hasPulse: song.timing.hasPulse ? nil : false)
         }
         return RenderReport(
             engineVersion: Self.version, title: script.title, artistCredits: script.artistCredits,

@@ -71,12 +71,17 @@ public struct RenderReport: Codable, Sendable, Equatable {
         /// Gain applied to the whole song (all its stems) to reach the render's reference loudness, dB; nil when
         /// not gain-staged.
         public var gainStagingDecibels: Double?
+        /// False when the song had no clear pulse (`RenderSong.hasPulse`) and played at its own speed: `tempoBPM` is
+        /// then the tracker's guess, not a tempo; nil (absent from the JSON) for a song with a pulse.
+        public var hasPulse: Bool?
 
         public init(
             songID: String, name: String?, artist: String?, tempoBPM: Double, key: String?, analysisSource: String,
-            stemSource: String, stretchRatio: Double, semitones: Double, gainStagingDecibels: Double? = nil
+            stemSource: String, stretchRatio: Double, semitones: Double, gainStagingDecibels: Double? = nil,
+            hasPulse: Bool? = nil
         ) {
             self.gainStagingDecibels = gainStagingDecibels
+            self.hasPulse = hasPulse
             self.songID = songID
             self.name = name
             self.artist = artist

@@ -196,7 +196,10 @@ public enum HTMLReport {
                 if let artist = song.artist, !artist.isEmpty { sub.append(artist) }
                 sub.append(song.songID)
                 out += "<br><span class=\"sub\">" + e(sub.joined(separator: " · ")) + "</span></td>"
-                out += "<td class=\"num\">" + ReportFormatting.coordinate(song.tempoBPM, decimals: 2) + " BPM</td>"
+                out +=
+                    song.hasPulse == false
+                    ? "<td class=\"num\" title=\"played at its own speed\">no pulse</td>"
+                    : "<td class=\"num\">" + ReportFormatting.coordinate(song.tempoBPM, decimals: 2) + " BPM</td>"
                 out += "<td>" + e(song.key ?? "unknown") + "</td>"
                 out += "<td class=\"num\">" + stretchText(song.stretchRatio) + "</td>"
                 out += "<td class=\"num\">" + e(semitoneText(song.semitones)) + "</td>"
