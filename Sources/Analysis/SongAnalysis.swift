@@ -248,10 +248,8 @@ public struct RhythmicFeatures: Codable, Sendable, Equatable {
     /// and excerpt of its tune halves with a tempo truth. Absent (a service's analysis) means not measured.
     public var pulseClarity: Double?
 
-    /// Pulse clarity below which audio has no pulse to warp to (a pulse is then less likely than none).
-    public static var minimumPulseClarity: Double { PulseClarity.minimum }
     /// Whether the beats describe a pulse: false when the pulse clarity was measured below
-    /// `minimumPulseClarity` (noise, speech, a drone), true when it was not measured.
+    /// `PulseClarity.minimum` (noise, speech, a drone), true when it was not measured.
     public var hasPulse: Bool { PulseClarity.hasPulse(pulseClarity) }
 
     enum CodingKeys: String, CodingKey {

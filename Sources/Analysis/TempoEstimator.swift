@@ -56,20 +56,20 @@
 //    kick-snare pair repeats every two beats and the hats are gone), which 1.5 reads right. Without the repetition
 //    ratio at all, the model's real halves reach 64 / 73, but 11 generated songs of each half (ballads, trap and
 //    boom-bap at 60-86 BPM) double.
-// 7. Whether there is a pulse at all. Noise, rain, babble, a drone and notes or hits at random times give the
-//    tracker beats all the same (the dynamic programme always finds a path), and the level probability of such a
-//    family can be near 1 (white noise: 104 BPM at 1.0 before this). The pulse clarity, the comb's score of the
-//    best family over four (the envelope's mean normalised autocorrelation at the first four multiples of its
-//    period), is 0.002-0.058 on 20 generated signals without a pulse of five kinds (noise with slow level changes,
-//    clicks at Poisson times, chord pads changing at random times, rubato notes, sweeps: `scripts/eval/pulseless.py`,
-//    its tune half) and 0.162 and more on every song and excerpt of the evaluation set's tune halves with a tempo
-//    truth. The pulse probability is logistic((clarity − 0.1) / 0.015) (the centre between the two, the softness
-//    putting both ends beyond 9:1 odds); `bpm_confidence` and `beat_confidence` are multiplied by it, and below
-//    0.1 (`RhythmicFeatures.hasPulse` false) the engine plays the song at its own speed instead of warping it to
-//    beats that are not there. Reported on other kinds (drum hits at random times, speech-like syllables, rain,
-//    wind, a drone: the script's test half): at most 0.051. The evaluation set's test halves: 2 of 209 songs and
-//    excerpts with a tempo truth fall below 0.1 (two real excerpts at 0.030 and 0.051, a sparse intro and fading
-//    chimes whose two peers' beats agree at F 0.61 and 0.51), the lowest generated song (an ambient pad) is at 0.129.
+// 7. Whether there is a pulse at all. Noise, rain, babble, a drone and notes or hits at random times give the tracker
+//    beats all the same (the dynamic programme always finds a path), and the level probability of such a family can be
+//    near 1 (`pulseless.py`'s white noise: 70.9 BPM at 1.00 before this). The pulse clarity, the comb's score of the
+//    best family over four (the envelope's mean normalised autocorrelation at the first four multiples of its period),
+//    is 0.002-0.058 on 20 generated signals without a pulse of five kinds (noise with slow level changes, clicks at
+//    Poisson times, chord pads changing at random times, rubato notes, sweeps: `scripts/eval/pulseless.py`, its tune
+//    half) and 0.162 and more on every song and excerpt of the evaluation set's tune halves with a tempo truth. The
+//    pulse probability is logistic((clarity − 0.1) / 0.015) (the centre between the two, the softness putting both ends
+//    beyond 9:1 odds); `bpm_confidence` and `beat_confidence` are multiplied by it, and below 0.1
+//    (`RhythmicFeatures.hasPulse` false) the engine plays the song at its own speed instead of warping it to beats that
+//    are not there. Reported on other kinds (drum hits at random times, speech-like syllables, rain, wind, a drone: the
+//    script's test half): at most 0.051. The evaluation set's test halves: 2 of 209 songs and excerpts with a tempo
+//    truth fall below 0.1 (two real excerpts at 0.030 and 0.051, a sparse intro and fading chimes whose two peers'
+//    beats agree at F 0.61 and 0.51), the lowest generated song (an ambient pad) is at 0.129.
 // Level i of the family (slowest first) scores prior(i) × salience(i)^1.5 × harmony(i) × Π_{j<i} d(r_j) ×
 // (1 − d(r_i)) (the last factor is dropped for the fastest level in range); the scores normalised to sum 1 are
 // the candidates' probabilities, the best is the tempo and its probability `bpm_confidence`. The reported tempo

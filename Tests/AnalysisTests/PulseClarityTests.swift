@@ -6,8 +6,8 @@ import TestSupport
 import Testing
 
 /// Audio without a pulse says so: noise and clicks at random times get a pulse clarity below
-/// `RhythmicFeatures.minimumPulseClarity` and tempo and beat confidences near 0 (the tracker still places beats, and
-/// before this white noise read 104 BPM at confidence 1), while a song keeps its pulse and its confidence.
+/// `PulseClarity.minimum` and tempo and beat confidences near 0 (the tracker still places beats, and before this
+/// `pulseless.py`'s white noise read 70.9 BPM at confidence 1.00), while a song keeps its pulse and its confidence.
 @Suite struct PulseClarityTests {
     static let sampleRate = 44100.0
     static let durationSeconds = 16.0
@@ -44,7 +44,7 @@ import Testing
     func whiteNoise() throws {
         let a = try Self.analysis(Signals.noise(frameCount: Int(Self.durationSeconds * Self.sampleRate), seed: 3))
         let clarity = try #require(a.rhythmic.pulseClarity)
-        #expect(clarity < RhythmicFeatures.minimumPulseClarity, "pulse clarity \(clarity)")
+        #expect(clarity < PulseClarity.minimum, "pulse clarity \(clarity)")
         #expect(!a.rhythmic.hasPulse)
         #expect((a.rhythmic.bpmConfidence ?? 1) <= Self.pulselessConfidence, "\(a.rhythmic.bpmConfidence ?? -1)")
         #expect(a.rhythmic.beatConfidence <= Self.pulselessConfidence, "\(a.rhythmic.beatConfidence)")
@@ -55,7 +55,7 @@ import Testing
         for seed: UInt64 in [7, 11] {
             let a = try Self.analysis(Self.randomHits(ratePerSecond: 3, seed: seed))
             let clarity = try #require(a.rhythmic.pulseClarity)
-            #expect(clarity < RhythmicFeatures.minimumPulseClarity, "seed \(seed): pulse clarity \(clarity)")
+            #expect(clarity < PulseClarity.minimum, "seed \(seed): pulse clarity \(clarity)")
             #expect((a.rhythmic.bpmConfidence ?? 1) <= Self.pulselessConfidence, "seed \(seed)")
         }
     }
@@ -66,7 +66,7 @@ import Testing
             .init(seed: 4, bpm: 100, tonic: 9, minor: true, durationSeconds: Self.durationSeconds))
         let a = try SongAnalyzer().analyze(song.mix)
         let clarity = try #require(a.rhythmic.pulseClarity)
-        #expect(clarity >= RhythmicFeatures.minimumPulseClarity + Self.songMargin, "pulse clarity \(clarity)")
+        #expect(clarity >= PulseClarity.minimum + Self.songMargin, "pulse clarity \(clarity)")
         #expect(a.rhythmic.hasPulse)
         #expect((a.rhythmic.bpmConfidence ?? 0) >= 0.5, "\(a.rhythmic.bpmConfidence ?? -1)")
     }

@@ -34,7 +34,7 @@ ANALYSERS = ("ours",) + PEERS
 SETS = ("generated", "real")
 SPLITS = ("tune", "test")
 BPM_BANDS = [(0, 70), (70, 98), (98, 130), (130, 170), (170, 300)]
-# RhythmicFeatures.minimumPulseClarity: below it the engine plays a song at its own speed (pulseless.py).
+# PulseClarity.minimum: below it the engine plays a song at its own speed (pulseless.py).
 MINIMUM_PULSE_CLARITY = 0.1
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import soundfile as sf
 
 SAMPLE_RATE = 44100
-MINIMUM_PULSE_CLARITY = 0.1   # RhythmicFeatures.minimumPulseClarity: below it the engine does not warp a song
+MINIMUM_PULSE_CLARITY = 0.1   # PulseClarity.minimum: below it the engine does not warp a song
 DURATION_S = 30.0
 SEEDS = 4
 TUNE_KINDS = ["noise", "poisson_clicks", "pad", "rubato", "sweep"]

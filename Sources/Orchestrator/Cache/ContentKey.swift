@@ -56,9 +56,7 @@ public struct ContentKey: Hashable, Sendable, Codable, CustomStringConvertible {
             let length = try handle.seekToEnd()
             try handle.seek(toOffset: 0)
             Self.frame(&hasher, length: Int(length))
-            while let chunk = try handle.read(upToCount: Self.fileChunkBytes), !chunk.isEmpty {
-                hasher.update(chunk)
-            }
+            try hasher.update(readingToEndOf: handle, chunkBytes: Self.fileChunkBytes)
         }
         self.kind = kind
         self.digest = SHA256.hex(hasher.finalize())

@@ -42,6 +42,13 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// Adds the bytes `handle` reads from its position to its end, `chunkBytes` at a time (a large file is not
+    /// loaded whole).
+    /// - Throws: the handle's read error.
+    public mutating func update(readingToEndOf handle: FileHandle, chunkBytes: Int = 1 << 20) throws {
+        while let chunk = try handle.read(upToCount: chunkBytes), !chunk.isEmpty { update(chunk) }
+    }
+
     /// Adds bytes to the message (bounds-checked views, no pointers).
     private mutating func update(span bytes: Span<UInt8>) {
         byteCount &+= UInt64(bytes.count)

@@ -38,11 +38,7 @@ public enum MashupVersion {
         }
         defer { try? handle.close() }
         var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
-        } catch {
-            return version
-        }
+        guard (try? hasher.update(readingToEndOf: handle)) != nil else { return version }
         return version + "+" + SHA256.hex(hasher.finalize()).prefix(16)
     }()
 }

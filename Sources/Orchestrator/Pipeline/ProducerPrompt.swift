@@ -94,7 +94,7 @@ public struct ProducerPrompt: Sendable {
         // Formatted, not converted to Int: a number from outside (1e300) must not trap.
         if let beatsPerBar = number(rhythmic?["beats_per_bar"], "%.0f beats per bar") { facts.append(beatsPerBar) }
         if !facts.isEmpty { lines.append("- " + facts.joined(separator: ", ")) }
-        if let changes = keyChanges(harmonic) { lines.append(changes) }
+        if let changes = keyChanges(analysis) { lines.append(changes) }
         if let downbeats = rhythmic?["downbeats"]?.arrayValue?.compactMap(\.doubleValue), downbeats.count >= 2 {
             let barSeconds = (downbeats.last! - downbeats.first!) / Double(downbeats.count - 1)
             lines.append(
@@ -159,19 +159,15 @@ public struct ProducerPrompt: Sendable {
     /// Tempo levels less likely than this are not worth a planner's attention (probability 0...1).
     static let alternateTempoMinimumScore = 0.05
 
-    /// "- key changes: 0:00-0:26 Bb minor, 0:26-0:43 B minor ..." when the analysis's key segments name more than one
-    /// key; nil otherwise.
-    static func keyChanges(_ harmonic: JSONValue?) -> String? {
-        let segments = (harmonic?["key_segments"]?.arrayValue ?? []).compactMap {
-            segment -> (start: Double, end: Double, key: String)? in
-            guard let start = segment["start_sec"]?.doubleValue, let end = segment["end_sec"]?.doubleValue,
-                let key = segment["key"]?.stringValue, start.isFinite, end.isFinite, end > start
-            else { return nil }
-            return (start, end, key)
-        }
-        guard Set(segments.map(\.key)).count > 1 else { return nil }
+    /// "- key changes: 0:00-0:26 Bb minor, 0:26-0:43 B minor ..." for the stretches in different keys that the
+    /// render follows (`KeyStretch.trusted(analysis:)`: key segments trusted at `KeyShift.minimumKeyConfidence`,
+    /// naming more than one key); nil otherwise.
+    static func keyChanges(_ analysis: JSONValue) -> String? {
+        let stretches = KeyStretch.trusted(analysis: analysis)
+        guard !stretches.isEmpty else { return nil }
         return "- key changes: "
-            + segments.prefix(8).map { "\(clock($0.start))-\(clock($0.end)) \($0.key)" }.joined(separator: ", ")
+            + stretches.prefix(8).map { "\(clock($0.startSeconds))-\(clock($0.endSeconds)) \($0.key)" }
+            .joined(separator: ", ")
             + " (the render matches each layer from the key of the stretch it plays)"
     }
 
