@@ -1,11 +1,13 @@
 // Design: key by correlation of the song's pitch-class distribution with rotated key profiles.
 // - Tonalness first: audio whose 150-2000 Hz power is not mostly in sustained partials (drums, noise, speech
-//   over beats) has no key: "N/A", confidence 0 (`ChromaFrames.tonalness` < `minimumTonalness`). Nor has audio
+//   over beats) has no key: "N/A", confidence 0 (`Tonality.tonalness` < `minimumTonalness`). Nor has audio
 //   whose sustained partials sound in less than a third of its sounding time (`ChromaFrames.tonalTimeShare` <
 //   `minimumTonalTimeShare`): the rings of pitched toms after each hit, which can reach the tonalness of quiet
 //   music (General MIDI kits in `scripts/eval/drum_loops.py`: tonalness 0.14-0.16 and keys at confidence
 //   0.53-0.68 before this, time shares 0.05-0.21 for five of the seven), where music given a key has 0.36 and more
-//   (`isTonal`).
+//   (`isTonal`). Nor has audio whose sustained partials mostly glide (`Tonality.glideShare` >
+//   `maximumGlideShare`): a sine sweep passes both other checks, and the key of its longest key segment was
+//   read (`sox` 20 Hz-20 kHz over 60 s: Ab minor at 1.0).
 // - Distribution: each chroma frame (tuning-corrected) is normalised to sum 1 (so loud passages do not
 //   dominate), frames quieter than 50 dB below the loudest are skipped, and the frames are summed. The bass
 //   chroma is left out: added at half weight it lowered the tune half's key score from 0.84 to 0.70 (bass
@@ -84,9 +86,15 @@ struct KeyEstimator: Sendable {
     /// bound, not fitted; the evaluation set's songs with a key start at 0.36, tom rings end at 0.21).
     static let minimumTonalTimeShare = 1.0 / 3.0
 
-    /// Whether audio with this tonalness and tonal time share (`ChromaFrames`) can have a key at all.
-    static func isTonal(tonalness: Double, tonalTimeShare: Double) -> Bool {
-        tonalness >= minimumTonalness && tonalTimeShare >= minimumTonalTimeShare
+    /// Above this share of the sustained partials' power gliding there is no key: most of the pitch moves instead
+    /// of being held (a sweep). Half: a musical bound, not fitted (the evaluation set's songs and excerpts reach at
+    /// most 0.37, sine sweeps 1).
+    static let maximumGlideShare = 0.5
+
+    /// Whether audio with this tonality (`ChromaFrames`) can have a key at all.
+    static func isTonal(_ tonality: Tonality) -> Bool {
+        tonality.tonalness >= minimumTonalness && tonality.timeShare >= minimumTonalTimeShare
+            && tonality.glideShare <= maximumGlideShare
     }
     /// Softmax temperature of the key scores for the confidence.
     static let confidenceTemperature = 0.04
@@ -152,8 +160,7 @@ struct KeyEstimator: Sendable {
     /// one segment or when that segment is as unclear as the song. The segments come back with the longest one
     /// carrying that key and confidence (merged with a neighbour in the same key), so that they agree with it.
     func modulatedKey(
-        _ chroma: ChromaFrames, segments: [Segment], beatChords: [Int], beatTimes: [Double], tonalness: Double,
-        tonalTimeShare: Double
+        _ chroma: ChromaFrames, segments: [Segment], beatChords: [Int], beatTimes: [Double]
     ) -> (key: Result, segments: [Segment])? {
         guard segments.count > 1 else { return nil }
         let longestIndex = KeyEstimator.longestIndex(segments)
@@ -171,8 +178,7 @@ struct KeyEstimator: Sendable {
         }
         let own = estimate(
             distribution: distribution(chroma, frames: frames),
-            triadShare: labelled > 0 ? triadShare.map { $0 / labelled } : [], tonalness: tonalness,
-            tonalTimeShare: tonalTimeShare)
+            triadShare: labelled > 0 ? triadShare.map { $0 / labelled } : [], tonality: chroma.tonality)
         guard let key = own.key else { return nil }
         var relabelled = segments
         relabelled[longestIndex].key = key
@@ -297,10 +303,10 @@ struct KeyEstimator: Sendable {
     /// (index = root + 12 for minor; may be empty) and the first chord from the first downbeat on.
     func estimate(
         distribution: [Double], triadShare: [Double], openingChord: Int? = nil,
-        tonalness: Double = 1, tonalTimeShare: Double = 1
+        tonality: Tonality = .certain
     ) -> Result {
         let sum = distribution.reduce(0, +)
-        guard sum > 0, KeyEstimator.isTonal(tonalness: tonalness, tonalTimeShare: tonalTimeShare) else {
+        guard sum > 0, KeyEstimator.isTonal(tonality) else {
             return Result(key: nil, confidence: 0)
         }
         let mean = sum / 12
@@ -321,7 +327,7 @@ struct KeyEstimator: Sendable {
         guard correlation[best] >= KeyEstimator.minimumCorrelation else { return Result(key: nil, confidence: 0) }
         let key = MusicalKey(tonic: best % 12, mode: best >= 12 ? .minor : .major)
         let probability = KeyEstimator.probabilities(scores)[best]
-        let tonalFactor = min(1, tonalness / (2 * KeyEstimator.minimumTonalness))
+        let tonalFactor = min(1, tonality.tonalness / (2 * KeyEstimator.minimumTonalness))
         return Result(key: key, confidence: min(1, max(0, probability * tonalFactor)))
     }
 

@@ -95,6 +95,9 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
     /// Share of the sounding time in which sustained partials carry at least a tenth of the 150-2000 Hz power, 0...1:
     /// below a third there is no key either (tom rings after hits; ours).
     public var tonalTimeShare: Double?
+    /// Share of the sustained partials' power whose pitch glides (a semitone per second or faster, one way), 0...1:
+    /// above a half there is no key either (a sine sweep; ours).
+    public var glideShare: Double?
 
     enum CodingKeys: String, CodingKey {
         case key
@@ -105,12 +108,13 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         case tuningCents = "tuning_cents"
         case tonalness
         case tonalTimeShare = "tonal_time_share"
+        case glideShare = "glide_share"
     }
 
     public init(
         key: String, keyConfidence: Double, chordProgression: [String], chordComplexity: Double,
         keySegments: [KeySegment]? = nil, tuningCents: Double? = nil, tonalness: Double? = nil,
-        tonalTimeShare: Double? = nil
+        tonalTimeShare: Double? = nil, glideShare: Double? = nil
     ) {
         self.key = key
         self.keyConfidence = keyConfidence
@@ -120,6 +124,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         self.tuningCents = tuningCents
         self.tonalness = tonalness
         self.tonalTimeShare = tonalTimeShare
+        self.glideShare = glideShare
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +137,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         tuningCents = try c.decodeIfPresent(Double.self, forKey: .tuningCents)
         tonalness = try c.decodeIfPresent(Double.self, forKey: .tonalness)
         tonalTimeShare = try c.decodeIfPresent(Double.self, forKey: .tonalTimeShare)
+        glideShare = try c.decodeIfPresent(Double.self, forKey: .glideShare)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -144,6 +150,7 @@ public struct HarmonicFeatures: Codable, Sendable, Equatable {
         try c.encodeIfPresent(tuningCents.map(finite), forKey: .tuningCents)
         try c.encodeIfPresent(tonalness.map(finite), forKey: .tonalness)
         try c.encodeIfPresent(tonalTimeShare.map(finite), forKey: .tonalTimeShare)
+        try c.encodeIfPresent(glideShare.map(finite), forKey: .glideShare)
     }
 }
 

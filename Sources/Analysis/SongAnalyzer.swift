@@ -60,7 +60,7 @@ public struct SongAnalyzer: Sendable {
         // Phase: chord changes at bar lines and the high band's accents choose among the tracked beats moved by
         // 0-3 quarters of a period (BeatPhaseEstimator), a moved grid then goes onto the attacks; audio with no key
         // has no chords to count.
-        let tonal = KeyEstimator.isTonal(tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+        let tonal = KeyEstimator.isTonal(chroma.tonality)
         let quarters = BeatPhaseEstimator(beatsPerBar: beatsPerBar ?? 4, usesHarmony: tonal)
             .bestQuarterShift(beats: tempo.beatFrames, onsets: onsets, chroma: chroma, frames: frames)
         let trackedFrames = BeatPhaseEstimator.onTheBeats(
@@ -104,16 +104,16 @@ public struct SongAnalyzer: Sendable {
         let opening = chords.beatChords.dropFirst(downbeatIndices.first ?? 0).first { $0 >= 0 }
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
-            openingChord: opening, tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
-        var found = tonal ? keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonalness) : []
+            openingChord: opening, tonality: chroma.tonality)
+        var found =
+            tonal ? keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonality.tonalness) : []
         // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
         // than the whole song's, it is the song's key (`KeyEstimator.songKey`); when the mixture has no key at
         // all, the key read on the longest stretch alone is (`KeyEstimator.modulatedKey`).
         var songKey = KeyEstimator.songKey(key, segments: found)
         if key.key == nil,
             let modulated = keyEstimator.modulatedKey(
-                chroma, segments: found, beatChords: chords.beatChords, beatTimes: gridTimes,
-                tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+                chroma, segments: found, beatChords: chords.beatChords, beatTimes: gridTimes)
         {
             songKey = modulated.key
             found = modulated.segments
@@ -151,7 +151,8 @@ public struct SongAnalyzer: Sendable {
             chordProgression: songKey.key == nil ? [] : chords.progression,
             chordComplexity: songKey.key == nil ? 0 : chords.complexity,
             keySegments: keySegments, tuningCents: chroma.tuningCents,
-            tonalness: chroma.tonalness, tonalTimeShare: chroma.tonalTimeShare)
+            tonalness: chroma.tonality.tonalness, tonalTimeShare: chroma.tonality.timeShare,
+            glideShare: chroma.tonality.glideShare)
         let hasBeats = beatTimes.count >= 3
         // Noise, babble and notes at random times have no pulse: both confidences say how likely one is.
         let pulse = TempoEstimator.pulseProbability(tempo.pulseClarity)

@@ -36,6 +36,7 @@ SPLITS = ("tune", "test")
 BPM_BANDS = [(0, 70), (70, 98), (98, 130), (130, 170), (170, 300)]
 # PulseClarity.minimum: below it the engine plays a song at its own speed (pulseless.py).
 MINIMUM_PULSE_CLARITY = 0.1
+MAXIMUM_GLIDE_SHARE = 0.5     # KeyEstimator.maximumGlideShare: above it a song has no key
 
 
 def load_songs(data: Path, sets, splits, limit: int | None) -> list[dict]:
@@ -78,7 +79,7 @@ def run_ours(binary: str, audio: str) -> dict:
                key=h.get("key"), seconds=dt, cpu_s=cpu)
     res["sections"] = a.get("sections") or []
     for extra, src in (("tempo_candidates", r), ("key_confidence", h), ("key_segments", h), ("tonalness", h),
-                       ("tonal_time_share", h), ("pulse_clarity", r)):
+                       ("tonal_time_share", h), ("glide_share", h), ("pulse_clarity", r)):
         if extra in src:
             res[extra] = src[extra]
     return res
@@ -135,7 +136,7 @@ def score_song(truth: dict, est: dict) -> dict:
                                      [float(x.get("start_sec", 0)) for x in est["sections"][1:]], M.SECTION_WINDOW_S)
         for role in ("breakdown", "intro"):
             r[role + "s_true"], r[role + "s_found"], r[role + "s_false"] = M.role_counts(secs, est["sections"], role)
-    for extra in ("key_confidence", "tonalness", "tonal_time_share", "pulse_clarity"):
+    for extra in ("key_confidence", "tonalness", "tonal_time_share", "glide_share", "pulse_clarity"):
         if extra in est:
             r[extra] = est[extra]
     if "tempo_candidates" in est:
@@ -351,6 +352,13 @@ def main() -> int:
             if shares:
                 print(f"ours {c}: tonal time share of the songs given a key: min {min(shares):.2f}, 5th percentile "
                       f"{np.percentile(shares, 5):.2f}, median {np.median(shares):.2f} (n={len(shares)})")
+        for c in columns:
+            s, sp = c.split("-")
+            glides = [r["glide_share"] for r in results["ours"] if r["set"] == s and r["split"] == sp
+                      and "glide_share" in r]
+            if glides:
+                print(f"ours {c}: glide share: max {max(glides):.2f}, median {np.median(glides):.3f} "
+                      f"(n={len(glides)}; above {MAXIMUM_GLIDE_SHARE} there is no key)")
         for c in columns:
             s, sp = c.split("-")
             timed = [r["pulse_clarity"] for r in results["ours"] if r["set"] == s and r["split"] == sp
