@@ -76,4 +76,17 @@ import Testing
         #expect(first.role == .intro, "sections: \(sections.map { ($0.startSeconds, $0.role, $0.rmsDecibels) })")
         #expect(abs(first.endSeconds - end) <= Self.boundaryToleranceSeconds, "intro ends at \(first.endSeconds) s")
     }
+
+    /// A first section may be 2 bars (`SectionSegmenter.edgeSectionBars`): the chords and the bass alone for 2 bars,
+    /// then the drums and the voice. Before, no boundary could lie within 4 bars of the start.
+    @Test func aTwoBarOpeningIsAnIntro() throws {
+        let (audio, _, end) = Self.song(bars: 0..<2, withVoice: true, outside: { $0 == "vocals" ? 3.2 : 1 }) {
+            $0 == "vocals" || $0 == "drums" ? 0 : 1
+        }
+        let sections = try SongAnalyzer().analyze(audio).sections ?? []
+        let first = try #require(sections.first)
+        #expect(first.role == .intro, "sections: \(sections.map { ($0.startSeconds, $0.role, $0.rmsDecibels) })")
+        #expect(first.barCount == 2, "sections: \(sections.map { ($0.startSeconds, $0.barCount, $0.role) })")
+        #expect(abs(first.endSeconds - end) <= Self.boundaryToleranceSeconds, "intro ends at \(first.endSeconds) s")
+    }
 }
