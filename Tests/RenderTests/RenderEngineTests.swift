@@ -29,12 +29,14 @@ struct RenderEngineTests {
     }
 
     /// Stationary noise as the `other` stem (uncorrelated between songs by seed).
-    static func noiseSong(id: String, bpm: Double, seconds: Double, seed: UInt64) throws -> RenderSong {
+    static func noiseSong(
+        id: String, bpm: Double, seconds: Double, seed: UInt64, amplitude: Float = 0.2
+    ) throws -> RenderSong {
         let frames = Int(seconds * rate)
         let audio = AudioBuffer(
             channels: [
-                Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed),
-                Signals.noise(frameCount: frames, amplitude: 0.2, seed: seed + 100),
+                Signals.noise(frameCount: frames, amplitude: amplitude, seed: seed),
+                Signals.noise(frameCount: frames, amplitude: amplitude, seed: seed + 100),
             ], sampleRate: rate)
         let grid = try BeatGrid(tempoBPM: bpm, durationSeconds: seconds)
         return RenderSong(id: id, audio: audio, stems: [.other: audio], beatGrid: grid, key: nil)
@@ -84,6 +86,30 @@ struct RenderEngineTests {
             worst = max(worst, abs(Double(top) - grid) / Self.rate * 1000)
         }
         #expect(worst <= Self.onsetToleranceMilliseconds, "worst onset error \(worst) ms")
+    }
+
+    @Test(
+        "a song far louder than the reference (a float file 36 dB over the other song) is staged down to it, so both play at the plan's gains"
+    )
+    func hotSongIsStagedDown() async throws {
+        let a = try Self.noiseSong(id: "a", bpm: 124, seconds: 30, seed: 1)
+        let hot = try Self.noiseSong(id: "hot", bpm: 124, seconds: 30, seed: 2, amplitude: 0.2 * 63.1)
+        let bar = 4 * 60 / 124.0
+        let sections = [
+            RenderScript.Section(
+                description: "A", startSeconds: 0, durationSeconds: 4 * bar,
+                layers: [.init(songID: "a", stem: .other)]),
+            RenderScript.Section(
+                description: "Hot", startSeconds: 4 * bar, durationSeconds: 4 * bar, transitionIn: .cut,
+                layers: [.init(songID: "hot", stem: .other)]),
+        ]
+        let result = try await RenderEngine().render(
+            script: Self.script(bpm: 124, sections: sections), songs: [a, hot])
+        let left = try result.loadAudio().channel(0)
+        let boundary = Int((4 * bar * Self.rate).rounded())
+        let levelA = Measurements.rmsDecibels(Array(left[Int(Self.rate)..<boundary - Int(Self.rate)]))
+        let levelHot = Measurements.rmsDecibels(Array(left[boundary + Int(Self.rate)..<2 * boundary - Int(Self.rate)]))
+        #expect(abs(levelHot - levelA) <= Self.relativeLevelToleranceDecibels, "A \(levelA) dB, hot \(levelHot) dB")
     }
 
     @Test("sections start at their planned frame and layers follow their gains")

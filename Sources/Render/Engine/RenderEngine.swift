@@ -299,7 +299,9 @@ public struct RenderEngine: Sendable {
                         var staging = 0.0
                         if let reference {
                             let loudness = try song.source.integratedLoudnessLUFS()
-                            if loudness.isFinite && loudness > -70 { staging = min(max(reference - loudness, -12), 12) }
+                            if loudness.isFinite && loudness > -70 {
+                                staging = min(reference - loudness, RenderOptions.maximumStagingBoostDecibels)
+                            }
                         }
                         return (
                             index,

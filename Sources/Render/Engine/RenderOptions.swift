@@ -16,9 +16,14 @@ public struct RenderOptions: Sendable {
     /// keeps a stretched piece only while a later layer of the render reads the same one (a repeated section).
     public var stretchCache: StretchCache?
     /// Songs are gain-staged to this integrated loudness before the plan's gains apply (LUFS, default -16), so that
-    /// `volume_db` means the same for a quiet master and a loud one; nil leaves songs at their own level. The gain
-    /// is limited to ±12 dB and applies to all of a song's stems alike (their balance is kept).
+    /// `volume_db` means the same for a quiet master and a loud one; nil leaves songs at their own level. A boost is
+    /// limited to `maximumStagingBoostDecibels` (a quiet recording's noise floor stays down); a song louder than the
+    /// reference is always brought down to it, however loud (a float file far above full scale included: limited to
+    /// -12 dB, a song at +20 LUFS stayed 24 dB over the other songs and buried them). The gain applies to all of a
+    /// song's stems alike (their balance is kept).
     public var songReferenceLoudnessLUFS: Double? = -16
+    /// The largest gain-staging boost, dB.
+    public static let maximumStagingBoostDecibels = 12.0
     /// Called with the progress of each stage; may be called from any thread.
     public var progress: (@Sendable (RenderProgress) -> Void)?
     /// Where the caller will write the mastered audio (`RenderResult.writeAudio`), when known before the render:
