@@ -183,6 +183,9 @@ public final class AudioFileWriter {
             }
         }
         file.command(SFC_SET_CLIPPING, flag: true)
+        // No PEAK chunk in float WAV and AIFF: it carries the time of writing, so the same audio written twice (or
+        // in blocks across a second's boundary) gave different bytes.
+        file.command(SFC_SET_ADD_PEAK_CHUNK, flag: false)
         switch format {
         case .oggVorbis, .opus:
             file.command(SFC_SET_VBR_ENCODING_QUALITY, double: min(max(options.encoderQuality, 0), 1))
