@@ -197,7 +197,7 @@ struct KeyEstimator: Sendable {
 
     /// Key segments of a tonal song (see the design note); one segment when the key never changes, none when the
     /// song is shorter than a window.
-    func segments(_ chroma: ChromaFrames, durationSeconds: Double, tonalness: Double) -> [Segment] {
+    func segments(_ chroma: ChromaFrames, durationSeconds: Double) -> [Segment] {
         let window = max(1, Int((KeyEstimator.segmentWindowSeconds / chroma.hopSeconds).rounded()))
         let hop = max(1, Int((KeyEstimator.segmentHopSeconds / chroma.hopSeconds).rounded()))
         guard chroma.frameCount >= window else { return [] }
@@ -249,7 +249,7 @@ struct KeyEstimator: Sendable {
                 merged.append(r)
             }
         }
-        let tonalFactor = min(1, tonalness / (2 * KeyEstimator.minimumTonalness))
+        let tonalFactor = min(1, chroma.tonality.tonalness / (2 * KeyEstimator.minimumTonalness))
         return merged.enumerated().map { index, r in
             // Boundaries half way between the centres of the last window of one run and the first of the next.
             func centre(_ w: Int) -> Double { chroma.time(ofFrame: starts[w] + window / 2) }

@@ -104,7 +104,7 @@ struct SectionSegmenter: Sendable {
         for (k, p) in chosen.enumerated() where p < half || bars - p < half {
             let others = chosen.enumerated().filter { $0.offset != k }.map(\.element)
             let candidates = [p - 1, p, p + 1].filter { q in
-                q >= edge && bars - q >= edge && kernelMass[q] > 0 && others.allSatisfy { abs($0 - q) >= minimum }
+                q >= edge && bars - q >= edge && others.allSatisfy { abs($0 - q) >= minimum }
             }
             if let best = candidates.max(by: { novelty[$0] / kernelMass[$0] < novelty[$1] / kernelMass[$1] }) {
                 chosen[k] = best

@@ -105,8 +105,7 @@ public struct SongAnalyzer: Sendable {
         let key = keyEstimator.estimate(
             distribution: keyEstimator.distribution(chroma), triadShare: chords.triadShare,
             openingChord: opening, tonality: chroma.tonality)
-        var found =
-            tonal ? keyEstimator.segments(chroma, durationSeconds: duration, tonalness: chroma.tonality.tonalness) : []
+        var found = tonal ? keyEstimator.segments(chroma, durationSeconds: duration) : []
         // A modulation mixes two keys in the whole-song distribution: when the longest stretch's key is surer
         // than the whole song's, it is the song's key (`KeyEstimator.songKey`); when the mixture has no key at
         // all, the key read on the longest stretch alone is (`KeyEstimator.modulatedKey`).

@@ -345,24 +345,23 @@ def main() -> int:
             if "key_score_high_conf_half" in agg:
                 print(f"ours {c}: key score of the more confident half {agg['key_score_high_conf_half']:.3f}, "
                       f"less confident half {agg['key_score_low_conf_half']:.3f}")
+        def ours_values(column: str, field: str, keep=lambda r: True) -> list:
+            """`field` of our results in `column` (set-split), for the results `keep` accepts."""
+            s, sp = column.split("-")
+            return [r[field] for r in results["ours"] if r["set"] == s and r["split"] == sp and field in r and keep(r)]
+
         for c in columns:
-            s, sp = c.split("-")
-            shares = [r["tonal_time_share"] for r in results["ours"] if r["set"] == s and r["split"] == sp
-                      and "tonal_time_share" in r and r.get("key_est") not in (None, "N/A")]
+            shares = ours_values(c, "tonal_time_share", lambda r: r.get("key_est") not in (None, "N/A"))
             if shares:
                 print(f"ours {c}: tonal time share of the songs given a key: min {min(shares):.2f}, 5th percentile "
                       f"{np.percentile(shares, 5):.2f}, median {np.median(shares):.2f} (n={len(shares)})")
         for c in columns:
-            s, sp = c.split("-")
-            glides = [r["glide_share"] for r in results["ours"] if r["set"] == s and r["split"] == sp
-                      and "glide_share" in r]
+            glides = ours_values(c, "glide_share")
             if glides:
                 print(f"ours {c}: glide share: max {max(glides):.2f}, median {np.median(glides):.3f} "
                       f"(n={len(glides)}; above {MAXIMUM_GLIDE_SHARE} there is no key)")
         for c in columns:
-            s, sp = c.split("-")
-            timed = [r["pulse_clarity"] for r in results["ours"] if r["set"] == s and r["split"] == sp
-                     and "pulse_clarity" in r and r.get("bpm_ref")]
+            timed = ours_values(c, "pulse_clarity", lambda r: r.get("bpm_ref"))
             if timed:
                 low = sum(1 for v in timed if v < MINIMUM_PULSE_CLARITY)
                 print(f"ours {c}: pulse clarity of the songs with a tempo truth: min {min(timed):.3f}, median "
